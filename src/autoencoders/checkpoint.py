@@ -1,0 +1,146 @@
+"""Checkpoints: safetensors tensors with the config as JSON metadata, written atomically.
+
+A model file (``model.safetensors``) is self-contained: its metadata names the registered model and holds
+the config, so :func:`load_model` rebuilds the model without the code path that trained it. Nothing is
+unpickled, so loading never runs code from a file. A run directory also holds ``config.json`` (readable
+copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .models._base import Autoencoder
+from .registry import UnknownModelError, get_model_class
+
+FORMAT = "autoencoders"
+FORMAT_VERSION = 1
+MODEL_FILE = "model.safetensors"
+STATE_FILE = "state.safetensors"
+CONFIG_FILE = "config.json"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: corrupt, truncated, not ours, or for another model or input."""
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write(tmp)`` then rename ``tmp`` over ``path``: readers see the old file or the new, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(path: Path, values: Any) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8"))
+
+
+def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]) -> None:
+    """Tensors plus JSON-encoded metadata in one safetensors file, atomically."""
+    cpu = {name: t.detach().to("cpu").contiguous().clone() for name, t in tensors.items()}  # clone: no shared storage
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION)}
+    header.update({key: json.dumps(value) for key, value in metadata.items()})
+    atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=header))
+
+
+def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The tensors and decoded metadata of a file written by :func:`save_tensors`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint file at {path}")
+    try:
+        tensors = load_file(str(path))
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            header = handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {error}") from None
+    if header.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is a safetensors file but not an autoencoders checkpoint")
+    version = int(header.get("format_version", "0"))
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {version}, newer than this library reads ({FORMAT_VERSION}); upgrade"
+        )
+    try:
+        metadata = {k: json.loads(v) for k, v in header.items() if k not in ("format", "format_version")}
+    except json.JSONDecodeError as error:
+        raise CheckpointError(f"{path} has corrupt metadata: {error}") from None
+    return tensors, metadata
+
+
+def model_path(path: str | Path) -> Path:
+    """A run directory's model file, or ``path`` itself if it is a file."""
+    path = Path(path)
+    return path / MODEL_FILE if path.is_dir() or not path.suffix else path
+
+
+def save_model(model: Autoencoder, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or run directory."""
+    target = model_path(path)
+    metadata = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}}
+    save_tensors(target, model.state_dict(), metadata)
+    return target
+
+
+@dataclass
+class Checkpoint:
+    model: Autoencoder
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
+    """Rebuild a saved model; ``model`` (a registry name) makes loading any other family an error."""
+    target = model_path(path)
+    tensors, metadata = load_tensors(target)
+    name = metadata.get("model")
+    if model is not None and name != model:
+        raise CheckpointError(f"{target} holds a {name!r} model, not {model!r}")
+    try:
+        cls = get_model_class(name)
+        config = cls.config_class.from_dict(metadata["config"])
+    except UnknownModelError as error:
+        raise CheckpointError(f"{target}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
+    instance = cls(config)
+    load_weights(instance, tensors, str(target))
+    return Checkpoint(instance.to(device).eval(), metadata.get("extra", {}))
+
+
+def load_model(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Autoencoder:
+    """The model saved at ``path`` (a ``.safetensors`` file or a run directory), in eval mode."""
+    return load_checkpoint(path, model, device).model
+
+
+def load_weights(model: Autoencoder, tensors: dict[str, torch.Tensor], source: str) -> None:
+    """Copy ``tensors`` into ``model``, naming every missing, unexpected or mis-shaped weight."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    mismatched = [f"{k} {tuple(tensors[k].shape)} vs {tuple(v.shape)}" for k, v in expected.items()
+                  if k in tensors and tensors[k].shape != v.shape]
+    if missing or unexpected or mismatched:
+        problems = [f"missing {missing[:5]}" if missing else "", f"unexpected {unexpected[:5]}" if unexpected else "",
+                    f"shape mismatch {mismatched[:5]}" if mismatched else ""]
+        raise CheckpointError(
+            f"{source} does not fit a {model.name!r} model with this config: " + "; ".join(p for p in problems if p)
+        )
+    model.load_state_dict(tensors)

@@ -1,0 +1,117 @@
+"""``ae train``: fit a model on data and write a run directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..checkpoint import write_json
+from ..data import Scaler
+from ..data.scaling import SCALINGS
+from ..inference import reconstruct
+from ..metrics import reconstruction_metrics
+from ..registry import create_model, list_models
+from ..report import save_loss_curves, save_reconstructions
+from ..training import TrainConfig, Trainer, seed_everything
+from ..training.config import OPTIMIZERS, SCHEDULERS
+from ._common import data_options, read_data
+from ._model_options import ModelCommand
+
+_DEFAULTS = TrainConfig()
+
+
+@click.command(cls=ModelCommand)
+@click.option("--model", default="deep", show_default=True,
+              help=f"Model family: {', '.join(list_models())}. Add --help after it to see its options.")
+@data_options
+@click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
+@click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
+              help="Share of --data held out for test metrics when --test-data is not given.")
+@click.option("--scale", type=click.Choice(SCALINGS), default="auto", show_default=True,
+              help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
+                   "else min-max).")
+@click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
+@click.option("--loss", type=click.Choice(["mse", "bce", "l1"]), default="mse", show_default=True,
+              help="Reconstruction loss (bce needs inputs in [0, 1]).")
+@click.option("--epochs", type=click.IntRange(1), default=_DEFAULTS.epochs, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=_DEFAULTS.batch_size, show_default=True)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=_DEFAULTS.lr, show_default=True,
+              help="Learning rate.")
+@click.option("--weight-decay", type=click.FloatRange(0), default=_DEFAULTS.weight_decay, show_default=True)
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=_DEFAULTS.optimizer, show_default=True)
+@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=_DEFAULTS.scheduler, show_default=True,
+              help="Learning-rate schedule.")
+@click.option("--validation-fraction", type=click.FloatRange(0, 1, max_open=True),
+              default=_DEFAULTS.validation_fraction, show_default=True,
+              help="Share of the training rows used for early stopping.")
+@click.option("--patience", type=click.IntRange(0), default=_DEFAULTS.patience, show_default=True,
+              help="Stop after this many epochs without validation improvement (0: never stop early).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same run.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Run directory to write (default: runs/MODEL-DATA).")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
+          batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
+          resume, quiet, **family_options):
+    """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
+    autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png and
+    reconstructions.png.
+
+    \b
+    Examples:
+      ae train                                   # deep autoencoder on the bundled digits
+      ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
+      ae train --model deep --help               # the options of one family
+    """
+    dataset = read_data(data, data_dir, split, label_column)
+    train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
+    scaler = Scaler.fit(train_set.X, scale)
+    X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
+    run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
+
+    seed_everything(seed)
+    net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                         optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
+                         patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
+    extra = {"scaler": scaler.to_dict(), "data": {"source": str(data), "split": split, "name": dataset.name}}
+    began = time.perf_counter()
+    history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
+    seconds = time.perf_counter() - began
+
+    metrics = {
+        "model": model,
+        "data": str(data),
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "code_size": code_size,
+        "epochs_run": history.epochs_run,
+        "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
+        "train_seconds": round(seconds, 3),
+        "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
+    }
+    write_json(run_dir / "metrics.json", metrics)
+    save_loss_curves(history, run_dir / "loss_curves.png")
+    shown = X_test if len(X_test) else X_train
+    save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
+                         run_dir / "reconstructions.png")
+    click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
+    if metrics["test"]:
+        click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):
+    if test_data is not None:
+        return dataset, read_data(test_data, data_dir, "test", label_column)
+    if test_fraction == 0:
+        return dataset, dataset.subset(np.arange(0))
+    order = np.random.default_rng(seed).permutation(len(dataset.X))
+    n_test = max(1, round(len(order) * test_fraction))
+    return dataset.subset(np.sort(order[n_test:])), dataset.subset(np.sort(order[:n_test]))
+

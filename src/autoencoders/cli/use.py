@@ -1,0 +1,69 @@
+"""Commands that use a trained run: ``ae evaluate``, ``ae encode``, ``ae reconstruct``, and ``ae models``."""
+
+from __future__ import annotations
+
+import click
+
+from ..checkpoint import write_json
+from ..inference import encode as encode_array
+from ..inference import reconstruct as reconstruct_array
+from ..metrics import reconstruction_metrics
+from ..registry import get_model_class, list_models
+from ..report import save_reconstructions
+from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+
+RUN = click.argument("run", type=click.Path(exists=True))
+
+
+@click.command()
+def models():
+    """List the registered model families, one line each."""
+    for name in list_models():
+        doc = (get_model_class(name).__doc__ or "").strip().splitlines()
+        click.echo(f"{name:<12} {doc[0] if doc else ''}")
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the metrics to this JSON file.")
+def evaluate(run, data, data_dir, split, label_column, out):
+    """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
+    sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units."""
+    checkpoint, scaler = load_run(run)
+    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    metrics = {"run": str(run), "data": str(data), "n_samples": len(X), **reconstruction_metrics(checkpoint.model, X)}
+    if out:
+        write_json(out, metrics)
+    echo_json(metrics)
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Where to write the codes (.npy or .csv).")
+def encode(run, data, data_dir, split, label_column, out):
+    """Write the codes (n_samples x code_size) of --data under the model in RUN."""
+    checkpoint, scaler = load_run(run)
+    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_data(data, data_dir, split,
+                                                                                        label_column).X))
+    save_array(out, codes)
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the reconstructions (.npy or .csv), in the data's original units.")
+@click.option("--image", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the first 10 inputs above their reconstructions to this PNG.")
+def reconstruct(run, data, data_dir, split, label_column, out, image):
+    """Write the reconstructions of --data under the model in RUN."""
+    checkpoint, scaler = load_run(run)
+    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    R = scaler.inverse_transform(reconstruct_array(checkpoint.model, X))
+    save_array(out, R)
+    if image:
+        save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
+    click.echo(f"wrote {len(R)} reconstructions to {out}")

@@ -1,0 +1,158 @@
+"""Standard data sets: scikit-learn's bundled digits, and MNIST / Fashion-MNIST fetched on demand.
+
+Downloaded files are checked against their MD5 sums. Offline copies are found in ``data_dir``, else the
+``AUTOENCODERS_DATA`` environment variable, else the download cache (``~/.cache/autoencoders``), either
+directly or in a sub-folder named after the data set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .files import Dataset, read_idx
+
+ENV_DATA_DIR = "AUTOENCODERS_DATA"
+
+
+class DataUnavailableError(RuntimeError):
+    """A standard data set is neither on disk nor downloadable (e.g. no network)."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    name: str
+    md5: str
+
+
+@dataclass(frozen=True)
+class IdxDataset:
+    mirrors: tuple[str, ...]
+    files: dict[str, tuple[RemoteFile, RemoteFile]]  # split -> (images, labels)
+
+
+IDX_DATASETS = {
+    "mnist": IdxDataset(
+        ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        {
+            "train": (RemoteFile("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+                      RemoteFile("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432")),
+            "test": (RemoteFile("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+                     RemoteFile("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")),
+        },
+    ),
+    "fashion-mnist": IdxDataset(
+        ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        {
+            "train": (RemoteFile("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+                      RemoteFile("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe")),
+            "test": (RemoteFile("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+                     RemoteFile("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")),
+        },
+    ),
+}
+DATASETS = ("digits", *IDX_DATASETS)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autoencoders"
+
+
+def load_digits() -> Dataset:
+    """scikit-learn's bundled 8x8 digits (1,797 images), pixels scaled to [0, 1], shape (n, 1, 8, 8)."""
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    X = (bunch.images / 16.0).astype(np.float32)[:, None]
+    return Dataset(X, bunch.target, "digits", [str(d) for d in range(10)])
+
+
+def load_standard(name: str, split: str = "train", data_dir: str | Path | None = None,
+                  download: bool = True) -> Dataset:
+    """A standard data set by name; IDX sets have splits ``train``, ``test`` or ``all``."""
+    if name == "digits":
+        return load_digits()
+    if name not in IDX_DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or give a file path")
+    spec = IDX_DATASETS[name]
+    splits = list(spec.files) if split == "all" else [split]
+    if any(s not in spec.files for s in splits):
+        raise ValueError(f"unknown split {split!r} for {name}; choose train, test or all")
+    parts = [_load_idx_split(name, spec, s, data_dir, download) for s in splits]
+    X = np.concatenate([images for images, _ in parts]).astype(np.float32)[:, None] / 255.0
+    y = np.concatenate([labels for _, labels in parts]).astype(np.int64)
+    return Dataset(X, y, f"{name}-{split}", [str(d) for d in range(10)])
+
+
+def _load_idx_split(name: str, spec: IdxDataset, split: str, data_dir, download: bool):
+    images, labels = (read_idx(_locate(name, spec, f, data_dir, download)) for f in spec.files[split])
+    return images, labels
+
+
+def _search_dirs(name: str, data_dir: str | Path | None) -> list[Path]:
+    roots = [Path(d) for d in (data_dir, os.environ.get(ENV_DATA_DIR)) if d] + [cache_dir()]
+    return [folder for root in roots for folder in (root, root / name)]
+
+
+def _locate(name: str, spec: IdxDataset, remote: RemoteFile, data_dir, download: bool) -> Path:
+    for folder in _search_dirs(name, data_dir):
+        for candidate in (folder / remote.name, folder / remote.name.removesuffix(".gz")):
+            if candidate.is_file():
+                return candidate
+    searched = ", ".join(str(d) for d in _search_dirs(name, data_dir))
+    if not download:
+        raise DataUnavailableError(f"{name}: {remote.name} not found in {searched} and downloading is off")
+    return _download(name, spec, remote, cache_dir() / name, searched)
+
+
+def _download(name: str, spec: IdxDataset, remote: RemoteFile, target_dir: Path, searched: str) -> Path:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / remote.name
+    errors = []
+    for mirror in spec.mirrors:
+        try:
+            _fetch(mirror + remote.name, target, remote.md5)
+            return target
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            errors.append(f"{mirror}: {error}")
+    raise DataUnavailableError(
+        f"could not download {name} file {remote.name} ({'; '.join(errors)}). If this machine is offline, "
+        f"copy the file into a folder and pass --data-dir FOLDER or set {ENV_DATA_DIR}=FOLDER (searched: {searched})"
+    )
+
+
+def _fetch(url: str, target: Path, md5: str) -> None:
+    """Download ``url`` to ``target`` atomically, refusing content whose MD5 differs from ``md5``."""
+    digest = hashlib.md5()
+    with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
+        dir=target.parent, delete=False
+    ) as handle:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=None, leave=False) as bar:
+            while chunk := response.read(1 << 16):
+                handle.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
+    if digest.hexdigest() != md5:
+        os.unlink(handle.name)
+        raise ValueError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+    shutil.move(handle.name, target)
+
+
+def mnist_benchmark_split(data_dir: str | Path | None = None) -> tuple[Dataset, Dataset]:
+    """The project's MNIST benchmark: the official test set's 10,000 digits split by
+    ``numpy.random.default_rng(0).permutation(10000)`` into 8,000 train and 2,000 test rows."""
+    digits = load_standard("mnist", "test", data_dir)
+    order = np.random.default_rng(0).permutation(len(digits.X))
+    train, test = digits.subset(order[:8000]), digits.subset(order[8000:])
+    train.name, test.name = "mnist-benchmark-train", "mnist-benchmark-test"
+    return train, test

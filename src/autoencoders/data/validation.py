@@ -1,0 +1,74 @@
+"""One validation helper for every array that enters the library; errors name the problem."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class DataError(ValueError):
+    """Input data the library cannot use (empty, non-finite, wrong shape or dtype)."""
+
+
+def check_array(
+    X: object,
+    name: str = "X",
+    *,
+    sample_shape: Sequence[int] | None = None,
+    min_samples: int = 1,
+    min_ndim: int = 2,
+    max_ndim: int = 4,
+) -> np.ndarray:
+    """``X`` as a float32 array of shape (n_samples, *sample_shape), or a :class:`DataError` saying why not.
+
+    ``sample_shape`` is the shape one sample must have (e.g. a trained model's ``input_shape``); a sample
+    of the same total size but another layout (flat vs image) is reshaped, anything else is an error.
+    """
+    if hasattr(X, "to_numpy"):  # pandas / polars frames
+        X = X.to_numpy()
+    try:
+        array = np.asarray(X)
+    except (ValueError, TypeError) as error:
+        raise DataError(f"{name} cannot be read as a numeric array: {error}") from None
+    if array.dtype == object or array.dtype.kind in "USVMm":
+        raise DataError(
+            f"{name} has dtype {array.dtype}; expected numbers (bool, int or float), "
+            "check for text cells or missing values in the input"
+        )
+    if array.dtype.kind == "c":
+        raise DataError(f"{name} is complex ({array.dtype}); expected real numbers")
+    if array.ndim < min_ndim or array.ndim > max_ndim:
+        raise DataError(
+            f"{name} has {array.ndim} dimension(s) {array.shape}; expected {min_ndim} to {max_ndim} "
+            "(n_samples, n_features) or (n_samples, channels, height, width)"
+            + (" - reshape a single sample with X.reshape(1, -1)" if array.ndim == 1 else "")
+        )
+    if array.shape[0] < min_samples:
+        raise DataError(f"{name} has {array.shape[0]} sample(s); at least {min_samples} needed")
+    if array.size == 0:
+        raise DataError(f"{name} is empty: shape {array.shape}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = ~np.isfinite(array)
+        rows = np.unique(np.nonzero(bad.reshape(len(array), -1))[0])
+        has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
+        kinds = "NaN and infinite values" if has_nan and has_inf else "NaN" if has_nan else "infinite values"
+        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {rows[0]}")
+    largest = float(np.abs(array).max())
+    if largest > float(np.finfo(np.float32).max):
+        raise DataError(f"{name} has values up to {largest:.3g}, beyond float32's range; rescale the data")
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if sample_shape is not None:
+        array = _match_sample_shape(array, tuple(sample_shape), name)
+    return array
+
+
+def _match_sample_shape(array: np.ndarray, sample_shape: tuple[int, ...], name: str) -> np.ndarray:
+    if array.shape[1:] == sample_shape:
+        return array
+    if int(np.prod(array.shape[1:])) == int(np.prod(sample_shape)):
+        return array.reshape(len(array), *sample_shape)
+    raise DataError(
+        f"{name} has samples of shape {array.shape[1:]} ({int(np.prod(array.shape[1:]))} values); "
+        f"the model expects {sample_shape} ({int(np.prod(sample_shape))} values)"
+    )

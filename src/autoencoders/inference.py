@@ -1,0 +1,57 @@
+"""Using a trained model on NumPy arrays: codes, reconstructions, per-sample errors, in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from .data.validation import check_array
+from .models._base import Autoencoder
+from .training.batching import ordered_batches
+
+
+@torch.no_grad()
+def _map_batches(model: Autoencoder, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
+                 batch_size: int) -> np.ndarray:
+    """``fn`` applied batch by batch in eval mode; the model's train/eval mode is left as it was."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    try:
+        outputs = [fn(batch.to(device)).cpu() for batch in ordered_batches(torch.from_numpy(array), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs).numpy()
+
+
+def _inputs(model: Autoencoder, X) -> np.ndarray:
+    return check_array(X, sample_shape=model.input_shape)
+
+
+def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
+    """Codes (n, code_size) of samples ``X`` (n, *input_shape)."""
+    return _map_batches(model, _inputs(model, X), model.encode, batch_size)
+
+
+def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
+    """Reconstructions (n, *input_shape) of ``X``."""
+    return _map_batches(model, _inputs(model, X), model, batch_size)
+
+
+def decode(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
+    """Data-space outputs (n, *input_shape) of codes (n, code_size)."""
+    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    return _map_batches(model, codes, model.decode, batch_size)
+
+
+def reconstruction_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
+    """Per-sample reconstruction loss (n,) under the model's own loss (for MSE: sum of squared errors)."""
+    return _map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size)
+
+
+def squared_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
+    """Per-sample sum of squared errors (n,) between ``X`` and its reconstruction, whatever the loss."""
+    X = _inputs(model, X)
+    return ((reconstruct(model, X, batch_size) - X) ** 2).reshape(len(X), -1).sum(axis=1)

@@ -1,0 +1,86 @@
+"""Small building blocks shared by the model families."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "selu": nn.SELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+}
+
+
+def activation(name: str) -> nn.Module:
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
+
+
+def mlp(
+    sizes: Sequence[int],
+    hidden_activation: str,
+    last_activation: str = "identity",
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+) -> nn.Sequential:
+    """Linear layers ``sizes[0] -> ... -> sizes[-1]``; normalisation, activation and dropout between them."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(n_out))
+            layers.append(activation(hidden_activation))
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        elif last_activation != "identity":
+            layers.append(activation(last_activation))
+    return nn.Sequential(*layers)
+
+
+class Unflatten(nn.Module):
+    """(B, prod(shape)) -> (B, *shape)."""
+
+    def __init__(self, shape: Sequence[int]):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def n_features(shape: Sequence[int]) -> int:
+    return math.prod(shape)
+
+
+def corrupt(x: Tensor, kind: str, level: float) -> Tensor:
+    """A noisy copy of ``x`` for denoising training, drawn from torch's global generator.
+
+    gaussian: add N(0, level^2) noise; mask: zero each entry with probability ``level``;
+    salt_pepper: set each entry with probability ``level`` to the batch minimum or maximum (half each).
+    """
+    if kind == "gaussian":
+        return x + level * torch.randn_like(x)
+    if kind == "mask":
+        return x * (torch.rand_like(x) >= level)
+    if kind == "salt_pepper":
+        hit = torch.rand_like(x) < level
+        salt = torch.rand_like(x) < 0.5
+        extreme = torch.where(salt, x.max(), x.min())
+        return torch.where(hit, extreme, x)
+    raise ValueError(f"unknown corruption {kind!r}; choose gaussian, mask or salt_pepper")
+
+
+CORRUPTIONS = ("gaussian", "mask", "salt_pepper")

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+import autoencoders as ae
+from conftest import small_model
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = small_model("deep")
+    return model, ae.save_model(model, tmp_path / "model.safetensors")
+
+
+def test_truncated_checkpoint_is_a_clear_error(saved, tmp_path):
+    _, path = saved
+    data = path.read_bytes()
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ae.CheckpointError, match="corrupt or truncated"):
+        ae.load_model(broken)
+
+
+def test_garbage_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "junk.safetensors"
+    path.write_bytes(b"\x00\x01not a checkpoint" * 10)
+    with pytest.raises(ae.CheckpointError, match="corrupt or truncated"):
+        ae.load_model(path)
+
+
+def test_foreign_safetensors_file_is_refused(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(ae.CheckpointError, match="not an autoencoders checkpoint"):
+        ae.load_model(path)
+
+
+def test_loading_as_another_model_is_refused(saved):
+    _, path = saved
+    with pytest.raises(ae.CheckpointError, match="holds a 'deep' model, not 'vanilla'"):
+        ae.load_model(path, model="vanilla")
+
+
+def test_mismatched_weights_are_named(tmp_path):
+    model = small_model("deep")
+    tensors = {k: v.clone() for k, v in model.state_dict().items()}
+    tensors["encoder.1.0.weight"] = torch.zeros(3, 3)
+    from autoencoders.checkpoint import save_tensors
+
+    path = tmp_path / "bad.safetensors"
+    save_tensors(path, tensors, {"model": "deep", "config": model.config.to_dict(), "extra": {}})
+    with pytest.raises(ae.CheckpointError, match=r"shape mismatch.*encoder\.1\.0\.weight"):
+        ae.load_model(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint file"):
+        ae.load_model(tmp_path / "nothing.safetensors")
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(saved, tmp_path):
+    model, path = saved
+    ae.save_model(model, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]
+
+
+def test_failed_write_keeps_the_previous_checkpoint(saved, monkeypatch):
+    model, path = saved
+    before = path.read_bytes()
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("autoencoders.checkpoint.save_file", explode)
+    with pytest.raises(OSError, match="disk full"):
+        ae.save_model(model, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["model.safetensors"]
+
+
+def test_extra_metadata_round_trips(tmp_path):
+    model = small_model("deep")
+    ae.save_model(model, tmp_path, extra={"scaler": {"kind": "none"}, "note": [1, 2]})
+    loaded = ae.load_checkpoint(tmp_path)
+    assert loaded.extra == {"scaler": {"kind": "none"}, "note": [1, 2]}
+    np.testing.assert_array_equal(ae.encode(loaded.model, np.ones((2, 64))), ae.encode(model, np.ones((2, 64))))

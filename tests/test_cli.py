@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import autoencoders as ae
+from autoencoders.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def csv_file(tmp_path, digits):
+    path = tmp_path / "rows.csv"
+    X = digits.X.reshape(len(digits.X), -1)[:300] * 16
+    np.savetxt(path, X, delimiter=",", header=",".join(f"p{i}" for i in range(64)), comments="")
+    return path
+
+
+def test_models_lists_every_registered_family(runner):
+    result = runner.invoke(cli, ["models"])
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.output.splitlines()] == ae.list_models()
+
+
+@pytest.mark.parametrize("name", ae.list_models())
+def test_train_help_shows_the_family_options(runner, name):
+    result = runner.invoke(cli, ["train", "--model", name, "--help"])
+    assert result.exit_code == 0
+    assert f"[{name}]" in result.output
+
+
+def test_train_evaluate_encode_reconstruct_on_a_csv(runner, csv_file, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(csv_file), "--model", "deep", "--hidden", "32",
+                                 "--code-size", "4", "--epochs", "3", "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for name in ("model.safetensors", "state.safetensors", "config.json", "history.json", "metrics.json",
+                 "reconstructions.png", "loss_curves.png"):
+        assert (run / name).is_file(), name
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_train"] == 240 and metrics["n_test"] == 60 and metrics["options"]["hidden"] == [32]
+
+    result = runner.invoke(cli, ["evaluate", str(run), "--data", str(csv_file)])
+    assert result.exit_code == 0 and json.loads(result.output)["n_samples"] == 300
+
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(csv_file), "--out", str(tmp_path / "c.npy")])
+    assert result.exit_code == 0 and np.load(tmp_path / "c.npy").shape == (300, 4)
+
+    result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(csv_file), "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0
+    recon = np.loadtxt(tmp_path / "r.csv", delimiter=",")
+    assert recon.shape == (300, 64) and recon.max() > 2  # back in the data's own units (0..16)
+
+
+def test_training_resumes(runner, csv_file, tmp_path):
+    args = ["train", "--data", str(csv_file), "--hidden", "16", "--code-size", "2", "--out", str(tmp_path), "--quiet",
+            "--patience", "0"]
+    assert runner.invoke(cli, [*args, "--epochs", "2"]).exit_code == 0
+    result = runner.invoke(cli, [*args, "--epochs", "4", "--resume"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs_run"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--model", "nope"], "unknown model 'nope'"),
+        (["train", "--data", "missing.csv"], "no such data file"),
+        (["evaluate", "{tmp}", "--data", "digits"], "no checkpoint file"),
+        (["train", "--model", "deep", "--hidden", "a,b"], "not a comma-separated list"),
+    ],
+)
+def test_errors_exit_nonzero_with_a_clear_message(runner, tmp_path, args, message):
+    result = runner.invoke(cli, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_width_data_for_a_trained_run(runner, csv_file, tmp_path):
+    run = tmp_path / "run"
+    runner.invoke(cli, ["train", "--data", str(csv_file), "--hidden", "8", "--epochs", "1", "--out", str(run),
+                        "--quiet"])
+    other = tmp_path / "narrow.npy"
+    np.save(other, np.zeros((3, 10)))
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(other), "--out", str(tmp_path / "c.npy")])
+    assert result.exit_code == 1 and "the model expects (64,)" in result.output

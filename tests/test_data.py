@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import gzip
+import urllib.error
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from PIL import Image
+
+import autoencoders as ae
+from autoencoders.data import DataError, DataUnavailableError, check_array, datasets, read_idx, read_path
+from conftest import MNIST_DIR
+
+
+def test_digits_are_images_in_unit_range(digits):
+    assert digits.X.shape == (1797, 1, 8, 8) and digits.X.min() == 0 and digits.X.max() == 1
+    assert len(digits.y) == 1797
+
+
+def test_mnist_from_an_offline_directory_matches_the_benchmark_split():
+    train, test = ae.data.mnist_benchmark_split(MNIST_DIR)
+    assert train.X.shape == (8000, 1, 28, 28) and test.X.shape == (2000, 1, 28, 28)
+    assert train.X.max() == 1.0 and set(np.unique(test.y)) == set(range(10))
+    order = np.random.default_rng(0).permutation(10000)
+    raw = read_idx(MNIST_DIR / "t10k-images-idx3-ubyte.gz")
+    np.testing.assert_allclose(test.X[0, 0], raw[order[8000]] / 255.0, rtol=1e-6)
+
+
+def test_offline_machine_gets_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.delenv(datasets.ENV_DATA_DIR, raising=False)
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    with pytest.raises(DataUnavailableError, match="could not download fashion-mnist.*--data-dir"):
+        ae.load_data("fashion-mnist", split="test")
+
+
+def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
+    import io
+
+    class FakeResponse(io.BytesIO):
+        headers: dict = {}
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: FakeResponse(b"tampered"))
+    target = tmp_path / "file.gz"
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        datasets._fetch("http://example/file.gz", target, "0" * 32)
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_environment_variable_points_at_offline_copies(monkeypatch):
+    monkeypatch.setenv(datasets.ENV_DATA_DIR, str(MNIST_DIR))
+    assert ae.load_data("mnist", split="test", download=False).X.shape == (10000, 1, 28, 28)
+
+
+def test_idx_plain_and_gzip_and_truncated(tmp_path):
+    array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    (tmp_path / "a-idx3-ubyte").write_bytes(header + array.tobytes())
+    with gzip.open(tmp_path / "b-idx3-ubyte.gz", "wb") as handle:
+        handle.write(header + array.tobytes())
+    np.testing.assert_array_equal(read_idx(tmp_path / "a-idx3-ubyte"), array)
+    np.testing.assert_array_equal(read_path(tmp_path / "b-idx3-ubyte.gz").X, array)
+    (tmp_path / "c-idx3-ubyte").write_bytes(header + array.tobytes()[:-5])
+    with pytest.raises(DataError, match="truncated"):
+        read_idx(tmp_path / "c-idx3-ubyte")
+
+
+def test_csv_with_header_and_label_column(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6.5,0\n")
+    data = read_path(path, label_column="label")
+    np.testing.assert_array_equal(data.X, [[1, 2], [3, 4], [5, 6.5]])
+    np.testing.assert_array_equal(data.y, [0, 1, 0])
+
+
+def test_csv_with_text_cells_is_a_clear_error(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n1,2\n3,oops\n")
+    with pytest.raises(DataError, match="not a number"):
+        read_path(path)
+
+
+def test_npy_and_npz(tmp_path):
+    X = np.random.default_rng(0).random((5, 3))
+    np.save(tmp_path / "x.npy", X)
+    np.savez(tmp_path / "xy.npz", X=X, y=np.arange(5))
+    np.testing.assert_array_equal(read_path(tmp_path / "x.npy").X, X)
+    loaded = read_path(tmp_path / "xy.npz")
+    np.testing.assert_array_equal(loaded.y, np.arange(5))
+
+
+def test_image_folder_with_class_subfolders(tmp_path):
+    for label in ("cats", "dogs"):
+        (tmp_path / label).mkdir()
+        for i in range(2):
+            Image.fromarray(np.full((6, 5), 40 * i, np.uint8)).save(tmp_path / label / f"{i}.png")
+    data = read_path(tmp_path)
+    assert data.X.shape == (4, 1, 6, 5) and data.label_names == ["cats", "dogs"]
+    np.testing.assert_array_equal(data.y, [0, 0, 1, 1])
+
+
+def test_unreadable_image_is_named(tmp_path):
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(DataError, match="cannot read image .*bad.png"):
+        read_path(tmp_path)
+
+
+def test_unknown_file_type_and_missing_file(tmp_path):
+    (tmp_path / "x.parquetz").write_text("")
+    with pytest.raises(DataError, match="unsupported data file"):
+        read_path(tmp_path / "x.parquetz")
+    with pytest.raises(FileNotFoundError, match="no such data file"):
+        read_path(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (np.zeros((0, 3)), "0 sample"),
+        (np.zeros(3), "1 dimension.*reshape a single sample"),
+        (np.array([["a", "b"]]), "dtype <U1"),
+        (np.array([[1, None]], dtype=object), "dtype object"),
+        (np.array([[1.0, np.nan]]), "NaN in 1 row"),
+        (np.array([[1.0], [np.inf]]), "infinite values in 1 row.*first at row 1"),
+        (np.zeros((2, 2, 2, 2, 2)), "5 dimension"),
+    ],
+)
+def test_check_array_names_the_problem(bad, message):
+    with pytest.raises(DataError, match=message):
+        check_array(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+              elements=st.floats(allow_nan=True, allow_infinity=True)))
+def test_check_array_never_lets_non_finite_values_through(X):
+    if np.isfinite(X).all() and np.abs(X).max() > float(np.finfo(np.float32).max):
+        with pytest.raises(DataError, match="beyond float32"):
+            check_array(X)
+    elif np.isfinite(X).all():
+        out = check_array(X)
+        assert out.dtype == np.float32 and out.shape == X.shape
+    else:
+        with pytest.raises(DataError, match="NaN|infinite"):
+            check_array(X)
+
+
+def test_scaler_round_trip_and_constant_columns():
+    X = np.array([[0.0, 5, 10], [2, 5, 30]], np.float32)
+    scaler = ae.data.Scaler.fit(X)
+    assert scaler.kind == "minmax"
+    np.testing.assert_allclose(scaler.transform(X), [[0, 0, 0], [1, 0, 1]])
+    restored = ae.data.Scaler.from_dict(scaler.to_dict())
+    np.testing.assert_allclose(restored.inverse_transform(restored.transform(X)), X)

@@ -1,0 +1,103 @@
+"""Invariants every registered model must keep; a new family is tested here the day it is registered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import autoencoders as ae
+from conftest import fast_config, small_model
+
+MODELS = ae.list_models()
+
+
+def test_registry_lists_the_core_families():
+    assert {"vanilla", "deep", "linear"} <= set(MODELS)
+
+
+def test_unknown_model_name_is_a_clear_error():
+    with pytest.raises(ae.UnknownModelError, match="unknown model 'nope'.*registered models are"):
+        ae.create_model("nope", input_shape=(4,))
+
+
+def test_unknown_option_names_the_option():
+    with pytest.raises(TypeError, match="no option.*bogus"):
+        ae.create_model("deep", input_shape=(4,), bogus=1)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_shapes_of_encode_decode_forward(name, small_images):
+    model = small_model(name).eval()
+    x = torch.from_numpy(small_images[:5])
+    code = model.encode(x)
+    assert code.shape == (5, 6)
+    assert model.decode(code).shape == x.shape
+    assert model(x).shape == x.shape
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("loss", ["mse", "bce", "l1"])
+def test_loss_parts_are_finite_scalars_that_sum_to_loss(name, loss, small_images):
+    model = small_model(name, loss=loss)
+    parts = model.loss(torch.from_numpy(small_images[:16]))
+    assert "loss" in parts and "reconstruction" in parts
+    assert all(value.ndim == 0 and torch.isfinite(value) for value in parts.values())
+    others = sum(value for key, value in parts.items() if key != "loss")
+    torch.testing.assert_close(parts["loss"], others)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_training_lowers_the_loss_on_real_digits(name, small_images):
+    model = small_model(name)
+    history = ae.Trainer(model, fast_config(epochs=8, lr=3e-3, validation_fraction=0)).fit(small_images)
+    assert history.train["loss"][-1] < 0.8 * history.train["loss"][0]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_save_load_round_trip_gives_identical_outputs(name, small_images, tmp_path):
+    model = small_model(name)
+    ae.Trainer(model, fast_config(epochs=1)).fit(small_images)
+    ae.save_model(model, tmp_path / "m.safetensors")
+    loaded = ae.load_model(tmp_path / "m.safetensors")
+    assert type(loaded) is type(model) and loaded.config == model.config
+    np.testing.assert_array_equal(ae.encode(loaded, small_images), ae.encode(model, small_images))
+    np.testing.assert_array_equal(ae.reconstruct(loaded, small_images), ae.reconstruct(model, small_images))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_same_seed_gives_identical_training(name, small_images):
+    runs = []
+    for _ in range(2):
+        model = small_model(name)
+        history = ae.Trainer(model, fast_config(epochs=2)).fit(small_images)
+        runs.append((history.train["loss"], history.val["loss"], ae.encode(model, small_images)))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_wrong_input_width_is_a_clear_error(name):
+    model = small_model(name)
+    with pytest.raises(ae.DataError, match=r"samples of shape \(10,\).*expects \(1, 8, 8\)"):
+        ae.encode(model, np.zeros((3, 10), np.float32))
+
+
+def test_flat_rows_are_accepted_by_an_image_model(small_images):
+    model = small_model("deep")
+    np.testing.assert_array_equal(ae.encode(model, small_images.reshape(256, 64)), ae.encode(model, small_images))
+
+
+@pytest.mark.parametrize("corruption", ["gaussian", "mask", "salt_pepper"])
+def test_corruption_changes_training_inputs_but_not_evaluation(corruption, small_images):
+    model = small_model("deep", corruption=corruption, corruption_level=0.3)
+    x = torch.from_numpy(small_images[:8])
+    model.train()
+    assert not torch.equal(model.corrupt(x), x)
+    model.eval()
+    assert torch.equal(model.corrupt(x), x)
+
+
+def test_bce_with_identity_output_is_rejected():
+    with pytest.raises(ValueError, match="bce.*sigmoid"):
+        ae.create_model("deep", input_shape=(4,), loss="bce", output_activation="identity")

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import autoencoders as ae
+from conftest import fast_config, small_model
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(small_images):
+    model = small_model("deep")
+    # A learning rate this high makes validation loss bounce, so patience 2 triggers well before 200 epochs.
+    history = ae.Trainer(model, fast_config(epochs=200, lr=0.05, patience=2)).fit(small_images)
+    assert history.stopped_early and history.epochs_run < 200
+    assert history.epochs_run == history.best_epoch + 1 + 2
+    best = history.val["loss"][history.best_epoch]
+    val_rows = np.sort(torch.randperm(256, generator=torch.Generator().manual_seed(0)).numpy()[:26])
+    measured = ae.training.evaluate_loss(model, torch.from_numpy(small_images[val_rows]))["loss"]
+    assert measured == pytest.approx(best, rel=1e-5)
+
+
+def test_explicit_validation_data_is_used(small_images):
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2)).fit(small_images[:200], small_images[200:])
+    assert len(history.val["loss"]) == 2
+
+
+def test_callbacks_see_every_epoch_and_can_stop(small_images):
+    seen = []
+
+    def on_epoch_end(trainer, epoch, logs):
+        seen.append((epoch, logs["train"]["loss"]))
+        if epoch == 2:
+            trainer.stop_training = True
+
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=10),
+                         callbacks=[ae.training.LambdaCallback(on_epoch_end)]).fit(small_images)
+    assert [epoch for epoch, _ in seen] == [0, 1, 2] and history.epochs_run == 3
+
+
+@pytest.mark.parametrize("scheduler", ["cosine", "plateau"])
+def test_schedulers_change_the_learning_rate(scheduler, small_images):
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=6, scheduler=scheduler, lr=0.05, patience=2)) \
+        .fit(small_images)
+    assert history.lr[0] == 0.05 and min(history.lr) < 0.05 or history.epochs_run < 6
+
+
+def test_resumed_run_matches_an_uninterrupted_one_bitwise(small_images, tmp_path):
+    full = small_model("deep", dropout=0.1)
+    ae.Trainer(full, fast_config(epochs=6, patience=None), run_dir=tmp_path / "full").fit(small_images)
+
+    # Stop after 3 epochs with a callback, as if the process died there, then resume in a new trainer.
+    class StopAt3(ae.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.stop_training = epoch == 2
+
+    part = small_model("deep", dropout=0.1)
+    ae.Trainer(part, fast_config(epochs=6, patience=None), [StopAt3()], run_dir=tmp_path / "part").fit(small_images)
+    resumed = small_model("deep", dropout=0.1)
+    history = ae.Trainer(resumed, fast_config(epochs=6, patience=None), run_dir=tmp_path / "part") \
+        .fit(small_images, resume=True)
+    assert history.epochs_run == 6
+    for key, value in full.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+
+
+def test_resume_refuses_another_model(small_images, tmp_path):
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    with pytest.raises(ae.CheckpointError, match="cannot resume"):
+        ae.Trainer(small_model("vanilla"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(small_images, tmp_path):
+    model = small_model("deep")
+
+    class Poison(ae.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 1:
+                with torch.no_grad():
+                    next(trainer.model.parameters()).fill_(float("nan"))
+
+    trainer = ae.Trainer(model, fast_config(epochs=5, patience=None), [Poison()], run_dir=tmp_path)
+    with pytest.raises(ae.TrainingDivergedError, match="loss became nan.*last good checkpoint"):
+        trainer.fit(small_images)
+    saved = ae.load_model(tmp_path)
+    assert all(torch.isfinite(p).all() for p in saved.parameters())
+    assert all(torch.isfinite(p).all() for p in model.parameters())  # reset to its best weights
+    assert json.loads((tmp_path / "config.json").read_text())["model"] == "deep"
+
+
+def test_train_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        ae.TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        ae.TrainConfig(optimizer="sgdx")
+
+
+def test_too_few_rows_for_a_validation_split():
+    with pytest.raises(ValueError, match="1 sample"):
+        ae.Trainer(small_model("deep", input_shape=(4,)), fast_config()).fit(np.ones((1, 4)))
