@@ -1,12 +1,14 @@
-"""The ``ae`` command line. Each module here contributes commands; ``main`` is the console entry point."""
+"""The ``ae`` command line. Every module in this package lists its commands in ``COMMANDS``; they are
+collected here, so adding a command means adding (or editing) one module. ``main`` is the entry point."""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 import click
 
 from ._common import Group
-from .train import train
-from .use import encode, evaluate, models, reconstruct
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -20,8 +22,10 @@ def cli():
     """
 
 
-for command in (train, evaluate, encode, reconstruct, models):
-    cli.add_command(command)
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        for command in getattr(importlib.import_module(f"{__name__}.{_module.name}"), "COMMANDS", []):
+            cli.add_command(command)
 
 
 def main() -> None:

@@ -115,3 +115,5 @@ def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
     n_test = max(1, round(len(order) * test_fraction))
     return dataset.subset(np.sort(order[n_test:])), dataset.subset(np.sort(order[:n_test]))
 
+
+COMMANDS = [train]

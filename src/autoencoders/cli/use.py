@@ -67,3 +67,6 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
     click.echo(f"wrote {len(R)} reconstructions to {out}")
+
+
+COMMANDS = [models, evaluate, encode, reconstruct]
