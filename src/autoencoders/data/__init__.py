@@ -13,8 +13,10 @@ from .datasets import (
     mnist_benchmark_split,
 )
 from .files import Dataset, read_idx, read_path
+from .nab import NabSeries, load_nab, nab_series_names, read_nab_series
 from .scaling import Scaler
 from .validation import DataError, check_array
+from .windows import overlap_average, sliding_windows, window_starts
 
 
 def load_data(source: str | Path, *, split: str = "train", data_dir: str | Path | None = None,
@@ -28,4 +30,6 @@ def load_data(source: str | Path, *, split: str = "train", data_dir: str | Path 
 __all__ = [
     "DATASETS", "ENV_DATA_DIR", "DataError", "DataUnavailableError", "Dataset", "Scaler", "check_array",
     "load_data", "load_digits", "load_standard", "mnist_benchmark_split", "read_idx", "read_path",
+    "NabSeries", "load_nab", "nab_series_names", "read_nab_series", "overlap_average", "sliding_windows",
+    "window_starts",
 ]

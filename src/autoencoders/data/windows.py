@@ -1,0 +1,61 @@
+"""Cutting a (multivariate) time series into fixed-length windows, and putting windows back together.
+
+Windows start every ``stride`` steps; when the stride does not land on the series' end, one more window is
+aligned to the end, so every time step is covered and :func:`overlap_average` can rebuild the whole series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import DataError
+
+
+def window_starts(n_steps: int, length: int, stride: int = 1) -> np.ndarray:
+    """Start index of each window of ``length`` steps over a series of ``n_steps``, ``stride`` apart."""
+    if length < 1 or stride < 1:
+        raise ValueError(f"window length and stride must be >= 1, got length={length}, stride={stride}")
+    if n_steps < length:
+        raise DataError(f"the series has {n_steps} time step(s), fewer than the window length {length}")
+    starts = np.arange(0, n_steps - length + 1, stride)
+    if starts[-1] != n_steps - length:
+        starts = np.append(starts, n_steps - length)
+    return starts
+
+
+def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
+    """Windows (n_windows, channels, length) of ``series`` (n_steps,) or (n_steps, channels)."""
+    values = _as_steps_by_channels(series)  # (T, C)
+    starts = window_starts(len(values), length, stride)
+    index = starts[:, None] + np.arange(length)  # (N, L)
+    return np.ascontiguousarray(values[index].transpose(0, 2, 1))  # (N, C, L)
+
+
+def overlap_average(windows: np.ndarray, n_steps: int, stride: int = 1) -> np.ndarray:
+    """The inverse of :func:`sliding_windows`: a series (n_steps, channels) where each step is the mean of
+    every window value that covers it. Windows (n_windows, channels, length) must come from the same cut."""
+    windows = np.asarray(windows)
+    if windows.ndim != 3:
+        raise DataError(f"windows must be shaped (n_windows, channels, length), got {windows.shape}")
+    n_windows, channels, length = windows.shape
+    starts = window_starts(n_steps, length, stride)
+    if len(starts) != n_windows:
+        raise DataError(
+            f"{n_windows} window(s) of length {length} do not match a series of {n_steps} steps cut with stride "
+            f"{stride} ({len(starts)} windows)"
+        )
+    total = np.zeros((n_steps, channels), dtype=np.float64)
+    count = np.zeros((n_steps, 1), dtype=np.float64)
+    for start, window in zip(starts, windows, strict=True):
+        total[start:start + length] += window.T  # (L, C)
+        count[start:start + length] += 1
+    return total / count
+
+
+def _as_steps_by_channels(series: np.ndarray) -> np.ndarray:
+    values = np.asarray(series)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2:
+        raise DataError(f"a series must be shaped (n_steps,) or (n_steps, channels), got {values.shape}")
+    return values

@@ -1,0 +1,63 @@
+"""Time-series helpers: sliding windows and their inverse, and the NAB reader on the shared copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autoencoders as ae
+from autoencoders.data import load_nab, nab_series_names, overlap_average, read_nab_series, sliding_windows
+from conftest import SHARED_DATA
+
+NAB_DIR = SHARED_DATA / "nab"
+
+
+@pytest.mark.parametrize(("n_steps", "length", "stride"), [(20, 5, 1), (20, 5, 3), (21, 7, 7), (7, 7, 2)])
+def test_windows_cover_the_series_and_average_back_to_it(n_steps, length, stride):
+    series = np.random.default_rng(0).normal(size=(n_steps, 3))
+    windows = sliding_windows(series, length, stride)
+    assert windows.shape[1:] == (3, length)
+    np.testing.assert_array_equal(windows[0], series[:length].T)
+    np.testing.assert_array_equal(windows[-1], series[-length:].T)  # the end is always covered
+    np.testing.assert_allclose(overlap_average(windows, n_steps, stride), series)
+
+
+def test_a_univariate_series_gives_one_channel():
+    assert sliding_windows(np.arange(10.0), 4, 2).shape == (4, 1, 4)
+
+
+def test_a_series_shorter_than_the_window_is_a_clear_error():
+    with pytest.raises(ae.DataError, match="3 time step.*fewer than the window length 5"):
+        sliding_windows(np.zeros(3), 5)
+
+
+def test_windows_from_another_cut_are_rejected():
+    windows = sliding_windows(np.zeros(20), 5, 5)
+    with pytest.raises(ae.DataError, match="do not match a series of 20 steps cut with stride 1"):
+        overlap_average(windows, 20, 1)
+
+
+def test_nab_series_are_read_with_their_anomaly_windows():
+    names = nab_series_names(NAB_DIR)
+    assert "realKnownCause/nyc_taxi.csv" in names and len(names) >= 20
+    taxi = read_nab_series(NAB_DIR, "realKnownCause/nyc_taxi.csv")
+    assert len(taxi.values) == len(taxi.timestamps) == 10320
+    assert taxi.values[0] == 10844 and str(taxi.timestamps[0]) == "2014-07-01T00:00:00"
+    assert taxi.steps_per() == 48  # half-hourly samples
+    assert len(taxi.windows) == 5
+    labels = taxi.labels
+    assert 0 < labels.mean() < 0.2
+    start, end = taxi.windows[0]
+    assert labels[taxi.timestamps == start].all() and not labels[taxi.timestamps < start].any()
+
+
+def test_load_nab_reads_the_named_series():
+    series = load_nab(NAB_DIR, ["realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv"])
+    assert len(series) == 1 and series[0].steps_per() == 288  # five-minute samples
+
+
+def test_unknown_nab_series_and_missing_folder_are_clear_errors(tmp_path):
+    with pytest.raises(ae.DataError, match="no entry 'nope.csv'"):
+        read_nab_series(NAB_DIR, "nope.csv")
+    with pytest.raises(ae.DataError, match="not a NAB folder"):
+        nab_series_names(tmp_path)
