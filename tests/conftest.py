@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import autoencoders as ae
 
@@ -28,10 +29,20 @@ def fast_config(**overrides) -> ae.TrainConfig:
     return ae.TrainConfig(**values)
 
 
-def small_model(name: str, input_shape=(1, 8, 8), **options) -> ae.Autoencoder:
-    """A registered model kept small for fast tests (families may size themselves from the input)."""
+def small_model(name: str, input_shape=None, **options) -> ae.Autoencoder:
+    """A registered model kept small for fast tests (families may size themselves from the input).
+
+    The input shape defaults to the family's ``example_input_shape`` when it declares one (a family for
+    other sample layouts, e.g. time-series windows), else to the 8x8 digits' (1, 8, 8)."""
     ae.seed_everything(0)
-    config_fields = ae.get_model_class(name).config_class.__dataclass_fields__
+    cls = ae.get_model_class(name)
+    input_shape = input_shape or getattr(cls, "example_input_shape", (1, 8, 8))
+    config_fields = cls.config_class.__dataclass_fields__
     if "hidden" in config_fields:
         options.setdefault("hidden", (32,))
     return ae.create_model(name, input_shape=input_shape, code_size=options.pop("code_size", 6), **options)
+
+
+def as_model_input(model: ae.Autoencoder, images: np.ndarray) -> torch.Tensor:
+    """Real digit images (n, 1, 8, 8) laid out as the model's samples (same number of values per sample)."""
+    return torch.from_numpy(images).reshape(len(images), *model.input_shape)
