@@ -1,0 +1,56 @@
+"""Denoising a user's images with a model trained to undo input corruption."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data.files import IMAGE_SUFFIXES
+from ..inference import reconstruct
+from ..models._base import Autoencoder
+
+
+def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
+    """The model's clean estimate (n, *input_shape) of noisy samples ``X``; the model must have been trained
+    with a ``corruption``, since a plain autoencoder copies noise it was never taught to remove."""
+    if model.config.corruption is None:
+        raise ValueError(f"this {model.name!r} model was trained without corruption, so it does not denoise; "
+                         "train one with --corruption gaussian|mask|salt_pepper (or the denoising family)")
+    return reconstruct(model, X)
+
+
+def image_files(source: str | Path) -> list[Path]:
+    """``source`` itself if it is an image file, else the image files in the folder, sorted."""
+    source = Path(source)
+    if not source.exists():
+        raise FileNotFoundError(f"no such image file or folder: {source}")
+    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if source.is_dir() else [source]
+    if not files or files[0].suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"{source} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return files
+
+
+def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
+    """Images (n, C, H, W) in [0, 1], converted to the model's channels; they must have its height and width."""
+    from PIL import Image
+
+    channels, height, width = shape
+    images = []
+    for file in files:
+        with Image.open(file) as image:
+            if image.size != (width, height):
+                raise ValueError(f"{file} is {image.size[0]}x{image.size[1]} pixels; the model takes {width}x{height}")
+            pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
+        images.append(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1))
+    return np.stack(images)
+
+
+def write_images(images: np.ndarray, files: list[Path]) -> None:
+    """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix)."""
+    from PIL import Image
+
+    for image, file in zip(images, files, strict=True):
+        pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels[0] if len(pixels) == 1 else pixels.transpose(1, 2, 0)).save(file)

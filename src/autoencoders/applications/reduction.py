@@ -1,0 +1,27 @@
+"""Dimensionality reduction: how well a low-dimensional code keeps the data and its neighbourhoods."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.manifold import trustworthiness
+
+
+def reduction_scores(X: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
+                     n_neighbors: int = 5) -> dict[str, float]:
+    """Mean per-sample sum of squared errors of ``reconstructions`` against ``X`` (n, ...) and the
+    trustworthiness of ``codes`` (n, k): the share of each code's neighbours that are neighbours in ``X`` too."""
+    flat = X.reshape(len(X), -1)
+    errors = (reconstructions.reshape(len(X), -1) - flat) ** 2
+    return {
+        "sse_per_sample": float(errors.sum(axis=1).mean()),
+        "trustworthiness": float(trustworthiness(flat, codes, n_neighbors=n_neighbors)),
+    }
+
+
+def pca_codes(X_train: np.ndarray, X: np.ndarray, n_components: int,
+              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The classical baseline: PCA fitted on ``X_train``; codes (n, n_components) and reconstructions of ``X``."""
+    pca = PCA(n_components, random_state=seed).fit(X_train.reshape(len(X_train), -1))
+    codes = pca.transform(X.reshape(len(X), -1))
+    return codes, pca.inverse_transform(codes).reshape(X.shape)

@@ -1,0 +1,62 @@
+"""Retrieval: the nearest stored items of a query in code space.
+
+Large collections use hnswlib's approximate graph index when it is installed (``pip install hnswlib``);
+small ones, or a machine without it, use scikit-learn's exact search. Both give Euclidean distances.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+# Below this many items exact search is fast enough and has no approximation error.
+EXACT_BELOW = 20_000
+
+
+def hnswlib_available() -> bool:
+    return importlib.util.find_spec("hnswlib") is not None
+
+
+class CodeIndex:
+    """Nearest-neighbour index over ``codes`` (n, k); ``method`` is ``auto``, ``exact`` or ``hnsw``."""
+
+    def __init__(self, codes: np.ndarray, method: str = "auto", seed: int = 0):
+        codes = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
+        if len(codes) == 0:
+            raise ValueError("cannot build an index over an empty collection")
+        if method == "auto":
+            method = "hnsw" if len(codes) >= EXACT_BELOW and hnswlib_available() else "exact"
+        if method == "hnsw" and not hnswlib_available():
+            raise ValueError("method 'hnsw' needs hnswlib: pip install hnswlib")
+        if method not in ("exact", "hnsw"):
+            raise ValueError(f"unknown index method {method!r}; choose auto, exact or hnsw")
+        self.method, self.size = method, len(codes)
+        self._index = _hnsw_index(codes, seed) if method == "hnsw" else NearestNeighbors().fit(codes)
+
+    def query(self, codes: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances."""
+        if not 1 <= k <= self.size:
+            raise ValueError(f"k must be between 1 and the collection size ({self.size}), got {k}")
+        queries = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
+        if self.method == "exact":
+            distances, indices = self._index.kneighbors(queries, k)
+            return indices, distances
+        self._index.set_ef(max(64, 2 * k))  # search breadth: recall rises with it
+        indices, squared = self._index.knn_query(queries, k, num_threads=1)
+        return indices.astype(np.int64), np.sqrt(squared)
+
+
+def _hnsw_index(codes: np.ndarray, seed: int):
+    import hnswlib
+
+    index = hnswlib.Index(space="l2", dim=codes.shape[1])
+    index.init_index(max_elements=len(codes), ef_construction=200, M=16, random_seed=seed)
+    index.add_items(codes, np.arange(len(codes)), num_threads=1)  # one thread: the same graph every time
+    return index
+
+
+def precision_at_k(neighbour_labels: np.ndarray, query_labels: np.ndarray) -> float:
+    """Mean share of retrieved items (m, k labels) that have their query's label (m,)."""
+    return float(np.mean(neighbour_labels == query_labels[:, None]))

@@ -1,0 +1,43 @@
+"""``ae compress`` and ``ae decompress``: samples to a compact file of entropy-coded codes, and back."""
+
+from __future__ import annotations
+
+import click
+
+from ..applications import compress as compress_array
+from ..applications import decompress as decompress_file
+from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+
+RUN = click.argument("run", type=click.Path(exists=True))
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The compressed file to write.")
+@click.option("--step", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
+              help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
+def compress(run, data, data_dir, split, label_column, out, step):
+    """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
+    value (per pixel for grayscale images) and the PSNR of what `ae decompress` will return (model units)."""
+    checkpoint, scaler = load_run(run)
+    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    result = compress_array(checkpoint.model, X, out, step)
+    echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
+               "bits_per_value": result.bits_per_value, "psnr_db": result.psnr_db})
+
+
+@click.command()
+@RUN
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the decoded samples (.npy or .csv), in the data's original units.")
+def decompress(run, file, out):
+    """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
+    checkpoint, scaler = load_run(run)
+    samples = scaler.inverse_transform(decompress_file(checkpoint.model, file))
+    save_array(out, samples)
+    click.echo(f"wrote {len(samples)} decoded samples to {out}")
+
+
+COMMANDS = [compress, decompress]

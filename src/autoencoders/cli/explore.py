@@ -1,0 +1,73 @@
+"""Commands that work in code space: ``ae cluster`` and ``ae search``."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ..applications import CodeIndex, cluster_codes, clustering_scores
+from ..inference import encode
+from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+
+RUN = click.argument("run", type=click.Path(exists=True))
+
+
+def _codes(run, data, data_dir, split, label_column):
+    """Codes (n, k) of --data under the model in RUN, and the data set (for its labels)."""
+    checkpoint, scaler = load_run(run)
+    dataset = read_data(data, data_dir, split, label_column)
+    return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset.X)), dataset
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write each sample's cluster index to this file (.npy or .csv).")
+def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
+    """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
+    and NMI / ARI against the labels when the data has them."""
+    codes, dataset = _codes(run, data, data_dir, split, label_column)
+    assignment = cluster_codes(codes, clusters, seed)
+    summary = {"n_samples": len(codes), "cluster_sizes": np.bincount(assignment, minlength=clusters).tolist()}
+    if dataset.y is not None:
+        summary.update(clustering_scores(dataset.y, assignment))
+    if out:
+        save_array(out, assignment)
+    echo_json(summary)
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--query", required=True,
+              help="The query samples: a data set name or path (same formats as --data), or row numbers of --data "
+                   "such as 0,17.")
+@click.option("-k", "--k", "k", type=click.IntRange(1), default=10, show_default=True, help="Neighbours per query.")
+@click.option("--method", type=click.Choice(["auto", "exact", "hnsw"]), default="auto", show_default=True,
+              help="Index: exact search, hnswlib's approximate graph (pip install hnswlib), or auto by size.")
+def search(run, data, data_dir, split, label_column, query, k, method):
+    """The k samples of --data whose codes are nearest to each query's code under the model in RUN: one JSON
+    object per query with the neighbours' row numbers in --data, distances, and labels when known."""
+    codes, dataset = _codes(run, data, data_dir, split, label_column)
+    if query.replace(",", "").isdigit():
+        rows = [int(row) for row in query.split(",")]
+        if max(rows) >= len(codes):
+            raise ValueError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
+        queries = codes[rows]
+    else:
+        queries, _ = _codes(run, query, data_dir, split, label_column)
+    index = CodeIndex(codes, method)
+    indices, distances = index.query(queries, k)
+    results = []
+    for number, (found, far) in enumerate(zip(indices, distances, strict=True)):
+        result = {"query": number, "neighbours": found.tolist(), "distances": np.round(far, 6).tolist()}
+        if dataset.y is not None:
+            result["labels"] = dataset.y[found].tolist()
+        results.append(result)
+    echo_json({"method": index.method, "results": results})
+
+
+COMMANDS = [cluster, search]

@@ -1,0 +1,71 @@
+"""``ae generate`` and ``ae interpolate``: new samples from a trained model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..applications import fit_code_density, has_sampler, tile_images, write_images
+from ..applications import generate as generate_samples
+from ..applications import interpolate as interpolate_samples
+from ._common import data_options, load_run, model_inputs, read_data, save_array
+
+RUN = click.argument("run", type=click.Path(exists=True))
+OUT = click.option("--out", type=click.Path(dir_okay=False), required=True,
+                   help="Where to write the samples (.npy or .csv), in the data's original units.")
+IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
+                     help="Also tile image samples into this picture (.png).")
+
+
+def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
+    save_array(out, samples)
+    if image:
+        write_images(tile_images(samples, columns)[None], [Path(image)])
+    click.echo(f"wrote {len(samples)} samples to {out}" + (f" and {image}" if image else ""))
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("-n", "--n", "n", type=click.IntRange(1), default=16, show_default=True, help="How many samples.")
+@click.option("--fit-density", is_flag=True,
+              help="Sample from a Gaussian mixture fitted to the codes of --data, even if the model has a prior "
+                   "(models without one, i.e. all but the VAE, always do this).")
+@click.option("--components", type=click.IntRange(1), default=10, show_default=True,
+              help="Mixture components of the fitted density.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@OUT
+@IMAGE
+def generate(run, data, data_dir, split, label_column, n, fit_density, components, seed, out, image):
+    """Generate N new samples with the model in RUN: from its prior (the VAE), or by decoding draws from a
+    density fitted to the codes of --data (any deterministic autoencoder, images or time-series windows)."""
+    checkpoint, scaler = load_run(run)
+    model, density = checkpoint.model, None
+    if fit_density or not has_sampler(model):
+        X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+        density = fit_code_density(model, X, components, seed)
+    _write(scaler.inverse_transform(generate_samples(model, n, density, seed)), out, image, columns=8)
+
+
+@click.command()
+@RUN
+@data_options
+@click.option("--start", "start", type=click.IntRange(0), required=True, help="Row of --data to start from.")
+@click.option("--end", "end", type=click.IntRange(0), required=True, help="Row of --data to end at.")
+@click.option("--steps", type=click.IntRange(2), default=8, show_default=True,
+              help="Points on the path, ends included.")
+@OUT
+@IMAGE
+def interpolate(run, data, data_dir, split, label_column, start, end, steps, out, image):
+    """Decode points on the straight line between the codes of two samples of --data (rows START and END)."""
+    checkpoint, scaler = load_run(run)
+    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    if max(start, end) >= len(X):
+        raise ValueError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
+    path = interpolate_samples(checkpoint.model, X[start], X[end], steps)
+    _write(scaler.inverse_transform(path), out, image, columns=steps)
+
+
+COMMANDS = [generate, interpolate]
