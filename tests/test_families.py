@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders.sklearn import AutoencoderTransformer
 from conftest import small_model
 
 
@@ -87,3 +90,61 @@ def test_deep_contraction_penalty_works_without_gradients_as_in_validation():
         without_grad = model.loss(x)["contraction"]
     assert float(without_grad) > 0
     torch.testing.assert_close(without_grad, with_grad.detach())
+
+
+def test_vae_kl_part_scales_with_beta(small_images):
+    x = torch.from_numpy(small_images[:32])
+    kl_parts = []
+    for beta in (1.0, 3.0):
+        model = small_model("vae", beta=beta)
+        torch.manual_seed(0)
+        kl_parts.append(float(model.loss(x)["kl"].detach()))
+    assert kl_parts[0] > 0 and kl_parts[1] == pytest.approx(3 * kl_parts[0], rel=1e-5)
+
+
+def test_vae_importance_weighted_likelihood_matches_exact_marginal():
+    """One latent dimension and two Bernoulli pixels: log p(x) = log integral p(x|z) N(z) dz by quadrature."""
+    model = small_model("vae", input_shape=(2,), code_size=1, hidden=(8,), loss="bce").eval()
+    x = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    z = torch.linspace(-10, 10, 4001)[:, None]  # (G, 1)
+    log_px_z = -torch.nn.functional.binary_cross_entropy_with_logits(
+        model.decode_logits(z)[:, None, :].expand(-1, 3, -1), x.expand(len(z), -1, -1), reduction="none"
+    ).sum(dim=2)  # (G, 3)
+    log_prior = -0.5 * (z.square() + math.log(2 * math.pi))  # (G, 1)
+    with torch.no_grad():
+        exact = torch.logsumexp(log_px_z + log_prior, dim=0) + math.log(float(z[1] - z[0]))  # (3,)
+    torch.manual_seed(0)
+    estimate = model.log_likelihood(x, k=20000, samples_per_pass=5000)
+    torch.testing.assert_close(estimate, exact, atol=0.01, rtol=0)
+    assert (model.elbo(x.repeat(2000, 1)).view(2000, 3).mean(dim=0) <= exact + 1e-3).all()  # a lower bound
+
+
+def test_vae_sample_and_interpolate(small_images):
+    model = small_model("vae", loss="bce").eval()
+    samples = model.sample(5, generator=torch.Generator().manual_seed(0))
+    assert samples.shape == (5, 1, 8, 8) and ((samples >= 0) & (samples <= 1)).all()
+    torch.testing.assert_close(model.sample(5, generator=torch.Generator().manual_seed(0)), samples)
+    a, b = torch.from_numpy(small_images[:2])
+    path = model.interpolate(a, b, steps=4)
+    assert path.shape == (4, 1, 8, 8)
+    torch.testing.assert_close(path[[0, -1]], model(torch.stack([a, b])))
+
+
+@pytest.mark.parametrize("shape", [(37,), (3, 50), (1, 7)])
+def test_sequence_takes_windows_of_any_length_and_channel_count(shape):
+    model = small_model("sequence", input_shape=shape, channels=(4, 8, 8)).eval()
+    x = torch.randn(3, *shape)
+    assert model.encode(x).shape == (3, 6) and model(x).shape == x.shape
+
+
+def test_sequence_rejects_image_samples():
+    with pytest.raises(ValueError, match=r"windows shaped \(channels, length\) or \(length,\), got \(1, 8, 8\)"):
+        ae.create_model("sequence", input_shape=(1, 8, 8))
+
+
+@pytest.mark.parametrize("name", ae.list_models())
+def test_every_family_works_as_a_scikit_learn_transformer(name, small_images):
+    shape = getattr(ae.get_model_class(name), "example_input_shape", (1, 8, 8))
+    X = small_images[:64].reshape(64, -1)
+    est = AutoencoderTransformer(model=name, code_size=3, epochs=1, input_shape=shape, random_state=0).fit(X)
+    assert est.transform(X).shape == (64, 3) and est.inverse_transform(est.transform(X)).shape == X.shape
