@@ -74,8 +74,10 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {error}") from None
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a safetensors file but not an autoencoders checkpoint")
-    version = int(header.get("format_version", "0"))
-    if version > FORMAT_VERSION:
+    version = header.get("format_version", "")
+    if not version.isdigit():
+        raise CheckpointError(f"{path} has an invalid checkpoint format version {version!r}")
+    if int(version) > FORMAT_VERSION:
         raise CheckpointError(
             f"{path} has checkpoint format {version}, newer than this library reads ({FORMAT_VERSION}); upgrade"
         )
