@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OutlierMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import inference
+from .applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
 from .registry import create_model
 from .training import TrainConfig, Trainer, seed_everything
 
@@ -59,17 +60,22 @@ class _AutoencoderEstimator(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------------------------------- fitting
-    def _fit_model(self, X: np.ndarray):
+    def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                   epochs: int | None = None, seed: int | None = None):
+        """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
+        detector sizes each member of its ensemble from the data)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
         options = {name: getattr(self, name) for name in self._model_option_names()}
-        if self.hidden is not None:
-            options["hidden"] = tuple(self.hidden)
-        seed = self._seed()
+        hidden = self.hidden if hidden is None else hidden
+        if hidden is not None:
+            options["hidden"] = tuple(hidden)
+        seed = self._seed() if seed is None else seed
         seed_everything(seed)
-        model = create_model(self.model, input_shape=shape, code_size=self.code_size, loss=self.loss, **options)
-        config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
+        code_size = self.code_size if code_size is None else code_size
+        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
+        config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
                              validation_fraction=self.validation_fraction, patience=self.patience,
                              device=self.device, progress=bool(self.verbose))
         history = Trainer(model, config).fit(X.reshape(len(X), *shape))
@@ -126,3 +132,76 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
+
+
+class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
+    """Outlier detector from an ensemble of ``n_estimators`` small autoencoders, used like IsolationForest:
+    ``score_samples`` (lower = more abnormal), ``decision_function`` (``score_samples - offset_``, negative
+    for outliers) and ``predict`` (1 inlier, -1 outlier; ``contamination`` sets the share of training rows
+    flagged). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction error plus
+    the distance of its code to the training codes (see :mod:`autoencoders.applications.anomaly`).
+    ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data; members train on at most
+    ``max_samples`` rows drawn at random (all rows are scored).
+
+    >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
+    """
+
+    input_shape = None  # rows are flat feature vectors
+
+    def __init__(self, n_estimators: int = 3, contamination: float = 0.1, max_samples: int = 20_000,
+                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3,
+                 validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
+                 verbose: bool = False, random_state=None, **model_options: Any):
+        self.n_estimators = n_estimators
+        self.contamination = contamination
+        self.max_samples = max_samples
+        self.model = model
+        self.code_size = code_size
+        self.hidden = hidden
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+        for name, value in model_options.items():
+            setattr(self, name, value)
+
+    def fit(self, X, y=None):
+        checks = [(0 < self.contamination <= 0.5, f"contamination must be in (0, 0.5], got {self.contamination!r}"),
+                  (self.n_estimators >= 1, f"n_estimators must be >= 1, got {self.n_estimators!r}"),
+                  (self.max_samples >= 2, f"max_samples must be >= 2, got {self.max_samples!r}")]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        X = self._validated(X, reset=True)
+        seed = self._seed()
+        self.features_ = RobustFeatures.fit(X)
+        Z = self.features_.transform(X)  # (N, K)
+        if len(Z) > self.max_samples:
+            Z = Z[np.random.default_rng(seed).choice(len(Z), self.max_samples, replace=False)]
+        epochs = self.epochs or auto_epochs(len(Z), self.batch_size)
+        self.members_ = []
+        for index, (hidden, code_size) in enumerate(member_shapes(Z.shape[1], self.n_estimators)):
+            model, _ = self._fit_model(Z, code_size=self.code_size or code_size, hidden=self.hidden or hidden,
+                                       epochs=epochs, seed=seed + index)
+            self.members_.append(ScoredMember.fit(model, Z))
+        self.offset_ = float(np.percentile(self.score_samples(X), 100 * self.contamination))
+        return self
+
+    def score_samples(self, X) -> np.ndarray:
+        """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
+        check_is_fitted(self, "members_")
+        return -ensemble_score(self.members_, self.features_.transform(self._validated(X, reset=False)))
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples - offset_``: negative for the rows ``predict`` flags as outliers."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """1 for inliers, -1 for outliers."""
+        return np.where(self.decision_function(X) < 0, -1, 1)

@@ -1,0 +1,149 @@
+"""ADBench protocol on the 22 sets in ../shared/data/adbench: fit without labels on all of X, score every row,
+ROC-AUC and average precision against y; our detector beside IsolationForest, PCA reconstruction error and
+PyOD's AutoEncoder and VAE with their defaults (``pip install -e ".[bench]"``).
+
+    .venv/bin/python benchmarks/anomaly_adbench.py [--sets cardio,glass] [--seeds 0,1,2] [--redo ours]
+
+Seed by seed, sets run from smallest to largest. Every fit is stored in ``runs/anomaly_adbench.json`` as soon
+as it ends, so an interrupted run resumes where it stopped (``--redo METHOD`` measures a method again). Every
+method runs on one thread in this one process, so fit times compare side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+from _common import SHARED_DATA, print_table
+from autoencoders.sklearn import AutoencoderOutlierDetector
+
+DATA = SHARED_DATA / "adbench"
+CACHE = Path(__file__).resolve().parents[1] / "runs" / "anomaly_adbench.json"
+METHODS = ("ours", "iforest", "pca", "pyod_ae", "pyod_vae")
+
+
+def pca_scores(X: np.ndarray, seed: int) -> np.ndarray:
+    """Squared residual after projecting standardised rows on the components holding 90% of the variance."""
+    Z = StandardScaler().fit_transform(X)
+    pca = PCA(n_components=0.9, svd_solver="full", random_state=seed).fit(Z)
+    return ((Z - pca.inverse_transform(pca.transform(Z))) ** 2).sum(axis=1)
+
+
+def pyod_scores(name: str, X: np.ndarray, seed: int) -> np.ndarray:
+    from pyod.models.auto_encoder import AutoEncoder
+    from pyod.models.vae import VAE
+
+    detector = {"pyod_ae": AutoEncoder, "pyod_vae": VAE}[name](verbose=0, random_state=seed)
+    return detector.fit(X).decision_scores_
+
+
+def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
+    """Anomaly scores (n,), higher = more abnormal, of ``method`` fitted on all of X."""
+    if method == "ours":
+        return -AutoencoderOutlierDetector(random_state=seed).fit(X).score_samples(X)
+    if method == "iforest":
+        return -IsolationForest(random_state=seed).fit(X).score_samples(X)
+    if method == "pca":
+        return pca_scores(X, seed)
+    return pyod_scores(method, X, seed)
+
+
+def measure(method: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict:
+    """One fit: ROC-AUC, AP, fit seconds and the number of non-finite scores (ranked above every finite one)."""
+    began = time.perf_counter()
+    scores = np.asarray(method_scores(method, X, seed), dtype=np.float64)
+    seconds = time.perf_counter() - began
+    finite = np.isfinite(scores)
+    ranked = np.where(finite, scores, np.max(scores[finite], initial=0.0) + 1)
+    return {"roc_auc": roc_auc_score(y, ranked), "ap": average_precision_score(y, ranked),
+            "fit_seconds": seconds, "non_finite": int((~finite).sum()), "measured": time.strftime("%F %T")}
+
+
+def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: int, cache: Path) -> dict:
+    results = json.loads(cache.read_text()) if cache.exists() else {}
+    for seed in seeds:
+        for path in sets:
+            data = np.load(path)
+            X, y = data["X"].astype(np.float64), data["y"]
+            for method in methods:
+                key = f"{path.stem}|{method}|{seed}"
+                if key in results or (method.startswith("pyod") and len(X) > pyod_max_rows):
+                    continue
+                results[key] = row = measure(method, X, y, seed)
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.with_suffix(".tmp").write_text(json.dumps(results, indent=1))
+                cache.with_suffix(".tmp").replace(cache)
+                print(f"seed {seed} {path.stem:16s} {method:9s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
+                      f"{row['fit_seconds']:7.1f}s non-finite {row['non_finite']}", flush=True)
+    return results
+
+
+def summarise(results: dict, sets: list[Path], seeds: list[int], methods: list[str]) -> None:
+    """Per-set mean ROC-AUC over seeds; means over all sets and over the sets where every method ran."""
+    def fits(name: str, method: str) -> list[dict]:
+        return [results[k] for seed in seeds if (k := f"{name}|{method}|{seed}") in results]
+
+    table, common = [], []
+    for path in sets:
+        row = {"set": path.stem}
+        for method in methods:
+            done = fits(path.stem, method)
+            row[method] = float(np.mean([f["roc_auc"] for f in done])) if done else "-"
+        table.append(row)
+        if all(len(fits(path.stem, m)) == len(seeds) for m in methods):
+            common.append(path.stem)
+    print("\nROC-AUC, mean over seeds")
+    print_table(table, ".3f")
+    summary = []
+    for method in methods:
+        for label, names in (("all sets run", [p.stem for p in sets]), (f"{len(common)} common sets", common)):
+            done = [f for name in names for f in fits(name, method)]
+            if done:
+                ratio = [o["fit_seconds"] / f["fit_seconds"] for name in names for seed in seeds
+                         if (f := results.get(f"{name}|ours|{seed}")) and (o := results.get(f"{name}|{method}|{seed}"))]
+                summary.append({"method": method, "over": label, "fits": len(done),
+                                "ROC-AUC": float(np.mean([f["roc_auc"] for f in done])),
+                                "AP": float(np.mean([f["ap"] for f in done])),
+                                "median fit s": float(np.median([f["fit_seconds"] for f in done])),
+                                "median time / ours": float(np.median(ratio)) if ratio else "-",
+                                "non-finite": sum(f["non_finite"] for f in done)})
+    print("\nMeans over fits (sets x seeds)")
+    print_table(summary, ".4g")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default=None, help="comma-separated set names, e.g. cardio,glass (default: all 22)")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--redo", default="", help="comma-separated methods to measure again, ignoring the cache")
+    parser.add_argument("--pyod-max-rows", type=int, default=10**9,
+                        help="skip the PyOD models on larger sets (they take hours on the largest)")
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    sets = sorted(DATA.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
+    if args.sets:
+        sets = [p for p in sets if p.stem.split("_", 1)[1] in args.sets.split(",")]
+    seeds, methods = [int(s) for s in args.seeds.split(",")], args.methods.split(",")
+    if args.redo and args.cache.exists():
+        redo = set(args.redo.split(","))
+        kept = {k: v for k, v in json.loads(args.cache.read_text()).items()
+                if not (k.split("|")[1] in redo and int(k.split("|")[2]) in seeds
+                        and any(k.startswith(p.stem + "|") for p in sets))}
+        args.cache.write_text(json.dumps(kept, indent=1))
+    results = run(sets, seeds, methods, args.pyod_max_rows, args.cache)
+    summarise(results, sets, seeds, methods)
+
+
+if __name__ == "__main__":
+    main()
