@@ -10,8 +10,8 @@ from torch import Tensor, nn
 
 from ..data.validation import check_array
 from ..models._base import Autoencoder
-from ..training import seed_everything
-from ..training.batching import ordered_batches, shuffled_batches
+from ..training import TrainConfig, Trainer, seed_everything
+from ..training.batching import ordered_batches
 
 
 def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_features: np.ndarray,
@@ -25,41 +25,46 @@ def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_
 
 
 class EncoderClassifier(nn.Module):
-    """An autoencoder's encoder followed by a linear classification head on its code."""
+    """An autoencoder's encoder followed by a linear classification head on its code; trained by the one
+    engine (``Trainer.fit(X, targets=labels)``) through :meth:`loss`."""
+
+    name = "classifier"
 
     def __init__(self, autoencoder: Autoencoder, n_classes: int):
         super().__init__()
         self.autoencoder = autoencoder
         self.head = nn.Linear(autoencoder.config.code_size, n_classes)
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.autoencoder.input_shape
+
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.autoencoder.encode(x))  # (B, n_classes) logits
 
+    def loss(self, x: Tensor, labels: Tensor) -> dict[str, Tensor]:
+        cross_entropy = nn.functional.cross_entropy(self(x), labels)
+        return {"loss": cross_entropy, "cross_entropy": cross_entropy}
+
 
 def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_classes: int | None = None,
-                     epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, seed: int = 0) -> EncoderClassifier:
+                     config: TrainConfig | None = None) -> EncoderClassifier:
     """Fine-tune ``autoencoder``'s encoder with a new linear head on labelled ``X`` (n, *input_shape), ``y`` (n,).
 
     Pass a pretrained model to fine-tune it, or a freshly created one of the same family to train from
     scratch. The decoder is not used. The model is trained in place; the classifier returned wraps it.
+    ``config`` is the engine's (default: 50 epochs, early stopping on a held-out tenth of the labelled rows).
     """
-    X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=1)
-    labels = np.asarray(y, dtype=np.int64)
-    if labels.shape != (len(X),) or labels.min() < 0:
-        raise ValueError(f"y must hold one non-negative class index per sample ({len(X)}), got shape {labels.shape}")
-    seed_everything(seed)
+    X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
+    labels = np.asarray(y)
+    if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise ValueError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
+                         f"{labels.dtype} of shape {labels.shape}")
+    config = config or TrainConfig(progress=False)
+    seed_everything(config.seed)  # the head's initial weights
     classifier = EncoderClassifier(autoencoder, n_classes or int(labels.max()) + 1)
-    optimizer = torch.optim.Adam(classifier.parameters(), lr=lr)
-    rows, targets = torch.from_numpy(np.arange(len(X))), torch.from_numpy(labels)
-    inputs, generator = torch.from_numpy(X), torch.Generator().manual_seed(seed)
-    classifier.train()
-    for _ in range(epochs):
-        for batch in shuffled_batches(rows, batch_size, generator):  # (B,) row indices
-            loss = nn.functional.cross_entropy(classifier(inputs[batch]), targets[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-    return classifier.eval()
+    Trainer(classifier, config).fit(X, targets=labels.astype(np.int64))
+    return classifier
 
 
 @torch.no_grad()

@@ -24,11 +24,13 @@ from ..checkpoint import (
     save_tensors,
     write_json,
 )
+from ..data.streaming import ChunkedRows
 from ..data.validation import check_array
 from ..models._base import Autoencoder
-from .batching import ordered_batches, shuffled_batches
+from .batching import shuffled_rows
 from .callbacks import Callback
 from .config import TrainConfig
+from .distributed import LossModule, ProcessGroup, join_process_group
 
 
 class TrainingDivergedError(RuntimeError):
@@ -94,12 +96,15 @@ def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
 
 
 @torch.no_grad()
-def evaluate_loss(model: Autoencoder, X: torch.Tensor, batch_size: int = 1024) -> dict[str, float]:
-    """Mean loss parts of ``model`` over ``X`` in eval mode."""
+def evaluate_loss(model: Autoencoder, X: torch.Tensor, batch_size: int = 1024,
+                  targets: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean loss parts of ``model`` over ``X`` in eval mode (``model.loss(x, targets)`` when targets are given)."""
     model.eval()
     totals: dict[str, torch.Tensor] = {}
-    for batch in ordered_batches(X, batch_size):
-        for key, value in model.loss(batch).items():
+    for start in range(0, len(X), batch_size):
+        batch = X[start : start + batch_size]
+        extra = () if targets is None else (targets[start : start + batch_size],)
+        for key, value in model.loss(batch, *extra).items():
             totals[key] = totals.get(key, 0) + value.detach() * len(batch)
     return {key: float(total) / len(X) for key, total in totals.items()}
 
@@ -132,21 +137,21 @@ class Trainer:
         self.device = resolve_device(self.config.device)
         self.stop_training = False
         self.history = History()
+        self.group = ProcessGroup()
 
     # ----------------------------------------------------------------------------------------------- fit
-    def fit(self, X: Any, X_val: Any = None, resume: bool = False) -> History:
+    def fit(self, X: Any, X_val: Any = None, resume: bool = False, targets: Any = None,
+            val_targets: Any = None) -> History:
+        """Train on ``X``; with per-sample ``targets`` (e.g. class labels) the loss is ``model.loss(x, targets)``,
+        which is how a supervised head on an encoder is fine-tuned by this same loop."""
         cfg, model = self.config, self.model
-        X = check_array(X, sample_shape=model.input_shape, min_samples=2 if X_val is None else 1)
-        if X_val is None:
-            train_rows, val_rows = split_validation(len(X), cfg.validation_fraction, cfg.seed)
-            X, X_val = X[train_rows], (X[val_rows] if len(val_rows) else None)
-        else:
-            X_val = check_array(X_val, "X_val", sample_shape=model.input_shape)
+        self.group, self.device = join_process_group(self.device)
+        prepare = self._streamed if isinstance(X, ChunkedRows) else self._in_memory
+        train, val, targets, val_targets = prepare(X, X_val, targets, val_targets)
         model.to(self.device)
-        train = torch.from_numpy(X).to(self.device)  # (N, *input_shape)
-        val = None if X_val is None else torch.from_numpy(X_val).to(self.device)
+        self._loss = self.group.wrap(LossModule(model), self.device)  # model.loss, gradients averaged over processes
 
-        seed_everything(cfg.seed)
+        seed_everything(cfg.seed + self.group.rank)  # each process its own noise (dropout, corruption)
         self.batch_rng = torch.Generator().manual_seed(cfg.seed)
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
@@ -157,12 +162,13 @@ class Trainer:
 
         for callback in self.callbacks:
             callback.on_train_begin(self)
-        bar = tqdm(range(start, cfg.epochs), desc=f"train {model.name}", unit="epoch", disable=self._quiet(),
+        bar = tqdm(range(start, cfg.epochs), desc=f"train {model.name}", unit="epoch",
+                   disable=self._quiet() if self.group.is_main else True,
                    initial=start, total=cfg.epochs)
         for epoch in bar:
             began = time.perf_counter()
-            train_logs = self._train_epoch(train)
-            val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024))
+            train_logs = self._train_epoch(train, targets)
+            val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024), val_targets)
             monitored = val_logs.get("loss", train_logs["loss"])
             if not (math.isfinite(train_logs["loss"]) and math.isfinite(monitored)):
                 self._diverged(epoch, train_logs["loss"], monitored)
@@ -183,20 +189,56 @@ class Trainer:
         if cfg.restore_best:
             model.load_state_dict(self.best_state)
         model.eval()
-        if self.run_dir is not None:
+        if self.run_dir is not None and self.group.is_main:
             save_model(model, self.run_dir, self.extra)
             write_json(self.run_dir / "history.json", self.history.to_dict())
+        self.group.close()
         for callback in self.callbacks:
             callback.on_train_end(self, self.history)
         return self.history
 
+    def _in_memory(self, X, X_val, targets, val_targets):
+        """(train, val, targets, val_targets) as tensors on the device; a seeded validation split of ``X``."""
+        cfg, model = self.config, self.model
+        X = check_array(X, sample_shape=model.input_shape, min_samples=2 if X_val is None else 1)
+        targets = _aligned(targets, len(X), "targets")
+        if X_val is None:
+            train_rows, val_rows = split_validation(len(X), cfg.validation_fraction, cfg.seed)
+            X, X_val = X[train_rows], (X[val_rows] if len(val_rows) else None)
+            if targets is not None:
+                targets, val_targets = targets[train_rows], (targets[val_rows] if len(val_rows) else None)
+        else:
+            X_val = check_array(X_val, "X_val", sample_shape=model.input_shape)
+            val_targets = _aligned(val_targets, len(X_val), "val_targets")
+        train = torch.from_numpy(X).to(self.device)  # (N, *input_shape)
+        val = None if X_val is None else torch.from_numpy(X_val).to(self.device)
+        targets, val_targets = (None if t is None else torch.from_numpy(t).to(self.device)
+                                for t in (targets, val_targets))
+        return train, val, targets, val_targets
+
+    def _streamed(self, X: ChunkedRows, X_val, targets, val_targets):
+        """Rows read from disk chunk by chunk; without ``X_val`` the last rows are held out (reads stay sequential)."""
+        if targets is not None or val_targets is not None:
+            raise ValueError("targets cannot be combined with streamed rows (ChunkedRows); pass arrays instead")
+        X = X.view(sample_shape=self.model.input_shape, device=self.device)
+        if X_val is None:
+            train, val = X.split_tail(self.config.validation_fraction)
+        else:
+            train, val = X, torch.from_numpy(check_array(X_val, "X_val", sample_shape=X.sample_shape)).to(self.device)
+        return train, val, None, None
+
     # ------------------------------------------------------------------------------------------ one epoch
-    def _train_epoch(self, train: torch.Tensor) -> dict[str, float]:
+    def _train_epoch(self, train: torch.Tensor, targets: torch.Tensor | None = None) -> dict[str, float]:
         model, optimizer, clip = self.model, self.optimizer, self.config.grad_clip
         model.train()
         totals, keys, seen = None, None, 0
-        for batch in shuffled_batches(train, self.config.batch_size, self.batch_rng):  # (B, *input_shape)
-            parts = model.loss(batch)
+        order = train.shuffled_order(self.batch_rng) if isinstance(train, ChunkedRows) else None
+        for rows in shuffled_rows(len(train), self.config.batch_size, self.batch_rng, train.device, order):  # (B,)
+            if len(rows) < self.group.size:  # too few rows to give every process one: skipped by all
+                continue
+            rows = self.group.shard(rows)  # (B / processes,)
+            batch = train[rows]  # (B, *input_shape)
+            parts = self._loss(batch) if targets is None else self._loss(batch, targets[rows])
             optimizer.zero_grad(set_to_none=True)
             parts["loss"].backward()
             if clip is not None:
@@ -204,7 +246,8 @@ class Trainer:
             optimizer.step()
             values = torch.stack([value.detach() for value in parts.values()]) * len(batch)  # (P,)
             totals, keys, seen = (values if totals is None else totals + values), parts.keys(), seen + len(batch)
-        return dict(zip(keys, (totals / seen).tolist(), strict=True))
+        totals = self.group.sum(torch.cat([totals, totals.new_tensor([seen])]))  # (P + 1,) over every process
+        return dict(zip(keys, (totals[:-1] / totals[-1]).tolist(), strict=True))
 
     # ------------------------------------------------------------------------------------------- helpers
     def _quiet(self) -> bool | None:
@@ -247,7 +290,7 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------ checkpointing
     def _write_config(self, train_shape, val_shape) -> None:
-        if self.run_dir is None:
+        if self.run_dir is None or not self.group.is_main:
             return
         write_json(self.run_dir / CONFIG_FILE, {
             "model": self.model.name,
@@ -258,7 +301,7 @@ class Trainer:
         })
 
     def _checkpoint(self, epoch: int) -> None:
-        if self.run_dir is None:
+        if self.run_dir is None or not self.group.is_main:
             return
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update({f"best.{k}": v for k, v in self.best_state.items()})
@@ -320,6 +363,16 @@ class Trainer:
             return type(self.model.config).from_dict(meta.get("config") or {})
         except (TypeError, ValueError):
             return None
+
+
+def _aligned(values: Any, n: int, name: str) -> np.ndarray | None:
+    """Per-sample ``values`` as an array of length ``n`` (None stays None)."""
+    if values is None:
+        return None
+    values = np.asarray(values)
+    if values.ndim == 0 or len(values) != n:
+        raise ValueError(f"{name} must hold one entry per sample ({n}), got shape {values.shape}")
+    return values
 
 
 def _with_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
