@@ -20,6 +20,12 @@ USER_ERRORS = (DataError, CheckpointError, UnknownModelError, DataUnavailableErr
 
 
 class Group(click.Group):
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        argv = list(args)  # kept as given, for commands that relaunch themselves (ae train --nproc)
+        context = super().make_context(info_name, args, parent, **extra)
+        context.meta["argv"] = argv
+        return context
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
