@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 import numpy as np
+from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
 from ..checkpoint import write_json
-from ..data import Scaler
+from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
 from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
@@ -17,6 +18,7 @@ from ..registry import create_model, list_models
 from ..report import save_loss_curves, save_reconstructions
 from ..training import TrainConfig, Trainer, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
+from ..training.distributed import is_main_process, launch, launched_world_size
 from ._common import data_options, read_data
 from ._model_options import ModelCommand
 
@@ -55,12 +57,15 @@ _DEFAULTS = TrainConfig()
               help="Run directory to write (default: runs/MODEL-DATA).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
+              help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
+@click.option("--no-report", "no_report", is_flag=True, help="Skip writing report.html (see `ae report`).")
 def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
           batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
-          resume, quiet, **family_options):
+          resume, quiet, no_report, nproc, **family_options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
-    autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png and
-    reconstructions.png.
+    autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
+    reconstructions.png and report.html (all the pictures in one file; see `ae report`).
 
     \b
     Examples:
@@ -68,6 +73,13 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --model deep --help               # the options of one family
     """
+    if nproc > 1 and launched_world_size() == 1:
+        try:
+            launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
+        except ChildFailedError as error:
+            raise click.ClickException(f"{len(error.failures)} of the {nproc} training processes failed; see above") \
+                from None
+        return
     dataset = read_data(data, data_dir, split, label_column)
     train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
     scaler = Scaler.fit(train_set.X, scale)
@@ -83,6 +95,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     began = time.perf_counter()
     history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
+    if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
+        return
 
     metrics = {
         "model": model,
@@ -113,6 +127,9 @@ def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
         return dataset, dataset.subset(np.arange(0))
     order = np.random.default_rng(seed).permutation(len(dataset.X))
     n_test = max(1, round(len(order) * test_fraction))
+    if len(order) - n_test < 2:
+        raise DataError(f"the data has {len(order)} sample(s): too few to hold out a test split and still train; "
+                        "add rows or pass --test-fraction 0")
     return dataset.subset(np.sort(order[n_test:])), dataset.subset(np.sort(order[:n_test]))
 
 
