@@ -15,7 +15,7 @@ from ..data.scaling import SCALINGS
 from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
-from ..report import save_loss_curves, save_reconstructions
+from ..report import save_loss_curves, save_reconstructions, write_report
 from ..training import TrainConfig, Trainer, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
@@ -116,6 +116,9 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
                          run_dir / "reconstructions.png")
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
+    if not no_report:
+        labels = test_set.y if len(X_test) else train_set.y
+        click.echo(f"wrote {write_report(run_dir, net, shown, labels, scaler=scaler, progress=config.progress)}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 

@@ -9,8 +9,19 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.metrics import auc, precision_recall_curve, roc_curve  # noqa: E402
 
 from ..training.engine import History  # noqa: E402
+
+MAX_LEGEND_CLASSES = 20  # more distinct labels than this are coloured on a continuous scale
+
+
+def _save(fig: plt.Figure, path: str | Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
 
 
 def _as_image(sample: np.ndarray) -> np.ndarray | None:
@@ -39,15 +50,15 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
             axes[i, 0].plot(reconstructions[i].ravel(), label="reconstruction", lw=1.2, ls="--")
         axes[0, 0].legend(fontsize=8)
         axes[-1, 0].set_xlabel("feature")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
 
 
 def save_loss_curves(history: History, path: str | Path) -> Path:
-    """One panel per loss part, train and validation curves by epoch."""
+    """One panel per loss part, train and validation curves by epoch. The total ("loss") is left out when it
+    is the only part's sum, so it would repeat that part's panel."""
     parts = list(history.train)
+    if len(parts) == 2 and "loss" in parts:
+        parts.remove("loss")
     fig, axes = plt.subplots(1, len(parts), figsize=(4 * len(parts), 3), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
         epochs = np.arange(1, len(history.train[part]) + 1)
@@ -57,7 +68,101 @@ def save_loss_curves(history: History, path: str | Path) -> Path:
         ax.set_title(part)
         ax.set_xlabel("epoch")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
+
+
+def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
+    """Images (n, H, W) or (n, H, W, 3) tiled into one array, ``columns`` per row, NaN between tiles."""
+    n, height, width = images.shape[:3]
+    rows = -(-n // columns)
+    mosaic = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, *images.shape[3:]), np.nan)
+    for index, image in enumerate(images):
+        top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)
+        mosaic[top:top + height, left:left + width] = image
+    return mosaic
+
+
+def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False) -> Path:
+    """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
+    largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
+    Non-image samples are drawn as one line each."""
+    if _as_image(images[0]) is None:
+        fig, ax = plt.subplots(figsize=(8, 3))
+        for sample in images:
+            ax.plot(sample.ravel(), lw=1)
+        ax.set_xlabel("feature")
+        return _save(fig, path)
+    columns = min(columns, len(images))
+    if signed:
+        tiles = images.mean(axis=1)  # (n, H, W)
+        tiles = tiles / np.maximum(np.abs(tiles).max(axis=(1, 2), keepdims=True), 1e-12)
+        colours = {"cmap": plt.get_cmap("RdBu_r").with_extremes(bad="white"), "vmin": -1, "vmax": 1}
+    else:
+        tiles = np.stack([_as_image(image) for image in images])  # (n, H, W) or (n, H, W, 3)
+        colours = {"cmap": plt.get_cmap("gray").with_extremes(bad="white"), "vmin": 0, "vmax": 1}
+    mosaic = _mosaic(tiles, columns)
+    scale = min(1.1, 11 / columns) / images.shape[-1]  # inches per pixel: up to 1.1 inch a tile, 11 inches a row
+    fig, ax = plt.subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
+    ax.imshow(mosaic if mosaic.ndim == 2 else np.nan_to_num(mosaic, nan=1.0), interpolation="nearest", **colours)
+    ax.axis("off")
+    return _save(fig, path)
+
+
+def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
+    """2-D coordinates (n, 2) of codes (n, code_size) and how they were made: the code itself up to 2-D,
+    else its first two principal components."""
+    if codes.shape[1] == 1:
+        return np.column_stack([codes[:, 0], np.zeros(len(codes))]), "code (1-D)"
+    if codes.shape[1] == 2:
+        return codes, "code"
+    pca = PCA(n_components=2).fit(codes)
+    share = 100 * pca.explained_variance_ratio_.sum()
+    return pca.transform(codes), f"PCA of the {codes.shape[1]}-D code ({share:.0f}% of its variance)"
+
+
+def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path) -> Path:
+    """Scatter of the codes in 2-D, coloured by label when labels are given."""
+    points, method = code_projection(codes)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    classes = np.unique(labels) if labels is not None else []
+    if labels is None:
+        ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7)
+    elif len(classes) <= MAX_LEGEND_CLASSES:
+        colours = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+        for index, label in enumerate(classes):
+            chosen = labels == label
+            ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, color=colours(index), label=f"{label:g}")
+        ax.legend(fontsize=7, markerscale=2, title="label", title_fontsize=8, loc="best")
+    else:
+        fig.colorbar(ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7, c=labels), ax=ax, label="label")
+    ax.set_title(method, fontsize=9)
+    return _save(fig, path)
+
+
+def save_histogram(values: np.ndarray, path: str | Path, xlabel: str, threshold: float | None = None,
+                   log: bool = False) -> Path:
+    """Histogram of ``values``, with a vertical line at ``threshold`` when given."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.hist(values.ravel(), bins=50, log=log)
+    if threshold is not None:
+        ax.axvline(threshold, color="crimson", ls="--", label=f"threshold {threshold:.4g}")
+        ax.legend(fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("count")
+    return _save(fig, path)
+
+
+def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | Path) -> Path:
+    """ROC and precision-recall curves of ``scores`` (higher = more likely positive) against 0/1 labels."""
+    fpr, tpr, _ = roc_curve(is_positive, scores)
+    precision, recall, _ = precision_recall_curve(is_positive, scores)
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 3.6))
+    roc.plot(fpr, tpr, label=f"AUC {auc(fpr, tpr):.3f}")
+    roc.plot([0, 1], [0, 1], color="grey", ls=":")
+    roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    pr.plot(recall, precision, label=f"AUC {auc(recall, precision):.3f}")
+    pr.axhline(is_positive.mean(), color="grey", ls=":")
+    pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
+    for ax in (roc, pr):
+        ax.legend(fontsize=8)
+    return _save(fig, path)

@@ -1,0 +1,41 @@
+"""``ae report``: write the HTML report of a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..report import RunRecords, write_report
+from ._common import data_options, load_run, model_inputs, read_data
+
+
+@click.command()
+@click.argument("run", type=click.Path(exists=True, file_okay=False))
+@data_options
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for report.html and its PNGs (default: RUN itself).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def report(ctx, run, data, data_dir, split, label_column, out, quiet):
+    """Write RUN/report.html (one self-contained file) and its PNGs: loss curves, reconstructions, a 2-D map
+    of the codes, first-layer weights, and what the model offers besides (samples, code sparsity), pictured on
+    --data; by default on the data the run was trained on (its recorded source and split).
+    """
+    records = RunRecords.read(run)
+    recorded = records.config.get("extra", {}).get("data", {})
+    source = recorded.get("source", data) if _is_default(ctx, "data") else data
+    split = recorded.get("split", split) if _is_default(ctx, "split") else split
+    checkpoint, scaler = load_run(run)
+    dataset = read_data(source, data_dir, split, label_column)
+    X = model_inputs(checkpoint, scaler, dataset.X)
+    path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
+                        progress=False if quiet else None)
+    click.echo(f"wrote {path}")
+
+
+def _is_default(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT
+
+
+COMMANDS = [report]

@@ -1,0 +1,45 @@
+"""Write a run's report: every section that applies, as PNGs plus one self-contained ``report.html``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..data import Scaler
+from ..data.validation import check_array
+from ..models._base import Autoencoder
+from .html import write_html
+from .sections import SECTIONS, ReportInputs, RunRecords
+
+REPORT_FILE = "report.html"
+MAX_EXAMPLES = 2000  # rows pictured (code map, score histogram); a seeded random subset of larger data
+
+
+def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.ndarray | None = None, *,
+                 scaler: Scaler | None = None, records: RunRecords | None = None, detector: Any = None,
+                 progress: bool | None = None) -> Path:
+    """Write ``report.html`` and its PNGs to ``out_dir`` for ``model`` shown on rows ``X`` (model units).
+
+    ``scaler`` maps ``X`` back to the data's units for pictures (default: none); ``records`` are the run's
+    history, config and metrics (default: read from ``out_dir``); ``detector`` adds anomaly scores and its
+    threshold. ``progress``: None shows a bar only on an interactive terminal.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    X = check_array(X, sample_shape=model.input_shape)
+    if y is not None and len(y) != len(X):
+        raise ValueError(f"y has {len(y)} labels for {len(X)} rows of X")
+    if len(X) > MAX_EXAMPLES:
+        rows = np.sort(np.random.default_rng(0).choice(len(X), MAX_EXAMPLES, replace=False))
+        X, y = X[rows], None if y is None else y[rows]
+    if scaler is None:
+        scaler = Scaler("none", np.zeros(model.input_shape, np.float32), np.ones(model.input_shape, np.float32))
+    inputs = ReportInputs(out_dir, model.eval(), X, None if y is None else np.asarray(y), scaler,
+                          records or RunRecords.read(out_dir), detector)
+    bar = tqdm(SECTIONS, desc="report", unit="section", disable=None if progress is None else not progress)
+    sections = [section for make in bar if (section := make(inputs)) is not None]
+    title = f"{model.name} autoencoder on {inputs.records.metrics.get('data', 'data')}"
+    return write_html(out_dir / REPORT_FILE, title, sections)

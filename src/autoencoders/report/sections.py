@@ -1,0 +1,215 @@
+"""What a report shows. Each section function takes a :class:`ReportInputs` and returns a
+:class:`~.html.Section`, or None when the model, data or run lacks what the section needs (a capability,
+never a family name): samples for models with ``sample``, activations for models with a sparse code, and so on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data import Scaler
+from ..inference import encode, reconstruct, reconstruction_error
+from ..models._base import Autoencoder
+from ..training.engine import History
+from .figures import (
+    save_code_map,
+    save_histogram,
+    save_image_grid,
+    save_loss_curves,
+    save_reconstructions,
+    save_roc_pr_curves,
+)
+from .html import Section
+
+MAX_WEIGHT_IMAGES = 64
+N_SAMPLES = 20
+INTERPOLATION_STEPS = 10
+DEAD_UNIT_LEVEL = 1e-6  # a code unit whose |activation| never exceeds this on the examples is dead
+
+
+@dataclass
+class RunRecords:
+    """The JSON files ``ae train`` writes beside the model; empty where a file is missing."""
+
+    history: History | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, run_dir: str | Path) -> RunRecords:
+        run_dir = Path(run_dir)
+
+        def load(name: str) -> dict[str, Any]:
+            path = run_dir / name
+            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+        history = load("history.json")
+        return cls(History.from_dict(history) if history else None, load("config.json"), load("metrics.json"))
+
+
+@dataclass
+class ReportInputs:
+    """A trained model, example rows ``X`` in the model's (scaled) units with optional labels ``y``, the
+    scaler that maps them back to the data's units, the run's records, and optionally an outlier detector
+    (anything with ``score_samples`` and ``offset_``, scored on the data's units)."""
+
+    out_dir: Path
+    model: Autoencoder
+    X: np.ndarray
+    y: np.ndarray | None
+    scaler: Scaler
+    records: RunRecords
+    detector: Any = None
+
+    @cached_property
+    def originals(self) -> np.ndarray:
+        return self.scaler.inverse_transform(self.X)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        return encode(self.model, self.X)
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.model.input_shape) == 3 and self.model.input_shape[0] in (1, 3)
+
+    def png(self, name: str) -> Path:
+        return self.out_dir / f"{name}.png"
+
+
+def summary(run: ReportInputs) -> Section:
+    metrics, config = run.records.metrics, run.records.config
+    extra = config.get("extra", {})
+    data = {
+        "source": extra.get("data", {}).get("source", metrics.get("data")),
+        "split": extra.get("data", {}).get("split"),
+        "sample shape": list(run.model.input_shape),
+        "training rows": config.get("data", {}).get("train_shape", [None])[0],
+        "validation rows": (config.get("data", {}).get("val_shape") or [0])[0],
+        "test rows": metrics.get("n_test"),
+        "input scaling": run.scaler.kind,
+        "rows pictured": len(run.X),
+        "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
+    }
+    history = run.records.history
+    timings = {"training seconds": metrics.get("train_seconds")}
+    if history is not None:
+        timings |= {"epochs run": history.epochs_run, "best epoch": metrics.get("best_epoch"),
+                    "stopped early": history.stopped_early,
+                    "seconds per epoch": float(np.mean(history.epoch_seconds)) if history.epoch_seconds else None}
+    tables = {"test metrics (model units)": metrics.get("test") or {}, "data": data, "timings": timings}
+    return Section("Summary", tables={caption: rows for caption, rows in tables.items() if rows})
+
+
+def training_curves(run: ReportInputs) -> Section | None:
+    history = run.records.history
+    if history is None or not history.train:
+        return None
+    parts = ", ".join(part for part in history.train if part != "loss")
+    return Section("Training", notes=[f"Mean loss per epoch on the training and validation rows; the total "
+                                      f"(loss) and its parts: {parts}."],
+                   figures=[save_loss_curves(history, run.png("loss_curves"))])
+
+
+def reconstructions(run: ReportInputs) -> Section:
+    shown = run.originals[:10]
+    rebuilt = run.scaler.inverse_transform(reconstruct(run.model, run.X[:10]))
+    return Section("Inputs and reconstructions", notes=["The first examples, in the data's own units."],
+                   figures=[save_reconstructions(shown, rebuilt, run.png("reconstructions"))])
+
+
+def first_layer_weights(run: ReportInputs) -> Section | None:
+    """The first weight matrix or convolution kernel bank, drawn as images when it reads the pixels."""
+    if not run.is_image:
+        return None
+    weight = next((p.detach().cpu().numpy() for name, p in run.model.named_parameters()
+                   if name.endswith("weight") and p.ndim >= 2), None)
+    if weight is None:
+        return None
+    if weight.ndim == 2 and weight.shape[1] == run.model.n_features:  # a linear layer on the flat pixels
+        images = weight.reshape(len(weight), *run.model.input_shape)
+    elif weight.ndim == 4 and weight.shape[1] == run.model.input_shape[0]:  # a convolution over the image
+        images = weight
+    else:
+        return None
+    return Section("First-layer weights",
+                   notes=[f"{min(len(images), MAX_WEIGHT_IMAGES)} of {len(images)} units, each on its own "
+                          "symmetric colour scale (red positive, blue negative)."],
+                   figures=[save_image_grid(images[:MAX_WEIGHT_IMAGES], run.png("weights"), columns=16, signed=True)])
+
+
+def code_map(run: ReportInputs) -> Section:
+    note = "Coloured by label." if run.y is not None else "No labels known, so one colour."
+    return Section("Codes in 2-D", notes=[note], figures=[save_code_map(run.codes, run.y, run.png("codes"))])
+
+
+def generated_samples(run: ReportInputs) -> Section | None:
+    model, section = run.model, Section("Generated samples")
+    if hasattr(model, "sample"):
+        with torch.no_grad():
+            drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
+        section.notes.append("Random draws from the prior, decoded.")
+        section.figures.append(save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples")))
+    if hasattr(model, "interpolate") and len(run.X) >= 2:
+        a, b = torch.from_numpy(run.X[0]), torch.from_numpy(run.X[_most_different_row(run)])
+        with torch.no_grad():
+            strip = model.interpolate(a, b, INTERPOLATION_STEPS).cpu().numpy()
+        section.notes.append("The decoded straight line between the codes of two examples.")
+        section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
+                                               columns=INTERPOLATION_STEPS))
+    return section if section.figures else None
+
+
+def _most_different_row(run: ReportInputs) -> int:
+    """Row to interpolate to from row 0: the first with another label, else the last."""
+    if run.y is not None:
+        other = np.flatnonzero(run.y != run.y[0])
+        if len(other):
+            return int(other[0])
+    return len(run.X) - 1
+
+
+def code_activations(run: ReportInputs) -> Section | None:
+    if not hasattr(run.model, "sparsify"):
+        return None
+    activity = np.abs(run.codes)  # (n, code_size)
+    dead = int(np.sum(activity.max(axis=0) <= DEAD_UNIT_LEVEL))
+    active_share = float(np.mean(activity > DEAD_UNIT_LEVEL))
+    table = {"code units": activity.shape[1], "dead units (never active on these examples)": dead,
+             "share of activations above zero": active_share}
+    return Section("Code activations", tables={"sparsity": table},
+                   figures=[save_histogram(run.codes, run.png("activations"), "code activation", log=True)])
+
+
+def scores(run: ReportInputs) -> Section:
+    """Anomaly scores of the detector (higher = more abnormal) with its threshold, else the reconstruction
+    error per example; ROC and precision-recall curves when the labels are 0/1."""
+    if run.detector is not None:
+        flat = run.originals.reshape(len(run.X), -1)
+        values, threshold = -run.detector.score_samples(flat), -run.detector.offset_
+        title, label = "Anomaly scores", "anomaly score (higher = more abnormal)"
+    else:
+        values, threshold = reconstruction_error(run.model, run.X), None
+        title, label = "Reconstruction error per example", "reconstruction loss"
+    figures = [save_histogram(values, run.png("scores"), label, threshold)]
+    if run.y is not None and set(np.unique(run.y)) == {0, 1}:
+        figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr")))
+    return Section(title, figures=figures)
+
+
+def configuration(run: ReportInputs) -> Section | None:
+    config = run.records.config
+    if not config:
+        return None
+    return Section("Configuration", notes=[f"Model family: {config.get('model', run.model.name)}."],
+                   tables={"model": config.get("model_config", {}), "training": config.get("train_config", {})})
+
+
+SECTIONS = [summary, training_curves, reconstructions, code_map, first_layer_weights, generated_samples,
+            code_activations, scores, configuration]

@@ -1,0 +1,135 @@
+"""The HTML report: its sections follow what the model offers, it stands alone, and it opens cleanly in a
+real headless Chromium (no broken image, no console error)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import autoencoders as ae
+from autoencoders.cli import cli
+from autoencoders.report import REPORT_FILE, write_report
+from conftest import as_model_input, fast_config, small_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _section_titles(html: str) -> list[str]:
+    return re.findall(r"<h2>(.*?)</h2>", html)
+
+
+def _trained(name: str, images: np.ndarray, run_dir: Path) -> tuple[ae.Autoencoder, np.ndarray]:
+    model = small_model(name)
+    X = as_model_input(model, images).numpy()
+    ae.Trainer(model, fast_config(epochs=2), run_dir=run_dir).fit(X)
+    return model, X
+
+
+@pytest.mark.parametrize("name", ae.list_models())
+def test_every_family_gets_a_self_contained_report(name, small_images, digits, tmp_path):
+    model, X = _trained(name, small_images, tmp_path)
+    path = write_report(tmp_path, model, X, digits.y[:256], progress=False)
+    html = path.read_text(encoding="utf-8")
+    titles = _section_titles(html)
+    assert titles[:4] == ["Summary", "Training", "Inputs and reconstructions", "Codes in 2-D"]
+    assert ("Generated samples" in titles) == hasattr(model, "sample")
+    assert ("Code activations" in titles) == hasattr(model, "sparsify")
+    assert ("First-layer weights" in titles) == (len(model.input_shape) == 3)
+    # Every picture is embedded, none is linked: the file can be mailed on its own.
+    assert html.count('src="data:image/png;base64,') == len(re.findall(r"<img ", html)) >= 4
+    assert not re.search(r'(src|href)="(?!data:)', html)
+    assert (tmp_path / "codes.png").stat().st_size > 0
+
+
+def test_binary_labels_and_a_detector_add_scores_with_threshold_and_roc(small_images, tmp_path):
+    model, X = _trained("deep", small_images, tmp_path)
+    is_anomaly = np.zeros(len(X), dtype=int)
+    is_anomaly[:20] = 1
+
+    class Detector:  # the scikit-learn outlier API: lower score_samples = more abnormal
+        offset_ = -3.0
+
+        def score_samples(self, rows):
+            return -np.abs(rows).sum(axis=1) / 10
+
+    html = write_report(tmp_path, model, X, is_anomaly, detector=Detector(), progress=False).read_text("utf-8")
+    assert "Anomaly scores" in _section_titles(html)
+    assert (tmp_path / "roc_pr.png").is_file()
+    assert "roc_pr" in html
+
+
+def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
+    model, X = _trained("deep", small_images, tmp_path)
+    with pytest.raises(ValueError, match="3 labels for 256 rows"):
+        write_report(tmp_path, model, X, np.arange(3))
+
+
+def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):
+    run = tmp_path / "run"
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--epochs", "2", "--hidden", "16", "--code-size", "2", "--quiet",
+                                  "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    assert not (run / REPORT_FILE).exists()
+    result = runner.invoke(cli, ["report", str(run), "--out", str(tmp_path / "elsewhere"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "elsewhere" / REPORT_FILE).read_text(encoding="utf-8")
+    assert "deep autoencoder on digits" in html
+    assert "Configuration" in _section_titles(html)
+
+
+def test_ae_report_names_a_folder_without_a_model(tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+
+
+def _make_run_arguments() -> list[str]:
+    """The `ae train ...` arguments of the Makefile's `run` target, so this test follows `make run`."""
+    recipe = re.search(r"^run:.*\n\t\$\(BIN\)/ae (.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert recipe, "the Makefile's run target no longer calls $(BIN)/ae"
+    return shlex.split(recipe.group(1))
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("no Chromium on this machine and it could not be installed here "
+                "(`make test` runs `apt-get install chromium` where apt-get is available as root)")
+
+
+def test_the_make_run_report_opens_in_headless_chromium_without_errors(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
+    browser_path = _chromium()
+    arguments = _make_run_arguments()
+    # Same model, data and options as `make run`, two epochs for speed (the report's layout does not depend on them).
+    arguments[arguments.index("--epochs") + 1] = "2"
+    arguments[arguments.index("--out") + 1] = str(tmp_path / "run")
+    trained = CliRunner().invoke(cli, arguments)
+    assert trained.exit_code == 0, trained.output
+    report = tmp_path / "run" / REPORT_FILE
+
+    problems: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning") else None)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("requestfailed", lambda request: problems.append(f"failed request: {request.url}"))
+        page.goto(report.as_uri(), wait_until="load")
+        images = page.evaluate("Array.from(document.images, i => [i.alt, i.complete && i.naturalWidth > 0])")
+        title = page.title()
+        browser.close()
+
+    assert title == "deep autoencoder on digits"
+    assert len(images) >= 5
+    assert [alt for alt, shown in images if not shown] == []
+    assert problems == []
