@@ -72,8 +72,8 @@ def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: i
     results = json.loads(cache.read_text()) if cache.exists() else {}
     for seed in seeds:
         for path in sets:
-            data = np.load(path)
-            X, y = data["X"].astype(np.float64), data["y"]
+            with np.load(path) as data:
+                X, y = data["X"].astype(np.float64), data["y"]
             for method in methods:
                 key = f"{path.stem}|{method}|{seed}"
                 if key in results or (method.startswith("pyod") and len(X) > pyod_max_rows):

@@ -48,14 +48,20 @@ class RobustFeatures:
         kept = X[:, keep]
         center = np.median(kept, axis=0)
         q25, q75 = np.percentile(kept, [25, 75], axis=0)
-        spread = (q75 - q25) / NORMAL_IQR
-        # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
-        spread = np.where(spread > 0, spread, kept.std(axis=0))
-        return cls(keep, center, np.where(spread > 0, spread, 1.0))
+        with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
+            spread = (q75 - q25) / NORMAL_IQR
+            # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
+            spread = np.where(_usable(spread), spread, kept.std(axis=0))
+        return cls(keep, center, np.where(_usable(spread), spread, 1.0))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        z = (np.asarray(X, dtype=np.float64)[:, self.keep] - self.center) / self.spread  # (N, K)
+        with np.errstate(over="ignore"):  # an overflow to +-inf is clipped like any huge value
+            z = (np.asarray(X, dtype=np.float64)[:, self.keep] - self.center) / self.spread  # (N, K)
         return np.clip(z, -CLIP, CLIP)
+
+
+def _usable(spread: np.ndarray) -> np.ndarray:
+    return np.isfinite(spread) & (spread > 0)
 
 
 def member_shapes(n_features: int, n_members: int) -> list[tuple[tuple[int, ...], int]]:
