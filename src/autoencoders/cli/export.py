@@ -1,0 +1,52 @@
+"""``ae export``: a trained run as ONNX files, checked against PyTorch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..export import PARTS, export_onnx, max_abs_difference, require_export_dependencies
+from ._common import load_run
+
+TOLERANCE = 1e-5
+
+
+@click.command("export")
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--format", "export_format", type=click.Choice(["onnx"]), default="onnx", show_default=True,
+              help="File format.")
+@click.option("--part", type=click.Choice([*PARTS, "all"]), default="model", show_default=True,
+              help="The whole autoencoder (x -> reconstruction), the encoder (x -> code), the decoder "
+                   "(code -> reconstruction), or all three.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the files (default: RUN itself, or the folder of a .safetensors RUN).")
+@click.option("--check/--no-check", default=True, show_default=True,
+              help=f"Run each file with onnxruntime and fail unless it matches PyTorch within {TOLERANCE:g}.")
+def export(run, export_format, part, out, check):
+    """Export the model in RUN to ONNX files named PART.onnx. The graphs take inputs in the model's units
+    (scaled as in training: see the scaler in RUN/config.json) and any batch size.
+
+    \b
+    Examples:
+      ae export runs/digits                      # runs/digits/model.onnx
+      ae export runs/digits --part all --out onnx/
+    """
+    try:
+        require_export_dependencies()
+    except ModuleNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    model = load_run(run)[0].model
+    folder = Path(out) if out else Path(run) if Path(run).is_dir() else Path(run).parent
+    for name in PARTS if part == "all" else (part,):
+        path = export_onnx(model, folder / f"{name}.{export_format}", name)
+        note = ""
+        if check:
+            difference = max_abs_difference(model, path, name)
+            if not difference <= TOLERANCE:
+                raise click.ClickException(f"{path} differs from PyTorch by up to {difference:.3g} (> {TOLERANCE:g})")
+            note = f" (onnxruntime vs PyTorch: max abs difference {difference:.2g})"
+        click.echo(f"wrote {path}{note}")
+
+
+COMMANDS = [export]

@@ -1,0 +1,99 @@
+"""Export a trained model to ONNX (the encoder, the decoder or the whole autoencoder) and check the file
+against PyTorch with onnxruntime. Needs the optional dependencies: ``pip install autoencoders[export]``.
+
+The exported graphs work in the model's units: inputs scaled as in training (see the run's scaler), any
+batch size. The encoder maps ``x`` (B, *input_shape) to ``code`` (B, code_size), the decoder ``code`` to
+``reconstruction`` (data space, after the output activation), the model ``x`` to ``reconstruction``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoint import atomic_write
+from .models._base import Autoencoder
+
+PARTS = ("model", "encoder", "decoder")
+_NAMES = {"model": ("x", "reconstruction"), "encoder": ("x", "code"), "decoder": ("code", "reconstruction")}
+
+
+class _Part(nn.Module):
+    """One part of ``model`` as a module whose ``forward`` is what gets exported."""
+
+    def __init__(self, model: Autoencoder, part: str):
+        super().__init__()
+        self.model, self.part = model, part
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.part == "encoder":
+            return self.model.encode(inputs)  # (B, *input_shape) -> (B, code_size)
+        if self.part == "decoder":
+            return self.model.decode(inputs)  # (B, code_size) -> (B, *input_shape)
+        return self.model(inputs)  # (B, *input_shape) -> (B, *input_shape)
+
+
+def require_export_dependencies() -> None:
+    missing = [name for name in ("onnx", "onnxscript", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModuleNotFoundError(f"ONNX export needs {', '.join(missing)}: pip install 'autoencoders[export]'")
+
+
+def example_input(model: Autoencoder, part: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
+    """Random inputs (batch, ...) of the shape ``part`` takes: samples in [0, 1), or codes for the decoder."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}; choose {', '.join(PARTS)}")
+    shape = (model.config.code_size,) if part == "decoder" else model.input_shape
+    return torch.rand((batch, *shape), generator=torch.Generator().manual_seed(seed))
+
+
+def export_onnx(model: Autoencoder, path: str | Path, part: str = "model") -> Path:
+    """Write ``part`` of ``model`` (``model``, ``encoder`` or ``decoder``) to the ONNX file ``path``, atomically."""
+    require_export_dependencies()
+    path = Path(path)
+    module = _Part(model.to("cpu").eval(), part).eval()
+    inputs = example_input(model, part)
+    input_name, output_name = _NAMES[part]
+
+    def write(tmp: Path) -> None:
+        with warnings.catch_warnings(), _quiet_logger("torch.onnx"):
+            warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))  # torch's own, not the user's
+            torch.onnx.export(module, (inputs,), str(tmp), input_names=[input_name], output_names=[output_name],
+                              dynamic_shapes=({0: torch.export.Dim("batch")},), dynamo=True, verbose=False)
+
+    atomic_write(path, write)
+    return path
+
+
+def max_abs_difference(model: Autoencoder, path: str | Path, part: str = "model", batch: int = 5) -> float:
+    """Largest absolute difference between onnxruntime running ``path`` and PyTorch running ``part`` of
+    ``model``, on a random batch of another size than the one exported with."""
+    require_export_dependencies()
+    import onnxruntime
+
+    inputs = example_input(model, part, batch, seed=1)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})[0]
+    with torch.no_grad():
+        expected = _Part(model.to("cpu").eval(), part)(inputs).numpy()
+    return float(np.abs(got - expected).max())
+
+
+@contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """The logger ``name`` at level ERROR for a block (the exporter logs the optional add-ons it skips)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,62 @@
+"""ONNX export: every family's forward pass, and each part through the CLI, match PyTorch under onnxruntime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import autoencoders as ae
+from autoencoders.cli import cli
+from conftest import small_model
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnxscript")
+from autoencoders.export import PARTS, example_input, export_onnx, max_abs_difference  # noqa: E402
+
+TOLERANCE = 1e-5
+
+
+@pytest.mark.parametrize("name", ae.list_models())
+def test_every_family_exports_and_matches_pytorch_at_another_batch_size(name, tmp_path):
+    model = small_model(name)
+    path = export_onnx(model, tmp_path / "model.onnx")
+    assert max_abs_difference(model, path, batch=7) <= TOLERANCE
+
+
+def test_cli_exports_encoder_decoder_and_model_of_a_run(tmp_path):
+    run, out = tmp_path / "run", tmp_path / "onnx"
+    trained = CliRunner().invoke(cli, ["train", "--hidden", "16", "--code-size", "3", "--epochs", "1", "--quiet",
+                                       "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    result = CliRunner().invoke(cli, ["export", str(run), "--format", "onnx", "--part", "all", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model = ae.load_model(run)
+    for part in PARTS:
+        assert f"wrote {out / part}.onnx (onnxruntime vs PyTorch: max abs difference" in result.output
+        assert max_abs_difference(model, out / f"{part}.onnx", part) <= TOLERANCE
+    assert example_input(model, "decoder").shape == (2, 3)
+    model.load_state_dict({key: value + 0.1 for key, value in model.state_dict().items()})
+    assert max_abs_difference(model, out / "model.onnx") > 1e-3  # the check sees a file of other weights
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["export", "{tmp}/nowhere"], "does not exist"),
+    (["export", "{file}"], "not a readable checkpoint"),
+    (["export", "{file}", "--format", "tflite"], "'tflite' is not 'onnx'"),
+    (["export", "{file}", "--part", "head"], "'head' is not one of"),
+])
+def test_cli_export_errors_name_the_problem(tmp_path, args, message):
+    (tmp_path / "junk.safetensors").write_bytes(b"not a checkpoint")
+    values = {"tmp": str(tmp_path), "file": str(tmp_path / "junk.safetensors")}
+    result = CliRunner().invoke(cli, [arg.format(**values) for arg in args])
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_an_unwritable_output_folder_is_named_and_nothing_is_left(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    with pytest.raises(OSError, match="a-file"):
+        export_onnx(small_model("deep"), blocker / "model.onnx")
+    assert blocker.read_text() == "in the way" and np.all([p.suffix != ".tmp" for p in tmp_path.iterdir()])
