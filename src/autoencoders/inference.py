@@ -6,21 +6,26 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .data.validation import check_array
 from .models._base import Autoencoder
 from .training.batching import ordered_batches
 
+PROGRESS_DELAY_S = 2.0  # a progress bar appears only for jobs running longer, and only on an interactive terminal
+
 
 @torch.no_grad()
 def _map_batches(model: Autoencoder, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
-                 batch_size: int) -> np.ndarray:
+                 batch_size: int, desc: str) -> np.ndarray:
     """``fn`` applied batch by batch in eval mode; the model's train/eval mode is left as it was."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
+    batches = tqdm(ordered_batches(torch.from_numpy(array), batch_size), desc=desc, unit="batch",
+                   total=-(-len(array) // batch_size), disable=None, delay=PROGRESS_DELAY_S, leave=False)
     try:
-        outputs = [fn(batch.to(device)).cpu() for batch in ordered_batches(torch.from_numpy(array), batch_size)]
+        outputs = [fn(batch.to(device)).cpu() for batch in batches]
     finally:
         model.train(was_training)
     return torch.cat(outputs).numpy()
@@ -32,23 +37,23 @@ def _inputs(model: Autoencoder, X) -> np.ndarray:
 
 def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Codes (n, code_size) of samples ``X`` (n, *input_shape)."""
-    return _map_batches(model, _inputs(model, X), model.encode, batch_size)
+    return _map_batches(model, _inputs(model, X), model.encode, batch_size, "encode")
 
 
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions (n, *input_shape) of ``X``."""
-    return _map_batches(model, _inputs(model, X), model, batch_size)
+    return _map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")
 
 
 def decode(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     """Data-space outputs (n, *input_shape) of codes (n, code_size)."""
     codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
-    return _map_batches(model, codes, model.decode, batch_size)
+    return _map_batches(model, codes, model.decode, batch_size, "decode")
 
 
 def reconstruction_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Per-sample reconstruction loss (n,) under the model's own loss (for MSE: sum of squared errors)."""
-    return _map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size)
+    return _map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size, "score")
 
 
 def squared_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
