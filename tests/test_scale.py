@@ -1,0 +1,88 @@
+"""Scale: data-parallel training in 2 CPU processes matches one process; rows streamed from a memory-mapped
+file train like rows in memory, reading at most two chunks at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import autoencoders as ae
+from autoencoders.data import DataError
+from autoencoders.data.streaming import ChunkedRows, open_rows
+from conftest import fast_config
+
+
+def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, tmp_path):
+    args = ["--hidden", "32", "--code-size", "6", "--epochs", "3", "--batch-size", "64", "--patience", "0",
+            "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"), "--nproc", "2"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-m", "autoencoders.cli", "train", *args], capture_output=True,
+                            text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("wrote ") == 1, result.stdout  # only rank 0 writes
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "config.json", "history.json", "loss_curves.png", "metrics.json", "model.safetensors",
+        "reconstructions.png", "state.safetensors"]
+    two = json.loads((tmp_path / "run" / "history.json").read_text())["val"]["loss"]
+
+    ae.seed_everything(0)
+    model = ae.create_model("deep", input_shape=(1, 8, 8), code_size=6, hidden=(32,))
+    one = ae.Trainer(model, fast_config(epochs=3, batch_size=64, patience=None)).fit(digits.X).val["loss"]
+    assert one[-1] < one[0] * 0.7  # it learnt something, so matching is not trivial
+    assert np.allclose(two, one, rtol=1e-3), (two, one)
+
+
+@pytest.fixture
+def rows_file(digits, tmp_path):
+    path = tmp_path / "rows.npy"
+    np.save(path, digits.X.reshape(len(digits.X), -1)[:1000])
+    return path
+
+
+def test_streamed_rows_train_like_rows_in_memory(rows_file):
+    losses = {}
+    for name, X in {"memory": np.load(rows_file), "stream": open_rows(rows_file, chunk_rows=128)}.items():
+        ae.seed_everything(0)
+        model = ae.create_model("deep", input_shape=(1, 8, 8), code_size=6, hidden=(32,))
+        history = ae.Trainer(model, fast_config(epochs=4, validation_fraction=0.2)).fit(X)
+        losses[name] = history.val["loss"]
+    assert losses["stream"][-1] < 0.7 * losses["stream"][0]
+    assert abs(losses["stream"][-1] - losses["memory"][-1]) < 0.15 * losses["memory"][-1], losses
+
+
+def test_the_chunked_order_is_a_permutation_that_reads_each_chunk_once(rows_file):
+    rows = open_rows(rows_file, chunk_rows=128)
+    order = rows.shuffled_order(torch.Generator().manual_seed(0))
+    assert torch.equal(order.sort().values, torch.arange(1000))
+    chunks = (order // 128).tolist()
+    changes = sum(a != b for a, b in zip(chunks, chunks[1:], strict=False))
+    assert changes == 1000 // 128  # 8 chunks: each visited in one stretch
+    reads = []
+    original = rows._read
+    rows._read = lambda first, last: reads.append(first) or original(first, last)
+    batches = [rows[order[i : i + 100]] for i in range(0, 1000, 100)]
+    assert len(reads) == 8 and len(rows._cache) <= 2
+    assert torch.equal(torch.cat(batches), torch.from_numpy(np.load(rows_file))[order])
+
+
+def test_streamed_rows_name_bad_rows_and_files(tmp_path):
+    X = np.zeros((300, 4), np.float32)
+    X[250, 1] = np.nan
+    np.save(tmp_path / "nan.npy", X)
+    rows = open_rows(tmp_path / "nan.npy", chunk_rows=100)
+    assert rows[0:100].shape == (100, 4)
+    with pytest.raises(DataError, match=r"rows 200-299 contains NaN in 1 row"):
+        rows[200:300]
+    with pytest.raises(DataError, match="only .npy files can be memory-mapped"):
+        open_rows(tmp_path / "rows.csv")
+    with pytest.raises(DataError, match="expected \\(9,\\)"):
+        ChunkedRows(X, sample_shape=(9,))
+    with pytest.raises(ValueError, match="targets cannot be combined with streamed rows"):
+        ae.Trainer(ae.create_model("vanilla", input_shape=(4,), code_size=2), fast_config()).fit(
+            ChunkedRows(X[:200]), targets=np.zeros(200))
