@@ -77,8 +77,9 @@ def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):
                                   "--no-report", "--out", str(run)])
     assert trained.exit_code == 0, trained.output
     assert not (run / REPORT_FILE).exists()
-    result = runner.invoke(cli, ["report", str(run), "--out", str(tmp_path / "elsewhere"), "--quiet"])
+    result = runner.invoke(cli, ["report", str(run), "--out", str(tmp_path / "elsewhere")])
     assert result.exit_code == 0, result.output
+    assert "%|" not in result.output  # no progress bar when the output is not a terminal
     html = (tmp_path / "elsewhere" / REPORT_FILE).read_text(encoding="utf-8")
     assert "deep autoencoder on digits" in html
     assert "Configuration" in _section_titles(html)
@@ -114,6 +115,7 @@ def test_the_make_run_report_opens_in_headless_chromium_without_errors(tmp_path)
     arguments[arguments.index("--out") + 1] = str(tmp_path / "run")
     trained = CliRunner().invoke(cli, arguments)
     assert trained.exit_code == 0, trained.output
+    assert "%|" not in trained.output  # progress bars stay quiet when the output is not a terminal
     report = tmp_path / "run" / REPORT_FILE
 
     problems: list[str] = []

@@ -46,10 +46,15 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
         rows = min(n, 4)
         fig, axes = plt.subplots(rows, 1, figsize=(8, 1.8 * rows), squeeze=False)
         for i in range(rows):
-            axes[i, 0].plot(originals[i].ravel(), label="input", lw=1.2)
-            axes[i, 0].plot(reconstructions[i].ravel(), label="reconstruction", lw=1.2, ls="--")
+            # A (channels, length) window draws one line per channel, in its own colour; a flat row is one line.
+            channels = zip(originals[i].reshape(-1, originals.shape[-1]),
+                           reconstructions[i].reshape(-1, originals.shape[-1]), strict=True)
+            for channel, (original, rebuilt) in enumerate(channels):
+                style = {"color": f"C{channel % 10}", "lw": 1.2}
+                axes[i, 0].plot(original, label="input" if channel == 0 else None, **style)
+                axes[i, 0].plot(rebuilt, ls="--", label="reconstruction" if channel == 0 else None, **style)
         axes[0, 0].legend(fontsize=8)
-        axes[-1, 0].set_xlabel("feature")
+        axes[-1, 0].set_xlabel("feature" if originals.ndim == 2 else "time step")
     return _save(fig, path)
 
 
