@@ -26,14 +26,23 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
     return GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed).fit(codes)
 
 
+def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` draws (n, k) from a fitted full-covariance mixture, through the Cholesky factors of its covariances
+    (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on covariances that
+    are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
+    rng = np.random.default_rng(seed)
+    components = rng.choice(len(density.weights_), size=n, p=density.weights_)  # (n,)
+    factors = np.linalg.cholesky(density.covariances_)  # (K, k, k) lower-triangular
+    noise = rng.standard_normal((n, density.means_.shape[1]))  # (n, k)
+    return density.means_[components] + np.einsum("nij,nj->ni", factors[components], noise)
+
+
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0) -> np.ndarray:
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given, else the model's prior."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     if density is not None:
-        density.random_state = seed  # GaussianMixture.sample draws from its own random_state
-        codes, _ = density.sample(n)  # (n, k)
-        return decode(model, codes.astype(np.float32))
+        return decode(model, sample_density(density, n, seed).astype(np.float32))
     if not has_sampler(model):
         raise ValueError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
                          "(fit_code_density, or --data on the command line) first")
