@@ -85,6 +85,22 @@ def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):
     assert "Configuration" in _section_titles(html)
 
 
+def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path):
+    rows = np.random.default_rng(0).normal(size=(40, 5))
+    table = tmp_path / "rows.csv"
+    np.savetxt(table, np.column_stack([rows, np.arange(40) % 2]), delimiter=",", header="a,b,c,d,e,kind",
+               comments="")
+    runner, run = CliRunner(), tmp_path / "run"
+    trained = runner.invoke(cli, ["train", "--data", str(table), "--label-column", "kind", "--epochs", "2",
+                                  "--hidden", "8", "--code-size", "2", "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(cli, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    html = (run / REPORT_FILE).read_text(encoding="utf-8")
+    assert "First-layer weights" not in _section_titles(html)  # tabular rows are not images
+    assert "2 distinct" in html  # the labels were read from the recorded column, not taken as a feature
+
+
 def test_ae_report_names_a_folder_without_a_model(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert result.exit_code == 1

@@ -20,14 +20,19 @@ from ._common import data_options, load_run, model_inputs, read_data
 def report(ctx, run, data, data_dir, split, label_column, out, quiet):
     """Write RUN/report.html (one self-contained file) and its PNGs: loss curves, reconstructions, a 2-D map
     of the codes, first-layer weights, and what the model offers besides (samples, code sparsity), pictured on
-    --data; by default on the data the run was trained on (its recorded source and split).
+    --data; by default on the data the run was trained on (its recorded source, split and label column).
     """
     records = RunRecords.read(run)
     recorded = records.config.get("extra", {}).get("data", {})
-    source = recorded.get("source", data) if _is_default(ctx, "data") else data
-    split = recorded.get("split", split) if _is_default(ctx, "split") else split
+    # Data options left at their defaults take the run's recorded values: the report shows the data it trained on.
+    if _is_default(ctx, "data"):
+        data = recorded.get("source", data)
+    if _is_default(ctx, "split"):
+        split = recorded.get("split", split)
+    if _is_default(ctx, "label_column"):
+        label_column = recorded.get("label_column", label_column)
     checkpoint, scaler = load_run(run)
-    dataset = read_data(source, data_dir, split, label_column)
+    dataset = read_data(data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset.X)
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
                         progress=False if quiet else None)

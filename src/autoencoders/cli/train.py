@@ -91,7 +91,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
                          patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
-    extra = {"scaler": scaler.to_dict(), "data": {"source": str(data), "split": split, "name": dataset.name}}
+    extra = {"scaler": scaler.to_dict(),
+             "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset.name}}
     began = time.perf_counter()
     history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
