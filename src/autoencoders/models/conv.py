@@ -29,7 +29,9 @@ class ConvConfig(ModelConfig):
 
 @register("conv")
 class ConvAutoencoder(Autoencoder):
-    """Images of any size: the input is zero-padded up to a multiple of 2^stages and the output cropped back."""
+    """Convolutional autoencoder for images (C, H, W) of any size and channel count.
+
+    The input is zero-padded up to a multiple of 2^stages and the output cropped back."""
 
     config_class = ConvConfig
 
