@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -19,26 +18,30 @@ MAX_EXAMPLES = 2000  # rows pictured (code map, score histogram); a seeded rando
 
 
 def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.ndarray | None = None, *,
-                 scaler: Scaler | None = None, records: RunRecords | None = None, detector: Any = None,
+                 scaler: Scaler | None = None, records: RunRecords | None = None,
+                 anomaly_scores: np.ndarray | None = None, threshold: float | None = None,
                  progress: bool | None = None) -> Path:
     """Write ``report.html`` and its PNGs to ``out_dir`` for ``model`` shown on rows ``X`` (model units).
 
     ``scaler`` maps ``X`` back to the data's units for pictures (default: none); ``records`` are the run's
-    history, config and metrics (default: read from ``out_dir``); ``detector`` adds anomaly scores and its
-    threshold. ``progress``: None shows a bar only on an interactive terminal.
+    history, config and metrics (default: read from ``out_dir``); ``anomaly_scores`` (n,), higher = more
+    abnormal, e.g. a detector's, replace the reconstruction error in the score histogram, with ``threshold``.
+    ``progress``: None shows a bar only on an interactive terminal.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     X = check_array(X, sample_shape=model.input_shape)
-    if y is not None and len(y) != len(X):
-        raise ValueError(f"y has {len(y)} labels for {len(X)} rows of X")
+    y, anomaly_scores = (None if values is None else np.asarray(values) for values in (y, anomaly_scores))
+    for name, values in (("y", y), ("anomaly_scores", anomaly_scores)):
+        if values is not None and len(values) != len(X):
+            raise ValueError(f"{name} has {len(values)} values for {len(X)} rows of X")
     if len(X) > MAX_EXAMPLES:
         rows = np.sort(np.random.default_rng(0).choice(len(X), MAX_EXAMPLES, replace=False))
-        X, y = X[rows], None if y is None else y[rows]
+        X, y, anomaly_scores = (None if values is None else values[rows] for values in (X, y, anomaly_scores))
     if scaler is None:
         scaler = Scaler("none", np.zeros(model.input_shape, np.float32), np.ones(model.input_shape, np.float32))
-    inputs = ReportInputs(out_dir, model.eval(), X, None if y is None else np.asarray(y), scaler,
-                          records or RunRecords.read(out_dir), detector)
+    inputs = ReportInputs(out_dir, model.eval(), X, y, scaler,
+                          records or RunRecords.read(out_dir), anomaly_scores, threshold)
     bar = tqdm(SECTIONS, desc="report", unit="section", disable=None if progress is None else not progress)
     sections = [section for make in bar if (section := make(inputs)) is not None]
     title = f"{model.name} autoencoder on {inputs.records.metrics.get('data', 'data')}"

@@ -56,8 +56,8 @@ class RunRecords:
 @dataclass
 class ReportInputs:
     """A trained model, example rows ``X`` in the model's (scaled) units with optional labels ``y``, the
-    scaler that maps them back to the data's units, the run's records, and optionally an outlier detector
-    (anything with ``score_samples`` and ``offset_``, scored on the data's units)."""
+    scaler that maps them back to the data's units, the run's records, and optionally anomaly scores of the rows
+    (higher = more abnormal) with the threshold above which a row is flagged."""
 
     out_dir: Path
     model: Autoencoder
@@ -65,7 +65,8 @@ class ReportInputs:
     y: np.ndarray | None
     scaler: Scaler
     records: RunRecords
-    detector: Any = None
+    anomaly_scores: np.ndarray | None = None
+    threshold: float | None = None
 
     @cached_property
     def originals(self) -> np.ndarray:
@@ -188,16 +189,14 @@ def code_activations(run: ReportInputs) -> Section | None:
 
 
 def scores(run: ReportInputs) -> Section:
-    """Anomaly scores of the detector (higher = more abnormal) with its threshold, else the reconstruction
-    error per example; ROC and precision-recall curves when the labels are 0/1."""
-    if run.detector is not None:
-        flat = run.originals.reshape(len(run.X), -1)
-        values, threshold = -run.detector.score_samples(flat), -run.detector.offset_
-        title, label = "Anomaly scores", "anomaly score (higher = more abnormal)"
+    """The given anomaly scores with their threshold, else the reconstruction error per example; ROC and
+    precision-recall curves when the labels are 0/1."""
+    if run.anomaly_scores is not None:
+        values, title, label = run.anomaly_scores, "Anomaly scores", "anomaly score (higher = more abnormal)"
     else:
-        values, threshold = reconstruction_error(run.model, run.X), None
-        title, label = "Reconstruction error per example", "reconstruction loss"
-    figures = [save_histogram(values, run.png("scores"), label, threshold)]
+        values, title = reconstruction_error(run.model, run.X), "Reconstruction error per example"
+        label = "reconstruction loss"
+    figures = [save_histogram(values, run.png("scores"), label, run.threshold)]
     if run.y is not None and set(np.unique(run.y)) == {0, 1}:
         figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr")))
     return Section(title, figures=figures)
