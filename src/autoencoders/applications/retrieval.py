@@ -23,9 +23,9 @@ class CodeIndex:
     """Nearest-neighbour index over ``codes`` (n, k); ``method`` is ``auto``, ``exact`` or ``hnsw``."""
 
     def __init__(self, codes: np.ndarray, method: str = "auto", seed: int = 0):
-        codes = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
         if len(codes) == 0:
             raise ValueError("cannot build an index over an empty collection")
+        codes = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)  # (n, k)
         if method == "auto":
             method = "hnsw" if len(codes) >= EXACT_BELOW and hnswlib_available() else "exact"
         if method == "hnsw" and not hnswlib_available():

@@ -1,0 +1,276 @@
+"""The applications of learned codes (autoencoders.applications) and their commands, on the 8x8 digits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import autoencoders as ae
+from autoencoders import applications as apps
+from autoencoders.checkpoint import CheckpointError
+from autoencoders.cli import cli
+from conftest import fast_config, small_model
+
+
+@pytest.fixture(scope="module")
+def trained(digits) -> ae.Autoencoder:
+    """A small deep autoencoder fitted for a few epochs on 512 digits (bce, so outputs lie in [0, 1])."""
+    model = small_model("deep", loss="bce", code_size=8)
+    ae.Trainer(model, fast_config(epochs=10)).fit(digits.X[:512])
+    return model
+
+
+@pytest.fixture
+def run_dir(tmp_path, trained):
+    ae.save_model(trained, tmp_path / "run")
+    return tmp_path / "run"
+
+
+@pytest.fixture
+def digits_file(tmp_path, digits):
+    path = tmp_path / "digits.npz"
+    np.savez(path, X=digits.X[:200], y=digits.y[:200])
+    return path
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+# ------------------------------------------------------------------------------------------------- reduction
+def test_pca_with_every_component_reconstructs_exactly_and_keeps_every_neighbourhood(digits):
+    X = digits.X[:200]
+    codes, reconstructions = apps.pca_codes(X, X, n_components=64)
+    scores = apps.reduction_scores(X, codes, reconstructions)
+    assert scores["sse_per_sample"] < 1e-8 and scores["trustworthiness"] == pytest.approx(1.0)
+
+
+def test_a_two_dimensional_code_loses_more_than_a_wide_one(digits):
+    X = digits.X[:300]
+    narrow = apps.reduction_scores(X, *apps.pca_codes(X, X, 2))
+    wide = apps.reduction_scores(X, *apps.pca_codes(X, X, 20))
+    assert narrow["sse_per_sample"] > wide["sse_per_sample"] and narrow["trustworthiness"] < wide["trustworthiness"]
+
+
+# ------------------------------------------------------------------------------------------------ clustering
+def test_separated_groups_are_recovered_exactly():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 30)
+    codes = labels[:, None] * 10.0 + rng.normal(size=(90, 4))
+    scores = apps.clustering_scores(labels, apps.cluster_codes(codes, 3))
+    assert scores == {"nmi": pytest.approx(1.0), "ari": pytest.approx(1.0)}
+
+
+def test_cluster_count_is_checked():
+    with pytest.raises(ValueError, match="n_clusters"):
+        apps.cluster_codes(np.zeros((5, 2)), 6)
+
+
+def test_cluster_command_prints_sizes_and_scores(run_dir, digits_file, tmp_path):
+    summary = json.loads(invoke("cluster", run_dir, "--data", digits_file, "--clusters", 4,
+                                "--out", tmp_path / "c.npy"))
+    assert sum(summary["cluster_sizes"]) == 200 and len(summary["cluster_sizes"]) == 4
+    assert 0 < summary["nmi"] <= 1 and np.load(tmp_path / "c.npy").shape == (200,)
+
+
+# ------------------------------------------------------------------------------------------------- retrieval
+@pytest.mark.parametrize("method", ["exact", "hnsw"])
+def test_each_item_is_its_own_nearest_neighbour(method):
+    if method == "hnsw":
+        pytest.importorskip("hnswlib")
+    codes = np.random.default_rng(0).normal(size=(300, 5)).astype(np.float32)
+    index = apps.CodeIndex(codes, method)
+    neighbours, distances = index.query(codes, k=3)
+    assert index.method == method and neighbours.shape == (300, 3)
+    assert np.array_equal(neighbours[:, 0], np.arange(300)) and np.allclose(distances[:, 0], 0, atol=1e-3)
+    assert np.all(np.diff(distances, axis=1) >= -1e-5)  # nearest first
+
+
+def test_approximate_search_finds_the_exact_neighbours():
+    pytest.importorskip("hnswlib")
+    rng = np.random.default_rng(1)
+    codes, queries = rng.normal(size=(2000, 8)), rng.normal(size=(50, 8))
+    exact, _ = apps.CodeIndex(codes, "exact").query(queries, 10)
+    approximate, _ = apps.CodeIndex(codes, "hnsw").query(queries, 10)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate, exact, strict=True)])
+    assert recall > 0.95
+
+
+def test_index_arguments_are_checked():
+    with pytest.raises(ValueError, match="k must be between 1 and the collection size"):
+        apps.CodeIndex(np.zeros((4, 2))).query(np.zeros((1, 2)), k=5)
+    with pytest.raises(ValueError, match="unknown index method"):
+        apps.CodeIndex(np.zeros((4, 2)), "annoy")
+    with pytest.raises(ValueError, match="empty"):
+        apps.CodeIndex(np.zeros((0, 2)))
+
+
+def test_precision_at_k_counts_neighbours_with_the_query_label():
+    assert apps.precision_at_k(np.array([[1, 1, 2, 3], [0, 0, 0, 0]]), np.array([1, 0])) == pytest.approx(0.75)
+
+
+def test_search_command_returns_the_query_row_first(run_dir, digits_file):
+    found = json.loads(invoke("search", run_dir, "--data", digits_file, "--query", "3,17", "-k", 5))
+    assert [result["neighbours"][0] for result in found["results"]] == [3, 17]
+    assert all(len(result["labels"]) == 5 for result in found["results"])
+
+
+def test_search_command_rejects_a_row_out_of_range(run_dir, digits_file):
+    result = CliRunner().invoke(cli, ["search", str(run_dir), "--data", str(digits_file), "--query", "999"])
+    assert result.exit_code == 1 and "query row 999 is out of range" in result.output
+
+
+# -------------------------------------------------------------------------------------------------- features
+def test_linear_probe_separates_separable_features():
+    labels = np.repeat([0, 1], 50)
+    features = labels[:, None] + np.random.default_rng(0).normal(scale=0.05, size=(100, 3))
+    assert apps.linear_probe_accuracy(features, labels, features, labels) == 1.0
+
+
+def test_fine_tuning_an_encoder_learns_the_labels(digits):
+    classifier = apps.train_classifier(small_model("deep", code_size=8), digits.X[:600], digits.y[:600],
+                                       config=fast_config(epochs=30, lr=3e-3))
+    accuracy = np.mean(apps.predict_classes(classifier, digits.X[600:900]) == digits.y[600:900])
+    assert accuracy > 0.7  # ten classes: chance is 0.1
+
+
+def test_fine_tuning_trains_the_encoder_in_place(trained, digits):
+    model = small_model("deep", code_size=8)
+    before = ae.encode(model, digits.X[:10])
+    apps.train_classifier(model, digits.X[:100], digits.y[:100], config=fast_config(epochs=2))
+    assert not np.allclose(ae.encode(model, digits.X[:10]), before)
+
+
+def test_labels_must_be_class_indices(digits):
+    with pytest.raises(ValueError, match="one non-negative integer class per sample"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:19])
+    with pytest.raises(ValueError, match="one non-negative integer class per sample"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:20] - 5)
+
+
+# ----------------------------------------------------------------------------------------------- compression
+def test_decompress_returns_exactly_what_compress_reported(trained, digits, tmp_path):
+    X = digits.X[:300]
+    result = apps.compress(trained, X, tmp_path / "x.aec", step=0.5)
+    decoded = apps.decompress(trained, result.path)
+    assert np.array_equal(decoded, result.reconstructions)
+    assert result.path.stat().st_size == result.n_bytes
+    assert result.bits_per_value == pytest.approx(8 * result.n_bytes / X.size)
+    assert result.psnr_db == pytest.approx(apps.psnr(X, decoded))
+
+
+def test_a_finer_step_costs_more_bits_and_gains_quality(trained, digits, tmp_path):
+    coarse = apps.compress(trained, digits.X[:300], tmp_path / "coarse.aec", step=1.0)
+    fine = apps.compress(trained, digits.X[:300], tmp_path / "fine.aec", step=0.1)
+    assert fine.n_bytes > coarse.n_bytes and fine.psnr_db > coarse.psnr_db
+
+
+def test_entropy_coding_beats_storing_the_symbols_raw(trained, digits, tmp_path):
+    result = apps.compress(trained, digits.X[:500], tmp_path / "x.aec", step=0.5)
+    one_byte_per_symbol = 500 * trained.config.code_size
+    assert result.n_bytes < one_byte_per_symbol
+
+
+def test_decompress_refuses_another_model_and_damaged_files(trained, digits, tmp_path):
+    path = apps.compress(trained, digits.X[:50], tmp_path / "x.aec").path
+    with pytest.raises(CheckpointError, match="compressed with another model"):
+        apps.decompress(small_model("deep", loss="bce", code_size=8), path)
+    (tmp_path / "other.aec").write_bytes(b"not a code file")
+    with pytest.raises(ValueError, match="not a file written by"):
+        apps.decompress(trained, tmp_path / "other.aec")
+    (tmp_path / "cut.aec").write_bytes(path.read_bytes()[:20])
+    with pytest.raises(ValueError, match="corrupt or truncated"):
+        apps.decompress(trained, tmp_path / "cut.aec")
+
+
+def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digits, tmp_path):
+    report = json.loads(invoke("compress", run_dir, "--data", digits_file, "--out", tmp_path / "d.aec"))
+    assert report["bytes"] == (tmp_path / "d.aec").stat().st_size and report["n_samples"] == 200
+    invoke("decompress", run_dir, tmp_path / "d.aec", "--out", tmp_path / "d.npy")
+    decoded = np.load(tmp_path / "d.npy")
+    assert decoded.shape == (200, 1, 8, 8)
+    assert apps.psnr(digits.X[:200], decoded) == pytest.approx(report["psnr_db"], abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ generation
+def test_samples_from_a_fitted_code_density_are_seeded(trained, digits):
+    density = apps.fit_code_density(trained, digits.X[:300], n_components=3)
+    first, again = apps.generate(trained, 5, density, seed=1), apps.generate(trained, 5, density, seed=1)
+    assert first.shape == (5, 1, 8, 8) and np.array_equal(first, again)
+    assert not np.array_equal(first, apps.generate(trained, 5, density, seed=2))
+
+
+def test_mixture_draws_follow_the_fitted_density():
+    rng = np.random.default_rng(0)
+    from sklearn.mixture import GaussianMixture
+
+    points = rng.multivariate_normal([3, -1], [[2, 0.8], [0.8, 1]], size=4000)
+    draws = apps.sample_density(GaussianMixture(1, covariance_type="full").fit(points), 20000)
+    assert np.allclose(draws.mean(axis=0), [3, -1], atol=0.06)
+    assert np.allclose(np.cov(draws, rowvar=False), [[2, 0.8], [0.8, 1]], atol=0.08)
+
+
+def test_a_deterministic_model_needs_a_density_and_the_vae_has_a_prior():
+    with pytest.raises(ValueError, match="no prior to sample from"):
+        apps.generate(small_model("deep"), 3)
+    vae = small_model("vae")
+    assert apps.has_sampler(vae) and apps.generate(vae, 3).shape == (3, 1, 8, 8)
+
+
+def test_time_series_windows_can_be_generated_with_the_sequence_model():
+    model = small_model("sequence")
+    windows = np.sin(np.linspace(0, 60, 64 * 100)).reshape(100, 2, 32).astype(np.float32)
+    generated = apps.generate(model, 4, apps.fit_code_density(model, windows, n_components=2))
+    assert generated.shape == (4, 2, 32) and np.isfinite(generated).all()
+
+
+def test_interpolation_starts_and_ends_at_the_reconstructions(trained, digits):
+    path = apps.interpolate(trained, digits.X[0], digits.X[1], steps=5)
+    ends = ae.reconstruct(trained, digits.X[:2])
+    assert path.shape == (5, 1, 8, 8) and np.allclose(path[[0, -1]], ends, atol=1e-6)
+
+
+def test_tiles_are_laid_out_row_by_row():
+    images = np.arange(5, dtype=np.float32)[:, None, None, None] * np.ones((5, 1, 2, 3), np.float32)
+    grid = apps.tile_images(images, columns=3)
+    assert grid.shape == (1, 4, 9)
+    assert grid[0, 0, 3] == 1 and grid[0, 2, 0] == 3 and grid[0, 3, 8] == 0  # empty cell is black
+
+
+def test_generate_and_interpolate_commands_write_samples_and_pictures(run_dir, digits_file, tmp_path):
+    invoke("generate", run_dir, "--data", digits_file, "-n", 6, "--components", 2, "--out", tmp_path / "g.npy",
+           "--image", tmp_path / "g.png")
+    assert np.load(tmp_path / "g.npy").shape == (6, 1, 8, 8) and (tmp_path / "g.png").stat().st_size > 0
+    invoke("interpolate", run_dir, "--data", digits_file, "--start", 0, "--end", 5, "--steps", 4,
+           "--out", tmp_path / "i.npy")
+    assert np.load(tmp_path / "i.npy").shape == (4, 1, 8, 8)
+
+
+# ------------------------------------------------------------------------------------------------- denoising
+def test_a_model_trained_without_corruption_refuses_to_denoise(trained, digits):
+    with pytest.raises(ValueError, match="trained without corruption"):
+        apps.denoise(trained, digits.X[:2])
+
+
+def test_image_files_round_trip_through_png(digits, tmp_path):
+    files = [tmp_path / f"{i}.png" for i in range(3)]
+    apps.write_images(digits.X[:3], files)
+    assert np.allclose(apps.read_images(apps.image_files(tmp_path), (1, 8, 8)), digits.X[:3], atol=1 / 255)
+    with pytest.raises(ValueError, match="the model takes 16x16"):
+        apps.read_images(files, (1, 16, 16))
+
+
+def test_denoise_command_cleans_a_folder_of_images(digits, tmp_path):
+    model = small_model("denoising", loss="bce")
+    ae.Trainer(model, fast_config(epochs=5)).fit(digits.X[:512])
+    ae.save_model(model, tmp_path / "run")
+    noisy = np.clip(digits.X[:4] + 0.3 * np.random.default_rng(0).normal(size=(4, 1, 8, 8)), 0, 1)
+    apps.write_images(noisy, [tmp_path / "in" / f"{i}.png" for i in range(4)])
+    invoke("denoise", tmp_path / "run", tmp_path / "in", tmp_path / "out")
+    cleaned = apps.read_images(apps.image_files(tmp_path / "out"), (1, 8, 8))
+    assert cleaned.shape == (4, 1, 8, 8) and not np.allclose(cleaned, noisy, atol=1 / 255)
