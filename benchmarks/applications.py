@@ -1,7 +1,7 @@
 """Applications of learned codes on the MNIST benchmark split (8,000 train / 2,000 test digits), each against
 the classical tool a user would otherwise reach for; one table for docs/benchmarks.md ("## Applications").
 
-    .venv/bin/python benchmarks/applications.py [--epochs 20] [--part all|reduction|clustering|...]
+    .venv/bin/python benchmarks/applications.py [--epochs 20] [--part all | reduction clustering ...]
 
 Every autoencoder is a `deep` MLP (hidden 256-64, BCE) trained on the 8,000 training digits with early
 stopping; all figures are on the 2,000 test digits. Sizes of codes: 2 / 10 / 30 as named in each row.
@@ -117,7 +117,7 @@ def features(bench: Bench) -> None:
             ae.seed_everything(0)
             start = copy.deepcopy(model) if method.startswith("pretrained") else ae.create_model(
                 "deep", input_shape=model.input_shape, code_size=30, hidden=HIDDEN, loss="bce")
-            epochs = 200 if share < 0.1 else bench.epochs
+            epochs = min(200, round(bench.epochs / share))  # about the same number of steps for every share
             classifier = apps.train_classifier(start, bench.X[rows], bench.y[rows], n_classes=10,
                                                config=bench.config(epochs=epochs, batch_size=64))
             accuracy = np.mean(apps.predict_classes(classifier, bench.X_test) == bench.y_test)
@@ -234,11 +234,13 @@ PARTS = {"reduction": reduction, "clustering": clustering, "retrieval": retrieva
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20, help="most epochs per autoencoder (early stopping)")
-    parser.add_argument("--part", choices=("all", *PARTS), default="all")
+    parser.add_argument("--part", nargs="+", choices=("all", *PARTS), default=["all"],
+                        help="parts to run (each trains the models it needs)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     bench = Bench(args.epochs)
-    for part in PARTS if args.part == "all" else (args.part,):
+    for part in PARTS if "all" in args.part else args.part:
         began = time.perf_counter()
         done = len(bench.rows)
         PARTS[part](bench)
