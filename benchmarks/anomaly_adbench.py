@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -68,8 +69,22 @@ def measure(method: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict:
             "fit_seconds": seconds, "non_finite": int((~finite).sum()), "measured": time.strftime("%F %T")}
 
 
+def read_cache(cache: Path) -> dict:
+    return json.loads(cache.read_text()) if cache.exists() else {}
+
+
+def store(cache: Path, key: str, row: dict) -> dict:
+    """Add one result to the cache file, merged with what other runs of this script stored meanwhile."""
+    results = {**read_cache(cache), key: row}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    scratch = cache.with_suffix(f".{os.getpid()}.tmp")
+    scratch.write_text(json.dumps(results, indent=1))
+    scratch.replace(cache)
+    return results
+
+
 def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: int, cache: Path) -> dict:
-    results = json.loads(cache.read_text()) if cache.exists() else {}
+    results = read_cache(cache)
     for seed in seeds:
         for path in sets:
             with np.load(path) as data:
@@ -79,9 +94,7 @@ def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: i
                 if key in results or (method.startswith("pyod") and len(X) > pyod_max_rows):
                     continue
                 results[key] = row = measure(method, X, y, seed)
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                cache.with_suffix(".tmp").write_text(json.dumps(results, indent=1))
-                cache.with_suffix(".tmp").replace(cache)
+                results = store(cache, key, row)
                 print(f"seed {seed} {path.stem:16s} {method:9s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
                       f"{row['fit_seconds']:7.1f}s non-finite {row['non_finite']}", flush=True)
     return results
@@ -137,7 +150,7 @@ def main() -> None:
     seeds, methods = [int(s) for s in args.seeds.split(",")], args.methods.split(",")
     if args.redo and args.cache.exists():
         redo = set(args.redo.split(","))
-        kept = {k: v for k, v in json.loads(args.cache.read_text()).items()
+        kept = {k: v for k, v in read_cache(args.cache).items()
                 if not (k.split("|")[1] in redo and int(k.split("|")[2]) in seeds
                         and any(k.startswith(p.stem + "|") for p in sets))}
         args.cache.write_text(json.dumps(kept, indent=1))

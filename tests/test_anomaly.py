@@ -140,7 +140,7 @@ def test_cli_detect_quantile_threshold_to_npz(tmp_path, wbc_csv):
 @pytest.mark.parametrize(("args", "message"), [
     (["--contamination", "0.1", "--quantile", "0.9"], "not both"),
     (["--quantile", "1.5"], "must be in (0, 1)"),
-    (["--contamination", "0.9"], "contamination must be in (0, 0.5]"),
+    (["--contamination", "0.9"], "must be in (0, 0.5]"),
     (["--out", "scores.txt"], "must end in .csv or .npz"),
 ])
 def test_cli_detect_bad_options_are_clear_errors(tmp_path, wbc_csv, args, message):
@@ -155,3 +155,20 @@ def test_cli_detect_rejects_missing_values(tmp_path):
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 1
     assert "Error:" in result.output and "NaN" in result.output
+
+
+def test_cli_detect_on_a_time_series_flags_the_spike(tmp_path):
+    steps = np.arange(600)
+    series = np.sin(2 * np.pi * steps / 24) + 0.05 * np.random.default_rng(0).normal(size=len(steps))
+    series[400:404] += 4.0  # a burst the daily pattern cannot explain
+    path = tmp_path / "series.npy"
+    np.save(path, series[:, None])
+    out = tmp_path / "steps.npz"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "16", "--out", str(out),
+                                      "--contamination", "0.02"])
+    assert result.exit_code == 0, result.output
+    with np.load(out) as saved:
+        assert saved["score"].shape == (600,)
+        assert np.isfinite(saved["score"]).all()
+        assert 400 <= int(np.argmax(saved["score"])) < 404 + 16
+        assert saved["outlier"][400:404].all()

@@ -12,7 +12,8 @@ The recipe, chosen by measurement on ADBench without labels (``benchmarks/anomal
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
   codes catches rows on the manifold but far out along it (reconstruction alone measured 0.761 mean ROC-AUC on
-  16 sets, the sum 0.783). The ensemble's score is the mean over members.
+  16 sets, the sum 0.783). An ensemble's score is the mean over members; one member is the default, as three
+  (codes from a quarter to a half of the input width) gave the same mean ROC-AUC at three times the fit time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..data.windows import overlap_average, sliding_windows
+from ..inference import reconstruct
 from ..models._base import Autoencoder
+from ..registry import create_model
+from ..training import TrainConfig, Trainer, seed_everything
 from ..training.batching import ordered_batches
 
 # The IQR of a standard normal; dividing by IQR / this makes Gaussian features unit-variance.
@@ -125,3 +130,24 @@ class ScoredMember:
 def ensemble_score(members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
     """Anomaly score (N,) of rows ``Z``: the members' mean (higher = more abnormal)."""
     return np.mean([member.score(Z) for member in members], axis=0)
+
+
+def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, code_size: int | None = None,
+                          epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3, seed: int = 0,
+                          ) -> np.ndarray:
+    """Anomaly score per time step (n_steps,) of ``series`` (n_steps,) or (n_steps, channels), higher = more
+    abnormal: a ``sequence`` autoencoder is trained on the series' sliding windows (robustly scaled per channel,
+    early stopping, about 300 optimiser steps), and each step's score is its squared reconstruction error
+    averaged over the windows that cover it and over channels. Fitted without labels on the series itself."""
+    values = np.asarray(series, dtype=np.float64)
+    values = values[:, None] if values.ndim == 1 else values  # (T, C)
+    Z = RobustFeatures.fit(values).transform(values)  # (T, C')
+    windows = sliding_windows(Z, window, stride)  # (N, C', L)
+    seed_everything(seed)
+    model = create_model("sequence", input_shape=windows.shape[1:], code_size=code_size or max(2, window // 8),
+                         channels=(16, 32))
+    config = TrainConfig(epochs=epochs or auto_epochs(len(windows), batch_size, steps=300), batch_size=batch_size,
+                         lr=lr, patience=5, seed=seed, progress=False)
+    Trainer(model, config).fit(windows)
+    errors = (reconstruct(model, windows).astype(np.float64) - windows) ** 2  # (N, C', L)
+    return overlap_average(errors, len(Z), stride).mean(axis=1)
