@@ -1,6 +1,7 @@
 """Uses of learned codes, as plain functions on NumPy arrays and a trained model: dimensionality reduction,
 clustering, retrieval, feature learning, compression, generation and denoising."""
 
+from .anomaly import series_anomaly_scores
 from .clustering import cluster_codes, clustering_scores
 from .compression import CompressionResult, compress, decompress, model_fingerprint, psnr
 from .denoise import denoise, image_files, read_images, write_images
@@ -13,5 +14,6 @@ __all__ = [
     "CodeIndex", "CompressionResult", "EncoderClassifier", "cluster_codes", "clustering_scores", "compress",
     "decompress", "denoise", "fit_code_density", "generate", "has_sampler", "hnswlib_available", "image_files",
     "interpolate", "linear_probe_accuracy", "model_fingerprint", "pca_codes", "precision_at_k", "predict_classes",
-    "psnr", "read_images", "reduction_scores", "sample_density", "tile_images", "train_classifier", "write_images",
+    "psnr", "read_images", "reduction_scores", "sample_density", "series_anomaly_scores",
+    "tile_images", "train_classifier", "write_images",
 ]
