@@ -7,7 +7,7 @@ GEMMs of that same pass: for each Linear layer (B, in) x (in, out) and for each 
 (B*H*W, C_in*k*k) x (C_in*k*k, C_out), each with its two backward GEMMs, run back to back. Model and reference
 alternate in one process so load on the machine affects both alike; medians are reported.
 
-    .venv/bin/python benchmarks/throughput.py [--repeats 3] [--batch-size 256] [--device auto]
+    .venv/bin/python benchmarks/throughput.py [--models deep,conv] [--repeats 3] [--batch-size 256] [--device auto]
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def _sync(device: torch.device) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated: deep, conv")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--device", default="auto")
@@ -100,7 +101,7 @@ def main() -> None:
 
     train, _ = ae.data.mnist_benchmark_split(MNIST_DIR)
     rows = []
-    for name in MODELS:
+    for name in args.models.split(","):
         X = train.X.reshape(len(train.X), *MODELS[name]["input_shape"])
         model = fresh_model(name)
         batch = torch.from_numpy(X[: args.batch_size])
