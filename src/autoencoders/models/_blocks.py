@@ -68,11 +68,12 @@ def n_features(shape: Sequence[int]) -> int:
 def corrupt(x: Tensor, kind: str, level: float) -> Tensor:
     """A noisy copy of ``x`` for denoising training, drawn from torch's global generator.
 
-    gaussian: add N(0, level^2) noise; mask: zero each entry with probability ``level``;
+    gaussian: add N(0, level^2) noise, clipped to the batch's range (pixels stay in [0, 1], as noisy images are);
+    mask: zero each entry with probability ``level``;
     salt_pepper: set each entry with probability ``level`` to the batch minimum or maximum (half each).
     """
     if kind == "gaussian":
-        return x + level * torch.randn_like(x)
+        return (x + level * torch.randn_like(x)).clamp(x.min(), x.max())
     if kind == "mask":
         return x * (torch.rand_like(x) >= level)
     if kind == "salt_pepper":
