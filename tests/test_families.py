@@ -43,11 +43,6 @@ def test_topk_code_has_exactly_k_non_zeros_per_sample(small_images):
     assert (code != 0).sum(dim=1).tolist() == [3] * len(small_images)
 
 
-def test_topk_decoder_starts_as_the_encoder_transpose():
-    model = small_model("sparse", penalty="topk", code_size=20, k=3, hidden=(16,))
-    torch.testing.assert_close(model.decoder[0][0].weight, model.encoder[1][-1].weight.T)
-
-
 def test_topk_needs_k_at_most_the_code_size():
     with pytest.raises(ValueError, match=r"k must be in \[1, code_size=6\], got 16"):
         ae.create_model("sparse", input_shape=(4,), code_size=6, penalty="topk", k=16)

@@ -67,9 +67,6 @@ class SparseAutoencoder(MLPAutoencoder):
 
     def __init__(self, config: SparseConfig):
         super().__init__(config, config.hidden, config.activation, CODE_ACTIVATIONS[config.penalty])
-        if config.penalty == "topk":  # decoder starts as the encoder's transpose: fewer units die (Gao et al., 2024)
-            with torch.no_grad():
-                self.decoder[0][0].weight.copy_(self.encoder[1][-1].weight.T)  # (hidden or input, code_size)
         # Training samples seen since each code unit was last active; a buffer, so it is saved and resumed.
         self.register_buffer("samples_since_active", torch.zeros(config.code_size, dtype=torch.long))
 
