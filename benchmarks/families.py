@@ -25,10 +25,11 @@ PCA_32_SSE = 13.3  # test SSE/image of PCA with 32 components on this split (sha
 NOISE_SIGMA = 0.3
 
 
-def train(name: str, X: np.ndarray, epochs: int, lr: float = 2e-3, **options) -> ae.Autoencoder:
+def train(name: str, X: np.ndarray, epochs: int, lr: float = 2e-3, batch_size: int = 128, **options) -> ae.Autoencoder:
     ae.seed_everything(0)
     model = ae.create_model(name, input_shape=X.shape[1:], **options)
-    config = ae.TrainConfig(epochs=epochs, lr=lr, batch_size=128, scheduler="cosine", patience=None, progress=False)
+    config = ae.TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, scheduler="cosine", patience=None,
+                            progress=False)
     ae.Trainer(model, config).fit(X)
     return model
 
@@ -43,7 +44,7 @@ def codes(model: ae.Autoencoder, X: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------------ conv
 def conv_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tuple]:
-    model = train("conv", train_X, epochs, code_size=32, loss="bce", channels=(16, 32))
+    model = train("conv", train_X, epochs, lr=1e-3, batch_size=32, code_size=32, loss="bce", channels=(16, 32))
     return [("conv", "test SSE/image, code 32", f"<= {PCA_32_SSE / 2:.2f} (PCA-32 / 2)", f"{sse(model, test_X):.2f}")]
 
 
@@ -88,7 +89,7 @@ def denoising_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list
         value = psnr(test_X, denoise_all(denoise, best, noisy))
         rows.append(("denoising", f"PSNR dB, scikit-image {name} (param {best}, tuned on train)", "-", f"{value:.2f}"))
     best_classical = max(float(row[3]) for row in rows)
-    model = train("denoising", train_X, epochs, code_size=64, loss="bce", hidden=(512, 256))
+    model = train("denoising", train_X, epochs, lr=1e-3, batch_size=32, code_size=64, loss="bce", hidden=(512, 256))
     value = psnr(test_X, ae.reconstruct(model, noisy))
     rows.append(("denoising", "PSNR dB, denoising autoencoder", f"> {best_classical:.2f} (best above)", f"{value:.2f}"))
     return rows
@@ -119,7 +120,8 @@ def sparse_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tu
     rows.append(("sparse l1", "units never active on test", "-", f"{never_active(l1_code):.1%}"))
     rows.append(("sparse l1", "test SSE/image", "-", f"{sse(l1, test_X):.2f}"))
 
-    topk = train("sparse", train_X, epochs, penalty="topk", code_size=1000, k=32, aux_k=256, dead_after=8000)
+    topk = train("sparse", train_X, epochs, penalty="topk", code_size=1000, k=32, aux_k=256, dead_after=1000,
+                 aux_weight=1 / 8)
     top_code = codes(topk, test_X)
     non_zeros = (top_code != 0).sum(axis=1)
     rows.append(("sparse topk", "non-zeros per sample (min..max), k 32", "exactly 32",
@@ -140,13 +142,14 @@ def mean_jacobian_norm(model: ae.Autoencoder, X: np.ndarray) -> float:
 def contractive_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tuple]:
     shape = {"code_size": 64, "loss": "mse"}
     plain = train("contractive", train_X, epochs, contraction_weight=0.0, **shape)
-    contractive = train("contractive", train_X, epochs, contraction_weight=1.0, **shape)
+    contractive = train("contractive", train_X, epochs, contraction_weight=1.5, **shape)
     plain_norm, norm = mean_jacobian_norm(plain, test_X), mean_jacobian_norm(contractive, test_X)
     plain_sse, value_sse = sse(plain, test_X), sse(contractive, test_X)
     return [
-        ("contractive", "mean ||J||_F on test, lambda 0 -> 1", f"<= {plain_norm / 2:.3f} (half of lambda 0)",
+        ("contractive", "mean Frobenius norm of the encoder Jacobian on test, lambda 0 -> 1.5",
+         f"<= {plain_norm / 2:.3f} (half of lambda 0)",
          f"{plain_norm:.3f} -> {norm:.3f} ({plain_norm / norm:.1f}x lower)"),
-        ("contractive", "test SSE/image, lambda 0 -> 1", f"<= {1.25 * plain_sse:.2f} (+25%)",
+        ("contractive", "test SSE/image, lambda 0 -> 1.5", f"<= {1.25 * plain_sse:.2f} (+25%)",
          f"{plain_sse:.2f} -> {value_sse:.2f} ({value_sse / plain_sse - 1:+.0%})"),
     ]
 
@@ -168,7 +171,7 @@ def sequence_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[
     return rows
 
 
-SECTIONS = {"conv": (conv_rows, 15), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 15),
+SECTIONS = {"conv": (conv_rows, 12), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 15),
             "contractive": (contractive_rows, 20), "vae": (vae_rows, 150), "sequence": (sequence_rows, 30)}
 
 
