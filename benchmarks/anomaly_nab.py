@@ -62,6 +62,10 @@ def main() -> None:
     collection = load_nab(NAB)
     if args.series:
         collection = [s for s in collection if any(part in s.name for part in args.series.split(","))]
+    unlabelled = [s.name for s in collection if not s.labels.any()]
+    if unlabelled:  # ROC-AUC and AP need at least one anomalous step
+        print(f"skipped, no anomaly window: {', '.join(unlabelled)}")
+        collection = [s for s in collection if s.name not in unlabelled]
     methods, seeds = args.methods.split(","), [int(s) for s in args.seeds.split(",")]
     fits = {method: [] for method in methods}
     table = []
