@@ -21,6 +21,7 @@ TOLERANCE = 1e-5
 def test_every_family_exports_and_matches_pytorch_at_another_batch_size(name, tmp_path):
     model = small_model(name)
     path = export_onnx(model, tmp_path / "model.onnx")
+    assert model.training  # exporting works on a copy: the caller's model keeps its mode
     assert max_abs_difference(model, path, batch=7) <= TOLERANCE
 
 

@@ -8,6 +8,7 @@ batch size. The encoder maps ``x`` (B, *input_shape) to ``code`` (B, code_size),
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import logging
 import warnings
@@ -27,11 +28,12 @@ _NAMES = {"model": ("x", "reconstruction"), "encoder": ("x", "code"), "decoder":
 
 
 class _Part(nn.Module):
-    """One part of ``model`` as a module whose ``forward`` is what gets exported."""
+    """One part of a CPU copy of ``model`` in eval mode (the caller's model keeps its device and mode), as a
+    module whose ``forward`` is what gets exported."""
 
     def __init__(self, model: Autoencoder, part: str):
         super().__init__()
-        self.model, self.part = model, part
+        self.model, self.part = copy.deepcopy(model).cpu().eval(), part
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.part == "encoder":
@@ -59,7 +61,7 @@ def export_onnx(model: Autoencoder, path: str | Path, part: str = "model") -> Pa
     """Write ``part`` of ``model`` (``model``, ``encoder`` or ``decoder``) to the ONNX file ``path``, atomically."""
     require_export_dependencies()
     path = Path(path)
-    module = _Part(model.to("cpu").eval(), part).eval()
+    module = _Part(model, part).eval()
     inputs = example_input(model, part)
     input_name, output_name = _NAMES[part]
 
@@ -83,7 +85,7 @@ def max_abs_difference(model: Autoencoder, path: str | Path, part: str = "model"
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})[0]
     with torch.no_grad():
-        expected = _Part(model.to("cpu").eval(), part)(inputs).numpy()
+        expected = _Part(model, part)(inputs).numpy()
     return float(np.abs(got - expected).max())
 
 
