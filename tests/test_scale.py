@@ -38,6 +38,17 @@ def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, t
     assert np.allclose(two, one, rtol=1e-3), (two, one)
 
 
+def test_a_failing_data_parallel_run_names_the_problem_once_per_process_and_exits_nonzero(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "autoencoders.cli", "train", "--nproc", "2", "--data",
+                             str(tmp_path / "nowhere.npy"), "--out", str(tmp_path / "run")], capture_output=True,
+                            text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=300, check=False)
+    assert result.returncode == 1
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error: ")]
+    assert errors.count(f"Error: no such data file or folder: {tmp_path / 'nowhere.npy'}") == 2, errors
+    assert errors[-1] == "Error: training processes [0, 1] of 2 failed; their errors are above"
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.fixture
 def rows_file(digits, tmp_path):
     path = tmp_path / "rows.npy"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 import numpy as np
-from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
 from ..checkpoint import write_json
 from ..data import DataError, Scaler
@@ -74,11 +73,9 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
       ae train --model deep --help               # the options of one family
     """
     if nproc > 1 and launched_world_size() == 1:
-        try:
-            launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
-        except ChildFailedError as error:
-            raise click.ClickException(f"{len(error.failures)} of the {nproc} training processes failed; see above") \
-                from None
+        failed = launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
+        if failed:
+            raise click.ClickException(f"training processes {failed} of {nproc} failed; their errors are above")
         return
     dataset = read_data(data, data_dir, split, label_column)
     train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 from torch.nn.parallel import DistributedDataParallel
 
 
@@ -91,11 +90,18 @@ class LossModule(nn.Module):
         return self.model.loss(*inputs)
 
 
-def launch(nproc: int, module: str, args: Sequence[str]) -> None:
+def launch(nproc: int, module: str, args: Sequence[str]) -> list[int]:
     """Run ``python -m module *args`` in ``nproc`` processes on this machine, as ``torchrun --standalone`` does;
-    raises ``ChildFailedError`` naming the processes that failed. Each process gets its share of the CPU
+    the ranks of the processes that failed (empty when all succeeded). Each process gets its share of the CPU
     threads unless ``OMP_NUM_THREADS`` says otherwise."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError  # only the launcher needs these
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=str(uuid.uuid4()),
                           rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0, monitor_interval=0.1)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    elastic_launch(config, sys.executable)("-m", module, *args)
+    try:
+        elastic_launch(config, sys.executable)("-m", module, *args)
+    except ChildFailedError as error:
+        return sorted(error.failures)
+    return []
