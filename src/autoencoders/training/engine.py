@@ -228,7 +228,8 @@ class Trainer:
         return train, val, None, None
 
     # ------------------------------------------------------------------------------------------ one epoch
-    def _train_epoch(self, train: torch.Tensor, targets: torch.Tensor | None = None) -> dict[str, float]:
+    def _train_epoch(self, train: torch.Tensor | ChunkedRows, targets: torch.Tensor | None = None,
+                     ) -> dict[str, float]:
         model, optimizer, clip = self.model, self.optimizer, self.config.grad_clip
         model.train()
         totals, keys, seen = None, None, 0
