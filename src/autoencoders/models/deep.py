@@ -13,7 +13,7 @@ from ._mlp import MLPAutoencoder
 @dataclass
 class DeepConfig(ModelConfig):
     hidden: tuple[int, ...] = option((512, 256), "widths of the encoder's hidden layers; the decoder mirrors them")
-    activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
+    activation: str = option("elu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
     code_activation: str = option("identity", "activation applied to the code")
     batch_norm: bool = option(False, "batch normalisation after each hidden layer")
     dropout: float = option(0.0, "dropout probability after each hidden layer")
