@@ -7,6 +7,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import autoencoders as ae
 from autoencoders.sklearn import AutoencoderTransformer
 
 
@@ -53,3 +54,18 @@ def test_works_inside_a_pipeline(digits):
     X = digits.X.reshape(len(digits.X), -1)[:100] * 16
     pipe = make_pipeline(MinMaxScaler(), AutoencoderTransformer(code_size=3, hidden=(16,), epochs=2))
     assert pipe.fit_transform(X).shape == (100, 3)
+
+
+def test_saved_transformer_reloads_with_identical_transform(digits, tmp_path):
+    X = digits.X.reshape(len(digits.X), -1)[:300]
+    est = AutoencoderTransformer(code_size=4, hidden=(16,), epochs=3, random_state=0, dropout=0.1).fit(X)
+    path = est.save(tmp_path / "codes")
+    loaded = AutoencoderTransformer.load(path)
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+    assert loaded.get_params() == est.get_params()
+
+
+def test_loading_a_plain_model_as_a_transformer_is_refused(tmp_path):
+    path = ae.save_model(ae.create_model("deep", input_shape=(4,), code_size=2, hidden=(3,)), tmp_path / "m")
+    with pytest.raises(ae.CheckpointError, match="no saved AutoencoderTransformer"):
+        AutoencoderTransformer.load(path)

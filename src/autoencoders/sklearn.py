@@ -7,6 +7,8 @@ keyword arguments and behave like any other hyperparameter (``get_params``, ``se
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import inference
 from .applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
+from .checkpoint import CheckpointError, load_checkpoint, save_model
 from .registry import create_model
 from .training import TrainConfig, Trainer, seed_everything
 
@@ -132,6 +135,33 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
+
+    # ----------------------------------------------------------------------------------------- sharing
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
+        :meth:`load` gives back an estimator whose ``transform`` is identical."""
+        check_is_fitted(self, "model_")
+        params = {k: v for k, v in self.get_params().items() if _is_json(v)}  # a RandomState object is not kept
+        return save_model(self.model_, path, {"sklearn": {"estimator": type(self).__name__, "params": params,
+                                                          "n_features_in": self.n_features_in_}})
+
+    @classmethod
+    def load(cls, path: str | Path) -> AutoencoderTransformer:
+        checkpoint = load_checkpoint(path)
+        saved = checkpoint.extra.get("sklearn", {})
+        if saved.get("estimator") != cls.__name__:
+            raise CheckpointError(f"{path} holds a model but no saved {cls.__name__} (save it with .save())")
+        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
+        estimator.model_, estimator.n_features_in_, estimator.history_ = checkpoint.model, saved["n_features_in"], None
+        return estimator
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
 
 
 class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
