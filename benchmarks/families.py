@@ -44,7 +44,7 @@ def codes(model: ae.Autoencoder, X: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------------ conv
 def conv_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tuple]:
-    model = train("conv", train_X, epochs, lr=1e-3, batch_size=32, code_size=32, loss="bce", channels=(16, 32))
+    model = train("conv", train_X, epochs, lr=2e-3, batch_size=64, code_size=32, loss="bce", channels=(16, 32))
     return [("conv", "test SSE/image, code 32", f"<= {PCA_32_SSE / 2:.2f} (PCA-32 / 2)", f"{sse(model, test_X):.2f}")]
 
 
@@ -171,7 +171,7 @@ def sequence_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[
     return rows
 
 
-SECTIONS = {"conv": (conv_rows, 12), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 15),
+SECTIONS = {"conv": (conv_rows, 10), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 15),
             "contractive": (contractive_rows, 20), "vae": (vae_rows, 150), "sequence": (sequence_rows, 30)}
 
 

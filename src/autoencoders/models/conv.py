@@ -1,4 +1,4 @@
-"""Convolutional autoencoder: conv + ReLU + max-pooling encoder, upsampling + conv decoder, for (C, H, W) images."""
+"""Convolutional autoencoder: conv + batch norm + ReLU + max-pool encoder, upsampling + conv decoder, for images."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class ConvConfig(ModelConfig):
     channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
     kernel_size: int = option(3, "side of the square convolution kernels (odd)")
     activation: str = option("relu", "nonlinearity after each convolution: relu, leaky_relu, elu, gelu, silu ...")
+    batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -44,21 +45,22 @@ class ConvAutoencoder(Autoencoder):
         inner_width = inner[0] * inner[1] * inner[2]
         widths = [in_channels, *config.channels]
 
-        def conv(n_in: int, n_out: int) -> nn.Conv2d:
-            return nn.Conv2d(n_in, n_out, config.kernel_size, padding=config.kernel_size // 2)
+        def conv(n_in: int, n_out: int, last: bool = False) -> list[nn.Module]:
+            layer = nn.Conv2d(n_in, n_out, config.kernel_size, padding=config.kernel_size // 2)
+            if last:  # the decoder's last convolution gives the output logits
+                return [layer]
+            return [layer, *([nn.BatchNorm2d(n_out)] if config.batch_norm else []), activation(config.activation)]
 
         encoder: list[nn.Module] = []
         for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-            encoder += [conv(n_in, n_out), activation(config.activation), nn.MaxPool2d(2)]
+            encoder += [*conv(n_in, n_out), nn.MaxPool2d(2)]
         self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(inner_width, config.code_size))
 
         decoder: list[nn.Module] = [nn.Linear(config.code_size, inner_width),
                                     activation(config.activation), Unflatten(inner)]
         stages = list(zip(widths[:0:-1], widths[-2::-1], strict=True))
         for stage, (n_in, n_out) in enumerate(stages, start=1):
-            decoder += [nn.Upsample(scale_factor=2, mode="nearest"), conv(n_in, n_out)]
-            if stage < len(stages):  # the last convolution gives the output logits
-                decoder.append(activation(config.activation))
+            decoder += [nn.Upsample(scale_factor=2, mode="nearest"), *conv(n_in, n_out, last=stage == len(stages))]
         self.decoder = nn.Sequential(*decoder)
 
     def encode(self, x: Tensor) -> Tensor:
