@@ -171,7 +171,7 @@ def sequence_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[
     return rows
 
 
-SECTIONS = {"conv": (conv_rows, 10), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 15),
+SECTIONS = {"conv": (conv_rows, 10), "denoising": (denoising_rows, 20), "sparse": (sparse_rows, 30),
             "contractive": (contractive_rows, 20), "vae": (vae_rows, 150), "sequence": (sequence_rows, 30)}
 
 
