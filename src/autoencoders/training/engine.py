@@ -264,7 +264,8 @@ class Trainer:
             return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.epochs)
         if cfg.scheduler == "plateau":
             wait = max(1, (cfg.patience or 10) // 2)
-            return torch.optim.lr_scheduler.ReduceLROnPlateau(self.optimizer, factor=0.5, patience=wait)
+            return torch.optim.lr_scheduler.ReduceLROnPlateau(  # "no improvement" as early stopping defines it
+                self.optimizer, factor=0.5, patience=wait, threshold=cfg.min_delta, threshold_mode="abs")
         return None
 
     def _step_scheduler(self, monitored: float) -> None:
