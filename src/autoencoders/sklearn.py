@@ -181,7 +181,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float = 0.1, max_samples: int = 20_000,
                  model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                 loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3,
+                 loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3,
                  validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
                  verbose: bool = False, random_state=None, **model_options: Any):
         self.n_estimators = n_estimators

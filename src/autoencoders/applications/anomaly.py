@@ -7,7 +7,9 @@ The recipe, chosen by measurement on ADBench without labels (``benchmarks/anomal
   huge entry cannot overflow float32 or the squared error (squashing tails with ``asinh`` was measured and
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
 - every member is an under-complete MLP sized from the number of features, trained with early stopping
-  on a held-out tenth of at most ``max_samples`` rows, for about 150 optimiser steps whatever the data size;
+  on a held-out tenth of at most ``max_samples`` rows, for about 150 optimiser steps whatever the data size,
+  at learning rate 6e-3 (mean ROC-AUC on 22 sets x 3 seeds 0.8090, against 0.8053 at 3e-3, which needs 250
+  steps, two thirds more fit time, to match it);
 - a member's score adds two parts, each scaled to mean 1 on the training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
