@@ -1,10 +1,13 @@
 """Applications of learned codes on the MNIST benchmark split (8,000 train / 2,000 test digits), each against
 the classical tool a user would otherwise reach for; one table for docs/benchmarks.md ("## Applications").
 
-    .venv/bin/python benchmarks/applications.py [--epochs 20] [--part all | reduction clustering ...]
+    .venv/bin/python benchmarks/applications.py [--epochs 60] [--part all | reduction clustering ...]
 
-Every autoencoder is a `deep` MLP (hidden 256-64, BCE) trained on the 8,000 training digits with early
-stopping; all figures are on the 2,000 test digits. Sizes of codes: 2 / 10 / 30 as named in each row.
+Every MNIST autoencoder is trained as benchmarks/mnist_deep.py trains its own (the settings are imported from
+_common.py): the family's default layout (`deep`, `denoising`: 784-512-256-code, ELU; `vae`: 512-256, ReLU),
+BCE loss, Adam 1e-3, batch 64, cosine schedule over --epochs, no validation split, on the 8,000 training
+digits; all figures are on the 2,000 test digits. Sizes of codes: 2 / 10 / 30 as named in each row. One model of
+each (family, code size) is trained per process and shared by the parts that use it.
 """
 
 from __future__ import annotations
@@ -24,11 +27,10 @@ from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 
 import autoencoders as ae
-from _common import MNIST_DIR, SHARED_DATA, print_table
+from _common import MNIST_DIR, MNIST_EPOCHS, MNIST_MODEL_OPTIONS, MNIST_TRAIN_OPTIONS, SHARED_DATA, print_table
 from autoencoders import applications as apps
 from autoencoders.data import mnist_benchmark_split, read_nab_series, sliding_windows
 
-HIDDEN = (256, 64)
 NAB_SERIES = "realKnownCause/nyc_taxi.csv"
 
 
@@ -41,17 +43,22 @@ class Bench:
         self.epochs, self.models, self.rows = epochs, {}, []
 
     def config(self, **overrides) -> ae.TrainConfig:
+        """Classifiers and the sequence model: early stopping (patience 5) on a held-out tenth."""
         values = {"epochs": self.epochs, "batch_size": 128, "patience": 5, "progress": False, "seed": 0}
         return ae.TrainConfig(**{**values, **overrides})
+
+    def autoencoder_config(self) -> ae.TrainConfig:
+        """The MNIST autoencoders: mnist_deep.py's settings, a fixed cosine schedule over ``epochs``."""
+        return ae.TrainConfig(epochs=self.epochs, progress=False, seed=0, **MNIST_TRAIN_OPTIONS)
 
     def model(self, family: str, code_size: int, **options) -> ae.Autoencoder:
         key = (family, code_size, tuple(sorted(options.items())))
         if key not in self.models:
             ae.seed_everything(0)
-            model = ae.create_model(family, input_shape=self.X.shape[1:], code_size=code_size, hidden=HIDDEN,
-                                    loss="bce", **options)
+            model = ae.create_model(family, input_shape=self.X.shape[1:], code_size=code_size,
+                                    **{**MNIST_MODEL_OPTIONS, **options})
             began = time.perf_counter()
-            ae.Trainer(model, self.config()).fit(self.X)
+            ae.Trainer(model, self.autoencoder_config()).fit(self.X)
             print(f"trained {family} code {code_size} {options or ''} in {time.perf_counter() - began:.0f} s")
             self.models[key] = model
         return self.models[key]
@@ -116,7 +123,7 @@ def features(bench: Bench) -> None:
         for method in ("pretrained encoder, fine-tuned", "same network from scratch"):
             ae.seed_everything(0)
             start = copy.deepcopy(model) if method.startswith("pretrained") else ae.create_model(
-                "deep", input_shape=model.input_shape, code_size=30, hidden=HIDDEN, loss="bce")
+                "deep", input_shape=model.input_shape, code_size=30, **MNIST_MODEL_OPTIONS)
             epochs = min(200, round(bench.epochs / share))  # about the same number of steps for every share
             classifier = apps.train_classifier(start, bench.X[rows], bench.y[rows], n_classes=10,
                                                config=bench.config(epochs=epochs, batch_size=64))
@@ -233,7 +240,8 @@ PARTS = {"reduction": reduction, "clustering": clustering, "retrieval": retrieva
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20, help="most epochs per autoencoder (early stopping)")
+    parser.add_argument("--epochs", type=int, default=MNIST_EPOCHS,
+                        help="epochs per MNIST autoencoder (cosine schedule); classifiers stop early")
     parser.add_argument("--part", nargs="+", choices=("all", *PARTS), default=["all"],
                         help="parts to run (each trains the models it needs)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")

@@ -16,17 +16,15 @@ import torch
 from sklearn.decomposition import PCA
 
 import autoencoders as ae
-from _common import MNIST_DIR, print_table
-
-# The settings this benchmark shows; everything else is the `deep` family's default (784-512-256-code, ELU).
-MODEL_OPTIONS = {"loss": "bce"}  # pixels in [0, 1]
-TRAIN_OPTIONS = {"batch_size": 64, "lr": 1e-3, "scheduler": "cosine", "validation_fraction": 0.0, "patience": None}
+from _common import MNIST_DIR, MNIST_EPOCHS, print_table
+from _common import MNIST_MODEL_OPTIONS as MODEL_OPTIONS  # the settings this benchmark shows (shared with
+from _common import MNIST_TRAIN_OPTIONS as TRAIN_OPTIONS  # applications.py); the rest is the `deep` defaults
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code-size", type=int, default=30)
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=MNIST_EPOCHS)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the goal is stated for 2 cores)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
