@@ -10,10 +10,9 @@ import time
 
 import numpy as np
 from scipy.linalg import subspace_angles
-from sklearn.decomposition import PCA
 
 import autoencoders as ae
-from _common import MNIST_DIR, print_table
+from _common import MNIST_DIR, pca_baseline, print_table
 
 
 def main() -> None:
@@ -25,10 +24,7 @@ def main() -> None:
     train, test = ae.data.mnist_benchmark_split(MNIST_DIR)
     X_train, X_test = train.X.reshape(len(train.X), -1), test.X.reshape(len(test.X), -1)
 
-    began = time.perf_counter()
-    pca = PCA(args.code_size, random_state=0).fit(X_train)
-    pca_seconds = time.perf_counter() - began
-    pca_sse = float(((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2).sum(axis=1).mean())
+    pca, pca_sse, pca_seconds = pca_baseline(X_train, X_test, args.code_size)
 
     ae.seed_everything(0)
     model = ae.create_model("linear", input_shape=(784,), code_size=args.code_size)
