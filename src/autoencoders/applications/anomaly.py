@@ -15,7 +15,7 @@ The recipe, chosen by measurement on ADBench without labels (``benchmarks/anomal
   weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
   codes catches rows on the manifold but far out along it (reconstruction alone measured 0.761 mean ROC-AUC on
   16 sets, the sum 0.783). An ensemble's score is the mean over members; one member is the default, as three
-  (codes from a quarter to a half of the input width) gave the same mean ROC-AUC at three times the fit time.
+  (codes from a quarter to a half of the input width) gain 0.006 mean ROC-AUC (0.8149) at twice the fit time.
 """
 
 from __future__ import annotations
