@@ -92,12 +92,17 @@ def clustering(bench: Bench) -> None:
         bench.add("clustering", f"k-means on {method}", "k=10", nmi=scores["nmi"], ari=scores["ari"])
 
 
-def retrieval(bench: Bench) -> None:
+def feature_spaces(bench: Bench) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(train, test) rows in the 30-D autoencoder code, in PCA-30 and as raw pixels."""
     model = bench.model("deep", 30)
     pca = PCA(30, random_state=0).fit(flat(bench.X))
-    spaces = {"autoencoder code (30-D)": (ae.encode(model, bench.X), ae.encode(model, bench.X_test)),
-              "PCA (30-D)": (pca.transform(flat(bench.X)), pca.transform(flat(bench.X_test))),
-              "raw pixels": (flat(bench.X), flat(bench.X_test))}
+    return {"autoencoder code (30-D)": (ae.encode(model, bench.X), ae.encode(model, bench.X_test)),
+            "PCA (30-D)": (pca.transform(flat(bench.X)), pca.transform(flat(bench.X_test))),
+            "raw pixels": (flat(bench.X), flat(bench.X_test))}
+
+
+def retrieval(bench: Bench) -> None:
+    spaces = feature_spaces(bench)
     for (name, (database, queries)), method in [(item, "exact") for item in spaces.items()] + [
             (("autoencoder code (30-D)", spaces["autoencoder code (30-D)"]), "hnsw")]:
         index = apps.CodeIndex(database, method)
@@ -109,12 +114,8 @@ def retrieval(bench: Bench) -> None:
 
 
 def features(bench: Bench) -> None:
-    model = bench.model("deep", 30)
-    pca = PCA(30, random_state=0).fit(flat(bench.X))
-    spaces = {"autoencoder code (30-D)": (ae.encode(model, bench.X), ae.encode(model, bench.X_test)),
-              "PCA (30-D)": (pca.transform(flat(bench.X)), pca.transform(flat(bench.X_test))),
-              "raw pixels": (flat(bench.X), flat(bench.X_test))}
-    for name, (train, test) in spaces.items():
+    model = bench.model("deep", 30)  # the pretrained encoder of the fine-tuning rows
+    for name, (train, test) in feature_spaces(bench).items():
         bench.add("features", f"logistic probe on {name}", "100% labels",
                   test_accuracy=apps.linear_probe_accuracy(train, bench.y, test, bench.y_test))
     order = np.random.default_rng(0).permutation(len(bench.X))

@@ -30,21 +30,15 @@ class _AutoencoderEstimator(BaseEstimator):
                  loss: str = "mse", epochs: int = 50, batch_size: int = 128, lr: float = 1e-3,
                  validation_fraction: float = 0.1, patience: int | None = 10, input_shape=None,
                  device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
-        self.model = model
-        self.code_size = code_size
-        self.hidden = hidden
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.input_shape = input_shape
-        self.device = device
-        self.verbose = verbose
-        self.random_state = random_state
-        for name, value in model_options.items():
-            setattr(self, name, value)
+        self._keep_parameters(locals())
+
+    def _keep_parameters(self, parameters: dict[str, Any]) -> None:
+        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention), model options
+        included; ``parameters`` is the caller's ``locals()``."""
+        options = parameters.get("model_options", {})
+        for name, value in {**parameters, **options}.items():
+            if name not in ("self", "model_options", "__class__"):
+                setattr(self, name, value)
 
     def _model_option_names(self) -> list[str]:
         """Attributes set from ``**model_options``: public, not a named parameter, not learned (``name_``).
@@ -184,23 +178,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
                  loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3,
                  validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
                  verbose: bool = False, random_state=None, **model_options: Any):
-        self.n_estimators = n_estimators
-        self.contamination = contamination
-        self.max_samples = max_samples
-        self.model = model
-        self.code_size = code_size
-        self.hidden = hidden
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.verbose = verbose
-        self.random_state = random_state
-        for name, value in model_options.items():
-            setattr(self, name, value)
+        self._keep_parameters(locals())
 
     def fit(self, X, y=None):
         checks = [(0 < self.contamination <= 0.5, f"contamination must be in (0, 0.5], got {self.contamination!r}"),
