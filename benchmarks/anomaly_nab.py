@@ -4,7 +4,8 @@ NAB's anomaly windows (a step is anomalous when it lies inside one), mean over s
 
     .venv/bin/python benchmarks/anomaly_nab.py [--series nyc_taxi,ec2_cpu] [--seeds 0]
 
-Methods: ``sequence_ae`` (our 1-D conv autoencoder on the windows, per-step reconstruction error),
+Methods: ``sequence_ae`` (``series_anomaly_scores``: our 1-D conv autoencoder on the windows, what
+``ae detect --window`` runs),
 ``deep_windows`` (our tabular AutoencoderOutlierDetector on the flattened windows), ``iforest_windows``
 (IsolationForest on the same windows) and ``robust_z`` (|value - median| / IQR, no window at all). A window
 score counts for every step the window covers (averaged over the windows covering a step).
@@ -21,9 +22,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from _common import SHARED_DATA, print_table
-from autoencoders.applications.anomaly import RobustFeatures, series_anomaly_scores
+from autoencoders.applications.anomaly import RobustFeatures, series_anomaly_scores, step_scores
 from autoencoders.data.nab import NabSeries, load_nab
-from autoencoders.data.windows import overlap_average, sliding_windows
+from autoencoders.data.windows import sliding_windows
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
 NAB = SHARED_DATA / "nab"
@@ -33,12 +34,6 @@ METHODS = ("sequence_ae", "deep_windows", "iforest_windows", "robust_z")
 def window_length(series: NabSeries) -> int:
     """A quarter of a day of samples, kept between 16 and 64 steps."""
     return int(np.clip(series.steps_per() // 4, 16, 64))
-
-
-def step_scores(window_scores: np.ndarray, n_steps: int, length: int) -> np.ndarray:
-    """Per-step scores (T,) from per-window scores (N,) of stride-1 windows of ``length`` steps."""
-    spread = np.repeat(window_scores[:, None, None], length, axis=2)  # (N, 1, L)
-    return overlap_average(spread, n_steps)[:, 0]
 
 
 def method_scores(method: str, series: NabSeries, seed: int) -> np.ndarray:

@@ -27,7 +27,6 @@ import numpy as np
 import torch
 
 from ..data.windows import overlap_average, sliding_windows
-from ..inference import reconstruct
 from ..models._base import Autoencoder
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seed_everything
@@ -87,14 +86,15 @@ def auto_epochs(n_samples: int, batch_size: int, steps: int = 150, low: int = 2,
 
 @torch.no_grad()
 def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (N, C) and per-feature squared reconstruction errors (N, K) of rows ``Z`` (N, K), computed in
+    """Codes (N, C) and per-feature squared reconstruction errors (N, K) of rows ``Z`` (N, K) or (N, *shape) with
+    K values each (e.g. windows (N, channels, length) for a ``sequence`` model), computed in
     float64 so that a row's score does not depend on which other rows share its batch."""
     model.double().eval()
     codes, errors = [], []
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
         codes.append(code)
-        errors.append((model.decode(code).reshape(len(batch), -1) - batch) ** 2)
+        errors.append(((model.decode(code) - batch) ** 2).reshape(len(batch), -1))  # (B, K), K = all input values
     return torch.cat(codes).numpy(), torch.cat(errors).numpy()
 
 
@@ -135,12 +135,15 @@ def ensemble_score(members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
 
 
 def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, code_size: int | None = None,
-                          epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3, seed: int = 0,
+                          epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, seed: int = 0,
                           ) -> np.ndarray:
     """Anomaly score per time step (n_steps,) of ``series`` (n_steps,) or (n_steps, channels), higher = more
-    abnormal: a ``sequence`` autoencoder is trained on the series' sliding windows (robustly scaled per channel,
-    early stopping, about 300 optimiser steps), and each step's score is its squared reconstruction error
-    averaged over the windows that cover it and over channels. Fitted without labels on the series itself."""
+    abnormal, fitted without labels on the series itself: a ``sequence`` autoencoder is trained on the series'
+    sliding windows (robustly scaled per channel, early stopping, about 150 optimiser steps at learning rate
+    6e-3), each window is scored like a row of :class:`ScoredMember` (normalised reconstruction error plus the
+    Mahalanobis distance of its code), and a step's score is the mean score of the windows covering it.
+    On 23 NAB series this scored a mean ROC-AUC of 0.74, against 0.63 for the per-step reconstruction error alone
+    (``benchmarks/anomaly_nab.py``)."""
     values = np.asarray(series, dtype=np.float64)
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
@@ -148,8 +151,14 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     seed_everything(seed)
     model = create_model("sequence", input_shape=windows.shape[1:], code_size=code_size or max(2, window // 8),
                          channels=(16, 32))
-    config = TrainConfig(epochs=epochs or auto_epochs(len(windows), batch_size, steps=300), batch_size=batch_size,
-                         lr=lr, patience=5, seed=seed, progress=False)
+    config = TrainConfig(epochs=epochs or auto_epochs(len(windows), batch_size), batch_size=batch_size, lr=lr,
+                         patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
-    errors = (reconstruct(model, windows).astype(np.float64) - windows) ** 2  # (N, C', L)
-    return overlap_average(errors, len(Z), stride).mean(axis=1)
+    return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
+
+
+def step_scores(window_scores: np.ndarray, n_steps: int, length: int, stride: int = 1) -> np.ndarray:
+    """Per-step scores (n_steps,) from the scores (N,) of the windows of ``length`` steps cut by
+    :func:`sliding_windows` with ``stride``: each step gets the mean score of the windows covering it."""
+    spread = np.broadcast_to(np.asarray(window_scores)[:, None, None], (len(window_scores), 1, length))  # (N, 1, L)
+    return overlap_average(spread, n_steps, stride)[:, 0]
