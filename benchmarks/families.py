@@ -120,8 +120,7 @@ def sparse_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tu
     rows.append(("sparse l1", "units never active on test", "-", f"{never_active(l1_code):.1%}"))
     rows.append(("sparse l1", "test SSE/image", "-", f"{sse(l1, test_X):.2f}"))
 
-    topk = train("sparse", train_X, epochs, penalty="topk", code_size=1000, k=32, aux_k=256, dead_after=1000,
-                 aux_weight=1 / 8)
+    topk = train("sparse", train_X, epochs, penalty="topk", code_size=1000, k=32)
     top_code = codes(topk, test_X)
     non_zeros = (top_code != 0).sum(axis=1)
     rows.append(("sparse topk", "non-zeros per sample (min..max), k 32", "exactly 32",
