@@ -11,9 +11,12 @@ import sys
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
 import autoencoders as ae
-from autoencoders.data import DataError
+from autoencoders.cli import cli
+from autoencoders.cli._common import load_run
+from autoencoders.data import DataError, Scaler
 from autoencoders.data.streaming import ChunkedRows, open_rows
 from conftest import fast_config
 
@@ -97,3 +100,50 @@ def test_streamed_rows_name_bad_rows_and_files(tmp_path):
     with pytest.raises(ValueError, match="targets cannot be combined with streamed rows"):
         ae.Trainer(ae.create_model("vanilla", input_shape=(4,), code_size=2), fast_config()).fit(
             ChunkedRows(X[:200]), targets=np.zeros(200))
+
+
+@pytest.mark.parametrize("kind", ["auto", "minmax", "standard"])
+def test_a_scaler_fitted_chunk_by_chunk_equals_one_fitted_on_all_rows(kind):
+    X = np.random.default_rng(0).normal(3.0, 5.0, size=(1000, 2, 3)).astype(np.float32)
+    whole = Scaler.fit(X, kind)
+    for cuts in ([1000], [1, 999], [128] * 7 + [104], [333, 0, 667]):
+        chunks = np.split(X, np.cumsum(cuts)[:-1])
+        parts = Scaler.fit_chunks(chunks, kind)
+        assert parts.kind == whole.kind and parts.offset.shape == (2, 3)
+        np.testing.assert_allclose(parts.offset, whole.offset, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(parts.scale, whole.scale, rtol=1e-6)
+    if kind == "standard":
+        np.testing.assert_allclose(whole.scale, X.std(axis=0), rtol=1e-4)
+    with pytest.raises(ValueError, match="no rows"):
+        Scaler.fit_chunks([], kind)
+
+
+def test_ae_train_stream_trains_on_a_memory_mapped_file_scaled_chunk_by_chunk(rows_file, tmp_path, monkeypatch):
+    raw = np.load(rows_file) * 16  # (1000, 64) pixel counts 0..16: min-max scaled
+    np.save(rows_file, raw)
+    loads = []
+    original_load = np.load
+    monkeypatch.setattr(np, "load", lambda *a, **k: loads.append(k.get("mmap_mode")) or original_load(*a, **k))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["train", "--data", str(rows_file), "--stream", "--epochs", "3", "--code-size",
+                                      "6", "--hidden", "32", "--quiet", "--no-report", "--out", str(out)])
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    assert loads == ["r"]  # the file was only memory-mapped, never read whole
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_test"]) == (800, 200)  # the last fifth of the rows is the test split
+    assert np.isfinite(metrics["test"]["mse"])
+    checkpoint, scaler = load_run(str(out))
+    expected = Scaler.fit(raw[:800], "auto")
+    assert scaler.kind == "minmax"
+    np.testing.assert_allclose(scaler.scale.ravel(), expected.scale.ravel(), rtol=1e-6)
+    history = json.loads((out / "history.json").read_text())
+    assert history["train"]["loss"][-1] < history["train"]["loss"][0]
+
+
+def test_ae_train_stream_names_a_file_it_cannot_stream(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n1,2\n3,4\n")
+    result = CliRunner().invoke(cli, ["train", "--data", str(path), "--stream", "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0
+    assert "only .npy files can be memory-mapped" in result.output

@@ -11,6 +11,7 @@ import numpy as np
 from ..checkpoint import write_json
 from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
+from ..data.streaming import ChunkedRows, open_rows
 from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
@@ -22,6 +23,7 @@ from ._common import data_options, read_data
 from ._model_options import ModelCommand
 
 _DEFAULTS = TrainConfig()
+STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
 @click.command(cls=ModelCommand)
@@ -59,9 +61,13 @@ _DEFAULTS = TrainConfig()
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
 @click.option("--no-report", "no_report", is_flag=True, help="Skip writing report.html (see `ae report`).")
+@click.option("--stream", is_flag=True,
+              help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
+                   "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
+                   f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
 def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
           batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
-          resume, quiet, no_report, nproc, **family_options):
+          resume, quiet, no_report, nproc, stream, **family_options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
     autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
     reconstructions.png and report.html (all the pictures in one file; see `ae report`).
@@ -77,10 +83,15 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         if failed:
             raise click.ClickException(f"training processes {failed} of {nproc} failed; their errors are above")
         return
-    dataset = read_data(data, data_dir, split, label_column)
-    train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
-    scaler = Scaler.fit(train_set.X, scale)
-    X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
+    if stream:
+        X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
+        dataset_name, shown_labels = Path(str(data)).stem, None
+    else:
+        dataset = read_data(data, data_dir, split, label_column)
+        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
+        scaler = Scaler.fit(train_set.X, scale)
+        X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
+        dataset_name, shown_labels = dataset.name, test_set.y if len(X_test) else train_set.y
     run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
 
     seed_everything(seed)
@@ -89,7 +100,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
                          patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
     extra = {"scaler": scaler.to_dict(),
-             "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset.name}}
+             "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
+                      "streamed": stream}}
     began = time.perf_counter()
     history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -110,15 +122,35 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     }
     write_json(run_dir / "metrics.json", metrics)
     save_loss_curves(history, run_dir / "loss_curves.png")
-    shown = X_test if len(X_test) else X_train
+    shown = X_test if len(X_test) else X_train if isinstance(X_train, np.ndarray) else _first_rows(X_train)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
                          run_dir / "reconstructions.png")
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
-        labels = test_set.y if len(X_test) else train_set.y
-        click.echo(f"wrote {write_report(run_dir, net, shown, labels, scaler=scaler, progress=config.progress)}")
+        click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
+    """(training rows streamed from the memory-mapped file and scaled chunk by chunk, test rows in memory, scaler)."""
+    rows = open_rows(data)  # (N, *shape), never loaded whole
+    train_rows, test_rows = (rows, None) if test_data is not None or test_fraction == 0 else rows.split_tail(
+        test_fraction)
+    if len(train_rows) < 2:
+        raise DataError(f"{data} has {len(rows)} row(s): too few to hold out a test split and still train")
+    scaler = Scaler.fit_chunks(train_rows.chunks(), scale)  # one pass over the training rows
+    train_rows.transform = scaler.transform
+    if test_data is not None:
+        X_test = read_data(test_data, data_dir, "test", label_column).X
+    else:
+        X_test = np.zeros((0, *rows.sample_shape), np.float32) if test_rows is None else _first_rows(test_rows)
+    return train_rows, scaler.transform(X_test), scaler
+
+
+def _first_rows(rows: ChunkedRows) -> np.ndarray:
+    """The first rows (at most STREAMED_TEST_ROWS) of streamed rows, in memory: what metrics and pictures use."""
+    return rows[0 : min(len(rows), STREAMED_TEST_ROWS)].numpy()
 
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):

@@ -7,6 +7,7 @@ reads stay sequential and at most two chunks (the batch cache) are in memory at 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ class ChunkedRows:
     """Rows ``start:stop`` of ``array`` (n, *sample_shape), read ``chunk_rows`` at a time as float32 tensors.
 
     Each chunk goes through :func:`check_array` when it is read (NaN, infinities, dtype), and its errors
-    name the rows. ``rows[index]`` takes a slice or a tensor of row indices, like a tensor does.
+    name the rows. ``rows[index]`` takes a slice or a tensor of row indices, like a tensor does. ``transform``
+    (e.g. a fitted :class:`~autoencoders.data.Scaler`'s) is applied to every chunk after it is checked.
     """
 
     def __init__(self, array: Any, chunk_rows: int = 16_384, start: int = 0, stop: int | None = None,
-                 sample_shape: tuple[int, ...] | None = None, name: str = "X"):
+                 sample_shape: tuple[int, ...] | None = None, name: str = "X",
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None):
         if getattr(array, "ndim", 0) < 2 or len(array) == 0:
             shape = getattr(array, "shape", None)
             raise DataError(f"{name} must be a non-empty array of rows (n, ...), got shape {shape}")
@@ -36,6 +39,7 @@ class ChunkedRows:
         if int(np.prod(array.shape[1:])) != int(np.prod(self.sample_shape)):
             raise DataError(f"{name} has samples of shape {tuple(array.shape[1:])}; expected {self.sample_shape}")
         self.device = torch.device("cpu")
+        self.transform = transform
         self._cache: dict[int, torch.Tensor] = {}
 
     def __len__(self) -> int:
@@ -50,7 +54,7 @@ class ChunkedRows:
         """Rows ``start:stop`` of these rows, as samples of ``sample_shape``, delivered on ``device``."""
         stop = len(self) if stop is None else stop
         view = ChunkedRows(self.array, self.chunk_rows, self.start + start, self.start + stop,
-                           sample_shape or self.sample_shape, self.name)
+                           sample_shape or self.sample_shape, self.name, self.transform)
         view.device = torch.device(device or self.device)
         return view
 
@@ -58,6 +62,11 @@ class ChunkedRows:
         """(first rows, last ``fraction`` of the rows): a held-out split that keeps reads sequential."""
         n_val = 0 if fraction <= 0 else min(len(self) - 1, max(1, round(len(self) * fraction)))
         return self.view(0, len(self) - n_val), (self.view(len(self) - n_val) if n_val else None)
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """Every row in order, one checked (and transformed) chunk (rows, *sample_shape) at a time."""
+        for first in range(0, len(self), self.chunk_rows):
+            yield self._read(first, min(first + self.chunk_rows, len(self))).numpy()
 
     def shuffled_order(self, generator: torch.Generator) -> torch.Tensor:
         """A permutation (n,) of the rows that visits the chunks in random order, rows shuffled inside each."""
@@ -97,6 +106,8 @@ class ChunkedRows:
     def _read(self, first: int, last: int) -> torch.Tensor:
         where = f"{self.name} rows {self.start + first}-{self.start + last - 1}"
         values = check_array(self.array[self.start + first : self.start + last], where, sample_shape=self.sample_shape)
+        if self.transform is not None:
+            values = self.transform(values)
         # A copy of the read-only map unless check_array already made one (converting the dtype).
         return torch.from_numpy(np.require(values, requirements="W"))  # (last - first, *sample_shape)
 
