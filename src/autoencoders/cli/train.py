@@ -85,13 +85,14 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         return
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
-        dataset_name, shown_labels = Path(str(data)).stem, None
+        dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
         scaler = Scaler.fit(train_set.X, scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
-        dataset_name, shown_labels = dataset.name, test_set.y if len(X_test) else train_set.y
+        dataset_name = dataset.name
+        shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
     run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
 
     seed_everything(seed)
@@ -122,7 +123,6 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     }
     write_json(run_dir / "metrics.json", metrics)
     save_loss_curves(history, run_dir / "loss_curves.png")
-    shown = X_test if len(X_test) else X_train if isinstance(X_train, np.ndarray) else _first_rows(X_train)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
                          run_dir / "reconstructions.png")
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")

@@ -78,7 +78,8 @@ class _FeatureStats:
         if len(chunk) == 0:
             return
         features = np.asarray(chunk, dtype=np.float64).reshape(len(chunk), -1)  # (n, F)
-        mean, squares = features.mean(axis=0), ((features - features.mean(axis=0)) ** 2).sum(axis=0)
+        mean = features.mean(axis=0)  # (F,)
+        squares = ((features - mean) ** 2).sum(axis=0)  # (F,)
         if self.count == 0:
             self.shape = chunk.shape[1:]
             self.low, self.high, self.mean, self.squares = features.min(axis=0), features.max(axis=0), mean, squares
