@@ -1,0 +1,90 @@
+"""What the scikit-learn estimators share: model options as parameters, fitting a model through the engine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from ..registry import create_model
+from ..training import TrainConfig, Trainer, seed_everything
+
+
+class _AutoencoderEstimator(BaseEstimator):
+    """What every estimator here shares: model options as parameters, fitting a model through the engine."""
+
+    def __init__(self, model: str = "deep", code_size: int = 10, hidden: tuple[int, ...] | None = None,
+                 loss: str = "mse", epochs: int = 50, batch_size: int = 128, lr: float = 1e-3,
+                 validation_fraction: float = 0.1, patience: int | None = 10, input_shape=None,
+                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+        self._keep_parameters(locals())
+
+    def _keep_parameters(self, parameters: dict[str, Any]) -> None:
+        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention), model options
+        included; ``parameters`` is the caller's ``locals()``."""
+        options = parameters.get("model_options", {})
+        for name, value in {**parameters, **options}.items():
+            if name not in ("self", "model_options", "__class__"):
+                setattr(self, name, value)
+
+    def _model_option_names(self) -> list[str]:
+        """Attributes set from ``**model_options``: public, not a named parameter, not learned (``name_``).
+        Names the chosen model does not have are reported by ``fit``."""
+        named = set(self._get_param_names())
+        return sorted(k for k in vars(self) if k not in named and not k.startswith("_") and not k.endswith("_"))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        params = super().get_params(deep)
+        params.update({name: getattr(self, name) for name in self._model_option_names()})
+        return params
+
+    def set_params(self, **params: Any):
+        for name, value in params.items():  # model options are plain attributes, like __init__ stores them
+            setattr(self, name, value)
+        return self
+
+    # ------------------------------------------------------------------------------------------- fitting
+    def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                   epochs: int | None = None, seed: int | None = None):
+        """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
+        detector sizes each member of its ensemble from the data)."""
+        shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
+        if int(np.prod(shape)) != X.shape[1]:
+            raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
+        options = {name: getattr(self, name) for name in self._model_option_names()}
+        hidden = self.hidden if hidden is None else hidden
+        if hidden is not None:
+            options["hidden"] = tuple(hidden)
+        seed = self._seed() if seed is None else seed
+        seed_everything(seed)
+        code_size = self.code_size if code_size is None else code_size
+        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
+        config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
+                             validation_fraction=self.validation_fraction, patience=self.patience,
+                             device=self.device, progress=bool(self.verbose))
+        history = Trainer(model, config).fit(X.reshape(len(X), *shape))
+        return model, history
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, int | np.integer):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _validated(self, X, reset: bool) -> np.ndarray:
+        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
+
+    def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
+        return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
