@@ -4,6 +4,10 @@ against PyTorch with onnxruntime. Needs the optional dependencies: ``pip install
 The exported graphs work in the model's units: inputs scaled as in training (see the run's scaler), any
 batch size. The encoder maps ``x`` (B, *input_shape) to ``code`` (B, code_size), the decoder ``code`` to
 ``reconstruction`` (data space, after the output activation), the model ``x`` to ``reconstruction``.
+
+Each file stands alone: the weights are inside it, except for graphs over protobuf's 2 GB limit, whose weights
+go to one data file beside it (``NAME.onnx.data``) that the graph names relatively, so the pair can be moved
+together anywhere.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import copy
 import importlib.util
 import logging
+import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,13 +71,24 @@ def export_onnx(model: Autoencoder, path: str | Path, part: str = "model") -> Pa
     inputs = example_input(model, part)
     input_name, output_name = _NAMES[part]
 
-    def write(tmp: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Exported under its final name in a private folder beside ``path``: a data file, if any, is named after
+    # the graph (not after a temporary file); then each file is moved into place, the graph last.
+    with tempfile.TemporaryDirectory(prefix=f".{path.name}.", dir=path.parent) as folder:
+        staged = Path(folder) / path.name
         with warnings.catch_warnings(), _quiet_logger("torch.onnx"):
             warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))  # torch's own, not the user's
-            torch.onnx.export(module, (inputs,), str(tmp), input_names=[input_name], output_names=[output_name],
-                              dynamic_shapes=({0: torch.export.Dim("batch")},), dynamo=True, verbose=False)
-
-    atomic_write(path, write)
+            torch.onnx.export(module, (inputs,), str(staged), input_names=[input_name], output_names=[output_name],
+                              dynamic_shapes=({0: torch.export.Dim("batch")},), dynamo=True, verbose=False,
+                              external_data=False)  # inline unless over 2 GB
+        data_file = path.with_name(f"{path.name}.data")
+        staged_data = staged.with_name(data_file.name)
+        external = staged_data.exists()
+        if external:
+            atomic_write(data_file, lambda tmp: os.replace(staged_data, tmp))
+        atomic_write(path, lambda tmp: os.replace(staged, tmp))
+    if not external:
+        data_file.unlink(missing_ok=True)  # left by an earlier export of a larger model
     return path
 
 
