@@ -6,7 +6,8 @@ unpickled, so loading never runs code from a file. The metadata also holds a SHA
 on load, so a damaged copy (a flipped bit) is an error rather than a silently different model. Files are
 written atomically with the permissions of an ordinary new file (0666 less the umask): they are meant to be
 shared. A run directory also holds ``config.json`` (readable
-copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``.
+copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``: see
+:mod:`autoencoders.training.run_folder`.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from .registry import UnknownModelError, get_model_class
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
-STATE_FILE = "state.safetensors"
-CONFIG_FILE = "config.json"
 _CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
 _RESERVED = ("format", "format_version", _CHECKSUMS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from ..data import DataError, Dataset, DataUnavailableError, Scaler, check_array, load_data
 from ..registry import UnknownModelError
 from ..training import TrainingDivergedError
+from ..training.run_folder import RunFolderError
 
 # Errors a user can cause and fix: shown as one "Error: ..." line with exit code 1, never a traceback.
 USER_ERRORS = (DataError, CheckpointError, UnknownModelError, DataUnavailableError, TrainingDivergedError,
-               FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ValueError, TypeError)
+               RunFolderError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ValueError,
+               TypeError)
 
 
 class Group(click.Group):
@@ -44,7 +47,7 @@ def data_options(function):
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with offline copies of standard data sets (else $AUTOENCODERS_DATA, "
                           "else the download cache)."),
-        click.option("--split", default="train", show_default=True,
+        click.option("--split", type=click.Choice(SPLITS), default="train", show_default=True,
                      help="Split of a standard data set: train, test or all."),
         click.option("--label-column", default=None,
                      help="CSV/TSV column (name or index) holding labels; it is left out of the features."),
@@ -52,6 +55,9 @@ def data_options(function):
     for decorate in reversed(options):
         function = decorate(function)
     return function
+
+
+SPLITS = ("train", "test", "all")
 
 
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
@@ -81,11 +87,24 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: np.ndarray) -> np.nd
 def save_array(path: str, array: np.ndarray) -> None:
     """Write ``array`` as .npy or .csv (by suffix)."""
     target = Path(path)
+    bad = int(np.size(array) - np.isfinite(array).sum())
+    if bad:
+        raise ValueError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
+                         f"nothing was written to {path}. Is the model damaged or diverged?")
     if target.suffix.lower() == ".csv":
         np.savetxt(target, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
     else:
         np.save(target, array)
 
 
+def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:
+    """``values`` if every number in it is finite, else an error naming the others (JSON has no NaN)."""
+    bad = [key for key, value in values.items() if isinstance(value, float) and not math.isfinite(value)]
+    if bad:
+        raise ValueError(f"{what} are not finite ({', '.join(f'{k}={values[k]}' for k in bad)}): the model outputs "
+                         "NaN or infinity; is it damaged or diverged?")
+    return values
+
+
 def echo_json(values: dict[str, Any]) -> None:
-    click.echo(json.dumps(values, indent=2))
+    click.echo(json.dumps(finite_values(values, "the results"), indent=2, allow_nan=False))

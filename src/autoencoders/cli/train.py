@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -16,10 +18,10 @@ from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
 from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, resolve_device, run_folder, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
-from ._common import data_options, read_data
+from ._common import data_options, finite_values, read_data
 from ._model_options import ModelCommand
 
 _DEFAULTS = TrainConfig()
@@ -52,11 +54,17 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Share of the training rows used for early stopping.")
 @click.option("--patience", type=click.IntRange(0), default=_DEFAULTS.patience, show_default=True,
               help="Stop after this many epochs without validation improvement (0: never stop early).")
+@click.option("--grad-clip", type=click.FloatRange(0, min_open=True), default=_DEFAULTS.grad_clip,
+              help="Clip the gradient norm of each step to this value (default: off).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same run.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Run directory to write (default: runs/MODEL-DATA).")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+              help="Run directory to write (default: runs/MODEL-DATA); an existing run is kept unless --resume "
+                   "or --overwrite is given.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --out from its last checkpoint, with the model, data and training "
+                   "settings it stored (options given again must agree; --epochs may extend it).")
+@click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
@@ -65,12 +73,13 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
                    f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
-def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
-          batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
-          resume, quiet, no_report, nproc, stream, **family_options):
+def train(**options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
     autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
     reconstructions.png and report.html (all the pictures in one file; see `ae report`).
+
+    Ctrl-C (or SIGTERM) ends training after the current batch and keeps the last finished epoch's checkpoint;
+    `ae train --out RUN --resume` continues it.
 
     \b
     Examples:
@@ -78,11 +87,69 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --model deep --help               # the options of one family
     """
-    if nproc > 1 and launched_world_size() == 1:
-        failed = launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
-        if failed:
-            raise click.ClickException(f"training processes {failed} of {nproc} failed; their errors are above")
-        return
+    context = click.get_current_context()
+    resolve_device(options["device"])  # an unknown or absent device is named before anything else
+    run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
+    launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
+    if not launched:
+        run_folder.prepare(run_dir, options["resume"], options["overwrite"])
+    if options["resume"]:
+        options = resumed_options(context, run_folder.stored_settings(run_dir))
+    with run_folder.owned(run_dir if is_main_process() else None):
+        if options["overwrite"] and not launched:
+            run_folder.clear(run_dir)
+        if options["nproc"] > 1 and not launched:
+            os.environ[run_folder.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
+            failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
+            if failed:
+                raise click.ClickException(f"training processes {failed} of {options['nproc']} failed; their "
+                                           "errors are above")
+            return
+        try:
+            _train(run_dir, **{k: v for k, v in options.items() if k not in ("out", "overwrite", "nproc")})
+        except run_folder.TrainingInterrupted as stop:
+            if is_main_process():
+                resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
+                click.echo(f"Interrupted: {stop}{resume}", err=True)
+            context.exit(stop.exit_code)
+
+
+def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
+    """The command's options with the run's stored settings in place of those not given on the command line;
+    an option given with another value than the stored one is refused by name."""
+    model_config = {k: v for k, v in settings["model_config"].items() if k != "input_shape"}
+    train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
+    stored = {"model": settings["model"], **model_config,
+              **{k: train_config[k] for k in _RESUMED_TRAINING if k in train_config},
+              "patience": train_config.get("patience") or 0,  # the CLI's 0 is the config's None
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
+    shared = {param.name for param in context.command.shared_params}
+    for name, value in context.params.items():
+        if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name not in shared and name not in stored:
+            raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
+        if name in stored and name != "epochs" and _plain(value) != _plain(stored[name]):
+            raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored "
+                                       f"{_plain(stored[name])}; leave it out to resume with the stored setting")
+    given_epochs = {"epochs": context.params["epochs"]} if context.get_parameter_source("epochs") is \
+        click.core.ParameterSource.COMMANDLINE else {}
+    return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **given_epochs}
+
+
+_RESUMED_TRAINING = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
+                     "seed", "grad_clip")
+_DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss,
+           epochs, batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, grad_clip, seed,
+           device, resume, quiet, no_report, stream, **family_options):
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
@@ -93,16 +160,16 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
-    run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
 
     seed_everything(seed)
     net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
-                         patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
+                         patience=patience or None, seed=seed, device=device, grad_clip=grad_clip,
+                         progress=False if quiet else None)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
-                      "streamed": stream}}
+                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
     began = time.perf_counter()
     history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -118,9 +185,10 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         "epochs_run": history.epochs_run,
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
-        "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
+        "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
     }
+    _warn_if_worse(history)
     write_json(run_dir / "metrics.json", metrics)
     save_loss_curves(history, run_dir / "loss_curves.png")
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
@@ -130,6 +198,15 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+def _warn_if_worse(history) -> None:
+    """Say so when training ended worse than its first epoch (a learning rate too high, a diverging run)."""
+    losses = history.val.get("loss") or history.train.get("loss", [])
+    if len(losses) > 1 and losses[-1] > losses[0]:
+        click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}: "
+                   "training diverged (try a lower --lr or --grad-clip); the model kept is the best epoch's "
+                   f"({min(losses):.4g})", err=True)
 
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
@@ -155,7 +232,11 @@ def _first_rows(rows: ChunkedRows) -> np.ndarray:
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):
     if test_data is not None:
-        return dataset, read_data(test_data, data_dir, "test", label_column)
+        test_set = read_data(test_data, data_dir, "test", label_column)
+        if test_set.X.shape[1:] != dataset.X.shape[1:]:
+            raise DataError(f"--test-data {test_data} has samples of shape {test_set.X.shape[1:]}, but --data has "
+                            f"{dataset.X.shape[1:]}: give test data of the same kind")
+        return dataset, test_set
     if test_fraction == 0:
         return dataset, dataset.subset(np.arange(0))
     order = np.random.default_rng(seed).permutation(len(dataset.X))

@@ -10,7 +10,7 @@ from ..inference import reconstruct as reconstruct_array
 from ..metrics import reconstruction_metrics
 from ..registry import get_model_class, list_models
 from ..report import save_reconstructions
-from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+from ._common import data_options, echo_json, finite_values, load_run, model_inputs, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
@@ -32,7 +32,8 @@ def evaluate(run, data, data_dir, split, label_column, out):
     sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units."""
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
-    metrics = {"run": str(run), "data": str(data), "n_samples": len(X), **reconstruction_metrics(checkpoint.model, X)}
+    metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
+               **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
     if out:
         write_json(out, metrics)
     echo_json(metrics)

@@ -15,8 +15,6 @@ import torch
 from tqdm.auto import tqdm
 
 from ..checkpoint import (
-    CONFIG_FILE,
-    STATE_FILE,
     CheckpointError,
     load_tensors,
     load_weights,
@@ -30,7 +28,8 @@ from ..models._base import Autoencoder
 from .batching import shuffled_rows
 from .callbacks import Callback
 from .config import TrainConfig
-from .distributed import LossModule, ProcessGroup, join_process_group
+from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
+from .run_folder import CONFIG_FILE, HISTORY_FILE, STATE_FILE, StopSignals, TrainingInterrupted, owned
 
 
 class TrainingDivergedError(RuntimeError):
@@ -69,11 +68,21 @@ class History:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` (CUDA when present, else the CPU), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``, checked to exist here."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} asked for, but CUDA is not available on this machine")
+        raise ValueError(f"device {name!r} asked for, but CUDA is not available on this machine; use cpu or auto")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {name!r} asked for, but MPS (Apple GPUs) is not available on this machine")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {name!r} is not supported; use auto, cpu, cuda, cuda:N or mps")
     return device
 
 
@@ -136,6 +145,7 @@ class Trainer:
         self.extra = extra or {}  # saved with the model, e.g. the input scaler
         self.device = resolve_device(self.config.device)
         self.stop_training = False
+        self.signals = StopSignals()  # replaced by an active one while fit runs
         self.history = History()
         self.group = ProcessGroup()
 
@@ -143,7 +153,19 @@ class Trainer:
     def fit(self, X: Any, X_val: Any = None, resume: bool = False, targets: Any = None,
             val_targets: Any = None) -> History:
         """Train on ``X``; with per-sample ``targets`` (e.g. class labels) the loss is ``model.loss(x, targets)``,
-        which is how a supervised head on an encoder is fine-tuned by this same loop."""
+        which is how a supervised head on an encoder is fine-tuned by this same loop.
+
+        The run folder is held by this process while it trains. SIGINT or SIGTERM ends training after the
+        current batch: the unfinished epoch is dropped (resuming repeats it, so the result is the same as
+        without the stop), the best weights and the history are written, and :class:`TrainingInterrupted`
+        is raised."""
+        with owned(self.run_dir if is_main_process() else None), StopSignals() as self.signals:
+            history = self._fit(X, X_val, resume, targets, val_targets)
+        if self.signals.received is not None:
+            raise TrainingInterrupted(self.signals.received, history.epochs_run, self.run_dir)
+        return history
+
+    def _fit(self, X, X_val, resume, targets, val_targets) -> History:
         cfg, model = self.config, self.model
         self.group, self.device = join_process_group(self.device)
         prepare = self._streamed if isinstance(X, ChunkedRows) else self._in_memory
@@ -168,6 +190,8 @@ class Trainer:
         for epoch in bar:
             began = time.perf_counter()
             train_logs = self._train_epoch(train, targets)
+            if self.signals.received is not None:
+                break
             val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024), val_targets)
             monitored = val_logs.get("loss", train_logs["loss"])
             if not (math.isfinite(train_logs["loss"]) and math.isfinite(monitored)):
@@ -191,7 +215,7 @@ class Trainer:
         model.eval()
         if self.run_dir is not None and self.group.is_main:
             save_model(model, self.run_dir, self.extra)
-            write_json(self.run_dir / "history.json", self.history.to_dict())
+            write_json(self.run_dir / HISTORY_FILE, self.history.to_dict())
         self.group.close()
         for callback in self.callbacks:
             callback.on_train_end(self, self.history)
@@ -247,6 +271,8 @@ class Trainer:
             optimizer.step()
             values = torch.stack([value.detach() for value in parts.values()]) * len(batch)  # (P,)
             totals, keys, seen = (values if totals is None else totals + values), parts.keys(), seen + len(batch)
+            if self.signals.received is not None:  # SIGINT/SIGTERM: fit drops this unfinished epoch
+                break
         totals = self.group.sum(torch.cat([totals, totals.new_tensor([seen])]))  # (P + 1,) over every process
         return dict(zip(keys, (totals[:-1] / totals[-1]).tolist(), strict=True))
 
