@@ -14,7 +14,7 @@ from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from ..data import DataError, Dataset, DataUnavailableError, Scaler, check_array, load_data
 from ..registry import UnknownModelError
 from ..training import TrainingDivergedError
-from ..training.run_folder import RunFolderError
+from ..training.ownership import RunFolderError
 
 # Errors a user can cause and fix: shown as one "Error: ..." line with exit code 1, never a traceback.
 USER_ERRORS = (DataError, CheckpointError, UnknownModelError, DataUnavailableError, TrainingDivergedError,

@@ -18,7 +18,7 @@ from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
 from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, resolve_device, run_folder, seed_everything
+from ..training import TrainConfig, Trainer, ownership, resolve_device, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
 from ._common import data_options, finite_values, read_data
@@ -92,14 +92,14 @@ def train(**options):
     run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     if not launched:
-        run_folder.prepare(run_dir, options["resume"], options["overwrite"])
+        ownership.prepare(run_dir, options["resume"], options["overwrite"])
     if options["resume"]:
-        options = resumed_options(context, run_folder.stored_settings(run_dir))
-    with run_folder.owned(run_dir if is_main_process() else None):
+        options = resumed_options(context, ownership.stored_settings(run_dir))
+    with ownership.owned(run_dir if is_main_process() else None):
         if options["overwrite"] and not launched:
-            run_folder.clear(run_dir)
+            ownership.clear(run_dir)
         if options["nproc"] > 1 and not launched:
-            os.environ[run_folder.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
+            os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
             failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
             if failed:
                 raise click.ClickException(f"training processes {failed} of {options['nproc']} failed; their "
@@ -107,7 +107,7 @@ def train(**options):
             return
         try:
             _train(run_dir, **{k: v for k, v in options.items() if k not in ("out", "overwrite", "nproc")})
-        except run_folder.TrainingInterrupted as stop:
+        except ownership.TrainingInterrupted as stop:
             if is_main_process():
                 resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
                 click.echo(f"Interrupted: {stop}{resume}", err=True)

@@ -29,7 +29,7 @@ from .batching import shuffled_rows
 from .callbacks import Callback
 from .config import TrainConfig
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
-from .run_folder import CONFIG_FILE, HISTORY_FILE, STATE_FILE, StopSignals, TrainingInterrupted, owned
+from .ownership import CONFIG_FILE, HISTORY_FILE, STATE_FILE, StopSignals, TrainingInterrupted, owned
 
 
 class TrainingDivergedError(RuntimeError):

@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 
 import autoencoders as ae
 from autoencoders.cli import cli
-from autoencoders.training import run_folder
+from autoencoders.training import ownership
 
 SMALL = ["train", "--hidden", "8", "--code-size", "3", "--epochs", "1", "--quiet", "--no-report"]
 
@@ -52,7 +52,7 @@ def test_overwrite_clears_the_old_runs_files_first(tmp_path):
     (run / "encoder.onnx").write_bytes(b"an export of the old model")
     result = _invoke(*SMALL, "--code-size", "5", "--out", str(run), "--overwrite")
     assert result.exit_code == 0, result.output
-    assert not (run / "encoder.onnx").exists() and not (run / run_folder.LOCK_FILE).exists()
+    assert not (run / "encoder.onnx").exists() and not (run / ownership.LOCK_FILE).exists()
     assert json.loads((run / "config.json").read_text())["model_config"]["code_size"] == 5
     assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
 
@@ -67,8 +67,8 @@ def test_a_folder_of_other_files_is_never_a_run_to_overwrite(tmp_path):
 # ------------------------------------------------------------------------------------------ one writer
 def test_a_run_folder_in_use_is_refused_and_a_stale_lock_is_taken_over(tmp_path):
     run = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from autoencoders.training import run_folder\n"
-                               f"with run_folder.owned({str(run)!r}):\n print('held', flush=True); time.sleep(60)"],
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from autoencoders.training import ownership\n"
+                               f"with ownership.owned({str(run)!r}):\n print('held', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -79,11 +79,11 @@ def test_a_run_folder_in_use_is_refused_and_a_stale_lock_is_taken_over(tmp_path)
         holder.kill()  # dies holding the lock: its lock file stays behind
         holder.wait()
         holder.stdout.close()
-    assert run_folder._lock_owner(run / run_folder.LOCK_FILE) == holder.pid
+    assert ownership._lock_owner(run / ownership.LOCK_FILE) == holder.pid
     with pytest.warns(RuntimeWarning, match=f"took over the lock left by process {holder.pid}"):
         result = _invoke(*SMALL, "--out", str(run))
     assert result.exit_code == 0, result.output
-    assert not (run / run_folder.LOCK_FILE).exists()  # released on exit
+    assert not (run / ownership.LOCK_FILE).exists()  # released on exit
 
 
 def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
@@ -146,7 +146,7 @@ def test_a_signal_ends_training_after_the_batch_and_the_run_resumes_to_the_same_
     assert f"continue with: ae train --out {stopped} --resume" in output
     history = json.loads((stopped / "history.json").read_text())
     assert 1 <= len(history["lr"]) < 6 and not (stopped / "metrics.json").exists()
-    assert not (stopped / run_folder.LOCK_FILE).exists()
+    assert not (stopped / ownership.LOCK_FILE).exists()
     if number == signal.SIGTERM:
         return  # the same stop as SIGINT: resuming it is checked once
     resumed = _ae("train", "--out", str(stopped), "--resume", "--quiet", "--no-report")
