@@ -25,18 +25,19 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .errors import CheckpointError
 from .models._base import Autoencoder
 from .registry import UnknownModelError, get_model_class
 
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
+STATE_FILE = "state.safetensors"
+CONFIG_FILE = "config.json"
 _CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
 _RESERVED = ("format", "format_version", _CHECKSUMS)
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used: corrupt, truncated, not ours, or for another model or input."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

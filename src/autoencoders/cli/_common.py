@@ -10,16 +10,14 @@ from typing import Any
 import click
 import numpy as np
 
-from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from ..data import DataError, Dataset, DataUnavailableError, Scaler, check_array, load_data
-from ..registry import UnknownModelError
-from ..training import TrainingDivergedError
-from ..training.ownership import RunFolderError
+from ..checkpoint import Checkpoint, load_checkpoint
+from ..data import Dataset, Scaler, check_array, load_data
+from ..errors import AutoencodersError, NonFiniteError
 
-# Errors a user can cause and fix: shown as one "Error: ..." line with exit code 1, never a traceback.
-USER_ERRORS = (DataError, CheckpointError, UnknownModelError, DataUnavailableError, TrainingDivergedError,
-               RunFolderError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ValueError,
-               TypeError)
+# Errors a user can cause and fix: the library's own (bad data, settings, checkpoints) and the operating
+# system's (missing file, full disk). Shown as one "Error: ..." line with exit code 1; anything else is a bug and
+# keeps its traceback.
+USER_ERRORS = (AutoencodersError,)
 
 
 class Group(click.Group):
@@ -36,6 +34,9 @@ class Group(click.Group):
             raise click.ClickException(str(error)) from error
         except OSError as error:  # e.g. disk full, unwritable output directory
             raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from error
+
+
+SPLITS = ("train", "test", "all")
 
 
 def data_options(function):
@@ -55,9 +56,6 @@ def data_options(function):
     for decorate in reversed(options):
         function = decorate(function)
     return function
-
-
-SPLITS = ("train", "test", "all")
 
 
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
@@ -89,8 +87,8 @@ def save_array(path: str, array: np.ndarray) -> None:
     target = Path(path)
     bad = int(np.size(array) - np.isfinite(array).sum())
     if bad:
-        raise ValueError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
-                         f"nothing was written to {path}. Is the model damaged or diverged?")
+        raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
+                             f"nothing was written to {path}. Is the model damaged or diverged?")
     if target.suffix.lower() == ".csv":
         np.savetxt(target, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
     else:
@@ -101,8 +99,8 @@ def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:
     """``values`` if every number in it is finite, else an error naming the others (JSON has no NaN)."""
     bad = [key for key, value in values.items() if isinstance(value, float) and not math.isfinite(value)]
     if bad:
-        raise ValueError(f"{what} are not finite ({', '.join(f'{k}={values[k]}' for k in bad)}): the model outputs "
-                         "NaN or infinity; is it damaged or diverged?")
+        raise NonFiniteError(f"{what} are not finite ({', '.join(f'{k}={values[k]}' for k in bad)}): the model "
+                             "outputs NaN or infinity; is it damaged or diverged?")
     return values
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import click
 import numpy as np
 
-from ..checkpoint import write_json
 from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
@@ -18,9 +17,10 @@ from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
 from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, ownership, resolve_device, seed_everything
+from ..training import TrainConfig, Trainer, ownership, resolve_device, seeded
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
+from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 from ._common import data_options, finite_values, read_data
 from ._model_options import ModelCommand
 
@@ -161,8 +161,8 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
 
-    seed_everything(seed)
-    net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
+    with seeded(seed):
+        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
                          patience=patience or None, seed=seed, device=device, grad_clip=grad_clip,
@@ -189,10 +189,10 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
     }
     _warn_if_worse(history)
-    write_json(run_dir / "metrics.json", metrics)
-    save_loss_curves(history, run_dir / "loss_curves.png")
+    RunFolder(run_dir).write_metrics(metrics)
+    save_loss_curves(history, run_dir / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         run_dir / "reconstructions.png")
+                         run_dir / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")

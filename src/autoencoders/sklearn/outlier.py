@@ -9,6 +9,7 @@ from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
+from ..errors import ConfigError
 from ._base import _AutoencoderEstimator
 
 
@@ -40,7 +41,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
                   (self.max_samples >= 2, f"max_samples must be >= 2, got {self.max_samples!r}")]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise ConfigError(message)
         X = self._validated(X, reset=True)
         seed = self._seed()
         self.features_ = RobustFeatures.fit(X)

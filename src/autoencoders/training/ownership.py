@@ -1,8 +1,7 @@
 """A run folder and who may write it: one process at a time (a lock file with the owner's pid, released on exit,
 taken over when its owner is gone), an existing run kept unless the caller resumes or overwrites it, the stored
 settings a resumed run reads back, and the signals (Ctrl-C, ``kill``) that end training after the current batch.
-
-Torch-free on purpose: the command line checks the folder before it imports the training stack.
+The folder's layout and how each file is written and read is :mod:`.run_folder`'s.
 """
 
 from __future__ import annotations
@@ -17,16 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-LOCK_FILE = ".lock"
-CONFIG_FILE = "config.json"  # the run's model and training settings (written at the start of training)
-STATE_FILE = "state.safetensors"  # what resuming continues from (written after every epoch)
-HISTORY_FILE = "history.json"  # per-epoch losses (written when training ends)
+from ..checkpoint import CONFIG_FILE, STATE_FILE
+from ..errors import RunFolderError
+
+LOCK_FILE = ".lock"  # beside the files of the run (see run_folder.py)
 OWNER_ENV = "AUTOENCODERS_RUN_OWNER"  # pid of a launcher holding the lock for the processes it starts
 _HELD: dict[Path, int] = {}  # folders this process holds -> nesting depth
-
-
-class RunFolderError(RuntimeError):
-    """A run folder that cannot be used now: in use by another process, or holding a run not to be replaced."""
 
 
 def is_run(folder: Path) -> bool:
