@@ -64,6 +64,17 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     return dataset
 
 
+def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
+                  label_column: str | None) -> Dataset:
+    """--data when it is given, else the data the run was trained on (never the default digits for a run trained
+    on other data)."""
+    stored = checkpoint.extra.get("data") or {}
+    given = click.get_current_context().get_parameter_source("data") is not click.core.ParameterSource.DEFAULT
+    if not given and stored.get("source") and not stored.get("streamed"):
+        data, split, label_column = stored["source"], stored.get("split", split), stored.get("label_column")
+    return read_data(data, data_dir, split, label_column)
+
+
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:
     """The model of a run directory (or model file) and the input scaler it was trained with."""
     checkpoint = load_checkpoint(run)

@@ -11,7 +11,7 @@ from ..applications import fit_code_density, has_sampler, tile_images, write_ima
 from ..applications import generate as generate_samples
 from ..applications import interpolate as interpolate_samples
 from ..errors import DataError
-from ._common import data_options, load_run, model_inputs, read_data, save_array
+from ._common import data_options, load_run, model_inputs, read_run_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
 OUT = click.option("--out", type=click.Path(dir_okay=False), required=True,
@@ -45,7 +45,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
     if fit_density or not has_sampler(model):
-        X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)
     _write(scaler.inverse_transform(generate_samples(model, n, density, seed)), out, image, columns=8)
 
@@ -62,7 +62,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 def interpolate(run, data, data_dir, split, label_column, start, end, steps, out, image):
     """Decode points on the straight line between the codes of two samples of --data (rows START and END)."""
     checkpoint, scaler = load_run(run)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):
         raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
     path = interpolate_samples(checkpoint.model, X[start], X[end], steps)
