@@ -21,33 +21,39 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
 
-from .checkpoint import atomic_write
 from .errors import ConfigError
-from .models._base import Autoencoder
+
+if TYPE_CHECKING:  # torch is imported by the functions that use it, so `ae export --help` starts fast
+    import torch
+
+    from .models._base import Autoencoder
 
 PARTS = ("model", "encoder", "decoder")
 _NAMES = {"model": ("x", "reconstruction"), "encoder": ("x", "code"), "decoder": ("code", "reconstruction")}
 
 
-class _Part(nn.Module):
+def _part(model: Autoencoder, part: str) -> torch.nn.Module:
     """One part of a CPU copy of ``model`` in eval mode (the caller's model keeps its device and mode), as a
     module whose ``forward`` is what gets exported."""
+    from torch import nn
 
-    def __init__(self, model: Autoencoder, part: str):
-        super().__init__()
-        self.model, self.part = copy.deepcopy(model).cpu().eval(), part
+    class Part(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = copy.deepcopy(model).cpu().eval()
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        if self.part == "encoder":
-            return self.model.encode(inputs)  # (B, *input_shape) -> (B, code_size)
-        if self.part == "decoder":
-            return self.model.decode(inputs)  # (B, code_size) -> (B, *input_shape)
-        return self.model(inputs)  # (B, *input_shape) -> (B, *input_shape)
+        def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+            if part == "encoder":
+                return self.model.encode(inputs)  # (B, *input_shape) -> (B, code_size)
+            if part == "decoder":
+                return self.model.decode(inputs)  # (B, code_size) -> (B, *input_shape)
+            return self.model(inputs)  # (B, *input_shape) -> (B, *input_shape)
+
+    return Part()
 
 
 def require_export_dependencies() -> None:
@@ -58,6 +64,8 @@ def require_export_dependencies() -> None:
 
 def example_input(model: Autoencoder, part: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
     """Random inputs (batch, ...) of the shape ``part`` takes: samples in [0, 1), or codes for the decoder."""
+    import torch
+
     if part not in PARTS:
         raise ConfigError(f"unknown part {part!r}; choose {', '.join(PARTS)}")
     shape = (model.config.code_size,) if part == "decoder" else model.input_shape
@@ -66,9 +74,13 @@ def example_input(model: Autoencoder, part: str, batch: int = 2, seed: int = 0) 
 
 def export_onnx(model: Autoencoder, path: str | Path, part: str = "model") -> Path:
     """Write ``part`` of ``model`` (``model``, ``encoder`` or ``decoder``) to the ONNX file ``path``, atomically."""
+    import torch
+
+    from .checkpoint import atomic_write
+
     require_export_dependencies()
     path = Path(path)
-    module = _Part(model, part).eval()
+    module = _part(model, part).eval()
     inputs = example_input(model, part)
     input_name, output_name = _NAMES[part]
 
@@ -98,12 +110,13 @@ def max_abs_difference(model: Autoencoder, path: str | Path, part: str = "model"
     ``model``, on a random batch of another size than the one exported with."""
     require_export_dependencies()
     import onnxruntime
+    import torch
 
     inputs = example_input(model, part, batch, seed=1)
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})[0]
     with torch.no_grad():
-        expected = _Part(model, part)(inputs).numpy()
+        expected = _part(model, part)(inputs).numpy()
     return float(np.abs(got - expected).max())
 
 

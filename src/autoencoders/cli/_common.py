@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from ..checkpoint import Checkpoint, load_checkpoint
 from ..data import Dataset, Scaler, check_array, load_data
 from ..errors import AutoencodersError, NonFiniteError
+
+if TYPE_CHECKING:
+    from ..checkpoint import Checkpoint
 
 # Errors a user can cause and fix: the library's own (bad data, settings, checkpoints) and the operating
 # system's (missing file, full disk). Shown as one "Error: ..." line with exit code 1; anything else is a bug and
@@ -77,6 +79,8 @@ def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split
 
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:
     """The model of a run directory (or model file) and the input scaler it was trained with."""
+    from ..checkpoint import load_checkpoint  # torch: only when a command runs
+
     checkpoint = load_checkpoint(run)
     scaler_values = checkpoint.extra.get("scaler")
     if scaler_values is None:

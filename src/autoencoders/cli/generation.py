@@ -7,9 +7,6 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..applications import fit_code_density, has_sampler, tile_images, write_images
-from ..applications import generate as generate_samples
-from ..applications import interpolate as interpolate_samples
 from ..errors import DataError
 from ._common import data_options, load_run, model_inputs, read_run_data, save_array
 
@@ -21,6 +18,8 @@ IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
 
 
 def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
+    from ..applications import tile_images, write_images
+
     save_array(out, samples)
     if image:
         write_images(tile_images(samples, columns)[None], [Path(image)])
@@ -42,6 +41,9 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
 def generate(run, data, data_dir, split, label_column, n, fit_density, components, seed, out, image):
     """Generate N new samples with the model in RUN: from its prior (the VAE), or by decoding draws from a
     density fitted to the codes of --data (any deterministic autoencoder, images or time-series windows)."""
+    from ..applications import fit_code_density, has_sampler
+    from ..applications import generate as generate_samples
+
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
     if fit_density or not has_sampler(model):
@@ -61,6 +63,8 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 @IMAGE
 def interpolate(run, data, data_dir, split, label_column, start, end, steps, out, image):
     """Decode points on the straight line between the codes of two samples of --data (rows START and END)."""
+    from ..applications import interpolate as interpolate_samples
+
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):

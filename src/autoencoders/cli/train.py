@@ -5,24 +5,22 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
 from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
-from ..data.streaming import ChunkedRows, open_rows
-from ..inference import reconstruct
-from ..metrics import reconstruction_metrics
-from ..registry import create_model, list_models
-from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, ownership, resolve_device, seeded
-from ..training.config import OPTIMIZERS, SCHEDULERS
-from ..training.distributed import is_main_process, launch, launched_world_size
-from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
+from ..training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
 from ._common import data_options, finite_values, read_data
-from ._model_options import ModelCommand
+from ._model_options import ModelCommand, model_summaries
+
+if TYPE_CHECKING:
+    from ..data.streaming import ChunkedRows
+
+# Parsing and --help need only click and the cached model options; torch, scikit-learn and matplotlib are
+# imported by the functions below when training runs.
 
 _DEFAULTS = TrainConfig()
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
@@ -30,7 +28,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 
 @click.command(cls=ModelCommand)
 @click.option("--model", default="deep", show_default=True,
-              help=f"Model family: {', '.join(list_models())}. Add --help after it to see its options.")
+              help=f"Model family: {', '.join(name for name, _ in model_summaries())}. Add --help after it to see "
+                   "its options.")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -87,6 +86,9 @@ def train(**options):
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --model deep --help               # the options of one family
     """
+    from ..training import ownership, resolve_device
+    from ..training.distributed import is_main_process, launch, launched_world_size
+
     context = click.get_current_context()
     resolve_device(options["device"])  # an unknown or absent device is named before anything else
     run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
@@ -150,6 +152,14 @@ def _plain(value: Any) -> Any:
 def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss,
            epochs, batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, grad_clip, seed,
            device, resume, quiet, no_report, stream, **family_options):
+    from ..inference import reconstruct
+    from ..metrics import reconstruction_metrics
+    from ..registry import create_model
+    from ..report import save_loss_curves, save_reconstructions, write_report
+    from ..training import Trainer, seeded
+    from ..training.distributed import is_main_process
+    from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
+
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
@@ -211,6 +221,8 @@ def _warn_if_worse(history) -> None:
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
     """(training rows streamed from the memory-mapped file and scaled chunk by chunk, test rows in memory, scaler)."""
+    from ..data.streaming import open_rows
+
     rows = open_rows(data)  # (N, *shape), never loaded whole
     train_rows, test_rows = (rows, None) if test_data is not None or test_fraction == 0 else rows.split_tail(
         test_fraction)
