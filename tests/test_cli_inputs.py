@@ -102,3 +102,16 @@ def test_python_dash_m_autoencoders_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "autoencoders", "--help"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and "Train, evaluate and use autoencoders" in result.stdout, result.stderr
+
+
+def test_a_picture_of_generated_digits_is_large_enough_to_see(tmp_path):
+    from PIL import Image
+
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, [*SMALL, "--out", str(run)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["generate", str(run), "-n", "16", "--out", str(tmp_path / "new.npy"),
+                                      "--image", str(tmp_path / "new.png")])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "new.png") as picture:
+        width, height = picture.size
+    assert width >= 256 and width / height == 8 / 2  # 8 columns x 2 rows of square digits

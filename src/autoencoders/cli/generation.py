@@ -10,11 +10,14 @@ import numpy as np
 from ..errors import DataError
 from ._common import data_options, load_run, model_inputs, read_run_data, save_array
 
+MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
+
 RUN = click.argument("run", type=click.Path(exists=True))
 OUT = click.option("--out", type=click.Path(dir_okay=False), required=True,
                    help="Where to write the samples (.npy or .csv), in the data's original units.")
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
-                     help="Also tile image samples into this picture (.png).")
+                     help="Also tile image samples into this picture (.png), enlarged to at least "
+                          f"{MIN_PICTURE_WIDTH} pixels wide.")
 
 
 def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
@@ -22,7 +25,10 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
 
     save_array(out, samples)
     if image:
-        write_images(tile_images(samples, columns)[None], [Path(image)])
+        tiled = tile_images(samples, columns)  # (C, rows * H, columns * W)
+        scale = -(-MIN_PICTURE_WIDTH // tiled.shape[-1])
+        tiled = tiled.repeat(scale, axis=1).repeat(scale, axis=2)  # nearest neighbour: the pixels stay sharp
+        write_images(tiled[None], [Path(image)])
     click.echo(f"wrote {len(samples)} samples to {out}" + (f" and {image}" if image else ""))
 
 
