@@ -87,33 +87,49 @@ def train(**options):
       ae train --model deep --help               # the options of one family
     """
     from ..training import ownership, resolve_device
-    from ..training.distributed import is_main_process, launch, launched_world_size
+    from ..training.distributed import is_main_process, launched_world_size
 
     context = click.get_current_context()
     resolve_device(options["device"])  # an unknown or absent device is named before anything else
     run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
+    created = not launched and not run_dir.exists()
     if not launched:
         ownership.prepare(run_dir, options["resume"], options["overwrite"])
-    if options["resume"]:
-        options = resumed_options(context, ownership.stored_settings(run_dir))
-    with ownership.owned(run_dir if is_main_process() else None):
-        if options["overwrite"] and not launched:
-            ownership.clear(run_dir)
-        if options["nproc"] > 1 and not launched:
-            os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
-            failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
-            if failed:
-                raise click.ClickException(f"training processes {failed} of {options['nproc']} failed; their "
-                                           "errors are above")
-            return
+    try:
+        if options["resume"]:
+            options = resumed_options(context, ownership.stored_settings(run_dir))
+        with ownership.owned(run_dir if is_main_process() else None):
+            _run_in_folder(context, run_dir, options, launched)
+    finally:
+        if created:
+            ownership.remove_if_empty(run_dir)  # a run that failed before writing anything leaves no folder
+
+
+def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any], launched: bool) -> None:
+    """Train into ``run_dir``, which this process holds (or, with --nproc, launch the processes that do)."""
+    from ..training import ownership
+    from ..training.distributed import is_main_process, launch
+
+    if options["overwrite"] and not launched:
+        ownership.clear(run_dir)
+    if options["nproc"] > 1 and not launched:
+        os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
         try:
-            _train(run_dir, **{k: v for k, v in options.items() if k not in ("out", "overwrite", "nproc")})
-        except ownership.TrainingInterrupted as stop:
-            if is_main_process():
-                resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
-                click.echo(f"Interrupted: {stop}{resume}", err=True)
-            context.exit(stop.exit_code)
+            failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
+        finally:
+            del os.environ[ownership.OWNER_ENV]
+        if failed:
+            raise click.ClickException(f"training processes {failed} of {options['nproc']} failed; their errors "
+                                       "are above")
+        return
+    try:
+        _train(run_dir, **{k: v for k, v in options.items() if k not in ("out", "overwrite", "nproc")})
+    except ownership.TrainingInterrupted as stop:
+        if is_main_process():
+            resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
+            click.echo(f"Interrupted: {stop}{resume}", err=True)
+        context.exit(stop.exit_code)
 
 
 def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ The folder's layout and how each file is written and read is :mod:`.run_folder`'
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -58,6 +59,12 @@ def clear(folder: Path) -> list[str]:
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if nothing is in it (a run that failed before writing)."""
+    with contextlib.suppress(OSError):  # not empty, or already gone
+        Path(folder).rmdir()
 
 
 def stored_settings(folder: str | Path) -> dict[str, Any]:
