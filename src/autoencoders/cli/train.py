@@ -83,6 +83,7 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
     run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
+    folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the family's options
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
@@ -92,8 +93,7 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream}}
     began = time.perf_counter()
-    callbacks = [c for c in [LOGGERS[logger](RunFolder(run_dir))] if c is not None]
-    history = Trainer(net, config, callbacks, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
+    history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
     if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
         return
@@ -110,10 +110,10 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
     }
-    RunFolder(run_dir).write_metrics(metrics)
-    save_loss_curves(history, run_dir / LOSS_CURVES_FILE)
+    folder.write_metrics(metrics)
+    save_loss_curves(history, folder / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         run_dir / RECONSTRUCTIONS_FILE)
+                         folder / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")
