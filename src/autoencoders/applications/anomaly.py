@@ -98,18 +98,29 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
     return torch.cat(codes).numpy(), torch.cat(errors).numpy()
 
 
+# How a member turns its two parts into one score: "sum" adds them (each about 1 on a typical training row),
+# "rank" averages each part's position among the training rows' values (rank-normalised, so neither part's
+# scale decides), "reconstruction" keeps the error alone.
+COMBINATIONS = ("sum", "rank", "reconstruction")
+
+
 @dataclass
 class ScoredMember:
-    """One trained autoencoder and the training-row statistics that turn its outputs into a score."""
+    """One trained autoencoder and the training-row statistics that turn its outputs into a score. The member
+    sees the ``columns`` of the robust features it was trained on (all of them unless features were bagged)."""
 
     model: Autoencoder
+    columns: np.ndarray  # (K,) indices of the robust-feature columns the member sees
     error_scale: np.ndarray  # (K,) mean training error per feature
     code_mean: np.ndarray  # (C,)
     code_precision: np.ndarray  # (C, C) inverse covariance of the training codes
+    training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
 
     @classmethod
-    def fit(cls, model: Autoencoder, Z: np.ndarray) -> ScoredMember:
-        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K); the model moves to float64."""
+    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None) -> ScoredMember:
+        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) (already restricted to
+        ``columns`` of the full features, all by default); the model moves to float64."""
+        columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         means = errors.mean(axis=0)
         # floored so that a perfectly reconstructed feature cannot divide by zero
@@ -117,21 +128,52 @@ class ScoredMember:
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
-        return cls(model, error_scale, codes.mean(axis=0), precision)
+        member = cls(model, columns, error_scale, codes.mean(axis=0), precision, np.empty((2, 0)))
+        member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
+        return member
 
-    def score(self, Z: np.ndarray) -> np.ndarray:
-        """Anomaly score (N,): normalised reconstruction error plus Mahalanobis distance of the code per dimension,
-        each about 1 on a typical training row."""
-        codes, errors = codes_and_errors(self.model, Z)  # (N, C), (N, K)
-        reconstruction = (errors / self.error_scale).mean(axis=1)  # (N,)
+    def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
         offsets = codes - self.code_mean  # (N, C)
         distance = np.einsum("nc,cd,nd->n", offsets, self.code_precision, offsets) / len(self.code_mean)
-        return reconstruction + np.maximum(distance, 0.0)
+        return (errors / self.error_scale).mean(axis=1), np.maximum(distance, 0.0)
+
+    def score(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
+        """Anomaly score (N,) of rows ``Z`` (N, all feature columns), higher = more abnormal, from the two parts
+        combined as ``combine`` says (see ``COMBINATIONS``)."""
+        parts = self._parts(*codes_and_errors(self.model, Z[:, self.columns]))
+        if combine == "sum":
+            return parts[0] + parts[1]
+        if combine == "reconstruction":
+            return parts[0]
+        return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],
+                       axis=0)
+
+    def feature_errors(self, Z: np.ndarray) -> np.ndarray:
+        """Each seen feature's term of the normalised reconstruction error (N, K): the rows sum to that part."""
+        _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
+        return errors / self.error_scale / len(self.columns)
 
 
-def ensemble_score(members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
+def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Share of the sorted ``training`` values (n,) at or below each of ``values`` (N,), in [0, 1]; a value above the
+    training maximum keeps growing, by the log of its ratio to it, so new extremes stay ordered."""
+    position = np.searchsorted(training, values, side="right") / len(training)
+    top = max(float(training[-1]), 1e-300)
+    with np.errstate(divide="ignore"):
+        return position + np.log(np.maximum(values, top) / top)
+
+
+def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
     """Anomaly score (N,) of rows ``Z``: the members' mean (higher = more abnormal)."""
-    return np.mean([member.score(Z) for member in members], axis=0)
+    return np.mean([member.score(Z, combine) for member in members], axis=0)
+
+
+def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
+    """Tukey's far fence of anomaly scores (N,), ``Q3 + 3 IQR``: a cut for outliers that needs no guess of their
+    share (what ``contamination="auto"`` flags)."""
+    q1, q3 = np.percentile(scores, [25, 75])
+    return float(q3 + iqrs * (q3 - q1))
 
 
 def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, code_size: int | None = None,

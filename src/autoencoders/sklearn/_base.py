@@ -49,9 +49,10 @@ class _AutoencoderEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None):
+                   epochs: int | None = None, seed: int | None = None, model=None):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
-        detector sizes each member of its ensemble from the data)."""
+        detector sizes each member of its ensemble from the data); a given ``model`` is trained further instead
+        of a new one."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
@@ -62,7 +63,8 @@ class _AutoencoderEstimator(BaseEstimator):
         seed = self._seed() if seed is None else seed
         seed_everything(seed)
         code_size = self.code_size if code_size is None else code_size
-        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
+        if model is None:
+            model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
         config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
                              validation_fraction=self.validation_fraction, patience=self.patience,
                              device=self.device, progress=bool(self.verbose))
