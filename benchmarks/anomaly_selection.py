@@ -37,9 +37,12 @@ RUNS = Path(__file__).resolve().parents[1] / "runs"
 BAGGED = {"n_estimators": 3, "max_samples": 2048, "max_features": 0.7, "steps": 50}  # three members, one's cost
 TRAININGS = {
     "base": {},  # one autoencoder on up to 20,000 rows, 150 steps at 6e-3
-    "trim": {"trim": 0.1},  # robust: the 10% rows scored highest halfway are dropped for the second half
+    # robust: the rows scored highest halfway are dropped for the second half and the score's statistics
+    **{f"trim{round(100 * share):02d}": {"trim": share} for share in (0.05, 0.1, 0.2, 0.3, 0.4)},
+    "trim20_steps200": {"trim": 0.2, "steps": 200},
     "bag": BAGGED,
-    "bagtrim": {**BAGGED, "trim": 0.1},
+    **{f"bagtrim{round(100 * share):02d}": {**BAGGED, "trim": share} for share in (0.1, 0.2)},
+    "ens3trim20": {"n_estimators": 3, "steps": 50, "trim": 0.2},  # three members on the same rows, one's cost
 }
 BASELINES = ("iforest", "ecod")
 

@@ -32,7 +32,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     score over the input columns.
 
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
-    drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest.
+    drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest, whose
+    statistics then normalise its score.
     Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored) and, with
     ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs`` of None
     are sized from the data (``epochs`` from about ``steps`` optimiser steps). The defaults are the candidate that
@@ -102,7 +103,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         halfway = ScoredMember.fit(model, Z).score(Z)  # (n,) summed parts whatever combine; model to float64
         kept = Z[halfway <= np.quantile(halfway, 1 - self.trim)]
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
-        return ScoredMember.fit(model, Z, columns)
+        return ScoredMember.fit(model, kept, columns)  # the score's statistics describe the kept rows too
 
     def score_samples(self, X) -> np.ndarray:
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
