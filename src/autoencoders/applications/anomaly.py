@@ -99,9 +99,9 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 
 
 # How a member turns its two parts into one score: "sum" adds them (each about 1 on a typical training row),
-# "rank" averages each part's position among the training rows' values (rank-normalised, so neither part's
-# scale decides), "reconstruction" keeps the error alone.
-COMBINATIONS = ("sum", "rank", "reconstruction")
+# "log" adds their log1p (so neither part's heavy tail drowns the other), "rank" averages each part's position
+# among the training rows' values (rank-normalised), "reconstruction" keeps the error alone.
+COMBINATIONS = ("sum", "log", "rank", "reconstruction")
 
 
 @dataclass
@@ -144,6 +144,8 @@ class ScoredMember:
         parts = self._parts(*codes_and_errors(self.model, Z[:, self.columns]))
         if combine == "sum":
             return parts[0] + parts[1]
+        if combine == "log":
+            return np.log1p(parts[0]) + np.log1p(parts[1])
         if combine == "reconstruction":
             return parts[0]
         return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],

@@ -25,27 +25,29 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     """Outlier detector from ``n_estimators`` small autoencoders, used like IsolationForest:
     ``score_samples`` (lower = more abnormal), ``decision_function`` (``score_samples - offset_``, negative
     for outliers) and ``predict`` (1 inlier, -1 outlier). ``contamination`` is the share of training rows flagged,
-    or ``"auto"`` (the default, as in IsolationForest): flag rows whose anomaly score is beyond the far fence of
-    the training scores, ``Q3 + 3 IQR``, however many that is. Features are scaled robustly in ``fit``; each member
-    scores a row by its reconstruction error and the distance of its code to the training codes, the two parts
-    combined as ``combine`` says (see :mod:`autoencoders.applications.anomaly`); ``explain`` splits each row's
-    score over the input columns.
+    or ``"auto"``: flag the rows whose anomaly score lies beyond the far fence of the training scores,
+    ``Q3 + 3 IQR``, however many that is (none on clean data; IsolationForest's ``"auto"`` is a fixed offset of its
+    own score instead). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction
+    error and the distance of its code to the training codes, the two parts combined as ``combine`` says (see
+    :mod:`autoencoders.applications.anomaly`); ``explain`` splits each row's score over the input columns.
 
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
-    drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest, whose
-    statistics then normalise its score.
-    Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored) and, with
-    ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs`` of None
-    are sized from the data (``epochs`` from about ``steps`` optimiser steps). The defaults are the candidate that
-    ``benchmarks/anomaly_selection.py`` selects out of fold on ADBench.
+    drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest,
+    whose statistics then normalise its score. Bagging: each member trains on its own random ``max_samples`` rows
+    (all rows are scored) and, with ``max_features`` < 1, its own random share of the features. ``code_size``,
+    ``hidden`` and ``epochs`` of None are sized from the data (``epochs`` from about ``steps`` optimiser steps).
+
+    The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="log"``) are the candidate that
+    ``benchmarks/anomaly_selection.py`` chooses on the 22 ADBench sets; chosen that way on half the sets, the
+    choice scored a mean ROC-AUC of 0.822 and AP of 0.409 on the other half (IsolationForest 0.802 / 0.414).
 
     >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
     """
 
     input_shape = None  # rows are flat feature vectors
 
-    def __init__(self, n_estimators: int = 1, contamination: float | str = "auto", max_samples: int = 20_000,
-                 max_features: float = 1.0, trim: float = 0.0, combine: str = "sum", steps: int = 150,
+    def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
+                 max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
                  model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3,
                  validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
