@@ -12,7 +12,7 @@ default, and the script says whether it is.
 A candidate is a training setting (``TRAININGS``) with a score combination (``COMBINATIONS``); the combinations of
 one training setting are scored from one fit. Every (set, seed, candidate) result is stored in
 ``runs/anomaly_selection_<max-rows>.json`` as soon as it is measured, so a re-run only fits what is missing. Sets above
-``--max-rows`` rows (celeba, cover, http, shuttle, smtp, magic.gamma) are subsampled to that many rows, the same
+``--max-rows`` rows (shuttle, smtp, celeba, cover, http at the default) are subsampled to that many rows, the same
 rows for every method and seed, to keep the protocol runnable on a loaded 2-core machine.
 """
 

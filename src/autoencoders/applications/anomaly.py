@@ -1,21 +1,22 @@
-"""Anomaly scores from a small ensemble of autoencoders: robust features in, averaged normalised errors out.
+"""Anomaly scores from a small ensemble of autoencoders: robust features in, combined normalised errors out.
 
-The recipe, chosen by measurement on ADBench without labels (``benchmarks/anomaly_adbench.py``):
+The recipe of :class:`~autoencoders.sklearn.AutoencoderOutlierDetector`, whose defaults are chosen out of fold on
+ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on one, measured on the other):
 
 - features are centred on their median and divided by a robust spread (IQR, else standard deviation),
   so heavy tails and mixed scales do not decide the spread; values are clipped at +-1e4 spreads so that a
   huge entry cannot overflow float32 or the squared error (squashing tails with ``asinh`` was measured and
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
 - every member is an under-complete MLP sized from the number of features, trained with early stopping
-  on a held-out tenth of at most ``max_samples`` rows, for about 150 optimiser steps whatever the data size,
-  at learning rate 6e-3 (mean ROC-AUC on 22 sets x 3 seeds 0.8090, against 0.8053 at 3e-3, which needs 250
-  steps, two thirds more fit time, to match it);
-- a member's score adds two parts, each scaled to mean 1 on the training rows: the reconstruction error
+  on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser steps whatever the data
+  size; robust training trims, halfway, the rows the member scores highest and trains the rest of the steps
+  without them, and the score's statistics come from the kept rows (the anomalies inside the training data
+  otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
+- a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
-  codes catches rows on the manifold but far out along it (reconstruction alone measured 0.761 mean ROC-AUC on
-  16 sets, the sum 0.783). An ensemble's score is the mean over members; one member is the default, as three
-  (codes from a quarter to a half of the input width) gain 0.006 mean ROC-AUC (0.8149) at twice the fit time.
+  codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
+  ("log", the default, adds their log1p); an ensemble's score is the mean over members.
 """
 
 from __future__ import annotations
