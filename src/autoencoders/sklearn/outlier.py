@@ -18,6 +18,7 @@ from ..applications.anomaly import (
     fence,
     member_shapes,
 )
+from ..errors import ConfigError
 from ._base import _AutoencoderEstimator
 
 
@@ -49,9 +50,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
                  model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                 loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3,
-                 validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
-                 verbose: bool = False, random_state=None, **model_options: Any):
+                 loss: str = "mse",
+                 # training (TrainConfig), set for scoring rows rather than for reconstructing them
+                 epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, weight_decay: float = 0.0,
+                 optimizer: str = "adam", scheduler: str = "none", validation_fraction: float | None = 0.1,
+                 patience: int | None = 5, min_delta: float = 0.0, restore_best: bool = True,
+                 grad_clip: float | None = None,
+                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
         self._keep_parameters(locals())
 
     def _check_parameters(self) -> None:
@@ -72,7 +77,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         ]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise ConfigError(message)
 
     def fit(self, X, y=None):
         self._check_parameters()
