@@ -162,9 +162,8 @@ def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Share of the sorted ``training`` values (n,) at or below each of ``values`` (N,), in [0, 1]; a value above the
     training maximum keeps growing, by the log of its ratio to it, so new extremes stay ordered."""
     position = np.searchsorted(training, values, side="right") / len(training)
-    top = max(float(training[-1]), 1e-300)
-    with np.errstate(divide="ignore"):
-        return position + np.log(np.maximum(values, top) / top)
+    top = max(float(training[-1]), 1e-300)  # > 0, so the ratio below is >= 1 and its log >= 0
+    return position + np.log(np.maximum(values, top) / top)
 
 
 def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
