@@ -68,9 +68,10 @@ class _AutoencoderEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None):
+                   epochs: int | None = None, seed: int | None = None, model=None):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
-        detector sizes each member of its ensemble from the data)."""
+        detector sizes each member of its ensemble from the data); a given ``model`` is trained further instead
+        of a new one."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
@@ -81,8 +82,9 @@ class _AutoencoderEstimator(BaseEstimator):
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         loss = resolve_loss(self.loss, X)
-        with seeded(seed):  # the initial weights, without touching the caller's random state
-            model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
+        if model is None:
+            with seeded(seed):  # the initial weights, without touching the caller's random state
+                model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
