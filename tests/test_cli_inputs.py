@@ -46,7 +46,7 @@ CASES = [
     pytest.param([*SMALL, "--data", "mnist-fashion"], "no data set named 'mnist-fashion' and no such file or folder; "
                  "the data sets are digits, mnist, fashion-mnist", id="data-set-name"),
     pytest.param([*SMALL, "--data", "{root}/missing.csv"], "no such data file", id="missing-file"),
-    pytest.param([*SMALL, "--grad-clip", "0"], "--grad-clip", id="grad-clip"),
+    pytest.param([*SMALL, "--grad-clip", "0"], "grad_clip must be > 0", id="grad-clip"),
     pytest.param([*SMALL, "--data", "{root}/missing.csv", "--out", "{root}/a-file/run"], "a-file",
                  id="unwritable-out-before-reading"),
 ]

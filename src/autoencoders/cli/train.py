@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -12,9 +13,11 @@ import numpy as np
 
 from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
-from ..training.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from ..training.config import TrainConfig
+from ._cache import remembered
 from ._common import data_options, finite_values, read_data
 from ._model_options import ModelCommand, model_summaries
+from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
     from ..data.streaming import ChunkedRows
@@ -22,7 +25,12 @@ if TYPE_CHECKING:
 # Parsing and --help need only click and the cached model options; torch, scikit-learn and matplotlib are
 # imported by the functions below when training runs.
 
-_DEFAULTS = TrainConfig()
+def _losses() -> list[str]:
+    from ..training.defaults import LOSSES
+
+    return list(LOSSES)
+
+
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
@@ -38,25 +46,12 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
                    "else min-max).")
 @click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
-@click.option("--loss", type=click.Choice(["mse", "bce", "l1"]), default="mse", show_default=True,
-              help="Reconstruction loss (bce needs inputs in [0, 1]).")
-@click.option("--epochs", type=click.IntRange(1), default=_DEFAULTS.epochs, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=_DEFAULTS.batch_size, show_default=True)
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=_DEFAULTS.lr, show_default=True,
-              help="Learning rate.")
-@click.option("--weight-decay", type=click.FloatRange(0), default=_DEFAULTS.weight_decay, show_default=True)
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=_DEFAULTS.optimizer, show_default=True)
-@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=_DEFAULTS.scheduler, show_default=True,
-              help="Learning-rate schedule.")
-@click.option("--validation-fraction", type=click.FloatRange(0, 1, max_open=True),
-              default=_DEFAULTS.validation_fraction, show_default=True,
-              help="Share of the training rows used for early stopping.")
-@click.option("--patience", type=click.IntRange(0), default=_DEFAULTS.patience, show_default=True,
-              help="Stop after this many epochs without validation improvement (0: never stop early).")
-@click.option("--grad-clip", type=click.FloatRange(0, min_open=True), default=_DEFAULTS.grad_clip,
-              help="Clip the gradient norm of each step to this value (default: off).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same run.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
+              help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
+@train_config_options
+@click.option("--logger", type=click.Choice(["csv", "tensorboard"]), default="csv", show_default=True,
+              help="Where each epoch's losses go besides log.csv in the run folder (tensorboard: "
+                   "RUN/tensorboard/, needs the tensorboard package).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Run directory to write (default: runs/MODEL-DATA); an existing run is kept unless --resume "
                    "or --overwrite is given.")
@@ -91,6 +86,7 @@ def train(**options):
 
     context = click.get_current_context()
     resolve_device(options["device"])  # an unknown or absent device is named before anything else
+    pop_train_config(dict(options))  # so are impossible training settings
     run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
@@ -138,8 +134,7 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     model_config = {k: v for k, v in settings["model_config"].items() if k != "input_shape"}
     train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
     stored = {"model": settings["model"], **model_config,
-              **{k: train_config[k] for k in _RESUMED_TRAINING if k in train_config},
-              "patience": train_config.get("patience") or 0,  # the CLI's 0 is the config's None
+              **{k: train_config[k] for k in _resumed_training() if k in train_config},
               **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
     shared = {param.name for param in context.command.shared_params}
     for name, value in context.params.items():
@@ -156,8 +151,12 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **given_epochs}
 
 
-_RESUMED_TRAINING = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
-                     "seed", "grad_clip")
+def _resumed_training() -> set[str]:
+    """The training settings a resumed run takes from its folder: all but the device (a run may move) and the
+    command's own (progress)."""
+    return {field.name for field in dataclasses.fields(TrainConfig)} - CLI_OWN_FIELDS - {"device"}
+
+
 _DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
 
 
@@ -166,13 +165,14 @@ def _plain(value: Any) -> Any:
 
 
 def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss,
-           epochs, batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, grad_clip, seed,
-           device, resume, quiet, no_report, stream, **family_options):
+           logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
     from ..registry import create_model
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer, seeded
+    from ..training.callbacks import LOGGERS
+    from ..training.defaults import resolve_loss
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
@@ -181,23 +181,22 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
-        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
+        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
         scaler = Scaler.fit(train_set.X, scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
+    folder = RunFolder(run_dir)
 
-    with seeded(seed):
-        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                         optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
-                         patience=patience or None, seed=seed, device=device, grad_clip=grad_clip,
-                         progress=False if quiet else None)
+    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the family's options
+    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
+    with seeded(config.seed):
+        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
     began = time.perf_counter()
-    history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
+    history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
     if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
         return
@@ -212,13 +211,13 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
     }
     _warn_if_worse(history)
-    RunFolder(run_dir).write_metrics(metrics)
-    save_loss_curves(history, run_dir / LOSS_CURVES_FILE)
+    folder.write_metrics(metrics)
+    save_loss_curves(history, folder / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         run_dir / RECONSTRUCTIONS_FILE)
+                         folder / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")

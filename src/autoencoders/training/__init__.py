@@ -7,6 +7,7 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, globals(), {
     ".callbacks": ("CSVLogger", "Callback", "LambdaCallback", "TensorBoardLogger"),
     ".config": ("TrainConfig",),
     ".contract": ("Trainable",),
+    ".defaults": ("resolve_loss",),
     ".engine": ("Trainer", "evaluate_loss"),
     ".history": ("History",),
     ".run_folder": ("RunFolder",),
