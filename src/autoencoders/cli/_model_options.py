@@ -12,7 +12,7 @@ import click
 from ..registry import config_class
 
 # Options the training command defines itself, for every family.
-SHARED_FIELDS = {"input_shape", "code_size", "loss"}
+SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
 
 
 class IntTuple(click.ParamType):

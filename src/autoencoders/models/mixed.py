@@ -67,3 +67,18 @@ def mixed_output(logits: Tensor, layout: list[dict[str, Any]]) -> Tensor:
     for block in (b for b in layout if b["kind"] == "categorical"):
         output[:, block["start"] : block["stop"]] = torch.softmax(logits[:, block["start"] : block["stop"]], dim=1)
     return output
+
+
+def hide_cells(x: Tensor, layout: list[dict[str, Any]], level: float) -> Tensor:
+    """A copy of table matrix ``x`` (B, F) with each cell hidden with probability ``level`` as a real gap looks: a
+    numeric value set to 0 with its indicator set to 1, a categorical block set to zeros. The target keeps the
+    values, so the model learns to fill gaps from the other cells (denoising for imputation)."""
+    x = x.clone()
+    values, indicators, flagged = _numeric_columns(layout, x.device)
+    hidden = torch.rand(len(x), len(values), device=x.device) < level  # (B, n_numeric)
+    x[:, values] = x[:, values].masked_fill(hidden, 0.0)
+    x[:, indicators[flagged]] = torch.where(hidden[:, flagged], 1.0, x[:, indicators[flagged]])
+    for block in (b for b in layout if b["kind"] == "categorical"):
+        keep = torch.rand(len(x), 1, device=x.device) >= level  # (B, 1)
+        x[:, block["start"] : block["stop"]] *= keep
+    return x

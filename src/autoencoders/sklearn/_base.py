@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from ..data.tabular import TabularPreprocessor
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seed_everything
 
@@ -49,20 +50,26 @@ class _AutoencoderEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None):
+                   epochs: int | None = None, seed: int | None = None, table: TabularPreprocessor | None = None,
+                   **fixed_options: Any):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
-        detector sizes each member of its ensemble from the data)."""
+        detector sizes each member of its ensemble from the data). A ``table`` whose matrix needs it (categories,
+        gaps) makes the loss the mixed one over its column layout; ``fixed_options`` are model options the
+        estimator sets itself (the imputer's corruption)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
-        options = {name: getattr(self, name) for name in self._model_option_names()}
+        options = {name: getattr(self, name) for name in self._model_option_names()} | fixed_options
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
             options["hidden"] = tuple(hidden)
         seed = self._seed() if seed is None else seed
         seed_everything(seed)
         code_size = self.code_size if code_size is None else code_size
-        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
+        loss = self.loss
+        if table is not None and table.needs_mixed_loss:
+            loss, options["columns"] = "mixed", table.layout
+        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
         config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
                              validation_fraction=self.validation_fraction, patience=self.patience,
                              device=self.device, progress=bool(self.verbose))
@@ -77,9 +84,42 @@ class _AutoencoderEstimator(BaseEstimator):
     def _validated(self, X, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
 
+    def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
+        """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
+        with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
+        if reset:
+            self.table_ = TabularPreprocessor(**options).fit(X) if always or needs_table(X) else None
+            if self.table_ is not None:
+                self.n_features_in_ = len(self.table_.columns)
+                names = getattr(X, "columns", None)
+                if names is not None and all(isinstance(n, str) for n in names):
+                    self.feature_names_in_ = np.asarray(names, dtype=object)
+                elif hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+        if getattr(self, "table_", None) is None:
+            return self._validated(X, reset=reset)
+        return self.table_.transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # gaps go through the tabular path, left out of the loss
+        return tags
+
     def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
         """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
         return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+
+
+def needs_table(X: Any) -> bool:
+    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, or NaN cells."""
+    if hasattr(X, "dtypes") and hasattr(X, "isna"):
+        import pandas as pd
+
+        numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+        return not numeric or bool(X.isna().to_numpy().any())
+    array = np.asarray(X) if not hasattr(X, "toarray") else None
+    return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
 
 
 def _is_json(value: Any) -> bool:

@@ -1,0 +1,95 @@
+"""Fill the gaps of a table (numeric and categorical) with a denoising autoencoder, as a scikit-learn imputer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .. import inference
+from ._base import _AutoencoderEstimator
+
+
+class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
+    """Imputer with the interface of scikit-learn's: ``fit`` learns from the observed cells, ``transform`` fills the
+    missing ones (NaN, None, empty strings) and leaves the observed ones as they are.
+
+    The table goes through the tabular preprocessing (numeric columns standardised with a missing-indicator each,
+    categorical ones one-hot); an autoencoder is trained with the mixed loss on observed cells only while
+    ``corruption_level`` of the cells are hidden from its input as extra gaps, so it learns to predict a cell from the
+    others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical columns)
+    and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a DataFrame with its
+    dtypes; an array as an array. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data.
+
+    >>> filled = AutoencoderImputer(random_state=0).fit_transform(frame_with_gaps)
+    """
+
+    input_shape = None  # rows are flat feature vectors
+    loss = "mixed"
+
+    def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
+                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 epochs: int | None = None, batch_size: int = 128, lr: float = 3e-3,
+                 validation_fraction: float = 0.1, patience: int | None = 10, handle_unknown: str = "warn",
+                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+        self._keep_parameters(locals())
+
+    def fit(self, X, y=None):
+        if not 0 <= self.corruption_level < 1:
+            raise ValueError(f"corruption_level must be in [0, 1), got {self.corruption_level!r}")
+        if int(self.refine) != self.refine or self.refine < 0:
+            raise ValueError(f"refine must be a whole number >= 0, got {self.refine!r}")
+        matrix = self._table_inputs(X, reset=True, always=True, categorical=self.categorical, scale="standard",
+                                    indicators="all", handle_unknown=self.handle_unknown)  # (N, F)
+        width = matrix.shape[1]
+        hidden = self.hidden or (max(64, 2 * width),)
+        code_size = self.code_size or max(4, width // 2)
+        epochs = self.epochs or int(np.clip(6000 * self.batch_size // max(len(matrix), 1), 30, 300))
+        self.model_, self.history_ = self._fit_model(matrix, code_size=code_size, hidden=hidden, epochs=epochs,
+                                                     table=self.table_, corruption="cells",
+                                                     corruption_level=self.corruption_level)
+        return self
+
+    def transform(self, X):
+        """``X`` with every missing cell filled; observed cells unchanged."""
+        check_is_fitted(self, "model_")
+        matrix = self._table_inputs(X, reset=False)  # (N, F)
+        gaps = self.table_.missing_mask(X)  # (N, n_columns)
+        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
+        for _ in range(self.refine):
+            filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
+                _merge(self._as_frame(X), filled, gaps))))
+        result = _merge(self._as_frame(X), filled, gaps)
+        return result if hasattr(X, "columns") else _as_array(result)
+
+    def _as_frame(self, X):
+        frame = self.table_._checked(X)
+        return frame.reset_index(drop=True)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return np.asarray(self.table_.feature_names_in, dtype=object)
+
+
+def _merge(frame, filled, gaps: np.ndarray):
+    """``frame`` with the cells where ``gaps`` is True taken from ``filled`` (both n x columns, same names)."""
+    result = frame.copy()
+    for index, name in enumerate(frame.columns):
+        rows = gaps[:, index]
+        if rows.any():
+            column = result[name].astype(filled[name].dtype) if result[name].dtype.kind in "iub" else result[name]
+            column = column.astype(object) if column.dtype != filled[name].dtype else column
+            column[rows] = filled[name].to_numpy()[rows]
+            result[name] = column.infer_objects() if column.dtype == object else column
+    return result
+
+
+def _as_array(frame) -> np.ndarray:
+    """A filled table as a float array when every column is numeric, else an object array."""
+    try:
+        return frame.to_numpy(dtype=np.float64)
+    except (ValueError, TypeError):
+        return frame.to_numpy(dtype=object)
+
