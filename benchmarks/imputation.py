@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,7 @@ def main() -> None:
     parser.add_argument("--cache", default=None, help="results file (default runs/imputation-<mode>.json)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    warnings.filterwarnings("ignore", message=r"\[IterativeImputer\] Early stopping")  # it still fills the gaps
     torch.set_num_threads(1)
     names = args.sets.split(",") if args.sets else list(REPORTED_ADBENCH if args.mode == "adbench" else TABLES)
     if args.mode == "adbench":

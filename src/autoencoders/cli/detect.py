@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ..applications.anomaly import series_anomaly_scores
+from ..data import check_array
 from ..sklearn import AutoencoderOutlierDetector
 from ._common import data_options, echo_json, read_data
 
@@ -53,7 +54,9 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     dataset = read_data(data, data_dir, split, label_column)
-    X = dataset.X.reshape(len(dataset.X), -1)  # (N, D)
+    # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
+    X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
+        len(dataset.X), -1)  # (N, D)
     if window is not None:
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:

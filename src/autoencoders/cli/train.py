@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from ..checkpoint import write_json
-from ..data import DataError, Scaler
+from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
 from ..inference import reconstruct
@@ -19,7 +19,7 @@ from ..report import save_loss_curves, save_reconstructions, write_report
 from ..training import TrainConfig, Trainer, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
-from ._common import data_options, read_data
+from ._common import data_options, read_data, table_options
 from ._model_options import ModelCommand
 
 _DEFAULTS = TrainConfig()
@@ -76,6 +76,7 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     Examples:
       ae train                                   # deep autoencoder on the bundled digits
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
+      ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one family
     """
     if nproc > 1 and launched_world_size() == 1:
@@ -83,13 +84,19 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         if failed:
             raise click.ClickException(f"training processes {failed} of {nproc} failed; their errors are above")
         return
+    table = None
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
-        scaler = Scaler.fit(train_set.X, scale)
+        if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
+            table = TabularPreprocessor(table_options().categorical, scale).fit(train_set.X)
+            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+            if table.needs_mixed_loss:
+                loss, family_options["columns"] = "mixed", table.layout
+        scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
@@ -103,6 +110,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream}}
+    if table is not None:
+        extra["tabular"] = table.to_dict()
     began = time.perf_counter()
     history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began

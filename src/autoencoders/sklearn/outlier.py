@@ -20,7 +20,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     flagged). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction error plus
     the distance of its code to the training codes (see :mod:`autoencoders.applications.anomaly`).
     ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data; members train on at most
-    ``max_samples`` rows drawn at random (all rows are scored).
+    ``max_samples`` rows drawn at random (all rows are scored). A DataFrame with text, category or boolean columns
+    or gaps goes through :class:`~autoencoders.data.TabularPreprocessor` first (numeric standardised, categories
+    one-hot, a missing-indicator per column with gaps; kept in ``table_``).
 
     >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
     """
@@ -41,7 +43,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
-        X = self._validated(X, reset=True)
+        X = self._table_inputs(X, reset=True, scale="standard")  # (N, D); a table one-hot, gaps flagged
         seed = self._seed()
         self.features_ = RobustFeatures.fit(X)
         Z = self.features_.transform(X)  # (N, K)
@@ -53,13 +55,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             model, _ = self._fit_model(Z, code_size=self.code_size or code_size, hidden=self.hidden or hidden,
                                        epochs=epochs, seed=seed + index)
             self.members_.append(ScoredMember.fit(model, Z))
-        self.offset_ = float(np.percentile(self.score_samples(X), 100 * self.contamination))
+        self.offset_ = float(np.percentile(-ensemble_score(self.members_, self.features_.transform(X)),
+                                           100 * self.contamination))
         return self
 
     def score_samples(self, X) -> np.ndarray:
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
         check_is_fitted(self, "members_")
-        return -ensemble_score(self.members_, self.features_.transform(self._validated(X, reset=False)))
+        return -ensemble_score(self.members_, self.features_.transform(self._table_inputs(X, reset=False)))
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples - offset_``: negative for the rows ``predict`` flags as outliers."""
