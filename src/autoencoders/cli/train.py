@@ -12,6 +12,7 @@ from ..checkpoint import write_json
 from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
+from ..data.tabular import UNKNOWN
 from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
@@ -36,6 +37,9 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--scale", type=click.Choice(SCALINGS), default="auto", show_default=True,
               help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
                    "else min-max).")
+@click.option("--unknown-categories", type=click.Choice(UNKNOWN), default="warn", show_default=True,
+              help="A table's category not seen in training, met later (encode, reconstruct ...): a warning (the cell "
+                   "counts as missing) or an error.")
 @click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
 @click.option("--loss", type=click.Choice(["mse", "bce", "l1"]), default="mse", show_default=True,
               help="Reconstruction loss (bce needs inputs in [0, 1]).")
@@ -65,7 +69,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
                    f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
-def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
+def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories, code_size,
+          loss, epochs,
           batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
           resume, quiet, no_report, nproc, stream, **family_options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
@@ -92,7 +97,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
         if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
-            table = TabularPreprocessor(table_options().categorical, scale).fit(train_set.X)
+            table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
+            table.fit(train_set.X)
             train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
             if table.needs_mixed_loss:
                 loss, family_options["columns"] = "mixed", table.layout
