@@ -21,7 +21,11 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
     ``corruption_level`` of the cells are hidden from its input as extra gaps, so it learns to predict a cell from the
     others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical columns)
     and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a DataFrame with its
-    dtypes; an array as an array. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data.
+    dtypes; an array as an array. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about
+    6,000 steps, 30 to 300 epochs). The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC,
+    thyroid; ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth
+    held out (mean RMSE at 10/30/50% gaps 0.603/0.731/0.798 with it), ``corruption_level`` 0.25 beat 0.1 and 0.5,
+    and ``refine`` (re-filling from the filled table) made the fills worse (0.751 at 30%), so it is off.
 
     >>> filled = AutoencoderImputer(random_state=0).fit_transform(frame_with_gaps)
     """
@@ -32,7 +36,7 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
     def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
                  model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  epochs: int | None = None, batch_size: int = 128, lr: float = 3e-3,
-                 validation_fraction: float = 0.1, patience: int | None = 10, handle_unknown: str = "warn",
+                 validation_fraction: float = 0.0, patience: int | None = None, handle_unknown: str = "warn",
                  device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
         self._keep_parameters(locals())
 
