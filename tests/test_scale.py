@@ -30,7 +30,7 @@ def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, t
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("wrote ") == 1, result.stdout  # only rank 0 writes
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
-        "config.json", "history.json", "loss_curves.png", "metrics.json", "model.safetensors",
+        "config.json", "history.json", "log.csv", "loss_curves.png", "metrics.json", "model.safetensors",
         "reconstructions.png", "state.safetensors"]
     two = json.loads((tmp_path / "run" / "history.json").read_text())["val"]["loss"]
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from .errors import UnknownModelError
+
 if TYPE_CHECKING:
     from .models._base import Autoencoder, ModelConfig
 
 _MODELS: dict[str, type[Autoencoder]] = {}
 
 
-class UnknownModelError(KeyError):
-    """Raised for a model name that is not in the registry."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 def register(name: str):

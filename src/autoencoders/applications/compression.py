@@ -19,6 +19,7 @@ import constriction
 import numpy as np
 
 from ..checkpoint import CheckpointError, atomic_write
+from ..errors import ConfigError, DataError
 from ..inference import decode, encode
 from ..models._base import Autoencoder
 
@@ -80,7 +81,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     ``step`` is the quantisation step in units of each code dimension's spread: smaller is larger and better.
     """
     if not 0 < step <= 1:
-        raise ValueError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
+        raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
     codes = encode(model, X)  # (n, k)
     mean = codes.mean(axis=0).astype(np.float32)
     spread = np.maximum(codes.std(axis=0), 1e-6).astype(np.float32)
@@ -103,7 +104,7 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     """The samples (n, *input_shape) stored in ``path``, decoded by ``model`` (the one that compressed them)."""
     raw = Path(path).read_bytes()
     if not raw.startswith(MAGIC):
-        raise ValueError(f"{path} is not a file written by autoencoders' compress")
+        raise DataError(f"{path} is not a file written by autoencoders' compress")
     try:
         (length,) = struct.unpack_from("<I", raw, len(MAGIC))
         start = len(MAGIC) + 4
@@ -112,7 +113,7 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
         stats = np.frombuffer(raw, np.float32, 2 * k, start + length)
         words = np.frombuffer(raw, "<u4", offset=start + length + 8 * k).astype(np.uint32)
     except (struct.error, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is corrupt or truncated: {error}") from None
+        raise DataError(f"{path} is corrupt or truncated: {error}") from None
     if header.get("fingerprint") != model_fingerprint(model):
         raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
                               f"{header.get('fingerprint')}); decompress it with the run that wrote it")

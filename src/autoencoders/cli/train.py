@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..checkpoint import write_json
 from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
@@ -17,9 +16,10 @@ from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_models
 from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, seeded
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
+from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 from ._common import data_options, read_data, table_options
 from ._model_options import ModelCommand
 
@@ -108,8 +108,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
     run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
 
-    seed_everything(seed)
-    net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
+    with seeded(seed):
+        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
                          patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
@@ -134,12 +134,12 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
         "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items() if k != "columns"},
     }
-    write_json(run_dir / "metrics.json", metrics)
-    save_loss_curves(history, run_dir / "loss_curves.png")
+    RunFolder(run_dir).write_metrics(metrics)
+    save_loss_curves(history, run_dir / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         run_dir / "reconstructions.png")
+                         run_dir / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import DataError
+from ..errors import ConfigError, DataError
 
 NUMERIC_SCALINGS = ("auto", "none", "minmax", "standard")
 INDICATORS = ("auto", "all")
@@ -120,7 +120,7 @@ class TabularPreprocessor:
         for option, value, choices in (("scale", scale, NUMERIC_SCALINGS), ("indicators", indicators, INDICATORS),
                                        ("handle_unknown", handle_unknown, UNKNOWN)):
             if value not in choices:
-                raise ValueError(f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+                raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
         self.categorical = tuple(str(c) for c in categorical)
         self.scale, self.indicators, self.handle_unknown = scale, indicators, handle_unknown
         self.columns: list[TabularColumn] = []

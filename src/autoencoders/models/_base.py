@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
+from ..errors import ConfigError
 from ._blocks import CORRUPTIONS, corrupt, n_features
 from .losses import (
     OUTPUT_ACTIVATIONS,
@@ -41,12 +42,12 @@ class ModelConfig:
     def __post_init__(self) -> None:
         self.input_shape = tuple(int(d) for d in self.input_shape)
         if not self.input_shape or min(self.input_shape) < 1:
-            raise ValueError(f"input_shape must be a non-empty tuple of positive sizes, got {self.input_shape}")
+            raise ConfigError(f"input_shape must be a non-empty tuple of positive sizes, got {self.input_shape}")
         _require(self.code_size >= 1, f"code_size must be >= 1, got {self.code_size}")
         _require_choice("loss", self.loss, RECONSTRUCTION_LOSSES)
         _require_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
         if self.loss == "bce" and self.output_activation == "identity":
-            raise ValueError("loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
+            raise ConfigError("loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
         _require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
         if self.columns is not None:
             check_layout(self.columns, n_features(self.input_shape))
@@ -63,13 +64,13 @@ class ModelConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - fields)
         if unknown:
-            raise ValueError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+            raise ConfigError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
-        raise ValueError(message)
+        raise ConfigError(message)
 
 
 def _require_choice(option: str, value: object, choices: tuple[str, ...]) -> None:

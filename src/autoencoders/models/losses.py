@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..errors import ConfigError
 from .mixed import mixed_loss
 
 RECONSTRUCTION_LOSSES = ("mse", "bce", "l1", "mixed")  # mixed: tables, see models/mixed.py
@@ -43,5 +44,5 @@ def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, ac
         elif loss == "l1":
             elementwise = (output - target).abs()
         else:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(RECONSTRUCTION_LOSSES)}")
+            raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(RECONSTRUCTION_LOSSES)}")
     return elementwise.flatten(1).sum(dim=1)

@@ -14,21 +14,23 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..errors import ConfigError
+
 LAYOUT_KINDS = ("numeric", "categorical")
 
 
 def check_layout(layout: list[dict[str, Any]], width: int) -> None:
-    """A ValueError naming the first block of ``layout`` that does not fit a matrix of ``width`` columns."""
+    """A ConfigError naming the first block of ``layout`` that does not fit a matrix of ``width`` columns."""
     for index, block in enumerate(layout):
         kind = block.get("kind")
         if kind not in LAYOUT_KINDS:
-            raise ValueError(f"layout block {index} has kind {kind!r}; choose one of {', '.join(LAYOUT_KINDS)}")
+            raise ConfigError(f"layout block {index} has kind {kind!r}; choose one of {', '.join(LAYOUT_KINDS)}")
         used = [block["value"]] + ([] if block.get("missing") is None else [block["missing"]]) if kind == "numeric" \
             else [block["start"], block["stop"] - 1]
         if kind == "categorical" and block["stop"] - block["start"] < 1:
-            raise ValueError(f"layout block {index} is an empty categorical block {block}")
+            raise ConfigError(f"layout block {index} is an empty categorical block {block}")
         if min(used) < 0 or max(used) >= width:
-            raise ValueError(f"layout block {index} {block} points outside the {width} input columns")
+            raise ConfigError(f"layout block {index} {block} points outside the {width} input columns")
 
 
 def _numeric_columns(layout: list[dict[str, Any]], device: torch.device) -> tuple[Tensor, Tensor, Tensor]:

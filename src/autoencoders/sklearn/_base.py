@@ -11,8 +11,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ..data.tabular import TabularPreprocessor
+from ..errors import ConfigError
 from ..registry import create_model
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, seeded
 
 
 class _AutoencoderEstimator(BaseEstimator):
@@ -58,18 +59,18 @@ class _AutoencoderEstimator(BaseEstimator):
         estimator sets itself (the imputer's corruption)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
-            raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
+            raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
         options = {name: getattr(self, name) for name in self._model_option_names()} | fixed_options
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
             options["hidden"] = tuple(hidden)
         seed = self._seed() if seed is None else seed
-        seed_everything(seed)
         code_size = self.code_size if code_size is None else code_size
         loss = self.loss
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
-        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
+        with seeded(seed):  # the initial weights, without touching the caller's random state
+            model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
         config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
                              validation_fraction=self.validation_fraction, patience=self.patience,
                              device=self.device, progress=bool(self.verbose))

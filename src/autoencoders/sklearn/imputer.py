@@ -9,6 +9,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import inference
+from ..errors import ConfigError
 from ._base import _AutoencoderEstimator
 
 
@@ -42,9 +43,9 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
 
     def fit(self, X, y=None):
         if not 0 <= self.corruption_level < 1:
-            raise ValueError(f"corruption_level must be in [0, 1), got {self.corruption_level!r}")
+            raise ConfigError(f"corruption_level must be in [0, 1), got {self.corruption_level!r}")
         if int(self.refine) != self.refine or self.refine < 0:
-            raise ValueError(f"refine must be a whole number >= 0, got {self.refine!r}")
+            raise ConfigError(f"refine must be a whole number >= 0, got {self.refine!r}")
         matrix = self._table_inputs(X, reset=True, always=True, categorical=self.categorical, scale="standard",
                                     indicators="all", handle_unknown=self.handle_unknown)  # (N, F)
         width = matrix.shape[1]

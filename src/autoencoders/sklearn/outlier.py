@@ -9,6 +9,7 @@ from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
+from ..errors import ConfigError
 from ._base import _AutoencoderEstimator
 
 
@@ -42,7 +43,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
                   (self.max_samples >= 2, f"max_samples must be >= 2, got {self.max_samples!r}")]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise ConfigError(message)
         X = self._table_inputs(X, reset=True, scale="standard")  # (N, D); a table one-hot, gaps flagged
         seed = self._seed()
         self.features_ = RobustFeatures.fit(X)
