@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from autoencoders.checkpoint import load_checkpoint
 from autoencoders.cli import cli
@@ -138,6 +139,11 @@ def test_cli_impute_fills_every_gap_and_keeps_the_rest(people_csv, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ sklearn
+@parametrize_with_checks([AutoencoderImputer(epochs=2, code_size=2, hidden=(8,))])
+def test_imputer_meets_the_sklearn_contract(estimator, check):
+    check(estimator)
+
+
 def test_transformer_fits_a_mixed_frame_and_reloads_identically(people, tmp_path):
     X = people.drop(columns=["id", "label"])
     est = AutoencoderTransformer(**SMALL).fit(X)

@@ -90,16 +90,20 @@ class _AutoencoderEstimator(BaseEstimator):
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
         with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
         if reset:
-            self.table_ = TabularPreprocessor(**options).fit(X) if always or needs_table(X) else None
-            if self.table_ is not None:
-                self.n_features_in_ = len(self.table_.columns)
-                names = getattr(X, "columns", None)
-                if names is not None and all(isinstance(n, str) for n in names):
-                    self.feature_names_in_ = np.asarray(names, dtype=object)
-                elif hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
+            self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
             return self._validated(X, reset=reset)
+        is_frame = hasattr(X, "columns")
+        if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        if reset:
+            self.table_.fit(X)
+            if is_frame:
+                self.n_features_in_ = len(self.table_.columns)
+                if all(isinstance(name, str) for name in X.columns):
+                    self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+                elif hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
         return self.table_.transform(X)
 
     def __sklearn_tags__(self):
