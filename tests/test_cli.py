@@ -91,4 +91,4 @@ def test_wrong_width_data_for_a_trained_run(runner, csv_file, tmp_path):
     other = tmp_path / "narrow.npy"
     np.save(other, np.zeros((3, 10)))
     result = runner.invoke(cli, ["encode", str(run), "--data", str(other), "--out", str(tmp_path / "c.npy")])
-    assert result.exit_code == 1 and "the model expects (64,)" in result.output
+    assert result.exit_code == 1 and "10 columns; fitted on 64" in result.output

@@ -261,7 +261,8 @@ class TabularPreprocessor:
         expected = self.feature_names_in
         if not named:
             if frame.shape[1] != len(expected):
-                raise DataError(f"X has {frame.shape[1]} columns; fitted on {len(expected)}: {', '.join(expected)}")
+                shown = ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")
+                raise DataError(f"X has {frame.shape[1]} columns; fitted on {len(expected)} ({shown})")
             frame.columns = expected
             return frame
         given = [str(c) for c in frame.columns]
