@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import pickle
 
 import numpy as np
 import pandas as pd
@@ -158,12 +157,14 @@ def test_transformer_fits_a_mixed_frame_and_reloads_identically(people, tmp_path
     assert list(out.columns) == ["code0", "code1", "code2"]
 
 
-def test_detector_fits_a_mixed_frame_and_reloads_identically(people):
+def test_detector_fits_a_mixed_frame_and_reloads_identically(people, tmp_path):
     X = people.drop(columns=["id", "label"])
-    detector = AutoencoderOutlierDetector(**SMALL).fit(X)
-    again = pickle.loads(pickle.dumps(detector))
+    detector = AutoencoderOutlierDetector(n_estimators=2, **SMALL).fit(X)
+    again = AutoencoderOutlierDetector.load(detector.save(tmp_path / "detector"))
     np.testing.assert_array_equal(again.score_samples(X), detector.score_samples(X))
-    assert list(detector.feature_names_in_) == list(X.columns)
+    np.testing.assert_array_equal(again.predict(X), detector.predict(X))
+    assert list(again.feature_names_in_) == list(X.columns) and again.offset_ == detector.offset_
+    assert not list(tmp_path.rglob("*.pkl"))
 
 
 def test_numeric_frames_give_no_feature_name_warning(people):

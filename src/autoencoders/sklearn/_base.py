@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ..data.tabular import TabularPreprocessor
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seeded
 
@@ -105,6 +105,27 @@ class _AutoencoderEstimator(BaseEstimator):
                 elif hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
         return self.table_.transform(X)
+
+    # ----------------------------------------------------------------------------------------- sharing
+    def _saved_state(self) -> dict[str, Any]:
+        """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
+        names = getattr(self, "feature_names_in_", None)
+        return {"estimator": type(self).__name__,
+                "params": {k: v for k, v in self.get_params().items() if _is_json(v)},  # a RandomState is not kept
+                "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
+                "table": None if self.table_ is None else self.table_.to_dict()}
+
+    @classmethod
+    def _from_saved_state(cls, saved: dict[str, Any], path: Any):
+        """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
+        if saved.get("estimator") != cls.__name__:
+            raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
+        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
+        estimator.n_features_in_ = saved["n_features_in"]
+        estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
+        if saved.get("feature_names_in") is not None:
+            estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

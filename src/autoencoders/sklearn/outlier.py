@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -9,8 +11,11 @@ from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
-from ..errors import ConfigError
+from ..checkpoint import load_checkpoint, save_model, write_json
+from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
+
+DETECTOR_FILE = "detector.json"
 
 
 class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
@@ -64,6 +69,37 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
         check_is_fitted(self, "members_")
         return -ensemble_score(self.members_, self.features_.transform(self._table_inputs(X, reset=False)))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted detector to directory ``path``: one ``memberN.safetensors`` per autoencoder (weights and
+        its score statistics) and ``detector.json`` (parameters, feature scaling, table preprocessing, offset); no
+        pickle. :meth:`load` gives back a detector with identical scores."""
+        check_is_fitted(self, "members_")
+        folder = Path(path)
+        for index, member in enumerate(self.members_):
+            save_model(member.model, folder / f"member{index}.safetensors", {"member": {
+                "error_scale": member.error_scale.tolist(), "code_mean": member.code_mean.tolist(),
+                "code_precision": member.code_precision.tolist()}})
+        features = {"keep": self.features_.keep.tolist(), "center": self.features_.center.tolist(),
+                    "spread": self.features_.spread.tolist()}
+        write_json(folder / DETECTOR_FILE, {**self._saved_state(), "features": features, "offset": self.offset_,
+                                             "n_members": len(self.members_)})
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> AutoencoderOutlierDetector:
+        folder = Path(path)
+        if not (folder / DETECTOR_FILE).is_file():
+            raise CheckpointError(f"{folder} holds no saved {cls.__name__} ({DETECTOR_FILE} is missing)")
+        saved = json.loads((folder / DETECTOR_FILE).read_text(encoding="utf-8"))
+        detector = cls._from_saved_state(saved, folder)
+        detector.features_ = RobustFeatures(*(np.asarray(saved["features"][k]) for k in ("keep", "center", "spread")))
+        detector.offset_, detector.members_ = saved["offset"], []
+        for index in range(saved["n_members"]):
+            checkpoint = load_checkpoint(folder / f"member{index}.safetensors")
+            stats = {k: np.asarray(v) for k, v in checkpoint.extra["member"].items()}
+            detector.members_.append(ScoredMember(checkpoint.model, **stats))
+        return detector
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples - offset_``: negative for the rows ``predict`` flags as outliers."""

@@ -10,10 +10,9 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from .. import inference
-from ..checkpoint import CheckpointError, load_checkpoint, save_model
-from ..data.tabular import TabularPreprocessor
+from ..checkpoint import load_checkpoint, save_model
 from ..errors import DataError
-from ._base import _AutoencoderEstimator, _is_json
+from ._base import _AutoencoderEstimator
 
 
 class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
@@ -62,23 +61,11 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
         :meth:`load` gives back an estimator whose ``transform`` is identical."""
         check_is_fitted(self, "model_")
-        params = {k: v for k, v in self.get_params().items() if _is_json(v)}  # a RandomState object is not kept
-        names = getattr(self, "feature_names_in_", None)
-        saved = {"estimator": type(self).__name__, "params": params, "n_features_in": self.n_features_in_,
-                 "feature_names_in": None if names is None else list(names),
-                 "table": None if self.table_ is None else self.table_.to_dict()}
-        return save_model(self.model_, path, {"sklearn": saved})
+        return save_model(self.model_, path, {"sklearn": self._saved_state()})
 
     @classmethod
     def load(cls, path: str | Path) -> AutoencoderTransformer:
         checkpoint = load_checkpoint(path)
-        saved = checkpoint.extra.get("sklearn", {})
-        if saved.get("estimator") != cls.__name__:
-            raise CheckpointError(f"{path} holds a model but no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
-        estimator.model_, estimator.n_features_in_, estimator.history_ = checkpoint.model, saved["n_features_in"], None
-        table = saved.get("table")
-        estimator.table_ = None if table is None else TabularPreprocessor.from_dict(table)
-        if saved.get("feature_names_in") is not None:
-            estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
+        estimator.model_, estimator.history_ = checkpoint.model, None
         return estimator
