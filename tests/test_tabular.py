@@ -103,3 +103,10 @@ def test_mixed_loss_leaves_missing_cells_out():
     torch.testing.assert_close(output[:, :3], logits[:, :3])
     with pytest.raises(ValueError, match="outside the 4 input columns"):
         check_layout(layout, 4)
+
+
+def test_an_id_like_text_column_is_an_error_naming_it():
+    frame = pd.DataFrame({"name": [f"p{i}" for i in range(120)], "x": np.arange(120.0)})
+    with pytest.raises(DataError, match="column 'name' has 120 distinct values.*drop it"):
+        TabularPreprocessor().fit(frame)
+    assert TabularPreprocessor(categorical=["name"]).fit(frame).n_features_out == 121  # named: a category after all

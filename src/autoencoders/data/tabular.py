@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import ConfigError, DataError
 
 NUMERIC_SCALINGS = ("auto", "none", "minmax", "standard")
+ID_LIKE = 50  # a text column with more distinct values than this and than half its cells is an ID, not categories
 INDICATORS = ("auto", "all")
 UNKNOWN = ("warn", "error")
 
@@ -154,6 +155,10 @@ class TabularPreprocessor:
             raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
         if name in self.categorical or is_categorical(values):
             categories = _category_order(values, missing)
+            if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
+                raise DataError(f"column {name!r} has {len(categories)} distinct values in {int((~missing).sum())} "
+                                "cells: an ID, timestamp or free text rather than categories; drop it (--drop), or "
+                                "name it as categorical if it really is one")
             return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
@@ -192,7 +197,7 @@ class TabularPreprocessor:
 
     def transform(self, X: Any) -> np.ndarray:
         """The float32 matrix (n, n_features_out) of table ``X``, which must have the fitted columns in order."""
-        frame = self._checked(X)
+        frame = self.frame(X)
         parts = [self._transform_column(frame.iloc[:, i], column) for i, column in enumerate(self.columns)]
         return np.concatenate(parts, axis=1).astype(np.float32)  # (n, n_features_out)
 
@@ -247,10 +252,10 @@ class TabularPreprocessor:
 
     def missing_mask(self, X: Any) -> np.ndarray:
         """True where a cell of table ``X`` (n, n_columns) is missing."""
-        frame = self._checked(X)
+        frame = self.frame(X)
         return np.column_stack([is_missing(frame.iloc[:, i]) for i in range(frame.shape[1])])
 
-    def _checked(self, X: Any):
+    def frame(self, X: Any):
         """``X`` as a DataFrame with the fitted columns in the fitted order, or a DataError naming what differs."""
         import pandas as pd
 

@@ -67,11 +67,13 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
             filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
                 _merge(self._as_frame(X), filled, gaps))))
         result = _merge(self._as_frame(X), filled, gaps)
-        return result if hasattr(X, "columns") else _as_array(result)
+        if not hasattr(X, "columns"):
+            return _as_array(result)
+        result.index = X.index  # the caller's row labels, as they came in
+        return result
 
     def _as_frame(self, X):
-        frame = self.table_._checked(X)
-        return frame.reset_index(drop=True)
+        return self.table_.frame(X).reset_index(drop=True)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")
@@ -79,16 +81,9 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
 
 
 def _merge(frame, filled, gaps: np.ndarray):
-    """``frame`` with the cells where ``gaps`` is True taken from ``filled`` (both n x columns, same names)."""
-    result = frame.copy()
-    for index, name in enumerate(frame.columns):
-        rows = gaps[:, index]
-        if rows.any():
-            column = result[name].astype(filled[name].dtype) if result[name].dtype.kind in "iub" else result[name]
-            column = column.astype(object) if column.dtype != filled[name].dtype else column
-            column[rows] = filled[name].to_numpy()[rows]
-            result[name] = column.infer_objects() if column.dtype == object else column
-    return result
+    """``frame`` with the cells where ``gaps`` (n, columns) is True taken from ``filled`` (same shape and names)."""
+    merged = {name: frame[name].where(~gaps[:, i], filled[name]) for i, name in enumerate(frame.columns)}
+    return type(frame)({name: column.infer_objects() for name, column in merged.items()})
 
 
 def _as_array(frame) -> np.ndarray:
