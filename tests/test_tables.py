@@ -164,6 +164,9 @@ def test_detector_fits_a_mixed_frame_and_reloads_identically(people, tmp_path):
     np.testing.assert_array_equal(again.score_samples(X), detector.score_samples(X))
     np.testing.assert_array_equal(again.predict(X), detector.predict(X))
     assert list(again.feature_names_in_) == list(X.columns) and again.offset_ == detector.offset_
+    contributions = again.explain(X)  # per table column, the one-hot blocks and indicators folded back
+    assert contributions.shape == X.shape
+    np.testing.assert_allclose(contributions.sum(axis=1), -again.score_samples(X), rtol=1e-6)
     assert not list(tmp_path.rglob("*.pkl"))
 
 

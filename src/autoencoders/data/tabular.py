@@ -250,6 +250,12 @@ class TabularPreprocessor:
                 data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column.dtype)
         return pd.DataFrame(data)
 
+    def column_sums(self, M: np.ndarray) -> np.ndarray:
+        """A matrix's entries (n, n_features_out) summed over each input column's block (n, n_columns): e.g. a score
+        split over the matrix's entries, given back to the table's columns."""
+        ends = np.cumsum([c.width for c in self.columns])  # (n_columns,)
+        return np.add.reduceat(np.asarray(M), ends - [c.width for c in self.columns], axis=1)
+
     def missing_mask(self, X: Any) -> np.ndarray:
         """True where a cell of table ``X`` (n, n_columns) is missing."""
         frame = self.frame(X)

@@ -14,14 +14,32 @@ from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seeded
+from ..training.defaults import resolve_loss
+
+_TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
+# Parameters handed to TrainConfig under the same name (the rest of TrainConfig: seed from random_state,
+# device, progress from verbose).
+TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
+                    "patience", "min_delta", "restore_best", "grad_clip")
 
 
 class _AutoencoderEstimator(BaseEstimator):
-    """What every estimator here shares: model options as parameters, fitting a model through the engine."""
+    """What every estimator here shares: model options as parameters, fitting a model through the engine.
+
+    Model: ``model`` (a registry name), ``code_size``, ``hidden``, ``loss`` (``auto``: BCE for data in [0, 1], else
+    MSE, resolved in ``fit`` and kept in ``model_.config.loss``), ``input_shape`` and the family's options as
+    keywords. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the same names (None: sized
+    from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+    """
 
     def __init__(self, model: str = "deep", code_size: int = 10, hidden: tuple[int, ...] | None = None,
-                 loss: str = "mse", epochs: int = 50, batch_size: int = 128, lr: float = 1e-3,
-                 validation_fraction: float = 0.1, patience: int | None = 10, input_shape=None,
+                 loss: str = "auto", input_shape=None,
+                 # training (TrainConfig)
+                 epochs: int | None = _TRAIN.epochs, batch_size: int = _TRAIN.batch_size, lr: float = _TRAIN.lr,
+                 weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
+                 scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = _TRAIN.validation_fraction,
+                 patience: int | None = _TRAIN.patience, min_delta: float = _TRAIN.min_delta,
+                 restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
                  device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
         self._keep_parameters(locals())
 
@@ -51,12 +69,12 @@ class _AutoencoderEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None, table: TabularPreprocessor | None = None,
-                   **fixed_options: Any):
+                   epochs: int | None = None, seed: int | None = None, model=None,
+                   table: TabularPreprocessor | None = None, **fixed_options: Any):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
-        detector sizes each member of its ensemble from the data). A ``table`` whose matrix needs it (categories,
-        gaps) makes the loss the mixed one over its column layout; ``fixed_options`` are model options the
-        estimator sets itself (the imputer's corruption)."""
+        detector sizes each member of its ensemble from the data); a given ``model`` is trained further instead
+        of a new one. A ``table`` whose matrix needs it (categories, gaps) makes the loss the mixed one over its
+        column layout; ``fixed_options`` are model options the estimator sets itself (the imputer's corruption)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
@@ -66,14 +84,15 @@ class _AutoencoderEstimator(BaseEstimator):
             options["hidden"] = tuple(hidden)
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
-        loss = self.loss
+        loss = resolve_loss(self.loss, X)
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
-        with seeded(seed):  # the initial weights, without touching the caller's random state
-            model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
-        config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
-                             validation_fraction=self.validation_fraction, patience=self.patience,
-                             device=self.device, progress=bool(self.verbose))
+        if model is None:
+            with seeded(seed):  # the initial weights, without touching the caller's random state
+                model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
+        training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
+        training["epochs"] = epochs or self.epochs
+        config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
         history = Trainer(model, config).fit(X.reshape(len(X), *shape))
         return model, history
 

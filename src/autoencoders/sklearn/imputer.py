@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import inference
 from ..errors import ConfigError
-from ._base import _AutoencoderEstimator
+from ._base import _TRAIN, _AutoencoderEstimator
 
 
 class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
@@ -35,9 +35,14 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
     loss = "mixed"
 
     def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
+                 handle_unknown: str = "warn",
                  model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 # training (TrainConfig): the whole step budget on every row, as measured
                  epochs: int | None = None, batch_size: int = 128, lr: float = 3e-3,
-                 validation_fraction: float = 0.0, patience: int | None = None, handle_unknown: str = "warn",
+                 weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
+                 scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = 0.0,
+                 patience: int | None = None, min_delta: float = _TRAIN.min_delta,
+                 restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
                  device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
         self._keep_parameters(locals())
 

@@ -65,7 +65,9 @@ class Trainer:
         """Train on ``X`` (an array, or :class:`~autoencoders.data.streaming.ChunkedRows` streamed from disk);
         with per-sample ``targets`` (e.g. class labels) the loss is ``model.loss(x, targets)``, which is how a
         supervised head on an encoder is fine-tuned by this same loop."""
-        cfg, model = self.config, self.model
+        model = self.model
+        n_rows = len(X) if hasattr(X, "__len__") else 0  # anything else is refused by training_rows
+        self.config = cfg = self.config.resolved(n_rows, math.prod(model.input_shape), held_out=X_val is None)
         self.group, self.device = join_process_group(self.device)
         train, val = training_rows(X, X_val, targets, val_targets, sample_shape=model.input_shape,
                                    device=self.device, validation_fraction=cfg.validation_fraction, seed=cfg.seed)
@@ -104,7 +106,7 @@ class Trainer:
             bar.set_postfix(train=f"{train_logs['loss']:.4g}", **({"val": f"{monitored:.4g}"} if val_logs else {}))
             for callback in self.callbacks:
                 callback.on_epoch_end(self, epoch, {"train": train_logs, "val": val_logs, "lr": lr})
-            stop = self.stop_training or (cfg.patience is not None and self.bad_epochs >= cfg.patience)
+            stop = self.stop_training or (bool(cfg.patience) and self.bad_epochs >= cfg.patience)  # 0/None: never
             self.history.stopped_early = stop and epoch + 1 < cfg.epochs
             if folder is not None and self.group.is_main:
                 folder.save_state(self, epoch)
