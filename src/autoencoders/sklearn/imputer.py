@@ -40,7 +40,7 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
                  # training (TrainConfig): the whole step budget on every row, as measured
                  epochs: int | None = None, batch_size: int = 128, lr: float = 3e-3,
                  weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
-                 scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = 0.0,
+                 scheduler: str = "none", validation_fraction: float | None = 0.0,
                  patience: int | None = None, min_delta: float = _TRAIN.min_delta,
                  restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
                  device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
