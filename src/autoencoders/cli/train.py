@@ -86,12 +86,12 @@ def train(**options):
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one family
     """
+    pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..training import ownership, resolve_device
     from ..training.distributed import is_main_process, launched_world_size
 
     context = click.get_current_context()
-    resolve_device(options["device"])  # an unknown or absent device is named before anything else
-    pop_train_config(dict(options))  # so are impossible training settings
+    resolve_device(options["device"])  # so is an unknown or absent device
     run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
@@ -227,7 +227,7 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    _warn_if_worse(history)
+    _warn_if_diverged(history, metrics["test"], X_test)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
@@ -239,13 +239,18 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 
 
-def _warn_if_worse(history) -> None:
-    """Say so when training ended worse than its first epoch (a learning rate too high, a diverging run)."""
+def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
+    """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
+    their own mean does (what a learning rate far too high leaves behind)."""
     losses = history.val.get("loss") or history.train.get("loss", [])
+    advice = "training diverged: try a lower --lr or --grad-clip"
     if len(losses) > 1 and losses[-1] > losses[0]:
-        click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}: "
-                   "training diverged (try a lower --lr or --grad-clip); the model kept is the best epoch's "
-                   f"({min(losses):.4g})", err=True)
+        click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
+                   f"{advice} (the model kept is the best epoch's, {min(losses):.4g})", err=True)
+    baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
+    if baseline is not None and test.get("mse", 0.0) > baseline:
+        click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
+                   f"against {baseline:.4g}); {advice}, or more --epochs if it stopped too early", err=True)
 
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
