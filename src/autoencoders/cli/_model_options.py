@@ -14,7 +14,7 @@ from ..registry import config_class
 from ._cache import remembered
 
 # Options the training command defines itself, for every family.
-SHARED_FIELDS = {"input_shape", "code_size", "loss"}
+SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
 
 
 class IntTuple(click.ParamType):

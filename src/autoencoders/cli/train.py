@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from ..data import DataError, Scaler
+from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
+from ..data.tabular import UNKNOWN
 from ..training.config import TrainConfig
 from ._cache import remembered
-from ._common import data_options, finite_values, read_data
+from ._common import data_options, finite_values, read_data, table_options
 from ._model_options import ModelCommand, model_summaries
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
@@ -45,6 +46,9 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--scale", type=click.Choice(SCALINGS), default="auto", show_default=True,
               help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
                    "else min-max).")
+@click.option("--unknown-categories", type=click.Choice(UNKNOWN), default="warn", show_default=True,
+              help="A table's category not seen in training, met later (encode, reconstruct ...): a warning (the cell "
+                   "counts as missing) or an error.")
 @click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
 @click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
               help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
@@ -79,6 +83,7 @@ def train(**options):
     Examples:
       ae train                                   # deep autoencoder on the bundled digits
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
+      ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one family
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
@@ -164,8 +169,8 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss,
-           logger, resume, quiet, no_report, stream, **options):
+def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
+           code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
     from ..registry import create_model
@@ -176,13 +181,18 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
+    table = None
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
-        scaler = Scaler.fit(train_set.X, scale)
+        if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
+            table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
+            table.fit(train_set.X)
+            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+        scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
@@ -190,11 +200,15 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the family's options
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
+    if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
+        loss, options["columns"] = "mixed", table.layout
     with seeded(config.seed):
         net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
+    if table is not None:
+        extra["tabular"] = table.to_dict()
     began = time.perf_counter()
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -211,7 +225,7 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
     _warn_if_diverged(history, metrics["test"], X_test)
     folder.write_metrics(metrics)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_options, echo_json, finite_values, load_run, model_inputs, read_data, save_array
+from ._common import data_options, echo_json, finite_values, load_run, model_inputs, read_data, run_table, save_array
 from ._model_options import model_summaries
 
 RUN = click.argument("run", type=click.Path(exists=True))
@@ -23,7 +23,8 @@ def models():
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the metrics to this JSON file.")
 def evaluate(run, data, data_dir, split, label_column, out):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
-    sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units."""
+    sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units; for a table
+    also the RMSE of its numeric cells and the accuracy of its categorical ones."""
     from ..checkpoint import write_json
     from ..metrics import reconstruction_metrics
 
@@ -55,7 +56,8 @@ def encode(run, data, data_dir, split, label_column, out):
 @RUN
 @data_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the reconstructions (.npy or .csv), in the data's original units.")
+              help="Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
+                   "in the data's original units and categories.")
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
@@ -66,7 +68,8 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     R = scaler.inverse_transform(reconstruct_array(checkpoint.model, X))
-    save_array(out, R)
+    table = run_table(checkpoint)
+    save_array(out, R if table is None else table.inverse_transform(R))  # a table comes back as a table
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
     click.echo(f"wrote {len(R)} reconstructions to {out}")
