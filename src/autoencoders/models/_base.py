@@ -17,6 +17,7 @@ from .losses import (
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
+from .mixed import check_layout, hide_cells, mixed_output
 
 
 def option(default: Any, help: str) -> Any:
@@ -31,9 +32,11 @@ class ModelConfig:
 
     input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
     code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code")
-    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1")
+    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]), l1 or mixed (tables)")
+    columns: list | None = option(None, "the table's column layout that loss 'mixed' needs (from TabularPreprocessor)")
     output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid")
-    corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)")
+    corruption: str | None = option(None, "train to undo input noise: gaussian, mask, salt_pepper or cells (hide "
+                                          "table cells as gaps; loss mixed) (default: off)")
     corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry")
 
     def __post_init__(self) -> None:
@@ -45,8 +48,12 @@ class ModelConfig:
         _require_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
         if self.loss == "bce" and self.output_activation == "identity":
             raise ConfigError("loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
+        _require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
+        if self.columns is not None:
+            check_layout(self.columns, n_features(self.input_shape))
         if self.corruption is not None:
-            _require_choice("corruption", self.corruption, CORRUPTIONS)
+            _require_choice("corruption", self.corruption, (*CORRUPTIONS, "cells"))
+            _require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
             _require(self.corruption_level >= 0, f"corruption_level must be >= 0, got {self.corruption_level}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +113,8 @@ class Autoencoder(nn.Module):
 
     def decode(self, code: Tensor) -> Tensor:
         """(B, code_size) -> (B, *input_shape) reconstruction in data space."""
+        if self.config.loss == "mixed":
+            return mixed_output(self.decode_logits(code), self.config.columns)
         return apply_output_activation(self.decode_logits(code), self.output_activation)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -117,13 +126,16 @@ class Autoencoder(nn.Module):
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
+        if self.training and self.config.corruption == "cells":
+            return hide_cells(x, self.config.columns, self.config.corruption_level)
         if self.training and self.config.corruption is not None:
             return corrupt(x, self.config.corruption, self.config.corruption_level)
         return x
 
     def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:
         """Per-sample reconstruction loss (B,) of pre-activation output ``logits`` against ``target``."""
-        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation)
+        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation,
+                                              self.config.columns)
 
     def loss(self, x: Tensor) -> dict[str, Tensor]:
         """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""

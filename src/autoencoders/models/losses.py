@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import ConfigError
+from .mixed import mixed_loss
 
-RECONSTRUCTION_LOSSES = ("mse", "bce", "l1")
+RECONSTRUCTION_LOSSES = ("mse", "bce", "l1", "mixed")  # mixed: tables, see models/mixed.py
 OUTPUT_ACTIVATIONS = ("auto", "identity", "sigmoid")
 
 
@@ -27,8 +28,12 @@ def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
     return torch.sigmoid(logits) if activation == "sigmoid" else logits
 
 
-def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str) -> Tensor:
-    """Loss of each sample, ``(B,)``, from the decoder's pre-activation output ``logits`` (B, *shape)."""
+def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str,
+                                   columns: list | None = None) -> Tensor:
+    """Loss of each sample, ``(B,)``, from the decoder's pre-activation output ``logits`` (B, *shape);
+    ``columns`` is the table layout the ``mixed`` loss needs."""
+    if loss == "mixed":
+        return mixed_loss(logits, target, columns)
     if loss == "bce":
         # BCE on logits is the numerically stable form of BCE on sigmoid outputs.
         elementwise = F.binary_cross_entropy_with_logits(logits, target, reduction="none")

@@ -5,7 +5,8 @@ underscore. Options of the chosen model family (``dropout=0.1``, ``beta=4`` ...)
 keyword arguments and behave like any other hyperparameter (``get_params``, ``set_params``, ``clone``).
 """
 
+from .imputer import AutoencoderImputer
 from .outlier import AutoencoderOutlierDetector
 from .transformer import AutoencoderTransformer
 
-__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer"]
+__all__ = ["AutoencoderImputer", "AutoencoderOutlierDetector", "AutoencoderTransformer"]
