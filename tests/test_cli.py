@@ -60,12 +60,12 @@ def test_train_evaluate_encode_reconstruct_on_a_csv(runner, csv_file, tmp_path):
 
 
 def test_training_resumes(runner, csv_file, tmp_path):
-    args = ["train", "--data", str(csv_file), "--hidden", "16", "--code-size", "2", "--out", str(tmp_path), "--quiet",
-            "--patience", "0"]
+    args = ["train", "--data", str(csv_file), "--hidden", "16", "--code-size", "2", "--out", str(tmp_path / "run"),
+            "--quiet", "--patience", "0"]
     assert runner.invoke(cli, [*args, "--epochs", "2"]).exit_code == 0
     result = runner.invoke(cli, [*args, "--epochs", "4", "--resume"])
     assert result.exit_code == 0, result.output
-    assert json.loads((tmp_path / "metrics.json").read_text())["epochs_run"] == 4
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs_run"] == 4
 
 
 @pytest.mark.parametrize(

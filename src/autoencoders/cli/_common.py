@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from ..checkpoint import Checkpoint, load_checkpoint
 from ..data import Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
-from ..errors import AutoencodersError, DataError
+from ..errors import AutoencodersError, DataError, NonFiniteError
+
+if TYPE_CHECKING:
+    from ..checkpoint import Checkpoint
 
 # Errors a user can cause and fix: the library's own (bad data, settings, checkpoints) and the operating
 # system's (missing file, full disk). Shown as one "Error: ..." line with exit code 1; anything else is a bug and
@@ -50,6 +53,9 @@ def _table_option(flag: str, help: str) -> Callable:
     return click.option(flag, default=None, expose_value=False, callback=_keep_table_option, help=help)
 
 
+SPLITS = ("train", "test", "all")
+
+
 def data_options(function):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
     how to read a table file (--delimiter, --columns, --drop, --categorical)."""
@@ -60,7 +66,7 @@ def data_options(function):
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with offline copies of standard data sets (else $AUTOENCODERS_DATA, "
                           "else the download cache)."),
-        click.option("--split", default="train", show_default=True,
+        click.option("--split", type=click.Choice(SPLITS), default="train", show_default=True,
                      help="Split of a standard data set: train, test or all."),
         click.option("--label-column", default=None,
                      help="Table column (name or index) holding labels (numbers or text); left out of the features."),
@@ -92,9 +98,22 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     return dataset
 
 
+def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
+                  label_column: str | None) -> Dataset:
+    """--data when it is given, else the data the run was trained on (never the default digits for a run trained
+    on other data)."""
+    stored = checkpoint.extra.get("data") or {}
+    given = click.get_current_context().get_parameter_source("data") is not click.core.ParameterSource.DEFAULT
+    if not given and stored.get("source") and not stored.get("streamed"):
+        data, split, label_column = stored["source"], stored.get("split", split), stored.get("label_column")
+    return read_data(data, data_dir, split, label_column)
+
+
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:
     """The model of a run directory (or model file) and the input scaler it was trained with (a table's own
     preprocessing is :func:`run_table`; its scaler is the identity on the table's matrix)."""
+    from ..checkpoint import load_checkpoint  # torch: only when a command runs
+
     checkpoint = load_checkpoint(run)
     scaler_values = checkpoint.extra.get("scaler")
     if scaler_values is None:
@@ -130,6 +149,10 @@ def save_array(path: str, array: Any) -> None:
     if hasattr(array, "to_csv"):
         save_frame(target, array)
         return
+    bad = int(np.size(array) - np.isfinite(array).sum())
+    if bad:
+        raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
+                             f"nothing was written to {path}. Is the model damaged or diverged?")
     if target.suffix.lower() == ".csv":
         np.savetxt(target, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
     else:
@@ -152,5 +175,14 @@ def save_frame(target: Path, frame: Any) -> None:
         frame.to_csv(target, index=False)
 
 
+def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:
+    """``values`` if every number in it is finite, else an error naming the others (JSON has no NaN)."""
+    bad = [key for key, value in values.items() if isinstance(value, float) and not math.isfinite(value)]
+    if bad:
+        raise NonFiniteError(f"{what} are not finite ({', '.join(f'{k}={values[k]}' for k in bad)}): the model "
+                             "outputs NaN or infinity; is it damaged or diverged?")
+    return values
+
+
 def echo_json(values: dict[str, Any]) -> None:
-    click.echo(json.dumps(values, indent=2))
+    click.echo(json.dumps(finite_values(values, "the results"), indent=2, allow_nan=False))

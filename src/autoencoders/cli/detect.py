@@ -6,11 +6,8 @@ from pathlib import Path
 
 import click
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ..applications.anomaly import fence, series_anomaly_scores
 from ..data import check_array
-from ..sklearn import AutoencoderOutlierDetector
 from ._common import data_options, echo_json, read_data
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
@@ -85,6 +82,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from ..applications.anomaly import fence, series_anomaly_scores
+    from ..sklearn import AutoencoderOutlierDetector
+
     if contamination is not None and quantile is not None:
         raise click.UsageError("give --contamination or --quantile, not both")
     if quantile is not None and not 0 < quantile < 1:
