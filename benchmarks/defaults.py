@@ -111,12 +111,15 @@ def main() -> None:
     parser.add_argument("--part", choices=["mnist", "tables", "choose"], required=True)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the goal is stated for 2 cores)")
     parser.add_argument("--seeds", type=int, default=2, help="seeds per table and setting (tables, choose)")
+    parser.add_argument("--sets", help="comma-separated tables (default: the part's own)")
+    parser.add_argument("--new-only", action="store_true", help="tables: only today's defaults (not the old ones)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.part == "mnist":
         mnist(args.threads)
     elif args.part == "tables":
-        compare({"old": OLD_DEFAULTS, "new": {}}, ("digits", *REPORTED_SETS), args.seeds)
+        sets = tuple(args.sets.split(",")) if args.sets else ("digits", *REPORTED_SETS)
+        compare({"new": {}} if args.new_only else {"old": OLD_DEFAULTS, "new": {}}, sets, args.seeds)
     else:
         compare({"new": {}, "constant rate": {"scheduler": "none"}, "plateau": {"scheduler": "plateau"},
                  "never validate": {"validation_fraction": 0.0}, "mse": {"loss": "mse"}}, CHOOSING_SETS, args.seeds)
