@@ -138,3 +138,12 @@ def test_auto_epochs_grow_with_width_and_shrink_with_rows():
         epochs=7, validation_fraction=0.3, scheduler="plateau")  # given values stay; auto: follow the monitored loss
     assert ae.TrainConfig().resolved(10_000, 64).scheduler == "cosine"  # nothing held out: a fixed budget
     assert ae.TrainConfig(validation_fraction=0).resolved(1000, 64, held_out=False).scheduler == "plateau"
+
+
+def test_auto_loss_is_bce_for_data_in_the_unit_interval_up_to_float_rounding():
+    resolve = ae.training.resolve_loss
+    assert resolve("auto", np.array([[0.0, 1.0000001]], np.float32)) == "bce"  # MinMaxScaler in float32 does this
+    assert resolve("auto", np.array([[0.0, 1.5]])) == "mse" and resolve("auto", np.array([[-0.1, 0.5]])) == "mse"
+    assert resolve("l1", np.array([[0.0, 1.0]])) == "l1"
+    with pytest.raises(ae.ConfigError, match="unknown loss 'huber'"):
+        resolve("huber", np.zeros((2, 2)))

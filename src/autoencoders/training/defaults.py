@@ -24,6 +24,7 @@ MAX_EPOCHS = 300
 # Below this many rows a tenth is held out to stop early and keep the best epoch; above it, every row trains.
 VALIDATION_BELOW_ROWS = 5000
 VALIDATION_FRACTION = 0.1
+UNIT_TOLERANCE = 1e-6
 
 
 def resolve_loss(loss: str, X: np.ndarray) -> str:
@@ -33,7 +34,9 @@ def resolve_loss(loss: str, X: np.ndarray) -> str:
         raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     if loss != "auto":
         return loss
-    return "bce" if len(X) and float(np.min(X)) >= 0 and float(np.max(X)) <= 1 else "mse"
+    # float32 min-max scaling can land a hair outside [0, 1]; BCE's targets may be off by that much
+    return "bce" if len(X) and float(np.min(X)) >= -UNIT_TOLERANCE and float(np.max(X)) <= 1 + UNIT_TOLERANCE \
+        else "mse"
 
 
 def auto_validation_fraction(n_rows: int) -> float:
