@@ -10,6 +10,7 @@
   split), on ADBench sets that are *not* reported in ``tables``.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/defaults.py --part mnist|tables|choose [--threads 2] [--seeds 2]
+        [--entry both|sklearn|cli] [--sets digits,6_cardio] [--new-only]
 """
 
 from __future__ import annotations
@@ -40,31 +41,32 @@ def sse_per_image(model: ae.Autoencoder, X: np.ndarray) -> float:
     return float(ae.squared_error(model, X).mean())
 
 
-def mnist(threads: int) -> None:
+def mnist(threads: int, entry: str) -> None:
     train, test = ae.data.mnist_benchmark_split(MNIST_DIR)
     X_train, X_test = train.X.reshape(len(train.X), -1), test.X.reshape(len(test.X), -1)
     _, pca_sse, pca_seconds = pca_baseline(X_train, X_test, 30)
     rows = [{"method": "PCA-30", "test SSE/image": pca_sse, "seconds": pca_seconds, "epochs": "-"}]
-
-    began = time.perf_counter()
-    estimator = AutoencoderTransformer(model="deep", code_size=30, random_state=0).fit(X_train)
-    seconds = time.perf_counter() - began
-    history = estimator.history_
-    rows.append({"method": 'AutoencoderTransformer("deep", code_size=30)', "test SSE/image":
-                 sse_per_image(estimator.model_, X_test), "seconds": seconds, "epochs": history.epochs_run})
-    print(rows, flush=True)
-
-    with tempfile.TemporaryDirectory() as folder:
-        np.save(Path(folder) / "train.npy", X_train), np.save(Path(folder) / "test.npy", X_test)
-        command = [sys.executable, "-m", "autoencoders.cli", "train", "--data", f"{folder}/train.npy", "--test-data",
-                   f"{folder}/test.npy", "--code-size", "30", "--out", f"{folder}/run", "--quiet", "--no-report"]
+    if entry in ("both", "sklearn"):
         began = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        estimator = AutoencoderTransformer(model="deep", code_size=30, random_state=0).fit(X_train)
         seconds = time.perf_counter() - began
-        metrics = json.loads((Path(folder) / "run" / "metrics.json").read_text())
-        run = ae.load_model(Path(folder) / "run")
-    rows.append({"method": "ae train --code-size 30 (process, incl. start-up)", "test SSE/image":
-                 sse_per_image(run, X_test), "seconds": seconds, "epochs": metrics["epochs_run"]})
+        rows.append({"method": 'AutoencoderTransformer("deep", code_size=30)', "test SSE/image":
+                     sse_per_image(estimator.model_, X_test), "seconds": seconds,
+                     "epochs": estimator.history_.epochs_run})
+        print(rows[-1], flush=True)
+    if entry in ("both", "cli"):
+        with tempfile.TemporaryDirectory() as folder:
+            np.save(Path(folder) / "train.npy", X_train), np.save(Path(folder) / "test.npy", X_test)
+            command = [sys.executable, "-m", "autoencoders.cli", "train", "--data", f"{folder}/train.npy",
+                       "--test-data", f"{folder}/test.npy", "--code-size", "30", "--out", f"{folder}/run", "--quiet",
+                       "--no-report"]
+            began = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            seconds = time.perf_counter() - began
+            metrics = json.loads((Path(folder) / "run" / "metrics.json").read_text())
+            run = ae.load_model(Path(folder) / "run")
+        rows.append({"method": "ae train --code-size 30 (process, incl. start-up)", "test SSE/image":
+                     sse_per_image(run, X_test), "seconds": seconds, "epochs": metrics["epochs_run"]})
     print_table(rows)
     print(f"\ntorch threads: {threads}; defaults: {ae.TrainConfig()}")
 
@@ -111,12 +113,17 @@ def main() -> None:
     parser.add_argument("--part", choices=["mnist", "tables", "choose"], required=True)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the goal is stated for 2 cores)")
     parser.add_argument("--seeds", type=int, default=2, help="seeds per table and setting (tables, choose)")
+    parser.add_argument("--entry", choices=["both", "sklearn", "cli"], default="both",
+                        help="mnist: which entry points to train through")
+    parser.add_argument("--sets", help="comma-separated tables (default: the part's own)")
+    parser.add_argument("--new-only", action="store_true", help="tables: only today's defaults (not the old ones)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.part == "mnist":
-        mnist(args.threads)
+        mnist(args.threads, args.entry)
     elif args.part == "tables":
-        compare({"old": OLD_DEFAULTS, "new": {}}, ("digits", *REPORTED_SETS), args.seeds)
+        sets = tuple(args.sets.split(",")) if args.sets else ("digits", *REPORTED_SETS)
+        compare({"new": {}} if args.new_only else {"old": OLD_DEFAULTS, "new": {}}, sets, args.seeds)
     else:
         compare({"new": {}, "constant rate": {"scheduler": "none"}, "plateau": {"scheduler": "plateau"},
                  "never validate": {"validation_fraction": 0.0}, "mse": {"loss": "mse"}}, CHOOSING_SETS, args.seeds)

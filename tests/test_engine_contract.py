@@ -109,6 +109,7 @@ def test_ae_train_records_the_resolved_defaults_and_logs_to_tensorboard(tmp_path
     config = RunFolder(run).read_json(CONFIG_FILE)
     assert config["model_config"]["loss"] == "bce"  # auto: the digits lie in [0, 1]
     assert config["train_config"]["validation_fraction"] == 0.1  # auto: a small data set
+    assert config["train_config"]["scheduler"] == "plateau"
     events = EventAccumulator(str(run / TENSORBOARD_DIR))
     events.Reload()
     assert [event.value for event in events.Scalars("val/loss")] == pytest.approx(
@@ -134,4 +135,15 @@ def test_auto_epochs_grow_with_width_and_shrink_with_rows():
     assert small.validation_fraction == 0.1 and ae.TrainConfig().resolved(10_000, 64).validation_fraction == 0
     assert ae.TrainConfig().resolved(1000, 784).epochs > small.epochs > ae.TrainConfig().resolved(4000, 64).epochs
     assert ae.TrainConfig(epochs=7, validation_fraction=0.3).resolved(1000, 64) == ae.TrainConfig(
-        epochs=7, validation_fraction=0.3)
+        epochs=7, validation_fraction=0.3, scheduler="plateau")  # given values stay; auto: follow the monitored loss
+    assert ae.TrainConfig().resolved(10_000, 64).scheduler == "cosine"  # nothing held out: a fixed budget
+    assert ae.TrainConfig(validation_fraction=0).resolved(1000, 64, held_out=False).scheduler == "plateau"
+
+
+def test_auto_loss_is_bce_for_data_in_the_unit_interval_up_to_float_rounding():
+    resolve = ae.training.resolve_loss
+    assert resolve("auto", np.array([[0.0, 1.0000001]], np.float32)) == "bce"  # MinMaxScaler in float32 does this
+    assert resolve("auto", np.array([[0.0, 1.5]])) == "mse" and resolve("auto", np.array([[-0.1, 0.5]])) == "mse"
+    assert resolve("l1", np.array([[0.0, 1.0]])) == "l1"
+    with pytest.raises(ae.ConfigError, match="unknown loss 'huber'"):
+        resolve("huber", np.zeros((2, 2)))

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw")
-SCHEDULERS = ("none", "cosine", "plateau")
+SCHEDULERS = ("auto", "none", "cosine", "plateau")
 
 
 def _field(default: Any, help: str, **metadata: Any) -> Any:
@@ -28,8 +28,9 @@ class TrainConfig:
     lr: float = _field(1e-3, "learning rate (the peak of the schedule)")
     weight_decay: float = _field(0.0, "L2 penalty (adam) or decoupled weight decay (adamw)")
     optimizer: str = _field("adam", "optimiser", choices=OPTIMIZERS)
-    scheduler: str = _field("cosine", "learning-rate schedule: cosine (to zero over the epochs), plateau (halve "
-                            "after patience // 2 epochs without improvement) or none", choices=SCHEDULERS)
+    scheduler: str = _field("auto", "learning-rate schedule: cosine (to zero over the epochs), plateau (halve "
+                            "after patience // 2 epochs without improvement), none, or auto: plateau when rows are "
+                            "held out for early stopping, else cosine", choices=SCHEDULERS)
     validation_fraction: float | None = _field(None, "share of the rows held out for early stopping (auto: a "
                                                "tenth of small data sets, none of large ones)", none="auto")
     patience: int | None = _field(10, "stop after this many epochs without improving the monitored loss "
@@ -67,7 +68,10 @@ class TrainConfig:
         fraction = auto_validation_fraction(n_rows) if self.validation_fraction is None else self.validation_fraction
         n_train = n_rows - round(n_rows * fraction) if held_out else n_rows
         epochs = auto_epochs(n_train, n_features, self.batch_size) if self.epochs is None else self.epochs
-        return dataclasses.replace(self, epochs=epochs, validation_fraction=fraction)
+        scheduler = self.scheduler
+        if scheduler == "auto":  # a run early stopping may end at any epoch follows the monitored loss
+            scheduler = "plateau" if fraction > 0 or not held_out else "cosine"
+        return dataclasses.replace(self, epochs=epochs, validation_fraction=fraction, scheduler=scheduler)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

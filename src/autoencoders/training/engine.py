@@ -182,7 +182,7 @@ class Trainer:
         cfg = self.config
         if cfg.scheduler == "cosine":
             return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.epochs)
-        if cfg.scheduler == "plateau":
+        if cfg.scheduler == "plateau":  # ("auto" is resolved before fit gets here)
             wait = max(1, (cfg.patience or 10) // 2)
             return torch.optim.lr_scheduler.ReduceLROnPlateau(  # "no improvement" as early stopping defines it
                 self.optimizer, factor=0.5, patience=wait, threshold=cfg.min_delta, threshold_mode="abs")
