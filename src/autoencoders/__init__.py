@@ -6,7 +6,16 @@ from .checkpoint import CheckpointError, load_checkpoint, load_model, save_model
 from .data import DataError, Dataset, load_data
 from .inference import decode, encode, reconstruct, reconstruction_error, squared_error
 from .models import Autoencoder, ModelConfig
-from .registry import UnknownModelError, create_model, get_model_class, list_models, register
+from .registry import (
+    UnknownModelError,
+    create_model,
+    list_backbones,
+    list_models,
+    list_objectives,
+    register_backbone,
+    register_objective,
+    register_preset,
+)
 from .training import Callback, History, TrainConfig, Trainer, TrainingDivergedError, seed_everything
 
 try:
@@ -17,6 +26,7 @@ except PackageNotFoundError:  # running from a source tree
 __all__ = [
     "Autoencoder", "Callback", "CheckpointError", "DataError", "Dataset", "History", "ModelConfig", "TrainConfig",
     "Trainer", "TrainingDivergedError", "UnknownModelError", "create_model", "decode", "encode",
-    "get_model_class", "list_models", "load_checkpoint", "load_data", "load_model", "reconstruct",
-    "reconstruction_error", "register", "save_model", "seed_everything", "squared_error",
+    "list_backbones", "list_models", "list_objectives", "load_checkpoint", "load_data", "load_model", "reconstruct",
+    "reconstruction_error", "register_backbone", "register_objective", "register_preset", "save_model",
+    "seed_everything", "squared_error",
 ]

@@ -1,4 +1,4 @@
-"""Command-line options generated from a model family's config dataclass."""
+"""Command-line options generated from the config dataclasses of a model's backbone and objective."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import Any
 
 import click
 
-from ..registry import config_class
-
-# Options the training command defines itself, for every family.
+# Options the training command defines itself, for every model.
 SHARED_FIELDS = {"input_shape", "code_size", "loss"}
 
 
@@ -39,37 +37,54 @@ def _click_type(annotation: Any) -> tuple[Any, bool]:
     return (annotation if annotation in (int, float, str) else str), False
 
 
-def model_option_params(model: str) -> list[click.Option]:
-    """One click option per family-specific config field of ``model``."""
-    cls = config_class(model)
-    hints = typing.get_type_hints(cls)
+def model_option_params(preset: str | None, backbone: str | None, objective: str | None) -> list[click.Option]:
+    """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
+    shared ones, the backbone's and the objective's, with the preset's defaults shown."""
+    from ..models import ModelConfig
+    from ..registry import get_backbone, get_objective, get_preset, option_owners
+
+    found = get_preset(preset) if preset else None
+    backbone = backbone or (found.backbone if found else "mlp")
+    objective = objective or (found.objective if found else "plain")
+    classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
+               "objective": get_objective(objective).config_class}
+    tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}
+    renames = found.renames if found else {}
     params = []
-    for field in dataclasses.fields(cls):
-        if field.name in SHARED_FIELDS:
+    for name, part in option_owners(backbone, objective).items():
+        if name in SHARED_FIELDS:
             continue
-        kind, is_flag = _click_type(hints[field.name])
-        flag = "--" + field.name.replace("_", "-")
-        declaration = f"{flag}/--no-{flag[2:]}" if is_flag else flag
-        default = field.default
+        field = {f.name: f for f in dataclasses.fields(classes[part])}[name]
+        kind, is_flag = _click_type(typing.get_type_hints(classes[part])[name])
+        flag = "--" + name.replace("_", "-")
+        target = renames.get(name, (name,))[0]
+        default = found.defaults.get(target, field.default) if found else field.default
+        note = f" (for {preset}: sets {', '.join(renames[name])})" if name in renames else ""
         params.append(click.Option(
-            [declaration, field.name], type=None if is_flag else kind, default=default, show_default=True,
-            help=f"[{model}] {field.metadata.get('help', '')}",
+            [f"{flag}/--no-{flag[2:]}" if is_flag else flag, name], type=None if is_flag else kind, default=default,
+            show_default=True, help=f"[{tags[part]}] {field.metadata.get('help', '')}{note}",
         ))
     return params
 
 
-def peek_model(args: list[str], default: str) -> str:
-    """The value of --model in raw arguments, before click parses them."""
+def peek(args: list[str], option: str) -> str | None:
+    """The value of ``option`` (e.g. ``--model``) in raw arguments, before click parses them."""
     for index, arg in enumerate(args):
-        if arg == "--model" and index + 1 < len(args):
+        if arg == option and index + 1 < len(args):
             return args[index + 1]
-        if arg.startswith("--model="):
+        if arg.startswith(f"{option}="):
             return arg.split("=", 1)[1]
-    return default
+    return None
+
+
+def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
+    """The model options the user gave (the others come from the preset or the parts' defaults)."""
+    return {k: v for k, v in values.items() if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
 
 
 class ModelCommand(click.Command):
-    """A command whose options include those of the family named by ``--model`` (also in ``--help``)."""
+    """A command whose options include those of the model named by ``--model``, ``--backbone`` and
+    ``--objective`` (also in ``--help``)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -78,8 +93,10 @@ class ModelCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from ..registry import UnknownModelError
 
+        backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
+        preset = peek(args, "--model") or (None if backbone or objective else "deep")
         try:
-            self.params = [*self.shared_params, *model_option_params(peek_model(args, "deep"))]
+            self.params = [*self.shared_params, *model_option_params(preset, backbone, objective)]
         except UnknownModelError as error:
-            raise click.BadParameter(str(error), param_hint="--model") from None
+            raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
         return super().parse_args(ctx, args)

@@ -14,21 +14,26 @@ from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
 from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
-from ..registry import create_model, list_models
+from ..registry import create_model, list_backbones, list_models, list_objectives
 from ..report import save_loss_curves, save_reconstructions, write_report
 from ..training import TrainConfig, Trainer, seed_everything
 from ..training.config import OPTIMIZERS, SCHEDULERS
 from ..training.distributed import is_main_process, launch, launched_world_size
 from ._common import data_options, read_data
-from ._model_options import ModelCommand
+from ._model_options import ModelCommand, explicit_options
 
 _DEFAULTS = TrainConfig()
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
 @click.command(cls=ModelCommand)
-@click.option("--model", default="deep", show_default=True,
-              help=f"Model family: {', '.join(list_models())}. Add --help after it to see its options.")
+@click.option("--model", default=None,
+              help=f"Preset: {', '.join(list_models())} (default deep unless --backbone or --objective is given). "
+                   "Add --help after it to see its options.")
+@click.option("--backbone", default=None, help=f"Network: {', '.join(list_backbones())} (default: the preset's, "
+                                                "else mlp).")
+@click.option("--objective", default=None, help=f"Code head and loss: {', '.join(list_objectives())} (default: "
+                                                 "the preset's, else plain).")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -65,9 +70,9 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
                    f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
-def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, epochs,
-          batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience, seed, device, out,
-          resume, quiet, no_report, nproc, stream, **family_options):
+def train(model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
+          code_size, loss, epochs, batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience,
+          seed, device, out, resume, quiet, no_report, nproc, stream, **family_options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
     autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
     reconstructions.png and report.html (all the pictures in one file; see `ae report`).
@@ -76,7 +81,8 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
     Examples:
       ae train                                   # deep autoencoder on the bundled digits
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
-      ae train --model deep --help               # the options of one family
+      ae train --model deep --help               # the options of one preset
+      ae train --backbone conv --objective vae --data mnist --beta 2   # any backbone with any objective
     """
     if nproc > 1 and launched_world_size() == 1:
         failed = launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
@@ -93,10 +99,13 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
-    run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
-
     seed_everything(seed)
-    net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **family_options)
+    if model is None and backbone is None and objective is None:
+        model = "deep"
+    family_options = explicit_options(click.get_current_context(), family_options)
+    net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                       code_size=code_size, loss=loss, **family_options)
+    run_dir = Path(out or f"runs/{net.name}-{Path(str(data)).stem}")
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
                          patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
@@ -110,7 +119,9 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         return
 
     metrics = {
-        "model": model,
+        "model": net.name,
+        "backbone": net.config.backbone.name,
+        "objective": net.config.objective.name,
         "data": str(data),
         "n_train": len(X_train),
         "n_test": len(X_test),

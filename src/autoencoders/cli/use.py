@@ -8,7 +8,8 @@ from ..checkpoint import write_json
 from ..inference import encode as encode_array
 from ..inference import reconstruct as reconstruct_array
 from ..metrics import reconstruction_metrics
-from ..registry import get_model_class, list_models
+from ..models._base import CAPABILITIES
+from ..registry import get_backbone, get_objective, get_preset, list_backbones, list_models, list_objectives
 from ..report import save_reconstructions
 from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
 
@@ -17,10 +18,22 @@ RUN = click.argument("run", type=click.Path(exists=True))
 
 @click.command()
 def models():
-    """List the registered model families, one line each."""
+    """List the backbones, objectives and presets, one line each (combine any backbone with any objective)."""
+    for name in list_backbones():
+        click.echo(f"backbone   {name:<12} {_first_line(get_backbone(name).__doc__)}")
+    for name in list_objectives():
+        objective = get_objective(name)
+        abilities = [flag for flag in CAPABILITIES if getattr(objective, flag)]
+        click.echo(f"objective  {name:<12} {_first_line(objective.__doc__)}" + (f" [{', '.join(abilities)}]"
+                                                                                 if abilities else ""))
     for name in list_models():
-        doc = (get_model_class(name).__doc__ or "").strip().splitlines()
-        click.echo(f"{name:<12} {doc[0] if doc else ''}")
+        preset = get_preset(name)
+        click.echo(f"preset     {name:<12} {preset.backbone}+{preset.objective}: {preset.doc}")
+
+
+def _first_line(doc: str | None) -> str:
+    lines = (doc or "").strip().splitlines()
+    return lines[0] if lines else ""
 
 
 @click.command()

@@ -1,4 +1,9 @@
-"""What every autoencoder shares: its config fields, the encode/decode contract and the loss."""
+"""What every autoencoder shares: its config, the encode/decode contract, and the objective that trains it.
+
+A model is a backbone (the network: an encoder body (B, *input_shape) -> (B, F) and a decoder
+(B, code_size) -> (B, *input_shape) logits) combined with an objective (the code head on top of the body,
+the training loss and what the model can do: sample, give a likelihood, give discrete codes ...).
+"""
 
 from __future__ import annotations
 
@@ -8,32 +13,66 @@ from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
-from ._blocks import CORRUPTIONS, corrupt, n_features
+from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt, n_features
 from .losses import (
     OUTPUT_ACTIVATIONS,
     RECONSTRUCTION_LOSSES,
     apply_output_activation,
+    negative_log_likelihood,
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
 
 
 def option(default: Any, help: str) -> Any:
-    """A config field with the help text that the CLI shows for it (``ae train --model NAME --help``)."""
+    """A config field with the help text that the CLI shows for it (``ae train --help``)."""
     return dataclasses.field(default=default, metadata={"help": help})
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _require_choice(option: str, value: object, choices: tuple[str, ...] | dict) -> None:
+    _require(value in choices, f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+
+
+@dataclass
+class PartConfig:
+    """Options of one registered backbone or objective; ``name`` is set by its registration."""
+
+    name: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):  # JSON gives lists where the config holds tuples
+            value = getattr(self, field.name)
+            if isinstance(value, list | tuple):
+                setattr(self, field.name, tuple(int(v) for v in value))
+                _require(min(getattr(self, field.name), default=1) >= 1, f"{field.name} must be >= 1, got {value}")
+            if field.name.endswith("activation"):
+                _require_choice(field.name, value, ACTIVATIONS)
+
+    def check(self, config: ModelConfig) -> None:
+        """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **dataclasses.asdict(self)}
 
 
 @dataclass
 class ModelConfig:
-    """Options every model family has; each family's config subclasses this and adds its own fields,
-    each declared with :func:`option` so that the CLI can offer it with its help text."""
+    """The options every model has, plus its backbone's and its objective's (see ``registry.make_config``)."""
 
     input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
+    backbone: PartConfig = dataclasses.field(metadata={"help": "the network (a registered backbone's config)"})
+    objective: PartConfig = dataclasses.field(metadata={"help": "the code head and loss (an objective's config)"})
     code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code")
     loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1")
     output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid")
     corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)")
     corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry")
+    preset: str | None = option(None, "the preset the model was made from, which names it")
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(int(d) for d in self.input_shape)
@@ -47,45 +86,46 @@ class ModelConfig:
         if self.corruption is not None:
             _require_choice("corruption", self.corruption, CORRUPTIONS)
             _require(self.corruption_level >= 0, f"corruption_level must be >= 0, got {self.corruption_level}")
+        self.backbone.check(self)
+        self.objective.check(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**values, "backbone": self.backbone.to_dict(), "objective": self.objective.to_dict()}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        from ..registry import part_config
+
+        parts = {part: part_config(part, dict(values[part])) for part in ("backbone", "objective")}
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - fields)
-        if unknown:
-            raise ValueError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
-
-
-def _require_choice(option: str, value: object, choices: tuple[str, ...]) -> None:
-    _require(value in choices, f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+        _require(not unknown, f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+        return cls(**{**values, **parts})
 
 
 class Autoencoder(nn.Module):
-    """Base class of every model family.
+    """A backbone's encoder body and decoder with an objective's code head between them.
 
-    Subclasses implement ``encode`` (x -> code) and ``decode_logits`` (code -> pre-activation output);
-    they may add penalties through ``regularization`` or replace ``loss`` entirely (the VAE does).
-    Models know nothing of optimisers, devices or logging.
+    ``encode`` (x -> code) and ``decode`` (code -> reconstruction) are deterministic; ``loss(x)`` gives the
+    objective's named loss parts with their sum under ``loss``. Models know nothing of optimisers, devices or
+    logging. Build one with :func:`autoencoders.create_model`.
     """
-
-    name: ClassVar[str]  # set by @register
-    config_class: ClassVar[type[ModelConfig]] = ModelConfig
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if not isinstance(config, self.config_class):
-            raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
         self.config = config
         self.output_activation = resolve_output_activation(config.loss, config.output_activation)
+        from ..registry import get_objective
+
+        # Built in this order so that a preset draws the initial weights of the family it replaces.
+        self.encoder, features = config.backbone.build_encoder(config)  # (B, *input_shape) -> (B, F)
+        self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
+        self.decoder = config.backbone.build_decoder(config)  # (B, code_size) -> (B, *input_shape) logits
+
+    @property
+    def name(self) -> str:
+        return self.config.preset or f"{self.config.backbone.name}+{self.config.objective.name}"
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -97,11 +137,11 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: Tensor) -> Tensor:
         """(B, *input_shape) -> (B, code_size); deterministic (the VAE returns its mean)."""
-        raise NotImplementedError
+        return self.objective.encode(self.encoder(x))
 
     def decode_logits(self, code: Tensor) -> Tensor:
         """(B, code_size) -> (B, *input_shape), before the output activation."""
-        raise NotImplementedError
+        return self.decoder(code)
 
     def decode(self, code: Tensor) -> Tensor:
         """(B, code_size) -> (B, *input_shape) reconstruction in data space."""
@@ -110,9 +150,9 @@ class Autoencoder(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
-    def regularization(self, x: Tensor, code: Tensor) -> dict[str, Tensor]:
-        """Named penalties added to the reconstruction loss (scalars); none by default."""
-        return {}
+    def loss(self, x: Tensor) -> dict[str, Tensor]:
+        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""
+        return self.objective.loss(self, x)
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
@@ -124,14 +164,77 @@ class Autoencoder(nn.Module):
         """Per-sample reconstruction loss (B,) of pre-activation output ``logits`` against ``target``."""
         return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation)
 
-    def loss(self, x: Tensor) -> dict[str, Tensor]:
-        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""
-        noisy = self.corrupt(x)
-        code = self.encode(noisy)  # (B, code_size)
-        parts = {"reconstruction": self.reconstruction_loss(self.decode_logits(code), x).mean()}
-        parts.update(self.regularization(noisy, code))
-        return {"loss": sum(parts.values()), **parts}
+    def decoder_nll(self, logits: Tensor, target: Tensor, scale: float) -> Tensor:
+        """-log p(x|z) per sample (B,) in nats, for the likelihood ``loss`` stands for with ``scale``."""
+        return negative_log_likelihood(self.config.loss, logits, target, self.output_activation, scale)
 
     def reconstruction_error(self, x: Tensor) -> Tensor:
         """Per-sample reconstruction loss (B,) of the deterministic reconstruction (no corruption)."""
         return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)
+
+    # What only some objectives can do; ``objective.can_sample`` etc. say which.
+    def sample(self, n: int, generator=None) -> Tensor:
+        """``n`` new samples (n, *input_shape) decoded from the prior's draws (objectives that can sample)."""
+        return self._capable("can_sample").sample(self, n, generator)
+
+    def elbo(self, x: Tensor) -> Tensor:
+        """A one-sample estimate of the evidence lower bound per sample (B,) (objectives with a likelihood)."""
+        return self._capable("has_likelihood").elbo(self, x)
+
+    def log_likelihood(self, x: Tensor, k: int = 1000, samples_per_pass: int = 100) -> Tensor:
+        """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples (Burda et al., 2016)."""
+        return self._capable("has_likelihood").log_likelihood(self, x, k, samples_per_pass)
+
+    def _capable(self, capability: str) -> Objective:
+        if not getattr(self.objective, capability):
+            raise ValueError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
+        return self.objective
+
+
+CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
+
+
+class Objective(nn.Module):
+    """The code head on the backbone's features and the loss; subclasses register with ``register_objective``.
+
+    The capability flags say what the objective gives beyond encode/decode; the CLI, reports and applications
+    read them instead of probing for methods.
+    """
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[PartConfig]]
+    can_sample: ClassVar[bool] = False  # model.sample(n): draws from a prior of its own
+    has_likelihood: ClassVar[bool] = False  # model.elbo(x), model.log_likelihood(x)
+    discrete_codes: ClassVar[bool] = False  # objective.code_indices(features): codebook entries
+    sparse_codes: ClassVar[bool] = False  # codes are mostly zero
+
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__()
+        self.options = config.objective
+        self.head = nn.Linear(features, self.head_width(config.code_size))
+        self.code_activation = activation(self.code_activation_name())
+
+    def head_width(self, code_size: int) -> int:
+        return code_size
+
+    def code_activation_name(self) -> str:
+        return getattr(self.options, "code_activation", "identity")
+
+    def encode(self, features: Tensor) -> Tensor:
+        """The deterministic code (B, code_size) of the backbone's features (B, F)."""
+        return self.code_activation(self.head(features))
+
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """The code the decoder reconstructs ``x`` from in training, from the (corrupted) input ``noisy``,
+        and the objective's named penalties (scalars)."""
+        return self.encode(model.encoder(noisy)), {}
+
+    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
+        """The per-sample reconstruction term (B,) of the loss."""
+        return model.reconstruction_loss(logits, x)
+
+    def loss(self, model: Autoencoder, x: Tensor) -> dict[str, Tensor]:
+        code, penalties = self.training_code(model, model.corrupt(x), x)  # (B, code_size)
+        parts = {"reconstruction": self.reconstruction(model, model.decode_logits(code), x).mean(), **penalties}
+        return {"loss": sum(parts.values()), **parts}
+

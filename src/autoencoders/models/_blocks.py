@@ -31,15 +31,16 @@ def activation(name: str) -> nn.Module:
 def mlp(
     sizes: Sequence[int],
     hidden_activation: str,
-    last_activation: str = "identity",
+    last_activation: str | None = "identity",
     batch_norm: bool = False,
     dropout: float = 0.0,
 ) -> nn.Sequential:
-    """Linear layers ``sizes[0] -> ... -> sizes[-1]``; normalisation, activation and dropout between them."""
+    """Linear layers ``sizes[0] -> ... -> sizes[-1]``; normalisation, activation and dropout between them,
+    and after the last layer too when ``last_activation`` is None (a body that a code head goes on)."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
+        if i < len(sizes) - 2 or last_activation is None:
             if batch_norm:
                 layers.append(nn.BatchNorm1d(n_out))
             layers.append(activation(hidden_activation))

@@ -1,24 +1,50 @@
-"""Reconstruction losses, chosen by name.
+"""Reconstruction losses and the decoder likelihoods they stand for, chosen by name in one table.
 
 Every loss is summed over the features of a sample and returned per sample, shape ``(B,)``; the training
-loss is its mean over the batch, so a reported MSE loss is the sum of squared errors per sample.
+loss is its mean over the batch, so a reported MSE loss is the sum of squared errors per sample. A loss is
+also a likelihood p(x|z): -log p(x|z) = error / divisor(scale) + features * log_normaliser(scale), which the
+VAE uses; adding a loss means adding one entry to ``LOSSES``.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-RECONSTRUCTION_LOSSES = ("mse", "bce", "l1")
+LOG_2PI = math.log(2 * math.pi)
 OUTPUT_ACTIVATIONS = ("auto", "identity", "sigmoid")
+
+
+@dataclass(frozen=True)
+class Loss:
+    elementwise: Callable[[Tensor, Tensor, str], Tensor]  # (logits, target, output activation) -> same shape
+    divisor: Callable[[float], float]  # of the summed error in -log p(x|z), from the decoder's scale
+    log_normaliser: Callable[[float], float]  # per feature
+    output: str = "identity"  # the output activation "auto" stands for
+
+
+def _bce(logits: Tensor, target: Tensor, activation: str) -> Tensor:
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="none")  # stable BCE of sigmoid outputs
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss(lambda y, t, a: (apply_output_activation(y, a) - t).square(),  # Gaussian, std = scale
+                lambda s: 2 * s**2, lambda s: math.log(s) + 0.5 * LOG_2PI),
+    "bce": Loss(_bce, lambda s: 1.0, lambda s: 0.0, output="sigmoid"),  # Bernoulli: BCE is -log p(x|z)
+    "l1": Loss(lambda y, t, a: (apply_output_activation(y, a) - t).abs(),  # Laplace, scale = scale
+               lambda s: s, lambda s: math.log(2 * s)),
+}
+RECONSTRUCTION_LOSSES = tuple(LOSSES)
 
 
 def resolve_output_activation(loss: str, output_activation: str) -> str:
     """The decoder's output activation: ``auto`` means sigmoid for BCE, identity otherwise."""
-    if output_activation == "auto":
-        return "sigmoid" if loss == "bce" else "identity"
-    return output_activation
+    return LOSSES[loss].output if output_activation == "auto" else output_activation
 
 
 def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
@@ -27,15 +53,10 @@ def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
 
 def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str) -> Tensor:
     """Loss of each sample, ``(B,)``, from the decoder's pre-activation output ``logits`` (B, *shape)."""
-    if loss == "bce":
-        # BCE on logits is the numerically stable form of BCE on sigmoid outputs.
-        elementwise = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    else:
-        output = apply_output_activation(logits, activation)
-        if loss == "mse":
-            elementwise = (output - target).square()
-        elif loss == "l1":
-            elementwise = (output - target).abs()
-        else:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(RECONSTRUCTION_LOSSES)}")
-    return elementwise.flatten(1).sum(dim=1)
+    return LOSSES[loss].elementwise(logits, target, activation).flatten(1).sum(dim=1)
+
+
+def negative_log_likelihood(loss: str, logits: Tensor, target: Tensor, activation: str, scale: float) -> Tensor:
+    """-log p(x|z) per sample (B,), in nats, under the likelihood ``loss`` stands for with ``scale``."""
+    error, spec = per_sample_reconstruction_loss(loss, logits, target, activation), LOSSES[loss]
+    return error / spec.divisor(scale) + target[0].numel() * spec.log_normaliser(scale)

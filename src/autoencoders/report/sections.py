@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..applications.generation import interpolate
 from ..data import Scaler
 from ..inference import encode, reconstruct, reconstruction_error
 from ..models._base import Autoencoder
@@ -151,20 +152,20 @@ def code_map(run: ReportInputs) -> Section:
 
 
 def generated_samples(run: ReportInputs) -> Section | None:
-    model, section = run.model, Section("Generated samples")
-    if hasattr(model, "sample"):
-        with torch.no_grad():
-            drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
-        section.notes.append("Random draws from the prior, decoded.")
-        section.figures.append(save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples")))
-    if hasattr(model, "interpolate") and len(run.X) >= 2:
-        a, b = torch.from_numpy(run.X[0]), torch.from_numpy(run.X[_most_different_row(run)])
-        with torch.no_grad():
-            strip = model.interpolate(a, b, INTERPOLATION_STEPS).cpu().numpy()
+    """Draws from the prior and an interpolation, for models whose objective can sample."""
+    model = run.model
+    if not model.objective.can_sample:
+        return None
+    with torch.no_grad():
+        drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
+    section = Section("Generated samples", notes=["Random draws from the prior, decoded."],
+                      figures=[save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples"))])
+    if len(run.X) >= 2:
+        strip = interpolate(model, run.X[0], run.X[_most_different_row(run)], INTERPOLATION_STEPS)
         section.notes.append("The decoded straight line between the codes of two examples.")
         section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
                                                columns=INTERPOLATION_STEPS))
-    return section if section.figures else None
+    return section
 
 
 def _most_different_row(run: ReportInputs) -> int:
@@ -177,7 +178,7 @@ def _most_different_row(run: ReportInputs) -> int:
 
 
 def code_activations(run: ReportInputs) -> Section | None:
-    if not hasattr(run.model, "sparsify"):
+    if not run.model.objective.sparse_codes:
         return None
     activity = np.abs(run.codes)  # (n, code_size)
     dead = int(np.sum(activity.max(axis=0) <= DEAD_UNIT_LEVEL))

@@ -1,0 +1,106 @@
+"""The vector-quantised objective (VQ-VAE, van den Oord et al., 2017): discrete codes from a learned codebook.
+
+The head's output (B, code_size) is cut into ``code_size / code_dim`` vectors, each replaced by its nearest of
+``codebook_size`` codebook entries; the decoder sees the entries, and gradients pass the quantisation straight
+through to the encoder. The loss adds ``commitment`` * ||z_e - sg(e)||^2 (keeps encodings near their entries);
+the entries follow the encodings assigned to them as exponential moving averages (the paper's appendix A.1),
+which, unlike the codebook loss, moves them as fast as the encoder moves. An entry unused for ``dead_after``
+training samples is restarted at a random encoding of the current batch, so the codebook stays in use; every
+entry starts dead, so the first batch initialises the codebook from the data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ..registry import register_objective
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
+
+
+@dataclass
+class VQConfig(PartConfig):
+    codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)")
+    code_dim: int = option(4, "width of each quantised vector; code_size / code_dim vectors per sample")
+    commitment: float = option(0.25, "beta: weight of the commitment loss ||z_e - sg(e)||^2")
+    decay: float = option(0.99, "decay of the moving averages the codebook entries follow")
+    dead_after: int = option(10_000, "restart an entry after this many training samples without being used")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.codebook_size >= 2, f"codebook_size must be >= 2, got {self.codebook_size}")
+        _require(self.code_dim >= 1 and self.dead_after >= 1, "code_dim and dead_after must be >= 1")
+        _require(self.commitment >= 0, f"commitment must be >= 0, got {self.commitment}")
+        _require(0 <= self.decay < 1, f"decay must be in [0, 1), got {self.decay}")
+
+    def check(self, config: ModelConfig) -> None:
+        _require(config.code_size % self.code_dim == 0,
+                 f"code_size {config.code_size} must be a multiple of code_dim {self.code_dim}")
+
+
+@register_objective("vq")
+class VQ(Objective):
+    """Discrete codes: a codebook, commitment loss, straight-through gradients and dead-entry restarts."""
+
+    config_class = VQConfig
+    discrete_codes = True
+
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__(config, features)
+        k, d = self.options.codebook_size, self.options.code_dim
+        self.register_buffer("codebook", torch.zeros(k, d))  # (K, D): weight_sum / weight
+        self.register_buffer("weight", torch.ones(k))  # moving average of the vectors each entry was given
+        self.register_buffer("weight_sum", torch.zeros(k, d))  # and of their sum
+        self.register_buffer("samples_since_used", torch.full((k,), self.options.dead_after, dtype=torch.long))
+
+    def code_indices(self, features: Tensor) -> Tensor:
+        """Index of the nearest codebook entry of each code vector, (B, G) with G = code_size / code_dim."""
+        z = self.head(features).unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
+        distances = z.square().sum(-1, keepdim=True) - 2 * z @ self.codebook.T + self.codebook.square().sum(-1)
+        return distances.argmin(dim=-1)  # (B, G)
+
+    def lookup(self, indices: Tensor) -> Tensor:
+        """Codes (B, code_size) made of the codebook entries ``indices`` (B, G)."""
+        return self.codebook[indices].flatten(1)
+
+    def encode(self, features: Tensor) -> Tensor:
+        return self.lookup(self.code_indices(features))  # (B, code_size): entries of the codebook
+
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        features = model.encoder(noisy)
+        z = self.head(features)  # (B, code_size)
+        indices = self.code_indices(features)  # (B, G)
+        if self.training:
+            self._update_codebook(indices, z.detach())
+        quantised = self.lookup(indices)
+        commitment = self.options.commitment * (z - quantised.detach()).square().sum(dim=1).mean()
+        return z + (quantised - z).detach(), {"commitment": commitment}  # straight-through: gradients reach z
+
+    @torch.no_grad()
+    def _update_codebook(self, indices: Tensor, z: Tensor) -> None:
+        """Move each entry towards the mean of the vectors assigned to it; restart the dead ones."""
+        vectors, indices = z.unflatten(1, (-1, self.options.code_dim)).flatten(0, 1), indices.flatten()  # (N, D)
+        decay = self.options.decay
+        self.weight.mul_(decay).add_(torch.bincount(indices, minlength=len(self.weight)), alpha=1 - decay)
+        self.weight_sum.mul_(decay).index_add_(0, indices, vectors, alpha=1 - decay)
+        self.codebook.copy_(self.weight_sum / self.weight.clamp_min(1e-5)[:, None])
+        self.samples_since_used += len(z)
+        self.samples_since_used[indices.unique()] = 0
+        dead = (self.samples_since_used >= self.options.dead_after).nonzero().squeeze(1)  # (n_dead,)
+        if len(dead):
+            self.codebook[dead] = self.weight_sum[dead] = vectors[torch.randint(len(vectors), (len(dead),),
+                                                                               device=z.device)]
+            self.weight[dead], self.samples_since_used[dead] = 1.0, 0
+
+    @staticmethod
+    def usage(indices: Tensor, codebook_size: int) -> dict[str, float]:
+        """Codebook perplexity (exp of the entropy of entry use; codebook_size at best) and the share of entries
+        never used, over code indices (n, G) of some data."""
+        counts = torch.bincount(indices.flatten(), minlength=codebook_size).double()
+        p = counts / counts.sum()
+        entropy = -(p[p > 0] * p[p > 0].log()).sum()
+        return {"perplexity": float(entropy.exp()), "dead_share": float((counts == 0).double().mean()),
+                "bits_per_sample": indices.shape[1] * math.log2(codebook_size)}
