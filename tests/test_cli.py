@@ -99,7 +99,7 @@ def test_training_resumes(runner, csv_file, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "--model", "nope"], "unknown preset 'nope'"),
+        (["train", "--model", "nope"], "unknown model 'nope'"),
         (["train", "--data", "missing.csv"], "no such data file"),
         (["evaluate", "{tmp}", "--data", "digits"], "no checkpoint file"),
         (["train", "--model", "deep", "--hidden", "a,b"], "not a comma-separated list"),

@@ -20,7 +20,7 @@ def test_registry_lists_the_core_families():
 
 
 def test_unknown_model_name_is_a_clear_error():
-    with pytest.raises(ae.UnknownModelError, match="unknown preset 'nope'.*registered presets are"):
+    with pytest.raises(ae.UnknownModelError, match="unknown model 'nope'.*registered models are"):
         ae.create_model("nope", input_shape=(4,))
     with pytest.raises(ae.UnknownModelError, match="unknown backbone 'nope'.*registered backbones are"):
         ae.create_model(backbone="nope", input_shape=(4,))

@@ -110,7 +110,7 @@ def get_objective(name: str) -> type[Objective]:
 
 
 def get_preset(name: str) -> Preset:
-    return _lookup(_PRESETS, "preset", name)
+    return _lookup(_PRESETS, "model", name)  # a preset: what `list_models` lists
 
 
 def part_config(part: str, values: dict[str, Any]) -> PartConfig:
@@ -151,15 +151,13 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     backbone or objective; ``options`` are flat (each goes to the part that has it) and override the preset's."""
     from .models._base import ModelConfig
 
+    backbone, objective = backbone or _part_of(preset, "backbone"), objective or _part_of(preset, "objective")
+    owners = option_owners(backbone, objective)
     if preset is not None:
-        found = get_preset(preset)
-        backbone, objective = backbone or found.backbone, objective or found.objective
-        for old, new in found.renames.items():
+        options = {**preset_defaults(preset, backbone, objective), **options}
+        for old, new in get_preset(preset).renames.items():
             if old in options:
                 options.update(dict.fromkeys(new, options.pop(old)))
-        options = {**found.defaults, **options}
-    backbone, objective = backbone or "mlp", objective or "plain"
-    owners = option_owners(backbone, objective)
     where = f"preset {preset!r}" if preset else f"a {backbone}+{objective} model"
     unknown = sorted(set(options) - set(owners))
     if unknown:
@@ -173,6 +171,19 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
 
 def _pair(preset: str | None) -> tuple[str, str] | None:
     return None if preset is None else (get_preset(preset).backbone, get_preset(preset).objective)
+
+
+def _part_of(preset: str | None, part: str) -> str:
+    return getattr(get_preset(preset), part) if preset else {"backbone": "mlp", "objective": "plain"}[part]
+
+
+def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any]:
+    """The preset's option defaults that still apply when its backbone or objective is swapped for another:
+    the shared ones and those of each part it keeps."""
+    found, owners, chosen = get_preset(preset), option_owners(backbone, objective), (backbone, objective)
+    kept = {"model", *(part for part, name in zip(("backbone", "objective"), chosen, strict=True)
+                       if getattr(found, part) == name)}
+    return {k: v for k, v in found.defaults.items() if owners.get(k) in kept}
 
 
 def create_model(preset: str | None = None, /, **options: Any) -> Autoencoder:

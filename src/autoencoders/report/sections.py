@@ -189,6 +189,21 @@ def code_activations(run: ReportInputs) -> Section | None:
                    figures=[save_histogram(run.codes, run.png("activations"), "code activation", log=True)])
 
 
+def codebook(run: ReportInputs) -> Section | None:
+    """How the entries of a discrete-code model's codebook are used on these examples."""
+    objective = run.model.objective
+    if not objective.discrete_codes:
+        return None
+    with torch.no_grad():
+        indices = objective.code_indices(run.model.encoder(torch.from_numpy(run.X)))  # (n, G)
+    usage = objective.usage(indices, len(objective.codebook))
+    table = {"codebook entries": len(objective.codebook), "code vectors per example": indices.shape[1],
+             "perplexity (entries in effective use)": usage["perplexity"],
+             "share of entries unused on these examples": usage["dead_share"],
+             "bits per example (uncoded indices)": usage["bits_per_sample"]}
+    return Section("Codebook", tables={"usage": table})
+
+
 def scores(run: ReportInputs) -> Section:
     """The given anomaly scores with their threshold, else the reconstruction error per example; ROC and
     precision-recall curves when the labels are 0/1."""
@@ -207,9 +222,12 @@ def configuration(run: ReportInputs) -> Section | None:
     config = run.records.config
     if not config:
         return None
-    return Section("Configuration", notes=[f"Model family: {config.get('model', run.model.name)}."],
-                   tables={"model": config.get("model_config", {}), "training": config.get("train_config", {})})
+    model = {f"{key}.{k}" if isinstance(value, dict) else key: v
+             for key, value in config.get("model_config", {}).items()
+             for k, v in (value.items() if isinstance(value, dict) else [(key, value)])}  # backbone.*, objective.*
+    return Section("Configuration", notes=[f"Model: {config.get('model', run.model.name)}."],
+                   tables={"model": model, "training": config.get("train_config", {})})
 
 
 SECTIONS = [summary, training_curves, reconstructions, code_map, first_layer_weights, generated_samples,
-            code_activations, scores, configuration]
+            code_activations, codebook, scores, configuration]

@@ -13,39 +13,86 @@ from sklearn.utils.validation import validate_data
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seed_everything
 
+PARTS = ("backbone", "objective")
+
 
 class _AutoencoderEstimator(BaseEstimator):
-    """What every estimator here shares: model options as parameters, fitting a model through the engine."""
+    """What every estimator here shares: the model named by a preset (``model``) and/or a ``backbone`` and an
+    ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also set
+    and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a name
+    the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts."""
 
-    def __init__(self, model: str = "deep", code_size: int = 10, hidden: tuple[int, ...] | None = None,
-                 loss: str = "mse", epochs: int = 50, batch_size: int = 128, lr: float = 1e-3,
-                 validation_fraction: float = 0.1, patience: int | None = 10, input_shape=None,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+    def __init__(self, model: str = "deep", backbone: str | None = None, objective: str | None = None,
+                 backbone_options: dict | None = None, objective_options: dict | None = None,
+                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "mse",
+                 corruption: str | None = None, corruption_level: float | None = None, epochs: int = 50,
+                 batch_size: int = 128, lr: float = 1e-3, validation_fraction: float = 0.1, patience: int | None = 10,
+                 input_shape=None, device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
     def _keep_parameters(self, parameters: dict[str, Any]) -> None:
-        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention), model options
-        included; ``parameters`` is the caller's ``locals()``."""
-        options = parameters.get("model_options", {})
-        for name, value in {**parameters, **options}.items():
-            if name not in ("self", "model_options", "__class__"):
+        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention); ``parameters``
+        is the caller's ``locals()``."""
+        for name, value in parameters.items():
+            if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
-    def _model_option_names(self) -> list[str]:
-        """Attributes set from ``**model_options``: public, not a named parameter, not learned (``name_``).
-        Names the chosen model does not have are reported by ``fit``."""
-        named = set(self._get_param_names())
-        return sorted(k for k in vars(self) if k not in named and not k.startswith("_") and not k.endswith("_"))
+    def _parts(self) -> tuple[str | None, str, str]:
+        """The preset (None where it names neither part) and the backbone and objective names."""
+        from ..registry import get_preset
+
+        found = get_preset(self.model) if self.model else None
+        backbone = self.backbone or (found.backbone if found else "mlp")
+        objective = self.objective or (found.objective if found else "plain")
+        return self.model, backbone, objective
+
+    def _part_options(self, part: str) -> dict[str, Any]:
+        """Every option of ``part`` with its value here: given, else the preset's, else the part's default."""
+        import dataclasses
+
+        from ..registry import get_backbone, get_objective, preset_defaults
+
+        preset, backbone, objective = self._parts()
+        cls = get_backbone(backbone) if part == "backbone" else get_objective(objective).config_class
+        defaults = preset_defaults(preset, backbone, objective) if preset else {}
+        values = {f.name: defaults.get(f.name, f.default) for f in dataclasses.fields(cls)}
+        return {**values, **self._given(part)}
+
+    def _given(self, part: str) -> dict[str, Any]:
+        """The options of ``part`` given to this estimator, each checked to be one of the part's."""
+        from ..registry import option_owners
+
+        given = dict(getattr(self, f"{part}_options") or {})
+        _, backbone, objective = self._parts()
+        owners = option_owners(backbone, objective)
+        wrong = sorted(name for name in given if owners.get(name) != part)
+        if wrong:
+            name = backbone if part == "backbone" else objective
+            options = ", ".join(sorted(k for k, v in owners.items() if v == part))
+            raise TypeError(f"{part} {name!r} has no option(s) {', '.join(wrong)}; its options are: {options}")
+        return given
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep)
-        params.update({name: getattr(self, name) for name in self._model_option_names()})
+        if deep:
+            try:
+                for part in PARTS:
+                    params.update({f"{part}__{k}": v for k, v in self._part_options(part).items()})
+            except (KeyError, TypeError, ValueError):  # an unknown model or option, or bad values: fit names them
+                pass
         return params
 
     def set_params(self, **params: Any):
-        for name, value in params.items():  # model options are plain attributes, like __init__ stores them
-            setattr(self, name, value)
-        return self
+        plain = {}
+        for key, value in params.items():
+            part, routed, name = key.partition("__")
+            if routed and part in PARTS:
+                options = {**(getattr(self, f"{part}_options") or {}), name: value}  # a copy: the caller's dict stays
+                setattr(self, f"{part}_options", options)
+                self._given(part)  # a typo fails here, at once
+            else:
+                plain[key] = value
+        return super().set_params(**plain)
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
@@ -55,14 +102,18 @@ class _AutoencoderEstimator(BaseEstimator):
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
-        options = {name: getattr(self, name) for name in self._model_option_names()}
+        options = {**self._given("backbone"), **self._given("objective")}
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
             options["hidden"] = tuple(hidden)
+        for name in ("corruption", "corruption_level"):  # None: the preset's
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
         seed = self._seed() if seed is None else seed
         seed_everything(seed)
         code_size = self.code_size if code_size is None else code_size
-        model = create_model(self.model, input_shape=shape, code_size=code_size, loss=self.loss, **options)
+        model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                             code_size=code_size, loss=self.loss, **options)
         config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
                              validation_fraction=self.validation_fraction, patience=self.patience,
                              device=self.device, progress=bool(self.verbose))

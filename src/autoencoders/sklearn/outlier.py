@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
@@ -28,10 +26,12 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     input_shape = None  # rows are flat feature vectors
 
     def __init__(self, n_estimators: int = 1, contamination: float = 0.1, max_samples: int = 20_000,
-                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                 loss: str = "mse", epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3,
-                 validation_fraction: float = 0.1, patience: int | None = 5, device: str = "auto",
-                 verbose: bool = False, random_state=None, **model_options: Any):
+                 model: str = "deep", backbone: str | None = None, objective: str | None = None,
+                 backbone_options: dict | None = None, objective_options: dict | None = None,
+                 code_size: int | None = None, hidden: tuple[int, ...] | None = None, loss: str = "mse",
+                 corruption: str | None = None, corruption_level: float | None = None, epochs: int | None = None,
+                 batch_size: int = 256, lr: float = 6e-3, validation_fraction: float = 0.1, patience: int | None = 5,
+                 device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
     def fit(self, X, y=None):

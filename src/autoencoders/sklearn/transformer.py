@@ -58,7 +58,7 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
         :meth:`load` gives back an estimator whose ``transform`` is identical."""
         check_is_fitted(self, "model_")
-        params = {k: v for k, v in self.get_params().items() if _is_json(v)}  # a RandomState object is not kept
+        params = {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)}  # not a RandomState
         return save_model(self.model_, path, {"sklearn": {"estimator": type(self).__name__, "params": params,
                                                           "n_features_in": self.n_features_in_}})
 
@@ -68,6 +68,13 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         saved = checkpoint.extra.get("sklearn", {})
         if saved.get("estimator") != cls.__name__:
             raise CheckpointError(f"{path} holds a model but no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
+        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
         estimator.model_, estimator.n_features_in_, estimator.history_ = checkpoint.model, saved["n_features_in"], None
         return estimator
+
+
+def _tuples(value):
+    """A parameter read back from JSON, its lists (also inside option dicts) tuples again."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value
