@@ -11,6 +11,7 @@ import torch
 import autoencoders as ae
 from autoencoders import registry
 from autoencoders.applications import generate, interpolate
+from autoencoders.metrics import codebook_usage
 from autoencoders.models.sparse import kl_to_rate
 from autoencoders.sklearn import AutoencoderTransformer
 from conftest import fast_config, small_model
@@ -164,7 +165,7 @@ def test_vq_codes_are_codebook_entries_and_training_keeps_the_codebook_in_use(sm
         indices = model.objective.code_indices(features)  # (256, 4)
     assert indices.shape == (256, 4) and indices.dtype == torch.long
     torch.testing.assert_close(code, model.objective.codebook[indices].flatten(1))
-    usage = model.objective.usage(indices, 16)
+    usage = codebook_usage(model, small_images)
     assert usage["dead_share"] < 0.25 and 4 < usage["perplexity"] <= 16 and usage["bits_per_sample"] == 16
 
 

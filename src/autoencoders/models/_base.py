@@ -8,6 +8,7 @@ the training loss and what the model can do: sample, give a likelihood, give dis
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -15,8 +16,8 @@ from torch import Tensor, nn
 
 from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt, n_features
 from .losses import (
+    LOSSES,
     OUTPUT_ACTIVATIONS,
-    RECONSTRUCTION_LOSSES,
     apply_output_activation,
     negative_log_likelihood,
     per_sample_reconstruction_loss,
@@ -24,9 +25,10 @@ from .losses import (
 )
 
 
-def option(default: Any, help: str) -> Any:
-    """A config field with the help text that the CLI shows for it (``ae train --help``)."""
-    return dataclasses.field(default=default, metadata={"help": help})
+def option(default: Any, help: str, within: str | None = None, choices: Iterable[str] | None = None) -> Any:
+    """A config field with the help text that the CLI shows for it (``ae train --help``), checked on creation
+    to lie ``within`` an interval such as "[0, 1)" or "(0, inf)", or to be one of ``choices`` (or None)."""
+    return dataclasses.field(default=default, metadata={"help": help, "within": within, "choices": choices})
 
 
 def _require(condition: bool, message: str) -> None:
@@ -34,8 +36,21 @@ def _require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def _require_choice(option: str, value: object, choices: tuple[str, ...] | dict) -> None:
-    _require(value in choices, f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+def _check_fields(config: Any) -> None:
+    """Check every field of a config dataclass against its ``option`` metadata; tuples (JSON gives lists) are
+    sizes >= 1 and names ending in "activation" are activations."""
+    for field in dataclasses.fields(config):
+        value, within = getattr(config, field.name), field.metadata.get("within")
+        choices = field.metadata.get("choices") or (ACTIVATIONS if field.name.endswith("activation") else None)
+        if isinstance(value, list | tuple):
+            setattr(config, field.name, tuple(int(v) for v in value))
+            within, value = "[1, inf)", min((int(v) for v in value), default=1)
+        if choices is not None and value is not None:
+            _require(value in choices, f"unknown {field.name} {value!r}; choose one of {', '.join(choices)}")
+        if within is not None:
+            low, high = (float(end) for end in within[1:-1].split(","))
+            above, below = (value >= low if within[0] == "[" else value > low), value < high  # no field needs "]"
+            _require(above and below, f"{field.name} must be in {within}, got {getattr(config, field.name)}")
 
 
 @dataclass
@@ -45,13 +60,7 @@ class PartConfig:
     name: ClassVar[str]
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):  # JSON gives lists where the config holds tuples
-            value = getattr(self, field.name)
-            if isinstance(value, list | tuple):
-                setattr(self, field.name, tuple(int(v) for v in value))
-                _require(min(getattr(self, field.name), default=1) >= 1, f"{field.name} must be >= 1, got {value}")
-            if field.name.endswith("activation"):
-                _require_choice(field.name, value, ACTIVATIONS)
+        _check_fields(self)
 
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
@@ -67,25 +76,22 @@ class ModelConfig:
     input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
     backbone: PartConfig = dataclasses.field(metadata={"help": "the network (a registered backbone's config)"})
     objective: PartConfig = dataclasses.field(metadata={"help": "the code head and loss (an objective's config)"})
-    code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code")
-    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1")
-    output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid")
-    corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)")
-    corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry")
+    code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code",
+                            "[1, inf)")
+    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1", choices=LOSSES)
+    output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid",
+                                    choices=OUTPUT_ACTIVATIONS)
+    corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)",
+                                    choices=CORRUPTIONS)
+    corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry",
+                                     "[0, inf)")
     preset: str | None = option(None, "the preset the model was made from, which names it")
 
     def __post_init__(self) -> None:
-        self.input_shape = tuple(int(d) for d in self.input_shape)
-        if not self.input_shape or min(self.input_shape) < 1:
-            raise ValueError(f"input_shape must be a non-empty tuple of positive sizes, got {self.input_shape}")
-        _require(self.code_size >= 1, f"code_size must be >= 1, got {self.code_size}")
-        _require_choice("loss", self.loss, RECONSTRUCTION_LOSSES)
-        _require_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
-        if self.loss == "bce" and self.output_activation == "identity":
-            raise ValueError("loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
-        if self.corruption is not None:
-            _require_choice("corruption", self.corruption, CORRUPTIONS)
-            _require(self.corruption_level >= 0, f"corruption_level must be >= 0, got {self.corruption_level}")
+        _require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
+        _check_fields(self)
+        _require(self.loss != "bce" or self.output_activation != "identity",
+                 "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
         self.backbone.check(self)
         self.objective.check(self)
 

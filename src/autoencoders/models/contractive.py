@@ -15,19 +15,16 @@ from torch import Tensor
 from torch.func import jacrev, vmap
 
 from ..registry import register_objective
-from ._base import Autoencoder, Objective, PartConfig, _require, option
+from ._base import Autoencoder, Objective, PartConfig, option
 
 
 @dataclass
 class ContractiveConfig(PartConfig):
     code_activation: str = option("sigmoid", "activation applied to the code")
-    contraction_weight: float = option(0.1, "lambda: weight of the squared Frobenius norm of the encoder Jacobian")
-    projections: int = option(1, "random projections per sample of the Jacobian-norm estimate (no closed form)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(self.contraction_weight >= 0, f"contraction_weight must be >= 0, got {self.contraction_weight}")
-        _require(self.projections >= 1, f"projections must be >= 1, got {self.projections}")
+    contraction_weight: float = option(0.1, "lambda: weight of the squared Frobenius norm of the encoder Jacobian",
+                                      "[0, inf)")
+    projections: int = option(1, "random projections per sample of the Jacobian-norm estimate (no closed form)",
+                              "[1, inf)")
 
 
 @register_objective("contractive")

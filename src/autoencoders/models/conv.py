@@ -41,14 +41,14 @@ class ConvBackbone(PartConfig):
     """2-D convolutions for images (C, H, W) of any size and channel count."""
 
     channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
-    kernel_size: int = option(3, "side of the square convolution kernels (odd)")
+    kernel_size: int = option(3, "side of the square convolution kernels (odd)", "[1, inf)")
     activation: str = option("relu", "nonlinearity after each convolution: relu, leaky_relu, elu, gelu, silu ...")
     batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.channels) >= 1, "channels must list at least one stage")
-        _require(self.kernel_size % 2 == 1 and self.kernel_size > 0, f"kernel_size must be odd, got {self.kernel_size}")
+        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
     def check(self, config: ModelConfig) -> None:
         _require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")

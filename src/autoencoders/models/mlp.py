@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig, _require, option
+from ._base import ModelConfig, PartConfig, option
 from ._blocks import Unflatten, mlp, n_features
 
 
@@ -19,11 +19,7 @@ class MLPBackbone(PartConfig):
     hidden: tuple[int, ...] = option((512, 256), "widths of the encoder's hidden layers; the decoder mirrors them")
     activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
     batch_norm: bool = option(False, "batch normalisation after each hidden layer")
-    dropout: float = option(0.0, "dropout probability after each hidden layer")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+    dropout: float = option(0.0, "dropout probability after each hidden layer", "[0, 1)")
 
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
         sizes = [n_features(config.input_shape), *self.hidden]

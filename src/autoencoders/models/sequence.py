@@ -25,14 +25,13 @@ class SequenceBackbone(PartConfig):
 
     channels: tuple[int, ...] = option((32, 64), "channels of the encoder's strided 1-D convolutions (each halves "
                                                  "the length); the decoder mirrors them")
-    kernel_size: int = option(5, "odd width of every convolution kernel, in time steps")
+    kernel_size: int = option(5, "odd width of every convolution kernel, in time steps", "[1, inf)")
     activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.channels) >= 1, "channels must list at least one convolution width")
-        _require(self.kernel_size >= 1 and self.kernel_size % 2 == 1,
-                 f"kernel_size must be odd and >= 1, got {self.kernel_size}")
+        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
     def check(self, config: ModelConfig) -> None:
         _require(len(config.input_shape) <= 2,

@@ -13,30 +13,24 @@ import torch
 from torch import Tensor
 
 from ..registry import register_objective
-from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, _require_choice, option
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
 
 CODE_ACTIVATIONS = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}
 
 
 @dataclass
 class SparseConfig(PartConfig):
-    penalty: str = option("l1", "sparsity: l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk")
-    sparsity_weight: float = option(0.1, "weight of the l1 or kl penalty")
-    target_rate: float = option(0.05, "kl: target mean activation rho of every code unit")
+    penalty: str = option("l1", "sparsity: l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk",
+                          choices=CODE_ACTIVATIONS)
+    sparsity_weight: float = option(0.1, "weight of the l1 or kl penalty", "[0, inf)")
+    target_rate: float = option(0.05, "kl: target mean activation rho of every code unit", "(0, 1)")
     k: int = option(16, "topk: active units per sample (at most code_size)")
     # topk auxiliary-loss defaults: the settings that left 0.4% of 1,000 units never active on MNIST
     # (benchmarks/families.py --only sparse; aux_weight 1/32 left 16.2% after 15 epochs, against 15.8% here)
-    aux_k: int = option(256, "topk: dead units the auxiliary loss lets reconstruct (0: no auxiliary loss)")
-    aux_weight: float = option(1 / 8, "topk: weight of the auxiliary loss")
-    dead_after: int = option(1000, "topk: a unit is dead after this many training samples without being active")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require_choice("penalty", self.penalty, CODE_ACTIVATIONS)
-        _require(self.sparsity_weight >= 0, f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
-        _require(0 < self.target_rate < 1, f"target_rate must be in (0, 1), got {self.target_rate}")
-        _require(self.aux_k >= 0 and self.aux_weight >= 0, "aux_k and aux_weight must be >= 0")
-        _require(self.dead_after >= 1, f"dead_after must be >= 1, got {self.dead_after}")
+    aux_k: int = option(256, "topk: dead units the auxiliary loss lets reconstruct (0: no auxiliary loss)", "[0, inf)")
+    aux_weight: float = option(1 / 8, "topk: weight of the auxiliary loss", "[0, inf)")
+    dead_after: int = option(1000, "topk: a unit is dead after this many training samples without being active",
+                             "[1, inf)")
 
     def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":

@@ -21,13 +21,10 @@ from .losses import LOG_2PI
 
 @dataclass
 class VAEConfig(PartConfig):
-    beta: float = option(1.0, "weight of the KL term (beta-VAE: above 1 for smoother, more factorised codes)")
-    decoder_scale: float = option(0.1, "standard deviation (mse: Gaussian) or scale (l1: Laplace) of p(x|z)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")
-        _require(self.decoder_scale > 0, f"decoder_scale must be > 0, got {self.decoder_scale}")
+    beta: float = option(1.0, "weight of the KL term (beta-VAE: above 1 for smoother, more factorised codes)",
+                         "[0, inf)")
+    decoder_scale: float = option(0.1, "standard deviation (mse: Gaussian) or scale (l1: Laplace) of p(x|z)",
+                                  "(0, inf)")
 
 
 @register_objective("vae")

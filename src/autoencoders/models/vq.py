@@ -11,7 +11,6 @@ entry starts dead, so the first batch initialises the codebook from the data.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -23,18 +22,11 @@ from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, op
 
 @dataclass
 class VQConfig(PartConfig):
-    codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)")
-    code_dim: int = option(4, "width of each quantised vector; code_size / code_dim vectors per sample")
-    commitment: float = option(0.25, "beta: weight of the commitment loss ||z_e - sg(e)||^2")
-    decay: float = option(0.99, "decay of the moving averages the codebook entries follow")
-    dead_after: int = option(10_000, "restart an entry after this many training samples without being used")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(self.codebook_size >= 2, f"codebook_size must be >= 2, got {self.codebook_size}")
-        _require(self.code_dim >= 1 and self.dead_after >= 1, "code_dim and dead_after must be >= 1")
-        _require(self.commitment >= 0, f"commitment must be >= 0, got {self.commitment}")
-        _require(0 <= self.decay < 1, f"decay must be in [0, 1), got {self.decay}")
+    codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)", "[2, inf)")
+    code_dim: int = option(4, "width of each quantised vector; code_size / code_dim vectors per sample", "[1, inf)")
+    commitment: float = option(0.25, "beta: weight of the commitment loss ||z_e - sg(e)||^2", "[0, inf)")
+    decay: float = option(0.99, "decay of the moving averages the codebook entries follow", "[0, 1)")
+    dead_after: int = option(10_000, "restart an entry after this many training samples without being used", "[1, inf)")
 
     def check(self, config: ModelConfig) -> None:
         _require(config.code_size % self.code_dim == 0,
@@ -94,13 +86,3 @@ class VQ(Objective):
             self.codebook[dead] = self.weight_sum[dead] = vectors[torch.randint(len(vectors), (len(dead),),
                                                                                device=z.device)]
             self.weight[dead], self.samples_since_used[dead] = 1.0, 0
-
-    @staticmethod
-    def usage(indices: Tensor, codebook_size: int) -> dict[str, float]:
-        """Codebook perplexity (exp of the entropy of entry use; codebook_size at best) and the share of entries
-        never used, over code indices (n, G) of some data."""
-        counts = torch.bincount(indices.flatten(), minlength=codebook_size).double()
-        p = counts / counts.sum()
-        entropy = -(p[p > 0] * p[p > 0].log()).sum()
-        return {"perplexity": float(entropy.exp()), "dead_share": float((counts == 0).double().mean()),
-                "bits_per_sample": indices.shape[1] * math.log2(codebook_size)}

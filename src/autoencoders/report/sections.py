@@ -16,6 +16,7 @@ import torch
 from ..applications.generation import interpolate
 from ..data import Scaler
 from ..inference import encode, reconstruct, reconstruction_error
+from ..metrics import codebook_usage
 from ..models._base import Autoencoder
 from ..training.engine import History
 from .figures import (
@@ -191,13 +192,10 @@ def code_activations(run: ReportInputs) -> Section | None:
 
 def codebook(run: ReportInputs) -> Section | None:
     """How the entries of a discrete-code model's codebook are used on these examples."""
-    objective = run.model.objective
-    if not objective.discrete_codes:
+    if not run.model.objective.discrete_codes:
         return None
-    with torch.no_grad():
-        indices = objective.code_indices(run.model.encoder(torch.from_numpy(run.X)))  # (n, G)
-    usage = objective.usage(indices, len(objective.codebook))
-    table = {"codebook entries": len(objective.codebook), "code vectors per example": indices.shape[1],
+    usage = codebook_usage(run.model, run.X)
+    table = {"codebook entries": run.model.config.objective.codebook_size,
              "perplexity (entries in effective use)": usage["perplexity"],
              "share of entries unused on these examples": usage["dead_share"],
              "bits per example (uncoded indices)": usage["bits_per_sample"]}
