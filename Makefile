@@ -1,12 +1,14 @@
 # Two commands do everything on a fresh machine; each creates the virtual environment when missing.
 #   make run   - train the default model on scikit-learn's bundled digits, outputs in runs/digits/
 #   make test  - lint and run the test suite
+#   make test-fast - lint and run the tests not marked slow (no multi-process, kill/resume, browser or long
+#                    hypothesis runs): under a minute
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint benchmarks clean browser
+.PHONY: run test test-fast lint benchmarks clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,10 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q -m "not slow"
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

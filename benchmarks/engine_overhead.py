@@ -43,8 +43,8 @@ def bare_loop(X: torch.Tensor, epochs: int, batch_size: int) -> float:
 
 
 def engine(X: torch.Tensor, epochs: int, batch_size: int) -> float:
-    config = ae.TrainConfig(epochs=epochs, batch_size=batch_size, lr=1e-3, validation_fraction=0.0, patience=None,
-                            progress=False, device="cpu")
+    config = ae.TrainConfig(epochs=epochs, batch_size=batch_size, lr=1e-3, scheduler="none", validation_fraction=0.0,
+                            patience=None, progress=False, device="cpu")  # the bare loop's work: no schedule
     trainer = ae.Trainer(fresh_model(), config)
     began = time.perf_counter()
     trainer.fit(X.numpy())
@@ -70,7 +70,7 @@ def main() -> None:
     print_table([{"loop": name, "median samples/s": rate[name], "runs (s)": " ".join(f"{s:.2f}" for s in t)}
                  for name, t in times.items()], floatfmt=".0f")
     ratio = rate["engine"] / rate["bare loop"]
-    print(f"\nengine / bare loop throughput: {ratio:.3f} (goal >= 0.9: {'met' if ratio >= 0.9 else 'NOT met'})")
+    print(f"\nengine / bare loop throughput: {ratio:.3f} (goal >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import autoencoders as ae
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -96,10 +97,19 @@ def test_bad_parameters_fail_in_fit(wbc, params, message):
         fast_detector(**params).fit(wbc[0])
 
 
-def test_members_train_on_at_most_max_samples_rows(wbc):
+def test_members_train_on_at_most_max_samples_rows(wbc, monkeypatch):
     X, _ = wbc
-    detector = fast_detector(max_samples=50, random_state=0).fit(X)
-    assert len(detector.score_samples(X)) == len(X)
+    trained_on = []
+    fit = ae.Trainer.fit
+
+    def recording_fit(trainer, rows, *args, **kwargs):
+        trained_on.append(len(rows))
+        return fit(trainer, rows, *args, **kwargs)
+
+    monkeypatch.setattr(ae.Trainer, "fit", recording_fit)
+    detector = fast_detector(n_estimators=2, max_samples=50, random_state=0).fit(X)
+    assert len(X) > 50 and trained_on == [50, 50]
+    assert len(detector.score_samples(X)) == len(X)  # every row is scored
     assert detector.members_[0].error_scale.shape == (X.shape[1],)
 
 

@@ -101,6 +101,7 @@ def test_unknown_model_name_everywhere():
         AutoencoderTransformer(model="nope", epochs=1).fit(np.zeros((5, 4)))
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(arrays(st.sampled_from([np.float64, np.float32, np.int64, np.bool_, np.complex64, np.str_]),
               st.lists(st.integers(0, 4), min_size=0, max_size=5).map(tuple)))
@@ -121,6 +122,7 @@ def model_file(tmp_path):
     return ae.save_model(small_model("deep"), tmp_path / "model.safetensors")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_damaged_checkpoint_loads_or_is_a_checkpoint_error(model_file, data):
@@ -287,6 +289,7 @@ def _finish(process: subprocess.Popen, log: Path) -> None:
         process.wait()
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_bitwise(tmp_path):
     log = tmp_path / "log.txt"
     victim = _train_process(tmp_path / "killed", log)

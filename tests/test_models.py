@@ -93,6 +93,21 @@ def test_flat_rows_are_accepted_by_an_image_model(small_images):
     np.testing.assert_array_equal(ae.encode(model, small_images.reshape(256, 64)), ae.encode(model, small_images))
 
 
+@pytest.mark.parametrize("name", ae.list_models())
+def test_every_model_trains_on_corrupted_inputs_and_evaluates_on_clean_ones(name, small_images, monkeypatch):
+    model = small_model(name, corruption="mask", corruption_level=0.5)
+    x = as_model_input(model, small_images[:8])
+    seen = []
+    corrupt = model.corrupt
+    monkeypatch.setattr(model, "corrupt", lambda inputs: seen.append(corrupt(inputs)) or seen[-1])
+    model.train()
+    model.loss(x)
+    assert seen and not torch.equal(seen[-1], x), f"{name}'s training loss does not corrupt its input"
+    model.eval()
+    model.loss(x)
+    assert torch.equal(seen[-1], x), f"{name} corrupts its input in evaluation"
+
+
 @pytest.mark.parametrize("corruption", ["gaussian", "mask", "salt_pepper"])
 def test_corruption_changes_training_inputs_but_not_evaluation(corruption, small_images):
     model = small_model("deep", corruption=corruption, corruption_level=0.3)

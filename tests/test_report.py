@@ -118,6 +118,7 @@ def _chromium() -> str:
                 "(`make test` runs `apt-get install chromium` where apt-get is available as root)")
 
 
+@pytest.mark.slow
 def test_the_make_run_report_opens_in_headless_chromium_without_errors(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
     browser_path = _chromium()

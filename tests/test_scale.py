@@ -21,6 +21,7 @@ from autoencoders.data.streaming import ChunkedRows, open_rows
 from conftest import fast_config
 
 
+@pytest.mark.slow
 def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, tmp_path):
     args = ["--hidden", "32", "--code-size", "6", "--epochs", "3", "--batch-size", "64", "--patience", "0",
             "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"), "--nproc", "2"]
@@ -30,7 +31,7 @@ def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, t
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("wrote ") == 1, result.stdout  # only rank 0 writes
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
-        "config.json", "history.json", "loss_curves.png", "metrics.json", "model.safetensors",
+        "config.json", "history.json", "log.csv", "loss_curves.png", "metrics.json", "model.safetensors",
         "reconstructions.png", "state.safetensors"]
     two = json.loads((tmp_path / "run" / "history.json").read_text())["val"]["loss"]
 
@@ -41,6 +42,7 @@ def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, t
     assert np.allclose(two, one, rtol=1e-3), (two, one)
 
 
+@pytest.mark.slow
 def test_a_failing_data_parallel_run_names_the_problem_once_per_process_and_exits_nonzero(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autoencoders.cli", "train", "--nproc", "2", "--data",
                              str(tmp_path / "nowhere.npy"), "--out", str(tmp_path / "run")], capture_output=True,

@@ -19,7 +19,7 @@ def test_sklearn_estimator_contract(estimator, check):
 
 def test_transform_inverse_transform_and_score(digits):
     X = digits.X.reshape(len(digits.X), -1)[:400]
-    est = AutoencoderTransformer(code_size=8, hidden=(64,), epochs=100, lr=3e-3, random_state=0).fit(X)
+    est = AutoencoderTransformer(code_size=8, hidden=(64,), loss="mse", epochs=100, lr=3e-3, random_state=0).fit(X)
     codes = est.transform(X)
     assert codes.shape == (400, 8) and est.n_features_in_ == 64
     recon = est.inverse_transform(codes)

@@ -2,12 +2,12 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .checkpoint import CheckpointError, load_checkpoint, load_model, save_model
-from .data import DataError, Dataset, load_data
+from .checkpoint import load_checkpoint, load_model, save_model
+from .data import Dataset, load_data
+from .errors import AutoencodersError, CheckpointError, ConfigError, DataError, TrainingDivergedError, UnknownModelError
 from .inference import decode, encode, reconstruct, reconstruction_error, squared_error
 from .models import Autoencoder, ModelConfig
 from .registry import (
-    UnknownModelError,
     create_model,
     list_backbones,
     list_models,
@@ -16,7 +16,7 @@ from .registry import (
     register_objective,
     register_preset,
 )
-from .training import Callback, History, TrainConfig, Trainer, TrainingDivergedError, seed_everything
+from .training import Callback, History, TrainConfig, Trainer, seed_everything
 
 try:
     __version__ = version("autoencoders")
@@ -24,7 +24,8 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
-    "Autoencoder", "Callback", "CheckpointError", "DataError", "Dataset", "History", "ModelConfig", "TrainConfig",
+    "Autoencoder", "AutoencodersError", "Callback", "CheckpointError", "ConfigError", "DataError", "Dataset",
+    "History", "ModelConfig", "TrainConfig",
     "Trainer", "TrainingDivergedError", "UnknownModelError", "create_model", "decode", "encode",
     "list_backbones", "list_models", "list_objectives", "load_checkpoint", "load_data", "load_model", "reconstruct",
     "reconstruction_error", "register_backbone", "register_objective", "register_preset", "save_model",

@@ -19,6 +19,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .errors import CheckpointError
 from .models._base import Autoencoder, ModelConfig
 from .registry import UnknownModelError, make_config
 
@@ -29,8 +30,6 @@ STATE_FILE = "state.safetensors"
 CONFIG_FILE = "config.json"
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used: corrupt, truncated, not ours, or for another model or input."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from .checkpoint import atomic_write
+from .errors import ConfigError
 from .models._base import Autoencoder
 
 PARTS = ("model", "encoder", "decoder")
@@ -52,7 +53,7 @@ def require_export_dependencies() -> None:
 def example_input(model: Autoencoder, part: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
     """Random inputs (batch, ...) of the shape ``part`` takes: samples in [0, 1), or codes for the decoder."""
     if part not in PARTS:
-        raise ValueError(f"unknown part {part!r}; choose {', '.join(PARTS)}")
+        raise ConfigError(f"unknown part {part!r}; choose {', '.join(PARTS)}")
     shape = (model.config.code_size,) if part == "decoder" else model.input_shape
     return torch.rand((batch, *shape), generator=torch.Generator().manual_seed(seed))
 

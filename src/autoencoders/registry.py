@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .errors import UnknownModelError
+
 if TYPE_CHECKING:
     from .models._base import Autoencoder, ModelConfig, Objective, PartConfig
 
@@ -32,11 +34,6 @@ class Preset:
     renames: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class UnknownModelError(KeyError):
-    """Raised for a backbone, objective or preset name that is not in the registry."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 def _register(table: dict, kind: str, name: str, entry: Any) -> None:

@@ -29,7 +29,7 @@ import torch
 from ..data.windows import overlap_average, sliding_windows
 from ..models._base import Autoencoder
 from ..registry import create_model
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, seeded
 from ..training.batching import ordered_batches
 
 # The IQR of a standard normal; dividing by IQR / this makes Gaussian features unit-variance.
@@ -148,9 +148,9 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
-    seed_everything(seed)
-    model = create_model("sequence", input_shape=windows.shape[1:], code_size=code_size or max(2, window // 8),
-                         channels=(16, 32))
+    with seeded(seed):
+        model = create_model("sequence", input_shape=windows.shape[1:], code_size=code_size or max(2, window // 8),
+                             channels=(16, 32))
     config = TrainConfig(epochs=epochs or auto_epochs(len(windows), batch_size), batch_size=batch_size, lr=lr,
                          patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)

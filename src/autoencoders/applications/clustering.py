@@ -6,11 +6,13 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from ..errors import ConfigError
+
 
 def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray:
     """k-means cluster index (n,) of each row of ``codes`` (n, k) (or any feature matrix)."""
     if not 1 <= n_clusters <= len(codes):
-        raise ValueError(f"n_clusters must be between 1 and the number of samples ({len(codes)}), got {n_clusters}")
+        raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(codes)}), got {n_clusters}")
     features = codes.reshape(len(codes), -1)
     return KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(features)
 

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import CheckpointError, atomic_write
+from ..errors import ConfigError, DataError
 from ..inference import code_indices, decode, encode
 from ..models._base import Autoencoder
 
@@ -86,7 +87,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     (unused with discrete codes).
     """
     if not 0 < step <= 1:
-        raise ValueError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
+        raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
     coder = constriction.stream.stack.AnsCoder()
     if model.objective.discrete_codes:
         symbols = code_indices(model, X).astype(np.int32)  # (n, G)
@@ -113,7 +114,7 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     """The samples (n, *input_shape) stored in ``path``, decoded by ``model`` (the one that compressed them)."""
     raw = Path(path).read_bytes()
     if not raw.startswith(MAGIC):
-        raise ValueError(f"{path} is not a file written by autoencoders' compress")
+        raise DataError(f"{path} is not a file written by autoencoders' compress")
     discrete = model.objective.discrete_codes
     try:
         (length,) = struct.unpack_from("<I", raw, len(MAGIC))
@@ -125,7 +126,7 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
         side = np.frombuffer(raw, "<u4" if discrete else np.float32, side_count, start + length)
         words = np.frombuffer(raw, "<u4", offset=start + length + 4 * side_count).astype(np.uint32)
     except (struct.error, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is corrupt or truncated: {error}") from None
+        raise DataError(f"{path} is corrupt or truncated: {error}") from None
     if header.get("fingerprint") != model_fingerprint(model):
         raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
                               f"{header.get('fingerprint')}); decompress it with the run that wrote it")

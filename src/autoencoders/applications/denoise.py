@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.files import IMAGE_SUFFIXES
+from ..errors import ConfigError, DataError
 from ..inference import reconstruct
 from ..models._base import Autoencoder
 
@@ -15,7 +16,7 @@ def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
     """The model's clean estimate (n, *input_shape) of noisy samples ``X``; the model must have been trained
     with a ``corruption``, since a plain autoencoder copies noise it was never taught to remove."""
     if model.config.corruption is None:
-        raise ValueError(f"this {model.name!r} model was trained without corruption, so it does not denoise; "
+        raise ConfigError(f"this {model.name!r} model was trained without corruption, so it does not denoise; "
                          "train one with --corruption gaussian|mask|salt_pepper (or the denoising family)")
     return reconstruct(model, X)
 
@@ -27,7 +28,7 @@ def image_files(source: str | Path) -> list[Path]:
         raise FileNotFoundError(f"no such image file or folder: {source}")
     files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if source.is_dir() else [source]
     if not files or files[0].suffix.lower() not in IMAGE_SUFFIXES:
-        raise ValueError(f"{source} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise DataError(f"{source} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     return files
 
 
@@ -40,7 +41,7 @@ def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
     for file in files:
         with Image.open(file) as image:
             if image.size != (width, height):
-                raise ValueError(f"{file} is {image.size[0]}x{image.size[1]} pixels; the model takes {width}x{height}")
+                raise DataError(f"{file} is {image.size[0]}x{image.size[1]} pixels; the model takes {width}x{height}")
             pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
         images.append(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1))
     return np.stack(images)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
@@ -9,8 +13,9 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
 from ..data.validation import check_array
+from ..errors import DataError
 from ..models._base import Autoencoder
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, seeded
 from ..training.batching import ordered_batches
 
 
@@ -24,9 +29,26 @@ def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_
     return float(probe.score(scaler.transform(flat_test), y_test))
 
 
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """What an :class:`EncoderClassifier` is made of: the autoencoder (registry name and config) and the classes."""
+
+    autoencoder: str
+    autoencoder_config: dict[str, Any]
+    n_classes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ClassifierConfig:
+        return cls(**values)
+
+
 class EncoderClassifier(nn.Module):
     """An autoencoder's encoder followed by a linear classification head on its code; trained by the one
-    engine (``Trainer.fit(X, targets=labels)``) through :meth:`loss`."""
+    engine (``Trainer.fit(X, targets=labels)``, with a ``run_dir`` too) through :meth:`loss`: it meets the
+    engine's contract (:class:`~autoencoders.training.Trainable`)."""
 
     name = "classifier"
 
@@ -34,13 +56,18 @@ class EncoderClassifier(nn.Module):
         super().__init__()
         self.autoencoder = autoencoder
         self.head = nn.Linear(autoencoder.config.code_size, n_classes)
+        self.config = ClassifierConfig(autoencoder.name, autoencoder.config.to_dict(), n_classes)
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(B, *input_shape) -> (B, code_size): the encoder's code, the head's input."""
+        return self.autoencoder.encode(x)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return self.autoencoder.input_shape
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.autoencoder.encode(x))  # (B, n_classes) logits
+        return self.head(self.encode(x))  # (B, n_classes) logits
 
     def loss(self, x: Tensor, labels: Tensor) -> dict[str, Tensor]:
         cross_entropy = nn.functional.cross_entropy(self(x), labels)
@@ -58,11 +85,11 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
     X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
     labels = np.asarray(y)
     if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-        raise ValueError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
+        raise DataError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
                          f"{labels.dtype} of shape {labels.shape}")
     config = config or TrainConfig(progress=False)
-    seed_everything(config.seed)  # the head's initial weights
-    classifier = EncoderClassifier(autoencoder, n_classes or int(labels.max()) + 1)
+    with seeded(config.seed):  # the head's initial weights
+        classifier = EncoderClassifier(autoencoder, n_classes or int(labels.max()) + 1)
     Trainer(classifier, config).fit(X, targets=labels.astype(np.int64))
     return classifier
 

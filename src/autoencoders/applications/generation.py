@@ -8,6 +8,7 @@ import torch
 from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
+from ..errors import ConfigError, DataError
 from ..inference import decode, encode
 from ..models._base import Autoencoder
 
@@ -21,7 +22,7 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
     """A Gaussian mixture (full covariances) fitted to the codes of ``X`` (n, *input_shape) under ``model``."""
     codes = encode(model, X)  # (n, k)
     if not 1 <= n_components <= len(codes):
-        raise ValueError(f"n_components must be between 1 and the number of samples ({len(codes)}), got "
+        raise ConfigError(f"n_components must be between 1 and the number of samples ({len(codes)}), got "
                          f"{n_components}")
     return GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed).fit(codes)
 
@@ -40,11 +41,11 @@ def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarra
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0) -> np.ndarray:
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given, else the model's prior."""
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ConfigError(f"n must be >= 1, got {n}")
     if density is not None:
         return decode(model, sample_density(density, n, seed).astype(np.float32))
     if not has_sampler(model):
-        raise ValueError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
+        raise ConfigError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
                          "(fit_code_density, or --data on the command line) first")
     return model.sample(n, generator=torch.Generator().manual_seed(seed)).cpu().numpy()
 
@@ -52,7 +53,7 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``."""
     if steps < 2:
-        raise ValueError(f"steps must be >= 2, got {steps}")
+        raise ConfigError(f"steps must be >= 2, got {steps}")
     ends = encode(model, check_array(np.stack([a, b]), "the two end points", sample_shape=model.input_shape))
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
     return decode(model, (1 - weights) * ends[0] + weights * ends[1])
@@ -61,7 +62,7 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8
 def tile_images(images: np.ndarray, columns: int = 8) -> np.ndarray:
     """Images (n, C, H, W) laid out row by row in one image (C, rows * H, columns * W); empty cells are black."""
     if images.ndim != 4:
-        raise ValueError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
+        raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
     n, channels, height, width = images.shape
     columns = min(columns, n)
     rows = -(-n // columns)

@@ -11,6 +11,8 @@ import importlib.util
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..errors import ConfigError, DataError
+
 # Below this many items exact search is fast enough and has no approximation error.
 EXACT_BELOW = 20_000
 
@@ -24,21 +26,21 @@ class CodeIndex:
 
     def __init__(self, codes: np.ndarray, method: str = "auto", seed: int = 0):
         if len(codes) == 0:
-            raise ValueError("cannot build an index over an empty collection")
+            raise DataError("cannot build an index over an empty collection")
         codes = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)  # (n, k)
         if method == "auto":
             method = "hnsw" if len(codes) >= EXACT_BELOW and hnswlib_available() else "exact"
         if method == "hnsw" and not hnswlib_available():
-            raise ValueError("method 'hnsw' needs hnswlib: pip install hnswlib")
+            raise ConfigError("method 'hnsw' needs hnswlib: pip install hnswlib")
         if method not in ("exact", "hnsw"):
-            raise ValueError(f"unknown index method {method!r}; choose auto, exact or hnsw")
+            raise ConfigError(f"unknown index method {method!r}; choose auto, exact or hnsw")
         self.method, self.size = method, len(codes)
         self._index = _hnsw_index(codes, seed) if method == "hnsw" else NearestNeighbors().fit(codes)
 
     def query(self, codes: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances."""
         if not 1 <= k <= self.size:
-            raise ValueError(f"k must be between 1 and the collection size ({self.size}), got {k}")
+            raise ConfigError(f"k must be between 1 and the collection size ({self.size}), got {k}")
         queries = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
         if self.method == "exact":
             distances, indices = self._index.kneighbors(queries, k)

@@ -9,14 +9,14 @@ from typing import Any
 import click
 import numpy as np
 
-from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from ..data import DataError, Dataset, DataUnavailableError, Scaler, check_array, load_data
-from ..registry import UnknownModelError
-from ..training import TrainingDivergedError
+from ..checkpoint import Checkpoint, load_checkpoint
+from ..data import Dataset, Scaler, check_array, load_data
+from ..errors import AutoencodersError
 
-# Errors a user can cause and fix: shown as one "Error: ..." line with exit code 1, never a traceback.
-USER_ERRORS = (DataError, CheckpointError, UnknownModelError, DataUnavailableError, TrainingDivergedError,
-               FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ValueError, TypeError)
+# Errors a user can cause and fix: the library's own (bad data, settings, checkpoints) and the operating
+# system's (missing file, full disk). Shown as one "Error: ..." line with exit code 1; anything else is a bug and
+# keeps its traceback.
+USER_ERRORS = (AutoencodersError,)
 
 
 class Group(click.Group):

@@ -8,6 +8,7 @@ import click
 
 from ..applications import denoise as denoise_array
 from ..applications import image_files, read_images, write_images
+from ..errors import DataError
 from ._common import load_run, model_inputs
 
 
@@ -21,7 +22,7 @@ def denoise(run, source, target):
     Images must have the model's size; they are converted to its channels (grayscale or RGB)."""
     checkpoint, scaler = load_run(run)
     if len(checkpoint.model.input_shape) != 3:
-        raise ValueError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")
+        raise DataError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")
     files = image_files(source)
     X = model_inputs(checkpoint, scaler, read_images(files, checkpoint.model.input_shape))
     clean = scaler.inverse_transform(denoise_array(checkpoint.model, X))

@@ -6,6 +6,7 @@ import click
 import numpy as np
 
 from ..applications import CodeIndex, cluster_codes, clustering_scores
+from ..errors import DataError
 from ..inference import encode
 from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
 
@@ -55,7 +56,7 @@ def search(run, data, data_dir, split, label_column, query, k, method):
     if query.replace(",", "").isdigit():
         rows = [int(row) for row in query.split(",")]
         if max(rows) >= len(codes):
-            raise ValueError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
+            raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
     else:
         queries, _ = _codes(run, query, data_dir, split, label_column)

@@ -10,6 +10,7 @@ import numpy as np
 from ..applications import fit_code_density, has_sampler, tile_images, write_images
 from ..applications import generate as generate_samples
 from ..applications import interpolate as interpolate_samples
+from ..errors import DataError
 from ._common import data_options, load_run, model_inputs, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
@@ -63,7 +64,7 @@ def interpolate(run, data, data_dir, split, label_column, start, end, steps, out
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):
-        raise ValueError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
+        raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
     path = interpolate_samples(checkpoint.model, X[start], X[end], steps)
     _write(scaler.inverse_transform(path), out, image, columns=steps)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..checkpoint import write_json
 from ..data import DataError, Scaler
 from ..data.scaling import SCALINGS
 from ..data.streaming import ChunkedRows, open_rows
@@ -16,13 +15,15 @@ from ..inference import reconstruct
 from ..metrics import reconstruction_metrics
 from ..registry import create_model, list_backbones, list_models, list_objectives
 from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import TrainConfig, Trainer, seed_everything
-from ..training.config import OPTIMIZERS, SCHEDULERS
+from ..training import Trainer, seeded
+from ..training.callbacks import LOGGERS
+from ..training.defaults import LOSSES, resolve_loss
 from ..training.distributed import is_main_process, launch, launched_world_size
+from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 from ._common import data_options, read_data
 from ._model_options import ModelCommand, explicit_options
+from ._train_options import pop_train_config, train_config_options
 
-_DEFAULTS = TrainConfig()
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
@@ -42,23 +43,12 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
                    "else min-max).")
 @click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
-@click.option("--loss", type=click.Choice(["mse", "bce", "l1"]), default="mse", show_default=True,
-              help="Reconstruction loss (bce needs inputs in [0, 1]).")
-@click.option("--epochs", type=click.IntRange(1), default=_DEFAULTS.epochs, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=_DEFAULTS.batch_size, show_default=True)
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=_DEFAULTS.lr, show_default=True,
-              help="Learning rate.")
-@click.option("--weight-decay", type=click.FloatRange(0), default=_DEFAULTS.weight_decay, show_default=True)
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=_DEFAULTS.optimizer, show_default=True)
-@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=_DEFAULTS.scheduler, show_default=True,
-              help="Learning-rate schedule.")
-@click.option("--validation-fraction", type=click.FloatRange(0, 1, max_open=True),
-              default=_DEFAULTS.validation_fraction, show_default=True,
-              help="Share of the training rows used for early stopping.")
-@click.option("--patience", type=click.IntRange(0), default=_DEFAULTS.patience, show_default=True,
-              help="Stop after this many epochs without validation improvement (0: never stop early).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same run.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--loss", type=click.Choice(LOSSES), default="auto", show_default=True,
+              help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
+@train_config_options
+@click.option("--logger", type=click.Choice(list(LOGGERS)), default="csv", show_default=True,
+              help="Where each epoch's losses go besides log.csv in the run folder (tensorboard: "
+                   "RUN/tensorboard/, needs the tensorboard package).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Run directory to write (default: runs/MODEL-DATA).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
@@ -71,8 +61,7 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
                    f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
 def train(model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
-          code_size, loss, epochs, batch_size, lr, weight_decay, optimizer, scheduler, validation_fraction, patience,
-          seed, device, out, resume, quiet, no_report, nproc, stream, **family_options):
+          code_size, loss, logger, out, resume, quiet, no_report, nproc, stream, **options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
     autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
     reconstructions.png and report.html (all the pictures in one file; see `ae report`).
@@ -94,26 +83,26 @@ def train(model, backbone, objective, data, data_dir, split, label_column, test_
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
-        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
+        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
         scaler = Scaler.fit(train_set.X, scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
-    seed_everything(seed)
+    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
+    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
     if model is None and backbone is None and objective is None:
         model = "deep"
-    family_options = explicit_options(click.get_current_context(), family_options)
-    net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                       code_size=code_size, loss=loss, **family_options)
+    options = explicit_options(click.get_current_context(), options)  # the others: the preset's or the part's
+    with seeded(config.seed):
+        net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                           code_size=code_size, loss=loss, **options)
     run_dir = Path(out or f"runs/{net.name}-{Path(str(data)).stem}")
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                         optimizer=optimizer, scheduler=scheduler, validation_fraction=validation_fraction,
-                         patience=patience or None, seed=seed, device=device, progress=False if quiet else None)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream}}
     began = time.perf_counter()
-    history = Trainer(net, config, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
+    callbacks = [c for c in [LOGGERS[logger](RunFolder(run_dir))] if c is not None]
+    history = Trainer(net, config, callbacks, run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
     if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
         return
@@ -130,12 +119,12 @@ def train(model, backbone, objective, data, data_dir, split, label_column, test_
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
         "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in family_options.items()},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
     }
-    write_json(run_dir / "metrics.json", metrics)
-    save_loss_curves(history, run_dir / "loss_curves.png")
+    RunFolder(run_dir).write_metrics(metrics)
+    save_loss_curves(history, run_dir / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         run_dir / "reconstructions.png")
+                         run_dir / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..errors import ConfigError, DataError, DataUnavailableError
 from .files import Dataset, read_idx
 
 ENV_DATA_DIR = "AUTOENCODERS_DATA"
 
 
-class DataUnavailableError(RuntimeError):
-    """A standard data set is neither on disk nor downloadable (e.g. no network)."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +81,11 @@ def load_standard(name: str, split: str = "train", data_dir: str | Path | None =
     if name == "digits":
         return load_digits()
     if name not in IDX_DATASETS:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or give a file path")
+        raise ConfigError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or give a file path")
     spec = IDX_DATASETS[name]
     splits = list(spec.files) if split == "all" else [split]
     if any(s not in spec.files for s in splits):
-        raise ValueError(f"unknown split {split!r} for {name}; choose train, test or all")
+        raise ConfigError(f"unknown split {split!r} for {name}; choose train, test or all")
     parts = [_load_idx_split(name, spec, s, data_dir, download) for s in splits]
     X = np.concatenate([images for images, _ in parts]).astype(np.float32)[:, None] / 255.0
     y = np.concatenate([labels for _, labels in parts]).astype(np.int64)
@@ -144,7 +143,7 @@ def _fetch(url: str, target: Path, md5: str) -> None:
                 bar.update(len(chunk))
     if digest.hexdigest() != md5:
         os.unlink(handle.name)
-        raise ValueError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+        raise DataError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
     shutil.move(handle.name, target)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError, DataError
+
 SCALINGS = ("auto", "none", "minmax", "standard")
 
 
@@ -29,12 +31,12 @@ class Scaler:
         """The scaler :meth:`fit` learns on the rows of all ``chunks`` (each (rows, *shape)) stacked, in one pass
         that holds one chunk at a time (e.g. :meth:`ChunkedRows.chunks` of a file larger than memory)."""
         if kind not in SCALINGS:
-            raise ValueError(f"unknown scaling {kind!r}; choose one of {', '.join(SCALINGS)}")
+            raise ConfigError(f"unknown scaling {kind!r}; choose one of {', '.join(SCALINGS)}")
         stats = _FeatureStats()
         for chunk in chunks:
             stats.add(chunk)
         if stats.count == 0:
-            raise ValueError("cannot fit a scaler on no rows")
+            raise DataError("cannot fit a scaler on no rows")
         if kind == "auto":
             kind = "none" if stats.low.min() >= 0 and stats.high.max() <= 1 else "minmax"
         if kind == "none":

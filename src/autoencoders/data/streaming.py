@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .validation import DataError, check_array
+from ..errors import ConfigError, DataError
+from .validation import check_array
 
 
 class ChunkedRows:
@@ -32,7 +33,7 @@ class ChunkedRows:
             shape = getattr(array, "shape", None)
             raise DataError(f"{name} must be a non-empty array of rows (n, ...), got shape {shape}")
         if chunk_rows < 1:
-            raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+            raise ConfigError(f"chunk_rows must be >= 1, got {chunk_rows}")
         self.array, self.chunk_rows, self.name = array, chunk_rows, name
         self.start, self.stop = start, len(array) if stop is None else stop
         self.sample_shape = tuple(sample_shape or array.shape[1:])
@@ -82,7 +83,7 @@ class ChunkedRows:
         if isinstance(index, slice):
             first, last, step = index.indices(len(self))
             if step != 1:
-                raise ValueError("ChunkedRows slices must be contiguous")
+                raise DataError("ChunkedRows slices must be contiguous")
             return self._read(first, last).to(self.device)
         rows = index.cpu()  # (B,)
         chunk_ids = rows // self.chunk_rows  # (B,)

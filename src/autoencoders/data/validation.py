@@ -6,9 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-class DataError(ValueError):
-    """Input data the library cannot use (empty, non-finite, wrong shape or dtype)."""
+from ..errors import DataError
 
 
 def check_array(

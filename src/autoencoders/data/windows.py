@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from .validation import DataError
 
 
 def window_starts(n_steps: int, length: int, stride: int = 1) -> np.ndarray:
     """Start index of each window of ``length`` steps over a series of ``n_steps``, ``stride`` apart."""
     if length < 1 or stride < 1:
-        raise ValueError(f"window length and stride must be >= 1, got length={length}, stride={stride}")
+        raise ConfigError(f"window length and stride must be >= 1, got length={length}, stride={stride}")
     if n_steps < length:
         raise DataError(f"the series has {n_steps} time step(s), fewer than the window length {length}")
     starts = np.arange(0, n_steps - length + 1, stride)

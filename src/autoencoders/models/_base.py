@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
+from ..errors import ConfigError
 from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt, n_features
 from .losses import (
     LOSSES,
@@ -33,7 +34,7 @@ def option(default: Any, help: str, within: str | None = None, choices: Iterable
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
-        raise ValueError(message)
+        raise ConfigError(message)
 
 
 def _check_fields(config: Any) -> None:

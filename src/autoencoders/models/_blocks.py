@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ..errors import ConfigError
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -25,7 +27,7 @@ def activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
+        raise ConfigError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
 
 
 def mlp(
@@ -82,7 +84,7 @@ def corrupt(x: Tensor, kind: str, level: float) -> Tensor:
         salt = torch.rand_like(x) < 0.5
         extreme = torch.where(salt, x.max(), x.min())
         return torch.where(hit, extreme, x)
-    raise ValueError(f"unknown corruption {kind!r}; choose gaussian, mask or salt_pepper")
+    raise ConfigError(f"unknown corruption {kind!r}; choose gaussian, mask or salt_pepper")
 
 
 CORRUPTIONS = ("gaussian", "mask", "salt_pepper")

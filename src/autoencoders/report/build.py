@@ -9,11 +9,12 @@ from tqdm.auto import tqdm
 
 from ..data import Scaler
 from ..data.validation import check_array
+from ..errors import DataError
 from ..models._base import Autoencoder
+from ..training.run_folder import REPORT_FILE
 from .html import write_html
 from .sections import SECTIONS, ReportInputs, RunRecords
 
-REPORT_FILE = "report.html"
 MAX_EXAMPLES = 2000  # rows pictured (code map, score histogram); a seeded random subset of larger data
 
 
@@ -34,7 +35,7 @@ def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.n
     y, anomaly_scores = (None if values is None else np.asarray(values) for values in (y, anomaly_scores))
     for name, values in (("y", y), ("anomaly_scores", anomaly_scores)):
         if values is not None and len(values) != len(X):
-            raise ValueError(f"{name} has {len(values)} values for {len(X)} rows of X")
+            raise DataError(f"{name} has {len(values)} values for {len(X)} rows of X")
     if len(X) > MAX_EXAMPLES:
         rows = np.sort(np.random.default_rng(0).choice(len(X), MAX_EXAMPLES, replace=False))
         X, y, anomaly_scores = (None if values is None else values[rows] for values in (X, y, anomaly_scores))

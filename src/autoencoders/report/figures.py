@@ -1,26 +1,30 @@
-"""Matplotlib figures written to PNG files (the non-interactive Agg backend, safe without a display)."""
+"""Matplotlib figures written to PNG files, drawn with matplotlib's object API (``Figure`` objects rendered by
+the Agg canvas): safe without a display, and the caller's pyplot backend and figure list are never touched."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
+from sklearn.metrics import auc, precision_recall_curve, roc_curve
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
-from sklearn.metrics import auc, precision_recall_curve, roc_curve  # noqa: E402
-
-from ..training.engine import History  # noqa: E402
+from ..training.history import History
 
 MAX_LEGEND_CLASSES = 20  # more distinct labels than this are coloured on a continuous scale
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+def _subplots(*grid: int, **options):
+    """(figure, axes) like ``pyplot.subplots``, on a Figure that no pyplot state knows about."""
+    figure = Figure(figsize=options.pop("figsize", None))
+    return figure, figure.subplots(*grid, **options)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
 
 
@@ -35,7 +39,7 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
     """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise."""
     n = min(n, len(originals))
     if _as_image(originals[0]) is not None:
-        fig, axes = plt.subplots(2, n, figsize=(1.2 * n, 2.6), squeeze=False)
+        fig, axes = _subplots(2, n, figsize=(1.2 * n, 2.6), squeeze=False)
         for i in range(n):
             for row, batch in enumerate((originals, reconstructions)):
                 axes[row, i].imshow(_as_image(batch[i]), cmap="gray", vmin=0, vmax=1)
@@ -44,7 +48,7 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
         axes[1, 0].set_title("reconstruction", fontsize=8, loc="left")
     else:
         rows = min(n, 4)
-        fig, axes = plt.subplots(rows, 1, figsize=(8, 1.8 * rows), squeeze=False)
+        fig, axes = _subplots(rows, 1, figsize=(8, 1.8 * rows), squeeze=False)
         for i in range(rows):
             # A (channels, length) window draws one line per channel, in its own colour; a flat row is one line.
             channels = zip(originals[i].reshape(-1, originals.shape[-1]),
@@ -64,7 +68,7 @@ def save_loss_curves(history: History, path: str | Path) -> Path:
     parts = list(history.train)
     if len(parts) == 2 and "loss" in parts:
         parts.remove("loss")
-    fig, axes = plt.subplots(1, len(parts), figsize=(4 * len(parts), 3), squeeze=False)
+    fig, axes = _subplots(1, len(parts), figsize=(4 * len(parts), 3), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
         epochs = np.arange(1, len(history.train[part]) + 1)
         ax.plot(epochs, history.train[part], label="train")
@@ -92,7 +96,7 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
     largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
     Non-image samples are drawn as one line each."""
     if _as_image(images[0]) is None:
-        fig, ax = plt.subplots(figsize=(8, 3))
+        fig, ax = _subplots(figsize=(8, 3))
         for sample in images:
             ax.plot(sample.ravel(), lw=1)
         ax.set_xlabel("feature")
@@ -101,13 +105,13 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
     if signed:
         tiles = images.mean(axis=1)  # (n, H, W)
         tiles = tiles / np.maximum(np.abs(tiles).max(axis=(1, 2), keepdims=True), 1e-12)
-        colours = {"cmap": plt.get_cmap("RdBu_r").with_extremes(bad="white"), "vmin": -1, "vmax": 1}
+        colours = {"cmap": colormaps.get_cmap("RdBu_r").with_extremes(bad="white"), "vmin": -1, "vmax": 1}
     else:
         tiles = np.stack([_as_image(image) for image in images])  # (n, H, W) or (n, H, W, 3)
-        colours = {"cmap": plt.get_cmap("gray").with_extremes(bad="white"), "vmin": 0, "vmax": 1}
+        colours = {"cmap": colormaps.get_cmap("gray").with_extremes(bad="white"), "vmin": 0, "vmax": 1}
     mosaic = _mosaic(tiles, columns)
     scale = min(1.1, 11 / columns) / images.shape[-1]  # inches per pixel: up to 1.1 inch a tile, 11 inches a row
-    fig, ax = plt.subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
+    fig, ax = _subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
     ax.imshow(mosaic if mosaic.ndim == 2 else np.nan_to_num(mosaic, nan=1.0), interpolation="nearest", **colours)
     ax.axis("off")
     return _save(fig, path)
@@ -128,12 +132,12 @@ def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
 def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path) -> Path:
     """Scatter of the codes in 2-D, coloured by label when labels are given."""
     points, method = code_projection(codes)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = _subplots(figsize=(6, 5))
     classes = np.unique(labels) if labels is not None else []
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7)
     elif len(classes) <= MAX_LEGEND_CLASSES:
-        colours = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+        colours = colormaps.get_cmap("tab10" if len(classes) <= 10 else "tab20")
         for index, label in enumerate(classes):
             chosen = labels == label
             ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, color=colours(index), label=f"{label:g}")
@@ -147,7 +151,7 @@ def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path
 def save_histogram(values: np.ndarray, path: str | Path, xlabel: str, threshold: float | None = None,
                    log: bool = False) -> Path:
     """Histogram of ``values``, with a vertical line at ``threshold`` when given."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = _subplots(figsize=(6, 3))
     ax.hist(values.ravel(), bins=50, log=log)
     if threshold is not None:
         ax.axvline(threshold, color="crimson", ls="--", label=f"threshold {threshold:.4g}")
@@ -161,7 +165,7 @@ def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | 
     """ROC and precision-recall curves of ``scores`` (higher = more likely positive) against 0/1 labels."""
     fpr, tpr, _ = roc_curve(is_positive, scores)
     precision, recall, _ = precision_recall_curve(is_positive, scores)
-    fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (roc, pr) = _subplots(1, 2, figsize=(9, 3.6))
     roc.plot(fpr, tpr, label=f"AUC {auc(fpr, tpr):.3f}")
     roc.plot([0, 1], [0, 1], color="grey", ls=":")
     roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")

@@ -4,7 +4,6 @@ never a family name): samples for models with ``sample``, activations for models
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +17,8 @@ from ..data import Scaler
 from ..inference import encode, reconstruct, reconstruction_error
 from ..metrics import codebook_usage
 from ..models._base import Autoencoder
-from ..training.engine import History
+from ..training.history import History
+from ..training.run_folder import CONFIG_FILE, METRICS_FILE, RunFolder
 from .figures import (
     save_code_map,
     save_histogram,
@@ -45,14 +45,8 @@ class RunRecords:
 
     @classmethod
     def read(cls, run_dir: str | Path) -> RunRecords:
-        run_dir = Path(run_dir)
-
-        def load(name: str) -> dict[str, Any]:
-            path = run_dir / name
-            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-        history = load("history.json")
-        return cls(History.from_dict(history) if history else None, load("config.json"), load("metrics.json"))
+        folder = RunFolder(run_dir)
+        return cls(folder.read_history(), folder.read_json(CONFIG_FILE), folder.read_json(METRICS_FILE))
 
 
 @dataclass

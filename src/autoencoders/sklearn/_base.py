@@ -10,24 +10,44 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from ..errors import ConfigError
 from ..registry import create_model
-from ..training import TrainConfig, Trainer, seed_everything
+from ..training import TrainConfig, Trainer, seeded
+from ..training.defaults import resolve_loss
+
+_TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
+# Parameters handed to TrainConfig under the same name (the rest of TrainConfig: seed from random_state,
+# device, progress from verbose).
+TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
+                    "patience", "min_delta", "restore_best", "grad_clip")
 
 PARTS = ("backbone", "objective")
 
 
 class _AutoencoderEstimator(BaseEstimator):
-    """What every estimator here shares: the model named by a preset (``model``) and/or a ``backbone`` and an
-    ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also set
-    and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a name
-    the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts."""
+    """What every estimator here shares: a model and its training.
 
-    def __init__(self, model: str = "deep", backbone: str | None = None, objective: str | None = None,
+    Model: the preset ``model`` (a registry name; None with ``backbone`` and ``objective``) and/or a ``backbone``
+    and an ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also
+    set and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a
+    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts.
+    ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
+    resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
+    preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
+    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+    """
+
+    def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
                  backbone_options: dict | None = None, objective_options: dict | None = None,
-                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "mse",
-                 corruption: str | None = None, corruption_level: float | None = None, epochs: int = 50,
-                 batch_size: int = 128, lr: float = 1e-3, validation_fraction: float = 0.1, patience: int | None = 10,
-                 input_shape=None, device: str = "auto", verbose: bool = False, random_state=None):
+                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "auto",
+                 corruption: str | None = None, corruption_level: float | None = None, input_shape=None,
+                 # training (TrainConfig)
+                 epochs: int | None = _TRAIN.epochs, batch_size: int = _TRAIN.batch_size, lr: float = _TRAIN.lr,
+                 weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
+                 scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = _TRAIN.validation_fraction,
+                 patience: int | None = _TRAIN.patience, min_delta: float = _TRAIN.min_delta,
+                 restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
+                 device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
     def _keep_parameters(self, parameters: dict[str, Any]) -> None:
@@ -101,7 +121,7 @@ class _AutoencoderEstimator(BaseEstimator):
         detector sizes each member of its ensemble from the data)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
-            raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
+            raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
         options = {**self._given("backbone"), **self._given("objective")}
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
@@ -110,13 +130,14 @@ class _AutoencoderEstimator(BaseEstimator):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
         seed = self._seed() if seed is None else seed
-        seed_everything(seed)
         code_size = self.code_size if code_size is None else code_size
-        model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                             code_size=code_size, loss=self.loss, **options)
-        config = TrainConfig(epochs=epochs or self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed,
-                             validation_fraction=self.validation_fraction, patience=self.patience,
-                             device=self.device, progress=bool(self.verbose))
+        loss = resolve_loss(self.loss, X)
+        with seeded(seed):  # the initial weights, without touching the caller's random state
+            model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                                 code_size=code_size, loss=loss, **options)
+        training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
+        training["epochs"] = epochs or self.epochs
+        config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
         history = Trainer(model, config).fit(X.reshape(len(X), *shape))
         return model, history
 

@@ -7,6 +7,7 @@ from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import RobustFeatures, ScoredMember, auto_epochs, ensemble_score, member_shapes
+from ..errors import ConfigError
 from ._base import _AutoencoderEstimator
 
 
@@ -26,11 +27,15 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     input_shape = None  # rows are flat feature vectors
 
     def __init__(self, n_estimators: int = 1, contamination: float = 0.1, max_samples: int = 20_000,
-                 model: str = "deep", backbone: str | None = None, objective: str | None = None,
+                 model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
                  backbone_options: dict | None = None, objective_options: dict | None = None,
                  code_size: int | None = None, hidden: tuple[int, ...] | None = None, loss: str = "mse",
-                 corruption: str | None = None, corruption_level: float | None = None, epochs: int | None = None,
-                 batch_size: int = 256, lr: float = 6e-3, validation_fraction: float = 0.1, patience: int | None = 5,
+                 corruption: str | None = None, corruption_level: float | None = None,
+                 # training (TrainConfig), set for scoring rows rather than for reconstructing them
+                 epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, weight_decay: float = 0.0,
+                 optimizer: str = "adam", scheduler: str = "none", validation_fraction: float | None = 0.1,
+                 patience: int | None = 5, min_delta: float = 0.0, restore_best: bool = True,
+                 grad_clip: float | None = None,
                  device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
@@ -40,7 +45,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
                   (self.max_samples >= 2, f"max_samples must be >= 2, got {self.max_samples!r}")]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise ConfigError(message)
         X = self._validated(X, reset=True)
         seed = self._seed()
         self.features_ = RobustFeatures.fit(X)

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import inference
 from ..checkpoint import CheckpointError, load_checkpoint, save_model
+from ..errors import DataError
 from ._base import _AutoencoderEstimator, _is_json
 
 
@@ -39,7 +40,7 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
     def _codes(self, X) -> np.ndarray:
         codes = check_array(X, dtype=[np.float64, np.float32])
         if codes.shape[1] != self.model_.config.code_size:
-            raise ValueError(f"codes have {codes.shape[1]} columns; this model's code_size is "
+            raise DataError(f"codes have {codes.shape[1]} columns; this model's code_size is "
                              f"{self.model_.config.code_size}")
         return codes
 

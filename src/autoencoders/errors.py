@@ -1,0 +1,39 @@
+"""The library's own errors: one family, so callers (and ``ae``) can tell a mistake in the input or settings,
+which the user can fix, from a bug, which deserves a traceback.
+
+Every class here subclasses :class:`AutoencodersError`; the ones about bad values also subclass
+``ValueError`` (and lookups ``KeyError``) so code written against the built-in types keeps working.
+"""
+
+from __future__ import annotations
+
+
+class AutoencodersError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+class ConfigError(AutoencodersError, ValueError):
+    """A setting that cannot be used: out of range, unknown choice, or a model that breaks the engine's contract."""
+
+
+class DataError(AutoencodersError, ValueError):
+    """Input data the library cannot use (empty, non-finite, wrong shape or dtype)."""
+
+
+class CheckpointError(AutoencodersError, ValueError):
+    """A checkpoint that cannot be used: corrupt, truncated, not ours, or for another model or input."""
+
+
+class UnknownModelError(ConfigError, KeyError):
+    """A model name that is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class DataUnavailableError(AutoencodersError, RuntimeError):
+    """A standard data set is neither on disk nor downloadable (e.g. no network)."""
+
+
+class TrainingDivergedError(AutoencodersError, RuntimeError):
+    """The loss became NaN or infinite."""

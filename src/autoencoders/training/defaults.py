@@ -1,0 +1,47 @@
+"""Settings left to the data: the reconstruction loss, the validation split and the training length.
+
+These are the rules behind every ``auto`` / ``None`` default (``TrainConfig``, ``ae train``, the scikit-learn
+estimators), chosen by measurement (``benchmarks/defaults.py``; see docs/benchmarks.md, issue 16): on the data
+used to choose them, a cosine schedule over a budget of optimiser steps sized from the data beat a fixed epoch
+count with a constant rate, and holding rows out for early stopping paid only on small data sets.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models.losses import RECONSTRUCTION_LOSSES
+
+LOSSES = ("auto", *RECONSTRUCTION_LOSSES)
+# Optimiser steps a run gets: STEPS_PER_FEATURE per input value, within [MIN_STEPS, MAX_STEPS].
+STEPS_PER_FEATURE = 6
+MIN_STEPS, MAX_STEPS = 1500, 5000
+MAX_EPOCHS = 300
+# Below this many rows a tenth is held out to stop early and keep the best epoch; above it, every row trains.
+VALIDATION_BELOW_ROWS = 5000
+VALIDATION_FRACTION = 0.1
+
+
+def resolve_loss(loss: str, X: np.ndarray) -> str:
+    """``auto``: binary cross-entropy when every value of ``X`` lies in [0, 1] (pixels, min-max scaled tables),
+    else squared error; any other choice is returned as given."""
+    if loss not in LOSSES:
+        raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if loss != "auto":
+        return loss
+    return "bce" if len(X) and float(np.min(X)) >= 0 and float(np.max(X)) <= 1 else "mse"
+
+
+def auto_validation_fraction(n_rows: int) -> float:
+    """Share of ``n_rows`` to hold out for early stopping: a tenth of a small data set, none of a large one."""
+    return VALIDATION_FRACTION if n_rows < VALIDATION_BELOW_ROWS else 0.0
+
+
+def auto_epochs(n_rows: int, n_features: int, batch_size: int) -> int:
+    """Passes over ``n_rows`` training rows of ``n_features`` values giving the step budget for that width."""
+    steps = min(MAX_STEPS, max(MIN_STEPS, STEPS_PER_FEATURE * n_features))
+    batches = max(1, math.ceil(n_rows / batch_size))
+    return int(min(MAX_EPOCHS, max(1, math.ceil(steps / batches))))

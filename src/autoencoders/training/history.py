@@ -1,0 +1,38 @@
+"""The record of a run: per-epoch losses, learning rate and time (read by the report without the engine)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class History:
+    """Per-epoch mean loss parts on the training and validation rows, learning rate and time."""
+
+    train: dict[str, list[float]] = field(default_factory=dict)
+    val: dict[str, list[float]] = field(default_factory=dict)
+    lr: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None  # 0-based
+    best_loss: float = math.inf
+    stopped_early: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.lr)
+
+    def append(self, train: dict[str, float], val: dict[str, float], lr: float, seconds: float) -> None:
+        for store, logs in ((self.train, train), (self.val, val)):
+            for key, value in logs.items():
+                store.setdefault(key, []).append(value)
+        self.lr.append(lr)
+        self.epoch_seconds.append(seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> History:
+        return cls(**values)

@@ -1,0 +1,162 @@
+"""The run folder: the one place that knows its file names and how each file is written, read and resumed.
+
+    model.safetensors   the model (best weights so far while training), reloadable with ``load_model``
+    state.safetensors   everything needed to resume: weights, best weights, optimiser, schedule, RNG, history
+    config.json         model and training settings, data shapes, extras (e.g. the input scaler)
+    history.json        per-epoch losses (:class:`History`), written at the end
+    log.csv             one row per epoch, appended as training goes (the built-in CSV logger)
+    metrics.json        test metrics (``ae train``)
+    *.png, report.html  pictures (``ae train``, ``ae report``)
+
+Used by the engine (checkpointing, resuming), ``ae train`` and the report (reading the records).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..checkpoint import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    STATE_FILE,
+    load_tensors,
+    load_weights,
+    save_model,
+    save_tensors,
+    write_json,
+)
+from ..errors import CheckpointError, ConfigError
+from .history import History
+
+if TYPE_CHECKING:
+    from .engine import Trainer
+
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+LOG_FILE = "log.csv"
+LOSS_CURVES_FILE = "loss_curves.png"
+RECONSTRUCTIONS_FILE = "reconstructions.png"
+REPORT_FILE = "report.html"
+TENSORBOARD_DIR = "tensorboard"
+
+__all__ = ["CONFIG_FILE", "HISTORY_FILE", "LOG_FILE", "LOSS_CURVES_FILE", "METRICS_FILE", "MODEL_FILE",
+           "RECONSTRUCTIONS_FILE", "REPORT_FILE", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
+
+
+class RunFolder:
+    """A run directory: ``RunFolder(path) / name`` is the path of one of its files."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    # ------------------------------------------------------------------------------------------- writing
+    def write_config(self, trainer: Trainer, train_shape, val_shape) -> None:
+        write_json(self / CONFIG_FILE, {
+            "model": trainer.model.name,
+            "model_config": trainer.model.config.to_dict(),
+            "train_config": trainer.config.to_dict(),
+            "data": {"train_shape": list(train_shape), "val_shape": None if val_shape is None else list(val_shape)},
+            "extra": trainer.extra,
+        })
+
+    def save_state(self, trainer: Trainer, epoch: int) -> None:
+        """Everything to resume after ``epoch``, then the best weights so far as the model file (the last good
+        model if a later epoch fails)."""
+        model = trainer.model
+        tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+        tensors.update({f"best.{k}": v for k, v in trainer.best_state.items()})
+        optimizer_state = trainer.optimizer.state_dict()
+        for index, state in optimizer_state["state"].items():
+            tensors.update({f"optim.{index}.{k}": v for k, v in state.items() if torch.is_tensor(v)})
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.batches"] = trainer.batch_rng.get_state()
+        metadata = {
+            "model": model.name,
+            "config": model.config.to_dict(),
+            "epoch": epoch,
+            "bad_epochs": trainer.bad_epochs,
+            "train_shape": trainer.train_shape,
+            "history": trainer.history.to_dict(),
+            "param_groups": optimizer_state["param_groups"],
+            "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
+        }
+        save_tensors(self / STATE_FILE, tensors, metadata)
+        current = {key: value.detach().clone() for key, value in model.state_dict().items()}
+        model.load_state_dict(trainer.best_state)
+        save_model(model, self.path, trainer.extra)
+        model.load_state_dict(current)
+
+    def save_result(self, trainer: Trainer) -> None:
+        """The final model and the history, at the end of a run."""
+        save_model(trainer.model, self.path, trainer.extra)
+        write_json(self / HISTORY_FILE, trainer.history.to_dict())
+
+    def write_metrics(self, metrics: dict[str, Any]) -> None:
+        write_json(self / METRICS_FILE, metrics)
+
+    # ------------------------------------------------------------------------------------------- resuming
+    def restore(self, trainer: Trainer) -> int:
+        """Load ``state.safetensors`` into ``trainer`` (weights, optimiser, schedule, RNG, history); returns the
+        epoch to continue from."""
+        path = self / STATE_FILE
+        model = trainer.model
+        tensors, meta = load_tensors(path)
+        if meta.get("model") != model.name or meta.get("config") != _as_json(model.config.to_dict()):
+            raise CheckpointError(
+                f"{path} was written by a {meta.get('model')!r} model with config {meta.get('config')}; "
+                f"cannot resume it into a {model.name!r} model with config {model.config.to_dict()}"
+            )
+        if meta.get("train_shape") != trainer.train_shape:
+            raise CheckpointError(
+                f"{path} was trained on data of shape {meta.get('train_shape')} (after the validation split); "
+                f"this data gives {trainer.train_shape}: resume with the same data and seed"
+            )
+        load_weights(model, _with_prefix(tensors, "model."), str(path))
+        trainer.best_state = {k: v.to(trainer.device) for k, v in _with_prefix(tensors, "best.").items()}
+        optimizer_state: dict[str, Any] = {"state": {}, "param_groups": meta["param_groups"]}
+        for key, value in _with_prefix(tensors, "optim.").items():
+            index, name = key.split(".", 1)
+            optimizer_state["state"].setdefault(int(index), {})[name] = value
+        trainer.optimizer.load_state_dict(optimizer_state)
+        if trainer.scheduler is not None and meta.get("scheduler") is not None:
+            trainer.scheduler.load_state_dict(meta["scheduler"])
+        torch.set_rng_state(tensors["rng.torch"])
+        trainer.batch_rng.set_state(tensors["rng.batches"])
+        trainer.history = History.from_dict(meta["history"])
+        trainer.bad_epochs = meta["bad_epochs"]
+        return meta["epoch"] + 1
+
+    # ------------------------------------------------------------------------------------------- reading
+    def read_json(self, name: str) -> dict[str, Any]:
+        """A JSON record of the run ({} when the file is missing)."""
+        path = self / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def read_history(self) -> History | None:
+        values = self.read_json(HISTORY_FILE)
+        return History.from_dict(values) if values else None
+
+
+def _as_json(values: Any) -> Any:
+    """``values`` as they read back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(values))
+
+
+def _with_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+
+
+def require_run_folder(run_dir: RunFolder | None) -> RunFolder:
+    if run_dir is None:
+        raise ConfigError("resume=True needs a run_dir to resume from")
+    return run_dir

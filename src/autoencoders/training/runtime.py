@@ -1,0 +1,49 @@
+"""Where a run executes: the device, and random state kept local so that fitting never moves the caller's.
+
+Randomness the library draws itself goes through generators it owns: a ``torch.Generator`` for batch order and
+validation splits, ``numpy.random.Generator`` objects for row sampling. What torch draws from its global
+generator inside a model (weight initialisation, dropout, corruption noise, the VAE's reparameterisation) runs
+inside :func:`seeded`, which forks torch's global state, seeds the fork, and puts the caller's state back on exit:
+same seed, same result, and the caller's own random streams continue as if nothing ran.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ConfigError(f"unknown device {name!r}: {error}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} asked for, but CUDA is not available on this machine")
+    return device
+
+
+@contextmanager
+def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
+    """Run the body with torch's global generator (CPU, and ``device`` when it is a GPU) seeded with ``seed``;
+    the caller's generator state is restored afterwards."""
+    gpus = [device.index or 0] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=gpus):
+        torch.manual_seed(seed)  # also seeds every GPU's generator; fork_rng restores those it forked
+        yield
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) globally: for scripts that want their own code repeatable.
+    The library itself never calls it (see :func:`seeded`)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002  (user code may draw from the legacy global generator)
+    torch.manual_seed(seed)

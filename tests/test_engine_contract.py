@@ -1,0 +1,95 @@
+"""The engine's written-down parts: the model contract, the run folder, local random state and the loggers."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import autoencoders as ae
+from autoencoders.applications.features import EncoderClassifier
+from autoencoders.sklearn import AutoencoderTransformer
+from autoencoders.training import RunFolder, Trainable
+from autoencoders.training.run_folder import CONFIG_FILE, HISTORY_FILE, LOG_FILE
+from conftest import fast_config, small_model
+
+
+def test_a_module_without_the_contract_is_refused_naming_what_it_lacks():
+    class Bare(nn.Module):
+        name = "bare"
+
+        def loss(self, x):
+            return {"loss": x.sum()}
+
+    with pytest.raises(ae.ConfigError, match="Bare cannot be trained.*no 'config'.*no 'input_shape'.*no 'encode'"):
+        ae.Trainer(Bare(), fast_config())
+    with pytest.raises(ae.ConfigError, match="not a torch.nn.Module"):
+        ae.Trainer(object(), fast_config())
+
+
+def test_registered_models_meet_the_contract():
+    for name in ae.list_models():
+        assert isinstance(small_model(name), Trainable), name
+
+
+def test_encoder_classifier_trains_with_a_run_dir_and_resumes(digits, tmp_path):
+    X, y = digits.X[:300], digits.y[:300].astype(np.int64)
+    classifier = EncoderClassifier(small_model("deep"), 10)
+    history = ae.Trainer(classifier, fast_config(epochs=2), run_dir=tmp_path).fit(X, targets=y)
+    folder = RunFolder(tmp_path)
+    assert folder.read_json(CONFIG_FILE)["model"] == "classifier"
+    assert folder.read_history().train["cross_entropy"] == history.train["cross_entropy"]
+    resumed = ae.Trainer(classifier, fast_config(epochs=3), run_dir=tmp_path).fit(X, targets=y, resume=True)
+    assert resumed.epochs_run == 3
+
+
+def test_fit_leaves_the_callers_random_state_alone_and_repeats(small_images):
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)  # noqa: NPY002
+    expected = (torch.rand(3), np.random.rand(3), random.random())  # noqa: NPY002
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)  # noqa: NPY002
+    models = []
+    for _ in range(2):
+        estimator = AutoencoderTransformer(code_size=3, hidden=(16,), epochs=2, random_state=7,
+                                           corruption="gaussian", backbone_options={"dropout": 0.1})
+        models.append(estimator.fit(small_images.reshape(256, -1)).model_)
+    after = (torch.rand(3), np.random.rand(3), random.random())  # noqa: NPY002
+    assert torch.equal(expected[0], after[0]) and np.array_equal(expected[1], after[1]) and expected[2] == after[2]
+    for key, value in models[0].state_dict().items():
+        assert torch.equal(value, models[1].state_dict()[key]), key
+
+
+def test_explicit_validation_rows_are_the_ones_monitored(small_images):
+    model = small_model("deep")
+    X_val = small_images[200:]
+    history = ae.Trainer(model, fast_config(epochs=3, patience=None, restore_best=False)).fit(small_images[:200], X_val)
+    measured = ae.training.evaluate_loss(model, torch.from_numpy(X_val))["loss"]
+    assert history.val["loss"][-1] == pytest.approx(measured, rel=1e-5)
+    # had the engine split its own validation rows off X instead, it would have trained on 180 rows
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit(small_images[:200], X_val).epochs_run == 1
+
+
+def test_csv_log_holds_one_row_per_epoch_matching_the_history(small_images, tmp_path):
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=3, patience=None), run_dir=tmp_path).fit(small_images)
+    with open(tmp_path / LOG_FILE, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3]
+    assert [float(row["val_loss"]) for row in rows] == pytest.approx(history.val["loss"])
+    assert [float(row["train_reconstruction"]) for row in rows] == pytest.approx(history.train["reconstruction"])
+    assert (tmp_path / HISTORY_FILE).is_file()
+
+
+def test_tensorboard_logger_writes_events_that_read_back(small_images, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = ae.training.TensorBoardLogger(tmp_path / "tb")
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2, patience=None), [logger]).fit(small_images)
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    values = [event.value for event in events.Scalars("val/loss")]
+    assert values == pytest.approx(history.val["loss"], rel=1e-6)
+    assert [event.step for event in events.Scalars("lr")] == [1, 2]
