@@ -209,3 +209,11 @@ def test_every_preset_works_as_a_scikit_learn_transformer(name, small_images):
     X = small_images[:64].reshape(64, -1)
     est = AutoencoderTransformer(model=name, code_size=3, epochs=1, input_shape=shape, random_state=0).fit(X)
     assert est.transform(X).shape == (64, 3) and est.inverse_transform(est.transform(X)).shape == X.shape
+
+
+def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_images):
+    model = small_model("vae", input_shape=(64,), learn_scale=True, decoder_scale=1.0)
+    ae.Trainer(model, fast_config(epochs=25, lr=3e-2, validation_fraction=0)).fit(small_images.reshape(256, 64))
+    scale = float(model.objective.log_scale.detach().exp())
+    rms = float(ae.squared_error(model, small_images.reshape(256, 64)).mean() / 64) ** 0.5
+    assert scale < 0.8 and scale == pytest.approx(rms, rel=0.5)  # the calibrated scale is about the error's

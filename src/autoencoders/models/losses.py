@@ -28,16 +28,20 @@ class Loss:
     output: str = "identity"  # the output activation "auto" stands for
 
 
+def _log(scale: float | Tensor) -> float | Tensor:
+    return scale.log() if torch.is_tensor(scale) else math.log(scale)  # a learned scale is a tensor
+
+
 def _bce(logits: Tensor, target: Tensor, activation: str) -> Tensor:
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none")  # stable BCE of sigmoid outputs
 
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss(lambda y, t, a: (apply_output_activation(y, a) - t).square(),  # Gaussian, std = scale
-                lambda s: 2 * s**2, lambda s: math.log(s) + 0.5 * LOG_2PI),
+                lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI),
     "bce": Loss(_bce, lambda s: 1.0, lambda s: 0.0, output="sigmoid"),  # Bernoulli: BCE is -log p(x|z)
     "l1": Loss(lambda y, t, a: (apply_output_activation(y, a) - t).abs(),  # Laplace, scale = scale
-               lambda s: s, lambda s: math.log(2 * s)),
+               lambda s: s, lambda s: _log(2 * s)),
 }
 RECONSTRUCTION_LOSSES = tuple(LOSSES)
 

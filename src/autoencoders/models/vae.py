@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..registry import register_objective
-from ._base import Autoencoder, Objective, PartConfig, _require, option
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
 from .losses import LOG_2PI
 
 
@@ -25,6 +25,8 @@ class VAEConfig(PartConfig):
                          "[0, inf)")
     decoder_scale: float = option(0.1, "standard deviation (mse: Gaussian) or scale (l1: Laplace) of p(x|z)",
                                   "(0, inf)")
+    learn_scale: bool = option(False, "learn decoder_scale (from its value) with the weights: a calibrated decoder "
+                                      "(Rybkin et al., 2021) that balances the KL term by itself")
 
 
 @register_objective("vae")
@@ -34,6 +36,11 @@ class VAE(Objective):
     config_class = VAEConfig
     can_sample = True
     has_likelihood = True
+
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__(config, features)
+        if self.options.learn_scale:
+            self.log_scale = nn.Parameter(torch.tensor(math.log(self.options.decoder_scale)))
 
     def head_width(self, code_size: int) -> int:
         return 2 * code_size  # (mean, log_var)
@@ -52,7 +59,8 @@ class VAE(Objective):
         return z, {"kl": self.options.beta * _kl_to_standard_normal(mean, log_var).mean()}
 
     def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
-        return model.decoder_nll(logits, x, self.options.decoder_scale)
+        scale = self.log_scale.exp() if self.options.learn_scale else self.options.decoder_scale
+        return model.decoder_nll(logits, x, scale)
 
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
