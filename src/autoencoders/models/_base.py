@@ -1,9 +1,5 @@
-"""What every autoencoder shares: its config, the encode/decode contract, and the objective that trains it.
-
-A model is a backbone (the network: an encoder body (B, *input_shape) -> (B, F) and a decoder
-(B, code_size) -> (B, *input_shape) logits) combined with an objective (the code head on top of the body,
-the training loss and what the model can do: sample, give a likelihood, give discrete codes ...).
-"""
+"""A model is a backbone (encoder body (B, *input_shape) -> (B, F), decoder (B, code_size) -> (B, *input_shape)
+logits) with an objective (the code head on the body, the loss, and capabilities: sample, likelihood ...)."""
 
 from __future__ import annotations
 
@@ -15,12 +11,11 @@ from typing import Any, ClassVar
 from torch import Tensor, nn
 
 from ..errors import ConfigError
-from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt, n_features
+from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt
 from .losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
     apply_output_activation,
-    negative_log_likelihood,
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
@@ -75,17 +70,13 @@ class ModelConfig:
     """The options every model has, plus its backbone's and its objective's (see ``registry.make_config``)."""
 
     input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
-    backbone: PartConfig = dataclasses.field(metadata={"help": "the network (a registered backbone's config)"})
-    objective: PartConfig = dataclasses.field(metadata={"help": "the code head and loss (an objective's config)"})
-    code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code",
-                            "[1, inf)")
+    backbone: PartConfig  # the network: a registered backbone's config
+    objective: PartConfig  # the code head and loss: a registered objective's config
+    code_size: int = option(32, "width of the code (above the input's for an over-complete code)", "[1, inf)")
     loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1", choices=LOSSES)
-    output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid",
-                                    choices=OUTPUT_ACTIVATIONS)
-    corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)",
-                                    choices=CORRUPTIONS)
-    corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry",
-                                     "[0, inf)")
+    output_activation: str = option("auto", "decoder output (auto: sigmoid for bce)", choices=OUTPUT_ACTIVATIONS)
+    corruption: str | None = option(None, "train to undo input noise of this kind (default: off)", choices=CORRUPTIONS)
+    corruption_level: float = option(0.1, "noise std (gaussian) or probability of hitting an entry", "[0, inf)")
     preset: str | None = option(None, "the preset the model was made from, which names it")
 
     def __post_init__(self) -> None:
@@ -112,12 +103,8 @@ class ModelConfig:
 
 
 class Autoencoder(nn.Module):
-    """A backbone's encoder body and decoder with an objective's code head between them.
-
-    ``encode`` (x -> code) and ``decode`` (code -> reconstruction) are deterministic; ``loss(x)`` gives the
-    objective's named loss parts with their sum under ``loss``. Models know nothing of optimisers, devices or
-    logging. Build one with :func:`autoencoders.create_model`.
-    """
+    """A backbone's encoder body and decoder with an objective's code head between them (build one with
+    :func:`autoencoders.create_model`); encode and decode are deterministic; no optimisers, devices or logging."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -138,21 +125,14 @@ class Autoencoder(nn.Module):
     def input_shape(self) -> tuple[int, ...]:
         return self.config.input_shape
 
-    @property
-    def n_features(self) -> int:
-        return n_features(self.config.input_shape)
-
     def encode(self, x: Tensor) -> Tensor:
-        """(B, *input_shape) -> (B, code_size); deterministic (the VAE returns its mean)."""
-        return self.objective.encode(self.encoder(x))
+        return self.objective.encode(self.encoder(x))  # (B, *input_shape) -> (B, code_size); a VAE's mean
 
     def decode_logits(self, code: Tensor) -> Tensor:
-        """(B, code_size) -> (B, *input_shape), before the output activation."""
-        return self.decoder(code)
+        return self.decoder(code)  # (B, code_size) -> (B, *input_shape), before the output activation
 
     def decode(self, code: Tensor) -> Tensor:
-        """(B, code_size) -> (B, *input_shape) reconstruction in data space."""
-        return apply_output_activation(self.decode_logits(code), self.output_activation)
+        return apply_output_activation(self.decode_logits(code), self.output_activation)  # in data space
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
@@ -167,16 +147,10 @@ class Autoencoder(nn.Module):
             return corrupt(x, self.config.corruption, self.config.corruption_level)
         return x
 
-    def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:
-        """Per-sample reconstruction loss (B,) of pre-activation output ``logits`` against ``target``."""
+    def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:  # (B,), from pre-activation logits
         return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation)
 
-    def decoder_nll(self, logits: Tensor, target: Tensor, scale: float) -> Tensor:
-        """-log p(x|z) per sample (B,) in nats, for the likelihood ``loss`` stands for with ``scale``."""
-        return negative_log_likelihood(self.config.loss, logits, target, self.output_activation, scale)
-
-    def reconstruction_error(self, x: Tensor) -> Tensor:
-        """Per-sample reconstruction loss (B,) of the deterministic reconstruction (no corruption)."""
+    def reconstruction_error(self, x: Tensor) -> Tensor:  # (B,), of the deterministic reconstruction
         return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)
 
     # What only some objectives can do; ``objective.can_sample`` etc. say which.
@@ -202,11 +176,8 @@ CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes"
 
 
 class Objective(nn.Module):
-    """The code head on the backbone's features and the loss; subclasses register with ``register_objective``.
-
-    The capability flags say what the objective gives beyond encode/decode; the CLI, reports and applications
-    read them instead of probing for methods.
-    """
+    """The code head on the backbone's features and the loss (register with ``register_objective``); the CLI,
+    reports and applications read the capability flags instead of probing for methods."""
 
     name: ClassVar[str]
     config_class: ClassVar[type[PartConfig]]
@@ -214,30 +185,23 @@ class Objective(nn.Module):
     has_likelihood: ClassVar[bool] = False  # model.elbo(x), model.log_likelihood(x)
     discrete_codes: ClassVar[bool] = False  # objective.code_indices(features): codebook entries
     sparse_codes: ClassVar[bool] = False  # codes are mostly zero
+    head_outputs: ClassVar[int] = 1  # head outputs per code unit
 
     def __init__(self, config: ModelConfig, features: int):
         super().__init__()
         self.options = config.objective
-        self.head = nn.Linear(features, self.head_width(config.code_size))
-        self.code_activation = activation(self.code_activation_name())
-
-    def head_width(self, code_size: int) -> int:
-        return code_size
-
-    def code_activation_name(self) -> str:
-        return getattr(self.options, "code_activation", "identity")
+        self.head = nn.Linear(features, self.head_outputs * config.code_size)
+        self.code_activation = activation(getattr(self.options, "code_activation", "identity"))
 
     def encode(self, features: Tensor) -> Tensor:
-        """The deterministic code (B, code_size) of the backbone's features (B, F)."""
-        return self.code_activation(self.head(features))
+        return self.code_activation(self.head(features))  # (B, F) -> (B, code_size), deterministic
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The code the decoder reconstructs ``x`` from in training, from the (corrupted) input ``noisy``,
         and the objective's named penalties (scalars)."""
         return self.encode(model.encoder(noisy)), {}
 
-    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
-        """The per-sample reconstruction term (B,) of the loss."""
+    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:  # (B,): the loss's term
         return model.reconstruction_loss(logits, x)
 
     def loss(self, model: Autoencoder, x: Tensor) -> dict[str, Tensor]:

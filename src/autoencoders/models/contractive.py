@@ -1,10 +1,6 @@
-"""The contractive objective (Rifai et al., 2011): penalise lambda * ||J(x)||_F^2, the encoder's Jacobian.
-
-Exact in closed form where one exists, ||diag(h (1 - h)) W||_F^2 for a sigmoid code straight on the input
-(a backbone without parameters before the head); otherwise an unbiased estimate from random projections
-(Hutchinson): for v ~ N(0, I) in code space, E ||v^T J||^2 = trace(J J^T) = ||J||_F^2, one vector-Jacobian
-product per projection. :meth:`Contractive.jacobian_norm_sq` gives the exact norm for evaluation.
-"""
+"""The contractive objective (Rifai et al., 2011): lambda * ||J(x)||_F^2 of the encoder's Jacobian, in closed form
+||diag(h (1 - h)) W||_F^2 for a sigmoid code on a parameter-free body; else estimated without bias by random
+projections: E ||v^T J||^2 = ||J||_F^2 for v ~ N(0, I). ``jacobian_norm_sq`` is exact, for evaluation."""
 
 from __future__ import annotations
 
@@ -21,10 +17,8 @@ from ._base import Autoencoder, Objective, PartConfig, option
 @dataclass
 class ContractiveConfig(PartConfig):
     code_activation: str = option("sigmoid", "activation applied to the code")
-    contraction_weight: float = option(0.1, "lambda: weight of the squared Frobenius norm of the encoder Jacobian",
-                                      "[0, inf)")
-    projections: int = option(1, "random projections per sample of the Jacobian-norm estimate (no closed form)",
-                              "[1, inf)")
+    contraction_weight: float = option(0.1, "lambda: weight of the squared norm of the encoder Jacobian", "[0, inf)")
+    projections: int = option(1, "random projections per sample of the estimate (without closed form)", "[1, inf)")
 
 
 @register_objective("contractive")
@@ -38,8 +32,7 @@ class Contractive(Objective):
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         if self.has_closed_form(model):
-            code = self.encode(model.encoder(noisy))  # (B, N)
-            norm_sq = self._closed_form(code)
+            norm_sq = self._closed_form(code := self.encode(model.encoder(noisy)))  # code (B, N)
         else:
             code, norm_sq = self._estimate(model, noisy)
         return code, {"contraction": self.options.contraction_weight * norm_sq.mean()}
@@ -61,8 +54,7 @@ class Contractive(Objective):
         norm_sq = torch.stack(estimates).mean(dim=0)
         return (code, norm_sq) if training else (code.detach(), norm_sq.detach())
 
-    def jacobian_norm_sq(self, model: Autoencoder, x: Tensor) -> Tensor:
-        """The exact squared Frobenius norm of d code / d x per sample (B,)."""
+    def jacobian_norm_sq(self, model: Autoencoder, x: Tensor) -> Tensor:  # exact ||d code / d x||_F^2, (B,)
         if self.has_closed_form(model):
             return self._closed_form(model.encode(x))
         jacobian = vmap(jacrev(lambda sample: model.encode(sample.unsqueeze(0)).squeeze(0)))(x)  # (B, N, *shape)

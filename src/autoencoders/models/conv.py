@@ -1,6 +1,5 @@
-"""The convolutional backbone for images (C, H, W) of any size and channel count: conv + batch norm +
-activation + max-pool stages, mirrored by upsampling + conv stages. The input is zero-padded up to a
-multiple of 2^stages and the output cropped back."""
+"""The convolutional backbone: conv + batch norm + activation + max-pool stages, mirrored by upsampling + conv
+stages; images are zero-padded to a multiple of 2^stages and the output cropped back."""
 
 from __future__ import annotations
 
@@ -14,25 +13,18 @@ from ._base import ModelConfig, PartConfig, _require, option
 from ._blocks import Unflatten, activation
 
 
-class _PaddedSequential(nn.Sequential):
-    """Zero-pads images (B, C, H, W) at the bottom and right to ``size`` before its layers."""
+class _Resized(nn.Sequential):
+    """Its layers on images (B, C, H, W) zero-padded at the bottom and right to ``size`` (``before``), or their
+    output cropped to ``size``."""
 
-    def __init__(self, size: tuple[int, int], *layers: nn.Module):
+    def __init__(self, size: tuple[int, int], before: bool, *layers: nn.Module):
         super().__init__(*layers)
-        self.size = size
+        self.size, self.before = size, before
 
     def forward(self, x: Tensor) -> Tensor:
-        height, width = x.shape[-2:]
-        return super().forward(F.pad(x, (0, self.size[1] - width, 0, self.size[0] - height)))  # (B, C, H+, W+)
-
-
-class _Crop(nn.Module):
-    def __init__(self, height: int, width: int):
-        super().__init__()
-        self.height, self.width = height, width
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x[..., : self.height, : self.width]  # (B, C, H, W)
+        if self.before:
+            return super().forward(F.pad(x, (0, self.size[1] - x.shape[-1], 0, self.size[0] - x.shape[-2])))
+        return super().forward(x)[..., : self.size[0], : self.size[1]]
 
 
 @register_backbone("conv")
@@ -72,7 +64,7 @@ class ConvBackbone(PartConfig):
         layers: list[nn.Module] = []
         for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [*self._conv(n_in, n_out), nn.MaxPool2d(2)]
-        return _PaddedSequential(padded, *layers, nn.Flatten()), inner[0] * inner[1] * inner[2]
+        return _Resized(padded, True, *layers, nn.Flatten()), inner[0] * inner[1] * inner[2]
 
     def build_decoder(self, config: ModelConfig) -> nn.Module:
         _, inner = self._sizes(config)
@@ -82,4 +74,4 @@ class ConvBackbone(PartConfig):
         stages = list(zip(widths[:0:-1], widths[-2::-1], strict=True))
         for stage, (n_in, n_out) in enumerate(stages, start=1):
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), *self._conv(n_in, n_out, stage == len(stages))]
-        return nn.Sequential(*layers, _Crop(*config.input_shape[1:]))
+        return _Resized(config.input_shape[1:], False, *layers)

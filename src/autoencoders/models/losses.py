@@ -1,10 +1,5 @@
-"""Reconstruction losses and the decoder likelihoods they stand for, chosen by name in one table.
-
-Every loss is summed over the features of a sample and returned per sample, shape ``(B,)``; the training
-loss is its mean over the batch, so a reported MSE loss is the sum of squared errors per sample. A loss is
-also a likelihood p(x|z): -log p(x|z) = error / divisor(scale) + features * log_normaliser(scale), which the
-VAE uses; adding a loss means adding one entry to ``LOSSES``.
-"""
+"""Reconstruction losses, summed over a sample's features (B,), and the likelihoods they stand for (the VAE's):
+-log p(x|z) = error / divisor(scale) + features * log_normaliser(scale). Adding a loss is one entry in LOSSES."""
 
 from __future__ import annotations
 
@@ -46,8 +41,7 @@ LOSSES: dict[str, Loss] = {
 RECONSTRUCTION_LOSSES = tuple(LOSSES)
 
 
-def resolve_output_activation(loss: str, output_activation: str) -> str:
-    """The decoder's output activation: ``auto`` means sigmoid for BCE, identity otherwise."""
+def resolve_output_activation(loss: str, output_activation: str) -> str:  # "auto": the loss's own
     return LOSSES[loss].output if output_activation == "auto" else output_activation
 
 
@@ -55,8 +49,7 @@ def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
     return torch.sigmoid(logits) if activation == "sigmoid" else logits
 
 
-def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str) -> Tensor:
-    """Loss of each sample, ``(B,)``, from the decoder's pre-activation output ``logits`` (B, *shape)."""
+def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str) -> Tensor:  # (B,)
     return LOSSES[loss].elementwise(logits, target, activation).flatten(1).sum(dim=1)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from torch import nn
 
 from ..registry import register_backbone
 from ._base import ModelConfig, PartConfig, option
-from ._blocks import Unflatten, mlp, n_features
+from ._blocks import Unflatten, mlp
 
 
 @register_backbone("mlp")
@@ -22,11 +23,11 @@ class MLPBackbone(PartConfig):
     dropout: float = option(0.0, "dropout probability after each hidden layer", "[0, 1)")
 
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
-        sizes = [n_features(config.input_shape), *self.hidden]
-        layers = mlp(sizes, self.activation, None, self.batch_norm, self.dropout)
+        sizes = [math.prod(config.input_shape), *self.hidden]
+        layers = mlp(sizes, self.activation, True, self.batch_norm, self.dropout)
         return nn.Sequential(nn.Flatten(), layers), sizes[-1]  # (B, *input_shape) -> (B, F)
 
     def build_decoder(self, config: ModelConfig) -> nn.Module:
-        sizes = [config.code_size, *reversed(self.hidden), n_features(config.input_shape)]
-        return nn.Sequential(mlp(sizes, self.activation, "identity", self.batch_norm, self.dropout),
+        sizes = [config.code_size, *reversed(self.hidden), math.prod(config.input_shape)]
+        return nn.Sequential(mlp(sizes, self.activation, False, self.batch_norm, self.dropout),
                              Unflatten(config.input_shape))

@@ -1,9 +1,6 @@
-"""Today's family names as presets of a (backbone, objective) pair with option defaults.
-
-Each builds exactly the network its family used to (same layers, same initial weights for a seed), and a
-checkpoint written under a family name loads as its preset. ``renames`` maps a family option to the fields
-it now sets, where the family named it otherwise.
-"""
+"""The family names as presets of a (backbone, objective) pair with option defaults: each builds the network its
+family did (same initial weights for a seed) and loads its checkpoints; ``renames`` maps a family's option to the
+fields it now sets."""
 
 from ..registry import register_preset
 

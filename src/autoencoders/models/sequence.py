@@ -1,9 +1,6 @@
-"""The sequence backbone for windows of a multivariate time series, shaped (channels, length) or (length,).
-
-The encoder is a stack of strided 1-D convolutions (each halves the length); the decoder mirrors it with
-transposed convolutions whose output padding restores every length exactly. Cut a long series into windows
-with :func:`autoencoders.data.sliding_windows`.
-"""
+"""The sequence backbone for time-series windows (channels, length) or (length,) (cut by
+:func:`autoencoders.data.sliding_windows`): strided 1-D convolutions, each halving the length, mirrored by
+transposed convolutions whose output padding restores every length exactly."""
 
 from __future__ import annotations
 

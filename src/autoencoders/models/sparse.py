@@ -1,9 +1,6 @@
-"""The sparse objective: the code is kept sparse by one of three penalties, chosen by name.
-
-l1: weight * sum |code| (ReLU code). kl: weight * sum_j KL(rho || mean activation of unit j) (sigmoid code,
-Ng's sparse autoencoder). topk: only the k largest pre-activations survive (Makhzani & Frey, 2013), plus an
-auxiliary loss that lets dead units reconstruct with the active code (after Gao et al., 2024) so they revive.
-"""
+"""The sparse objective. l1: weight * sum |code| (ReLU code); kl: weight * sum_j KL(rho || mean activation of
+unit j) (sigmoid code); topk: only the k largest pre-activations survive (Makhzani & Frey, 2013), plus an auxiliary
+loss that lets dead units reconstruct with the active code (after Gao et al., 2024) so they revive."""
 
 from __future__ import annotations
 
@@ -15,13 +12,12 @@ from torch import Tensor
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
 
-CODE_ACTIVATIONS = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}
+PENALTIES = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}  # with the code activation each needs
 
 
 @dataclass
 class SparseConfig(PartConfig):
-    penalty: str = option("l1", "sparsity: l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk",
-                          choices=CODE_ACTIVATIONS)
+    penalty: str = option("l1", "l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk", choices=PENALTIES)
     sparsity_weight: float = option(0.1, "weight of the l1 or kl penalty", "[0, inf)")
     target_rate: float = option(0.05, "kl: target mean activation rho of every code unit", "(0, 1)")
     k: int = option(16, "topk: active units per sample (at most code_size)")
@@ -29,22 +25,23 @@ class SparseConfig(PartConfig):
     # (benchmarks/families.py --only sparse; aux_weight 1/32 left 16.2% after 15 epochs, against 15.8% here)
     aux_k: int = option(256, "topk: dead units the auxiliary loss lets reconstruct (0: no auxiliary loss)", "[0, inf)")
     aux_weight: float = option(1 / 8, "topk: weight of the auxiliary loss", "[0, inf)")
-    dead_after: int = option(1000, "topk: a unit is dead after this many training samples without being active",
-                             "[1, inf)")
+    dead_after: int = option(1000, "topk: a unit is dead after this many training samples inactive", "[1, inf)")
+
+    @property
+    def code_activation(self) -> str:
+        return PENALTIES[self.penalty]
 
     def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":
             _require(1 <= self.k <= config.code_size, f"k must be in [1, code_size={config.code_size}], got {self.k}")
 
 
-def keep_top_k(values: Tensor, k: int) -> Tensor:
-    """``values`` (B, N) with all but the k largest entries of each row set to zero."""
+def keep_top_k(values: Tensor, k: int) -> Tensor:  # values (B, N) but the k largest of each row zeroed
     top, index = values.topk(k, dim=1)  # (B, k)
     return torch.zeros_like(values).scatter(1, index, top)
 
 
-def kl_to_rate(rate: float, mean_activation: Tensor) -> Tensor:
-    """KL(Bernoulli(rate) || Bernoulli(mean_activation)) per unit, (N,)."""
+def kl_to_rate(rate: float, mean_activation: Tensor) -> Tensor:  # KL(Bernoulli(rate) || Bernoulli(mean)), (N,)
     mean = mean_activation.clamp(1e-6, 1 - 1e-6)
     return rate * torch.log(rate / mean) + (1 - rate) * torch.log((1 - rate) / (1 - mean))
 
@@ -60,9 +57,6 @@ class Sparse(Objective):
         super().__init__(config, features)
         # Training samples seen since each code unit was last active; a buffer, so it is saved and resumed.
         self.register_buffer("samples_since_active", torch.zeros(config.code_size, dtype=torch.long))
-
-    def code_activation_name(self) -> str:
-        return CODE_ACTIVATIONS[self.options.penalty]
 
     def sparsify(self, pre_code: Tensor) -> Tensor:
         return keep_top_k(pre_code, self.options.k) if self.options.penalty == "topk" else pre_code

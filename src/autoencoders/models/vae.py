@@ -1,10 +1,6 @@
-"""The variational objective (Kingma & Welling, 2014) with a beta-weighted KL term (Higgins et al., 2017).
-
-The code head gives a diagonal Gaussian q(z|x) = N(mean, exp(log_var)); the prior is N(0, I). The decoder's
-likelihood is the one ``loss`` stands for (``losses.LOSSES``: Bernoulli for bce, Gaussian or Laplace with scale
-``decoder_scale`` for mse or l1). The training loss is the negative ELBO in nats (KL weighted by ``beta``),
-so its parts are ``reconstruction`` = -E[log p(x|z)] and ``kl``.
-"""
+"""The variational objective (Kingma & Welling, 2014), KL weighted by ``beta`` (Higgins et al., 2017): the head
+gives q(z|x) = N(mean, exp(log_var)), the prior is N(0, I), p(x|z) is the likelihood ``loss`` stands for
+(``losses.LOSSES``). The loss is the negative ELBO in nats: ``reconstruction`` = -E[log p(x|z)] plus ``kl``."""
 
 from __future__ import annotations
 
@@ -16,15 +12,13 @@ from torch import Tensor, nn
 
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
-from .losses import LOG_2PI
+from .losses import LOG_2PI, negative_log_likelihood
 
 
 @dataclass
 class VAEConfig(PartConfig):
-    beta: float = option(1.0, "weight of the KL term (beta-VAE: above 1 for smoother, more factorised codes)",
-                         "[0, inf)")
-    decoder_scale: float = option(0.1, "standard deviation (mse: Gaussian) or scale (l1: Laplace) of p(x|z)",
-                                  "(0, inf)")
+    beta: float = option(1.0, "weight of the KL term (beta-VAE: above 1 for more factorised codes)", "[0, inf)")
+    decoder_scale: float = option(0.1, "standard deviation (mse) or scale (l1: Laplace) of p(x|z)", "(0, inf)")
     learn_scale: bool = option(False, "learn decoder_scale (from its value) with the weights: a calibrated decoder "
                                       "(Rybkin et al., 2021) that balances the KL term by itself")
 
@@ -36,19 +30,15 @@ class VAE(Objective):
     config_class = VAEConfig
     can_sample = True
     has_likelihood = True
+    head_outputs = 2  # mean and log-variance
 
     def __init__(self, config: ModelConfig, features: int):
         super().__init__(config, features)
         if self.options.learn_scale:
             self.log_scale = nn.Parameter(torch.tensor(math.log(self.options.decoder_scale)))
 
-    def head_width(self, code_size: int) -> int:
-        return 2 * code_size  # (mean, log_var)
-
-    def posterior(self, features: Tensor) -> tuple[Tensor, Tensor]:
-        """Mean and log-variance of q(z|x), each (B, code_size), from the backbone's features."""
-        mean, log_var = self.head(features).chunk(2, dim=1)
-        return mean, log_var
+    def posterior(self, features: Tensor) -> tuple[Tensor, Tensor]:  # mean and log-variance of q(z|x), (B, Z) each
+        return self.head(features).chunk(2, dim=1)
 
     def encode(self, features: Tensor) -> Tensor:
         return self.posterior(features)[0]  # (B, code_size): the posterior mean, deterministic
@@ -60,7 +50,7 @@ class VAE(Objective):
 
     def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
         scale = self.log_scale.exp() if self.options.learn_scale else self.options.decoder_scale
-        return model.decoder_nll(logits, x, scale)
+        return negative_log_likelihood(model.config.loss, logits, x, model.output_activation, scale)
 
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
@@ -95,11 +85,9 @@ class VAE(Objective):
         return model.decode(z)
 
 
-def _kl_to_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:
-    """KL(N(mean, exp(log_var)) || N(0, I)) per sample (B,)."""
+def _kl_to_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, I)), (B,)
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(dim=1)
 
 
-def _standard_normal_log_density(z: Tensor) -> Tensor:
-    """log N(z; 0, I) summed over the last dimension."""
+def _standard_normal_log_density(z: Tensor) -> Tensor:  # log N(z; 0, I) over the last dimension
     return -0.5 * (z.square() + LOG_2PI).sum(dim=-1)

@@ -1,13 +1,8 @@
-"""The vector-quantised objective (VQ-VAE, van den Oord et al., 2017): discrete codes from a learned codebook.
-
-The head's output (B, code_size) is cut into ``code_size / code_dim`` vectors, each replaced by its nearest of
-``codebook_size`` codebook entries; the decoder sees the entries, and gradients pass the quantisation straight
-through to the encoder. The loss adds ``commitment`` * ||z_e - sg(e)||^2 (keeps encodings near their entries);
-the entries follow the encodings assigned to them as exponential moving averages (the paper's appendix A.1),
-which, unlike the codebook loss, moves them as fast as the encoder moves. An entry unused for ``dead_after``
-training samples is restarted at a random encoding of the current batch, so the codebook stays in use; every
-entry starts dead, so the first batch initialises the codebook from the data.
-"""
+"""The vector-quantised objective (VQ-VAE, van den Oord et al., 2017): the head's output is cut into vectors of
+``code_dim``, each replaced by its nearest codebook entry, with straight-through gradients and a commitment loss.
+Entries follow their encodings as moving averages (the paper's appendix A.1: unlike a codebook loss, as fast as
+the encoder moves); one unused for ``dead_after`` training samples restarts at an encoding of the batch (all
+start dead, so the first batch initialises the codebook from the data)."""
 
 from __future__ import annotations
 
@@ -48,15 +43,13 @@ class VQ(Objective):
         self.register_buffer("weight_sum", torch.zeros(k, d))  # and of their sum
         self.register_buffer("samples_since_used", torch.full((k,), self.options.dead_after, dtype=torch.long))
 
-    def code_indices(self, features: Tensor) -> Tensor:
-        """Index of the nearest codebook entry of each code vector, (B, G) with G = code_size / code_dim."""
+    def code_indices(self, features: Tensor) -> Tensor:  # (B, G): each code vector's nearest entry
         z = self.head(features).unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
         distances = z.square().sum(-1, keepdim=True) - 2 * z @ self.codebook.T + self.codebook.square().sum(-1)
         return distances.argmin(dim=-1)  # (B, G)
 
     def lookup(self, indices: Tensor) -> Tensor:
-        """Codes (B, code_size) made of the codebook entries ``indices`` (B, G)."""
-        return self.codebook[indices].flatten(1)
+        return self.codebook[indices].flatten(1)  # (B, G) -> codes (B, code_size) of codebook entries
 
     def encode(self, features: Tensor) -> Tensor:
         return self.lookup(self.code_indices(features))  # (B, code_size): entries of the codebook

@@ -1,9 +1,11 @@
 """What a report shows. Each section function takes a :class:`ReportInputs` and returns a
 :class:`~.html.Section`, or None when the model, data or run lacks what the section needs (a capability,
-never a family name): samples for models with ``sample``, activations for models with a sparse code, and so on."""
+never a model name): samples for objectives that can sample, activations for sparse codes, codebook use for
+discrete codes (the objective's capability flags)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -129,7 +131,7 @@ def first_layer_weights(run: ReportInputs) -> Section | None:
                    if name.endswith("weight") and p.ndim >= 2), None)
     if weight is None:
         return None
-    if weight.ndim == 2 and weight.shape[1] == run.model.n_features:  # a linear layer on the flat pixels
+    if weight.ndim == 2 and weight.shape[1] == math.prod(run.model.input_shape):  # a linear layer on the pixels
         images = weight.reshape(len(weight), *run.model.input_shape)
     elif weight.ndim == 4 and weight.shape[1] == run.model.input_shape[0]:  # a convolution over the image
         images = weight
