@@ -3,9 +3,9 @@
 - vae: a conv VAE against the MLP VAE on binarised MNIST (benchmark split, threshold 0.5), same epochs, code
   size, optimiser and batches; test NLL by importance weighting (k = 1000) on the first --nll-images test
   digits, both printed in this one run.
-- sequence_vae: new windows of a NAB series from a sequence VAE's prior against held-out windows (the Fréchet
-  distance of benchmarks/applications.py), beside the deterministic sequence model + Gaussian mixture on its
-  codes and PCA + Gaussian mixture (the rows benchmarks/applications.py --part generation gives).
+- sequence_vae: new windows of a NAB series from a sequence VAE (its prior, and a Gaussian mixture fitted to its
+  codes as for any model) against held-out windows (the Fréchet distance of benchmarks/applications.py), beside
+  the deterministic sequence model + the same mixture and PCA + mixture (as benchmarks/applications.py does).
 - vq: a vq model on MNIST (benchmark split): codebook perplexity and share of dead entries on the test digits,
   and `ae compress`'s rate and PSNR with its codebook indices.
 
@@ -77,6 +77,8 @@ def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     deterministic = models["plain"]
     samples = {
         "sequence VAE (8-D, learned decoder scale), prior samples": apps.generate(models["vae"], n),
+        "sequence VAE (8-D, learned decoder scale) + Gaussian mixture on codes": apps.generate(
+            models["vae"], n, apps.fit_code_density(models["vae"], train)),
         "sequence AE (8-D) + Gaussian mixture on codes": apps.generate(
             deterministic, n, apps.fit_code_density(deterministic, train)),
         "PCA (8-D) + Gaussian mixture": pca.inverse_transform(apps.sample_density(pca_density, n)),
