@@ -62,3 +62,17 @@ def small_model(name: str, input_shape=None, **options) -> ae.Autoencoder:
 def as_model_input(model: ae.Autoencoder, images: np.ndarray) -> torch.Tensor:
     """Real digit images (n, 1, 8, 8) laid out as the model's samples (same number of values per sample)."""
     return torch.from_numpy(images).reshape(len(images), *model.input_shape)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_cache(tmp_path_factory):
+    """The CLI's cache of model options (see autoencoders.cli._cache) in a temporary folder, not the user's."""
+    import os
+
+    previous = os.environ.get("AUTOENCODERS_CACHE")
+    os.environ["AUTOENCODERS_CACHE"] = str(tmp_path_factory.mktemp("cli-cache"))
+    yield
+    if previous is None:
+        del os.environ["AUTOENCODERS_CACHE"]
+    else:
+        os.environ["AUTOENCODERS_CACHE"] = previous

@@ -75,9 +75,12 @@ def test_nan_or_inf_is_a_clear_error_in_fit_and_scoring(wbc, bad, message):
     X, _ = wbc
     broken = X.copy()
     broken[5, 2] = bad
-    with pytest.raises(ValueError, match=message):
-        fast_detector().fit(broken)
-    detector = fast_detector(random_state=0).fit(X)
+    if np.isnan(bad):  # NaN in fitting is a gap: the tabular path flags it (tests/test_tables.py)
+        assert np.isfinite(fast_detector(random_state=0).fit(broken).score_samples(broken)).all()
+    else:
+        with pytest.raises(ValueError, match=message):
+            fast_detector().fit(broken)
+    detector = fast_detector(random_state=0).fit(X)  # fitted without gaps, it cannot score one
     with pytest.raises(ValueError, match=message):
         detector.score_samples(broken)
 
@@ -89,9 +92,14 @@ def test_wrong_width_is_a_clear_error(wbc):
         detector.predict(X[:, 1:])
 
 
-@pytest.mark.parametrize(("params", "message"), [({"contamination": 0.7}, "contamination must be in"),
+@pytest.mark.parametrize(("params", "message"), [({"contamination": 0.7}, "contamination must be 'auto' or in"),
+                                                 ({"contamination": "half"}, "contamination must be 'auto' or in"),
                                                  ({"n_estimators": 0}, "n_estimators must be"),
-                                                 ({"max_samples": 1}, "max_samples must be")])
+                                                 ({"max_samples": 1}, "max_samples must be"),
+                                                 ({"max_features": 0.0}, "max_features must be in"),
+                                                 ({"trim": 0.5}, "trim must be in"),
+                                                 ({"combine": "max"}, "combine must be one of"),
+                                                 ({"steps": 0}, "steps must be")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
         fast_detector(**params).fit(wbc[0])
@@ -108,9 +116,61 @@ def test_members_train_on_at_most_max_samples_rows(wbc, monkeypatch):
 
     monkeypatch.setattr(ae.Trainer, "fit", recording_fit)
     detector = fast_detector(n_estimators=2, max_samples=50, random_state=0).fit(X)
-    assert len(X) > 50 and trained_on == [50, 50]
+    # each member: its 50 rows, then the 40 left after trimming the 20% it scores highest halfway
+    assert len(X) > 50 and trained_on == [50, 40, 50, 40]
     assert len(detector.score_samples(X)) == len(X)  # every row is scored
     assert detector.members_[0].error_scale.shape == (X.shape[1],)
+
+
+def planted(n: int = 400, width: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Correlated Gaussian rows with a constant column, and 8 rows (the first) broken in column 2 only."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n, 2))
+    X = np.column_stack([latent @ rng.normal(size=(2, width)) + 0.05 * rng.normal(size=(n, width)), np.ones(n)])
+    X[:8, 2] += 40 * X[:, 2].std()
+    return X, np.arange(8)
+
+
+@pytest.mark.parametrize("params", [{}, {"combine": "rank"}, {"combine": "reconstruction"},
+                                    {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}])
+def test_explain_splits_each_score_over_the_columns_and_names_the_broken_one(params):
+    X, broken = planted()
+    detector = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
+    contributions = detector.explain(X)
+    assert contributions.shape == X.shape
+    np.testing.assert_allclose(contributions.sum(axis=1), -detector.score_samples(X), rtol=1e-9)
+    assert np.all(contributions >= 0)
+    assert np.all(contributions[:, -1] == 0), "the constant column was dropped: it explains nothing"
+    assert np.all(np.argmax(contributions[broken], axis=1) == 2)
+
+
+def test_contamination_auto_flags_rows_beyond_the_far_fence_of_the_training_scores():
+    X, broken = planted()
+    detector = AutoencoderOutlierDetector(contamination="auto", random_state=0).fit(X)
+    anomaly = -detector.score_samples(X)
+    q1, q3 = np.percentile(anomaly, [25, 75])
+    assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
+    flagged = np.flatnonzero(detector.predict(X) == -1)
+    assert set(broken) <= set(flagged) and len(flagged) < 0.1 * len(X), "the planted rows and few others"
+
+
+def test_trimming_and_bagging_members():
+    X, _ = planted(width=10)
+    detector = AutoencoderOutlierDetector(n_estimators=3, max_features=0.5, max_samples=100, trim=0.2,
+                                          random_state=0).fit(X)
+    columns = [member.columns for member in detector.members_]
+    assert all(len(c) == 5 for c in columns) and len({tuple(c) for c in columns}) > 1
+    kept = [member.training_parts.shape[1] for member in detector.members_]
+    assert kept == [80, 80, 80], "statistics come from the 100 drawn rows less the 20% trimmed"
+    assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_rank_position_orders_values_beyond_the_training_maximum():
+    from autoencoders.applications.anomaly import rank_position
+
+    positions = rank_position(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, 2.0, 4.0, 8.0, 16.0]))
+    np.testing.assert_allclose(positions[:3], [0.0, 0.5, 1.0])
+    assert positions[2] < positions[3] < positions[4]
 
 
 # ------------------------------------------------------------------------------------------------ ae detect
@@ -151,6 +211,7 @@ def test_cli_detect_quantile_threshold_to_npz(tmp_path, wbc_csv):
     (["--contamination", "0.1", "--quantile", "0.9"], "not both"),
     (["--quantile", "1.5"], "must be in (0, 1)"),
     (["--contamination", "0.9"], "must be in (0, 0.5]"),
+    (["--contamination", "many"], "must be 'auto' or a number"),
     (["--out", "scores.txt"], "must end in .csv or .npz"),
 ])
 def test_cli_detect_bad_options_are_clear_errors(tmp_path, wbc_csv, args, message):
@@ -159,12 +220,13 @@ def test_cli_detect_bad_options_are_clear_errors(tmp_path, wbc_csv, args, messag
     assert message in result.output
 
 
-def test_cli_detect_rejects_missing_values(tmp_path):
-    path = tmp_path / "holes.csv"
-    path.write_text("a,b\n1,2\n3,nan\n5,6\n")
+def test_cli_detect_scores_rows_with_missing_values(tmp_path):
+    path = tmp_path / "holes.csv"  # a gap is flagged by the tabular path, never a reason to refuse the table
+    path.write_text("a,b\n" + "".join(f"{i},{'' if i == 3 else 2 * i}\n" for i in range(40)))
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(tmp_path / "s.csv")])
-    assert result.exit_code == 1
-    assert "Error:" in result.output and "NaN" in result.output
+    assert result.exit_code == 0, result.output
+    scores = np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1)[:, 1]
+    assert scores.shape == (40,) and np.isfinite(scores).all()
 
 
 def test_cli_detect_on_a_time_series_flags_the_spike(tmp_path):
@@ -182,3 +244,35 @@ def test_cli_detect_on_a_time_series_flags_the_spike(tmp_path):
         assert np.isfinite(saved["score"]).all()
         assert 400 <= int(np.argmax(saved["score"])) < 404 + 16
         assert saved["outlier"][400:404].all()
+
+
+def test_cli_detect_explain_names_the_top_columns_of_flagged_rows(tmp_path):
+    X, broken = planted()
+    path = tmp_path / "planted.npy"
+    np.save(path, X)
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(out), "--contamination", "auto",
+                                      "--explain", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "row,score,outlier,top_features"
+    rows = [line.split(",") for line in lines[1:]]
+    assert all((row[2] == "1") == bool(row[3]) for row in rows), "explained exactly the flagged rows"
+    for index in broken:
+        first, second = rows[index][3].split(";")
+        assert first.startswith("2:") and float(first[2:]) > float(second.split(":")[1])
+    npz = tmp_path / "scores.npz"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(npz), "--explain"])
+    assert result.exit_code == 0, result.output
+    with np.load(npz) as saved:
+        assert saved["top_features"].shape == (len(X), 3)
+        np.testing.assert_array_equal(saved["top_features"][:, 0] >= 0, saved["outlier"] == 1)
+        assert (saved["top_features"][broken, 0] == 2).all()
+
+
+def test_cli_detect_explain_is_for_tables_only(tmp_path):
+    path = tmp_path / "series.npy"
+    np.save(path, np.sin(np.arange(200.0))[:, None])
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "16", "--explain",
+                                      "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code != 0 and "does not apply to a time series" in result.output

@@ -8,13 +8,15 @@ import random
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 from torch import nn
 
 import autoencoders as ae
 from autoencoders.applications.features import EncoderClassifier
+from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderTransformer
 from autoencoders.training import RunFolder, Trainable
-from autoencoders.training.run_folder import CONFIG_FILE, HISTORY_FILE, LOG_FILE
+from autoencoders.training.run_folder import CONFIG_FILE, HISTORY_FILE, LOG_FILE, TENSORBOARD_DIR
 from conftest import fast_config, small_model
 
 
@@ -93,3 +95,43 @@ def test_tensorboard_logger_writes_events_that_read_back(small_images, tmp_path)
     values = [event.value for event in events.Scalars("val/loss")]
     assert values == pytest.approx(history.val["loss"], rel=1e-6)
     assert [event.step for event in events.Scalars("lr")] == [1, 2]
+
+
+# ------------------------------------------------------------------------------------------------- ae train
+def test_ae_train_records_the_resolved_defaults_and_logs_to_tensorboard(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["train", "--hidden", "16", "--code-size", "3", "--epochs", "2", "--quiet",
+                                      "--no-report", "--logger", "tensorboard", "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    config = RunFolder(run).read_json(CONFIG_FILE)
+    assert config["model_config"]["loss"] == "bce"  # auto: the digits lie in [0, 1]
+    assert config["train_config"]["validation_fraction"] == 0.1  # auto: a small data set
+    events = EventAccumulator(str(run / TENSORBOARD_DIR))
+    events.Reload()
+    assert [event.value for event in events.Scalars("val/loss")] == pytest.approx(
+        RunFolder(run).read_history().val["loss"], rel=1e-6)
+
+
+def test_ae_train_reports_library_errors_in_one_line_and_lets_bugs_show_a_traceback(tmp_path, monkeypatch):
+    result = CliRunner().invoke(cli, ["train", "--hidden", "16", "--code-size", "3", "--scheduler", "cosine",
+                                      "--batch-size", "0", "--out", str(tmp_path / "a")])
+    assert result.exit_code != 0 and "batch_size must be >= 1" in result.output
+    assert not isinstance(result.exception, ae.ConfigError)  # caught and shown as "Error: ..."
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(ae.Trainer, "fit", bug)
+    result = CliRunner().invoke(cli, ["train", "--hidden", "16", "--code-size", "3", "--out", str(tmp_path / "b")])
+    assert isinstance(result.exception, ZeroDivisionError)  # not turned into a one-line "Error:"
+
+
+def test_auto_epochs_grow_with_width_and_shrink_with_rows():
+    small = ae.TrainConfig().resolved(1000, 64)
+    assert small.validation_fraction == 0.1 and ae.TrainConfig().resolved(10_000, 64).validation_fraction == 0
+    assert ae.TrainConfig().resolved(1000, 784).epochs > small.epochs > ae.TrainConfig().resolved(4000, 64).epochs
+    assert ae.TrainConfig(epochs=7, validation_fraction=0.3).resolved(1000, 64) == ae.TrainConfig(
+        epochs=7, validation_fraction=0.3)

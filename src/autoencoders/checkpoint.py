@@ -2,14 +2,20 @@
 
 A model file (``model.safetensors``) is self-contained: its metadata names the registered model and holds
 the config, so :func:`load_model` rebuilds the model without the code path that trained it. Nothing is
-unpickled, so loading never runs code from a file. A run directory also holds ``config.json`` (readable
-copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``.
+unpickled, so loading never runs code from a file. The metadata also holds a SHA-256 of every tensor, checked
+on load, so a damaged copy (a flipped bit) is an error rather than a silently different model. Files are
+written atomically with the permissions of an ordinary new file (0666 less the umask): they are meant to be
+shared. A run directory also holds ``config.json`` (readable
+copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``: see
+:mod:`autoencoders.training.run_folder`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +34,8 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
 STATE_FILE = "state.safetensors"
 CONFIG_FILE = "config.json"
+_CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
+_RESERVED = ("format", "format_version", _CHECKSUMS)
 
 
 
@@ -36,14 +44,27 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Run ``write(tmp)`` then rename ``tmp`` over ``path``: readers see the old file or the new, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique across threads too
     try:
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # some writers create private (0600) files
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def tensor_digest(tensor: torch.Tensor) -> str:
+    """SHA-256 of a CPU tensor's bytes (any dtype)."""
+    return hashlib.sha256(tensor.contiguous().reshape(-1).view(torch.uint8).numpy()).hexdigest()
 
 
 def write_json(path: Path, values: Any) -> None:
@@ -53,7 +74,8 @@ def write_json(path: Path, values: Any) -> None:
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]) -> None:
     """Tensors plus JSON-encoded metadata in one safetensors file, atomically."""
     cpu = {name: t.detach().to("cpu").contiguous().clone() for name, t in tensors.items()}  # clone: no shared storage
-    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION)}
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+              _CHECKSUMS: json.dumps({name: tensor_digest(t) for name, t in cpu.items()})}
     header.update({key: json.dumps(value) for key, value in metadata.items()})
     atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=header))
 
@@ -81,10 +103,25 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
             f"{path} has checkpoint format {version}, newer than this library reads ({FORMAT_VERSION}); upgrade"
         )
     try:
-        metadata = {k: json.loads(v) for k, v in header.items() if k not in ("format", "format_version")}
+        metadata = {k: json.loads(v) for k, v in header.items() if k not in _RESERVED}
+        checksums = json.loads(header.get(_CHECKSUMS, "null"))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} has corrupt metadata: {error}") from None
+    _verify(path, tensors, checksums)
     return tensors, metadata
+
+
+def _verify(path: Path, tensors: dict[str, torch.Tensor], checksums: Any) -> None:
+    """Every tensor matches the digest stored when it was written (files from before checksums are taken as is)."""
+    if checksums is None:
+        return
+    if not isinstance(checksums, dict) or set(checksums) != set(tensors):
+        raise CheckpointError(f"{path} is corrupt: its tensor checksums do not list the tensors it holds")
+    damaged = sorted(name for name, tensor in tensors.items() if tensor_digest(tensor) != checksums[name])
+    if damaged:
+        raise CheckpointError(f"{path} is corrupt: {len(damaged)} tensor(s) do not match their checksum "
+                              f"({', '.join(damaged[:3])}{' ...' if len(damaged) > 3 else ''}); the file was "
+                              "damaged after it was written (a flipped bit, a broken copy)")
 
 
 def model_path(path: str | Path) -> Path:

@@ -1,21 +1,22 @@
-"""Anomaly scores from a small ensemble of autoencoders: robust features in, averaged normalised errors out.
+"""Anomaly scores from a small ensemble of autoencoders: robust features in, combined normalised errors out.
 
-The recipe, chosen by measurement on ADBench without labels (``benchmarks/anomaly_adbench.py``):
+The recipe of :class:`~autoencoders.sklearn.AutoencoderOutlierDetector`, whose defaults are chosen out of fold on
+ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on one, measured on the other):
 
 - features are centred on their median and divided by a robust spread (IQR, else standard deviation),
   so heavy tails and mixed scales do not decide the spread; values are clipped at +-1e4 spreads so that a
   huge entry cannot overflow float32 or the squared error (squashing tails with ``asinh`` was measured and
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
 - every member is an under-complete MLP sized from the number of features, trained with early stopping
-  on a held-out tenth of at most ``max_samples`` rows, for about 150 optimiser steps whatever the data size,
-  at learning rate 6e-3 (mean ROC-AUC on 22 sets x 3 seeds 0.8090, against 0.8053 at 3e-3, which needs 250
-  steps, two thirds more fit time, to match it);
-- a member's score adds two parts, each scaled to mean 1 on the training rows: the reconstruction error
+  on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser steps whatever the data
+  size; robust training trims, halfway, the rows the member scores highest and trains the rest of the steps
+  without them, and the score's statistics come from the kept rows (the anomalies inside the training data
+  otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
+- a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
-  codes catches rows on the manifold but far out along it (reconstruction alone measured 0.761 mean ROC-AUC on
-  16 sets, the sum 0.783). An ensemble's score is the mean over members; one member is the default, as three
-  (codes from a quarter to a half of the input width) gain 0.006 mean ROC-AUC (0.8149) at twice the fit time.
+  codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
+  ("log", the default, adds their log1p); an ensemble's score is the mean over members.
 """
 
 from __future__ import annotations
@@ -98,18 +99,29 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
     return torch.cat(codes).numpy(), torch.cat(errors).numpy()
 
 
+# How a member turns its two parts into one score: "sum" adds them (each about 1 on a typical training row),
+# "log" adds their log1p (so neither part's heavy tail drowns the other), "rank" averages each part's position
+# among the training rows' values (rank-normalised), "reconstruction" keeps the error alone.
+COMBINATIONS = ("sum", "log", "rank", "reconstruction")
+
+
 @dataclass
 class ScoredMember:
-    """One trained autoencoder and the training-row statistics that turn its outputs into a score."""
+    """One trained autoencoder and the training-row statistics that turn its outputs into a score. The member
+    sees the ``columns`` of the robust features it was trained on (all of them unless features were bagged)."""
 
     model: Autoencoder
+    columns: np.ndarray  # (K,) indices of the robust-feature columns the member sees
     error_scale: np.ndarray  # (K,) mean training error per feature
     code_mean: np.ndarray  # (C,)
     code_precision: np.ndarray  # (C, C) inverse covariance of the training codes
+    training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
 
     @classmethod
-    def fit(cls, model: Autoencoder, Z: np.ndarray) -> ScoredMember:
-        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K); the model moves to float64."""
+    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None) -> ScoredMember:
+        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) (already restricted to
+        ``columns`` of the full features, all by default); the model moves to float64."""
+        columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         means = errors.mean(axis=0)
         # floored so that a perfectly reconstructed feature cannot divide by zero
@@ -117,21 +129,53 @@ class ScoredMember:
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
-        return cls(model, error_scale, codes.mean(axis=0), precision)
+        member = cls(model, columns, error_scale, codes.mean(axis=0), precision, np.empty((2, 0)))
+        member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
+        return member
 
-    def score(self, Z: np.ndarray) -> np.ndarray:
-        """Anomaly score (N,): normalised reconstruction error plus Mahalanobis distance of the code per dimension,
-        each about 1 on a typical training row."""
-        codes, errors = codes_and_errors(self.model, Z)  # (N, C), (N, K)
-        reconstruction = (errors / self.error_scale).mean(axis=1)  # (N,)
+    def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
         offsets = codes - self.code_mean  # (N, C)
         distance = np.einsum("nc,cd,nd->n", offsets, self.code_precision, offsets) / len(self.code_mean)
-        return reconstruction + np.maximum(distance, 0.0)
+        return (errors / self.error_scale).mean(axis=1), np.maximum(distance, 0.0)
+
+    def score(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
+        """Anomaly score (N,) of rows ``Z`` (N, all feature columns), higher = more abnormal, from the two parts
+        combined as ``combine`` says (see ``COMBINATIONS``)."""
+        parts = self._parts(*codes_and_errors(self.model, Z[:, self.columns]))
+        if combine == "sum":
+            return parts[0] + parts[1]
+        if combine == "log":
+            return np.log1p(parts[0]) + np.log1p(parts[1])
+        if combine == "reconstruction":
+            return parts[0]
+        return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],
+                       axis=0)
+
+    def feature_errors(self, Z: np.ndarray) -> np.ndarray:
+        """Each seen feature's term of the normalised reconstruction error (N, K): the rows sum to that part."""
+        _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
+        return errors / self.error_scale / len(self.columns)
 
 
-def ensemble_score(members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
+def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Share of the sorted ``training`` values (n,) at or below each of ``values`` (N,), in [0, 1]; a value above the
+    training maximum keeps growing, by the log of its ratio to it, so new extremes stay ordered."""
+    position = np.searchsorted(training, values, side="right") / len(training)
+    top = max(float(training[-1]), 1e-300)  # > 0, so the ratio below is >= 1 and its log >= 0
+    return position + np.log(np.maximum(values, top) / top)
+
+
+def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
     """Anomaly score (N,) of rows ``Z``: the members' mean (higher = more abnormal)."""
-    return np.mean([member.score(Z) for member in members], axis=0)
+    return np.mean([member.score(Z, combine) for member in members], axis=0)
+
+
+def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
+    """Tukey's far fence of anomaly scores (N,), ``Q3 + 3 IQR``: a cut for outliers that needs no guess of their
+    share (what ``contamination="auto"`` flags)."""
+    q1, q3 = np.percentile(scores, [25, 75])
+    return float(q3 + iqrs * (q3 - q1))
 
 
 def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, code_size: int | None = None,

@@ -1,4 +1,5 @@
-"""Command-line options generated from the config dataclasses of a model's backbone and objective."""
+"""Command-line options generated from the config dataclasses of a model's backbone and objective; remembered in
+the CLI cache (see :mod:`._cache`), so that parsing and help do not import the models (torch) each time."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 import click
 
+from ._cache import remembered
+
 # Options the training command defines itself, for every model.
-SHARED_FIELDS = {"input_shape", "code_size", "loss"}
+SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
 
 
 class IntTuple(click.ParamType):
@@ -67,6 +70,64 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
     return params
 
 
+def model_summaries() -> list[str]:
+    """One line per backbone, objective and preset (``ae models``), from the cache when it holds them."""
+
+    def compute() -> list[str]:
+        from ..models._base import CAPABILITIES
+        from ..registry import get_backbone, get_objective, get_preset, list_backbones, list_models, list_objectives
+
+        lines = [f"backbone   {name:<12} {_first_line(get_backbone(name).__doc__)}" for name in list_backbones()]
+        for name in list_objectives():
+            abilities = [flag for flag in CAPABILITIES if getattr(get_objective(name), flag)]
+            lines.append(f"objective  {name:<12} {_first_line(get_objective(name).__doc__)}"
+                         + (f" [{', '.join(abilities)}]" if abilities else ""))
+        presets = map(get_preset, list_models())
+        return [*lines, *(f"preset     {p.name:<12} {p.backbone}+{p.objective}: {p.doc}" for p in presets)]
+
+    return remembered("models", compute)
+
+
+def _first_line(doc: str | None) -> str:
+    lines = (doc or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def cached_option_params(preset: str | None, backbone: str | None, objective: str | None) -> list[click.Option]:
+    """:func:`model_option_params`, rebuilt from the cache when it holds them."""
+    specs = remembered(f"options {preset} {backbone} {objective}",
+                       lambda: _describe(model_option_params(preset, backbone, objective)))
+    if specs is None:
+        return model_option_params(preset, backbone, objective)
+    return [_rebuild(spec) for spec in specs]
+
+
+_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple()}
+
+
+def _describe(params: list[click.Option]) -> list[dict[str, Any]] | None:
+    """The options as JSON, or None when one has a type the cache does not know (then nothing is cached)."""
+    specs = []
+    for param in params:
+        choices = list(param.type.choices) if isinstance(param.type, click.Choice) else None
+        if not (param.is_flag or choices is not None or param.type.name.upper() in _TYPES):
+            return None
+        default = list(param.default) if isinstance(param.default, tuple) else param.default
+        specs.append({"opts": param.opts, "secondary": param.secondary_opts, "name": param.name,
+                      "type": param.type.name.upper(), "choices": choices, "flag": param.is_flag, "default": default,
+                      "help": param.help, "show_default": param.show_default})
+    return specs
+
+
+def _rebuild(spec: dict[str, Any]) -> click.Option:
+    declaration = "/".join([spec["opts"][0], *spec["secondary"][:1]])
+    kind = None if spec["flag"] else click.Choice(spec["choices"]) if spec["choices"] is not None else \
+        _TYPES[spec["type"]]
+    default = tuple(spec["default"]) if spec["type"] == "INTS" and spec["default"] is not None else spec["default"]
+    return click.Option([declaration, *spec["opts"][1:], spec["name"]], type=kind, is_flag=spec["flag"] or None,
+                        default=default, show_default=spec["show_default"], help=spec["help"])
+
+
 def peek(args: list[str], option: str) -> str | None:
     """The value of ``option`` (e.g. ``--model``) in raw arguments, before click parses them."""
     for index, arg in enumerate(args):
@@ -96,7 +157,7 @@ class ModelCommand(click.Command):
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
         preset = peek(args, "--model") or (None if backbone or objective else "deep")
         try:
-            self.params = [*self.shared_params, *model_option_params(preset, backbone, objective)]
+            self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
         except UnknownModelError as error:
             raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
         return super().parse_args(ctx, args)

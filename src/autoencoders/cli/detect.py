@@ -6,62 +6,116 @@ from pathlib import Path
 
 import click
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ..applications.anomaly import series_anomaly_scores
-from ..sklearn import AutoencoderOutlierDetector
+from ..data import check_array
 from ._common import data_options, echo_json, read_data
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
 
-def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold: float) -> None:
-    """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``)."""
+def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold: float,
+                 top: tuple[np.ndarray, np.ndarray, list[str]] | None = None) -> None:
+    """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``);
+    with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
+    column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
+    (-1 / 0 on rows not flagged)."""
     target = Path(path)
-    if target.suffix.lower() == ".csv":
-        table = np.column_stack([np.arange(len(scores)), scores, outliers])  # (N, 3)
-        np.savetxt(target, table, delimiter=",", fmt=["%d", "%.9g", "%d"], header="row,score,outlier", comments="")
-    else:
-        np.savez(target, score=scores, outlier=outliers, threshold=threshold)
+    if target.suffix.lower() == ".npz":
+        extra = {} if top is None else {"top_features": top[0], "top_shares": top[1]}
+        np.savez(target, score=scores, outlier=outliers, threshold=threshold, **extra)
+        return
+    header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
+                                          enumerate(zip(scores, outliers, strict=True))]
+    if top is not None:
+        columns, shares, names = top
+        header += ",top_features"
+        lines = [line + "," + ";".join(f"{names[c]}:{share:.3f}" for c, share in zip(cs, ss, strict=True) if c >= 0)
+                 for line, cs, ss in zip(lines, columns, shares, strict=True)]
+    target.write_text("\n".join([header, *lines]) + "\n")
+
+
+def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` columns contributing most to each flagged row's score (N, k) and their shares of it (N, k);
+    -1 and 0 on rows not flagged."""
+    k = min(k, contributions.shape[1])
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]  # (N, k)
+    shares = np.take_along_axis(contributions, order, axis=1) / np.maximum(
+        contributions.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+    return np.where(flagged[:, None], order, -1), np.where(flagged[:, None], shares, 0.0)
+
+
+def contamination_value(value: str | None) -> float | str | None:
+    """--contamination: 'auto' or a share in (0, 0.5]."""
+    if value is None or value == "auto":
+        return value
+    try:
+        share = float(value)
+    except ValueError:
+        raise click.BadParameter(f"must be 'auto' or a number in (0, 0.5], got {value!r}") from None
+    if not 0 < share <= 0.5:
+        raise click.BadParameter(f"must be in (0, 0.5], got {value}")
+    return share
 
 
 @click.command()
 @data_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="Where to write per-row scores and flags: .csv (row,score,outlier) or .npz.")
-@click.option("--contamination", type=float, default=None,
-              help="Share of rows to flag as outliers, in (0, 0.5]  [default: 0.1 unless --quantile is given]")
+@click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
+              help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
+                   "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
 @click.option("--quantile", type=float, default=None,
               help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True, help="Autoencoders in the ensemble.")
 @click.option("--window", type=int, default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
+@click.option("--explain", is_flag=True,
+              help="Name the columns that contribute most to each flagged row's score, with their shares of it "
+                   "(tables only).")
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many columns --explain names per flagged row.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def detect(data, data_dir, split, label_column, out, contamination, quantile, n_estimators, window, seed):
+def detect(data, data_dir, split, label_column, out, contamination, quantile, n_estimators, window, explain, top,
+           seed):
     """Score every row of --data for abnormality (higher = more abnormal) with autoencoders fitted on all rows,
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from ..applications.anomaly import fence, series_anomaly_scores
+    from ..sklearn import AutoencoderOutlierDetector
+
     if contamination is not None and quantile is not None:
         raise click.UsageError("give --contamination or --quantile, not both")
     if quantile is not None and not 0 < quantile < 1:
         raise click.BadParameter(f"must be in (0, 1), got {quantile}", param_hint="--quantile")
+    if explain and window is not None:
+        raise click.UsageError("--explain names table columns; it does not apply to a time series (--window)")
     contamination = 0.1 if contamination is None else contamination
-    if not 0 < contamination <= 0.5:
-        raise click.BadParameter(f"must be in (0, 0.5], got {contamination}", param_hint="--contamination")
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     dataset = read_data(data, data_dir, split, label_column)
-    X = dataset.X.reshape(len(dataset.X), -1)  # (N, D)
+    # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
+    X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
+        len(dataset.X), -1)  # (N, D)
     if window is not None:
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
-    threshold = float(np.quantile(scores, 1 - contamination if quantile is None else quantile))
+    if quantile is None and contamination == "auto":
+        threshold = fence(scores)
+    else:
+        threshold = float(np.quantile(scores, 1 - contamination if quantile is None else quantile))
     outliers = (scores > threshold).astype(np.int64)
-    write_scores(out, scores, outliers, threshold)
+    ranked = None
+    if explain:
+        names = list(X.columns) if dataset.is_table else list(getattr(dataset, "feature_names", None) or [
+            str(i) for i in range(X.shape[1])])
+        ranked = (*top_features(detector.explain(X), outliers == 1, top), names)
+    write_scores(out, scores, outliers, threshold, ranked)
     summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                "flagged": int(outliers.sum()), "out": str(out)}
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:

@@ -4,6 +4,7 @@ logits) with an objective (the code head on the body, the loss, and capabilities
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -15,10 +16,11 @@ from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt
 from .losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
-    apply_output_activation,
+    output,
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
+from .mixed import check_layout, hide_cells
 
 
 def option(default: Any, help: str, within: str | None = None, choices: Iterable[str] | None = None) -> Any:
@@ -38,7 +40,7 @@ def _check_fields(config: Any) -> None:
     for field in dataclasses.fields(config):
         value, within = getattr(config, field.name), field.metadata.get("within")
         choices = field.metadata.get("choices") or (ACTIVATIONS if field.name.endswith("activation") else None)
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
             setattr(config, field.name, tuple(int(v) for v in value))
             within, value = "[1, inf)", min((int(v) for v in value), default=1)
         if choices is not None and value is not None:
@@ -73,9 +75,11 @@ class ModelConfig:
     backbone: PartConfig  # the network: a registered backbone's config
     objective: PartConfig  # the code head and loss: a registered objective's config
     code_size: int = option(32, "width of the code (above the input's for an over-complete code)", "[1, inf)")
-    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1", choices=LOSSES)
+    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]), l1 or mixed (tables)", choices=LOSSES)
+    columns: list | None = option(None, "the table's column layout that loss 'mixed' needs (from TabularPreprocessor)")
     output_activation: str = option("auto", "decoder output (auto: sigmoid for bce)", choices=OUTPUT_ACTIVATIONS)
-    corruption: str | None = option(None, "train to undo input noise of this kind (default: off)", choices=CORRUPTIONS)
+    corruption: str | None = option(None, "train to undo input noise of this kind (cells: hide table cells as gaps, "
+                                          "loss mixed) (default: off)", choices=(*CORRUPTIONS, "cells"))
     corruption_level: float = option(0.1, "noise std (gaussian) or probability of hitting an entry", "[0, inf)")
     preset: str | None = option(None, "the preset the model was made from, which names it")
 
@@ -84,6 +88,10 @@ class ModelConfig:
         _check_fields(self)
         _require(self.loss != "bce" or self.output_activation != "identity",
                  "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
+        _require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
+        _require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
+        if self.columns is not None:
+            check_layout(self.columns, math.prod(self.input_shape))
         self.backbone.check(self)
         self.objective.check(self)
 
@@ -131,8 +139,8 @@ class Autoencoder(nn.Module):
     def decode_logits(self, code: Tensor) -> Tensor:
         return self.decoder(code)  # (B, code_size) -> (B, *input_shape), before the output activation
 
-    def decode(self, code: Tensor) -> Tensor:
-        return apply_output_activation(self.decode_logits(code), self.output_activation)  # in data space
+    def decode(self, code: Tensor) -> Tensor:  # in data space
+        return output(self.config.loss, self.decode_logits(code), self.output_activation, self.config.columns)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
@@ -143,12 +151,15 @@ class Autoencoder(nn.Module):
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
+        if self.training and self.config.corruption == "cells":
+            return hide_cells(x, self.config.columns, self.config.corruption_level)
         if self.training and self.config.corruption is not None:
             return corrupt(x, self.config.corruption, self.config.corruption_level)
         return x
 
     def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:  # (B,), from pre-activation logits
-        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation)
+        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation,
+                                              self.config.columns)
 
     def reconstruction_error(self, x: Tensor) -> Tensor:  # (B,), of the deterministic reconstruction
         return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)

@@ -50,7 +50,8 @@ class VAE(Objective):
 
     def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
         scale = self.log_scale.exp() if self.options.learn_scale else self.options.decoder_scale
-        return negative_log_likelihood(model.config.loss, logits, x, model.output_activation, scale)
+        config = model.config
+        return negative_log_likelihood(config.loss, logits, x, model.output_activation, scale, config.columns)
 
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:

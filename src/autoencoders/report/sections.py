@@ -96,6 +96,11 @@ def summary(run: ReportInputs) -> Section:
         "rows pictured": len(run.X),
         "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
     }
+    columns = extra.get("tabular", {}).get("columns", [])
+    if columns:  # a table: its column types (the test metrics give numeric RMSE and categorical accuracy)
+        kinds = [c["kind"] for c in columns]
+        data["table columns"] = (f"{kinds.count('numeric')} numeric ({sum(c['indicator'] for c in columns)} with "
+                                 f"gaps), {kinds.count('categorical')} categorical")
     history = run.records.history
     timings = {"training seconds": metrics.get("train_seconds")}
     if history is not None:

@@ -10,7 +10,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..errors import ConfigError
+from ..data.tabular import TabularPreprocessor
+from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seeded
 from ..training.defaults import resolve_loss
@@ -20,6 +21,7 @@ _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
 # device, progress from verbose).
 TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
                     "patience", "min_delta", "restore_best", "grad_clip")
+
 
 PARTS = ("backbone", "objective")
 
@@ -116,9 +118,12 @@ class _AutoencoderEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None):
+                   epochs: int | None = None, seed: int | None = None, model=None,
+                   table: TabularPreprocessor | None = None, **fixed_options: Any):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
-        detector sizes each member of its ensemble from the data)."""
+        detector sizes each member of its ensemble from the data); a given ``model`` is trained further instead
+        of a new one. A ``table`` whose matrix needs it (categories, gaps) makes the loss the mixed one over its
+        column layout; ``fixed_options`` are model options the estimator sets itself (the imputer's corruption)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
@@ -127,14 +132,18 @@ class _AutoencoderEstimator(BaseEstimator):
         if hidden is not None:
             options["hidden"] = tuple(hidden)
         for name in ("corruption", "corruption_level"):  # None: the preset's
-            if getattr(self, name) is not None:
+            if getattr(self, name, None) is not None:
                 options[name] = getattr(self, name)
+        options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         loss = resolve_loss(self.loss, X)
-        with seeded(seed):  # the initial weights, without touching the caller's random state
-            model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                 code_size=code_size, loss=loss, **options)
+        if table is not None and table.needs_mixed_loss:
+            loss, options["columns"] = "mixed", table.layout
+        if model is None:
+            with seeded(seed):  # the initial weights, without touching the caller's random state
+                model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                                     code_size=code_size, loss=loss, **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
@@ -149,9 +158,67 @@ class _AutoencoderEstimator(BaseEstimator):
     def _validated(self, X, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
 
+    def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
+        """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
+        with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
+        if reset:
+            self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
+        if getattr(self, "table_", None) is None:
+            return self._validated(X, reset=reset)
+        is_frame = hasattr(X, "columns")
+        if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        if reset:
+            self.table_.fit(X)
+            if is_frame:
+                self.n_features_in_ = len(self.table_.columns)
+                if all(isinstance(name, str) for name in X.columns):
+                    self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+                elif hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+        return self.table_.transform(X)
+
+    # ----------------------------------------------------------------------------------------- sharing
+    def _saved_state(self) -> dict[str, Any]:
+        """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
+        names = getattr(self, "feature_names_in_", None)
+        return {"estimator": type(self).__name__,
+                "params": {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)},  # not a RandomState
+                "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
+                "table": None if self.table_ is None else self.table_.to_dict()}
+
+    @classmethod
+    def _from_saved_state(cls, saved: dict[str, Any], path: Any):
+        """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
+        if saved.get("estimator") != cls.__name__:
+            raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
+        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
+        estimator.n_features_in_ = saved["n_features_in"]
+        estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
+        if saved.get("feature_names_in") is not None:
+            estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        return estimator
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # gaps go through the tabular path, left out of the loss
+        return tags
+
     def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
         """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
         return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+
+
+def needs_table(X: Any) -> bool:
+    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, or NaN cells."""
+    if hasattr(X, "dtypes") and hasattr(X, "isna"):
+        import pandas as pd
+
+        numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+        return not numeric or bool(X.isna().to_numpy().any())
+    array = np.asarray(X) if not hasattr(X, "toarray") else None
+    return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
 
 
 def _is_json(value: Any) -> bool:
@@ -160,3 +227,10 @@ def _is_json(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _tuples(value: Any) -> Any:
+    """A parameter read back from JSON, its lists (also inside option dicts) tuples again."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value

@@ -96,4 +96,4 @@ class TensorBoardLogger(Callback):
 
 
 # What `ae train --logger` offers, each made for a run folder; the CSV log is always written to a run folder.
-LOGGERS = {"csv": lambda folder: None, "tensorboard": lambda folder: TensorBoardLogger(folder / TENSORBOARD_DIR)}
+LOGGERS = {"csv": lambda folder: [], "tensorboard": lambda folder: [TensorBoardLogger(folder / TENSORBOARD_DIR)]}
