@@ -1,7 +1,8 @@
 """Start-up time of the `ae` command: wall seconds of a fresh process (`python -m autoencoders ARGS`), median of
-several runs, for help, `ae models` and an argument error, with the CLI's cache of model options warm (every run
-after the first of a version) and cold (an empty cache folder each run, so the models and torch are imported).
-`import torch` alone is timed as the reference. Runs alternate between the commands so machine load affects all.
+several runs, and the CPU seconds it used (user + system: what load on the machine inflates least), for help,
+`ae models` and an argument error, with the CLI's cache of model options warm (every run after the first of a
+version) and cold (an empty cache folder each run, so the models and torch are imported). `import torch` alone is
+timed as the reference. Runs alternate between the commands so machine load affects all.
 
     .venv/bin/python benchmarks/cli_startup.py [--repeats 7] [--source OTHER/src ...]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,11 +32,15 @@ COMMANDS = {
 OWN_SOURCE = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def wall_seconds(args: list[str], source: str, cache: str) -> float:
+def seconds(args: list[str], source: str, cache: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``args``."""
     env = {**os.environ, "PYTHONPATH": source, "AUTOENCODERS_CACHE": cache, "OMP_NUM_THREADS": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - began
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main() -> None:
@@ -44,22 +50,25 @@ def main() -> None:
     args = parser.parse_args()
     sources = {"this tree": OWN_SOURCE, **{source: source for source in args.source}}
     with tempfile.TemporaryDirectory() as warm:
-        times: dict[tuple[str, str, str], list[float]] = {}
+        times: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
         for source in sources.values():  # fill the warm cache once per tree
             for command in COMMANDS.values():
-                wall_seconds([sys.executable, "-m", "autoencoders", *command], source, warm)
+                seconds([sys.executable, "-m", "autoencoders", *command], source, warm)
         for _ in range(args.repeats):
             for name, source in sources.items():
                 for label, command in COMMANDS.items():
                     for cache_state in ("warm", "cold"):
                         with tempfile.TemporaryDirectory() as cold:
-                            seconds = wall_seconds([sys.executable, "-m", "autoencoders", *command], source,
-                                                   warm if cache_state == "warm" else cold)
-                        times.setdefault((name, label, cache_state), []).append(seconds)
+                            measured = seconds([sys.executable, "-m", "autoencoders", *command], source,
+                                               warm if cache_state == "warm" else cold)
+                        times.setdefault((name, label, cache_state), []).append(measured)
             times.setdefault(("-", "python -c 'import torch'", "-"), []).append(
-                wall_seconds([sys.executable, "-c", "import torch"], OWN_SOURCE, warm))
-    print_table([{"source": name, "command": label, "cache": cache_state, "median s": statistics.median(values),
-                  "min s": min(values), "max s": max(values), "runs": len(values)}
+                seconds([sys.executable, "-c", "import torch"], OWN_SOURCE, warm))
+    print(f"load average before the table: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print_table([{"source": name, "command": label, "cache": cache_state,
+                  "wall median s": statistics.median(wall for wall, _ in values),
+                  "wall min s": min(wall for wall, _ in values),
+                  "cpu median s": statistics.median(cpu for _, cpu in values), "runs": len(values)}
                  for (name, label, cache_state), values in times.items()], floatfmt=".3f")
 
 

@@ -98,8 +98,9 @@ def owned(folder: str | Path | None) -> Iterator[None]:
         yield
     finally:
         _HELD[key] -= 1
-        if handle is not None:
+        if not _HELD[key]:
             del _HELD[key]
+        if handle is not None:
             _release(key / LOCK_FILE, handle)
 
 
