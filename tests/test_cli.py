@@ -23,10 +23,38 @@ def csv_file(tmp_path, digits):
     return path
 
 
-def test_models_lists_every_registered_family(runner):
+def test_models_lists_every_backbone_objective_and_preset(runner):
     result = runner.invoke(cli, ["models"])
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.output.splitlines()] == ae.list_models()
+    listed = [line.split()[:2] for line in result.output.splitlines()]
+    assert listed == [*(["backbone", name] for name in ae.list_backbones()),
+                      *(["objective", name] for name in ae.list_objectives()),
+                      *(["preset", name] for name in ae.list_models())]
+
+
+def test_train_help_shows_both_parts_options(runner):
+    result = runner.invoke(cli, ["train", "--backbone", "conv", "--objective", "vae", "--help"])
+    assert result.exit_code == 0
+    assert "[backbone conv]" in result.output and "--channels" in result.output and "--beta" in result.output
+
+
+def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--backbone", "conv", "--objective", "vae", "--channels", "4,8",
+                                 "--beta", "0.5", "--code-size", "3", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    model = ae.load_model(run)
+    assert model.name == "conv+vae" and model.config.backbone.channels == (4, 8)
+    assert model.config.objective.beta == 0.5
+    result = runner.invoke(cli, ["generate", str(run), "-n", "3", "--out", str(tmp_path / "s.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "s.npy").shape == (3, 1, 8, 8)
+
+
+def test_train_rejects_an_unknown_objective(runner):
+    result = runner.invoke(cli, ["train", "--objective", "nope"])
+    assert result.exit_code != 0 and "registered objectives are" in result.output
 
 
 @pytest.mark.parametrize("name", ae.list_models())

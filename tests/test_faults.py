@@ -151,7 +151,9 @@ def test_a_damaged_checkpoint_loads_or_is_a_checkpoint_error(model_file, data):
     [
         ({"format_version": "99"}, "format 99, newer than this library"),
         ({"format_version": "1x"}, "invalid checkpoint format version"),
-        ({"model": '"nope"'}, "unknown model 'nope'"),
+        ({"model": '"nope"', "config": '{"input_shape": [64]}'}, "unknown model 'nope'"),  # a family's
+        ({"config": '{"input_shape": [64], "backbone": {"name": "mlp"}, "objective": {"name": "nope"}}'},
+         "unknown objective 'nope'"),
         ({"config": '{"input_shape": [64], "no_such_option": 1}'}, "invalid config"),
     ],
 )

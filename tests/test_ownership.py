@@ -115,7 +115,7 @@ def test_resume_reads_the_stored_settings_and_refuses_others_by_name(tmp_path):
         (run, ["--lr", "0.1"], "--lr 0.1 disagrees with the run's stored 0.002"),
         (run, ["--model", "vanilla"], "--model vanilla disagrees with the run's stored deep"),
         (run, ["--overwrite"], "--resume and --overwrite contradict each other"),
-        (other, ["--hidden", "8"], "--hidden is not an option of the run's 'vanilla' model"),
+        (other, ["--hidden", "8"], "--hidden [8] disagrees with the run's stored []"),  # vanilla: mlp, no hidden layer
         (tmp_path / "nothing", [], f"{tmp_path / 'nothing'} holds no run to resume"),
     ]:
         result = _invoke("train", "--out", str(folder), "--resume", "--epochs", "3", *args)

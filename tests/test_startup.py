@@ -50,11 +50,11 @@ def test_the_cached_options_match_the_generated_ones(tmp_path, monkeypatch):
     from autoencoders.registry import list_models
 
     monkeypatch.setenv("AUTOENCODERS_CACHE", str(tmp_path))
-    for name in list_models():
-        generated = _model_options.model_option_params(name)
-        for cached in (_model_options.cached_option_params(name), _model_options.cached_option_params(name)):
+    for parts in [*((name, None, None) for name in list_models()), (None, "conv", "vae"), ("deep", None, "vq")]:
+        generated = _model_options.model_option_params(*parts)
+        for cached in (_model_options.cached_option_params(*parts), _model_options.cached_option_params(*parts)):
             assert [p.to_info_dict() for p in cached] == [p.to_info_dict() for p in generated]
-    assert [name for name, _ in _model_options.model_summaries()] == list_models()
+    assert [line.split()[1] for line in _model_options.model_summaries() if line.startswith("preset")] == list_models()
     assert len(list(tmp_path.glob("cli-*.json"))) == 1
 
 

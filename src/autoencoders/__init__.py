@@ -15,7 +15,8 @@ __all__, _export, __dir__ = lazy_exports(__name__, globals(), {
                 "UnknownModelError"),
     ".inference": ("decode", "encode", "reconstruct", "reconstruction_error", "squared_error"),
     ".models": ("Autoencoder", "ModelConfig"),
-    ".registry": ("create_model", "get_model_class", "list_models", "register"),
+    ".registry": ("create_model", "list_backbones", "list_models", "list_objectives", "register_backbone",
+                  "register_objective", "register_preset"),
     ".training": ("Callback", "History", "TrainConfig", "Trainer", "seed_everything"),
 })
 

@@ -26,8 +26,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
-from .models._base import Autoencoder
-from .registry import UnknownModelError, get_model_class
+from .models._base import Autoencoder, ModelConfig
+from .registry import UnknownModelError, make_config
 
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
@@ -145,22 +145,43 @@ class Checkpoint:
 
 
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
-    """Rebuild a saved model; ``model`` (a registry name) makes loading any other family an error."""
+    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error."""
     target = model_path(path)
     tensors, metadata = load_tensors(target)
     name = metadata.get("model")
     if model is not None and name != model:
         raise CheckpointError(f"{target} holds a {name!r} model, not {model!r}")
     try:
-        cls = get_model_class(name)
-        config = cls.config_class.from_dict(metadata["config"])
+        values = metadata["config"]
+        if "backbone" in values:
+            config = ModelConfig.from_dict(values)
+        else:  # written before backbones and objectives: ``name`` is a family, now the preset of that name
+            config, tensors = make_config(name, **values), _legacy_weights(tensors)
     except UnknownModelError as error:
         raise CheckpointError(f"{target}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
-    instance = cls(config)
+    instance = Autoencoder(config)
     load_weights(instance, tensors, str(target))
     return Checkpoint(instance.to(device).eval(), metadata.get("extra", {}))
+
+
+def _legacy_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A family model's weights under today's names: the encoder's last layer is now the objective's code
+    head, its other state (e.g. the sparse code's unit counters) the objective's; the rest kept its name."""
+
+    def module_path(key: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in key.split(".")[1:-1])
+
+    head = max((module_path(key) for key in tensors if key.startswith("encoder.")), default=None)
+    renamed = {}
+    for key, tensor in tensors.items():
+        if key.startswith("encoder.") and module_path(key) == head:
+            key = "objective.head." + key.rsplit(".", 1)[1]
+        elif not key.startswith(("encoder.", "decoder.")):
+            key = "objective." + key
+        renamed[key] = tensor
+    return renamed
 
 
 def load_model(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Autoencoder:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inference import reconstruct, reconstruction_error
+from .inference import code_indices, reconstruct, reconstruction_error
 from .models._base import Autoencoder
+
+
+def codebook_usage(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
+    """How a discrete-code model uses its codebook on ``X``: perplexity (exp of the entropy of entry use; the
+    codebook size at best), the share of entries never used, and the bits per sample of uncoded indices."""
+    indices = code_indices(model, X)  # (n, G)
+    size = model.config.objective.codebook_size
+    p = np.bincount(indices.ravel(), minlength=size) / indices.size
+    entropy = -np.sum(p[p > 0] * np.log(p[p > 0]))
+    return {"perplexity": float(np.exp(entropy)), "dead_share": float(np.mean(p == 0)),
+            "bits_per_sample": float(indices.shape[1] * np.log2(size))}
 
 
 def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float]:

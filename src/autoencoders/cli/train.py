@@ -17,7 +17,7 @@ from ..data.tabular import UNKNOWN
 from ..training.config import TrainConfig
 from ._cache import remembered
 from ._common import data_options, finite_values, read_data, table_options
-from ._model_options import ModelCommand, model_summaries
+from ._model_options import ModelCommand, explicit_options, model_summaries
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
@@ -32,13 +32,22 @@ def _losses() -> list[str]:
     return list(LOSSES)
 
 
+def _names(kind: str) -> list[str]:
+    """The registered names of a kind (backbone, objective, preset), from the cached ``ae models`` lines."""
+    return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
+
+
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
 @click.command(cls=ModelCommand)
-@click.option("--model", default="deep", show_default=True,
-              help=f"Model family: {', '.join(name for name, _ in model_summaries())}. Add --help after it to see "
-                   "its options.")
+@click.option("--model", default=None,
+              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
+                   "Add --help after it to see its options.")
+@click.option("--backbone", default=None, help=f"Network: {', '.join(_names('backbone'))} (default: the preset's, "
+                                                "else mlp).")
+@click.option("--objective", default=None, help=f"Code head and loss: {', '.join(_names('objective'))} (default: "
+                                                 "the preset's, else plain).")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -84,7 +93,8 @@ def train(**options):
       ae train                                   # deep autoencoder on the bundled digits
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
-      ae train --model deep --help               # the options of one family
+      ae train --model deep --help               # the options of one preset
+      ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..training import ownership, resolve_device
@@ -92,7 +102,10 @@ def train(**options):
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
-    run_dir = Path(options["out"] or f"runs/{options['model']}-{Path(str(options['data'])).stem}")
+    if not (options["model"] or options["backbone"] or options["objective"]):
+        options["model"] = "deep"
+    name = options["model"] or f"{options['backbone'] or 'mlp'}+{options['objective'] or 'plain'}"
+    run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
     if not launched:
@@ -136,9 +149,11 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
 def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
     """The command's options with the run's stored settings in place of those not given on the command line;
     an option given with another value than the stored one is refused by name."""
-    model_config = {k: v for k, v in settings["model_config"].items() if k != "input_shape"}
+    model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
+    parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
     train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
-    stored = {"model": settings["model"], **model_config,
+    stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
+              **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
               **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
     shared = {param.name for param in context.command.shared_params}
@@ -169,8 +184,8 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
-           code_size, loss, logger, resume, quiet, no_report, stream, **options):
+def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
+           unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
     from ..registry import create_model
@@ -198,12 +213,15 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
     folder = RunFolder(run_dir)
 
-    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the family's options
+    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
+    if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)
+        options = explicit_options(click.get_current_context(), options)
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
     with seeded(config.seed):
-        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **options)
+        net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                           code_size=code_size, loss=loss, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
@@ -216,7 +234,9 @@ def _train(run_dir, model, data, data_dir, split, label_column, test_data, test_
         return
 
     metrics = {
-        "model": model,
+        "model": net.name,
+        "backbone": net.config.backbone.name,
+        "objective": net.config.objective.name,
         "data": str(data),
         "n_train": len(X_train),
         "n_test": len(X_test),

@@ -12,9 +12,9 @@ RUN = click.argument("run", type=click.Path(exists=True))
 
 @click.command()
 def models():
-    """List the registered model families, one line each."""
-    for name, doc in model_summaries():
-        click.echo(f"{name:<12} {doc}")
+    """List the backbones, objectives and presets, one line each (combine any backbone with any objective)."""
+    for line in model_summaries():
+        click.echo(line)
 
 
 @click.command()

@@ -23,49 +23,98 @@ TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "
                     "patience", "min_delta", "restore_best", "grad_clip")
 
 
-class _AutoencoderEstimator(BaseEstimator):
-    """What every estimator here shares: model options as parameters, fitting a model through the engine.
+PARTS = ("backbone", "objective")
 
-    Model: ``model`` (a registry name), ``code_size``, ``hidden``, ``loss`` (``auto``: BCE for data in [0, 1], else
-    MSE, resolved in ``fit`` and kept in ``model_.config.loss``), ``input_shape`` and the family's options as
-    keywords. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the same names (None: sized
-    from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+
+class _AutoencoderEstimator(BaseEstimator):
+    """What every estimator here shares: a model and its training.
+
+    Model: the preset ``model`` (a registry name; None with ``backbone`` and ``objective``) and/or a ``backbone``
+    and an ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also
+    set and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a
+    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts.
+    ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
+    resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
+    preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
+    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
     """
 
-    def __init__(self, model: str = "deep", code_size: int = 10, hidden: tuple[int, ...] | None = None,
-                 loss: str = "auto", input_shape=None,
+    def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
+                 backbone_options: dict | None = None, objective_options: dict | None = None,
+                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "auto",
+                 corruption: str | None = None, corruption_level: float | None = None, input_shape=None,
                  # training (TrainConfig)
                  epochs: int | None = _TRAIN.epochs, batch_size: int = _TRAIN.batch_size, lr: float = _TRAIN.lr,
                  weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
                  scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = _TRAIN.validation_fraction,
                  patience: int | None = _TRAIN.patience, min_delta: float = _TRAIN.min_delta,
                  restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+                 device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
     def _keep_parameters(self, parameters: dict[str, Any]) -> None:
-        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention), model options
-        included; ``parameters`` is the caller's ``locals()``."""
-        options = parameters.get("model_options", {})
-        for name, value in {**parameters, **options}.items():
-            if name not in ("self", "model_options", "__class__"):
+        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention); ``parameters``
+        is the caller's ``locals()``."""
+        for name, value in parameters.items():
+            if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
-    def _model_option_names(self) -> list[str]:
-        """Attributes set from ``**model_options``: public, not a named parameter, not learned (``name_``).
-        Names the chosen model does not have are reported by ``fit``."""
-        named = set(self._get_param_names())
-        return sorted(k for k in vars(self) if k not in named and not k.startswith("_") and not k.endswith("_"))
+    def _parts(self) -> tuple[str | None, str, str]:
+        """The preset (None where it names neither part) and the backbone and objective names."""
+        from ..registry import get_preset
+
+        found = get_preset(self.model) if self.model else None
+        backbone = self.backbone or (found.backbone if found else "mlp")
+        objective = self.objective or (found.objective if found else "plain")
+        return self.model, backbone, objective
+
+    def _part_options(self, part: str) -> dict[str, Any]:
+        """Every option of ``part`` with its value here: given, else the preset's, else the part's default."""
+        import dataclasses
+
+        from ..registry import get_backbone, get_objective, preset_defaults
+
+        preset, backbone, objective = self._parts()
+        cls = get_backbone(backbone) if part == "backbone" else get_objective(objective).config_class
+        defaults = preset_defaults(preset, backbone, objective) if preset else {}
+        values = {f.name: defaults.get(f.name, f.default) for f in dataclasses.fields(cls)}
+        return {**values, **self._given(part)}
+
+    def _given(self, part: str) -> dict[str, Any]:
+        """The options of ``part`` given to this estimator, each checked to be one of the part's."""
+        from ..registry import option_owners
+
+        given = dict(getattr(self, f"{part}_options") or {})
+        _, backbone, objective = self._parts()
+        owners = option_owners(backbone, objective)
+        wrong = sorted(name for name in given if owners.get(name) != part)
+        if wrong:
+            name = backbone if part == "backbone" else objective
+            options = ", ".join(sorted(k for k, v in owners.items() if v == part))
+            raise TypeError(f"{part} {name!r} has no option(s) {', '.join(wrong)}; its options are: {options}")
+        return given
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep)
-        params.update({name: getattr(self, name) for name in self._model_option_names()})
+        if deep:
+            try:
+                for part in PARTS:
+                    params.update({f"{part}__{k}": v for k, v in self._part_options(part).items()})
+            except (KeyError, TypeError, ValueError):  # an unknown model or option, or bad values: fit names them
+                pass
         return params
 
     def set_params(self, **params: Any):
-        for name, value in params.items():  # model options are plain attributes, like __init__ stores them
-            setattr(self, name, value)
-        return self
+        plain = {}
+        for key, value in params.items():
+            part, routed, name = key.partition("__")
+            if routed and part in PARTS:
+                options = {**(getattr(self, f"{part}_options") or {}), name: value}  # a copy: the caller's dict stays
+                setattr(self, f"{part}_options", options)
+                self._given(part)  # a typo fails here, at once
+            else:
+                plain[key] = value
+        return super().set_params(**plain)
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
@@ -78,10 +127,14 @@ class _AutoencoderEstimator(BaseEstimator):
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
-        options = {name: getattr(self, name) for name in self._model_option_names()} | fixed_options
+        options = {**self._given("backbone"), **self._given("objective")}
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
             options["hidden"] = tuple(hidden)
+        for name in ("corruption", "corruption_level"):  # None: the preset's
+            if getattr(self, name, None) is not None:
+                options[name] = getattr(self, name)
+        options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         loss = resolve_loss(self.loss, X)
@@ -89,7 +142,8 @@ class _AutoencoderEstimator(BaseEstimator):
             loss, options["columns"] = "mixed", table.layout
         if model is None:
             with seeded(seed):  # the initial weights, without touching the caller's random state
-                model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
+                model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                                     code_size=code_size, loss=loss, **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
@@ -130,7 +184,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
         names = getattr(self, "feature_names_in_", None)
         return {"estimator": type(self).__name__,
-                "params": {k: v for k, v in self.get_params().items() if _is_json(v)},  # a RandomState is not kept
+                "params": {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)},  # not a RandomState
                 "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
                 "table": None if self.table_ is None else self.table_.to_dict()}
 
@@ -139,7 +193,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
         if saved.get("estimator") != cls.__name__:
             raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
+        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
         estimator.n_features_in_ = saved["n_features_in"]
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
         if saved.get("feature_names_in") is not None:
@@ -173,3 +227,10 @@ def _is_json(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _tuples(value: Any) -> Any:
+    """A parameter read back from JSON, its lists (also inside option dicts) tuples again."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -36,14 +34,16 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
 
     def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
                  handle_unknown: str = "warn",
-                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  # training (TrainConfig): the whole step budget on every row, as measured
                  epochs: int | None = None, batch_size: int = 128, lr: float = 3e-3,
                  weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
                  scheduler: str = "none", validation_fraction: float | None = 0.0,
                  patience: int | None = None, min_delta: float = _TRAIN.min_delta,
                  restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+                 device: str = "auto", verbose: bool = False, random_state=None,
+                 backbone: str | None = None, objective: str | None = None, backbone_options: dict | None = None,
+                 objective_options: dict | None = None):
         self._keep_parameters(locals())
 
     def fit(self, X, y=None):

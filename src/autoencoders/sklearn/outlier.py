@@ -6,7 +6,6 @@ import dataclasses
 import json
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sklearn.base import OutlierMixin
@@ -59,14 +58,16 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
-                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
                  epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, weight_decay: float = 0.0,
                  optimizer: str = "adam", scheduler: str = "none", validation_fraction: float | None = 0.1,
                  patience: int | None = 5, min_delta: float = 0.0, restore_best: bool = True,
                  grad_clip: float | None = None,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+                 device: str = "auto", verbose: bool = False, random_state=None,
+                 backbone: str | None = None, objective: str | None = None, backbone_options: dict | None = None,
+                 objective_options: dict | None = None):
         self._keep_parameters(locals())
 
     def _check_parameters(self) -> None:
