@@ -211,6 +211,32 @@ def test_every_preset_works_as_a_scikit_learn_transformer(name, small_images):
     assert est.transform(X).shape == (64, 3) and est.inverse_transform(est.transform(X)).shape == X.shape
 
 
+def test_the_optimal_decoder_scale_is_the_reconstruction_error(small_images):
+    X = small_images.reshape(256, 64)
+    model = small_model("vae", input_shape=(64,), optimal_scale=True, decoder_scale=1.0)
+    ae.Trainer(model, fast_config(epochs=10, validation_fraction=0)).fit(X)
+    rms = float(ae.squared_error(model, X).mean() / 64) ** 0.5
+    assert float(model.objective.scale) == pytest.approx(rms, rel=0.3)  # the running mean of the batches' RMS error
+    assert float(model.objective.scale) < 0.8  # it left its starting value of 1
+    with pytest.raises(ValueError, match="optimal_scale"):
+        small_model("vae", input_shape=(64,), optimal_scale=True, loss="bce")
+
+
+def test_free_bits_floor_every_code_dimensions_kl(small_images):
+    x = torch.from_numpy(small_images[:32].reshape(32, 64))
+    model = small_model("vae", input_shape=(64,), free_bits=0.5, beta=2.0, code_size=4)
+    torch.nn.init.zeros_(model.objective.head.weight)
+    torch.nn.init.zeros_(model.objective.head.bias)  # q(z|x) = the prior: a KL of 0 in every dimension
+    with torch.no_grad():
+        _, terms = model.objective.training_code(model, x, x)
+    assert float(terms["kl"]) == pytest.approx(2.0 * 0.5 * 4)  # beta * free_bits * code dimensions
+    plain = small_model("vae", input_shape=(64,), code_size=4)
+    torch.nn.init.zeros_(plain.objective.head.weight)
+    torch.nn.init.zeros_(plain.objective.head.bias)
+    with torch.no_grad():
+        assert float(plain.objective.training_code(plain, x, x)[1]["kl"]) == 0.0
+
+
 def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_images):
     model = small_model("vae", input_shape=(64,), learn_scale=True, decoder_scale=1.0)
     ae.Trainer(model, fast_config(epochs=25, lr=3e-2, validation_fraction=0)).fit(small_images.reshape(256, 64))

@@ -24,6 +24,7 @@ class Loss:
     log_normaliser: Callable[[float], float]  # per feature
     output: str = "identity"  # the output activation "auto" stands for
     decode: Callable[[Tensor, list | None], Tensor] | None = None  # the output, where not an activation's
+    best_scale: Callable[[Tensor], Tensor] | None = None  # maximum-likelihood scale from the mean error per feature
 
 
 def _log(scale: float | Tensor) -> float | Tensor:
@@ -36,11 +37,11 @@ def _summed(elementwise: Callable[[Tensor, Tensor, str], Tensor]) -> Callable[..
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).square()),  # Gaussian, std = scale
-                lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI),
+                lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI, best_scale=torch.sqrt),
     "bce": Loss(_summed(lambda y, t, a: F.binary_cross_entropy_with_logits(y, t, reduction="none")),  # stable BCE
                 lambda s: 1.0, lambda s: 0.0, output="sigmoid"),  # Bernoulli: BCE is -log p(x|z)
     "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
-               lambda s: s, lambda s: _log(2 * s)),
+               lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error),
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
     "mixed": Loss(lambda y, t, a, columns: mixed_loss(y, t, columns), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),

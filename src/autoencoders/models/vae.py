@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
-from .losses import LOG_2PI, negative_log_likelihood
+from .losses import LOG_2PI, LOSSES, negative_log_likelihood, per_sample_reconstruction_loss
 
 
 @dataclass
@@ -21,6 +21,17 @@ class VAEConfig(PartConfig):
     decoder_scale: float = option(0.1, "standard deviation (mse) or scale (l1: Laplace) of p(x|z)", "(0, inf)")
     learn_scale: bool = option(False, "learn decoder_scale (from its value) with the weights: a calibrated decoder "
                                       "(Rybkin et al., 2021) that balances the KL term by itself")
+    optimal_scale: bool = option(False, "set decoder_scale to each training batch's maximum-likelihood value (mse: "
+                                        "the root mean squared error; l1: the mean absolute error), the optimal "
+                                        "sigma-VAE of Rybkin et al. (2021); evaluation uses its running mean")
+    free_bits: float = option(0.0, "nats of KL per code dimension (batch mean) left unpenalised, against posterior "
+                                   "collapse (Kingma et al., 2016); 0: the plain ELBO", "[0, inf)")
+
+
+    def check(self, config: ModelConfig) -> None:
+        _require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
+                 f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
+                 f"learn_scale {self.learn_scale}")
 
 
 @register_objective("vae")
@@ -36,6 +47,8 @@ class VAE(Objective):
         super().__init__(config, features)
         if self.options.learn_scale:
             self.log_scale = nn.Parameter(torch.tensor(math.log(self.options.decoder_scale)))
+        if self.options.optimal_scale:
+            self.register_buffer("scale", torch.tensor(self.options.decoder_scale))  # running mean of the batches'
 
     def posterior(self, features: Tensor) -> tuple[Tensor, Tensor]:  # mean and log-variance of q(z|x), (B, Z) each
         return self.head(features).chunk(2, dim=1)
@@ -46,12 +59,32 @@ class VAE(Objective):
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         mean, log_var = self.posterior(model.encoder(noisy))  # (B, Z) each
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)  # reparameterisation
-        return z, {"kl": self.options.beta * _kl_to_standard_normal(mean, log_var).mean()}
+        kl = _kl_per_dimension(mean, log_var)  # (B, Z)
+        if self.options.free_bits > 0:  # every dimension's batch-mean KL counts for at least free_bits
+            kl = kl.mean(dim=0).clamp(min=self.options.free_bits).sum()
+        else:
+            kl = kl.sum(dim=1).mean()
+        return z, {"kl": self.options.beta * kl}
 
     def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
-        scale = self.log_scale.exp() if self.options.learn_scale else self.options.decoder_scale
         config = model.config
-        return negative_log_likelihood(config.loss, logits, x, model.output_activation, scale, config.columns)
+        return negative_log_likelihood(config.loss, logits, x, model.output_activation,
+                                       self._scale(model, logits, x), config.columns)
+
+    def _scale(self, model: Autoencoder, logits: Tensor, x: Tensor) -> float | Tensor:
+        """The decoder's scale: fixed, learned, or (optimal_scale) the training batch's maximum-likelihood one."""
+        if self.options.learn_scale:
+            return self.log_scale.exp()
+        if not self.options.optimal_scale:
+            return self.options.decoder_scale
+        if self.training and torch.is_grad_enabled():
+            config = model.config
+            error = per_sample_reconstruction_loss(config.loss, logits.detach(), x, model.output_activation,
+                                                   config.columns).mean() / x[0].numel()  # per feature
+            best = LOSSES[config.loss].best_scale(error).clamp(min=1e-4)
+            self.scale.lerp_(best, 0.05)
+            return best
+        return self.scale
 
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
@@ -86,8 +119,12 @@ class VAE(Objective):
         return model.decode(z)
 
 
+def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
+    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var)
+
+
 def _kl_to_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, I)), (B,)
-    return 0.5 * (mean.square() + log_var.exp() - 1 - log_var).sum(dim=1)
+    return _kl_per_dimension(mean, log_var).sum(dim=1)
 
 
 def _standard_normal_log_density(z: Tensor) -> Tensor:  # log N(z; 0, I) over the last dimension
