@@ -23,8 +23,9 @@ from conftest import fast_config
 
 @pytest.mark.slow
 def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, tmp_path):
-    args = ["--hidden", "32", "--code-size", "6", "--epochs", "3", "--batch-size", "64", "--patience", "0",
-            "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"), "--nproc", "2"]
+    args = ["--hidden", "32", "--code-size", "6", "--loss", "mse", "--epochs", "3", "--batch-size", "64",
+            "--patience", "0", "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"),
+            "--nproc", "2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "autoencoders.cli", "train", *args], capture_output=True,
                             text=True, env=env, timeout=300, check=False)
