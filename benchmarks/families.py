@@ -135,7 +135,7 @@ def sparse_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tu
 # ----------------------------------------------------------------------------------------------- contractive
 def mean_jacobian_norm(model: ae.Autoencoder, X: np.ndarray) -> float:
     with torch.no_grad():
-        return float(model.jacobian_norm_sq(torch.from_numpy(X)).sqrt().mean())
+        return float(model.objective.jacobian_norm_sq(model, torch.from_numpy(X)).sqrt().mean())
 
 
 def contractive_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tuple]:

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # families_vae_sequence.py is run by families.py; _common.py and this file are not benchmarks.
 SCRIPTS = ["mnist_deep", "linear_pca", "engine_overhead", "throughput", "streaming", "families", "applications",
-           "anomaly_adbench", "anomaly_nab"]
+           "anomaly_adbench", "anomaly_nab", "cli_startup"]
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders import registry
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MNIST_DIR = SHARED_DATA / "mnist"
@@ -29,20 +30,49 @@ def fast_config(**overrides) -> ae.TrainConfig:
     return ae.TrainConfig(**values)
 
 
-def small_model(name: str, input_shape=None, **options) -> ae.Autoencoder:
-    """A registered model kept small for fast tests (families may size themselves from the input).
+# Every preset and every (backbone, objective) pair that no preset builds with its plain defaults, by the name
+# a model of it carries ("deep", "conv+vae").
+_PLAIN_PRESETS = {(p.backbone, p.objective) for p in map(registry.get_preset, ae.list_models()) if not p.defaults}
+MODEL_NAMES = [*ae.list_models(), *(f"{b}+{o}" for b in ae.list_backbones() for o in ae.list_objectives()
+                                    if (b, o) not in _PLAIN_PRESETS)]
 
-    The input shape defaults to the family's ``example_input_shape`` when it declares one (a family for
+
+def small_model(name: str, input_shape=None, **options) -> ae.Autoencoder:
+    """A model kept small for fast tests, named by a preset ("deep") or a pair ("conv+vae").
+
+    The input shape defaults to the backbone's ``example_input_shape`` when it declares one (a backbone for
     other sample layouts, e.g. time-series windows), else to the 8x8 digits' (1, 8, 8)."""
     ae.seed_everything(0)
-    cls = ae.get_model_class(name)
-    input_shape = input_shape or getattr(cls, "example_input_shape", (1, 8, 8))
-    config_fields = cls.config_class.__dataclass_fields__
-    if "hidden" in config_fields:
+    preset, pair = (None, name.split("+")) if "+" in name else (name, None)
+    found = registry.get_preset(preset) if preset else None
+    backbone, objective = pair or (found.backbone, found.objective)
+    input_shape = input_shape or getattr(registry.get_backbone(backbone), "example_input_shape", (1, 8, 8))
+    owners = registry.option_owners(backbone, objective)
+    if "hidden" in owners:
         options.setdefault("hidden", (32,))
-    return ae.create_model(name, input_shape=input_shape, code_size=options.pop("code_size", 6), **options)
+    if "channels" in owners:  # conv and sequence backbones
+        options.setdefault("channels", (8, 16))
+    if "code_dim" in owners:  # quantised vectors that divide the small code
+        options.setdefault("code_dim", 2)
+    if pair:
+        options.update(backbone=backbone, objective=objective)
+    return ae.create_model(preset, input_shape=input_shape, code_size=options.pop("code_size", 6), **options)
 
 
 def as_model_input(model: ae.Autoencoder, images: np.ndarray) -> torch.Tensor:
     """Real digit images (n, 1, 8, 8) laid out as the model's samples (same number of values per sample)."""
     return torch.from_numpy(images).reshape(len(images), *model.input_shape)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_cache(tmp_path_factory):
+    """The CLI's cache of model options (see autoencoders.cli._cache) in a temporary folder, not the user's."""
+    import os
+
+    previous = os.environ.get("AUTOENCODERS_CACHE")
+    os.environ["AUTOENCODERS_CACHE"] = str(tmp_path_factory.mktemp("cli-cache"))
+    yield
+    if previous is None:
+        del os.environ["AUTOENCODERS_CACHE"]
+    else:
+        os.environ["AUTOENCODERS_CACHE"] = previous

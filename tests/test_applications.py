@@ -277,3 +277,14 @@ def test_denoise_command_cleans_a_folder_of_images(digits, tmp_path):
     cleaned = apps.read_images(apps.image_files(tmp_path / "out"), (1, 8, 8))
     assert cleaned.shape == clean.shape
     assert np.mean((cleaned - clean) ** 2) < 0.85 * np.mean((noisy - clean) ** 2)  # closer to the clean digits
+
+
+def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exactly(digits, tmp_path):
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
+    ae.Trainer(model, fast_config(epochs=2)).fit(digits.X[:256])
+    X = digits.X[:100]
+    result = apps.compress(model, X, tmp_path / "codes.aec")
+    np.testing.assert_array_equal(apps.decompress(model, result.path), result.reconstructions)
+    np.testing.assert_array_equal(result.reconstructions, ae.reconstruct(model, X))  # the codes are exact
+    # 4 indices of 16 entries: at most 16 bits a sample entropy-coded, plus a header and 16 counts
+    assert result.n_bytes < 100 * 2 + 64 + 300

@@ -23,10 +23,38 @@ def csv_file(tmp_path, digits):
     return path
 
 
-def test_models_lists_every_registered_family(runner):
+def test_models_lists_every_backbone_objective_and_preset(runner):
     result = runner.invoke(cli, ["models"])
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.output.splitlines()] == ae.list_models()
+    listed = [line.split()[:2] for line in result.output.splitlines()]
+    assert listed == [*(["backbone", name] for name in ae.list_backbones()),
+                      *(["objective", name] for name in ae.list_objectives()),
+                      *(["preset", name] for name in ae.list_models())]
+
+
+def test_train_help_shows_both_parts_options(runner):
+    result = runner.invoke(cli, ["train", "--backbone", "conv", "--objective", "vae", "--help"])
+    assert result.exit_code == 0
+    assert "[backbone conv]" in result.output and "--channels" in result.output and "--beta" in result.output
+
+
+def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--backbone", "conv", "--objective", "vae", "--channels", "4,8",
+                                 "--beta", "0.5", "--code-size", "3", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    model = ae.load_model(run)
+    assert model.name == "conv+vae" and model.config.backbone.channels == (4, 8)
+    assert model.config.objective.beta == 0.5
+    result = runner.invoke(cli, ["generate", str(run), "-n", "3", "--out", str(tmp_path / "s.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "s.npy").shape == (3, 1, 8, 8)
+
+
+def test_train_rejects_an_unknown_objective(runner):
+    result = runner.invoke(cli, ["train", "--objective", "nope"])
+    assert result.exit_code != 0 and "registered objectives are" in result.output
 
 
 @pytest.mark.parametrize("name", ae.list_models())
@@ -55,17 +83,17 @@ def test_train_evaluate_encode_reconstruct_on_a_csv(runner, csv_file, tmp_path):
 
     result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(csv_file), "--out", str(tmp_path / "r.csv")])
     assert result.exit_code == 0
-    recon = np.loadtxt(tmp_path / "r.csv", delimiter=",")
+    recon = np.loadtxt(tmp_path / "r.csv", delimiter=",", skiprows=1)  # a table comes back with its header
     assert recon.shape == (300, 64) and recon.max() > 2  # back in the data's own units (0..16)
 
 
 def test_training_resumes(runner, csv_file, tmp_path):
-    args = ["train", "--data", str(csv_file), "--hidden", "16", "--code-size", "2", "--out", str(tmp_path), "--quiet",
-            "--patience", "0"]
+    args = ["train", "--data", str(csv_file), "--hidden", "16", "--code-size", "2", "--out", str(tmp_path / "run"),
+            "--quiet", "--patience", "0"]
     assert runner.invoke(cli, [*args, "--epochs", "2"]).exit_code == 0
     result = runner.invoke(cli, [*args, "--epochs", "4", "--resume"])
     assert result.exit_code == 0, result.output
-    assert json.loads((tmp_path / "metrics.json").read_text())["epochs_run"] == 4
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs_run"] == 4
 
 
 @pytest.mark.parametrize(
@@ -91,4 +119,4 @@ def test_wrong_width_data_for_a_trained_run(runner, csv_file, tmp_path):
     other = tmp_path / "narrow.npy"
     np.save(other, np.zeros((3, 10)))
     result = runner.invoke(cli, ["encode", str(run), "--data", str(other), "--out", str(tmp_path / "c.npy")])
-    assert result.exit_code == 1 and "the model expects (64,)" in result.output
+    assert result.exit_code == 1 and "10 columns; fitted on 64" in result.output

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -36,7 +37,7 @@ def test_offline_machine_gets_a_clear_error(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataUnavailableError, match="could not download fashion-mnist.*--data-dir"):
         ae.load_data("fashion-mnist", split="test")
 
@@ -47,7 +48,7 @@ def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
     class FakeResponse(io.BytesIO):
         headers: dict = {}
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: FakeResponse(b"tampered"))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: FakeResponse(b"tampered"))
     target = tmp_path / "file.gz"
     with pytest.raises(ValueError, match="checksum mismatch"):
         datasets._fetch("http://example/file.gz", target, "0" * 32)

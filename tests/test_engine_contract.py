@@ -56,7 +56,7 @@ def test_fit_leaves_the_callers_random_state_alone_and_repeats(small_images):
     models = []
     for _ in range(2):
         estimator = AutoencoderTransformer(code_size=3, hidden=(16,), epochs=2, random_state=7,
-                                           corruption="gaussian", dropout=0.1)
+                                           corruption="gaussian", backbone_options={"dropout": 0.1})
         models.append(estimator.fit(small_images.reshape(256, -1)).model_)
     after = (torch.rand(3), np.random.rand(3), random.random())  # noqa: NPY002
     assert torch.equal(expected[0], after[0]) and np.array_equal(expected[1], after[1]) and expected[2] == after[2]

@@ -1,4 +1,5 @@
-"""ONNX export: every family's forward pass, and each part through the CLI, match PyTorch under onnxruntime."""
+"""ONNX export: the forward pass of every preset and (backbone, objective) pair, and each part through the CLI,
+match PyTorch under onnxruntime."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from click.testing import CliRunner
 
 import autoencoders as ae
 from autoencoders.cli import cli
-from conftest import small_model
+from conftest import MODEL_NAMES, small_model
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
@@ -17,8 +18,8 @@ from autoencoders.export import PARTS, example_input, export_onnx, max_abs_diffe
 TOLERANCE = 1e-5
 
 
-@pytest.mark.parametrize("name", ae.list_models())
-def test_every_family_exports_and_matches_pytorch_at_another_batch_size(name, tmp_path):
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_model_exports_and_matches_pytorch_at_another_batch_size(name, tmp_path):
     model = small_model(name)
     path = export_onnx(model, tmp_path / "model.onnx")
     assert model.training  # exporting works on a copy: the caller's model keeps its mode

@@ -1,15 +1,20 @@
-"""Each family's own property, beyond the invariants that tests/test_models.py checks for all of them."""
+"""Each backbone's and objective's own property, beyond the invariants that tests/test_models.py checks for all."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders import registry
+from autoencoders.applications import generate, interpolate
+from autoencoders.metrics import codebook_usage
+from autoencoders.models.sparse import kl_to_rate
 from autoencoders.sklearn import AutoencoderTransformer
-from conftest import small_model
+from conftest import fast_config, small_model
 
 
 @pytest.mark.parametrize("shape", [(3, 13, 17), (2, 5, 31), (1, 28, 28)])
@@ -54,18 +59,17 @@ def test_dead_units_are_tracked_and_get_gradient_from_the_auxiliary_loss(small_i
     assert float(model.loss(x)["dead_units"]) == 0  # nobody is dead before dead_after samples were seen
     parts = model.loss(x)
     active = (model.encode(x) != 0).any(dim=0)  # (N,)
-    assert (model.samples_since_active[~active] >= 64).all() and (model.samples_since_active[active] == 0).all()
+    counters = model.objective.samples_since_active
+    assert (counters[~active] >= 64).all() and (counters[active] == 0).all()
     parts["dead_units"].backward()
-    row_gradient = model.encoder[1][-1].weight.grad.abs().sum(dim=1)  # (N,)
+    row_gradient = model.objective.head.weight.grad.abs().sum(dim=1)  # (N,)
     assert float(parts["dead_units"].detach()) > 0
     assert (row_gradient[~active] > 0).any() and (row_gradient[active] == 0).all()
 
 
 def test_kl_penalty_vanishes_at_the_target_rate_only():
-    model = small_model("sparse", penalty="kl", target_rate=0.05, sparsity_weight=1.0)
-    at_target = model.sparsity_penalty(None, torch.full((8, 6), 0.05), None)["kl"]
-    above = model.sparsity_penalty(None, torch.full((8, 6), 0.5), None)["kl"]
-    assert float(at_target) == pytest.approx(0, abs=1e-6) and float(above) > 1
+    assert float(kl_to_rate(0.05, torch.full((6,), 0.05)).sum()) == pytest.approx(0, abs=1e-6)
+    assert float(kl_to_rate(0.05, torch.full((6,), 0.5)).sum()) > 1
 
 
 def test_l1_penalty_is_the_weighted_sum_of_absolute_codes(small_images):
@@ -77,20 +81,24 @@ def test_l1_penalty_is_the_weighted_sum_of_absolute_codes(small_images):
 
 def test_closed_form_contraction_equals_the_autograd_jacobian_norm():
     model = small_model("contractive", hidden=(), code_size=7)
-    assert model.has_closed_form
-    x = torch.randn(5, 1, 8, 8)
-    torch.testing.assert_close(model.jacobian_norm_sq(x), model.autograd_jacobian_norm_sq(x))
+    objective, x = model.objective, torch.randn(5, 1, 8, 8)
+    assert objective.has_closed_form(model)
+    jacobian = torch.func.vmap(torch.func.jacrev(lambda s: model.encode(s[None])[0]))(x)  # (B, N, 1, 8, 8)
+    torch.testing.assert_close(objective.jacobian_norm_sq(model, x), jacobian.flatten(1).square().sum(dim=1))
+    torch.testing.assert_close(model.loss(x)["contraction"], 0.1 * objective.jacobian_norm_sq(model, x).mean())
 
 
-def test_deep_contraction_penalty_works_without_gradients_as_in_validation():
-    model = small_model("contractive", hidden=(16,), contraction_weight=2.0)
-    assert not model.has_closed_form
-    x = torch.rand(4, 1, 8, 8)
-    with_grad = model.loss(x)["contraction"]
-    with torch.no_grad():
-        without_grad = model.loss(x)["contraction"]
-    assert float(without_grad) > 0
-    torch.testing.assert_close(without_grad, with_grad.detach())
+@pytest.mark.parametrize(("name", "options"), [("contractive", {"hidden": (16,)}), ("conv+contractive", {}),
+                                               ("sequence+contractive", {})])
+def test_random_projection_contraction_is_an_unbiased_estimate_of_the_exact_norm(name, options):
+    model = small_model(name, contraction_weight=1.0, projections=4000, **options).eval()
+    assert not model.objective.has_closed_form(model)
+    x = torch.rand(3, *model.input_shape)
+    exact = model.objective.jacobian_norm_sq(model, x).mean()
+    torch.manual_seed(0)
+    with torch.no_grad():  # also without gradients, as in validation
+        estimate = model.loss(x)["contraction"]
+    torch.testing.assert_close(estimate, exact, rtol=0.05, atol=0)  # 4000 projections: about 2% spread
 
 
 def test_vae_kl_part_scales_with_beta(small_images):
@@ -125,10 +133,62 @@ def test_vae_sample_and_interpolate(small_images):
     samples = model.sample(5, generator=torch.Generator().manual_seed(0))
     assert samples.shape == (5, 1, 8, 8) and ((samples >= 0) & (samples <= 1)).all()
     torch.testing.assert_close(model.sample(5, generator=torch.Generator().manual_seed(0)), samples)
-    a, b = torch.from_numpy(small_images[:2])
-    path = model.interpolate(a, b, steps=4)
+    path = interpolate(model, small_images[0], small_images[1], steps=4)
     assert path.shape == (4, 1, 8, 8)
-    torch.testing.assert_close(path[[0, -1]], model(torch.stack([a, b])))
+    np.testing.assert_allclose(path[[0, -1]], ae.reconstruct(model, small_images[:2]), atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "shape"), [("conv+vae", (1, 8, 8)), ("sequence+vae", (2, 32))])
+def test_a_vae_on_any_backbone_samples_and_gives_a_likelihood(name, shape):
+    model = small_model(name, input_shape=shape, loss="bce").eval()
+    assert model.objective.can_sample and model.objective.has_likelihood
+    assert generate(model, 3).shape == (3, *shape)
+    x = torch.rand(4, *shape).round()
+    torch.manual_seed(0)
+    log_px = model.log_likelihood(x, k=50)
+    assert log_px.shape == (4,) and (model.elbo(x) <= log_px + 1.0).all()
+
+
+def test_objectives_without_a_prior_refuse_to_sample():
+    model = small_model("conv+vq")
+    with pytest.raises(ValueError, match="'conv\\+vq' model's objective 'vq' has no can_sample"):
+        model.sample(2)
+
+
+def test_vq_codes_are_codebook_entries_and_training_keeps_the_codebook_in_use(small_images):
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16, dead_after=128)
+    assert model.objective.discrete_codes
+    ae.Trainer(model, fast_config(epochs=3, validation_fraction=0)).fit(small_images)
+    x = torch.from_numpy(small_images)
+    with torch.no_grad():
+        features, code = model.encoder(x), model.encode(x)
+        indices = model.objective.code_indices(features)  # (256, 4)
+    assert indices.shape == (256, 4) and indices.dtype == torch.long
+    torch.testing.assert_close(code, model.objective.codebook[indices].flatten(1))
+    usage = codebook_usage(model, small_images)
+    assert usage["dead_share"] < 0.25 and 4 < usage["perplexity"] <= 16 and usage["bits_per_sample"] == 16
+
+
+def test_vq_passes_the_decoder_gradient_straight_through_to_the_encoder(small_images):
+    model = small_model("mlp+vq")
+    model.loss(torch.from_numpy(small_images[:16]))["reconstruction"].backward()
+    assert model.objective.head.weight.grad.abs().sum() > 0
+
+
+def test_vq_restarts_dead_entries_at_encodings_of_the_batch(small_images):
+    model = small_model("mlp+vq", code_size=4, code_dim=2, codebook_size=8, dead_after=10)
+    x = torch.from_numpy(small_images[:16])
+    model.loss(x)  # the first batch: every entry starts dead and is restarted from the batch's encodings
+    with torch.no_grad():
+        encodings = model.objective.head(model.encoder(x)).reshape(-1, 2)  # (32, 2)
+    distances = torch.cdist(model.objective.codebook, encodings).min(dim=1).values
+    assert (model.objective.samples_since_used < 10).all()
+    assert int((distances > 1e-4).sum()) <= 1  # all but the entry the first batch used (then all equal) and moved
+
+
+def test_vq_code_size_must_be_a_multiple_of_code_dim():
+    with pytest.raises(ValueError, match="code_size 6 must be a multiple of code_dim 4"):
+        ae.create_model(objective="vq", input_shape=(4,), code_size=6)
 
 
 @pytest.mark.parametrize("shape", [(37,), (3, 50), (1, 7)])
@@ -144,8 +204,16 @@ def test_sequence_rejects_image_samples():
 
 
 @pytest.mark.parametrize("name", ae.list_models())
-def test_every_family_works_as_a_scikit_learn_transformer(name, small_images):
-    shape = getattr(ae.get_model_class(name), "example_input_shape", (1, 8, 8))
+def test_every_preset_works_as_a_scikit_learn_transformer(name, small_images):
+    shape = getattr(registry.get_backbone(registry.get_preset(name).backbone), "example_input_shape", (1, 8, 8))
     X = small_images[:64].reshape(64, -1)
     est = AutoencoderTransformer(model=name, code_size=3, epochs=1, input_shape=shape, random_state=0).fit(X)
     assert est.transform(X).shape == (64, 3) and est.inverse_transform(est.transform(X)).shape == X.shape
+
+
+def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_images):
+    model = small_model("vae", input_shape=(64,), learn_scale=True, decoder_scale=1.0)
+    ae.Trainer(model, fast_config(epochs=25, lr=3e-2, validation_fraction=0)).fit(small_images.reshape(256, 64))
+    scale = float(model.objective.log_scale.detach().exp())
+    rms = float(ae.squared_error(model, small_images.reshape(256, 64)).mean() / 64) ** 0.5
+    assert scale < 0.8 and scale == pytest.approx(rms, rel=0.5)  # the calibrated scale is about the error's

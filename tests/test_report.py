@@ -31,15 +31,16 @@ def _trained(name: str, images: np.ndarray, run_dir: Path) -> tuple[ae.Autoencod
     return model, X
 
 
-@pytest.mark.parametrize("name", ae.list_models())
-def test_every_family_gets_a_self_contained_report(name, small_images, digits, tmp_path):
+@pytest.mark.parametrize("name", [*ae.list_models(), *(f"conv+{o}" for o in ae.list_objectives() if o != "plain")])
+def test_every_model_gets_a_self_contained_report(name, small_images, digits, tmp_path):
     model, X = _trained(name, small_images, tmp_path)
     path = write_report(tmp_path, model, X, digits.y[:256], progress=False)
     html = path.read_text(encoding="utf-8")
     titles = _section_titles(html)
     assert titles[:4] == ["Summary", "Training", "Inputs and reconstructions", "Codes in 2-D"]
-    assert ("Generated samples" in titles) == hasattr(model, "sample")
-    assert ("Code activations" in titles) == hasattr(model, "sparsify")
+    assert ("Generated samples" in titles) == model.objective.can_sample
+    assert ("Code activations" in titles) == model.objective.sparse_codes
+    assert ("Codebook" in titles) == model.objective.discrete_codes
     assert ("First-layer weights" in titles) == (len(model.input_shape) == 3)
     # Every picture is embedded, none is linked: the file can be mailed on its own.
     assert html.count('src="data:image/png;base64,') == len(re.findall(r"<img ", html)) >= 4

@@ -23,7 +23,7 @@ from conftest import fast_config
 
 @pytest.mark.slow
 def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, tmp_path):
-    args = ["--hidden", "32", "--code-size", "6", "--loss", "mse", "--epochs", "3", "--batch-size", "64",
+    args = ["--hidden", "32", "--loss", "mse", "--code-size", "6", "--epochs", "3", "--batch-size", "64",
             "--patience", "0", "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"),
             "--nproc", "2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -28,10 +29,31 @@ def test_transform_inverse_transform_and_score(digits):
 
 
 def test_model_options_are_parameters_and_survive_clone():
-    est = AutoencoderTransformer(model="deep", dropout=0.2, activation="tanh")
-    assert est.get_params()["dropout"] == 0.2
-    copy = clone(est).set_params(dropout=0.3)
-    assert copy.get_params()["dropout"] == 0.3 and copy.activation == "tanh"
+    options = {"dropout": 0.2, "activation": "tanh"}
+    est = AutoencoderTransformer(model="deep", backbone_options=options)
+    params = est.get_params()
+    assert params["backbone_options"] == options and params["backbone__dropout"] == 0.2
+    assert params["backbone__hidden"] == (512, 256) and params["objective__code_activation"] == "identity"
+    copy = clone(est).set_params(backbone__dropout=0.3)
+    assert copy.get_params()["backbone__dropout"] == 0.3 and copy.backbone_options["activation"] == "tanh"
+    assert options["dropout"] == 0.2  # the caller's dict is not changed
+
+
+def test_a_misspelt_option_fails_at_once():
+    with pytest.raises(TypeError, match="backbone 'mlp' has no option.*hiden.*its options are: activation"):
+        AutoencoderTransformer().set_params(backbone__hiden=(8,))
+    with pytest.raises(TypeError, match="objective 'plain' has no option.*beta"):
+        AutoencoderTransformer(model="deep").set_params(objective__beta=2.0)
+
+
+def test_grid_search_over_an_objective_option_of_a_conv_vae(digits):
+    X = digits.X.reshape(len(digits.X), -1)[:120]
+    est = AutoencoderTransformer(model=None, backbone="conv", objective="vae", input_shape=(1, 8, 8), code_size=2,
+                                 backbone_options={"channels": (4,)}, epochs=1, random_state=0)
+    assert est.get_params()["objective__beta"] == 1.0
+    search = GridSearchCV(est, {"objective__beta": [0.5, 2.0]}, cv=2).fit(X)
+    assert search.best_estimator_.model_.name == "conv+vae"
+    assert search.best_estimator_.model_.config.objective.beta == search.best_params_["objective__beta"]
 
 
 def test_bad_hyperparameters_fail_in_fit_with_a_clear_message():
@@ -39,8 +61,8 @@ def test_bad_hyperparameters_fail_in_fit_with_a_clear_message():
     with pytest.raises(KeyError, match="unknown model 'nope'"):
         AutoencoderTransformer(model="nope").fit(X)
     with pytest.raises(TypeError, match="no option.*beta"):
-        AutoencoderTransformer(model="deep", beta=2.0).fit(X)
-    with pytest.raises(ValueError, match="code_size must be >= 1"):
+        AutoencoderTransformer(model="deep", objective_options={"beta": 2.0}).fit(X)
+    with pytest.raises(ValueError, match=r"code_size must be in \[1, inf\), got 0"):
         AutoencoderTransformer(code_size=0).fit(X)
 
 
@@ -58,7 +80,8 @@ def test_works_inside_a_pipeline(digits):
 
 def test_saved_transformer_reloads_with_identical_transform(digits, tmp_path):
     X = digits.X.reshape(len(digits.X), -1)[:300]
-    est = AutoencoderTransformer(code_size=4, hidden=(16,), epochs=3, random_state=0, dropout=0.1).fit(X)
+    est = AutoencoderTransformer(code_size=4, epochs=3, random_state=0,
+                                 backbone_options={"hidden": (16,), "dropout": 0.1}).fit(X)
     path = est.save(tmp_path / "codes")
     loaded = AutoencoderTransformer.load(path)
     np.testing.assert_array_equal(loaded.transform(X), est.transform(X))

@@ -1,24 +1,32 @@
-"""autoencoders: train, evaluate and use every common kind of autoencoder (PyTorch)."""
+"""autoencoders: train, evaluate and use every common kind of autoencoder (PyTorch).
 
-from importlib.metadata import PackageNotFoundError, version
+The names below are imported on first use, so ``import autoencoders`` (and the ``ae`` command) starts without
+loading torch until something needs it.
+"""
 
-from .checkpoint import load_checkpoint, load_model, save_model
-from .data import Dataset, load_data
-from .errors import AutoencodersError, CheckpointError, ConfigError, DataError, TrainingDivergedError, UnknownModelError
-from .inference import decode, encode, reconstruct, reconstruction_error, squared_error
-from .models import Autoencoder, ModelConfig
-from .registry import create_model, get_model_class, list_models, register
-from .training import Callback, History, TrainConfig, Trainer, seed_everything
+from typing import Any
 
-try:
-    __version__ = version("autoencoders")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
+from ._lazy import lazy_exports
 
-__all__ = [
-    "Autoencoder", "AutoencodersError", "Callback", "CheckpointError", "ConfigError", "DataError", "Dataset",
-    "History", "ModelConfig", "TrainConfig",
-    "Trainer", "TrainingDivergedError", "UnknownModelError", "create_model", "decode", "encode",
-    "get_model_class", "list_models", "load_checkpoint", "load_data", "load_model", "reconstruct",
-    "reconstruction_error", "register", "save_model", "seed_everything", "squared_error",
-]
+__all__, _export, __dir__ = lazy_exports(__name__, globals(), {
+    ".checkpoint": ("load_checkpoint", "load_model", "save_model"),
+    ".data": ("Dataset", "load_data"),
+    ".errors": ("AutoencodersError", "CheckpointError", "ConfigError", "DataError", "TrainingDivergedError",
+                "UnknownModelError"),
+    ".inference": ("decode", "encode", "reconstruct", "reconstruction_error", "squared_error"),
+    ".models": ("Autoencoder", "ModelConfig"),
+    ".registry": ("create_model", "list_backbones", "list_models", "list_objectives", "register_backbone",
+                  "register_objective", "register_preset"),
+    ".training": ("Callback", "History", "TrainConfig", "Trainer", "seed_everything"),
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata only when asked (importlib.metadata is slow)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("autoencoders")
+        except PackageNotFoundError:  # running from a source tree
+            return "0.0.0"
+    return _export(name)

@@ -2,14 +2,20 @@
 
 A model file (``model.safetensors``) is self-contained: its metadata names the registered model and holds
 the config, so :func:`load_model` rebuilds the model without the code path that trained it. Nothing is
-unpickled, so loading never runs code from a file. A run directory also holds ``config.json`` (readable
-copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``.
+unpickled, so loading never runs code from a file. The metadata also holds a SHA-256 of every tensor, checked
+on load, so a damaged copy (a flipped bit) is an error rather than a silently different model. Files are
+written atomically with the permissions of an ordinary new file (0666 less the umask): they are meant to be
+shared. A run directory also holds ``config.json`` (readable
+copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``: see
+:mod:`autoencoders.training.run_folder`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +26,16 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
-from .models._base import Autoencoder
-from .registry import UnknownModelError, get_model_class
+from .models._base import Autoencoder, ModelConfig
+from .registry import UnknownModelError, make_config
 
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
 STATE_FILE = "state.safetensors"
 CONFIG_FILE = "config.json"
+_CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
+_RESERVED = ("format", "format_version", _CHECKSUMS)
 
 
 
@@ -36,14 +44,27 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Run ``write(tmp)`` then rename ``tmp`` over ``path``: readers see the old file or the new, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique across threads too
     try:
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # some writers create private (0600) files
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def tensor_digest(tensor: torch.Tensor) -> str:
+    """SHA-256 of a CPU tensor's bytes (any dtype)."""
+    return hashlib.sha256(tensor.contiguous().reshape(-1).view(torch.uint8).numpy()).hexdigest()
 
 
 def write_json(path: Path, values: Any) -> None:
@@ -53,7 +74,8 @@ def write_json(path: Path, values: Any) -> None:
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]) -> None:
     """Tensors plus JSON-encoded metadata in one safetensors file, atomically."""
     cpu = {name: t.detach().to("cpu").contiguous().clone() for name, t in tensors.items()}  # clone: no shared storage
-    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION)}
+    header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+              _CHECKSUMS: json.dumps({name: tensor_digest(t) for name, t in cpu.items()})}
     header.update({key: json.dumps(value) for key, value in metadata.items()})
     atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=header))
 
@@ -81,10 +103,25 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
             f"{path} has checkpoint format {version}, newer than this library reads ({FORMAT_VERSION}); upgrade"
         )
     try:
-        metadata = {k: json.loads(v) for k, v in header.items() if k not in ("format", "format_version")}
+        metadata = {k: json.loads(v) for k, v in header.items() if k not in _RESERVED}
+        checksums = json.loads(header.get(_CHECKSUMS, "null"))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} has corrupt metadata: {error}") from None
+    _verify(path, tensors, checksums)
     return tensors, metadata
+
+
+def _verify(path: Path, tensors: dict[str, torch.Tensor], checksums: Any) -> None:
+    """Every tensor matches the digest stored when it was written (files from before checksums are taken as is)."""
+    if checksums is None:
+        return
+    if not isinstance(checksums, dict) or set(checksums) != set(tensors):
+        raise CheckpointError(f"{path} is corrupt: its tensor checksums do not list the tensors it holds")
+    damaged = sorted(name for name, tensor in tensors.items() if tensor_digest(tensor) != checksums[name])
+    if damaged:
+        raise CheckpointError(f"{path} is corrupt: {len(damaged)} tensor(s) do not match their checksum "
+                              f"({', '.join(damaged[:3])}{' ...' if len(damaged) > 3 else ''}); the file was "
+                              "damaged after it was written (a flipped bit, a broken copy)")
 
 
 def model_path(path: str | Path) -> Path:
@@ -108,22 +145,43 @@ class Checkpoint:
 
 
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
-    """Rebuild a saved model; ``model`` (a registry name) makes loading any other family an error."""
+    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error."""
     target = model_path(path)
     tensors, metadata = load_tensors(target)
     name = metadata.get("model")
     if model is not None and name != model:
         raise CheckpointError(f"{target} holds a {name!r} model, not {model!r}")
     try:
-        cls = get_model_class(name)
-        config = cls.config_class.from_dict(metadata["config"])
+        values = metadata["config"]
+        if "backbone" in values:
+            config = ModelConfig.from_dict(values)
+        else:  # written before backbones and objectives: ``name`` is a family, now the preset of that name
+            config, tensors = make_config(name, **values), _legacy_weights(tensors)
     except UnknownModelError as error:
         raise CheckpointError(f"{target}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
-    instance = cls(config)
+    instance = Autoencoder(config)
     load_weights(instance, tensors, str(target))
     return Checkpoint(instance.to(device).eval(), metadata.get("extra", {}))
+
+
+def _legacy_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A family model's weights under today's names: the encoder's last layer is now the objective's code
+    head, its other state (e.g. the sparse code's unit counters) the objective's; the rest kept its name."""
+
+    def module_path(key: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in key.split(".")[1:-1])
+
+    head = max((module_path(key) for key in tensors if key.startswith("encoder.")), default=None)
+    renamed = {}
+    for key, tensor in tensors.items():
+        if key.startswith("encoder.") and module_path(key) == head:
+            key = "objective.head." + key.rsplit(".", 1)[1]
+        elif not key.startswith(("encoder.", "decoder.")):
+            key = "objective." + key
+        renamed[key] = tensor
+    return renamed
 
 
 def load_model(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Autoencoder:

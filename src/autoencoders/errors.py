@@ -37,3 +37,11 @@ class DataUnavailableError(AutoencodersError, RuntimeError):
 
 class TrainingDivergedError(AutoencodersError, RuntimeError):
     """The loss became NaN or infinite."""
+
+
+class NonFiniteError(AutoencodersError, ValueError):
+    """Results that are not finite numbers (NaN or infinity): a damaged or diverged model's outputs."""
+
+
+class RunFolderError(AutoencodersError, RuntimeError):
+    """A run folder that cannot be used now: in use by another process, or holding a run not to be replaced."""

@@ -40,6 +40,14 @@ def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     return _map_batches(model, _inputs(model, X), model.encode, batch_size, "encode")
 
 
+def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
+    """Codebook indices (n, G) of samples ``X`` under a model with discrete codes (the vq objective)."""
+    if not model.objective.discrete_codes:
+        raise ValueError(f"a {model.name!r} model has no discrete codes; train one with the objective vq")
+    indices = model.objective.code_indices
+    return _map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
+
+
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions (n, *input_shape) of ``X``."""
     return _map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")

@@ -1,11 +1,22 @@
-"""Reconstruction metrics reported by ``ae train`` and ``ae evaluate``."""
+"""Reconstruction metrics reported by ``ae train`` and ``ae evaluate`` (per column type for tables)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .inference import reconstruct, reconstruction_error
+from .inference import code_indices, reconstruct, reconstruction_error
 from .models._base import Autoencoder
+
+
+def codebook_usage(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
+    """How a discrete-code model uses its codebook on ``X``: perplexity (exp of the entropy of entry use; the
+    codebook size at best), the share of entries never used, and the bits per sample of uncoded indices."""
+    indices = code_indices(model, X)  # (n, G)
+    size = model.config.objective.codebook_size
+    p = np.bincount(indices.ravel(), minlength=size) / indices.size
+    entropy = -np.sum(p[p > 0] * np.log(p[p > 0]))
+    return {"perplexity": float(np.exp(entropy)), "dead_share": float(np.mean(p == 0)),
+            "bits_per_sample": float(indices.shape[1] * np.log2(size))}
 
 
 def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
@@ -21,4 +32,27 @@ def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float
     }
     if X.min() >= 0 and X.max() <= 1:
         metrics["psnr_db"] = float(10 * np.log10(1.0 / max(mse, 1e-12)))
+    if model.config.columns is not None:
+        metrics.update(column_metrics(R, X, model.config.columns))
+    return metrics
+
+
+def column_metrics(R: np.ndarray, X: np.ndarray, layout: list[dict]) -> dict[str, float]:
+    """Per column type, on observed cells of a table matrix ``X`` (N, F) and its reconstruction ``R``: the RMSE of
+    the numeric values (in the scaled units) and the share of categorical cells whose most likely category is right."""
+    numeric = [b for b in layout if b["kind"] == "numeric"]
+    metrics = {}
+    if numeric:
+        values = np.array([b["value"] for b in numeric])
+        observed = np.column_stack([np.ones(len(X)) if b["missing"] is None else 1 - X[:, b["missing"]]
+                                    for b in numeric]).astype(bool)  # (N, n_numeric)
+        errors = (R[:, values] - X[:, values])[observed]
+        metrics["numeric_rmse"] = float(np.sqrt(np.mean(errors**2))) if errors.size else float("nan")
+    hits = []
+    for block in (b for b in layout if b["kind"] == "categorical"):
+        target, output = X[:, block["start"] : block["stop"]], R[:, block["start"] : block["stop"]]  # (N, K)
+        present = target.sum(axis=1) > 0
+        hits.append(target[present].argmax(axis=1) == output[present].argmax(axis=1))
+    if hits:
+        metrics["categorical_accuracy"] = float(np.mean(np.concatenate(hits)))
     return metrics

@@ -1,72 +1,191 @@
-"""The one place models are found by name.
+"""The one place models are found by name: backbones (networks), objectives (code head and loss) and presets.
 
-Each model family registers itself with ``@register("name")``; the CLI, the scikit-learn wrappers,
-the reports and the tests iterate over :func:`list_models` instead of naming families by hand.
+Backbones register with ``@register_backbone("name")`` on their config dataclass, objectives with
+``@register_objective("name")``, presets (named (backbone, objective, defaults) triples, today's family names)
+with :func:`register_preset`. The CLI, the scikit-learn wrappers, the reports and the tests iterate over
+:func:`list_backbones`, :func:`list_objectives` and :func:`list_models` instead of naming them by hand.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownModelError
 
 if TYPE_CHECKING:
-    from .models._base import Autoencoder, ModelConfig
+    from .models._base import Autoencoder, ModelConfig, Objective, PartConfig
 
-_MODELS: dict[str, type[Autoencoder]] = {}
+_BACKBONES: dict[str, type[PartConfig]] = {}
+_OBJECTIVES: dict[str, type[Objective]] = {}
+_PRESETS: dict[str, Preset] = {}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named pair with option defaults; ``renames`` maps an option of the old family to the fields it sets."""
+
+    name: str
+    backbone: str
+    objective: str
+    doc: str
+    defaults: dict[str, Any]
+    renames: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 
 
-def register(name: str):
-    """Class decorator that files an :class:`Autoencoder` subclass under ``name``."""
+def _register(table: dict, kind: str, name: str, entry: Any) -> None:
+    if name in table:
+        raise ValueError(f"{kind} name {name!r} is already registered")
+    table[name] = entry
 
-    def decorator(cls: type[Autoencoder]) -> type[Autoencoder]:
-        if name in _MODELS:
-            raise ValueError(f"model name {name!r} is already registered by {_MODELS[name].__qualname__}")
+
+def register_backbone(name: str):
+    """Class decorator that files a backbone (a :class:`PartConfig` with ``build_encoder``/``build_decoder``)."""
+
+    def decorator(cls):
         cls.name = name
-        _MODELS[name] = cls
+        _register(_BACKBONES, "backbone", name, cls)
         return cls
 
     return decorator
 
 
+def register_objective(name: str):
+    """Class decorator that files an :class:`Objective` subclass (its config class is named too)."""
+
+    def decorator(cls):
+        cls.name = cls.config_class.name = name
+        _register(_OBJECTIVES, "objective", name, cls)
+        return cls
+
+    return decorator
+
+
+def register_preset(name: str, backbone: str, objective: str, doc: str, defaults: dict[str, Any],
+                    renames: dict[str, tuple[str, ...]] | None = None) -> None:
+    _register(_PRESETS, "preset", name, Preset(name, backbone, objective, doc, defaults, renames or {}))
+
+
 def _ensure_models_imported() -> None:
-    from . import models  # noqa: F401  (importing the package registers every family)
+    from . import models  # noqa: F401  (importing the package registers every backbone, objective and preset)
+
+
+def _lookup(table: dict, kind: str, name: str) -> Any:
+    _ensure_models_imported()
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        known = ", ".join(sorted(table))
+        raise UnknownModelError(f"unknown {kind} {name!r}; registered {kind}s are: {known}") from None
+
+
+def list_backbones() -> list[str]:
+    _ensure_models_imported()
+    return sorted(_BACKBONES)
+
+
+def list_objectives() -> list[str]:
+    _ensure_models_imported()
+    return sorted(_OBJECTIVES)
 
 
 def list_models() -> list[str]:
-    """Names of every registered model family, sorted."""
+    """Names of every preset (today's family names), sorted."""
     _ensure_models_imported()
-    return sorted(_MODELS)
+    return sorted(_PRESETS)
 
 
-def get_model_class(name: str) -> type[Autoencoder]:
-    _ensure_models_imported()
-    try:
-        return _MODELS[name]
-    except KeyError:
-        known = ", ".join(sorted(_MODELS))
-        raise UnknownModelError(f"unknown model {name!r}; registered models are: {known}") from None
+def get_backbone(name: str) -> type[PartConfig]:
+    return _lookup(_BACKBONES, "backbone", name)
 
 
-def config_class(name: str) -> type[ModelConfig]:
-    return get_model_class(name).config_class
+def get_objective(name: str) -> type[Objective]:
+    return _lookup(_OBJECTIVES, "objective", name)
 
 
-def make_config(name: str, **options: Any) -> ModelConfig:
-    """Build the config dataclass of model ``name``, naming any option it does not have."""
-    cls = config_class(name)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(options) - fields)
+def get_preset(name: str) -> Preset:
+    return _lookup(_PRESETS, "model", name)  # a preset: what `list_models` lists
+
+
+def part_config(part: str, values: dict[str, Any]) -> PartConfig:
+    """The config of the backbone or objective (``part``) named by ``values["name"]``, from its other fields."""
+    values = dict(values)
+    cls = get_backbone(values.pop("name")) if part == "backbone" else get_objective(values.pop("name")).config_class
+    return cls(**_known(cls, values, f"{part} {cls.name!r}"))
+
+
+def _fields(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _known(cls: type, options: dict[str, Any], owner: str) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(_fields(cls)))
     if unknown:
-        raise TypeError(
-            f"model {name!r} has no option(s) {', '.join(unknown)}; its options are: {', '.join(sorted(fields))}"
-        )
-    return cls(**options)
+        raise TypeError(f"{owner} has no option(s) {', '.join(unknown)}; its options are: {', '.join(_fields(cls))}")
+    return options
 
 
-def create_model(name: str, **options: Any) -> Autoencoder:
-    """Instantiate model ``name`` from keyword options (the fields of its config dataclass)."""
-    return get_model_class(name)(make_config(name, **options))
+def option_owners(backbone: str, objective: str) -> dict[str, str]:
+    """Every option a (backbone, objective) model takes, flat, with the part that holds it: "model" (the shared
+    fields), "backbone" or "objective"."""
+    from .models._base import ModelConfig
+
+    owners = {name: "model" for name in _fields(ModelConfig) if name not in ("backbone", "objective", "preset")}
+    for part, cls in (("backbone", get_backbone(backbone)), ("objective", get_objective(objective).config_class)):
+        for name in _fields(cls):
+            if name in owners:
+                raise TypeError(f"option {name!r} of {part} {cls.name!r} clashes with one of the {owners[name]}")
+            owners[name] = part
+    return owners
+
+
+def make_config(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
+                **options: Any) -> ModelConfig:
+    """The config of a model named by a preset, by a (backbone, objective) pair, or by a preset with another
+    backbone or objective; ``options`` are flat (each goes to the part that has it) and override the preset's."""
+    from .models._base import ModelConfig
+
+    backbone, objective = backbone or _part_of(preset, "backbone"), objective or _part_of(preset, "objective")
+    owners = option_owners(backbone, objective)
+    if preset is not None:
+        options = {**preset_defaults(preset, backbone, objective), **options}
+        for old, new in get_preset(preset).renames.items():
+            if old in options:
+                options.update(dict.fromkeys(new, options.pop(old)))
+    where = f"preset {preset!r}" if preset else f"a {backbone}+{objective} model"
+    unknown = sorted(set(options) - set(owners))
+    if unknown:
+        raise TypeError(f"{where} has no option(s) {', '.join(unknown)}; its options are: {', '.join(sorted(owners))}")
+    parts = {part: {k: v for k, v in options.items() if owners[k] == part} for part in ("backbone", "objective")}
+    shared = {k: v for k, v in options.items() if owners[k] == "model"}
+    return ModelConfig(backbone=part_config("backbone", {"name": backbone, **parts["backbone"]}),
+                       objective=part_config("objective", {"name": objective, **parts["objective"]}),
+                       preset=preset if (backbone, objective) == _pair(preset) else None, **shared)
+
+
+def _pair(preset: str | None) -> tuple[str, str] | None:
+    return None if preset is None else (get_preset(preset).backbone, get_preset(preset).objective)
+
+
+def _part_of(preset: str | None, part: str) -> str:
+    return getattr(get_preset(preset), part) if preset else {"backbone": "mlp", "objective": "plain"}[part]
+
+
+def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any]:
+    """The preset's option defaults that still apply when its backbone or objective is swapped for another:
+    the shared ones and those of each part it keeps."""
+    found, owners, chosen = get_preset(preset), option_owners(backbone, objective), (backbone, objective)
+    kept = {"model", *(part for part, name in zip(("backbone", "objective"), chosen, strict=True)
+                       if getattr(found, part) == name)}
+    return {k: v for k, v in found.defaults.items() if owners.get(k) in kept}
+
+
+def create_model(preset: str | None = None, /, **options: Any) -> Autoencoder:
+    """A model from a preset name (``create_model("deep", input_shape=(784,))``) or a pair
+    (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``), with options."""
+    from .models._base import Autoencoder
+
+    return Autoencoder(make_config(preset, **options))

@@ -1,10 +1,13 @@
 """Lossy compression with an autoencoder: quantised codes, entropy-coded with constriction's ANS coder.
 
 File layout: ``MAGIC``, a little-endian uint32 header length, the JSON header (the model's identity, the
-number of samples, the quantisation step), the per-dimension code mean and spread (float32, 2 x code_size),
-then the ANS bitstream (uint32 words). Each code dimension is quantised in units of ``step`` times its
-spread and coded under a quantised Gaussian, so the only model the decoder needs is those 2 x code_size
-numbers. Decompressing gives exactly ``decode(model, dequantise(...))`` of the codes written, bit for bit.
+number of samples and of symbols per sample, the quantisation step), the side information, then the ANS
+bitstream (uint32 words). For a model with discrete codes (the vq objective) the symbols are its codebook
+indices and the side information their counts (uint32, one per codebook entry), the entropy model their
+frequencies. Otherwise the side information is the per-dimension code mean and spread (float32, 2 x code_size):
+each code dimension is quantised in units of ``step`` times its spread and coded under a quantised Gaussian,
+so the only model the decoder needs is those 2 x code_size numbers. Decompressing gives exactly the decoded
+codes written, bit for bit.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from pathlib import Path
 
 import constriction
 import numpy as np
+import torch
 
 from ..checkpoint import CheckpointError, atomic_write
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode
+from ..inference import code_indices, decode, encode
 from ..models._base import Autoencoder
 
 MAGIC = b"AECODE1\n"
@@ -76,26 +80,32 @@ def psnr(X: np.ndarray, Y: np.ndarray, peak: float = 1.0) -> float:
 
 
 def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 0.5) -> CompressionResult:
-    """Write samples ``X`` (n, *input_shape) to ``path`` as entropy-coded quantised codes.
+    """Write samples ``X`` (n, *input_shape) to ``path`` as entropy-coded quantised codes, or, for a model with
+    discrete codes (the vq objective), as its codebook indices entropy-coded under their frequencies.
 
-    ``step`` is the quantisation step in units of each code dimension's spread: smaller is larger and better.
+    ``step`` is the quantisation step in units of each code dimension's spread: smaller is larger and better
+    (unused with discrete codes).
     """
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
-    codes = encode(model, X)  # (n, k)
-    mean = codes.mean(axis=0).astype(np.float32)
-    spread = np.maximum(codes.std(axis=0), 1e-6).astype(np.float32)
-    symbols = quantise(codes, mean, spread, step)
-    entropy_model, means, stds = _entropy_model(step, *symbols.shape)
     coder = constriction.stream.stack.AnsCoder()
-    coder.encode_reverse(symbols.ravel(), entropy_model, means, stds)
-    header = json.dumps({"model": model.name, "fingerprint": model_fingerprint(model), "n": len(codes),
-                         "code_size": codes.shape[1], "step": step}).encode()
-    payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, mean.tobytes(), spread.tobytes(),
+    if model.objective.discrete_codes:
+        symbols = code_indices(model, X).astype(np.int32)  # (n, G)
+        side = np.bincount(symbols.ravel(), minlength=model.config.objective.codebook_size).astype("<u4")  # (K,)
+        coder.encode_reverse(symbols.ravel(), _categorical(side))
+    else:
+        codes = encode(model, X)  # (n, k)
+        mean = codes.mean(axis=0).astype(np.float32)
+        spread = np.maximum(codes.std(axis=0), 1e-6).astype(np.float32)
+        symbols, side = quantise(codes, mean, spread, step), np.concatenate([mean, spread])  # (n, k), (2k,)
+        coder.encode_reverse(symbols.ravel(), *_entropy_model(step, *symbols.shape))
+    header = json.dumps({"model": model.name, "fingerprint": model_fingerprint(model), "n": len(symbols),
+                         "symbols_per_sample": symbols.shape[1], "step": step}).encode()
+    payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, side.tobytes(),
                         coder.get_compressed().astype("<u4").tobytes()])
     target = Path(path)
     atomic_write(target, lambda tmp: tmp.write_bytes(payload))
-    reconstructions = decode(model, dequantise(symbols, mean, spread, step))
+    reconstructions = decode(model, _codes(model, symbols, side, step))
     return CompressionResult(target, len(payload), 8 * len(payload) / X[0].size / len(X), psnr(X, reconstructions),
                              reconstructions)
 
@@ -105,18 +115,37 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     raw = Path(path).read_bytes()
     if not raw.startswith(MAGIC):
         raise DataError(f"{path} is not a file written by autoencoders' compress")
+    discrete = model.objective.discrete_codes
     try:
         (length,) = struct.unpack_from("<I", raw, len(MAGIC))
         start = len(MAGIC) + 4
         header = json.loads(raw[start:start + length])
-        n, k, step = int(header["n"]), int(header["code_size"]), float(header["step"])
-        stats = np.frombuffer(raw, np.float32, 2 * k, start + length)
-        words = np.frombuffer(raw, "<u4", offset=start + length + 8 * k).astype(np.uint32)
+        k = int(header.get("symbols_per_sample", header.get("code_size")))  # code_size: files of before vq
+        n, step = int(header["n"]), float(header["step"])
+        side_count = model.config.objective.codebook_size if discrete else 2 * k
+        side = np.frombuffer(raw, "<u4" if discrete else np.float32, side_count, start + length)
+        words = np.frombuffer(raw, "<u4", offset=start + length + 4 * side_count).astype(np.uint32)
     except (struct.error, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{path} is corrupt or truncated: {error}") from None
     if header.get("fingerprint") != model_fingerprint(model):
         raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
                               f"{header.get('fingerprint')}); decompress it with the run that wrote it")
-    entropy_model, means, stds = _entropy_model(step, n, k)
-    symbols = constriction.stream.stack.AnsCoder(words).decode(entropy_model, means, stds).reshape(n, k)
-    return decode(model, dequantise(symbols, stats[:k], stats[k:], step))
+    decoder = constriction.stream.stack.AnsCoder(words)
+    if discrete:
+        symbols = decoder.decode(_categorical(side), n * k).reshape(n, k)
+    else:
+        symbols = decoder.decode(*_entropy_model(step, n, k)).reshape(n, k)
+    return decode(model, _codes(model, symbols, side, step))
+
+
+def _categorical(counts: np.ndarray):
+    """The entropy model of codebook indices: their frequencies in the file (every index written has some)."""
+    return constriction.stream.model.Categorical(counts / counts.sum(), perfect=False)
+
+
+def _codes(model: Autoencoder, symbols: np.ndarray, side: np.ndarray, step: float) -> np.ndarray:
+    """Codes (n, code_size) from the symbols: codebook entries, or dequantised values (side = mean, spread)."""
+    if model.objective.discrete_codes:
+        return model.objective.lookup(torch.from_numpy(symbols.astype(np.int64))).numpy()
+    k = len(side) // 2
+    return dequantise(symbols, side[:k], side[k:], step)

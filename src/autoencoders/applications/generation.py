@@ -1,4 +1,4 @@
-"""Generating new samples: a model's own sampler (the VAE's prior), or a density fitted over the codes of
+"""Generating new samples: a model's own sampler (a VAE's prior, on any backbone), or a density fitted over the codes of
 any deterministic autoencoder (images, time-series windows, rows), and interpolation between two inputs."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from ..models._base import Autoencoder
 
 
 def has_sampler(model: Autoencoder) -> bool:
-    """Whether the model samples from a prior of its own (``model.sample(n)``, e.g. the VAE)."""
-    return callable(getattr(model, "sample", None))
+    """Whether the model samples from a prior of its own (its objective's capability, e.g. the VAE's)."""
+    return model.objective.can_sample
 
 
 def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:

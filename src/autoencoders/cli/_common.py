@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from ..checkpoint import Checkpoint, load_checkpoint
-from ..data import Dataset, Scaler, check_array, load_data
-from ..errors import AutoencodersError
+from ..data import Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
+from ..errors import AutoencodersError, DataError, NonFiniteError
+
+if TYPE_CHECKING:
+    from ..checkpoint import Checkpoint
 
 # Errors a user can cause and fix: the library's own (bad data, settings, checkpoints) and the operating
 # system's (missing file, full disk). Shown as one "Error: ..." line with exit code 1; anything else is a bug and
@@ -35,8 +39,26 @@ class Group(click.Group):
             raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from error
 
 
+def _keep_table_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Table-reading options are not passed to each command: :func:`read_data` finds them in the context."""
+    if value not in (None, ()):
+        ctx.meta.setdefault("table_options", {})[param.name] = value
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _table_option(flag: str, help: str) -> Callable:
+    return click.option(flag, default=None, expose_value=False, callback=_keep_table_option, help=help)
+
+
+SPLITS = ("train", "test", "all")
+
+
 def data_options(function):
-    """--data, --data-dir, --split and --label-column, for every command that reads samples."""
+    """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
+    how to read a table file (--delimiter, --columns, --drop, --categorical)."""
     options = [
         click.option("--data", "data", default="digits", show_default=True,
                      help="A data set name (digits, mnist, fashion-mnist) or a path: .npy, .npz, .csv, .tsv, "
@@ -44,24 +66,54 @@ def data_options(function):
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with offline copies of standard data sets (else $AUTOENCODERS_DATA, "
                           "else the download cache)."),
-        click.option("--split", default="train", show_default=True,
+        click.option("--split", type=click.Choice(SPLITS), default="train", show_default=True,
                      help="Split of a standard data set: train, test or all."),
         click.option("--label-column", default=None,
-                     help="CSV/TSV column (name or index) holding labels; it is left out of the features."),
+                     help="Table column (name or index) holding labels (numbers or text); left out of the features."),
+        _table_option("--delimiter", "Table cell delimiter (default: tab for .tsv, else sniffed from , ; tab |)."),
+        _table_option("--columns", "Comma-separated table columns to use as features (default: all but --drop)."),
+        _table_option("--drop", "Comma-separated table columns to leave out (ID, timestamp, free-text columns)."),
+        _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "
+                                       "text, category and boolean columns always are."),
     ]
     for decorate in reversed(options):
         function = decorate(function)
     return function
 
 
+def table_options() -> TableOptions:
+    """How to read a table: the --delimiter, --columns, --drop and --categorical given to the command."""
+    context = click.get_current_context(silent=True)
+    given = context.find_root().meta.get("table_options", {}) if context else {}
+    return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
+                        drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""))
+
+
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
-    dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column)
-    dataset.X = check_array(dataset.X, f"data from {data}")
+    """The samples of --data: a table file as a DataFrame (read with :func:`table_options`), anything else checked
+    as a numeric array."""
+    dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=table_options())
+    if not dataset.is_table:
+        dataset.X = check_array(dataset.X, f"data from {data}")
     return dataset
 
 
+def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
+                  label_column: str | None) -> Dataset:
+    """--data when it is given, else the data the run was trained on (never the default digits for a run trained
+    on other data)."""
+    stored = checkpoint.extra.get("data") or {}
+    given = click.get_current_context().get_parameter_source("data") is not click.core.ParameterSource.DEFAULT
+    if not given and stored.get("source") and not stored.get("streamed"):
+        data, split, label_column = stored["source"], stored.get("split", split), stored.get("label_column")
+    return read_data(data, data_dir, split, label_column)
+
+
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:
-    """The model of a run directory (or model file) and the input scaler it was trained with."""
+    """The model of a run directory (or model file) and the input scaler it was trained with (a table's own
+    preprocessing is :func:`run_table`; its scaler is the identity on the table's matrix)."""
+    from ..checkpoint import load_checkpoint  # torch: only when a command runs
+
     checkpoint = load_checkpoint(run)
     scaler_values = checkpoint.extra.get("scaler")
     if scaler_values is None:
@@ -72,20 +124,65 @@ def load_run(run: str) -> tuple[Checkpoint, Scaler]:
     return checkpoint, scaler
 
 
-def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: np.ndarray) -> np.ndarray:
-    """``X`` reshaped to the model's input shape and scaled as in training."""
+def run_table(checkpoint: Checkpoint) -> TabularPreprocessor | None:
+    """The tabular preprocessing a run was trained with, or None for arrays and images."""
+    values = checkpoint.extra.get("tabular")
+    return None if values is None else TabularPreprocessor.from_dict(values)
+
+
+def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
+    """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing)."""
+    table = run_table(checkpoint)
+    if table is not None:
+        options = table_options()
+        fitted = table.feature_names_in
+        if hasattr(X, "columns") and not options.columns and not options.drop and set(fitted) <= set(X.columns):
+            X = X[fitted]  # the trained columns of a file that also holds IDs or labels, as in training
+        X = table.transform(X)
     X = check_array(X, sample_shape=checkpoint.model.input_shape)
     return scaler.transform(X)
 
 
-def save_array(path: str, array: np.ndarray) -> None:
-    """Write ``array`` as .npy or .csv (by suffix)."""
+def save_array(path: str, array: Any) -> None:
+    """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet."""
     target = Path(path)
+    if hasattr(array, "to_csv"):
+        save_frame(target, array)
+        return
+    bad = int(np.size(array) - np.isfinite(array).sum())
+    if bad:
+        raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
+                             f"nothing was written to {path}. Is the model damaged or diverged?")
     if target.suffix.lower() == ".csv":
         np.savetxt(target, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
     else:
         np.save(target, array)
 
 
+def save_frame(target: Path, frame: Any) -> None:
+    name = target.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        try:
+            frame.to_parquet(target, index=False)
+        except ImportError:
+            raise DataError(f"writing {target} needs pyarrow: pip install 'autoencoders[parquet]'") from None
+    elif name.endswith(".npy"):
+        try:
+            np.save(target, frame.to_numpy(dtype=np.float64))
+        except (ValueError, TypeError):
+            raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
+    else:
+        frame.to_csv(target, index=False)
+
+
+def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:
+    """``values`` if every number in it is finite, else an error naming the others (JSON has no NaN)."""
+    bad = [key for key, value in values.items() if isinstance(value, float) and not math.isfinite(value)]
+    if bad:
+        raise NonFiniteError(f"{what} are not finite ({', '.join(f'{k}={values[k]}' for k in bad)}): the model "
+                             "outputs NaN or infinity; is it damaged or diverged?")
+    return values
+
+
 def echo_json(values: dict[str, Any]) -> None:
-    click.echo(json.dumps(values, indent=2))
+    click.echo(json.dumps(finite_values(values, "the results"), indent=2, allow_nan=False))

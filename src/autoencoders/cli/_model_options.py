@@ -1,4 +1,5 @@
-"""Command-line options generated from a model family's config dataclass."""
+"""Command-line options generated from the config dataclasses of a model's backbone and objective; remembered in
+the CLI cache (see :mod:`._cache`), so that parsing and help do not import the models (torch) each time."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 
 import click
 
-from ..registry import config_class
+from ._cache import remembered
 
-# Options the training command defines itself, for every family.
-SHARED_FIELDS = {"input_shape", "code_size", "loss"}
+# Options the training command defines itself, for every model.
+SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
 
 
 class IntTuple(click.ParamType):
@@ -39,37 +40,112 @@ def _click_type(annotation: Any) -> tuple[Any, bool]:
     return (annotation if annotation in (int, float, str) else str), False
 
 
-def model_option_params(model: str) -> list[click.Option]:
-    """One click option per family-specific config field of ``model``."""
-    cls = config_class(model)
-    hints = typing.get_type_hints(cls)
+def model_option_params(preset: str | None, backbone: str | None, objective: str | None) -> list[click.Option]:
+    """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
+    shared ones, the backbone's and the objective's, with the preset's defaults shown."""
+    from ..models import ModelConfig
+    from ..registry import get_backbone, get_objective, get_preset, option_owners
+
+    found = get_preset(preset) if preset else None
+    backbone = backbone or (found.backbone if found else "mlp")
+    objective = objective or (found.objective if found else "plain")
+    classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
+               "objective": get_objective(objective).config_class}
+    tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}
+    renames = found.renames if found else {}
     params = []
-    for field in dataclasses.fields(cls):
-        if field.name in SHARED_FIELDS:
+    for name, part in option_owners(backbone, objective).items():
+        if name in SHARED_FIELDS:
             continue
-        kind, is_flag = _click_type(hints[field.name])
-        flag = "--" + field.name.replace("_", "-")
-        declaration = f"{flag}/--no-{flag[2:]}" if is_flag else flag
-        default = field.default
+        field = {f.name: f for f in dataclasses.fields(classes[part])}[name]
+        kind, is_flag = _click_type(typing.get_type_hints(classes[part])[name])
+        flag = "--" + name.replace("_", "-")
+        target = renames.get(name, (name,))[0]
+        default = found.defaults.get(target, field.default) if found else field.default
+        note = f" (for {preset}: sets {', '.join(renames[name])})" if name in renames else ""
         params.append(click.Option(
-            [declaration, field.name], type=None if is_flag else kind, default=default, show_default=True,
-            help=f"[{model}] {field.metadata.get('help', '')}",
+            [f"{flag}/--no-{flag[2:]}" if is_flag else flag, name], type=None if is_flag else kind, default=default,
+            show_default=True, help=f"[{tags[part]}] {field.metadata.get('help', '')}{note}",
         ))
     return params
 
 
-def peek_model(args: list[str], default: str) -> str:
-    """The value of --model in raw arguments, before click parses them."""
+def model_summaries() -> list[str]:
+    """One line per backbone, objective and preset (``ae models``), from the cache when it holds them."""
+
+    def compute() -> list[str]:
+        from ..models._base import CAPABILITIES
+        from ..registry import get_backbone, get_objective, get_preset, list_backbones, list_models, list_objectives
+
+        lines = [f"backbone   {name:<12} {_first_line(get_backbone(name).__doc__)}" for name in list_backbones()]
+        for name in list_objectives():
+            abilities = [flag for flag in CAPABILITIES if getattr(get_objective(name), flag)]
+            lines.append(f"objective  {name:<12} {_first_line(get_objective(name).__doc__)}"
+                         + (f" [{', '.join(abilities)}]" if abilities else ""))
+        presets = map(get_preset, list_models())
+        return [*lines, *(f"preset     {p.name:<12} {p.backbone}+{p.objective}: {p.doc}" for p in presets)]
+
+    return remembered("models", compute)
+
+
+def _first_line(doc: str | None) -> str:
+    lines = (doc or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def cached_option_params(preset: str | None, backbone: str | None, objective: str | None) -> list[click.Option]:
+    """:func:`model_option_params`, rebuilt from the cache when it holds them."""
+    specs = remembered(f"options {preset} {backbone} {objective}",
+                       lambda: _describe(model_option_params(preset, backbone, objective)))
+    if specs is None:
+        return model_option_params(preset, backbone, objective)
+    return [_rebuild(spec) for spec in specs]
+
+
+_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple()}
+
+
+def _describe(params: list[click.Option]) -> list[dict[str, Any]] | None:
+    """The options as JSON, or None when one has a type the cache does not know (then nothing is cached)."""
+    specs = []
+    for param in params:
+        choices = list(param.type.choices) if isinstance(param.type, click.Choice) else None
+        if not (param.is_flag or choices is not None or param.type.name.upper() in _TYPES):
+            return None
+        default = list(param.default) if isinstance(param.default, tuple) else param.default
+        specs.append({"opts": param.opts, "secondary": param.secondary_opts, "name": param.name,
+                      "type": param.type.name.upper(), "choices": choices, "flag": param.is_flag, "default": default,
+                      "help": param.help, "show_default": param.show_default})
+    return specs
+
+
+def _rebuild(spec: dict[str, Any]) -> click.Option:
+    declaration = "/".join([spec["opts"][0], *spec["secondary"][:1]])
+    kind = None if spec["flag"] else click.Choice(spec["choices"]) if spec["choices"] is not None else \
+        _TYPES[spec["type"]]
+    default = tuple(spec["default"]) if spec["type"] == "INTS" and spec["default"] is not None else spec["default"]
+    return click.Option([declaration, *spec["opts"][1:], spec["name"]], type=kind, is_flag=spec["flag"] or None,
+                        default=default, show_default=spec["show_default"], help=spec["help"])
+
+
+def peek(args: list[str], option: str) -> str | None:
+    """The value of ``option`` (e.g. ``--model``) in raw arguments, before click parses them."""
     for index, arg in enumerate(args):
-        if arg == "--model" and index + 1 < len(args):
+        if arg == option and index + 1 < len(args):
             return args[index + 1]
-        if arg.startswith("--model="):
+        if arg.startswith(f"{option}="):
             return arg.split("=", 1)[1]
-    return default
+    return None
+
+
+def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
+    """The model options the user gave (the others come from the preset or the parts' defaults)."""
+    return {k: v for k, v in values.items() if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
 
 
 class ModelCommand(click.Command):
-    """A command whose options include those of the family named by ``--model`` (also in ``--help``)."""
+    """A command whose options include those of the model named by ``--model``, ``--backbone`` and
+    ``--objective`` (also in ``--help``)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -78,8 +154,10 @@ class ModelCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from ..registry import UnknownModelError
 
+        backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
+        preset = peek(args, "--model") or (None if backbone or objective else "deep")
         try:
-            self.params = [*self.shared_params, *model_option_params(peek_model(args, "deep"))]
+            self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
         except UnknownModelError as error:
-            raise click.BadParameter(str(error), param_hint="--model") from None
+            raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
         return super().parse_args(ctx, args)

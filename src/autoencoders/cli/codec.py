@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..applications import compress as compress_array
-from ..applications import decompress as decompress_file
 from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
@@ -20,6 +18,8 @@ RUN = click.argument("run", type=click.Path(exists=True))
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
     value (per pixel for grayscale images) and the PSNR of what `ae decompress` will return (model units)."""
+    from ..applications import compress as compress_array
+
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     result = compress_array(checkpoint.model, X, out, step)
@@ -34,6 +34,8 @@ def compress(run, data, data_dir, split, label_column, out, step):
               help="Where to write the decoded samples (.npy or .csv), in the data's original units.")
 def decompress(run, file, out):
     """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
+    from ..applications import decompress as decompress_file
+
     checkpoint, scaler = load_run(run)
     samples = scaler.inverse_transform(decompress_file(checkpoint.model, file))
     save_array(out, samples)

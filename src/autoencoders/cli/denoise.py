@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..applications import denoise as denoise_array
-from ..applications import image_files, read_images, write_images
 from ..errors import DataError
 from ._common import load_run, model_inputs
 
@@ -20,6 +18,9 @@ def denoise(run, source, target):
     """Denoise the image file or folder of images IN with the model in RUN (trained with --corruption, or
     the denoising family) and write the results to OUT: a file for one image, else a folder (same names).
     Images must have the model's size; they are converted to its channels (grayscale or RGB)."""
+    from ..applications import denoise as denoise_array
+    from ..applications import image_files, read_images, write_images
+
     checkpoint, scaler = load_run(run)
     if len(checkpoint.model.input_shape) != 3:
         raise DataError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ..applications.anomaly import fence, series_anomaly_scores
-from ..sklearn import AutoencoderOutlierDetector
+from ..data import check_array
 from ._common import data_options, echo_json, read_data
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
@@ -84,6 +82,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from ..applications.anomaly import fence, series_anomaly_scores
+    from ..sklearn import AutoencoderOutlierDetector
+
     if contamination is not None and quantile is not None:
         raise click.UsageError("give --contamination or --quantile, not both")
     if quantile is not None and not 0 < quantile < 1:
@@ -94,7 +97,9 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     dataset = read_data(data, data_dir, split, label_column)
-    X = dataset.X.reshape(len(dataset.X), -1)  # (N, D)
+    # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
+    X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
+        len(dataset.X), -1)  # (N, D)
     if window is not None:
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
@@ -107,7 +112,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     outliers = (scores > threshold).astype(np.int64)
     ranked = None
     if explain:
-        names = list(getattr(dataset, "feature_names", None) or [str(i) for i in range(X.shape[1])])
+        names = list(X.columns) if dataset.is_table else list(getattr(dataset, "feature_names", None) or [
+            str(i) for i in range(X.shape[1])])
         ranked = (*top_features(detector.explain(X), outliers == 1, top), names)
     write_scores(out, scores, outliers, threshold, ranked)
     summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,

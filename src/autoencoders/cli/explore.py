@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from ..applications import CodeIndex, cluster_codes, clustering_scores
 from ..errors import DataError
-from ..inference import encode
 from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
@@ -15,6 +13,8 @@ RUN = click.argument("run", type=click.Path(exists=True))
 
 def _codes(run, data, data_dir, split, label_column):
     """Codes (n, k) of --data under the model in RUN, and the data set (for its labels)."""
+    from ..inference import encode
+
     checkpoint, scaler = load_run(run)
     dataset = read_data(data, data_dir, split, label_column)
     return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset.X)), dataset
@@ -30,6 +30,8 @@ def _codes(run, data, data_dir, split, label_column):
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""
+    from ..applications import cluster_codes, clustering_scores
+
     codes, dataset = _codes(run, data, data_dir, split, label_column)
     assignment = cluster_codes(codes, clusters, seed)
     summary = {"n_samples": len(codes), "cluster_sizes": np.bincount(assignment, minlength=clusters).tolist()}
@@ -52,6 +54,8 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
 def search(run, data, data_dir, split, label_column, query, k, method):
     """The k samples of --data whose codes are nearest to each query's code under the model in RUN: one JSON
     object per query with the neighbours' row numbers in --data, distances, and labels when known."""
+    from ..applications import CodeIndex
+
     codes, dataset = _codes(run, data, data_dir, split, label_column)
     if query.replace(",", "").isdigit():
         rows = [int(row) for row in query.split(",")]

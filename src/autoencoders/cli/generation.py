@@ -7,23 +7,28 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..applications import fit_code_density, has_sampler, tile_images, write_images
-from ..applications import generate as generate_samples
-from ..applications import interpolate as interpolate_samples
 from ..errors import DataError
-from ._common import data_options, load_run, model_inputs, read_data, save_array
+from ._common import data_options, load_run, model_inputs, read_run_data, save_array
+
+MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 
 RUN = click.argument("run", type=click.Path(exists=True))
 OUT = click.option("--out", type=click.Path(dir_okay=False), required=True,
                    help="Where to write the samples (.npy or .csv), in the data's original units.")
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
-                     help="Also tile image samples into this picture (.png).")
+                     help="Also tile image samples into this picture (.png), enlarged to at least "
+                          f"{MIN_PICTURE_WIDTH} pixels wide.")
 
 
 def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
+    from ..applications import tile_images, write_images
+
     save_array(out, samples)
     if image:
-        write_images(tile_images(samples, columns)[None], [Path(image)])
+        tiled = tile_images(samples, columns)  # (C, rows * H, columns * W)
+        scale = -(-MIN_PICTURE_WIDTH // tiled.shape[-1])
+        tiled = tiled.repeat(scale, axis=1).repeat(scale, axis=2)  # nearest neighbour: the pixels stay sharp
+        write_images(tiled[None], [Path(image)])
     click.echo(f"wrote {len(samples)} samples to {out}" + (f" and {image}" if image else ""))
 
 
@@ -42,10 +47,13 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
 def generate(run, data, data_dir, split, label_column, n, fit_density, components, seed, out, image):
     """Generate N new samples with the model in RUN: from its prior (the VAE), or by decoding draws from a
     density fitted to the codes of --data (any deterministic autoencoder, images or time-series windows)."""
+    from ..applications import fit_code_density, has_sampler
+    from ..applications import generate as generate_samples
+
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
     if fit_density or not has_sampler(model):
-        X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)
     _write(scaler.inverse_transform(generate_samples(model, n, density, seed)), out, image, columns=8)
 
@@ -61,8 +69,10 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 @IMAGE
 def interpolate(run, data, data_dir, split, label_column, start, end, steps, out, image):
     """Decode points on the straight line between the codes of two samples of --data (rows START and END)."""
+    from ..applications import interpolate as interpolate_samples
+
     checkpoint, scaler = load_run(run)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):
         raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
     path = interpolate_samples(checkpoint.model, X[start], X[end], steps)

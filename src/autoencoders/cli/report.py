@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..report import RunRecords, write_report
 from ._common import data_options, load_run, model_inputs, read_data
 
 
@@ -22,6 +21,8 @@ def report(ctx, run, data, data_dir, split, label_column, out, quiet):
     of the codes, first-layer weights, and what the model offers besides (samples, code sparsity), pictured on
     --data; by default on the data the run was trained on (its recorded source, split and label column).
     """
+    from ..report import RunRecords, write_report
+
     records = RunRecords.read(run)
     recorded = records.config.get("extra", {}).get("data", {})
     # Data options left at their defaults take the run's recorded values: the report shows the data it trained on.

@@ -2,34 +2,52 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
-from ..data import DataError, Scaler
+from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
-from ..data.streaming import ChunkedRows, open_rows
-from ..inference import reconstruct
-from ..metrics import reconstruction_metrics
-from ..registry import create_model, list_models
-from ..report import save_loss_curves, save_reconstructions, write_report
-from ..training import Trainer, seeded
-from ..training.callbacks import LOGGERS
-from ..training.defaults import LOSSES, resolve_loss
-from ..training.distributed import is_main_process, launch, launched_world_size
-from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
-from ._common import data_options, read_data
-from ._model_options import ModelCommand
-from ._train_options import pop_train_config, train_config_options
+from ..data.tabular import UNKNOWN
+from ..training.config import TrainConfig
+from ._cache import remembered
+from ._common import data_options, finite_values, read_data, table_options
+from ._model_options import ModelCommand, explicit_options, model_summaries
+from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
+
+if TYPE_CHECKING:
+    from ..data.streaming import ChunkedRows
+
+# Parsing and --help need only click and the cached model options; torch, scikit-learn and matplotlib are
+# imported by the functions below when training runs.
+
+def _losses() -> list[str]:
+    from ..training.defaults import LOSSES
+
+    return list(LOSSES)
+
+
+def _names(kind: str) -> list[str]:
+    """The registered names of a kind (backbone, objective, preset), from the cached ``ae models`` lines."""
+    return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
+
 
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
 @click.command(cls=ModelCommand)
-@click.option("--model", default="deep", show_default=True,
-              help=f"Model family: {', '.join(list_models())}. Add --help after it to see its options.")
+@click.option("--model", default=None,
+              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
+                   "Add --help after it to see its options.")
+@click.option("--backbone", default=None, help=f"Network: {', '.join(_names('backbone'))} (default: the preset's, "
+                                                "else mlp).")
+@click.option("--objective", default=None, help=f"Code head and loss: {', '.join(_names('objective'))} (default: "
+                                                 "the preset's, else plain).")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -37,16 +55,23 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--scale", type=click.Choice(SCALINGS), default="auto", show_default=True,
               help="Per-feature input scaling learned on the training rows (auto: none if already in [0, 1], "
                    "else min-max).")
+@click.option("--unknown-categories", type=click.Choice(UNKNOWN), default="warn", show_default=True,
+              help="A table's category not seen in training, met later (encode, reconstruct ...): a warning (the cell "
+                   "counts as missing) or an error.")
 @click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
-@click.option("--loss", type=click.Choice(LOSSES), default="auto", show_default=True,
+@click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
               help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
 @train_config_options
-@click.option("--logger", type=click.Choice(list(LOGGERS)), default="csv", show_default=True,
+@click.option("--logger", type=click.Choice(["csv", "tensorboard"]), default="csv", show_default=True,
               help="Where each epoch's losses go besides log.csv in the run folder (tensorboard: "
                    "RUN/tensorboard/, needs the tensorboard package).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Run directory to write (default: runs/MODEL-DATA).")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+              help="Run directory to write (default: runs/MODEL-DATA); an existing run is kept unless --resume "
+                   "or --overwrite is given.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --out from its last checkpoint, with the model, data and training "
+                   "settings it stored (options given again must agree; --epochs may extend it).")
+@click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
@@ -55,43 +80,153 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
                    f"{STREAMED_TEST_ROWS:,} of them) or --test-data; validation rows: the end of the rest.")
-def train(model, data, data_dir, split, label_column, test_data, test_fraction, scale, code_size, loss, logger,
-          out, resume, quiet, no_report, nproc, stream, **options):
+def train(**options):
     """Train an autoencoder and write a run directory: model.safetensors (the model, reloadable with
     autoencoders.load_model), config.json, history.json, metrics.json, loss_curves.png,
     reconstructions.png and report.html (all the pictures in one file; see `ae report`).
+
+    Ctrl-C (or SIGTERM) ends training after the current batch and keeps the last finished epoch's checkpoint;
+    `ae train --out RUN --resume` continues it.
 
     \b
     Examples:
       ae train                                   # deep autoencoder on the bundled digits
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
-      ae train --model deep --help               # the options of one family
+      ae train --data people.csv --drop id,joined --label-column churned --categorical grade
+      ae train --model deep --help               # the options of one preset
+      ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
     """
-    if nproc > 1 and launched_world_size() == 1:
-        failed = launch(nproc, "autoencoders.cli", click.get_current_context().meta["argv"])
+    pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
+    from ..training import ownership, resolve_device
+    from ..training.distributed import is_main_process, launched_world_size
+
+    context = click.get_current_context()
+    resolve_device(options["device"])  # so is an unknown or absent device
+    if not (options["model"] or options["backbone"] or options["objective"]):
+        options["model"] = "deep"
+    name = options["model"] or f"{options['backbone'] or 'mlp'}+{options['objective'] or 'plain'}"
+    run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
+    launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
+    created = not launched and not run_dir.exists()
+    if not launched:
+        ownership.prepare(run_dir, options["resume"], options["overwrite"])
+    try:
+        if options["resume"]:
+            options = resumed_options(context, ownership.stored_settings(run_dir))
+        with ownership.owned(run_dir if is_main_process() else None):
+            _run_in_folder(context, run_dir, options, launched)
+    finally:
+        if created:
+            ownership.remove_if_empty(run_dir)  # a run that failed before writing anything leaves no folder
+
+
+def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any], launched: bool) -> None:
+    """Train into ``run_dir``, which this process holds (or, with --nproc, launch the processes that do)."""
+    from ..training import ownership
+    from ..training.distributed import is_main_process, launch
+
+    if options["overwrite"] and not launched:
+        ownership.clear(run_dir)
+    if options["nproc"] > 1 and not launched:
+        os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
+        try:
+            failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
+        finally:
+            del os.environ[ownership.OWNER_ENV]
         if failed:
-            raise click.ClickException(f"training processes {failed} of {nproc} failed; their errors are above")
+            raise click.ClickException(f"training processes {failed} of {options['nproc']} failed; their errors "
+                                       "are above")
         return
+    try:
+        _train(run_dir, **{k: v for k, v in options.items() if k not in ("out", "overwrite", "nproc")})
+    except ownership.TrainingInterrupted as stop:
+        if is_main_process():
+            resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
+            click.echo(f"Interrupted: {stop}{resume}", err=True)
+        context.exit(stop.exit_code)
+
+
+def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
+    """The command's options with the run's stored settings in place of those not given on the command line;
+    an option given with another value than the stored one is refused by name."""
+    model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
+    parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
+    train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
+    stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
+              **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
+              **{k: train_config[k] for k in _resumed_training() if k in train_config},
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
+    shared = {param.name for param in context.command.shared_params}
+    for name, value in context.params.items():
+        if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name not in shared and name not in stored:
+            raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
+        if name in stored and name != "epochs" and _plain(value) != _plain(stored[name]):
+            raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored "
+                                       f"{_plain(stored[name])}; leave it out to resume with the stored setting")
+    given_epochs = {"epochs": context.params["epochs"]} if context.get_parameter_source("epochs") is \
+        click.core.ParameterSource.COMMANDLINE else {}
+    return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **given_epochs}
+
+
+def _resumed_training() -> set[str]:
+    """The training settings a resumed run takes from its folder: all but the device (a run may move) and the
+    command's own (progress)."""
+    return {field.name for field in dataclasses.fields(TrainConfig)} - CLI_OWN_FIELDS - {"device"}
+
+
+_DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
+           unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
+    from ..inference import reconstruct
+    from ..metrics import reconstruction_metrics
+    from ..registry import create_model
+    from ..report import save_loss_curves, save_reconstructions, write_report
+    from ..training import Trainer, seeded
+    from ..training.callbacks import LOGGERS
+    from ..training.defaults import resolve_loss
+    from ..training.distributed import is_main_process
+    from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
+
+    table = None
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
     else:
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
-        scaler = Scaler.fit(train_set.X, scale)
+        if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
+            table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
+            table.fit(train_set.X)
+            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+        scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
         shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
-    run_dir = Path(out or f"runs/{model}-{Path(str(data)).stem}")
     folder = RunFolder(run_dir)
 
-    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the family's options
+    config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
+    if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)
+        options = explicit_options(click.get_current_context(), options)
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
+    if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
+        loss, options["columns"] = "mixed", table.layout
     with seeded(config.seed):
-        net = create_model(model, input_shape=X_train.shape[1:], code_size=code_size, loss=loss, **options)
+        net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                           code_size=code_size, loss=loss, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
-                      "streamed": stream}}
+                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
+    if table is not None:
+        extra["tabular"] = table.to_dict()
     began = time.perf_counter()
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -99,7 +234,9 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         return
 
     metrics = {
-        "model": model,
+        "model": net.name,
+        "backbone": net.config.backbone.name,
+        "objective": net.config.objective.name,
         "data": str(data),
         "n_train": len(X_train),
         "n_test": len(X_test),
@@ -107,9 +244,10 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         "epochs_run": history.epochs_run,
         "best_epoch": None if history.best_epoch is None else history.best_epoch + 1,
         "train_seconds": round(seconds, 3),
-        "test": reconstruction_metrics(net, X_test) if len(X_test) else {},
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+        "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
+    _warn_if_diverged(history, metrics["test"], X_test)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
@@ -121,8 +259,24 @@ def train(model, data, data_dir, split, label_column, test_data, test_fraction, 
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 
 
+def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
+    """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
+    their own mean does (what a learning rate far too high leaves behind)."""
+    losses = history.val.get("loss") or history.train.get("loss", [])
+    advice = "training diverged: try a lower --lr or --grad-clip"
+    if len(losses) > 1 and losses[-1] > losses[0]:
+        click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
+                   f"{advice} (the model kept is the best epoch's, {min(losses):.4g})", err=True)
+    baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
+    if baseline is not None and test.get("mse", 0.0) > baseline:
+        click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
+                   f"against {baseline:.4g}); {advice}, or more --epochs if it stopped too early", err=True)
+
+
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
     """(training rows streamed from the memory-mapped file and scaled chunk by chunk, test rows in memory, scaler)."""
+    from ..data.streaming import open_rows
+
     rows = open_rows(data)  # (N, *shape), never loaded whole
     train_rows, test_rows = (rows, None) if test_data is not None or test_fraction == 0 else rows.split_tail(
         test_fraction)
@@ -144,7 +298,11 @@ def _first_rows(rows: ChunkedRows) -> np.ndarray:
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):
     if test_data is not None:
-        return dataset, read_data(test_data, data_dir, "test", label_column)
+        test_set = read_data(test_data, data_dir, "test", label_column)
+        if test_set.X.shape[1:] != dataset.X.shape[1:]:
+            raise DataError(f"--test-data {test_data} has samples of shape {test_set.X.shape[1:]}, but --data has "
+                            f"{dataset.X.shape[1:]}: give test data of the same kind")
+        return dataset, test_set
     if test_fraction == 0:
         return dataset, dataset.subset(np.arange(0))
     order = np.random.default_rng(seed).permutation(len(dataset.X))

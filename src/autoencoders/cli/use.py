@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import click
 
-from ..checkpoint import write_json
-from ..inference import encode as encode_array
-from ..inference import reconstruct as reconstruct_array
-from ..metrics import reconstruction_metrics
-from ..registry import get_model_class, list_models
-from ..report import save_reconstructions
-from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+from ._common import data_options, echo_json, finite_values, load_run, model_inputs, read_data, run_table, save_array
+from ._model_options import model_summaries
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
 
 @click.command()
 def models():
-    """List the registered model families, one line each."""
-    for name in list_models():
-        doc = (get_model_class(name).__doc__ or "").strip().splitlines()
-        click.echo(f"{name:<12} {doc[0] if doc else ''}")
+    """List the backbones, objectives and presets, one line each (combine any backbone with any objective)."""
+    for line in model_summaries():
+        click.echo(line)
 
 
 @click.command()
@@ -29,10 +23,15 @@ def models():
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the metrics to this JSON file.")
 def evaluate(run, data, data_dir, split, label_column, out):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
-    sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units."""
+    sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units; for a table
+    also the RMSE of its numeric cells and the accuracy of its categorical ones."""
+    from ..checkpoint import write_json
+    from ..metrics import reconstruction_metrics
+
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
-    metrics = {"run": str(run), "data": str(data), "n_samples": len(X), **reconstruction_metrics(checkpoint.model, X)}
+    metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
+               **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
     if out:
         write_json(out, metrics)
     echo_json(metrics)
@@ -44,6 +43,8 @@ def evaluate(run, data, data_dir, split, label_column, out):
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Where to write the codes (.npy or .csv).")
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
+    from ..inference import encode as encode_array
+
     checkpoint, scaler = load_run(run)
     codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_data(data, data_dir, split,
                                                                                         label_column).X))
@@ -55,15 +56,20 @@ def encode(run, data, data_dir, split, label_column, out):
 @RUN
 @data_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the reconstructions (.npy or .csv), in the data's original units.")
+              help="Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
+                   "in the data's original units and categories.")
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
     """Write the reconstructions of --data under the model in RUN."""
+    from ..inference import reconstruct as reconstruct_array
+    from ..report import save_reconstructions
+
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     R = scaler.inverse_transform(reconstruct_array(checkpoint.model, X))
-    save_array(out, R)
+    table = run_table(checkpoint)
+    save_array(out, R if table is None else table.inverse_transform(R))  # a table comes back as a table
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
     click.echo(f"wrote {len(R)} reconstructions to {out}")

@@ -11,13 +11,10 @@ import hashlib
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..errors import ConfigError, DataError, DataUnavailableError
 from .files import Dataset, read_idx
@@ -114,6 +111,8 @@ def _locate(name: str, spec: IdxDataset, remote: RemoteFile, data_dir, download:
 
 
 def _download(name: str, spec: IdxDataset, remote: RemoteFile, target_dir: Path, searched: str) -> Path:
+    import urllib.error  # here, not at the top: importing the data package stays fast (`ae --help`)
+
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / remote.name
     errors = []
@@ -131,6 +130,10 @@ def _download(name: str, spec: IdxDataset, remote: RemoteFile, target_dir: Path,
 
 def _fetch(url: str, target: Path, md5: str) -> None:
     """Download ``url`` to ``target`` atomically, refusing content whose MD5 differs from ``md5``."""
+    import urllib.request
+
+    from tqdm.auto import tqdm
+
     digest = hashlib.md5()
     with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
         dir=target.parent, delete=False

@@ -1,8 +1,11 @@
-"""Read a user's data from files: .npy, .npz, .csv/.tsv, IDX (MNIST format, plain or .gz) and image folders."""
+"""Read a user's data from files: .npy, .npz, tables (.csv/.tsv, plain or .gz, .parquet), IDX (MNIST format, plain
+or .gz) and image folders."""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +32,14 @@ class Dataset:
     def is_image(self) -> bool:
         return self.X.ndim == 4
 
+    @property
+    def is_table(self) -> bool:
+        """True when ``X`` is a DataFrame read from a table file (mixed column types and gaps allowed)."""
+        return hasattr(self.X, "iloc")
+
     def subset(self, index: np.ndarray) -> Dataset:
-        return Dataset(self.X[index], None if self.y is None else self.y[index], self.name, self.label_names)
+        X = self.X.iloc[index].reset_index(drop=True) if self.is_table else self.X[index]
+        return Dataset(X, None if self.y is None else self.y[index], self.name, self.label_names)
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -53,42 +62,163 @@ def read_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
 
-def read_table(path: Path, label_column: str | int | None = None) -> Dataset:
-    """A numeric CSV/TSV with an optional header row; ``label_column`` (name or index) becomes ``y``."""
-    delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
-    with open(path, encoding="utf-8") as handle:
-        first = handle.readline()
-    cells = [c.strip() for c in first.strip().split(delimiter)]
-    has_header = any(_not_a_number(c) for c in cells)
-    names = cells if has_header else [str(i) for i in range(len(cells))]
-    try:
-        table = np.loadtxt(path, delimiter=delimiter, skiprows=int(has_header), dtype=np.float64, ndmin=2)
-    except ValueError as error:
-        raise DataError(f"{path} has a cell that is not a number: {error}") from None
-    if table.size == 0:
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = ",;\t|"
+NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
+
+
+@dataclass
+class TableOptions:
+    """How to read a table file: the delimiter (None: by suffix, else sniffed from ``,`` ``;`` tab ``|``), the
+    feature columns to keep (``columns``) or to leave out (``drop``: ID and timestamp columns), and columns to
+    treat as categorical (not checked for numeric typos)."""
+
+    delimiter: str | None = None
+    columns: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+
+
+def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
+    """A CSV/TSV (plain or .gz) or Parquet table as a DataFrame ``X`` of its feature columns, with ``y`` from
+    ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
+    options = options or TableOptions()
+    frame = _read_parquet(path) if path.name.lower().endswith(PARQUET_SUFFIXES) else _read_csv(path, options)
+    if frame.empty:
         raise DataError(f"{path} has no data rows")
-    y = None
+    names = [str(c) for c in frame.columns]
+    frame.columns = names
+    y, label_names = None, []
     if label_column is not None:
-        index = _column_index(label_column, names, path)
-        y = table[:, index]
-        table = np.delete(table, index, axis=1)
-    return Dataset(table, y, path.stem)
+        label = names[_column_index(label_column, names, path)]
+        y, label_names = _labels(frame.pop(label), path)
+        names.remove(label)
+    unknown = [c for c in (*options.columns, *options.drop, *options.categorical) if c not in names]
+    if unknown:
+        raise DataError(f"{path} has no column(s) {unknown}; its columns are {', '.join(names)}")
+    keep = [c for c in (options.columns or names) if c not in options.drop]
+    if not keep:
+        raise DataError(f"no feature columns left in {path} after --columns/--drop")
+    first_line = frame.attrs.get("first_line")  # the file line of the first data row (CSV only)
+    frame = frame[keep].reset_index(drop=True)
+    _check_numeric_typos(frame, path, options, first_line)
+    return Dataset(frame, y, path.name.split(".")[0], label_names)
 
 
-def _not_a_number(cell: str) -> bool:
+def _read_csv(path: Path, options: TableOptions):
+    """The CSV as a DataFrame; a first row of numbers is data, unless it is pandas' default header 0,1,2,..."""
+    import pandas as pd
+
+    sample = _text_sample(path)
+    delimiter = options.delimiter or _sniff_delimiter(path, sample)
+    rows = [line.split(delimiter) for line in sample.splitlines()[:50] if line.strip()]
+    if not rows:
+        raise DataError(f"{path} is empty")
+    header = _has_header(rows)
+    decimal = "," if delimiter == ";" and re.search(r"\d,\d", sample) else "."  # 20,5 in a ;-separated file
     try:
-        float(cell)
-    except ValueError:
+        frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
+                            decimal=decimal, compression="infer", encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
+    if not header:
+        frame.columns = [str(i) for i in range(frame.shape[1])]
+    frame.attrs["first_line"] = 2 if header else 1
+    return frame
+
+
+def _read_parquet(path: Path):
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except ImportError:
+        raise DataError(f"reading {path} needs pyarrow: pip install 'autoencoders[parquet]'") from None
+    except (OSError, ValueError) as error:
+        raise DataError(f"cannot read {path} as Parquet: {error}") from None
+
+
+def _text_sample(path: Path, size: int = 65_536) -> str:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            return handle.read(size)
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise DataError(f"cannot read {path} as text: {error}") from None
+
+
+def _sniff_delimiter(path: Path, sample: str) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".tsv", ".tab")):
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    """True if the first row names the columns: pandas' default header ``0,1,2,...`` (also after an empty index
+    cell), a text cell over a column of numbers, or a row of distinct texts that do not recur below."""
+    first = [c.strip().strip('"') for c in rows[0]]
+    counting = first[1:] if first and first[0] == "" else first
+    if counting == [str(i) for i in range(len(counting))] and len(rows) > 1:
         return True
+    below = [[c.strip().strip('"') for c in row] for row in rows[1:]]
+    for index, cell in enumerate(first):
+        column = [row[index] for row in below if index < len(row) and row[index]]
+        if cell and not _is_number(cell) and column and all(_is_number(c) for c in column):
+            return True
+    if first and all(cell and not _is_number(cell) for cell in first) and len(set(first)) == len(first):
+        return not any(row[i] == cell for row in below for i, cell in enumerate(first) if i < len(row))
     return False
 
 
 def _column_index(column: str | int, names: list[str], path: Path) -> int:
+    if column in names:
+        return names.index(column)
     if isinstance(column, int) or str(column).lstrip("-").isdigit():
         return int(column) % len(names)
-    if column not in names:
-        raise DataError(f"{path} has no column {column!r}; its columns are {', '.join(names)}")
-    return names.index(column)
+    raise DataError(f"{path} has no column {column!r}; its columns are {', '.join(names)}")
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _labels(values, path: Path) -> tuple[np.ndarray, list[str]]:
+    """Labels as numbers; text labels as codes 0..k-1 in sorted order, their names returned beside them."""
+    if values.isna().any():
+        raise DataError(f"label column {values.name!r} of {path} has {int(values.isna().sum())} missing value(s)")
+    if values.dtype.kind in "biuf":
+        return values.to_numpy(), []
+    names = sorted({str(v) for v in values})
+    return np.searchsorted(names, values.astype(str).to_numpy()), names
+
+
+def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: int | None) -> None:
+    """A text column that is almost all numbers holds a typo: name its file, line, column and cell."""
+    import pandas as pd
+
+    for position, name in enumerate(frame.columns, start=1):
+        values = frame[name]
+        if name in options.categorical or pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
+                values.dtype):
+            continue
+        present = values.dropna()
+        numeric = pd.to_numeric(present, errors="coerce").notna()
+        if len(present) and numeric.mean() >= NUMERIC_SHARE:
+            bad = int(np.flatnonzero(~numeric.to_numpy())[0])
+            row = int(present.index[bad])  # 0-based data row
+            where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
+            raise DataError(f"{path}, {where}, column {position} ({name!r}): {present.iloc[bad]!r} is not a "
+                            f"number while the column's other cells are; fix the cell or name the column with "
+                            "--categorical")
 
 
 def read_npz(path: Path) -> Dataset:
@@ -137,7 +267,7 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     return Dataset(X / 255.0, y, path.name, classes if labelled else [])
 
 
-def read_path(path: str | Path, label_column: str | int | None = None) -> Dataset:
+def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
     """Load a data file or image folder by its suffix."""
     path = Path(path)
     if not path.exists():
@@ -152,8 +282,9 @@ def read_path(path: str | Path, label_column: str | int | None = None) -> Datase
             raise DataError(f"cannot read {path}: {error}") from None
     if name.endswith(".npz"):
         return read_npz(path)
-    if name.endswith((".csv", ".tsv", ".tab", ".txt")):
-        return read_table(path, label_column)
+    if name.removesuffix(".gz").endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
+        return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
         return Dataset(read_idx(path), None, path.stem)
-    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv, an IDX file or an image folder")
+    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz ok), .parquet, "
+                    "an IDX file or an image folder")

@@ -1,64 +1,32 @@
-"""What every autoencoder shares: its config fields, the encode/decode contract and the loss."""
+"""A model is a backbone (encoder body (B, *input_shape) -> (B, F), decoder (B, code_size) -> (B, *input_shape)
+logits) with an objective (the code head on the body, the loss, and capabilities: sample, likelihood ...)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
 from ..errors import ConfigError
-from ._blocks import CORRUPTIONS, corrupt, n_features
+from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt
 from .losses import (
+    LOSSES,
     OUTPUT_ACTIVATIONS,
-    RECONSTRUCTION_LOSSES,
-    apply_output_activation,
+    output,
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
+from .mixed import check_layout, hide_cells
 
 
-def option(default: Any, help: str) -> Any:
-    """A config field with the help text that the CLI shows for it (``ae train --model NAME --help``)."""
-    return dataclasses.field(default=default, metadata={"help": help})
-
-
-@dataclass
-class ModelConfig:
-    """Options every model family has; each family's config subclasses this and adds its own fields,
-    each declared with :func:`option` so that the CLI can offer it with its help text."""
-
-    input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
-    code_size: int = option(32, "width of the code (bottleneck); above the input width for an over-complete code")
-    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]) or l1")
-    output_activation: str = option("auto", "decoder output: auto (sigmoid for bce, else identity), identity, sigmoid")
-    corruption: str | None = option(None, "train to undo input noise: gaussian, mask or salt_pepper (default: off)")
-    corruption_level: float = option(0.1, "noise standard deviation (gaussian) or probability of hitting an entry")
-
-    def __post_init__(self) -> None:
-        self.input_shape = tuple(int(d) for d in self.input_shape)
-        if not self.input_shape or min(self.input_shape) < 1:
-            raise ConfigError(f"input_shape must be a non-empty tuple of positive sizes, got {self.input_shape}")
-        _require(self.code_size >= 1, f"code_size must be >= 1, got {self.code_size}")
-        _require_choice("loss", self.loss, RECONSTRUCTION_LOSSES)
-        _require_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
-        if self.loss == "bce" and self.output_activation == "identity":
-            raise ConfigError("loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
-        if self.corruption is not None:
-            _require_choice("corruption", self.corruption, CORRUPTIONS)
-            _require(self.corruption_level >= 0, f"corruption_level must be >= 0, got {self.corruption_level}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - fields)
-        if unknown:
-            raise ConfigError(f"{cls.__name__} has no field(s) {', '.join(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+def option(default: Any, help: str, within: str | None = None, choices: Iterable[str] | None = None) -> Any:
+    """A config field with the help text that the CLI shows for it (``ae train --help``), checked on creation
+    to lie ``within`` an interval such as "[0, 1)" or "(0, inf)", or to be one of ``choices`` (or None)."""
+    return dataclasses.field(default=default, metadata={"help": help, "within": within, "choices": choices})
 
 
 def _require(condition: bool, message: str) -> None:
@@ -66,73 +34,189 @@ def _require(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
-def _require_choice(option: str, value: object, choices: tuple[str, ...]) -> None:
-    _require(value in choices, f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+def _check_fields(config: Any) -> None:
+    """Check every field of a config dataclass against its ``option`` metadata; tuples (JSON gives lists) are
+    sizes >= 1 and names ending in "activation" are activations."""
+    for field in dataclasses.fields(config):
+        value, within = getattr(config, field.name), field.metadata.get("within")
+        choices = field.metadata.get("choices") or (ACTIVATIONS if field.name.endswith("activation") else None)
+        if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
+            setattr(config, field.name, tuple(int(v) for v in value))
+            within, value = "[1, inf)", min((int(v) for v in value), default=1)
+        if choices is not None and value is not None:
+            _require(value in choices, f"unknown {field.name} {value!r}; choose one of {', '.join(choices)}")
+        if within is not None:
+            low, high = (float(end) for end in within[1:-1].split(","))
+            above, below = (value >= low if within[0] == "[" else value > low), value < high  # no field needs "]"
+            _require(above and below, f"{field.name} must be in {within}, got {getattr(config, field.name)}")
+
+
+@dataclass
+class PartConfig:
+    """Options of one registered backbone or objective; ``name`` is set by its registration."""
+
+    name: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+    def check(self, config: ModelConfig) -> None:
+        """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **dataclasses.asdict(self)}
+
+
+@dataclass
+class ModelConfig:
+    """The options every model has, plus its backbone's and its objective's (see ``registry.make_config``)."""
+
+    input_shape: tuple[int, ...] = dataclasses.field(metadata={"help": "shape of one sample, e.g. (64,), (1, 28, 28)"})
+    backbone: PartConfig  # the network: a registered backbone's config
+    objective: PartConfig  # the code head and loss: a registered objective's config
+    code_size: int = option(32, "width of the code (above the input's for an over-complete code)", "[1, inf)")
+    loss: str = option("mse", "reconstruction loss: mse, bce (targets in [0, 1]), l1 or mixed (tables)", choices=LOSSES)
+    columns: list | None = option(None, "the table's column layout that loss 'mixed' needs (from TabularPreprocessor)")
+    output_activation: str = option("auto", "decoder output (auto: sigmoid for bce)", choices=OUTPUT_ACTIVATIONS)
+    corruption: str | None = option(None, "train to undo input noise of this kind (cells: hide table cells as gaps, "
+                                          "loss mixed) (default: off)", choices=(*CORRUPTIONS, "cells"))
+    corruption_level: float = option(0.1, "noise std (gaussian) or probability of hitting an entry", "[0, inf)")
+    preset: str | None = option(None, "the preset the model was made from, which names it")
+
+    def __post_init__(self) -> None:
+        _require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
+        _check_fields(self)
+        _require(self.loss != "bce" or self.output_activation != "identity",
+                 "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
+        _require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
+        _require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
+        if self.columns is not None:
+            check_layout(self.columns, math.prod(self.input_shape))
+        self.backbone.check(self)
+        self.objective.check(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**values, "backbone": self.backbone.to_dict(), "objective": self.objective.to_dict()}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        from ..registry import part_config
+
+        parts = {part: part_config(part, dict(values[part])) for part in ("backbone", "objective")}
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - fields)
+        _require(not unknown, f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+        return cls(**{**values, **parts})
 
 
 class Autoencoder(nn.Module):
-    """Base class of every model family.
-
-    Subclasses implement ``encode`` (x -> code) and ``decode_logits`` (code -> pre-activation output);
-    they may add penalties through ``regularization`` or replace ``loss`` entirely (the VAE does).
-    Models know nothing of optimisers, devices or logging.
-    """
-
-    name: ClassVar[str]  # set by @register
-    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    """A backbone's encoder body and decoder with an objective's code head between them (build one with
+    :func:`autoencoders.create_model`); encode and decode are deterministic; no optimisers, devices or logging."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if not isinstance(config, self.config_class):
-            raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
         self.config = config
         self.output_activation = resolve_output_activation(config.loss, config.output_activation)
+        from ..registry import get_objective
+
+        # Built in this order so that a preset draws the initial weights of the family it replaces.
+        self.encoder, features = config.backbone.build_encoder(config)  # (B, *input_shape) -> (B, F)
+        self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
+        self.decoder = config.backbone.build_decoder(config)  # (B, code_size) -> (B, *input_shape) logits
+
+    @property
+    def name(self) -> str:
+        return self.config.preset or f"{self.config.backbone.name}+{self.config.objective.name}"
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return self.config.input_shape
 
-    @property
-    def n_features(self) -> int:
-        return n_features(self.config.input_shape)
-
     def encode(self, x: Tensor) -> Tensor:
-        """(B, *input_shape) -> (B, code_size); deterministic (the VAE returns its mean)."""
-        raise NotImplementedError
+        return self.objective.encode(self.encoder(x))  # (B, *input_shape) -> (B, code_size); a VAE's mean
 
     def decode_logits(self, code: Tensor) -> Tensor:
-        """(B, code_size) -> (B, *input_shape), before the output activation."""
-        raise NotImplementedError
+        return self.decoder(code)  # (B, code_size) -> (B, *input_shape), before the output activation
 
-    def decode(self, code: Tensor) -> Tensor:
-        """(B, code_size) -> (B, *input_shape) reconstruction in data space."""
-        return apply_output_activation(self.decode_logits(code), self.output_activation)
+    def decode(self, code: Tensor) -> Tensor:  # in data space
+        return output(self.config.loss, self.decode_logits(code), self.output_activation, self.config.columns)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
-    def regularization(self, x: Tensor, code: Tensor) -> dict[str, Tensor]:
-        """Named penalties added to the reconstruction loss (scalars); none by default."""
-        return {}
+    def loss(self, x: Tensor) -> dict[str, Tensor]:
+        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""
+        return self.objective.loss(self, x)
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
+        if self.training and self.config.corruption == "cells":
+            return hide_cells(x, self.config.columns, self.config.corruption_level)
         if self.training and self.config.corruption is not None:
             return corrupt(x, self.config.corruption, self.config.corruption_level)
         return x
 
-    def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:
-        """Per-sample reconstruction loss (B,) of pre-activation output ``logits`` against ``target``."""
-        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation)
+    def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:  # (B,), from pre-activation logits
+        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation,
+                                              self.config.columns)
 
-    def loss(self, x: Tensor) -> dict[str, Tensor]:
-        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""
-        noisy = self.corrupt(x)
-        code = self.encode(noisy)  # (B, code_size)
-        parts = {"reconstruction": self.reconstruction_loss(self.decode_logits(code), x).mean()}
-        parts.update(self.regularization(noisy, code))
+    def reconstruction_error(self, x: Tensor) -> Tensor:  # (B,), of the deterministic reconstruction
+        return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)
+
+    # What only some objectives can do; ``objective.can_sample`` etc. say which.
+    def sample(self, n: int, generator=None) -> Tensor:
+        """``n`` new samples (n, *input_shape) decoded from the prior's draws (objectives that can sample)."""
+        return self._capable("can_sample").sample(self, n, generator)
+
+    def elbo(self, x: Tensor) -> Tensor:
+        """A one-sample estimate of the evidence lower bound per sample (B,) (objectives with a likelihood)."""
+        return self._capable("has_likelihood").elbo(self, x)
+
+    def log_likelihood(self, x: Tensor, k: int = 1000, samples_per_pass: int = 100) -> Tensor:
+        """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples (Burda et al., 2016)."""
+        return self._capable("has_likelihood").log_likelihood(self, x, k, samples_per_pass)
+
+    def _capable(self, capability: str) -> Objective:
+        if not getattr(self.objective, capability):
+            raise ValueError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
+        return self.objective
+
+
+CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
+
+
+class Objective(nn.Module):
+    """The code head on the backbone's features and the loss (register with ``register_objective``); the CLI,
+    reports and applications read the capability flags instead of probing for methods."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[PartConfig]]
+    can_sample: ClassVar[bool] = False  # model.sample(n): draws from a prior of its own
+    has_likelihood: ClassVar[bool] = False  # model.elbo(x), model.log_likelihood(x)
+    discrete_codes: ClassVar[bool] = False  # objective.code_indices(features): codebook entries
+    sparse_codes: ClassVar[bool] = False  # codes are mostly zero
+    head_outputs: ClassVar[int] = 1  # head outputs per code unit
+
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__()
+        self.options = config.objective
+        self.head = nn.Linear(features, self.head_outputs * config.code_size)
+        self.code_activation = activation(getattr(self.options, "code_activation", "identity"))
+
+    def encode(self, features: Tensor) -> Tensor:
+        return self.code_activation(self.head(features))  # (B, F) -> (B, code_size), deterministic
+
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """The code the decoder reconstructs ``x`` from in training, from the (corrupted) input ``noisy``,
+        and the objective's named penalties (scalars)."""
+        return self.encode(model.encoder(noisy)), {}
+
+    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:  # (B,): the loss's term
+        return model.reconstruction_loss(logits, x)
+
+    def loss(self, model: Autoencoder, x: Tensor) -> dict[str, Tensor]:
+        code, penalties = self.training_code(model, model.corrupt(x), x)  # (B, code_size)
+        parts = {"reconstruction": self.reconstruction(model, model.decode_logits(code), x).mean(), **penalties}
         return {"loss": sum(parts.values()), **parts}
 
-    def reconstruction_error(self, x: Tensor) -> Tensor:
-        """Per-sample reconstruction loss (B,) of the deterministic reconstruction (no corruption)."""
-        return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)

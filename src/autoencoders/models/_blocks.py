@@ -1,8 +1,7 @@
-"""Small building blocks shared by the model families."""
+"""Small building blocks shared by the backbones and objectives."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
@@ -11,15 +10,8 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "selu": nn.SELU,
-    "silu": nn.SiLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "identity": nn.Identity,
+    "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "gelu": nn.GELU, "selu": nn.SELU, "silu": nn.SiLU,
+    "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity,
 }
 
 
@@ -30,25 +22,15 @@ def activation(name: str) -> nn.Module:
         raise ConfigError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
 
 
-def mlp(
-    sizes: Sequence[int],
-    hidden_activation: str,
-    last_activation: str = "identity",
-    batch_norm: bool = False,
-    dropout: float = 0.0,
-) -> nn.Sequential:
-    """Linear layers ``sizes[0] -> ... -> sizes[-1]``; normalisation, activation and dropout between them."""
+def mlp(sizes: Sequence[int], act: str, act_last: bool, batch_norm: bool = False, dropout: float = 0) -> nn.Sequential:
+    """Linear layers ``sizes[0] -> ... -> sizes[-1]`` with normalisation, activation and dropout between them,
+    and after the last too if ``act_last`` (a body that a code head goes on)."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(n_out))
-            layers.append(activation(hidden_activation))
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-        elif last_activation != "identity":
-            layers.append(activation(last_activation))
+        if i < len(sizes) - 2 or act_last:
+            layers += [*([nn.BatchNorm1d(n_out)] if batch_norm else []), activation(act)]
+            layers += [nn.Dropout(dropout)] if dropout > 0 else []
     return nn.Sequential(*layers)
 
 
@@ -63,17 +45,10 @@ class Unflatten(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
-def n_features(shape: Sequence[int]) -> int:
-    return math.prod(shape)
-
-
 def corrupt(x: Tensor, kind: str, level: float) -> Tensor:
-    """A noisy copy of ``x`` for denoising training, drawn from torch's global generator.
-
-    gaussian: add N(0, level^2) noise, clipped to the batch's range (pixels stay in [0, 1], as noisy images are);
-    mask: zero each entry with probability ``level``;
-    salt_pepper: set each entry with probability ``level`` to the batch minimum or maximum (half each).
-    """
+    """A noisy copy of ``x`` for denoising training (torch's global generator). gaussian: N(0, level^2) noise
+    clipped to the batch's range; mask: zero each entry with probability ``level``; salt_pepper: set each entry
+    with probability ``level`` to the batch minimum or maximum (half each)."""
     if kind == "gaussian":
         return (x + level * torch.randn_like(x)).clamp(x.min(), x.max())
     if kind == "mask":

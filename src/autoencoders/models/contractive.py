@@ -1,61 +1,61 @@
-"""Contractive autoencoder (Rifai et al., 2011): penalise lambda * ||J_encoder(x)||_F^2.
-
-The penalty is exact: in closed form for one sigmoid layer, ||diag(h (1 - h)) W||_F^2, and for deeper encoders
-from the per-sample Jacobian computed by ``torch.func`` (vmap of jacrev), which also works under ``no_grad``.
-"""
+"""The contractive objective (Rifai et al., 2011): lambda * ||J(x)||_F^2 of the encoder's Jacobian, in closed form
+||diag(h (1 - h)) W||_F^2 for a sigmoid code on a parameter-free body; else estimated without bias by random
+projections: E ||v^T J||^2 = ||J||_F^2 for v ~ N(0, I). ``jacobian_norm_sq`` is exact, for evaluation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 from torch.func import jacrev, vmap
 
-from ..registry import register
-from ._base import ModelConfig, _require, option
-from ._blocks import ACTIVATIONS
-from ._mlp import MLPAutoencoder
+from ..registry import register_objective
+from ._base import Autoencoder, Objective, PartConfig, option
 
 
 @dataclass
-class ContractiveConfig(ModelConfig):
-    hidden: tuple[int, ...] = option((), "widths of hidden layers before the code; the decoder mirrors them")
-    activation: str = option("sigmoid", "nonlinearity of the hidden layers and of the code")
-    contraction_weight: float = option(0.1, "lambda: weight of the squared Frobenius norm of the encoder Jacobian")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.hidden = tuple(int(h) for h in self.hidden)
-        _require(all(h >= 1 for h in self.hidden), f"hidden sizes must be >= 1, got {self.hidden}")
-        _require(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}")
-        _require(self.contraction_weight >= 0, f"contraction_weight must be >= 0, got {self.contraction_weight}")
+class ContractiveConfig(PartConfig):
+    code_activation: str = option("sigmoid", "activation applied to the code")
+    contraction_weight: float = option(0.1, "lambda: weight of the squared norm of the encoder Jacobian", "[0, inf)")
+    projections: int = option(1, "random projections per sample of the estimate (without closed form)", "[1, inf)")
 
 
-@register("contractive")
-class ContractiveAutoencoder(MLPAutoencoder):
-    """MLP autoencoder whose code is made insensitive to small input changes."""
+@register_objective("contractive")
+class Contractive(Objective):
+    """A code made insensitive to small input changes (Jacobian-norm penalty)."""
 
     config_class = ContractiveConfig
 
-    def __init__(self, config: ContractiveConfig):
-        super().__init__(config, config.hidden, config.activation, code_activation=config.activation)
+    def has_closed_form(self, model: Autoencoder) -> bool:
+        return self.options.code_activation == "sigmoid" and not any(True for _ in model.encoder.parameters())
 
-    @property
-    def has_closed_form(self) -> bool:
-        return not self.config.hidden and self.config.activation == "sigmoid"
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        if self.has_closed_form(model):
+            norm_sq = self._closed_form(code := self.encode(model.encoder(noisy)))  # code (B, N)
+        else:
+            code, norm_sq = self._estimate(model, noisy)
+        return code, {"contraction": self.options.contraction_weight * norm_sq.mean()}
 
-    def regularization(self, x: Tensor, code: Tensor) -> dict[str, Tensor]:
-        return {"contraction": self.config.contraction_weight * self.jacobian_norm_sq(x, code).mean()}
+    def _closed_form(self, code: Tensor) -> Tensor:
+        return (code * (1 - code)).square() @ self.head.weight.square().sum(dim=1)  # (B,); weight (N, D)
 
-    def jacobian_norm_sq(self, x: Tensor, code: Tensor | None = None) -> Tensor:
-        """Squared Frobenius norm of d code / d x for each sample, (B,); ``code`` = encode(x) if known."""
-        if self.has_closed_form:
-            code = self.encode(x) if code is None else code  # (B, N)
-            weight = self.encoder[1][0].weight  # (N, D)
-            return (code * (1 - code)).square() @ weight.square().sum(dim=1)
-        return self.autograd_jacobian_norm_sq(x)
+    def _estimate(self, model: Autoencoder, noisy: Tensor) -> tuple[Tensor, Tensor]:
+        """The code of ``noisy`` and the unbiased random-projection estimate of ||J||_F^2 per sample (B,)."""
+        training = torch.is_grad_enabled()
+        with torch.enable_grad():  # also under no_grad (validation): the estimate needs the Jacobian
+            inputs = noisy.detach().requires_grad_(True)
+            code = self.encode(model.encoder(inputs))  # (B, N)
+            estimates = []
+            for _ in range(self.options.projections):
+                (vjp,) = torch.autograd.grad(code, inputs, torch.randn_like(code), create_graph=training,
+                                             retain_graph=True)  # (B, *input_shape) = v^T J
+                estimates.append(vjp.flatten(1).square().sum(dim=1))
+        norm_sq = torch.stack(estimates).mean(dim=0)
+        return (code, norm_sq) if training else (code.detach(), norm_sq.detach())
 
-    def autograd_jacobian_norm_sq(self, x: Tensor) -> Tensor:
-        """The same norm from the full Jacobian (B, N, *input_shape), for any encoder."""
-        jacobian = vmap(jacrev(lambda sample: self.encode(sample.unsqueeze(0)).squeeze(0)))(x)
+    def jacobian_norm_sq(self, model: Autoencoder, x: Tensor) -> Tensor:  # exact ||d code / d x||_F^2, (B,)
+        if self.has_closed_form(model):
+            return self._closed_form(model.encode(x))
+        jacobian = vmap(jacrev(lambda sample: model.encode(sample.unsqueeze(0)).squeeze(0)))(x)  # (B, N, *shape)
         return jacobian.flatten(1).square().sum(dim=1)

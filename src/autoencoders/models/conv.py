@@ -1,4 +1,5 @@
-"""Convolutional autoencoder: conv + batch norm + ReLU + max-pool encoder, upsampling + conv decoder, for images."""
+"""The convolutional backbone: conv + batch norm + activation + max-pool stages, mirrored by upsampling + conv
+stages; images are zero-padded to a multiple of 2^stages and the output cropped back."""
 
 from __future__ import annotations
 
@@ -7,67 +8,70 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..registry import register
-from ._base import Autoencoder, ModelConfig, _require, option
-from ._blocks import ACTIVATIONS, Unflatten, activation
+from ..registry import register_backbone
+from ._base import ModelConfig, PartConfig, _require, option
+from ._blocks import Unflatten, activation
 
 
+class _Resized(nn.Sequential):
+    """Its layers on images (B, C, H, W) zero-padded at the bottom and right to ``size`` (``before``), or their
+    output cropped to ``size``."""
+
+    def __init__(self, size: tuple[int, int], before: bool, *layers: nn.Module):
+        super().__init__(*layers)
+        self.size, self.before = size, before
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.before:
+            return super().forward(F.pad(x, (0, self.size[1] - x.shape[-1], 0, self.size[0] - x.shape[-2])))
+        return super().forward(x)[..., : self.size[0], : self.size[1]]
+
+
+@register_backbone("conv")
 @dataclass
-class ConvConfig(ModelConfig):
+class ConvBackbone(PartConfig):
+    """2-D convolutions for images (C, H, W) of any size and channel count."""
+
     channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
-    kernel_size: int = option(3, "side of the square convolution kernels (odd)")
+    kernel_size: int = option(3, "side of the square convolution kernels (odd)", "[1, inf)")
     activation: str = option("relu", "nonlinearity after each convolution: relu, leaky_relu, elu, gelu, silu ...")
     batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {self.input_shape}")
-        self.channels = tuple(int(c) for c in self.channels)
-        _require(len(self.channels) >= 1 and min(self.channels) >= 1, f"channels must be >= 1, got {self.channels}")
-        _require(self.kernel_size % 2 == 1 and self.kernel_size > 0, f"kernel_size must be odd, got {self.kernel_size}")
-        _require(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}")
+        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
+    def check(self, config: ModelConfig) -> None:
+        _require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
 
-@register("conv")
-class ConvAutoencoder(Autoencoder):
-    """Convolutional autoencoder for images (C, H, W) of any size and channel count.
+    def _sizes(self, config: ModelConfig) -> tuple[tuple[int, int], tuple[int, int, int]]:
+        """The padded image size (H+, W+) and the innermost feature map (C', H', W')."""
+        _, height, width = config.input_shape
+        scale = 2 ** len(self.channels)
+        padded = (-(-height // scale) * scale, -(-width // scale) * scale)
+        return padded, (self.channels[-1], padded[0] // scale, padded[1] // scale)
 
-    The input is zero-padded up to a multiple of 2^stages and the output cropped back."""
+    def _conv(self, n_in: int, n_out: int, last: bool = False) -> list[nn.Module]:
+        layer = nn.Conv2d(n_in, n_out, self.kernel_size, padding=self.kernel_size // 2)
+        if last:  # the decoder's last convolution gives the output logits
+            return [layer]
+        return [layer, *([nn.BatchNorm2d(n_out)] if self.batch_norm else []), activation(self.activation)]
 
-    config_class = ConvConfig
-
-    def __init__(self, config: ConvConfig):
-        super().__init__(config)
-        in_channels, height, width = config.input_shape
-        scale = 2 ** len(config.channels)
-        self.padded_size = (-(-height // scale) * scale, -(-width // scale) * scale)
-        inner = (config.channels[-1], self.padded_size[0] // scale, self.padded_size[1] // scale)  # (C', H', W')
-        inner_width = inner[0] * inner[1] * inner[2]
-        widths = [in_channels, *config.channels]
-
-        def conv(n_in: int, n_out: int, last: bool = False) -> list[nn.Module]:
-            layer = nn.Conv2d(n_in, n_out, config.kernel_size, padding=config.kernel_size // 2)
-            if last:  # the decoder's last convolution gives the output logits
-                return [layer]
-            return [layer, *([nn.BatchNorm2d(n_out)] if config.batch_norm else []), activation(config.activation)]
-
-        encoder: list[nn.Module] = []
+    def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
+        padded, inner = self._sizes(config)
+        widths = [config.input_shape[0], *self.channels]
+        layers: list[nn.Module] = []
         for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-            encoder += [*conv(n_in, n_out), nn.MaxPool2d(2)]
-        self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(inner_width, config.code_size))
+            layers += [*self._conv(n_in, n_out), nn.MaxPool2d(2)]
+        return _Resized(padded, True, *layers, nn.Flatten()), inner[0] * inner[1] * inner[2]
 
-        decoder: list[nn.Module] = [nn.Linear(config.code_size, inner_width),
-                                    activation(config.activation), Unflatten(inner)]
+    def build_decoder(self, config: ModelConfig) -> nn.Module:
+        _, inner = self._sizes(config)
+        widths = [config.input_shape[0], *self.channels]
+        layers = [nn.Linear(config.code_size, inner[0] * inner[1] * inner[2]), activation(self.activation),
+                  Unflatten(inner)]
         stages = list(zip(widths[:0:-1], widths[-2::-1], strict=True))
         for stage, (n_in, n_out) in enumerate(stages, start=1):
-            decoder += [nn.Upsample(scale_factor=2, mode="nearest"), *conv(n_in, n_out, last=stage == len(stages))]
-        self.decoder = nn.Sequential(*decoder)
-
-    def encode(self, x: Tensor) -> Tensor:
-        height, width = x.shape[-2:]
-        padded = F.pad(x, (0, self.padded_size[1] - width, 0, self.padded_size[0] - height))  # (B, C, H+, W+)
-        return self.encoder(padded)  # (B, code_size)
-
-    def decode_logits(self, code: Tensor) -> Tensor:
-        _, height, width = self.input_shape
-        return self.decoder(code)[..., :height, :width]  # (B, C, H, W)
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), *self._conv(n_in, n_out, stage == len(stages))]
+        return _Resized(config.input_shape[1:], False, *layers)

@@ -1,43 +1,72 @@
-"""Reconstruction losses, chosen by name.
-
-Every loss is summed over the features of a sample and returned per sample, shape ``(B,)``; the training
-loss is its mean over the batch, so a reported MSE loss is the sum of squared errors per sample.
-"""
+"""Reconstruction losses, summed over a sample's features (B,), and the likelihoods they stand for (the VAE's):
+-log p(x|z) = error / divisor(scale) + features * log_normaliser(scale). Adding a loss is one entry in LOSSES."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..errors import ConfigError
+from .mixed import mixed_loss, mixed_output
 
-RECONSTRUCTION_LOSSES = ("mse", "bce", "l1")
+LOG_2PI = math.log(2 * math.pi)
 OUTPUT_ACTIVATIONS = ("auto", "identity", "sigmoid")
 
 
-def resolve_output_activation(loss: str, output_activation: str) -> str:
-    """The decoder's output activation: ``auto`` means sigmoid for BCE, identity otherwise."""
-    if output_activation == "auto":
-        return "sigmoid" if loss == "bce" else "identity"
-    return output_activation
+@dataclass(frozen=True)
+class Loss:
+    per_sample: Callable[[Tensor, Tensor, str, list | None], Tensor]  # (logits, target, activation, columns) -> (B,)
+    divisor: Callable[[float], float]  # of the summed error in -log p(x|z), from the decoder's scale
+    log_normaliser: Callable[[float], float]  # per feature
+    output: str = "identity"  # the output activation "auto" stands for
+    decode: Callable[[Tensor, list | None], Tensor] | None = None  # the output, where not an activation's
+
+
+def _log(scale: float | Tensor) -> float | Tensor:
+    return scale.log() if torch.is_tensor(scale) else math.log(scale)  # a learned scale is a tensor
+
+
+def _summed(elementwise: Callable[[Tensor, Tensor, str], Tensor]) -> Callable[..., Tensor]:
+    return lambda y, t, a, columns: elementwise(y, t, a).flatten(1).sum(dim=1)
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).square()),  # Gaussian, std = scale
+                lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI),
+    "bce": Loss(_summed(lambda y, t, a: F.binary_cross_entropy_with_logits(y, t, reduction="none")),  # stable BCE
+                lambda s: 1.0, lambda s: 0.0, output="sigmoid"),  # Bernoulli: BCE is -log p(x|z)
+    "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
+               lambda s: s, lambda s: _log(2 * s)),
+    # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
+    "mixed": Loss(lambda y, t, a, columns: mixed_loss(y, t, columns), lambda s: 1.0, lambda s: 0.0,
+                  decode=mixed_output),
+}
+RECONSTRUCTION_LOSSES = tuple(LOSSES)
+
+
+def resolve_output_activation(loss: str, output_activation: str) -> str:  # "auto": the loss's own
+    return LOSSES[loss].output if output_activation == "auto" else output_activation
 
 
 def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
     return torch.sigmoid(logits) if activation == "sigmoid" else logits
 
 
-def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str) -> Tensor:
-    """Loss of each sample, ``(B,)``, from the decoder's pre-activation output ``logits`` (B, *shape)."""
-    if loss == "bce":
-        # BCE on logits is the numerically stable form of BCE on sigmoid outputs.
-        elementwise = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    else:
-        output = apply_output_activation(logits, activation)
-        if loss == "mse":
-            elementwise = (output - target).square()
-        elif loss == "l1":
-            elementwise = (output - target).abs()
-        else:
-            raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(RECONSTRUCTION_LOSSES)}")
-    return elementwise.flatten(1).sum(dim=1)
+def output(loss: str, logits: Tensor, activation: str, columns: list | None) -> Tensor:  # data-space reconstruction
+    decode = LOSSES[loss].decode
+    return decode(logits, columns) if decode else apply_output_activation(logits, activation)
+
+
+def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str,
+                                   columns: list | None = None) -> Tensor:  # (B,); columns: the mixed loss's layout
+    return LOSSES[loss].per_sample(logits, target, activation, columns)
+
+
+def negative_log_likelihood(loss: str, logits: Tensor, target: Tensor, activation: str, scale: float,
+                            columns: list | None = None) -> Tensor:  # -log p(x|z) in nats, (B,)
+    error, spec = per_sample_reconstruction_loss(loss, logits, target, activation, columns), LOSSES[loss]
+    return error / spec.divisor(scale) + target[0].numel() * spec.log_normaliser(scale)

@@ -1,9 +1,6 @@
-"""Sparse autoencoder: an MLP whose code is kept sparse by one of three penalties, chosen by name.
-
-l1: weight * sum |code| (ReLU code). kl: weight * sum_j KL(rho || mean activation of unit j) (sigmoid code,
-Ng's sparse autoencoder). topk: only the k largest pre-activations survive (Makhzani & Frey, 2013), plus an
-auxiliary loss that lets dead units reconstruct with the active code (after Gao et al., 2024) so they revive.
-"""
+"""The sparse objective. l1: weight * sum |code| (ReLU code); kl: weight * sum_j KL(rho || mean activation of
+unit j) (sigmoid code); topk: only the k largest pre-activations survive (Makhzani & Frey, 2013), plus an auxiliary
+loss that lets dead units reconstruct with the active code (after Gao et al., 2024) so they revive."""
 
 from __future__ import annotations
 
@@ -12,98 +9,81 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..registry import register
-from ._base import ModelConfig, _require, _require_choice, option
-from ._blocks import ACTIVATIONS
-from ._mlp import MLPAutoencoder
+from ..registry import register_objective
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
 
-CODE_ACTIVATIONS = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}
-PENALTIES = tuple(CODE_ACTIVATIONS)
+PENALTIES = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}  # with the code activation each needs
 
 
 @dataclass
-class SparseConfig(ModelConfig):
-    penalty: str = option("l1", "sparsity: l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk")
-    hidden: tuple[int, ...] = option((), "widths of hidden layers before the code; the decoder mirrors them")
-    activation: str = option("relu", "nonlinearity of the hidden layers")
-    sparsity_weight: float = option(0.1, "weight of the l1 or kl penalty")
-    target_rate: float = option(0.05, "kl: target mean activation rho of every code unit")
+class SparseConfig(PartConfig):
+    penalty: str = option("l1", "l1 (ReLU code), kl (sigmoid code, mean rate target_rate) or topk", choices=PENALTIES)
+    sparsity_weight: float = option(0.1, "weight of the l1 or kl penalty", "[0, inf)")
+    target_rate: float = option(0.05, "kl: target mean activation rho of every code unit", "(0, 1)")
     k: int = option(16, "topk: active units per sample (at most code_size)")
     # topk auxiliary-loss defaults: the settings that left 0.4% of 1,000 units never active on MNIST
     # (benchmarks/families.py --only sparse; aux_weight 1/32 left 16.2% after 15 epochs, against 15.8% here)
-    aux_k: int = option(256, "topk: dead units the auxiliary loss lets reconstruct (0: no auxiliary loss)")
-    aux_weight: float = option(1 / 8, "topk: weight of the auxiliary loss")
-    dead_after: int = option(1000, "topk: a unit is dead after this many training samples without being active")
+    aux_k: int = option(256, "topk: dead units the auxiliary loss lets reconstruct (0: no auxiliary loss)", "[0, inf)")
+    aux_weight: float = option(1 / 8, "topk: weight of the auxiliary loss", "[0, inf)")
+    dead_after: int = option(1000, "topk: a unit is dead after this many training samples inactive", "[1, inf)")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require_choice("penalty", self.penalty, PENALTIES)
-        self.hidden = tuple(int(h) for h in self.hidden)
-        _require(all(h >= 1 for h in self.hidden), f"hidden sizes must be >= 1, got {self.hidden}")
-        _require(self.activation in ACTIVATIONS, f"unknown activation {self.activation!r}")
-        _require(self.sparsity_weight >= 0, f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
-        _require(0 < self.target_rate < 1, f"target_rate must be in (0, 1), got {self.target_rate}")
+    @property
+    def code_activation(self) -> str:
+        return PENALTIES[self.penalty]
+
+    def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":
-            _require(1 <= self.k <= self.code_size, f"k must be in [1, code_size={self.code_size}], got {self.k}")
-        _require(self.aux_k >= 0 and self.aux_weight >= 0, "aux_k and aux_weight must be >= 0")
-        _require(self.dead_after >= 1, f"dead_after must be >= 1, got {self.dead_after}")
+            _require(1 <= self.k <= config.code_size, f"k must be in [1, code_size={config.code_size}], got {self.k}")
 
 
-def keep_top_k(values: Tensor, k: int) -> Tensor:
-    """``values`` (B, N) with all but the k largest entries of each row set to zero."""
+def keep_top_k(values: Tensor, k: int) -> Tensor:  # values (B, N) but the k largest of each row zeroed
     top, index = values.topk(k, dim=1)  # (B, k)
     return torch.zeros_like(values).scatter(1, index, top)
 
 
-def kl_to_rate(rate: float, mean_activation: Tensor) -> Tensor:
-    """KL(Bernoulli(rate) || Bernoulli(mean_activation)) per unit, (N,)."""
+def kl_to_rate(rate: float, mean_activation: Tensor) -> Tensor:  # KL(Bernoulli(rate) || Bernoulli(mean)), (N,)
     mean = mean_activation.clamp(1e-6, 1 - 1e-6)
     return rate * torch.log(rate / mean) + (1 - rate) * torch.log((1 - rate) / (1 - mean))
 
 
-@register("sparse")
-class SparseAutoencoder(MLPAutoencoder):
-    """MLP autoencoder with an L1, KL or top-k sparse code (``penalty``)."""
+@register_objective("sparse")
+class Sparse(Objective):
+    """A sparse code: L1 or KL penalty, or top-k with dead-unit revival."""
 
     config_class = SparseConfig
+    sparse_codes = True
 
-    def __init__(self, config: SparseConfig):
-        super().__init__(config, config.hidden, config.activation, CODE_ACTIVATIONS[config.penalty])
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__(config, features)
         # Training samples seen since each code unit was last active; a buffer, so it is saved and resumed.
         self.register_buffer("samples_since_active", torch.zeros(config.code_size, dtype=torch.long))
 
     def sparsify(self, pre_code: Tensor) -> Tensor:
-        return keep_top_k(pre_code, self.config.k) if self.config.penalty == "topk" else pre_code
+        return keep_top_k(pre_code, self.options.k) if self.options.penalty == "topk" else pre_code
 
-    def encode(self, x: Tensor) -> Tensor:
-        return self.sparsify(self.encoder(x))  # (B, code_size)
+    def encode(self, features: Tensor) -> Tensor:
+        return self.sparsify(super().encode(features))  # (B, code_size)
 
-    def loss(self, x: Tensor) -> dict[str, Tensor]:
-        noisy = self.corrupt(x)
-        pre_code = self.encoder(noisy)  # (B, code_size), before top-k
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        cfg = self.options
+        pre_code = super().encode(model.encoder(noisy))  # (B, code_size), before top-k
         code = self.sparsify(pre_code)
-        parts = {"reconstruction": self.reconstruction_loss(self.decode_logits(code), x).mean()}
-        parts.update(self.sparsity_penalty(pre_code, code, x))
-        return {"loss": sum(parts.values()), **parts}
-
-    def sparsity_penalty(self, pre_code: Tensor, code: Tensor, x: Tensor) -> dict[str, Tensor]:
-        cfg = self.config
         if cfg.penalty == "l1":
-            return {"l1": cfg.sparsity_weight * code.abs().sum(dim=1).mean()}
+            return code, {"l1": cfg.sparsity_weight * code.abs().sum(dim=1).mean()}
         if cfg.penalty == "kl":
-            return {"kl": cfg.sparsity_weight * kl_to_rate(cfg.target_rate, code.mean(dim=0)).sum()}
-        return {"dead_units": cfg.aux_weight * self.dead_unit_loss(pre_code, code, x)}
+            return code, {"kl": cfg.sparsity_weight * kl_to_rate(cfg.target_rate, code.mean(dim=0)).sum()}
+        return code, {"dead_units": cfg.aux_weight * self.dead_unit_loss(model, pre_code, code, x)}
 
-    def dead_unit_loss(self, pre_code: Tensor, code: Tensor, x: Tensor) -> Tensor:
+    def dead_unit_loss(self, model: Autoencoder, pre_code: Tensor, code: Tensor, x: Tensor) -> Tensor:
         """Reconstruction loss when the aux_k largest dead units are added to the (fixed) active code:
         its gradient teaches dead units to explain what the active ones miss."""
-        dead = self.samples_since_active >= self.config.dead_after  # (N,)
+        dead = self.samples_since_active >= self.options.dead_after  # (N,)
         if self.training:
             with torch.no_grad():
                 self.samples_since_active += len(code)
                 self.samples_since_active[(code != 0).any(dim=0)] = 0
-        n_aux = min(self.config.aux_k, int(dead.sum()))
+        n_aux = min(self.options.aux_k, int(dead.sum()))
         if n_aux == 0:
             return code.new_zeros(())
         dead_code = keep_top_k(pre_code.masked_fill(~dead, -torch.inf), n_aux)  # (B, N)
-        return self.reconstruction_loss(self.decode_logits(code.detach() + dead_code), x).mean()
+        return model.reconstruction_loss(model.decode_logits(code.detach() + dead_code), x).mean()

@@ -1,9 +1,11 @@
 """What a report shows. Each section function takes a :class:`ReportInputs` and returns a
 :class:`~.html.Section`, or None when the model, data or run lacks what the section needs (a capability,
-never a family name): samples for models with ``sample``, activations for models with a sparse code, and so on."""
+never a model name): samples for objectives that can sample, activations for sparse codes, codebook use for
+discrete codes (the objective's capability flags)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,8 +14,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..applications.generation import interpolate
 from ..data import Scaler
 from ..inference import encode, reconstruct, reconstruction_error
+from ..metrics import codebook_usage
 from ..models._base import Autoencoder
 from ..training.history import History
 from ..training.run_folder import CONFIG_FILE, METRICS_FILE, RunFolder
@@ -92,6 +96,11 @@ def summary(run: ReportInputs) -> Section:
         "rows pictured": len(run.X),
         "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
     }
+    columns = extra.get("tabular", {}).get("columns", [])
+    if columns:  # a table: its column types (the test metrics give numeric RMSE and categorical accuracy)
+        kinds = [c["kind"] for c in columns]
+        data["table columns"] = (f"{kinds.count('numeric')} numeric ({sum(c['indicator'] for c in columns)} with "
+                                 f"gaps), {kinds.count('categorical')} categorical")
     history = run.records.history
     timings = {"training seconds": metrics.get("train_seconds")}
     if history is not None:
@@ -127,7 +136,7 @@ def first_layer_weights(run: ReportInputs) -> Section | None:
                    if name.endswith("weight") and p.ndim >= 2), None)
     if weight is None:
         return None
-    if weight.ndim == 2 and weight.shape[1] == run.model.n_features:  # a linear layer on the flat pixels
+    if weight.ndim == 2 and weight.shape[1] == math.prod(run.model.input_shape):  # a linear layer on the pixels
         images = weight.reshape(len(weight), *run.model.input_shape)
     elif weight.ndim == 4 and weight.shape[1] == run.model.input_shape[0]:  # a convolution over the image
         images = weight
@@ -145,20 +154,20 @@ def code_map(run: ReportInputs) -> Section:
 
 
 def generated_samples(run: ReportInputs) -> Section | None:
-    model, section = run.model, Section("Generated samples")
-    if hasattr(model, "sample"):
-        with torch.no_grad():
-            drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
-        section.notes.append("Random draws from the prior, decoded.")
-        section.figures.append(save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples")))
-    if hasattr(model, "interpolate") and len(run.X) >= 2:
-        a, b = torch.from_numpy(run.X[0]), torch.from_numpy(run.X[_most_different_row(run)])
-        with torch.no_grad():
-            strip = model.interpolate(a, b, INTERPOLATION_STEPS).cpu().numpy()
+    """Draws from the prior and an interpolation, for models whose objective can sample."""
+    model = run.model
+    if not model.objective.can_sample:
+        return None
+    with torch.no_grad():
+        drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
+    section = Section("Generated samples", notes=["Random draws from the prior, decoded."],
+                      figures=[save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples"))])
+    if len(run.X) >= 2:
+        strip = interpolate(model, run.X[0], run.X[_most_different_row(run)], INTERPOLATION_STEPS)
         section.notes.append("The decoded straight line between the codes of two examples.")
         section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
                                                columns=INTERPOLATION_STEPS))
-    return section if section.figures else None
+    return section
 
 
 def _most_different_row(run: ReportInputs) -> int:
@@ -171,7 +180,7 @@ def _most_different_row(run: ReportInputs) -> int:
 
 
 def code_activations(run: ReportInputs) -> Section | None:
-    if not hasattr(run.model, "sparsify"):
+    if not run.model.objective.sparse_codes:
         return None
     activity = np.abs(run.codes)  # (n, code_size)
     dead = int(np.sum(activity.max(axis=0) <= DEAD_UNIT_LEVEL))
@@ -180,6 +189,18 @@ def code_activations(run: ReportInputs) -> Section | None:
              "share of activations above zero": active_share}
     return Section("Code activations", tables={"sparsity": table},
                    figures=[save_histogram(run.codes, run.png("activations"), "code activation", log=True)])
+
+
+def codebook(run: ReportInputs) -> Section | None:
+    """How the entries of a discrete-code model's codebook are used on these examples."""
+    if not run.model.objective.discrete_codes:
+        return None
+    usage = codebook_usage(run.model, run.X)
+    table = {"codebook entries": run.model.config.objective.codebook_size,
+             "perplexity (entries in effective use)": usage["perplexity"],
+             "share of entries unused on these examples": usage["dead_share"],
+             "bits per example (uncoded indices)": usage["bits_per_sample"]}
+    return Section("Codebook", tables={"usage": table})
 
 
 def scores(run: ReportInputs) -> Section:
@@ -200,9 +221,12 @@ def configuration(run: ReportInputs) -> Section | None:
     config = run.records.config
     if not config:
         return None
-    return Section("Configuration", notes=[f"Model family: {config.get('model', run.model.name)}."],
-                   tables={"model": config.get("model_config", {}), "training": config.get("train_config", {})})
+    model = {f"{key}.{k}" if isinstance(value, dict) else key: v
+             for key, value in config.get("model_config", {}).items()
+             for k, v in (value.items() if isinstance(value, dict) else [(key, value)])}  # backbone.*, objective.*
+    return Section("Configuration", notes=[f"Model: {config.get('model', run.model.name)}."],
+                   tables={"model": model, "training": config.get("train_config", {})})
 
 
 SECTIONS = [summary, training_curves, reconstructions, code_map, first_layer_weights, generated_samples,
-            code_activations, scores, configuration]
+            code_activations, codebook, scores, configuration]

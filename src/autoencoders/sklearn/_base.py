@@ -10,7 +10,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..errors import ConfigError
+from ..data.tabular import TabularPreprocessor
+from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seeded
 from ..training.defaults import resolve_loss
@@ -22,69 +23,127 @@ TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "
                     "patience", "min_delta", "restore_best", "grad_clip")
 
 
-class _AutoencoderEstimator(BaseEstimator):
-    """What every estimator here shares: model options as parameters, fitting a model through the engine.
+PARTS = ("backbone", "objective")
 
-    Model: ``model`` (a registry name), ``code_size``, ``hidden``, ``loss`` (``auto``: BCE for data in [0, 1], else
-    MSE, resolved in ``fit`` and kept in ``model_.config.loss``), ``input_shape`` and the family's options as
-    keywords. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the same names (None: sized
-    from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+
+class _AutoencoderEstimator(BaseEstimator):
+    """What every estimator here shares: a model and its training.
+
+    Model: the preset ``model`` (a registry name; None with ``backbone`` and ``objective``) and/or a ``backbone``
+    and an ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also
+    set and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a
+    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts.
+    ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
+    resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
+    preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
+    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
     """
 
-    def __init__(self, model: str = "deep", code_size: int = 10, hidden: tuple[int, ...] | None = None,
-                 loss: str = "auto", input_shape=None,
+    def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
+                 backbone_options: dict | None = None, objective_options: dict | None = None,
+                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "auto",
+                 corruption: str | None = None, corruption_level: float | None = None, input_shape=None,
                  # training (TrainConfig)
                  epochs: int | None = _TRAIN.epochs, batch_size: int = _TRAIN.batch_size, lr: float = _TRAIN.lr,
                  weight_decay: float = _TRAIN.weight_decay, optimizer: str = _TRAIN.optimizer,
                  scheduler: str = _TRAIN.scheduler, validation_fraction: float | None = _TRAIN.validation_fraction,
                  patience: int | None = _TRAIN.patience, min_delta: float = _TRAIN.min_delta,
                  restore_best: bool = _TRAIN.restore_best, grad_clip: float | None = _TRAIN.grad_clip,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+                 device: str = "auto", verbose: bool = False, random_state=None):
         self._keep_parameters(locals())
 
     def _keep_parameters(self, parameters: dict[str, Any]) -> None:
-        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention), model options
-        included; ``parameters`` is the caller's ``locals()``."""
-        options = parameters.get("model_options", {})
-        for name, value in {**parameters, **options}.items():
-            if name not in ("self", "model_options", "__class__"):
+        """Store every ``__init__`` argument verbatim as an attribute (scikit-learn's convention); ``parameters``
+        is the caller's ``locals()``."""
+        for name, value in parameters.items():
+            if name not in ("self", "__class__"):
                 setattr(self, name, value)
 
-    def _model_option_names(self) -> list[str]:
-        """Attributes set from ``**model_options``: public, not a named parameter, not learned (``name_``).
-        Names the chosen model does not have are reported by ``fit``."""
-        named = set(self._get_param_names())
-        return sorted(k for k in vars(self) if k not in named and not k.startswith("_") and not k.endswith("_"))
+    def _parts(self) -> tuple[str | None, str, str]:
+        """The preset (None where it names neither part) and the backbone and objective names."""
+        from ..registry import get_preset
+
+        found = get_preset(self.model) if self.model else None
+        backbone = self.backbone or (found.backbone if found else "mlp")
+        objective = self.objective or (found.objective if found else "plain")
+        return self.model, backbone, objective
+
+    def _part_options(self, part: str) -> dict[str, Any]:
+        """Every option of ``part`` with its value here: given, else the preset's, else the part's default."""
+        import dataclasses
+
+        from ..registry import get_backbone, get_objective, preset_defaults
+
+        preset, backbone, objective = self._parts()
+        cls = get_backbone(backbone) if part == "backbone" else get_objective(objective).config_class
+        defaults = preset_defaults(preset, backbone, objective) if preset else {}
+        values = {f.name: defaults.get(f.name, f.default) for f in dataclasses.fields(cls)}
+        return {**values, **self._given(part)}
+
+    def _given(self, part: str) -> dict[str, Any]:
+        """The options of ``part`` given to this estimator, each checked to be one of the part's."""
+        from ..registry import option_owners
+
+        given = dict(getattr(self, f"{part}_options") or {})
+        _, backbone, objective = self._parts()
+        owners = option_owners(backbone, objective)
+        wrong = sorted(name for name in given if owners.get(name) != part)
+        if wrong:
+            name = backbone if part == "backbone" else objective
+            options = ", ".join(sorted(k for k, v in owners.items() if v == part))
+            raise TypeError(f"{part} {name!r} has no option(s) {', '.join(wrong)}; its options are: {options}")
+        return given
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep)
-        params.update({name: getattr(self, name) for name in self._model_option_names()})
+        if deep:
+            try:
+                for part in PARTS:
+                    params.update({f"{part}__{k}": v for k, v in self._part_options(part).items()})
+            except (KeyError, TypeError, ValueError):  # an unknown model or option, or bad values: fit names them
+                pass
         return params
 
     def set_params(self, **params: Any):
-        for name, value in params.items():  # model options are plain attributes, like __init__ stores them
-            setattr(self, name, value)
-        return self
+        plain = {}
+        for key, value in params.items():
+            part, routed, name = key.partition("__")
+            if routed and part in PARTS:
+                options = {**(getattr(self, f"{part}_options") or {}), name: value}  # a copy: the caller's dict stays
+                setattr(self, f"{part}_options", options)
+                self._given(part)  # a typo fails here, at once
+            else:
+                plain[key] = value
+        return super().set_params(**plain)
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
-                   epochs: int | None = None, seed: int | None = None, model=None):
+                   epochs: int | None = None, seed: int | None = None, model=None,
+                   table: TabularPreprocessor | None = None, **fixed_options: Any):
         """Train one model on ``X``; the keywords replace the parameters of the same name (the outlier
         detector sizes each member of its ensemble from the data); a given ``model`` is trained further instead
-        of a new one."""
+        of a new one. A ``table`` whose matrix needs it (categories, gaps) makes the loss the mixed one over its
+        column layout; ``fixed_options`` are model options the estimator sets itself (the imputer's corruption)."""
         shape = tuple(self.input_shape) if self.input_shape is not None else (X.shape[1],)
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
-        options = {name: getattr(self, name) for name in self._model_option_names()}
+        options = {**self._given("backbone"), **self._given("objective")}
         hidden = self.hidden if hidden is None else hidden
         if hidden is not None:
             options["hidden"] = tuple(hidden)
+        for name in ("corruption", "corruption_level"):  # None: the preset's
+            if getattr(self, name, None) is not None:
+                options[name] = getattr(self, name)
+        options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         loss = resolve_loss(self.loss, X)
+        if table is not None and table.needs_mixed_loss:
+            loss, options["columns"] = "mixed", table.layout
         if model is None:
             with seeded(seed):  # the initial weights, without touching the caller's random state
-                model = create_model(self.model, input_shape=shape, code_size=code_size, loss=loss, **options)
+                model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                                     code_size=code_size, loss=loss, **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
@@ -99,9 +158,67 @@ class _AutoencoderEstimator(BaseEstimator):
     def _validated(self, X, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
 
+    def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
+        """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
+        with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
+        if reset:
+            self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
+        if getattr(self, "table_", None) is None:
+            return self._validated(X, reset=reset)
+        is_frame = hasattr(X, "columns")
+        if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        if reset:
+            self.table_.fit(X)
+            if is_frame:
+                self.n_features_in_ = len(self.table_.columns)
+                if all(isinstance(name, str) for name in X.columns):
+                    self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+                elif hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+        return self.table_.transform(X)
+
+    # ----------------------------------------------------------------------------------------- sharing
+    def _saved_state(self) -> dict[str, Any]:
+        """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
+        names = getattr(self, "feature_names_in_", None)
+        return {"estimator": type(self).__name__,
+                "params": {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)},  # not a RandomState
+                "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
+                "table": None if self.table_ is None else self.table_.to_dict()}
+
+    @classmethod
+    def _from_saved_state(cls, saved: dict[str, Any], path: Any):
+        """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
+        if saved.get("estimator") != cls.__name__:
+            raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
+        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
+        estimator.n_features_in_ = saved["n_features_in"]
+        estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
+        if saved.get("feature_names_in") is not None:
+            estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        return estimator
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # gaps go through the tabular path, left out of the loss
+        return tags
+
     def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
         """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
         return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+
+
+def needs_table(X: Any) -> bool:
+    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, or NaN cells."""
+    if hasattr(X, "dtypes") and hasattr(X, "isna"):
+        import pandas as pd
+
+        numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+        return not numeric or bool(X.isna().to_numpy().any())
+    array = np.asarray(X) if not hasattr(X, "toarray") else None
+    return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
 
 
 def _is_json(value: Any) -> bool:
@@ -110,3 +227,10 @@ def _is_json(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _tuples(value: Any) -> Any:
+    """A parameter read back from JSON, its lists (also inside option dicts) tuples again."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value

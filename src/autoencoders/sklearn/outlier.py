@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from numbers import Integral, Real
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import OutlierMixin
@@ -18,8 +20,12 @@ from ..applications.anomaly import (
     fence,
     member_shapes,
 )
-from ..errors import ConfigError
+from ..checkpoint import load_checkpoint, save_model, write_json
+from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
+
+DETECTOR_FILE = "detector.json"
+MEMBER_STATISTICS = [f.name for f in dataclasses.fields(ScoredMember) if f.name != "model"]
 
 
 class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
@@ -30,7 +36,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     ``Q3 + 3 IQR``, however many that is (none on clean data; IsolationForest's ``"auto"`` is a fixed offset of its
     own score instead). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction
     error and the distance of its code to the training codes, the two parts combined as ``combine`` says (see
-    :mod:`autoencoders.applications.anomaly`); ``explain`` splits each row's score over the input columns.
+    :mod:`autoencoders.applications.anomaly`); ``explain`` splits each row's score over the input columns. A
+    DataFrame with text, category or boolean columns or gaps (or an array with NaN) goes through
+    :class:`~autoencoders.data.TabularPreprocessor` first (numeric columns standardised, categories one-hot, a
+    missing-indicator per column with gaps; kept in ``table_``). ``save``/``load`` keep a fitted detector (no pickle).
 
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
     drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest,
@@ -49,14 +58,16 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
-                 model: str = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
+                 model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
                  epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, weight_decay: float = 0.0,
                  optimizer: str = "adam", scheduler: str = "none", validation_fraction: float | None = 0.1,
                  patience: int | None = 5, min_delta: float = 0.0, restore_best: bool = True,
                  grad_clip: float | None = None,
-                 device: str = "auto", verbose: bool = False, random_state=None, **model_options: Any):
+                 device: str = "auto", verbose: bool = False, random_state=None,
+                 backbone: str | None = None, objective: str | None = None, backbone_options: dict | None = None,
+                 objective_options: dict | None = None):
         self._keep_parameters(locals())
 
     def _check_parameters(self) -> None:
@@ -81,7 +92,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def fit(self, X, y=None):
         self._check_parameters()
-        X = self._validated(X, reset=True)
+        X = self._table_inputs(X, reset=True, scale="standard")  # (N, D); a table one-hot, gaps flagged
         seed = self._seed()
         rng = np.random.default_rng(seed)
         self.features_ = RobustFeatures.fit(X)
@@ -93,7 +104,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             columns = np.sort(rng.choice(Z.shape[1], n_columns, replace=False)) if n_columns < Z.shape[1] else None
             member_rows = Z[rows] if columns is None else Z[rows][:, columns]  # (n, k)
             self.members_.append(self._train_member(member_rows, columns, hidden, code_size, seed + index))
-        training_scores = -self.score_samples(X)  # (N,) anomaly scores, higher = more abnormal
+        training_scores = ensemble_score(self.members_, Z, self.combine)  # (N,) higher = more abnormal
         self.offset_ = -(fence(training_scores) if self.contamination == "auto"
                          else float(np.percentile(training_scores, 100 * (1 - self.contamination))))
         return self
@@ -136,9 +147,40 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         for member in self.members_:
             terms[:, member.columns] += member.feature_errors(Z) / len(self.members_)
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), np.finfo(float).tiny)  # (n, K)
-        contributions = np.zeros((len(Z), self.n_features_in_))
-        contributions[:, self.features_.keep] = shares * -self.score_samples(X)[:, None]
-        return contributions
+        width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
+        contributions = np.zeros((len(Z), width))
+        contributions[:, self.features_.keep] = shares * ensemble_score(self.members_, Z, self.combine)[:, None]
+        return contributions if self.table_ is None else self.table_.column_sums(contributions)
 
     def _features(self, X) -> np.ndarray:
-        return self.features_.transform(self._validated(X, reset=False))
+        return self.features_.transform(self._table_inputs(X, reset=False))
+
+    # ----------------------------------------------------------------------------------------- sharing
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted detector to directory ``path``: one ``memberN.safetensors`` per autoencoder (weights and
+        its score statistics) and ``detector.json`` (parameters, feature scaling, table preprocessing, offset); no
+        pickle. :meth:`load` gives back a detector with identical scores."""
+        check_is_fitted(self, "members_")
+        folder = Path(path)
+        for index, member in enumerate(self.members_):
+            statistics = {name: getattr(member, name).tolist() for name in MEMBER_STATISTICS}
+            save_model(member.model, folder / f"member{index}.safetensors", {"member": statistics})
+        features = {name: getattr(self.features_, name).tolist() for name in ("keep", "center", "spread")}
+        write_json(folder / DETECTOR_FILE, {**self._saved_state(), "features": features, "offset": self.offset_,
+                                             "n_members": len(self.members_)})
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> AutoencoderOutlierDetector:
+        folder = Path(path)
+        if not (folder / DETECTOR_FILE).is_file():
+            raise CheckpointError(f"{folder} holds no saved {cls.__name__} ({DETECTOR_FILE} is missing)")
+        saved = json.loads((folder / DETECTOR_FILE).read_text(encoding="utf-8"))
+        detector = cls._from_saved_state(saved, folder)
+        detector.features_ = RobustFeatures(*(np.asarray(saved["features"][k]) for k in ("keep", "center", "spread")))
+        detector.offset_, detector.members_ = saved["offset"], []
+        for index in range(saved["n_members"]):
+            checkpoint = load_checkpoint(folder / f"member{index}.safetensors")
+            statistics = {name: np.asarray(value) for name, value in checkpoint.extra["member"].items()}
+            detector.members_.append(ScoredMember(checkpoint.model, **statistics))
+        return detector

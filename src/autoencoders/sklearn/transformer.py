@@ -10,9 +10,9 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from .. import inference
-from ..checkpoint import CheckpointError, load_checkpoint, save_model
+from ..checkpoint import load_checkpoint, save_model
 from ..errors import DataError
-from ._base import _AutoencoderEstimator, _is_json
+from ._base import _AutoencoderEstimator
 
 
 class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
@@ -23,19 +23,21 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
     """
 
     def fit(self, X, y=None):
-        X = self._validated(X, reset=True)
-        self.model_, self.history_ = self._fit_model(X)
+        X = self._table_inputs(X, reset=True)
+        self.model_, self.history_ = self._fit_model(X, table=self.table_)
         return self
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = self._validated(X, reset=False)
+        X = self._table_inputs(X, reset=False)
         return self._flat(inference.encode(self.model_, X), X)
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X):
+        """Reconstructions from codes: rows like the input (a DataFrame with categories for a table)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)
-        return self._flat(inference.decode(self.model_, codes), codes)
+        output = self._flat(inference.decode(self.model_, codes), codes)
+        return output if self.table_ is None else self.table_.inverse_transform(output)
 
     def _codes(self, X) -> np.ndarray:
         codes = check_array(X, dtype=[np.float64, np.float32])
@@ -47,7 +49,7 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
     def score(self, X, y=None) -> float:
         """Negative mean per-sample reconstruction loss (higher is better, as sklearn expects)."""
         check_is_fitted(self, "model_")
-        X = self._validated(X, reset=False)
+        X = self._table_inputs(X, reset=False)
         return -float(inference.reconstruction_error(self.model_, X).mean())
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -59,16 +61,11 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
         :meth:`load` gives back an estimator whose ``transform`` is identical."""
         check_is_fitted(self, "model_")
-        params = {k: v for k, v in self.get_params().items() if _is_json(v)}  # a RandomState object is not kept
-        return save_model(self.model_, path, {"sklearn": {"estimator": type(self).__name__, "params": params,
-                                                          "n_features_in": self.n_features_in_}})
+        return save_model(self.model_, path, {"sklearn": self._saved_state()})
 
     @classmethod
     def load(cls, path: str | Path) -> AutoencoderTransformer:
         checkpoint = load_checkpoint(path)
-        saved = checkpoint.extra.get("sklearn", {})
-        if saved.get("estimator") != cls.__name__:
-            raise CheckpointError(f"{path} holds a model but no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved["params"].items()})  # JSON lists
-        estimator.model_, estimator.n_features_in_, estimator.history_ = checkpoint.model, saved["n_features_in"], None
+        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
+        estimator.model_, estimator.history_ = checkpoint.model, None
         return estimator

@@ -1,17 +1,15 @@
-"""The training engine shared by every model."""
+"""The training engine shared by every model (names imported on first use: see :mod:`autoencoders._lazy`)."""
 
-from ..errors import TrainingDivergedError
-from .callbacks import Callback, CSVLogger, LambdaCallback, TensorBoardLogger
-from .config import TrainConfig
-from .contract import Trainable
-from .defaults import resolve_loss
-from .engine import Trainer, evaluate_loss
-from .history import History
-from .run_folder import RunFolder
-from .runtime import resolve_device, seed_everything, seeded
+from .._lazy import lazy_exports
 
-__all__ = [
-    "CSVLogger", "Callback", "History", "LambdaCallback", "RunFolder", "TensorBoardLogger", "TrainConfig",
-    "Trainable", "Trainer", "TrainingDivergedError", "evaluate_loss", "resolve_device", "resolve_loss",
-    "seed_everything", "seeded",
-]
+__all__, __getattr__, __dir__ = lazy_exports(__name__, globals(), {
+    "..errors": ("TrainingDivergedError",),
+    ".callbacks": ("CSVLogger", "Callback", "LambdaCallback", "TensorBoardLogger"),
+    ".config": ("TrainConfig",),
+    ".contract": ("Trainable",),
+    ".defaults": ("resolve_loss",),
+    ".engine": ("Trainer", "evaluate_loss"),
+    ".history": ("History",),
+    ".run_folder": ("RunFolder",),
+    ".runtime": ("resolve_device", "seed_everything", "seeded"),
+})

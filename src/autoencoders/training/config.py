@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
-from .defaults import auto_epochs, auto_validation_fraction
 
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULERS = ("auto", "none", "cosine", "plateau")
@@ -64,6 +63,8 @@ class TrainConfig:
     def resolved(self, n_rows: int, n_features: int, held_out: bool = True) -> TrainConfig:
         """A copy with every data-sized field (None) set for ``n_rows`` rows of ``n_features`` values each, of
         which ``validation_fraction`` are ``held_out`` (False: validation rows are given apart)."""
+        from .defaults import auto_epochs, auto_validation_fraction  # numpy and the models: kept out of `ae --help`
+
         fraction = auto_validation_fraction(n_rows) if self.validation_fraction is None else self.validation_fraction
         n_train = n_rows - round(n_rows * fraction) if held_out else n_rows
         epochs = auto_epochs(n_train, n_features, self.batch_size) if self.epochs is None else self.epochs

@@ -21,8 +21,9 @@ from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
 from .contract import Trainable, check_trainable
-from .distributed import LossModule, ProcessGroup, join_process_group
+from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
+from .ownership import StopSignals, TrainingInterrupted, owned
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import LOG_FILE, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
@@ -52,6 +53,7 @@ class Trainer:
         self.extra = extra or {}  # saved with the model, e.g. the input scaler
         self.device = resolve_device(self.config.device)
         self.stop_training = False
+        self.signals = StopSignals()  # replaced by an active one while fit runs
         self.history = History()
         self.group = ProcessGroup()
 
@@ -64,7 +66,19 @@ class Trainer:
             val_targets: Any = None) -> History:
         """Train on ``X`` (an array, or :class:`~autoencoders.data.streaming.ChunkedRows` streamed from disk);
         with per-sample ``targets`` (e.g. class labels) the loss is ``model.loss(x, targets)``, which is how a
-        supervised head on an encoder is fine-tuned by this same loop."""
+        supervised head on an encoder is fine-tuned by this same loop.
+
+        The run folder is held by this process while it trains. SIGINT or SIGTERM ends training after the
+        current batch: the unfinished epoch is dropped (resuming repeats it, so the result is the same as
+        without the stop), the best weights and the history are written, and :class:`TrainingInterrupted`
+        is raised."""
+        with owned(self.run_dir if is_main_process() else None), StopSignals() as self.signals:
+            self._prepare_and_fit(X, X_val, resume, targets, val_targets)
+        if self.signals.received is not None:
+            raise TrainingInterrupted(self.signals.received, self.history.epochs_run, self.run_dir)
+        return self.history
+
+    def _prepare_and_fit(self, X, X_val, resume, targets, val_targets) -> None:
         model = self.model
         n_rows = len(X) if hasattr(X, "__len__") else 0  # anything else is refused by training_rows
         self.config = cfg = self.config.resolved(n_rows, math.prod(model.input_shape), held_out=X_val is None)
@@ -75,7 +89,6 @@ class Trainer:
         self._loss = self.group.wrap(LossModule(model), self.device)  # model.loss, gradients averaged over processes
         with seeded(cfg.seed + self.group.rank, self.device):  # each process its own noise (dropout, corruption)
             self._fit(train, val, resume)
-        return self.history
 
     def _fit(self, train: Rows, val: Rows | None, resume: bool) -> None:
         cfg, model, folder = self.config, self.model, self.run_folder
@@ -95,6 +108,8 @@ class Trainer:
         for epoch in bar:
             began = time.perf_counter()
             train_logs = self._train_epoch(train)
+            if self.signals.received is not None:
+                break
             val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024))
             monitored = val_logs.get("loss", train_logs["loss"])
             if not (math.isfinite(train_logs["loss"]) and math.isfinite(monitored)):
@@ -138,6 +153,8 @@ class Trainer:
             optimizer.step()
             values = torch.stack([value.detach() for value in parts.values()]) * len(rows)  # (P,)
             totals, keys, seen = (values if totals is None else totals + values), parts.keys(), seen + len(rows)
+            if self.signals.received is not None:  # SIGINT/SIGTERM: fit drops this unfinished epoch
+                break
         totals = self.group.sum(torch.cat([totals, totals.new_tensor([seen])]))  # (P + 1,) over every process
         return dict(zip(keys, (totals[:-1] / totals[-1]).tolist(), strict=True))
 

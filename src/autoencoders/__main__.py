@@ -1,0 +1,5 @@
+"""``python -m autoencoders``: the ``ae`` command."""
+
+from .cli import main
+
+main()

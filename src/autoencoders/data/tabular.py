@@ -1,0 +1,347 @@
+"""Tables as people have them (pandas DataFrames, mixed column types, gaps) to the float matrix a model trains on.
+
+:class:`TabularPreprocessor` is fitted on a DataFrame (or a 2-D array) and replays exactly, from JSON, at inference:
+
+* a numeric column becomes one scaled value; where it has gaps it also gets a missing-indicator column (1 = missing)
+  and its gaps are fed as 0 - they are never imputed before training: the mixed loss
+  (:mod:`autoencoders.models.mixed`) reads the indicator from the target and leaves those cells out;
+* a categorical column (strings, pandas ``category``, booleans, or any column named in ``categorical``) becomes a
+  one-hot block; a missing cell is an all-zero block, which the mixed loss leaves out too.
+
+``layout`` describes the matrix for the model (stored in its config); ``to_dict``/``from_dict`` store the
+preprocessor itself in the checkpoint (no pickle); ``inverse_transform`` turns reconstructions back into a DataFrame.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+
+NUMERIC_SCALINGS = ("auto", "none", "minmax", "standard")
+ID_LIKE = 50  # a text column with more distinct values than this and than half its cells is an ID, not categories
+INDICATORS = ("auto", "all")
+UNKNOWN = ("warn", "error")
+
+
+class UnknownCategoryWarning(UserWarning):
+    """A categorical cell at inference holds a value not seen in fitting; it is treated as missing."""
+
+
+@dataclass
+class TabularColumn:
+    """How one input column maps to the matrix: its scaling or its categories, and whether it has an indicator."""
+
+    name: str
+    kind: str  # "numeric" | "categorical"
+    dtype: str  # the fitted column's dtype, restored by inverse_transform
+    offset: float = 0.0
+    scale: float = 1.0
+    indicator: bool = False  # numeric only: a missing-indicator column follows the value
+    categories: list[Any] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return len(self.categories) if self.kind == "categorical" else 1 + self.indicator
+
+    def output_names(self) -> list[str]:
+        if self.kind == "categorical":
+            return [f"{self.name}={value}" for value in self.categories]
+        return [self.name] + ([f"{self.name}_missing"] if self.indicator else [])
+
+
+def as_frame(X: Any, name: str = "X"):
+    """``X`` as a DataFrame: frames as they are, 2-D arrays / lists with columns named x0, x1, ... (sklearn's)."""
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, pd.Series):
+        return X.to_frame()
+    try:
+        array = np.asarray(X, dtype=object if _has_text(X) else None)
+    except (ValueError, TypeError) as error:
+        raise DataError(f"{name} cannot be read as a table: {error}") from None
+    if array.ndim != 2:
+        raise DataError(f"{name} has {array.ndim} dimension(s) {array.shape}; a table needs 2 (n_samples, n_features)")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _has_text(X: Any) -> bool:
+    return isinstance(X, list | tuple) and any(isinstance(v, str) for row in X for v in np.ravel(row))
+
+
+def is_missing(values) -> np.ndarray:
+    """True where a cell is missing: NaN, None, pandas NA, or an empty / blank string."""
+    import pandas as pd
+
+    missing = np.array(pd.isna(values), dtype=bool)
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        blank = np.asarray([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
+        missing |= blank
+    return missing
+
+
+def is_categorical(values) -> bool:
+    """Strings, pandas ``category`` and booleans are categorical; numbers are numeric."""
+    import pandas as pd
+
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    if pd.api.types.is_numeric_dtype(dtype):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        raise DataError(f"column {values.name!r} holds dates or times; drop it or turn it into numbers first")
+    observed = values[~is_missing(values)]
+    return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
+
+
+def _plain(value: Any) -> Any:
+    """A category as a JSON value (numpy scalars become Python ones)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class TabularPreprocessor:
+    """Fitted on a DataFrame or 2-D array: numeric columns scaled, categorical ones one-hot, gaps as indicators.
+
+    ``categorical`` names columns to treat as categorical whatever their dtype (e.g. integer codes); ``scale`` scales
+    numeric columns on their observed values (``auto``: none if all already lie in [0, 1], else min-max);
+    ``indicators``: ``auto`` gives a missing-indicator to numeric columns with gaps in the fitting data, ``all`` to
+    every numeric column (so gaps anywhere at inference are fine); ``handle_unknown``: a category not seen in fitting
+    is a warning (and treated as missing) or an error.
+    """
+
+    def __init__(self, categorical: tuple[str, ...] | list[str] = (), scale: str = "auto", indicators: str = "auto",
+                 handle_unknown: str = "warn"):
+        for option, value, choices in (("scale", scale, NUMERIC_SCALINGS), ("indicators", indicators, INDICATORS),
+                                       ("handle_unknown", handle_unknown, UNKNOWN)):
+            if value not in choices:
+                raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(choices)}")
+        self.categorical = tuple(str(c) for c in categorical)
+        self.scale, self.indicators, self.handle_unknown = scale, indicators, handle_unknown
+        self.columns: list[TabularColumn] = []
+
+    # ------------------------------------------------------------------------------------------------ fitting
+    def fit(self, X: Any) -> TabularPreprocessor:
+        frame = as_frame(X)
+        if len(frame) == 0 or frame.shape[1] == 0:
+            raise DataError(f"cannot fit on an empty table of shape {frame.shape}")
+        names = [str(c) for c in frame.columns]
+        if len(set(names)) < len(names):
+            raise DataError(f"column names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+        unknown = sorted(set(self.categorical) - set(names))
+        if unknown:
+            raise DataError(f"categorical column(s) {unknown} are not in the table; its columns are {names}")
+        self.columns = [self._fit_column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
+        observed = {i: _observed_numbers(frame.iloc[:, i], c)
+                    for i, c in enumerate(self.columns) if c.kind == "numeric"}
+        kind = self.scale
+        if kind == "auto":  # as Scaler's auto: a table already in [0, 1] is kept as it is
+            kind = "none" if all(v.min() >= 0 and v.max() <= 1 for v in observed.values()) else "minmax"
+        for i, values in observed.items():
+            offset, scale = {"none": (0.0, 1.0), "minmax": (values.min(), np.ptp(values)),
+                             "standard": (values.mean(), values.std())}[kind]
+            self.columns[i].offset, self.columns[i].scale = float(offset), float(scale) if scale > 0 else 1.0
+        return self
+
+    def _fit_column(self, name: str, values) -> TabularColumn:
+        missing = is_missing(values)
+        if missing.all():
+            raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
+        if name in self.categorical or is_categorical(values):
+            categories = _category_order(values, missing)
+            if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
+                raise DataError(f"column {name!r} has {len(categories)} distinct values in {int((~missing).sum())} "
+                                "cells: an ID, timestamp or free text rather than categories; drop it (--drop), or "
+                                "name it as categorical if it really is one")
+            return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+        column = TabularColumn(name, "numeric", str(values.dtype))
+        column.indicator = self.indicators == "all" or bool(missing.any())
+        _observed_numbers(values, column)  # names a bad cell now rather than at transform
+        return column
+
+    # ---------------------------------------------------------------------------------------------- replaying
+    @property
+    def n_features_out(self) -> int:
+        return sum(c.width for c in self.columns)
+
+    @property
+    def feature_names_in(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def feature_names_out(self) -> list[str]:
+        return [name for column in self.columns for name in column.output_names()]
+
+    @property
+    def needs_mixed_loss(self) -> bool:
+        """True unless every column is numeric without an indicator (then the matrix is a plain scaled table)."""
+        return any(c.kind == "categorical" or c.indicator for c in self.columns)
+
+    @property
+    def layout(self) -> list[dict[str, Any]]:
+        """The matrix's columns for the model's mixed loss: numeric ``{"kind", "value", "missing"}`` (the index of
+        the indicator column or None) and categorical ``{"kind", "start", "stop"}`` blocks, in matrix order."""
+        blocks, start = [], 0
+        for column in self.columns:
+            if column.kind == "categorical":
+                blocks.append({"kind": "categorical", "start": start, "stop": start + column.width})
+            else:
+                blocks.append({"kind": "numeric", "value": start, "missing": start + 1 if column.indicator else None})
+            start += column.width
+        return blocks
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The float32 matrix (n, n_features_out) of table ``X``, which must have the fitted columns in order."""
+        frame = self.frame(X)
+        parts = [self._transform_column(frame.iloc[:, i], column) for i, column in enumerate(self.columns)]
+        return np.concatenate(parts, axis=1).astype(np.float32)  # (n, n_features_out)
+
+    def _transform_column(self, values, column: TabularColumn) -> np.ndarray:
+        if column.kind == "categorical":
+            return self._one_hot(values, column)
+        numbers = _numbers(values, column)  # (n,) NaN where missing
+        missing = np.isnan(numbers)
+        if missing.any() and not column.indicator:
+            raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at row "
+                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them or fit with "
+                            "indicators='all'")
+        scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
+        return np.column_stack([scaled, missing] if column.indicator else [scaled])
+
+    def _one_hot(self, values, column: TabularColumn) -> np.ndarray:
+        lookup = {value: i for i, value in enumerate(column.categories)}
+        missing = is_missing(values)
+        codes = np.array([-1 if gap else lookup.get(_plain(v), -2) for v, gap in zip(values, missing, strict=True)])
+        unseen = codes == -2
+        if unseen.any():
+            found = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
+            message = (f"column {column.name!r} has {int(unseen.sum())} cell(s) with categories not seen in fitting "
+                       f"({', '.join(found[:5])}{' ...' if len(found) > 5 else ''}; first at row "
+                       f"{int(np.argmax(unseen)) + 1}); known: {', '.join(map(str, column.categories[:10]))}")
+            if self.handle_unknown == "error":
+                raise DataError(message)
+            warnings.warn(message + "; treated as missing", UnknownCategoryWarning, stacklevel=4)
+        one_hot = np.zeros((len(codes), column.width))
+        rows = np.flatnonzero(codes >= 0)
+        one_hot[rows, codes[rows]] = 1.0
+        return one_hot
+
+    def inverse_transform(self, M: np.ndarray):
+        """The DataFrame a matrix (n, n_features_out) stands for: values unscaled, each category block's largest
+        entry as its category, fitted dtypes restored (integers rounded)."""
+        import pandas as pd
+
+        M = np.asarray(M, dtype=np.float64)
+        if M.ndim != 2 or M.shape[1] != self.n_features_out:
+            raise DataError(f"expected a matrix with {self.n_features_out} columns, got shape {M.shape}")
+        data, start = {}, 0
+        for column in self.columns:
+            block = M[:, start : start + column.width]  # (n, width)
+            start += column.width
+            if column.kind == "categorical":
+                data[column.name] = _restore_dtype(pd.Series(
+                    np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]), column.dtype)
+            else:
+                data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column.dtype)
+        return pd.DataFrame(data)
+
+    def column_sums(self, M: np.ndarray) -> np.ndarray:
+        """A matrix's entries (n, n_features_out) summed over each input column's block (n, n_columns): e.g. a score
+        split over the matrix's entries, given back to the table's columns."""
+        ends = np.cumsum([c.width for c in self.columns])  # (n_columns,)
+        return np.add.reduceat(np.asarray(M), ends - [c.width for c in self.columns], axis=1)
+
+    def missing_mask(self, X: Any) -> np.ndarray:
+        """True where a cell of table ``X`` (n, n_columns) is missing."""
+        frame = self.frame(X)
+        return np.column_stack([is_missing(frame.iloc[:, i]) for i in range(frame.shape[1])])
+
+    def frame(self, X: Any):
+        """``X`` as a DataFrame with the fitted columns in the fitted order, or a DataError naming what differs."""
+        import pandas as pd
+
+        if not self.columns:
+            raise DataError("this TabularPreprocessor is not fitted; call fit first")
+        named = isinstance(X, pd.DataFrame)
+        frame = as_frame(X)
+        expected = self.feature_names_in
+        if not named:
+            if frame.shape[1] != len(expected):
+                shown = ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")
+                raise DataError(f"X has {frame.shape[1]} columns; fitted on {len(expected)} ({shown})")
+            frame.columns = expected
+            return frame
+        given = [str(c) for c in frame.columns]
+        missing = [n for n in expected if n not in given]
+        extra = [n for n in given if n not in expected]
+        if missing or extra:
+            parts = [f"{what} column(s) {names}" for what, names in (("missing", missing), ("extra", extra)) if names]
+            raise DataError(f"the table's columns differ from those fitted: {'; '.join(parts)}")
+        if given != expected:
+            moved = next(n for n, m in zip(given, expected, strict=True) if n != m)
+            raise DataError(f"column order changed: {moved!r} is at position {given.index(moved) + 1}, fitted at "
+                            f"{expected.index(moved) + 1}; expected the order {expected}")
+        return frame
+
+    # ---------------------------------------------------------------------------------------------- storing
+    def to_dict(self) -> dict[str, Any]:
+        return {"categorical": list(self.categorical), "scale": self.scale, "indicators": self.indicators,
+                "handle_unknown": self.handle_unknown, "columns": [asdict(c) for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TabularPreprocessor:
+        prep = cls(values["categorical"], values["scale"], values["indicators"], values["handle_unknown"])
+        prep.columns = [TabularColumn(**c) for c in values["columns"]]
+        return prep
+
+
+def _category_order(values, missing: np.ndarray) -> list[Any]:
+    """Categories in a stable order: a pandas category's own order, else sorted (by text for mixed types)."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values[~missing])
+        return [_plain(v) for v in values.dtype.categories if v in present]
+    unique = {_plain(v) for v in values[~missing]}
+    try:
+        return sorted(unique)
+    except TypeError:
+        return sorted(unique, key=str)
+
+
+def _numbers(values, column: TabularColumn) -> np.ndarray:
+    """A numeric column as float64 (n,), NaN where missing; a cell that is not a number is an error naming it."""
+    import pandas as pd
+
+    missing = is_missing(values)
+    converted = pd.to_numeric(values.where(~missing), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(converted) & ~missing
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(f"column {column.name!r} is numeric but row {row + 1} holds {values.iloc[row]!r}; name it "
+                        "as categorical or fix the cell")
+    if np.isinf(converted).any():
+        row = int(np.argmax(np.isinf(converted)))
+        raise DataError(f"column {column.name!r} has an infinite value at row {row + 1}")
+    return converted
+
+
+def _observed_numbers(values, column: TabularColumn) -> np.ndarray:
+    numbers = _numbers(values, column)
+    return numbers[~np.isnan(numbers)]
+
+
+def _restore_dtype(series, dtype: str):
+    """``series`` in the fitted column's dtype where it can hold the values (integers rounded), else as it is."""
+    if dtype.startswith(("int", "uint", "Int", "UInt")):
+        return series.round().astype(dtype if dtype[0] in "IU" else "int64")
+    if dtype == "bool":
+        return series.astype(bool)
+    if dtype in ("category", "str", "string"):
+        return series.astype(dtype)
+    return series

@@ -1,0 +1,33 @@
+"""The fully connected backbone: flatten -> hidden layers -> (code head) ; code -> mirrored layers -> unflatten."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..registry import register_backbone
+from ._base import ModelConfig, PartConfig, option
+from ._blocks import Unflatten, mlp
+
+
+@register_backbone("mlp")
+@dataclass
+class MLPBackbone(PartConfig):
+    """Fully connected layers for any sample shape (rows, flattened images, windows)."""
+
+    hidden: tuple[int, ...] = option((512, 256), "widths of the encoder's hidden layers; the decoder mirrors them")
+    activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
+    batch_norm: bool = option(False, "batch normalisation after each hidden layer")
+    dropout: float = option(0.0, "dropout probability after each hidden layer", "[0, 1)")
+
+    def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
+        sizes = [math.prod(config.input_shape), *self.hidden]
+        layers = mlp(sizes, self.activation, True, self.batch_norm, self.dropout)
+        return nn.Sequential(nn.Flatten(), layers), sizes[-1]  # (B, *input_shape) -> (B, F)
+
+    def build_decoder(self, config: ModelConfig) -> nn.Module:
+        sizes = [config.code_size, *reversed(self.hidden), math.prod(config.input_shape)]
+        return nn.Sequential(mlp(sizes, self.activation, False, self.batch_norm, self.dropout),
+                             Unflatten(config.input_shape))

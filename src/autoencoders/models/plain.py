@@ -1,0 +1,20 @@
+"""The plain objective: a linear code head (with an optional activation) and the reconstruction loss alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..registry import register_objective
+from ._base import Objective, PartConfig, option
+
+
+@dataclass
+class PlainConfig(PartConfig):
+    code_activation: str = option("identity", "activation applied to the code")
+
+
+@register_objective("plain")
+class Plain(Objective):
+    """Reconstruction loss only: the classic (deep, denoising, convolutional ...) autoencoder."""
+
+    config_class = PlainConfig

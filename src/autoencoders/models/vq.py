@@ -1,0 +1,81 @@
+"""The vector-quantised objective (VQ-VAE, van den Oord et al., 2017): the head's output is cut into vectors of
+``code_dim``, each replaced by its nearest codebook entry, with straight-through gradients and a commitment loss.
+Entries follow their encodings as moving averages (the paper's appendix A.1: unlike a codebook loss, as fast as
+the encoder moves); one unused for ``dead_after`` training samples restarts at an encoding of the batch (all
+start dead, so the first batch initialises the codebook from the data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ..registry import register_objective
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
+
+
+@dataclass
+class VQConfig(PartConfig):
+    codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)", "[2, inf)")
+    code_dim: int = option(4, "width of each quantised vector; code_size / code_dim vectors per sample", "[1, inf)")
+    commitment: float = option(0.25, "beta: weight of the commitment loss ||z_e - sg(e)||^2", "[0, inf)")
+    decay: float = option(0.99, "decay of the moving averages the codebook entries follow", "[0, 1)")
+    dead_after: int = option(10_000, "restart an entry after this many training samples without being used", "[1, inf)")
+
+    def check(self, config: ModelConfig) -> None:
+        _require(config.code_size % self.code_dim == 0,
+                 f"code_size {config.code_size} must be a multiple of code_dim {self.code_dim}")
+
+
+@register_objective("vq")
+class VQ(Objective):
+    """Discrete codes: a codebook, commitment loss, straight-through gradients and dead-entry restarts."""
+
+    config_class = VQConfig
+    discrete_codes = True
+
+    def __init__(self, config: ModelConfig, features: int):
+        super().__init__(config, features)
+        k, d = self.options.codebook_size, self.options.code_dim
+        self.register_buffer("codebook", torch.zeros(k, d))  # (K, D): weight_sum / weight
+        self.register_buffer("weight", torch.ones(k))  # moving average of the vectors each entry was given
+        self.register_buffer("weight_sum", torch.zeros(k, d))  # and of their sum
+        self.register_buffer("samples_since_used", torch.full((k,), self.options.dead_after, dtype=torch.long))
+
+    def code_indices(self, features: Tensor) -> Tensor:  # (B, G): each code vector's nearest entry
+        z = self.head(features).unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
+        distances = z.square().sum(-1, keepdim=True) - 2 * z @ self.codebook.T + self.codebook.square().sum(-1)
+        return distances.argmin(dim=-1)  # (B, G)
+
+    def lookup(self, indices: Tensor) -> Tensor:
+        return self.codebook[indices].flatten(1)  # (B, G) -> codes (B, code_size) of codebook entries
+
+    def encode(self, features: Tensor) -> Tensor:
+        return self.lookup(self.code_indices(features))  # (B, code_size): entries of the codebook
+
+    def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        features = model.encoder(noisy)
+        z = self.head(features)  # (B, code_size)
+        indices = self.code_indices(features)  # (B, G)
+        if self.training:
+            self._update_codebook(indices, z.detach())
+        quantised = self.lookup(indices)
+        commitment = self.options.commitment * (z - quantised.detach()).square().sum(dim=1).mean()
+        return z + (quantised - z).detach(), {"commitment": commitment}  # straight-through: gradients reach z
+
+    @torch.no_grad()
+    def _update_codebook(self, indices: Tensor, z: Tensor) -> None:
+        """Move each entry towards the mean of the vectors assigned to it; restart the dead ones."""
+        vectors, indices = z.unflatten(1, (-1, self.options.code_dim)).flatten(0, 1), indices.flatten()  # (N, D)
+        decay = self.options.decay
+        self.weight.mul_(decay).add_(torch.bincount(indices, minlength=len(self.weight)), alpha=1 - decay)
+        self.weight_sum.mul_(decay).index_add_(0, indices, vectors, alpha=1 - decay)
+        self.codebook.copy_(self.weight_sum / self.weight.clamp_min(1e-5)[:, None])
+        self.samples_since_used += len(z)
+        self.samples_since_used[indices.unique()] = 0
+        dead = (self.samples_since_used >= self.options.dead_after).nonzero().squeeze(1)  # (n_dead,)
+        if len(dead):
+            self.codebook[dead] = self.weight_sum[dead] = vectors[torch.randint(len(vectors), (len(dead),),
+                                                                               device=z.device)]
+            self.weight[dead], self.samples_since_used[dead] = 1.0, 0

@@ -1,0 +1,116 @@
+"""Bad command-line input is one ``Error:`` line naming the problem, found before any long work; results that are
+not finite numbers are refused; a diverged run says so; ``python -m autoencoders`` runs the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import autoencoders as ae
+from autoencoders.cli import cli
+from conftest import small_model
+
+SMALL = ["train", "--hidden", "8", "--code-size", "3", "--epochs", "1", "--quiet", "--no-report"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inputs")
+    rows = np.random.default_rng(0).normal(size=(60, 5)).astype(np.float32)
+    np.savetxt(root / "rows.csv", rows, delimiter=",", header="a,b,c,d,e", comments="")
+    np.save(root / "narrow.npy", np.zeros((10, 7), np.float32))
+    (root / "a-file").write_text("in the way")
+    result = CliRunner().invoke(cli, [*SMALL, "--data", str(root / "rows.csv"), "--out", str(root / "csv-run")])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+CASES = [
+    pytest.param([*SMALL, "--device", "foo"], "unknown device 'foo'; use auto, cpu, cuda, cuda:N or mps", id="device"),
+    pytest.param([*SMALL, "--device", "cuda"], "CUDA is not available", id="cuda", marks=pytest.mark.skipif(
+        torch.cuda.is_available(), reason="this machine has CUDA")),
+    pytest.param([*SMALL, "--device", "cuda:7"], "", id="cuda-index", marks=pytest.mark.skipif(
+        not torch.cuda.is_available() or torch.cuda.device_count() > 7, reason="needs CUDA with < 8 devices")),
+    pytest.param([*SMALL, "--device", "mps"], r"MPS \(Apple GPUs\) is not available", id="mps",
+                 marks=pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")),
+    pytest.param([*SMALL, "--test-data", "{root}/narrow.npy"], r"--test-data .*narrow.npy has samples of shape \(7,\), "
+                 r"but --data has \(1, 8, 8\)", id="test-data-width"),
+    pytest.param([*SMALL, "--split", "foo"], "'foo' is not one of 'train', 'test', 'all'", id="split"),
+    pytest.param([*SMALL, "--data", "mnist-fashion"], "no data set named 'mnist-fashion' and no such file or folder; "
+                 "the data sets are digits, mnist, fashion-mnist", id="data-set-name"),
+    pytest.param([*SMALL, "--data", "{root}/missing.csv"], "no such data file", id="missing-file"),
+    pytest.param([*SMALL, "--grad-clip", "0"], "grad_clip must be > 0", id="grad-clip"),
+    pytest.param([*SMALL, "--data", "{root}/missing.csv", "--out", "{root}/a-file/run"], "a-file",
+                 id="unwritable-out-before-reading"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CASES)
+def test_bad_input_is_one_error_line_naming_the_problem(files, tmp_path, args, message):
+    args = [arg.format(root=files) for arg in args]
+    result = CliRunner().invoke(cli, [*args, *([] if "--out" in args else ["--out", str(tmp_path / "run")])])
+    assert result.exit_code in (1, 2) and result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and re.search(message, errors[0]), result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_grad_clip_reaches_the_training_settings(tmp_path):
+    result = CliRunner().invoke(cli, [*SMALL, "--grad-clip", "0.5", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["train_config"]["grad_clip"] == 0.5
+
+
+def test_generate_on_a_csv_run_uses_the_runs_own_data(files, tmp_path):
+    result = CliRunner().invoke(cli, ["generate", str(files / "csv-run"), "-n", "4", "--out", str(tmp_path / "g.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "g.npy").shape == (4, 5)  # the CSV's 5 columns, not the 64 pixels of the digits
+
+
+def test_non_finite_outputs_are_refused_and_nothing_is_written(tmp_path):
+    model = small_model("deep")
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("inf"))
+    ae.save_model(model, tmp_path / "model.safetensors")  # written with checksums: not damaged, just broken
+    for args in (["evaluate", str(tmp_path)], ["encode", str(tmp_path), "--out", str(tmp_path / "codes.npy")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and result.output.startswith("Error: "), result.output
+        assert "not finite" in result.output or "non-finite" in result.output, result.output
+    assert not (tmp_path / "codes.npy").exists()
+
+
+@pytest.mark.parametrize("options", [["--loss", "mse"], ["--scheduler", "none", "--loss", "mse"], []])
+def test_a_diverged_run_says_so(tmp_path, options):
+    result = CliRunner().invoke(cli, ["train", "--hidden", "8", "--code-size", "3", "--epochs", "4", "--lr", "10",
+                                      "--patience", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"),
+                                      *options])
+    refused = result.exit_code == 1 and "Error: training stopped at epoch" in result.output
+    warned = result.exit_code == 0 and re.search(r"Warning: .*training diverged: try a lower --lr", result.output)
+    assert refused or warned, result.output
+
+
+def test_python_dash_m_autoencoders_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "autoencoders", "--help"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "Train, evaluate and use autoencoders" in result.stdout, result.stderr
+
+
+def test_a_picture_of_generated_digits_is_large_enough_to_see(tmp_path):
+    from PIL import Image
+
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, [*SMALL, "--out", str(run)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["generate", str(run), "-n", "16", "--out", str(tmp_path / "new.npy"),
+                                      "--image", str(tmp_path / "new.png")])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "new.png") as picture:
+        width, height = picture.size
+    assert width >= 256 and width / height == 8 / 2  # 8 columns x 2 rows of square digits

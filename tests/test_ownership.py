@@ -1,0 +1,158 @@
+"""Run folders: one writer at a time, an existing run kept unless resumed or overwritten, resuming with the stored
+settings, and Ctrl-C / SIGTERM ending training after the current batch with a checkpoint to resume from."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+from safetensors.torch import load_file
+
+import autoencoders as ae
+from autoencoders.cli import cli
+from autoencoders.training import ownership
+
+SMALL = ["train", "--hidden", "8", "--code-size", "3", "--epochs", "1", "--quiet", "--no-report"]
+
+
+def _ae(*args: str, **popen) -> subprocess.Popen:
+    """``ae ARGS`` in a child process (one torch thread, so runs repeat bit for bit)."""
+    return subprocess.Popen([sys.executable, "-m", "autoencoders.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, **popen)
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+# ------------------------------------------------------------------------------------ existing folders
+def test_an_existing_run_is_refused_without_resume_or_overwrite(tmp_path):
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    result = _invoke(*SMALL, "--code-size", "5", "--out", str(run))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {run} already holds a run; pass --resume to continue it, --overwrite to replace it, or choose "
+        "another --out"]
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_overwrite_clears_the_old_runs_files_first(tmp_path):
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    (run / "encoder.onnx").write_bytes(b"an export of the old model")
+    result = _invoke(*SMALL, "--code-size", "5", "--out", str(run), "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert not (run / "encoder.onnx").exists() and not (run / ownership.LOCK_FILE).exists()
+    assert json.loads((run / "config.json").read_text())["model_config"]["code_size"] == 5
+    assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
+
+
+def test_a_folder_of_other_files_is_never_a_run_to_overwrite(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = _invoke(*SMALL, "--out", str(tmp_path), "--overwrite")
+    assert result.exit_code == 1 and "is a folder of other files, not a run" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# ------------------------------------------------------------------------------------------ one writer
+def test_a_run_folder_in_use_is_refused_and_a_stale_lock_is_taken_over(tmp_path):
+    run = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from autoencoders.training import ownership\n"
+                               f"with ownership.owned({str(run)!r}):\n print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = _invoke(*SMALL, "--out", str(run))
+        assert result.exit_code == 1
+        assert f"Error: {run} is in use by process {holder.pid}" in result.output
+    finally:
+        holder.kill()  # dies holding the lock: its lock file stays behind
+        holder.wait()
+        holder.stdout.close()
+    assert ownership._lock_owner(run / ownership.LOCK_FILE) == holder.pid
+    with pytest.warns(RuntimeWarning, match=f"took over the lock left by process {holder.pid}"):
+        result = _invoke(*SMALL, "--out", str(run))
+    assert result.exit_code == 0, result.output
+    assert not (run / ownership.LOCK_FILE).exists()  # released on exit
+
+
+def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
+    run = tmp_path / "run"
+    runs = [_ae(*SMALL, "--epochs", "3", "--code-size", str(size), "--out", str(run)) for size in (8, 12)]
+    outputs = [process.communicate(timeout=300)[0] for process in runs]
+    codes = [process.returncode for process in runs]
+    assert sorted(codes) == [0, 1], outputs
+    loser = outputs[codes.index(1)]
+    assert "in use by process" in loser or "already holds a run" in loser, loser
+    size = (8, 12)[codes.index(0)]
+    assert json.loads((run / "config.json").read_text())["model_config"]["code_size"] == size
+    assert json.loads((run / "metrics.json").read_text())["code_size"] == size
+    assert ae.load_model(run).encode(torch.zeros(1, 1, 8, 8)).shape == (1, size)
+
+
+# ------------------------------------------------------------------------------------------- resuming
+def test_resume_reads_the_stored_settings_and_refuses_others_by_name(tmp_path):
+    run, other = tmp_path / "run", tmp_path / "vanilla"
+    for result in (_invoke(*SMALL, "--code-size", "4", "--lr", "0.002", "--out", str(run)),
+                   _invoke("train", "--model", "vanilla", "--epochs", "1", "--quiet", "--no-report", "--out",
+                           str(other))):
+        assert result.exit_code == 0, result.output
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2
+    for folder, args, message in [
+        (run, ["--code-size", "5"], "--code-size 5 disagrees with the run's stored 4"),
+        (run, ["--lr", "0.1"], "--lr 0.1 disagrees with the run's stored 0.002"),
+        (run, ["--model", "vanilla"], "--model vanilla disagrees with the run's stored deep"),
+        (run, ["--overwrite"], "--resume and --overwrite contradict each other"),
+        (other, ["--hidden", "8"], "--hidden [8] disagrees with the run's stored []"),  # vanilla: mlp, no hidden layer
+        (tmp_path / "nothing", [], f"{tmp_path / 'nothing'} holds no run to resume"),
+    ]:
+        result = _invoke("train", "--out", str(folder), "--resume", "--epochs", "3", *args)
+        assert result.exit_code == 1 and result.output.strip().splitlines()[0].startswith(f"Error: {message}"), \
+            (args, result.output)
+    assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2
+
+
+# ----------------------------------------------------------------------------------------- interrupts
+def _started(process: subprocess.Popen, state: Path) -> None:
+    deadline = time.monotonic() + 240
+    while not state.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, process.communicate()[0]
+
+
+@pytest.mark.parametrize(("number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_ends_training_after_the_batch_and_the_run_resumes_to_the_same_weights(tmp_path, number, code):
+    args = ["train", "--hidden", "32", "--code-size", "6", "--epochs", "6", "--batch-size", "16", "--patience", "0",
+            "--seed", "5", "--quiet", "--no-report"]
+    stopped = tmp_path / "stopped"
+    process = _ae(*args, "--out", str(stopped))
+    _started(process, stopped / "state.safetensors")
+    process.send_signal(number)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == code, output
+    assert f"Interrupted: training stopped by {signal.Signals(number).name}" in output
+    assert f"continue with: ae train --out {stopped} --resume" in output
+    history = json.loads((stopped / "history.json").read_text())
+    assert 1 <= len(history["lr"]) < 6 and not (stopped / "metrics.json").exists()
+    assert not (stopped / ownership.LOCK_FILE).exists()
+    if number == signal.SIGTERM:
+        return  # the same stop as SIGINT: resuming it is checked once
+    resumed = _ae("train", "--out", str(stopped), "--resume", "--quiet", "--no-report")
+    whole = _ae(*args, "--out", str(tmp_path / "whole"))
+    for process in (resumed, whole):
+        output = process.communicate(timeout=300)[0]
+        assert process.returncode == 0, output
+    expected, got = (load_file(str(tmp_path / name / "model.safetensors")) for name in ("whole", "stopped"))
+    assert all(torch.equal(expected[key], got[key]) for key in expected)

@@ -1,0 +1,122 @@
+"""Files a user shares: ONNX exports that stand alone, weights verified on load, ordinary file permissions."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+
+import pytest
+import torch
+from safetensors import safe_open
+
+import autoencoders as ae
+from autoencoders.checkpoint import load_tensors, save_tensors
+from conftest import small_model
+
+# ----------------------------------------------------------------------------------------------- ONNX
+onnx_needed = pytest.mark.skipif(
+    any(__import__("importlib").util.find_spec(name) is None for name in ("onnx", "onnxscript", "onnxruntime")),
+    reason="needs autoencoders[export]")
+
+
+def _run_moved(model, files, part, tmp_path):
+    """Move the exported ``files`` to a fresh folder and return onnxruntime's difference to PyTorch there."""
+    from autoencoders.export import max_abs_difference
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for file in files:
+        shutil.move(file, elsewhere / file.name)
+    return max_abs_difference(model, elsewhere / files[0].name, part)
+
+
+@onnx_needed
+@pytest.mark.parametrize("part", ["encoder", "model"])
+def test_an_exported_file_runs_after_being_moved_alone(part, tmp_path):
+    from autoencoders.export import export_onnx
+
+    model, out = small_model("deep"), tmp_path / "out"
+    path = export_onnx(model, out / f"{part}.onnx", part)
+    export_onnx(model, path, part)  # exporting again replaces the file and leaves nothing beside it
+    assert sorted(p.name for p in out.iterdir()) == [f"{part}.onnx"]
+    assert _run_moved(model, [path], part, tmp_path) <= 1e-5
+
+
+@onnx_needed
+def test_a_graph_over_the_size_limit_names_one_data_file_relatively(tmp_path, monkeypatch):
+    import onnx
+    from torch.onnx._internal.exporter import _onnx_program
+
+    from autoencoders.export import export_onnx
+
+    monkeypatch.setattr(_onnx_program, "_LARGE_MODEL_THRESHOLD", 0)  # every graph counts as over 2 GB
+    model, out = small_model("deep"), tmp_path / "out"
+    path = export_onnx(model, out / "decoder.onnx", "decoder")
+    assert sorted(p.name for p in out.iterdir()) == ["decoder.onnx", "decoder.onnx.data"]
+    graph = onnx.load(str(path), load_external_data=False)
+    locations = {entry.value for tensor in graph.graph.initializer for entry in tensor.external_data
+                 if entry.key == "location"}
+    assert locations == {"decoder.onnx.data"}
+    assert _run_moved(model, [path, out / "decoder.onnx.data"], "decoder", tmp_path) <= 1e-5
+    monkeypatch.undo()  # a smaller export now: the graph holds its weights and the old data file goes
+    export_onnx(model, out / "decoder.onnx", "decoder")
+    assert sorted(p.name for p in out.iterdir()) == ["decoder.onnx"]
+
+
+# ------------------------------------------------------------------------------------------ checksums
+@pytest.fixture
+def model_file(tmp_path):
+    return ae.save_model(small_model("deep"), tmp_path / "model.safetensors")
+
+
+def _data_start(path) -> int:
+    return 8 + int.from_bytes(path.read_bytes()[:8], "little")
+
+
+@pytest.mark.parametrize("bit", [0, 3, 30])  # a low mantissa bit (a small silent change), a mid one, an exponent bit
+def test_a_flipped_bit_in_the_weights_is_an_error_naming_the_file_and_tensor(model_file, bit):
+    raw = bytearray(model_file.read_bytes())
+    at = _data_start(model_file) + 4 * 7 + bit // 8  # inside the 8th float of the first tensor
+    raw[at] ^= 1 << (bit % 8)
+    model_file.write_bytes(bytes(raw))
+    with pytest.raises(ae.CheckpointError, match=rf"{model_file}.*corrupt.*1 tensor\(s\) do not match"):
+        ae.load_model(model_file)
+
+
+def test_every_tensor_has_a_checksum_and_intact_files_load(model_file):
+    with safe_open(str(model_file), framework="pt") as handle:
+        digests = json.loads(handle.metadata()["sha256"])
+        assert sorted(digests) == sorted(handle.keys())
+    tensors, metadata = load_tensors(model_file)
+    assert "sha256" not in metadata and metadata["model"] == "deep"
+
+
+def test_files_without_checksums_still_load(tmp_path):
+    from safetensors.torch import save_file
+
+    model = small_model("deep")
+    path = tmp_path / "old.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path), metadata={
+        "format": "autoencoders", "format_version": "1", "model": '"deep"',
+        "config": json.dumps(model.config.to_dict()), "extra": "{}"})
+    assert isinstance(ae.load_model(path), ae.Autoencoder)
+
+
+def test_checksums_cover_every_dtype(tmp_path):
+    tensors = {"half": torch.ones(3, dtype=torch.bfloat16), "scalar": torch.tensor(2.0), "bytes": torch.arange(4)}
+    save_tensors(tmp_path / "t.safetensors", tensors, {})
+    loaded, _ = load_tensors(tmp_path / "t.safetensors")
+    assert all(torch.equal(loaded[k], v) for k, v in tensors.items())
+
+
+# ---------------------------------------------------------------------------------------- permissions
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_written_files_get_ordinary_permissions_under_the_umask(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        path = ae.save_model(small_model("deep"), tmp_path / "model.safetensors")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask

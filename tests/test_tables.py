@@ -1,0 +1,218 @@
+"""Real tables end to end: CSVs as people have them, DataFrames with categories and gaps through the CLI and the
+scikit-learn estimators (identical outputs after saving and reloading), imputation, and bad tables at inference."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from autoencoders.checkpoint import load_checkpoint
+from autoencoders.cli import cli
+from autoencoders.data import DataError, TableOptions, TabularPreprocessor, UnknownCategoryWarning, read_path
+from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
+
+SMALL = {"hidden": (16,), "code_size": 3, "epochs": 3, "random_state": 0}
+
+
+@pytest.fixture
+def people() -> pd.DataFrame:
+    """Numeric, text, boolean and integer-code columns, with gaps in a numeric and a text column."""
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({"id": np.arange(n), "age": rng.normal(40, 10, n).round(1),
+                          "city": rng.choice(["Rome", "Oslo", "Paris"], n), "grade": rng.integers(1, 4, n),
+                          "member": rng.choice([True, False], n), "label": rng.choice(["good", "bad"], n)})
+    frame["income"] = frame.age * 1000 + (frame.city == "Oslo") * 5000 + rng.normal(0, 1000, n)
+    frame.loc[rng.random(n) < 0.1, "age"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "city"] = None
+    return frame
+
+
+@pytest.fixture
+def people_csv(tmp_path, people):
+    path = tmp_path / "people.csv"
+    people.to_csv(path, index=False)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------- reading
+def test_numeric_header_like_pandas_default_is_a_header_not_a_row(tmp_path):
+    path = tmp_path / "x.csv"
+    pd.DataFrame(np.arange(6.0).reshape(3, 2) + 0.5).to_csv(path, index=False)  # header "0,1"
+    data = read_path(path)
+    assert data.X.shape == (3, 2) and list(data.X.columns) == ["0", "1"]
+    (tmp_path / "plain.csv").write_text("1.5,2\n3,4\n")
+    assert read_path(tmp_path / "plain.csv").X.shape == (2, 2)  # no header: the first row is data
+
+
+def test_semicolons_decimal_commas_gzip_and_column_choice(tmp_path):
+    path = tmp_path / "eu.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("id;city;temp;when\n1;Rome;20,5;2024-01-01\n2;Oslo;;2024-01-02\n3;;7;2024-01-03\n")
+    data = read_path(path, table=TableOptions(drop=("id", "when")))
+    assert list(data.X.columns) == ["city", "temp"] and data.name == "eu"
+    np.testing.assert_array_equal(data.X["temp"], [20.5, np.nan, 7.0])
+    assert read_path(path, table=TableOptions(columns=("temp",))).X.shape == (3, 1)
+    with pytest.raises(DataError, match="no column.*'nope'"):
+        read_path(path, table=TableOptions(drop=("nope",)))
+
+
+def test_text_labels_become_codes_with_their_names(people_csv):
+    data = read_path(people_csv, "label", TableOptions(drop=("id",)))
+    assert data.label_names == ["bad", "good"] and set(data.y) == {0, 1} and "label" not in data.X
+
+
+def test_a_typo_in_a_numeric_column_names_file_row_column_and_cell(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{2 * i}\n" for i in range(9)) + "9,1O\n")
+    with pytest.raises(DataError, match=r"t.csv, row 10 \(line 11\), column 2 \('b'\): '1O' is not a number"):
+        read_path(path)
+    assert read_path(path, table=TableOptions(categorical=("b",))).X.shape == (10, 2)
+
+
+def test_parquet_round_trip(tmp_path, people):
+    pytest.importorskip("pyarrow")
+    people.to_parquet(tmp_path / "p.parquet")
+    pd.testing.assert_frame_equal(read_path(tmp_path / "p.parquet").X, people, check_dtype=False)
+
+
+# --------------------------------------------------------------------------------------------------- CLI
+def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp_path):
+    runner, run = CliRunner(), tmp_path / "run"
+    table_args = ["--data", str(people_csv), "--drop", "id", "--label-column", "label"]
+    result = runner.invoke(cli, ["train", *table_args, "--categorical", "grade", "--hidden", "16", "--code-size", "3",
+                                 "--epochs", "3", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    checkpoint = load_checkpoint(run)
+    assert checkpoint.model.config.loss == "mixed"
+    metrics = json.loads((run / "metrics.json").read_text())["test"]
+    assert 0 <= metrics["categorical_accuracy"] <= 1 and metrics["numeric_rmse"] > 0
+    outputs = []
+    for name in ("a", "b"):  # each command reloads the run; the same file must give the same outputs
+        result = runner.invoke(cli, ["encode", str(run), *table_args, "--out", str(tmp_path / f"{name}.npy")])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(people_csv),
+                                     "--out", str(tmp_path / f"{name}.csv")])  # the run's columns picked by name
+        assert result.exit_code == 0, result.output
+        outputs.append((np.load(tmp_path / f"{name}.npy"), pd.read_csv(tmp_path / f"{name}.csv")))
+    np.testing.assert_array_equal(outputs[0][0], outputs[1][0])
+    pd.testing.assert_frame_equal(outputs[0][1], outputs[1][1])
+    recon = outputs[0][1]
+    assert list(recon.columns) == ["age", "city", "grade", "member", "income"] and not recon.isna().any().any()
+    assert set(recon.city) <= {"Rome", "Oslo", "Paris"}
+    table = TabularPreprocessor.from_dict(checkpoint.extra["tabular"])  # the Python API gives the same codes
+    from autoencoders.inference import encode
+
+    frame = read_path(people_csv, "label", TableOptions(drop=("id",))).X
+    np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
+
+
+def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
+    runner, run = CliRunner(), tmp_path / "run"
+    runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--unknown-categories", "error",
+                        "--hidden", "8", "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    people.loc[3, "city"] = "Lima"
+    people.drop(columns="member").to_csv(tmp_path / "no_member.csv", index=False)
+    people.to_csv(tmp_path / "lima.csv", index=False)
+    for data, message in (("no_member.csv", "missing column(s) ['member']"), ("lima.csv", "column 'city' has 1")):
+        codes = tmp_path / "x.npy"
+        result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / data), "--out", str(codes)])
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_cli_impute_fills_every_gap_and_keeps_the_rest(people_csv, tmp_path):
+    result = CliRunner().invoke(cli, ["impute", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                      "--epochs", "2", "--out", str(tmp_path / "filled.csv")])
+    assert result.exit_code == 0, result.output
+    before, after = pd.read_csv(people_csv), pd.read_csv(tmp_path / "filled.csv")
+    assert list(after.columns) == list(before.columns) and not after.isna().any().any()
+    observed = before.notna()
+    pd.testing.assert_frame_equal(after.where(observed), before.where(observed), check_dtype=False)
+    assert json.loads(result.output)["filled_cells"] == int(before.isna().sum().sum())
+
+
+# ------------------------------------------------------------------------------------------------ sklearn
+@parametrize_with_checks([AutoencoderImputer(epochs=2, code_size=2, hidden=(8,))])
+def test_imputer_meets_the_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def test_transformer_fits_a_mixed_frame_and_reloads_identically(people, tmp_path):
+    X = people.drop(columns=["id", "label"])
+    est = AutoencoderTransformer(**SMALL).fit(X)
+    assert list(est.feature_names_in_) == list(X.columns) and est.n_features_in_ == 5
+    assert est.model_.config.loss == "mixed"
+    again = AutoencoderTransformer.load(est.save(tmp_path / "t.safetensors"))
+    np.testing.assert_array_equal(again.transform(X), est.transform(X))
+    assert again.score(X) == est.score(X)
+    recon = again.inverse_transform(again.transform(X))
+    assert isinstance(recon, pd.DataFrame) and list(recon.columns) == list(X.columns)
+    out = again.set_output(transform="pandas").transform(X)
+    assert list(out.columns) == ["code0", "code1", "code2"]
+
+
+def test_detector_fits_a_mixed_frame_and_reloads_identically(people, tmp_path):
+    X = people.drop(columns=["id", "label"])
+    detector = AutoencoderOutlierDetector(n_estimators=2, **SMALL).fit(X)
+    again = AutoencoderOutlierDetector.load(detector.save(tmp_path / "detector"))
+    np.testing.assert_array_equal(again.score_samples(X), detector.score_samples(X))
+    np.testing.assert_array_equal(again.predict(X), detector.predict(X))
+    assert list(again.feature_names_in_) == list(X.columns) and again.offset_ == detector.offset_
+    contributions = again.explain(X)  # per table column, the one-hot blocks and indicators folded back
+    assert contributions.shape == X.shape
+    np.testing.assert_allclose(contributions.sum(axis=1), -again.score_samples(X), rtol=1e-6)
+    assert not list(tmp_path.rglob("*.pkl"))
+
+
+def test_numeric_frames_give_no_feature_name_warning(people):
+    X = people[["income", "grade"]]
+    detector = AutoencoderOutlierDetector(**SMALL).fit(X)  # warnings are errors in this suite
+    assert detector.predict(X).shape == (len(X),) and list(detector.feature_names_in_) == ["income", "grade"]
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(**SMALL),
+                                       AutoencoderImputer(**SMALL)], ids=type)
+def test_estimators_name_the_column_of_a_bad_frame(people, estimator):
+    X = people.drop(columns=["id", "label"])
+    method = estimator.transform if hasattr(estimator, "transform") else estimator.score_samples
+    estimator.fit(X)
+    with pytest.raises(DataError, match="column order changed: 'city'"):
+        method(X[["city", "age", "grade", "member", "income"]])
+    with pytest.raises(DataError, match=r"extra column\(s\) \['id'\]"):
+        method(people.drop(columns="label"))
+    with pytest.raises(DataError, match=r"missing column\(s\) \['member'\]"):
+        method(X.drop(columns="member"))
+    with pytest.warns(UnknownCategoryWarning, match="column 'city'.*Lima"):
+        method(X.assign(city="Lima"))
+    with pytest.raises(DataError, match="column 'age' has no values"):
+        estimator.fit(X.assign(age=np.nan))
+
+
+def test_imputer_fills_numeric_and_categorical_gaps_better_than_the_mean():
+    rng = np.random.default_rng(0)
+    n = 300
+    latent = rng.normal(size=(n, 2))
+    frame = pd.DataFrame(latent @ rng.normal(size=(2, 5)), columns=list("abcde"))
+    frame["kind"] = np.where(latent[:, 0] > 0, "high", "low")
+    truth = frame.copy()
+    removed = rng.random(frame.shape) < 0.2
+    gappy = frame.mask(removed)
+    imputer = AutoencoderImputer(epochs=40, random_state=0)
+    filled = imputer.fit_transform(gappy)
+    assert isinstance(filled, pd.DataFrame) and not filled.isna().any().any()
+    pd.testing.assert_frame_equal(filled.where(~removed), truth.where(~removed))
+    numeric = removed[:, :5]
+    ours = np.sqrt(np.mean((filled.iloc[:, :5].to_numpy()[numeric] - truth.iloc[:, :5].to_numpy()[numeric]) ** 2))
+    mean = np.sqrt(np.mean((gappy.iloc[:, :5].mean().to_numpy()[None].repeat(n, 0)[numeric]
+                            - truth.iloc[:, :5].to_numpy()[numeric]) ** 2))
+    assert ours < 0.7 * mean
+    assert (filled.kind[removed[:, 5]] == truth.kind[removed[:, 5]]).mean() > 0.7
+    array = imputer.set_params(epochs=1).fit_transform(gappy.iloc[:, :5].to_numpy())  # arrays in, arrays out
+    assert isinstance(array, np.ndarray) and array.dtype == np.float64 and not np.isnan(array).any()
+    assert list(imputer.get_feature_names_out()) == ["x0", "x1", "x2", "x3", "x4"]
