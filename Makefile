@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ae train --model deep --data digits --code-size 16 --epochs 100 --out runs/digits
+	$(BIN)/ae train --model deep --data digits --code-size 16 --out runs/digits --overwrite
 
 # The report test opens report.html in Debian's Chromium; where it cannot be installed, that test is skipped.
 browser:
