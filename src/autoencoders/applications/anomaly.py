@@ -100,9 +100,12 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 
 
 # How a member turns its two parts into one score: "sum" adds them (each about 1 on a typical training row),
-# "log" adds their log1p (so neither part's heavy tail drowns the other), "rank" averages each part's position
-# among the training rows' values (rank-normalised), "reconstruction" keeps the error alone.
-COMBINATIONS = ("sum", "log", "rank", "reconstruction")
+# "log" adds their log1p (so neither part's heavy tail drowns the other), "feature_log" does the same per feature
+# (the mean over features of log1p of each one's normalised error, plus log1p of the code distance: a feature
+# nearly constant on the training rows, whose tiny mean error turns any deviation into a huge term, cannot drown
+# the rest of the row), "rank" averages each part's position among the training rows' values (rank-normalised),
+# "reconstruction" keeps the error alone.
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction")
 
 
 @dataclass
@@ -142,7 +145,10 @@ class ScoredMember:
     def score(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
         """Anomaly score (N,) of rows ``Z`` (N, all feature columns), higher = more abnormal, from the two parts
         combined as ``combine`` says (see ``COMBINATIONS``)."""
-        parts = self._parts(*codes_and_errors(self.model, Z[:, self.columns]))
+        codes, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, C), (N, K)
+        parts = self._parts(codes, errors)
+        if combine == "feature_log":
+            return np.log1p(errors / self.error_scale).mean(axis=1) + np.log1p(parts[1])
         if combine == "sum":
             return parts[0] + parts[1]
         if combine == "log":
