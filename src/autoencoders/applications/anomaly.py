@@ -121,14 +121,17 @@ class ScoredMember:
     training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
 
     @classmethod
-    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None) -> ScoredMember:
+    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
+            error_floor: float = 1e-6) -> ScoredMember:
         """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) (already restricted to
-        ``columns`` of the full features, all by default); the model moves to float64."""
+        ``columns`` of the full features, all by default); the model moves to float64. A feature's error scale is
+        at least ``error_floor`` times the mean over features: a feature nearly constant on the training rows
+        (mean error near 0) would otherwise turn any deviation into a huge normalised error."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         means = errors.mean(axis=0)
-        # floored so that a perfectly reconstructed feature cannot divide by zero
-        error_scale = np.maximum(means, 1e-6 * max(float(means.mean()), 1e-12))
+        # floored so that a perfectly reconstructed feature cannot divide by zero or drown the others
+        error_scale = np.maximum(means, error_floor * max(float(means.mean()), 1e-12))
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
