@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test,export]"
+	$(BIN)/python -m pip install --quiet -e ".[test,export,tensorboard,parquet]"
 	touch $(STAMP)
 
 run: $(STAMP)
