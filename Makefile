@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test,export]"
+	$(BIN)/python -m pip install --quiet -e ".[test,export,tensorboard,parquet]"
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ae train --model deep --data digits --code-size 16 --epochs 100 --out runs/digits
+	$(BIN)/ae train --model deep --data digits --code-size 16 --out runs/digits --overwrite
 
 # The report test opens report.html in Debian's Chromium; where it cannot be installed, that test is skipped.
 browser:

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
+from autoencoders.applications.anomaly import ScoredMember
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -99,6 +100,7 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"max_features": 0.0}, "max_features must be in"),
                                                  ({"trim": 0.5}, "trim must be in"),
                                                  ({"combine": "max"}, "combine must be one of"),
+                                                 ({"error_floor": 0.0}, "error_floor must be in"),
                                                  ({"steps": 0}, "steps must be")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
@@ -131,7 +133,7 @@ def planted(n: int = 400, width: int = 6, seed: int = 0) -> tuple[np.ndarray, np
     return X, np.arange(8)
 
 
-@pytest.mark.parametrize("params", [{}, {"combine": "rank"}, {"combine": "reconstruction"},
+@pytest.mark.parametrize("params", [{}, {"combine": "rank"}, {"combine": "reconstruction"}, {"combine": "feature_log"},
                                     {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}])
 def test_explain_splits_each_score_over_the_columns_and_names_the_broken_one(params):
     X, broken = planted()
@@ -163,6 +165,28 @@ def test_trimming_and_bagging_members():
     kept = [member.training_parts.shape[1] for member in detector.members_]
     assert kept == [80, 80, 80], "statistics come from the 100 drawn rows less the 20% trimmed"
     assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_feature_log_keeps_a_nearly_constant_column_from_drowning_the_rest():
+    """Normal rows with rare spikes in a column constant on almost every row (whose tiny mean training error turns
+    any deviation into a huge term) against a cluster of identical anomalies far out along the data's manifold (as
+    in ADBench's http): the summed-error "log" ranks the spikes first, "feature_log" (log per feature) the
+    anomalies. ``error_floor`` bounds that column's error scale from below (here not enough to reorder them)."""
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(1000, 1))
+    X = np.column_stack([np.zeros(1000), latent + 0.1 * rng.normal(size=(1000, 2))])  # (1000, 3)
+    spikes = rng.choice(np.arange(8, 1000), 10, replace=False)
+    X[spikes, 0] = 1 + rng.random(10)
+    X[:8] = [0.0, 8.0, 8.0]
+    y = np.arange(1000) < 8
+    settings = {"log": {"combine": "log"}, "feature_log": {"combine": "feature_log"}}
+    detectors = {name: AutoencoderOutlierDetector(random_state=0, **params).fit(X) for name, params in settings.items()}
+    precision = {name: average_precision_score(y, -d.score_samples(X)) for name, d in detectors.items()}
+    assert precision["log"] < 0.6 and precision["feature_log"] > 0.95, precision
+    model, Z = detectors["log"].members_[0].model, detectors["log"]._features(np.delete(X, spikes, axis=0))
+    raw, floored = (ScoredMember.fit(model, Z, error_floor=floor).error_scale for floor in (1e-6, 0.1))
+    assert raw.min() < 0.1 * raw.mean(), "the constant-ish column's mean error is tiny"
+    np.testing.assert_allclose(floored, np.maximum(raw, 0.1 * raw.mean()))
 
 
 def test_rank_position_orders_values_beyond_the_training_maximum():

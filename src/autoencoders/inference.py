@@ -9,6 +9,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .data.validation import check_array
+from .errors import ConfigError
 from .models._base import Autoencoder
 from .training.batching import ordered_batches
 
@@ -43,7 +44,7 @@ def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
 def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Codebook indices (n, G) of samples ``X`` under a model with discrete codes (the vq objective)."""
     if not model.objective.discrete_codes:
-        raise ValueError(f"a {model.name!r} model has no discrete codes; train one with the objective vq")
+        raise ConfigError(f"a {model.name!r} model has no discrete codes; train one with the objective vq")
     indices = model.objective.code_indices
     return _map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
 

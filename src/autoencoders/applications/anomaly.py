@@ -100,9 +100,12 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 
 
 # How a member turns its two parts into one score: "sum" adds them (each about 1 on a typical training row),
-# "log" adds their log1p (so neither part's heavy tail drowns the other), "rank" averages each part's position
-# among the training rows' values (rank-normalised), "reconstruction" keeps the error alone.
-COMBINATIONS = ("sum", "log", "rank", "reconstruction")
+# "log" adds their log1p (so neither part's heavy tail drowns the other), "feature_log" does the same per feature
+# (the mean over features of log1p of each one's normalised error, plus log1p of the code distance: a feature
+# nearly constant on the training rows, whose tiny mean error turns any deviation into a huge term, cannot drown
+# the rest of the row), "rank" averages each part's position among the training rows' values (rank-normalised),
+# "reconstruction" keeps the error alone.
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction")
 
 
 @dataclass
@@ -118,14 +121,17 @@ class ScoredMember:
     training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
 
     @classmethod
-    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None) -> ScoredMember:
+    def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
+            error_floor: float = 1e-6) -> ScoredMember:
         """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) (already restricted to
-        ``columns`` of the full features, all by default); the model moves to float64."""
+        ``columns`` of the full features, all by default); the model moves to float64. A feature's error scale is
+        at least ``error_floor`` times the mean over features: a feature nearly constant on the training rows
+        (mean error near 0) would otherwise turn any deviation into a huge normalised error."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         means = errors.mean(axis=0)
-        # floored so that a perfectly reconstructed feature cannot divide by zero
-        error_scale = np.maximum(means, 1e-6 * max(float(means.mean()), 1e-12))
+        # floored so that a perfectly reconstructed feature cannot divide by zero or drown the others
+        error_scale = np.maximum(means, error_floor * max(float(means.mean()), 1e-12))
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
@@ -142,7 +148,10 @@ class ScoredMember:
     def score(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
         """Anomaly score (N,) of rows ``Z`` (N, all feature columns), higher = more abnormal, from the two parts
         combined as ``combine`` says (see ``COMBINATIONS``)."""
-        parts = self._parts(*codes_and_errors(self.model, Z[:, self.columns]))
+        codes, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, C), (N, K)
+        parts = self._parts(codes, errors)
+        if combine == "feature_log":
+            return np.log1p(errors / self.error_scale).mean(axis=1) + np.log1p(parts[1])
         if combine == "sum":
             return parts[0] + parts[1]
         if combine == "log":

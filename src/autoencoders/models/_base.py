@@ -179,7 +179,7 @@ class Autoencoder(nn.Module):
 
     def _capable(self, capability: str) -> Objective:
         if not getattr(self.objective, capability):
-            raise ValueError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
+            raise ConfigError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
         return self.objective
 
 
