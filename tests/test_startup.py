@@ -66,3 +66,12 @@ def test_an_edited_source_file_makes_a_fresh_cache(tmp_path, monkeypatch):
     assert _cache.remembered("key", lambda: 2) == 1  # remembered
     monkeypatch.setattr(_cache, "fingerprint", lambda: "another-version")
     assert _cache.remembered("key", lambda: 3) == 3
+
+
+def test_subpackages_stay_attributes_of_the_lazy_package():
+    import autoencoders as ae
+
+    assert ae.data.load_data is ae.load_data  # `import autoencoders as ae; ae.data...` works as before
+    assert ae.applications.__name__ == "autoencoders.applications"
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        ae.nothing  # noqa: B018
