@@ -37,6 +37,14 @@ MODEL_NAMES = [*ae.list_models(), *(f"{b}+{o}" for b in ae.list_backbones() for 
                                     if (b, o) not in _PLAIN_PRESETS)]
 
 
+def slow_when_convolutional(names: list[str]) -> list:
+    """``names`` for a test that trains or exports each model, where a pair of a convolutional backbone (conv,
+    sequence) with a regularising objective is marked slow: those take seconds each on CPU, so the fast subset runs
+    the mlp pairs and the plain conv and sequence presets, and `make test` runs every pair."""
+    return [pytest.param(name, marks=pytest.mark.slow) if "+" in name and not name.startswith("mlp+") else name
+            for name in names]
+
+
 def small_model(name: str, input_shape=None, **options) -> ae.Autoencoder:
     """A model kept small for fast tests, named by a preset ("deep") or a pair ("conv+vae").
 

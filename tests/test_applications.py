@@ -133,6 +133,7 @@ def test_linear_probe_separates_separable_features():
     assert apps.linear_probe_accuracy(features, labels, features, labels) == 1.0
 
 
+@pytest.mark.slow
 def test_fine_tuning_an_encoder_learns_the_labels(digits):
     classifier = apps.train_classifier(small_model("deep", code_size=8), digits.X[:600], digits.y[:600],
                                        config=fast_config(epochs=30, lr=3e-3))
@@ -266,6 +267,7 @@ def test_image_files_round_trip_through_png(digits, tmp_path):
         apps.read_images(files, (1, 16, 16))
 
 
+@pytest.mark.slow
 def test_denoise_command_cleans_a_folder_of_images(digits, tmp_path):
     model = small_model("denoising", loss="bce")
     ae.Trainer(model, fast_config(epochs=40, lr=3e-3)).fit(digits.X[:1200])

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import autoencoders as ae
 from autoencoders.cli import cli
-from conftest import MODEL_NAMES, small_model
+from conftest import MODEL_NAMES, slow_when_convolutional, small_model
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
@@ -18,7 +18,7 @@ from autoencoders.export import PARTS, example_input, export_onnx, max_abs_diffe
 TOLERANCE = 1e-5
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
+@pytest.mark.parametrize("name", slow_when_convolutional(MODEL_NAMES))
 def test_every_model_exports_and_matches_pytorch_at_another_batch_size(name, tmp_path):
     model = small_model(name)
     path = export_onnx(model, tmp_path / "model.onnx")

@@ -88,8 +88,9 @@ def test_closed_form_contraction_equals_the_autograd_jacobian_norm():
     torch.testing.assert_close(model.loss(x)["contraction"], 0.1 * objective.jacobian_norm_sq(model, x).mean())
 
 
-@pytest.mark.parametrize(("name", "options"), [("contractive", {"hidden": (16,)}), ("conv+contractive", {}),
-                                               ("sequence+contractive", {})])
+@pytest.mark.parametrize(("name", "options"), [("contractive", {"hidden": (16,)}),
+                                               pytest.param("conv+contractive", {}, marks=pytest.mark.slow),
+                                               pytest.param("sequence+contractive", {}, marks=pytest.mark.slow)])
 def test_random_projection_contraction_is_an_unbiased_estimate_of_the_exact_norm(name, options):
     model = small_model(name, contraction_weight=1.0, projections=4000, **options).eval()
     assert not model.objective.has_closed_form(model)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import autoencoders as ae
-from conftest import MODEL_NAMES, as_model_input, fast_config, small_model
+from conftest import MODEL_NAMES, as_model_input, fast_config, slow_when_convolutional, small_model
 
 MODELS = MODEL_NAMES
 
@@ -52,7 +52,7 @@ def test_loss_parts_are_finite_scalars_that_sum_to_loss(name, loss, small_images
     torch.testing.assert_close(parts["loss"], others)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", slow_when_convolutional(MODELS))
 def test_training_lowers_the_loss_on_real_digits(name, small_images):
     model = small_model(name)
     history = ae.Trainer(model, fast_config(epochs=8, lr=3e-3, validation_fraction=0)).fit(small_images)
@@ -70,7 +70,7 @@ def test_save_load_round_trip_gives_identical_outputs(name, small_images, tmp_pa
     np.testing.assert_array_equal(ae.reconstruct(loaded, small_images), ae.reconstruct(model, small_images))
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", slow_when_convolutional(MODELS))
 def test_same_seed_gives_identical_training(name, small_images):
     runs = []
     for _ in range(2):

@@ -86,6 +86,7 @@ def test_a_run_folder_in_use_is_refused_and_a_stale_lock_is_taken_over(tmp_path)
     assert not (run / ownership.LOCK_FILE).exists()  # released on exit
 
 
+@pytest.mark.slow
 def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
     run = tmp_path / "run"
     runs = [_ae(*SMALL, "--epochs", "3", "--code-size", str(size), "--out", str(run)) for size in (8, 12)]
@@ -132,6 +133,7 @@ def _started(process: subprocess.Popen, state: Path) -> None:
     assert process.poll() is None, process.communicate()[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_ends_training_after_the_batch_and_the_run_resumes_to_the_same_weights(tmp_path, number, code):
     args = ["train", "--hidden", "32", "--code-size", "6", "--epochs", "6", "--batch-size", "16", "--patience", "0",

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import autoencoders as ae
 from autoencoders.cli import cli
 from autoencoders.report import REPORT_FILE, write_report
-from conftest import as_model_input, fast_config, small_model
+from conftest import as_model_input, fast_config, slow_when_convolutional, small_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,8 @@ def _trained(name: str, images: np.ndarray, run_dir: Path) -> tuple[ae.Autoencod
     return model, X
 
 
-@pytest.mark.parametrize("name", [*ae.list_models(), *(f"conv+{o}" for o in ae.list_objectives() if o != "plain")])
+@pytest.mark.parametrize("name", slow_when_convolutional(
+    [*ae.list_models(), *(f"conv+{o}" for o in ae.list_objectives() if o != "plain")]))
 def test_every_model_gets_a_self_contained_report(name, small_images, digits, tmp_path):
     model, X = _trained(name, small_images, tmp_path)
     path = write_report(tmp_path, model, X, digits.y[:256], progress=False)
