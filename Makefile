@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[test,export,tensorboard,parquet]"
+	# Fill the CLI's option cache once (this imports torch), so help and argument errors start without it.
+	$(BIN)/ae train --help > /dev/null
 	touch $(STAMP)
 
 run: $(STAMP)
