@@ -125,7 +125,7 @@ def test_the_make_run_report_opens_in_headless_chromium_without_errors(tmp_path)
     browser_path = _chromium()
     arguments = _make_run_arguments()
     # Same model, data and options as `make run`, two epochs for speed (the report's layout does not depend on them).
-    arguments[arguments.index("--epochs") + 1] = "2"
+    arguments += ["--epochs", "2"]
     arguments[arguments.index("--out") + 1] = str(tmp_path / "run")
     trained = CliRunner().invoke(cli, arguments)
     assert trained.exit_code == 0, trained.output
