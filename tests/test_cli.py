@@ -50,6 +50,10 @@ def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
     result = runner.invoke(cli, ["generate", str(run), "-n", "3", "--out", str(tmp_path / "s.npy")])
     assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "s.npy").shape == (3, 1, 8, 8)
+    result = runner.invoke(cli, ["generate", str(run), "-n", "3", "--noise", "--out", str(tmp_path / "x.npy")])
+    assert result.exit_code == 0, result.output  # draws from p(x|z) for the same prior codes: not their means
+    drawn = np.load(tmp_path / "x.npy")
+    assert drawn.shape == (3, 1, 8, 8) and not np.array_equal(drawn, np.load(tmp_path / "s.npy"))
 
 
 def test_train_rejects_an_unknown_objective(runner):

@@ -10,7 +10,7 @@ import torch
 
 import autoencoders as ae
 from autoencoders import registry
-from autoencoders.applications import generate, interpolate
+from autoencoders.applications import fit_code_density, generate, interpolate
 from autoencoders.metrics import codebook_usage
 from autoencoders.models.sparse import kl_to_rate
 from autoencoders.sklearn import AutoencoderTransformer
@@ -137,6 +137,35 @@ def test_vae_sample_and_interpolate(small_images):
     path = interpolate(model, small_images[0], small_images[1], steps=4)
     assert path.shape == (4, 1, 8, 8)
     np.testing.assert_allclose(path[[0, -1]], ae.reconstruct(model, small_images[:2]), atol=1e-6)
+
+
+@pytest.mark.parametrize(("loss", "scale_options"), [("mse", {"decoder_scale": 0.3}), ("l1", {"decoder_scale": 0.3}),
+                                                      ("mse", {"optimal_scale": True}), ("bce", {})])
+def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, scale_options):
+    model = small_model("vae", loss=loss, **scale_options).eval()
+    if "optimal_scale" in scale_options:
+        model.objective.scale.fill_(0.2)  # the running maximum-likelihood scale training would have set
+    scale = model.objective.scale.item() if "optimal_scale" in scale_options else scale_options.get("decoder_scale")
+    mean = model.sample(400, generator=torch.Generator().manual_seed(0))  # the same prior draws:
+    drawn = model.sample(400, generator=torch.Generator().manual_seed(0), noise=True)  # z comes first
+    residual = (drawn - mean).flatten()  # 25,600 values
+    if loss == "bce":  # Bernoulli: binary, with the decoder's means as probabilities
+        assert set(drawn.unique().tolist()) <= {0.0, 1.0}
+        assert abs(drawn.mean() - mean.mean()) < 0.01
+    else:  # Gaussian std = scale; Laplace mean absolute deviation = scale
+        spread = residual.std() if loss == "mse" else residual.abs().mean()
+        assert abs(residual.mean()) < 0.01 and spread == pytest.approx(scale, rel=0.03)
+    torch.testing.assert_close(model.sample(400, generator=torch.Generator().manual_seed(0), noise=True), drawn)
+
+
+def test_noise_needs_a_likelihood_and_a_prior():
+    layout = [{"kind": "numeric", "value": i, "missing": None} for i in range(3)]
+    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw samples from"):
+        small_model("vae", input_shape=(3,), loss="mixed", columns=layout).sample(2, noise=True)
+    model = small_model("vae")
+    density = fit_code_density(model, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)
+    with pytest.raises(ValueError, match="needs a model with a prior \\(a VAE\\) and no fitted density"):
+        generate(model, 2, density, noise=True)
 
 
 @pytest.mark.parametrize(("name", "shape"), [("conv+vae", (1, 8, 8)), ("sequence+vae", (2, 32))])

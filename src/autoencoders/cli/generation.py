@@ -41,10 +41,13 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
                    "(models without one, i.e. all but the VAE, always do this).")
 @click.option("--components", type=click.IntRange(1), default=10, show_default=True,
               help="Mixture components of the fitted density.")
+@click.option("--noise", is_flag=True,
+              help="Draw each prior sample from the decoder's likelihood p(x|z) (Gaussian for mse, Laplace for l1 "
+                   "at the learned scale, Bernoulli for bce) instead of writing its mean; VAE prior only.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @OUT
 @IMAGE
-def generate(run, data, data_dir, split, label_column, n, fit_density, components, seed, out, image):
+def generate(run, data, data_dir, split, label_column, n, fit_density, components, noise, seed, out, image):
     """Generate N new samples with the model in RUN: from its prior (the VAE), or by decoding draws from a
     density fitted to the codes of --data (any deterministic autoencoder, images or time-series windows)."""
     from ..applications import fit_code_density, has_sampler
@@ -55,7 +58,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     if fit_density or not has_sampler(model):
         X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)
-    _write(scaler.inverse_transform(generate_samples(model, n, density, seed)), out, image, columns=8)
+    _write(scaler.inverse_transform(generate_samples(model, n, density, seed, noise)), out, image, columns=8)
 
 
 @click.command()

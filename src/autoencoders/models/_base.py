@@ -165,9 +165,10 @@ class Autoencoder(nn.Module):
         return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)
 
     # What only some objectives can do; ``objective.can_sample`` etc. say which.
-    def sample(self, n: int, generator=None) -> Tensor:
-        """``n`` new samples (n, *input_shape) decoded from the prior's draws (objectives that can sample)."""
-        return self._capable("can_sample").sample(self, n, generator)
+    def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
+        """``n`` new samples (n, *input_shape) decoded from the prior's draws (objectives that can sample); with
+        ``noise``, drawn from the decoder's likelihood p(x|z) rather than its mean."""
+        return self._capable("can_sample").sample(self, n, generator, noise)
 
     def elbo(self, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,) (objectives with a likelihood)."""
