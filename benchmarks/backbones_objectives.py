@@ -76,28 +76,52 @@ SEQUENCES = {"AE": ("plain", {}), "VAE": ("vae", {"optimal_scale": True, "free_b
              "first VAE": ("vae", {"learn_scale": True, "decoder_scale": 1.0})}  # the first round's settings
 
 
+def temporal_split(n: int, length: int) -> tuple[list[slice], list[slice], int]:
+    """The first round's split: training windows from the first 70% of the steps, held-out windows every
+    length // 4 steps from the last 30%. Returns the training and held-out stretches and the held-out stride."""
+    cut = int(0.7 * n)
+    return [slice(0, cut)], [slice(cut, n)], length // 4
+
+
+def block_split(n: int, length: int, block: int = 4, every: int = 4) -> tuple[list[slice], list[slice], int]:
+    """Held-out windows from the period the model sees: the series cut into blocks of ``block`` window lengths,
+    every ``every``-th held out (held-out windows every length // 8 steps inside it), training windows from the
+    rest but never within one window length of a held-out block, so no training window touches or neighbours a
+    held-out one."""
+    size = block * length
+    held = [slice(a, min(a + size, n)) for a in range(size * (every - 1), n, size * every) if n - a >= length]
+    edges = [0, *[edge for s in held for edge in (s.start - length, s.stop + length)], n]  # kept: pairs of edges
+    return [slice(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= length], held, length // 8
+
+
+SPLITS = {"temporal": temporal_split, "blocks": block_split}
+
+
 def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     """applications.py's sequence_generation with the sequence VAE added (same windows, code size, training),
-    on every series of --series: one row per series, then the median ratio of each generator's distance to the
-    deterministic model + mixture's."""
-    rows = [_series_generators(name, args.epochs, length) for name in args.series]
-    baseline = "AE + mixture"
-    summary = {"series": f"median ratio to {baseline} ({len(rows)} series)"}
-    summary.update({key: float(np.median([row[key] / row[baseline] for row in rows])) for key in rows[0]
-                    if key != "series"})
-    for vae in ("VAE prior", "first VAE prior"):
-        wins = sum(row[vae] < min(row[baseline], row["PCA + mixture"]) for row in rows)
-        print(f"{vae} samples closer than both baselines on {wins} of {len(rows)} series")
-    return [*rows, summary]
+    on every series of --series and split of --split: one row per series, then per split the median ratio of
+    each generator's distance to the deterministic model + mixture's."""
+    baseline, rows = "AE + mixture", []
+    for split in args.split:
+        found = [_series_generators(name, args.epochs, length, split) for name in args.series]
+        summary = {"series": f"median ratio to {baseline} ({len(found)} series)", "split": split}
+        summary.update({key: float(np.median([row[key] / row[baseline] for row in found])) for key in found[0]
+                        if key not in summary})
+        for vae in (key for key in found[0] if "prior" in key):
+            wins = sum(row[vae] < min(row[baseline], row["PCA + mixture"]) for row in found)
+            print(f"{split} split: {vae} samples closer than both baselines on {wins} of {len(found)} series")
+        rows += [*found, summary]
+    return rows
 
 
-def _series_generators(name: str, epochs: int, length: int) -> dict:
-    """Fréchet distances to the held-out windows of one series (the last 30%) of each generator's windows."""
+def _series_generators(name: str, epochs: int, length: int, split: str) -> dict:
+    """Fréchet distances to the held-out windows of one series (SPLITS[split]) of each generator's windows."""
     series = read_nab_series(SHARED_DATA / "nab", name).values
-    split = int(0.7 * len(series))
-    mean, std = series[:split].mean(), series[:split].std()
-    train = sliding_windows((series[:split] - mean) / std, length).astype(np.float32)  # (N, 1, L)
-    held_out = flat(sliding_windows((series[split:] - mean) / std, length, stride=length // 4))  # (M, L)
+    kept, held, stride = SPLITS[split](len(series), length)
+    seen = np.concatenate([series[s] for s in kept])
+    series = (series - seen.mean()) / seen.std()  # standardised with the training steps' statistics
+    train = np.concatenate([sliding_windows(series[s], length) for s in kept]).astype(np.float32)  # (N, 1, L)
+    held_out = flat(np.concatenate([sliding_windows(series[s], length, stride) for s in held]))  # (M, L)
     n, models = len(held_out), {}
     for key, (objective, options) in SEQUENCES.items():
         ae.seed_everything(0)
@@ -106,15 +130,17 @@ def _series_generators(name: str, epochs: int, length: int) -> dict:
         config = ae.TrainConfig(epochs=min(epochs * 2, 20), batch_size=128, patience=5, progress=False, seed=0)
         ae.Trainer(models[key], config).fit(train)
     pca, pca_density = pca_mixture(flat(train), 8)
-    samples = {f"{key} prior": apps.generate(model, n) for key, model in models.items()
-               if model.objective.can_sample}
+    samples = {}
+    for key, model in ((key, model) for key, model in models.items() if model.objective.can_sample):
+        samples[f"{key} prior"] = apps.generate(model, n)  # the decoder's mean for each prior draw
+        samples[f"{key} prior, noise"] = apps.generate(model, n, noise=True)  # x ~ p(x|z)
     samples.update({f"{key} + mixture": apps.generate(model, n, apps.fit_code_density(model, train))
                     for key, model in models.items()})
     samples.update({
         "PCA + mixture": pca.inverse_transform(apps.sample_density(pca_density, n)),
         "training windows": train[np.random.default_rng(0).choice(len(train), min(n, len(train)), replace=False)],
     })
-    row = {"series": name.split("/")[-1].removesuffix(".csv")}
+    row = {"series": name.split("/")[-1].removesuffix(".csv"), "split": split, "held-out windows": n}
     row.update({method: frechet_distance(flat(windows), held_out) for method, windows in samples.items()})
     print(row, flush=True)
     return row
@@ -147,6 +173,9 @@ def main() -> None:
     parser.add_argument("--nll-images", type=int, default=500, help="test digits the NLL is averaged over")
     parser.add_argument("--series", nargs="+", default=list(REPORT_SERIES),
                         help="NAB series of --part sequence_vae (default: the reporting series)")
+    parser.add_argument("--split", nargs="+", choices=SPLITS, default=list(SPLITS),
+                        help="held-out windows of --part sequence_vae: the last 30%% (temporal) or every 4th block "
+                             "of 4 window lengths (blocks)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
