@@ -109,7 +109,7 @@ def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     each generator's distance to each baseline's, and on how many series it is closer than both baselines."""
     rows = []
     for split in args.split:
-        found = [_series_generators(name, args.epochs, length, split) for name in args.series]
+        found = [_series_generators(name, args.epochs, length, split, args.seed) for name in args.series]
         generators = [key for key in found[0] if key not in ("series", "split", "held-out windows")]
         blank = {"split": split, "held-out windows": ""}
         ratios = [{"series": f"median ratio to {baseline} ({len(found)} series)", **blank, **{
@@ -121,8 +121,9 @@ def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     return rows
 
 
-def _series_generators(name: str, epochs: int, length: int, split: str) -> dict:
-    """Fréchet distances to the held-out windows of one series (SPLITS[split]) of each generator's windows."""
+def _series_generators(name: str, epochs: int, length: int, split: str, seed: int) -> dict:
+    """Fréchet distances to the held-out windows of one series (SPLITS[split]) of each generator's windows; ``seed``
+    seeds the models' weights, training, and every generator's draws."""
     series = read_nab_series(SHARED_DATA / "nab", name).values
     kept, held, stride = SPLITS[split](len(series), length)
     seen = np.concatenate([series[s] for s in kept])
@@ -131,21 +132,21 @@ def _series_generators(name: str, epochs: int, length: int, split: str) -> dict:
     held_out = flat(np.concatenate([sliding_windows(series[s], length, stride) for s in held]))  # (M, L)
     n, models = len(held_out), {}
     for key, (objective, options) in SEQUENCES.items():
-        ae.seed_everything(0)
+        ae.seed_everything(seed)
         models[key] = ae.create_model(backbone="sequence", objective=objective, input_shape=train.shape[1:],
                                       code_size=8, loss="mse", **options)
-        config = ae.TrainConfig(epochs=min(epochs * 2, 20), batch_size=128, patience=5, progress=False, seed=0)
+        config = ae.TrainConfig(epochs=min(epochs * 2, 20), batch_size=128, patience=5, progress=False, seed=seed)
         ae.Trainer(models[key], config).fit(train)
     pca, pca_density = pca_mixture(flat(train), 8)
     samples = {}
     for key, model in ((key, model) for key, model in models.items() if model.objective.can_sample):
-        samples[f"{key} prior"] = apps.generate(model, n)  # the decoder's mean for each prior draw
-        samples[f"{key} prior, noise"] = apps.generate(model, n, noise=True)  # x ~ p(x|z)
-    samples.update({f"{key} + mixture": apps.generate(model, n, apps.fit_code_density(model, train))
+        samples[f"{key} prior"] = apps.generate(model, n, seed=seed)  # the decoder's mean for each prior draw
+        samples[f"{key} prior, noise"] = apps.generate(model, n, seed=seed, noise=True)  # x ~ p(x|z)
+    samples.update({f"{key} + mixture": apps.generate(model, n, apps.fit_code_density(model, train, seed=seed), seed)
                     for key, model in models.items()})
     samples.update({
-        "PCA + mixture": pca.inverse_transform(apps.sample_density(pca_density, n)),
-        "training windows": train[np.random.default_rng(0).choice(len(train), min(n, len(train)), replace=False)],
+        "PCA + mixture": pca.inverse_transform(apps.sample_density(pca_density, n, seed)),
+        "training windows": train[np.random.default_rng(seed).choice(len(train), min(n, len(train)), replace=False)],
     })
     row = {"series": name.split("/")[-1].removesuffix(".csv"), "split": split, "held-out windows": n}
     row.update({method: frechet_distance(flat(windows), held_out) for method, windows in samples.items()})
@@ -183,6 +184,7 @@ def main() -> None:
     parser.add_argument("--split", nargs="+", choices=SPLITS, default=list(SPLITS),
                         help="held-out windows of --part sequence_vae: the last 30%% (temporal) or every 4th block "
                              "of 4 window lengths (blocks)")
+    parser.add_argument("--seed", type=int, default=0, help="--part sequence_vae: seed of the models and draws")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
