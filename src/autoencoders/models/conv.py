@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..options import option, require
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig, _require, option
-from ._blocks import Unflatten, activation
+from ._base import ModelConfig, PartConfig
+from ._blocks import Unflatten, activation, activation_option
 
 
 class _Resized(nn.Sequential):
@@ -27,23 +28,30 @@ class _Resized(nn.Sequential):
         return super().forward(x)[..., : self.size[0], : self.size[1]]
 
 
-@register_backbone("conv")
 @dataclass
-class ConvBackbone(PartConfig):
-    """2-D convolutions for images (C, H, W) of any size and channel count."""
+class ConvStages(PartConfig):
+    """The options of convolution stages that each halve the sample's size, mirrored by the decoder."""
 
-    channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
-    kernel_size: int = option(3, "side of the square convolution kernels (odd)", "[1, inf)")
-    activation: str = option("relu", "nonlinearity after each convolution: relu, leaky_relu, elu, gelu, silu ...")
-    batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
+    channels: tuple[int, ...] = option((32, 64), "channels of the convolution stages, each halving the size; the "
+                                                 "decoder mirrors them")
+    kernel_size: int = option(3, "odd width of the convolution kernels", "[1, inf)")
+    activation: str = activation_option("relu", "after each convolution")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
-                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
+        require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+                f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
+
+
+@register_backbone("conv")
+@dataclass
+class ConvBackbone(ConvStages):
+    """2-D convolutions for images (C, H, W) of any size and channel count."""
+
+    batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def check(self, config: ModelConfig) -> None:
-        _require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
+        require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
 
     def _sizes(self, config: ModelConfig) -> tuple[tuple[int, int], tuple[int, int, int]]:
         """The padded image size (H+, W+) and the innermost feature map (C', H', W')."""

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .mixed import mixed_loss, mixed_output
+from .mixed import mixed_loss_parts, mixed_output
 
 LOG_2PI = math.log(2 * math.pi)
 OUTPUT_ACTIVATIONS = ("auto", "identity", "sigmoid")
@@ -51,7 +51,7 @@ LOSSES: dict[str, Loss] = {
                lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error,  # Laplace: difference of two
                draw=lambda m, s, g: m + s * (torch.log1p(-_uniform(m, g)) - torch.log1p(-_uniform(m, g)))),  # Exp(1)
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
-    "mixed": Loss(lambda y, t, a, columns: mixed_loss(y, t, columns), lambda s: 1.0, lambda s: 0.0,
+    "mixed": Loss(lambda y, t, a, columns: sum(mixed_loss_parts(y, t, columns)), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),
 }
 RECONSTRUCTION_LOSSES = tuple(LOSSES)
