@@ -160,7 +160,7 @@ def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, sca
 
 def test_noise_needs_a_likelihood_and_a_prior():
     layout = [{"kind": "numeric", "value": i, "missing": None} for i in range(3)]
-    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw samples from"):
+    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw from"):
         small_model("vae", input_shape=(3,), loss="mixed", columns=layout).sample(2, noise=True)
     model = small_model("vae")
     density = fit_code_density(model, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)

@@ -25,7 +25,7 @@ class Loss:
     output: str = "identity"  # the output activation "auto" stands for
     decode: Callable[[Tensor, list | None], Tensor] | None = None  # the output, where not an activation's
     best_scale: Callable[[Tensor], Tensor] | None = None  # maximum-likelihood scale from the mean error per feature
-    draw: Callable[..., Tensor] | None = None  # (mean, scale, generator) -> x ~ p(x|z), same shape as the mean
+    sample: Callable[..., Tensor] | None = None  # (mean, scale, generator) -> x ~ p(x|z), same shape as the mean
 
 
 def _uniform(like: Tensor, generator: torch.Generator | None) -> Tensor:  # U[0, 1) shaped like ``like``, on its device
@@ -43,13 +43,13 @@ def _summed(elementwise: Callable[[Tensor, Tensor, str], Tensor]) -> Callable[..
 LOSSES: dict[str, Loss] = {
     "mse": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).square()),  # Gaussian, std = scale
                 lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI, best_scale=torch.sqrt,
-                draw=lambda m, s, g: m + s * torch.randn(m.shape, generator=g).to(m)),
+                sample=lambda m, s, g: m + s * torch.randn(m.shape, generator=g).to(m)),
     "bce": Loss(_summed(lambda y, t, a: F.binary_cross_entropy_with_logits(y, t, reduction="none")),  # stable BCE
                 lambda s: 1.0, lambda s: 0.0, output="sigmoid",  # Bernoulli: BCE is -log p(x|z)
-                draw=lambda m, s, g: (_uniform(m, g) < m).to(m)),
+                sample=lambda m, s, g: (_uniform(m, g) < m).to(m)),
     "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
                lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error,  # Laplace: difference of two
-               draw=lambda m, s, g: m + s * (torch.log1p(-_uniform(m, g)) - torch.log1p(-_uniform(m, g)))),  # Exp(1)
+               sample=lambda m, s, g: m + s * (torch.log1p(-_uniform(m, g)) - torch.log1p(-_uniform(m, g)))),  # Exp(1)
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
     "mixed": Loss(lambda y, t, a, columns: sum(mixed_loss_parts(y, t, columns)), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),

@@ -119,9 +119,9 @@ class VAE(Objective):
         """``n`` new samples (n, *input_shape): the decoder's mean output for codes drawn from the prior, or with
         ``noise`` a draw x ~ p(x|z) (Gaussian for mse, Laplace for l1 at the decoder's scale; Bernoulli for bce)."""
         z = torch.randn(n, model.config.code_size, generator=generator).to(self.head.weight.device)  # (n, Z)
-        mean, draw = model.decode(z), LOSSES[model.config.loss].draw  # (n, *input_shape)
-        _require(not noise or draw is not None, f"loss {model.config.loss!r} has no likelihood to draw samples from")
-        return draw(mean, self._scale(model, mean, mean), generator) if noise else mean
+        mean, likelihood = model.decode(z), LOSSES[model.config.loss].sample  # (n, *input_shape)
+        require(not noise or likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
+        return likelihood(mean, self._scale(model, mean, mean), generator) if noise else mean
 
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
