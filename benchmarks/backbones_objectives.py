@@ -105,19 +105,26 @@ BASELINES = ("AE + mixture", "PCA + mixture")  # the generators the issue's must
 
 def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     """applications.py's sequence_generation with the sequence VAE added (same windows, code size, training),
-    on every series of --series and split of --split: one row per series, then per split the median ratio of
-    each generator's distance to each baseline's, and on how many series it is closer than both baselines."""
+    on every series of --series and split of --split, for every --seed: one row per series (the distances'
+    mean over the seeds), then per split the median ratio of each generator's mean distance to each baseline's,
+    and on how many series it is closer than both baselines (in the mean, and at each seed)."""
     rows = []
     for split in args.split:
-        found = [_series_generators(name, args.epochs, length, split, args.seed) for name in args.series]
-        generators = [key for key in found[0] if key not in ("series", "split", "held-out windows")]
-        blank = {"split": split, "held-out windows": ""}
-        ratios = [{"series": f"median ratio to {baseline} ({len(found)} series)", **blank, **{
+        runs = {seed: [_series_generators(name, args.epochs, length, split, seed) for name in args.series]
+                for seed in args.seed}
+        first = runs[args.seed[0]]
+        generators = [key for key in first[0] if key not in ("series", "split", "held-out windows")]
+        found = [{**row, **{key: float(np.mean([runs[seed][i][key] for seed in args.seed])) for key in generators}}
+                 for i, row in enumerate(first)]
+        blank, n = {"split": split, "held-out windows": ""}, len(found)
+        ratios = [{"series": f"median ratio to {baseline} ({n} series)", **blank, **{
             key: float(np.median([row[key] / row[baseline] for row in found])) for key in generators}}
             for baseline in BASELINES]
-        wins = {"series": f"series closer than both baselines (of {len(found)})", **blank, **{
-            key: sum(row[key] < min(row[b] for b in BASELINES) for row in found) for key in generators}}
-        rows += [*found, *ratios, wins]
+        wins = [{"series": f"series closer than both baselines{where} (of {n})", **blank, **{
+            key: sum(row[key] < min(row[b] for b in BASELINES) for row in series) for key in generators}}
+            for where, series in [("", found), *((f", seed {seed}", runs[seed]) for seed in args.seed if
+                                                  len(args.seed) > 1)]]
+        rows += [*found, *ratios, *wins]
     return rows
 
 
@@ -184,7 +191,8 @@ def main() -> None:
     parser.add_argument("--split", nargs="+", choices=SPLITS, default=list(SPLITS),
                         help="held-out windows of --part sequence_vae: the last 30%% (temporal) or every 4th block "
                              "of 4 window lengths (blocks)")
-    parser.add_argument("--seed", type=int, default=0, help="--part sequence_vae: seed of the models and draws")
+    parser.add_argument("--seed", type=int, nargs="+", default=[0],
+                        help="--part sequence_vae: seeds of the models and draws (distances averaged over them)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
