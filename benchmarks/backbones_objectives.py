@@ -7,14 +7,17 @@
   codes as for any model) against each series' held-out windows (the Fréchet distance of
   benchmarks/applications.py), beside the deterministic sequence model + the same mixture and PCA + mixture (as
   benchmarks/applications.py does) and the first round's VAE settings; the VAE's settings were chosen on
-  CHOICE_SERIES, the default --series are the REPORT_SERIES.
+  CHOICE_SERIES, the default --series are the REPORT_SERIES. Prior samples are the decoder's mean ("VAE
+  prior") and drawn from p(x|z) ("VAE prior, noise"); --split temporal holds out each series' last 30%, --split
+  blocks every 4th block of 4 window lengths (with a one-window gap); several --seed are averaged.
+- sequence_vae_choice: the second round's candidate VAE settings (CANDIDATES) on the CHOICE_SERIES only.
 - vq: a vq model on MNIST (benchmark split): codebook perplexity and share of dead entries on the test digits,
   and `ae compress`'s rate and PSNR with its codebook indices.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/backbones_objectives.py [--part vae sequence_vae vq] [--epochs 10]
 
-docs/benchmarks.md reports --part vae --epochs 5 --nll-images 200, and --part sequence_vae and --part vq with
-the defaults.
+docs/benchmarks.md reports --part vae --epochs 5 --nll-images 200, --part sequence_vae --seed 0 1 2 3 4 (the
+first round: --split temporal, seed 0), --part sequence_vae_choice, and --part vq with the defaults.
 """
 
 from __future__ import annotations
@@ -128,22 +131,35 @@ def sequence_vae(args: argparse.Namespace, length: int = 48) -> list[dict]:
     return rows
 
 
-def _series_generators(name: str, epochs: int, length: int, split: str, seed: int) -> dict:
-    """Fréchet distances to the held-out windows of one series (SPLITS[split]) of each generator's windows; ``seed``
-    seeds the models' weights, training, and every generator's draws."""
+def _series_windows(name: str, length: int, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Training windows (N, 1, L), every step, and held-out windows (M, L) of one NAB series (SPLITS[split]),
+    standardised with the training steps' statistics."""
     series = read_nab_series(SHARED_DATA / "nab", name).values
     kept, held, stride = SPLITS[split](len(series), length)
     seen = np.concatenate([series[s] for s in kept])
-    series = (series - seen.mean()) / seen.std()  # standardised with the training steps' statistics
+    series = (series - seen.mean()) / seen.std()
     train = np.concatenate([sliding_windows(series[s], length) for s in kept]).astype(np.float32)  # (N, 1, L)
-    held_out = flat(np.concatenate([sliding_windows(series[s], length, stride) for s in held]))  # (M, L)
-    n, models = len(held_out), {}
-    for key, (objective, options) in SEQUENCES.items():
-        ae.seed_everything(seed)
-        models[key] = ae.create_model(backbone="sequence", objective=objective, input_shape=train.shape[1:],
-                                      code_size=8, loss="mse", **options)
-        config = ae.TrainConfig(epochs=min(epochs * 2, 20), batch_size=128, patience=5, progress=False, seed=seed)
-        ae.Trainer(models[key], config).fit(train)
+    return train, flat(np.concatenate([sliding_windows(series[s], length, stride) for s in held]))  # (M, L)
+
+
+def _sequence_model(train: np.ndarray, objective: str, options: dict, seed: int, epochs: int = 20,
+                    patience: int = 5) -> ae.Autoencoder:
+    """A sequence model with code size 8, trained as every sequence generator here is (batch 128, early stopping)."""
+    ae.seed_everything(seed)
+    model = ae.create_model(backbone="sequence", objective=objective, input_shape=train.shape[1:], code_size=8,
+                            loss="mse", **options)
+    config = ae.TrainConfig(epochs=epochs, batch_size=128, patience=patience, progress=False, seed=seed)
+    ae.Trainer(model, config).fit(train)
+    return model
+
+
+def _series_generators(name: str, epochs: int, length: int, split: str, seed: int) -> dict:
+    """Fréchet distances to the held-out windows of one series (SPLITS[split]) of each generator's windows; ``seed``
+    seeds the models' weights, training, and every generator's draws."""
+    train, held_out = _series_windows(name, length, split)
+    n = len(held_out)
+    models = {key: _sequence_model(train, objective, options, seed, min(epochs * 2, 20))
+              for key, (objective, options) in SEQUENCES.items()}
     pca, pca_density = pca_mixture(flat(train), 8)
     samples = {}
     for key, model in ((key, model) for key, model in models.items() if model.objective.can_sample):
@@ -161,6 +177,36 @@ def _series_generators(name: str, epochs: int, length: int, split: str, seed: in
     return row
 
 
+# The second round's candidate settings of the VAE (changes to SEQUENCES["VAE"]: model options, training options),
+# tried on the CHOICE_SERIES only by --part sequence_vae_choice; none was better than the kept one on both splits.
+CANDIDATES = {"kept: beta 4, free bits 0.25": ({}, {}), "beta 1": ({"beta": 1.0}, {}), "beta 2": ({"beta": 2.0}, {}),
+              "beta 8": ({"beta": 8.0}, {}), "beta 16": ({"beta": 16.0}, {}),
+              "beta 1, no free bits": ({"beta": 1.0, "free_bits": 0.0}, {}), "free bits 0.5": ({"free_bits": 0.5}, {}),
+              "60 epochs, patience 10": ({}, {"epochs": 60, "patience": 10}),
+              "channels 64, 128": ({"channels": (64, 128)}, {}),
+              "channels 32, 64, 128": ({"channels": (32, 64, 128)}, {})}
+
+
+def sequence_vae_choice(args: argparse.Namespace, length: int = 48) -> list[dict]:
+    """Each CANDIDATES setting of the VAE on the CHOICE_SERIES (seed 0): the median over the three series of the
+    ratio of its prior samples' distance (the decoder's mean, and drawn from p(x|z)) to the AE + mixture's."""
+    ratios: dict[tuple, list[float]] = {}
+    for split in args.split:
+        for name in CHOICE_SERIES:
+            train, held_out = _series_windows(name, length, split)
+            n, base = len(held_out), _sequence_model(train, *SEQUENCES["AE"], seed=0)
+            reference = frechet_distance(flat(apps.generate(base, n, apps.fit_code_density(base, train))), held_out)
+            for label, (options, training) in CANDIDATES.items():
+                model = _sequence_model(train, "vae", {**SEQUENCES["VAE"][1], **options}, 0, **training)
+                for noise in (False, True):
+                    distance = frechet_distance(flat(apps.generate(model, n, noise=noise)), held_out)
+                    ratios.setdefault((label, noise, split), []).append(distance / reference)
+            print(f"{split} {name}: done", flush=True)
+    return [{"VAE settings": label, "prior samples": "drawn from p(x|z)" if noise else "decoder mean",
+             **{f"{split}: median ratio": float(np.median(ratios[label, noise, split])) for split in args.split}}
+            for label in CANDIDATES for noise in (False, True)]
+
+
 def vq(args: argparse.Namespace) -> list[dict]:
     train, test = mnist_benchmark_split(MNIST_DIR)
     model = trained(train.X, args.epochs * 3, backbone="mlp", objective="vq", hidden=(512, 256), activation="elu",
@@ -176,12 +222,12 @@ def vq(args: argparse.Namespace) -> list[dict]:
              "PSNR dB": result.psnr_db}]
 
 
-PARTS = {"vae": vae, "sequence_vae": sequence_vae, "vq": vq}
+PARTS = {"vae": vae, "sequence_vae": sequence_vae, "sequence_vae_choice": sequence_vae_choice, "vq": vq}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--part", nargs="+", choices=PARTS, default=["vae", "sequence_vae", "vq"])
     parser.add_argument("--epochs", type=int, default=10, help="epochs of each VAE (sequence: twice, at most 20; "
                                                                "vq: three times)")
     parser.add_argument("--k", type=int, default=1000, help="importance samples per test image")
