@@ -36,7 +36,9 @@ from autoencoders.sklearn import AutoencoderOutlierDetector
 DATA = SHARED_DATA / "adbench"
 RUNS = Path(__file__).resolve().parents[1] / "runs"
 # Every setting is spelled out in full rather than relative to the detector's defaults, which this script chooses.
-BASE = {"n_estimators": 1, "max_samples": 20_000, "max_features": 1.0, "trim": 0.0, "steps": 150, "error_floor": 1e-6}
+# Third round: every training floors each feature's error scale at 1% of its own squared robust spread
+# (``error_floor=0.01``, fixed by design before the run rather than a candidate of its own, see docs/benchmarks.md).
+BASE = {"n_estimators": 1, "max_samples": 20_000, "max_features": 1.0, "trim": 0.0, "steps": 150, "error_floor": 0.01}
 BAGGED = {**BASE, "n_estimators": 3, "max_samples": 2048, "max_features": 0.7, "steps": 50}  # one member's cost
 TRAININGS = {
     "base": BASE,  # the previous default: one autoencoder on up to 20,000 rows, 150 steps at 6e-3
@@ -47,10 +49,6 @@ TRAININGS = {
     **{f"bagtrim{round(100 * share):02d}": {**BAGGED, "trim": share} for share in (0.1, 0.2)},
     "ens3trim20": {**BASE, "n_estimators": 3, "steps": 50, "trim": 0.2},  # three members on the same rows
 }
-# second round, added after seeing the first round's out-of-fold AP: each feature's error scale at least a tenth of
-# the mean over features, so that a feature nearly constant on the training rows cannot drown the rest of a row
-TRAININGS.update({f"{name}_floor10": {**TRAININGS[name], "error_floor": 0.1}
-                  for name in ("base", "trim20", "trim20_steps200", "ens3trim20")})
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 
