@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from autoencoders.data import DataError
-from autoencoders.data.tabular import TabularPreprocessor, UnknownCategoryWarning
-from autoencoders.models.mixed import check_layout, mixed_loss, mixed_loss_parts, mixed_output
+from autoencoders.data.tabular import TabularPreprocessor, UnknownCategoryWarning, check_layout
+from autoencoders.models.losses import per_sample_reconstruction_loss
+from autoencoders.models.mixed import mixed_loss_parts, mixed_output
 
 
 @pytest.fixture
@@ -97,7 +98,8 @@ def test_mixed_loss_leaves_missing_cells_out():
     numeric, categorical = mixed_loss_parts(logits, target, layout)
     torch.testing.assert_close(numeric, torch.tensor([1.0 + 1.0, 4.0]))
     torch.testing.assert_close(categorical, torch.tensor([float(np.log(2)), 0.0]))
-    torch.testing.assert_close(mixed_loss(logits, target, layout), numeric + categorical)
+    torch.testing.assert_close(per_sample_reconstruction_loss("mixed", logits, target, "identity", layout),
+                               numeric + categorical)
     output = mixed_output(logits, layout)
     torch.testing.assert_close(output[:, 3:].sum(dim=1), torch.ones(2))
     torch.testing.assert_close(output[:, :3], logits[:, :3])

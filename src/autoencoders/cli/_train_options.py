@@ -36,9 +36,9 @@ def _option(field: dataclasses.Field, annotation: Any) -> Callable:
     flag = "--" + field.name.replace("_", "-")
     meta, default = field.metadata, field.default
     kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
-    if "choices" in meta:
+    if meta.get("choices"):
         kind: Any = click.Choice(meta["choices"])
-    elif "none" in meta:
+    elif meta.get("none"):
         kind = OptionalNumber(kinds[0], meta["none"])
     elif annotation is bool:
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=default, show_default=True,
@@ -46,7 +46,7 @@ def _option(field: dataclasses.Field, annotation: Any) -> Callable:
     else:
         kind = kinds[0]
     return click.option(flag, field.name, type=kind, default=default, help=meta.get("help"),
-                        show_default=meta.get("none", True) if default is None else True)
+                        show_default=meta.get("none") or True if default is None else True)
 
 
 def train_config_options(function: Callable) -> Callable:

@@ -345,3 +345,34 @@ def _restore_dtype(series, dtype: str):
     if dtype in ("category", "str", "string"):
         return series.astype(dtype)
     return series
+
+
+# The layout contract (``TabularPreprocessor.layout``), read by the mixed loss and the "cells" corruption.
+LAYOUT_KINDS = ("numeric", "categorical")
+
+
+def check_layout(layout: list[dict[str, Any]], width: int) -> None:
+    """A ConfigError naming the first block of ``layout`` that does not fit a matrix of ``width`` columns."""
+    for index, block in enumerate(layout):
+        kind = block.get("kind")
+        if kind not in LAYOUT_KINDS:
+            raise ConfigError(f"layout block {index} has kind {kind!r}; choose one of {', '.join(LAYOUT_KINDS)}")
+        used = [block["value"]] + ([] if block.get("missing") is None else [block["missing"]]) if kind == "numeric" \
+            else [block["start"], block["stop"] - 1]
+        if kind == "categorical" and block["stop"] - block["start"] < 1:
+            raise ConfigError(f"layout block {index} is an empty categorical block {block}")
+        if min(used) < 0 or max(used) >= width:
+            raise ConfigError(f"layout block {index} {block} points outside the {width} input columns")
+
+
+def numeric_indices(layout: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numeric blocks' value columns, indicator columns (0 where none) and has-indicator flags."""
+    numeric = [block for block in layout if block["kind"] == "numeric"]
+    return (np.array([b["value"] for b in numeric], dtype=np.int64),
+            np.array([b["missing"] or 0 for b in numeric], dtype=np.int64),
+            np.array([b["missing"] is not None for b in numeric], dtype=bool))
+
+
+def categorical_blocks(layout: list[dict[str, Any]]) -> list[slice]:
+    """The one-hot column range of each categorical block."""
+    return [slice(block["start"], block["stop"]) for block in layout if block["kind"] == "categorical"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
+from ..data.corruption import CORRUPTIONS, corrupt
+from ..data.tabular import check_layout
 from ..errors import ConfigError
-from ._blocks import ACTIVATIONS, CORRUPTIONS, activation, corrupt
+from ..options import check_options, option, require
+from ._blocks import activation
 from .losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
@@ -20,35 +22,6 @@ from .losses import (
     per_sample_reconstruction_loss,
     resolve_output_activation,
 )
-from .mixed import check_layout, hide_cells
-
-
-def option(default: Any, help: str, within: str | None = None, choices: Iterable[str] | None = None) -> Any:
-    """A config field with the help text that the CLI shows for it (``ae train --help``), checked on creation
-    to lie ``within`` an interval such as "[0, 1)" or "(0, inf)", or to be one of ``choices`` (or None)."""
-    return dataclasses.field(default=default, metadata={"help": help, "within": within, "choices": choices})
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
-
-
-def _check_fields(config: Any) -> None:
-    """Check every field of a config dataclass against its ``option`` metadata; tuples (JSON gives lists) are
-    sizes >= 1 and names ending in "activation" are activations."""
-    for field in dataclasses.fields(config):
-        value, within = getattr(config, field.name), field.metadata.get("within")
-        choices = field.metadata.get("choices") or (ACTIVATIONS if field.name.endswith("activation") else None)
-        if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
-            setattr(config, field.name, tuple(int(v) for v in value))
-            within, value = "[1, inf)", min((int(v) for v in value), default=1)
-        if choices is not None and value is not None:
-            _require(value in choices, f"unknown {field.name} {value!r}; choose one of {', '.join(choices)}")
-        if within is not None:
-            low, high = (float(end) for end in within[1:-1].split(","))
-            above, below = (value >= low if within[0] == "[" else value > low), value < high  # no field needs "]"
-            _require(above and below, f"{field.name} must be in {within}, got {getattr(config, field.name)}")
 
 
 @dataclass
@@ -58,7 +31,7 @@ class PartConfig:
     name: ClassVar[str]
 
     def __post_init__(self) -> None:
-        _check_fields(self)
+        check_options(self)
 
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
@@ -79,17 +52,17 @@ class ModelConfig:
     columns: list | None = option(None, "the table's column layout that loss 'mixed' needs (from TabularPreprocessor)")
     output_activation: str = option("auto", "decoder output (auto: sigmoid for bce)", choices=OUTPUT_ACTIVATIONS)
     corruption: str | None = option(None, "train to undo input noise of this kind (cells: hide table cells as gaps, "
-                                          "loss mixed) (default: off)", choices=(*CORRUPTIONS, "cells"))
+                                          "loss mixed) (default: off)", choices=CORRUPTIONS)
     corruption_level: float = option(0.1, "noise std (gaussian) or probability of hitting an entry", "[0, inf)")
     preset: str | None = option(None, "the preset the model was made from, which names it")
 
     def __post_init__(self) -> None:
-        _require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
-        _check_fields(self)
-        _require(self.loss != "bce" or self.output_activation != "identity",
+        require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
+        check_options(self)
+        require(self.loss != "bce" or self.output_activation != "identity",
                  "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
-        _require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
-        _require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
+        require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
+        require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
         if self.columns is not None:
             check_layout(self.columns, math.prod(self.input_shape))
         self.backbone.check(self)
@@ -106,7 +79,7 @@ class ModelConfig:
         parts = {part: part_config(part, dict(values[part])) for part in ("backbone", "objective")}
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - fields)
-        _require(not unknown, f"{cls.__name__} has no field(s) {', '.join(unknown)}")
+        require(not unknown, f"{cls.__name__} has no field(s) {', '.join(unknown)}")
         return cls(**{**values, **parts})
 
 
@@ -151,10 +124,8 @@ class Autoencoder(nn.Module):
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
-        if self.training and self.config.corruption == "cells":
-            return hide_cells(x, self.config.columns, self.config.corruption_level)
         if self.training and self.config.corruption is not None:
-            return corrupt(x, self.config.corruption, self.config.corruption_level)
+            return corrupt(x, self.config.corruption, self.config.corruption_level, self.config.columns)
         return x
 
     def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:  # (B,), from pre-activation logits

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from ..options import option
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "gelu": nn.GELU, "selu": nn.SELU, "silu": nn.SiLU,
@@ -20,6 +21,10 @@ def activation(name: str) -> nn.Module:
         return ACTIVATIONS[name]()
     except KeyError:
         raise ConfigError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None
+
+
+def activation_option(default: str, where: str) -> Any:  # a config field naming an activation
+    return option(default, f"nonlinearity {where}: {', '.join(ACTIVATIONS)}", choices=ACTIVATIONS)
 
 
 def mlp(sizes: Sequence[int], act: str, act_last: bool, batch_norm: bool = False, dropout: float = 0) -> nn.Sequential:
@@ -43,22 +48,3 @@ class Unflatten(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], *self.shape)
-
-
-def corrupt(x: Tensor, kind: str, level: float) -> Tensor:
-    """A noisy copy of ``x`` for denoising training (torch's global generator). gaussian: N(0, level^2) noise
-    clipped to the batch's range; mask: zero each entry with probability ``level``; salt_pepper: set each entry
-    with probability ``level`` to the batch minimum or maximum (half each)."""
-    if kind == "gaussian":
-        return (x + level * torch.randn_like(x)).clamp(x.min(), x.max())
-    if kind == "mask":
-        return x * (torch.rand_like(x) >= level)
-    if kind == "salt_pepper":
-        hit = torch.rand_like(x) < level
-        salt = torch.rand_like(x) < 0.5
-        extreme = torch.where(salt, x.max(), x.min())
-        return torch.where(hit, extreme, x)
-    raise ConfigError(f"unknown corruption {kind!r}; choose gaussian, mask or salt_pepper")
-
-
-CORRUPTIONS = ("gaussian", "mask", "salt_pepper")

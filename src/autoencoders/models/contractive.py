@@ -10,13 +10,15 @@ import torch
 from torch import Tensor
 from torch.func import jacrev, vmap
 
+from ..options import option
 from ..registry import register_objective
-from ._base import Autoencoder, Objective, PartConfig, option
+from ._base import Autoencoder, Objective, PartConfig
+from ._blocks import activation_option
 
 
 @dataclass
 class ContractiveConfig(PartConfig):
-    code_activation: str = option("sigmoid", "activation applied to the code")
+    code_activation: str = activation_option("sigmoid", "of the code")
     contraction_weight: float = option(0.1, "lambda: weight of the squared norm of the encoder Jacobian", "[0, inf)")
     projections: int = option(1, "random projections per sample of the estimate (without closed form)", "[1, inf)")
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..options import option, require
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig, _require, option
-from ._blocks import Unflatten, activation
+from ._base import ModelConfig, PartConfig
+from ._blocks import Unflatten, activation, activation_option
 
 
 class _Resized(nn.Sequential):
@@ -34,16 +35,16 @@ class ConvBackbone(PartConfig):
 
     channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
     kernel_size: int = option(3, "side of the square convolution kernels (odd)", "[1, inf)")
-    activation: str = option("relu", "nonlinearity after each convolution: relu, leaky_relu, elu, gelu, silu ...")
+    activation: str = activation_option("relu", "after each convolution")
     batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+        require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
                  f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
     def check(self, config: ModelConfig) -> None:
-        _require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
+        require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
 
     def _sizes(self, config: ModelConfig) -> tuple[tuple[int, int], tuple[int, int, int]]:
         """The padded image size (H+, W+) and the innermost feature map (C', H', W')."""

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .mixed import mixed_loss, mixed_output
+from .mixed import mixed_loss_parts, mixed_output
 
 LOG_2PI = math.log(2 * math.pi)
 OUTPUT_ACTIVATIONS = ("auto", "identity", "sigmoid")
@@ -43,7 +43,7 @@ LOSSES: dict[str, Loss] = {
     "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
                lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error),
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
-    "mixed": Loss(lambda y, t, a, columns: mixed_loss(y, t, columns), lambda s: 1.0, lambda s: 0.0,
+    "mixed": Loss(lambda y, t, a, columns: sum(mixed_loss_parts(y, t, columns)), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),
 }
 RECONSTRUCTION_LOSSES = tuple(LOSSES)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..options import option
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig, option
-from ._blocks import Unflatten, mlp
+from ._base import ModelConfig, PartConfig
+from ._blocks import Unflatten, activation_option, mlp
 
 
 @register_backbone("mlp")
@@ -18,7 +19,7 @@ class MLPBackbone(PartConfig):
     """Fully connected layers for any sample shape (rows, flattened images, windows)."""
 
     hidden: tuple[int, ...] = option((512, 256), "widths of the encoder's hidden layers; the decoder mirrors them")
-    activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
+    activation: str = activation_option("relu", "between layers")
     batch_norm: bool = option(False, "batch normalisation after each hidden layer")
     dropout: float = option(0.0, "dropout probability after each hidden layer", "[0, 1)")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..registry import register_objective
-from ._base import Objective, PartConfig, option
+from ._base import Objective, PartConfig
+from ._blocks import activation_option
 
 
 @dataclass
 class PlainConfig(PartConfig):
-    code_activation: str = option("identity", "activation applied to the code")
+    code_activation: str = activation_option("identity", "of the code")
 
 
 @register_objective("plain")

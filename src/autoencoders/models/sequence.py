@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..options import option, require
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig, _require, option
-from ._blocks import Unflatten, activation
+from ._base import ModelConfig, PartConfig
+from ._blocks import Unflatten, activation, activation_option
 
 
 @register_backbone("sequence")
@@ -23,15 +24,15 @@ class SequenceBackbone(PartConfig):
     channels: tuple[int, ...] = option((32, 64), "channels of the encoder's strided 1-D convolutions (each halves "
                                                  "the length); the decoder mirrors them")
     kernel_size: int = option(5, "odd width of every convolution kernel, in time steps", "[1, inf)")
-    activation: str = option("relu", "nonlinearity between layers: relu, leaky_relu, elu, gelu, silu, tanh ...")
+    activation: str = activation_option("relu", "between layers")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
+        require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
                  f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
     def check(self, config: ModelConfig) -> None:
-        _require(len(config.input_shape) <= 2,
+        require(len(config.input_shape) <= 2,
                  f"the sequence model takes windows shaped (channels, length) or (length,), got {config.input_shape}")
 
     def _sizes(self, config: ModelConfig) -> tuple[list[int], list[int]]:

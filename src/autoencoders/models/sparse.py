@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..options import option, require
 from ..registry import register_objective
-from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 
 PENALTIES = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}  # with the code activation each needs
 
@@ -33,7 +34,7 @@ class SparseConfig(PartConfig):
 
     def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":
-            _require(1 <= self.k <= config.code_size, f"k must be in [1, code_size={config.code_size}], got {self.k}")
+            require(1 <= self.k <= config.code_size, f"k must be in [1, code_size={config.code_size}], got {self.k}")
 
 
 def keep_top_k(values: Tensor, k: int) -> Tensor:  # values (B, N) but the k largest of each row zeroed

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..options import option, require
 from ..registry import register_objective
-from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 from .losses import LOG_2PI, LOSSES, negative_log_likelihood, per_sample_reconstruction_loss
 
 
@@ -29,7 +30,7 @@ class VAEConfig(PartConfig):
 
 
     def check(self, config: ModelConfig) -> None:
-        _require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
+        require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
                  f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
                  f"learn_scale {self.learn_scale}")
 
@@ -97,7 +98,7 @@ class VAE(Objective):
     def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int) -> Tensor:
         """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples from q(z|x)
         (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory."""
-        _require(k >= 1 and samples_per_pass >= 1, f"k and samples_per_pass must be >= 1, got {k}, {samples_per_pass}")
+        require(k >= 1 and samples_per_pass >= 1, f"k and samples_per_pass must be >= 1, got {k}, {samples_per_pass}")
         mean, log_var = self.posterior(model.encoder(x))  # (B, Z)
         std = torch.exp(0.5 * log_var)
         log_weights = []

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..options import option, require
 from ..registry import register_objective
-from ._base import Autoencoder, ModelConfig, Objective, PartConfig, _require, option
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 
 
 @dataclass
@@ -24,7 +25,7 @@ class VQConfig(PartConfig):
     dead_after: int = option(10_000, "restart an entry after this many training samples without being used", "[1, inf)")
 
     def check(self, config: ModelConfig) -> None:
-        _require(config.code_size % self.code_dim == 0,
+        require(config.code_size % self.code_dim == 0,
                  f"code_size {config.code_size} must be a multiple of code_dim {self.code_dim}")
 
 

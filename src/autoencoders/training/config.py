@@ -6,15 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError
+from ..options import check_options, option
 
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULERS = ("auto", "none", "cosine", "plateau")
-
-
-def _field(default: Any, help: str, **metadata: Any) -> Any:
-    """A field with the help the CLI shows; ``choices`` for a fixed set of values, ``none`` for what None means."""
-    return dataclasses.field(default=default, metadata={"help": help, **metadata})
 
 
 @dataclass
@@ -22,43 +17,30 @@ class TrainConfig:
     """How a model is trained. Fields left at None are sized from the data when ``fit`` starts
     (:meth:`resolved`; see :mod:`autoencoders.training.defaults`) and recorded resolved."""
 
-    epochs: int | None = _field(None, "passes over the training rows (auto: a step budget sized from the data)",
-                                none="auto")
-    batch_size: int = _field(64, "rows per optimiser step")
-    lr: float = _field(1e-3, "learning rate (the peak of the schedule)")
-    weight_decay: float = _field(0.0, "L2 penalty (adam) or decoupled weight decay (adamw)")
-    optimizer: str = _field("adam", "optimiser", choices=OPTIMIZERS)
-    scheduler: str = _field("auto", "learning-rate schedule: cosine (to zero over the epochs), plateau (halve "
+    epochs: int | None = option(None, "passes over the training rows (auto: a step budget sized from the data)",
+                                "[1, inf)", none="auto")
+    batch_size: int = option(64, "rows per optimiser step", "[1, inf)")
+    lr: float = option(1e-3, "learning rate (the peak of the schedule)", "(0, inf)")
+    weight_decay: float = option(0.0, "L2 penalty (adam) or decoupled weight decay (adamw)", "[0, inf)")
+    optimizer: str = option("adam", "optimiser", choices=OPTIMIZERS)
+    scheduler: str = option("auto", "learning-rate schedule: cosine (to zero over the epochs), plateau (halve "
                             "after patience // 2 epochs without improvement), none, or auto: plateau when rows are "
                             "held out for early stopping, else cosine", choices=SCHEDULERS)
-    validation_fraction: float | None = _field(None, "share of the rows held out for early stopping (auto: a "
-                                               "tenth of small data sets, none of large ones)", none="auto")
-    patience: int | None = _field(10, "stop after this many epochs without improving the monitored loss "
-                                  "(0 or none: never stop early)", none="none")
-    min_delta: float = _field(0.0, "the smallest drop of the monitored loss that counts as an improvement")
-    restore_best: bool = _field(True, "end with the weights of the best epoch")
-    seed: int = _field(0, "same seed, same run")
-    device: str = _field("auto", "auto (CUDA when present), cpu or cuda[:N]")
-    grad_clip: float | None = _field(None, "largest gradient norm (none: no clipping)", none="none")
-    progress: bool | None = _field(None, "progress bar (None: only on an interactive terminal)")
+    validation_fraction: float | None = option(None, "share of the rows held out for early stopping (auto: a "
+                                               "tenth of small data sets, none of large ones)", "[0, 1)",
+                                               none="auto")
+    patience: int | None = option(10, "stop after this many epochs without improving the monitored loss "
+                                  "(0 or none: never stop early)", "[0, inf)", none="none")
+    min_delta: float = option(0.0, "the smallest drop of the monitored loss that counts as an improvement",
+                              "[0, inf)")
+    restore_best: bool = option(True, "end with the weights of the best epoch")
+    seed: int = option(0, "same seed, same run")
+    device: str = option("auto", "auto (CUDA when present), cpu or cuda[:N]")
+    grad_clip: float | None = option(None, "largest gradient norm (none: no clipping)", "(0, inf)", none="none")
+    progress: bool | None = option(None, "progress bar (None: only on an interactive terminal)")
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.epochs is None or self.epochs >= 1, f"epochs must be >= 1 or None, got {self.epochs}"),
-            (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
-            (self.lr > 0, f"lr must be > 0, got {self.lr}"),
-            (self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}"),
-            (self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose {', '.join(OPTIMIZERS)}"),
-            (self.scheduler in SCHEDULERS, f"unknown scheduler {self.scheduler!r}; choose {', '.join(SCHEDULERS)}"),
-            (self.validation_fraction is None or 0 <= self.validation_fraction < 1,
-             f"validation_fraction must be in [0, 1) or None: {self.validation_fraction}"),
-            (self.patience is None or self.patience >= 0, f"patience must be >= 0 or None, got {self.patience}"),
-            (self.min_delta >= 0, f"min_delta must be >= 0, got {self.min_delta}"),
-            (self.grad_clip is None or self.grad_clip > 0, f"grad_clip must be > 0 or None, got {self.grad_clip}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
+        check_options(self)
 
     def resolved(self, n_rows: int, n_features: int, held_out: bool = True) -> TrainConfig:
         """A copy with every data-sized field (None) set for ``n_rows`` rows of ``n_features`` values each, of
