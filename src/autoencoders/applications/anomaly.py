@@ -14,8 +14,9 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
 - a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
-  weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
-  codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
+  weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
+  perfectly cannot drown the rest) catches rows off the learned manifold; the Mahalanobis distance of the code to
+  the training codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
   ("log", the default, adds their log1p); an ensemble's score is the mean over members.
 """
 
@@ -38,7 +39,7 @@ NORMAL_IQR = 1.349
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
-# 99% of a feature's spread, so a feature it reconstructs almost perfectly cannot drown the rest of a row.
+# 99% of it, so a feature it reconstructs almost perfectly cannot drown the rest of a row (issue 13's third round).
 ERROR_FLOOR = 0.01
 
 
@@ -132,7 +133,7 @@ class ScoredMember:
         spread, i.e. ``error_floor`` itself: a feature nearly constant on these rows (a rare flag whose rows were
         trimmed, say) is reconstructed almost perfectly, and its tiny mean error would turn any deviation into a
         normalised error that drowns the rest of the row; with the floor, the model is credited with explaining
-        at most ``1 - error_floor`` of a feature's spread."""
+        at most ``1 - error_floor`` of a feature's squared spread."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         error_scale = np.maximum(errors.mean(axis=0), error_floor)  # (K,) > 0, so no division by zero
