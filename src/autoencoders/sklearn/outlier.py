@@ -48,10 +48,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     divides its reconstruction error, is at least this share of the feature's own squared spread (robust units): a
     feature the member reconstructs almost perfectly on its rows, such as a rare flag whose few rows were trimmed or
     a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
-    the rest of the row. Bagging: each
-    member trains on its own random ``max_samples`` rows (all rows are scored) and, with ``max_features`` < 1, its
-    own random share of the features. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data
-    (``epochs`` from about ``steps`` optimiser steps).
+    the rest of the row. Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored)
+    and, with ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs``
+    of None are sized from the data (``epochs`` from about ``steps`` optimiser steps).
 
     The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="log"``, ``error_floor=0.01``) are the
     candidate that ``benchmarks/anomaly_selection.py`` chooses on the 22 ADBench sets; chosen that way on half the
