@@ -15,13 +15,7 @@ from ..data.tabular import check_layout
 from ..errors import ConfigError
 from ..options import check_options, option, require
 from ._blocks import activation
-from .losses import (
-    LOSSES,
-    OUTPUT_ACTIVATIONS,
-    output,
-    per_sample_reconstruction_loss,
-    resolve_output_activation,
-)
+from .losses import LOSSES, OUTPUT_ACTIVATIONS, output, per_sample_reconstruction_loss, resolve_output_activation
 
 
 @dataclass
@@ -60,7 +54,7 @@ class ModelConfig:
         require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
         check_options(self)
         require(self.loss != "bce" or self.output_activation != "identity",
-                 "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
+                "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
         require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")
         require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
         if self.columns is not None:

@@ -28,20 +28,27 @@ class _Resized(nn.Sequential):
         return super().forward(x)[..., : self.size[0], : self.size[1]]
 
 
-@register_backbone("conv")
 @dataclass
-class ConvBackbone(PartConfig):
-    """2-D convolutions for images (C, H, W) of any size and channel count."""
+class ConvStages(PartConfig):
+    """The options of convolution stages that each halve the sample's size, mirrored by the decoder."""
 
-    channels: tuple[int, ...] = option((32, 64), "channels of the conv stages; each stage halves height and width")
-    kernel_size: int = option(3, "side of the square convolution kernels (odd)", "[1, inf)")
+    channels: tuple[int, ...] = option((32, 64), "channels of the convolution stages, each halving the size; the "
+                                                 "decoder mirrors them")
+    kernel_size: int = option(3, "odd width of the convolution kernels", "[1, inf)")
     activation: str = activation_option("relu", "after each convolution")
-    batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
-                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
+                f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
+
+
+@register_backbone("conv")
+@dataclass
+class ConvBackbone(ConvStages):
+    """2-D convolutions for images (C, H, W) of any size and channel count."""
+
+    batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def check(self, config: ModelConfig) -> None:
         require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")

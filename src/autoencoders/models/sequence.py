@@ -10,30 +10,23 @@ from torch import nn
 
 from ..options import option, require
 from ..registry import register_backbone
-from ._base import ModelConfig, PartConfig
-from ._blocks import Unflatten, activation, activation_option
+from ._base import ModelConfig
+from ._blocks import Unflatten, activation
+from .conv import ConvStages
 
 
 @register_backbone("sequence")
 @dataclass
-class SequenceBackbone(PartConfig):
+class SequenceBackbone(ConvStages):
     """Strided 1-D convolutions for time-series windows (channels, length)."""
 
     example_input_shape = (2, 32)  # what the registry-wide tests build it with: 64 values, like an 8x8 digit
 
-    channels: tuple[int, ...] = option((32, 64), "channels of the encoder's strided 1-D convolutions (each halves "
-                                                 "the length); the decoder mirrors them")
-    kernel_size: int = option(5, "odd width of every convolution kernel, in time steps", "[1, inf)")
-    activation: str = activation_option("relu", "between layers")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        require(len(self.channels) >= 1 and self.kernel_size % 2 == 1,
-                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
+    kernel_size: int = option(5, "odd width of the convolution kernels, in time steps", "[1, inf)")
 
     def check(self, config: ModelConfig) -> None:
         require(len(config.input_shape) <= 2,
-                 f"the sequence model takes windows shaped (channels, length) or (length,), got {config.input_shape}")
+                f"the sequence model takes windows shaped (channels, length) or (length,), got {config.input_shape}")
 
     def _sizes(self, config: ModelConfig) -> tuple[list[int], list[int]]:
         """Channels and lengths of the feature maps, input first."""

@@ -28,11 +28,10 @@ class VAEConfig(PartConfig):
     free_bits: float = option(0.0, "nats of KL per code dimension (batch mean) left unpenalised, against posterior "
                                    "collapse (Kingma et al., 2016); 0: the plain ELBO", "[0, inf)")
 
-
     def check(self, config: ModelConfig) -> None:
         require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
-                 f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
-                 f"learn_scale {self.learn_scale}")
+                f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
+                f"learn_scale {self.learn_scale}")
 
 
 @register_objective("vae")
@@ -57,9 +56,12 @@ class VAE(Objective):
     def encode(self, features: Tensor) -> Tensor:
         return self.posterior(features)[0]  # (B, code_size): the posterior mean, deterministic
 
+    def draw(self, features: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # z ~ q(z|x) (reparameterised), mean, log_var
+        mean, log_var = self.posterior(features)  # (B, Z) each
+        return mean + torch.exp(0.5 * log_var) * torch.randn_like(mean), mean, log_var
+
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        mean, log_var = self.posterior(model.encoder(noisy))  # (B, Z) each
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)  # reparameterisation
+        z, mean, log_var = self.draw(model.encoder(noisy))
         kl = _kl_per_dimension(mean, log_var)  # (B, Z)
         if self.options.free_bits > 0:  # every dimension's batch-mean KL counts for at least free_bits
             kl = kl.mean(dim=0).clamp(min=self.options.free_bits).sum()
@@ -90,9 +92,8 @@ class VAE(Objective):
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), KL unweighted (beta = 1)."""
-        mean, log_var = self.posterior(model.encoder(x))
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        return -self.reconstruction(model, model.decode_logits(z), x) - _kl_to_standard_normal(mean, log_var)
+        z, mean, log_var = self.draw(model.encoder(x))
+        return -self.reconstruction(model, model.decode_logits(z), x) - _kl_per_dimension(mean, log_var).sum(dim=1)
 
     @torch.no_grad()
     def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int) -> Tensor:
@@ -122,10 +123,6 @@ class VAE(Objective):
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var)
-
-
-def _kl_to_standard_normal(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, I)), (B,)
-    return _kl_per_dimension(mean, log_var).sum(dim=1)
 
 
 def _standard_normal_log_density(z: Tensor) -> Tensor:  # log N(z; 0, I) over the last dimension

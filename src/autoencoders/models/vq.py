@@ -26,7 +26,7 @@ class VQConfig(PartConfig):
 
     def check(self, config: ModelConfig) -> None:
         require(config.code_size % self.code_dim == 0,
-                 f"code_size {config.code_size} must be a multiple of code_dim {self.code_dim}")
+                f"code_size {config.code_size} must be a multiple of code_dim {self.code_dim}")
 
 
 @register_objective("vq")
