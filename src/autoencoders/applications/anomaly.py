@@ -14,8 +14,9 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
 - a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
-  weigh the same) catches rows off the learned manifold; the Mahalanobis distance of the code to the training
-  codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
+  weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
+  perfectly cannot drown the rest) catches rows off the learned manifold; the Mahalanobis distance of the code to
+  the training codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
   ("log", the default, adds their log1p); an ensemble's score is the mean over members.
 """
 
@@ -37,6 +38,9 @@ from ..training.batching import ordered_batches
 NORMAL_IQR = 1.349
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
+# Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
+# 99% of it, so a feature it reconstructs almost perfectly cannot drown the rest of a row (issue 13's third round).
+ERROR_FLOOR = 0.01
 
 
 @dataclass
@@ -122,16 +126,17 @@ class ScoredMember:
 
     @classmethod
     def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
-            error_floor: float = 1e-6) -> ScoredMember:
-        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) (already restricted to
-        ``columns`` of the full features, all by default); the model moves to float64. A feature's error scale is
-        at least ``error_floor`` times the mean over features: a feature nearly constant on the training rows
-        (mean error near 0) would otherwise turn any deviation into a huge normalised error."""
+            error_floor: float = ERROR_FLOOR) -> ScoredMember:
+        """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) of robust features (each feature's
+        spread 1, :class:`RobustFeatures`; already restricted to ``columns`` of the full features, all by default);
+        the model moves to float64. A feature's error scale is at least ``error_floor`` times its own squared
+        spread, i.e. ``error_floor`` itself: a feature nearly constant on these rows (a rare flag whose rows were
+        trimmed, say) is reconstructed almost perfectly, and its tiny mean error would turn any deviation into a
+        normalised error that drowns the rest of the row; with the floor, the model is credited with explaining
+        at most ``1 - error_floor`` of a feature's squared spread."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
-        means = errors.mean(axis=0)
-        # floored so that a perfectly reconstructed feature cannot divide by zero or drown the others
-        error_scale = np.maximum(means, error_floor * max(float(means.mean()), 1e-12))
+        error_scale = np.maximum(errors.mean(axis=0), error_floor)  # (K,) > 0, so no division by zero
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import (
     COMBINATIONS,
+    ERROR_FLOOR,
     RobustFeatures,
     ScoredMember,
     auto_epochs,
@@ -44,15 +45,17 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
     drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest,
     whose statistics then normalise its score. ``error_floor``: each feature's mean training error, which
-    divides its reconstruction error, is at least this share of the mean over features (so that a feature nearly
-    constant on the training rows cannot turn a small deviation into a score that drowns the rest). Bagging: each
-    member trains on its own random ``max_samples`` rows (all rows are scored) and, with ``max_features`` < 1, its
-    own random share of the features. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data
-    (``epochs`` from about ``steps`` optimiser steps).
+    divides its reconstruction error, is at least this share of the feature's own squared spread (robust units): a
+    feature the member reconstructs almost perfectly on its rows, such as a rare flag whose few rows were trimmed or
+    a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
+    the rest of the row. Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored)
+    and, with ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs``
+    of None are sized from the data (``epochs`` from about ``steps`` optimiser steps).
 
-    The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="log"``) are the candidate that
-    ``benchmarks/anomaly_selection.py`` chooses on the 22 ADBench sets; chosen that way on half the sets, the
-    choice scored a mean ROC-AUC of 0.818 and AP of 0.407 on the other half (IsolationForest 0.802 / 0.414).
+    The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="log"``, ``error_floor=0.01``) are the
+    candidate that ``benchmarks/anomaly_selection.py`` chooses on the 22 ADBench sets; chosen that way on half the
+    sets, the choice scored a mean ROC-AUC of 0.821 and AP of 0.415 on the other half (IsolationForest 0.802 /
+    0.414).
 
     >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
     """
@@ -61,7 +64,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
-                 error_floor: float = 1e-6,
+                 error_floor: float = ERROR_FLOOR,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
