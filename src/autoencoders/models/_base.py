@@ -131,8 +131,7 @@ class Autoencoder(nn.Module):
 
     # What only some objectives can do; ``objective.can_sample`` etc. say which.
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
-        """``n`` new samples (n, *input_shape) decoded from the prior's draws (objectives that can sample); with
-        ``noise``, drawn from the decoder's likelihood p(x|z) rather than its mean."""
+        """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
         return self._capable("can_sample").sample(self, n, generator, noise)
 
     def elbo(self, x: Tensor) -> Tensor:

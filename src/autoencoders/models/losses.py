@@ -28,10 +28,6 @@ class Loss:
     sample: Callable[..., Tensor] | None = None  # (mean, scale, generator) -> x ~ p(x|z), same shape as the mean
 
 
-def _uniform(like: Tensor, generator: torch.Generator | None) -> Tensor:  # U[0, 1) shaped like ``like``, on its device
-    return torch.rand(like.shape, generator=generator).to(like)
-
-
 def _log(scale: float | Tensor) -> float | Tensor:
     return scale.log() if torch.is_tensor(scale) else math.log(scale)  # a learned scale is a tensor
 
@@ -46,10 +42,10 @@ LOSSES: dict[str, Loss] = {
                 sample=lambda m, s, g: m + s * torch.randn(m.shape, generator=g).to(m)),
     "bce": Loss(_summed(lambda y, t, a: F.binary_cross_entropy_with_logits(y, t, reduction="none")),  # stable BCE
                 lambda s: 1.0, lambda s: 0.0, output="sigmoid",  # Bernoulli: BCE is -log p(x|z)
-                sample=lambda m, s, g: (_uniform(m, g) < m).to(m)),
+                sample=lambda m, s, g: torch.bernoulli(m.cpu(), generator=g).to(m)),
     "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
-               lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error,  # Laplace: difference of two
-               sample=lambda m, s, g: m + s * (torch.log1p(-_uniform(m, g)) - torch.log1p(-_uniform(m, g)))),  # Exp(1)
+               lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error,  # Laplace: Exp(1) - Exp(1)
+               sample=lambda m, s, g: m + s * torch.empty(2, *m.shape).exponential_(generator=g).diff(dim=0)[0].to(m)),
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
     "mixed": Loss(lambda y, t, a, columns: sum(mixed_loss_parts(y, t, columns)), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),

@@ -116,8 +116,7 @@ class VAE(Objective):
 
     @torch.no_grad()
     def sample(self, model: Autoencoder, n: int, generator: torch.Generator | None, noise: bool) -> Tensor:
-        """``n`` new samples (n, *input_shape): the decoder's mean output for codes drawn from the prior, or with
-        ``noise`` a draw x ~ p(x|z) (Gaussian for mse, Laplace for l1 at the decoder's scale; Bernoulli for bce)."""
+        """``n`` new samples (n, *input_shape) for prior codes: the decoder's mean, or with ``noise`` x ~ p(x|z)."""
         z = torch.randn(n, model.config.code_size, generator=generator).to(self.head.weight.device)  # (n, Z)
         mean, likelihood = model.decode(z), LOSSES[model.config.loss].sample  # (n, *input_shape)
         require(not noise or likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
