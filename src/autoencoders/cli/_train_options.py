@@ -46,7 +46,7 @@ def _option(field: dataclasses.Field, annotation: Any) -> Callable:
     else:
         kind = kinds[0]
     return click.option(flag, field.name, type=kind, default=default, help=meta.get("help"),
-                        show_default=meta.get("none") or True if default is None else True)
+                        show_default=(meta.get("none") or True) if default is None else True)
 
 
 def train_config_options(function: Callable) -> Callable:

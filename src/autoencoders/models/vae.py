@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from ..options import option, require
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
-from .losses import LOG_2PI, LOSSES, negative_log_likelihood, per_sample_reconstruction_loss
+from .losses import LOG_2PI, LOSSES, negative_log_likelihood
 
 
 @dataclass
@@ -81,10 +81,8 @@ class VAE(Objective):
         if not self.options.optimal_scale:
             return self.options.decoder_scale
         if self.training and torch.is_grad_enabled():
-            config = model.config
-            error = per_sample_reconstruction_loss(config.loss, logits.detach(), x, model.output_activation,
-                                                   config.columns).mean() / x[0].numel()  # per feature
-            best = LOSSES[config.loss].best_scale(error).clamp(min=1e-4)
+            error = model.reconstruction_loss(logits.detach(), x).mean() / x[0].numel()  # per feature
+            best = LOSSES[model.config.loss].best_scale(error).clamp(min=1e-4)
             self.scale.lerp_(best, 0.05)
             return best
         return self.scale
