@@ -10,14 +10,16 @@
   CHOICE_SERIES, the default --series are the REPORT_SERIES. Prior samples are the decoder's mean ("VAE
   prior") and drawn from p(x|z) ("VAE prior, noise"); --split temporal holds out each series' last 30%, --split
   blocks every 4th block of 4 window lengths (with a one-window gap); several --seed are averaged.
-- sequence_vae_choice: the second round's candidate VAE settings (CANDIDATES) on the CHOICE_SERIES only.
+- sequence_vae_choice: candidate VAE settings (CANDIDATES, or --candidates) on the CHOICE_SERIES only (second
+  round, seed 0) or, with --more-choice-series, on MORE_CHOICE_SERIES too, for every --seed (third round).
 - vq: a vq model on MNIST (benchmark split): codebook perplexity and share of dead entries on the test digits,
   and `ae compress`'s rate and PSNR with its codebook indices.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/backbones_objectives.py [--part vae sequence_vae vq] [--epochs 10]
 
 docs/benchmarks.md reports --part vae --epochs 5 --nll-images 200, --part sequence_vae --seed 0 1 2 3 4 (the
-first round: --split temporal, seed 0), --part sequence_vae_choice, and --part vq with the defaults.
+first round: --split temporal, seed 0), --part sequence_vae_choice (third round: --more-choice-series --seed 0 1
+--candidates ...), and --part vq with the defaults.
 """
 
 from __future__ import annotations
@@ -78,6 +80,12 @@ REPORT_SERIES = tuple(f"realKnownCause/{name}.csv" for name in (
     "rogue_agent_key_hold", "rogue_agent_key_updown")) + tuple(f"realAWSCloudwatch/{name}.csv" for name in (
         "ec2_cpu_utilization_53ea38", "ec2_cpu_utilization_5f5533", "ec2_disk_write_bytes_1ef3de",
         "ec2_network_in_257a54", "elb_request_count_8c0756", "rds_cpu_utilization_cc0c53"))
+# Third round: the NAB series used neither to report nor in the first two rounds' choices, added to the choice
+# series (with seeds) so that a choice can be made on more than three smooth series.
+MORE_CHOICE_SERIES = tuple(f"realAWSCloudwatch/{name}.csv" for name in (
+    "ec2_cpu_utilization_77c1ca", "ec2_cpu_utilization_825cc2", "ec2_cpu_utilization_ac20cd",
+    "ec2_cpu_utilization_c6585a", "ec2_cpu_utilization_fe7f93", "ec2_disk_write_bytes_c0d644",
+    "ec2_network_in_5abac7", "grok_asg_anomaly", "iio_us-east-1_i-a2eb1cd9_NetworkIn", "rds_cpu_utilization_e47b3b"))
 SEQUENCES = {"AE": ("plain", {}), "VAE": ("vae", {"optimal_scale": True, "free_bits": 0.25, "beta": 4.0}),
              "first VAE": ("vae", {"learn_scale": True, "decoder_scale": 1.0})}  # the first round's settings
 
@@ -147,7 +155,7 @@ def _sequence_model(train: np.ndarray, objective: str, options: dict, seed: int,
     """A sequence model with code size 8, trained as every sequence generator here is (batch 128, early stopping)."""
     ae.seed_everything(seed)
     model = ae.create_model(backbone="sequence", objective=objective, input_shape=train.shape[1:], code_size=8,
-                            loss="mse", **options)
+                            **{"loss": "mse", **options})
     config = ae.TrainConfig(epochs=epochs, batch_size=128, patience=patience, progress=False, seed=seed)
     ae.Trainer(model, config).fit(train)
     return model
@@ -165,6 +173,8 @@ def _series_generators(name: str, epochs: int, length: int, split: str, seed: in
     for key, model in ((key, model) for key, model in models.items() if model.objective.can_sample):
         samples[f"{key} prior"] = apps.generate(model, n, seed=seed)  # the decoder's mean for each prior draw
         samples[f"{key} prior, noise"] = apps.generate(model, n, seed=seed, noise=True)  # x ~ p(x|z)
+        density = apps.fit_code_density(model, train, seed=seed)  # third round: the codes' mixture, with noise
+        samples[f"{key} + mixture, noise"] = apps.generate(model, n, density, seed, noise=True)
     samples.update({f"{key} + mixture": apps.generate(model, n, apps.fit_code_density(model, train, seed=seed), seed)
                     for key, model in models.items()})
     samples.update({
@@ -184,27 +194,37 @@ CANDIDATES = {"kept: beta 4, free bits 0.25": ({}, {}), "beta 1": ({"beta": 1.0}
               "beta 1, no free bits": ({"beta": 1.0, "free_bits": 0.0}, {}), "free bits 0.5": ({"free_bits": 0.5}, {}),
               "60 epochs, patience 10": ({}, {"epochs": 60, "patience": 10}),
               "channels 64, 128": ({"channels": (64, 128)}, {}),
-              "channels 32, 64, 128": ({"channels": (32, 64, 128)}, {})}
+              "channels 32, 64, 128": ({"channels": (32, 64, 128)}, {}),
+              # third round, on CHOICE_SERIES + MORE_CHOICE_SERIES: Laplace p(x|z), whose optimal scale is the
+              # mean absolute error, for residuals that are mostly small with rare large ones
+              "laplace likelihood (l1)": ({"loss": "l1"}, {})}
 
 
 def sequence_vae_choice(args: argparse.Namespace, length: int = 48) -> list[dict]:
-    """Each CANDIDATES setting of the VAE on the CHOICE_SERIES (seed 0): the median over the three series of the
-    ratio of its prior samples' distance (the decoder's mean, and drawn from p(x|z)) to the AE + mixture's."""
+    """Each --candidates setting of the VAE on the --choice-series, for every --seed: the median over the series
+    (and seeds) of the ratio of its prior samples' distance (the decoder's mean, and drawn from p(x|z)) to the
+    AE + mixture's (the first two rounds: CHOICE_SERIES, seed 0)."""
     ratios: dict[tuple, list[float]] = {}
-    for split in args.split:
-        for name in CHOICE_SERIES:
-            train, held_out = _series_windows(name, length, split)
-            n, base = len(held_out), _sequence_model(train, *SEQUENCES["AE"], seed=0)
-            reference = frechet_distance(flat(apps.generate(base, n, apps.fit_code_density(base, train))), held_out)
-            for label, (options, training) in CANDIDATES.items():
-                model = _sequence_model(train, "vae", {**SEQUENCES["VAE"][1], **options}, 0, **training)
-                for noise in (False, True):
-                    distance = frechet_distance(flat(apps.generate(model, n, noise=noise)), held_out)
-                    ratios.setdefault((label, noise, split), []).append(distance / reference)
-            print(f"{split} {name}: done", flush=True)
-    return [{"VAE settings": label, "prior samples": "drawn from p(x|z)" if noise else "decoder mean",
-             **{f"{split}: median ratio": float(np.median(ratios[label, noise, split])) for split in args.split}}
-            for label in CANDIDATES for noise in (False, True)]
+    for split, name, seed in ((sp, na, se) for sp in args.split for na in args.choice_series for se in args.seed):
+        train, held_out = _series_windows(name, length, split)
+        n, base = len(held_out), _sequence_model(train, *SEQUENCES["AE"], seed=seed)
+        reference = frechet_distance(flat(apps.generate(base, n, apps.fit_code_density(base, train, seed=seed),
+                                                        seed)), held_out)
+        for label in args.candidates:
+            options, training = CANDIDATES[label]
+            model = _sequence_model(train, "vae", {**SEQUENCES["VAE"][1], **options}, seed, **training)
+            density = apps.fit_code_density(model, train, seed=seed)  # third round: a mixture on the VAE's codes
+            for prior, noise in SAMPLES:
+                samples = apps.generate(model, n, density if prior == "mixture" else None, seed, noise=noise)
+                ratios.setdefault((label, prior, noise, split), []).append(frechet_distance(flat(samples), held_out)
+                                                                           / reference)
+        print(f"{split} {name} seed {seed}: done", flush=True)
+    return [{"VAE settings": label, "codes from": prior, "samples": "drawn from p(x|z)" if noise else "decoder mean",
+             **{f"{split}: median ratio": float(np.median(ratios[label, prior, noise, split])) for split in args.split}}
+            for label in args.candidates for prior, noise in SAMPLES]
+
+
+SAMPLES = [(prior, noise) for prior in ("N(0, I) prior", "mixture") for noise in (False, True)]
 
 
 def vq(args: argparse.Namespace) -> list[dict]:
@@ -239,8 +259,13 @@ def main() -> None:
                              "of 4 window lengths (blocks)")
     parser.add_argument("--seed", type=int, nargs="+", default=[0],
                         help="--part sequence_vae: seeds of the models and draws (distances averaged over them)")
+    parser.add_argument("--more-choice-series", action="store_true",
+                        help="--part sequence_vae_choice on MORE_CHOICE_SERIES too (third round)")
+    parser.add_argument("--candidates", nargs="+", choices=CANDIDATES, default=list(CANDIDATES),
+                        help="--part sequence_vae_choice: the VAE settings to try")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
+    args.choice_series = [*CHOICE_SERIES, *(MORE_CHOICE_SERIES if args.more_choice_series else ())]
     torch.set_num_threads(args.threads)
     for part in args.part:
         began = time.perf_counter()

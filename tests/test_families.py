@@ -162,10 +162,18 @@ def test_noise_needs_a_likelihood_and_a_prior():
     layout = [{"kind": "numeric", "value": i, "missing": None} for i in range(3)]
     with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw from"):
         small_model("vae", input_shape=(3,), loss="mixed", columns=layout).sample(2, noise=True)
-    model = small_model("vae")
-    density = fit_code_density(model, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)
-    with pytest.raises(ValueError, match="needs a model with a prior \\(a VAE\\) and no fitted density"):
-        generate(model, 2, density, noise=True)
+    plain = small_model("deep")
+    density = fit_code_density(plain, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)
+    with pytest.raises(ValueError, match="needs a model with one \\(a VAE\\), got a 'deep' model"):
+        generate(plain, 2, density, noise=True)
+
+
+def test_a_vae_draws_from_its_likelihood_at_codes_from_a_fitted_density():
+    model = small_model("vae", input_shape=(64,), decoder_scale=0.2).eval()
+    density = fit_code_density(model, np.random.default_rng(0).random((40, 64), dtype=np.float32), 2)
+    means, drawn = generate(model, 3000, density, seed=1), generate(model, 3000, density, seed=1, noise=True)
+    assert np.std(drawn - means) == pytest.approx(0.2, rel=0.05)  # the same codes, plus N(0, 0.2^2) noise
+    assert np.array_equal(drawn, generate(model, 3000, density, seed=1, noise=True))
 
 
 @pytest.mark.parametrize(("name", "shape"), [("conv+vae", (1, 8, 8)), ("sequence+vae", (2, 32))])

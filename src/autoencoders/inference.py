@@ -60,6 +60,12 @@ def decode(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     return _map_batches(model, codes, model.decode, batch_size, "decode")
 
 
+def sample_likelihood(model: Autoencoder, codes, generator: torch.Generator, batch_size: int = 1024) -> np.ndarray:
+    """Draws x ~ p(x|code) (n, *input_shape) for codes (n, code_size), from a model with a likelihood (a VAE)."""
+    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    return _map_batches(model, codes, lambda z: model.sample_likelihood(z, generator), batch_size, "sample")
+
+
 def reconstruction_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Per-sample reconstruction loss (n,) under the model's own loss (for MSE: sum of squared errors)."""
     return _map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size, "score")

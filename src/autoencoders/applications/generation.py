@@ -9,7 +9,7 @@ from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode
+from ..inference import decode, encode, sample_likelihood
 from ..models._base import Autoencoder
 
 
@@ -41,19 +41,20 @@ def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarra
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0,
              noise: bool = False) -> np.ndarray:
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given, else the model's prior;
-    ``noise``: prior samples drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
-    if noise and (density is not None or not has_sampler(model)):
-        raise ConfigError("noise draws a model's prior samples from its likelihood p(x|z): it needs a model with a "
-                          f"prior (a VAE) and no fitted density, got a {model.name!r} model"
-                          + (" and a density" if density is not None else ""))
+    if noise and not model.objective.has_likelihood:
+        raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
+                          f"VAE), got a {model.name!r} model")
+    generator = torch.Generator().manual_seed(seed)
     if density is not None:
-        return decode(model, sample_density(density, n, seed).astype(np.float32))
+        codes = sample_density(density, n, seed).astype(np.float32)  # (n, code_size)
+        return sample_likelihood(model, codes, generator) if noise else decode(model, codes)
     if not has_sampler(model):
         raise ConfigError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
                          "(fit_code_density, or --data on the command line) first")
-    return model.sample(n, generator=torch.Generator().manual_seed(seed), noise=noise).cpu().numpy()
+    return model.sample(n, generator=generator, noise=noise).cpu().numpy()
 
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:

@@ -42,8 +42,9 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
 @click.option("--components", type=click.IntRange(1), default=10, show_default=True,
               help="Mixture components of the fitted density.")
 @click.option("--noise", is_flag=True,
-              help="Draw each prior sample from the decoder's likelihood p(x|z) (Gaussian for mse, Laplace for l1 "
-                   "at the learned scale, Bernoulli for bce) instead of writing its mean; VAE prior only.")
+              help="Draw each sample from the decoder's likelihood p(x|z) (Gaussian for mse, Laplace for l1 "
+                   "at the learned scale, Bernoulli for bce) instead of writing its mean; VAE only (its prior or, "
+                   "with --fit-density, codes drawn from the fitted density).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @OUT
 @IMAGE

@@ -135,6 +135,10 @@ class Autoencoder(nn.Module):
         """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
         return self._capable("can_sample").sample(self, n, generator, noise)
 
+    def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
+        """Draws x ~ p(x|code) (B, *input_shape) for codes (B, code_size) from any density (has_likelihood)."""
+        return self._capable("has_likelihood").sample_likelihood(self, code, generator)
+
     def elbo(self, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,) (objectives with a likelihood)."""
         return self._capable("has_likelihood").elbo(self, x)

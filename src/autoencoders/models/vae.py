@@ -115,9 +115,13 @@ class VAE(Objective):
     def sample(self, model: Autoencoder, n: int, generator: torch.Generator | None, noise: bool) -> Tensor:
         """``n`` new samples (n, *input_shape) for prior codes: the decoder's mean, or with ``noise`` x ~ p(x|z)."""
         z = torch.randn(n, model.config.code_size, generator=generator).to(self.head.weight.device)  # (n, Z)
+        return self.sample_likelihood(model, z, generator) if noise else model.decode(z)
+
+    @torch.no_grad()
+    def sample_likelihood(self, model: Autoencoder, z: Tensor, generator: torch.Generator | None) -> Tensor:
         mean, likelihood = model.decode(z), LOSSES[model.config.loss].sample  # (n, *input_shape)
-        require(not noise or likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
-        return likelihood(mean, self._scale(model, mean, mean), generator) if noise else mean
+        require(likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
+        return likelihood(mean, self._scale(model, mean, mean), generator)  # x ~ p(x|z)
 
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
