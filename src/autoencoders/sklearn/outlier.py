@@ -148,14 +148,16 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def explain(self, X) -> np.ndarray:
         """Contribution of each input column to each row's anomaly score (n, n_features_in_), the rows summing to
-        ``-score_samples(X)``: the score is split in the proportions of the columns' exact terms in the normalised
-        reconstruction error (squared error over the feature's mean training error, in the robust feature space,
-        averaged over the members); constant columns, dropped in ``fit``, get 0."""
+        ``-score_samples(X)``: the score is split in the proportions of the columns' exact terms in the
+        reconstruction part (squared error over the feature's mean training error, in the robust feature space; its
+        log1p for ``combine="feature_log"``, its surprisal for ``"tail"``; averaged over the members). The code
+        part (distance or density of the code) is not attributed on its own: it is shared out in the same
+        proportions. Constant columns, dropped in ``fit``, get 0."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
         terms = np.zeros_like(Z)
         for member in self.members_:
-            terms[:, member.columns] += member.feature_errors(Z) / len(self.members_)
+            terms[:, member.columns] += member.feature_terms(Z, self.combine) / len(self.members_)
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), np.finfo(float).tiny)  # (n, K)
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
