@@ -133,9 +133,11 @@ def planted(n: int = 400, width: int = 6, seed: int = 0) -> tuple[np.ndarray, np
     return X, np.arange(8)
 
 
-@pytest.mark.parametrize("params", [{}, {"combine": "rank"}, {"combine": "reconstruction"}, {"combine": "feature_log"},
-                                    {"combine": "knn"}, {"combine": "tail"},
-                                    {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}])
+BAGGED = {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}
+
+
+@pytest.mark.parametrize("params", [{}, *({"combine": c} for c in ("log", "rank", "reconstruction", "feature_log",
+                                                                    "knn")), BAGGED])
 def test_explain_splits_each_score_over_the_columns_and_names_the_broken_one(params):
     X, broken = planted()
     detector = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
@@ -173,7 +175,8 @@ def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning
     anomalies far out along the data's manifold (as in ADBench's http). Trimming drops the spikes, the column is
     then reconstructed almost perfectly on the kept rows, and without a floor its tiny mean error turns each spike
     into a huge term: the summed-error "log" ranks the spikes first. The default ``error_floor`` (1% of the
-    feature's own squared spread) or "feature_log" (log per feature) rank the anomalies first."""
+    feature's own squared spread), "feature_log" (log per feature) or "tail" (surprisal per feature, the default
+    since the fourth round) rank the anomalies first."""
     rng = np.random.default_rng(0)
     latent = rng.normal(size=(1000, 1))
     X = np.column_stack([np.zeros(1000), latent + 0.1 * rng.normal(size=(1000, 2))])  # (1000, 3)
@@ -181,12 +184,13 @@ def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning
     X[spikes, 0] = 1 + rng.random(10)
     X[:8] = [0.0, 8.0, 8.0]
     y = np.arange(1000) < 8
-    settings = {"no floor": {"error_floor": 1e-9}, "default floor": {},
-                "feature_log": {"error_floor": 1e-9, "combine": "feature_log"}}
+    settings = {"no floor": {"error_floor": 1e-9, "combine": "log"}, "default floor": {"combine": "log"},
+                "feature_log": {"error_floor": 1e-9, "combine": "feature_log"},
+                "tail": {"error_floor": 1e-9, "combine": "tail"}}
     detectors = {name: AutoencoderOutlierDetector(random_state=0, **params).fit(X) for name, params in settings.items()}
     precision = {name: average_precision_score(y, -d.score_samples(X)) for name, d in detectors.items()}
     assert precision["no floor"] < 0.6, precision
-    assert precision["default floor"] > 0.95 and precision["feature_log"] > 0.95, precision
+    assert all(precision[name] > 0.95 for name in ("default floor", "feature_log", "tail")), precision
     model, Z = detectors["no floor"].members_[0].model, detectors["no floor"]._features(np.delete(X, spikes, axis=0))
     raw, floored = (ScoredMember.fit(model, Z, error_floor=floor).error_scale for floor in (1e-9, 0.01))
     assert raw[0] < 1e-3, "the constant-ish column's mean error is tiny"

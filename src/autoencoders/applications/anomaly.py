@@ -133,10 +133,9 @@ class ScoredMember:
     code_mean: np.ndarray  # (C,)
     code_precision: np.ndarray  # (C, C) inverse covariance of the training codes
     training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
-    # (R, C) whitened codes of at most REFERENCE_CODES training rows, and (1,) the mean of their leave-one-out
-    # neighbour distance: the "knn" density (empty in members saved before it existed)
+    # (R, C) whitened codes of at most REFERENCE_CODES training rows: the "knn" density (empty in members saved
+    # before it existed)
     reference_codes: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
-    neighbour_scale: np.ndarray = field(default_factory=lambda: np.ones(1))
     # (L, K) each feature's normalised training error at the tail shares 1, 1/2, 1/4, ... down to 1/N: "tail"
     error_quantiles: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
@@ -163,9 +162,6 @@ class ScoredMember:
         if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
             reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
         member.reference_codes = reference
-        if len(reference) > 1:  # leave-one-out on the reference rows themselves: mean 1 on training rows
-            scale = neighbour_distance(reference, reference, leave_one_out=True).mean()
-            member.neighbour_scale = np.array([max(float(scale), np.finfo(float).tiny)])
         return member
 
     def _whiten(self, codes: np.ndarray) -> np.ndarray:
@@ -176,10 +172,13 @@ class ScoredMember:
 
     def density(self, codes: np.ndarray) -> np.ndarray:
         """The "knn" code part (N,): mean squared distance of each whitened code to its nearest reference codes,
-        per code dimension, over its mean on the training rows (so about 1 on a typical training row)."""
-        if self.reference_codes.size == 0:
+        per code dimension, over its leave-one-out mean on the reference rows themselves (so about 1 on a typical
+        training row; computed here rather than in ``fit``, whose cost it would add to every other combination)."""
+        reference = self.reference_codes  # (R, C)
+        if reference.size == 0:
             raise ValueError("this member was saved before combine='knn' existed (no reference codes); refit it")
-        return neighbour_distance(self._whiten(codes), self.reference_codes) / self.neighbour_scale[0]
+        scale = neighbour_distance(reference, reference, leave_one_out=True).mean() if len(reference) > 1 else 1.0
+        return neighbour_distance(self._whiten(codes), reference) / max(float(scale), np.finfo(float).tiny)
 
     def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
@@ -208,7 +207,7 @@ class ScoredMember:
     def feature_terms(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
         """Each seen feature's term (N, K) of the reconstruction part of rows ``Z`` as ``combine`` uses it: the
         rows sum to that part (the mean normalised error, or for "feature_log" and "tail" the mean of its log1p or
-        of its surprisal)."""
+        of its surprisal; any other ``combine`` gives the normalised error's terms)."""
         _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
         return self._feature_terms(errors, combine)
 

@@ -63,7 +63,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     input_shape = None  # rows are flat feature vectors
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
-                 max_features: float = 1.0, trim: float = 0.2, combine: str = "log", steps: int = 200,
+                 max_features: float = 1.0, trim: float = 0.2, combine: str = "tail", steps: int = 200,
                  error_floor: float = ERROR_FLOOR,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
@@ -148,16 +148,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def explain(self, X) -> np.ndarray:
         """Contribution of each input column to each row's anomaly score (n, n_features_in_), the rows summing to
-        ``-score_samples(X)``: the score is split in the proportions of the columns' exact terms in the
-        reconstruction part (squared error over the feature's mean training error, in the robust feature space; its
-        log1p for ``combine="feature_log"``, its surprisal for ``"tail"``; averaged over the members). The code
+        ``-score_samples(X)``: the score is split in the proportions of the columns' exact terms in the normalised
+        reconstruction error (squared error over the feature's mean training error, in the robust feature space,
+        averaged over the members), whatever ``combine``; constant columns, dropped in ``fit``, get 0. The code
         part (distance or density of the code) is not attributed on its own: it is shared out in the same
-        proportions. Constant columns, dropped in ``fit``, get 0."""
+        proportions. With ``combine="tail"`` the reconstruction part is itself a sum over columns (their
+        surprisals), but a log-compressed one, in which a one-hot block folded back to its column weighs as many
+        columns as it has categories: the normalised errors point at the culprit column far more clearly."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
         terms = np.zeros_like(Z)
         for member in self.members_:
-            terms[:, member.columns] += member.feature_terms(Z, self.combine) / len(self.members_)
+            terms[:, member.columns] += member.feature_terms(Z) / len(self.members_)
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), np.finfo(float).tiny)  # (n, K)
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
