@@ -17,7 +17,8 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
   perfectly cannot drown the rest) catches rows off the learned manifold; the Mahalanobis distance of the code to
   the training codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
-  ("log", the default, adds their log1p); an ensemble's score is the mean over members.
+  ("tail", the default, sums each feature's surprisal, minus the log of the share of training rows whose error on
+  it is as large, and adds log1p of the code distance); an ensemble's score is the mean over members.
 """
 
 from __future__ import annotations
