@@ -19,6 +19,7 @@ import torch
 
 import autoencoders as ae
 from _common import MNIST_DIR
+from autoencoders.metrics import encoder_jacobian_norm_sq
 from families_vae_sequence import NAB_SERIES, sequence_vs_seasonal_naive, vae_mnist
 
 PCA_32_SSE = 13.3  # test SSE/image of PCA with 32 components on this split (shared/README.md)
@@ -135,7 +136,7 @@ def sparse_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tu
 # ----------------------------------------------------------------------------------------------- contractive
 def mean_jacobian_norm(model: ae.Autoencoder, X: np.ndarray) -> float:
     with torch.no_grad():
-        return float(model.objective.jacobian_norm_sq(model, torch.from_numpy(X)).sqrt().mean())
+        return float(encoder_jacobian_norm_sq(model, torch.from_numpy(X)).sqrt().mean())
 
 
 def contractive_rows(train_X: np.ndarray, test_X: np.ndarray, epochs: int) -> list[tuple]:

@@ -11,7 +11,7 @@ import torch
 
 from autoencoders.data import DataError
 from autoencoders.data.tabular import TabularPreprocessor, UnknownCategoryWarning, check_layout
-from autoencoders.models.losses import per_sample_reconstruction_loss
+from autoencoders.models.losses import LOSSES
 from autoencoders.models.mixed import mixed_loss_parts, mixed_output
 
 
@@ -98,7 +98,7 @@ def test_mixed_loss_leaves_missing_cells_out():
     numeric, categorical = mixed_loss_parts(logits, target, layout)
     torch.testing.assert_close(numeric, torch.tensor([1.0 + 1.0, 4.0]))
     torch.testing.assert_close(categorical, torch.tensor([float(np.log(2)), 0.0]))
-    torch.testing.assert_close(per_sample_reconstruction_loss("mixed", logits, target, "identity", layout),
+    torch.testing.assert_close(LOSSES["mixed"].per_sample(logits, target, "identity", layout),
                                numeric + categorical)
     output = mixed_output(logits, layout)
     torch.testing.assert_close(output[:, 3:].sum(dim=1), torch.ones(2))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch.func import jacrev, vmap
 
 from .inference import code_indices, reconstruct, reconstruction_error
 from .models._base import Autoencoder
@@ -17,6 +19,13 @@ def codebook_usage(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
     entropy = -np.sum(p[p > 0] * np.log(p[p > 0]))
     return {"perplexity": float(np.exp(entropy)), "dead_share": float(np.mean(p == 0)),
             "bits_per_sample": float(indices.shape[1] * np.log2(size))}
+
+
+def encoder_jacobian_norm_sq(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
+    """Exact squared Frobenius norm of the Jacobian of the code with respect to the input, per sample (B,): what the
+    contractive objective penalises (by a closed form or an estimate), for any model in eval mode."""
+    jacobian = vmap(jacrev(lambda sample: model.encode(sample.unsqueeze(0)).squeeze(0)))(x)  # (B, N, *input_shape)
+    return jacobian.flatten(1).square().sum(dim=1)
 
 
 def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float]:

@@ -15,7 +15,7 @@ from ..data.tabular import check_layout
 from ..errors import ConfigError
 from ..options import check_options, option, require
 from ._blocks import activation
-from .losses import LOSSES, OUTPUT_ACTIVATIONS, output, per_sample_reconstruction_loss, resolve_output_activation
+from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
 
 
 @dataclass
@@ -84,7 +84,8 @@ class Autoencoder(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.output_activation = resolve_output_activation(config.loss, config.output_activation)
+        auto = config.output_activation == "auto"  # the loss's own
+        self.output_activation = LOSSES[config.loss].output if auto else config.output_activation
         from ..registry import get_objective
 
         # Built in this order so that a preset draws the initial weights of the family it replaces.
@@ -107,7 +108,8 @@ class Autoencoder(nn.Module):
         return self.decoder(code)  # (B, code_size) -> (B, *input_shape), before the output activation
 
     def decode(self, code: Tensor) -> Tensor:  # in data space
-        return output(self.config.loss, self.decode_logits(code), self.output_activation, self.config.columns)
+        logits, decode = self.decode_logits(code), LOSSES[self.config.loss].decode
+        return decode(logits, self.config.columns) if decode else activate(logits, self.output_activation)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
@@ -123,8 +125,7 @@ class Autoencoder(nn.Module):
         return x
 
     def reconstruction_loss(self, logits: Tensor, target: Tensor) -> Tensor:  # (B,), from pre-activation logits
-        return per_sample_reconstruction_loss(self.config.loss, logits, target, self.output_activation,
-                                              self.config.columns)
+        return LOSSES[self.config.loss].per_sample(logits, target, self.output_activation, self.config.columns)
 
     def reconstruction_error(self, x: Tensor) -> Tensor:  # (B,), of the deterministic reconstruction
         return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)

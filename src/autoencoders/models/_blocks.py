@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from torch import Tensor, nn
+from torch import nn
 
 from ..errors import ConfigError
 from ..options import option
@@ -38,13 +38,3 @@ def mlp(sizes: Sequence[int], act: str, act_last: bool, batch_norm: bool = False
             layers += [nn.Dropout(dropout)] if dropout > 0 else []
     return nn.Sequential(*layers)
 
-
-class Unflatten(nn.Module):
-    """(B, prod(shape)) -> (B, *shape)."""
-
-    def __init__(self, shape: Sequence[int]):
-        super().__init__()
-        self.shape = tuple(shape)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.reshape(x.shape[0], *self.shape)

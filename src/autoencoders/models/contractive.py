@@ -1,6 +1,6 @@
 """The contractive objective (Rifai et al., 2011): lambda * ||J(x)||_F^2 of the encoder's Jacobian, in closed form
 ||diag(h (1 - h)) W||_F^2 for a sigmoid code on a parameter-free body; else estimated without bias by random
-projections: E ||v^T J||^2 = ||J||_F^2 for v ~ N(0, I). ``jacobian_norm_sq`` is exact, for evaluation."""
+projections: E ||v^T J||^2 = ||J||_F^2 for v ~ N(0, I) (``metrics.encoder_jacobian_norm_sq``: the exact value)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.func import jacrev, vmap
 
 from ..options import option
 from ..registry import register_objective
@@ -55,9 +54,3 @@ class Contractive(Objective):
                 estimates.append(vjp.flatten(1).square().sum(dim=1))
         norm_sq = torch.stack(estimates).mean(dim=0)
         return (code, norm_sq) if training else (code.detach(), norm_sq.detach())
-
-    def jacobian_norm_sq(self, model: Autoencoder, x: Tensor) -> Tensor:  # exact ||d code / d x||_F^2, (B,)
-        if self.has_closed_form(model):
-            return self._closed_form(model.encode(x))
-        jacobian = vmap(jacrev(lambda sample: model.encode(sample.unsqueeze(0)).squeeze(0)))(x)  # (B, N, *shape)
-        return jacobian.flatten(1).square().sum(dim=1)

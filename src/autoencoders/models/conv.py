@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from ..options import option, require
 from ..registry import register_backbone
 from ._base import ModelConfig, PartConfig
-from ._blocks import Unflatten, activation, activation_option
+from ._blocks import activation, activation_option
 
 
 class _Resized(nn.Sequential):
@@ -78,7 +78,7 @@ class ConvBackbone(ConvStages):
         _, inner = self._sizes(config)
         widths = [config.input_shape[0], *self.channels]
         layers = [nn.Linear(config.code_size, inner[0] * inner[1] * inner[2]), activation(self.activation),
-                  Unflatten(inner)]
+                  nn.Unflatten(1, inner)]
         stages = list(zip(widths[:0:-1], widths[-2::-1], strict=True))
         for stage, (n_in, n_out) in enumerate(stages, start=1):
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), *self._conv(n_in, n_out, stage == len(stages))]

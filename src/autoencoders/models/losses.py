@@ -37,41 +37,21 @@ def _summed(elementwise: Callable[[Tensor, Tensor, str], Tensor]) -> Callable[..
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).square()),  # Gaussian, std = scale
+    "mse": Loss(_summed(lambda y, t, a: (activate(y, a) - t).square()),  # Gaussian, std = scale
                 lambda s: 2 * s**2, lambda s: _log(s) + 0.5 * LOG_2PI, best_scale=torch.sqrt,
                 sample=lambda m, s, g: m + s * torch.randn(m.shape, generator=g).to(m)),
     "bce": Loss(_summed(lambda y, t, a: F.binary_cross_entropy_with_logits(y, t, reduction="none")),  # stable BCE
                 lambda s: 1.0, lambda s: 0.0, output="sigmoid",  # Bernoulli: BCE is -log p(x|z)
                 sample=lambda m, s, g: torch.bernoulli(m.cpu(), generator=g).to(m)),
-    "l1": Loss(_summed(lambda y, t, a: (apply_output_activation(y, a) - t).abs()),  # Laplace, scale = scale
+    "l1": Loss(_summed(lambda y, t, a: (activate(y, a) - t).abs()),  # Laplace, scale = scale
                lambda s: s, lambda s: _log(2 * s), best_scale=lambda error: error,  # Laplace: Exp(1) - Exp(1)
                sample=lambda m, s, g: m + s * torch.empty(2, *m.shape).exponential_(generator=g).diff(dim=0)[0].to(m)),
     # tables (models/mixed.py): masked squared error + cross-entropy per categorical column, taken as it is
     "mixed": Loss(lambda y, t, a, columns: sum(mixed_loss_parts(y, t, columns)), lambda s: 1.0, lambda s: 0.0,
                   decode=mixed_output),
 }
-RECONSTRUCTION_LOSSES = tuple(LOSSES)
 
 
-def resolve_output_activation(loss: str, output_activation: str) -> str:  # "auto": the loss's own
-    return LOSSES[loss].output if output_activation == "auto" else output_activation
-
-
-def apply_output_activation(logits: Tensor, activation: str) -> Tensor:
+def activate(logits: Tensor, activation: str) -> Tensor:
     return torch.sigmoid(logits) if activation == "sigmoid" else logits
 
-
-def output(loss: str, logits: Tensor, activation: str, columns: list | None) -> Tensor:  # data-space reconstruction
-    decode = LOSSES[loss].decode
-    return decode(logits, columns) if decode else apply_output_activation(logits, activation)
-
-
-def per_sample_reconstruction_loss(loss: str, logits: Tensor, target: Tensor, activation: str,
-                                   columns: list | None = None) -> Tensor:  # (B,); columns: the mixed loss's layout
-    return LOSSES[loss].per_sample(logits, target, activation, columns)
-
-
-def negative_log_likelihood(loss: str, logits: Tensor, target: Tensor, activation: str, scale: float,
-                            columns: list | None = None) -> Tensor:  # -log p(x|z) in nats, (B,)
-    error, spec = per_sample_reconstruction_loss(loss, logits, target, activation, columns), LOSSES[loss]
-    return error / spec.divisor(scale) + target[0].numel() * spec.log_normaliser(scale)

@@ -10,7 +10,7 @@ from torch import nn
 from ..options import option
 from ..registry import register_backbone
 from ._base import ModelConfig, PartConfig
-from ._blocks import Unflatten, activation_option, mlp
+from ._blocks import activation_option, mlp
 
 
 @register_backbone("mlp")
@@ -31,4 +31,4 @@ class MLPBackbone(PartConfig):
     def build_decoder(self, config: ModelConfig) -> nn.Module:
         sizes = [config.code_size, *reversed(self.hidden), math.prod(config.input_shape)]
         return nn.Sequential(mlp(sizes, self.activation, False, self.batch_norm, self.dropout),
-                             Unflatten(config.input_shape))
+                             nn.Unflatten(1, config.input_shape))

@@ -11,7 +11,7 @@ from torch import nn
 from ..options import option, require
 from ..registry import register_backbone
 from ._base import ModelConfig
-from ._blocks import Unflatten, activation
+from ._blocks import activation
 from .conv import ConvStages
 
 
@@ -39,7 +39,7 @@ class SequenceBackbone(ConvStages):
 
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
         widths, lengths = self._sizes(config)
-        layers: list[nn.Module] = [Unflatten((widths[0], lengths[0]))]
+        layers: list[nn.Module] = [nn.Sequential(nn.Flatten(), nn.Unflatten(1, (widths[0], lengths[0])))]  # (B, C, L)
         for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [nn.Conv1d(n_in, n_out, self.kernel_size, stride=2, padding=self.kernel_size // 2),
                        activation(self.activation)]
@@ -48,7 +48,7 @@ class SequenceBackbone(ConvStages):
     def build_decoder(self, config: ModelConfig) -> nn.Module:
         widths, lengths = self._sizes(config)
         layers = [nn.Linear(config.code_size, widths[-1] * lengths[-1]), activation(self.activation),
-                  Unflatten((widths[-1], lengths[-1]))]
+                  nn.Unflatten(1, (widths[-1], lengths[-1]))]
         steps = list(zip(widths[:0:-1], widths[-2::-1], lengths[:0:-1], lengths[-2::-1], strict=True))
         for i, (n_in, n_out, short, long) in enumerate(steps):
             output_padding = long - (2 * short - 1)  # 0 or 1: which of the two lengths the stride-2 conv came from
@@ -56,4 +56,4 @@ class SequenceBackbone(ConvStages):
                                              padding=self.kernel_size // 2, output_padding=output_padding))
             if i < len(steps) - 1:
                 layers.append(activation(self.activation))
-        return nn.Sequential(*layers, Unflatten(config.input_shape))  # (B, code_size) -> (B, C, L)
+        return nn.Sequential(*layers, nn.Flatten(), nn.Unflatten(1, config.input_shape))  # (B, code_size) -> input

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from ..options import option, require
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
-from .losses import LOG_2PI, LOSSES, negative_log_likelihood
+from .losses import LOG_2PI, LOSSES
 
 
 @dataclass
@@ -69,10 +69,9 @@ class VAE(Objective):
             kl = kl.sum(dim=1).mean()
         return z, {"kl": self.options.beta * kl}
 
-    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:
-        config = model.config
-        return negative_log_likelihood(config.loss, logits, x, model.output_activation,
-                                       self._scale(model, logits, x), config.columns)
+    def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:  # -log p(x|z) in nats, (B,)
+        scale, spec = self._scale(model, logits, x), LOSSES[model.config.loss]
+        return model.reconstruction_loss(logits, x) / spec.divisor(scale) + x[0].numel() * spec.log_normaliser(scale)
 
     def _scale(self, model: Autoencoder, logits: Tensor, x: Tensor) -> float | Tensor:
         """The decoder's scale: fixed, learned, or (optimal_scale) the training batch's maximum-likelihood one."""

@@ -14,9 +14,9 @@ import math
 import numpy as np
 
 from ..errors import ConfigError
-from ..models.losses import RECONSTRUCTION_LOSSES
+from ..models.losses import LOSSES as _MODEL_LOSSES
 
-LOSSES = ("auto", *RECONSTRUCTION_LOSSES)
+LOSSES = ("auto", *_MODEL_LOSSES)
 # Optimiser steps a run gets: STEPS_PER_FEATURE per input value, within [MIN_STEPS, MAX_STEPS]. MNIST-sized
 # inputs (784 values) reach the cap: 7,500 steps, 60 epochs of 8,000 rows, about 52 s on 2 idle cores.
 STEPS_PER_FEATURE = 10
