@@ -133,8 +133,11 @@ def planted(n: int = 400, width: int = 6, seed: int = 0) -> tuple[np.ndarray, np
     return X, np.arange(8)
 
 
-@pytest.mark.parametrize("params", [{}, {"combine": "rank"}, {"combine": "reconstruction"}, {"combine": "feature_log"},
-                                    {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}])
+BAGGED = {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}
+
+
+@pytest.mark.parametrize("params", [{}, *({"combine": c} for c in ("log", "rank", "reconstruction", "feature_log",
+                                                                    "knn")), BAGGED])
 def test_explain_splits_each_score_over_the_columns_and_names_the_broken_one(params):
     X, broken = planted()
     detector = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
@@ -172,7 +175,8 @@ def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning
     anomalies far out along the data's manifold (as in ADBench's http). Trimming drops the spikes, the column is
     then reconstructed almost perfectly on the kept rows, and without a floor its tiny mean error turns each spike
     into a huge term: the summed-error "log" ranks the spikes first. The default ``error_floor`` (1% of the
-    feature's own squared spread) or "feature_log" (log per feature) rank the anomalies first."""
+    feature's own squared spread), "feature_log" (log per feature) or "tail" (surprisal per feature, the default
+    since the fourth round) rank the anomalies first."""
     rng = np.random.default_rng(0)
     latent = rng.normal(size=(1000, 1))
     X = np.column_stack([np.zeros(1000), latent + 0.1 * rng.normal(size=(1000, 2))])  # (1000, 3)
@@ -180,12 +184,13 @@ def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning
     X[spikes, 0] = 1 + rng.random(10)
     X[:8] = [0.0, 8.0, 8.0]
     y = np.arange(1000) < 8
-    settings = {"no floor": {"error_floor": 1e-9}, "default floor": {},
-                "feature_log": {"error_floor": 1e-9, "combine": "feature_log"}}
+    settings = {"no floor": {"error_floor": 1e-9, "combine": "log"}, "default floor": {"combine": "log"},
+                "feature_log": {"error_floor": 1e-9, "combine": "feature_log"},
+                "tail": {"error_floor": 1e-9, "combine": "tail"}}
     detectors = {name: AutoencoderOutlierDetector(random_state=0, **params).fit(X) for name, params in settings.items()}
     precision = {name: average_precision_score(y, -d.score_samples(X)) for name, d in detectors.items()}
     assert precision["no floor"] < 0.6, precision
-    assert precision["default floor"] > 0.95 and precision["feature_log"] > 0.95, precision
+    assert all(precision[name] > 0.95 for name in ("default floor", "feature_log", "tail")), precision
     model, Z = detectors["no floor"].members_[0].model, detectors["no floor"]._features(np.delete(X, spikes, axis=0))
     raw, floored = (ScoredMember.fit(model, Z, error_floor=floor).error_scale for floor in (1e-9, 0.01))
     assert raw[0] < 1e-3, "the constant-ish column's mean error is tiny"
@@ -198,6 +203,65 @@ def test_rank_position_orders_values_beyond_the_training_maximum():
     positions = rank_position(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, 2.0, 4.0, 8.0, 16.0]))
     np.testing.assert_allclose(positions[:3], [0.0, 0.5, 1.0])
     assert positions[2] < positions[3] < positions[4]
+
+
+def test_knn_code_density_finds_anomalies_between_two_clusters_of_normal_rows():
+    """Normal rows in two clusters along a line, anomalies on the line halfway between them: all reconstructed
+    well, and their codes lie at the training codes' mean, where a single Gaussian puts its peak, so the Mahalanobis
+    distance ("log") misses them; their distance to the nearest training codes ("knn") does not."""
+    rng = np.random.default_rng(0)
+    position = np.concatenate([rng.choice([-3.0, 3.0], 990) + 0.3 * rng.normal(size=990), 0.1 * rng.normal(size=10)])
+    X = position[:, None] * rng.normal(size=(1, 4)) + 0.05 * rng.normal(size=(1000, 4))  # (1000, 4)
+    y = np.arange(1000) >= 990
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)  # trimming keeps the anomalies out of the codes
+    precision = {c: average_precision_score(y, -detector.set_params(combine=c).score_samples(X))
+                 for c in ("log", "knn")}
+    assert precision["log"] < 0.3 and precision["knn"] > 0.9, precision
+
+
+def test_tail_adds_up_moderate_deviations_in_several_features():
+    """Independent features; 20 normal rows stand 8 spreads out in one feature, 10 anomalies 4 spreads out in three
+    features at once (as in ADBench's smtp, where ECOD's sum of per-feature tail probabilities wins). The mean
+    normalised error ranks the single larger deviation first (64 against 3 x 16); the "tail" reconstruction part
+    sums the features' surprisals, each about the log of the number of training rows beyond which they lie, so
+    three far-out features outrank one. (The code part, the same in both, blurs this in the whole score.)"""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 6))
+    X[10:30, 0] = 8.0 * rng.choice([-1, 1], 20)
+    X[:10, 1:4] = 4.0 * rng.choice([-1, 1], (10, 3))
+    y = np.arange(2000) < 10
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    member, Z = detector.members_[0], detector._features(X)
+    part = {c: average_precision_score(y, member.feature_terms(Z, c).sum(axis=1)) for c in ("log", "tail")}
+    assert part["log"] < 0.3 and part["tail"] > 0.9, part
+    whole = {c: average_precision_score(y, -detector.set_params(combine=c).score_samples(X)) for c in ("log", "tail")}
+    assert whole["tail"] > 2 * whole["log"], whole
+
+
+def test_surprisal_is_minus_the_log_tail_share_and_orders_new_extremes():
+    from autoencoders.applications.anomaly import surprisal, tail_quantiles
+
+    values = np.column_stack([np.arange(1.0, 1025.0), np.zeros(1024)])  # (1024, 2): a ramp and a constant column
+    quantiles = tail_quantiles(values)  # (11, 2): tail shares 1 down to 1/1024
+    assert quantiles.shape == (11, 2)
+    top = quantiles[-1, 0]  # where the top 1/1024 of the ramp begins
+    result = surprisal(quantiles, np.array([[1.0, 0.0], [512.5, 0.0], [top, 1.0], [4 * top, 2.0]]))
+    np.testing.assert_allclose(result[:, 0], [0.0, np.log(2), 10 * np.log(2), 10 * np.log(2) + np.log(4)])
+    assert np.all(result[:2, 1] == 0), "a value every training row reaches is no surprise"
+    assert np.isfinite(result).all() and result[3, 1] > result[2, 1] > 0
+
+
+@pytest.mark.parametrize("combine", ["knn", "tail"])
+def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
+    X, _ = planted()
+    detector = AutoencoderOutlierDetector(random_state=0, combine=combine).fit(X)
+    again = AutoencoderOutlierDetector.load(detector.save(tmp_path / "detector"))
+    np.testing.assert_array_equal(again.score_samples(X), detector.score_samples(X))
+    member = detector.members_[0]
+    legacy = ScoredMember(member.model, member.columns, member.error_scale, member.code_mean, member.code_precision,
+                          member.training_parts)  # as saved before the fourth round: no knn or tail statistics
+    with pytest.raises(ValueError, match=f"before combine='{combine}' existed"):
+        legacy.score(detector._features(X), combine)
 
 
 # ------------------------------------------------------------------------------------------------ ae detect

@@ -17,13 +17,14 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
   perfectly cannot drown the rest) catches rows off the learned manifold; the Mahalanobis distance of the code to
   the training codes catches rows on the manifold but far out along it. ``COMBINATIONS`` lists how they are combined
-  ("log", the default, adds their log1p); an ensemble's score is the mean over members.
+  ("tail", the default, sums each feature's surprisal, minus the log of the share of training rows whose error on
+  it is as large, and adds log1p of the code distance); an ensemble's score is the mean over members.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -41,6 +42,10 @@ CLIP = 1e4
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
 # 99% of it, so a feature it reconstructs almost perfectly cannot drown the rest of a row (issue 13's third round).
 ERROR_FLOOR = 0.01
+# The "knn" code density: the mean squared distance of a whitened code to its NEIGHBOURS nearest training codes,
+# among at most REFERENCE_CODES of them (a fixed random subsample: scoring costs O(N * REFERENCE_CODES)).
+NEIGHBOURS = 10
+REFERENCE_CODES = 2048
 
 
 @dataclass
@@ -108,8 +113,14 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 # (the mean over features of log1p of each one's normalised error, plus log1p of the code distance: a feature
 # nearly constant on the training rows, whose tiny mean error turns any deviation into a huge term, cannot drown
 # the rest of the row), "rank" averages each part's position among the training rows' values (rank-normalised),
-# "reconstruction" keeps the error alone.
-COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction")
+# "reconstruction" keeps the error alone. Issue 13's fourth round: "knn" adds log1p of the error and log1p of a
+# non-parametric code density instead of the Mahalanobis distance (the mean squared distance of the whitened code
+# to its nearest training codes: a single Gaussian is a poor density when the normal rows form several clusters,
+# e.g. several classes); "tail" replaces the error by the mean over features of each one's surprisal, minus the
+# log of the share of training rows whose error on that feature is as large (a rare 0/1 flag held by a share p of
+# the rows then weighs about log(1/p), not 1/p, and deviations in several features add up), plus log1p of the code
+# distance.
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail")
 
 
 @dataclass
@@ -123,6 +134,11 @@ class ScoredMember:
     code_mean: np.ndarray  # (C,)
     code_precision: np.ndarray  # (C, C) inverse covariance of the training codes
     training_parts: np.ndarray  # (2, N) sorted training values of the two parts (reconstruction, code distance)
+    # (R, C) whitened codes of at most REFERENCE_CODES training rows: the "knn" density (empty in members saved
+    # before it existed)
+    reference_codes: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    # (L, K) each feature's normalised training error at the tail shares 1, 1/2, 1/4, ... down to 1/N: "tail"
+    error_quantiles: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
     @classmethod
     def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
@@ -142,7 +158,28 @@ class ScoredMember:
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
         member = cls(model, columns, error_scale, codes.mean(axis=0), precision, np.empty((2, 0)))
         member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
+        member.error_quantiles = tail_quantiles(errors / error_scale)
+        reference = member._whiten(codes)  # (N, C)
+        if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
+            reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
+        member.reference_codes = reference
         return member
+
+    def _whiten(self, codes: np.ndarray) -> np.ndarray:
+        """Codes (N, C) centred and whitened by the training codes' precision, so that every code direction
+        weighs as in the Mahalanobis distance: squared distances between whitened codes are Mahalanobis ones."""
+        values, vectors = np.linalg.eigh(self.code_precision)  # precision = V diag(values) V^T
+        return (codes - self.code_mean) @ (vectors * np.sqrt(np.maximum(values, 0.0))) @ vectors.T
+
+    def density(self, codes: np.ndarray) -> np.ndarray:
+        """The "knn" code part (N,): mean squared distance of each whitened code to its nearest reference codes,
+        per code dimension, over its leave-one-out mean on the reference rows themselves (so about 1 on a typical
+        training row; computed here rather than in ``fit``, whose cost it would add to every other combination)."""
+        reference = self.reference_codes  # (R, C)
+        if reference.size == 0:
+            raise ValueError("this member was saved before combine='knn' existed (no reference codes); refit it")
+        scale = neighbour_distance(reference, reference, leave_one_out=True).mean() if len(reference) > 1 else 1.0
+        return neighbour_distance(self._whiten(codes), reference) / max(float(scale), np.finfo(float).tiny)
 
     def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
@@ -155,21 +192,77 @@ class ScoredMember:
         combined as ``combine`` says (see ``COMBINATIONS``)."""
         codes, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, C), (N, K)
         parts = self._parts(codes, errors)
-        if combine == "feature_log":
-            return np.log1p(errors / self.error_scale).mean(axis=1) + np.log1p(parts[1])
+        if combine in ("feature_log", "tail"):
+            return self._feature_terms(errors, combine).sum(axis=1) + np.log1p(parts[1])
         if combine == "sum":
             return parts[0] + parts[1]
         if combine == "log":
             return np.log1p(parts[0]) + np.log1p(parts[1])
         if combine == "reconstruction":
             return parts[0]
+        if combine == "knn":
+            return np.log1p(parts[0]) + np.log1p(self.density(codes))
         return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],
                        axis=0)
 
-    def feature_errors(self, Z: np.ndarray) -> np.ndarray:
-        """Each seen feature's term of the normalised reconstruction error (N, K): the rows sum to that part."""
+    def feature_terms(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
+        """Each seen feature's term (N, K) of the reconstruction part of rows ``Z`` as ``combine`` uses it: the
+        rows sum to that part (the mean normalised error, or for "feature_log" and "tail" the mean of its log1p or
+        of its surprisal; any other ``combine`` gives the normalised error's terms)."""
         _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
-        return errors / self.error_scale / len(self.columns)
+        return self._feature_terms(errors, combine)
+
+    def _feature_terms(self, errors: np.ndarray, combine: str) -> np.ndarray:
+        normalised = errors / self.error_scale  # (N, K)
+        if combine == "tail":
+            if self.error_quantiles.size == 0:
+                raise ValueError("this member was saved before combine='tail' existed (no error quantiles); refit it")
+            normalised = surprisal(self.error_quantiles, normalised)
+        elif combine == "feature_log":
+            normalised = np.log1p(normalised)
+        return normalised / len(self.columns)
+
+
+def tail_quantiles(values: np.ndarray) -> np.ndarray:
+    """(L, K) quantiles of each column of ``values`` (N, K) at the tail shares 1, 1/2, 1/4, ..., 2^-(L-1) >= 1/N:
+    where the column's top half, quarter, ... of the rows begins."""
+    shares = 0.5 ** np.arange(int(np.log2(max(len(values), 1))) + 1)  # (L,)
+    return np.quantile(values, 1 - shares, axis=0)
+
+
+def surprisal(quantiles: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """-log of the share of training rows at or above each of ``values`` (N, K), from each column's ``quantiles``
+    (L, K) (:func:`tail_quantiles`): 0 at or below the column's minimum, log 2 at its median, linear in the value
+    between the tail shares 2^-i; above the top quantile it keeps growing by the log of the ratio to it, so
+    that new extremes stay ordered (by how many times farther out they lie, not by the square of it)."""
+    levels = np.arange(len(quantiles)) * np.log(2.0)  # (L,) -log of the tail shares
+    result = np.empty_like(values)
+    for j, (column, values_j) in enumerate(zip(quantiles.T, values.T, strict=True)):
+        upper = np.searchsorted(column, values_j, side="left")  # first quantile >= the value
+        inside = np.clip(upper, 1, len(column) - 1)
+        low, high = column[inside - 1], column[inside]
+        step = np.clip((values_j - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0)
+        result[:, j] = np.where(upper == 0, 0.0, levels[inside - 1] + step * (levels[inside] - levels[inside - 1]))
+        top = max(float(column[-1]), np.finfo(float).tiny)
+        beyond = upper == len(column)
+        result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top) / top)
+    return result
+
+
+def neighbour_distance(codes: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS,
+                       leave_one_out: bool = False, chunk: int = 2048) -> np.ndarray:
+    """Mean squared Euclidean distance (N,) of each of ``codes`` (N, C) to its ``neighbours`` nearest rows of
+    ``reference`` (R, C), per dimension; ``leave_one_out`` when ``codes`` is ``reference`` (each row's zero
+    distance to itself is skipped)."""
+    k = min(neighbours, len(reference) - leave_one_out)
+    squared_reference = (reference**2).sum(axis=1)  # (R,)
+    distances = []
+    for start in range(0, len(codes), chunk):
+        block = codes[start:start + chunk]  # (B, C)
+        squared = (block**2).sum(axis=1)[:, None] + squared_reference - 2 * block @ reference.T  # (B, R)
+        nearest = np.partition(np.maximum(squared, 0.0), k - 1 + leave_one_out, axis=1)[:, :k + leave_one_out]
+        distances.append(np.sort(nearest, axis=1)[:, leave_one_out:].mean(axis=1))  # (B,)
+    return np.concatenate(distances) / reference.shape[1]
 
 
 def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
