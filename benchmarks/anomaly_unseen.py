@@ -159,9 +159,10 @@ def report(results: dict, names: list[str], seeds: list[int]) -> None:
     rows = []
     for group, members in filter(lambda item: item[1], groups.items()):
         for method in METHODS:
-            row = {"sets": group, "method": method,
-                   **{k: float(np.mean([mean(n, method, m) for n in members]))
-                      for k, m in (("ROC-AUC", "roc_auc"), ("AP", "ap"))}}
+            row = {"sets": group, "method": method}
+            for key, metric in (("ROC-AUC", "roc_auc"), ("AP", "ap")):
+                by_seed = [np.mean([results[f"{n}|{method}|{s}"][metric] for n in members]) for s in seeds]
+                row[key], row[f"{key} sd over seeds"] = float(np.mean(by_seed)), float(np.std(by_seed))
             for baseline in BASELINES:
                 wins = [sum(mean(n, method, m) > mean(n, baseline, m) for n in members) for m in ("roc_auc", "ap")]
                 above = f"{wins[0]} / {wins[1]} of {len(members)}"
@@ -170,7 +171,7 @@ def report(results: dict, names: list[str], seeds: list[int]) -> None:
                                                    for n in members for s in seeds]))
             row["non-finite"] = sum(results[f"{n}|{method}|{s}"]["non_finite"] for n in members for s in seeds)
             rows.append(row)
-    print("\nMeans over sets (sets above: ROC-AUC / AP)")
+    print("\nMeans over sets (sd over seeds: of the mean over sets; sets above: ROC-AUC / AP, on the means over seeds)")
     print_table(rows, ".4f")
 
 
