@@ -54,6 +54,12 @@ def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
     assert result.exit_code == 0, result.output  # draws from p(x|z) for the same prior codes: not their means
     drawn = np.load(tmp_path / "x.npy")
     assert drawn.shape == (3, 1, 8, 8) and not np.array_equal(drawn, np.load(tmp_path / "s.npy"))
+    for noise, name in (([], "m.npy"), (["--noise"], "mx.npy")):  # codes from a mixture on the training data's
+        result = runner.invoke(cli, ["generate", str(run), "-n", "3", "--fit-density", "--components", "2", *noise,
+                                     "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "mx.npy").shape == (3, 1, 8, 8)
+    assert not np.array_equal(np.load(tmp_path / "mx.npy"), np.load(tmp_path / "m.npy"))
 
 
 def test_train_rejects_an_unknown_objective(runner):
