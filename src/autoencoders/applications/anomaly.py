@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn.ensemble import IsolationForest
 
 from ..data.windows import overlap_average, sliding_windows
 from ..models._base import Autoencoder
@@ -197,6 +196,8 @@ class ScoredMember:
         if self.reference_codes.size == 0:
             raise ValueError("this member was saved before combine='forest' existed (no reference codes); refit it")
         if getattr(self, "_forest", None) is None:
+            from sklearn.ensemble import IsolationForest  # imported here: heavy, and only these combinations need it
+
             forest = IsolationForest(random_state=int(self.seed)).fit(self.reference_codes)
             self._forest = forest, tail_quantiles(-forest.score_samples(self.reference_codes)[:, None])  # (L, 1)
         forest, quantiles = self._forest
