@@ -11,9 +11,8 @@ default, and the script says whether it is.
 
 A candidate is a training setting (``TRAININGS``) with a score combination (``COMBINATIONS``); the combinations of
 one training setting are scored from one fit. The fourth round's combinations (``FOURTH_ROUND``, "knn" and "tail")
-and the fifth round's (``FIFTH_ROUND``, "forest" and "tail_forest") are crossed with the ``FOURTH_ROUND_TRAININGS``
-only (each training they join is refitted on every set and seed); ``--combinations`` with ``FOURTH_ROUND_GRID``
-gives the fourth round's grid again, ``sum,log,feature_log,rank,reconstruction`` the third round's. Every (set, seed,
+are crossed with the ``FOURTH_ROUND_TRAININGS`` only (each training they join is refitted on every set and seed);
+``--combinations sum,log,feature_log,rank,reconstruction`` gives the third round's grid again. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -59,18 +58,13 @@ TRAININGS = {
 # in the third round after it (by family: trim shares, ensembles), not with all 11: each refit costs 66 fits.
 FOURTH_ROUND = ("knn", "tail")
 FOURTH_ROUND_TRAININGS = ("trim20_steps200", "trim40", "ens3trim20")
-# Fifth round, pre-registered with its adoption rule after the unseen sets (docs/benchmarks.md): the code part of
-# "log" and "tail" replaced by an isolation forest over the whitened codes, rank-normalised; the same three trainings.
-FIFTH_ROUND = ("forest", "tail_forest")
-FOURTH_ROUND_GRID = "sum,log,feature_log,rank,reconstruction,knn,tail"  # --combinations for the fourth round's 61
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 
 
 def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
-    """The combinations of ``chosen`` crossed with ``training``: the fourth and fifth rounds' only with the fourth
-    round's trainings."""
-    return [c for c in chosen if c not in (*FOURTH_ROUND, *FIFTH_ROUND) or training in FOURTH_ROUND_TRAININGS]
+    """The combinations of ``chosen`` crossed with ``training``: the fourth round's only with its trainings."""
+    return [c for c in chosen if c not in FOURTH_ROUND or training in FOURTH_ROUND_TRAININGS]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = COMBINATIONS) -> dict[str, dict]:

@@ -119,11 +119,8 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 # e.g. several classes); "tail" replaces the error by the mean over features of each one's surprisal, minus the
 # log of the share of training rows whose error on that feature is as large (a rare 0/1 flag held by a share p of
 # the rows then weighs about log(1/p), not 1/p, and deviations in several features add up), plus log1p of the code
-# distance. Fifth round: "forest" and "tail_forest" take the error part of "log" and of "tail" and replace the code
-# distance by an isolation forest over the whitened training codes, rank-normalised as a surprisal against those rows
-# (minus the log of the share of them the forest finds as isolated): no single-Gaussian shape is assumed, and the
-# part stays on the log scale of the error parts.
-COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "forest", "tail_forest")
+# distance.
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail")
 
 
 @dataclass
@@ -142,20 +139,17 @@ class ScoredMember:
     reference_codes: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     # (L, K) each feature's normalised training error at the tail shares 1, 1/2, 1/4, ... down to 1/N: "tail"
     error_quantiles: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
-    # () the seed of the "forest" combinations' isolation forest (the member's training seed)
-    seed: np.ndarray = field(default_factory=lambda: np.asarray(0))
 
     @classmethod
     def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
-            error_floor: float = ERROR_FLOOR, seed: int = 0) -> ScoredMember:
+            error_floor: float = ERROR_FLOOR) -> ScoredMember:
         """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) of robust features (each feature's
         spread 1, :class:`RobustFeatures`; already restricted to ``columns`` of the full features, all by default);
         the model moves to float64. A feature's error scale is at least ``error_floor`` times its own squared
         spread, i.e. ``error_floor`` itself: a feature nearly constant on these rows (a rare flag whose rows were
         trimmed, say) is reconstructed almost perfectly, and its tiny mean error would turn any deviation into a
         normalised error that drowns the rest of the row; with the floor, the model is credited with explaining
-        at most ``1 - error_floor`` of a feature's squared spread. ``seed`` seeds the "forest" combinations'
-        isolation forest."""
+        at most ``1 - error_floor`` of a feature's squared spread."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         error_scale = np.maximum(errors.mean(axis=0), error_floor)  # (K,) > 0, so no division by zero
@@ -168,7 +162,7 @@ class ScoredMember:
         reference = member._whiten(codes)  # (N, C)
         if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
             reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
-        member.reference_codes, member.seed = reference, np.asarray(int(seed))
+        member.reference_codes = reference
         return member
 
     def _whiten(self, codes: np.ndarray) -> np.ndarray:
@@ -187,22 +181,6 @@ class ScoredMember:
         scale = neighbour_distance(reference, reference, leave_one_out=True).mean() if len(reference) > 1 else 1.0
         return neighbour_distance(self._whiten(codes), reference) / max(float(scale), np.finfo(float).tiny)
 
-    def forest_surprisal(self, codes: np.ndarray) -> np.ndarray:
-        """The "forest" code part (N,): minus the log of the share of the reference codes that an isolation forest
-        fitted to them finds at least as isolated as each whitened code (:func:`surprisal`: about 1 on a typical
-        training row, log of their number at the most isolated one, growing slowly beyond). The forest and its
-        scores of the reference rows are fitted when first needed and kept (not saved: refitted, identically, after
-        ``load``), so the other combinations' fit pays nothing for it."""
-        if self.reference_codes.size == 0:
-            raise ValueError("this member was saved before combine='forest' existed (no reference codes); refit it")
-        if getattr(self, "_forest", None) is None:
-            from sklearn.ensemble import IsolationForest  # imported here: heavy, and only these combinations need it
-
-            forest = IsolationForest(random_state=int(self.seed)).fit(self.reference_codes)
-            self._forest = forest, tail_quantiles(-forest.score_samples(self.reference_codes)[:, None])  # (L, 1)
-        forest, quantiles = self._forest
-        return surprisal(quantiles, -forest.score_samples(self._whiten(codes))[:, None])[:, 0]
-
     def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
         offsets = codes - self.code_mean  # (N, C)
@@ -216,10 +194,6 @@ class ScoredMember:
         parts = self._parts(codes, errors)
         if combine in ("feature_log", "tail"):
             return self._feature_terms(errors, combine).sum(axis=1) + np.log1p(parts[1])
-        if combine == "tail_forest":
-            return self._feature_terms(errors, "tail").sum(axis=1) + self.forest_surprisal(codes)
-        if combine == "forest":
-            return np.log1p(parts[0]) + self.forest_surprisal(codes)
         if combine == "sum":
             return parts[0] + parts[1]
         if combine == "log":

@@ -125,13 +125,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         epochs = self.epochs or auto_epochs(len(Z), self.batch_size, self.steps)
         if self.trim == 0 or epochs < 2:
             model, _ = self._fit_model(Z, epochs=epochs, **sizes)
-            return ScoredMember.fit(model, Z, columns, self.error_floor, seed)
+            return ScoredMember.fit(model, Z, columns, self.error_floor)
         model, _ = self._fit_model(Z, epochs=epochs // 2, **sizes)
         # (n,) summed parts whatever combine; the model moves to float64
         halfway = ScoredMember.fit(model, Z, error_floor=self.error_floor).score(Z)
         kept = Z[halfway <= np.quantile(halfway, 1 - self.trim)]
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
-        return ScoredMember.fit(model, kept, columns, self.error_floor, seed)  # statistics of the kept rows too
+        return ScoredMember.fit(model, kept, columns, self.error_floor)  # statistics of the kept rows too
 
     def score_samples(self, X) -> np.ndarray:
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
