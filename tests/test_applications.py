@@ -251,6 +251,9 @@ def test_generate_and_interpolate_commands_write_samples_and_pictures(run_dir, d
     invoke("interpolate", run_dir, "--data", digits_file, "--start", 0, "--end", 5, "--steps", 4,
            "--out", tmp_path / "i.npy")
     assert np.load(tmp_path / "i.npy").shape == (4, 1, 8, 8)
+    result = CliRunner().invoke(cli, ["generate", str(run_dir), "--data", "no-such-file.npy", "--noise", "--out",
+                                      str(tmp_path / "n.npy")])  # refused before the data is read
+    assert result.exit_code == 2 and "has no likelihood p(x|z) to draw from" in result.output
 
 
 # ------------------------------------------------------------------------------------------------- denoising

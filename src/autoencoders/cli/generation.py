@@ -56,6 +56,9 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
+    if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
+        raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
+                                 param_hint="--noise")
     if fit_density or not has_sampler(model):
         X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)
