@@ -170,13 +170,12 @@ def _series_generators(name: str, epochs: int, length: int, split: str, seed: in
               for key, (objective, options) in SEQUENCES.items()}
     pca, pca_density = pca_mixture(flat(train), 8)
     samples = {}
+    densities = {key: apps.fit_code_density(model, train, seed=seed) for key, model in models.items()}  # on codes
     for key, model in ((key, model) for key, model in models.items() if model.objective.can_sample):
         samples[f"{key} prior"] = apps.generate(model, n, seed=seed)  # the decoder's mean for each prior draw
         samples[f"{key} prior, noise"] = apps.generate(model, n, seed=seed, noise=True)  # x ~ p(x|z)
-        density = apps.fit_code_density(model, train, seed=seed)  # third round: the codes' mixture, with noise
-        samples[f"{key} + mixture, noise"] = apps.generate(model, n, density, seed, noise=True)
-    samples.update({f"{key} + mixture": apps.generate(model, n, apps.fit_code_density(model, train, seed=seed), seed)
-                    for key, model in models.items()})
+        samples[f"{key} + mixture, noise"] = apps.generate(model, n, densities[key], seed, noise=True)  # third round
+    samples.update({f"{key} + mixture": apps.generate(model, n, densities[key], seed) for key, model in models.items()})
     samples.update({
         "PCA + mixture": pca.inverse_transform(apps.sample_density(pca_density, n, seed)),
         "training windows": train[np.random.default_rng(seed).choice(len(train), min(n, len(train)), replace=False)],

@@ -23,6 +23,7 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -175,11 +176,17 @@ class ScoredMember:
         """The "knn" code part (N,): mean squared distance of each whitened code to its nearest reference codes,
         per code dimension, over its leave-one-out mean on the reference rows themselves (so about 1 on a typical
         training row; computed here rather than in ``fit``, whose cost it would add to every other combination)."""
+        scale = self._reference_scale  # first: it says so if this member has no reference codes
+        return neighbour_distance(self._whiten(codes), self.reference_codes) / scale
+
+    @functools.cached_property
+    def _reference_scale(self) -> float:
+        """The reference codes' leave-one-out mean neighbour distance, once per member (O(R^2 C), not per score)."""
         reference = self.reference_codes  # (R, C)
         if reference.size == 0:
             raise ValueError("this member was saved before combine='knn' existed (no reference codes); refit it")
         scale = neighbour_distance(reference, reference, leave_one_out=True).mean() if len(reference) > 1 else 1.0
-        return neighbour_distance(self._whiten(codes), reference) / max(float(scale), np.finfo(float).tiny)
+        return max(float(scale), np.finfo(float).tiny)
 
     def _parts(self, codes: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normalised reconstruction error (N,) and Mahalanobis distance of the code per dimension (N,)."""
