@@ -8,7 +8,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.applications.anomaly import RobustFeatures, ScoredMember
+from autoencoders.applications.anomaly import ScoredMember
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -101,7 +101,6 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"trim": 0.5}, "trim must be in"),
                                                  ({"combine": "max"}, "combine must be one of"),
                                                  ({"error_floor": 0.0}, "error_floor must be in"),
-                                                 ({"sparse_spread": "mad"}, "sparse_spread must be one of"),
                                                  ({"steps": 0}, "steps must be")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
@@ -218,35 +217,6 @@ def test_knn_code_density_finds_anomalies_between_two_clusters_of_normal_rows():
     precision = {c: average_precision_score(y, -detector.set_params(combine=c).score_samples(X))
                  for c in ("log", "knn")}
     assert precision["log"] < 0.3 and precision["knn"] > 0.9, precision
-
-
-def test_departure_spread_puts_a_held_rare_flag_one_spread_out_whatever_its_share():
-    """A 0/1 flag held by 1% of the rows has IQR 0: by its standard deviation (about 0.1) a held flag lands about
-    10 spreads out, by the median size of its departures (1) one spread out; a zero-inflated count is scaled by
-    its typical non-zero size; a feature with a non-zero IQR is scaled the same either way."""
-    rng = np.random.default_rng(0)
-    flag = (np.arange(1000) < 10).astype(float)
-    count = np.where(np.arange(1000) % 20 == 0, rng.choice([2.0, 4.0, 6.0], 1000), 0.0)  # 5% non-zero, median 4
-    X = np.column_stack([flag, count, rng.normal(size=1000)])
-    by_std, by_departure = RobustFeatures.fit(X), RobustFeatures.fit(X, "departure")
-    assert by_std.transform(X)[0, 0] == pytest.approx(1 / np.sqrt(0.01 * 0.99))
-    assert by_departure.transform(X)[0, 0] == 1.0 and by_departure.spread[1] == 4.0
-    assert by_departure.spread[2] == by_std.spread[2]
-
-
-def test_departure_spread_keeps_rows_holding_rare_flags_from_hiding_numeric_anomalies():
-    """The fourth round's synthetic wide table: 6 numeric columns (40 anomalies off their plane) and 20 flags each
-    held by 0.2% to 3% of the rows. Scaled by their standard deviations, the flags put the rows holding them far
-    out and those rows crowd the top of the ranking; scaled by their departures, the numeric anomalies come first."""
-    rng = np.random.default_rng(0)
-    numeric = rng.normal(size=(2000, 2)) @ rng.normal(size=(2, 6)) + 0.2 * rng.normal(size=(2000, 6))  # (n, 6)
-    flags = (rng.random((2000, 20)) < rng.uniform(0.002, 0.03, 20)).astype(float)  # (n, 20)
-    y = np.arange(2000) < 40
-    numeric[y] += 3 * rng.normal(size=(40, 6))
-    X = np.column_stack([numeric, flags])
-    ap = {spread: average_precision_score(y, -AutoencoderOutlierDetector(random_state=0, sparse_spread=spread)
-                                          .fit(X).score_samples(X)) for spread in ("std", "departure")}
-    assert ap["std"] < 0.2 and ap["departure"] > 0.8, ap
 
 
 def test_tail_adds_up_moderate_deviations_in_several_features():

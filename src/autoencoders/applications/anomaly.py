@@ -38,11 +38,6 @@ from ..training.batching import ordered_batches
 
 # The IQR of a standard normal; dividing by IQR / this makes Gaussian features unit-variance.
 NORMAL_IQR = 1.349
-# How a feature with IQR 0 is scaled: "std" by its standard deviation (about sqrt(p) times the size of its
-# departures when a share p of the rows depart from its usual value, so a rare flag held lands 1/sqrt(p) spreads
-# out), "departure" by the median size of its departures (a held flag lands 1 spread out, whatever p; how rare it
-# is is left to the "tail" surprisal of its error).
-SPARSE_SPREADS = ("std", "departure")
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
@@ -63,9 +58,7 @@ class RobustFeatures:
     spread: np.ndarray  # (K,)
 
     @classmethod
-    def fit(cls, X: np.ndarray, sparse_spread: str = "std") -> RobustFeatures:
-        """Statistics of rows ``X`` (N, D). A mostly constant feature (IQR 0: a rare binary flag, a pixel seldom
-        inked, a count that is usually 0) is scaled as ``sparse_spread`` says (``SPARSE_SPREADS``)."""
+    def fit(cls, X: np.ndarray) -> RobustFeatures:
         X = np.asarray(X, dtype=np.float64)
         varying = np.flatnonzero(X.max(axis=0) > X.min(axis=0))
         keep = varying if len(varying) else np.arange(X.shape[1])  # all constant: nothing to learn, keep shape
@@ -74,9 +67,7 @@ class RobustFeatures:
         q25, q75 = np.percentile(kept, [25, 75], axis=0)
         with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
             spread = (q75 - q25) / NORMAL_IQR
-            if sparse_spread == "departure":
-                sparse = np.flatnonzero(~_usable(spread))
-                spread[sparse] = typical_departure(kept, center, sparse)
+            # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
             spread = np.where(_usable(spread), spread, kept.std(axis=0))
         return cls(keep, center, np.where(_usable(spread), spread, 1.0))
 
@@ -84,19 +75,6 @@ class RobustFeatures:
         with np.errstate(over="ignore"):  # an overflow to +-inf is clipped like any huge value
             z = (np.asarray(X, dtype=np.float64)[:, self.keep] - self.center) / self.spread  # (N, K)
         return np.clip(z, -CLIP, CLIP)
-
-
-def typical_departure(X: np.ndarray, center: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """(len(columns),) the median size of each of ``columns``' departures from its ``center`` (D,), over the rows
-    of ``X`` (N, D) that depart from it at all (NaN for a column that never does): 1 for a 0/1 flag, whatever its
-    share of the rows."""
-    sizes = np.full(len(columns), np.nan)
-    for i, column in enumerate(columns):  # column by column: no (N, D) temporary on wide tables
-        departures = np.abs(X[:, column] - center[column])  # (N,)
-        departures = departures[departures > 0]
-        if len(departures):
-            sizes[i] = np.median(departures)
-    return sizes
 
 
 def _usable(spread: np.ndarray) -> np.ndarray:

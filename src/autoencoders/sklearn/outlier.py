@@ -14,7 +14,6 @@ from sklearn.utils.validation import check_is_fitted
 from ..applications.anomaly import (
     COMBINATIONS,
     ERROR_FLOOR,
-    SPARSE_SPREADS,
     RobustFeatures,
     ScoredMember,
     auto_epochs,
@@ -65,7 +64,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "tail", steps: int = 200,
-                 error_floor: float = ERROR_FLOOR, sparse_spread: str = "std",
+                 error_floor: float = ERROR_FLOOR,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
@@ -92,8 +91,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             (isinstance(self.trim, Real) and 0 <= self.trim < 0.5, f"trim must be in [0, 0.5), got {self.trim!r}"),
             (isinstance(self.error_floor, Real) and 0 < self.error_floor <= 1,
              f"error_floor must be in (0, 1], got {self.error_floor!r}"),
-            (self.sparse_spread in SPARSE_SPREADS,
-             f"sparse_spread must be one of {SPARSE_SPREADS}, got {self.sparse_spread!r}"),
             (self.combine in COMBINATIONS, f"combine must be one of {COMBINATIONS}, got {self.combine!r}"),
             (isinstance(self.steps, Integral) and self.steps >= 1,
              f"steps must be an integer >= 1, got {self.steps!r}"),
@@ -107,7 +104,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         X = self._table_inputs(X, reset=True, scale="standard")  # (N, D); a table one-hot, gaps flagged
         seed = self._seed()
         rng = np.random.default_rng(seed)
-        self.features_ = RobustFeatures.fit(X, self.sparse_spread)
+        self.features_ = RobustFeatures.fit(X)
         Z = self.features_.transform(X)  # (N, K)
         n_columns = max(1, round(self.max_features * Z.shape[1]))
         self.members_ = []
