@@ -12,7 +12,9 @@ default, and the script says whether it is.
 A candidate is a training setting (``TRAININGS``) with a score combination (``COMBINATIONS``); the combinations of
 one training setting are scored from one fit. The fourth round's combinations (``FOURTH_ROUND``, "knn" and "tail")
 are crossed with the ``FOURTH_ROUND_TRAININGS`` only (each training they join is refitted on every set and seed);
-``--combinations sum,log,feature_log,rank,reconstruction`` gives the third round's grid again. Every (set, seed,
+``--combinations sum,log,feature_log,rank,reconstruction`` gives the third round's grid again. The seventh
+round's trainings (``SEVENTH_ROUND_TRAININGS``: code width, depth, learning rate) take every combination;
+``--trainings`` without them gives the fourth round's grid. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -42,7 +44,8 @@ RUNS = Path(__file__).resolve().parents[1] / "runs"
 # Every setting is spelled out in full rather than relative to the detector's defaults, which this script chooses.
 # Third round: every training floors each feature's error scale at 1% of its own squared robust spread
 # (``error_floor=0.01``, fixed by design before the run rather than a candidate of its own, see docs/benchmarks.md).
-BASE = {"n_estimators": 1, "max_samples": 20_000, "max_features": 1.0, "trim": 0.0, "steps": 150, "error_floor": 0.01}
+BASE = {"n_estimators": 1, "max_samples": 20_000, "max_features": 1.0, "trim": 0.0, "steps": 150, "error_floor": 0.01,
+        "code_share": 0.25, "hidden_layers": 1, "lr": 6e-3}
 BAGGED = {**BASE, "n_estimators": 3, "max_samples": 2048, "max_features": 0.7, "steps": 50}  # one member's cost
 TRAININGS = {
     "base": BASE,  # the previous default: one autoencoder on up to 20,000 rows, 150 steps at 6e-3
@@ -58,13 +61,21 @@ TRAININGS = {
 # in the third round after it (by family: trim shares, ensembles), not with all 11: each refit costs 66 fits.
 FOURTH_ROUND = ("knn", "tail")
 FOURTH_ROUND_TRAININGS = ("trim20_steps200", "trim40", "ens3trim20")
+# Seventh round (written down before its run, docs/benchmarks.md): the architecture and the learning rate, which no
+# earlier round varied, one at a time around the default's training, crossed with every combination.
+SEVENTH_ROUND = {"code_share": (0.125, 0.5), "hidden_layers": (0, 2), "lr": (2e-3, 2e-2)}
+SEVENTH_ROUND_TRAININGS = tuple(f"trim20_steps200_{name}{value}" for name, values in SEVENTH_ROUND.items()
+                                for value in values)
+TRAININGS |= {f"trim20_steps200_{name}{value}": {**TRAININGS["trim20_steps200"], name: value}
+              for name, values in SEVENTH_ROUND.items() for value in values}
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 
 
 def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth round's only with its trainings."""
-    return [c for c in chosen if c not in FOURTH_ROUND or training in FOURTH_ROUND_TRAININGS]
+    return [c for c in chosen
+            if c not in FOURTH_ROUND or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = COMBINATIONS) -> dict[str, dict]:

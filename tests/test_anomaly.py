@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from sklearn.base import clone
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.applications.anomaly import ScoredMember
+from autoencoders.applications.anomaly import ScoredMember, member_shapes
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -101,10 +102,22 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"trim": 0.5}, "trim must be in"),
                                                  ({"combine": "max"}, "combine must be one of"),
                                                  ({"error_floor": 0.0}, "error_floor must be in"),
+                                                 ({"code_share": 0.75}, "code_share must be in"),
+                                                 ({"hidden_layers": -1}, "hidden_layers must be"),
                                                  ({"steps": 0}, "steps must be")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
         fast_detector(**params).fit(wbc[0])
+
+
+def test_members_are_sized_by_code_share_and_hidden_layers(wbc):
+    """Codes of ``code_share`` of the (kept) input width, spread up to twice that over the members; hidden layers of
+    twice the width, none at all for ``hidden_layers=0`` (a linear encoder: one Linear layer into the code)."""
+    assert member_shapes(40, 3) == [((80,), 10), ((80,), 15), ((80,), 20)]
+    assert member_shapes(40, 1, code_share=0.125, hidden_layers=2) == [((80, 80), 5)]
+    linear = AutoencoderOutlierDetector(hidden_layers=0, code_share=0.5, epochs=2).fit(wbc[0]).members_[0].model
+    layers = [m for m in linear.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in layers] == [(9, 4), (4, 9)]
 
 
 def test_members_train_on_at_most_max_samples_rows(wbc, monkeypatch):

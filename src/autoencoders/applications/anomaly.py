@@ -81,11 +81,13 @@ def _usable(spread: np.ndarray) -> np.ndarray:
     return np.isfinite(spread) & (spread > 0)
 
 
-def member_shapes(n_features: int, n_members: int) -> list[tuple[tuple[int, ...], int]]:
-    """(hidden, code_size) of each member: one hidden layer of twice the input width (8 to 128 units),
-    codes spread between a quarter and a half of the input width, so members see the data differently."""
-    hidden = (int(np.clip(2 * n_features, 8, 128)),)
-    low, high = max(1, n_features // 4), max(1, n_features // 2)
+def member_shapes(n_features: int, n_members: int, code_share: float = 0.25,
+                  hidden_layers: int = 1) -> list[tuple[tuple[int, ...], int]]:
+    """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to 128
+    units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share of the
+    input width, so members see the data differently."""
+    hidden = (int(np.clip(2 * n_features, 8, 128)),) * hidden_layers
+    low, high = max(1, int(code_share * n_features)), max(1, int(2 * code_share * n_features))
     codes = np.linspace(low, high, n_members).round().astype(int)
     return [(hidden, int(code)) for code in codes]
 

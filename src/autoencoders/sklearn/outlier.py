@@ -50,7 +50,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
     the rest of the row. Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored)
     and, with ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs``
-    of None are sized from the data (``epochs`` from about ``steps`` optimiser steps).
+    of None are sized from the data: ``hidden_layers`` layers of twice the input width, codes of ``code_share`` of
+    it (spread up to twice that over the members), ``epochs`` from about ``steps`` optimiser steps.
 
     The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="tail"``, ``error_floor=0.01``) are the
     candidate that ``benchmarks/anomaly_selection.py`` chooses on the 22 ADBench sets; chosen that way on half the
@@ -64,7 +65,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "tail", steps: int = 200,
-                 error_floor: float = ERROR_FLOOR,
+                 error_floor: float = ERROR_FLOOR, code_share: float = 0.25, hidden_layers: int = 1,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
@@ -91,6 +92,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             (isinstance(self.trim, Real) and 0 <= self.trim < 0.5, f"trim must be in [0, 0.5), got {self.trim!r}"),
             (isinstance(self.error_floor, Real) and 0 < self.error_floor <= 1,
              f"error_floor must be in (0, 1], got {self.error_floor!r}"),
+            (isinstance(self.code_share, Real) and 0 < self.code_share <= 0.5,
+             f"code_share must be in (0, 0.5], got {self.code_share!r}"),
+            (isinstance(self.hidden_layers, Integral) and self.hidden_layers >= 0,
+             f"hidden_layers must be an integer >= 0, got {self.hidden_layers!r}"),
             (self.combine in COMBINATIONS, f"combine must be one of {COMBINATIONS}, got {self.combine!r}"),
             (isinstance(self.steps, Integral) and self.steps >= 1,
              f"steps must be an integer >= 1, got {self.steps!r}"),
@@ -108,7 +113,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         Z = self.features_.transform(X)  # (N, K)
         n_columns = max(1, round(self.max_features * Z.shape[1]))
         self.members_ = []
-        for index, (hidden, code_size) in enumerate(member_shapes(n_columns, self.n_estimators)):
+        shapes = member_shapes(n_columns, self.n_estimators, self.code_share, self.hidden_layers)
+        for index, (hidden, code_size) in enumerate(shapes):
             rows = rng.choice(len(Z), self.max_samples, replace=False) if len(Z) > self.max_samples else slice(None)
             columns = np.sort(rng.choice(Z.shape[1], n_columns, replace=False)) if n_columns < Z.shape[1] else None
             member_rows = Z[rows] if columns is None else Z[rows][:, columns]  # (n, k)
@@ -121,7 +127,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     def _train_member(self, Z: np.ndarray, columns: np.ndarray | None, hidden: tuple[int, ...], code_size: int,
                       seed: int) -> ScoredMember:
         """One member trained on its rows ``Z`` (n, k), trimmed halfway through when ``trim`` > 0."""
-        sizes = {"code_size": self.code_size or code_size, "hidden": self.hidden or hidden, "seed": seed}
+        sizes = {"code_size": self.code_size or code_size, "hidden": self.hidden if self.hidden is not None else hidden,
+                 "seed": seed}
         epochs = self.epochs or auto_epochs(len(Z), self.batch_size, self.steps)
         if self.trim == 0 or epochs < 2:
             model, _ = self._fit_model(Z, epochs=epochs, **sizes)
