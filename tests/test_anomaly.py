@@ -120,6 +120,20 @@ def test_members_are_sized_by_code_share_and_hidden_layers(wbc):
     assert [(m.in_features, m.out_features) for m in layers] == [(9, 4), (4, 9)]
 
 
+def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch):
+    """Wide tables are scaled a block of columns at a time and scored a block of rows at a time, so that no copy of
+    the whole table's per-feature errors is held; the results are those of one block, to the bit."""
+    import autoencoders.applications.anomaly as anomaly
+
+    X = np.column_stack([wbc[0], (np.arange(len(wbc[0])) % 17 == 0).astype(float)])  # + a rare flag (IQR 0)
+    whole = fast_detector(random_state=0).fit(X)
+    monkeypatch.setattr(anomaly, "BLOCK_VALUES", 50)  # 5 rows or 5 columns' worth of values per block
+    blocked = fast_detector(random_state=0).fit(X)
+    assert np.array_equal(whole.features_.spread, blocked.features_.spread)
+    assert np.array_equal(whole.score_samples(X), blocked.score_samples(X))
+    assert whole.offset_ == blocked.offset_
+
+
 def test_members_train_on_at_most_max_samples_rows(wbc, monkeypatch):
     X, _ = wbc
     trained_on = []

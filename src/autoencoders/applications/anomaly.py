@@ -40,6 +40,8 @@ from ..training.batching import ordered_batches
 NORMAL_IQR = 1.349
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
+# Values (rows x columns) handled at once where a wide table's statistics or scores would otherwise copy it whole.
+BLOCK_VALUES = 2**24
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
 # 99% of it, so a feature it reconstructs almost perfectly cannot drown the rest of a row (issue 13's third round).
 ERROR_FLOOR = 0.01
@@ -59,22 +61,27 @@ class RobustFeatures:
 
     @classmethod
     def fit(cls, X: np.ndarray) -> RobustFeatures:
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)
         varying = np.flatnonzero(X.max(axis=0) > X.min(axis=0))
         keep = varying if len(varying) else np.arange(X.shape[1])  # all constant: nothing to learn, keep shape
-        kept = X[:, keep]
-        center = np.median(kept, axis=0)
-        q25, q75 = np.percentile(kept, [25, 75], axis=0)
-        with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
-            spread = (q75 - q25) / NORMAL_IQR
-            # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
-            spread = np.where(_usable(spread), spread, kept.std(axis=0))
+        center, spread = np.empty(len(keep)), np.empty(len(keep))
+        blocks = np.array_split(np.arange(len(keep)), min(len(keep), max(1, X.size // BLOCK_VALUES)))
+        for block in blocks:  # a few columns at a time
+            kept = X[:, keep[block]].astype(np.float64)  # (N, b): a wide table is never copied whole
+            center[block] = np.median(kept, axis=0)
+            q25, q75 = np.percentile(kept, [25, 75], axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
+                iqr = (q75 - q25) / NORMAL_IQR
+                # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
+                spread[block] = np.where(_usable(iqr), iqr, kept.std(axis=0))
         return cls(keep, center, np.where(_usable(spread), spread, 1.0))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
+        z = np.asarray(X)[:, self.keep].astype(np.float64)  # (N, K), scaled in place below
         with np.errstate(over="ignore"):  # an overflow to +-inf is clipped like any huge value
-            z = (np.asarray(X, dtype=np.float64)[:, self.keep] - self.center) / self.spread  # (N, K)
-        return np.clip(z, -CLIP, CLIP)
+            z -= self.center
+            z /= self.spread
+        return np.clip(z, -CLIP, CLIP, out=z)
 
 
 def _usable(spread: np.ndarray) -> np.ndarray:
@@ -283,8 +290,12 @@ def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
-    """Anomaly score (N,) of rows ``Z``: the members' mean (higher = more abnormal)."""
-    return np.mean([member.score(Z, combine) for member in members], axis=0)
+    """Anomaly score (N,) of rows ``Z`` (N, K): the members' mean (higher = more abnormal). Scored a block of rows
+    at a time (a row's score does not depend on the others'), so the per-feature errors of a large table are
+    never held for all its rows at once."""
+    rows = max(1, BLOCK_VALUES // max(Z.shape[1], 1))
+    return np.concatenate([np.mean([member.score(Z[start:start + rows], combine) for member in members], axis=0)
+                           for start in range(0, len(Z), rows)] or [np.empty(0)])
 
 
 def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
