@@ -134,6 +134,12 @@ def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch)
     assert whole.offset_ == blocked.offset_
 
 
+def test_two_rows_are_enough_to_fit_and_score_as_with_isolation_forest():
+    """Trimming 20% of two rows would leave one, too few to train on: then no row is dropped."""
+    X = np.random.default_rng(0).normal(size=(2, 3))
+    assert np.isfinite(AutoencoderOutlierDetector(random_state=0).fit(X).score_samples(X)).all()
+
+
 def test_members_train_on_at_most_max_samples_rows(wbc, monkeypatch):
     X, _ = wbc
     trained_on = []
