@@ -321,6 +321,19 @@ def test_cli_detect_writes_a_score_and_flag_per_row(tmp_path, wbc_csv):
     assert '"roc_auc": 0.9' in result.output
 
 
+def test_cli_detect_refuses_an_existing_out_before_fitting_and_replaces_it_with_overwrite(tmp_path, wbc_csv):
+    out = tmp_path / "scores.npz"
+    out.write_bytes(b"earlier results")
+    args = ["detect", "--data", str(wbc_csv), "--label-column", "label", "--out", str(out)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2 and "already exists; pass --overwrite" in refused.output
+    assert out.read_bytes() == b"earlier results"
+    assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0
+    with np.load(out) as saved:  # written through a file handle: no ".npz" added to the name
+        assert saved["score"].shape == (223,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.npz", "wbc.csv"]
+
+
 def test_cli_detect_quantile_threshold_to_npz(tmp_path, wbc_csv):
     out = tmp_path / "scores.npz"
     result = CliRunner().invoke(cli, ["detect", "--data", str(wbc_csv), "--label-column", "label", "--out", str(out),

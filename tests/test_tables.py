@@ -137,6 +137,34 @@ def test_cli_impute_fills_every_gap_and_keeps_the_rest(people_csv, tmp_path):
     assert json.loads(result.output)["filled_cells"] == int(before.isna().sum().sum())
 
 
+def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
+    """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
+    refused even then (the user's data would be lost); a refused call changes nothing."""
+    runner, out = CliRunner(), tmp_path / "filled.csv"
+    args = ["impute", "--data", str(people_csv), "--drop", "id", "--label-column", "label", "--epochs", "2"]
+    out.write_text("keep me\n")
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    refused = runner.invoke(cli, [*args, "--out", str(out)])
+    assert refused.exit_code == 2 and "already exists; pass --overwrite" in refused.output
+    data = people_csv.read_bytes()
+    itself = runner.invoke(cli, [*args, "--out", str(people_csv), "--overwrite"])
+    assert itself.exit_code == 2 and "is the file this command reads" in itself.output
+    assert out.read_text() == "keep me\n" and people_csv.read_bytes() == data
+    monkeypatch.undo()
+    replaced = runner.invoke(cli, [*args, "--out", str(out), "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
+    assert list(pd.read_csv(out).columns) == list(pd.read_csv(people_csv).columns)
+
+
+def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_file(people_csv, tmp_path):
+    out = tmp_path / "sub" / "filled.csv.gz"  # a missing folder is created
+    result = CliRunner().invoke(cli, ["impute", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                      "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"\x1f\x8b" and len(pd.read_csv(out)) == len(pd.read_csv(people_csv))
+    assert [p.name for p in out.parent.iterdir()] == ["filled.csv.gz"]
+
+
 # ------------------------------------------------------------------------------------------------ sklearn
 @parametrize_with_checks([AutoencoderImputer(epochs=2, code_size=2, hidden=(8,))])
 def test_imputer_meets_the_sklearn_contract(estimator, check):

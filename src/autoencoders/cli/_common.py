@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,36 +145,86 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     return scaler.transform(X)
 
 
+def output_options(help: str, required: bool = True) -> Callable:
+    """``--out FILE`` and ``--overwrite`` for a command that writes a file. Before the command does any work, an
+    ``--out`` (or ``--image``) that already exists is refused unless ``--overwrite`` is given, and one that is the
+    file the command reads (``--data``, FILE or RUN) is refused always: it would be lost. Writers then replace
+    the file atomically (:func:`save_array`)."""
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def checked(*args: Any, overwrite: bool, **kwargs: Any) -> Any:
+            read = [kwargs.get(name) for name in ("data", "file", "run")]
+            for flag in ("out", "image"):
+                if kwargs.get(flag):
+                    claim_output(kwargs[flag], overwrite, [r for r in read if r], f"--{flag}")
+            return function(*args, **kwargs)
+
+        checked = click.option("--overwrite", is_flag=True,
+                               help="Replace --out (and --image) if the file exists.")(checked)
+        return click.option("--out", type=click.Path(dir_okay=False), required=required, default=None,
+                            help=help)(checked)
+    return decorate
+
+
+def claim_output(path: str, overwrite: bool, read: list[str], flag: str) -> None:
+    """Refuse writing ``path``: if it is one of the files in ``read``, if it exists and ``overwrite`` is not set, or
+    if its folder (or the nearest existing one above it, which the writer would create it in) cannot be written."""
+    target = Path(path)
+    if target.exists() and any(Path(r).exists() and target.resolve() == Path(r).resolve() for r in read):
+        raise click.BadParameter(f"{path} is the file this command reads; write to another file", param_hint=flag)
+    if target.exists() and not overwrite:
+        raise click.BadParameter(f"{path} already exists; pass --overwrite to replace it", param_hint=flag)
+    folder = target.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write in {folder}", param_hint=flag)
+
+
 def save_array(path: str, array: Any) -> None:
-    """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet."""
+    """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet.
+    Atomically: a reader (or an interrupted run) sees the old file or the new one, never half of one."""
+    from ..checkpoint import atomic_write
+
     target = Path(path)
     if hasattr(array, "to_csv"):
-        save_frame(target, array)
+        atomic_write(target, lambda tmp: save_frame(target, array, tmp))
         return
     bad = int(np.size(array) - np.isfinite(array).sum())
     if bad:
         raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
                              f"nothing was written to {path}. Is the model damaged or diverged?")
     if target.suffix.lower() == ".csv":
-        np.savetxt(target, array.reshape(len(array), -1), delimiter=",", fmt="%.7g")
+        atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
     else:
-        np.save(target, array)
+        atomic_write(target, lambda tmp: _save_npy(tmp, array))
 
 
-def save_frame(target: Path, frame: Any) -> None:
+def _save_npy(tmp: Path, array: Any) -> None:
+    with open(tmp, "wb") as handle:  # a handle: np.save would add ".npy" to the temporary file's name
+        np.save(handle, array)
+
+
+# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+
+
+def save_frame(target: Path, frame: Any, tmp: Path) -> None:
+    """Write ``frame`` to ``tmp`` in the format ``target``'s name says."""
     name = target.name.lower()
     if name.endswith((".parquet", ".pq")):
         try:
-            frame.to_parquet(target, index=False)
+            frame.to_parquet(tmp, index=False)
         except ImportError:
             raise DataError(f"writing {target} needs pyarrow: pip install 'autoencoders[parquet]'") from None
     elif name.endswith(".npy"):
         try:
-            np.save(target, frame.to_numpy(dtype=np.float64))
+            values = frame.to_numpy(dtype=np.float64)
         except (ValueError, TypeError):
             raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
+        _save_npy(tmp, values)
     else:
-        frame.to_csv(target, index=False)
+        frame.to_csv(tmp, index=False, compression=COMPRESSIONS.get(target.suffix.lower()))
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:

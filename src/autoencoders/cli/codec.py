@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+from ._common import data_options, echo_json, load_run, model_inputs, output_options, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
@@ -12,7 +12,7 @@ RUN = click.argument("run", type=click.Path(exists=True))
 @click.command()
 @RUN
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The compressed file to write.")
+@output_options("The compressed file to write.")
 @click.option("--step", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
               help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
 def compress(run, data, data_dir, split, label_column, out, step):
@@ -30,8 +30,7 @@ def compress(run, data, data_dir, split, label_column, out, step):
 @click.command()
 @RUN
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the decoded samples (.npy or .csv), in the data's original units.")
+@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.")
 def decompress(run, file, out):
     """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
     from ..applications import decompress as decompress_file

@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from ..data import check_array
-from ._common import data_options, echo_json, read_data
+from ._common import data_options, echo_json, output_options, read_data
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
@@ -19,10 +19,12 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
     with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
     column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
     (-1 / 0 on rows not flagged)."""
+    from ..checkpoint import atomic_write
+
     target = Path(path)
     if target.suffix.lower() == ".npz":
         extra = {} if top is None else {"top_features": top[0], "top_shares": top[1]}
-        np.savez(target, score=scores, outlier=outliers, threshold=threshold, **extra)
+        atomic_write(target, lambda tmp: _save_npz(tmp, score=scores, outlier=outliers, threshold=threshold, **extra))
         return
     header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
                                           enumerate(zip(scores, outliers, strict=True))]
@@ -31,7 +33,12 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
         header += ",top_features"
         lines = [line + "," + ";".join(f"{names[c]}:{share:.3f}" for c, share in zip(cs, ss, strict=True) if c >= 0)
                  for line, cs, ss in zip(lines, columns, shares, strict=True)]
-    target.write_text("\n".join([header, *lines]) + "\n")
+    atomic_write(target, lambda tmp: tmp.write_text("\n".join([header, *lines]) + "\n"))
+
+
+def _save_npz(tmp: Path, **arrays: np.ndarray) -> None:
+    with open(tmp, "wb") as handle:  # a handle: np.savez would add ".npz" to the temporary file's name
+        np.savez(handle, **arrays)
 
 
 def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +66,7 @@ def contamination_value(value: str | None) -> float | str | None:
 
 @click.command()
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write per-row scores and flags: .csv (row,score,outlier) or .npz.")
+@output_options("Where to write per-row scores and flags: .csv (row,score,outlier) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")

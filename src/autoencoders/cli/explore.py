@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import data_options, echo_json, load_run, model_inputs, read_data, save_array
+from ._common import data_options, echo_json, load_run, model_inputs, output_options, read_data, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
@@ -25,8 +25,7 @@ def _codes(run, data, data_dir, split, label_column):
 @data_options
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write each sample's cluster index to this file (.npy or .csv).")
+@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False)
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""

@@ -8,13 +8,12 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import data_options, load_run, model_inputs, read_run_data, save_array
+from ._common import data_options, load_run, model_inputs, output_options, read_run_data, save_array
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 
 RUN = click.argument("run", type=click.Path(exists=True))
-OUT = click.option("--out", type=click.Path(dir_okay=False), required=True,
-                   help="Where to write the samples (.npy or .csv), in the data's original units.")
+OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units.")
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
                      help="Also tile image samples into this picture (.png), enlarged to at least "
                           f"{MIN_PICTURE_WIDTH} pixels wide.")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_options, echo_json, finite_values, load_run, model_inputs, read_data, run_table, save_array
+from ._common import (
+    data_options,
+    echo_json,
+    finite_values,
+    load_run,
+    model_inputs,
+    output_options,
+    read_data,
+    run_table,
+    save_array,
+)
 from ._model_options import model_summaries
 
 RUN = click.argument("run", type=click.Path(exists=True))
@@ -20,7 +30,7 @@ def models():
 @click.command()
 @RUN
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the metrics to this JSON file.")
+@output_options("Also write the metrics to this JSON file.", required=False)
 def evaluate(run, data, data_dir, split, label_column, out):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
     sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units; for a table
@@ -40,7 +50,7 @@ def evaluate(run, data, data_dir, split, label_column, out):
 @click.command()
 @RUN
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Where to write the codes (.npy or .csv).")
+@output_options("Where to write the codes (.npy or .csv).")
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
@@ -55,9 +65,8 @@ def encode(run, data, data_dir, split, label_column, out):
 @click.command()
 @RUN
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
-                   "in the data's original units and categories.")
+@output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
+                "in the data's original units and categories.")
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
