@@ -284,6 +284,19 @@ def test_denoise_command_cleans_a_folder_of_images(digits, tmp_path):
     assert np.mean((cleaned - clean) ** 2) < 0.85 * np.mean((noisy - clean) ** 2)  # closer to the clean digits
 
 
+def test_denoise_command_never_replaces_images_silently(digits, tmp_path):
+    """Refused before the model is even read (RUN here is no model at all): an OUT folder that is IN, or that
+    already holds an image of the same name without --overwrite."""
+    apps.write_images(digits.X[:2], [tmp_path / "in" / f"{i}.png" for i in range(2)])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "1.png").write_bytes(b"earlier")
+    (tmp_path / "run").write_text("not a model")
+    for target, message in ((tmp_path / "in", "OUT is the folder IN"), (tmp_path / "out", "1.png already exists")):
+        result = CliRunner().invoke(cli, ["denoise", str(tmp_path / "run"), str(tmp_path / "in"), str(target)])
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert (tmp_path / "out" / "1.png").read_bytes() == b"earlier" and len(list((tmp_path / "in").iterdir())) == 2
+
+
 def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exactly(digits, tmp_path):
     model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
     ae.Trainer(model, fast_config(epochs=2)).fit(digits.X[:256])

@@ -7,28 +7,35 @@ from pathlib import Path
 import click
 
 from ..errors import DataError
-from ._common import load_run, model_inputs
+from ._common import claim_output, load_run, model_inputs
 
 
 @click.command()
 @click.argument("run", type=click.Path(exists=True))
 @click.argument("source", metavar="IN", type=click.Path(exists=True))
 @click.argument("target", metavar="OUT", type=click.Path())
-def denoise(run, source, target):
+@click.option("--overwrite", is_flag=True, help="Replace images that already exist in OUT.")
+def denoise(run, source, target, overwrite):
     """Denoise the image file or folder of images IN with the model in RUN (trained with --corruption, or
     the denoising family) and write the results to OUT: a file for one image, else a folder (same names).
-    Images must have the model's size; they are converted to its channels (grayscale or RGB)."""
+    Images must have the model's size; they are converted to its channels (grayscale or RGB). Existing files
+    in OUT are refused unless --overwrite is given, and OUT may never be IN itself."""
     from ..applications import denoise as denoise_array
     from ..applications import image_files, read_images, write_images
 
+    files = image_files(source)
+    single = Path(source).is_file()
+    if not single and Path(target).exists() and Path(target).resolve() == Path(source).resolve():
+        raise click.BadParameter("OUT is the folder IN: the original images would be replaced", param_hint="OUT")
+    outputs = [Path(target)] if single else [Path(target) / file.name for file in files]
+    for output in outputs:  # before the model is loaded or any image read
+        claim_output(output, overwrite, [source], "OUT")
     checkpoint, scaler = load_run(run)
     if len(checkpoint.model.input_shape) != 3:
         raise DataError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")
-    files = image_files(source)
     X = model_inputs(checkpoint, scaler, read_images(files, checkpoint.model.input_shape))
     clean = scaler.inverse_transform(denoise_array(checkpoint.model, X))
-    single = Path(source).is_file()
-    write_images(clean, [Path(target)] if single else [Path(target) / file.name for file in files])
+    write_images(clean, outputs)
     click.echo(f"wrote {len(files)} denoised image(s) to {target}")
 
 
