@@ -113,6 +113,26 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
 
 
+def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, tmp_path):
+    """Samples of a table run are written like its reconstructions: its columns, units and categories, not the
+    model's one-hot matrix; --image (no images here) is refused before any work."""
+    runner, run = CliRunner(), tmp_path / "run"
+    data = ["--data", str(people_csv)]
+    result = runner.invoke(cli, ["train", *data, "--drop", "id,label", "--hidden", "8", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    commands = {"generate": ["--n", "5"], "interpolate": ["--start", "0", "--end", "3", "--steps", "5"]}
+    for command, extra in commands.items():
+        out = tmp_path / f"{command}.csv"
+        refused = runner.invoke(cli, [command, str(run), *data, *extra, "--out", str(out), "--image", "x.png"])
+        assert refused.exit_code == 2 and "not images" in refused.output and not out.exists()
+        result = runner.invoke(cli, [command, str(run), *data, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        samples = pd.read_csv(out)
+        assert list(samples.columns) == ["age", "city", "grade", "member", "income"] and len(samples) == 5
+        assert set(samples.city) <= {"Rome", "Oslo", "Paris"} and samples.income.abs().max() > 100
+
+
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
     runner, run = CliRunner(), tmp_path / "run"
     runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--unknown-categories", "error",

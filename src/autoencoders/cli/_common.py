@@ -132,6 +132,14 @@ def run_table(checkpoint: Checkpoint) -> TabularPreprocessor | None:
     return None if values is None else TabularPreprocessor.from_dict(values)
 
 
+def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -> Any:
+    """Model-unit ``outputs`` (reconstructions, samples) in the data's original units: unscaled, and for a table a
+    DataFrame with its columns and categories (the inverse of :func:`model_inputs`)."""
+    values = scaler.inverse_transform(outputs)
+    table = run_table(checkpoint)
+    return values if table is None else table.inverse_transform(values)
+
+
 def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing)."""
     table = run_table(checkpoint)

@@ -10,9 +10,9 @@ from ._common import (
     finite_values,
     load_run,
     model_inputs,
+    model_outputs,
     output_options,
     read_data,
-    run_table,
     save_array,
 )
 from ._model_options import model_summaries
@@ -76,11 +76,10 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
 
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
-    R = scaler.inverse_transform(reconstruct_array(checkpoint.model, X))
-    table = run_table(checkpoint)
-    save_array(out, R if table is None else table.inverse_transform(R))  # a table comes back as a table
+    R = reconstruct_array(checkpoint.model, X)
+    save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
     if image:
-        save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
+        save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
     click.echo(f"wrote {len(R)} reconstructions to {out}")
 
 
