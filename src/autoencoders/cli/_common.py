@@ -189,6 +189,14 @@ def claim_output(path: str, overwrite: bool, read: list[str], flag: str) -> None
         raise click.BadParameter(f"cannot write in {folder}", param_hint=flag)
 
 
+def claim_files(paths: list[Path], overwrite: bool, flag: str) -> None:
+    """Refuse, before any work, to write files of a folder (``--out DIR``) that already exist unless ``overwrite``."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise click.BadParameter(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+                                 "pass --overwrite to replace", param_hint=flag)
+
+
 def save_array(path: str, array: Any) -> None:
     """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet.
     Atomically: a reader (or an interrupted run) sees the old file or the new one, never half of one."""

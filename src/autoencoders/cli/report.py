@@ -6,23 +6,29 @@ from pathlib import Path
 
 import click
 
-from ._common import data_options, load_run, model_inputs, read_data
+from ._common import claim_files, data_options, load_run, model_inputs, read_data
 
 
 @click.command()
 @click.argument("run", type=click.Path(exists=True, file_okay=False))
 @data_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for report.html and its PNGs (default: RUN itself).")
+              help="Folder for report.html and its PNGs (default: RUN itself, whose report is rewritten); a report "
+                   "already in another folder is kept unless --overwrite is given.")
+@click.option("--overwrite", is_flag=True, help="Replace the report (and its PNGs) in --out.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def report(ctx, run, data, data_dir, split, label_column, out, quiet):
+def report(ctx, run, data, data_dir, split, label_column, out, overwrite, quiet):
     """Write RUN/report.html (one self-contained file) and its PNGs: loss curves, reconstructions, a 2-D map
     of the codes, first-layer weights, and what the model offers besides (samples, code sparsity), pictured on
     --data; by default on the data the run was trained on (its recorded source, split and label column).
     """
-    from ..report import RunRecords, write_report
+    from ..report import REPORT_FILE, RunRecords, write_report
+    from ..report.sections import FIGURES
 
+    if out and Path(out).resolve() != Path(run).resolve():  # RUN's own report is the one `ae report` refreshes
+        claim_files([Path(out) / name for name in (REPORT_FILE, *(f"{figure}.png" for figure in FIGURES))],
+                    overwrite, "--out")
     records = RunRecords.read(run)
     recorded = records.config.get("extra", {}).get("data", {})
     # Data options left at their defaults take the run's recorded values: the report shows the data it trained on.
