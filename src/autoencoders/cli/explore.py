@@ -52,12 +52,18 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
               help="Index: exact search, hnswlib's approximate graph (pip install hnswlib), or auto by size.")
 def search(run, data, data_dir, split, label_column, query, k, method):
     """The k samples of --data whose codes are nearest to each query's code under the model in RUN: one JSON
-    object per query with the neighbours' row numbers in --data, distances, and labels when known."""
+    object per query with its row number (in --data, or in the --query file), the neighbours' row numbers in
+    --data, distances, and labels when known."""
     from ..applications import CodeIndex
 
+    rows = None
+    if query.replace(",", "").replace(" ", "").isdigit():  # row numbers, checked before any work
+        pieces = [piece.strip() for piece in query.split(",")]
+        if not all(pieces):
+            raise click.BadParameter(f"{query!r} has an empty row number; give rows such as 0,17", param_hint="--query")
+        rows = [int(piece) for piece in pieces]
     codes, dataset = _codes(run, data, data_dir, split, label_column)
-    if query.replace(",", "").isdigit():
-        rows = [int(row) for row in query.split(",")]
+    if rows is not None:
         if max(rows) >= len(codes):
             raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
@@ -67,7 +73,8 @@ def search(run, data, data_dir, split, label_column, query, k, method):
     indices, distances = index.query(queries, k)
     results = []
     for number, (found, far) in enumerate(zip(indices, distances, strict=True)):
-        result = {"query": number, "neighbours": found.tolist(), "distances": np.round(far, 6).tolist()}
+        result = {"query": number if rows is None else rows[number], "neighbours": found.tolist(),
+                  "distances": np.round(far, 6).tolist()}
         if dataset.y is not None:
             result["labels"] = dataset.y[found].tolist()
         results.append(result)
