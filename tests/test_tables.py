@@ -133,6 +133,27 @@ def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, 
         assert set(samples.city) <= {"Rome", "Oslo", "Paris"} and samples.income.abs().max() > 100
 
 
+def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
+    """Without --data, evaluate/encode/cluster/search/compress read the run's own recorded data, never the bundled
+    digits (which a 64-column model would have taken silently)."""
+    rows = np.random.default_rng(0).normal(size=(30, 64)).astype(np.float32)
+    np.save(tmp_path / "rows.npy", rows)
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--hidden", "8", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    evaluated = runner.invoke(cli, ["evaluate", str(run)])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.output)["n_samples"] == 30 and "rows.npy" in json.loads(evaluated.output)["data"]
+    assert json.loads(runner.invoke(cli, ["cluster", str(run), "--clusters", "2"]).output)["n_samples"] == 30
+    found = json.loads(runner.invoke(cli, ["search", str(run), "--query", "29", "-k", "30"]).output)
+    assert sorted(found["results"][0]["neighbours"]) == list(range(30))
+    for command in ("encode", "compress"):
+        result = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / f"{command}.out")])
+        assert result.exit_code == 0 and "30" in result.output, result.output
+    assert np.load(tmp_path / "encode.out", allow_pickle=False).shape == (30, 2)
+
+
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
     runner, run = CliRunner(), tmp_path / "run"
     runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--unknown-categories", "error",

@@ -58,11 +58,18 @@ def _table_option(flag: str, help: str) -> Callable:
 SPLITS = ("train", "test", "all")
 
 
-def data_options(function):
+def run_data_options(function):
+    """:func:`data_options` for a command on a trained RUN: --data, --split and --label-column left out mean those the
+    run was trained on (read with :func:`read_run_data`)."""
+    return data_options(function, of_run=True)
+
+
+def data_options(function, *, of_run: bool = False):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
     how to read a table file (--delimiter, --columns, --drop, --categorical)."""
     options = [
-        click.option("--data", "data", default="digits", show_default=True,
+        click.option("--data", "data", default="digits",
+                     show_default="the data RUN was trained on, else digits" if of_run else True,
                      help="A data set name (digits, mnist, fashion-mnist) or a path: .npy, .npz, .csv, .tsv, "
                           "IDX file (MNIST format, .gz ok) or a folder of images (sub-folders = labels)."),
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
@@ -103,12 +110,24 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
 def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
                   label_column: str | None) -> Dataset:
     """--data when it is given, else the data the run was trained on (never the default digits for a run trained
-    on other data)."""
-    stored = checkpoint.extra.get("data") or {}
-    given = click.get_current_context().get_parameter_source("data") is not click.core.ParameterSource.DEFAULT
-    if not given and stored.get("source") and not stored.get("streamed"):
-        data, split, label_column = stored["source"], stored.get("split", split), stored.get("label_column")
+    on other data), with its split and label column unless those are given."""
+    data, split, label_column = run_data_source(checkpoint, data, split, label_column)
     return read_data(data, data_dir, split, label_column)
+
+
+def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column: str | None) -> tuple:
+    """(--data, --split, --label-column) with those left at their defaults replaced by the run's recorded ones."""
+    stored = checkpoint.extra.get("data") or {}
+    context = click.get_current_context()
+    if _is_default(context, "data") and stored.get("source") and not stored.get("streamed"):
+        data = stored["source"]
+        split = stored.get("split", split) if _is_default(context, "split") else split
+        label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
+    return data, split, label_column
+
+
+def _is_default(context: click.Context, name: str) -> bool:
+    return context.get_parameter_source(name) in (None, click.core.ParameterSource.DEFAULT)
 
 
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import data_options, echo_json, load_run, model_inputs, output_options, read_data, save_array
+from ._common import (
+    echo_json,
+    load_run,
+    model_inputs,
+    output_options,
+    read_data,
+    read_run_data,
+    run_data_options,
+    save_array,
+)
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
 
-def _codes(run, data, data_dir, split, label_column):
-    """Codes (n, k) of --data under the model in RUN, and the data set (for its labels)."""
+def _codes(run, data, data_dir, split, label_column, query: bool = False):
+    """Codes (n, k) of --data (the run's own data when not given), or of the ``query`` file, under the model in RUN,
+    and the data set (for its labels)."""
     from ..inference import encode
 
     checkpoint, scaler = load_run(run)
-    dataset = read_data(data, data_dir, split, label_column)
+    dataset = (read_data if query else functools.partial(read_run_data, checkpoint))(data, data_dir, split,
+                                                                                      label_column)
     return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset.X)), dataset
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False)
@@ -43,7 +56,7 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--query", required=True,
               help="The query samples: a data set name or path (same formats as --data), or row numbers of --data "
                    "such as 0,17.")
@@ -68,7 +81,7 @@ def search(run, data, data_dir, split, label_column, query, k, method):
             raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
     else:
-        queries, _ = _codes(run, query, data_dir, split, label_column)
+        queries, _ = _codes(run, query, data_dir, split, label_column, query=True)
     index = CodeIndex(codes, method)
     indices, distances = index.query(queries, k)
     results = []

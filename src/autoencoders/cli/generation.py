@@ -9,12 +9,12 @@ import numpy as np
 
 from ..errors import DataError
 from ._common import (
-    data_options,
     load_run,
     model_inputs,
     model_outputs,
     output_options,
     read_run_data,
+    run_data_options,
     run_table,
     save_array,
 )
@@ -53,7 +53,7 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("-n", "--n", "n", type=click.IntRange(1), default=16, show_default=True, help="How many samples.")
 @click.option("--fit-density", is_flag=True,
               help="Sample from a Gaussian mixture fitted to the codes of --data, even if the model has a prior "
@@ -87,7 +87,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--start", "start", type=click.IntRange(0), required=True, help="Row of --data to start from.")
 @click.option("--end", "end", type=click.IntRange(0), required=True, help="Row of --data to end at.")
 @click.option("--steps", type=click.IntRange(2), default=8, show_default=True,

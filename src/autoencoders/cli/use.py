@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ._common import (
-    data_options,
     echo_json,
     finite_values,
     load_run,
@@ -13,6 +12,9 @@ from ._common import (
     model_outputs,
     output_options,
     read_data,
+    read_run_data,
+    run_data_options,
+    run_data_source,
     save_array,
 )
 from ._model_options import model_summaries
@@ -29,7 +31,7 @@ def models():
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("Also write the metrics to this JSON file.", required=False)
 def evaluate(run, data, data_dir, split, label_column, out):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
@@ -39,6 +41,7 @@ def evaluate(run, data, data_dir, split, label_column, out):
     from ..metrics import reconstruction_metrics
 
     checkpoint, scaler = load_run(run)
+    data, split, label_column = run_data_source(checkpoint, data, split, label_column)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
                **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
@@ -49,22 +52,22 @@ def evaluate(run, data, data_dir, split, label_column, out):
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("Where to write the codes (.npy or .csv).")
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
 
     checkpoint, scaler = load_run(run)
-    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_data(data, data_dir, split,
-                                                                                        label_column).X))
+    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir,
+                                                                                        split, label_column).X))
     save_array(out, codes)
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
                 "in the data's original units and categories.")
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
@@ -75,7 +78,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     from ..report import save_reconstructions
 
     checkpoint, scaler = load_run(run)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     R = reconstruct_array(checkpoint.model, X)
     save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
     if image:
