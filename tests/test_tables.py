@@ -148,10 +148,10 @@ def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
     assert json.loads(runner.invoke(cli, ["cluster", str(run), "--clusters", "2"]).output)["n_samples"] == 30
     found = json.loads(runner.invoke(cli, ["search", str(run), "--query", "29", "-k", "30"]).output)
     assert sorted(found["results"][0]["neighbours"]) == list(range(30))
-    for command in ("encode", "compress"):
-        result = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / f"{command}.out")])
+    for command, out in (("encode", "codes.npy"), ("compress", "rows.aec")):
+        result = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / out)])
         assert result.exit_code == 0 and "30" in result.output, result.output
-    assert np.load(tmp_path / "encode.out", allow_pickle=False).shape == (30, 2)
+    assert np.load(tmp_path / "codes.npy").shape == (30, 2)
 
 
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
@@ -195,6 +195,28 @@ def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monk
     replaced = runner.invoke(cli, [*args, "--out", str(out), "--overwrite"])
     assert replaced.exit_code == 0, replaced.output
     assert list(pd.read_csv(out).columns) == list(pd.read_csv(people_csv).columns)
+
+
+def test_cli_output_names_decide_the_format_and_unknown_ones_are_refused_before_any_work(tmp_path, monkeypatch):
+    """`--out codes.parquet` is Parquet (it was .npy bytes under that name), `.csv.gz` gzip; `codes.txt` is refused
+    before the model is read."""
+    pytest.importorskip("pyarrow")
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(20, 6)).astype(np.float32))
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--hidden", "4", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    for name in ("codes.parquet", "codes.csv.gz"):
+        result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    codes = pd.read_parquet(tmp_path / "codes.parquet").to_numpy()
+    assert codes.shape == (20, 2)
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv.gz").to_numpy(), codes, rtol=1e-5)
+    monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
+    for command in ("encode", "reconstruct", "generate"):
+        refused = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / "out.txt")])
+        assert refused.exit_code == 2 and "must end in .npy, .csv" in refused.output
+        assert not (tmp_path / "out.txt").exists()
 
 
 def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_file(people_csv, tmp_path):

@@ -172,14 +172,17 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     return scaler.transform(X)
 
 
-def output_options(help: str, required: bool = True) -> Callable:
+def output_options(help: str, required: bool = True, arrays: bool = False) -> Callable:
     """``--out FILE`` and ``--overwrite`` for a command that writes a file. Before the command does any work, an
     ``--out`` (or ``--image``) that already exists is refused unless ``--overwrite`` is given, and one that is the
     file the command reads (``--data``, FILE or RUN) is refused always: it would be lost. Writers then replace
-    the file atomically (:func:`save_array`)."""
+    the file atomically (:func:`save_array`). ``arrays``: --out is written by :func:`save_array`, so a name
+    whose format it does not write (``codes.txt``) is refused before any work too."""
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def checked(*args: Any, overwrite: bool, **kwargs: Any) -> Any:
+            if arrays and kwargs.get("out"):
+                array_format(kwargs["out"], flag="--out")
             read = [kwargs.get(name) for name in ("data", "file", "run")]
             for flag in ("out", "image"):
                 if kwargs.get(flag):
@@ -216,12 +219,27 @@ def claim_files(paths: list[Path], overwrite: bool, flag: str) -> None:
                                  "pass --overwrite to replace", param_hint=flag)
 
 
+# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
+
+
+def array_format(path: str, flag: str = "--out") -> str:
+    """The ending of ``path`` among :data:`FORMATS` (what :func:`save_array` writes), else a usage error."""
+    name = Path(path).name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(ending):
+            return ending
+    raise click.BadParameter(f"{path} must end in {', '.join(FORMATS)}", param_hint=flag)
+
+
 def save_array(path: str, array: Any) -> None:
-    """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet.
-    Atomically: a reader (or an interrupted run) sees the old file or the new one, never half of one."""
+    """Write ``array`` as .npy or .csv (by suffix; .csv.gz and .parquet through pandas); a DataFrame as .csv (.gz ok)
+    with its header, .parquet, or .npy when all-numeric. Atomically: a reader (or an interrupted run) sees the old
+    file or the new one, never half of one."""
     from ..checkpoint import atomic_write
 
-    target = Path(path)
+    target, ending = Path(path), array_format(path)
     if hasattr(array, "to_csv"):
         atomic_write(target, lambda tmp: save_frame(target, array, tmp))
         return
@@ -229,19 +247,21 @@ def save_array(path: str, array: Any) -> None:
     if bad:
         raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
                              f"nothing was written to {path}. Is the model damaged or diverged?")
-    if target.suffix.lower() == ".csv":
+    if ending == ".csv":
         atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
-    else:
+    elif ending == ".npy":
         atomic_write(target, lambda tmp: _save_npy(tmp, array))
+    else:  # a compressed CSV or Parquet of the rows, columns named 0, 1, ... (read back as a header)
+        import pandas as pd
+
+        flat = array.reshape(len(array), -1)
+        frame = pd.DataFrame(flat, columns=[str(column) for column in range(flat.shape[1])])
+        atomic_write(target, lambda tmp: save_frame(target, frame, tmp))
 
 
 def _save_npy(tmp: Path, array: Any) -> None:
     with open(tmp, "wb") as handle:  # a handle: np.save would add ".npy" to the temporary file's name
         np.save(handle, array)
-
-
-# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
-COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
 
 
 def save_frame(target: Path, frame: Any, tmp: Path) -> None:

@@ -30,7 +30,7 @@ def compress(run, data, data_dir, split, label_column, out, step):
 @click.command()
 @RUN
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.")
+@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.", arrays=True)
 def decompress(run, file, out):
     """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
     from ..applications import decompress as decompress_file

@@ -38,7 +38,7 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
 @run_data_options
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False)
+@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False, arrays=True)
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""

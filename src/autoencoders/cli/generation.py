@@ -23,7 +23,7 @@ MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the pictur
 
 RUN = click.argument("run", type=click.Path(exists=True))
 OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units (a table run's as a "
-                     "table with its header and categories: .csv or .parquet).")
+                     "table with its header and categories: .csv or .parquet).", arrays=True)
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
                      help="Also tile image samples into this picture (.png), enlarged to at least "
                           f"{MIN_PICTURE_WIDTH} pixels wide.")

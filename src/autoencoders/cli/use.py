@@ -53,7 +53,7 @@ def evaluate(run, data, data_dir, split, label_column, out):
 @click.command()
 @RUN
 @run_data_options
-@output_options("Where to write the codes (.npy or .csv).")
+@output_options("Where to write the codes (.npy or .csv).", arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
@@ -69,7 +69,7 @@ def encode(run, data, data_dir, split, label_column, out):
 @RUN
 @run_data_options
 @output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
-                "in the data's original units and categories.")
+                "in the data's original units and categories.", arrays=True)
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
