@@ -219,6 +219,18 @@ def test_cli_output_names_decide_the_format_and_unknown_ones_are_refused_before_
         assert not (tmp_path / "out.txt").exists()
 
 
+def test_cli_an_npy_out_for_a_table_with_text_is_refused_before_any_work(people_csv, tmp_path, monkeypatch):
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--hidden", "4",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr("autoencoders.cli._common.read_data", lambda *a: pytest.fail("worked before refusing"))
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    for args in (["reconstruct", str(run)], ["generate", str(run)], ["impute", "--data", str(people_csv)]):
+        refused = runner.invoke(cli, [*args, "--out", str(tmp_path / "out.npy")])
+        assert refused.exit_code == 2 and "text columns (" in refused.output and "write out.csv" in refused.output
+
+
 def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_file(people_csv, tmp_path):
     out = tmp_path / "sub" / "filled.csv.gz"  # a missing folder is created
     result = CliRunner().invoke(cli, ["impute", "--data", str(people_csv), "--drop", "id", "--label-column", "label",

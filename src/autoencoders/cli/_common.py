@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -231,6 +232,20 @@ def array_format(path: str, flag: str = "--out") -> str:
         if name.endswith(ending):
             return ending
     raise click.BadParameter(f"{path} must end in {', '.join(FORMATS)}", param_hint=flag)
+
+
+def check_npy_of_text(out: str | None, text_columns: list[str]) -> None:
+    """Refuse, before any work, an .npy --out for a table with text columns (an .npy holds numbers only)."""
+    if out and text_columns and array_format(out) == ".npy":
+        raise click.BadParameter(f"the table has text columns ({', '.join(map(str, text_columns))}), which an .npy "
+                                 f"file cannot hold; write {Path(out).stem}.csv or .parquet", param_hint="--out")
+
+
+def run_text_columns(checkpoint: Checkpoint) -> list[str]:
+    """The columns of a table run that come back as text (categories that are not numbers)."""
+    table = run_table(checkpoint)
+    return [] if table is None else [column.name for column in table.columns if column.kind == "categorical" and not
+                                     all(isinstance(value, numbers.Real) for value in column.categories)]
 
 
 def save_array(path: str, array: Any) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from ._common import (
+    check_npy_of_text,
     load_run,
     model_inputs,
     model_outputs,
@@ -16,6 +17,7 @@ from ._common import (
     read_run_data,
     run_data_options,
     run_table,
+    run_text_columns,
     save_array,
 )
 
@@ -29,8 +31,10 @@ IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
                           f"{MIN_PICTURE_WIDTH} pixels wide.")
 
 
-def _check_image(checkpoint, image: str | None) -> None:
-    """Refuse --image before any work unless the model's samples are images (C, H, W)."""
+def _check_outputs(checkpoint, out: str, image: str | None) -> None:
+    """Refuse, before any work, --image unless the model's samples are images (C, H, W), and an .npy --out for a
+    table run with text columns."""
+    check_npy_of_text(out, run_text_columns(checkpoint))
     shape = checkpoint.model.input_shape
     if image and (len(shape) != 3 or run_table(checkpoint) is not None):
         raise click.BadParameter(f"the model's samples are not images (C, H, W) but of shape {tuple(shape)}; "
@@ -75,7 +79,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
-    _check_image(checkpoint, image)
+    _check_outputs(checkpoint, out, image)
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
@@ -99,7 +103,7 @@ def interpolate(run, data, data_dir, split, label_column, start, end, steps, out
     from ..applications import interpolate as interpolate_samples
 
     checkpoint, scaler = load_run(run)
-    _check_image(checkpoint, image)
+    _check_outputs(checkpoint, out, image)
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):
         raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_options, echo_json, output_options, read_data, save_array, table_options
+from ._common import check_npy_of_text, data_options, echo_json, output_options, read_data, save_array, table_options
 
 
 @click.command()
@@ -24,16 +24,20 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     Example:
       ae impute --data survey.csv --drop id --categorical grade --out filled.csv
     """
+    from pandas.api.types import is_numeric_dtype
+
     from ..data import TableOptions, load_data
     from ..sklearn import AutoencoderImputer
 
     dataset = read_data(data, data_dir, split, label_column)
+    if dataset.is_table:  # the whole file is written back: its text columns too
+        whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter)).X
+        check_npy_of_text(out, [name for name, dtype in whole.dtypes.items() if not is_numeric_dtype(dtype)])
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
     filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled
-        whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter)).X
         whole[list(filled.columns)] = filled
         filled = whole
     save_array(out, filled)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import (
+    check_npy_of_text,
     echo_json,
     finite_values,
     load_run,
@@ -15,6 +16,7 @@ from ._common import (
     read_run_data,
     run_data_options,
     run_data_source,
+    run_text_columns,
     save_array,
 )
 from ._model_options import model_summaries
@@ -78,6 +80,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     from ..report import save_reconstructions
 
     checkpoint, scaler = load_run(run)
+    check_npy_of_text(out, run_text_columns(checkpoint))
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     R = reconstruct_array(checkpoint.model, X)
     save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
