@@ -415,6 +415,13 @@ def test_cli_detect_explain_is_for_tables_only(tmp_path):
     assert result.exit_code != 0 and "does not apply to a time series" in result.output
 
 
+def test_cli_detect_on_a_series_with_a_timestamp_column_names_it(tmp_path):
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"2024-01-01 {h:02d}:00:00,{np.sin(h)}\n" for h in range(24)))
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "4", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and "--drop timestamp" in result.output and not (tmp_path / "s.csv").exists()
+
+
 def planted_frame():
     """The planted rows as a DataFrame with a categorical column tied to the first feature."""
     import pandas as pd
