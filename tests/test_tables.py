@@ -63,6 +63,11 @@ def test_semicolons_decimal_commas_gzip_and_column_choice(tmp_path):
         read_path(path, table=TableOptions(drop=("nope",)))
 
 
+def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
+    with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
+        read_path(people_csv, table=TableOptions(delimiter=";"))
+
+
 def test_text_labels_become_codes_with_their_names(people_csv):
     data = read_path(people_csv, "label", TableOptions(drop=("id",)))
     assert data.label_names == ["bad", "good"] and set(data.y) == {0, 1} and "label" not in data.X
