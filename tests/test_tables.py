@@ -183,6 +183,23 @@ def test_cli_impute_fills_every_gap_and_keeps_the_rest(people_csv, tmp_path):
     assert json.loads(result.output)["filled_cells"] == int(before.isna().sum().sum())
 
 
+def test_cli_impute_fills_the_nan_gaps_of_an_array_and_names_an_infinite_cell(tmp_path):
+    rows = np.random.default_rng(0).random((40, 5)).astype(np.float32)
+    gappy = rows.copy()
+    gappy[[3, 7], [1, 4]] = np.nan
+    np.save(tmp_path / "gappy.npy", gappy)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "gappy.npy"), "--epochs", "1",
+                                      "--out", str(tmp_path / "filled.npy")])
+    assert result.exit_code == 0, result.output
+    filled = np.load(tmp_path / "filled.npy")
+    assert filled.shape == rows.shape and np.isfinite(filled).all() and json.loads(result.output)["filled_cells"] == 2
+    np.testing.assert_allclose(filled[~np.isnan(gappy)], gappy[~np.isnan(gappy)], rtol=1e-6)
+    gappy[5, 0] = np.inf
+    np.save(tmp_path / "inf.npy", gappy)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "inf.npy"), "--out", str(tmp_path / "x.npy")])
+    assert result.exit_code == 1 and "infinite values in 1 row(s), first at row 5" in result.output
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""
