@@ -192,8 +192,8 @@ def output_options(help: str, required: bool = True, arrays: bool = False) -> Ca
 
         checked = click.option("--overwrite", is_flag=True,
                                help="Replace --out (and --image) if the file exists.")(checked)
-        return click.option("--out", type=click.Path(dir_okay=False), required=required, default=None,
-                            help=help)(checked)
+        # no default=None beside required=True: click 8.5 takes that default as given and skips the check
+        return click.option("--out", type=click.Path(dir_okay=False), required=required, help=help)(checked)
     return decorate
 
 
