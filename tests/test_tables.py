@@ -157,6 +157,12 @@ def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
         result = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / out)])
         assert result.exit_code == 0 and "30" in result.output, result.output
     assert np.load(tmp_path / "codes.npy").shape == (30, 2)
+    streamed = tmp_path / "streamed"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--stream", "--hidden", "8",
+                                 "--epochs", "1", "--out", str(streamed), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(cli, ["evaluate", str(streamed)])  # a streamed file is not read whole unasked
+    assert refused.exit_code == 2 and "trained on rows streamed from" in refused.output
 
 
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):

@@ -120,7 +120,10 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
     """(--data, --split, --label-column) with those left at their defaults replaced by the run's recorded ones."""
     stored = checkpoint.extra.get("data") or {}
     context = click.get_current_context()
-    if _is_default(context, "data") and stored.get("source") and not stored.get("streamed"):
+    if _is_default(context, "data") and stored.get("streamed"):  # not read whole; never the digits in its place
+        raise click.UsageError(f"the run was trained on rows streamed from {stored.get('source')}, which this "
+                               "command would read whole: give --data (that file, or some of its rows)")
+    if _is_default(context, "data") and stored.get("source"):
         data = stored["source"]
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
