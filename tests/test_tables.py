@@ -165,6 +165,22 @@ def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
     assert refused.exit_code == 2 and "trained on rows streamed from" in refused.output
 
 
+def test_cli_shows_an_unseen_category_as_one_warning_line(people, people_csv, tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--hidden", "4",
+                                      "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    people.loc[3, "city"] = "Lima"
+    people.to_csv(tmp_path / "lima.csv", index=False)
+    shown = subprocess.run([sys.executable, "-m", "autoencoders.cli", "encode", str(run), "--data",
+                            str(tmp_path / "lima.csv"), "--out", str(tmp_path / "codes.npy")],
+                           capture_output=True, text=True, check=True).stderr
+    assert shown.startswith("Warning: column 'city' has 1 cell(s) with categories not seen") and ".py:" not in shown
+
+
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
     runner, run = CliRunner(), tmp_path / "run"
     runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--unknown-categories", "error",

@@ -7,6 +7,7 @@ import json
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,12 +35,27 @@ class Group(click.Group):
         return context
 
     def invoke(self, ctx: click.Context) -> Any:
+        shown, warnings.formatwarning = warnings.formatwarning, _plain_warning
         try:
             return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:  # e.g. disk full, unwritable output directory
             raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from error
+        finally:
+            warnings.formatwarning = shown
+
+
+PACKAGE = Path(__file__).resolve().parents[1]
+_format_warning = warnings.formatwarning
+
+
+def _plain_warning(message, category, filename, lineno, line=None) -> str:
+    """The library's own warnings (an unseen category ...) as one "Warning: ..." line, like its errors; others as
+    Python shows them (file, line and source)."""
+    if Path(filename).resolve().is_relative_to(PACKAGE):
+        return f"Warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
 
 
 def _keep_table_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
