@@ -405,6 +405,7 @@ def test_cli_detect_explain_names_the_top_columns_of_flagged_rows(tmp_path):
         assert saved["top_features"].shape == (len(X), 3)
         np.testing.assert_array_equal(saved["top_features"][:, 0] >= 0, saved["outlier"] == 1)
         assert (saved["top_features"][broken, 0] == 2).all()
+        assert saved["feature_names"].tolist() == [str(i) for i in range(X.shape[1])]  # the indices' columns
 
 
 def test_cli_detect_explain_is_for_tables_only(tmp_path):

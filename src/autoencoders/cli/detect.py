@@ -19,12 +19,13 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
     """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``);
     with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
     column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
-    (-1 / 0 on rows not flagged)."""
+    (-1 / 0 on rows not flagged) with ``feature_names``, the columns the indices in ``top_features`` stand for."""
     from ..checkpoint import atomic_write
 
     target = Path(path)
     if target.suffix.lower() == ".npz":
-        extra = {} if top is None else {"top_features": top[0], "top_shares": top[1]}
+        extra = {} if top is None else {"top_features": top[0], "top_shares": top[1],
+                                        "feature_names": np.asarray(top[2], dtype=str)}  # what the indices name
         atomic_write(target, lambda tmp: _save_npz(tmp, score=scores, outlier=outliers, threshold=threshold, **extra))
         return
     header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
