@@ -405,6 +405,7 @@ def test_cli_detect_explain_names_the_top_columns_of_flagged_rows(tmp_path):
         assert saved["top_features"].shape == (len(X), 3)
         np.testing.assert_array_equal(saved["top_features"][:, 0] >= 0, saved["outlier"] == 1)
         assert (saved["top_features"][broken, 0] == 2).all()
+        assert saved["feature_names"].tolist() == [str(i) for i in range(X.shape[1])]  # the indices' columns
 
 
 def test_cli_detect_explain_is_for_tables_only(tmp_path):
@@ -413,6 +414,13 @@ def test_cli_detect_explain_is_for_tables_only(tmp_path):
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "16", "--explain",
                                       "--out", str(tmp_path / "s.csv")])
     assert result.exit_code != 0 and "does not apply to a time series" in result.output
+
+
+def test_cli_detect_on_a_series_with_a_timestamp_column_names_it(tmp_path):
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"2024-01-01 {h:02d}:00:00,{np.sin(h)}\n" for h in range(24)))
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "4", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and "--drop timestamp" in result.output and not (tmp_path / "s.csv").exists()
 
 
 def planted_frame():

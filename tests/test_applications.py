@@ -118,12 +118,15 @@ def test_precision_at_k_counts_neighbours_with_the_query_label():
 def test_search_command_returns_the_query_row_first(run_dir, digits_file):
     found = json.loads(invoke("search", run_dir, "--data", digits_file, "--query", "3,17", "-k", 5))
     assert [result["neighbours"][0] for result in found["results"]] == [3, 17]
+    assert [result["query"] for result in found["results"]] == [3, 17]  # each query named by its row
     assert all(len(result["labels"]) == 5 for result in found["results"])
 
 
 def test_search_command_rejects_a_row_out_of_range(run_dir, digits_file):
     result = CliRunner().invoke(cli, ["search", str(run_dir), "--data", str(digits_file), "--query", "999"])
     assert result.exit_code == 1 and "query row 999 is out of range" in result.output
+    result = CliRunner().invoke(cli, ["search", str(run_dir), "--data", str(digits_file), "--query", "3,,17"])
+    assert result.exit_code == 2 and "has an empty row number" in result.output and "Traceback" not in result.output
 
 
 # -------------------------------------------------------------------------------------------------- features

@@ -130,3 +130,29 @@ def test_wrong_width_data_for_a_trained_run(runner, csv_file, tmp_path):
     np.save(other, np.zeros((3, 10)))
     result = runner.invoke(cli, ["encode", str(run), "--data", str(other), "--out", str(tmp_path / "c.npy")])
     assert result.exit_code == 1 and "10 columns; fitted on 64" in result.output
+
+
+def test_every_command_with_a_required_out_refuses_to_start_without_it(tmp_path, monkeypatch):
+    """Every command that writes a required --out says "Missing option '--out'" before any work (under click 8.5
+    a required option with default=None was taken as given: the work ran, then a TypeError traceback)."""
+    import click
+
+    monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
+    monkeypatch.setattr("autoencoders.data.load_data", lambda *a, **k: pytest.fail("worked before refusing"))
+    path = tmp_path / "file"
+    path.write_text("x")
+    checked = []
+    for name, command in cli.commands.items():
+        if not any(param.name == "out" and param.required for param in command.params):
+            continue
+        args = [name]
+        for param in command.params:
+            if isinstance(param, click.Argument):
+                args.append(str(path))
+            elif param.required and param.name != "out":
+                args += [param.opts[0], "0"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and "Missing option '--out'" in result.output, (name, result.output)
+        checked.append(name)
+    assert {"encode", "reconstruct", "generate", "interpolate", "compress", "decompress", "impute", "detect"} <= set(
+        checked)

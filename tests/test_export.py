@@ -42,6 +42,20 @@ def test_cli_exports_encoder_decoder_and_model_of_a_run(tmp_path):
     assert max_abs_difference(model, out / "model.onnx") > 1e-3  # the check sees a file of other weights
 
 
+def test_cli_export_keeps_existing_files_unless_overwrite(tmp_path):
+    run = tmp_path / "run"
+    trained = CliRunner().invoke(cli, ["train", "--hidden", "8", "--code-size", "2", "--epochs", "1", "--quiet",
+                                       "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    (run / "encoder.onnx").write_text("keep me")
+    refused = CliRunner().invoke(cli, ["export", str(run), "--part", "all"])
+    assert refused.exit_code == 2 and "encoder.onnx already exists; pass --overwrite" in refused.output
+    assert (run / "encoder.onnx").read_text() == "keep me" and not (run / "model.onnx").exists()
+    result = CliRunner().invoke(cli, ["export", str(run), "--part", "all", "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert max_abs_difference(ae.load_model(run), run / "encoder.onnx", "encoder") <= TOLERANCE
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["export", "{tmp}/nowhere"], "does not exist"),
     (["export", "{file}"], "not a readable checkpoint"),

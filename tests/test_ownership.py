@@ -102,6 +102,21 @@ def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- resuming
+def test_a_run_extended_by_resume_still_learns_under_a_cosine_schedule(tmp_path):
+    """The cosine schedule reached zero at the first run's last epoch; resumed with more --epochs it is stretched to
+    the new end, so the added epochs learn (they trained at learning rate 0, changing nothing)."""
+    run = tmp_path / "run"
+    first = _invoke(*SMALL, "--scheduler", "cosine", "--validation-fraction", "0", "--out", str(run))
+    assert first.exit_code == 0, first.output
+    before = load_file(run / "state.safetensors")
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+    lrs = json.loads((run / "history.json").read_text())["lr"]
+    assert lrs == [pytest.approx(1e-3), pytest.approx(1e-3 * 0.75), pytest.approx(1e-3 * 0.25)]
+    after = load_file(run / "state.safetensors")
+    assert any(not torch.equal(before[name], after[name]) for name in before if name.startswith("model."))
+
+
 def test_resume_reads_the_stored_settings_and_refuses_others_by_name(tmp_path):
     run, other = tmp_path / "run", tmp_path / "vanilla"
     for result in (_invoke(*SMALL, "--code-size", "4", "--lr", "0.002", "--out", str(run)),

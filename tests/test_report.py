@@ -82,6 +82,23 @@ def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):
     assert "Configuration" in _section_titles(html)
 
 
+def test_ae_report_keeps_a_report_already_in_another_folder_unless_overwrite(tmp_path):
+    run, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--epochs", "1", "--hidden", "8", "--code-size", "2", "--quiet",
+                                  "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    elsewhere.mkdir()
+    (elsewhere / REPORT_FILE).write_text("keep me")
+    refused = runner.invoke(cli, ["report", str(run), "--out", str(elsewhere)])
+    assert refused.exit_code == 2 and "already exists; pass --overwrite" in refused.output
+    assert [p.name for p in elsewhere.iterdir()] == [REPORT_FILE] and (elsewhere / REPORT_FILE).read_text() == "keep me"
+    for args in (["--out", str(elsewhere), "--overwrite"], []):  # RUN's own report is always refreshed
+        result = runner.invoke(cli, ["report", str(run), *args])
+        assert result.exit_code == 0, result.output
+    assert "Configuration" in (elsewhere / REPORT_FILE).read_text(encoding="utf-8")
+
+
 def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path):
     rows = np.random.default_rng(0).normal(size=(40, 5))
     table = tmp_path / "rows.csv"

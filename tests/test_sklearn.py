@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -92,3 +94,19 @@ def test_loading_a_plain_model_as_a_transformer_is_refused(tmp_path):
     path = ae.save_model(ae.create_model("deep", input_shape=(4,), code_size=2, hidden=(3,)), tmp_path / "m")
     with pytest.raises(ae.CheckpointError, match="no saved AutoencoderTransformer"):
         AutoencoderTransformer.load(path)
+
+
+def test_read_only_inputs_such_as_a_frame_of_codes_give_no_torch_warning(digits):
+    """pandas' arrays (copy-on-write) and memory maps are read-only; torch warns on sharing one (once per process,
+    so this checks the first time), and pytest's warnings-as-errors would fail."""
+    pd = pytest.importorskip("pandas")
+    X = digits.X[:64].reshape(64, -1)
+    model = AutoencoderTransformer(code_size=2, hidden=(8,), epochs=1, random_state=0).fit(X)
+    codes = model.transform(X)
+    frame = pd.DataFrame(codes)
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(model.inverse_transform(frame), model.inverse_transform(codes))
+        np.testing.assert_array_equal(ae.encode(model.model_, read_only), codes)

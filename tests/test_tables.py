@@ -63,6 +63,11 @@ def test_semicolons_decimal_commas_gzip_and_column_choice(tmp_path):
         read_path(path, table=TableOptions(drop=("nope",)))
 
 
+def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
+    with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
+        read_path(people_csv, table=TableOptions(delimiter=";"))
+
+
 def test_text_labels_become_codes_with_their_names(people_csv):
     data = read_path(people_csv, "label", TableOptions(drop=("id",)))
     assert data.label_names == ["bad", "good"] and set(data.y) == {0, 1} and "label" not in data.X
@@ -113,6 +118,69 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
 
 
+def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, tmp_path):
+    """Samples of a table run are written like its reconstructions: its columns, units and categories, not the
+    model's one-hot matrix; --image (no images here) is refused before any work."""
+    runner, run = CliRunner(), tmp_path / "run"
+    data = ["--data", str(people_csv)]
+    result = runner.invoke(cli, ["train", *data, "--drop", "id,label", "--hidden", "8", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    commands = {"generate": ["--n", "5"], "interpolate": ["--start", "0", "--end", "3", "--steps", "5"]}
+    for command, extra in commands.items():
+        out = tmp_path / f"{command}.csv"
+        refused = runner.invoke(cli, [command, str(run), *data, *extra, "--out", str(out), "--image", "x.png"])
+        assert refused.exit_code == 2 and "not images" in refused.output and not out.exists()
+        result = runner.invoke(cli, [command, str(run), *data, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        samples = pd.read_csv(out)
+        assert list(samples.columns) == ["age", "city", "grade", "member", "income"] and len(samples) == 5
+        assert set(samples.city) <= {"Rome", "Oslo", "Paris"} and samples.income.abs().max() > 100
+
+
+def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
+    """Without --data, evaluate/encode/cluster/search/compress read the run's own recorded data, never the bundled
+    digits (which a 64-column model would have taken silently)."""
+    rows = np.random.default_rng(0).normal(size=(30, 64)).astype(np.float32)
+    np.save(tmp_path / "rows.npy", rows)
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--hidden", "8", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    evaluated = runner.invoke(cli, ["evaluate", str(run)])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.output)["n_samples"] == 30 and "rows.npy" in json.loads(evaluated.output)["data"]
+    assert json.loads(runner.invoke(cli, ["cluster", str(run), "--clusters", "2"]).output)["n_samples"] == 30
+    found = json.loads(runner.invoke(cli, ["search", str(run), "--query", "29", "-k", "30"]).output)
+    assert sorted(found["results"][0]["neighbours"]) == list(range(30))
+    for command, out in (("encode", "codes.npy"), ("compress", "rows.aec")):
+        result = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0 and "30" in result.output, result.output
+    assert np.load(tmp_path / "codes.npy").shape == (30, 2)
+    streamed = tmp_path / "streamed"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--stream", "--hidden", "8",
+                                 "--epochs", "1", "--out", str(streamed), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(cli, ["evaluate", str(streamed)])  # a streamed file is not read whole unasked
+    assert refused.exit_code == 2 and "trained on rows streamed from" in refused.output
+
+
+def test_cli_shows_an_unseen_category_as_one_warning_line(people, people_csv, tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--hidden", "4",
+                                      "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    people.loc[3, "city"] = "Lima"
+    people.to_csv(tmp_path / "lima.csv", index=False)
+    shown = subprocess.run([sys.executable, "-m", "autoencoders.cli", "encode", str(run), "--data",
+                            str(tmp_path / "lima.csv"), "--out", str(tmp_path / "codes.npy")],
+                           capture_output=True, text=True, check=True).stderr
+    assert shown.startswith("Warning: column 'city' has 1 cell(s) with categories not seen") and ".py:" not in shown
+
+
 def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
     runner, run = CliRunner(), tmp_path / "run"
     runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--unknown-categories", "error",
@@ -137,6 +205,23 @@ def test_cli_impute_fills_every_gap_and_keeps_the_rest(people_csv, tmp_path):
     assert json.loads(result.output)["filled_cells"] == int(before.isna().sum().sum())
 
 
+def test_cli_impute_fills_the_nan_gaps_of_an_array_and_names_an_infinite_cell(tmp_path):
+    rows = np.random.default_rng(0).random((40, 5)).astype(np.float32)
+    gappy = rows.copy()
+    gappy[[3, 7], [1, 4]] = np.nan
+    np.save(tmp_path / "gappy.npy", gappy)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "gappy.npy"), "--epochs", "1",
+                                      "--out", str(tmp_path / "filled.npy")])
+    assert result.exit_code == 0, result.output
+    filled = np.load(tmp_path / "filled.npy")
+    assert filled.shape == rows.shape and np.isfinite(filled).all() and json.loads(result.output)["filled_cells"] == 2
+    np.testing.assert_allclose(filled[~np.isnan(gappy)], gappy[~np.isnan(gappy)], rtol=1e-6)
+    gappy[5, 0] = np.inf
+    np.save(tmp_path / "inf.npy", gappy)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "inf.npy"), "--out", str(tmp_path / "x.npy")])
+    assert result.exit_code == 1 and "infinite values in 1 row(s), first at row 5" in result.output
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""
@@ -154,6 +239,40 @@ def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monk
     replaced = runner.invoke(cli, [*args, "--out", str(out), "--overwrite"])
     assert replaced.exit_code == 0, replaced.output
     assert list(pd.read_csv(out).columns) == list(pd.read_csv(people_csv).columns)
+
+
+def test_cli_output_names_decide_the_format_and_unknown_ones_are_refused_before_any_work(tmp_path, monkeypatch):
+    """`--out codes.parquet` is Parquet (it was .npy bytes under that name), `.csv.gz` gzip; `codes.txt` is refused
+    before the model is read."""
+    pytest.importorskip("pyarrow")
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(20, 6)).astype(np.float32))
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--hidden", "4", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    for name in ("codes.parquet", "codes.csv.gz"):
+        result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    codes = pd.read_parquet(tmp_path / "codes.parquet").to_numpy()
+    assert codes.shape == (20, 2)
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv.gz").to_numpy(), codes, rtol=1e-5)
+    monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
+    for command in ("encode", "reconstruct", "generate"):
+        refused = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / "out.txt")])
+        assert refused.exit_code == 2 and "must end in .npy, .csv" in refused.output
+        assert not (tmp_path / "out.txt").exists()
+
+
+def test_cli_an_npy_out_for_a_table_with_text_is_refused_before_any_work(people_csv, tmp_path, monkeypatch):
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--hidden", "4",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr("autoencoders.cli._common.read_data", lambda *a: pytest.fail("worked before refusing"))
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    for args in (["reconstruct", str(run)], ["generate", str(run)], ["impute", "--data", str(people_csv)]):
+        refused = runner.invoke(cli, [*args, "--out", str(tmp_path / "out.npy")])
+        assert refused.exit_code == 2 and "text columns (" in refused.output and "write out.csv" in refused.output
 
 
 def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_file(people_csv, tmp_path):

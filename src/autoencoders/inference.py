@@ -23,6 +23,8 @@ def _map_batches(model: Autoencoder, array: np.ndarray, fn: Callable[[torch.Tens
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
+    if not array.flags.writeable:  # a pandas frame's values, a memory map: torch would warn on sharing them
+        array = array.copy()
     batches = tqdm(ordered_batches(torch.from_numpy(array), batch_size), desc=desc, unit="batch",
                    total=-(-len(array) // batch_size), disable=None, delay=PROGRESS_DELAY_S, leave=False)
     try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,12 +35,27 @@ class Group(click.Group):
         return context
 
     def invoke(self, ctx: click.Context) -> Any:
+        shown, warnings.formatwarning = warnings.formatwarning, _plain_warning
         try:
             return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:  # e.g. disk full, unwritable output directory
             raise click.ClickException(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")) from error
+        finally:
+            warnings.formatwarning = shown
+
+
+PACKAGE = Path(__file__).resolve().parents[1]
+_format_warning = warnings.formatwarning
+
+
+def _plain_warning(message, category, filename, lineno, line=None) -> str:
+    """The library's own warnings (an unseen category ...) as one "Warning: ..." line, like its errors; others as
+    Python shows them (file, line and source)."""
+    if Path(filename).resolve().is_relative_to(PACKAGE):
+        return f"Warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
 
 
 def _keep_table_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -58,11 +75,18 @@ def _table_option(flag: str, help: str) -> Callable:
 SPLITS = ("train", "test", "all")
 
 
-def data_options(function):
+def run_data_options(function):
+    """:func:`data_options` for a command on a trained RUN: --data, --split and --label-column left out mean those the
+    run was trained on (read with :func:`read_run_data`)."""
+    return data_options(function, of_run=True)
+
+
+def data_options(function, *, of_run: bool = False):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
     how to read a table file (--delimiter, --columns, --drop, --categorical)."""
     options = [
-        click.option("--data", "data", default="digits", show_default=True,
+        click.option("--data", "data", default="digits",
+                     show_default="the data RUN was trained on, else digits" if of_run else True,
                      help="A data set name (digits, mnist, fashion-mnist) or a path: .npy, .npz, .csv, .tsv, "
                           "IDX file (MNIST format, .gz ok) or a folder of images (sub-folders = labels)."),
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
@@ -103,12 +127,27 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
 def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
                   label_column: str | None) -> Dataset:
     """--data when it is given, else the data the run was trained on (never the default digits for a run trained
-    on other data)."""
-    stored = checkpoint.extra.get("data") or {}
-    given = click.get_current_context().get_parameter_source("data") is not click.core.ParameterSource.DEFAULT
-    if not given and stored.get("source") and not stored.get("streamed"):
-        data, split, label_column = stored["source"], stored.get("split", split), stored.get("label_column")
+    on other data), with its split and label column unless those are given."""
+    data, split, label_column = run_data_source(checkpoint, data, split, label_column)
     return read_data(data, data_dir, split, label_column)
+
+
+def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column: str | None) -> tuple:
+    """(--data, --split, --label-column) with those left at their defaults replaced by the run's recorded ones."""
+    stored = checkpoint.extra.get("data") or {}
+    context = click.get_current_context()
+    if _is_default(context, "data") and stored.get("streamed"):  # not read whole; never the digits in its place
+        raise click.UsageError(f"the run was trained on rows streamed from {stored.get('source')}, which this "
+                               "command would read whole: give --data (that file, or some of its rows)")
+    if _is_default(context, "data") and stored.get("source"):
+        data = stored["source"]
+        split = stored.get("split", split) if _is_default(context, "split") else split
+        label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
+    return data, split, label_column
+
+
+def _is_default(context: click.Context, name: str) -> bool:
+    return context.get_parameter_source(name) in (None, click.core.ParameterSource.DEFAULT)
 
 
 def load_run(run: str) -> tuple[Checkpoint, Scaler]:
@@ -132,6 +171,14 @@ def run_table(checkpoint: Checkpoint) -> TabularPreprocessor | None:
     return None if values is None else TabularPreprocessor.from_dict(values)
 
 
+def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -> Any:
+    """Model-unit ``outputs`` (reconstructions, samples) in the data's original units: unscaled, and for a table a
+    DataFrame with its columns and categories (the inverse of :func:`model_inputs`)."""
+    values = scaler.inverse_transform(outputs)
+    table = run_table(checkpoint)
+    return values if table is None else table.inverse_transform(values)
+
+
 def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing)."""
     table = run_table(checkpoint)
@@ -145,14 +192,17 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     return scaler.transform(X)
 
 
-def output_options(help: str, required: bool = True) -> Callable:
+def output_options(help: str, required: bool = True, arrays: bool = False) -> Callable:
     """``--out FILE`` and ``--overwrite`` for a command that writes a file. Before the command does any work, an
     ``--out`` (or ``--image``) that already exists is refused unless ``--overwrite`` is given, and one that is the
     file the command reads (``--data``, FILE or RUN) is refused always: it would be lost. Writers then replace
-    the file atomically (:func:`save_array`)."""
+    the file atomically (:func:`save_array`). ``arrays``: --out is written by :func:`save_array`, so a name
+    whose format it does not write (``codes.txt``) is refused before any work too."""
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def checked(*args: Any, overwrite: bool, **kwargs: Any) -> Any:
+            if arrays and kwargs.get("out"):
+                array_format(kwargs["out"], flag="--out")
             read = [kwargs.get(name) for name in ("data", "file", "run")]
             for flag in ("out", "image"):
                 if kwargs.get(flag):
@@ -161,8 +211,8 @@ def output_options(help: str, required: bool = True) -> Callable:
 
         checked = click.option("--overwrite", is_flag=True,
                                help="Replace --out (and --image) if the file exists.")(checked)
-        return click.option("--out", type=click.Path(dir_okay=False), required=required, default=None,
-                            help=help)(checked)
+        # no default=None beside required=True: click 8.5 takes that default as given and skips the check
+        return click.option("--out", type=click.Path(dir_okay=False), required=required, help=help)(checked)
     return decorate
 
 
@@ -181,12 +231,49 @@ def claim_output(path: str, overwrite: bool, read: list[str], flag: str) -> None
         raise click.BadParameter(f"cannot write in {folder}", param_hint=flag)
 
 
+def claim_files(paths: list[Path], overwrite: bool, flag: str) -> None:
+    """Refuse, before any work, to write files of a folder (``--out DIR``) that already exist unless ``overwrite``."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise click.BadParameter(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+                                 "pass --overwrite to replace", param_hint=flag)
+
+
+# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
+
+
+def array_format(path: str, flag: str = "--out") -> str:
+    """The ending of ``path`` among :data:`FORMATS` (what :func:`save_array` writes), else a usage error."""
+    name = Path(path).name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(ending):
+            return ending
+    raise click.BadParameter(f"{path} must end in {', '.join(FORMATS)}", param_hint=flag)
+
+
+def check_npy_of_text(out: str | None, text_columns: list[str]) -> None:
+    """Refuse, before any work, an .npy --out for a table with text columns (an .npy holds numbers only)."""
+    if out and text_columns and array_format(out) == ".npy":
+        raise click.BadParameter(f"the table has text columns ({', '.join(map(str, text_columns))}), which an .npy "
+                                 f"file cannot hold; write {Path(out).stem}.csv or .parquet", param_hint="--out")
+
+
+def run_text_columns(checkpoint: Checkpoint) -> list[str]:
+    """The columns of a table run that come back as text (categories that are not numbers)."""
+    table = run_table(checkpoint)
+    return [] if table is None else [column.name for column in table.columns if column.kind == "categorical" and not
+                                     all(isinstance(value, numbers.Real) for value in column.categories)]
+
+
 def save_array(path: str, array: Any) -> None:
-    """Write ``array`` as .npy or .csv (by suffix); a DataFrame as .csv (.gz ok) with its header, or .parquet.
-    Atomically: a reader (or an interrupted run) sees the old file or the new one, never half of one."""
+    """Write ``array`` as .npy or .csv (by suffix; .csv.gz and .parquet through pandas); a DataFrame as .csv (.gz ok)
+    with its header, .parquet, or .npy when all-numeric. Atomically: a reader (or an interrupted run) sees the old
+    file or the new one, never half of one."""
     from ..checkpoint import atomic_write
 
-    target = Path(path)
+    target, ending = Path(path), array_format(path)
     if hasattr(array, "to_csv"):
         atomic_write(target, lambda tmp: save_frame(target, array, tmp))
         return
@@ -194,19 +281,21 @@ def save_array(path: str, array: Any) -> None:
     if bad:
         raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
                              f"nothing was written to {path}. Is the model damaged or diverged?")
-    if target.suffix.lower() == ".csv":
+    if ending == ".csv":
         atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
-    else:
+    elif ending == ".npy":
         atomic_write(target, lambda tmp: _save_npy(tmp, array))
+    else:  # a compressed CSV or Parquet of the rows, columns named 0, 1, ... (read back as a header)
+        import pandas as pd
+
+        flat = array.reshape(len(array), -1)
+        frame = pd.DataFrame(flat, columns=[str(column) for column in range(flat.shape[1])])
+        atomic_write(target, lambda tmp: save_frame(target, frame, tmp))
 
 
 def _save_npy(tmp: Path, array: Any) -> None:
     with open(tmp, "wb") as handle:  # a handle: np.save would add ".npy" to the temporary file's name
         np.save(handle, array)
-
-
-# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
-COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
 
 
 def save_frame(target: Path, frame: Any, tmp: Path) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import data_options, echo_json, load_run, model_inputs, output_options, read_data, save_array
+from ._common import echo_json, load_run, model_inputs, output_options, read_run_data, run_data_options, save_array
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("The compressed file to write.")
 @click.option("--step", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
               help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
@@ -21,7 +21,7 @@ def compress(run, data, data_dir, split, label_column, out, step):
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     result = compress_array(checkpoint.model, X, out, step)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
                "bits_per_value": result.bits_per_value, "psnr_db": result.psnr_db})
@@ -30,7 +30,7 @@ def compress(run, data, data_dir, split, label_column, out, step):
 @click.command()
 @RUN
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.")
+@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.", arrays=True)
 def decompress(run, file, out):
     """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
     from ..applications import decompress as decompress_file

@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from ..data import check_array
+from ..errors import DataError
 from ._common import data_options, echo_json, output_options, read_data
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
@@ -18,12 +19,13 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
     """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``);
     with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
     column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
-    (-1 / 0 on rows not flagged)."""
+    (-1 / 0 on rows not flagged) with ``feature_names``, the columns the indices in ``top_features`` stand for."""
     from ..checkpoint import atomic_write
 
     target = Path(path)
     if target.suffix.lower() == ".npz":
-        extra = {} if top is None else {"top_features": top[0], "top_shares": top[1]}
+        extra = {} if top is None else {"top_features": top[0], "top_shares": top[1],
+                                        "feature_names": np.asarray(top[2], dtype=str)}  # what the indices name
         atomic_write(target, lambda tmp: _save_npz(tmp, score=scores, outlier=outliers, threshold=threshold, **extra))
         return
     header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
@@ -88,6 +90,7 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
+    from pandas.api.types import is_numeric_dtype
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import fence, series_anomaly_scores
@@ -103,6 +106,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     dataset = read_data(data, data_dir, split, label_column)
+    if window is not None and dataset.is_table:
+        text = [str(name) for name, dtype in dataset.X.dtypes.items() if not is_numeric_dtype(dtype)]
+        if text:
+            raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text "
+                            f"(a timestamp?): leave it out with --drop {','.join(text)}")
     # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
     X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
         len(dataset.X), -1)  # (N, D)

@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import data_options, echo_json, load_run, model_inputs, output_options, read_data, save_array
+from ._common import (
+    echo_json,
+    load_run,
+    model_inputs,
+    output_options,
+    read_data,
+    read_run_data,
+    run_data_options,
+    save_array,
+)
 
 RUN = click.argument("run", type=click.Path(exists=True))
 
 
-def _codes(run, data, data_dir, split, label_column):
-    """Codes (n, k) of --data under the model in RUN, and the data set (for its labels)."""
+def _codes(run, data, data_dir, split, label_column, query: bool = False):
+    """Codes (n, k) of --data (the run's own data when not given), or of the ``query`` file, under the model in RUN,
+    and the data set (for its labels)."""
     from ..inference import encode
 
     checkpoint, scaler = load_run(run)
-    dataset = read_data(data, data_dir, split, label_column)
+    dataset = (read_data if query else functools.partial(read_run_data, checkpoint))(data, data_dir, split,
+                                                                                      label_column)
     return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset.X)), dataset
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False)
+@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False, arrays=True)
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""
@@ -43,7 +56,7 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--query", required=True,
               help="The query samples: a data set name or path (same formats as --data), or row numbers of --data "
                    "such as 0,17.")
@@ -52,22 +65,29 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
               help="Index: exact search, hnswlib's approximate graph (pip install hnswlib), or auto by size.")
 def search(run, data, data_dir, split, label_column, query, k, method):
     """The k samples of --data whose codes are nearest to each query's code under the model in RUN: one JSON
-    object per query with the neighbours' row numbers in --data, distances, and labels when known."""
+    object per query with its row number (in --data, or in the --query file), the neighbours' row numbers in
+    --data, distances, and labels when known."""
     from ..applications import CodeIndex
 
+    rows = None
+    if query.replace(",", "").replace(" ", "").isdigit():  # row numbers, checked before any work
+        pieces = [piece.strip() for piece in query.split(",")]
+        if not all(pieces):
+            raise click.BadParameter(f"{query!r} has an empty row number; give rows such as 0,17", param_hint="--query")
+        rows = [int(piece) for piece in pieces]
     codes, dataset = _codes(run, data, data_dir, split, label_column)
-    if query.replace(",", "").isdigit():
-        rows = [int(row) for row in query.split(",")]
+    if rows is not None:
         if max(rows) >= len(codes):
             raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
     else:
-        queries, _ = _codes(run, query, data_dir, split, label_column)
+        queries, _ = _codes(run, query, data_dir, split, label_column, query=True)
     index = CodeIndex(codes, method)
     indices, distances = index.query(queries, k)
     results = []
     for number, (found, far) in enumerate(zip(indices, distances, strict=True)):
-        result = {"query": number, "neighbours": found.tolist(), "distances": np.round(far, 6).tolist()}
+        result = {"query": number if rows is None else rows[number], "neighbours": found.tolist(),
+                  "distances": np.round(far, 6).tolist()}
         if dataset.y is not None:
             result["labels"] = dataset.y[found].tolist()
         results.append(result)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..export import PARTS, export_onnx, max_abs_difference, require_export_dependencies
-from ._common import load_run
+from ._common import claim_files, load_run
 
 TOLERANCE = 1e-5
 
@@ -20,10 +20,12 @@ TOLERANCE = 1e-5
               help="The whole autoencoder (x -> reconstruction), the encoder (x -> code), the decoder "
                    "(code -> reconstruction), or all three.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for the files (default: RUN itself, or the folder of a .safetensors RUN).")
+              help="Folder for the files (default: RUN itself, or the folder of a .safetensors RUN); files "
+                   "already there are kept unless --overwrite is given.")
+@click.option("--overwrite", is_flag=True, help="Replace PART.onnx files that already exist.")
 @click.option("--check/--no-check", default=True, show_default=True,
               help=f"Run each file with onnxruntime and fail unless it matches PyTorch within {TOLERANCE:g}.")
-def export(run, export_format, part, out, check):
+def export(run, export_format, part, out, overwrite, check):
     """Export the model in RUN to ONNX files named PART.onnx. The graphs take inputs in the model's units
     (scaled as in training: see the scaler in RUN/config.json) and any batch size.
 
@@ -36,9 +38,12 @@ def export(run, export_format, part, out, check):
         require_export_dependencies()
     except ModuleNotFoundError as error:
         raise click.ClickException(str(error)) from None
-    model = load_run(run)[0].model
     folder = Path(out) if out else Path(run) if Path(run).is_dir() else Path(run).parent
-    for name in PARTS if part == "all" else (part,):
+    parts = PARTS if part == "all" else (part,)
+    claim_files([folder / f"{name}.{export_format}{data}" for name in parts for data in ("", ".data")], overwrite,
+                "--out")
+    model = load_run(run)[0].model
+    for name in parts:
         path = export_onnx(model, folder / f"{name}.{export_format}", name)
         note = ""
         if check:

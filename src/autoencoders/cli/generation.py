@@ -8,20 +8,44 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import data_options, load_run, model_inputs, output_options, read_run_data, save_array
+from ._common import (
+    check_npy_of_text,
+    load_run,
+    model_inputs,
+    model_outputs,
+    output_options,
+    read_run_data,
+    run_data_options,
+    run_table,
+    run_text_columns,
+    save_array,
+)
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 
 RUN = click.argument("run", type=click.Path(exists=True))
-OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units.")
+OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units (a table run's as a "
+                     "table with its header and categories: .csv or .parquet).", arrays=True)
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
                      help="Also tile image samples into this picture (.png), enlarged to at least "
                           f"{MIN_PICTURE_WIDTH} pixels wide.")
 
 
-def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
+def _check_outputs(checkpoint, out: str, image: str | None) -> None:
+    """Refuse, before any work, --image unless the model's samples are images (C, H, W), and an .npy --out for a
+    table run with text columns."""
+    check_npy_of_text(out, run_text_columns(checkpoint))
+    shape = checkpoint.model.input_shape
+    if image and (len(shape) != 3 or run_table(checkpoint) is not None):
+        raise click.BadParameter(f"the model's samples are not images (C, H, W) but of shape {tuple(shape)}; "
+                                 "leave --image out", param_hint="--image")
+
+
+def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
+    """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns)."""
     from ..applications import tile_images, write_images
 
+    samples = model_outputs(checkpoint, scaler, samples)
     save_array(out, samples)
     if image:
         tiled = tile_images(samples, columns)  # (C, rows * H, columns * W)
@@ -33,7 +57,7 @@ def _write(samples: np.ndarray, out: str, image: str | None, columns: int) -> No
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("-n", "--n", "n", type=click.IntRange(1), default=16, show_default=True, help="How many samples.")
 @click.option("--fit-density", is_flag=True,
               help="Sample from a Gaussian mixture fitted to the codes of --data, even if the model has a prior "
@@ -55,18 +79,19 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
+    _check_outputs(checkpoint, out, image)
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
     if fit_density or not has_sampler(model):
         X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)
-    _write(scaler.inverse_transform(generate_samples(model, n, density, seed, noise)), out, image, columns=8)
+    _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8)
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @click.option("--start", "start", type=click.IntRange(0), required=True, help="Row of --data to start from.")
 @click.option("--end", "end", type=click.IntRange(0), required=True, help="Row of --data to end at.")
 @click.option("--steps", type=click.IntRange(2), default=8, show_default=True,
@@ -78,11 +103,12 @@ def interpolate(run, data, data_dir, split, label_column, start, end, steps, out
     from ..applications import interpolate as interpolate_samples
 
     checkpoint, scaler = load_run(run)
+    _check_outputs(checkpoint, out, image)
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     if max(start, end) >= len(X):
         raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
     path = interpolate_samples(checkpoint.model, X[start], X[end], steps)
-    _write(scaler.inverse_transform(path), out, image, columns=steps)
+    _write(checkpoint, scaler, path, out, image, columns=steps)
 
 
 COMMANDS = [generate, interpolate]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import click
+import numpy as np
 
-from ._common import data_options, echo_json, output_options, read_data, save_array, table_options
+from ..errors import DataError
+from ._common import check_npy_of_text, data_options, echo_json, output_options, save_array, table_options
 
 
 @click.command()
 @data_options
-@output_options("Where to write the filled table: .csv (.gz ok), .parquet, or .npy for an all-numeric one.")
+@output_options("Where to write the filled table: .csv (.gz ok), .parquet, or .npy for an all-numeric one.",
+                arrays=True)
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Training epochs (default: sized from the rows).")
 @click.option("--corruption-level", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
               help="Share of observed cells hidden from the model in training, as practice gaps.")
@@ -23,16 +26,27 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     Example:
       ae impute --data survey.csv --drop id --categorical grade --out filled.csv
     """
+    from pandas.api.types import is_numeric_dtype
+
     from ..data import TableOptions, load_data
     from ..sklearn import AutoencoderImputer
 
-    dataset = read_data(data, data_dir, split, label_column)
+    # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
+    dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=table_options())
+    if not dataset.is_table:
+        dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
+        infinite = np.isinf(dataset.X).any(axis=1) if dataset.X.dtype.kind == "f" else np.zeros(len(dataset.X), bool)
+        if infinite.any():
+            raise DataError(f"data from {data} contains infinite values in {int(infinite.sum())} row(s), first at "
+                            f"row {int(np.argmax(infinite))}; only NaN cells are gaps to fill")
+    if dataset.is_table:  # the whole file is written back: its text columns too
+        whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter)).X
+        check_npy_of_text(out, [name for name, dtype in whole.dtypes.items() if not is_numeric_dtype(dtype)])
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
     filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled
-        whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter)).X
         whole[list(filled.columns)] = filled
         filled = whole
     save_array(out, filled)

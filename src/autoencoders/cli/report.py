@@ -6,42 +6,35 @@ from pathlib import Path
 
 import click
 
-from ._common import data_options, load_run, model_inputs, read_data
+from ._common import claim_files, load_run, model_inputs, read_run_data, run_data_options
 
 
 @click.command()
 @click.argument("run", type=click.Path(exists=True, file_okay=False))
-@data_options
+@run_data_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder for report.html and its PNGs (default: RUN itself).")
+              help="Folder for report.html and its PNGs (default: RUN itself, whose report is rewritten); a report "
+                   "already in another folder is kept unless --overwrite is given.")
+@click.option("--overwrite", is_flag=True, help="Replace the report (and its PNGs) in --out.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.pass_context
-def report(ctx, run, data, data_dir, split, label_column, out, quiet):
+def report(run, data, data_dir, split, label_column, out, overwrite, quiet):
     """Write RUN/report.html (one self-contained file) and its PNGs: loss curves, reconstructions, a 2-D map
     of the codes, first-layer weights, and what the model offers besides (samples, code sparsity), pictured on
     --data; by default on the data the run was trained on (its recorded source, split and label column).
     """
-    from ..report import RunRecords, write_report
+    from ..report import REPORT_FILE, RunRecords, write_report
+    from ..report.sections import FIGURES
 
+    if out and Path(out).resolve() != Path(run).resolve():  # RUN's own report is the one `ae report` refreshes
+        claim_files([Path(out) / name for name in (REPORT_FILE, *(f"{figure}.png" for figure in FIGURES))],
+                    overwrite, "--out")
     records = RunRecords.read(run)
-    recorded = records.config.get("extra", {}).get("data", {})
-    # Data options left at their defaults take the run's recorded values: the report shows the data it trained on.
-    if _is_default(ctx, "data"):
-        data = recorded.get("source", data)
-    if _is_default(ctx, "split"):
-        split = recorded.get("split", split)
-    if _is_default(ctx, "label_column"):
-        label_column = recorded.get("label_column", label_column)
     checkpoint, scaler = load_run(run)
-    dataset = read_data(data, data_dir, split, label_column)
+    dataset = read_run_data(checkpoint, data, data_dir, split, label_column)  # by default the data it trained on
     X = model_inputs(checkpoint, scaler, dataset.X)
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
                         progress=False if quiet else None)
     click.echo(f"wrote {path}")
-
-
-def _is_default(ctx: click.Context, name: str) -> bool:
-    return ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT
 
 
 COMMANDS = [report]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import click
 
 from ._common import (
-    data_options,
+    check_npy_of_text,
     echo_json,
     finite_values,
     load_run,
     model_inputs,
+    model_outputs,
     output_options,
     read_data,
-    run_table,
+    read_run_data,
+    run_data_options,
+    run_data_source,
+    run_text_columns,
     save_array,
 )
 from ._model_options import model_summaries
@@ -29,7 +33,7 @@ def models():
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("Also write the metrics to this JSON file.", required=False)
 def evaluate(run, data, data_dir, split, label_column, out):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
@@ -39,6 +43,7 @@ def evaluate(run, data, data_dir, split, label_column, out):
     from ..metrics import reconstruction_metrics
 
     checkpoint, scaler = load_run(run)
+    data, split, label_column = run_data_source(checkpoint, data, split, label_column)
     X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
     metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
                **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
@@ -49,24 +54,24 @@ def evaluate(run, data, data_dir, split, label_column, out):
 
 @click.command()
 @RUN
-@data_options
-@output_options("Where to write the codes (.npy or .csv).")
+@run_data_options
+@output_options("Where to write the codes (.npy or .csv).", arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
 
     checkpoint, scaler = load_run(run)
-    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_data(data, data_dir, split,
-                                                                                        label_column).X))
+    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir,
+                                                                                        split, label_column).X))
     save_array(out, codes)
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
 
 
 @click.command()
 @RUN
-@data_options
+@run_data_options
 @output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
-                "in the data's original units and categories.")
+                "in the data's original units and categories.", arrays=True)
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
@@ -75,12 +80,12 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     from ..report import save_reconstructions
 
     checkpoint, scaler = load_run(run)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
-    R = scaler.inverse_transform(reconstruct_array(checkpoint.model, X))
-    table = run_table(checkpoint)
-    save_array(out, R if table is None else table.inverse_transform(R))  # a table comes back as a table
+    check_npy_of_text(out, run_text_columns(checkpoint))
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
+    R = reconstruct_array(checkpoint.model, X)
+    save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
     if image:
-        save_reconstructions(scaler.inverse_transform(X[:10]), R[:10], image)
+        save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
     click.echo(f"wrote {len(R)} reconstructions to {out}")
 
 

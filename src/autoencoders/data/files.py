@@ -122,6 +122,10 @@ def _read_csv(path: Path, options: TableOptions):
                             decimal=decimal, compression="infer", encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
         raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
+    sniffed = _sniff_delimiter(path, sample)
+    if options.delimiter and frame.shape[1] == 1 and sniffed != delimiter and sniffed in rows[0][0]:
+        raise DataError(f"{path} has one column when split at the delimiter {delimiter!r}; it seems to use "
+                        f"{sniffed!r}: give --delimiter {sniffed!r} or leave --delimiter out")
     if not header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
     frame.attrs["first_line"] = 2 if header else 1

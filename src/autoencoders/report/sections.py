@@ -51,6 +51,11 @@ class RunRecords:
         return cls(folder.read_history(), folder.read_json(CONFIG_FILE), folder.read_json(METRICS_FILE))
 
 
+# Every picture a report may write (as NAME.png beside report.html): `ae report --out` refuses to replace them.
+FIGURES = ("loss_curves", "reconstructions", "weights", "codes", "samples", "interpolation", "activations",
+           "scores", "roc_pr")
+
+
 @dataclass
 class ReportInputs:
     """A trained model, example rows ``X`` in the model's (scaled) units with optional labels ``y``, the
@@ -79,6 +84,8 @@ class ReportInputs:
         return len(self.model.input_shape) == 3 and self.model.input_shape[0] in (1, 3)
 
     def png(self, name: str) -> Path:
+        if name not in FIGURES:
+            raise ValueError(f"{name!r} is not in FIGURES")  # the list `ae report` checks before replacing files
         return self.out_dir / f"{name}.png"
 
 

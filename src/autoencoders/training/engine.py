@@ -98,6 +98,8 @@ class Trainer:
         self.history, self.best_state, self.bad_epochs = History(), _copy_state(model), 0
         self.train_shape = list(train.shape)
         start = require_run_folder(folder).restore(self) if resume else 0
+        if resume:
+            self._stretch_schedule()
         if folder is not None and self.group.is_main:
             folder.write_config(self, train.shape, None if val is None else val.shape)
 
@@ -187,6 +189,17 @@ class Trainer:
             return torch.optim.lr_scheduler.ReduceLROnPlateau(  # "no improvement" as early stopping defines it
                 self.optimizer, factor=0.5, patience=wait, threshold=cfg.min_delta, threshold_mode="abs")
         return None
+
+    def _stretch_schedule(self) -> None:
+        """A run resumed with another number of epochs than it started with: its cosine schedule, which ended at
+        zero at the old last epoch (the added epochs would not learn), is set to end at the new one instead, from
+        the epoch it had reached."""
+        schedule = self.scheduler
+        if isinstance(schedule, torch.optim.lr_scheduler.CosineAnnealingLR) and schedule.T_max != self.config.epochs:
+            schedule.T_max = self.config.epochs
+            share = (1 + math.cos(math.pi * min(schedule.last_epoch / schedule.T_max, 1.0))) / 2
+            for group, base in zip(self.optimizer.param_groups, schedule.base_lrs, strict=True):
+                group["lr"] = schedule.eta_min + (base - schedule.eta_min) * share
 
     def _step_scheduler(self, monitored: float) -> None:
         if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
