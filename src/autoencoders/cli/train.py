@@ -270,7 +270,8 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> No
     baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
     if baseline is not None and test.get("mse", 0.0) > baseline:
         click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
-                   f"against {baseline:.4g}); {advice}, or more --epochs if it stopped too early", err=True)
+                   f"against {baseline:.4g}): it has not trained enough (more --epochs) or training diverged (a "
+                   "lower --lr or --grad-clip); the loss curve tells which", err=True)
 
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
