@@ -436,7 +436,9 @@ def planted_frame():
 def test_explain_on_a_mixed_frame_gives_one_contribution_per_input_column():
     frame, broken = planted_frame()
     detector = AutoencoderOutlierDetector(random_state=0).fit(frame)
-    contributions = detector.explain(frame)
+    explained = detector.explain(frame)
+    assert list(explained.columns) == list(frame.columns) and explained.index.equals(frame.index)
+    contributions = explained.to_numpy()
     assert contributions.shape == frame.shape, "one-hot blocks fold back to their columns"
     np.testing.assert_allclose(contributions.sum(axis=1), -detector.score_samples(frame), rtol=1e-9)
     # the error of an off-manifold row spreads to the columns correlated with the broken one (the code here is as

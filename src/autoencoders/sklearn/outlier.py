@@ -155,15 +155,16 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         """1 for inliers, -1 for outliers."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
-    def explain(self, X) -> np.ndarray:
+    def explain(self, X):
         """Contribution of each input column to each row's anomaly score (n, n_features_in_), the rows summing to
-        ``-score_samples(X)``: the score is split in the proportions of the columns' exact terms in the normalised
-        reconstruction error (squared error over the feature's mean training error, in the robust feature space,
-        averaged over the members), whatever ``combine``; constant columns, dropped in ``fit``, get 0. The code
-        part (distance or density of the code) is not attributed on its own: it is shared out in the same
-        proportions. With ``combine="tail"`` the reconstruction part is itself a sum over columns (their
-        surprisals), but a log-compressed one, in which a one-hot block folded back to its column weighs as many
-        columns as it has categories: the normalised errors point at the culprit column far more clearly."""
+        ``-score_samples(X)``; a DataFrame for a DataFrame (its index and columns), else an array. The score is
+        split in the proportions of the columns' exact terms in the normalised reconstruction error (squared error
+        over the feature's mean training error, in the robust feature space, averaged over the members), whatever
+        ``combine``; constant columns, dropped in ``fit``, get 0. The code part (distance or density of the code)
+        is not attributed on its own: it is shared out in the same proportions. With ``combine="tail"`` the
+        reconstruction part is itself a sum over columns (their surprisals), but a log-compressed one, in which a
+        one-hot block folded back to its column weighs as many columns as it has categories: the normalised errors
+        point at the culprit column far more clearly."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
         terms = np.zeros_like(Z)
@@ -173,7 +174,12 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
         contributions[:, self.features_.keep] = shares * ensemble_score(self.members_, Z, self.combine)[:, None]
-        return contributions if self.table_ is None else self.table_.column_sums(contributions)
+        contributions = contributions if self.table_ is None else self.table_.column_sums(contributions)
+        if hasattr(X, "columns"):  # pandas in, pandas out: the input's row index and column names
+            import pandas as pd
+
+            return pd.DataFrame(contributions, index=X.index, columns=X.columns)
+        return contributions
 
     def _features(self, X) -> np.ndarray:
         return self.features_.transform(self._table_inputs(X, reset=False))
