@@ -222,6 +222,24 @@ def test_cli_impute_fills_the_nan_gaps_of_an_array_and_names_an_infinite_cell(tm
     assert result.exit_code == 1 and "infinite values in 1 row(s), first at row 5" in result.output
 
 
+def test_cli_impute_keeps_a_column_of_whole_numbers_whole(tmp_path):
+    """pandas reads an integer column with gaps as floats: written back, its observed cells must read as they did
+    (30, not 30.0) and its filled cells be whole numbers too."""
+    rng = np.random.default_rng(0)
+    size = rng.normal(size=200)
+    frame = pd.DataFrame({"size": size, "count": np.round(10 + 5 * size + rng.normal(size=200)).astype(int)})
+    frame["count"] = frame["count"].astype("Int64")
+    frame.loc[::10, "count"] = pd.NA
+    path, out = tmp_path / "counts.csv", tmp_path / "filled.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [line.split(",")[1] for line in out.read_text().splitlines()[1:]]
+    assert all(cell.lstrip("-").isdigit() for cell in written), written[:12]
+    observed = frame["count"].notna().to_numpy()
+    assert [int(c) for c, seen in zip(written, observed, strict=True) if seen] == list(frame["count"].dropna())
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""

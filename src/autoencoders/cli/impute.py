@@ -19,8 +19,9 @@ from ._common import check_npy_of_text, data_options, echo_json, output_options,
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same filled values.")
 def impute(data, data_dir, split, label_column, out, epochs, corruption_level, seed):
     """Fill every missing cell of --data (empty cells, NA, NaN) and write the table to --out: numeric cells with the
-    autoencoder's reconstruction, categorical cells with its most likely category; observed cells are kept as they
-    are. Columns left out with --drop/--columns or --label-column are written back unchanged.
+    autoencoder's reconstruction (rounded in a column of whole numbers), categorical cells with its most likely
+    category; observed cells are kept as they are. Columns left out with --drop/--columns or --label-column are
+    written back unchanged.
 
     \b
     Example:
@@ -47,12 +48,26 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled
+        counts = whole_number_columns(whole[list(filled.columns)])
         whole[list(filled.columns)] = filled
+        whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
         filled = whole
     save_array(out, filled)
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),
                                                                      strict=True) if n}})
+
+
+def whole_number_columns(frame) -> list[str]:
+    """The float columns of ``frame`` whose observed values are all whole numbers (of at most 2^53): integer
+    columns that pandas read as floats because they have gaps (counts, years, ratings)."""
+    columns = []
+    for name, values in frame.items():
+        observed = values.dropna()
+        if values.dtype.kind == "f" and len(observed) and np.all(np.mod(observed, 1) == 0) and \
+                np.all(np.abs(observed) <= 2**53):
+            columns.append(name)
+    return columns
 
 
 COMMANDS = [impute]
