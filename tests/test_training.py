@@ -99,6 +99,27 @@ def test_train_config_rejects_bad_values():
         ae.TrainConfig(optimizer="sgdx")
 
 
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: ae.TrainConfig(epochs="3"), "epochs must be an integer, got '3'"),
+    (lambda: ae.TrainConfig(epochs=2.5), "epochs must be an integer, got 2.5"),
+    (lambda: ae.TrainConfig(epochs=True), "epochs must be an integer, got True"),
+    (lambda: ae.TrainConfig(lr="0.01"), "lr must be a number, got '0.01'"),
+    (lambda: ae.TrainConfig(restore_best="no"), "restore_best must be True or False"),
+    (lambda: ae.create_model("deep", input_shape=(8,), code_size=2.5), "code_size must be an integer, got 2.5"),
+    (lambda: ae.create_model("deep", input_shape=(8,), hidden=(4.7,)), "hidden must be an integer, got 4.7"),
+    (lambda: ae.create_model("vae", input_shape=(8,), beta="2"), "beta must be a number, got '2'"),
+])
+def test_options_of_the_wrong_type_are_named(make, message):
+    # Was a TypeError from deep inside ('>=' not supported between 'str' and 'float', or torch's empty()), or,
+    # for epochs=True and hidden=(4.7,), silently one epoch and a hidden layer of 4.
+    with pytest.raises(ae.ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make()
+
+
+def test_whole_numbers_are_taken_for_integer_options():
+    assert ae.TrainConfig(epochs=np.int64(3)).epochs == 3 and type(ae.TrainConfig(epochs=3.0).epochs) is int
+
+
 def test_too_few_rows_for_a_validation_split():
     with pytest.raises(ValueError, match="1 sample"):
         ae.Trainer(small_model("deep", input_shape=(4,)), fast_config()).fit(np.ones((1, 4)))
