@@ -48,6 +48,20 @@ def test_a_misspelt_option_fails_at_once():
         AutoencoderTransformer(model="deep").set_params(objective__beta=2.0)
 
 
+def test_a_failed_set_params_leaves_the_estimator_as_it_was():
+    # The misspelt option used to stay in backbone_options, so every later fit, get_params or clone failed.
+    est = AutoencoderTransformer(code_size=3, backbone_options={"hidden": (16,)})
+    with pytest.raises(TypeError, match="hiden"):
+        est.set_params(code_size=5, backbone__hiden=(8,))
+    assert est.backbone_options == {"hidden": (16,)} and est.code_size == 3
+    assert clone(est).get_params()["backbone__hidden"] == (16,)
+
+
+def test_set_params_routes_part_options_after_the_part_is_chosen():
+    est = AutoencoderTransformer(model=None).set_params(objective__beta=2.0, objective="vae")
+    assert est.get_params()["objective__beta"] == 2.0 and est.objective == "vae"
+
+
 def test_grid_search_over_an_objective_option_of_a_conv_vae(digits):
     X = digits.X.reshape(len(digits.X), -1)[:120]
     est = AutoencoderTransformer(model=None, backbone="conv", objective="vae", input_shape=(1, 8, 8), code_size=2,

@@ -105,16 +105,23 @@ class _AutoencoderEstimator(BaseEstimator):
         return params
 
     def set_params(self, **params: Any):
-        plain = {}
-        for key, value in params.items():
-            part, routed, name = key.partition("__")
-            if routed and part in PARTS:
-                options = {**(getattr(self, f"{part}_options") or {}), name: value}  # a copy: the caller's dict stays
-                setattr(self, f"{part}_options", options)
+        """sklearn's ``set_params``, with ``backbone__NAME`` / ``objective__NAME`` routed into the options dicts
+        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); a misspelt option
+        fails at once and leaves every parameter as it was."""
+        before = self.get_params(deep=False)
+        routed = {key: value for key, value in params.items() if key.partition("__")[0] in PARTS and "__" in key}
+        try:
+            super().set_params(**{key: value for key, value in params.items() if key not in routed})
+            for key, value in routed.items():
+                part, _, name = key.partition("__")
+                # a copy: the caller's dict stays as it was
+                setattr(self, f"{part}_options", {**(getattr(self, f"{part}_options") or {}), name: value})
+            for part in {key.partition("__")[0] for key in routed}:
                 self._given(part)  # a typo fails here, at once
-            else:
-                plain[key] = value
-        return super().set_params(**plain)
+        except Exception:
+            super().set_params(**before)
+            raise
+        return self
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
