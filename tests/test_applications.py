@@ -240,6 +240,14 @@ def test_interpolation_starts_and_ends_at_the_reconstructions(trained, digits):
     assert path.shape == (5, 1, 8, 8) and np.allclose(path[[0, -1]], ends, atol=1e-6)
 
 
+def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):
+    # A flat end beside an image end was numpy's 'all input arrays must have the same shape'.
+    path = apps.interpolate(trained, digits.X[0].ravel(), digits.X[1], steps=3)
+    assert np.allclose(path, apps.interpolate(trained, digits.X[0], digits.X[1], steps=3))
+    with pytest.raises(ae.DataError, match="the end point"):
+        apps.interpolate(trained, digits.X[0], digits.X[1].ravel()[:10], steps=3)
+
+
 def test_tiles_are_laid_out_row_by_row():
     images = np.arange(5, dtype=np.float32)[:, None, None, None] * np.ones((5, 1, 2, 3), np.float32)
     grid = apps.tile_images(images, columns=3)
