@@ -275,6 +275,19 @@ def test_free_bits_floor_every_code_dimensions_kl(small_images):
         assert float(plain.objective.training_code(plain, x, x)[1]["kl"]) == 0.0
 
 
+@pytest.mark.parametrize("loss", ["bce", "mixed"])
+def test_a_learned_scale_is_refused_for_a_decoder_without_one(loss):
+    # Was accepted: a log_scale parameter that no loss term reads, so it never trained (and DDP fails on it).
+    import pandas as pd
+
+    from autoencoders.data import TabularPreprocessor
+
+    table = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", "x"]}))
+    width, columns = (table.n_features_out, table.layout) if loss == "mixed" else (8, None)
+    with pytest.raises(ae.ConfigError, match=f"learn_scale needs loss mse or l1.*got loss '{loss}'"):
+        ae.create_model("vae", input_shape=(width,), loss=loss, columns=columns, learn_scale=True)
+
+
 def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_images):
     model = small_model("vae", input_shape=(64,), learn_scale=True, decoder_scale=1.0)
     ae.Trainer(model, fast_config(epochs=25, lr=3e-2, validation_fraction=0)).fit(small_images.reshape(256, 64))
