@@ -120,6 +120,17 @@ def test_whole_numbers_are_taken_for_integer_options():
     assert ae.TrainConfig(epochs=np.int64(3)).epochs == 3 and type(ae.TrainConfig(epochs=3.0).epochs) is int
 
 
+def test_bce_on_values_outside_the_unit_interval_is_refused_before_training():
+    # Trained silently: BCE against targets of 3 is no likelihood and a sigmoid output can never reach them.
+    X = np.random.default_rng(0).random((40, 4)).astype(np.float32)
+    model = small_model("deep", input_shape=(4,), loss="bce")
+    with pytest.raises(ae.DataError, match=r"bce. needs every value in \[0, 1\], but X holds values from .* to 2.99"):
+        ae.Trainer(model, fast_config()).fit(X * 3)
+    with pytest.raises(ae.DataError, match="X_val holds values from -0.99"):
+        ae.Trainer(model, fast_config()).fit(X, X - 1)
+    ae.Trainer(model, fast_config(epochs=1)).fit(X)  # [0, 1] trains
+
+
 def test_too_few_rows_for_a_validation_split():
     with pytest.raises(ValueError, match="1 sample"):
         ae.Trainer(small_model("deep", input_shape=(4,)), fast_config()).fit(np.ones((1, 4)))
