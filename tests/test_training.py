@@ -74,6 +74,17 @@ def test_resume_refuses_another_model(small_images, tmp_path):
         ae.Trainer(small_model("vanilla"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
 
 
+def test_resume_refuses_other_training_settings_but_takes_more_epochs(small_images, tmp_path):
+    # A new lr or weight decay was ignored (the stored optimiser's won), a new optimizer or batch size mixed in.
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has "
+                                                 "lr=0.5, optimizer='adamw'.*only epochs may change"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2, lr=0.5, optimizer="adamw"), run_dir=tmp_path) \
+            .fit(small_images, resume=True)
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    assert history.epochs_run == 2
+
+
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(small_images, tmp_path):
     model = small_model("deep")
 
