@@ -11,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.sklearn import AutoencoderTransformer
+from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
 
 
 @parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))])
@@ -124,3 +124,18 @@ def test_read_only_inputs_such_as_a_frame_of_codes_give_no_torch_warning(digits)
         warnings.simplefilter("error")
         np.testing.assert_allclose(model.inverse_transform(frame), model.inverse_transform(codes))
         np.testing.assert_array_equal(ae.encode(model.model_, read_only), codes)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderImputer, AutoencoderOutlierDetector])
+def test_backbone_hidden_is_used_by_estimators_that_size_their_own(cls):
+    # The imputer and the detector put their data-sized hidden over backbone__hidden silently.
+    X = np.random.default_rng(0).random((60, 6))
+    est = cls(epochs=1, random_state=0).set_params(backbone__hidden=(3,)).fit(X)
+    model = est.model_ if hasattr(est, "model_") else est.members_[0].model
+    assert model.config.backbone.hidden == (3,)
+
+
+def test_hidden_given_twice_with_two_values_is_refused():
+    X = np.random.default_rng(0).random((60, 6))
+    with pytest.raises(ae.ConfigError, match=r"hidden=\(5,\) and backbone_options hidden=\(3,\) disagree"):
+        AutoencoderTransformer(epochs=1, hidden=(5,), backbone_options={"hidden": (3,)}).fit(X)

@@ -135,9 +135,14 @@ class _AutoencoderEstimator(BaseEstimator):
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
         options = {**self._given("backbone"), **self._given("objective")}
-        hidden = self.hidden if hidden is None else hidden
-        if hidden is not None:
-            options["hidden"] = tuple(hidden)
+        if "hidden" in options:  # given as backbone__hidden: it wins over a size chosen from the data
+            if self.hidden is not None and tuple(self.hidden) != tuple(options["hidden"]):
+                raise ConfigError(f"hidden={tuple(self.hidden)} and backbone_options hidden="
+                                  f"{tuple(options['hidden'])} disagree; give the hidden sizes once")
+        else:
+            hidden = self.hidden if hidden is None else hidden
+            if hidden is not None:
+                options["hidden"] = tuple(hidden)
         for name in ("corruption", "corruption_level"):  # None: the preset's
             if getattr(self, name, None) is not None:
                 options[name] = getattr(self, name)
