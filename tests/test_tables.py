@@ -240,6 +240,18 @@ def test_cli_impute_keeps_a_column_of_whole_numbers_whole(tmp_path):
     assert [int(c) for c, seen in zip(written, observed, strict=True) if seen] == list(frame["count"].dropna())
 
 
+def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
+    """A ;-separated file with decimal commas (as spreadsheets in many locales write) comes back the same way."""
+    lines = ["a;b;c", *(f"{i},5;{'' if i % 4 == 1 else i + 1};{'xy'[i % 2]}" for i in range(12))]
+    path, out = tmp_path / "semi.csv", tmp_path / "filled.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = out.read_text().splitlines()
+    assert written[0] == "a;b;c" and [line.split(";")[0] for line in written[1:]] == [f"{i},5" for i in range(12)]
+    assert all(line.split(";")[1] for line in written[1:])  # every gap filled
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""

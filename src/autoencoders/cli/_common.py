@@ -313,7 +313,8 @@ def save_frame(target: Path, frame: Any, tmp: Path) -> None:
             raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
         _save_npy(tmp, values)
     else:
-        frame.to_csv(tmp, index=False, compression=COMPRESSIONS.get(target.suffix.lower()))
+        dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
+        frame.to_csv(tmp, index=False, compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:

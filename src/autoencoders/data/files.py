@@ -129,6 +129,7 @@ def _read_csv(path: Path, options: TableOptions):
     if not header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
     frame.attrs["first_line"] = 2 if header else 1
+    frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
 
 
