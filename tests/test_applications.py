@@ -111,6 +111,17 @@ def test_index_arguments_are_checked():
         apps.CodeIndex(np.zeros((0, 2)))
 
 
+def test_a_query_of_the_wrong_width_is_named():
+    # A single 1-D query (8,) was read as 8 queries of 1 value: sklearn's 'X has 1 features, but NearestNeighbors
+    # is expecting 8 features' (hnswlib's own error with the graph index).
+    index = apps.CodeIndex(np.random.default_rng(0).random((20, 8)))
+    with pytest.raises(ae.DataError, match=r"queries must be rows of 8 code values.*got shape \(8,\).*codes\[None\]"):
+        index.query(np.zeros(8), k=2)
+    with pytest.raises(ae.DataError, match=r"got shape \(3, 4\)"):
+        index.query(np.zeros((3, 4)), k=2)
+    assert index.query(np.zeros((1, 8)), k=2)[0].shape == (1, 2)
+
+
 def test_precision_at_k_counts_neighbours_with_the_query_label():
     assert apps.precision_at_k(np.array([[1, 1, 2, 3], [0, 0, 0, 0]]), np.array([1, 0])) == pytest.approx(0.75)
 
