@@ -139,6 +139,13 @@ def test_vae_sample_and_interpolate(small_images):
     np.testing.assert_allclose(path[[0, -1]], ae.reconstruct(model, small_images[:2]), atol=1e-6)
 
 
+@pytest.mark.parametrize("n", [-1, 0, 2.5, "3"])
+def test_a_sample_count_that_is_not_a_positive_whole_number_is_named(n):
+    # -1 was torch's 'Trying to create tensor with negative dimension'; 2.5 and '3' were torch TypeErrors.
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 1"):
+        small_model("vae").sample(n)
+
+
 @pytest.mark.parametrize(("loss", "scale_options"), [("mse", {"decoder_scale": 0.3}), ("l1", {"decoder_scale": 0.3}),
                                                       ("mse", {"optimal_scale": True}), ("bce", {})])
 def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, scale_options):
