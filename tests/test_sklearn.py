@@ -139,3 +139,17 @@ def test_hidden_given_twice_with_two_values_is_refused():
     X = np.random.default_rng(0).random((60, 6))
     with pytest.raises(ae.ConfigError, match=r"hidden=\(5,\) and backbone_options hidden=\(3,\) disagree"):
         AutoencoderTransformer(epochs=1, hidden=(5,), backbone_options={"hidden": (3,)}).fit(X)
+
+
+def test_random_state_int_leaves_numpy_alone_and_none_draws_from_it_as_documented():
+    # README: fitting never changes the caller's random state, except random_state=None (scikit-learn's convention).
+    X = np.random.default_rng(0).random((40, 4))
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    before = np.random.get_state()  # noqa: NPY002
+    AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2, random_state=3).fit(X)
+    after = np.random.get_state()  # noqa: NPY002
+    assert (before[1] == after[1]).all() and before[2] == after[2]
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    first = AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X)
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    assert np.array_equal(AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X), first)

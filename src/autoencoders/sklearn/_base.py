@@ -36,7 +36,9 @@ class _AutoencoderEstimator(BaseEstimator):
     ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
-    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state`` (an int:
+    the same model every time, every global generator left as it was; None, as in scikit-learn: a seed drawn from
+    NumPy's global generator, which that draw advances).
     """
 
     def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
