@@ -167,6 +167,9 @@ def test_labels_must_be_class_indices(digits):
         apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:19])
     with pytest.raises(ValueError, match="one non-negative integer class per sample"):
         apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:20] - 5)
+    # Was torch's 'IndexError: Target 9 is out of bounds' from inside the first training step.
+    with pytest.raises(ae.ConfigError, match="n_classes 2 leaves out the labels above 1 .y holds labels up to 9"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:20], n_classes=2)
 
 
 # ----------------------------------------------------------------------------------------------- compression
