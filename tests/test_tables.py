@@ -404,3 +404,13 @@ def test_imputer_takes_no_hidden_layer_and_names_a_zero_code_size():
         AutoencoderImputer(code_size=0, epochs=1).fit(frame)
     with pytest.raises(ValueError, match="epochs must be"):
         AutoencoderImputer(epochs=0).fit(frame)
+
+
+def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels():
+    # The codes of set_output(transform="pandas") carry the input's index; the table rebuilt from them lost it.
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5}, index=range(100, 120))
+    est = AutoencoderTransformer(code_size=2, epochs=1, random_state=0).set_output(transform="pandas").fit(frame)
+    codes = est.transform(frame)
+    assert list(codes.index) == list(frame.index)
+    assert list(est.inverse_transform(codes).index) == list(frame.index)
+    assert list(est.inverse_transform(codes.to_numpy()).index) == list(range(20))
