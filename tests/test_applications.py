@@ -111,6 +111,17 @@ def test_index_arguments_are_checked():
         apps.CodeIndex(np.zeros((0, 2)))
 
 
+def test_a_query_of_the_wrong_width_is_named():
+    # A single 1-D query (8,) was read as 8 queries of 1 value: sklearn's 'X has 1 features, but NearestNeighbors
+    # is expecting 8 features' (hnswlib's own error with the graph index).
+    index = apps.CodeIndex(np.random.default_rng(0).random((20, 8)))
+    with pytest.raises(ae.DataError, match=r"queries must be rows of 8 code values.*got shape \(8,\).*codes\[None\]"):
+        index.query(np.zeros(8), k=2)
+    with pytest.raises(ae.DataError, match=r"got shape \(3, 4\)"):
+        index.query(np.zeros((3, 4)), k=2)
+    assert index.query(np.zeros((1, 8)), k=2)[0].shape == (1, 2)
+
+
 def test_precision_at_k_counts_neighbours_with_the_query_label():
     assert apps.precision_at_k(np.array([[1, 1, 2, 3], [0, 0, 0, 0]]), np.array([1, 0])) == pytest.approx(0.75)
 
@@ -156,6 +167,9 @@ def test_labels_must_be_class_indices(digits):
         apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:19])
     with pytest.raises(ValueError, match="one non-negative integer class per sample"):
         apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:20] - 5)
+    # Was torch's 'IndexError: Target 9 is out of bounds' from inside the first training step.
+    with pytest.raises(ae.ConfigError, match="n_classes 2 leaves out the labels above 1 .y holds labels up to 9"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:20], n_classes=2)
 
 
 # ----------------------------------------------------------------------------------------------- compression
@@ -238,6 +252,14 @@ def test_interpolation_starts_and_ends_at_the_reconstructions(trained, digits):
     path = apps.interpolate(trained, digits.X[0], digits.X[1], steps=5)
     ends = ae.reconstruct(trained, digits.X[:2])
     assert path.shape == (5, 1, 8, 8) and np.allclose(path[[0, -1]], ends, atol=1e-6)
+
+
+def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):
+    # A flat end beside an image end was numpy's 'all input arrays must have the same shape'.
+    path = apps.interpolate(trained, digits.X[0].ravel(), digits.X[1], steps=3)
+    assert np.allclose(path, apps.interpolate(trained, digits.X[0], digits.X[1], steps=3))
+    with pytest.raises(ae.DataError, match="the end point"):
+        apps.interpolate(trained, digits.X[0], digits.X[1].ravel()[:10], steps=3)
 
 
 def test_tiles_are_laid_out_row_by_row():

@@ -139,6 +139,13 @@ def test_vae_sample_and_interpolate(small_images):
     np.testing.assert_allclose(path[[0, -1]], ae.reconstruct(model, small_images[:2]), atol=1e-6)
 
 
+@pytest.mark.parametrize("n", [-1, 0, 2.5, "3"])
+def test_a_sample_count_that_is_not_a_positive_whole_number_is_named(n):
+    # -1 was torch's 'Trying to create tensor with negative dimension'; 2.5 and '3' were torch TypeErrors.
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 1"):
+        small_model("vae").sample(n)
+
+
 @pytest.mark.parametrize(("loss", "scale_options"), [("mse", {"decoder_scale": 0.3}), ("l1", {"decoder_scale": 0.3}),
                                                       ("mse", {"optimal_scale": True}), ("bce", {})])
 def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, scale_options):
@@ -273,6 +280,19 @@ def test_free_bits_floor_every_code_dimensions_kl(small_images):
     torch.nn.init.zeros_(plain.objective.head.bias)
     with torch.no_grad():
         assert float(plain.objective.training_code(plain, x, x)[1]["kl"]) == 0.0
+
+
+@pytest.mark.parametrize("loss", ["bce", "mixed"])
+def test_a_learned_scale_is_refused_for_a_decoder_without_one(loss):
+    # Was accepted: a log_scale parameter that no loss term reads, so it never trained (and DDP fails on it).
+    import pandas as pd
+
+    from autoencoders.data import TabularPreprocessor
+
+    table = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", "x"]}))
+    width, columns = (table.n_features_out, table.layout) if loss == "mixed" else (8, None)
+    with pytest.raises(ae.ConfigError, match=f"learn_scale needs loss mse or l1.*got loss '{loss}'"):
+        ae.create_model("vae", input_shape=(width,), loss=loss, columns=columns, learn_scale=True)
 
 
 def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_images):

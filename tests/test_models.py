@@ -121,3 +121,12 @@ def test_corruption_changes_training_inputs_but_not_evaluation(corruption, small
 def test_bce_with_identity_output_is_rejected():
     with pytest.raises(ValueError, match="bce.*sigmoid"):
         ae.create_model("deep", input_shape=(4,), loss="bce", output_activation="identity")
+
+
+@pytest.mark.parametrize("options", [{"dropout": 0.3}, {"batch_norm": True}])
+def test_dropout_or_batch_norm_without_a_hidden_layer_is_refused(options):
+    # Both act after each hidden layer: with hidden=() (vanilla, sparse, linear, ...) they were built into nothing.
+    name = next(iter(options))
+    with pytest.raises(ae.ConfigError, match=f"{name}=.* act after each hidden layer.*hidden=\\(\\)"):
+        ae.create_model("vanilla", input_shape=(8,), code_size=2, **options)
+    assert ae.create_model("vanilla", input_shape=(8,), code_size=2, hidden=(4,), **options)

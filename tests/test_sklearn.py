@@ -11,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.sklearn import AutoencoderTransformer
+from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
 
 
 @parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))])
@@ -46,6 +46,20 @@ def test_a_misspelt_option_fails_at_once():
         AutoencoderTransformer().set_params(backbone__hiden=(8,))
     with pytest.raises(TypeError, match="objective 'plain' has no option.*beta"):
         AutoencoderTransformer(model="deep").set_params(objective__beta=2.0)
+
+
+def test_a_failed_set_params_leaves_the_estimator_as_it_was():
+    # The misspelt option used to stay in backbone_options, so every later fit, get_params or clone failed.
+    est = AutoencoderTransformer(code_size=3, backbone_options={"hidden": (16,)})
+    with pytest.raises(TypeError, match="hiden"):
+        est.set_params(code_size=5, backbone__hiden=(8,))
+    assert est.backbone_options == {"hidden": (16,)} and est.code_size == 3
+    assert clone(est).get_params()["backbone__hidden"] == (16,)
+
+
+def test_set_params_routes_part_options_after_the_part_is_chosen():
+    est = AutoencoderTransformer(model=None).set_params(objective__beta=2.0, objective="vae")
+    assert est.get_params()["objective__beta"] == 2.0 and est.objective == "vae"
 
 
 def test_grid_search_over_an_objective_option_of_a_conv_vae(digits):
@@ -110,3 +124,32 @@ def test_read_only_inputs_such_as_a_frame_of_codes_give_no_torch_warning(digits)
         warnings.simplefilter("error")
         np.testing.assert_allclose(model.inverse_transform(frame), model.inverse_transform(codes))
         np.testing.assert_array_equal(ae.encode(model.model_, read_only), codes)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderImputer, AutoencoderOutlierDetector])
+def test_backbone_hidden_is_used_by_estimators_that_size_their_own(cls):
+    # The imputer and the detector put their data-sized hidden over backbone__hidden silently.
+    X = np.random.default_rng(0).random((60, 6))
+    est = cls(epochs=1, random_state=0).set_params(backbone__hidden=(3,)).fit(X)
+    model = est.model_ if hasattr(est, "model_") else est.members_[0].model
+    assert model.config.backbone.hidden == (3,)
+
+
+def test_hidden_given_twice_with_two_values_is_refused():
+    X = np.random.default_rng(0).random((60, 6))
+    with pytest.raises(ae.ConfigError, match=r"hidden=\(5,\) and backbone_options hidden=\(3,\) disagree"):
+        AutoencoderTransformer(epochs=1, hidden=(5,), backbone_options={"hidden": (3,)}).fit(X)
+
+
+def test_random_state_int_leaves_numpy_alone_and_none_draws_from_it_as_documented():
+    # README: fitting never changes the caller's random state, except random_state=None (scikit-learn's convention).
+    X = np.random.default_rng(0).random((40, 4))
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    before = np.random.get_state()  # noqa: NPY002
+    AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2, random_state=3).fit(X)
+    after = np.random.get_state()  # noqa: NPY002
+    assert (before[1] == after[1]).all() and before[2] == after[2]
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    first = AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X)
+    np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
+    assert np.array_equal(AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X), first)

@@ -393,3 +393,24 @@ def test_imputer_fills_numeric_and_categorical_gaps_better_than_the_mean():
     array = imputer.set_params(epochs=1).fit_transform(gappy.iloc[:, :5].to_numpy())  # arrays in, arrays out
     assert isinstance(array, np.ndarray) and array.dtype == np.float64 and not np.isnan(array).any()
     assert list(imputer.get_feature_names_out()) == ["x0", "x1", "x2", "x3", "x4"]
+
+
+def test_imputer_takes_no_hidden_layer_and_names_a_zero_code_size():
+    # hidden=() (no hidden layer) and code_size=0 / epochs=0 were read as "not given": the data-sized default.
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5})
+    imputer = AutoencoderImputer(hidden=(), code_size=3, epochs=1, random_state=0).fit(frame)
+    assert imputer.model_.config.backbone.hidden == () and imputer.model_.config.code_size == 3
+    with pytest.raises(ValueError, match="code_size must be >= 1, got 0"):
+        AutoencoderImputer(code_size=0, epochs=1).fit(frame)
+    with pytest.raises(ValueError, match="epochs must be"):
+        AutoencoderImputer(epochs=0).fit(frame)
+
+
+def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels():
+    # The codes of set_output(transform="pandas") carry the input's index; the table rebuilt from them lost it.
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5}, index=range(100, 120))
+    est = AutoencoderTransformer(code_size=2, epochs=1, random_state=0).set_output(transform="pandas").fit(frame)
+    codes = est.transform(frame)
+    assert list(codes.index) == list(frame.index)
+    assert list(est.inverse_transform(codes).index) == list(frame.index)
+    assert list(est.inverse_transform(codes.to_numpy()).index) == list(range(20))

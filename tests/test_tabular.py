@@ -45,6 +45,17 @@ def test_json_round_trip_replays_exactly_and_inverse_restores_dtypes(table):
     assert back.loc[0, "city"] == "Rome" and back.loc[0, "age"] == pytest.approx(20.0)
 
 
+def test_inverse_keeps_every_fitted_category_and_nullable_booleans():
+    # A category column came back with only the categories that happened to be predicted (pd.concat with the
+    # input then turned it to object), and a nullable boolean column came back as object.
+    frame = pd.DataFrame({"c": pd.Categorical(["a", "b", "c", "a"]),
+                          "flag": pd.array([True, None, False, True], dtype="boolean")})
+    prep = TabularPreprocessor().fit(frame)
+    back = prep.inverse_transform(prep.transform(frame.iloc[[0, 0]]))  # only 'a' and True predicted
+    assert list(back["c"].cat.categories) == ["a", "b", "c"] and back["c"].tolist() == ["a", "a"]
+    assert back["flag"].dtype == "boolean"
+
+
 def test_plain_numeric_table_needs_no_mixed_loss():
     X = np.arange(12.0).reshape(4, 3)
     prep = TabularPreprocessor().fit(X)

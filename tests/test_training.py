@@ -74,6 +74,17 @@ def test_resume_refuses_another_model(small_images, tmp_path):
         ae.Trainer(small_model("vanilla"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
 
 
+def test_resume_refuses_other_training_settings_but_takes_more_epochs(small_images, tmp_path):
+    # A new lr or weight decay was ignored (the stored optimiser's won), a new optimizer or batch size mixed in.
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has "
+                                                 "lr=0.5, optimizer='adamw'.*only epochs may change"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2, lr=0.5, optimizer="adamw"), run_dir=tmp_path) \
+            .fit(small_images, resume=True)
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    assert history.epochs_run == 2
+
+
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(small_images, tmp_path):
     model = small_model("deep")
 
@@ -97,6 +108,38 @@ def test_train_config_rejects_bad_values():
         ae.TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="unknown optimizer"):
         ae.TrainConfig(optimizer="sgdx")
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: ae.TrainConfig(epochs="3"), "epochs must be an integer, got '3'"),
+    (lambda: ae.TrainConfig(epochs=2.5), "epochs must be an integer, got 2.5"),
+    (lambda: ae.TrainConfig(epochs=True), "epochs must be an integer, got True"),
+    (lambda: ae.TrainConfig(lr="0.01"), "lr must be a number, got '0.01'"),
+    (lambda: ae.TrainConfig(restore_best="no"), "restore_best must be True or False"),
+    (lambda: ae.create_model("deep", input_shape=(8,), code_size=2.5), "code_size must be an integer, got 2.5"),
+    (lambda: ae.create_model("deep", input_shape=(8,), hidden=(4.7,)), "hidden must be an integer, got 4.7"),
+    (lambda: ae.create_model("vae", input_shape=(8,), beta="2"), "beta must be a number, got '2'"),
+])
+def test_options_of_the_wrong_type_are_named(make, message):
+    # Was a TypeError from deep inside ('>=' not supported between 'str' and 'float', or torch's empty()), or,
+    # for epochs=True and hidden=(4.7,), silently one epoch and a hidden layer of 4.
+    with pytest.raises(ae.ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make()
+
+
+def test_whole_numbers_are_taken_for_integer_options():
+    assert ae.TrainConfig(epochs=np.int64(3)).epochs == 3 and type(ae.TrainConfig(epochs=3.0).epochs) is int
+
+
+def test_bce_on_values_outside_the_unit_interval_is_refused_before_training():
+    # Trained silently: BCE against targets of 3 is no likelihood and a sigmoid output can never reach them.
+    X = np.random.default_rng(0).random((40, 4)).astype(np.float32)
+    model = small_model("deep", input_shape=(4,), loss="bce")
+    with pytest.raises(ae.DataError, match=r"bce. needs every value in \[0, 1\], but X holds values from .* to 2.99"):
+        ae.Trainer(model, fast_config()).fit(X * 3)
+    with pytest.raises(ae.DataError, match="X_val holds values from -0.99"):
+        ae.Trainer(model, fast_config()).fit(X, X - 1)
+    ae.Trainer(model, fast_config(epochs=1)).fit(X)  # [0, 1] trains
 
 
 def test_too_few_rows_for_a_validation_split():

@@ -4,8 +4,11 @@ checked in one place: the training config and every backbone's and objective's c
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from .errors import ConfigError
 
@@ -30,10 +33,18 @@ def check_options(config: Any) -> None:
         value, within, choices = (getattr(config, field.name), field.metadata.get("within"),
                                   field.metadata.get("choices"))
         if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
-            setattr(config, field.name, tuple(int(v) for v in value))
-            within, value = "[1, inf)", min((int(v) for v in value), default=1)
+            sizes = tuple(_number(field.name, v, "int") for v in value)
+            setattr(config, field.name, sizes)
+            within, value = "[1, inf)", min(sizes, default=1)
         if value is None:
             continue
+        kind = str(field.type).split(" | ")[0]
+        if kind in ("int", "float"):
+            value = _number(field.name, value, kind)
+            if kind == "int":  # 3.0 or numpy's int64 stored as 3; a float field keeps what it was given
+                setattr(config, field.name, value)
+        elif kind == "bool":
+            require(isinstance(value, bool | np.bool_), f"{field.name} must be True or False, got {value!r}")
         require(choices is None or value in choices, f"unknown {field.name} {value!r}; choose one of "
                                                      f"{', '.join(choices or ())}")
         if within is not None:
@@ -41,3 +52,12 @@ def check_options(config: Any) -> None:
             above = value >= float(low) if within[0] == "[" else value > float(low)  # no field needs "]"
             wanted = f"{'>=' if within[0] == '[' else '>'} {low}" if high == "inf" else f"in {within}"
             require(above and value < float(high), f"{field.name} must be {wanted}, got {getattr(config, field.name)}")
+
+
+def _number(name: str, value: Any, kind: str) -> int | float:
+    """``value`` as the ``kind`` ("int" or "float") a numeric option holds: a string, a bool or a fraction where a
+    whole number is wanted is an error naming the option (a whole float such as 3.0 is taken as 3)."""
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and float(value).is_integer())
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and (kind == "float" or whole)
+    require(ok, f"{name} must be {'an integer' if kind == 'int' else 'a number'}, got {value!r}")
+    return int(value) if kind == "int" else value

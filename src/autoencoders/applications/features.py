@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
 from ..data.validation import check_array
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
 from ..training.batching import ordered_batches
@@ -80,16 +80,22 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
 
     Pass a pretrained model to fine-tune it, or a freshly created one of the same family to train from
     scratch. The decoder is not used. The model is trained in place; the classifier returned wraps it.
-    ``config`` is the engine's (default: 50 epochs, early stopping on a held-out tenth of the labelled rows).
+    ``config`` is the engine's (default: :class:`TrainConfig`'s, sized from the data: early stopping on a held-out
+    tenth of the labelled rows below 5,000 of them). ``n_classes`` (default: the largest label + 1) must exceed
+    every label.
     """
     X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
     labels = np.asarray(y)
     if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
         raise DataError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
                          f"{labels.dtype} of shape {labels.shape}")
+    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
+    if n_classes <= labels.max():
+        raise ConfigError(f"n_classes {n_classes} leaves out the labels above {n_classes - 1} (y holds labels up "
+                          f"to {labels.max()})")
     config = config or TrainConfig(progress=False)
     with seeded(config.seed):  # the head's initial weights
-        classifier = EncoderClassifier(autoencoder, n_classes or int(labels.max()) + 1)
+        classifier = EncoderClassifier(autoencoder, n_classes)
     Trainer(classifier, config).fit(X, targets=labels.astype(np.int64))
     return classifier
 

@@ -61,7 +61,9 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``."""
     if steps < 2:
         raise ConfigError(f"steps must be >= 2, got {steps}")
-    ends = encode(model, check_array(np.stack([a, b]), "the two end points", sample_shape=model.input_shape))
+    ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
+                                                     sample_shape=model.input_shape)
+                                         for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
     return decode(model, (1 - weights) * ends[0] + weights * ends[1])
 

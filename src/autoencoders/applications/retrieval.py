@@ -34,13 +34,17 @@ class CodeIndex:
             raise ConfigError("method 'hnsw' needs hnswlib: pip install hnswlib")
         if method not in ("exact", "hnsw"):
             raise ConfigError(f"unknown index method {method!r}; choose auto, exact or hnsw")
-        self.method, self.size = method, len(codes)
+        self.method, self.size, self.width = method, len(codes), codes.shape[1]
         self._index = _hnsw_index(codes, seed) if method == "hnsw" else NearestNeighbors().fit(codes)
 
     def query(self, codes: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances."""
         if not 1 <= k <= self.size:
             raise ConfigError(f"k must be between 1 and the collection size ({self.size}), got {k}")
+        codes = np.asarray(codes)
+        if codes.ndim < 2 or int(np.prod(codes.shape[1:])) != self.width:
+            raise DataError(f"queries must be rows of {self.width} code values, (m, {self.width}), got shape "
+                            f"{codes.shape}" + (" (one query: codes[None])" if codes.size == self.width else ""))
         queries = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
         if self.method == "exact":
             distances, indices = self._index.kneighbors(queries, k)

@@ -245,9 +245,9 @@ class TabularPreprocessor:
             start += column.width
             if column.kind == "categorical":
                 data[column.name] = _restore_dtype(pd.Series(
-                    np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]), column.dtype)
+                    np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]), column)
             else:
-                data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column.dtype)
+                data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column)
         return pd.DataFrame(data)
 
     def column_sums(self, M: np.ndarray) -> np.ndarray:
@@ -336,13 +336,19 @@ def _observed_numbers(values, column: TabularColumn) -> np.ndarray:
     return numbers[~np.isnan(numbers)]
 
 
-def _restore_dtype(series, dtype: str):
-    """``series`` in the fitted column's dtype where it can hold the values (integers rounded), else as it is."""
+def _restore_dtype(series, column: TabularColumn):
+    """``series`` in the fitted column's dtype where it can hold the values (integers rounded), else as it is; a
+    category column keeps every fitted category, not only those that occur in ``series``."""
+    import pandas as pd
+
+    dtype = column.dtype
     if dtype.startswith(("int", "uint", "Int", "UInt")):
         return series.round().astype(dtype if dtype[0] in "IU" else "int64")
-    if dtype == "bool":
-        return series.astype(bool)
-    if dtype in ("category", "str", "string"):
+    if dtype in ("bool", "boolean"):
+        return series.astype(dtype)
+    if dtype == "category":
+        return series.astype(pd.CategoricalDtype(column.categories))
+    if dtype in ("str", "string"):
         return series.astype(dtype)
     return series
 

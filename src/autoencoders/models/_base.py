@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -133,7 +134,10 @@ class Autoencoder(nn.Module):
     # What only some objectives can do; ``objective.can_sample`` etc. say which.
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
         """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
-        return self._capable("can_sample").sample(self, n, generator, noise)
+        objective = self._capable("can_sample")
+        require(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1,
+                f"n must be a whole number >= 1, got {n!r}")
+        return objective.sample(self, n, generator, noise)
 
     def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
         """Draws x ~ p(x|code) (B, *input_shape) for codes (B, code_size) from any density (has_likelihood)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ..options import option
+from ..options import option, require
 from ..registry import register_backbone
 from ._base import ModelConfig, PartConfig
 from ._blocks import activation_option, mlp
@@ -22,6 +22,12 @@ class MLPBackbone(PartConfig):
     activation: str = activation_option("relu", "between layers")
     batch_norm: bool = option(False, "batch normalisation after each hidden layer")
     dropout: float = option(0.0, "dropout probability after each hidden layer", "[0, 1)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        unused = [f"{name}={getattr(self, name)!r}" for name in ("batch_norm", "dropout") if getattr(self, name)]
+        require(bool(self.hidden) or not unused, f"{' and '.join(unused)} act after each hidden layer, and this mlp "
+                                                 "has none (hidden=()): give hidden sizes or leave them out")
 
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
         sizes = [math.prod(config.input_shape), *self.hidden]

@@ -29,6 +29,9 @@ class VAEConfig(PartConfig):
                                    "collapse (Kingma et al., 2016); 0: the plain ELBO", "[0, inf)")
 
     def check(self, config: ModelConfig) -> None:
+        # bce and mixed decoders have no scale: a learn_scale there was a parameter that never trained
+        require(not self.learn_scale or LOSSES[config.loss].best_scale is not None,
+                f"learn_scale needs loss mse or l1 (a decoder with a scale), got loss {config.loss!r}")
         require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
                 f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
                 f"learn_scale {self.learn_scale}")

@@ -124,7 +124,7 @@ def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
         return np.column_stack([codes[:, 0], np.zeros(len(codes))]), "code (1-D)"
     if codes.shape[1] == 2:
         return codes, "code"
-    pca = PCA(n_components=2).fit(codes)
+    pca = PCA(n_components=2, random_state=0).fit(codes)  # wide codes: randomised SVD, from its own generator
     share = 100 * pca.explained_variance_ratio_.sum()
     return pca.transform(codes), f"PCA of the {codes.shape[1]}-D code ({share:.0f}% of its variance)"
 

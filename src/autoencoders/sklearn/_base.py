@@ -36,7 +36,9 @@ class _AutoencoderEstimator(BaseEstimator):
     ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
-    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state``.
+    same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state`` (an int:
+    the same model every time, every global generator left as it was; None, as in scikit-learn: a seed drawn from
+    NumPy's global generator, which that draw advances).
     """
 
     def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
@@ -105,16 +107,23 @@ class _AutoencoderEstimator(BaseEstimator):
         return params
 
     def set_params(self, **params: Any):
-        plain = {}
-        for key, value in params.items():
-            part, routed, name = key.partition("__")
-            if routed and part in PARTS:
-                options = {**(getattr(self, f"{part}_options") or {}), name: value}  # a copy: the caller's dict stays
-                setattr(self, f"{part}_options", options)
+        """sklearn's ``set_params``, with ``backbone__NAME`` / ``objective__NAME`` routed into the options dicts
+        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); a misspelt option
+        fails at once and leaves every parameter as it was."""
+        before = self.get_params(deep=False)
+        routed = {key: value for key, value in params.items() if key.partition("__")[0] in PARTS and "__" in key}
+        try:
+            super().set_params(**{key: value for key, value in params.items() if key not in routed})
+            for key, value in routed.items():
+                part, _, name = key.partition("__")
+                # a copy: the caller's dict stays as it was
+                setattr(self, f"{part}_options", {**(getattr(self, f"{part}_options") or {}), name: value})
+            for part in {key.partition("__")[0] for key in routed}:
                 self._given(part)  # a typo fails here, at once
-            else:
-                plain[key] = value
-        return super().set_params(**plain)
+        except Exception:
+            super().set_params(**before)
+            raise
+        return self
 
     # ------------------------------------------------------------------------------------------- fitting
     def _fit_model(self, X: np.ndarray, *, code_size: int | None = None, hidden: tuple[int, ...] | None = None,
@@ -128,9 +137,14 @@ class _AutoencoderEstimator(BaseEstimator):
         if int(np.prod(shape)) != X.shape[1]:
             raise ConfigError(f"input_shape {shape} holds {int(np.prod(shape))} values but X has {X.shape[1]} columns")
         options = {**self._given("backbone"), **self._given("objective")}
-        hidden = self.hidden if hidden is None else hidden
-        if hidden is not None:
-            options["hidden"] = tuple(hidden)
+        if "hidden" in options:  # given as backbone__hidden: it wins over a size chosen from the data
+            if self.hidden is not None and tuple(self.hidden) != tuple(options["hidden"]):
+                raise ConfigError(f"hidden={tuple(self.hidden)} and backbone_options hidden="
+                                  f"{tuple(options['hidden'])} disagree; give the hidden sizes once")
+        else:
+            hidden = self.hidden if hidden is None else hidden
+            if hidden is not None:
+                options["hidden"] = tuple(hidden)
         for name in ("corruption", "corruption_level"):  # None: the preset's
             if getattr(self, name, None) is not None:
                 options[name] = getattr(self, name)

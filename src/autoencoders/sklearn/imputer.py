@@ -54,9 +54,11 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
         matrix = self._table_inputs(X, reset=True, always=True, categorical=self.categorical, scale="standard",
                                     indicators="all", handle_unknown=self.handle_unknown)  # (N, F)
         width = matrix.shape[1]
-        hidden = self.hidden or (max(64, 2 * width),)
-        code_size = self.code_size or max(4, width // 2)
-        epochs = self.epochs or int(np.clip(6000 * self.batch_size // max(len(matrix), 1), 30, 300))
+        # None: sized from the data; anything else as given (hidden=() is no hidden layer, not the default)
+        hidden = (max(64, 2 * width),) if self.hidden is None else self.hidden
+        code_size = max(4, width // 2) if self.code_size is None else self.code_size
+        epochs = int(np.clip(6000 * self.batch_size // max(len(matrix), 1), 30, 300)) if self.epochs is None \
+            else self.epochs
         self.model_, self.history_ = self._fit_model(matrix, code_size=code_size, hidden=hidden, epochs=epochs,
                                                      table=self.table_, corruption="cells",
                                                      corruption_level=self.corruption_level)

@@ -33,11 +33,17 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         return self._flat(inference.encode(self.model_, X), X)
 
     def inverse_transform(self, X):
-        """Reconstructions from codes: rows like the input (a DataFrame with categories for a table)."""
+        """Reconstructions from codes: rows like the input (a DataFrame with categories for a table, with the
+        row labels of codes given as a DataFrame)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)
         output = self._flat(inference.decode(self.model_, codes), codes)
-        return output if self.table_ is None else self.table_.inverse_transform(output)
+        if self.table_ is None:
+            return output
+        table = self.table_.inverse_transform(output)
+        if hasattr(X, "index"):  # codes in a DataFrame (set_output): the rows keep their labels
+            table.index = X.index
+        return table
 
     def _codes(self, X) -> np.ndarray:
         codes = check_array(X, dtype=[np.float64, np.float32])

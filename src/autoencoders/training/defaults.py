@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..models.losses import LOSSES as _MODEL_LOSSES
 
 LOSSES = ("auto", *_MODEL_LOSSES)
@@ -38,6 +38,17 @@ def resolve_loss(loss: str, X: np.ndarray) -> str:
     # float32 min-max scaling can land a hair outside [0, 1]; BCE's targets may be off by that much
     return "bce" if len(X) and float(np.min(X)) >= -UNIT_TOLERANCE and float(np.max(X)) <= 1 + UNIT_TOLERANCE \
         else "mse"
+
+
+def check_unit_interval(loss: str | None, X, name: str = "X") -> None:
+    """A DataError unless every value of ``X`` (an array or tensor) lies in [0, 1] when ``loss`` is bce, whose
+    targets are probabilities: outside [0, 1] its terms are no likelihood and a sigmoid output cannot reach them."""
+    if loss != "bce" or not len(X):
+        return
+    low, high = float(X.min()), float(X.max())
+    if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
+        raise DataError(f"loss 'bce' needs every value in [0, 1], but {name} holds values from {low:.4g} to "
+                        f"{high:.4g}; scale the data to [0, 1] or use loss 'mse' (or 'auto')")
 
 
 def auto_validation_fraction(n_rows: int) -> float:

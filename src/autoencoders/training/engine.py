@@ -21,6 +21,7 @@ from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
 from .contract import Trainable, check_trainable
+from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
 from .ownership import StopSignals, TrainingInterrupted, owned
@@ -85,6 +86,10 @@ class Trainer:
         self.group, self.device = join_process_group(self.device)
         train, val = training_rows(X, X_val, targets, val_targets, sample_shape=model.input_shape,
                                    device=self.device, validation_fraction=cfg.validation_fraction, seed=cfg.seed)
+        loss = getattr(getattr(model, "config", None), "loss", None)  # a classifier head has none
+        for name, rows in (("X", train), ("X_val", val)):
+            if isinstance(rows, TensorRows):  # streamed rows are not read an extra time for this
+                check_unit_interval(loss, rows.X, name)
         model.to(self.device)
         self._loss = self.group.wrap(LossModule(model), self.device)  # model.loss, gradients averaged over processes
         with seeded(cfg.seed + self.group.rank, self.device):  # each process its own noise (dropout, corruption)

@@ -47,6 +47,10 @@ __all__ = ["CONFIG_FILE", "HISTORY_FILE", "LOG_FILE", "LOSS_CURVES_FILE", "METRI
            "RECONSTRUCTIONS_FILE", "REPORT_FILE", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
 
 
+# Training settings a resumed run may change; any other must be the stored run's.
+RESUMABLE_CHANGES = ("epochs", "device", "progress")
+
+
 class RunFolder:
     """A run directory: ``RunFolder(path) / name`` is the path of one of its files."""
 
@@ -116,6 +120,7 @@ class RunFolder:
                 f"{path} was written by a {meta.get('model')!r} model with config {meta.get('config')}; "
                 f"cannot resume it into a {model.name!r} model with config {model.config.to_dict()}"
             )
+        self._check_same_training(trainer)
         if meta.get("train_shape") != trainer.train_shape:
             raise CheckpointError(
                 f"{path} was trained on data of shape {meta.get('train_shape')} (after the validation split); "
@@ -135,6 +140,22 @@ class RunFolder:
         trainer.history = History.from_dict(meta["history"])
         trainer.bad_epochs = meta["bad_epochs"]
         return meta["epoch"] + 1
+
+    def _check_same_training(self, trainer: Trainer) -> None:
+        """A CheckpointError unless ``trainer`` trains as the stored run did: a resumed run restores its optimiser
+        (its learning rate and weight decay) and batch order, so another lr, optimizer, batch size, seed, ... would
+        be ignored or mixed in silently. Only ``epochs`` may change (and the device, and the progress bar)."""
+        stored = self.read_json(CONFIG_FILE).get("train_config")
+        if not stored:  # a run written before config.json kept its training settings
+            return
+        given = trainer.config.to_dict()
+        differ = [name for name in given if name not in RESUMABLE_CHANGES and name in stored
+                  and stored[name] != given[name]]
+        if differ:
+            was = ", ".join(f"{name}={stored[name]!r}" for name in differ)
+            now = ", ".join(f"{name}={given[name]!r}" for name in differ)
+            raise CheckpointError(f"{self.path} was trained with {was}; this Trainer has {now}: resume with the run's "
+                                  "training settings (only epochs may change)")
 
     # ------------------------------------------------------------------------------------------- reading
     def read_json(self, name: str) -> dict[str, Any]:
