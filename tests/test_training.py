@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders.errors import RunFolderError
 from conftest import fast_config, small_model
 
 
@@ -145,3 +146,17 @@ def test_bce_on_values_outside_the_unit_interval_is_refused_before_training():
 def test_too_few_rows_for_a_validation_split():
     with pytest.raises(ValueError, match="1 sample"):
         ae.Trainer(small_model("deep", input_shape=(4,)), fast_config()).fit(np.ones((1, 4)))
+
+
+def test_a_run_folder_is_never_replaced_silently_from_python(tmp_path, small_images):
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(RunFolderError, match="already holds a run; fit\\(..., resume=True\\) continues it"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    with pytest.raises(RunFolderError, match="contradict"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images, resume=True,
+                                                                                    overwrite=True)
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images,
+                                                                                           overwrite=True)
+    assert history.epochs_run == 2 and len((tmp_path / "log.csv").read_text().splitlines()) == 3  # header + 2

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import TrainingDivergedError
+from ..errors import RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
@@ -24,7 +24,7 @@ from .contract import Trainable, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
-from .ownership import StopSignals, TrainingInterrupted, owned
+from .ownership import StopSignals, TrainingInterrupted, clear, is_run, owned
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import LOG_FILE, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
@@ -64,7 +64,7 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------------------- fit
     def fit(self, X: Any, X_val: Any = None, resume: bool = False, targets: Any = None,
-            val_targets: Any = None) -> History:
+            val_targets: Any = None, overwrite: bool = False) -> History:
         """Train on ``X`` (an array, or :class:`~autoencoders.data.streaming.ChunkedRows` streamed from disk);
         with per-sample ``targets`` (e.g. class labels) the loss is ``model.loss(x, targets)``, which is how a
         supervised head on an encoder is fine-tuned by this same loop.
@@ -72,8 +72,18 @@ class Trainer:
         The run folder is held by this process while it trains. SIGINT or SIGTERM ends training after the
         current batch: the unfinished epoch is dropped (resuming repeats it, so the result is the same as
         without the stop), the best weights and the history are written, and :class:`TrainingInterrupted`
-        is raised."""
+        is raised.
+
+        A ``run_dir`` that already holds a run is never replaced silently: ``resume=True`` continues it,
+        ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work."""
+        if resume and overwrite:
+            raise RunFolderError("resume=True and overwrite=True contradict each other: choose one")
         with owned(self.run_dir if is_main_process() else None), StopSignals() as self.signals:
+            if self.run_dir is not None and is_main_process() and not resume and is_run(self.run_dir):
+                if not overwrite:
+                    raise RunFolderError(f"{self.run_dir} already holds a run; fit(..., resume=True) continues it, "
+                                         "overwrite=True replaces it, or choose another run_dir")
+                clear(self.run_dir)
             self._prepare_and_fit(X, X_val, resume, targets, val_targets)
         if self.signals.received is not None:
             raise TrainingInterrupted(self.signals.received, self.history.epochs_run, self.run_dir)
