@@ -104,6 +104,8 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"error_floor": 0.0}, "error_floor must be in"),
                                                  ({"code_share": 0.75}, "code_share must be in"),
                                                  ({"hidden_layers": -1}, "hidden_layers must be"),
+                                                 ({"code_size": 0}, "code_size must be None"),
+                                                 ({"epochs": 0}, "epochs must be None"),
                                                  ({"steps": 0}, "steps must be")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
@@ -132,6 +134,13 @@ def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch)
     assert np.array_equal(whole.features_.spread, blocked.features_.spread)
     assert np.array_equal(whole.score_samples(X), blocked.score_samples(X))
     assert whole.offset_ == blocked.offset_
+
+
+def test_a_series_with_gaps_is_refused_naming_its_time_steps():
+    series = np.sin(np.arange(300) / 5.0)
+    series[[40, 41, 200]] = np.nan
+    with pytest.raises(ValueError, match="3 time step\\(s\\) with NaN or infinite values, first at step 40"):
+        ae.applications.series_anomaly_scores(series, 32)
 
 
 def test_two_rows_are_enough_to_fit_and_score_as_with_isolation_forest():

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ..data.windows import overlap_average, sliding_windows
+from ..errors import DataError
 from ..models._base import Autoencoder
 from ..registry import create_model
 from ..training import TrainConfig, Trainer, seeded
@@ -317,6 +318,10 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     (``benchmarks/anomaly_nab.py``)."""
     values = np.asarray(series, dtype=np.float64)
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
+    bad = ~np.isfinite(values).all(axis=1)  # (T,)
+    if bad.any():
+        raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
+                        f"{int(np.argmax(bad))}; fill or drop them first")
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
     with seeded(seed):
