@@ -272,8 +272,8 @@ def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monk
 
 
 def test_cli_output_names_decide_the_format_and_unknown_ones_are_refused_before_any_work(tmp_path, monkeypatch):
-    """`--out codes.parquet` is Parquet (it was .npy bytes under that name), `.csv.gz` gzip; `codes.txt` is refused
-    before the model is read."""
+    """`--out codes.parquet` is Parquet (it was .npy bytes under that name), `.csv.gz` a gzipped CSV without a
+    header like a plain .csv; `codes.txt` is refused before the model is read."""
     pytest.importorskip("pyarrow")
     np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(20, 6)).astype(np.float32))
     runner, run = CliRunner(), tmp_path / "run"
@@ -285,7 +285,8 @@ def test_cli_output_names_decide_the_format_and_unknown_ones_are_refused_before_
         assert result.exit_code == 0, result.output
     codes = pd.read_parquet(tmp_path / "codes.parquet").to_numpy()
     assert codes.shape == (20, 2)
-    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv.gz").to_numpy(), codes, rtol=1e-5)
+    # no header, as in a plain .csv of codes
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv.gz", header=None).to_numpy(), codes, rtol=1e-5)
     monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
     for command in ("encode", "reconstruct", "generate"):
         refused = runner.invoke(cli, [command, str(run), "--out", str(tmp_path / "out.txt")])

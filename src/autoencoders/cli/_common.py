@@ -285,12 +285,12 @@ def save_array(path: str, array: Any) -> None:
         atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
     elif ending == ".npy":
         atomic_write(target, lambda tmp: _save_npy(tmp, array))
-    else:  # a compressed CSV or Parquet of the rows, columns named 0, 1, ... (read back as a header)
+    else:  # a compressed CSV (no header, as a plain one) or Parquet of the rows (columns named 0, 1, ...)
         import pandas as pd
 
         flat = array.reshape(len(array), -1)
         frame = pd.DataFrame(flat, columns=[str(column) for column in range(flat.shape[1])])
-        atomic_write(target, lambda tmp: save_frame(target, frame, tmp))
+        atomic_write(target, lambda tmp: save_frame(target, frame, tmp, header=False))
 
 
 def _save_npy(tmp: Path, array: Any) -> None:
@@ -298,8 +298,9 @@ def _save_npy(tmp: Path, array: Any) -> None:
         np.save(handle, array)
 
 
-def save_frame(target: Path, frame: Any, tmp: Path) -> None:
-    """Write ``frame`` to ``tmp`` in the format ``target``'s name says."""
+def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None:
+    """Write ``frame`` to ``tmp`` in the format ``target``'s name says (a CSV with its column names unless not
+    ``header``)."""
     name = target.name.lower()
     if name.endswith((".parquet", ".pq")):
         try:
@@ -314,7 +315,8 @@ def save_frame(target: Path, frame: Any, tmp: Path) -> None:
         _save_npy(tmp, values)
     else:
         dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
-        frame.to_csv(tmp, index=False, compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
+        frame.to_csv(tmp, index=False, header=header, compression=COMPRESSIONS.get(target.suffix.lower()),
+                     **dialect)
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:
