@@ -68,9 +68,6 @@ SEVENTH_ROUND_TRAININGS = tuple(f"trim20_steps200_{name}{value}" for name, value
                                 for value in values)
 TRAININGS |= {f"trim20_steps200_{name}{value}": {**TRAININGS["trim20_steps200"], name: value}
               for name, values in SEVENTH_ROUND.items() for value in values}
-# Eighth round (written down before its run): a variational member, the issue's "VAE likelihood score".
-EIGHTH_ROUND_TRAININGS = ("trim20_steps200_vae",)
-TRAININGS["trim20_steps200_vae"] = {**TRAININGS["trim20_steps200"], "model": "vae"}
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 
@@ -78,8 +75,7 @@ CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the de
 def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth round's only with its trainings."""
     return [c for c in chosen
-            if c not in FOURTH_ROUND
-            or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + EIGHTH_ROUND_TRAININGS]
+            if c not in FOURTH_ROUND or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = COMBINATIONS) -> dict[str, dict]:
