@@ -301,3 +301,21 @@ def test_a_learned_decoder_scale_moves_towards_the_reconstruction_error(small_im
     scale = float(model.objective.log_scale.detach().exp())
     rms = float(ae.squared_error(model, small_images.reshape(256, 64)).mean() / 64) ** 0.5
     assert scale < 0.8 and scale == pytest.approx(rms, rel=0.5)  # the calibrated scale is about the error's
+
+
+def test_a_vae_trains_on_rows_with_extreme_values(monkeypatch):
+    """Values thousands of spreads out (heavy-tailed ADBench sets such as shuttle) pushed the posterior's
+    log-variance so high that exp() overflowed and the first batch was NaN; it is bounded now."""
+    import autoencoders.models.vae as vae
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(512, 6)).astype(np.float32)
+    X[:8] *= 4000.0
+    def fit():
+        model = ae.create_model("vae", input_shape=(6,), code_size=2, hidden=(12,))
+        return ae.Trainer(model, ae.TrainConfig(epochs=2, batch_size=64, lr=6e-3, seed=0, progress=False)).fit(X)
+    assert np.isfinite(fit().train["loss"]).all()
+    monkeypatch.setattr(vae, "LOG_VAR_RANGE", (-np.inf, np.inf))  # as before: the same rows diverge
+    with pytest.raises(ae.errors.TrainingDivergedError):
+        fit()
+

@@ -15,6 +15,9 @@ from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 from .losses import LOG_2PI, LOSSES
 
+# Range of the posterior's log-variance: exp(0.5 * 40) is about 5e8, far from float32's limit (about e^88).
+LOG_VAR_RANGE = (-40.0, 40.0)
+
 
 @dataclass
 class VAEConfig(PartConfig):
@@ -54,7 +57,10 @@ class VAE(Objective):
             self.register_buffer("scale", torch.tensor(self.options.decoder_scale))  # running mean of the batches'
 
     def posterior(self, features: Tensor) -> tuple[Tensor, Tensor]:  # mean and log-variance of q(z|x), (B, Z) each
-        return self.head(features).chunk(2, dim=1)
+        mean, log_var = self.head(features).chunk(2, dim=1)
+        # bounded so that exp() stays finite in float32 on extreme inputs (values thousands of spreads out made the
+        # first batch NaN); trained posteriors lie far inside, so their values are unchanged
+        return mean, log_var.clamp(LOG_VAR_RANGE[0], LOG_VAR_RANGE[1])
 
     def encode(self, features: Tensor) -> Tensor:
         return self.posterior(features)[0]  # (B, code_size): the posterior mean, deterministic
