@@ -56,14 +56,14 @@ def test_topk_needs_k_at_most_the_code_size():
 def test_dead_units_are_tracked_and_get_gradient_from_the_auxiliary_loss(small_images):
     model = small_model("sparse", penalty="topk", code_size=20, k=2, aux_k=4, dead_after=64)
     x = torch.from_numpy(small_images[:64])
-    assert float(model.loss(x)["dead_units"]) == 0  # nobody is dead before dead_after samples were seen
+    assert float(model.loss(x)["dead_unit_loss"]) == 0  # nobody is dead before dead_after samples were seen
     parts = model.loss(x)
     active = (model.encode(x) != 0).any(dim=0)  # (N,)
     counters = model.objective.samples_since_active
     assert (counters[~active] >= 64).all() and (counters[active] == 0).all()
-    parts["dead_units"].backward()
+    parts["dead_unit_loss"].backward()
     row_gradient = model.objective.head.weight.grad.abs().sum(dim=1)  # (N,)
-    assert float(parts["dead_units"].detach()) > 0
+    assert float(parts["dead_unit_loss"].detach()) > 0
     assert (row_gradient[~active] > 0).any() and (row_gradient[active] == 0).all()
 
 

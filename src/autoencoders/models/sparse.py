@@ -73,7 +73,7 @@ class Sparse(Objective):
             return code, {"l1": cfg.sparsity_weight * code.abs().sum(dim=1).mean()}
         if cfg.penalty == "kl":
             return code, {"kl": cfg.sparsity_weight * kl_to_rate(cfg.target_rate, code.mean(dim=0)).sum()}
-        return code, {"dead_units": cfg.aux_weight * self.dead_unit_loss(model, pre_code, code, x)}
+        return code, {"dead_unit_loss": cfg.aux_weight * self.dead_unit_loss(model, pre_code, code, x)}
 
     def dead_unit_loss(self, model: Autoencoder, pre_code: Tensor, code: Tensor, x: Tensor) -> Tensor:
         """Reconstruction loss when the aux_k largest dead units are added to the (fixed) active code:
