@@ -260,6 +260,13 @@ def check_npy_of_text(out: str | None, text_columns: list[str]) -> None:
                                  f"file cannot hold; write {Path(out).stem}.csv or .parquet", param_hint="--out")
 
 
+def text_columns(frame: Any) -> list[str]:
+    """The columns of a DataFrame that hold text (any dtype that is not numeric), as strings."""
+    from pandas.api.types import is_numeric_dtype
+
+    return [str(name) for name, dtype in frame.dtypes.items() if not is_numeric_dtype(dtype)]
+
+
 def run_text_columns(checkpoint: Checkpoint) -> list[str]:
     """The columns of a table run that come back as text (categories that are not numbers)."""
     table = run_table(checkpoint)
@@ -284,7 +291,7 @@ def save_array(path: str, array: Any) -> None:
     if ending == ".csv":
         atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
     elif ending == ".npy":
-        atomic_write(target, lambda tmp: _save_npy(tmp, array))
+        atomic_write(target, lambda tmp: save_numpy(tmp, np.save, array))
     else:  # a compressed CSV (no header, as a plain one) or Parquet of the rows (columns named 0, 1, ...)
         import pandas as pd
 
@@ -293,9 +300,11 @@ def save_array(path: str, array: Any) -> None:
         atomic_write(target, lambda tmp: save_frame(target, frame, tmp, header=False))
 
 
-def _save_npy(tmp: Path, array: Any) -> None:
-    with open(tmp, "wb") as handle:  # a handle: np.save would add ".npy" to the temporary file's name
-        np.save(handle, array)
+def save_numpy(tmp: Path, save: Callable, *args: Any, **kwargs: Any) -> None:
+    """``save(handle, *args, **kwargs)`` (``np.save``, ``np.savez``) into ``tmp`` through a file handle: given the
+    name, numpy would add ".npy" / ".npz" to the temporary file's name."""
+    with open(tmp, "wb") as handle:
+        save(handle, *args, **kwargs)
 
 
 def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None:
@@ -312,7 +321,7 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
             values = frame.to_numpy(dtype=np.float64)
         except (ValueError, TypeError):
             raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
-        _save_npy(tmp, values)
+        save_numpy(tmp, np.save, values)
     else:
         dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
         frame.to_csv(tmp, index=False, header=header, compression=COMPRESSIONS.get(target.suffix.lower()),

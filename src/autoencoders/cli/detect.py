@@ -9,7 +9,7 @@ import numpy as np
 
 from ..data import check_array
 from ..errors import DataError
-from ._common import data_options, echo_json, output_options, read_data
+from ._common import data_options, echo_json, output_options, read_data, save_numpy, text_columns
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
@@ -26,7 +26,8 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
     if target.suffix.lower() == ".npz":
         extra = {} if top is None else {"top_features": top[0], "top_shares": top[1],
                                         "feature_names": np.asarray(top[2], dtype=str)}  # what the indices name
-        atomic_write(target, lambda tmp: _save_npz(tmp, score=scores, outlier=outliers, threshold=threshold, **extra))
+        atomic_write(target, lambda tmp: save_numpy(tmp, np.savez, score=scores, outlier=outliers,
+                                                    threshold=threshold, **extra))
         return
     header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
                                           enumerate(zip(scores, outliers, strict=True))]
@@ -36,11 +37,6 @@ def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold:
         lines = [line + "," + ";".join(f"{names[c]}:{share:.3f}" for c, share in zip(cs, ss, strict=True) if c >= 0)
                  for line, cs, ss in zip(lines, columns, shares, strict=True)]
     atomic_write(target, lambda tmp: tmp.write_text("\n".join([header, *lines]) + "\n"))
-
-
-def _save_npz(tmp: Path, **arrays: np.ndarray) -> None:
-    with open(tmp, "wb") as handle:  # a handle: np.savez would add ".npz" to the temporary file's name
-        np.savez(handle, **arrays)
 
 
 def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +86,6 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
-    from pandas.api.types import is_numeric_dtype
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import fence, series_anomaly_scores
@@ -107,7 +102,7 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     dataset = read_data(data, data_dir, split, label_column)
     if window is not None and dataset.is_table:
-        text = [str(name) for name, dtype in dataset.X.dtypes.items() if not is_numeric_dtype(dtype)]
+        text = text_columns(dataset.X)
         if text:
             raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text "
                             f"(a timestamp?): leave it out with --drop {','.join(text)}")

@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import check_npy_of_text, data_options, echo_json, output_options, save_array, table_options
+from ._common import check_npy_of_text, data_options, echo_json, output_options, save_array, table_options, text_columns
 
 
 @click.command()
@@ -27,8 +27,6 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     Example:
       ae impute --data survey.csv --drop id --categorical grade --out filled.csv
     """
-    from pandas.api.types import is_numeric_dtype
-
     from ..data import TableOptions, load_data
     from ..sklearn import AutoencoderImputer
 
@@ -42,7 +40,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
                             f"row {int(np.argmax(infinite))}; only NaN cells are gaps to fill")
     if dataset.is_table:  # the whole file is written back: its text columns too
         whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter)).X
-        check_npy_of_text(out, [name for name, dtype in whole.dtypes.items() if not is_numeric_dtype(dtype)])
+        check_npy_of_text(out, text_columns(whole))
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
     filled = imputer.fit_transform(dataset.X)
