@@ -117,9 +117,21 @@ def test_members_are_sized_by_code_share_and_hidden_layers(wbc):
     twice the width, none at all for ``hidden_layers=0`` (a linear encoder: one Linear layer into the code)."""
     assert member_shapes(40, 3) == [((80,), 10), ((80,), 15), ((80,), 20)]
     assert member_shapes(40, 1, code_share=0.125, hidden_layers=2) == [((80, 80), 5)]
+
     linear = AutoencoderOutlierDetector(hidden_layers=0, code_share=0.5, epochs=2).fit(wbc[0]).members_[0].model
     layers = [m for m in linear.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in layers] == [(9, 4), (4, 9)]
+
+
+def test_member_code_stays_below_the_capped_hidden_layer_on_wide_inputs():
+    """The code is sized from the input width up to the hidden layers' cap: 784 pixels get hidden layers of 128
+    and a code of 32 (it was 196, wider than the layer before it); inputs of at most 128 columns are unchanged."""
+    assert member_shapes(784, 1) == [((128,), 32)]
+    assert member_shapes(100, 1) == [((128,), 25)]
+    for width in (1, 7, 64, 129, 300, 513, 5000):
+        for share in (0.125, 0.25, 0.5):
+            for layers, code in member_shapes(width, 3, code_share=share):
+                assert code <= layers[0] and code <= width
 
 
 def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch):

@@ -7,11 +7,12 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   so heavy tails and mixed scales do not decide the spread; values are clipped at +-1e4 spreads so that a
   huge entry cannot overflow float32 or the squared error (squashing tails with ``asinh`` was measured and
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
-- every member is an under-complete MLP sized from the number of features, trained with early stopping
-  on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser steps whatever the data
-  size; robust training trims, halfway, the rows the member scores highest and trains the rest of the steps
-  without them, and the score's statistics come from the kept rows (the anomalies inside the training data
-  otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
+- every member is an under-complete MLP sized from the number of features (at most ``WIDEST`` units wide),
+  trained with early stopping on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser
+  steps whatever the data size; robust training trims, halfway, the rows the member scores highest and trains
+  the rest of the steps without them, and the score's statistics come from the kept rows (the anomalies inside
+  the training data otherwise teach the model to reconstruct them and inflate the scales their scores are
+  divided by);
 - a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
@@ -41,6 +42,9 @@ from ..training.batching import ordered_batches
 NORMAL_IQR = 1.349
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
+# Widest hidden layer of a member (for speed); its code is sized from the input width up to this (issue 13's ninth
+# round: 784 pixels had a code of 196 behind hidden layers of 128, no bottleneck at the code).
+WIDEST = 128
 # Values (rows x columns) handled at once where a wide table's statistics or scores would otherwise copy it whole.
 BLOCK_VALUES = 2**24
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
@@ -91,11 +95,13 @@ def _usable(spread: np.ndarray) -> np.ndarray:
 
 def member_shapes(n_features: int, n_members: int, code_share: float = 0.25,
                   hidden_layers: int = 1) -> list[tuple[tuple[int, ...], int]]:
-    """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to 128
-    units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share of the
-    input width, so members see the data differently."""
-    hidden = (int(np.clip(2 * n_features, 8, 128)),) * hidden_layers
-    low, high = max(1, int(code_share * n_features)), max(1, int(2 * code_share * n_features))
+    """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to
+    ``WIDEST`` units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share
+    of the width the network works at, the input width up to ``WIDEST`` (so a wide input still gets a code well
+    below its hidden layers: an under-complete member), so members see the data differently."""
+    hidden = (int(np.clip(2 * n_features, 8, WIDEST)),) * hidden_layers
+    width = min(n_features, WIDEST)
+    low, high = max(1, int(code_share * width)), max(1, int(2 * code_share * width))
     codes = np.linspace(low, high, n_members).round().astype(int)
     return [(hidden, int(code)) for code in codes]
 
