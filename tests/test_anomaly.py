@@ -9,7 +9,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.applications.anomaly import ScoredMember, member_shapes
+from autoencoders.applications.anomaly import ScoredMember, codes_and_errors, member_shapes
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -316,6 +316,20 @@ def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
                           member.training_parts)  # as saved before the fourth round: no knn or tail statistics
     with pytest.raises(ValueError, match=f"before combine='{combine}' existed"):
         legacy.score(detector._features(X), combine)
+
+
+def test_tail_knn_adds_tails_error_part_to_knns_code_part():
+    """combine="tail_knn" is the error surprisal of "tail" plus log1p of the code density of "knn"."""
+    X, _ = planted()
+    detector = AutoencoderOutlierDetector(random_state=0, combine="tail_knn").fit(X)
+    member, Z = detector.members_[0], detector._features(X)
+    codes, errors = codes_and_errors(member.model, Z)
+    density, distance = member.density(codes), member._parts(codes, errors)[1]  # (N,) each
+    np.testing.assert_allclose(member.score(Z, "tail_knn"),
+                               member.feature_terms(Z, "tail").sum(axis=1) + np.log1p(density))
+    np.testing.assert_allclose(member.score(Z, "tail_knn") - member.score(Z, "tail"),
+                               np.log1p(density) - np.log1p(distance), atol=1e-12)
+    assert np.isfinite(detector.score_samples(X)).all()
 
 
 # ------------------------------------------------------------------------------------------------ ae detect

@@ -136,8 +136,12 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 # e.g. several classes); "tail" replaces the error by the mean over features of each one's surprisal, minus the
 # log of the share of training rows whose error on that feature is as large (a rare 0/1 flag held by a share p of
 # the rows then weighs about log(1/p), not 1/p, and deviations in several features add up), plus log1p of the code
-# distance.
-COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail")
+# distance. Issue 13's tenth round: "tail_knn" has both of the fourth round's parts, the mean surprisal of "tail" plus
+# log1p of the code density of "knn".
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn")
+# The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
+SURPRISAL = ("tail", "tail_knn")
+DENSITY = ("knn", "tail_knn")
 
 
 @dataclass
@@ -215,7 +219,9 @@ class ScoredMember:
         combined as ``combine`` says (see ``COMBINATIONS``)."""
         codes, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, C), (N, K)
         parts = self._parts(codes, errors)
-        if combine in ("feature_log", "tail"):
+        if combine in DENSITY:  # the code part: a nearest-neighbour density instead of the Mahalanobis distance
+            parts = (parts[0], self.density(codes))
+        if combine in ("feature_log", *SURPRISAL):
             return self._feature_terms(errors, combine).sum(axis=1) + np.log1p(parts[1])
         if combine == "sum":
             return parts[0] + parts[1]
@@ -224,20 +230,20 @@ class ScoredMember:
         if combine == "reconstruction":
             return parts[0]
         if combine == "knn":
-            return np.log1p(parts[0]) + np.log1p(self.density(codes))
+            return np.log1p(parts[0]) + np.log1p(parts[1])
         return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],
                        axis=0)
 
     def feature_terms(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
         """Each seen feature's term (N, K) of the reconstruction part of rows ``Z`` as ``combine`` uses it: the
-        rows sum to that part (the mean normalised error, or for "feature_log" and "tail" the mean of its log1p or
-        of its surprisal; any other ``combine`` gives the normalised error's terms)."""
+        rows sum to that part (the mean normalised error, or for "feature_log" and those of ``SURPRISAL`` the mean of
+        its log1p or of its surprisal; any other ``combine`` gives the normalised error's terms)."""
         _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
         return self._feature_terms(errors, combine)
 
     def _feature_terms(self, errors: np.ndarray, combine: str) -> np.ndarray:
         normalised = errors / self.error_scale  # (N, K)
-        if combine == "tail":
+        if combine in SURPRISAL:
             if self.error_quantiles.size == 0:
                 raise ValueError("this member was saved before combine='tail' existed (no error quantiles); refit it")
             normalised = surprisal(self.error_quantiles, normalised)
