@@ -154,9 +154,18 @@ def test_a_run_folder_is_never_replaced_silently_from_python(tmp_path, small_ima
     with pytest.raises(RunFolderError, match="already holds a run; fit\\(..., resume=True\\) continues it"):
         ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
-    with pytest.raises(RunFolderError, match="contradict"):
-        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images, resume=True,
-                                                                                    overwrite=True)
+    for folder in (tmp_path, tmp_path / "new"):  # refused before the folder is held (or created)
+        with pytest.raises(RunFolderError, match="resume=True and overwrite=True contradict each other"):
+            ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=folder).fit(small_images, resume=True,
+                                                                                      overwrite=True)
+    assert not (tmp_path / "new").exists()
     history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images,
                                                                                            overwrite=True)
     assert history.epochs_run == 2 and len((tmp_path / "log.csv").read_text().splitlines()) == 3  # header + 2
+
+
+def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
+    # Unlike `ae train --out`, whose folder is the run's own, fit's run_dir may hold the caller's other files.
+    (tmp_path / "notes.txt").write_text("mine")
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "model.safetensors").is_file()
