@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,3 +157,47 @@ def test_every_command_with_a_required_out_refuses_to_start_without_it(tmp_path,
         checked.append(name)
     assert {"encode", "reconstruct", "generate", "interpolate", "compress", "decompress", "impute", "detect"} <= set(
         checked)
+
+
+@pytest.mark.parametrize("command", ["encode", "export", "report", "denoise"])
+def test_outputs_are_claimed_before_any_work(tmp_path, monkeypatch, command):
+    """One file (--out FILE) or a folder's files (--out DIR, denoise's OUT): refused before the run is read when one
+    exists (all named), when the folder cannot be written, and (one file) when it is the file the command reads."""
+    import os
+
+    from autoencoders.cli import _common
+
+    monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
+    run, images, out = tmp_path / "run", tmp_path / "in", tmp_path / "out"
+    run.mkdir()
+    (images / "a.png").parent.mkdir()
+    for name in ("a.png", "b.png"):
+        (images / name).write_bytes(b"an image")
+    target, args = {"encode": (out / "codes.npy", ["--data", str(images / "a.png"), "--out"]),
+                     "export": (out, ["--part", "all", "--out"]), "report": (out, ["--out"]),
+                     "denoise": (out, [str(images)])}[command]
+    existing = {"encode": ["codes.npy"], "export": ["encoder.onnx", "decoder.onnx"],
+                "report": ["report.html", "loss_curves.png"], "denoise": ["a.png", "b.png"]}[command]
+
+    def invoke(*extra):
+        return CliRunner().invoke(cli, [command, str(run), *args, str(target), *extra])
+
+    out.mkdir()
+    for name in existing:
+        (out / name).write_text("keep me")
+    refused = invoke()
+    one = len(existing) == 1
+    assert refused.exit_code == 2, refused.output
+    assert all(str(out / name) in refused.output for name in existing)
+    assert f"already exist{'s' if one else ''}; pass --overwrite to replace {'it' if one else 'them'}" in \
+        refused.output.replace("\n", " ")
+    access = os.access
+    monkeypatch.setattr(_common.os, "access", lambda path, mode: not (Path(path) == out and mode & os.W_OK)
+                        and access(path, mode))  # as for a user without write permission (tests run as root)
+    refused = invoke("--overwrite")
+    assert refused.exit_code == 2 and f"cannot write in {out}" in refused.output, refused.output
+    assert all((out / name).read_text() == "keep me" for name in existing)
+    if command == "encode":
+        itself = CliRunner().invoke(cli, [command, str(run), "--data", str(target), "--out", str(target),
+                                          "--overwrite"])
+        assert itself.exit_code == 2 and "is the file this command reads" in itself.output, itself.output
