@@ -8,7 +8,8 @@ import torch
 
 import autoencoders as ae
 from autoencoders.errors import RunFolderError
-from conftest import fast_config, small_model
+from autoencoders.training.config import RESUMABLE_CHANGES
+from conftest import another_setting, fast_config, small_model
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(small_images):
@@ -78,11 +79,17 @@ def test_resume_refuses_another_model(small_images, tmp_path):
 def test_resume_refuses_other_training_settings_but_takes_more_epochs(small_images, tmp_path):
     # A new lr or weight decay was ignored (the stored optimiser's won), a new optimizer or batch size mixed in.
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
-    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has "
-                                                 "lr=0.5, optimizer='adamw'.*only epochs may change"):
+    stored = json.loads((tmp_path / "config.json").read_text())["train_config"]
+    for name in set(stored) - set(RESUMABLE_CHANGES):  # each other setting changed alone is refused by name
+        with pytest.raises(ae.CheckpointError, match=f"was trained with {name}="):
+            ae.Trainer(small_model("deep"), fast_config(epochs=1, **{name: another_setting(name, stored[name])}),
+                       run_dir=tmp_path).fit(small_images, resume=True)
+    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has lr=0.5, "
+                                                 "optimizer='adamw'.*only epochs, device and progress may change"):
         ae.Trainer(small_model("deep"), fast_config(epochs=2, lr=0.5, optimizer="adamw"), run_dir=tmp_path) \
             .fit(small_images, resume=True)
-    history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    moved = {name: another_setting(name, stored[name]) for name in RESUMABLE_CHANGES}  # epochs 2, device, progress
+    history = ae.Trainer(small_model("deep"), fast_config(**moved), run_dir=tmp_path).fit(small_images, resume=True)
     assert history.epochs_run == 2
 
 
