@@ -63,6 +63,17 @@ def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
     assert not np.array_equal(np.load(tmp_path / "mx.npy"), np.load(tmp_path / "m.npy"))
 
 
+def test_train_a_preset_with_another_objective_names_the_model_and_folder_by_its_pair(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = runner.invoke(cli, ["train", "--model", "vae", "--objective", "vq", "--help"])
+    assert "[objective vq]" in shown.output and "[objective vae]" not in shown.output
+    result = runner.invoke(cli, ["train", "--model", "vae", "--objective", "vq", "--hidden", "8", "--code-dim", "2",
+                                 "--epochs", "1", "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["mlp+vq-digits"]
+    assert ae.load_model(tmp_path / "runs" / "mlp+vq-digits").name == "mlp+vq"
+
+
 def test_train_rejects_an_unknown_objective(runner):
     result = runner.invoke(cli, ["train", "--objective", "nope"])
     assert result.exit_code != 0 and "registered objectives are" in result.output

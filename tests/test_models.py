@@ -31,6 +31,18 @@ def test_unknown_option_names_the_option():
         ae.create_model("deep", input_shape=(4,), bogus=1)
 
 
+def test_a_preset_with_a_part_swapped_keeps_its_other_defaults_and_is_named_by_its_pair():
+    # The documented meaning of a preset given with a backbone or objective (README, `ae train --help`).
+    swapped = ae.create_model("denoising", objective="vae", input_shape=(4,), code_size=2)
+    assert swapped.name == "mlp+vae" and swapped.config.preset is None
+    assert (swapped.config.backbone.hidden, swapped.config.backbone.activation) == ((512, 256), "elu")  # its MLP
+    assert (swapped.config.corruption, swapped.config.corruption_level) == ("gaussian", 0.3)  # its noise
+    assert swapped.config.objective == ae.create_model("vae", input_shape=(4,)).config.objective  # vae's defaults
+    assert ae.create_model("vae", objective="vq", input_shape=(4,)).config == \
+        ae.create_model(backbone="mlp", objective="vq", input_shape=(4,)).config
+    assert ae.create_model("sparse", backbone="conv", input_shape=(1, 8, 8)).name == "conv+sparse"
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_shapes_of_encode_decode_forward(name, small_images):
     model = small_model(name).eval()

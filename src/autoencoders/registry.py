@@ -145,7 +145,8 @@ def option_owners(backbone: str, objective: str) -> dict[str, str]:
 def make_config(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
                 **options: Any) -> ModelConfig:
     """The config of a model named by a preset, by a (backbone, objective) pair, or by a preset with another
-    backbone or objective; ``options`` are flat (each goes to the part that has it) and override the preset's."""
+    backbone or objective (the swapped part from its own defaults, the preset's others kept: :func:`preset_defaults`;
+    named by its pair); ``options`` are flat (each goes to the part that has it) and override the preset's."""
     from .models._base import ModelConfig
 
     backbone, objective = backbone or _part_of(preset, "backbone"), objective or _part_of(preset, "objective")
@@ -184,8 +185,10 @@ def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any
 
 
 def create_model(preset: str | None = None, /, **options: Any) -> Autoencoder:
-    """A model from a preset name (``create_model("deep", input_shape=(784,))``) or a pair
-    (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``), with options."""
+    """A model from a preset name (``create_model("deep", input_shape=(784,))``), a pair
+    (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``) or a preset with a
+    part swapped (``create_model("denoising", objective="vae", ...)``: the preset's other defaults, named by its pair
+    ``mlp+vae``; see :func:`make_config`), with options."""
     from .models._base import Autoencoder
 
     return Autoencoder(make_config(preset, **options))

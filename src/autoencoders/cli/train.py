@@ -37,17 +37,29 @@ def _names(kind: str) -> list[str]:
     return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
 
 
+def _model_name(preset: str | None, backbone: str | None, objective: str | None) -> str:
+    """The name the model will carry (as ``Autoencoder.name``): the preset's, or its pair's when a part is given
+    that differs from the preset's (``--model vae --objective vq`` trains an mlp+vq model)."""
+    pairs = {line.split()[1]: line.split()[2].rstrip(":") for line in model_summaries() if line.startswith("preset")}
+    preset_backbone, preset_objective = pairs[preset].split("+") if preset else ("mlp", "plain")
+    pair = f"{backbone or preset_backbone}+{objective or preset_objective}"
+    return preset if preset and pair == pairs[preset] else pair
+
+
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
 @click.command(cls=ModelCommand)
 @click.option("--model", default=None,
               help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
-                   "Add --help after it to see its options.")
+                   "Add --help after it to see its options. Given with --backbone or --objective, it swaps that part "
+                   "and keeps the preset's other defaults: --model denoising --objective vae is the denoising MLP and "
+                   "noise with a VAE code, a model named mlp+vae (the run's folder too).")
 @click.option("--backbone", default=None, help=f"Network: {', '.join(_names('backbone'))} (default: the preset's, "
-                                                "else mlp).")
+                                                "else mlp; given with --model, it replaces the preset's).")
 @click.option("--objective", default=None, help=f"Code head and loss: {', '.join(_names('objective'))} (default: "
-                                                 "the preset's, else plain).")
+                                                 "the preset's, else plain; given with --model, it replaces the "
+                                                 "preset's).")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -95,6 +107,7 @@ def train(**options):
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one preset
       ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
+      ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..training import ownership, resolve_device
@@ -104,7 +117,7 @@ def train(**options):
     resolve_device(options["device"])  # so is an unknown or absent device
     if not (options["model"] or options["backbone"] or options["objective"]):
         options["model"] = "deep"
-    name = options["model"] or f"{options['backbone'] or 'mlp'}+{options['objective'] or 'plain'}"
+    name = _model_name(options["model"], options["backbone"], options["objective"])
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
