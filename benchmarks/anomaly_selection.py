@@ -14,7 +14,8 @@ one training setting are scored from one fit. The fourth round's combinations (`
 are crossed with the ``FOURTH_ROUND_TRAININGS`` only (each training they join is refitted on every set and seed);
 ``--combinations sum,log,feature_log,rank,reconstruction`` gives the third round's grid again. The seventh
 round's trainings (``SEVENTH_ROUND_TRAININGS``: code width, depth, learning rate) take every combination;
-``--trainings`` without them gives the fourth round's grid. Every (set, seed,
+``--trainings`` without them gives the fourth round's grid. The tenth round's combination (``TENTH_ROUND``,
+"tail_knn") joins the fourth round's; ``--combinations`` without it gives the seventh round's grid. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -61,6 +62,8 @@ TRAININGS = {
 # in the third round after it (by family: trim shares, ensembles), not with all 11: each refit costs 66 fits.
 FOURTH_ROUND = ("knn", "tail")
 FOURTH_ROUND_TRAININGS = ("trim20_steps200", "trim40", "ens3trim20")
+# Tenth round (written down before its run): "tail_knn", both of the fourth round's parts, with the same trainings.
+TENTH_ROUND = ("tail_knn",)
 # Seventh round (written down before its run, docs/benchmarks.md): the architecture and the learning rate, which no
 # earlier round varied, one at a time around the default's training, crossed with every combination.
 SEVENTH_ROUND = {"code_share": (0.125, 0.5), "hidden_layers": (0, 2), "lr": (2e-3, 2e-2)}
@@ -73,9 +76,10 @@ CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the de
 
 
 def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
-    """The combinations of ``chosen`` crossed with ``training``: the fourth round's only with its trainings."""
-    return [c for c in chosen
-            if c not in FOURTH_ROUND or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS]
+    """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth
+    and seventh rounds' trainings."""
+    return [c for c in chosen if c not in FOURTH_ROUND + TENTH_ROUND
+            or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = COMBINATIONS) -> dict[str, dict]:

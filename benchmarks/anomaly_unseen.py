@@ -59,6 +59,10 @@ from autoencoders.sklearn import AutoencoderOutlierDetector
 CACHE = Path(__file__).resolve().parents[1] / "runs" / "anomaly_unseen.json"
 OURS = {"ours_tail": "tail", "ours_log": "log"}  # the default's fit scored as now and as in the third round
 METHODS = (*OURS, *BASELINES)
+# The eighth round's default on the MNIST sets (code 196 on 784 pixels), measured at 76a6fb6 before the ninth round
+# sized the code from min(width, 128): kept in the cache under these names and printed beside, not re-measured (on
+# the tables, whose shapes did not change, they are the ``OURS`` rows themselves).
+RECORDED = {"eighth_tail": "ours_tail", "eighth_log": "ours_log"}
 
 
 @dataclass(frozen=True)
@@ -149,16 +153,19 @@ def report(results: dict, names: list[str], seeds: list[int]) -> None:
     def mean(name: str, method: str, metric: str) -> float:
         return float(np.mean([results[f"{name}|{method}|{s}"][metric] for s in seeds]))
 
+    results = {**results, **{f"{n}|{old}|{s}": results[f"{n}|{now}|{s}"] for old, now in RECORDED.items()
+                             for n in names for s in seeds if f"{n}|{old}|{s}" not in results}}
+    methods = (*METHODS, *RECORDED)
     first = {n: results[f"{n}|{METHODS[0]}|{seeds[0]}"] for n in names}
     print(f"\n{len(names)} derived sets x {len(seeds)} seeds; ROC-AUC / AP, mean over seeds")
     print_table([{"set": n, "rows": first[n]["rows"], "anomalies": first[n]["anomalies"],
                   "columns": first[n]["columns"],
-                  **{m: f"{mean(n, m, 'roc_auc'):.3f} / {mean(n, m, 'ap'):.3f}" for m in METHODS}} for n in names])
+                  **{m: f"{mean(n, m, 'roc_auc'):.3f} / {mean(n, m, 'ap'):.3f}" for m in methods}} for n in names])
     groups = {"all sets": names, "MNIST (10)": [n for n in names if n.startswith("mnist")],
               "tables": [n for n in names if not n.startswith("mnist")]}
     rows = []
     for group, members in filter(lambda item: item[1], groups.items()):
-        for method in METHODS:
+        for method in methods:
             row = {"sets": group, "method": method}
             for key, metric in (("ROC-AUC", "roc_auc"), ("AP", "ap")):
                 by_seed = [np.mean([results[f"{n}|{method}|{s}"][metric] for n in members]) for s in seeds]

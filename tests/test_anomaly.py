@@ -9,7 +9,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.applications.anomaly import ScoredMember, member_shapes
+from autoencoders.applications.anomaly import ScoredMember, codes_and_errors, member_shapes
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -117,9 +117,21 @@ def test_members_are_sized_by_code_share_and_hidden_layers(wbc):
     twice the width, none at all for ``hidden_layers=0`` (a linear encoder: one Linear layer into the code)."""
     assert member_shapes(40, 3) == [((80,), 10), ((80,), 15), ((80,), 20)]
     assert member_shapes(40, 1, code_share=0.125, hidden_layers=2) == [((80, 80), 5)]
+
     linear = AutoencoderOutlierDetector(hidden_layers=0, code_share=0.5, epochs=2).fit(wbc[0]).members_[0].model
     layers = [m for m in linear.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in layers] == [(9, 4), (4, 9)]
+
+
+def test_member_code_stays_below_the_capped_hidden_layer_on_wide_inputs():
+    """The code is sized from the input width up to the hidden layers' cap: 784 pixels get hidden layers of 128
+    and a code of 32 (it was 196, wider than the layer before it); inputs of at most 128 columns are unchanged."""
+    assert member_shapes(784, 1) == [((128,), 32)]
+    assert member_shapes(100, 1) == [((128,), 25)]
+    for width in (1, 7, 64, 129, 300, 513, 5000):
+        for share in (0.125, 0.25, 0.5):
+            for layers, code in member_shapes(width, 3, code_share=share):
+                assert code <= layers[0] and code <= width
 
 
 def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch):
@@ -304,6 +316,20 @@ def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
                           member.training_parts)  # as saved before the fourth round: no knn or tail statistics
     with pytest.raises(ValueError, match=f"before combine='{combine}' existed"):
         legacy.score(detector._features(X), combine)
+
+
+def test_tail_knn_adds_tails_error_part_to_knns_code_part():
+    """combine="tail_knn" is the error surprisal of "tail" plus log1p of the code density of "knn"."""
+    X, _ = planted()
+    detector = AutoencoderOutlierDetector(random_state=0, combine="tail_knn").fit(X)
+    member, Z = detector.members_[0], detector._features(X)
+    codes, errors = codes_and_errors(member.model, Z)
+    density, distance = member.density(codes), member._parts(codes, errors)[1]  # (N,) each
+    np.testing.assert_allclose(member.score(Z, "tail_knn"),
+                               member.feature_terms(Z, "tail").sum(axis=1) + np.log1p(density))
+    np.testing.assert_allclose(member.score(Z, "tail_knn") - member.score(Z, "tail"),
+                               np.log1p(density) - np.log1p(distance), atol=1e-12)
+    assert np.isfinite(detector.score_samples(X)).all()
 
 
 # ------------------------------------------------------------------------------------------------ ae detect

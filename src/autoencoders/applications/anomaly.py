@@ -7,11 +7,12 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   so heavy tails and mixed scales do not decide the spread; values are clipped at +-1e4 spreads so that a
   huge entry cannot overflow float32 or the squared error (squashing tails with ``asinh`` was measured and
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
-- every member is an under-complete MLP sized from the number of features, trained with early stopping
-  on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser steps whatever the data
-  size; robust training trims, halfway, the rows the member scores highest and trains the rest of the steps
-  without them, and the score's statistics come from the kept rows (the anomalies inside the training data
-  otherwise teach the model to reconstruct them and inflate the scales their scores are divided by);
+- every member is an under-complete MLP sized from the number of features (at most ``WIDEST`` units wide),
+  trained with early stopping on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser
+  steps whatever the data size; robust training trims, halfway, the rows the member scores highest and trains
+  the rest of the steps without them, and the score's statistics come from the kept rows (the anomalies inside
+  the training data otherwise teach the model to reconstruct them and inflate the scales their scores are
+  divided by);
 - a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
@@ -41,6 +42,9 @@ from ..training.batching import ordered_batches
 NORMAL_IQR = 1.349
 # Largest |scaled value| kept: far beyond any normal row, small enough that squared errors stay finite.
 CLIP = 1e4
+# Widest hidden layer of a member (for speed); its code is sized from the input width up to this (issue 13's ninth
+# round: 784 pixels had a code of 196 behind hidden layers of 128, no bottleneck at the code).
+WIDEST = 128
 # Values (rows x columns) handled at once where a wide table's statistics or scores would otherwise copy it whole.
 BLOCK_VALUES = 2**24
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
@@ -91,11 +95,13 @@ def _usable(spread: np.ndarray) -> np.ndarray:
 
 def member_shapes(n_features: int, n_members: int, code_share: float = 0.25,
                   hidden_layers: int = 1) -> list[tuple[tuple[int, ...], int]]:
-    """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to 128
-    units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share of the
-    input width, so members see the data differently."""
-    hidden = (int(np.clip(2 * n_features, 8, 128)),) * hidden_layers
-    low, high = max(1, int(code_share * n_features)), max(1, int(2 * code_share * n_features))
+    """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to
+    ``WIDEST`` units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share
+    of the width the network works at, the input width up to ``WIDEST`` (so a wide input still gets a code well
+    below its hidden layers: an under-complete member), so members see the data differently."""
+    hidden = (int(np.clip(2 * n_features, 8, WIDEST)),) * hidden_layers
+    width = min(n_features, WIDEST)
+    low, high = max(1, int(code_share * width)), max(1, int(2 * code_share * width))
     codes = np.linspace(low, high, n_members).round().astype(int)
     return [(hidden, int(code)) for code in codes]
 
@@ -130,8 +136,12 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
 # e.g. several classes); "tail" replaces the error by the mean over features of each one's surprisal, minus the
 # log of the share of training rows whose error on that feature is as large (a rare 0/1 flag held by a share p of
 # the rows then weighs about log(1/p), not 1/p, and deviations in several features add up), plus log1p of the code
-# distance.
-COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail")
+# distance. Issue 13's tenth round: "tail_knn" has both of the fourth round's parts, the mean surprisal of "tail" plus
+# log1p of the code density of "knn".
+COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn")
+# The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
+SURPRISAL = ("tail", "tail_knn")
+DENSITY = ("knn", "tail_knn")
 
 
 @dataclass
@@ -209,7 +219,9 @@ class ScoredMember:
         combined as ``combine`` says (see ``COMBINATIONS``)."""
         codes, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, C), (N, K)
         parts = self._parts(codes, errors)
-        if combine in ("feature_log", "tail"):
+        if combine in DENSITY:  # the code part: a nearest-neighbour density instead of the Mahalanobis distance
+            parts = (parts[0], self.density(codes))
+        if combine in ("feature_log", *SURPRISAL):
             return self._feature_terms(errors, combine).sum(axis=1) + np.log1p(parts[1])
         if combine == "sum":
             return parts[0] + parts[1]
@@ -218,20 +230,20 @@ class ScoredMember:
         if combine == "reconstruction":
             return parts[0]
         if combine == "knn":
-            return np.log1p(parts[0]) + np.log1p(self.density(codes))
+            return np.log1p(parts[0]) + np.log1p(parts[1])
         return np.mean([rank_position(train, part) for train, part in zip(self.training_parts, parts, strict=True)],
                        axis=0)
 
     def feature_terms(self, Z: np.ndarray, combine: str = "sum") -> np.ndarray:
         """Each seen feature's term (N, K) of the reconstruction part of rows ``Z`` as ``combine`` uses it: the
-        rows sum to that part (the mean normalised error, or for "feature_log" and "tail" the mean of its log1p or
-        of its surprisal; any other ``combine`` gives the normalised error's terms)."""
+        rows sum to that part (the mean normalised error, or for "feature_log" and those of ``SURPRISAL`` the mean of
+        its log1p or of its surprisal; any other ``combine`` gives the normalised error's terms)."""
         _, errors = codes_and_errors(self.model, Z[:, self.columns])  # (N, K)
         return self._feature_terms(errors, combine)
 
     def _feature_terms(self, errors: np.ndarray, combine: str) -> np.ndarray:
         normalised = errors / self.error_scale  # (N, K)
-        if combine == "tail":
+        if combine in SURPRISAL:
             if self.error_quantiles.size == 0:
                 raise ValueError("this member was saved before combine='tail' existed (no error quantiles); refit it")
             normalised = surprisal(self.error_quantiles, normalised)

@@ -50,8 +50,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
     the rest of the row. Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored)
     and, with ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs``
-    of None are sized from the data: ``hidden_layers`` layers of twice the input width, codes of ``code_share`` of
-    it (spread up to twice that over the members), ``epochs`` from about ``steps`` optimiser steps.
+    of None are sized from the data: ``hidden_layers`` layers of twice the input width (at most 128 units), codes
+    of ``code_share`` of that width capped at 128 (spread up to twice that over the members; 32 units by default on
+    any input of 128 columns or more), ``epochs`` from about ``steps`` optimiser steps.
 
     The defaults (one member, ``trim=0.2``, ``steps=200``, ``combine="tail"``, ``error_floor=0.01``,
     ``code_share=0.25``, ``hidden_layers=1``, ``lr=6e-3``) are the candidate that
