@@ -73,6 +73,8 @@ def _table_option(flag: str, help: str) -> Callable:
 
 
 SPLITS = ("train", "test", "all")
+# A command's RUN argument: a run directory or a .safetensors model file.
+RUN = click.argument("run", type=click.Path(exists=True))
 
 
 def run_data_options(function):

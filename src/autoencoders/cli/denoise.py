@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from ..errors import DataError
-from ._common import claim_files, load_run, model_inputs
+from ._common import RUN, claim_files, load_run, model_inputs
 
 
 @click.command()
-@click.argument("run", type=click.Path(exists=True))
+@RUN
 @click.argument("source", metavar="IN", type=click.Path(exists=True))
 @click.argument("target", metavar="OUT", type=click.Path())
 @click.option("--overwrite", is_flag=True, help="Replace images that already exist in OUT.")
