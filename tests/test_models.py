@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders import registry
 from conftest import MODEL_NAMES, as_model_input, fast_config, slow_when_convolutional, small_model
 
 MODELS = MODEL_NAMES
@@ -41,6 +42,8 @@ def test_a_preset_with_a_part_swapped_keeps_its_other_defaults_and_is_named_by_i
     assert ae.create_model("vae", objective="vq", input_shape=(4,)).config == \
         ae.create_model(backbone="mlp", objective="vq", input_shape=(4,)).config
     assert ae.create_model("sparse", backbone="conv", input_shape=(1, 8, 8)).name == "conv+sparse"
+    assert [registry.model_name(*names) for names in (("vae", None, "vq"), ("vae", "mlp", "vae"), (None, "conv"))] \
+        == ["mlp+vq", "vae", "conv+plain"]  # the name `ae train` gives its folder before building the model
 
 
 @pytest.mark.parametrize("name", MODELS)

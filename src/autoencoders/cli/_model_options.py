@@ -44,11 +44,10 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
     """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
     shared ones, the backbone's and the objective's, with the preset's defaults shown."""
     from ..models import ModelConfig
-    from ..registry import get_backbone, get_objective, get_preset, option_owners
+    from ..registry import get_backbone, get_objective, get_preset, model_parts, option_owners
 
     found = get_preset(preset) if preset else None
-    backbone = backbone or (found.backbone if found else "mlp")
-    objective = objective or (found.objective if found else "plain")
+    backbone, objective = model_parts(preset, backbone, objective)
     classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
                "objective": get_objective(objective).config_class}
     tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}

@@ -37,15 +37,6 @@ def _names(kind: str) -> list[str]:
     return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
 
 
-def _model_name(preset: str | None, backbone: str | None, objective: str | None) -> str:
-    """The name the model will carry (as ``Autoencoder.name``): the preset's, or its pair's when a part is given
-    that differs from the preset's (``--model vae --objective vq`` trains an mlp+vq model)."""
-    pairs = {line.split()[1]: line.split()[2].rstrip(":") for line in model_summaries() if line.startswith("preset")}
-    preset_backbone, preset_objective = pairs[preset].split("+") if preset else ("mlp", "plain")
-    pair = f"{backbone or preset_backbone}+{objective or preset_objective}"
-    return preset if preset and pair == pairs[preset] else pair
-
-
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
@@ -110,6 +101,7 @@ def train(**options):
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
+    from ..registry import model_name
     from ..training import ownership, resolve_device
     from ..training.distributed import is_main_process, launched_world_size
 
@@ -117,7 +109,7 @@ def train(**options):
     resolve_device(options["device"])  # so is an unknown or absent device
     if not (options["model"] or options["backbone"] or options["objective"]):
         options["model"] = "deep"
-    name = _model_name(options["model"], options["backbone"], options["objective"])
+    name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
