@@ -137,6 +137,11 @@ def peek(args: list[str], option: str) -> str | None:
     return None
 
 
+def named_preset(preset: str | None, backbone: str | None, objective: str | None) -> str | None:
+    """The preset of a command's --model, --backbone and --objective: --model, else deep when no part is named."""
+    return preset or (None if backbone or objective else "deep")
+
+
 def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
     """The model options the user gave (the others come from the preset or the parts' defaults)."""
     return {k: v for k, v in values.items() if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
@@ -154,7 +159,7 @@ class ModelCommand(click.Command):
         from ..registry import UnknownModelError
 
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
-        preset = peek(args, "--model") or (None if backbone or objective else "deep")
+        preset = named_preset(peek(args, "--model"), backbone, objective)
         try:
             self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
         except UnknownModelError as error:

@@ -17,7 +17,7 @@ from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
 from ._common import data_options, finite_values, read_data, table_options
-from ._model_options import ModelCommand, explicit_options, model_summaries
+from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
@@ -107,8 +107,7 @@ def train(**options):
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
-    if not (options["model"] or options["backbone"] or options["objective"]):
-        options["model"] = "deep"
+    options["model"] = named_preset(options["model"], options["backbone"], options["objective"])
     name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
