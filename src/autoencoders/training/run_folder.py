@@ -48,7 +48,6 @@ __all__ = ["CONFIG_FILE", "HISTORY_FILE", "LOG_FILE", "LOSS_CURVES_FILE", "METRI
            "RECONSTRUCTIONS_FILE", "REPORT_FILE", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
 
 
-
 class RunFolder:
     """A run directory: ``RunFolder(path) / name`` is the path of one of its files."""
 
