@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,20 @@ def fast_config(**overrides) -> ae.TrainConfig:
     values = {"epochs": 3, "batch_size": 64, "lr": 1e-3, "progress": False, "seed": 0}
     values.update(overrides)
     return ae.TrainConfig(**values)
+
+
+def another_setting(name: str, value):
+    """A valid value of the TrainConfig field ``name`` other than ``value``, for tests that change one setting."""
+    choices = {field.name: field.metadata.get("choices") for field in dataclasses.fields(ae.TrainConfig)}[name]
+    if choices:
+        return next(choice for choice in choices if choice not in (value, "auto"))
+    if name == "device":
+        return "cpu" if value != "cpu" else "auto"
+    if isinstance(value, bool) or name == "progress":
+        return not value
+    if value is None:
+        return 1
+    return value + 1 if isinstance(value, int) else value / 2 + 0.25
 
 
 # Every preset and every (backbone, objective) pair that no preset builds with its plain defaults, by the name

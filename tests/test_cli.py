@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,6 +61,17 @@ def test_train_any_backbone_with_any_objective_then_generate(runner, tmp_path):
         assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "mx.npy").shape == (3, 1, 8, 8)
     assert not np.array_equal(np.load(tmp_path / "mx.npy"), np.load(tmp_path / "m.npy"))
+
+
+def test_train_a_preset_with_another_objective_names_the_model_and_folder_by_its_pair(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = runner.invoke(cli, ["train", "--model", "vae", "--objective", "vq", "--help"])
+    assert "[objective vq]" in shown.output and "[objective vae]" not in shown.output
+    result = runner.invoke(cli, ["train", "--model", "vae", "--objective", "vq", "--hidden", "8", "--code-dim", "2",
+                                 "--epochs", "1", "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["mlp+vq-digits"]
+    assert ae.load_model(tmp_path / "runs" / "mlp+vq-digits").name == "mlp+vq"
 
 
 def test_train_rejects_an_unknown_objective(runner):
@@ -156,3 +168,47 @@ def test_every_command_with_a_required_out_refuses_to_start_without_it(tmp_path,
         checked.append(name)
     assert {"encode", "reconstruct", "generate", "interpolate", "compress", "decompress", "impute", "detect"} <= set(
         checked)
+
+
+@pytest.mark.parametrize("command", ["encode", "export", "report", "denoise"])
+def test_outputs_are_claimed_before_any_work(tmp_path, monkeypatch, command):
+    """One file (--out FILE) or a folder's files (--out DIR, denoise's OUT): refused before the run is read when one
+    exists (all named), when the folder cannot be written, and (one file) when it is the file the command reads."""
+    import os
+
+    from autoencoders.cli import _common
+
+    monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
+    run, images, out = tmp_path / "run", tmp_path / "in", tmp_path / "out"
+    run.mkdir()
+    (images / "a.png").parent.mkdir()
+    for name in ("a.png", "b.png"):
+        (images / name).write_bytes(b"an image")
+    target, args = {"encode": (out / "codes.npy", ["--data", str(images / "a.png"), "--out"]),
+                     "export": (out, ["--part", "all", "--out"]), "report": (out, ["--out"]),
+                     "denoise": (out, [str(images)])}[command]
+    existing = {"encode": ["codes.npy"], "export": ["encoder.onnx", "decoder.onnx"],
+                "report": ["report.html", "loss_curves.png"], "denoise": ["a.png", "b.png"]}[command]
+
+    def invoke(*extra):
+        return CliRunner().invoke(cli, [command, str(run), *args, str(target), *extra])
+
+    out.mkdir()
+    for name in existing:
+        (out / name).write_text("keep me")
+    refused = invoke()
+    one = len(existing) == 1
+    assert refused.exit_code == 2, refused.output
+    assert all(str(out / name) in refused.output for name in existing)
+    assert f"already exist{'s' if one else ''}; pass --overwrite to replace {'it' if one else 'them'}" in \
+        refused.output.replace("\n", " ")
+    access = os.access
+    monkeypatch.setattr(_common.os, "access", lambda path, mode: not (Path(path) == out and mode & os.W_OK)
+                        and access(path, mode))  # as for a user without write permission (tests run as root)
+    refused = invoke("--overwrite")
+    assert refused.exit_code == 2 and f"cannot write in {out}" in refused.output, refused.output
+    assert all((out / name).read_text() == "keep me" for name in existing)
+    if command == "encode":
+        itself = CliRunner().invoke(cli, [command, str(run), "--data", str(target), "--out", str(target),
+                                          "--overwrite"])
+        assert itself.exit_code == 2 and "is the file this command reads" in itself.output, itself.output

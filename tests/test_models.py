@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import autoencoders as ae
+from autoencoders import registry
 from conftest import MODEL_NAMES, as_model_input, fast_config, slow_when_convolutional, small_model
 
 MODELS = MODEL_NAMES
@@ -29,6 +30,20 @@ def test_unknown_model_name_is_a_clear_error():
 def test_unknown_option_names_the_option():
     with pytest.raises(TypeError, match="no option.*bogus"):
         ae.create_model("deep", input_shape=(4,), bogus=1)
+
+
+def test_a_preset_with_a_part_swapped_keeps_its_other_defaults_and_is_named_by_its_pair():
+    # The documented meaning of a preset given with a backbone or objective (README, `ae train --help`).
+    swapped = ae.create_model("denoising", objective="vae", input_shape=(4,), code_size=2)
+    assert swapped.name == "mlp+vae" and swapped.config.preset is None
+    assert (swapped.config.backbone.hidden, swapped.config.backbone.activation) == ((512, 256), "elu")  # its MLP
+    assert (swapped.config.corruption, swapped.config.corruption_level) == ("gaussian", 0.3)  # its noise
+    assert swapped.config.objective == ae.create_model("vae", input_shape=(4,)).config.objective  # vae's defaults
+    assert ae.create_model("vae", objective="vq", input_shape=(4,)).config == \
+        ae.create_model(backbone="mlp", objective="vq", input_shape=(4,)).config
+    assert ae.create_model("sparse", backbone="conv", input_shape=(1, 8, 8)).name == "conv+sparse"
+    assert [registry.model_name(*names) for names in (("vae", None, "vq"), ("vae", "mlp", "vae"), (None, "conv"))] \
+        == ["mlp+vq", "vae", "conv+plain"]  # the name `ae train` gives its folder before building the model
 
 
 @pytest.mark.parametrize("name", MODELS)

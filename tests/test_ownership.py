@@ -18,7 +18,10 @@ from safetensors.torch import load_file
 
 import autoencoders as ae
 from autoencoders.cli import cli
+from autoencoders.cli._train_options import CLI_OWN_FIELDS
 from autoencoders.training import ownership
+from autoencoders.training.config import RESUMABLE_CHANGES
+from conftest import another_setting
 
 SMALL = ["train", "--hidden", "8", "--code-size", "3", "--epochs", "1", "--quiet", "--no-report"]
 
@@ -138,6 +141,23 @@ def test_resume_reads_the_stored_settings_and_refuses_others_by_name(tmp_path):
         assert result.exit_code == 1 and result.output.strip().splitlines()[0].startswith(f"Error: {message}"), \
             (args, result.output)
     assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2
+
+
+def test_ae_train_resume_refuses_the_training_changes_fit_refuses(tmp_path):
+    """The command and Trainer.fit read one list of the training settings a resumed run may change."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    stored = json.loads((run / "config.json").read_text())["train_config"]
+    for name in sorted(set(stored) - CLI_OWN_FIELDS):
+        value, flag = another_setting(name, stored[name]), "--" + name.replace("_", "-")
+        given = [f"--{'' if value else 'no-'}{flag[2:]}"] if isinstance(value, bool) else [flag, str(value)]
+        result = _invoke("train", "--out", str(run), "--resume", "--quiet", "--no-report", *given)
+        if name in RESUMABLE_CHANGES:
+            assert result.exit_code == 0, (name, result.output)
+        else:
+            assert result.exit_code == 1 and f"Error: {flag} " in result.output and \
+                "disagrees with the run's stored" in result.output, (name, result.output)
+    assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2  # --epochs 2 extended it
 
 
 # ----------------------------------------------------------------------------------------- interrupts

@@ -8,7 +8,8 @@ import torch
 
 import autoencoders as ae
 from autoencoders.errors import RunFolderError
-from conftest import fast_config, small_model
+from autoencoders.training.config import RESUMABLE_CHANGES
+from conftest import another_setting, fast_config, small_model
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(small_images):
@@ -78,11 +79,17 @@ def test_resume_refuses_another_model(small_images, tmp_path):
 def test_resume_refuses_other_training_settings_but_takes_more_epochs(small_images, tmp_path):
     # A new lr or weight decay was ignored (the stored optimiser's won), a new optimizer or batch size mixed in.
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
-    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has "
-                                                 "lr=0.5, optimizer='adamw'.*only epochs may change"):
+    stored = json.loads((tmp_path / "config.json").read_text())["train_config"]
+    for name in set(stored) - set(RESUMABLE_CHANGES):  # each other setting changed alone is refused by name
+        with pytest.raises(ae.CheckpointError, match=f"was trained with {name}="):
+            ae.Trainer(small_model("deep"), fast_config(epochs=1, **{name: another_setting(name, stored[name])}),
+                       run_dir=tmp_path).fit(small_images, resume=True)
+    with pytest.raises(ae.CheckpointError, match="trained with lr=0.001, optimizer='adam'; this Trainer has lr=0.5, "
+                                                 "optimizer='adamw'.*only epochs, device and progress may change"):
         ae.Trainer(small_model("deep"), fast_config(epochs=2, lr=0.5, optimizer="adamw"), run_dir=tmp_path) \
             .fit(small_images, resume=True)
-    history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    moved = {name: another_setting(name, stored[name]) for name in RESUMABLE_CHANGES}  # epochs 2, device, progress
+    history = ae.Trainer(small_model("deep"), fast_config(**moved), run_dir=tmp_path).fit(small_images, resume=True)
     assert history.epochs_run == 2
 
 
@@ -154,9 +161,18 @@ def test_a_run_folder_is_never_replaced_silently_from_python(tmp_path, small_ima
     with pytest.raises(RunFolderError, match="already holds a run; fit\\(..., resume=True\\) continues it"):
         ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
-    with pytest.raises(RunFolderError, match="contradict"):
-        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images, resume=True,
-                                                                                    overwrite=True)
+    for folder in (tmp_path, tmp_path / "new"):  # refused before the folder is held (or created)
+        with pytest.raises(RunFolderError, match="resume=True and overwrite=True contradict each other"):
+            ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=folder).fit(small_images, resume=True,
+                                                                                      overwrite=True)
+    assert not (tmp_path / "new").exists()
     history = ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images,
                                                                                            overwrite=True)
     assert history.epochs_run == 2 and len((tmp_path / "log.csv").read_text().splitlines()) == 3  # header + 2
+
+
+def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
+    # Unlike `ae train --out`, whose folder is the run's own, fit's run_dir may hold the caller's other files.
+    (tmp_path / "notes.txt").write_text("mine")
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "model.safetensors").is_file()

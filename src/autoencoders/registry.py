@@ -145,10 +145,11 @@ def option_owners(backbone: str, objective: str) -> dict[str, str]:
 def make_config(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
                 **options: Any) -> ModelConfig:
     """The config of a model named by a preset, by a (backbone, objective) pair, or by a preset with another
-    backbone or objective; ``options`` are flat (each goes to the part that has it) and override the preset's."""
+    backbone or objective (the swapped part from its own defaults, the preset's others kept: :func:`preset_defaults`;
+    named by its pair); ``options`` are flat (each goes to the part that has it) and override the preset's."""
     from .models._base import ModelConfig
 
-    backbone, objective = backbone or _part_of(preset, "backbone"), objective or _part_of(preset, "objective")
+    backbone, objective = model_parts(preset, backbone, objective)
     owners = option_owners(backbone, objective)
     if preset is not None:
         options = {**preset_defaults(preset, backbone, objective), **options}
@@ -163,15 +164,21 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     shared = {k: v for k, v in options.items() if owners[k] == "model"}
     return ModelConfig(backbone=part_config("backbone", {"name": backbone, **parts["backbone"]}),
                        objective=part_config("objective", {"name": objective, **parts["objective"]}),
-                       preset=preset if (backbone, objective) == _pair(preset) else None, **shared)
+                       preset=preset if model_name(preset, backbone, objective) == preset else None, **shared)
 
 
-def _pair(preset: str | None) -> tuple[str, str] | None:
-    return None if preset is None else (get_preset(preset).backbone, get_preset(preset).objective)
+def model_parts(preset: str | None, backbone: str | None = None, objective: str | None = None) -> tuple[str, str]:
+    """The (backbone, objective) of a model named by a preset and/or its parts: each part given, else the
+    preset's, else mlp and plain."""
+    found = get_preset(preset) if preset else None
+    return backbone or (found.backbone if found else "mlp"), objective or (found.objective if found else "plain")
 
 
-def _part_of(preset: str | None, part: str) -> str:
-    return getattr(get_preset(preset), part) if preset else {"backbone": "mlp", "objective": "plain"}[part]
+def model_name(preset: str | None, backbone: str | None = None, objective: str | None = None) -> str:
+    """The name such a model carries: the preset's when its parts are the preset's, else its pair's
+    (``model_name("vae", objective="vq")`` is ``"mlp+vq"``)."""
+    parts = model_parts(preset, backbone, objective)
+    return preset if preset and parts == model_parts(preset) else "+".join(parts)
 
 
 def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any]:
@@ -184,8 +191,10 @@ def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any
 
 
 def create_model(preset: str | None = None, /, **options: Any) -> Autoencoder:
-    """A model from a preset name (``create_model("deep", input_shape=(784,))``) or a pair
-    (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``), with options."""
+    """A model from a preset name (``create_model("deep", input_shape=(784,))``), a pair
+    (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``) or a preset with a
+    part swapped (``create_model("denoising", objective="vae", ...)``: the preset's other defaults, named by its pair
+    ``mlp+vae``; see :func:`make_config`), with options."""
     from .models._base import Autoencoder
 
     return Autoencoder(make_config(preset, **options))

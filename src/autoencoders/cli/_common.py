@@ -8,7 +8,7 @@ import math
 import numbers
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,8 @@ def _table_option(flag: str, help: str) -> Callable:
 
 
 SPLITS = ("train", "test", "all")
+# A command's RUN argument: a run directory or a .safetensors model file.
+RUN = click.argument("run", type=click.Path(exists=True))
 
 
 def run_data_options(function):
@@ -206,7 +208,7 @@ def output_options(help: str, required: bool = True, arrays: bool = False) -> Ca
             read = [kwargs.get(name) for name in ("data", "file", "run")]
             for flag in ("out", "image"):
                 if kwargs.get(flag):
-                    claim_output(kwargs[flag], overwrite, [r for r in read if r], f"--{flag}")
+                    claim_files([kwargs[flag]], overwrite, f"--{flag}", [r for r in read if r])
             return function(*args, **kwargs)
 
         checked = click.option("--overwrite", is_flag=True,
@@ -216,27 +218,30 @@ def output_options(help: str, required: bool = True, arrays: bool = False) -> Ca
     return decorate
 
 
-def claim_output(path: str, overwrite: bool, read: list[str], flag: str) -> None:
-    """Refuse writing ``path``: if it is one of the files in ``read``, if it exists and ``overwrite`` is not set, or
-    if its folder (or the nearest existing one above it, which the writer would create it in) cannot be written."""
-    target = Path(path)
-    if target.exists() and any(Path(r).exists() and target.resolve() == Path(r).resolve() for r in read):
-        raise click.BadParameter(f"{path} is the file this command reads; write to another file", param_hint=flag)
-    if target.exists() and not overwrite:
-        raise click.BadParameter(f"{path} already exists; pass --overwrite to replace it", param_hint=flag)
-    folder = target.absolute().parent
+def claim_files(paths: Sequence[str | Path], overwrite: bool, flag: str, read: Sequence[str | Path] = ()) -> None:
+    """Refuse, before any work, to write ``paths`` (one file, or the files a command writes in a folder): any that
+    is one of the files in ``read`` (always: it would be lost), those that exist unless ``overwrite``, and any whose
+    folder (or the nearest existing one above it, which the writer would create it in) cannot be written."""
+    inputs = {Path(r).resolve() for r in read if Path(r).exists()}
+    for path in paths:
+        if Path(path).exists() and Path(path).resolve() in inputs:
+            raise click.BadParameter(f"{path} is the file this command reads; write to another file", param_hint=flag)
+    existing = [str(path) for path in paths if Path(path).exists()]
+    if existing and not overwrite:
+        one = len(existing) == 1
+        raise click.BadParameter(f"{', '.join(existing)} already exist{'s' if one else ''}; pass --overwrite to "
+                                 f"replace {'it' if one else 'them'}", param_hint=flag)
+    for folder in dict.fromkeys(_nearest_folder(Path(path)) for path in paths):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise click.BadParameter(f"cannot write in {folder}", param_hint=flag)
+
+
+def _nearest_folder(path: Path) -> Path:
+    """The folder ``path`` would be written in, or the nearest existing one above it (the writer creates the rest)."""
+    folder = path.absolute().parent
     while not folder.exists():
         folder = folder.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"cannot write in {folder}", param_hint=flag)
-
-
-def claim_files(paths: list[Path], overwrite: bool, flag: str) -> None:
-    """Refuse, before any work, to write files of a folder (``--out DIR``) that already exist unless ``overwrite``."""
-    existing = [str(path) for path in paths if path.exists()]
-    if existing and not overwrite:
-        raise click.BadParameter(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-                                 "pass --overwrite to replace", param_hint=flag)
+    return folder
 
 
 # pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name

@@ -44,11 +44,10 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
     """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
     shared ones, the backbone's and the objective's, with the preset's defaults shown."""
     from ..models import ModelConfig
-    from ..registry import get_backbone, get_objective, get_preset, option_owners
+    from ..registry import get_backbone, get_objective, get_preset, model_parts, option_owners
 
     found = get_preset(preset) if preset else None
-    backbone = backbone or (found.backbone if found else "mlp")
-    objective = objective or (found.objective if found else "plain")
+    backbone, objective = model_parts(preset, backbone, objective)
     classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
                "objective": get_objective(objective).config_class}
     tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}
@@ -138,6 +137,11 @@ def peek(args: list[str], option: str) -> str | None:
     return None
 
 
+def named_preset(preset: str | None, backbone: str | None, objective: str | None) -> str | None:
+    """The preset of a command's --model, --backbone and --objective: --model, else deep when no part is named."""
+    return preset or (None if backbone or objective else "deep")
+
+
 def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
     """The model options the user gave (the others come from the preset or the parts' defaults)."""
     return {k: v for k, v in values.items() if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
@@ -155,7 +159,7 @@ class ModelCommand(click.Command):
         from ..registry import UnknownModelError
 
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
-        preset = peek(args, "--model") or (None if backbone or objective else "deep")
+        preset = named_preset(peek(args, "--model"), backbone, objective)
         try:
             self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
         except UnknownModelError as error:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ._common import echo_json, load_run, model_inputs, output_options, read_run_data, run_data_options, save_array
-
-RUN = click.argument("run", type=click.Path(exists=True))
+from ._common import (
+    RUN,
+    echo_json,
+    load_run,
+    model_inputs,
+    output_options,
+    read_run_data,
+    run_data_options,
+    save_array,
+)
 
 
 @click.command()

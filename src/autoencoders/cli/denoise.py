@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from ..errors import DataError
-from ._common import claim_output, load_run, model_inputs
+from ._common import RUN, claim_files, load_run, model_inputs
 
 
 @click.command()
-@click.argument("run", type=click.Path(exists=True))
+@RUN
 @click.argument("source", metavar="IN", type=click.Path(exists=True))
 @click.argument("target", metavar="OUT", type=click.Path())
 @click.option("--overwrite", is_flag=True, help="Replace images that already exist in OUT.")
@@ -28,8 +28,7 @@ def denoise(run, source, target, overwrite):
     if not single and Path(target).exists() and Path(target).resolve() == Path(source).resolve():
         raise click.BadParameter("OUT is the folder IN: the original images would be replaced", param_hint="OUT")
     outputs = [Path(target)] if single else [Path(target) / file.name for file in files]
-    for output in outputs:  # before the model is loaded or any image read
-        claim_output(output, overwrite, [source], "OUT")
+    claim_files(outputs, overwrite, "OUT", [source])  # before the model is loaded or any image read
     checkpoint, scaler = load_run(run)
     if len(checkpoint.model.input_shape) != 3:
         raise DataError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")

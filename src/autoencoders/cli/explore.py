@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from ._common import (
+    RUN,
     echo_json,
     load_run,
     model_inputs,
@@ -18,8 +19,6 @@ from ._common import (
     run_data_options,
     save_array,
 )
-
-RUN = click.argument("run", type=click.Path(exists=True))
 
 
 def _codes(run, data, data_dir, split, label_column, query: bool = False):

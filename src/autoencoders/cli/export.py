@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ..export import PARTS, export_onnx, max_abs_difference, require_export_dependencies
-from ._common import claim_files, load_run
+from ._common import RUN, claim_files, load_run
 
 TOLERANCE = 1e-5
 
 
 @click.command("export")
-@click.argument("run", type=click.Path(exists=True))
+@RUN
 @click.option("--format", "export_format", type=click.Choice(["onnx"]), default="onnx", show_default=True,
               help="File format.")
 @click.option("--part", type=click.Choice([*PARTS, "all"]), default="model", show_default=True,

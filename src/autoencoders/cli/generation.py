@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from ._common import (
+    RUN,
     check_npy_of_text,
     load_run,
     model_inputs,
@@ -23,7 +24,6 @@ from ._common import (
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 
-RUN = click.argument("run", type=click.Path(exists=True))
 OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units (a table run's as a "
                      "table with its header and categories: .csv or .parquet).", arrays=True)
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,

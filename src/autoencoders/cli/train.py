@@ -14,10 +14,10 @@ import numpy as np
 from ..data import DataError, Scaler, TabularPreprocessor
 from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
-from ..training.config import TrainConfig
+from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
 from ._common import data_options, finite_values, read_data, table_options
-from ._model_options import ModelCommand, explicit_options, model_summaries
+from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
@@ -43,11 +43,14 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.command(cls=ModelCommand)
 @click.option("--model", default=None,
               help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
-                   "Add --help after it to see its options.")
+                   "Add --help after it to see its options. Given with --backbone or --objective, it swaps that part "
+                   "and keeps the preset's other defaults: --model denoising --objective vae is the denoising MLP and "
+                   "noise with a VAE code, a model named mlp+vae (the run's folder too).")
 @click.option("--backbone", default=None, help=f"Network: {', '.join(_names('backbone'))} (default: the preset's, "
-                                                "else mlp).")
+                                                "else mlp; given with --model, it replaces the preset's).")
 @click.option("--objective", default=None, help=f"Code head and loss: {', '.join(_names('objective'))} (default: "
-                                                 "the preset's, else plain).")
+                                                 "the preset's, else plain; given with --model, it replaces the "
+                                                 "preset's).")
 @data_options
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -95,16 +98,17 @@ def train(**options):
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one preset
       ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
+      ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
+    from ..registry import model_name
     from ..training import ownership, resolve_device
     from ..training.distributed import is_main_process, launched_world_size
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
-    if not (options["model"] or options["backbone"] or options["objective"]):
-        options["model"] = "deep"
-    name = options["model"] or f"{options['backbone'] or 'mlp'}+{options['objective'] or 'plain'}"
+    options["model"] = named_preset(options["model"], options["backbone"], options["objective"])
+    name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
     created = not launched and not run_dir.exists()
@@ -148,7 +152,8 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
 
 def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
     """The command's options with the run's stored settings in place of those not given on the command line;
-    an option given with another value than the stored one is refused by name."""
+    an option given with another value than the stored one is refused by name, but for the training settings a
+    resumed run may change (:data:`~autoencoders.training.config.RESUMABLE_CHANGES`, as ``Trainer.fit`` allows)."""
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
     train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
@@ -157,24 +162,25 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
               **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
     shared = {param.name for param in context.command.shared_params}
+    changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
     for name, value in context.params.items():
         if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
             continue
         flag = "--" + name.replace("_", "-")
         if name not in shared and name not in stored:
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
-        if name in stored and name != "epochs" and _plain(value) != _plain(stored[name]):
+        if name in RESUMABLE_CHANGES:
+            changes[name] = value
+        elif name in stored and _plain(value) != _plain(stored[name]):
             raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored "
                                        f"{_plain(stored[name])}; leave it out to resume with the stored setting")
-    given_epochs = {"epochs": context.params["epochs"]} if context.get_parameter_source("epochs") is \
-        click.core.ParameterSource.COMMANDLINE else {}
-    return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **given_epochs}
+    return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
 
 
 def _resumed_training() -> set[str]:
-    """The training settings a resumed run takes from its folder: all but the device (a run may move) and the
-    command's own (progress)."""
-    return {field.name for field in dataclasses.fields(TrainConfig)} - CLI_OWN_FIELDS - {"device"}
+    """The training settings a resumed run takes from its folder when they are not given: all but where and how it
+    runs now (the device, the progress bar: --quiet)."""
+    return {field.name for field in dataclasses.fields(TrainConfig)} - set(RUNTIME_SETTINGS) - CLI_OWN_FIELDS
 
 
 _DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import (
+    RUN,
     check_npy_of_text,
     echo_json,
     finite_values,
@@ -20,8 +21,6 @@ from ._common import (
     save_array,
 )
 from ._model_options import model_summaries
-
-RUN = click.argument("run", type=click.Path(exists=True))
 
 
 @click.command()

@@ -63,12 +63,9 @@ class _AutoencoderEstimator(BaseEstimator):
 
     def _parts(self) -> tuple[str | None, str, str]:
         """The preset (None where it names neither part) and the backbone and objective names."""
-        from ..registry import get_preset
+        from ..registry import model_parts
 
-        found = get_preset(self.model) if self.model else None
-        backbone = self.backbone or (found.backbone if found else "mlp")
-        objective = self.objective or (found.objective if found else "plain")
-        return self.model, backbone, objective
+        return self.model, *model_parts(self.model, self.backbone, self.objective)
 
     def _part_options(self, part: str) -> dict[str, Any]:
         """Every option of ``part`` with its value here: given, else the preset's, else the part's default."""

@@ -10,6 +10,11 @@ from ..options import check_options, option
 
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULERS = ("auto", "none", "cosine", "plateau")
+# A resumed run restores its optimiser, schedule and batch order, so it trains with the settings it stored; it may
+# change only how long it trains (epochs) and where and how it runs now (the device, the progress bar: not the run's
+# settings, so never read back from its folder). Trainer.fit and `ae train --resume` both refuse any other change.
+RUNTIME_SETTINGS = ("device", "progress")
+RESUMABLE_CHANGES = ("epochs", *RUNTIME_SETTINGS)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import RunFolderError, TrainingDivergedError
+from ..errors import TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
@@ -24,10 +24,13 @@ from .contract import Trainable, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
-from .ownership import StopSignals, TrainingInterrupted, clear, is_run, owned
+from .ownership import StopSignals, TrainingInterrupted, Wording, check_choices, clear, owned, replaces_run
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import LOG_FILE, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
+
+FIT_WORDING = Wording("resume=True", "overwrite=True",
+                      "fit(..., resume=True) continues it, overwrite=True replaces it, or choose another run_dir")
 
 
 class Trainer:
@@ -76,14 +79,11 @@ class Trainer:
 
         A ``run_dir`` that already holds a run is never replaced silently: ``resume=True`` continues it,
         ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work."""
-        if resume and overwrite:
-            raise RunFolderError("resume=True and overwrite=True contradict each other: choose one")
-        with owned(self.run_dir if is_main_process() else None), StopSignals() as self.signals:
-            if self.run_dir is not None and is_main_process() and not resume and is_run(self.run_dir):
-                if not overwrite:
-                    raise RunFolderError(f"{self.run_dir} already holds a run; fit(..., resume=True) continues it, "
-                                         "overwrite=True replaces it, or choose another run_dir")
-                clear(self.run_dir)
+        check_choices(resume, overwrite, FIT_WORDING)
+        folder = self.run_dir if is_main_process() else None  # the other processes leave the folder to rank 0
+        with owned(folder), StopSignals() as self.signals:
+            if folder is not None and replaces_run(folder, resume, overwrite, FIT_WORDING):  # checked under the lock
+                clear(folder)
             self._prepare_and_fit(X, X_val, resume, targets, val_targets)
         if self.signals.received is not None:
             raise TrainingInterrupted(self.signals.received, self.history.epochs_run, self.run_dir)

@@ -14,6 +14,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +31,51 @@ def is_run(folder: Path) -> bool:
     return any((Path(folder) / name).exists() for name in (CONFIG_FILE, STATE_FILE))
 
 
-def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -> Path:
-    """Check ``folder`` for a new run (``resume``: for continuing the one in it) before any long work; with
-    ``overwrite`` the old run's files are removed first. Creates the folder, so an unwritable one fails here."""
-    folder = Path(folder)
+@dataclass(frozen=True)
+class Wording:
+    """How a caller names its choices in the messages of :func:`check_choices` and :func:`replaces_run`:
+    ``ae train``'s flags (:data:`CLI_WORDING`) or ``Trainer.fit``'s arguments."""
+
+    resume: str  # "--resume"
+    overwrite: str  # "--overwrite"
+    existing_run: str  # what the caller may do about a folder that holds a run
+
+
+CLI_WORDING = Wording("--resume", "--overwrite",
+                      "pass --resume to continue it, --overwrite to replace it, or choose another --out")
+
+
+def check_choices(resume: bool, overwrite: bool, wording: Wording) -> None:
+    """A RunFolderError when both ``resume`` and ``overwrite`` are asked for."""
     if resume and overwrite:
-        raise RunFolderError("--resume and --overwrite contradict each other: choose one")
+        raise RunFolderError(f"{wording.resume} and {wording.overwrite} contradict each other: choose one")
+
+
+def replaces_run(folder: Path, resume: bool, overwrite: bool, wording: Wording) -> bool:
+    """Whether a new run in ``folder`` replaces one already there, which it may only with ``overwrite`` (else a
+    RunFolderError); a resumed run replaces nothing."""
+    if resume or not (folder.is_dir() and is_run(folder)):
+        return False
+    if not overwrite:
+        raise RunFolderError(f"{folder} already holds a run; {wording.existing_run}")
+    return True
+
+
+def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -> Path:
+    """Check ``folder`` for a new run (``resume``: for continuing the one in it) before any long work, in
+    ``ae train``'s words; the run ``overwrite`` replaces is cleared later, by its owner (:func:`clear`). Besides the
+    rules ``Trainer.fit`` checks too (:func:`check_choices`, :func:`replaces_run`), a resume needs a run's state,
+    and a folder of other files is no run's folder. Creates the folder, so an unwritable one fails here."""
+    folder = Path(folder)
+    check_choices(resume, overwrite, CLI_WORDING)
     if resume:
         if not (folder / STATE_FILE).is_file():
             raise RunFolderError(f"{folder} holds no run to resume (no {STATE_FILE}); leave out --resume to "
                                  "start one")
         return folder
-    if folder.is_dir() and is_run(folder):
-        if not overwrite:
-            raise RunFolderError(f"{folder} already holds a run; pass --resume to continue it, --overwrite to "
-                                 "replace it, or choose another --out")
-    elif folder.is_dir() and any(p.name != LOCK_FILE for p in folder.iterdir()):
+    if folder.is_dir() and not is_run(folder) and any(p.name != LOCK_FILE for p in folder.iterdir()):
         raise RunFolderError(f"{folder} is a folder of other files, not a run; choose another --out")
+    replaces_run(folder, resume, overwrite, CLI_WORDING)  # refused without --overwrite
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

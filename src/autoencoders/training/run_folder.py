@@ -30,6 +30,7 @@ from ..checkpoint import (
     write_json,
 )
 from ..errors import CheckpointError, ConfigError
+from .config import RESUMABLE_CHANGES
 from .history import History
 
 if TYPE_CHECKING:
@@ -45,10 +46,6 @@ TENSORBOARD_DIR = "tensorboard"
 
 __all__ = ["CONFIG_FILE", "HISTORY_FILE", "LOG_FILE", "LOSS_CURVES_FILE", "METRICS_FILE", "MODEL_FILE",
            "RECONSTRUCTIONS_FILE", "REPORT_FILE", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
-
-
-# Training settings a resumed run may change; any other must be the stored run's.
-RESUMABLE_CHANGES = ("epochs", "device", "progress")
 
 
 class RunFolder:
@@ -144,7 +141,7 @@ class RunFolder:
     def _check_same_training(self, trainer: Trainer) -> None:
         """A CheckpointError unless ``trainer`` trains as the stored run did: a resumed run restores its optimiser
         (its learning rate and weight decay) and batch order, so another lr, optimizer, batch size, seed, ... would
-        be ignored or mixed in silently. Only ``epochs`` may change (and the device, and the progress bar)."""
+        be ignored or mixed in silently. Only :data:`~.config.RESUMABLE_CHANGES` may change."""
         stored = self.read_json(CONFIG_FILE).get("train_config")
         if not stored:  # a run written before config.json kept its training settings
             return
@@ -154,8 +151,9 @@ class RunFolder:
         if differ:
             was = ", ".join(f"{name}={stored[name]!r}" for name in differ)
             now = ", ".join(f"{name}={given[name]!r}" for name in differ)
+            changes = f"{', '.join(RESUMABLE_CHANGES[:-1])} and {RESUMABLE_CHANGES[-1]}"
             raise CheckpointError(f"{self.path} was trained with {was}; this Trainer has {now}: resume with the run's "
-                                  "training settings (only epochs may change)")
+                                  f"training settings (only {changes} may change)")
 
     # ------------------------------------------------------------------------------------------- reading
     def read_json(self, name: str) -> dict[str, Any]:
