@@ -4,6 +4,7 @@ the anomalies. The construction below was fixed before the first run and is not 
 this is a report on unseen data, not a tuning set.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_unseen.py [--seeds 0,1,2] [--sets mnist_3,penguins_adelie]
+    .venv/bin/python benchmarks/anomaly_unseen.py --export runs/unseen_arrays.npz   # the sets as arrays, then stop
 
 The sets (``SETS``), from ../shared/data (none of it was ever used to choose an anomaly default; the 22 ADBench
 sets were):
