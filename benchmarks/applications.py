@@ -7,7 +7,8 @@ Every MNIST autoencoder is trained as benchmarks/mnist_deep.py trains its own (t
 _common.py): the family's default layout (`deep`, `denoising`: 784-512-256-code, ELU; `vae`: 512-256, ReLU),
 BCE loss, Adam 1e-3, batch 64, cosine schedule over --epochs, no validation split, on the 8,000 training
 digits; all figures are on the 2,000 test digits. Sizes of codes: 2 / 10 / 30 as named in each row. One model of
-each (family, code size) is trained per process and shared by the parts that use it.
+each (family, code size) is trained per process and shared by the parts that use it. The retrieval part also
+times hnswlib's index (``pip install -e ".[bench]"``).
 """
 
 from __future__ import annotations
