@@ -106,7 +106,8 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"hidden_layers": -1}, "hidden_layers must be"),
                                                  ({"code_size": 0}, "code_size must be None"),
                                                  ({"epochs": 0}, "epochs must be None"),
-                                                 ({"steps": 0}, "steps must be")])
+                                                 ({"steps": 0}, "steps must be"),
+                                                 ({"max_epochs": 1}, "max_epochs must be an integer >= 2")])
 def test_bad_parameters_fail_in_fit(wbc, params, message):
     with pytest.raises(ValueError, match=message):
         fast_detector(**params).fit(wbc[0])
@@ -121,6 +122,14 @@ def test_members_are_sized_by_code_share_and_hidden_layers(wbc):
     linear = AutoencoderOutlierDetector(hidden_layers=0, code_share=0.5, epochs=2).fit(wbc[0]).members_[0].model
     layers = [m for m in linear.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in layers] == [(9, 4), (4, 9)]
+
+
+def test_max_epochs_caps_the_passes_that_small_sets_would_take_for_their_steps():
+    from autoencoders.applications.anomaly import auto_epochs
+
+    assert auto_epochs(200, 256, 200) == 60  # the default cap: 60 steps of one batch, not 200
+    assert auto_epochs(200, 256, 200, high=200) == 200  # the eleventh round's candidate: the steps honoured
+    assert auto_epochs(20_000, 256, 200) == auto_epochs(20_000, 256, 200, high=200) == 3  # large sets unchanged
 
 
 def test_member_code_stays_below_the_capped_hidden_layer_on_wide_inputs():

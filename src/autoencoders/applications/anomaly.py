@@ -9,10 +9,10 @@ ADBench by ``benchmarks/anomaly_selection.py`` (sets split in halves, chosen on 
   lost: the extreme values are what gives many anomalies away); constant features are dropped;
 - every member is an under-complete MLP sized from the number of features (at most ``WIDEST`` units wide),
   trained with early stopping on a held-out tenth of at most ``max_samples`` rows for a fixed number of optimiser
-  steps whatever the data size; robust training trims, halfway, the rows the member scores highest and trains
-  the rest of the steps without them, and the score's statistics come from the kept rows (the anomalies inside
-  the training data otherwise teach the model to reconstruct them and inflate the scales their scores are
-  divided by);
+  steps whatever the data size (fewer on small sets, whose passes over the rows are capped); robust training
+  trims, halfway, the rows the member scores highest and trains the rest of the steps without them, and the
+  score's statistics come from the kept rows (the anomalies inside the training data otherwise teach the model
+  to reconstruct them and inflate the scales their scores are divided by);
 - a member's score has two parts, each scaled to mean 1 on its training rows: the reconstruction error
   (per-feature squared error divided by that feature's mean training error, so an easy feature and a hard one
   weigh the same; floored at ``ERROR_FLOOR`` of the feature's own squared spread, so one reconstructed almost
