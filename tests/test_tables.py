@@ -118,6 +118,23 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
 
 
+def test_cli_test_rows_whose_categorical_cells_are_all_gaps_leave_that_metric_out(tmp_path):
+    """A sparse text column whose few values all fall in the training rows: no accuracy to measure, not a NaN that
+    fails the finished run as 'diverged'."""
+    rng = np.random.default_rng(0)
+    grade = np.full(60, None, object)
+    grade[:4] = ["x", "y", "x", "y"]
+    path = tmp_path / "sparse.csv"
+    pd.DataFrame({"a": rng.normal(size=60), "grade": grade}).to_csv(path, index=False)
+    test = tmp_path / "test.csv"
+    pd.DataFrame({"a": rng.normal(size=10), "grade": [None] * 10}).to_csv(test, index=False)
+    result = CliRunner().invoke(cli, ["train", "--data", str(path), "--test-data", str(test), "--hidden", "8",
+                                      "--epochs", "1", "--out", str(tmp_path / "run"), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
+    assert "categorical_accuracy" not in metrics and metrics["numeric_rmse"] > 0
+
+
 def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, tmp_path):
     """Samples of a table run are written like its reconstructions: its columns, units and categories, not the
     model's one-hot matrix; --image (no images here) is refused before any work."""
