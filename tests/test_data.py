@@ -107,6 +107,22 @@ def test_image_folder_with_class_subfolders(tmp_path):
     np.testing.assert_array_equal(data.y, [0, 0, 1, 1])
 
 
+def test_image_folder_reads_each_image_by_its_bit_depth(tmp_path):
+    """A 16-bit scan is scaled by 65535 (not clipped to white by an 8-bit conversion), a 32-bit float image keeps
+    its values, a 1-bit image is gray; beside an 8-bit image they stay grayscale and on one scale."""
+    ramp = np.linspace(0, 1, 20, dtype=np.float32).reshape(4, 5)
+    Image.fromarray(np.rint(ramp * 65535).astype(np.uint16)).save(tmp_path / "a16.png")
+    Image.fromarray(ramp).save(tmp_path / "b32.tif")
+    Image.fromarray(ramp > 0.5).save(tmp_path / "c1.png")
+    Image.fromarray(np.rint(ramp * 255).astype(np.uint8)).save(tmp_path / "d8.png")
+    X = read_path(tmp_path).X
+    assert X.shape == (4, 1, 4, 5)
+    np.testing.assert_allclose(X[0, 0], ramp, atol=1 / 65535)
+    np.testing.assert_array_equal(X[1, 0], ramp)
+    np.testing.assert_array_equal(X[2, 0], ramp > 0.5)
+    np.testing.assert_allclose(X[3, 0], ramp, atol=1 / 255)
+
+
 def test_unreadable_image_is_named(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.files import IMAGE_SUFFIXES
+from ..data.files import IMAGE_SUFFIXES, read_image
 from ..errors import ConfigError, DataError
 from ..inference import reconstruct
 from ..models._base import Autoencoder
@@ -33,17 +33,15 @@ def image_files(source: str | Path) -> list[Path]:
 
 
 def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
-    """Images (n, C, H, W) in [0, 1], converted to the model's channels; they must have its height and width."""
-    from PIL import Image
-
+    """Images (n, C, H, W) in [0, 1], read as :func:`~autoencoders.data.files.read_image` reads them and converted to
+    the model's channels; they must have its height and width."""
     channels, height, width = shape
     images = []
     for file in files:
-        with Image.open(file) as image:
-            if image.size != (width, height):
-                raise DataError(f"{file} is {image.size[0]}x{image.size[1]} pixels; the model takes {width}x{height}")
-            pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
-        images.append(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1))
+        images.append(read_image(file, channels))  # (C, H, W)
+        if images[-1].shape[1:] != (height, width):
+            raise DataError(f"{file} is {images[-1].shape[2]}x{images[-1].shape[1]} pixels; the model takes "
+                            f"{width}x{height}")
     return np.stack(images)
 
 

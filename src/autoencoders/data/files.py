@@ -242,34 +242,61 @@ def read_npz(path: Path) -> Dataset:
     return Dataset(arrays[x_key], None if y_key is None else arrays[y_key], path.stem)
 
 
+# Grayscale modes and the value of their white: 1-bit, 8-bit (with alpha), 16-bit (PNG, TIFF; Pillow may widen them
+# to 32-bit "I") and 32-bit float (kept as stored). Every other mode (RGB, RGBA, P, CMYK, ...) is read as 8-bit RGB.
+_GRAY_WHITE = {"1": 1.0, "L": 255.0, "LA": 255.0, "I": 65535.0, "I;16": 65535.0, "I;16B": 65535.0,
+               "I;16L": 65535.0, "I;16N": 65535.0, "F": 1.0}
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601-2, as Pillow's RGB -> L
+
+
+def read_image(file: Path, channels: int | None = None) -> np.ndarray:
+    """One image file as float32 (C, H, W), scaled by its own bit depth: 8-bit / 255 and 16-bit / 65535 into
+    [0, 1] (so 16-bit scans keep their range), 32-bit float pixels as stored. ``channels`` None keeps the image's
+    own (1 for grayscale, else 3); 1 or 3 converts it (luminance, or gray repeated)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(file) as image:
+            if image.mode in _GRAY_WHITE:
+                pixels = np.asarray(image.convert("L") if image.mode == "LA" else image, np.float32)[None]
+                pixels = pixels / np.float32(_GRAY_WHITE[image.mode])  # (1, H, W)
+                if image.mode == "I" and (pixels.min() < 0 or pixels.max() > 1):
+                    raise DataError(f"image {file} has 32-bit integer pixels outside 0..65535; save it as 8- or "
+                                    "16-bit")
+            else:
+                pixels = np.asarray(image.convert("RGB"), np.float32).transpose(2, 0, 1) / np.float32(255)
+    except (UnidentifiedImageError, OSError) as error:
+        raise DataError(f"cannot read image {file}: {error}") from None
+    return pixels if channels is None else _with_channels(pixels, channels)
+
+
+def _with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+    """Image ``pixels`` (C, H, W) with 1 (luminance) or 3 (gray repeated) channels."""
+    if len(pixels) == channels:
+        return pixels
+    return np.repeat(pixels, 3, axis=0) if channels == 3 else np.tensordot(_LUMA, pixels, 1)[None]
+
+
 def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
-    """Every image under ``path``; images in sub-folders are labelled by the sub-folder's name.
+    """Every image under ``path`` (read by :func:`read_image`); images in sub-folders are labelled by the
+    sub-folder's name.
 
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
-    from PIL import Image, UnidentifiedImageError
-
     files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise DataError(f"{path} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    images = []
-    for file in files:
-        try:
-            with Image.open(file) as image:
-                images.append(image.convert("RGB") if image.mode not in {"L", "I", "F"} else image.convert("L"))
-        except (UnidentifiedImageError, OSError) as error:
-            raise DataError(f"cannot read image {file}: {error}") from None
-    sizes = {image.size for image in images}
+    images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
+    sizes = {image.shape[:0:-1] for image in images}  # (W, H)
     if len(sizes) > 1:
         raise DataError(f"images in {path} have different sizes {sorted(sizes)[:4]}; resize them to one size")
     if grayscale is None:
-        grayscale = all(image.mode == "L" for image in images)
-    stack = np.stack([np.asarray(image.convert("L" if grayscale else "RGB"), dtype=np.float32) for image in images])
-    X = stack[:, None] if grayscale else stack.transpose(0, 3, 1, 2)  # (n, C, H, W)
+        grayscale = all(len(image) == 1 for image in images)
+    X = np.stack([_with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
     classes = sorted({file.parent.relative_to(path).as_posix() for file in files})
     labelled = classes != ["."]
     y = np.array([classes.index(f.parent.relative_to(path).as_posix()) for f in files]) if labelled else None
-    return Dataset(X / 255.0, y, path.name, classes if labelled else [])
+    return Dataset(X, y, path.name, classes if labelled else [])
 
 
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
