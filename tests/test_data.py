@@ -123,6 +123,13 @@ def test_image_folder_reads_each_image_by_its_bit_depth(tmp_path):
     np.testing.assert_allclose(X[3, 0], ramp, atol=1 / 255)
 
 
+def test_image_folder_of_mixed_sizes_names_a_file_of_each(tmp_path):
+    for name, shape in (("a.png", (6, 5)), ("b.png", (6, 5)), ("c.png", (8, 8))):
+        Image.fromarray(np.zeros(shape, np.uint8)).save(tmp_path / name)
+    with pytest.raises(DataError, match=r"5x6 pixels: 2 image\(s\), e.g. a.png; 8x8 pixels: 1 image\(s\), e.g. c.png"):
+        read_path(tmp_path)
+
+
 def test_unreadable_image_is_named(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")

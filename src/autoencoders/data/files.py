@@ -287,9 +287,13 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     if not files:
         raise DataError(f"{path} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
-    sizes = {image.shape[:0:-1] for image in images}  # (W, H)
+    sizes = {}
+    for file, image in zip(files, images, strict=True):
+        sizes.setdefault(image.shape[1:], []).append(file)
     if len(sizes) > 1:
-        raise DataError(f"images in {path} have different sizes {sorted(sizes)[:4]}; resize them to one size")
+        found = "; ".join(f"{w}x{h} pixels: {len(f)} image(s), e.g. {f[0].relative_to(path)}"
+                          for (h, w), f in sorted(sizes.items(), key=lambda item: -len(item[1])))
+        raise DataError(f"images in {path} have different sizes ({found}); resize them to one size")
     if grayscale is None:
         grayscale = all(len(image) == 1 for image in images)
     X = np.stack([_with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
