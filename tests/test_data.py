@@ -71,6 +71,9 @@ def test_idx_plain_and_gzip_and_truncated(tmp_path):
     (tmp_path / "c-idx3-ubyte").write_bytes(header + array.tobytes()[:-5])
     with pytest.raises(DataError, match="truncated"):
         read_idx(tmp_path / "c-idx3-ubyte")
+    (tmp_path / "d-idx3-ubyte").write_bytes(header[:10])
+    with pytest.raises(DataError, match="d-idx3-ubyte is truncated: its 10 bytes end inside the header"):
+        read_idx(tmp_path / "d-idx3-ubyte")
 
 
 def test_csv_with_header_and_label_column(tmp_path):
