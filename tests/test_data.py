@@ -67,13 +67,20 @@ def test_idx_plain_and_gzip_and_truncated(tmp_path):
     with gzip.open(tmp_path / "b-idx3-ubyte.gz", "wb") as handle:
         handle.write(header + array.tobytes())
     np.testing.assert_array_equal(read_idx(tmp_path / "a-idx3-ubyte"), array)
-    np.testing.assert_array_equal(read_path(tmp_path / "b-idx3-ubyte.gz").X, array)
+    np.testing.assert_array_equal(read_path(tmp_path / "b-idx3-ubyte.gz").X, array[:, None] / np.float32(255))
     (tmp_path / "c-idx3-ubyte").write_bytes(header + array.tobytes()[:-5])
     with pytest.raises(DataError, match="truncated"):
         read_idx(tmp_path / "c-idx3-ubyte")
     (tmp_path / "d-idx3-ubyte").write_bytes(header[:10])
     with pytest.raises(DataError, match="d-idx3-ubyte is truncated: its 10 bytes end inside the header"):
         read_idx(tmp_path / "d-idx3-ubyte")
+
+
+def test_an_idx_file_of_images_loads_as_the_standard_set_does():
+    """A user's own copy of MNIST: images (n, 1, 28, 28) in [0, 1], what ``--data mnist`` gives (a conv network
+    takes them), not raw (n, 28, 28) bytes."""
+    own = read_path(MNIST_DIR / "t10k-images-idx3-ubyte.gz").X
+    np.testing.assert_array_equal(own, ae.load_data("mnist", split="test", data_dir=MNIST_DIR, download=False).X)
 
 
 def test_csv_with_header_and_label_column(tmp_path):

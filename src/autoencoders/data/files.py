@@ -305,6 +305,14 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     return Dataset(X, y, path.name, classes if labelled else [])
 
 
+def _idx_samples(array: np.ndarray) -> np.ndarray:
+    """IDX samples as the standard sets give them: 8-bit images (n, H, W) as (n, 1, H, W) in [0, 1], so a user's
+    copy of MNIST trains the same model as ``--data mnist`` (a conv network, a report with images)."""
+    if array.ndim == 3 and array.dtype == np.uint8:
+        return array[:, None].astype(np.float32) / np.float32(255)
+    return array
+
+
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
     """Load a data file or image folder by its suffix."""
     path = Path(path)
@@ -323,6 +331,6 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     if name.removesuffix(".gz").endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
         return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
-        return Dataset(read_idx(path), None, path.stem)
+        return Dataset(_idx_samples(read_idx(path)), None, path.stem)
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz ok), .parquet, "
                     "an IDX file or an image folder")
