@@ -107,6 +107,12 @@ def test_npy_and_npz(tmp_path):
     np.testing.assert_array_equal(loaded.y, np.arange(5))
 
 
+def test_npz_labels_must_be_one_per_sample(tmp_path):
+    np.savez(tmp_path / "xy.npz", X=np.zeros((5, 2)), y=np.arange(4))
+    with pytest.raises(DataError, match=r"xy.npz: labels 'y' have shape \(4,\) but samples 'X' have shape \(5, 2\)"):
+        read_path(tmp_path / "xy.npz")
+
+
 def test_image_folder_with_class_subfolders(tmp_path):
     for label in ("cats", "dogs"):
         (tmp_path / label).mkdir()

@@ -241,7 +241,11 @@ def read_npz(path: Path) -> Dataset:
             raise DataError(f"{path} holds arrays {sorted(arrays)}; name the samples 'X' (and labels 'y')")
         x_key = next(iter(arrays))
     y_key = next((k for k in ("y", "labels", "target") if k in arrays), None)
-    return Dataset(arrays[x_key], None if y_key is None else arrays[y_key], path.stem)
+    X, y = arrays[x_key], None if y_key is None else arrays[y_key]
+    if y is not None and (y.ndim != 1 or X.ndim == 0 or len(y) != len(X)):
+        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
+                        "give one label per sample")
+    return Dataset(X, y, path.stem)
 
 
 # Grayscale modes and the value of their white: 1-bit, 8-bit (with alpha), 16-bit (PNG, TIFF; Pillow may widen them
