@@ -107,6 +107,16 @@ def test_npy_and_npz(tmp_path):
     np.testing.assert_array_equal(loaded.y, np.arange(5))
 
 
+def test_a_file_that_is_not_numpys_or_is_cut_short_is_named(tmp_path):
+    (tmp_path / "notes.npy").write_text("hello")
+    with pytest.raises(DataError, match="notes.npy is not a NumPy .npy file"):
+        read_path(tmp_path / "notes.npy")
+    np.savez_compressed(tmp_path / "full.npz", X=np.zeros((50, 4)))
+    (tmp_path / "cut.npz").write_bytes((tmp_path / "full.npz").read_bytes()[:100])
+    with pytest.raises(DataError, match="cannot read .*cut.npz: the archive is truncated or corrupt"):
+        read_path(tmp_path / "cut.npz")
+
+
 def test_npz_labels_must_be_one_per_sample(tmp_path):
     np.savez(tmp_path / "xy.npz", X=np.zeros((5, 2)), y=np.arange(4))
     with pytest.raises(DataError, match=r"xy.npz: labels 'y' have shape \(4,\) but samples 'X' have shape \(5, 2\)"):

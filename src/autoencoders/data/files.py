@@ -228,13 +228,35 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
                             "--categorical")
 
 
-def read_npz(path: Path) -> Dataset:
-    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``)."""
+_NUMPY_MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK\x03\x04"}  # numpy.save's header; a zip archive's
+
+
+def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[str, np.ndarray]:
+    """The array of an ``.npy`` file (memory-mapped with ``mmap_mode``), or every array of an ``.npz``, read without
+    pickle; a file that is not NumPy's, or is cut short, is a :class:`DataError` naming it (numpy would advise
+    unpickling a text file, or raise zipfile's own error)."""
+    import zipfile
+    import zlib
+
+    magic = _NUMPY_MAGIC[path.suffix.lower()]
+    with open(path, "rb") as handle:
+        if handle.read(len(magic)) != magic:
+            raise DataError(f"{path} is not a NumPy {path.suffix.lower()} file (it lacks the header numpy.save / "
+                            "numpy.savez write)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        if magic == _NUMPY_MAGIC[".npy"]:
+            return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:  # closed on a bad zip too
+            return {key: archive[key] for key in archive.files}
+    except (EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DataError(f"cannot read {path}: the archive is truncated or corrupt ({error})") from None
     except (OSError, ValueError) as error:
         raise DataError(f"cannot read {path}: {error}") from None
+
+
+def read_npz(path: Path) -> Dataset:
+    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``)."""
+    arrays = load_numpy(path)
     x_key = next((k for k in ("X", "x", "data", "features") if k in arrays), None)
     if x_key is None:
         if len(arrays) != 1:
@@ -326,10 +348,7 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return read_image_folder(path)
     name = path.name.lower()
     if name.endswith(".npy"):
-        try:
-            return Dataset(np.load(path, allow_pickle=False), None, path.stem)
-        except (OSError, ValueError) as error:
-            raise DataError(f"cannot read {path}: {error}") from None
+        return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
         return read_npz(path)
     if name.removesuffix(".gz").endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
