@@ -63,6 +63,17 @@ def test_semicolons_decimal_commas_gzip_and_column_choice(tmp_path):
         read_path(path, table=TableOptions(drop=("nope",)))
 
 
+def test_the_row_index_to_csv_writes_and_trailing_delimiters_are_not_features(tmp_path, people):
+    """``frame.to_csv(path)`` (pandas' default writes the index as an unnamed first column) and lines ending in a
+    delimiter: the model must not learn row numbers, nor be refused for an empty column the user never named."""
+    people.to_csv(tmp_path / "indexed.csv")
+    assert list(read_path(tmp_path / "indexed.csv").X.columns) == list(people.columns)
+    (tmp_path / "trailing.csv").write_text("a,b,\n1,2,\n3,4,\n")
+    assert list(read_path(tmp_path / "trailing.csv").X.columns) == ["a", "b"]
+    unnamed_data = TableOptions(columns=("Unnamed: 0", "age"))  # named, it is kept
+    assert list(read_path(tmp_path / "indexed.csv", table=unnamed_data).X.columns) == ["Unnamed: 0", "age"]
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

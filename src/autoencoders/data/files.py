@@ -80,6 +80,7 @@ class TableOptions:
     columns: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
+    keep_unnamed: bool = False  # keep the unnamed row-index and empty columns (to write the whole file back)
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
@@ -99,13 +100,23 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     unknown = [c for c in (*options.columns, *options.drop, *options.categorical) if c not in names]
     if unknown:
         raise DataError(f"{path} has no column(s) {unknown}; its columns are {', '.join(names)}")
-    keep = [c for c in (options.columns or names) if c not in options.drop]
+    unnamed = [] if options.keep_unnamed else _unnamed_non_features(frame)
+    keep = [c for c in (options.columns or [n for n in names if n not in unnamed]) if c not in options.drop]
     if not keep:
         raise DataError(f"no feature columns left in {path} after --columns/--drop")
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (CSV only)
     frame = frame[keep].reset_index(drop=True)
     _check_numeric_typos(frame, path, options, first_line)
     return Dataset(frame, y, path.name.split(".")[0], label_names)
+
+
+def _unnamed_non_features(frame) -> list[str]:
+    """The columns with no name in the header that hold no feature: the row index pandas' ``to_csv`` and R's
+    ``write.csv`` write first (distinct values, no gaps; the model would learn row numbers), and the empty column
+    that a delimiter at the end of every line makes. pandas names them ``Unnamed: i``."""
+    unnamed = [c for i, c in enumerate(frame.columns) if c == f"Unnamed: {i}"]
+    return [c for c in unnamed if frame[c].isna().all()
+            or (c == frame.columns[0] and frame[c].notna().all() and frame[c].is_unique)]
 
 
 def _read_csv(path: Path, options: TableOptions):
