@@ -74,6 +74,12 @@ def test_the_row_index_to_csv_writes_and_trailing_delimiters_are_not_features(tm
     assert list(read_path(tmp_path / "indexed.csv", table=unnamed_data).X.columns) == ["Unnamed: 0", "age"]
 
 
+def test_a_table_not_in_utf8_is_named_with_the_remedy(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("city;height\nZürich;1,5\nGenève;2,5\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"latin.csv is not UTF-8 text \(byte 0xfc .*save it as UTF-8"):
+        read_path(tmp_path / "latin.csv")
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

@@ -133,7 +133,9 @@ def _read_csv(path: Path, options: TableOptions):
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
                             decimal=decimal, compression="infer", encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+    except UnicodeDecodeError as error:
+        raise DataError(_not_utf8(path, error)) from None
+    except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
     sniffed = _sniff_delimiter(path, sample)
     if options.delimiter and frame.shape[1] == 1 and sniffed != delimiter and sniffed in rows[0][0]:
@@ -162,8 +164,15 @@ def _text_sample(path: Path, size: int = 65_536) -> str:
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             return handle.read(size)
-    except (OSError, EOFError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise DataError(_not_utf8(path, error)) from None
+    except (OSError, EOFError) as error:
         raise DataError(f"cannot read {path} as text: {error}") from None
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
+    return (f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} is not valid UTF-8; a spreadsheet's "
+            "'CSV' export may be Windows-1252 or Latin-1): save it as UTF-8 (in Excel: 'CSV UTF-8')")
 
 
 def _sniff_delimiter(path: Path, sample: str) -> str:
