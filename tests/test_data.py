@@ -55,6 +55,23 @@ def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
     assert not target.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_a_download_cut_short_leaves_no_partial_file(tmp_path, monkeypatch):
+    import io
+
+    class DroppedResponse(io.BytesIO):
+        headers: dict = {"Content-Length": "1000000"}
+
+        def read(self, size=-1):
+            if self.tell():
+                raise ConnectionResetError("connection reset by peer")
+            return super().read(10)
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: DroppedResponse(b"x" * 100))
+    with pytest.raises(ConnectionResetError):
+        datasets._fetch("http://example/file.gz", tmp_path / "file.gz", "0" * 32)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_environment_variable_points_at_offline_copies(monkeypatch):
     monkeypatch.setenv(datasets.ENV_DATA_DIR, str(MNIST_DIR))
     assert ae.load_data("mnist", split="test", download=False).X.shape == (10000, 1, 28, 28)

@@ -135,18 +135,21 @@ def _fetch(url: str, target: Path, md5: str) -> None:
     from tqdm.auto import tqdm
 
     digest = hashlib.md5()
-    with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
-        dir=target.parent, delete=False
-    ) as handle:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=None, leave=False) as bar:
-            while chunk := response.read(1 << 16):
-                handle.write(chunk)
-                digest.update(chunk)
-                bar.update(len(chunk))
-    if digest.hexdigest() != md5:
-        os.unlink(handle.name)
-        raise DataError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+        try:  # a download cut short (network, Ctrl-C) or refused leaves no partial file behind
+            with urllib.request.urlopen(url, timeout=30) as response:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=None, leave=False) as bar:
+                    while chunk := response.read(1 << 16):
+                        handle.write(chunk)
+                        digest.update(chunk)
+                        bar.update(len(chunk))
+            if digest.hexdigest() != md5:
+                raise DataError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     shutil.move(handle.name, target)
 
 
