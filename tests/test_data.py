@@ -42,6 +42,19 @@ def test_offline_machine_gets_a_clear_error(tmp_path, monkeypatch):
         ae.load_data("fashion-mnist", split="test")
 
 
+def test_an_offline_copy_that_is_damaged_or_another_file_is_refused(tmp_path):
+    """The labels file copied under the images' name once trained on 10,000 labels as if they were images."""
+    labels = MNIST_DIR / "t10k-labels-idx1-ubyte.gz"
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(labels.read_bytes())
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(labels.read_bytes())
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz is damaged or not the published file: its MD5"):
+        ae.load_data("mnist", split="test", data_dir=tmp_path, download=False)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()  # an unpacked copy has no MD5: its shape is checked
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(gzip.decompress(labels.read_bytes()))
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte holds \(10000,\) .*expected images"):
+        ae.load_data("mnist", split="test", data_dir=tmp_path, download=False)
+
+
 def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
     import io
 
