@@ -172,6 +172,25 @@ def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, 
         assert set(samples.city) <= {"Rome", "Oslo", "Paris"} and samples.income.abs().max() > 100
 
 
+def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
+    """As ae reconstruct does: the run's columns and categories, not the model's one-hot matrix; an .npy --out,
+    which cannot hold the text, refused before any work."""
+    runner, run = CliRunner(), tmp_path / "run"
+    data = ["--data", str(people_csv), "--drop", "id,label"]
+    result = runner.invoke(cli, ["train", *data, "--hidden", "8", "--code-size", "2", "--epochs", "1",
+                                 "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["compress", str(run), *data, "--out", str(tmp_path / "p.aec")])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.npy")])
+    assert refused.exit_code == 2 and "text columns" in refused.output
+    result = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    decoded = pd.read_csv(tmp_path / "p.csv")
+    assert list(decoded.columns) == ["age", "city", "grade", "member", "income"] and len(decoded) == 120
+    assert set(decoded.city) <= {"Rome", "Oslo", "Paris"}
+
+
 def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
     """Without --data, evaluate/encode/cluster/search/compress read the run's own recorded data, never the bundled
     digits (which a 64-column model would have taken silently)."""
