@@ -4,6 +4,7 @@ the anomalies. The construction below was fixed before the first run and is not 
 this is a report on unseen data, not a tuning set.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_unseen.py [--seeds 0,1,2] [--sets mnist_3,penguins_adelie]
+    .venv/bin/python benchmarks/anomaly_unseen.py --export runs/unseen_arrays.npz   # the sets as arrays, then stop
 
 The sets (``SETS``), from ../shared/data (none of it was ever used to choose an anomaly default; the 22 ADBench
 sets were):
@@ -131,6 +132,20 @@ def measure_ours(features: pd.DataFrame, y: np.ndarray, seed: int) -> dict[str, 
     return rows
 
 
+def export(names: list[str], seeds: list[int], max_rows: int, path: Path) -> None:
+    """Every drawn set as the baselines get it (numeric, ``TabularPreprocessor(scale="standard")``) with its labels,
+    in one .npz (keys ``<set>|<seed>|X`` and ``|y``): what ``anomaly_unseen_arrays.py`` scores with another
+    version of the detector, one that may not read tables itself."""
+    frames, arrays = read_frames({SETS[n].table for n in names}), {}
+    for seed in seeds:
+        for name in names:
+            features, y = SETS[name].draw(frames, seed, max_rows)
+            arrays[f"{name}|{seed}|X"] = TabularPreprocessor(scale="standard").fit(features).transform(features)
+            arrays[f"{name}|{seed}|y"] = y
+    np.savez_compressed(path, **arrays)
+    print(f"wrote {len(names)} sets x {len(seeds)} seeds to {path}")
+
+
 def run(names: list[str], seeds: list[int], max_rows: int, cache: Path) -> dict:
     results = read_cache(cache)
     frames = read_frames({SETS[n].table for n in names})
@@ -188,11 +203,15 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS), help=f"a subset of: {', '.join(SETS)}")
     parser.add_argument("--max-rows", type=int, default=20_000)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--export", type=Path, default=None,
+                        help="write the drawn sets as arrays to this .npz and stop (for anomaly_unseen_arrays.py)")
     args = parser.parse_args()
     names, seeds = args.sets.split(","), [int(s) for s in args.seeds.split(",")]
     unknown = sorted(set(names) - set(SETS))
     if unknown:
         parser.error(f"unknown set(s) {unknown}; choose among {', '.join(SETS)}")
+    if args.export:
+        return export(names, seeds, args.max_rows, args.export)
     torch.set_num_threads(1)
     AutoencoderOutlierDetector(random_state=0).fit(np.random.default_rng(0).normal(size=(300, 8)))  # torch start-up
     cache = args.cache if args.max_rows == 20_000 else args.cache.with_stem(f"{args.cache.stem}_{args.max_rows}")

@@ -176,3 +176,13 @@ def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
     (tmp_path / "notes.txt").write_text("mine")
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "model.safetensors").is_file()
+
+
+def test_fit_resume_without_a_saved_run_is_refused_before_any_work(tmp_path, small_images):
+    # It raised a FileNotFoundError from inside training set-up (after the data was prepared).
+    with pytest.raises(RunFolderError, match="holds no run to resume .*leave out resume=True to start one"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path / "empty").fit(small_images,
+                                                                                            resume=True)
+    assert not (tmp_path / "empty").exists()
+    with pytest.raises(ae.ConfigError, match="resume=True needs a run_dir"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit(small_images, resume=True)

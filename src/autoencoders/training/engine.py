@@ -24,13 +24,23 @@ from .contract import Trainable, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
-from .ownership import StopSignals, TrainingInterrupted, Wording, check_choices, clear, owned, replaces_run
+from .ownership import (
+    StopSignals,
+    TrainingInterrupted,
+    Wording,
+    check_choices,
+    check_resumable,
+    clear,
+    owned,
+    replaces_run,
+)
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import LOG_FILE, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
 
 FIT_WORDING = Wording("resume=True", "overwrite=True",
-                      "fit(..., resume=True) continues it, overwrite=True replaces it, or choose another run_dir")
+                      "fit(..., resume=True) continues it, overwrite=True replaces it, or choose another run_dir",
+                      "leave out resume=True to start one")
 
 
 class Trainer:
@@ -78,8 +88,11 @@ class Trainer:
         is raised.
 
         A ``run_dir`` that already holds a run is never replaced silently: ``resume=True`` continues it,
-        ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work."""
+        ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work
+        (as is ``resume=True`` on a folder that holds no saved run)."""
         check_choices(resume, overwrite, FIT_WORDING)
+        if resume:  # before any work: the folder must hold a run's state
+            check_resumable(require_run_folder(self.run_folder).path, FIT_WORDING)
         folder = self.run_dir if is_main_process() else None  # the other processes leave the folder to rank 0
         with owned(folder), StopSignals() as self.signals:
             if folder is not None and replaces_run(folder, resume, overwrite, FIT_WORDING):  # checked under the lock

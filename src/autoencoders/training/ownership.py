@@ -39,16 +39,24 @@ class Wording:
     resume: str  # "--resume"
     overwrite: str  # "--overwrite"
     existing_run: str  # what the caller may do about a folder that holds a run
+    no_run: str  # what the caller may do when asked to resume a folder that holds none
 
 
 CLI_WORDING = Wording("--resume", "--overwrite",
-                      "pass --resume to continue it, --overwrite to replace it, or choose another --out")
+                      "pass --resume to continue it, --overwrite to replace it, or choose another --out",
+                      "leave out --resume to start one")
 
 
 def check_choices(resume: bool, overwrite: bool, wording: Wording) -> None:
     """A RunFolderError when both ``resume`` and ``overwrite`` are asked for."""
     if resume and overwrite:
         raise RunFolderError(f"{wording.resume} and {wording.overwrite} contradict each other: choose one")
+
+
+def check_resumable(folder: Path, wording: Wording) -> None:
+    """A RunFolderError unless ``folder`` holds a run's saved state to resume from."""
+    if not (folder / STATE_FILE).is_file():
+        raise RunFolderError(f"{folder} holds no run to resume (no {STATE_FILE}); {wording.no_run}")
 
 
 def replaces_run(folder: Path, resume: bool, overwrite: bool, wording: Wording) -> bool:
@@ -69,9 +77,7 @@ def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -
     folder = Path(folder)
     check_choices(resume, overwrite, CLI_WORDING)
     if resume:
-        if not (folder / STATE_FILE).is_file():
-            raise RunFolderError(f"{folder} holds no run to resume (no {STATE_FILE}); leave out --resume to "
-                                 "start one")
+        check_resumable(folder, CLI_WORDING)
         return folder
     if folder.is_dir() and not is_run(folder) and any(p.name != LOCK_FILE for p in folder.iterdir()):
         raise RunFolderError(f"{folder} is a folder of other files, not a run; choose another --out")
