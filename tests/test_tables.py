@@ -104,6 +104,18 @@ def test_parquet_round_trip(tmp_path, people):
     pd.testing.assert_frame_equal(read_path(tmp_path / "p.parquet").X, people, check_dtype=False)
 
 
+def test_parquet_dates_and_categories_are_not_taken_for_numeric_typos(tmp_path):
+    """pd.to_numeric turns dates into numbers: the typo check found a column of numbers with no bad cell and
+    raised an IndexError; a category column of mostly number-like labels is a category, as the README says."""
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"a": np.arange(10.0), "when": pd.date_range("2024-01-01", periods=10),
+                          "grade": pd.Categorical(["1", "2", "3", "x", "1", "2", "3", "1", "2", "3"])})
+    frame.to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(DataError, match="column 'when' holds dates or times"):
+        TabularPreprocessor().fit(read_path(tmp_path / "t.parquet").X)
+    assert list(read_path(tmp_path / "t.parquet", table=TableOptions(drop=("when",))).X.columns) == ["a", "grade"]
+
+
 # --------------------------------------------------------------------------------------------------- CLI
 def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp_path):
     runner, run = CliRunner(), tmp_path / "run"

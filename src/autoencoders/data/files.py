@@ -234,12 +234,12 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
 
     for position, name in enumerate(frame.columns, start=1):
         values = frame[name]
-        if name in options.categorical or pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-                values.dtype):
+        text = values.dtype == object or isinstance(values.dtype, pd.StringDtype)  # not dates, categories, numbers
+        if name in options.categorical or not text:
             continue
         present = values.dropna()
         numeric = pd.to_numeric(present, errors="coerce").notna()
-        if len(present) and numeric.mean() >= NUMERIC_SHARE:
+        if len(present) and NUMERIC_SHARE <= numeric.mean() < 1:
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
             where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
