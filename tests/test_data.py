@@ -186,6 +186,17 @@ def test_image_folder_of_mixed_sizes_names_a_file_of_each(tmp_path):
         read_path(tmp_path)
 
 
+def test_hidden_files_in_an_image_folder_are_not_images_of_the_data(tmp_path):
+    """macOS leaves ._name.png resource forks on shared drives: they are no images, and stopped the read."""
+    (tmp_path / "cats").mkdir()
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "cats" / "a.png")
+    (tmp_path / "cats" / "._a.png").write_bytes(b"\x00\x05\x16\x07Mac OS X resource fork")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    Image.fromarray(np.zeros((9, 9), np.uint8)).save(tmp_path / ".ipynb_checkpoints" / "b.png")
+    data = read_path(tmp_path)
+    assert data.X.shape == (1, 1, 4, 4) and data.label_names == ["cats"]
+
+
 def test_unreadable_image_is_named(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "ok.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.files import IMAGE_SUFFIXES, read_image
+from ..data.files import IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
 from ..inference import reconstruct
 from ..models._base import Autoencoder
@@ -22,14 +22,15 @@ def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
 
 
 def image_files(source: str | Path) -> list[Path]:
-    """``source`` itself if it is an image file, else the image files in the folder, sorted."""
+    """``source`` itself if it is an image file, else the image files in the folder, sorted (hidden ones left out)."""
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"no such image file or folder: {source}")
-    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if source.is_dir() else [source]
-    if not files or files[0].suffix.lower() not in IMAGE_SUFFIXES:
-        raise DataError(f"{source} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    return files
+    if source.is_dir():
+        return image_files_in(source, recursive=False)
+    if source.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DataError(f"{source} is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return [source]
 
 
 def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:

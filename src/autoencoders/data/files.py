@@ -325,15 +325,25 @@ def _with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     return np.repeat(pixels, 3, axis=0) if channels == 3 else np.tensordot(_LUMA, pixels, 1)[None]
 
 
+def image_files_in(folder: Path, recursive: bool) -> list[Path]:
+    """The image files in ``folder`` (and its sub-folders if ``recursive``), sorted; hidden files and folders (a name
+    starting with ".": the ``._name.png`` resource forks macOS leaves on shared drives, ``.ipynb_checkpoints``)
+    are not images of the data."""
+    files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
+                   if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    if not files:
+        raise DataError(f"{folder} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return files
+
+
 def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     """Every image under ``path`` (read by :func:`read_image`); images in sub-folders are labelled by the
     sub-folder's name.
 
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DataError(f"{path} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    files = image_files_in(path, recursive=True)
     images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
     sizes = {}
     for file, image in zip(files, images, strict=True):
