@@ -80,6 +80,15 @@ def test_a_table_not_in_utf8_is_named_with_the_remedy(tmp_path):
         read_path(tmp_path / "latin.csv")
 
 
+@pytest.mark.parametrize("cells", [['"1,250.5"', '"12,000"', '"980"'], ["45%", "7%", "100%"]])
+def test_numbers_with_thousands_separators_or_percent_signs_are_named(tmp_path, cells):
+    """They were read as text and refused as 'an ID, timestamp or free text', or taken for categories."""
+    (tmp_path / "t.csv").write_text("a,b\n" + "".join(f"{i},{cells[i % 3]}\n" for i in range(30)))
+    with pytest.raises(DataError, match=r"t.csv, column 2 \('b'\): cells such as .* are numbers written with"):
+        read_path(tmp_path / "t.csv")
+    assert read_path(tmp_path / "t.csv", table=TableOptions(categorical=("b",))).X.shape == (30, 2)
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

@@ -239,6 +239,11 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
             continue
         present = values.dropna()
         numeric = pd.to_numeric(present, errors="coerce").notna()
+        if len(present) and numeric.mean() < NUMERIC_SHARE and _formatted_numbers(present).mean() >= NUMERIC_SHARE:
+            example = present[~numeric].iloc[0]
+            raise DataError(f"{path}, column {position} ({name!r}): cells such as {example!r} are numbers written with "
+                            "thousands separators or a % sign, which are read as text; write plain numbers (12345.6, "
+                            "0.45), or name the column with --categorical if they are labels")
         if len(present) and NUMERIC_SHARE <= numeric.mean() < 1:
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
@@ -246,6 +251,15 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
             raise DataError(f"{path}, {where}, column {position} ({name!r}): {present.iloc[bad]!r} is not a "
                             f"number while the column's other cells are; fix the cell or name the column with "
                             "--categorical")
+
+
+# A number with a % sign or thousands separators in groups of three: 12,345.6  12.345,6  12 345  12'345  45%
+_FORMATTED_NUMBER = r"^[+-]?(?:\d{1,3}(?:[,.'\s\u00a0]\d{3})+|\d+)(?:[.,]\d+)?%?$"
+
+
+def _formatted_numbers(cells):
+    """Which text ``cells`` are numbers written with a % sign or thousands separators (or plain numbers)."""
+    return cells.astype(str).str.strip().str.fullmatch(_FORMATTED_NUMBER)
 
 
 _NUMPY_MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK\x03\x04"}  # numpy.save's header; a zip archive's
