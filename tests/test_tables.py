@@ -89,6 +89,15 @@ def test_numbers_with_thousands_separators_or_percent_signs_are_named(tmp_path, 
     assert read_path(tmp_path / "t.csv", table=TableOptions(categorical=("b",))).X.shape == (30, 2)
 
 
+def test_a_gzipped_table_cut_short_past_the_sniffed_sample_is_named(tmp_path):
+    """pandas raised EOFError, which the CLI (click) printed as 'Aborted!'."""
+    rows = "a,b\n" + "".join(f"{i},{i * 0.5}\n" for i in range(40_000))
+    packed = gzip.compress(rows.encode(), mtime=0)
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    with pytest.raises(DataError, match="cannot read .*cut.csv.gz: the file is truncated or corrupt"):
+        read_path(tmp_path / "cut.csv.gz")
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

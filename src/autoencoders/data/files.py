@@ -135,6 +135,8 @@ def _read_csv(path: Path, options: TableOptions):
                             decimal=decimal, compression="infer", encoding="utf-8")
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
+    except (EOFError, OSError) as error:  # a .gz cut short past the sample read above (click: 'Aborted!')
+        raise DataError(f"cannot read {path}: the file is truncated or corrupt ({error})") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
     sniffed = _sniff_delimiter(path, sample)
