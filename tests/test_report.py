@@ -61,6 +61,15 @@ def test_binary_labels_and_anomaly_scores_add_a_threshold_and_roc_curves(small_i
     assert "roc_pr" in html
 
 
+def test_text_labels_colour_the_code_map(small_images, tmp_path):
+    """An .npz's string labels reached the report after training and failed on f"{label:g}"; more than 20 distinct
+    texts were given to matplotlib as colours."""
+    model, X = _trained("deep", small_images, tmp_path)
+    for labels in (np.array(["cat", "dog"])[np.arange(len(X)) % 2], np.array([f"id{i}" for i in range(len(X))])):
+        html = write_report(tmp_path, model, X, labels, progress=False).read_text("utf-8")
+        assert "Codes in 2-D" in _section_titles(html)
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
