@@ -151,6 +151,8 @@ def test_npz_labels_must_be_one_per_sample(tmp_path):
     np.savez(tmp_path / "xy.npz", X=np.zeros((5, 2)), y=np.arange(4))
     with pytest.raises(DataError, match=r"xy.npz: labels 'y' have shape \(4,\) but samples 'X' have shape \(5, 2\)"):
         read_path(tmp_path / "xy.npz")
+    np.savez(tmp_path / "column.npz", X=np.zeros((5, 2)), y=np.arange(5)[:, None])  # a column vector is one each
+    np.testing.assert_array_equal(read_path(tmp_path / "column.npz").y, np.arange(5))
 
 
 def test_image_folder_with_class_subfolders(tmp_path):

@@ -300,6 +300,8 @@ def read_npz(path: Path) -> Dataset:
         x_key = next(iter(arrays))
     y_key = next((k for k in ("y", "labels", "target") if k in arrays), None)
     X, y = arrays[x_key], None if y_key is None else arrays[y_key]
+    if y is not None and y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column vector, as scikit-learn users often keep labels
     if y is not None and (y.ndim != 1 or X.ndim == 0 or len(y) != len(X)):
         raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
                         "give one label per sample")
