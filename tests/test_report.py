@@ -124,6 +124,27 @@ def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path
     assert "2 distinct" in html  # the labels were read from the recorded column, not taken as a feature
 
 
+def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch):
+    """Class folders (and a table's text labels) were shown in the legend as their codes 0, 1, ..."""
+    from PIL import Image
+
+    from autoencoders.report import sections
+
+    for label in ("cats", "dogs"):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(np.full((6, 6), 40 * i, np.uint8)).save(tmp_path / "images" / label / f"{i}.png")
+    shown = []
+    draw = sections.save_code_map
+    monkeypatch.setattr(sections, "save_code_map", lambda codes, labels, path: shown.append(labels) or draw(
+        codes, labels, path))
+    for command in (["train", "--data", str(tmp_path / "images"), "--epochs", "1", "--hidden", "8", "--code-size",
+                     "2", "--quiet", "--out", str(tmp_path / "run")], ["report", str(tmp_path / "run")]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    assert len(shown) == 2 and all(set(labels) <= {"cats", "dogs"} for labels in shown)
+
+
 def test_ae_report_names_a_folder_without_a_model(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert result.exit_code == 1

@@ -206,6 +206,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
+        label_names = []
     else:
         dataset = read_data(data, data_dir, split, label_column)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
@@ -216,7 +217,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
-        shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
+        shown_set = test_set if len(X_test) else train_set
+        shown, shown_labels, label_names = X_test if len(X_test) else X_train, shown_set.y, shown_set.label_names
     folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
@@ -260,7 +262,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                          folder / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
-        click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")
+        report = write_report(run_dir, net, shown, shown_labels, scaler=scaler, label_names=label_names,
+                              progress=config.progress)
+        click.echo(f"wrote {report}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 
