@@ -98,6 +98,14 @@ def test_a_gzipped_table_cut_short_past_the_sniffed_sample_is_named(tmp_path):
         read_path(tmp_path / "cut.csv.gz")
 
 
+def test_a_table_whose_header_is_longer_than_the_sniffed_sample_keeps_its_header(tmp_path):
+    """Thousands of columns: the 64 KiB sample held part of the header line alone, which was then read as data."""
+    columns = [f"gene_{i}" for i in range(9000)]
+    pd.DataFrame(np.ones((3, len(columns))), columns=columns).to_csv(tmp_path / "wide.csv", index=False)
+    X = read_path(tmp_path / "wide.csv").X
+    assert X.shape == (3, 9000) and list(X.columns[:2]) == ["gene_0", "gene_1"]
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

@@ -68,6 +68,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = ",;\t|"
 NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
+SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 
 
 @dataclass
@@ -125,7 +126,7 @@ def _read_csv(path: Path, options: TableOptions):
 
     sample = _text_sample(path)
     delimiter = options.delimiter or _sniff_delimiter(path, sample)
-    rows = [line.split(delimiter) for line in sample.splitlines()[:50] if line.strip()]
+    rows = [line.split(delimiter) for line in sample.splitlines()[:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
     header = _has_header(rows)
@@ -162,10 +163,15 @@ def _read_parquet(path: Path):
 
 
 def _text_sample(path: Path, size: int = 65_536) -> str:
+    """The start of the file: ``size`` characters, or more until it holds :data:`SAMPLE_LINES` whole lines (a table
+    of thousands of columns has lines longer than ``size``: its header was cut and taken for data)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            return handle.read(size)
+            sample = handle.read(size)
+            while sample.count("\n") < SAMPLE_LINES and (more := handle.read(size)):
+                sample += more
+            return sample
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (OSError, EOFError) as error:
