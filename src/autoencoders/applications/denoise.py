@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.files import IMAGE_SUFFIXES, image_files_in, read_image
+from ..data.images import IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
 from ..inference import reconstruct
 from ..models._base import Autoencoder
@@ -34,7 +34,7 @@ def image_files(source: str | Path) -> list[Path]:
 
 
 def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
-    """Images (n, C, H, W) in [0, 1], read as :func:`~autoencoders.data.files.read_image` reads them and converted to
+    """Images (n, C, H, W) in [0, 1], read as :func:`~autoencoders.data.images.read_image` reads them and converted to
     the model's channels; they must have its height and width."""
     channels, height, width = shape
     images = []

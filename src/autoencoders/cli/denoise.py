@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..data.files import IMAGE_SUFFIXES
+from ..data.images import IMAGE_SUFFIXES
 from ..errors import DataError
 from ._common import RUN, check_picture_format, claim_files, load_run, model_inputs
 
