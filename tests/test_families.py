@@ -319,3 +319,12 @@ def test_a_vae_trains_on_rows_with_extreme_values(monkeypatch):
     with pytest.raises(ae.errors.TrainingDivergedError):
         fit()
 
+
+
+def test_a_decoder_scale_for_a_decoder_without_one_is_named_as_ignored():
+    # Was ignored silently: bce's Bernoulli decoder has no scale, so decoder_scale=0.5 changed nothing. A warning
+    # rather than an error, so that a checkpoint saved with one still loads.
+    with pytest.warns(UserWarning, match="decoder_scale is the scale of an mse or l1 decoder; loss 'bce' has none"):
+        ae.create_model("vae", input_shape=(8,), loss="bce", decoder_scale=0.5)
+    ae.create_model("vae", input_shape=(8,), loss="bce")  # its default is no choice: taken
+    ae.create_model("vae", input_shape=(8,), loss="l1", decoder_scale=0.5)

@@ -5,6 +5,7 @@ gives q(z|x) = N(mean, exp(log_var)), the prior is N(0, I), p(x|z) is the likeli
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -32,10 +33,15 @@ class VAEConfig(PartConfig):
                                    "collapse (Kingma et al., 2016); 0: the plain ELBO", "[0, inf)")
 
     def check(self, config: ModelConfig) -> None:
-        # bce and mixed decoders have no scale: a learn_scale there was a parameter that never trained
-        require(not self.learn_scale or LOSSES[config.loss].best_scale is not None,
+        # bce and mixed decoders have no scale: a learn_scale there was a parameter that never trained, and a
+        # decoder_scale other than its default is ignored (a warning, not an error: checkpoints saved with one load)
+        scaled = LOSSES[config.loss].best_scale is not None
+        if not scaled and self.decoder_scale != VAEConfig.decoder_scale:
+            warnings.warn(f"decoder_scale is the scale of an mse or l1 decoder; loss {config.loss!r} has none, so "
+                          f"decoder_scale={self.decoder_scale} is ignored", UserWarning, stacklevel=2)
+        require(not self.learn_scale or scaled,
                 f"learn_scale needs loss mse or l1 (a decoder with a scale), got loss {config.loss!r}")
-        require(not self.optimal_scale or (not self.learn_scale and LOSSES[config.loss].best_scale is not None),
+        require(not self.optimal_scale or (not self.learn_scale and scaled),
                 f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
                 f"learn_scale {self.learn_scale}")
 
