@@ -229,6 +229,19 @@ def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
     assert set(decoded.city) <= {"Rome", "Oslo", "Paris"}
 
 
+def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_path):
+    """diamonds.csv's rownames 1..53940 were learnt as a feature without a word; --drop or --columns silence it."""
+    people.drop(columns="label").to_csv(tmp_path / "people.csv", index=False)
+    train = ["train", "--data", str(tmp_path / "people.csv"), "--hidden", "8", "--epochs", "1", "--quiet",
+             "--no-report", "--overwrite", "--out", str(tmp_path / "run")]
+    with pytest.warns(UserWarning, match=r"people.csv: column 'id' holds each number from 0 to 119 once, like a row "
+                                         r"ID.*--drop id"):
+        assert CliRunner().invoke(cli, train).exit_code == 0
+    for chosen in (["--drop", "id"], ["--columns", "id,age"]):  # warnings are errors here: none may come
+        result = CliRunner().invoke(cli, [*train, *chosen])
+        assert result.exit_code == 0, result.output
+
+
 def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
     """Without --data, evaluate/encode/cluster/search/compress read the run's own recorded data, never the bundled
     digits (which a 64-column model would have taken silently)."""

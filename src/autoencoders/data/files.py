@@ -111,6 +111,18 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     return Dataset(frame, y, path.name.split(".")[0], label_names)
 
 
+def row_id_columns(frame) -> list[str]:
+    """The numeric columns holding each of 0..n-1 or 1..n once (n of at least 20): row IDs such as the
+    ``rownames`` of R's data sets, which a model would learn as a feature."""
+    ids = []
+    for name, values in frame.items():
+        if len(values) >= 20 and values.dtype.kind in "iuf" and not values.isna().any():
+            ordered = np.sort(values.to_numpy())
+            if ordered[0] in (0, 1) and np.array_equal(ordered, np.arange(ordered[0], ordered[0] + len(ordered))):
+                ids.append(str(name))
+    return ids
+
+
 def _unnamed_non_features(frame) -> list[str]:
     """The columns with no name in the header that hold no feature: the row index pandas' ``to_csv`` and R's
     ``write.csv`` write first (distinct values, no gaps; the model would learn row numbers), and the empty column
