@@ -97,6 +97,14 @@ def test_idx_plain_and_gzip_and_truncated(tmp_path):
     with gzip.open(tmp_path / "b-idx3-ubyte.gz", "wb") as handle:
         handle.write(header + array.tobytes())
     np.testing.assert_array_equal(read_idx(tmp_path / "a-idx3-ubyte"), array)
+    (tmp_path / "unpacked-idx3-ubyte.gz").write_bytes(header + array.tobytes())  # a browser unpacked it, kept .gz
+    np.testing.assert_array_equal(read_idx(tmp_path / "unpacked-idx3-ubyte.gz"), array)
+    damaged = bytearray((MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    damaged[100] ^= 0xFF
+    damaged[200] ^= 0xFF
+    (tmp_path / "damaged-idx1-ubyte.gz").write_bytes(bytes(damaged))  # zlib.error, not a traceback
+    with pytest.raises(DataError, match="cannot read IDX file .*damaged-idx1-ubyte.gz"):
+        read_idx(tmp_path / "damaged-idx1-ubyte.gz")
     np.testing.assert_array_equal(read_path(tmp_path / "b-idx3-ubyte.gz").X, array[:, None] / np.float32(255))
     (tmp_path / "c-idx3-ubyte").write_bytes(header + array.tobytes()[:-5])
     with pytest.raises(DataError, match="truncated"):

@@ -7,6 +7,7 @@ import csv
 import gzip
 import re
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,13 +44,13 @@ class Dataset:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """An IDX file (the MNIST format), gzip-compressed or not, as an array of its stored dtype."""
+    """An IDX file (the MNIST format), gzip-compressed or not (told by its content: browsers unpack a download and
+    keep its .gz name), as an array of its stored dtype."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:
+        raw = path.read_bytes()
+        raw = gzip.decompress(raw) if raw.startswith(b"\x1f\x8b") else raw
+    except (OSError, EOFError, zlib.error) as error:
         raise DataError(f"cannot read IDX file {path}: {error}") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DataError(f"{path} is not an IDX file (bad magic number)")
@@ -290,7 +291,6 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
     pickle; a file that is not NumPy's, or is cut short, is a :class:`DataError` naming it (numpy would advise
     unpickling a text file, or raise zipfile's own error)."""
     import zipfile
-    import zlib
 
     magic = _NUMPY_MAGIC[path.suffix.lower()]
     with open(path, "rb") as handle:
