@@ -70,6 +70,13 @@ def test_text_labels_colour_the_code_map(small_images, tmp_path):
         assert "Codes in 2-D" in _section_titles(html)
 
 
+def test_a_report_on_one_row_draws_its_code_without_pca(small_images, tmp_path):
+    """A three-row table holds out one test row: PCA of one code raised after the whole training."""
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X[:1], progress=False).read_text("utf-8")
+    assert "Codes in 2-D" in _section_titles(html)
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
