@@ -106,6 +106,14 @@ def test_a_table_whose_header_is_longer_than_the_sniffed_sample_keeps_its_header
     assert X.shape == (3, 9000) and list(X.columns[:2]) == ["gene_0", "gene_1"]
 
 
+@pytest.mark.parametrize("compression", ["bz2", "xz"])
+def test_a_table_compressed_as_the_commands_write_it_reads_back(tmp_path, people, compression):
+    """ae reconstruct --out recon.csv.bz2 wrote what ae train --data recon.csv.bz2 refused as unsupported."""
+    people.to_csv(tmp_path / f"p.tsv.{compression}", index=False, sep="\t")
+    read = read_path(tmp_path / f"p.tsv.{compression}", table=TableOptions(drop=("id",)))
+    assert list(read.X.columns) == list(people.columns.drop("id")) and len(read.X) == len(people)
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

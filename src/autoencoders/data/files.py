@@ -1,10 +1,12 @@
-"""Read a user's data from files: .npy, .npz, tables (.csv/.tsv, plain or .gz, .parquet), IDX (MNIST format, plain
-or .gz) and image folders (each image read by :mod:`.images`)."""
+"""Read a user's data from files: .npy, .npz, tables (.csv/.tsv, plain, .gz, .bz2 or .xz; .parquet), IDX (MNIST
+format, plain or .gz) and image folders (each image read by :mod:`.images`)."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
+import lzma
 import re
 import struct
 import zlib
@@ -66,6 +68,8 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+# Compressions a table may come in (as the commands' --out writes them too), with what opens them as text.
+TEXT_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = ",;\t|"
 NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
@@ -86,8 +90,8 @@ class TableOptions:
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
-    """A CSV/TSV (plain or .gz) or Parquet table as a DataFrame ``X`` of its feature columns, with ``y`` from
-    ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
+    """A CSV/TSV (plain or compressed: :data:`TEXT_OPENERS`) or Parquet table as a DataFrame ``X`` of its feature
+    columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
     options = options or TableOptions()
     frame = _read_parquet(path) if path.name.lower().endswith(PARQUET_SUFFIXES) else _read_csv(path, options)
     if frame.empty:
@@ -149,7 +153,7 @@ def _read_csv(path: Path, options: TableOptions):
                             decimal=decimal, compression="infer", encoding="utf-8")
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
-    except (EOFError, OSError) as error:  # a .gz cut short past the sample read above (click: 'Aborted!')
+    except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
         raise DataError(f"cannot read {path}: the file is truncated or corrupt ({error})") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
@@ -178,7 +182,7 @@ def _read_parquet(path: Path):
 def _text_sample(path: Path, size: int = 65_536) -> str:
     """The start of the file: ``size`` characters, or more until it holds :data:`SAMPLE_LINES` whole lines (a table
     of thousands of columns has lines longer than ``size``: its header was cut and taken for data)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    opener = TEXT_OPENERS.get(path.suffix.lower(), open)
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             sample = handle.read(size)
@@ -187,8 +191,14 @@ def _text_sample(path: Path, size: int = 65_536) -> str:
             return sample
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, lzma.LZMAError) as error:
         raise DataError(f"cannot read {path} as text: {error}") from None
+
+
+def _uncompressed_name(path: Path) -> str:
+    """The file's name in lower case without a compression suffix (``rows.tsv.gz`` -> ``rows.tsv``)."""
+    name = path.name.lower()
+    return name.removesuffix(path.suffix.lower()) if path.suffix.lower() in TEXT_OPENERS else name
 
 
 def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
@@ -197,7 +207,7 @@ def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
 
 
 def _sniff_delimiter(path: Path, sample: str) -> str:
-    name = path.name.lower().removesuffix(".gz")
+    name = _uncompressed_name(path)
     if name.endswith((".tsv", ".tab")):
         return "\t"
     try:
@@ -370,9 +380,9 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
         return read_npz(path)
-    if name.removesuffix(".gz").endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
+    if _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
         return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
         return Dataset(_idx_samples(read_idx(path)), None, path.stem)
-    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz ok), .parquet, "
+    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
                     "an IDX file or an image folder")
