@@ -81,6 +81,8 @@ def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
         write_report(tmp_path, model, X, np.arange(3))
+    with pytest.raises(ValueError, match=r"label_names name the codes 0..1; y must hold only those"):
+        write_report(tmp_path, model, X, np.arange(len(X)) % 3, label_names=["cat", "dog"])
 
 
 def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):

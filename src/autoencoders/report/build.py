@@ -38,6 +38,8 @@ def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.n
     for name, values in (("y", y), ("anomaly_scores", anomaly_scores)):
         if values is not None and len(values) != len(X):
             raise DataError(f"{name} has {len(values)} values for {len(X)} rows of X")
+    if label_names and y is not None and not np.isin(y, np.arange(len(label_names))).all():
+        raise DataError(f"label_names name the codes 0..{len(label_names) - 1}; y must hold only those")
     if len(X) > MAX_EXAMPLES:
         rows = np.sort(np.random.default_rng(0).choice(len(X), MAX_EXAMPLES, replace=False))
         X, y, anomaly_scores = (None if values is None else values[rows] for values in (X, y, anomaly_scores))
