@@ -114,6 +114,14 @@ def test_a_table_compressed_as_the_commands_write_it_reads_back(tmp_path, people
     assert list(read.X.columns) == list(people.columns.drop("id")) and len(read.X) == len(people)
 
 
+@pytest.mark.parametrize(("name", "sep"), [("rows.tsv", "\t"), ("rows.csv", "|")])
+def test_tab_and_pipe_files_may_use_decimal_commas_too(tmp_path, name, sep):
+    """A German spreadsheet's tab-separated export: the numbers were read as text and refused."""
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 30), "b": np.linspace(-5, 5, 30), "c": ["x", "y", "z"] * 10})
+    frame.to_csv(tmp_path / name, sep=sep, decimal=",", index=False)
+    pd.testing.assert_frame_equal(read_path(tmp_path / name).X, frame, check_dtype=False)
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))

@@ -147,7 +147,7 @@ def _read_csv(path: Path, options: TableOptions):
     if not rows:
         raise DataError(f"{path} is empty")
     header = _has_header(rows)
-    decimal = "," if delimiter == ";" and re.search(r"\d,\d", sample) else "."  # 20,5 in a ;-separated file
+    decimal = _decimal_mark(delimiter, sample)
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
                             decimal=decimal, compression="infer", encoding="utf-8")
@@ -166,6 +166,13 @@ def _read_csv(path: Path, options: TableOptions):
     frame.attrs["first_line"] = 2 if header else 1
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
+
+
+def _decimal_mark(delimiter: str, sample: str) -> str:
+    """"," for numbers such as 20,5: in a ;-separated file that has them, or a tab- or |-separated one that has them
+    and no 20.5 (the file's own convention); else "."."""
+    commas = delimiter != "," and re.search(r"\d,\d", sample)
+    return "," if commas and (delimiter == ";" or not re.search(r"\d\.\d", sample)) else "."
 
 
 def _read_parquet(path: Path):
@@ -273,8 +280,9 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
         if len(present) and numeric.mean() < NUMERIC_SHARE and _formatted_numbers(present).mean() >= NUMERIC_SHARE:
             example = present[~numeric].iloc[0]
             raise DataError(f"{path}, column {position} ({name!r}): cells such as {example!r} are numbers written with "
-                            "thousands separators or a % sign, which are read as text; write plain numbers (12345.6, "
-                            "0.45), or name the column with --categorical if they are labels")
+                            "thousands separators, a % sign or a decimal comma unlike the file's other numbers, which "
+                            "are read as text; write plain numbers (12345.6, 0.45), or name the column with "
+                            "--categorical if they are labels")
         if len(present) and NUMERIC_SHARE <= numeric.mean() < 1:
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
