@@ -12,6 +12,7 @@ import autoencoders as ae
 from autoencoders import applications as apps
 from autoencoders.checkpoint import CheckpointError
 from autoencoders.cli import cli
+from autoencoders.errors import DataError
 from conftest import fast_config, small_model
 
 
@@ -205,6 +206,17 @@ def test_decompress_refuses_another_model_and_damaged_files(trained, digits, tmp
     (tmp_path / "cut.aec").write_bytes(path.read_bytes()[:20])
     with pytest.raises(ValueError, match="corrupt or truncated"):
         apps.decompress(trained, tmp_path / "cut.aec")
+
+
+def test_decompress_refuses_a_flipped_bit_or_a_whole_word_cut_rather_than_decoding_other_samples(
+        trained, digits, tmp_path):
+    raw = apps.compress(trained, digits.X[:50], tmp_path / "x.aec").path.read_bytes()
+    flipped = bytearray(raw)
+    flipped[-9] ^= 1  # one bit of the ANS stream: it decoded into other samples without a sound
+    for name, damaged in (("flipped.aec", bytes(flipped)), ("cut.aec", raw[:-4])):
+        (tmp_path / name).write_bytes(damaged)
+        with pytest.raises(DataError, match=f"{name} is corrupt or truncated: its content does not match"):
+            apps.decompress(trained, tmp_path / name)
 
 
 def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digits, tmp_path):

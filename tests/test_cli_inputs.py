@@ -114,3 +114,16 @@ def test_a_picture_of_generated_digits_is_large_enough_to_see(tmp_path):
     with Image.open(tmp_path / "new.png") as picture:
         width, height = picture.size
     assert width >= 256 and width / height == 8 / 2  # 8 columns x 2 rows of square digits
+
+
+@pytest.mark.parametrize("command", [["generate", "-n", "4"], ["interpolate", "--start", "0", "--end", "1"],
+                                     ["reconstruct"]])
+def test_a_picture_name_without_an_image_format_is_refused_before_any_work(files, tmp_path, command):
+    """It failed after the work with a Pillow or matplotlib traceback, --out already written (or wrote new.png)."""
+    run = files / "csv-run"
+    for image in ("new", "new.txt"):
+        out = tmp_path / "new.npy"
+        result = CliRunner().invoke(cli, [command[0], str(run), *command[1:], "--out", str(out),
+                                          "--image", str(tmp_path / image)])
+        assert result.exit_code == 2 and f"{image} must end in .png" in result.output, result.output
+        assert list(tmp_path.iterdir()) == []

@@ -61,13 +61,14 @@ def test_cli_export_keeps_existing_files_unless_overwrite(tmp_path):
     (["export", "{file}"], "not a readable checkpoint"),
     (["export", "{file}", "--format", "tflite"], "'tflite' is not 'onnx'"),
     (["export", "{file}", "--part", "head"], "'head' is not one of"),
+    (["export", "{file}", "--out", "{tmp}/digits.onnx"], "digits.onnx names a file, but --out is the folder"),
 ])
 def test_cli_export_errors_name_the_problem(tmp_path, args, message):
     (tmp_path / "junk.safetensors").write_bytes(b"not a checkpoint")
     values = {"tmp": str(tmp_path), "file": str(tmp_path / "junk.safetensors")}
     result = CliRunner().invoke(cli, [arg.format(**values) for arg in args])
     assert result.exit_code != 0 and message in result.output, result.output
-    assert not list(tmp_path.glob("*.onnx"))
+    assert not list(tmp_path.glob("*.onnx")) and not list(tmp_path.glob("*/*.onnx"))
 
 
 def test_an_unwritable_output_folder_is_named_and_nothing_is_left(tmp_path):

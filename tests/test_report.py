@@ -61,10 +61,28 @@ def test_binary_labels_and_anomaly_scores_add_a_threshold_and_roc_curves(small_i
     assert "roc_pr" in html
 
 
+def test_text_labels_colour_the_code_map(small_images, tmp_path):
+    """An .npz's string labels reached the report after training and failed on f"{label:g}"; more than 20 distinct
+    texts were given to matplotlib as colours."""
+    model, X = _trained("deep", small_images, tmp_path)
+    for labels in (np.array(["cat", "dog"])[np.arange(len(X)) % 2], np.array([f"id{i}" for i in range(len(X))])):
+        html = write_report(tmp_path, model, X, labels, progress=False).read_text("utf-8")
+        assert "Codes in 2-D" in _section_titles(html)
+
+
+def test_a_report_on_one_row_draws_its_code_without_pca(small_images, tmp_path):
+    """A three-row table holds out one test row: PCA of one code raised after the whole training."""
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X[:1], progress=False).read_text("utf-8")
+    assert "Codes in 2-D" in _section_titles(html)
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
         write_report(tmp_path, model, X, np.arange(3))
+    with pytest.raises(ValueError, match=r"label_names name the codes 0..1; y must hold only those"):
+        write_report(tmp_path, model, X, np.arange(len(X)) % 3, label_names=["cat", "dog"])
 
 
 def test_ae_report_rebuilds_the_report_of_a_run_on_its_own_data(tmp_path):
@@ -113,6 +131,27 @@ def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path
     html = (run / REPORT_FILE).read_text(encoding="utf-8")
     assert "First-layer weights" not in _section_titles(html)  # tabular rows are not images
     assert "2 distinct" in html  # the labels were read from the recorded column, not taken as a feature
+
+
+def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch):
+    """Class folders (and a table's text labels) were shown in the legend as their codes 0, 1, ..."""
+    from PIL import Image
+
+    from autoencoders.report import sections
+
+    for label in ("cats", "dogs"):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(np.full((6, 6), 40 * i, np.uint8)).save(tmp_path / "images" / label / f"{i}.png")
+    shown = []
+    draw = sections.save_code_map
+    monkeypatch.setattr(sections, "save_code_map", lambda codes, labels, path: shown.append(labels) or draw(
+        codes, labels, path))
+    for command in (["train", "--data", str(tmp_path / "images"), "--epochs", "1", "--hidden", "8", "--code-size",
+                     "2", "--quiet", "--out", str(tmp_path / "run")], ["report", str(tmp_path / "run")]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    assert len(shown) == 2 and all(set(labels) <= {"cats", "dogs"} for labels in shown)
 
 
 def test_ae_report_names_a_folder_without_a_model(tmp_path):

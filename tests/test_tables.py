@@ -63,6 +63,65 @@ def test_semicolons_decimal_commas_gzip_and_column_choice(tmp_path):
         read_path(path, table=TableOptions(drop=("nope",)))
 
 
+def test_the_row_index_to_csv_writes_and_trailing_delimiters_are_not_features(tmp_path, people):
+    """``frame.to_csv(path)`` (pandas' default writes the index as an unnamed first column) and lines ending in a
+    delimiter: the model must not learn row numbers, nor be refused for an empty column the user never named."""
+    people.to_csv(tmp_path / "indexed.csv")
+    assert list(read_path(tmp_path / "indexed.csv").X.columns) == list(people.columns)
+    (tmp_path / "trailing.csv").write_text("a,b,\n1,2,\n3,4,\n")
+    assert list(read_path(tmp_path / "trailing.csv").X.columns) == ["a", "b"]
+    unnamed_data = TableOptions(columns=("Unnamed: 0", "age"))  # named, it is kept
+    assert list(read_path(tmp_path / "indexed.csv", table=unnamed_data).X.columns) == ["Unnamed: 0", "age"]
+
+
+def test_a_table_not_in_utf8_is_named_with_the_remedy(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("city;height\nZürich;1,5\nGenève;2,5\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"latin.csv is not UTF-8 text \(byte 0xfc .*save it as UTF-8"):
+        read_path(tmp_path / "latin.csv")
+
+
+@pytest.mark.parametrize("cells", [['"1,250.5"', '"12,000"', '"980"'], ["45%", "7%", "100%"]])
+def test_numbers_with_thousands_separators_or_percent_signs_are_named(tmp_path, cells):
+    """They were read as text and refused as 'an ID, timestamp or free text', or taken for categories."""
+    (tmp_path / "t.csv").write_text("a,b\n" + "".join(f"{i},{cells[i % 3]}\n" for i in range(30)))
+    with pytest.raises(DataError, match=r"t.csv, column 2 \('b'\): cells such as .* are numbers written with"):
+        read_path(tmp_path / "t.csv")
+    assert read_path(tmp_path / "t.csv", table=TableOptions(categorical=("b",))).X.shape == (30, 2)
+
+
+def test_a_gzipped_table_cut_short_past_the_sniffed_sample_is_named(tmp_path):
+    """pandas raised EOFError, which the CLI (click) printed as 'Aborted!'."""
+    rows = "a,b\n" + "".join(f"{i},{i * 0.5}\n" for i in range(40_000))
+    packed = gzip.compress(rows.encode(), mtime=0)
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    with pytest.raises(DataError, match="cannot read .*cut.csv.gz: the file is truncated or corrupt"):
+        read_path(tmp_path / "cut.csv.gz")
+
+
+def test_a_table_whose_header_is_longer_than_the_sniffed_sample_keeps_its_header(tmp_path):
+    """Thousands of columns: the 64 KiB sample held part of the header line alone, which was then read as data."""
+    columns = [f"gene_{i}" for i in range(9000)]
+    pd.DataFrame(np.ones((3, len(columns))), columns=columns).to_csv(tmp_path / "wide.csv", index=False)
+    X = read_path(tmp_path / "wide.csv").X
+    assert X.shape == (3, 9000) and list(X.columns[:2]) == ["gene_0", "gene_1"]
+
+
+@pytest.mark.parametrize("compression", ["bz2", "xz"])
+def test_a_table_compressed_as_the_commands_write_it_reads_back(tmp_path, people, compression):
+    """ae reconstruct --out recon.csv.bz2 wrote what ae train --data recon.csv.bz2 refused as unsupported."""
+    people.to_csv(tmp_path / f"p.tsv.{compression}", index=False, sep="\t")
+    read = read_path(tmp_path / f"p.tsv.{compression}", table=TableOptions(drop=("id",)))
+    assert list(read.X.columns) == list(people.columns.drop("id")) and len(read.X) == len(people)
+
+
+@pytest.mark.parametrize(("name", "sep"), [("rows.tsv", "\t"), ("rows.csv", "|")])
+def test_tab_and_pipe_files_may_use_decimal_commas_too(tmp_path, name, sep):
+    """A German spreadsheet's tab-separated export: the numbers were read as text and refused."""
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 30), "b": np.linspace(-5, 5, 30), "c": ["x", "y", "z"] * 10})
+    frame.to_csv(tmp_path / name, sep=sep, decimal=",", index=False)
+    pd.testing.assert_frame_equal(read_path(tmp_path / name).X, frame, check_dtype=False)
+
+
 def test_a_wrong_delimiter_is_named_with_the_one_the_file_seems_to_use(people_csv):
     with pytest.raises(DataError, match="one column when split at the delimiter ';'; it seems to use ','"):
         read_path(people_csv, table=TableOptions(delimiter=";"))
@@ -85,6 +144,18 @@ def test_parquet_round_trip(tmp_path, people):
     pytest.importorskip("pyarrow")
     people.to_parquet(tmp_path / "p.parquet")
     pd.testing.assert_frame_equal(read_path(tmp_path / "p.parquet").X, people, check_dtype=False)
+
+
+def test_parquet_dates_and_categories_are_not_taken_for_numeric_typos(tmp_path):
+    """pd.to_numeric turns dates into numbers: the typo check found a column of numbers with no bad cell and
+    raised an IndexError; a category column of mostly number-like labels is a category, as the README says."""
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"a": np.arange(10.0), "when": pd.date_range("2024-01-01", periods=10),
+                          "grade": pd.Categorical(["1", "2", "3", "x", "1", "2", "3", "1", "2", "3"])})
+    frame.to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(DataError, match="column 'when' holds dates or times"):
+        TabularPreprocessor().fit(read_path(tmp_path / "t.parquet").X)
+    assert list(read_path(tmp_path / "t.parquet", table=TableOptions(drop=("when",))).X.columns) == ["a", "grade"]
 
 
 # --------------------------------------------------------------------------------------------------- CLI
@@ -118,6 +189,23 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
 
 
+def test_cli_test_rows_whose_categorical_cells_are_all_gaps_leave_that_metric_out(tmp_path):
+    """A sparse text column whose few values all fall in the training rows: no accuracy to measure, not a NaN that
+    fails the finished run as 'diverged'."""
+    rng = np.random.default_rng(0)
+    grade = np.full(60, None, object)
+    grade[:4] = ["x", "y", "x", "y"]
+    path = tmp_path / "sparse.csv"
+    pd.DataFrame({"a": rng.normal(size=60), "grade": grade}).to_csv(path, index=False)
+    test = tmp_path / "test.csv"
+    pd.DataFrame({"a": rng.normal(size=10), "grade": [None] * 10}).to_csv(test, index=False)
+    result = CliRunner().invoke(cli, ["train", "--data", str(path), "--test-data", str(test), "--hidden", "8",
+                                      "--epochs", "1", "--out", str(tmp_path / "run"), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
+    assert "categorical_accuracy" not in metrics and metrics["numeric_rmse"] > 0
+
+
 def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, tmp_path):
     """Samples of a table run are written like its reconstructions: its columns, units and categories, not the
     model's one-hot matrix; --image (no images here) is refused before any work."""
@@ -136,6 +224,38 @@ def test_cli_generate_and_interpolate_give_a_table_run_a_table_back(people_csv, 
         samples = pd.read_csv(out)
         assert list(samples.columns) == ["age", "city", "grade", "member", "income"] and len(samples) == 5
         assert set(samples.city) <= {"Rome", "Oslo", "Paris"} and samples.income.abs().max() > 100
+
+
+def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
+    """As ae reconstruct does: the run's columns and categories, not the model's one-hot matrix; an .npy --out,
+    which cannot hold the text, refused before any work."""
+    runner, run = CliRunner(), tmp_path / "run"
+    data = ["--data", str(people_csv), "--drop", "id,label"]
+    result = runner.invoke(cli, ["train", *data, "--hidden", "8", "--code-size", "2", "--epochs", "1",
+                                 "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["compress", str(run), *data, "--out", str(tmp_path / "p.aec")])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.npy")])
+    assert refused.exit_code == 2 and "text columns" in refused.output
+    result = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    decoded = pd.read_csv(tmp_path / "p.csv")
+    assert list(decoded.columns) == ["age", "city", "grade", "member", "income"] and len(decoded) == 120
+    assert set(decoded.city) <= {"Rome", "Oslo", "Paris"}
+
+
+def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_path):
+    """diamonds.csv's rownames 1..53940 were learnt as a feature without a word; --drop or --columns silence it."""
+    people.drop(columns="label").to_csv(tmp_path / "people.csv", index=False)
+    train = ["train", "--data", str(tmp_path / "people.csv"), "--hidden", "8", "--epochs", "1", "--quiet",
+             "--no-report", "--overwrite", "--out", str(tmp_path / "run")]
+    with pytest.warns(UserWarning, match=r"people.csv: column 'id' holds each number from 0 to 119 once, like a row "
+                                         r"ID.*--drop id"):
+        assert CliRunner().invoke(cli, train).exit_code == 0
+    for chosen in (["--drop", "id"], ["--columns", "id,age"]):  # warnings are errors here: none may come
+        result = CliRunner().invoke(cli, [*train, *chosen])
+        assert result.exit_code == 0, result.output
 
 
 def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):

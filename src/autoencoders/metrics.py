@@ -48,7 +48,9 @@ def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float
 
 def column_metrics(R: np.ndarray, X: np.ndarray, layout: list[dict]) -> dict[str, float]:
     """Per column type, on observed cells of a table matrix ``X`` (N, F) and its reconstruction ``R``: the RMSE of
-    the numeric values (in the scaled units) and the share of categorical cells whose most likely category is right."""
+    the numeric values (in the scaled units) and the share of categorical cells whose most likely category is right.
+    A metric with no observed cell to measure (a test split whose cells of that type are all gaps) is left out, not
+    NaN: it says nothing about the model."""
     numeric = [b for b in layout if b["kind"] == "numeric"]
     metrics = {}
     if numeric:
@@ -56,12 +58,13 @@ def column_metrics(R: np.ndarray, X: np.ndarray, layout: list[dict]) -> dict[str
         observed = np.column_stack([np.ones(len(X)) if b["missing"] is None else 1 - X[:, b["missing"]]
                                     for b in numeric]).astype(bool)  # (N, n_numeric)
         errors = (R[:, values] - X[:, values])[observed]
-        metrics["numeric_rmse"] = float(np.sqrt(np.mean(errors**2))) if errors.size else float("nan")
+        if errors.size:
+            metrics["numeric_rmse"] = float(np.sqrt(np.mean(errors**2)))
     hits = []
     for block in (b for b in layout if b["kind"] == "categorical"):
         target, output = X[:, block["start"] : block["stop"]], R[:, block["start"] : block["stop"]]  # (N, K)
         present = target.sum(axis=1) > 0
         hits.append(target[present].argmax(axis=1) == output[present].argmax(axis=1))
-    if hits:
+    if hits and np.concatenate(hits).size:
         metrics["categorical_accuracy"] = float(np.mean(np.concatenate(hits)))
     return metrics

@@ -1,13 +1,14 @@
 """Lossy compression with an autoencoder: quantised codes, entropy-coded with constriction's ANS coder.
 
-File layout: ``MAGIC``, a little-endian uint32 header length, the JSON header (the model's identity, the
-number of samples and of symbols per sample, the quantisation step), the side information, then the ANS
-bitstream (uint32 words). For a model with discrete codes (the vq objective) the symbols are its codebook
-indices and the side information their counts (uint32, one per codebook entry), the entropy model their
-frequencies. Otherwise the side information is the per-dimension code mean and spread (float32, 2 x code_size):
-each code dimension is quantised in units of ``step`` times its spread and coded under a quantised Gaussian,
-so the only model the decoder needs is those 2 x code_size numbers. Decompressing gives exactly the decoded
-codes written, bit for bit.
+File layout: ``MAGIC``, a little-endian uint32 header length, the JSON header (the model's identity, the number of
+samples and of symbols per sample, the quantisation step, and a checksum of the header's other fields, the side
+information and the bitstream: an ANS stream has no redundancy, so a damaged or cut file would otherwise decode into
+other samples without a sound), the side information, then the ANS bitstream (uint32 words). For a model with
+discrete codes (the vq objective) the symbols are its codebook indices and the side information their counts
+(uint32, one per codebook entry), the entropy model their frequencies. Otherwise the side information is the
+per-dimension code mean and spread (float32, 2 x code_size): each code dimension is quantised in units of ``step``
+times its spread and coded under a quantised Gaussian, so the only model the decoder needs is those 2 x code_size
+numbers. Decompressing gives exactly the decoded codes written, bit for bit.
 """
 
 from __future__ import annotations
@@ -99,10 +100,11 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
         spread = np.maximum(codes.std(axis=0), 1e-6).astype(np.float32)
         symbols, side = quantise(codes, mean, spread, step), np.concatenate([mean, spread])  # (n, k), (2k,)
         coder.encode_reverse(symbols.ravel(), *_entropy_model(step, *symbols.shape))
-    header = json.dumps({"model": model.name, "fingerprint": model_fingerprint(model), "n": len(symbols),
-                         "symbols_per_sample": symbols.shape[1], "step": step}).encode()
-    payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, side.tobytes(),
-                        coder.get_compressed().astype("<u4").tobytes()])
+    body = side.tobytes() + coder.get_compressed().astype("<u4").tobytes()
+    fields = {"model": model.name, "fingerprint": model_fingerprint(model), "n": len(symbols),
+              "symbols_per_sample": symbols.shape[1], "step": step}
+    header = json.dumps({**fields, "checksum": _checksum(fields, body)}).encode()
+    payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, body])
     target = Path(path)
     atomic_write(target, lambda tmp: tmp.write_bytes(payload))
     reconstructions = decode(model, _codes(model, symbols, side, step))
@@ -120,6 +122,16 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
         (length,) = struct.unpack_from("<I", raw, len(MAGIC))
         start = len(MAGIC) + 4
         header = json.loads(raw[start:start + length])
+        fingerprint = header.get("fingerprint")
+    except (struct.error, ValueError, AttributeError) as error:
+        raise DataError(f"{path} is corrupt or truncated: {error}") from None
+    if fingerprint != model_fingerprint(model):
+        raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
+                              f"{fingerprint}); decompress it with the run that wrote it")
+    fields = {key: value for key, value in header.items() if key != "checksum"}
+    if "checksum" in header and header["checksum"] != _checksum(fields, raw[start + length:]):  # files of before
+        raise DataError(f"{path} is corrupt or truncated: its content does not match the checksum written with it")
+    try:
         k = int(header.get("symbols_per_sample", header.get("code_size")))  # code_size: files of before vq
         n, step = int(header["n"]), float(header["step"])
         side_count = model.config.objective.codebook_size if discrete else 2 * k
@@ -127,15 +139,17 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
         words = np.frombuffer(raw, "<u4", offset=start + length + 4 * side_count).astype(np.uint32)
     except (struct.error, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{path} is corrupt or truncated: {error}") from None
-    if header.get("fingerprint") != model_fingerprint(model):
-        raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
-                              f"{header.get('fingerprint')}); decompress it with the run that wrote it")
     decoder = constriction.stream.stack.AnsCoder(words)
     if discrete:
         symbols = decoder.decode(_categorical(side), n * k).reshape(n, k)
     else:
         symbols = decoder.decode(*_entropy_model(step, n, k)).reshape(n, k)
     return decode(model, _codes(model, symbols, side, step))
+
+
+def _checksum(fields: dict, body: bytes) -> str:
+    """SHA-256 (16 hex digits) of the header's other fields and the bytes after the header."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode() + body).hexdigest()[:16]
 
 
 def _categorical(counts: np.ndarray):

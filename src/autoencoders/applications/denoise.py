@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.files import IMAGE_SUFFIXES
+from ..data.images import IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
 from ..inference import reconstruct
 from ..models._base import Autoencoder
@@ -22,28 +22,27 @@ def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
 
 
 def image_files(source: str | Path) -> list[Path]:
-    """``source`` itself if it is an image file, else the image files in the folder, sorted."""
+    """``source`` itself if it is an image file, else the image files in the folder, sorted (hidden ones left out)."""
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"no such image file or folder: {source}")
-    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if source.is_dir() else [source]
-    if not files or files[0].suffix.lower() not in IMAGE_SUFFIXES:
-        raise DataError(f"{source} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    return files
+    if source.is_dir():
+        return image_files_in(source, recursive=False)
+    if source.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DataError(f"{source} is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return [source]
 
 
 def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
-    """Images (n, C, H, W) in [0, 1], converted to the model's channels; they must have its height and width."""
-    from PIL import Image
-
+    """Images (n, C, H, W) in [0, 1], read as :func:`~autoencoders.data.images.read_image` reads them and converted to
+    the model's channels; they must have its height and width."""
     channels, height, width = shape
     images = []
     for file in files:
-        with Image.open(file) as image:
-            if image.size != (width, height):
-                raise DataError(f"{file} is {image.size[0]}x{image.size[1]} pixels; the model takes {width}x{height}")
-            pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
-        images.append(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1))
+        images.append(read_image(file, channels))  # (C, H, W)
+        if images[-1].shape[1:] != (height, width):
+            raise DataError(f"{file} is {images[-1].shape[2]}x{images[-1].shape[1]} pixels; the model takes "
+                            f"{width}x{height}")
     return np.stack(images)
 
 

@@ -205,6 +205,8 @@ def output_options(help: str, required: bool = True, arrays: bool = False) -> Ca
         def checked(*args: Any, overwrite: bool, **kwargs: Any) -> Any:
             if arrays and kwargs.get("out"):
                 array_format(kwargs["out"], flag="--out")
+            if kwargs.get("image"):
+                check_picture_format(kwargs["image"], "--image")
             read = [kwargs.get(name) for name in ("data", "file", "run")]
             for flag in ("out", "image"):
                 if kwargs.get(flag):
@@ -256,6 +258,16 @@ def array_format(path: str, flag: str = "--out") -> str:
         if name.endswith(ending):
             return ending
     raise click.BadParameter(f"{path} must end in {', '.join(FORMATS)}", param_hint=flag)
+
+
+PICTURE_FORMATS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".pdf")  # both Pillow and matplotlib write them
+
+
+def check_picture_format(path: str, flag: str, formats: Sequence[str] = PICTURE_FORMATS) -> None:
+    """Refuse, before any work, a picture name whose ending is none of ``formats`` (the writer would fail after the
+    work, with --out already written; matplotlib would add ".png" to a name without one)."""
+    if not Path(path).name.lower().endswith(tuple(formats)):
+        raise click.BadParameter(f"{path} must end in {', '.join(formats)}", param_hint=flag)
 
 
 def check_npy_of_text(out: str | None, text_columns: list[str]) -> None:

@@ -6,12 +6,15 @@ import click
 
 from ._common import (
     RUN,
+    check_npy_of_text,
     echo_json,
     load_run,
     model_inputs,
+    model_outputs,
     output_options,
     read_run_data,
     run_data_options,
+    run_text_columns,
     save_array,
 )
 
@@ -37,13 +40,15 @@ def compress(run, data, data_dir, split, label_column, out, step):
 @click.command()
 @RUN
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units.", arrays=True)
+@output_options("Where to write the decoded samples (.npy or .csv), in the data's original units (a table run's: "
+                "a table with its columns and categories, .csv or .parquet).", arrays=True)
 def decompress(run, file, out):
     """Decode FILE, written by `ae compress` with the model in RUN, into --out."""
     from ..applications import decompress as decompress_file
 
     checkpoint, scaler = load_run(run)
-    samples = scaler.inverse_transform(decompress_file(checkpoint.model, file))
+    check_npy_of_text(out, run_text_columns(checkpoint))
+    samples = model_outputs(checkpoint, scaler, decompress_file(checkpoint.model, file))  # a table as a table
     save_array(out, samples)
     click.echo(f"wrote {len(samples)} decoded samples to {out}")
 

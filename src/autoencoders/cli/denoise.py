@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..data.images import IMAGE_SUFFIXES
 from ..errors import DataError
-from ._common import RUN, claim_files, load_run, model_inputs
+from ._common import RUN, check_picture_format, claim_files, load_run, model_inputs
 
 
 @click.command()
@@ -27,6 +28,8 @@ def denoise(run, source, target, overwrite):
     single = Path(source).is_file()
     if not single and Path(target).exists() and Path(target).resolve() == Path(source).resolve():
         raise click.BadParameter("OUT is the folder IN: the original images would be replaced", param_hint="OUT")
+    if single:
+        check_picture_format(target, "OUT", sorted(IMAGE_SUFFIXES))  # what Pillow reads, it writes
     outputs = [Path(target)] if single else [Path(target) / file.name for file in files]
     claim_files(outputs, overwrite, "OUT", [source])  # before the model is loaded or any image read
     checkpoint, scaler = load_run(run)

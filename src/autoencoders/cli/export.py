@@ -38,6 +38,9 @@ def export(run, export_format, part, out, overwrite, check):
         require_export_dependencies()
     except ModuleNotFoundError as error:
         raise click.ClickException(str(error)) from None
+    if out and Path(out).suffix.lower() == f".{export_format}":  # it would become a folder of that name
+        raise click.BadParameter(f"{out} names a file, but --out is the folder the {export_format.upper()} files "
+                                 f"(named PART.{export_format}) are written in: give that folder", param_hint="--out")
     folder = Path(out) if out else Path(run) if Path(run).is_dir() else Path(run).parent
     parts = PARTS if part == "all" else (part,)
     claim_files([folder / f"{name}.{export_format}{data}" for name in parts for data in ("", ".data")], overwrite,

@@ -33,7 +33,7 @@ def report(run, data, data_dir, split, label_column, out, overwrite, quiet):
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)  # by default the data it trained on
     X = model_inputs(checkpoint, scaler, dataset.X)
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
-                        progress=False if quiet else None)
+                        label_names=dataset.label_names, progress=False if quiet else None)
     click.echo(f"wrote {path}")
 
 

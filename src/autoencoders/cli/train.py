@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ import click
 import numpy as np
 
 from ..data import DataError, Scaler, TabularPreprocessor
+from ..data.files import row_id_columns
 from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
@@ -206,8 +208,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
+        label_names = []
     else:
         dataset = read_data(data, data_dir, split, label_column)
+        _warn_of_row_ids(dataset, data)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
         if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
             table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
@@ -216,7 +220,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
         X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
         dataset_name = dataset.name
-        shown, shown_labels = (X_test, test_set.y) if len(X_test) else (X_train, train_set.y)
+        shown_set = test_set if len(X_test) else train_set
+        shown, shown_labels, label_names = X_test if len(X_test) else X_train, shown_set.y, shown_set.label_names
     folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
@@ -260,7 +265,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                          folder / RECONSTRUCTIONS_FILE)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
-        click.echo(f"wrote {write_report(run_dir, net, shown, shown_labels, scaler=scaler, progress=config.progress)}")
+        report = write_report(run_dir, net, shown, shown_labels, scaler=scaler, label_names=label_names,
+                              progress=config.progress)
+        click.echo(f"wrote {report}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 
@@ -301,6 +308,15 @@ def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
 def _first_rows(rows: ChunkedRows) -> np.ndarray:
     """The first rows (at most STREAMED_TEST_ROWS) of streamed rows, in memory: what metrics and pictures use."""
     return rows[0 : min(len(rows), STREAMED_TEST_ROWS)].numpy()
+
+
+def _warn_of_row_ids(dataset, data: str) -> None:
+    """Warn of a table's feature columns that look like row IDs (R's ``rownames``), unless named with --columns."""
+    for name in row_id_columns(dataset.X) if dataset.is_table else []:
+        if name not in table_options().columns:
+            warnings.warn(f"{data}: column {name!r} holds each number from {dataset.X[name].min()} to "
+                          f"{dataset.X[name].max()} once, like a row ID, which the model would learn as a feature; "
+                          f"if it is one, leave it out with --drop {name}", stacklevel=2)
 
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):

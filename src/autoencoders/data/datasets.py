@@ -1,6 +1,7 @@
 """Standard data sets: scikit-learn's bundled digits, and MNIST / Fashion-MNIST fetched on demand.
 
-Downloaded files are checked against their MD5 sums. Offline copies are found in ``data_dir``, else the
+Downloaded files are checked against their MD5 sums, and so are the offline and cached copies found (an unpacked
+copy, which has no published sum, by its shapes). Offline copies are found in ``data_dir``, else the
 ``AUTOENCODERS_DATA`` environment variable, else the download cache (``~/.cache/autoencoders``), either
 directly or in a sub-folder named after the data set.
 """
@@ -90,7 +91,11 @@ def load_standard(name: str, split: str = "train", data_dir: str | Path | None =
 
 
 def _load_idx_split(name: str, spec: IdxDataset, split: str, data_dir, download: bool):
-    images, labels = (read_idx(_locate(name, spec, f, data_dir, download)) for f in spec.files[split])
+    paths = [_locate(name, spec, f, data_dir, download) for f in spec.files[split]]
+    images, labels = (read_idx(path) for path in paths)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):  # an unpacked copy has no MD5 to check
+        raise DataError(f"{name} {split}: {paths[0]} holds {images.shape} and {paths[1]} {labels.shape}; expected "
+                        "images (n, height, width) and n labels: replace the wrong or damaged file")
     return images, labels
 
 
@@ -103,11 +108,25 @@ def _locate(name: str, spec: IdxDataset, remote: RemoteFile, data_dir, download:
     for folder in _search_dirs(name, data_dir):
         for candidate in (folder / remote.name, folder / remote.name.removesuffix(".gz")):
             if candidate.is_file():
+                if candidate.name == remote.name:
+                    _check_copy(candidate, remote.md5)
                 return candidate
     searched = ", ".join(str(d) for d in _search_dirs(name, data_dir))
     if not download:
         raise DataUnavailableError(f"{name}: {remote.name} not found in {searched} and downloading is off")
     return _download(name, spec, remote, cache_dir() / name, searched)
+
+
+def _check_copy(path: Path, md5: str) -> None:
+    """A local or cached copy must be the published file: a truncated download copied by hand, or another file
+    under its name (the labels for the images), would be read as data."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() != md5:
+        raise DataError(f"{path} is damaged or not the published file: its MD5 is {digest.hexdigest()}, expected "
+                        f"{md5}; delete it (it is downloaded again) or replace it with a good copy")
 
 
 def _download(name: str, spec: IdxDataset, remote: RemoteFile, target_dir: Path, searched: str) -> Path:
@@ -135,18 +154,21 @@ def _fetch(url: str, target: Path, md5: str) -> None:
     from tqdm.auto import tqdm
 
     digest = hashlib.md5()
-    with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
-        dir=target.parent, delete=False
-    ) as handle:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=None, leave=False) as bar:
-            while chunk := response.read(1 << 16):
-                handle.write(chunk)
-                digest.update(chunk)
-                bar.update(len(chunk))
-    if digest.hexdigest() != md5:
-        os.unlink(handle.name)
-        raise DataError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+        try:  # a download cut short (network, Ctrl-C) or refused leaves no partial file behind
+            with urllib.request.urlopen(url, timeout=30) as response:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=None, leave=False) as bar:
+                    while chunk := response.read(1 << 16):
+                        handle.write(chunk)
+                        digest.update(chunk)
+                        bar.update(len(chunk))
+            if digest.hexdigest() != md5:
+                raise DataError(f"checksum mismatch for {url}: expected MD5 {md5}, got {digest.hexdigest()}")
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     shutil.move(handle.name, target)
 
 

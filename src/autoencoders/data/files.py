@@ -1,20 +1,23 @@
-"""Read a user's data from files: .npy, .npz, tables (.csv/.tsv, plain or .gz, .parquet), IDX (MNIST format, plain
-or .gz) and image folders."""
+"""Read a user's data from files: .npy, .npz, tables (.csv/.tsv, plain, .gz, .bz2 or .xz; .parquet), IDX (MNIST
+format, plain or .gz) and image folders (each image read by :mod:`.images`)."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
+import lzma
 import re
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .images import image_files_in, read_image, with_channels
 from .validation import DataError
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
@@ -43,18 +46,20 @@ class Dataset:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """An IDX file (the MNIST format), gzip-compressed or not, as an array of its stored dtype."""
+    """An IDX file (the MNIST format), gzip-compressed or not (told by its content: browsers unpack a download and
+    keep its .gz name), as an array of its stored dtype."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:
+        raw = path.read_bytes()
+        raw = gzip.decompress(raw) if raw.startswith(b"\x1f\x8b") else raw
+    except (OSError, EOFError, zlib.error) as error:
         raise DataError(f"cannot read IDX file {path}: {error}") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DataError(f"{path} is not an IDX file (bad magic number)")
     dtype, ndim = np.dtype(_IDX_DTYPES[raw[2]]), raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path} is truncated: its {len(raw)} bytes end inside the header of a {ndim}-D IDX array")
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
@@ -63,9 +68,12 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+# Compressions a table may come in (as the commands' --out writes them too), with what opens them as text.
+TEXT_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = ",;\t|"
 NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
+SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 
 
 @dataclass
@@ -78,11 +86,12 @@ class TableOptions:
     columns: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
+    keep_unnamed: bool = False  # keep the unnamed row-index and empty columns (to write the whole file back)
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
-    """A CSV/TSV (plain or .gz) or Parquet table as a DataFrame ``X`` of its feature columns, with ``y`` from
-    ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
+    """A CSV/TSV (plain or compressed: :data:`TEXT_OPENERS`) or Parquet table as a DataFrame ``X`` of its feature
+    columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
     options = options or TableOptions()
     frame = _read_parquet(path) if path.name.lower().endswith(PARQUET_SUFFIXES) else _read_csv(path, options)
     if frame.empty:
@@ -97,7 +106,8 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     unknown = [c for c in (*options.columns, *options.drop, *options.categorical) if c not in names]
     if unknown:
         raise DataError(f"{path} has no column(s) {unknown}; its columns are {', '.join(names)}")
-    keep = [c for c in (options.columns or names) if c not in options.drop]
+    unnamed = [] if options.keep_unnamed else _unnamed_non_features(frame)
+    keep = [c for c in (options.columns or [n for n in names if n not in unnamed]) if c not in options.drop]
     if not keep:
         raise DataError(f"no feature columns left in {path} after --columns/--drop")
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (CSV only)
@@ -106,21 +116,46 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     return Dataset(frame, y, path.name.split(".")[0], label_names)
 
 
+def row_id_columns(frame) -> list[str]:
+    """The numeric columns holding each of 0..n-1 or 1..n once (n of at least 20): row IDs such as the
+    ``rownames`` of R's data sets, which a model would learn as a feature."""
+    ids = []
+    for name, values in frame.items():
+        if len(values) >= 20 and values.dtype.kind in "iuf" and not values.isna().any():
+            ordered = np.sort(values.to_numpy())
+            if ordered[0] in (0, 1) and np.array_equal(ordered, np.arange(ordered[0], ordered[0] + len(ordered))):
+                ids.append(str(name))
+    return ids
+
+
+def _unnamed_non_features(frame) -> list[str]:
+    """The columns with no name in the header that hold no feature: the row index pandas' ``to_csv`` and R's
+    ``write.csv`` write first (distinct values, no gaps; the model would learn row numbers), and the empty column
+    that a delimiter at the end of every line makes. pandas names them ``Unnamed: i``."""
+    unnamed = [c for i, c in enumerate(frame.columns) if c == f"Unnamed: {i}"]
+    return [c for c in unnamed if frame[c].isna().all()
+            or (c == frame.columns[0] and frame[c].notna().all() and frame[c].is_unique)]
+
+
 def _read_csv(path: Path, options: TableOptions):
     """The CSV as a DataFrame; a first row of numbers is data, unless it is pandas' default header 0,1,2,..."""
     import pandas as pd
 
     sample = _text_sample(path)
     delimiter = options.delimiter or _sniff_delimiter(path, sample)
-    rows = [line.split(delimiter) for line in sample.splitlines()[:50] if line.strip()]
+    rows = [line.split(delimiter) for line in sample.splitlines()[:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
     header = _has_header(rows)
-    decimal = "," if delimiter == ";" and re.search(r"\d,\d", sample) else "."  # 20,5 in a ;-separated file
+    decimal = _decimal_mark(delimiter, sample)
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
                             decimal=decimal, compression="infer", encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+    except UnicodeDecodeError as error:
+        raise DataError(_not_utf8(path, error)) from None
+    except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
+        raise DataError(f"cannot read {path}: the file is truncated or corrupt ({error})") from None
+    except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"cannot read {path} as a table (delimiter {delimiter!r}): {error}") from None
     sniffed = _sniff_delimiter(path, sample)
     if options.delimiter and frame.shape[1] == 1 and sniffed != delimiter and sniffed in rows[0][0]:
@@ -131,6 +166,13 @@ def _read_csv(path: Path, options: TableOptions):
     frame.attrs["first_line"] = 2 if header else 1
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
+
+
+def _decimal_mark(delimiter: str, sample: str) -> str:
+    """"," for numbers such as 20,5: in a ;-separated file that has them, or a tab- or |-separated one that has them
+    and no 20.5 (the file's own convention); else "."."""
+    commas = delimiter != "," and re.search(r"\d,\d", sample)
+    return "," if commas and (delimiter == ";" or not re.search(r"\d\.\d", sample)) else "."
 
 
 def _read_parquet(path: Path):
@@ -145,16 +187,34 @@ def _read_parquet(path: Path):
 
 
 def _text_sample(path: Path, size: int = 65_536) -> str:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """The start of the file: ``size`` characters, or more until it holds :data:`SAMPLE_LINES` whole lines (a table
+    of thousands of columns has lines longer than ``size``: its header was cut and taken for data)."""
+    opener = TEXT_OPENERS.get(path.suffix.lower(), open)
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            return handle.read(size)
-    except (OSError, EOFError, UnicodeDecodeError) as error:
+            sample = handle.read(size)
+            while sample.count("\n") < SAMPLE_LINES and (more := handle.read(size)):
+                sample += more
+            return sample
+    except UnicodeDecodeError as error:
+        raise DataError(_not_utf8(path, error)) from None
+    except (OSError, EOFError, lzma.LZMAError) as error:
         raise DataError(f"cannot read {path} as text: {error}") from None
 
 
+def _uncompressed_name(path: Path) -> str:
+    """The file's name in lower case without a compression suffix (``rows.tsv.gz`` -> ``rows.tsv``)."""
+    name = path.name.lower()
+    return name.removesuffix(path.suffix.lower()) if path.suffix.lower() in TEXT_OPENERS else name
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
+    return (f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} is not valid UTF-8; a spreadsheet's "
+            "'CSV' export may be Windows-1252 or Latin-1): save it as UTF-8 (in Excel: 'CSV UTF-8')")
+
+
 def _sniff_delimiter(path: Path, sample: str) -> str:
-    name = path.name.lower().removesuffix(".gz")
+    name = _uncompressed_name(path)
     if name.endswith((".tsv", ".tab")):
         return "\t"
     try:
@@ -212,12 +272,18 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
 
     for position, name in enumerate(frame.columns, start=1):
         values = frame[name]
-        if name in options.categorical or pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-                values.dtype):
+        text = values.dtype == object or isinstance(values.dtype, pd.StringDtype)  # not dates, categories, numbers
+        if name in options.categorical or not text:
             continue
         present = values.dropna()
         numeric = pd.to_numeric(present, errors="coerce").notna()
-        if len(present) and numeric.mean() >= NUMERIC_SHARE:
+        if len(present) and numeric.mean() < NUMERIC_SHARE and _formatted_numbers(present).mean() >= NUMERIC_SHARE:
+            example = present[~numeric].iloc[0]
+            raise DataError(f"{path}, column {position} ({name!r}): cells such as {example!r} are numbers written with "
+                            "thousands separators, a % sign or a decimal comma unlike the file's other numbers, which "
+                            "are read as text; write plain numbers (12345.6, 0.45), or name the column with "
+                            "--categorical if they are labels")
+        if len(present) and NUMERIC_SHARE <= numeric.mean() < 1:
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
             where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
@@ -226,50 +292,88 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
                             "--categorical")
 
 
-def read_npz(path: Path) -> Dataset:
-    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``)."""
+# A number with a % sign or thousands separators in groups of three: 12,345.6  12.345,6  12 345  12'345  45%
+_FORMATTED_NUMBER = r"^[+-]?(?:\d{1,3}(?:[,.'\s\u00a0]\d{3})+|\d+)(?:[.,]\d+)?%?$"
+
+
+def _formatted_numbers(cells):
+    """Which text ``cells`` are numbers written with a % sign or thousands separators (or plain numbers)."""
+    return cells.astype(str).str.strip().str.fullmatch(_FORMATTED_NUMBER)
+
+
+_NUMPY_MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK\x03\x04"}  # numpy.save's header; a zip archive's
+
+
+def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[str, np.ndarray]:
+    """The array of an ``.npy`` file (memory-mapped with ``mmap_mode``), or every array of an ``.npz``, read without
+    pickle; a file that is not NumPy's, or is cut short, is a :class:`DataError` naming it (numpy would advise
+    unpickling a text file, or raise zipfile's own error)."""
+    import zipfile
+
+    magic = _NUMPY_MAGIC[path.suffix.lower()]
+    with open(path, "rb") as handle:
+        if handle.read(len(magic)) != magic:
+            raise DataError(f"{path} is not a NumPy {path.suffix.lower()} file (it lacks the header numpy.save / "
+                            "numpy.savez write)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        if magic == _NUMPY_MAGIC[".npy"]:
+            return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:  # closed on a bad zip too
+            return {key: archive[key] for key in archive.files}
+    except (EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DataError(f"cannot read {path}: the archive is truncated or corrupt ({error})") from None
     except (OSError, ValueError) as error:
         raise DataError(f"cannot read {path}: {error}") from None
+
+
+def read_npz(path: Path) -> Dataset:
+    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``)."""
+    arrays = load_numpy(path)
     x_key = next((k for k in ("X", "x", "data", "features") if k in arrays), None)
     if x_key is None:
         if len(arrays) != 1:
             raise DataError(f"{path} holds arrays {sorted(arrays)}; name the samples 'X' (and labels 'y')")
         x_key = next(iter(arrays))
     y_key = next((k for k in ("y", "labels", "target") if k in arrays), None)
-    return Dataset(arrays[x_key], None if y_key is None else arrays[y_key], path.stem)
+    X, y = arrays[x_key], None if y_key is None else arrays[y_key]
+    if y is not None and y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column vector, as scikit-learn users often keep labels
+    if y is not None and (y.ndim != 1 or X.ndim == 0 or len(y) != len(X)):
+        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
+                        "give one label per sample")
+    return Dataset(X, y, path.stem)
 
 
 def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
-    """Every image under ``path``; images in sub-folders are labelled by the sub-folder's name.
+    """Every image under ``path`` (read by :func:`~autoencoders.data.images.read_image`); images in sub-folders are
+    labelled by the sub-folder's name.
 
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DataError(f"{path} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    images = []
-    for file in files:
-        try:
-            with Image.open(file) as image:
-                images.append(image.convert("RGB") if image.mode not in {"L", "I", "F"} else image.convert("L"))
-        except (UnidentifiedImageError, OSError) as error:
-            raise DataError(f"cannot read image {file}: {error}") from None
-    sizes = {image.size for image in images}
+    files = image_files_in(path, recursive=True)
+    images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
+    sizes = {}
+    for file, image in zip(files, images, strict=True):
+        sizes.setdefault(image.shape[1:], []).append(file)
     if len(sizes) > 1:
-        raise DataError(f"images in {path} have different sizes {sorted(sizes)[:4]}; resize them to one size")
+        found = "; ".join(f"{w}x{h} pixels: {len(f)} image(s), e.g. {f[0].relative_to(path)}"
+                          for (h, w), f in sorted(sizes.items(), key=lambda item: -len(item[1])))
+        raise DataError(f"images in {path} have different sizes ({found}); resize them to one size")
     if grayscale is None:
-        grayscale = all(image.mode == "L" for image in images)
-    stack = np.stack([np.asarray(image.convert("L" if grayscale else "RGB"), dtype=np.float32) for image in images])
-    X = stack[:, None] if grayscale else stack.transpose(0, 3, 1, 2)  # (n, C, H, W)
+        grayscale = all(len(image) == 1 for image in images)
+    X = np.stack([with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
     classes = sorted({file.parent.relative_to(path).as_posix() for file in files})
     labelled = classes != ["."]
     y = np.array([classes.index(f.parent.relative_to(path).as_posix()) for f in files]) if labelled else None
-    return Dataset(X / 255.0, y, path.name, classes if labelled else [])
+    return Dataset(X, y, path.name, classes if labelled else [])
+
+
+def _idx_samples(array: np.ndarray) -> np.ndarray:
+    """IDX samples as the standard sets give them: 8-bit images (n, H, W) as (n, 1, H, W) in [0, 1], so a user's
+    copy of MNIST trains the same model as ``--data mnist`` (a conv network, a report with images)."""
+    if array.ndim == 3 and array.dtype == np.uint8:
+        return array[:, None].astype(np.float32) / np.float32(255)
+    return array
 
 
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
@@ -281,15 +385,12 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return read_image_folder(path)
     name = path.name.lower()
     if name.endswith(".npy"):
-        try:
-            return Dataset(np.load(path, allow_pickle=False), None, path.stem)
-        except (OSError, ValueError) as error:
-            raise DataError(f"cannot read {path}: {error}") from None
+        return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
         return read_npz(path)
-    if name.removesuffix(".gz").endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
+    if _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
         return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
-        return Dataset(read_idx(path), None, path.stem)
-    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz ok), .parquet, "
+        return Dataset(_idx_samples(read_idx(path)), None, path.stem)
+    raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
                     "an IDX file or an image folder")

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
+from .files import load_numpy
 from .validation import check_array
 
 
@@ -118,8 +119,4 @@ def open_rows(path: str | Path, chunk_rows: int = 16_384) -> ChunkedRows:
     path = Path(path)
     if path.suffix.lower() != ".npy":
         raise DataError(f"cannot stream {path}: only .npy files can be memory-mapped; convert it with numpy.save")
-    try:
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise DataError(f"cannot memory-map {path}: {error}") from None
-    return ChunkedRows(array, chunk_rows, name=str(path))
+    return ChunkedRows(load_numpy(path, mmap_mode="r"), chunk_rows, name=str(path))

@@ -3,6 +3,7 @@ the Agg canvas): safe without a display, and the caller's pyplot backend and fig
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -124,26 +125,32 @@ def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
         return np.column_stack([codes[:, 0], np.zeros(len(codes))]), "code (1-D)"
     if codes.shape[1] == 2:
         return codes, "code"
+    if len(codes) < 2:  # one row (a tiny table's test split): no principal components to find
+        return codes[:, :2], "first two code dimensions"
     pca = PCA(n_components=2, random_state=0).fit(codes)  # wide codes: randomised SVD, from its own generator
     share = 100 * pca.explained_variance_ratio_.sum()
     return pca.transform(codes), f"PCA of the {codes.shape[1]}-D code ({share:.0f}% of its variance)"
 
 
 def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path) -> Path:
-    """Scatter of the codes in 2-D, coloured by label when labels are given."""
+    """Scatter of the codes in 2-D, coloured by label when labels are given (numbers, or text such as an .npz's
+    string labels, coloured in their sorted order)."""
     points, method = code_projection(codes)
     fig, ax = _subplots(figsize=(6, 5))
-    classes = np.unique(labels) if labels is not None else []
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7)
-    elif len(classes) <= MAX_LEGEND_CLASSES:
-        colours = colormaps.get_cmap("tab10" if len(classes) <= 10 else "tab20")
-        for index, label in enumerate(classes):
-            chosen = labels == label
-            ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, color=colours(index), label=f"{label:g}")
-        ax.legend(fontsize=7, markerscale=2, title="label", title_fontsize=8, loc="best")
     else:
-        fig.colorbar(ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7, c=labels), ax=ax, label="label")
+        classes, index = np.unique(labels, return_inverse=True)  # (k,), (N,) each row's class
+        if len(classes) <= MAX_LEGEND_CLASSES:
+            colours = colormaps.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+            for k, label in enumerate(classes):
+                name = f"{label:g}" if isinstance(label, numbers.Real) else str(label)
+                ax.scatter(points[index == k, 0], points[index == k, 1], s=6, alpha=0.7, color=colours(k), label=name)
+            ax.legend(fontsize=7, markerscale=2, title="label", title_fontsize=8, loc="best")
+        else:
+            numeric = np.asarray(labels).dtype.kind in "biuf"
+            fig.colorbar(ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7, c=labels if numeric else index), ax=ax,
+                         label="label" if numeric else "label (in sorted order)")
     ax.set_title(method, fontsize=9)
     return _save(fig, path)
 

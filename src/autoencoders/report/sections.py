@@ -70,6 +70,7 @@ class ReportInputs:
     records: RunRecords
     anomaly_scores: np.ndarray | None = None
     threshold: float | None = None
+    label_names: tuple[str, ...] = ()  # names of the label codes 0..k-1 (a table's text labels, class folders)
 
     @cached_property
     def originals(self) -> np.ndarray:
@@ -157,7 +158,8 @@ def first_layer_weights(run: ReportInputs) -> Section | None:
 
 def code_map(run: ReportInputs) -> Section:
     note = "Coloured by label." if run.y is not None else "No labels known, so one colour."
-    return Section("Codes in 2-D", notes=[note], figures=[save_code_map(run.codes, run.y, run.png("codes"))])
+    labels = run.y if run.y is None or not run.label_names else np.asarray(run.label_names)[run.y.astype(int)]
+    return Section("Codes in 2-D", notes=[note], figures=[save_code_map(run.codes, labels, run.png("codes"))])
 
 
 def generated_samples(run: ReportInputs) -> Section | None:

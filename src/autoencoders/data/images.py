@@ -1,0 +1,57 @@
+"""Image files as float arrays (C, H, W), scaled by each file's own bit depth; the image files of a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .validation import DataError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+# Grayscale modes and the value of their white: 1-bit, 8-bit (with alpha), 16-bit (PNG, TIFF; Pillow may widen them
+# to 32-bit "I") and 32-bit float (kept as stored). Every other mode (RGB, RGBA, P, CMYK, ...) is read as 8-bit RGB.
+_GRAY_WHITE = {"1": 1.0, "L": 255.0, "LA": 255.0, "I": 65535.0, "I;16": 65535.0, "I;16B": 65535.0,
+               "I;16L": 65535.0, "I;16N": 65535.0, "F": 1.0}
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601-2, as Pillow's RGB -> L
+
+
+def read_image(file: Path, channels: int | None = None) -> np.ndarray:
+    """One image file as float32 (C, H, W), scaled by its own bit depth: 8-bit / 255 and 16-bit / 65535 into
+    [0, 1] (so 16-bit scans keep their range), 32-bit float pixels as stored. ``channels`` None keeps the image's
+    own (1 for grayscale, else 3); 1 or 3 converts it (luminance, or gray repeated)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(file) as image:
+            if image.mode in _GRAY_WHITE:
+                pixels = np.asarray(image.convert("L") if image.mode == "LA" else image, np.float32)[None]
+                pixels = pixels / np.float32(_GRAY_WHITE[image.mode])  # (1, H, W)
+                if image.mode == "I" and (pixels.min() < 0 or pixels.max() > 1):
+                    raise DataError(f"image {file} has 32-bit integer pixels outside 0..65535; save it as 8- or "
+                                    "16-bit")
+            else:
+                pixels = np.asarray(image.convert("RGB"), np.float32).transpose(2, 0, 1) / np.float32(255)
+    except (UnidentifiedImageError, OSError) as error:
+        raise DataError(f"cannot read image {file}: {error}") from None
+    return pixels if channels is None else with_channels(pixels, channels)
+
+
+def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+    """Image ``pixels`` (C, H, W) with 1 (luminance) or 3 (gray repeated) channels."""
+    if len(pixels) == channels:
+        return pixels
+    return np.repeat(pixels, 3, axis=0) if channels == 3 else np.tensordot(_LUMA, pixels, 1)[None]
+
+
+def image_files_in(folder: Path, recursive: bool) -> list[Path]:
+    """The image files in ``folder`` (and its sub-folders if ``recursive``), sorted; hidden files and folders (a name
+    starting with ".": the ``._name.png`` resource forks macOS leaves on shared drives, ``.ipynb_checkpoints``)
+    are not images of the data."""
+    files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
+                   if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    if not files:
+        raise DataError(f"{folder} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return files
