@@ -97,8 +97,8 @@ def member_shapes(n_features: int, n_members: int, code_share: float = 0.25,
                   hidden_layers: int = 1) -> list[tuple[tuple[int, ...], int]]:
     """(hidden, code_size) of each member: ``hidden_layers`` hidden layers of twice the input width (8 to
     ``WIDEST`` units; none: a linear encoder and decoder), codes spread between ``code_share`` and twice that share
-    of the width the network works at, the input width up to ``WIDEST`` (so a wide input still gets a code well
-    below its hidden layers: an under-complete member), so members see the data differently."""
+    (so members see the data differently) of the width the network works at: the input width up to ``WIDEST``, so
+    that a wide input still gets a code well below its hidden layers (an under-complete member)."""
     hidden = (int(np.clip(2 * n_features, 8, WIDEST)),) * hidden_layers
     width = min(n_features, WIDEST)
     low, high = max(1, int(code_share * width)), max(1, int(2 * code_share * width))
