@@ -535,3 +535,12 @@ def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels():
     assert list(codes.index) == list(frame.index)
     assert list(est.inverse_transform(codes).index) == list(frame.index)
     assert list(est.inverse_transform(codes.to_numpy()).index) == list(range(20))
+
+
+def test_cli_writes_only_the_table_compressions_it_reads_back():
+    # `--out x.csv.zip` / `.csv.zst` were written, but `--data` could not read them back.
+    from autoencoders.cli._common import COMPRESSIONS, FORMATS
+    from autoencoders.data.files import TEXT_OPENERS
+
+    assert set(COMPRESSIONS) == set(TEXT_OPENERS)
+    assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS

@@ -246,8 +246,9 @@ def _nearest_folder(path: Path) -> Path:
     return folder
 
 
-# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name
-COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+# pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name. Only those
+# `--data` reads back (data.files.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the two).
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
 
 
