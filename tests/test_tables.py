@@ -544,3 +544,13 @@ def test_cli_writes_only_the_table_compressions_it_reads_back():
 
     assert set(COMPRESSIONS) == set(TEXT_OPENERS)
     assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS
+
+
+def test_header_names_lose_the_spaces_around_them(tmp_path):
+    # "age ,grade" named a column "age " that --drop age / --columns age did not find.
+    path = tmp_path / "spaced.csv"
+    path.write_text("age , grade,score\n30 , a,1.5\n40 , b,2.5\n")
+    assert list(read_path(path, table=TableOptions(drop=("age",))).X.columns) == ["grade", "score"]
+    clash = tmp_path / "clash.csv"
+    clash.write_text("a,a ,b\n1,2,3\n4,5,6\n")  # stripping would give two "a": the names stay as written
+    assert list(read_path(clash).X.columns) == ["a", "a ", "b"]

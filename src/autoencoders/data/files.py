@@ -163,6 +163,9 @@ def _read_csv(path: Path, options: TableOptions):
                         f"{sniffed!r}: give --delimiter {sniffed!r} or leave --delimiter out")
     if not header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
+    stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
+    if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
+        frame.columns = stripped
     frame.attrs["first_line"] = 2 if header else 1
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
