@@ -173,6 +173,16 @@ def test_image_folder_with_class_subfolders(tmp_path):
     np.testing.assert_array_equal(data.y, [0, 0, 1, 1])
 
 
+def test_images_beside_class_folders_are_refused_before_any_is_read(tmp_path, monkeypatch):
+    # They were labelled "." silently, a class of their own.
+    (tmp_path / "cats").mkdir()
+    for name in ("cats/0.png", "stray.png"):
+        Image.fromarray(np.zeros((6, 5), np.uint8)).save(tmp_path / name)
+    monkeypatch.setattr("autoencoders.data.files.read_image", lambda *a: pytest.fail("read before refusing"))
+    with pytest.raises(DataError, match=r"images at its top level \(e.g. stray.png\) beside class folders \(e.g. cats"):
+        read_path(tmp_path)
+
+
 def test_image_folder_reads_each_image_by_its_bit_depth(tmp_path):
     """A 16-bit scan is scaled by 65535 (not clipped to white by an 8-bit conversion), a 32-bit float image keeps
     its values, a 1-bit image is gray; beside an 8-bit image they stay grayscale and on one scale."""

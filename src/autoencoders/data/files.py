@@ -354,6 +354,11 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
     files = image_files_in(path, recursive=True)
+    folders = [file.parent.relative_to(path).as_posix() for file in files]  # "." for the top level
+    if "." in folders and set(folders) != {"."}:  # before any image is read
+        loose, sorted_ = files[folders.index(".")], next(f for f, d in zip(files, folders, strict=True) if d != ".")
+        raise DataError(f"{path} has images at its top level (e.g. {loose.name}) beside class folders (e.g. "
+                        f"{sorted_.relative_to(path)}): move them into a class folder, or point at one folder")
     images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
     sizes = {}
     for file, image in zip(files, images, strict=True):
@@ -365,9 +370,9 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     if grayscale is None:
         grayscale = all(len(image) == 1 for image in images)
     X = np.stack([with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
-    classes = sorted({file.parent.relative_to(path).as_posix() for file in files})
+    classes = sorted(set(folders))
     labelled = classes != ["."]
-    y = np.array([classes.index(f.parent.relative_to(path).as_posix()) for f in files]) if labelled else None
+    y = np.array([classes.index(folder) for folder in folders]) if labelled else None
     return Dataset(X, y, path.name, classes if labelled else [])
 
 
