@@ -554,3 +554,15 @@ def test_header_names_lose_the_spaces_around_them(tmp_path):
     clash = tmp_path / "clash.csv"
     clash.write_text("a,a ,b\n1,2,3\n4,5,6\n")  # stripping would give two "a": the names stay as written
     assert list(read_path(clash).X.columns) == ["a", "a ", "b"]
+
+
+def test_excels_sep_line_names_the_delimiter(tmp_path):
+    # Excel's "sep=;" first line was read as the header of a one-column table.
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\nname;score\nann;1,5\nbob;2\n")
+    data = read_path(path)
+    assert list(data.X.columns) == ["name", "score"]
+    np.testing.assert_array_equal(data.X["score"], [1.5, 2.0])
+    path.write_text("sep=;\nname;score\nann;x\nbob;2\n")
+    with pytest.raises(DataError, match="line 3"):  # lines counted in the file as it is
+        read_path(path)

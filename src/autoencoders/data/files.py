@@ -142,7 +142,9 @@ def _read_csv(path: Path, options: TableOptions):
     import pandas as pd
 
     sample = _text_sample(path)
-    delimiter = options.delimiter or _sniff_delimiter(path, sample)
+    excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
+    sample = sample[excel.end():] if excel else sample
+    delimiter = options.delimiter or (excel.group(1) if excel else _sniff_delimiter(path, sample))
     rows = [line.split(delimiter) for line in sample.splitlines()[:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
@@ -150,7 +152,7 @@ def _read_csv(path: Path, options: TableOptions):
     decimal = _decimal_mark(delimiter, sample)
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
-                            decimal=decimal, compression="infer", encoding="utf-8")
+                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=1 if excel else None)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -166,7 +168,7 @@ def _read_csv(path: Path, options: TableOptions):
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
     if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
         frame.columns = stripped
-    frame.attrs["first_line"] = 2 if header else 1
+    frame.attrs["first_line"] = (2 if header else 1) + bool(excel)
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
 
