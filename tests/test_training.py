@@ -186,3 +186,17 @@ def test_fit_resume_without_a_saved_run_is_refused_before_any_work(tmp_path, sma
     assert not (tmp_path / "empty").exists()
     with pytest.raises(ae.ConfigError, match="resume=True needs a run_dir"):
         ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit(small_images, resume=True)
+
+
+def test_a_bce_models_loss_is_left_out_for_rows_outside_the_unit_interval():
+    # Test rows beyond the training range (min-max scaled like them) gave a negative "loss": BCE is no likelihood
+    # for targets above 1. The other metrics stay.
+    from autoencoders.metrics import reconstruction_metrics
+
+    X = np.random.default_rng(0).random((40, 4)).astype(np.float32)
+    model = small_model("deep", input_shape=(4,), loss="bce")
+    ae.Trainer(model, fast_config(epochs=1)).fit(X)
+    assert "loss" in reconstruction_metrics(model, X)
+    beyond = reconstruction_metrics(model, X * 3)
+    assert "loss" not in beyond and beyond["mse"] > 0
+    assert "loss" in reconstruction_metrics(small_model("deep", input_shape=(4,)), X * 3)  # mse: a likelihood anyway

@@ -8,6 +8,7 @@ from torch.func import jacrev, vmap
 
 from .inference import code_indices, reconstruct, reconstruction_error
 from .models._base import Autoencoder
+from .training.defaults import UNIT_TOLERANCE
 
 
 def codebook_usage(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
@@ -29,15 +30,18 @@ def encoder_jacobian_norm_sq(model: Autoencoder, x: torch.Tensor) -> torch.Tenso
 
 
 def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float]:
-    """Per-sample SSE, per-value MSE and MAE, the model's own loss, and PSNR (for data in [0, 1])."""
+    """Per-sample SSE, per-value MSE and MAE, the model's own loss, and PSNR (for data in [0, 1]). The loss of a bce
+    model is left out for rows with values outside [0, 1] (test rows beyond the training rows' range, once scaled
+    like them): binary cross-entropy is no likelihood there and can even be negative."""
     R = reconstruct(model, X)
     errors = (R - X).reshape(len(X), -1)
     mse = float(np.mean(errors**2))
+    unit = bool(X.min() >= -UNIT_TOLERANCE and X.max() <= 1 + UNIT_TOLERANCE)
     metrics = {
         "sse_per_sample": float(np.mean(np.sum(errors**2, axis=1))),
         "mse": mse,
         "mae": float(np.mean(np.abs(errors))),
-        "loss": float(np.mean(reconstruction_error(model, X))),
+        **({"loss": float(np.mean(reconstruction_error(model, X)))} if unit or model.config.loss != "bce" else {}),
     }
     if X.min() >= 0 and X.max() <= 1:
         metrics["psnr_db"] = float(10 * np.log10(1.0 / max(mse, 1e-12)))
