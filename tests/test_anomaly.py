@@ -403,7 +403,7 @@ def test_cli_detect_bad_options_are_clear_errors(tmp_path, wbc_csv, args, messag
 
 def test_cli_detect_scores_rows_with_missing_values(tmp_path):
     path = tmp_path / "holes.csv"  # a gap is flagged by the tabular path, never a reason to refuse the table
-    path.write_text("a,b\n" + "".join(f"{i},{'' if i == 3 else 2 * i}\n" for i in range(40)))
+    path.write_text("a,b\n" + "".join(f"{3 * i},{'' if i == 3 else 2 * i}\n" for i in range(40)))  # 0..39: an ID
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0, result.output
     scores = np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1)[:, 1]

@@ -258,6 +258,20 @@ def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_
         assert result.exit_code == 0, result.output
 
 
+def test_cli_detect_and_impute_warn_of_an_id_named_column_of_distinct_whole_numbers(people, tmp_path):
+    """Wage.csv's rownames (231655, 86582, ...) are no 1..n, but named and held like an ID: `ae detect` scored them
+    as a feature without a word. A column merely named like one, or one of repeated numbers, is left alone."""
+    frame = people.drop(columns="label").assign(id=np.random.default_rng(0).permutation(120) * 7919 + 100_003)
+    frame.to_csv(tmp_path / "people.csv", index=False)
+    for command in (["detect", "--out", str(tmp_path / "s.csv")], ["impute", "--out", str(tmp_path / "f.csv")]):
+        with pytest.warns(UserWarning, match="column 'id' is named like an ID and holds a distinct whole number"):
+            result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path / "people.csv"), "--overwrite"])
+        assert result.exit_code == 0, result.output
+    from autoencoders.data.files import row_id_columns
+
+    assert row_id_columns(frame.assign(paid=frame.id, id=frame.id % 3)) == {}  # "paid"; ids that repeat
+
+
 def test_cli_commands_on_a_run_default_to_the_data_it_was_trained_on(tmp_path):
     """Without --data, evaluate/encode/cluster/search/compress read the run's own recorded data, never the bundled
     digits (which a 64-column model would have taken silently)."""

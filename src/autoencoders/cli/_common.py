@@ -117,6 +117,17 @@ def table_options() -> TableOptions:
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""))
 
 
+def warn_of_row_ids(dataset: Dataset, data: str) -> None:
+    """Warn, for a command that fits a model, of a table's feature columns that look like row IDs (R's
+    ``rownames``, a customer_id), which the model would learn as a feature, unless named with --columns."""
+    from ..data.files import row_id_columns
+
+    for name, why in (row_id_columns(dataset.X) if dataset.is_table else {}).items():
+        if name not in table_options().columns:
+            warnings.warn(f"{data}: column {name!r} {why}, like a row ID, which the model would learn as a feature; "
+                          f"if it is one, leave it out with --drop {name}", stacklevel=2)
+
+
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
     """The samples of --data: a table file as a DataFrame (read with :func:`table_options`), anything else checked
     as a numeric array."""

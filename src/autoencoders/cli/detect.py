@@ -9,7 +9,7 @@ import numpy as np
 
 from ..data import check_array
 from ..errors import DataError
-from ._common import data_options, echo_json, output_options, read_data, save_numpy, text_columns
+from ._common import data_options, echo_json, output_options, read_data, save_numpy, text_columns, warn_of_row_ids
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
@@ -112,6 +112,7 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if window is not None:
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
+        warn_of_row_ids(dataset, data)
         detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     if quantile is None and contamination == "auto":

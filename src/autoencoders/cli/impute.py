@@ -6,7 +6,16 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import check_npy_of_text, data_options, echo_json, output_options, save_array, table_options, text_columns
+from ._common import (
+    check_npy_of_text,
+    data_options,
+    echo_json,
+    output_options,
+    save_array,
+    table_options,
+    text_columns,
+    warn_of_row_ids,
+)
 
 
 @click.command()
@@ -41,6 +50,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     if dataset.is_table:  # the whole file is written back: its text columns too
         whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter, keep_unnamed=True)).X
         check_npy_of_text(out, text_columns(whole))
+    warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
     filled = imputer.fit_transform(dataset.X)

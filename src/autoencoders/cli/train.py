@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +12,11 @@ import click
 import numpy as np
 
 from ..data import DataError, Scaler, TabularPreprocessor
-from ..data.files import row_id_columns
 from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
-from ._common import data_options, finite_values, read_data, table_options
+from ._common import data_options, finite_values, read_data, table_options, warn_of_row_ids
 from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
@@ -211,7 +209,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         label_names = []
     else:
         dataset = read_data(data, data_dir, split, label_column)
-        _warn_of_row_ids(dataset, data)
+        warn_of_row_ids(dataset, data)
         train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
         if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
             table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
@@ -308,15 +306,6 @@ def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
 def _first_rows(rows: ChunkedRows) -> np.ndarray:
     """The first rows (at most STREAMED_TEST_ROWS) of streamed rows, in memory: what metrics and pictures use."""
     return rows[0 : min(len(rows), STREAMED_TEST_ROWS)].numpy()
-
-
-def _warn_of_row_ids(dataset, data: str) -> None:
-    """Warn of a table's feature columns that look like row IDs (R's ``rownames``), unless named with --columns."""
-    for name in row_id_columns(dataset.X) if dataset.is_table else []:
-        if name not in table_options().columns:
-            warnings.warn(f"{data}: column {name!r} holds each number from {dataset.X[name].min()} to "
-                          f"{dataset.X[name].max()} once, like a row ID, which the model would learn as a feature; "
-                          f"if it is one, leave it out with --drop {name}", stacklevel=2)
 
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):

@@ -116,15 +116,24 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     return Dataset(frame, y, path.name.split(".")[0], label_names)
 
 
-def row_id_columns(frame) -> list[str]:
-    """The numeric columns holding each of 0..n-1 or 1..n once (n of at least 20): row IDs such as the
-    ``rownames`` of R's data sets, which a model would learn as a feature."""
-    ids = []
+# Column names that say "identifier": id, ID, rownames, row_id, customer_id, CustomerID, index, key ...
+ID_NAME = re.compile(r"^((?i:rownames|index|key|id)|.*[_ .-](?i:id)|.*[a-z](ID|Id))$")  # not "paid", "valid"
+
+
+def row_id_columns(frame) -> dict[str, str]:
+    """The numeric columns that look like row IDs, which a model would learn as a feature, with why: holding each
+    of 0..n-1 or 1..n once (n of at least 20, like the ``rownames`` of R's data sets), or named like an ID and
+    holding a distinct whole number on every row (like Wage's ``rownames``: 231655, 86582, ...)."""
+    ids = {}
     for name, values in frame.items():
-        if len(values) >= 20 and values.dtype.kind in "iuf" and not values.isna().any():
-            ordered = np.sort(values.to_numpy())
-            if ordered[0] in (0, 1) and np.array_equal(ordered, np.arange(ordered[0], ordered[0] + len(ordered))):
-                ids.append(str(name))
+        if len(values) < 20 or values.dtype.kind not in "iuf" or values.isna().any():
+            continue
+        ordered = np.sort(values.to_numpy())
+        if ordered[0] in (0, 1) and np.array_equal(ordered, np.arange(ordered[0], ordered[0] + len(ordered))):
+            ids[str(name)] = f"holds each number from {ordered[0]:g} to {ordered[-1]:g} once"
+        elif (ID_NAME.match(str(name)) and np.all(ordered == np.round(ordered))
+              and np.all(ordered[1:] != ordered[:-1])):
+            ids[str(name)] = "is named like an ID and holds a distinct whole number on every row"
     return ids
 
 
