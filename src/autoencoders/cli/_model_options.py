@@ -44,10 +44,11 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
     """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
     shared ones, the backbone's and the objective's, with the preset's defaults shown."""
     from ..models import ModelConfig
-    from ..registry import get_backbone, get_objective, get_preset, model_parts, option_owners
+    from ..registry import get_backbone, get_objective, get_preset, model_parts, option_owners, preset_defaults
 
     found = get_preset(preset) if preset else None
     backbone, objective = model_parts(preset, backbone, objective)
+    defaults = preset_defaults(preset, backbone, objective) if found else {}  # those make_config applies
     classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
                "objective": get_objective(objective).config_class}
     tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}
@@ -60,7 +61,7 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
         kind, is_flag = _click_type(typing.get_type_hints(classes[part])[name])
         flag = "--" + name.replace("_", "-")
         target = renames.get(name, (name,))[0]
-        default = found.defaults.get(target, field.default) if found else field.default
+        default = defaults.get(target, field.default)
         note = f" (for {preset}: sets {', '.join(renames[name])})" if name in renames else ""
         params.append(click.Option(
             [f"{flag}/--no-{flag[2:]}" if is_flag else flag, name], type=None if is_flag else kind, default=default,
