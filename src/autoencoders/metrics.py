@@ -36,14 +36,15 @@ def reconstruction_metrics(model: Autoencoder, X: np.ndarray) -> dict[str, float
     R = reconstruct(model, X)
     errors = (R - X).reshape(len(X), -1)
     mse = float(np.mean(errors**2))
-    unit = bool(X.min() >= -UNIT_TOLERANCE and X.max() <= 1 + UNIT_TOLERANCE)
+    low, high = float(X.min()), float(X.max())
+    unit = low >= -UNIT_TOLERANCE and high <= 1 + UNIT_TOLERANCE
     metrics = {
         "sse_per_sample": float(np.mean(np.sum(errors**2, axis=1))),
         "mse": mse,
         "mae": float(np.mean(np.abs(errors))),
         **({"loss": float(np.mean(reconstruction_error(model, X)))} if unit or model.config.loss != "bce" else {}),
     }
-    if X.min() >= 0 and X.max() <= 1:
+    if low >= 0 and high <= 1:
         metrics["psnr_db"] = float(10 * np.log10(1.0 / max(mse, 1e-12)))
     if model.config.columns is not None:
         metrics.update(column_metrics(R, X, model.config.columns))

@@ -367,9 +367,9 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     files = image_files_in(path, recursive=True)
     folders = [file.parent.relative_to(path).as_posix() for file in files]  # "." for the top level
     if "." in folders and set(folders) != {"."}:  # before any image is read
-        loose, sorted_ = files[folders.index(".")], next(f for f, d in zip(files, folders, strict=True) if d != ".")
+        loose, classed = files[folders.index(".")], next(f for f, d in zip(files, folders, strict=True) if d != ".")
         raise DataError(f"{path} has images at its top level (e.g. {loose.name}) beside class folders (e.g. "
-                        f"{sorted_.relative_to(path)}): move them into a class folder, or point at one folder")
+                        f"{classed.relative_to(path)}): move them into a class folder, or point at one folder")
     images = [read_image(file) for file in files]  # (C, H, W) each, C 1 or 3
     sizes = {}
     for file, image in zip(files, images, strict=True):
