@@ -124,7 +124,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if explain:
         names = list(X.columns) if dataset.is_table else list(getattr(dataset, "feature_names", None) or [
             str(i) for i in range(X.shape[1])])
-        ranked = (*top_features(np.asarray(detector.explain(X)), outliers == 1, top), names)
+        flagged = np.flatnonzero(outliers)  # only the flagged rows are explained (each costs 16 repairs)
+        contributions = np.zeros((len(X), len(names)))
+        if len(flagged):
+            contributions[flagged] = np.asarray(detector.explain(X.iloc[flagged] if hasattr(X, "iloc") else X[flagged]))
+        ranked = (*top_features(contributions, outliers == 1, top), names)
     write_scores(out, scores, outliers, threshold, ranked)
     summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                "flagged": int(outliers.sum()), "out": str(out)}

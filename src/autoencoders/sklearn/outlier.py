@@ -21,6 +21,7 @@ from ..applications.anomaly import (
     fence,
     member_shapes,
 )
+from ..applications.attribution import score_shares
 from ..checkpoint import load_checkpoint, save_model, write_json
 from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
@@ -167,23 +168,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     def explain(self, X):
         """Contribution of each input column to each row's anomaly score (n, n_features_in_), the rows summing to
-        ``-score_samples(X)``; a DataFrame for a DataFrame (its index and columns), else an array. The score is
-        split in the proportions of the columns' exact terms in the normalised reconstruction error (squared error
-        over the feature's mean training error, in the robust feature space, averaged over the members), whatever
-        ``combine``; constant columns, dropped in ``fit``, get 0. The code part (distance or density of the code)
-        is not attributed on its own: it is shared out in the same proportions. With ``combine="tail"`` the
-        reconstruction part is itself a sum over columns (their surprisals), but a log-compressed one, in which a
-        one-hot block folded back to its column weighs as many columns as it has categories: the normalised errors
-        point at the culprit column far more clearly."""
+        ``-score_samples(X)``; a DataFrame for a DataFrame (its index and columns), else an array. A column's share
+        is how much the row's score falls when that column alone is repaired, set to the value the members
+        reconstruct for it from the rest of the row (:mod:`autoencoders.applications.attribution`; tried on the
+        16 columns of largest reconstruction error per row): a row broken in one column is put down to that column
+        even where the autoencoder's reconstruction spreads the error over the columns correlated with it. A row
+        no single repair lowers is shared out by the columns' normalised reconstruction errors. Constant columns,
+        dropped in ``fit``, get 0; a categorical column's share is that of its one-hot block and gap indicator."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
-        terms = np.zeros_like(Z)
-        for member in self.members_:
-            terms[:, member.columns] += member.feature_terms(Z) / len(self.members_)
-        shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), np.finfo(float).tiny)  # (n, K)
+        shares, score = score_shares(self.members_, Z, self.combine)  # (n, K) rows summing to 1, (n,)
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
-        contributions[:, self.features_.keep] = shares * ensemble_score(self.members_, Z, self.combine)[:, None]
+        contributions[:, self.features_.keep] = shares * score[:, None]
         contributions = contributions if self.table_ is None else self.table_.column_sums(contributions)
         if hasattr(X, "columns"):  # pandas in, pandas out: the input's row index and column names
             import pandas as pd
