@@ -16,7 +16,8 @@ are crossed with the ``FOURTH_ROUND_TRAININGS`` only (each training they join is
 round's trainings (``SEVENTH_ROUND_TRAININGS``: code width, depth, learning rate) take every combination;
 ``--trainings`` without them gives the fourth round's grid. The tenth round's combination (``TENTH_ROUND``,
 "tail_knn") joins the fourth round's; ``--combinations`` without it gives the seventh round's grid. The eleventh
-round's training (``ELEVENTH_ROUND_TRAININGS``, ``max_epochs=200``) takes every combination. Every (set, seed,
+round's training (``ELEVENTH_ROUND_TRAININGS``, ``max_epochs=200``) takes every combination. The thirteenth round's
+``FORESTS`` (the member's "tail" score beside a small isolation forest) join that training only. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -38,7 +39,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from _common import SHARED_DATA, print_table
 from anomaly_adbench import read_cache, store
-from autoencoders.applications.anomaly import COMBINATIONS, fence
+from autoencoders.applications.anomaly import COMBINATIONS, fence, surprisal, tail_quantiles
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from derived_sets import SETS, as_array, group, read_frames
 
@@ -76,19 +77,27 @@ TRAININGS |= {f"trim20_steps200_{name}{value}": {**TRAININGS["trim20_steps200"],
 # Eleventh round (written down before its run): small sets get their steps, up to 200 passes instead of 60.
 ELEVENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
 TRAININGS["trim20_steps200_epochs200"] = {**TRAININGS["trim20_steps200"], "max_epochs": 200}
+# Thirteenth round (written down before its run): the default's member beside a small isolation forest fitted on
+# the same robust features; each detector's score becomes nats of tail surprisal against the scores of the fitted
+# rows (``surprisal``, as "tail" does per feature), and the two are summed. Only with the twelfth round's default.
+FORESTS = {"tail_forest25": 25, "tail_forest50": 50}  # combination name -> trees
+THIRTEENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
+GRID = (*COMBINATIONS, *FORESTS)  # every combination the grid knows
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 POOLS = ("adbench", "all")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets (the default)
 
 
-def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
-    """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth
-    and seventh rounds' trainings."""
-    return [c for c in chosen if c not in FOURTH_ROUND + TENTH_ROUND
-            or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS]
+def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
+    """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
+    seventh and eleventh rounds' trainings, the thirteenth round's only with its own."""
+    return [c for c in chosen
+            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS)
+                or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS)
+            and (c not in FORESTS or training in THIRTEENTH_ROUND_TRAININGS)]
 
 
-def candidates(trainings: list[str], chosen: tuple[str, ...] = COMBINATIONS) -> dict[str, dict]:
+def candidates(trainings: list[str], chosen: tuple[str, ...] = GRID) -> dict[str, dict]:
     return {f"{t}_{c}": {**TRAININGS[t], "combine": c} for t in trainings for c in combinations(t, chosen)}
 
 
@@ -152,10 +161,16 @@ def measure_training(training: str, X: np.ndarray, y: np.ndarray, seed: int) -> 
     began = time.perf_counter()
     detector = AutoencoderOutlierDetector(random_state=seed, **TRAININGS[training]).fit(X)
     seconds = time.perf_counter() - began
-    rows = {}
-    for combine in combinations(training):
-        scores = -detector.set_params(combine=combine).score_samples(X)  # (N,) higher = more abnormal
-        rows[f"{training}_{combine}"] = metrics(y, scores, seconds, scores > fence(scores))
+    rows, scored = {}, {}
+    for combine in combinations(training, COMBINATIONS):
+        scored[combine] = -detector.set_params(combine=combine).score_samples(X)  # (N,) higher = more abnormal
+        rows[f"{training}_{combine}"] = metrics(y, scored[combine], seconds, scored[combine] > fence(scored[combine]))
+    for name, trees in FORESTS.items() if training in THIRTEENTH_ROUND_TRAININGS else ():
+        began = time.perf_counter()
+        Z = detector._features(X)  # (N, K) the robust features the member saw
+        forest = -IsolationForest(n_estimators=trees, random_state=seed).fit(Z).score_samples(Z)  # (N,)
+        scores = sum(surprisal(tail_quantiles(s[:, None]), s[:, None])[:, 0] for s in (scored["tail"], forest))
+        rows[f"{training}_{name}"] = metrics(y, scores, seconds + time.perf_counter() - began, scores > fence(scores))
     return rows
 
 
@@ -174,7 +189,7 @@ def measure_baseline(name: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict
 
 
 def run(names: list[str], seeds: list[int], trainings: list[str], max_rows: int, cache: Path,
-        chosen: tuple[str, ...] = COMBINATIONS) -> dict:
+        chosen: tuple[str, ...] = GRID) -> dict:
     """Measures every (set, seed) the cache lacks for a candidate of the grid (a training is refitted, and scored
     with all its combinations, when one of its ``chosen`` candidates is missing) and the baselines."""
     results, load = read_cache(cache), Loader(names, max_rows)
@@ -230,7 +245,7 @@ def out_of_fold(roc: np.ndarray, ap: np.ndarray, group: np.ndarray, n_splits: in
 
 
 def report(results: dict, names: list[str], seeds: list[int], trainings: list[str], n_splits: int,
-           chosen: tuple[str, ...] = COMBINATIONS, per_set: tuple[str, ...] = ()) -> None:
+           chosen: tuple[str, ...] = GRID, per_set: tuple[str, ...] = ()) -> None:
     grid = candidates(trainings, chosen)
     names = [n for n in names if all(f"{n}|{m}|{s}" in results for m in [*grid, *BASELINES] for s in seeds)]
     ours = list(grid)
@@ -291,7 +306,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--splits", type=int, default=20)
     parser.add_argument("--trainings", default=",".join(TRAININGS))
-    parser.add_argument("--combinations", default=",".join(COMBINATIONS),
+    parser.add_argument("--combinations", default=",".join(GRID),
                         help="the combinations of the grid (a refitted training is scored with all of its own)")
     parser.add_argument("--per-set", default="", help="candidates whose per-set means to print beside the baselines")
     parser.add_argument("--max-rows", type=int, default=20_000)
