@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 import autoencoders as ae
@@ -271,6 +272,20 @@ def test_interpolation_starts_and_ends_at_the_reconstructions(trained, digits):
     path = apps.interpolate(trained, digits.X[0], digits.X[1], steps=5)
     ends = ae.reconstruct(trained, digits.X[:2])
     assert path.shape == (5, 1, 8, 8) and np.allclose(path[[0, -1]], ends, atol=1e-6)
+
+
+def test_a_vq_model_decodes_only_codebook_entries_when_interpolating_and_generating(digits, monkeypatch):
+    # The straight line between two codebook entries, and a mixture's draws, were decoded as they were: codes
+    # between entries, which the decoder of a vq model never saw in training.
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
+    ae.Trainer(model, fast_config(epochs=2)).fit(digits.X[:128])  # the first batch fills the codebook
+    decoded, decode = [], model.decode
+    monkeypatch.setattr(model, "decode", lambda codes: decoded.append(codes) or decode(codes))
+    path = apps.interpolate(model, digits.X[0], digits.X[1], steps=6)
+    apps.generate(model, 5, apps.fit_code_density(model, digits.X[:128], n_components=2))
+    codes = torch.cat(decoded)  # (6 + 5, code_size): the interpolation's, then the generated ones
+    assert len(codes) == 11 and torch.equal(model.objective.quantise(codes), codes)
+    assert np.allclose(path[[0, -1]], ae.reconstruct(model, digits.X[:2]), atol=1e-6)
 
 
 def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):

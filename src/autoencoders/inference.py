@@ -51,6 +51,15 @@ def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     return _map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
 
 
+def quantise(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
+    """The nearest codebook entries (n, code_size) of any codes (n, code_size), the only codes the decoder of a
+    model with discrete codes (the vq objective) was trained on."""
+    if not model.objective.discrete_codes:
+        raise ConfigError(f"a {model.name!r} model has no codebook; train one with the objective vq")
+    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    return _map_batches(model, codes, model.objective.quantise, batch_size, "quantise")
+
+
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions (n, *input_shape) of ``X``."""
     return _map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")

@@ -9,7 +9,7 @@ from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode, sample_likelihood
+from ..inference import decode, encode, quantise, sample_likelihood
 from ..models._base import Autoencoder
 
 
@@ -40,8 +40,9 @@ def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarra
 
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0,
              noise: bool = False) -> np.ndarray:
-    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given, else the model's prior;
-    ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (a discrete-code model's
+    snapped to their nearest codebook entries), else the model's prior; ``noise``: each sample drawn from the
+    decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
     if noise and not model.objective.has_likelihood:
@@ -49,7 +50,7 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
                           f"VAE), got a {model.name!r} model")
     generator = torch.Generator().manual_seed(seed)
     if density is not None:
-        codes = sample_density(density, n, seed).astype(np.float32)  # (n, code_size)
+        codes = decodable(model, sample_density(density, n, seed).astype(np.float32))  # (n, code_size)
         return sample_likelihood(model, codes, generator) if noise else decode(model, codes)
     if not has_sampler(model):
         raise ConfigError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
@@ -58,14 +59,22 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
 
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
-    """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``."""
+    """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
+    (for a model with discrete codes, each point's nearest codebook entries: the ends are the two inputs'
+    reconstructions, the points between them change entry by entry)."""
     if steps < 2:
         raise ConfigError(f"steps must be >= 2, got {steps}")
     ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
                                                      sample_shape=model.input_shape)
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
-    return decode(model, (1 - weights) * ends[0] + weights * ends[1])
+    return decode(model, decodable(model, (1 - weights) * ends[0] + weights * ends[1]))  # (steps, *input_shape)
+
+
+def decodable(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
+    """``codes`` (n, code_size) as codes the decoder was trained on: unchanged, or for a model with discrete codes
+    (the vq objective) their nearest codebook entries (points between entries decode to no learned output)."""
+    return quantise(model, codes) if model.objective.discrete_codes else codes
 
 
 def tile_images(images: np.ndarray, columns: int = 8) -> np.ndarray:

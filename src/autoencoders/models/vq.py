@@ -45,9 +45,15 @@ class VQ(Objective):
         self.register_buffer("samples_since_used", torch.full((k,), self.options.dead_after, dtype=torch.long))
 
     def code_indices(self, features: Tensor) -> Tensor:  # (B, G): each code vector's nearest entry
-        z = self.head(features).unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
+        return self.nearest_indices(self.head(features))
+
+    def nearest_indices(self, z: Tensor) -> Tensor:  # (B, code_size) -> (B, G): each vector's nearest entry
+        z = z.unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
         distances = z.square().sum(-1, keepdim=True) - 2 * z @ self.codebook.T + self.codebook.square().sum(-1)
         return distances.argmin(dim=-1)  # (B, G)
+
+    def quantise(self, codes: Tensor) -> Tensor:  # (B, code_size): any codes -> the nearest codebook entries
+        return self.lookup(self.nearest_indices(codes))
 
     def lookup(self, indices: Tensor) -> Tensor:
         return self.codebook[indices].flatten(1)  # (B, G) -> codes (B, code_size) of codebook entries
