@@ -77,6 +77,15 @@ def test_a_report_on_one_row_draws_its_code_without_pca(small_images, tmp_path):
     assert "Codes in 2-D" in _section_titles(html)
 
 
+def test_a_report_on_a_subset_says_so(small_images, tmp_path, monkeypatch):
+    from autoencoders.report import build
+
+    monkeypatch.setattr(build, "MAX_EXAMPLES", 10)
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X[:40], rows="the test rows", progress=False).read_text("utf-8")
+    assert "rows pictured</th><td>10 (the test rows; a random 10 of these 40)" in html
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
@@ -131,6 +140,32 @@ def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path
     html = (run / REPORT_FILE).read_text(encoding="utf-8")
     assert "First-layer weights" not in _section_titles(html)  # tabular rows are not images
     assert "2 distinct" in html  # the labels were read from the recorded column, not taken as a feature
+
+
+def test_a_table_report_says_which_rows_it_shows_and_draws_the_encoded_columns_by_name(tmp_path, monkeypatch):
+    """`ae train`'s report showed the test rows and `ae report`'s every row, training rows too, both as 'rows
+    pictured: N'; a table's one-hot matrix was drawn as 'the data's own units' along unnamed features 0, 1, ..."""
+    from autoencoders.report import sections
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "rows.csv"
+    table.write_text("size,colour\n" + "".join(f"{rng.normal():.3f},{'red' if i % 3 else 'blue'}\n" for i in range(30)))
+    drawn = []
+    draw = sections.save_reconstructions
+    monkeypatch.setattr(sections, "save_reconstructions", lambda *args, feature_names: drawn.append(feature_names)
+                        or draw(*args, feature_names=feature_names))
+    run, runner = tmp_path / "run", CliRunner()
+    pictured = []
+    for command in (["train", "--data", str(table), "--epochs", "1", "--hidden", "4", "--code-size", "1", "--quiet",
+                     "--out", str(run)], ["report", str(run)]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, result.output
+        html = (run / REPORT_FILE).read_text(encoding="utf-8")
+        pictured.append(re.search(r"rows pictured</th><td>([^<]*)", html).group(1))
+        assert "as the model sees the table (model units)" in html
+    assert pictured == ["6 (the test rows, held out from training)",
+                        "30 (all rows of the data the run was trained on, training rows too)"]
+    assert drawn == [["size", "colour=blue", "colour=red"]] * 2
 
 
 def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch):

@@ -36,8 +36,10 @@ def _as_image(sample: np.ndarray) -> np.ndarray | None:
     return sample[0] if sample.shape[0] == 1 else np.clip(sample.transpose(1, 2, 0), 0, 1)
 
 
-def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: str | Path, n: int = 10) -> Path:
-    """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise."""
+def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: str | Path, n: int = 10,
+                         feature_names: list[str] | None = None) -> Path:
+    """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise, along
+    ``feature_names`` when given (flat rows)."""
     n = min(n, len(originals))
     if _as_image(originals[0]) is not None:
         fig, axes = _subplots(2, n, figsize=(1.2 * n, 2.6), squeeze=False)
@@ -60,6 +62,10 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
                 axes[i, 0].plot(rebuilt, ls="--", label="reconstruction" if channel == 0 else None, **style)
         axes[0, 0].legend(fontsize=8)
         axes[-1, 0].set_xlabel("feature" if originals.ndim == 2 else "time step")
+        if feature_names is not None:
+            for ax in axes[:, 0]:
+                ax.set_xticks(range(len(feature_names)), feature_names if ax is axes[-1, 0] else [])
+            axes[-1, 0].tick_params(axis="x", labelrotation=90, labelsize=7)
     return _save(fig, path)
 
 

@@ -16,6 +16,7 @@ import torch
 
 from ..applications.generation import interpolate
 from ..data import Scaler
+from ..data.tabular import TabularPreprocessor
 from ..inference import encode, reconstruct, reconstruction_error
 from ..metrics import codebook_usage
 from ..models._base import Autoencoder
@@ -71,6 +72,13 @@ class ReportInputs:
     anomaly_scores: np.ndarray | None = None
     threshold: float | None = None
     label_names: tuple[str, ...] = ()  # names of the label codes 0..k-1 (a table's text labels, class folders)
+    rows: str = ""  # which rows X are, e.g. "the test rows, held out from training"
+
+    @cached_property
+    def table(self) -> TabularPreprocessor | None:
+        """A table run's preprocessing (its rows X are the encoded table), else None."""
+        values = self.records.config.get("extra", {}).get("tabular")
+        return None if values is None else TabularPreprocessor.from_dict(values)
 
     @cached_property
     def originals(self) -> np.ndarray:
@@ -101,7 +109,7 @@ def summary(run: ReportInputs) -> Section:
         "validation rows": (config.get("data", {}).get("val_shape") or [0])[0],
         "test rows": metrics.get("n_test"),
         "input scaling": run.scaler.kind,
-        "rows pictured": len(run.X),
+        "rows pictured": f"{len(run.X)}" + (f" ({run.rows})" if run.rows else ""),
         "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
     }
     columns = extra.get("tabular", {}).get("columns", [])
@@ -132,8 +140,14 @@ def training_curves(run: ReportInputs) -> Section | None:
 def reconstructions(run: ReportInputs) -> Section:
     shown = run.originals[:10]
     rebuilt = run.scaler.inverse_transform(reconstruct(run.model, run.X[:10]))
-    return Section("Inputs and reconstructions", notes=["The first examples, in the data's own units."],
-                   figures=[save_reconstructions(shown, rebuilt, run.png("reconstructions"))])
+    if run.table is None:
+        note, names = "The first examples, in the data's own units.", None
+    else:
+        note = ("The first examples as the model sees the table (model units): numeric columns scaled, categories "
+                "one-hot, a 0/1 indicator beside each column with gaps.")
+        names = run.table.feature_names_out()
+    return Section("Inputs and reconstructions", notes=[note],
+                   figures=[save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=names)])
 
 
 def first_layer_weights(run: ReportInputs) -> Section | None:
