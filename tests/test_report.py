@@ -86,6 +86,15 @@ def test_a_report_on_a_subset_says_so(small_images, tmp_path, monkeypatch):
     assert "rows pictured</th><td>10 (the test rows; a random 10 of these 40)" in html
 
 
+def test_a_report_leaves_the_model_in_the_mode_it_found_it(small_images, tmp_path):
+    # write_report put the caller's model in eval mode for good: dropout and batch norm's updates off in the
+    # training that went on after a report written mid-way.
+    model, X = _trained("deep", small_images, tmp_path)
+    model.train()
+    write_report(tmp_path, model, X[:20], progress=False)
+    assert model.training
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):

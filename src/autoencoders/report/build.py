@@ -47,9 +47,14 @@ def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.n
         X, y, anomaly_scores = (None if values is None else values[chosen] for values in (X, y, anomaly_scores))
     if scaler is None:
         scaler = Scaler("none", np.zeros(model.input_shape, np.float32), np.ones(model.input_shape, np.float32))
-    inputs = ReportInputs(out_dir, model.eval(), X, y, scaler,
+    inputs = ReportInputs(out_dir, model, X, y, scaler,
                           records or RunRecords.read(out_dir), anomaly_scores, threshold, tuple(label_names), rows)
     bar = tqdm(SECTIONS, desc="report", unit="section", disable=None if progress is None else not progress)
-    sections = [section for make in bar if (section := make(inputs)) is not None]
+    was_training = model.training
+    model.eval()  # batch norm's running statistics, no dropout; the caller's mode is given back
+    try:
+        sections = [section for make in bar if (section := make(inputs)) is not None]
+    finally:
+        model.train(was_training)
     title = f"{model.name} autoencoder on {inputs.records.metrics.get('data', 'data')}"
     return write_html(out_dir / REPORT_FILE, title, sections)
