@@ -171,6 +171,15 @@ def test_fine_tuning_trains_the_encoder_in_place(trained, digits):
     assert not np.allclose(ae.encode(model, digits.X[:10]), before)
 
 
+def test_predictions_come_in_eval_mode_and_leave_the_mode_as_it_was(digits):
+    # predict_classes left the classifier in eval mode for good (a training loop after it ran without dropout).
+    model = small_model("deep", code_size=8, dropout=0.5)
+    classifier = apps.train_classifier(model, digits.X[:100], digits.y[:100], config=fast_config(epochs=1))
+    classifier.train()
+    first, again = (apps.predict_classes(classifier, digits.X[:50]) for _ in range(2))
+    assert classifier.training and np.array_equal(first, again)  # no dropout in the predictions
+
+
 def test_labels_must_be_class_indices(digits):
     with pytest.raises(ValueError, match="one non-negative integer class per sample"):
         apps.train_classifier(small_model("deep"), digits.X[:20], digits.y[:19])
@@ -259,6 +268,14 @@ def test_a_deterministic_model_needs_a_density_and_the_vae_has_a_prior():
         apps.generate(small_model("deep"), 3)
     vae = small_model("vae")
     assert apps.has_sampler(vae) and apps.generate(vae, 3).shape == (3, 1, 8, 8)
+
+
+def test_prior_samples_ignore_the_training_mode_and_leave_the_global_generator_alone():
+    # A VAE in training mode sampled with dropout on: other samples for the same seed, torch's global generator drawn.
+    model = small_model("vae", dropout=0.5).train()
+    state = torch.get_rng_state()
+    assert np.array_equal(apps.generate(model, 3, seed=1), apps.generate(model, 3, seed=1))
+    assert torch.equal(torch.get_rng_state(), state) and model.training
 
 
 def test_time_series_windows_can_be_generated_with_the_sequence_model():

@@ -9,7 +9,7 @@ from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode, quantise, sample_likelihood
+from ..inference import decode, encode, evaluating, quantise, sample_likelihood
 from ..models._base import Autoencoder
 
 
@@ -55,7 +55,8 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
     if not has_sampler(model):
         raise ConfigError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
                          "(fit_code_density, or --data on the command line) first")
-    return model.sample(n, generator=generator, noise=noise).cpu().numpy()
+    with torch.no_grad(), evaluating(model):  # no dropout: the same samples for a seed, the global generator untouched
+        return model.sample(n, generator=generator, noise=noise).cpu().numpy()
 
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:

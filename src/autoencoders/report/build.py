@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 from ..data import Scaler
 from ..data.validation import check_array
 from ..errors import DataError
+from ..inference import evaluating
 from ..models._base import Autoencoder
 from ..training.run_folder import REPORT_FILE
 from .html import write_html
@@ -50,11 +51,7 @@ def write_report(out_dir: str | Path, model: Autoencoder, X: np.ndarray, y: np.n
     inputs = ReportInputs(out_dir, model, X, y, scaler,
                           records or RunRecords.read(out_dir), anomaly_scores, threshold, tuple(label_names), rows)
     bar = tqdm(SECTIONS, desc="report", unit="section", disable=None if progress is None else not progress)
-    was_training = model.training
-    model.eval()  # batch norm's running statistics, no dropout; the caller's mode is given back
-    try:
+    with evaluating(model):  # the caller's mode is given back
         sections = [section for make in bar if (section := make(inputs)) is not None]
-    finally:
-        model.train(was_training)
     title = f"{model.name} autoencoder on {inputs.records.metrics.get('data', 'data')}"
     return write_html(out_dir / REPORT_FILE, title, sections)
