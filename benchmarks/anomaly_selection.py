@@ -40,6 +40,7 @@ from _common import SHARED_DATA, print_table
 from anomaly_adbench import read_cache, store
 from autoencoders.applications.anomaly import COMBINATIONS, fence
 from autoencoders.sklearn import AutoencoderOutlierDetector
+from derived_sets import SETS, as_array, group, read_frames
 
 DATA = SHARED_DATA / "adbench"
 RUNS = Path(__file__).resolve().parents[1] / "runs"
@@ -77,6 +78,7 @@ ELEVENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
 TRAININGS["trim20_steps200_epochs200"] = {**TRAININGS["trim20_steps200"], "max_epochs": 200}
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
+POOLS = ("adbench", "all")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets (the default)
 
 
 def combinations(training: str, chosen: tuple[str, ...] = COMBINATIONS) -> list[str]:
@@ -97,6 +99,40 @@ def load_set(path: Path, max_rows: int) -> tuple[np.ndarray, np.ndarray]:
         rows = np.sort(np.random.default_rng(0).choice(len(X), max_rows, replace=False))
         X, y = X[rows], y[rows]
     return X, y
+
+
+def adbench_sets() -> list[Path]:
+    """The 22 ADBench sets, smallest first (the order the splits permute)."""
+    return sorted(DATA.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
+
+
+def pool(name: str) -> list[str]:
+    """The sets of a pool: the ADBench sets, smallest first, then (``all``) the derived sets in ``SETS`` order."""
+    return [p.stem for p in adbench_sets()] + (list(SETS) if name == "all" else [])
+
+
+class Loader:
+    """(X, y) of a set for a seed: an ADBench set (the same rows whatever the seed) or a derived set drawn for that
+    seed and encoded as the baselines get it (``as_array``); the source tables are read once."""
+
+    def __init__(self, names: list[str], max_rows: int):
+        self.max_rows = max_rows
+        self.frames = read_frames({SETS[n].table for n in names if n in SETS})
+
+    def __call__(self, name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        if name not in SETS:
+            return load_set(DATA / f"{name}.npz", self.max_rows)
+        features, y = SETS[name].draw(self.frames, seed, self.max_rows)
+        return as_array(features), y
+
+
+def groups(names: list[str]) -> np.ndarray:
+    """(sets,) the index of each set's group: derived sets of one source (the ten MNIST digits, the three penguin
+    species) share one, which the splits keep on one side and the choice weighs as one set; every other set is its
+    own group (so on the ADBench sets alone, the splits and the rule are the unweighted ones)."""
+    keys = [group(n) if n in SETS else n for n in names]
+    first = {key: i for i, key in reversed(list(enumerate(dict.fromkeys(keys))))}
+    return np.array([first[key] for key in keys])
 
 
 def metrics(y: np.ndarray, scores: np.ndarray, seconds: float, flagged: np.ndarray) -> dict:
@@ -137,21 +173,24 @@ def measure_baseline(name: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict
     return metrics(y, np.asarray(scores, dtype=np.float64), time.perf_counter() - began, flagged)
 
 
-def run(sets: list[Path], seeds: list[int], trainings: list[str], max_rows: int, cache: Path,
+def run(names: list[str], seeds: list[int], trainings: list[str], max_rows: int, cache: Path,
         chosen: tuple[str, ...] = COMBINATIONS) -> dict:
     """Measures every (set, seed) the cache lacks for a candidate of the grid (a training is refitted, and scored
     with all its combinations, when one of its ``chosen`` candidates is missing) and the baselines."""
-    results = read_cache(cache)
+    results, load = read_cache(cache), Loader(names, max_rows)
     for seed in seeds:
-        for path in sets:
-            X, y = load_set(path, max_rows)
-            done = [measure_training(t, X, y, seed) for t in trainings
-                    if any(f"{path.stem}|{c}|{seed}" not in results for c in candidates([t], chosen))]
-            done += [{b: measure_baseline(b, X, y, seed)} for b in BASELINES
-                     if f"{path.stem}|{b}|{seed}" not in results]
+        for name in names:
+            missing = [t for t in trainings
+                       if any(f"{name}|{c}|{seed}" not in results for c in candidates([t], chosen))]
+            missing_baselines = [b for b in BASELINES if f"{name}|{b}|{seed}" not in results]
+            if not missing and not missing_baselines:
+                continue
+            X, y = load(name, seed)
+            done = [measure_training(t, X, y, seed) for t in missing]
+            done += [{b: measure_baseline(b, X, y, seed)} for b in missing_baselines]
             for method, row in ((m, r) for rows in done for m, r in rows.items()):
-                results = store(cache, f"{path.stem}|{method}|{seed}", row)
-                print(f"seed {seed} {path.stem:16s} {method:22s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
+                results = store(cache, f"{name}|{method}|{seed}", row)
+                print(f"seed {seed} {name:18s} {method:22s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
                       f"{row['fit_seconds']:6.2f}s", flush=True)
     return results
 
@@ -161,30 +200,33 @@ def table(results: dict, names: list[str], seeds: list[int], methods: list[str],
     return np.array([[np.mean([results[f"{n}|{m}|{s}"][metric] for s in seeds]) for n in names] for m in methods])
 
 
-def select(roc: np.ndarray, ap: np.ndarray, sets: np.ndarray, criterion: str = "rank") -> int:
+def select(roc: np.ndarray, ap: np.ndarray, sets: np.ndarray, weights: np.ndarray, criterion: str = "rank") -> int:
     """Index of the candidate chosen on ``sets`` (column indices of the (candidates, sets) tables): by the best mean
     rank over those sets of its ROC-AUC and AP among the candidates ("rank", the default: a set where AP swings
-    from 0.2 to 0.9 weighs no more than any other), or by the best mean of ROC-AUC and AP ("mean")."""
+    from 0.2 to 0.9 weighs no more than any other), or by the best mean of ROC-AUC and AP ("mean"); each set's
+    weight (sets,) is one over the size of its group, so a group counts as one set."""
+    w = weights[sets] / weights[sets].sum()  # (sets,)
     if criterion == "mean":
-        return int(np.argmax((roc[:, sets] + ap[:, sets]).mean(axis=1)))
+        return int(np.argmax((roc[:, sets] + ap[:, sets]) @ w))
     ranks = [rankdata(-table[:, sets], axis=0) for table in (roc, ap)]  # (candidates, sets) 1 = best
-    return int(np.argmin(sum(r.mean(axis=1) for r in ranks)))
+    return int(np.argmin(sum(r @ w for r in ranks)))
 
 
-def out_of_fold(roc: np.ndarray, ap: np.ndarray, n_splits: int, criterion: str) -> tuple[np.ndarray, list[int]]:
-    """Per split (n_splits, 2): the out-of-fold mean ROC-AUC and AP over all sets (each half scored by the candidate
-    chosen on the other half), and every choice made."""
-    n_sets, figures, chosen = roc.shape[1], [], []
+def out_of_fold(roc: np.ndarray, ap: np.ndarray, group: np.ndarray, n_splits: int,
+                criterion: str) -> tuple[np.ndarray, list[int]]:
+    """(n_splits, 2, sets): every set's ROC-AUC and AP scored by the candidate chosen on the other half of the
+    groups (split at random, ``default_rng(split)``), and every choice made."""
+    weights = 1.0 / np.bincount(group)[group]  # (sets,)
+    members = [np.flatnonzero(group == g) for g in range(group.max() + 1)]
+    held, chosen = np.zeros((n_splits, 2, roc.shape[1])), []
     for split in range(n_splits):
-        order = np.random.default_rng(split).permutation(n_sets)
-        halves = (order[: n_sets // 2], order[n_sets // 2:])
-        held = np.zeros((2, n_sets))
+        order = np.random.default_rng(split).permutation(len(members))
+        halves = [np.concatenate([members[g] for g in part]) for part in np.split(order, [len(members) // 2])]
         for train, test in (halves, halves[::-1]):
-            pick = select(roc, ap, train, criterion)
+            pick = select(roc, ap, train, weights, criterion)
             chosen.append(pick)
-            held[:, test] = roc[pick, test], ap[pick, test]
-        figures.append(held.mean(axis=1))
-    return np.array(figures), chosen
+            held[split, 0, test], held[split, 1, test] = roc[pick, test], ap[pick, test]
+    return held, chosen
 
 
 def report(results: dict, names: list[str], seeds: list[int], trainings: list[str], n_splits: int,
@@ -193,24 +235,26 @@ def report(results: dict, names: list[str], seeds: list[int], trainings: list[st
     names = [n for n in names if all(f"{n}|{m}|{s}" in results for m in [*grid, *BASELINES] for s in seeds)]
     ours = list(grid)
     roc, ap = (table(results, names, seeds, ours, metric) for metric in ("roc_auc", "ap"))
-    print(f"\n{len(names)} sets x {len(seeds)} seeds, {n_splits} random splits into halves")
-    rows, baselines = [], {b: [table(results, names, seeds, [b], m)[0].mean() for m in ("roc_auc", "ap")]
-                           for b in BASELINES}
-    for criterion in CRITERIA:
-        figures, _ = out_of_fold(roc, ap, n_splits, criterion)
-        rows.append({"method": f"ours, selected out of fold by {criterion}", "ROC-AUC": float(figures[:, 0].mean()),
-                     "ROC-AUC sd over splits": float(figures[:, 0].std()), "ROC-AUC min": float(figures[:, 0].min()),
-                     "AP": float(figures[:, 1].mean()), "AP sd over splits": float(figures[:, 1].std()),
-                     "AP min": float(figures[:, 1].min()),
-                     **{f"splits above {b}": f"{int(np.sum(figures[:, 0] > v[0]))}/{int(np.sum(figures[:, 1] > v[1]))}"
-                        for b, v in baselines.items()}})
-    for baseline, (b_roc, b_ap) in baselines.items():  # the same on every split: each set is scored once per split
-        rows.append({"method": baseline, "ROC-AUC": float(b_roc), "ROC-AUC sd over splits": 0.0,
-                     "ROC-AUC min": float(b_roc), "AP": float(b_ap), "AP sd over splits": 0.0, "AP min": float(b_ap),
-                     **{f"splits above {b}": "-" for b in BASELINES}})
+    group = groups(names)
+    print(f"\n{len(names)} sets ({group.max() + 1} groups) x {len(seeds)} seeds, {n_splits} random splits into halves")
+    subsets = {"all sets": np.arange(len(names)), "ADBench": np.flatnonzero([n not in SETS for n in names]),
+               "derived": np.flatnonzero([n in SETS for n in names])}
+    held = {criterion: out_of_fold(roc, ap, group, n_splits, criterion) for criterion in CRITERIA}
+    rows = []
+    for subset, columns in ((k, v) for k, v in subsets.items() if len(v) and (k == "all sets" or len(v) < len(names))):
+        baselines = {b: np.array([[table(results, names, seeds, [b], m)[0][columns].mean()
+                                   for m in ("roc_auc", "ap")]]) for b in BASELINES}  # (1, 2): no spread over splits
+        for method, figures in [*((f"ours, selected out of fold by {c}", held[c][0][:, :, columns].mean(axis=2))
+                                  for c in CRITERIA), *baselines.items()]:  # figures (splits, 2)
+            rows.append({"sets": f"{subset} ({len(columns)})", "method": method,
+                         **{f"{key}{what}": float(f(figures[:, i])) for i, key in enumerate(("ROC-AUC", "AP"))
+                            for what, f in (("", np.mean), (" sd over splits", np.std), (" min", np.min))},
+                         **{f"splits above {b}": "-" if method in BASELINES else
+                            "/".join(str(int(np.sum(figures[:, i] > v[0, i]))) for i in range(2))
+                            for b, v in baselines.items()}})
     print_table(rows, ".4f")
-    print("(splits above: ROC-AUC / AP, of the splits)")
-    picks = np.bincount(out_of_fold(roc, ap, n_splits, CRITERIA[0])[1], minlength=len(ours))
+    print("(splits above: ROC-AUC / AP, of the splits; every figure is a plain mean over the sets)")
+    picks = np.bincount(held[CRITERIA[0]][1], minlength=len(ours))
     print(f"\nIn-sample means over all sets and seeds (not the claim), times each was chosen on a half by "
           f"{CRITERIA[0]}")
     print_table([{"candidate": c, "ROC-AUC": float(roc[i].mean()), "AP": float(ap[i].mean()),
@@ -235,7 +279,7 @@ def report(results: dict, names: list[str], seeds: list[int], trainings: list[st
         print("\nPer set, mean over seeds (in sample, not the claim): ROC-AUC / AP")
         print_table([{"set": n, **{m: f"{set_roc[i, j]:.3f} / {set_ap[i, j]:.3f}" for i, m in enumerate(shown)}}
                      for j, n in enumerate(names)])
-    default = ours[select(roc, ap, np.arange(len(names)))]
+    default = ours[select(roc, ap, np.arange(len(names)), 1.0 / np.bincount(group)[group])]
     params = AutoencoderOutlierDetector().get_params()
     matches = all(params[k] == v for k, v in grid[default].items())
     print(f"\nChosen on all {len(names)} sets: {default} {grid[default]}; "
@@ -251,18 +295,21 @@ def main() -> None:
                         help="the combinations of the grid (a refitted training is scored with all of its own)")
     parser.add_argument("--per-set", default="", help="candidates whose per-set means to print beside the baselines")
     parser.add_argument("--max-rows", type=int, default=20_000)
+    parser.add_argument("--pool", choices=POOLS, default="all",
+                        help="the sets chosen and measured on: the 22 ADBench sets, or (default, since the twelfth "
+                             "round) those and the 17 derived sets of derived_sets.py")
     parser.add_argument("--cache", type=Path, default=None,
                         help="default: runs/anomaly_selection_floor_<max-rows>.json")
     args = parser.parse_args()
     cache = args.cache or RUNS / f"anomaly_selection_floor_{args.max_rows}.json"
     torch.set_num_threads(1)
-    sets = sorted(DATA.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
+    names = pool(args.pool)
     seeds, trainings = [int(s) for s in args.seeds.split(",")], args.trainings.split(",")
     chosen = tuple(args.combinations.split(","))
     for training in trainings:  # the first fit pays for torch's start-up: not a timed one
-        measure_training(training, *load_set(sets[0], 300), 0)
-    results = run(sets, seeds, trainings, args.max_rows, cache, chosen)
-    report(results, [p.stem for p in sets], seeds, trainings, args.splits, chosen,
+        measure_training(training, *load_set(adbench_sets()[0], 300), 0)
+    results = run(names, seeds, trainings, args.max_rows, cache, chosen)
+    report(results, names, seeds, trainings, args.splits, chosen,
            tuple(filter(None, args.per_set.split(","))))
 
 
