@@ -201,6 +201,13 @@ def test_decompress_returns_exactly_what_compress_reported(trained, digits, tmp_
     assert result.psnr_db == pytest.approx(apps.psnr(X, decoded))
 
 
+def test_flat_rows_compress_as_the_images_they_are(trained, digits, tmp_path):
+    # Encoding took (n, 64) rows of an 8x8 model; then the PSNR raised numpy's broadcast error, the file written.
+    flat = apps.compress(trained, digits.X[:50].reshape(50, -1), tmp_path / "flat.aec")
+    images = apps.compress(trained, digits.X[:50], tmp_path / "images.aec")
+    assert flat.psnr_db == images.psnr_db and flat.reconstructions.shape == (50, 1, 8, 8)
+
+
 def test_a_finer_step_costs_more_bits_and_gains_quality(trained, digits, tmp_path):
     coarse = apps.compress(trained, digits.X[:300], tmp_path / "coarse.aec", step=1.0)
     fine = apps.compress(trained, digits.X[:300], tmp_path / "fine.aec", step=0.1)

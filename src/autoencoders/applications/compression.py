@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import CheckpointError, atomic_write
+from ..data.validation import check_array
 from ..errors import ConfigError, DataError
 from ..inference import code_indices, decode, encode
 from ..models._base import Autoencoder
@@ -89,6 +90,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     """
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
+    X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in
     coder = constriction.stream.stack.AnsCoder()
     if model.objective.discrete_codes:
         symbols = code_indices(model, X).astype(np.int32)  # (n, G)
