@@ -236,6 +236,8 @@ def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["compress", str(run), *data, "--out", str(tmp_path / "p.aec")])
     assert result.exit_code == 0, result.output
+    written = json.loads(result.output)  # bits per cell of the 5 columns (they were per one-hot matrix column)
+    assert written["bits_per_value"] == pytest.approx(8 * written["bytes"] / (120 * 5))
     refused = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.npy")])
     assert refused.exit_code == 2 and "text columns" in refused.output
     result = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.csv")])

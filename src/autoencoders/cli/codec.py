@@ -14,6 +14,7 @@ from ._common import (
     output_options,
     read_run_data,
     run_data_options,
+    run_table,
     run_text_columns,
     save_array,
 )
@@ -27,14 +28,17 @@ from ._common import (
               help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
-    value (per pixel for grayscale images) and the PSNR of what `ae decompress` will return (model units)."""
+    value (per pixel for grayscale images, per cell for a table) and the PSNR of what `ae decompress` will return
+    (model units)."""
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     result = compress_array(checkpoint.model, X, out, step)
+    table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
+    values = X[0].size if table is None else len(table.feature_names_in)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
-               "bits_per_value": result.bits_per_value, "psnr_db": result.psnr_db})
+               "bits_per_value": 8 * result.n_bytes / (len(X) * values), "psnr_db": result.psnr_db})
 
 
 @click.command()
