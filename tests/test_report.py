@@ -58,7 +58,15 @@ def test_binary_labels_and_anomaly_scores_add_a_threshold_and_roc_curves(small_i
                         progress=False).read_text("utf-8")
     assert "Anomaly scores" in _section_titles(html)
     assert (tmp_path / "roc_pr.png").is_file()
-    assert "roc_pr" in html
+    assert "roc_pr" in html and "ranks the rows of label 1 above the others" in html
+
+
+def test_curves_over_two_named_classes_name_the_class_taken_as_anomalous(small_images, tmp_path):
+    # Cats and dogs (codes 0, 1) got ROC curves of the reconstruction error with no word of what they scored.
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X, np.arange(len(X)) % 2, label_names=["cats", "dogs"],
+                        progress=False).read_text("utf-8")
+    assert "ranks the rows of label 1 (dogs) above the others, as anomalies" in html
 
 
 def test_text_labels_colour_the_code_map(small_images, tmp_path):

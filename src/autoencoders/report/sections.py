@@ -234,10 +234,13 @@ def scores(run: ReportInputs) -> Section:
     else:
         values, title = reconstruction_error(run.model, run.X), "Reconstruction error per example"
         label = "reconstruction loss"
-    figures = [save_histogram(values, run.png("scores"), label, run.threshold)]
+    figures, notes = [save_histogram(values, run.png("scores"), label, run.threshold)], []
     if run.y is not None and set(np.unique(run.y)) == {0, 1}:
         figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr")))
-    return Section(title, figures=figures)
+        positive = f"label 1 ({run.label_names[1]})" if run.label_names else "label 1"
+        notes.append(f"The labels are 0 and 1, so the curves score how well this ranks the rows of {positive} above "
+                     "the others, as anomalies; they mean nothing if the labels are two ordinary classes.")
+    return Section(title, notes=notes, figures=figures)
 
 
 def configuration(run: ReportInputs) -> Section | None:
