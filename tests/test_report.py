@@ -180,6 +180,7 @@ def test_a_table_report_says_which_rows_it_shows_and_draws_the_encoded_columns_b
         html = (run / REPORT_FILE).read_text(encoding="utf-8")
         pictured.append(re.search(r"rows pictured</th><td>([^<]*)", html).group(1))
         assert "as the model sees the table (model units)" in html
+        assert "split</th><td>none (no splits)" in html  # was 'train', the --split option's default
     assert pictured == ["6 (the test rows, held out from training)",
                         "30 (all rows of the data the run was trained on, training rows too)"]
     assert drawn == [["size", "colour=blue", "colour=red"]] * 2

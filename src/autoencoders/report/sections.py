@@ -16,6 +16,7 @@ import torch
 
 from ..applications.generation import interpolate
 from ..data import Scaler
+from ..data.datasets import IDX_DATASETS
 from ..data.tabular import TabularPreprocessor
 from ..inference import encode, reconstruct, reconstruction_error
 from ..metrics import codebook_usage
@@ -101,9 +102,11 @@ class ReportInputs:
 def summary(run: ReportInputs) -> Section:
     metrics, config = run.records.metrics, run.records.config
     extra = config.get("extra", {})
+    source = extra.get("data", {}).get("source", metrics.get("data"))
     data = {
-        "source": extra.get("data", {}).get("source", metrics.get("data")),
-        "split": extra.get("data", {}).get("split"),
+        "source": source,
+        # a file's or the digits' recorded 'train' is only the option's default: they have no splits
+        "split": extra.get("data", {}).get("split") if source in (None, *IDX_DATASETS) else "none (no splits)",
         "sample shape": list(run.model.input_shape),
         "training rows": config.get("data", {}).get("train_shape", [None])[0],
         "validation rows": (config.get("data", {}).get("val_shape") or [0])[0],
