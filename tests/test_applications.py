@@ -270,6 +270,22 @@ def test_mixture_draws_follow_the_fitted_density():
     assert np.allclose(np.cov(draws, rowvar=False), [[2, 0.8], [0.8, 1]], atol=0.08)
 
 
+@pytest.mark.parametrize("kind", ["tied", "diag", "spherical"])
+def test_mixtures_of_every_covariance_type_are_drawn_from(kind):
+    # Only 'full' covariances were read right: a (K, k) diag array went to the Cholesky factorisation as a matrix
+    # (an error, or with K = k wrong draws without a word), tied and spherical raised numpy's errors.
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal([0, 0], [1, 0.1], (500, 2)), rng.normal([10, 5], [1, 0.1], (500, 2))])
+    density = GaussianMixture(2, covariance_type=kind, random_state=0).fit(points)
+    draws = apps.sample_density(density, 8000)
+    first = draws[draws[:, 0] < 5]  # (about 4000, 2): the component at the origin
+    origin = np.argmin(np.abs(density.means_).sum(axis=1))
+    expected = np.full(2, np.sqrt(density.covariances_[origin])) if kind == "spherical" else [1, 0.1]
+    assert np.allclose(first.std(axis=0), expected, rtol=0.06)
+
+
 def test_a_deterministic_model_needs_a_density_and_the_vae_has_a_prior():
     with pytest.raises(ValueError, match="no prior to sample from"):
         apps.generate(small_model("deep"), 3)

@@ -28,14 +28,27 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
 
 
 def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` draws (n, k) from a fitted full-covariance mixture, through the Cholesky factors of its covariances
-    (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on covariances that
-    are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
+    """``n`` draws (n, k) from a fitted mixture of any covariance type, through the Cholesky factors of its
+    covariances (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on
+    covariances that are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
     rng = np.random.default_rng(seed)
     components = rng.choice(len(density.weights_), size=n, p=density.weights_)  # (n,)
-    factors = np.linalg.cholesky(density.covariances_)  # (K, k, k) lower-triangular
+    factors = np.linalg.cholesky(full_covariances(density))  # (K, k, k) lower-triangular
     noise = rng.standard_normal((n, density.means_.shape[1]))  # (n, k)
     return density.means_[components] + np.einsum("nij,nj->ni", factors[components], noise)
+
+
+def full_covariances(density: GaussianMixture) -> np.ndarray:
+    """The mixture's covariances as (K, k, k) matrices, whatever its ``covariance_type`` stores: (K, k, k) full,
+    (k, k) tied, (K, k) diag or (K,) spherical."""
+    n_components, k = density.means_.shape
+    covariances, kind = np.asarray(density.covariances_), density.covariance_type
+    if kind == "full":
+        return covariances
+    if kind == "tied":
+        return np.broadcast_to(covariances, (n_components, k, k))
+    variances = covariances if kind == "diag" else np.repeat(covariances[:, None], k, axis=1)  # (K, k)
+    return variances[:, :, None] * np.eye(k)
 
 
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0,
