@@ -164,8 +164,11 @@ def test_fine_tuning_an_encoder_learns_the_labels(digits):
     assert accuracy > 0.7  # ten classes: chance is 0.1
 
 
-def test_fine_tuning_trains_the_encoder_in_place(trained, digits):
-    model = small_model("deep", code_size=8)
+@pytest.mark.parametrize("objective", ae.list_objectives())
+def test_fine_tuning_trains_the_encoder_in_place(objective, digits):
+    # A vq model's encoder got no gradient through its codebook lookup: only the head was trained, without a word.
+    model = small_model(f"mlp+{objective}", code_size=8)
+    ae.Trainer(model, fast_config(epochs=1)).fit(digits.X[:64])  # a vq model's codebook filled from the data
     before = ae.encode(model, digits.X[:10])
     apps.train_classifier(model, digits.X[:100], digits.y[:100], config=fast_config(epochs=2))
     assert not np.allclose(ae.encode(model, digits.X[:10]), before)

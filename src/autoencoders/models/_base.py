@@ -181,6 +181,11 @@ class Objective(nn.Module):
     def encode(self, features: Tensor) -> Tensor:
         return self.code_activation(self.head(features))  # (B, F) -> (B, code_size), deterministic
 
+    def differentiable_code(self, features: Tensor) -> Tensor:
+        """The code of :meth:`encode` with gradients that reach the encoder (a task head trained on it, e.g.
+        a classifier's): the code itself unless its lookup has none (discrete codes)."""
+        return self.encode(features)
+
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The code the decoder reconstructs ``x`` from in training, from the (corrupted) input ``noisy``,
         and the objective's named penalties (scalars)."""

@@ -16,6 +16,10 @@ from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 
 
+def straight_through(z: Tensor, quantised: Tensor) -> Tensor:
+    return z + (quantised - z).detach()  # (B, code_size): the entries' values, z's gradients
+
+
 @dataclass
 class VQConfig(PartConfig):
     codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)", "[2, inf)")
@@ -61,6 +65,10 @@ class VQ(Objective):
     def encode(self, features: Tensor) -> Tensor:
         return self.lookup(self.code_indices(features))  # (B, code_size): entries of the codebook
 
+    def differentiable_code(self, features: Tensor) -> Tensor:
+        z = self.head(features)  # (B, code_size)
+        return straight_through(z, self.quantise(z))
+
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         features = model.encoder(noisy)
         z = self.head(features)  # (B, code_size)
@@ -69,7 +77,7 @@ class VQ(Objective):
             self._update_codebook(indices, z.detach())
         quantised = self.lookup(indices)
         commitment = self.options.commitment * (z - quantised.detach()).square().sum(dim=1).mean()
-        return z + (quantised - z).detach(), {"commitment": commitment}  # straight-through: gradients reach z
+        return straight_through(z, quantised), {"commitment": commitment}
 
     @torch.no_grad()
     def _update_codebook(self, indices: Tensor, z: Tensor) -> None:
