@@ -211,6 +211,12 @@ def test_flat_rows_compress_as_the_images_they_are(trained, digits, tmp_path):
     assert flat.psnr_db == images.psnr_db and flat.reconstructions.shape == (50, 1, 8, 8)
 
 
+def test_psnr_is_given_only_for_values_in_the_unit_range(trained, digits, tmp_path):
+    # Peak 1 was assumed for any data: standardised rows got a PSNR as the test metrics never give them one.
+    assert apps.compress(trained, digits.X[:50] * 2 - 1, tmp_path / "signed.aec").psnr_db is None
+    assert apps.compress(trained, digits.X[:50], tmp_path / "unit.aec").psnr_db > 0
+
+
 def test_a_finer_step_costs_more_bits_and_gains_quality(trained, digits, tmp_path):
     coarse = apps.compress(trained, digits.X[:300], tmp_path / "coarse.aec", step=1.0)
     fine = apps.compress(trained, digits.X[:300], tmp_path / "fine.aec", step=0.1)
@@ -253,6 +259,7 @@ def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digit
     decoded = np.load(tmp_path / "d.npy")
     assert decoded.shape == (200, 1, 8, 8)
     assert apps.psnr(digits.X[:200], decoded) == pytest.approx(report["psnr_db"], abs=1e-6)
+    assert np.mean((digits.X[:200] - decoded) ** 2) == pytest.approx(report["mse"], rel=1e-5)
 
 
 # ------------------------------------------------------------------------------------------------ generation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import numpy as np
 
 from ._common import (
     RUN,
@@ -28,8 +29,8 @@ from ._common import (
               help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
-    value (per pixel for grayscale images, per cell for a table) and the PSNR of what `ae decompress` will return
-    (model units)."""
+    value (per pixel for grayscale images, per cell for a table), and the mean squared error and (for values in
+    [0, 1]) the PSNR of what `ae decompress` will return, in model units."""
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
@@ -38,7 +39,9 @@ def compress(run, data, data_dir, split, label_column, out, step):
     table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
     values = X[0].size if table is None else len(table.feature_names_in)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
-               "bits_per_value": 8 * result.n_bytes / (len(X) * values), "psnr_db": result.psnr_db})
+               "bits_per_value": 8 * result.n_bytes / (len(X) * values),
+               "mse": float(np.mean((result.reconstructions - X) ** 2)),
+               **({} if result.psnr_db is None else {"psnr_db": result.psnr_db})})
 
 
 @click.command()
