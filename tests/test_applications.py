@@ -45,6 +45,14 @@ def invoke(*args: str) -> str:
     return result.output
 
 
+# ------------------------------------------------------------------------------------------------- inference
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_a_bad_batch_size_is_named(trained, digits, batch_size):
+    # Was ZeroDivisionError, torch.cat()'s 'expected a non-empty list' or "'float' object cannot be interpreted".
+    with pytest.raises(ae.ConfigError, match=f"batch_size must be a whole number >= 1, got {batch_size!r}"):
+        ae.encode(trained, digits.X[:10], batch_size=batch_size)
+
+
 # ------------------------------------------------------------------------------------------------- reduction
 def test_pca_with_every_component_reconstructs_exactly_and_keeps_every_neighbourhood(digits):
     X = digits.X[:200]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -33,6 +34,8 @@ def evaluating(model: nn.Module) -> Iterator[None]:
 def map_batches(model: nn.Module, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
                 batch_size: int, desc: str) -> np.ndarray:
     """``fn`` applied batch by batch on the model's device in eval mode; the model's mode is left as it was."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     device = next(model.parameters()).device
     if not array.flags.writeable:  # a pandas frame's values, a memory map: torch would warn on sharing them
         array = array.copy()
