@@ -53,6 +53,15 @@ def test_a_bad_batch_size_is_named(trained, digits, batch_size):
         ae.encode(trained, digits.X[:10], batch_size=batch_size)
 
 
+def test_counts_of_generated_and_interpolated_samples_must_be_whole(trained, digits):
+    # 2.5 samples was numpy's "'float' object cannot be interpreted as an integer" after the density was used.
+    density = apps.fit_code_density(trained, digits.X[:50], n_components=2)
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 1, got 2.5"):
+        apps.generate(trained, 2.5, density)
+    with pytest.raises(ae.ConfigError, match="steps must be a whole number >= 2, got 1"):
+        apps.interpolate(trained, digits.X[0], digits.X[1], steps=1)
+
+
 # ------------------------------------------------------------------------------------------------- reduction
 def test_pca_with_every_component_reconstructs_exactly_and_keeps_every_neighbourhood(digits):
     X = digits.X[:200]

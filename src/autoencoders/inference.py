@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -14,6 +13,7 @@ from tqdm.auto import tqdm
 from .data.validation import check_array
 from .errors import ConfigError
 from .models._base import Autoencoder
+from .options import require_count
 from .training.batching import ordered_batches
 
 PROGRESS_DELAY_S = 2.0  # a progress bar appears only for jobs running longer, and only on an interactive terminal
@@ -34,8 +34,7 @@ def evaluating(model: nn.Module) -> Iterator[None]:
 def map_batches(model: nn.Module, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
                 batch_size: int, desc: str) -> np.ndarray:
     """``fn`` applied batch by batch on the model's device in eval mode; the model's mode is left as it was."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    require_count("batch_size", batch_size)
     device = next(model.parameters()).device
     if not array.flags.writeable:  # a pandas frame's values, a memory map: torch would warn on sharing them
         array = array.copy()

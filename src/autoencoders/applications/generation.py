@@ -11,6 +11,7 @@ from ..data.validation import check_array
 from ..errors import ConfigError, DataError
 from ..inference import decode, encode, evaluating, quantise, sample_likelihood
 from ..models._base import Autoencoder
+from ..options import require_count
 
 
 def has_sampler(model: Autoencoder) -> bool:
@@ -56,8 +57,7 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (a discrete-code model's
     snapped to their nearest codebook entries), else the model's prior; ``noise``: each sample drawn from the
     decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
-    if n < 1:
-        raise ConfigError(f"n must be >= 1, got {n}")
+    require_count("n", n)
     if noise and not model.objective.has_likelihood:
         raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
                           f"VAE), got a {model.name!r} model")
@@ -76,8 +76,7 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
     (for a model with discrete codes, each point's nearest codebook entries: the ends are the two inputs'
     reconstructions, the points between them change entry by entry)."""
-    if steps < 2:
-        raise ConfigError(f"steps must be >= 2, got {steps}")
+    require_count("steps", steps, least=2)
     ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
                                                      sample_shape=model.input_shape)
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
