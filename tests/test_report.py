@@ -103,6 +103,17 @@ def test_a_report_leaves_the_model_in_the_mode_it_found_it(small_images, tmp_pat
     assert model.training
 
 
+def test_generated_windows_are_drawn_channel_by_channel_along_time(tmp_path, monkeypatch):
+    # A (2, 16) window was one line of 32 'features', its second channel drawn after its first.
+    from autoencoders.report import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    figures.save_image_grid(np.random.default_rng(0).random((3, 2, 16)), tmp_path / "samples.png")
+    (ax,) = drawn[0].axes
+    assert [len(line.get_ydata()) for line in ax.lines] == [16] * 6 and ax.get_xlabel() == "time step"
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):

@@ -101,12 +101,14 @@ def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
 def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False) -> Path:
     """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
     largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
-    Non-image samples are drawn as one line each."""
+    Non-image samples are drawn as lines, one colour per sample: a flat row along its features, a (channels,
+    length) window one line per channel along time."""
     if _as_image(images[0]) is None:
         fig, ax = _subplots(figsize=(8, 3))
-        for sample in images:
-            ax.plot(sample.ravel(), lw=1)
-        ax.set_xlabel("feature")
+        for index, sample in enumerate(images):
+            for channel in sample.reshape(-1, images.shape[-1]):  # (length,) each, not channels end to end
+                ax.plot(channel, lw=1, color=f"C{index % 10}")
+        ax.set_xlabel("feature" if images.ndim == 2 else "time step")
         return _save(fig, path)
     columns = min(columns, len(images))
     if signed:
