@@ -247,6 +247,17 @@ def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
     assert set(decoded.city) <= {"Rome", "Oslo", "Paris"}
 
 
+def test_cli_search_names_text_labels(people_csv, tmp_path):
+    """The neighbours' labels were the codes 0, 1 of 'bad' and 'good'."""
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                 "--hidden", "8", "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(runner.invoke(cli, ["search", str(run), "--query", "0", "-k", "5"]).output)
+    assert set(found["results"][0]["labels"]) <= {"good", "bad"}
+
+
 def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_path):
     """diamonds.csv's rownames 1..53940 were learnt as a feature without a word; --drop or --columns silence it."""
     people.drop(columns="label").to_csv(tmp_path / "people.csv", index=False)
