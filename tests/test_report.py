@@ -114,6 +114,21 @@ def test_generated_windows_are_drawn_channel_by_channel_along_time(tmp_path, mon
     assert [len(line.get_ydata()) for line in ax.lines] == [16] * 6 and ax.get_xlabel() == "time step"
 
 
+def test_the_precision_recall_legend_gives_the_average_precision(tmp_path, monkeypatch):
+    # It gave the trapezoid under the PR points ('AUC'), not the AP the anomaly benchmarks report.
+    from sklearn.metrics import average_precision_score
+
+    from autoencoders.report import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    rng = np.random.default_rng(0)
+    labels, scores = np.r_[np.zeros(200), np.ones(10)], np.r_[rng.normal(0, 1, 200), rng.normal(1, 1, 10)]
+    figures.save_roc_pr_curves(labels == 1, scores, tmp_path / "roc_pr.png")
+    legend = drawn[0].axes[1].get_legend().get_texts()[0].get_text()
+    assert legend == f"AP {average_precision_score(labels, scores):.3f}" == "AP 0.228"
+
+
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     with pytest.raises(ValueError, match="y has 3 values for 256 rows"):
