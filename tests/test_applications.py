@@ -60,6 +60,8 @@ def test_counts_of_generated_and_interpolated_samples_must_be_whole(trained, dig
         apps.generate(trained, 2.5, density)
     with pytest.raises(ae.ConfigError, match="steps must be a whole number >= 2, got 1"):
         apps.interpolate(trained, digits.X[0], digits.X[1], steps=1)
+    with pytest.raises(ae.ConfigError, match="columns must be a whole number >= 1, got 0"):  # ZeroDivisionError
+        apps.tile_images(digits.X[:4], columns=0)
 
 
 # ------------------------------------------------------------------------------------------------- reduction

@@ -94,6 +94,7 @@ def tile_images(images: np.ndarray, columns: int = 8) -> np.ndarray:
     """Images (n, C, H, W) laid out row by row in one image (C, rows * H, columns * W); empty cells are black."""
     if images.ndim != 4:
         raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
+    require_count("columns", columns)
     n, channels, height, width = images.shape
     columns = min(columns, n)
     rows = -(-n // columns)
