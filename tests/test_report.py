@@ -194,13 +194,14 @@ def test_a_table_report_says_which_rows_it_shows_and_draws_the_encoded_columns_b
     table = tmp_path / "rows.csv"
     table.write_text("size,colour\n" + "".join(f"{rng.normal():.3f},{'red' if i % 3 else 'blue'}\n" for i in range(30)))
     drawn = []
-    draw = sections.save_reconstructions
-    monkeypatch.setattr(sections, "save_reconstructions", lambda *args, feature_names: drawn.append(feature_names)
-                        or draw(*args, feature_names=feature_names))
+    for name in ("save_reconstructions", "save_image_grid"):  # inputs and reconstructions; a VAE's samples
+        draw = getattr(sections, name)
+        monkeypatch.setattr(sections, name, lambda *args, draw=draw, feature_names, **options: drawn.append(
+            feature_names) or draw(*args, feature_names=feature_names, **options))
     run, runner = tmp_path / "run", CliRunner()
     pictured = []
-    for command in (["train", "--data", str(table), "--epochs", "1", "--hidden", "4", "--code-size", "1", "--quiet",
-                     "--out", str(run)], ["report", str(run)]):
+    for command in (["train", "--data", str(table), "--objective", "vae", "--epochs", "1", "--hidden", "4",
+                     "--code-size", "1", "--quiet", "--out", str(run)], ["report", str(run)]):
         result = runner.invoke(cli, command)
         assert result.exit_code == 0, result.output
         html = (run / REPORT_FILE).read_text(encoding="utf-8")
@@ -209,7 +210,7 @@ def test_a_table_report_says_which_rows_it_shows_and_draws_the_encoded_columns_b
         assert "split</th><td>none (no splits)" in html  # was 'train', the --split option's default
     assert pictured == ["6 (the test rows, held out from training)",
                         "30 (all rows of the data the run was trained on, training rows too)"]
-    assert drawn == [["size", "colour=blue", "colour=red"]] * 2
+    assert drawn == [["size", "colour=blue", "colour=red"]] * 6  # reconstructions, samples, interpolation; twice
 
 
 def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch):

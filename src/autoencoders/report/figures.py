@@ -62,11 +62,17 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
                 axes[i, 0].plot(rebuilt, ls="--", label="reconstruction" if channel == 0 else None, **style)
         axes[0, 0].legend(fontsize=8)
         axes[-1, 0].set_xlabel("feature" if originals.ndim == 2 else "time step")
-        if feature_names is not None:
-            for ax in axes[:, 0]:
-                ax.set_xticks(range(len(feature_names)), feature_names if ax is axes[-1, 0] else [])
-            axes[-1, 0].tick_params(axis="x", labelrotation=90, labelsize=7)
+        _name_features(list(axes[:, 0]), feature_names)
     return _save(fig, path)
+
+
+def _name_features(axes: list, names: list[str] | None) -> None:
+    """Tick every feature of panels stacked in ``axes`` by its name, written under the lowest panel."""
+    if names is None:
+        return
+    for ax in axes:
+        ax.set_xticks(range(len(names)), names if ax is axes[-1] else [])
+    axes[-1].tick_params(axis="x", labelrotation=90, labelsize=7)
 
 
 def save_loss_curves(history: History, path: str | Path) -> Path:
@@ -98,17 +104,19 @@ def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     return mosaic
 
 
-def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False) -> Path:
+def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False,
+                    feature_names: list[str] | None = None) -> Path:
     """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
     largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
     Non-image samples are drawn as lines, one colour per sample: a flat row along its features, a (channels,
-    length) window one line per channel along time."""
+    length) window one line per channel along time; flat rows along ``feature_names`` when given."""
     if _as_image(images[0]) is None:
         fig, ax = _subplots(figsize=(8, 3))
         for index, sample in enumerate(images):
             for channel in sample.reshape(-1, images.shape[-1]):  # (length,) each, not channels end to end
                 ax.plot(channel, lw=1, color=f"C{index % 10}")
         ax.set_xlabel("feature" if images.ndim == 2 else "time step")
+        _name_features([ax], feature_names)
         return _save(fig, path)
     columns = min(columns, len(images))
     if signed:

@@ -36,6 +36,8 @@ from .html import Section
 MAX_WEIGHT_IMAGES = 64
 N_SAMPLES = 20
 INTERPOLATION_STEPS = 10
+TABLE_UNITS = ("as the model sees the table (model units): numeric columns scaled, categories one-hot, a 0/1 "
+               "indicator beside each column with gaps")
 DEAD_UNIT_LEVEL = 1e-6  # a code unit whose |activation| never exceeds this on the examples is dead
 
 
@@ -80,6 +82,11 @@ class ReportInputs:
         """A table run's preprocessing (its rows X are the encoded table), else None."""
         values = self.records.config.get("extra", {}).get("tabular")
         return None if values is None else TabularPreprocessor.from_dict(values)
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        """A table run's encoded columns (``age``, ``city=Oslo``, ``age_missing`` ...), else None."""
+        return None if self.table is None else self.table.feature_names_out()
 
     @cached_property
     def originals(self) -> np.ndarray:
@@ -143,14 +150,10 @@ def training_curves(run: ReportInputs) -> Section | None:
 def reconstructions(run: ReportInputs) -> Section:
     shown = run.originals[:10]
     rebuilt = run.scaler.inverse_transform(reconstruct(run.model, run.X[:10]))
-    if run.table is None:
-        note, names = "The first examples, in the data's own units.", None
-    else:
-        note = ("The first examples as the model sees the table (model units): numeric columns scaled, categories "
-                "one-hot, a 0/1 indicator beside each column with gaps.")
-        names = run.table.feature_names_out()
-    return Section("Inputs and reconstructions", notes=[note],
-                   figures=[save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=names)])
+    note = "The first examples, in the data's own units." if run.table is None else (
+        f"The first examples {TABLE_UNITS}.")
+    return Section("Inputs and reconstructions", notes=[note], figures=[
+        save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=run.feature_names)])
 
 
 def first_layer_weights(run: ReportInputs) -> Section | None:
@@ -186,13 +189,14 @@ def generated_samples(run: ReportInputs) -> Section | None:
         return None
     with torch.no_grad():
         drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
-    section = Section("Generated samples", notes=["Random draws from the prior, decoded."],
-                      figures=[save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples"))])
+    section = Section("Generated samples", notes=["Random draws from the prior, decoded" + (
+        "." if run.table is None else f", {TABLE_UNITS}.")], figures=[save_image_grid(
+            run.scaler.inverse_transform(drawn), run.png("samples"), feature_names=run.feature_names)])
     if len(run.X) >= 2:
         strip = interpolate(model, run.X[0], run.X[_most_different_row(run)], INTERPOLATION_STEPS)
         section.notes.append("The decoded straight line between the codes of two examples.")
         section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
-                                               columns=INTERPOLATION_STEPS))
+                                               columns=INTERPOLATION_STEPS, feature_names=run.feature_names))
     return section
 
 
