@@ -434,3 +434,13 @@ def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exac
     np.testing.assert_array_equal(result.reconstructions, ae.reconstruct(model, X))  # the codes are exact
     # 4 indices of 16 entries: at most 16 bits a sample entropy-coded, plus a header and 16 counts
     assert result.n_bytes < 100 * 2 + 64 + 300
+
+
+def test_compress_refuses_a_step_for_a_vq_run(digits, tmp_path):
+    # --step was taken and ignored: the codebook indices are coded as they are.
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
+    ae.save_model(model, tmp_path / "run")
+    result = CliRunner().invoke(cli, ["compress", str(tmp_path / "run"), "--data", "digits", "--step", "0.1",
+                                      "--out", str(tmp_path / "x.aec")])
+    assert result.exit_code == 2 and "codebook indices (vq), coded as they are without a step" in result.output
+    assert not (tmp_path / "x.aec").exists()

@@ -26,7 +26,8 @@ from ._common import (
 @run_data_options
 @output_options("The compressed file to write.")
 @click.option("--step", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
-              help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
+              help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer (not "
+                   "for a vq model, whose codebook indices are coded as they are).")
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
     value (per pixel for grayscale images, per cell for a table), and the mean squared error and (for values in
@@ -34,6 +35,10 @@ def compress(run, data, data_dir, split, label_column, out, step):
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
+    step_given = click.get_current_context().get_parameter_source("step") != click.core.ParameterSource.DEFAULT
+    if step_given and checkpoint.model.objective.discrete_codes:  # before the data is read
+        raise click.BadParameter("the model's codes are codebook indices (vq), coded as they are without a step",
+                                 param_hint="--step")
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     result = compress_array(checkpoint.model, X, out, step)
     table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
