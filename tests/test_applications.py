@@ -436,6 +436,14 @@ def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exac
     assert result.n_bytes < 100 * 2 + 64 + 300
 
 
+def test_generate_refuses_components_when_it_samples_a_prior(tmp_path):
+    # --components was taken and ignored: a VAE samples its prior unless --fit-density is given.
+    ae.save_model(small_model("vae"), tmp_path / "run")
+    result = CliRunner().invoke(cli, ["generate", str(tmp_path / "run"), "--components", "3", "--out",
+                                      str(tmp_path / "g.npy")])
+    assert result.exit_code == 2 and "--components sizes the mixture of --fit-density" in result.output
+
+
 def test_compress_refuses_a_step_for_a_vq_run(digits, tmp_path):
     # --step was taken and ignored: the codebook indices are coded as they are.
     model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
