@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 import autoencoders as ae
@@ -44,6 +45,25 @@ def invoke(*args: str) -> str:
     return result.output
 
 
+# ------------------------------------------------------------------------------------------------- inference
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_a_bad_batch_size_is_named(trained, digits, batch_size):
+    # Was ZeroDivisionError, torch.cat()'s 'expected a non-empty list' or "'float' object cannot be interpreted".
+    with pytest.raises(ae.ConfigError, match=f"batch_size must be a whole number >= 1, got {batch_size!r}"):
+        ae.encode(trained, digits.X[:10], batch_size=batch_size)
+
+
+def test_counts_of_generated_and_interpolated_samples_must_be_whole(trained, digits):
+    # 2.5 samples was numpy's "'float' object cannot be interpreted as an integer" after the density was used.
+    density = apps.fit_code_density(trained, digits.X[:50], n_components=2)
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 1, got 2.5"):
+        apps.generate(trained, 2.5, density)
+    with pytest.raises(ae.ConfigError, match="steps must be a whole number >= 2, got 1"):
+        apps.interpolate(trained, digits.X[0], digits.X[1], steps=1)
+    with pytest.raises(ae.ConfigError, match="columns must be a whole number >= 1, got 0"):  # ZeroDivisionError
+        apps.tile_images(digits.X[:4], columns=0)
+
+
 # ------------------------------------------------------------------------------------------------- reduction
 def test_pca_with_every_component_reconstructs_exactly_and_keeps_every_neighbourhood(digits):
     X = digits.X[:200]
@@ -66,6 +86,13 @@ def test_separated_groups_are_recovered_exactly():
     codes = labels[:, None] * 10.0 + rng.normal(size=(90, 4))
     scores = apps.clustering_scores(labels, apps.cluster_codes(codes, 3))
     assert scores == {"nmi": pytest.approx(1.0), "ari": pytest.approx(1.0)}
+
+
+def test_clusters_do_not_depend_on_the_row_order(digits):
+    # k-means++ draws its first centres by row position: shuffled rows gave other clusters (ARI 0.79 on 400 digits).
+    X = digits.X[:300].reshape(300, -1)
+    shuffled = np.random.default_rng(1).permutation(len(X))
+    assert np.array_equal(apps.cluster_codes(X, 5)[shuffled], apps.cluster_codes(X[shuffled], 5))
 
 
 def test_cluster_count_is_checked():
@@ -156,11 +183,23 @@ def test_fine_tuning_an_encoder_learns_the_labels(digits):
     assert accuracy > 0.7  # ten classes: chance is 0.1
 
 
-def test_fine_tuning_trains_the_encoder_in_place(trained, digits):
-    model = small_model("deep", code_size=8)
+@pytest.mark.parametrize("objective", ae.list_objectives())
+def test_fine_tuning_trains_the_encoder_in_place(objective, digits):
+    # A vq model's encoder got no gradient through its codebook lookup: only the head was trained, without a word.
+    model = small_model(f"mlp+{objective}", code_size=8)
+    ae.Trainer(model, fast_config(epochs=1)).fit(digits.X[:64])  # a vq model's codebook filled from the data
     before = ae.encode(model, digits.X[:10])
     apps.train_classifier(model, digits.X[:100], digits.y[:100], config=fast_config(epochs=2))
     assert not np.allclose(ae.encode(model, digits.X[:10]), before)
+
+
+def test_predictions_come_in_eval_mode_and_leave_the_mode_as_it_was(digits):
+    # predict_classes left the classifier in eval mode for good (a training loop after it ran without dropout).
+    model = small_model("deep", code_size=8, dropout=0.5)
+    classifier = apps.train_classifier(model, digits.X[:100], digits.y[:100], config=fast_config(epochs=1))
+    classifier.train()
+    first, again = (apps.predict_classes(classifier, digits.X[:50]) for _ in range(2))
+    assert classifier.training and np.array_equal(first, again)  # no dropout in the predictions
 
 
 def test_labels_must_be_class_indices(digits):
@@ -182,6 +221,19 @@ def test_decompress_returns_exactly_what_compress_reported(trained, digits, tmp_
     assert result.path.stat().st_size == result.n_bytes
     assert result.bits_per_value == pytest.approx(8 * result.n_bytes / X.size)
     assert result.psnr_db == pytest.approx(apps.psnr(X, decoded))
+
+
+def test_flat_rows_compress_as_the_images_they_are(trained, digits, tmp_path):
+    # Encoding took (n, 64) rows of an 8x8 model; then the PSNR raised numpy's broadcast error, the file written.
+    flat = apps.compress(trained, digits.X[:50].reshape(50, -1), tmp_path / "flat.aec")
+    images = apps.compress(trained, digits.X[:50], tmp_path / "images.aec")
+    assert flat.psnr_db == images.psnr_db and flat.reconstructions.shape == (50, 1, 8, 8)
+
+
+def test_psnr_is_given_only_for_values_in_the_unit_range(trained, digits, tmp_path):
+    # Peak 1 was assumed for any data: standardised rows got a PSNR as the test metrics never give them one.
+    assert apps.compress(trained, digits.X[:50] * 2 - 1, tmp_path / "signed.aec").psnr_db is None
+    assert apps.compress(trained, digits.X[:50], tmp_path / "unit.aec").psnr_db > 0
 
 
 def test_a_finer_step_costs_more_bits_and_gains_quality(trained, digits, tmp_path):
@@ -226,6 +278,7 @@ def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digit
     decoded = np.load(tmp_path / "d.npy")
     assert decoded.shape == (200, 1, 8, 8)
     assert apps.psnr(digits.X[:200], decoded) == pytest.approx(report["psnr_db"], abs=1e-6)
+    assert np.mean((digits.X[:200] - decoded) ** 2) == pytest.approx(report["mse"], rel=1e-5)
 
 
 # ------------------------------------------------------------------------------------------------ generation
@@ -246,11 +299,35 @@ def test_mixture_draws_follow_the_fitted_density():
     assert np.allclose(np.cov(draws, rowvar=False), [[2, 0.8], [0.8, 1]], atol=0.08)
 
 
+@pytest.mark.parametrize("kind", ["tied", "diag", "spherical"])
+def test_mixtures_of_every_covariance_type_are_drawn_from(kind):
+    # Only 'full' covariances were read right: a (K, k) diag array went to the Cholesky factorisation as a matrix
+    # (an error, or with K = k wrong draws without a word), tied and spherical raised numpy's errors.
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal([0, 0], [1, 0.1], (500, 2)), rng.normal([10, 5], [1, 0.1], (500, 2))])
+    density = GaussianMixture(2, covariance_type=kind, random_state=0).fit(points)
+    draws = apps.sample_density(density, 8000)
+    first = draws[draws[:, 0] < 5]  # (about 4000, 2): the component at the origin
+    origin = np.argmin(np.abs(density.means_).sum(axis=1))
+    expected = np.full(2, np.sqrt(density.covariances_[origin])) if kind == "spherical" else [1, 0.1]
+    assert np.allclose(first.std(axis=0), expected, rtol=0.06)
+
+
 def test_a_deterministic_model_needs_a_density_and_the_vae_has_a_prior():
     with pytest.raises(ValueError, match="no prior to sample from"):
         apps.generate(small_model("deep"), 3)
     vae = small_model("vae")
     assert apps.has_sampler(vae) and apps.generate(vae, 3).shape == (3, 1, 8, 8)
+
+
+def test_prior_samples_ignore_the_training_mode_and_leave_the_global_generator_alone():
+    # A VAE in training mode sampled with dropout on: other samples for the same seed, torch's global generator drawn.
+    model = small_model("vae", dropout=0.5).train()
+    state = torch.get_rng_state()
+    assert np.array_equal(apps.generate(model, 3, seed=1), apps.generate(model, 3, seed=1))
+    assert torch.equal(torch.get_rng_state(), state) and model.training
 
 
 def test_time_series_windows_can_be_generated_with_the_sequence_model():
@@ -264,6 +341,20 @@ def test_interpolation_starts_and_ends_at_the_reconstructions(trained, digits):
     path = apps.interpolate(trained, digits.X[0], digits.X[1], steps=5)
     ends = ae.reconstruct(trained, digits.X[:2])
     assert path.shape == (5, 1, 8, 8) and np.allclose(path[[0, -1]], ends, atol=1e-6)
+
+
+def test_a_vq_model_decodes_only_codebook_entries_when_interpolating_and_generating(digits, monkeypatch):
+    # The straight line between two codebook entries, and a mixture's draws, were decoded as they were: codes
+    # between entries, which the decoder of a vq model never saw in training.
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
+    ae.Trainer(model, fast_config(epochs=2)).fit(digits.X[:128])  # the first batch fills the codebook
+    decoded, decode = [], model.decode
+    monkeypatch.setattr(model, "decode", lambda codes: decoded.append(codes) or decode(codes))
+    path = apps.interpolate(model, digits.X[0], digits.X[1], steps=6)
+    apps.generate(model, 5, apps.fit_code_density(model, digits.X[:128], n_components=2))
+    codes = torch.cat(decoded)  # (6 + 5, code_size): the interpolation's, then the generated ones
+    assert len(codes) == 11 and torch.equal(model.objective.quantise(codes), codes)
+    assert np.allclose(path[[0, -1]], ae.reconstruct(model, digits.X[:2]), atol=1e-6)
 
 
 def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):
@@ -343,3 +434,21 @@ def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exac
     np.testing.assert_array_equal(result.reconstructions, ae.reconstruct(model, X))  # the codes are exact
     # 4 indices of 16 entries: at most 16 bits a sample entropy-coded, plus a header and 16 counts
     assert result.n_bytes < 100 * 2 + 64 + 300
+
+
+def test_generate_refuses_components_when_it_samples_a_prior(tmp_path):
+    # --components was taken and ignored: a VAE samples its prior unless --fit-density is given.
+    ae.save_model(small_model("vae"), tmp_path / "run")
+    result = CliRunner().invoke(cli, ["generate", str(tmp_path / "run"), "--components", "3", "--out",
+                                      str(tmp_path / "g.npy")])
+    assert result.exit_code == 2 and "--components sizes the mixture of --fit-density" in result.output
+
+
+def test_compress_refuses_a_step_for_a_vq_run(digits, tmp_path):
+    # --step was taken and ignored: the codebook indices are coded as they are.
+    model = small_model("mlp+vq", code_size=8, code_dim=2, codebook_size=16)
+    ae.save_model(model, tmp_path / "run")
+    result = CliRunner().invoke(cli, ["compress", str(tmp_path / "run"), "--data", "digits", "--step", "0.1",
+                                      "--out", str(tmp_path / "x.aec")])
+    assert result.exit_code == 2 and "codebook indices (vq), coded as they are without a step" in result.output
+    assert not (tmp_path / "x.aec").exists()

@@ -58,7 +58,15 @@ def test_binary_labels_and_anomaly_scores_add_a_threshold_and_roc_curves(small_i
                         progress=False).read_text("utf-8")
     assert "Anomaly scores" in _section_titles(html)
     assert (tmp_path / "roc_pr.png").is_file()
-    assert "roc_pr" in html
+    assert "roc_pr" in html and "ranks the rows of label 1 above the others" in html
+
+
+def test_curves_over_two_named_classes_name_the_class_taken_as_anomalous(small_images, tmp_path):
+    # Cats and dogs (codes 0, 1) got ROC curves of the reconstruction error with no word of what they scored.
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X, np.arange(len(X)) % 2, label_names=["cats", "dogs"],
+                        progress=False).read_text("utf-8")
+    assert "ranks the rows of label 1 (dogs) above the others, as anomalies" in html
 
 
 def test_text_labels_colour_the_code_map(small_images, tmp_path):
@@ -75,6 +83,50 @@ def test_a_report_on_one_row_draws_its_code_without_pca(small_images, tmp_path):
     model, X = _trained("deep", small_images, tmp_path)
     html = write_report(tmp_path, model, X[:1], progress=False).read_text("utf-8")
     assert "Codes in 2-D" in _section_titles(html)
+
+
+def test_a_report_on_a_subset_says_so(small_images, tmp_path, monkeypatch):
+    from autoencoders.report import build
+
+    monkeypatch.setattr(build, "MAX_EXAMPLES", 10)
+    model, X = _trained("deep", small_images, tmp_path)
+    html = write_report(tmp_path, model, X[:40], rows="the test rows", progress=False).read_text("utf-8")
+    assert "rows pictured</th><td>10 (the test rows; a random 10 of these 40)" in html
+
+
+def test_a_report_leaves_the_model_in_the_mode_it_found_it(small_images, tmp_path):
+    # write_report put the caller's model in eval mode for good: dropout and batch norm's updates off in the
+    # training that went on after a report written mid-way.
+    model, X = _trained("deep", small_images, tmp_path)
+    model.train()
+    write_report(tmp_path, model, X[:20], progress=False)
+    assert model.training
+
+
+def test_generated_windows_are_drawn_channel_by_channel_along_time(tmp_path, monkeypatch):
+    # A (2, 16) window was one line of 32 'features', its second channel drawn after its first.
+    from autoencoders.report import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    figures.save_image_grid(np.random.default_rng(0).random((3, 2, 16)), tmp_path / "samples.png")
+    (ax,) = drawn[0].axes
+    assert [len(line.get_ydata()) for line in ax.lines] == [16] * 6 and ax.get_xlabel() == "time step"
+
+
+def test_the_precision_recall_legend_gives_the_average_precision(tmp_path, monkeypatch):
+    # It gave the trapezoid under the PR points ('AUC'), not the AP the anomaly benchmarks report.
+    from sklearn.metrics import average_precision_score
+
+    from autoencoders.report import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    rng = np.random.default_rng(0)
+    labels, scores = np.r_[np.zeros(200), np.ones(10)], np.r_[rng.normal(0, 1, 200), rng.normal(1, 1, 10)]
+    figures.save_roc_pr_curves(labels == 1, scores, tmp_path / "roc_pr.png")
+    legend = drawn[0].axes[1].get_legend().get_texts()[0].get_text()
+    assert legend == f"AP {average_precision_score(labels, scores):.3f}" == "AP 0.228"
 
 
 def test_report_rejects_labels_that_do_not_match_the_rows(small_images, tmp_path):
@@ -131,6 +183,34 @@ def test_ae_report_reads_the_csv_a_run_trained_on_with_its_label_column(tmp_path
     html = (run / REPORT_FILE).read_text(encoding="utf-8")
     assert "First-layer weights" not in _section_titles(html)  # tabular rows are not images
     assert "2 distinct" in html  # the labels were read from the recorded column, not taken as a feature
+
+
+def test_a_table_report_says_which_rows_it_shows_and_draws_the_encoded_columns_by_name(tmp_path, monkeypatch):
+    """`ae train`'s report showed the test rows and `ae report`'s every row, training rows too, both as 'rows
+    pictured: N'; a table's one-hot matrix was drawn as 'the data's own units' along unnamed features 0, 1, ..."""
+    from autoencoders.report import sections
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "rows.csv"
+    table.write_text("size,colour\n" + "".join(f"{rng.normal():.3f},{'red' if i % 3 else 'blue'}\n" for i in range(30)))
+    drawn = []
+    for name in ("save_reconstructions", "save_image_grid"):  # inputs and reconstructions; a VAE's samples
+        draw = getattr(sections, name)
+        monkeypatch.setattr(sections, name, lambda *args, draw=draw, feature_names, **options: drawn.append(
+            feature_names) or draw(*args, feature_names=feature_names, **options))
+    run, runner = tmp_path / "run", CliRunner()
+    pictured = []
+    for command in (["train", "--data", str(table), "--objective", "vae", "--epochs", "1", "--hidden", "4",
+                     "--code-size", "1", "--quiet", "--out", str(run)], ["report", str(run)]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, result.output
+        html = (run / REPORT_FILE).read_text(encoding="utf-8")
+        pictured.append(re.search(r"rows pictured</th><td>([^<]*)", html).group(1))
+        assert "as the model sees the table (model units)" in html
+        assert "split</th><td>none (no splits)" in html  # was 'train', the --split option's default
+    assert pictured == ["6 (the test rows, held out from training)",
+                        "30 (all rows of the data the run was trained on, training rows too)"]
+    assert drawn == [["size", "colour=blue", "colour=red"]] * 6  # reconstructions, samples, interpolation; twice
 
 
 def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch):

@@ -236,6 +236,8 @@ def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["compress", str(run), *data, "--out", str(tmp_path / "p.aec")])
     assert result.exit_code == 0, result.output
+    written = json.loads(result.output)  # bits per cell of the 5 columns (they were per one-hot matrix column)
+    assert written["bits_per_value"] == pytest.approx(8 * written["bytes"] / (120 * 5))
     refused = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.npy")])
     assert refused.exit_code == 2 and "text columns" in refused.output
     result = runner.invoke(cli, ["decompress", str(run), str(tmp_path / "p.aec"), "--out", str(tmp_path / "p.csv")])
@@ -243,6 +245,17 @@ def test_cli_decompress_gives_a_table_run_its_table_back(people_csv, tmp_path):
     decoded = pd.read_csv(tmp_path / "p.csv")
     assert list(decoded.columns) == ["age", "city", "grade", "member", "income"] and len(decoded) == 120
     assert set(decoded.city) <= {"Rome", "Oslo", "Paris"}
+
+
+def test_cli_search_names_text_labels(people_csv, tmp_path):
+    """The neighbours' labels were the codes 0, 1 of 'bad' and 'good'."""
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                 "--hidden", "8", "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(runner.invoke(cli, ["search", str(run), "--query", "0", "-k", "5"]).output)
+    assert set(found["results"][0]["labels"]) <= {"good", "bad"}
 
 
 def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_path):

@@ -2,35 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 from .data.validation import check_array
 from .errors import ConfigError
 from .models._base import Autoencoder
+from .options import require_count
 from .training.batching import ordered_batches
 
 PROGRESS_DELAY_S = 2.0  # a progress bar appears only for jobs running longer, and only on an interactive terminal
 
 
-@torch.no_grad()
-def _map_batches(model: Autoencoder, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
-                 batch_size: int, desc: str) -> np.ndarray:
-    """``fn`` applied batch by batch in eval mode; the model's train/eval mode is left as it was."""
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """``model`` in eval mode for a block (no dropout, batch norm's running statistics), then in its own again."""
     was_training = model.training
     model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def map_batches(model: nn.Module, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
+                batch_size: int, desc: str) -> np.ndarray:
+    """``fn`` applied batch by batch on the model's device in eval mode; the model's mode is left as it was."""
+    require_count("batch_size", batch_size)
     device = next(model.parameters()).device
     if not array.flags.writeable:  # a pandas frame's values, a memory map: torch would warn on sharing them
         array = array.copy()
     batches = tqdm(ordered_batches(torch.from_numpy(array), batch_size), desc=desc, unit="batch",
                    total=-(-len(array) // batch_size), disable=None, delay=PROGRESS_DELAY_S, leave=False)
-    try:
+    with evaluating(model):
         outputs = [fn(batch.to(device)).cpu() for batch in batches]
-    finally:
-        model.train(was_training)
     return torch.cat(outputs).numpy()
 
 
@@ -40,7 +51,7 @@ def _inputs(model: Autoencoder, X) -> np.ndarray:
 
 def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Codes (n, code_size) of samples ``X`` (n, *input_shape)."""
-    return _map_batches(model, _inputs(model, X), model.encode, batch_size, "encode")
+    return map_batches(model, _inputs(model, X), model.encode, batch_size, "encode")
 
 
 def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
@@ -48,29 +59,38 @@ def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     if not model.objective.discrete_codes:
         raise ConfigError(f"a {model.name!r} model has no discrete codes; train one with the objective vq")
     indices = model.objective.code_indices
-    return _map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
+    return map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
+
+
+def quantise(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
+    """The nearest codebook entries (n, code_size) of any codes (n, code_size), the only codes the decoder of a
+    model with discrete codes (the vq objective) was trained on."""
+    if not model.objective.discrete_codes:
+        raise ConfigError(f"a {model.name!r} model has no codebook; train one with the objective vq")
+    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    return map_batches(model, codes, model.objective.quantise, batch_size, "quantise")
 
 
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions (n, *input_shape) of ``X``."""
-    return _map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")
+    return map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")
 
 
 def decode(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     """Data-space outputs (n, *input_shape) of codes (n, code_size)."""
     codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
-    return _map_batches(model, codes, model.decode, batch_size, "decode")
+    return map_batches(model, codes, model.decode, batch_size, "decode")
 
 
 def sample_likelihood(model: Autoencoder, codes, generator: torch.Generator, batch_size: int = 1024) -> np.ndarray:
     """Draws x ~ p(x|code) (n, *input_shape) for codes (n, code_size), from a model with a likelihood (a VAE)."""
     codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
-    return _map_batches(model, codes, lambda z: model.sample_likelihood(z, generator), batch_size, "sample")
+    return map_batches(model, codes, lambda z: model.sample_likelihood(z, generator), batch_size, "sample")
 
 
 def reconstruction_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Per-sample reconstruction loss (n,) under the model's own loss (for MSE: sum of squared errors)."""
-    return _map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size, "score")
+    return map_batches(model, _inputs(model, X), model.reconstruction_error, batch_size, "score")
 
 
 def squared_error(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:

@@ -27,6 +27,12 @@ def require(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+def require_count(name: str, value: Any, least: int = 1) -> None:
+    """Refuse ``value`` unless it is a whole number (not a bool, not 2.5) of at least ``least``."""
+    require(isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= least,
+            f"{name} must be a whole number >= {least}, got {value!r}")
+
+
 def check_options(config: Any) -> None:
     """Check every field of a config dataclass against its option; tuples (JSON gives lists) are sizes >= 1."""
     for field in dataclasses.fields(config):

@@ -10,11 +10,18 @@ from ..errors import ConfigError
 
 
 def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray:
-    """k-means cluster index (n,) of each row of ``codes`` (n, k) (or any feature matrix)."""
+    """k-means cluster index (n,) of each row of ``codes`` (n, k) (or any feature matrix).
+
+    The result depends on the rows and ``seed``, not on the rows' order: k-means++ draws its initial centres by
+    row position, so k-means is run on the rows in one canonical (sorted) order and the labels mapped back.
+    """
     if not 1 <= n_clusters <= len(codes):
         raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(codes)}), got {n_clusters}")
-    features = codes.reshape(len(codes), -1)
-    return KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(features)
+    features = codes.reshape(len(codes), -1)  # (n, k)
+    order = np.lexsort(features.T[::-1])  # rows sorted by their first value, ties by the next ...
+    labels = np.empty(len(features), np.int64)
+    labels[order] = KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(features[order])
+    return labels
 
 
 def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float]:

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import CheckpointError, atomic_write
+from ..data.validation import check_array
 from ..errors import ConfigError, DataError
 from ..inference import code_indices, decode, encode
 from ..models._base import Autoencoder
@@ -35,12 +36,13 @@ BOUND_SPREADS = 4.0
 
 @dataclass
 class CompressionResult:
-    """What ``compress`` wrote: its size, the rate in bits per input value, and the quality of the output."""
+    """What ``compress`` wrote: its size, the rate in bits per input value, and the quality of the output: its PSNR
+    for samples in [0, 1] (peak 1; None for others, whose peak is unknown: the reconstructions tell the rest)."""
 
     path: Path
     n_bytes: int
     bits_per_value: float
-    psnr_db: float
+    psnr_db: float | None
     reconstructions: np.ndarray  # (n, *input_shape): exactly what decompress returns
 
 
@@ -89,6 +91,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     """
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
+    X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in
     coder = constriction.stream.stack.AnsCoder()
     if model.objective.discrete_codes:
         symbols = code_indices(model, X).astype(np.int32)  # (n, G)
@@ -108,8 +111,8 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     target = Path(path)
     atomic_write(target, lambda tmp: tmp.write_bytes(payload))
     reconstructions = decode(model, _codes(model, symbols, side, step))
-    return CompressionResult(target, len(payload), 8 * len(payload) / X[0].size / len(X), psnr(X, reconstructions),
-                             reconstructions)
+    quality = psnr(X, reconstructions) if X.min() >= 0 and X.max() <= 1 else None  # as the test metrics' PSNR
+    return CompressionResult(target, len(payload), 8 * len(payload) / X[0].size / len(X), quality, reconstructions)
 
 
 def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:

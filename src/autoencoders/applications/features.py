@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
+from ..inference import map_batches
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
-from ..training.batching import ordered_batches
 
 
 def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_features: np.ndarray,
@@ -59,8 +58,9 @@ class EncoderClassifier(nn.Module):
         self.config = ClassifierConfig(autoencoder.name, autoencoder.config.to_dict(), n_classes)
 
     def encode(self, x: Tensor) -> Tensor:
-        """(B, *input_shape) -> (B, code_size): the encoder's code, the head's input."""
-        return self.autoencoder.encode(x)
+        """(B, *input_shape) -> (B, code_size): the encoder's code, the head's input, with gradients that reach
+        the encoder (a vq model's codebook lookup has none of its own: straight-through, as in its training)."""
+        return self.autoencoder.objective.differentiable_code(self.autoencoder.encoder(x))
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -100,10 +100,7 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
     return classifier
 
 
-@torch.no_grad()
 def predict_classes(classifier: EncoderClassifier, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Predicted class (n,) of each sample of ``X``."""
     X = check_array(X, sample_shape=classifier.autoencoder.input_shape)
-    classifier.eval()
-    logits = [classifier(batch) for batch in ordered_batches(torch.from_numpy(X), batch_size)]
-    return torch.cat(logits).argmax(dim=1).numpy()
+    return map_batches(classifier, X, classifier, batch_size, "predict").argmax(axis=1)  # (n, n_classes) -> (n,)

@@ -9,8 +9,9 @@ from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode, sample_likelihood
+from ..inference import decode, encode, evaluating, quantise, sample_likelihood
 from ..models._base import Autoencoder
+from ..options import require_count
 
 
 def has_sampler(model: Autoencoder) -> bool:
@@ -28,50 +29,72 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
 
 
 def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` draws (n, k) from a fitted full-covariance mixture, through the Cholesky factors of its covariances
-    (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on covariances that
-    are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
+    """``n`` draws (n, k) from a fitted mixture of any covariance type, through the Cholesky factors of its
+    covariances (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on
+    covariances that are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
     rng = np.random.default_rng(seed)
     components = rng.choice(len(density.weights_), size=n, p=density.weights_)  # (n,)
-    factors = np.linalg.cholesky(density.covariances_)  # (K, k, k) lower-triangular
+    factors = np.linalg.cholesky(full_covariances(density))  # (K, k, k) lower-triangular
     noise = rng.standard_normal((n, density.means_.shape[1]))  # (n, k)
     return density.means_[components] + np.einsum("nij,nj->ni", factors[components], noise)
 
 
+def full_covariances(density: GaussianMixture) -> np.ndarray:
+    """The mixture's covariances as (K, k, k) matrices, whatever its ``covariance_type`` stores: (K, k, k) full,
+    (k, k) tied, (K, k) diag or (K,) spherical."""
+    n_components, k = density.means_.shape
+    covariances, kind = np.asarray(density.covariances_), density.covariance_type
+    if kind == "full":
+        return covariances
+    if kind == "tied":
+        return np.broadcast_to(covariances, (n_components, k, k))
+    variances = covariances if kind == "diag" else np.repeat(covariances[:, None], k, axis=1)  # (K, k)
+    return variances[:, :, None] * np.eye(k)
+
+
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0,
              noise: bool = False) -> np.ndarray:
-    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given, else the model's prior;
-    ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
-    if n < 1:
-        raise ConfigError(f"n must be >= 1, got {n}")
+    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (a discrete-code model's
+    snapped to their nearest codebook entries), else the model's prior; ``noise``: each sample drawn from the
+    decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    require_count("n", n)
     if noise and not model.objective.has_likelihood:
         raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
                           f"VAE), got a {model.name!r} model")
     generator = torch.Generator().manual_seed(seed)
     if density is not None:
-        codes = sample_density(density, n, seed).astype(np.float32)  # (n, code_size)
+        codes = decodable(model, sample_density(density, n, seed).astype(np.float32))  # (n, code_size)
         return sample_likelihood(model, codes, generator) if noise else decode(model, codes)
     if not has_sampler(model):
         raise ConfigError(f"a {model.name!r} model has no prior to sample from; fit a density over its codes "
                          "(fit_code_density, or --data on the command line) first")
-    return model.sample(n, generator=generator, noise=noise).cpu().numpy()
+    with torch.no_grad(), evaluating(model):  # no dropout: the same samples for a seed, the global generator untouched
+        return model.sample(n, generator=generator, noise=noise).cpu().numpy()
 
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
-    """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``."""
-    if steps < 2:
-        raise ConfigError(f"steps must be >= 2, got {steps}")
+    """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
+    (for a model with discrete codes, each point's nearest codebook entries: the ends are the two inputs'
+    reconstructions, the points between them change entry by entry)."""
+    require_count("steps", steps, least=2)
     ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
                                                      sample_shape=model.input_shape)
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
-    return decode(model, (1 - weights) * ends[0] + weights * ends[1])
+    return decode(model, decodable(model, (1 - weights) * ends[0] + weights * ends[1]))  # (steps, *input_shape)
+
+
+def decodable(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
+    """``codes`` (n, code_size) as codes the decoder was trained on: unchanged, or for a model with discrete codes
+    (the vq objective) their nearest codebook entries (points between entries decode to no learned output)."""
+    return quantise(model, codes) if model.objective.discrete_codes else codes
 
 
 def tile_images(images: np.ndarray, columns: int = 8) -> np.ndarray:
     """Images (n, C, H, W) laid out row by row in one image (C, rows * H, columns * W); empty cells are black."""
     if images.ndim != 4:
         raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
+    require_count("columns", columns)
     n, channels, height, width = images.shape
     columns = min(columns, n)
     rows = -(-n // columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import numpy as np
 
 from ._common import (
     RUN,
@@ -14,6 +15,7 @@ from ._common import (
     output_options,
     read_run_data,
     run_data_options,
+    run_table,
     run_text_columns,
     save_array,
 )
@@ -24,17 +26,27 @@ from ._common import (
 @run_data_options
 @output_options("The compressed file to write.")
 @click.option("--step", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
-              help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer.")
+              help="Quantisation step, in units of each code dimension's spread: smaller is larger and closer (not "
+                   "for a vq model, whose codebook indices are coded as they are).")
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
-    value (per pixel for grayscale images) and the PSNR of what `ae decompress` will return (model units)."""
+    value (per pixel for grayscale images, per cell for a table), and the mean squared error and (for values in
+    [0, 1]) the PSNR of what `ae decompress` will return, in model units."""
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
+    step_given = click.get_current_context().get_parameter_source("step") != click.core.ParameterSource.DEFAULT
+    if step_given and checkpoint.model.objective.discrete_codes:  # before the data is read
+        raise click.BadParameter("the model's codes are codebook indices (vq), coded as they are without a step",
+                                 param_hint="--step")
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
     result = compress_array(checkpoint.model, X, out, step)
+    table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
+    values = X[0].size if table is None else len(table.feature_names_in)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
-               "bits_per_value": result.bits_per_value, "psnr_db": result.psnr_db})
+               "bits_per_value": 8 * result.n_bytes / (len(X) * values),
+               "mse": float(np.mean((result.reconstructions - X) ** 2)),
+               **({} if result.psnr_db is None else {"psnr_db": result.psnr_db})})
 
 
 @click.command()

@@ -88,9 +88,17 @@ def search(run, data, data_dir, split, label_column, query, k, method):
         result = {"query": number if rows is None else rows[number], "neighbours": found.tolist(),
                   "distances": np.round(far, 6).tolist()}
         if dataset.y is not None:
-            result["labels"] = dataset.y[found].tolist()
+            result["labels"] = _named_labels(dataset, dataset.y[found])
         results.append(result)
     echo_json({"method": index.method, "results": results})
+
+
+def _named_labels(dataset, codes: np.ndarray) -> list:
+    """Labels as the data names them: a text label or a class folder by its name, a number (a digit) as itself."""
+    names = dataset.label_names
+    if not names or names == [str(code) for code in range(len(names))]:  # the digits' classes are their own names
+        return codes.tolist()
+    return [names[code] for code in codes]
 
 
 COMMANDS = [cluster, search]

@@ -83,6 +83,10 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
+    given = click.get_current_context().get_parameter_source("components") != click.core.ParameterSource.DEFAULT
+    if given and not fit_density and has_sampler(model):  # it would be ignored: the prior needs no density
+        raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
+                                 param_hint="--components")
     if fit_density or not has_sampler(model):
         X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
         density = fit_code_density(model, X, components, seed)

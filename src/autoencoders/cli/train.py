@@ -206,7 +206,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     if stream:
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
-        label_names = []
+        label_names, shown_rows = [], _shown_rows(len(X_test), test_data)
     else:
         dataset = read_data(data, data_dir, split, label_column)
         warn_of_row_ids(dataset, data)
@@ -220,6 +220,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         dataset_name = dataset.name
         shown_set = test_set if len(X_test) else train_set
         shown, shown_labels, label_names = X_test if len(X_test) else X_train, shown_set.y, shown_set.label_names
+        shown_rows = _shown_rows(len(X_test), test_data)
     folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
@@ -259,12 +260,13 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     _warn_if_diverged(history, metrics["test"], X_test)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
+    names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         folder / RECONSTRUCTIONS_FILE)
+                         folder / RECONSTRUCTIONS_FILE, feature_names=names)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
         report = write_report(run_dir, net, shown, shown_labels, scaler=scaler, label_names=label_names,
-                              progress=config.progress)
+                              rows=shown_rows, progress=config.progress)
         click.echo(f"wrote {report}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
@@ -306,6 +308,13 @@ def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
 def _first_rows(rows: ChunkedRows) -> np.ndarray:
     """The first rows (at most STREAMED_TEST_ROWS) of streamed rows, in memory: what metrics and pictures use."""
     return rows[0 : min(len(rows), STREAMED_TEST_ROWS)].numpy()
+
+
+def _shown_rows(n_test: int, test_data: str | None) -> str:
+    """Which rows the run's pictures and report show, in the report's words."""
+    if not n_test:
+        return "training rows: no test rows were held out"
+    return f"the rows of --test-data {test_data}" if test_data else "the test rows, held out from training"
 
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,7 +13,7 @@ from torch import Tensor, nn
 from ..data.corruption import CORRUPTIONS, corrupt
 from ..data.tabular import check_layout
 from ..errors import ConfigError
-from ..options import check_options, option, require
+from ..options import check_options, option, require, require_count
 from ._blocks import activation
 from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
 
@@ -135,8 +134,7 @@ class Autoencoder(nn.Module):
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
         """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
         objective = self._capable("can_sample")
-        require(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1,
-                f"n must be a whole number >= 1, got {n!r}")
+        require_count("n", n)
         return objective.sample(self, n, generator, noise)
 
     def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
@@ -180,6 +178,11 @@ class Objective(nn.Module):
 
     def encode(self, features: Tensor) -> Tensor:
         return self.code_activation(self.head(features))  # (B, F) -> (B, code_size), deterministic
+
+    def differentiable_code(self, features: Tensor) -> Tensor:
+        """The code of :meth:`encode` with gradients that reach the encoder (a task head trained on it, e.g.
+        a classifier's): the code itself unless its lookup has none (discrete codes)."""
+        return self.encode(features)
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The code the decoder reconstructs ``x`` from in training, from the (corrupted) input ``noisy``,

@@ -16,6 +16,10 @@ from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 
 
+def straight_through(z: Tensor, quantised: Tensor) -> Tensor:
+    return z + (quantised - z).detach()  # (B, code_size): the entries' values, z's gradients
+
+
 @dataclass
 class VQConfig(PartConfig):
     codebook_size: int = option(512, "number of codebook entries K (each code vector costs log2 K bits)", "[2, inf)")
@@ -45,15 +49,25 @@ class VQ(Objective):
         self.register_buffer("samples_since_used", torch.full((k,), self.options.dead_after, dtype=torch.long))
 
     def code_indices(self, features: Tensor) -> Tensor:  # (B, G): each code vector's nearest entry
-        z = self.head(features).unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
+        return self.nearest_indices(self.head(features))
+
+    def nearest_indices(self, z: Tensor) -> Tensor:  # (B, code_size) -> (B, G): each vector's nearest entry
+        z = z.unflatten(1, (-1, self.options.code_dim))  # (B, G, D)
         distances = z.square().sum(-1, keepdim=True) - 2 * z @ self.codebook.T + self.codebook.square().sum(-1)
         return distances.argmin(dim=-1)  # (B, G)
+
+    def quantise(self, codes: Tensor) -> Tensor:  # (B, code_size): any codes -> the nearest codebook entries
+        return self.lookup(self.nearest_indices(codes))
 
     def lookup(self, indices: Tensor) -> Tensor:
         return self.codebook[indices].flatten(1)  # (B, G) -> codes (B, code_size) of codebook entries
 
     def encode(self, features: Tensor) -> Tensor:
         return self.lookup(self.code_indices(features))  # (B, code_size): entries of the codebook
+
+    def differentiable_code(self, features: Tensor) -> Tensor:
+        z = self.head(features)  # (B, code_size)
+        return straight_through(z, self.quantise(z))
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         features = model.encoder(noisy)
@@ -63,7 +77,7 @@ class VQ(Objective):
             self._update_codebook(indices, z.detach())
         quantised = self.lookup(indices)
         commitment = self.options.commitment * (z - quantised.detach()).square().sum(dim=1).mean()
-        return z + (quantised - z).detach(), {"commitment": commitment}  # straight-through: gradients reach z
+        return straight_through(z, quantised), {"commitment": commitment}
 
     @torch.no_grad()
     def _update_codebook(self, indices: Tensor, z: Tensor) -> None:

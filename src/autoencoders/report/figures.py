@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
-from sklearn.metrics import auc, precision_recall_curve, roc_curve
+from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
 from ..training.history import History
 
@@ -36,8 +36,10 @@ def _as_image(sample: np.ndarray) -> np.ndarray | None:
     return sample[0] if sample.shape[0] == 1 else np.clip(sample.transpose(1, 2, 0), 0, 1)
 
 
-def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: str | Path, n: int = 10) -> Path:
-    """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise."""
+def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: str | Path, n: int = 10,
+                         feature_names: list[str] | None = None) -> Path:
+    """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise, along
+    ``feature_names`` when given (flat rows)."""
     n = min(n, len(originals))
     if _as_image(originals[0]) is not None:
         fig, axes = _subplots(2, n, figsize=(1.2 * n, 2.6), squeeze=False)
@@ -60,7 +62,17 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
                 axes[i, 0].plot(rebuilt, ls="--", label="reconstruction" if channel == 0 else None, **style)
         axes[0, 0].legend(fontsize=8)
         axes[-1, 0].set_xlabel("feature" if originals.ndim == 2 else "time step")
+        _name_features(list(axes[:, 0]), feature_names)
     return _save(fig, path)
+
+
+def _name_features(axes: list, names: list[str] | None) -> None:
+    """Tick every feature of panels stacked in ``axes`` by its name, written under the lowest panel."""
+    if names is None:
+        return
+    for ax in axes:
+        ax.set_xticks(range(len(names)), names if ax is axes[-1] else [])
+    axes[-1].tick_params(axis="x", labelrotation=90, labelsize=7)
 
 
 def save_loss_curves(history: History, path: str | Path) -> Path:
@@ -92,15 +104,19 @@ def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     return mosaic
 
 
-def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False) -> Path:
+def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False,
+                    feature_names: list[str] | None = None) -> Path:
     """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
     largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
-    Non-image samples are drawn as one line each."""
+    Non-image samples are drawn as lines, one colour per sample: a flat row along its features, a (channels,
+    length) window one line per channel along time; flat rows along ``feature_names`` when given."""
     if _as_image(images[0]) is None:
         fig, ax = _subplots(figsize=(8, 3))
-        for sample in images:
-            ax.plot(sample.ravel(), lw=1)
-        ax.set_xlabel("feature")
+        for index, sample in enumerate(images):
+            for channel in sample.reshape(-1, images.shape[-1]):  # (length,) each, not channels end to end
+                ax.plot(channel, lw=1, color=f"C{index % 10}")
+        ax.set_xlabel("feature" if images.ndim == 2 else "time step")
+        _name_features([ax], feature_names)
         return _save(fig, path)
     columns = min(columns, len(images))
     if signed:
@@ -176,7 +192,9 @@ def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | 
     roc.plot(fpr, tpr, label=f"AUC {auc(fpr, tpr):.3f}")
     roc.plot([0, 1], [0, 1], color="grey", ls=":")
     roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
-    pr.plot(recall, precision, label=f"AUC {auc(recall, precision):.3f}")
+    # Average precision, the figure the anomaly benchmarks report; a trapezoid under the PR points would
+    # interpolate precision linearly, which no threshold achieves.
+    pr.step(recall, precision, where="post", label=f"AP {average_precision_score(is_positive, scores):.3f}")
     pr.axhline(is_positive.mean(), color="grey", ls=":")
     pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
     for ax in (roc, pr):

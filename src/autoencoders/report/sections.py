@@ -16,6 +16,8 @@ import torch
 
 from ..applications.generation import interpolate
 from ..data import Scaler
+from ..data.datasets import IDX_DATASETS
+from ..data.tabular import TabularPreprocessor
 from ..inference import encode, reconstruct, reconstruction_error
 from ..metrics import codebook_usage
 from ..models._base import Autoencoder
@@ -34,6 +36,8 @@ from .html import Section
 MAX_WEIGHT_IMAGES = 64
 N_SAMPLES = 20
 INTERPOLATION_STEPS = 10
+TABLE_UNITS = ("as the model sees the table (model units): numeric columns scaled, categories one-hot, a 0/1 "
+               "indicator beside each column with gaps")
 DEAD_UNIT_LEVEL = 1e-6  # a code unit whose |activation| never exceeds this on the examples is dead
 
 
@@ -71,6 +75,18 @@ class ReportInputs:
     anomaly_scores: np.ndarray | None = None
     threshold: float | None = None
     label_names: tuple[str, ...] = ()  # names of the label codes 0..k-1 (a table's text labels, class folders)
+    rows: str = ""  # which rows X are, e.g. "the test rows, held out from training"
+
+    @cached_property
+    def table(self) -> TabularPreprocessor | None:
+        """A table run's preprocessing (its rows X are the encoded table), else None."""
+        values = self.records.config.get("extra", {}).get("tabular")
+        return None if values is None else TabularPreprocessor.from_dict(values)
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        """A table run's encoded columns (``age``, ``city=Oslo``, ``age_missing`` ...), else None."""
+        return None if self.table is None else self.table.feature_names_out()
 
     @cached_property
     def originals(self) -> np.ndarray:
@@ -93,15 +109,17 @@ class ReportInputs:
 def summary(run: ReportInputs) -> Section:
     metrics, config = run.records.metrics, run.records.config
     extra = config.get("extra", {})
+    source = extra.get("data", {}).get("source", metrics.get("data"))
     data = {
-        "source": extra.get("data", {}).get("source", metrics.get("data")),
-        "split": extra.get("data", {}).get("split"),
+        "source": source,
+        # a file's or the digits' recorded 'train' is only the option's default: they have no splits
+        "split": extra.get("data", {}).get("split") if source in (None, *IDX_DATASETS) else "none (no splits)",
         "sample shape": list(run.model.input_shape),
         "training rows": config.get("data", {}).get("train_shape", [None])[0],
         "validation rows": (config.get("data", {}).get("val_shape") or [0])[0],
         "test rows": metrics.get("n_test"),
         "input scaling": run.scaler.kind,
-        "rows pictured": len(run.X),
+        "rows pictured": f"{len(run.X)}" + (f" ({run.rows})" if run.rows else ""),
         "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
     }
     columns = extra.get("tabular", {}).get("columns", [])
@@ -132,8 +150,10 @@ def training_curves(run: ReportInputs) -> Section | None:
 def reconstructions(run: ReportInputs) -> Section:
     shown = run.originals[:10]
     rebuilt = run.scaler.inverse_transform(reconstruct(run.model, run.X[:10]))
-    return Section("Inputs and reconstructions", notes=["The first examples, in the data's own units."],
-                   figures=[save_reconstructions(shown, rebuilt, run.png("reconstructions"))])
+    note = "The first examples, in the data's own units." if run.table is None else (
+        f"The first examples {TABLE_UNITS}.")
+    return Section("Inputs and reconstructions", notes=[note], figures=[
+        save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=run.feature_names)])
 
 
 def first_layer_weights(run: ReportInputs) -> Section | None:
@@ -169,13 +189,14 @@ def generated_samples(run: ReportInputs) -> Section | None:
         return None
     with torch.no_grad():
         drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
-    section = Section("Generated samples", notes=["Random draws from the prior, decoded."],
-                      figures=[save_image_grid(run.scaler.inverse_transform(drawn), run.png("samples"))])
+    section = Section("Generated samples", notes=["Random draws from the prior, decoded" + (
+        "." if run.table is None else f", {TABLE_UNITS}.")], figures=[save_image_grid(
+            run.scaler.inverse_transform(drawn), run.png("samples"), feature_names=run.feature_names)])
     if len(run.X) >= 2:
         strip = interpolate(model, run.X[0], run.X[_most_different_row(run)], INTERPOLATION_STEPS)
         section.notes.append("The decoded straight line between the codes of two examples.")
         section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
-                                               columns=INTERPOLATION_STEPS))
+                                               columns=INTERPOLATION_STEPS, feature_names=run.feature_names))
     return section
 
 
@@ -220,10 +241,13 @@ def scores(run: ReportInputs) -> Section:
     else:
         values, title = reconstruction_error(run.model, run.X), "Reconstruction error per example"
         label = "reconstruction loss"
-    figures = [save_histogram(values, run.png("scores"), label, run.threshold)]
+    figures, notes = [save_histogram(values, run.png("scores"), label, run.threshold)], []
     if run.y is not None and set(np.unique(run.y)) == {0, 1}:
         figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr")))
-    return Section(title, figures=figures)
+        positive = f"label 1 ({run.label_names[1]})" if run.label_names else "label 1"
+        notes.append(f"The labels are 0 and 1, so the curves score how well this ranks the rows of {positive} above "
+                     "the others, as anomalies; they mean nothing if the labels are two ordinary classes.")
+    return Section(title, notes=notes, figures=figures)
 
 
 def configuration(run: ReportInputs) -> Section | None:
