@@ -61,7 +61,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     ``error_floor=0.01``, ``code_share=0.25``, ``hidden_layers=1``, ``lr=6e-3``) are the candidate that
     ``benchmarks/anomaly_selection.py`` chooses on its 39 sets (22 ADBench sets and 17 derived from MNIST and real
     tables); chosen that way on half the sets (by source), the choice scored a mean ROC-AUC of 0.818 and AP of
-    0.386 on the other half (IsolationForest 0.808 / 0.386, ECOD 0.767 / 0.330).
+    0.386 on the other half (IsolationForest 0.808 / 0.386, ECOD 0.767 / 0.330: level in AP).
 
     >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
     """
