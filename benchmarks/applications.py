@@ -175,10 +175,10 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def pca_mixture(rows: np.ndarray, size: int) -> tuple[PCA, GaussianMixture]:
-    """The classical generator: PCA to ``size`` dimensions and a 10-component Gaussian mixture over them, with
-    the same settings as ``fit_code_density`` uses over autoencoder codes."""
+    """The classical generator: PCA to ``size`` dimensions and a 10-component Gaussian mixture over them, fitted
+    as ``fit_code_density`` fits one over autoencoder codes (``apps.fit_density``)."""
     pca = PCA(size, random_state=0).fit(rows)
-    return pca, GaussianMixture(10, covariance_type="full", reg_covar=1e-4, random_state=0).fit(pca.transform(rows))
+    return pca, apps.fit_density(pca.transform(rows), 10)
 
 
 def generation(bench: Bench) -> None:

@@ -289,6 +289,16 @@ def test_samples_from_a_fitted_code_density_are_seeded(trained, digits):
     assert not np.array_equal(first, apps.generate(trained, 5, density, seed=2))
 
 
+def test_the_code_density_does_not_depend_on_the_row_order(trained, digits):
+    # Its mixture starts from k-means++, which draws centres by row position: shuffled rows gave another density.
+    X = digits.X[:300]
+    shuffled = np.random.default_rng(1).permutation(len(X))
+    first, again = (apps.fit_code_density(trained, rows, n_components=4) for rows in (X, X[shuffled]))
+    for name in ("weights_", "means_", "covariances_"):
+        assert np.allclose(getattr(first, name), getattr(again, name), rtol=1e-6, atol=1e-9), name
+    assert np.allclose(apps.generate(trained, 5, first), apps.generate(trained, 5, again), atol=1e-6)
+
+
 def test_mixture_draws_follow_the_fitted_density():
     rng = np.random.default_rng(0)
     from sklearn.mixture import GaussianMixture

@@ -6,14 +6,14 @@ from .clustering import cluster_codes, clustering_scores
 from .compression import CompressionResult, compress, decompress, model_fingerprint, psnr
 from .denoise import denoise, image_files, read_images, write_images
 from .features import EncoderClassifier, linear_probe_accuracy, predict_classes, train_classifier
-from .generation import fit_code_density, generate, has_sampler, interpolate, sample_density, tile_images
+from .generation import fit_code_density, fit_density, generate, has_sampler, interpolate, sample_density, tile_images
 from .reduction import pca_codes, reduction_scores
 from .retrieval import CodeIndex, hnswlib_available, precision_at_k
 
 __all__ = [
     "CodeIndex", "CompressionResult", "EncoderClassifier", "cluster_codes", "clustering_scores", "compress",
-    "decompress", "denoise", "fit_code_density", "generate", "has_sampler", "hnswlib_available", "image_files",
-    "interpolate", "linear_probe_accuracy", "model_fingerprint", "pca_codes", "precision_at_k", "predict_classes",
-    "psnr", "read_images", "reduction_scores", "sample_density", "series_anomaly_scores",
+    "decompress", "denoise", "fit_code_density", "fit_density", "generate", "has_sampler", "hnswlib_available",
+    "image_files", "interpolate", "linear_probe_accuracy", "model_fingerprint", "pca_codes", "precision_at_k",
+    "predict_classes", "psnr", "read_images", "reduction_scores", "sample_density", "series_anomaly_scores",
     "tile_images", "train_classifier", "write_images",
 ]

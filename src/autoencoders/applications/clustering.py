@@ -18,10 +18,17 @@ def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarr
     if not 1 <= n_clusters <= len(codes):
         raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(codes)}), got {n_clusters}")
     features = codes.reshape(len(codes), -1)  # (n, k)
-    order = np.lexsort(features.T[::-1])  # rows sorted by their first value, ties by the next ...
+    order = canonical_order(features)
     labels = np.empty(len(features), np.int64)
     labels[order] = KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(features[order])
     return labels
+
+
+def canonical_order(rows: np.ndarray) -> np.ndarray:
+    """Indices (n,) putting ``rows`` (n, k) in one order set by their values alone (by the first value, ties by the
+    next ...): an estimator that draws by row position (k-means++) fitted to ``rows[canonical_order(rows)]`` gives
+    the same result for the same rows in any order."""
+    return np.lexsort(rows.T[::-1])
 
 
 def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float]:

@@ -12,6 +12,7 @@ from ..errors import ConfigError, DataError
 from ..inference import decode, encode, evaluating, quantise, sample_likelihood
 from ..models._base import Autoencoder
 from ..options import require_count
+from .clustering import canonical_order
 
 
 def has_sampler(model: Autoencoder) -> bool:
@@ -20,12 +21,19 @@ def has_sampler(model: Autoencoder) -> bool:
 
 
 def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
-    """A Gaussian mixture (full covariances) fitted to the codes of ``X`` (n, *input_shape) under ``model``."""
-    codes = encode(model, X)  # (n, k)
-    if not 1 <= n_components <= len(codes):
-        raise ConfigError(f"n_components must be between 1 and the number of samples ({len(codes)}), got "
+    """A Gaussian mixture (full covariances) fitted to the codes of ``X`` (n, *input_shape) under ``model``
+    (:func:`fit_density`)."""
+    return fit_density(encode(model, X), n_components, seed)
+
+
+def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
+    """A Gaussian mixture (full covariances) fitted to ``points`` (n, k), the same for the same points in any
+    order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
+    if not 1 <= n_components <= len(points):
+        raise ConfigError(f"n_components must be between 1 and the number of samples ({len(points)}), got "
                          f"{n_components}")
-    return GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed).fit(codes)
+    mixture = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed)
+    return mixture.fit(points[canonical_order(points)])
 
 
 def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarray:
