@@ -367,6 +367,28 @@ def test_a_vq_model_decodes_only_codebook_entries_when_interpolating_and_generat
     assert np.allclose(path[[0, -1]], ae.reconstruct(model, digits.X[:2]), atol=1e-6)
 
 
+def test_a_topk_model_decodes_at_most_k_active_units_when_interpolating_and_generating(digits, monkeypatch):
+    # Points between two top-k codes (up to 2k active units) and a mixture's draws (every unit active) were decoded
+    # as they were, codes the decoder never saw. k close to code_size, so some codes keep negative values.
+    model = small_model("sparse", penalty="topk", code_size=10, k=8)
+    ae.Trainer(model, fast_config(epochs=2)).fit(digits.X[:128])
+    assert (ae.encode(model, digits.X[:128]) < 0).any()  # kept negatives: a 0 must not outrank them
+    decoded, decode = [], model.decode
+    monkeypatch.setattr(model, "decode", lambda codes: decoded.append(codes) or decode(codes))
+    path = apps.interpolate(model, digits.X[0], digits.X[1], steps=6)
+    apps.generate(model, 5, apps.fit_code_density(model, digits.X[:128], n_components=2))
+    codes = torch.cat(decoded)  # (6 + 5, code_size): the interpolation's, then the generated ones
+    assert len(codes) == 11 and ((codes != 0).sum(dim=1) <= 8).all()
+    assert np.allclose(path[[0, -1]], ae.reconstruct(model, digits.X[:2]), atol=1e-6)
+
+
+def test_topk_keeps_the_largest_active_units_by_value():
+    objective = small_model("sparse", input_shape=(4,), penalty="topk", code_size=6, k=3).objective
+    codes = torch.tensor([[3.0, -1.0, 0.0, 2.0, -5.0, 0.5], [-2.0, 0.0, 0.0, 1.0, 0.0, -0.5]])
+    expected = torch.tensor([[3.0, 0.0, 0.0, 2.0, 0.0, 0.5], [-2.0, 0.0, 0.0, 1.0, 0.0, -0.5]])  # k or fewer: kept
+    assert torch.equal(objective.decodable(codes), expected)
+
+
 def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):
     # A flat end beside an image end was numpy's 'all input arrays must have the same shape'.
     path = apps.interpolate(trained, digits.X[0].ravel(), digits.X[1], steps=3)

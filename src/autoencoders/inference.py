@@ -71,6 +71,14 @@ def quantise(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     return map_batches(model, codes, model.objective.quantise, batch_size, "quantise")
 
 
+def decodable(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
+    """Any codes (n, code_size) (mixture draws, points between codes) as codes the decoder was trained on: unchanged,
+    or for a model with discrete codes (vq) their nearest codebook entries, for a top-k sparse model the k largest
+    active units (by value, as its encoder keeps them; codes it gave are kept as they are)."""
+    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    return map_batches(model, codes, model.objective.decodable, batch_size, "decodable")
+
+
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions (n, *input_shape) of ``X``."""
     return map_batches(model, _inputs(model, X), model, batch_size, "reconstruct")

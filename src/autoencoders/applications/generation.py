@@ -9,7 +9,7 @@ from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import decode, encode, evaluating, quantise, sample_likelihood
+from ..inference import decodable, decode, encode, evaluating, sample_likelihood
 from ..models._base import Autoencoder
 from ..options import require_count
 from .clustering import canonical_order
@@ -62,9 +62,9 @@ def full_covariances(density: GaussianMixture) -> np.ndarray:
 
 def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None, seed: int = 0,
              noise: bool = False) -> np.ndarray:
-    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (a discrete-code model's
-    snapped to their nearest codebook entries), else the model's prior; ``noise``: each sample drawn from the
-    decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (made decodable first: a vq
+    model's snapped to their nearest codebook entries, a top-k model's cut to k active units), else the model's
+    prior; ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
     require_count("n", n)
     if noise and not model.objective.has_likelihood:
         raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
@@ -82,20 +82,14 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
-    (for a model with discrete codes, each point's nearest codebook entries: the ends are the two inputs'
-    reconstructions, the points between them change entry by entry)."""
+    (made decodable: for a vq model each point's nearest codebook entries, the points changing entry by entry; for a
+    top-k model its k largest active units; either way the ends are the two inputs' reconstructions)."""
     require_count("steps", steps, least=2)
     ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
                                                      sample_shape=model.input_shape)
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
     return decode(model, decodable(model, (1 - weights) * ends[0] + weights * ends[1]))  # (steps, *input_shape)
-
-
-def decodable(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
-    """``codes`` (n, code_size) as codes the decoder was trained on: unchanged, or for a model with discrete codes
-    (the vq objective) their nearest codebook entries (points between entries decode to no learned output)."""
-    return quantise(model, codes) if model.objective.discrete_codes else codes
 
 
 def tile_images(images: np.ndarray, columns: int = 8) -> np.ndarray:

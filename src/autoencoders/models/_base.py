@@ -179,6 +179,11 @@ class Objective(nn.Module):
     def encode(self, features: Tensor) -> Tensor:
         return self.code_activation(self.head(features))  # (B, F) -> (B, code_size), deterministic
 
+    def decodable(self, codes: Tensor) -> Tensor:
+        """Any codes (B, code_size) (mixture draws, interpolations) as codes of the kind the decoder was trained
+        on: unchanged unless the objective's codes are restricted (a codebook, top-k)."""
+        return codes
+
     def differentiable_code(self, features: Tensor) -> Tensor:
         """The code of :meth:`encode` with gradients that reach the encoder (a task head trained on it, e.g.
         a classifier's): the code itself unless its lookup has none (discrete codes)."""

@@ -65,6 +65,13 @@ class Sparse(Objective):
     def encode(self, features: Tensor) -> Tensor:
         return self.sparsify(super().encode(features))  # (B, code_size)
 
+    def decodable(self, codes: Tensor) -> Tensor:  # (B, code_size): top-k keeps the k largest active units by value
+        if self.options.penalty != "topk":
+            return codes
+        # A 0 is a unit below the k kept, not a value above kept negative ones: ranked last, so codes are unchanged
+        kept = keep_top_k(codes.masked_fill(codes == 0, -torch.inf), self.options.k)
+        return kept.masked_fill(kept == -torch.inf, 0.0)
+
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         cfg = self.options
         pre_code = super().encode(model.encoder(noisy))  # (B, code_size), before top-k

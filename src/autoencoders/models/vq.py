@@ -59,6 +59,8 @@ class VQ(Objective):
     def quantise(self, codes: Tensor) -> Tensor:  # (B, code_size): any codes -> the nearest codebook entries
         return self.lookup(self.nearest_indices(codes))
 
+    decodable = quantise
+
     def lookup(self, indices: Tensor) -> Tensor:
         return self.codebook[indices].flatten(1)  # (B, G) -> codes (B, code_size) of codebook entries
 
