@@ -61,3 +61,12 @@ def test_unknown_nab_series_and_missing_folder_are_clear_errors(tmp_path):
         read_nab_series(NAB_DIR, "nope.csv")
     with pytest.raises(ae.DataError, match="not a NAB folder"):
         nab_series_names(tmp_path)
+
+
+def test_a_stride_longer_than_the_window_is_refused_not_averaged_to_nan():
+    """Steps between two windows lie in none: their rebuilt value (and their anomaly score) was 0 / 0 = NaN."""
+    windows = sliding_windows(np.arange(10.0), 2, 4)  # starts 0, 4, 8: steps 2, 3, 6, 7 in no window
+    with pytest.raises(ae.ConfigError, match="stride 4 is longer than the window length 2"):
+        overlap_average(windows, 10, 4)
+    with pytest.raises(ae.ConfigError, match="stride 30 is longer than the window length 24"):
+        ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 24, stride=30)  # before any training

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.windows import overlap_average, sliding_windows
+from ..data.windows import check_stride_covers, overlap_average, sliding_windows, window_starts
 from ..errors import DataError
 from ..models._base import Autoencoder
 from ..registry import create_model
@@ -347,6 +347,8 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     if bad.any():
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{int(np.argmax(bad))}; fill or drop them first")
+    window_starts(len(values), window, stride)  # a bad window, stride or too short a series: named before any work
+    check_stride_covers(window, stride)  # each step must lie in a window to get a score
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
     with seeded(seed):

@@ -1,7 +1,8 @@
 """Cutting a (multivariate) time series into fixed-length windows, and putting windows back together.
 
 Windows start every ``stride`` steps; when the stride does not land on the series' end, one more window is
-aligned to the end, so every time step is covered and :func:`overlap_average` can rebuild the whole series.
+aligned to the end, so with a stride no longer than the windows every time step is covered and
+:func:`overlap_average` can rebuild the whole series (a longer stride skips steps: it only samples windows).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def overlap_average(windows: np.ndarray, n_steps: int, stride: int = 1) -> np.nd
         raise DataError(f"windows must be shaped (n_windows, channels, length), got {windows.shape}")
     n_windows, channels, length = windows.shape
     starts = window_starts(n_steps, length, stride)
+    check_stride_covers(length, stride)
     if len(starts) != n_windows:
         raise DataError(
             f"{n_windows} window(s) of length {length} do not match a series of {n_steps} steps cut with stride "
@@ -51,6 +53,14 @@ def overlap_average(windows: np.ndarray, n_steps: int, stride: int = 1) -> np.nd
         total[start:start + length] += window.T  # (L, C)
         count[start:start + length] += 1
     return total / count
+
+
+def check_stride_covers(length: int, stride: int) -> None:
+    """Refuse a ``stride`` longer than the windows: the steps between two windows would be in none of them, so
+    they could not be rebuilt or scored (their mean over no windows is NaN)."""
+    if stride > length:
+        raise ConfigError(f"stride {stride} is longer than the window length {length}: the steps between windows "
+                          "would be in no window; use a stride of at most the window length")
 
 
 def _as_steps_by_channels(series: np.ndarray) -> np.ndarray:
