@@ -70,3 +70,12 @@ def test_a_stride_longer_than_the_window_is_refused_not_averaged_to_nan():
         overlap_average(windows, 10, 4)
     with pytest.raises(ae.ConfigError, match="stride 30 is longer than the window length 24"):
         ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 24, stride=30)  # before any training
+
+
+def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_line(tmp_path):
+    """pandas skips empty lines, and a one-column file's empty cell is one: every later step moved up a row, so
+    per-step scores no longer lined up with the file's rows. Empty lines after the last value are no rows."""
+    path = tmp_path / "series.csv"
+    path.write_text("value\n1\n2\n\n4\n5\n\n\n")
+    values = ae.data.load_data(str(path)).X["value"].to_numpy()
+    np.testing.assert_array_equal(values, [1, 2, np.nan, 4, 5])
