@@ -79,3 +79,22 @@ def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_lin
     path.write_text("value\n1\n2\n\n4\n5\n\n\n")
     values = ae.data.load_data(str(path)).X["value"].to_numpy()
     np.testing.assert_array_equal(values, [1, 2, np.nan, 4, 5])
+
+
+def test_cli_detect_takes_a_one_dimensional_npy_as_a_one_channel_series(tmp_path, monkeypatch):
+    """A 1-D .npy is how a univariate series is saved (the README's `series.npy`); it was refused with the advice
+    to reshape it into one sample, X.reshape(1, -1), which would be one row of 120 features."""
+    from click.testing import CliRunner
+
+    import autoencoders.applications.anomaly as anomaly
+    from autoencoders.cli import cli
+
+    scored = []
+    monkeypatch.setattr(anomaly, "series_anomaly_scores", lambda X, window, **_: scored.append(X) or X[:, 0])
+    series = np.sin(np.arange(120) / 3.0)
+    np.save(tmp_path / "flat.npy", series)
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "flat.npy"), "--window", "8",
+                                      "--out", str(tmp_path / "steps.csv")])
+    assert result.exit_code == 0, result.output
+    assert scored[0].shape == (120, 1)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "steps.csv", delimiter=",", skiprows=1)[:, 1], series, rtol=1e-6)

@@ -100,7 +100,7 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
-    dataset = read_data(data, data_dir, split, label_column)
+    dataset = read_data(data, data_dir, split, label_column, series=window is not None)
     if window is not None and dataset.is_table:
         text = text_columns(dataset.X)
         if text:
