@@ -98,3 +98,16 @@ def test_cli_detect_takes_a_one_dimensional_npy_as_a_one_channel_series(tmp_path
     assert result.exit_code == 0, result.output
     assert scored[0].shape == (120, 1)
     np.testing.assert_allclose(np.loadtxt(tmp_path / "steps.csv", delimiter=",", skiprows=1)[:, 1], series, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("series", "settings", "error", "message"), [
+    (np.zeros((60, 5, 2)), {}, ae.DataError, r"shaped \(n_steps,\) or \(n_steps, channels\), got \(60, 5, 2\)"),
+    (np.sin(np.arange(8.0)), {}, ae.DataError, "8 time step.*one window of 8.*at least 2"),
+    (np.sin(np.arange(100.0)), {"code_size": 0}, ae.ConfigError, "code_size must be >= 1, got 0"),
+    (np.sin(np.arange(100.0)), {"epochs": 0}, ae.ConfigError, "epochs must be >= 1, got 0"),
+])
+def test_series_scores_name_a_bad_series_or_setting(series, settings, error, message):
+    """A 3-D array was an IndexError, one window a complaint about 'X', and code_size=0 or epochs=0 were taken
+    as 'the default' without a word."""
+    with pytest.raises(error, match=message):
+        ae.applications.series_anomaly_scores(series, 8, **settings)

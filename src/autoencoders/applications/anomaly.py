@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.windows import check_stride_covers, overlap_average, sliding_windows, window_starts
+from ..data.windows import as_steps_by_channels, check_stride_covers, overlap_average, sliding_windows, window_starts
 from ..errors import DataError
 from ..models._base import Autoencoder
 from ..registry import create_model
@@ -341,20 +341,23 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     Mahalanobis distance of its code), and a step's score is the mean score of the windows covering it.
     On 23 NAB series this scored a mean ROC-AUC of 0.74, against 0.63 for the per-step reconstruction error alone
     (``benchmarks/anomaly_nab.py``)."""
-    values = np.asarray(series, dtype=np.float64)
-    values = values[:, None] if values.ndim == 1 else values  # (T, C)
+    values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
     bad = ~np.isfinite(values).all(axis=1)  # (T,)
     if bad.any():
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{int(np.argmax(bad))}; fill or drop them first")
-    window_starts(len(values), window, stride)  # a bad window, stride or too short a series: named before any work
+    # a bad window, stride or too short a series is named before any work
+    if len(window_starts(len(values), window, stride)) < 2:
+        raise DataError(f"the series has {len(values)} time step(s): one window of {window}, and the autoencoder needs "
+                        "at least 2 to fit; use a shorter window")
     check_stride_covers(window, stride)  # each step must lie in a window to get a score
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
     with seeded(seed):
-        model = create_model("sequence", input_shape=windows.shape[1:], code_size=code_size or max(2, window // 8),
-                             channels=(16, 32))
-    config = TrainConfig(epochs=epochs or auto_epochs(len(windows), batch_size), batch_size=batch_size, lr=lr,
+        model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
+                             code_size=max(2, window // 8) if code_size is None else code_size)
+    epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                          patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
     return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)

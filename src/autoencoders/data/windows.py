@@ -27,7 +27,7 @@ def window_starts(n_steps: int, length: int, stride: int = 1) -> np.ndarray:
 
 def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
     """Windows (n_windows, channels, length) of ``series`` (n_steps,) or (n_steps, channels)."""
-    values = _as_steps_by_channels(series)  # (T, C)
+    values = as_steps_by_channels(series)  # (T, C)
     starts = window_starts(len(values), length, stride)
     index = starts[:, None] + np.arange(length)  # (N, L)
     return np.ascontiguousarray(values[index].transpose(0, 2, 1))  # (N, C, L)
@@ -63,7 +63,8 @@ def check_stride_covers(length: int, stride: int) -> None:
                           "would be in no window; use a stride of at most the window length")
 
 
-def _as_steps_by_channels(series: np.ndarray) -> np.ndarray:
+def as_steps_by_channels(series: np.ndarray) -> np.ndarray:
+    """``series`` (n_steps,) or (n_steps, channels) as (n_steps, channels); any other shape is a DataError."""
     values = np.asarray(series)
     if values.ndim == 1:
         values = values[:, None]
