@@ -81,23 +81,48 @@ def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_lin
     np.testing.assert_array_equal(values, [1, 2, np.nan, 4, 5])
 
 
-def test_cli_detect_takes_a_one_dimensional_npy_as_a_one_channel_series(tmp_path, monkeypatch):
-    """A 1-D .npy is how a univariate series is saved (the README's `series.npy`); it was refused with the advice
-    to reshape it into one sample, X.reshape(1, -1), which would be one row of 120 features."""
+@pytest.fixture
+def scored(monkeypatch) -> list[np.ndarray]:
+    """The series ``ae detect --window`` hands to ``series_anomaly_scores``, which scores each step by its first
+    channel instead of training (these tests are about what reaches it)."""
+    import autoencoders.applications.anomaly as anomaly
+
+    seen = []
+    monkeypatch.setattr(anomaly, "series_anomaly_scores", lambda X, window, **_: seen.append(X) or X[:, -1])
+    return seen
+
+
+def detect_series(path, *options):
     from click.testing import CliRunner
 
-    import autoencoders.applications.anomaly as anomaly
     from autoencoders.cli import cli
 
-    scored = []
-    monkeypatch.setattr(anomaly, "series_anomaly_scores", lambda X, window, **_: scored.append(X) or X[:, 0])
+    return CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "8", "--out",
+                                    str(path.with_suffix(".scores.csv")), *options])
+
+
+def test_cli_detect_takes_a_one_dimensional_npy_as_a_one_channel_series(tmp_path, scored):
+    """A 1-D .npy is how a univariate series is saved (the README's `series.npy`); it was refused with the advice
+    to reshape it into one sample, X.reshape(1, -1), which would be one row of 120 features."""
     series = np.sin(np.arange(120) / 3.0)
     np.save(tmp_path / "flat.npy", series)
-    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "flat.npy"), "--window", "8",
-                                      "--out", str(tmp_path / "steps.csv")])
+    result = detect_series(tmp_path / "flat.npy")
     assert result.exit_code == 0, result.output
     assert scored[0].shape == (120, 1)
-    np.testing.assert_allclose(np.loadtxt(tmp_path / "steps.csv", delimiter=",", skiprows=1)[:, 1], series, rtol=1e-6)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "flat.scores.csv", delimiter=",", skiprows=1)[:, 1], series,
+                               rtol=1e-6)
+
+
+def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
+    """Epoch seconds (or a step number) as a channel rise to the series' end, so the ends of the series looked far
+    from the rest; the measured values, whole numbers that rise and fall (NAB's counts), are not named."""
+    path = tmp_path / "series.csv"
+    path.write_text("t,count\n" + "".join(f"{1_400_000_000 + 300 * i},{i % 7}\n" for i in range(60)))
+    with pytest.warns(UserWarning, match="t never falls and holds whole numbers.*--drop t") as caught:
+        assert detect_series(path).exit_code == 0
+    assert len(caught) == 1
+    assert detect_series(path, "--drop", "t", "--overwrite").exit_code == 0
+
 
 
 @pytest.mark.parametrize(("series", "settings", "error", "message"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -47,6 +48,15 @@ def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tupl
     shares = np.take_along_axis(contributions, order, axis=1) / np.maximum(
         contributions.sum(axis=1, keepdims=True), np.finfo(float).tiny)
     return np.where(flagged[:, None], order, -1), np.where(flagged[:, None], shares, 0.0)
+
+
+def time_index_channels(X: np.ndarray) -> list[int]:
+    """The channels of a series ``X`` (n_steps, channels) that never fall, rise overall and hold whole numbers on
+    every step: a time index (epoch seconds) or a step number, which the model would learn as a measurement (its
+    windows' levels grow to the series' end, so the ends look far from the rest)."""
+    whole = (np.round(X) == X).all(axis=0)  # (C,)
+    rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
+    return np.flatnonzero(whole & rising).tolist()
 
 
 def contamination_value(value: str | None) -> float | str | None:
@@ -110,6 +120,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
         len(dataset.X), -1)  # (N, D)
     if window is not None:
+        names = list(dataset.X.columns) if dataset.is_table else [f"channel {i}" for i in range(X.shape[1])]
+        for channel in time_index_channels(X):
+            warnings.warn(f"{data}: {names[channel]} never falls and holds whole numbers, like a time index or a step "
+                          "number, which the model would take as a measurement; if it is one, leave it out"
+                          + (f" with --drop {names[channel]}" if dataset.is_table else ""), stacklevel=2)
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         warn_of_row_ids(dataset, data)
