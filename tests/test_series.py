@@ -136,3 +136,16 @@ def test_series_scores_name_a_bad_series_or_setting(series, settings, error, mes
     as 'the default' without a word."""
     with pytest.raises(error, match=message):
         ae.applications.series_anomaly_scores(series, 8, **settings)
+
+
+def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels():
+    """Windows (n, length, channels) have as many values as the model's (channels, length): they were reshaped
+    without a word, which interleaves the channels. A flat row, or an axis of size 1, still reshapes cleanly."""
+    windows = sliding_windows(np.random.default_rng(0).normal(size=(40, 2)), 8)  # (33, 2, 8)
+    model = ae.create_model("sequence", input_shape=(2, 8), code_size=2)
+    with pytest.raises(ae.DataError, match=r"shape \(8, 2\); the model expects \(2, 8\).*X.transpose\(0, 2, 1\)"):
+        ae.encode(model, windows.transpose(0, 2, 1))
+    np.testing.assert_array_equal(ae.encode(model, windows.reshape(33, 16)), ae.encode(model, windows))
+    one_channel = ae.create_model("sequence", input_shape=(1, 8), code_size=2)
+    np.testing.assert_array_equal(ae.encode(one_channel, windows[:, :1].transpose(0, 2, 1)),
+                                  ae.encode(one_channel, windows[:, :1]))
