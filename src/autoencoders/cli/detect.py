@@ -85,8 +85,9 @@ def contamination_value(value: str | None) -> float | str | None:
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
 @click.option("--explain", is_flag=True,
-              help="Name the columns that contribute most to each flagged row's score, with their shares of it "
-                   "(tables only).")
+              help="Name the columns that contribute most to each flagged row's score, with their shares of it: "
+                   "a column's share is how much the score falls when that column alone is set to what the model "
+                   "reconstructs for it from the rest of the row (tables only).")
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many columns --explain names per flagged row.")
 @click.option("--seed", type=int, default=0, show_default=True)
