@@ -149,3 +149,16 @@ def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels(
     one_channel = ae.create_model("sequence", input_shape=(1, 8), code_size=2)
     np.testing.assert_array_equal(ae.encode(one_channel, windows[:, :1].transpose(0, 2, 1)),
                                   ae.encode(one_channel, windows[:, :1]))
+
+
+@pytest.mark.parametrize(("n_steps", "length", "stride"), [(30, 7, 1), (30, 7, 3), (30, 7, 7), (7, 7, 1)])
+def test_each_step_scores_the_mean_of_exactly_the_windows_covering_it(n_steps, length, stride):
+    """The alignment of step scores with time: step t gets the windows starting in (t - length, t], the last one
+    aligned to the end included."""
+    from autoencoders.applications.anomaly import step_scores
+
+    starts = ae.data.window_starts(n_steps, length, stride)
+    window_scores = np.random.default_rng(0).normal(size=len(starts))
+    covering = [(starts <= t) & (t < starts + length) for t in range(n_steps)]
+    np.testing.assert_allclose(step_scores(window_scores, n_steps, length, stride),
+                               [window_scores[mask].mean() for mask in covering])
