@@ -162,3 +162,10 @@ def test_each_step_scores_the_mean_of_exactly_the_windows_covering_it(n_steps, l
     covering = [(starts <= t) & (t < starts + length) for t in range(n_steps)]
     np.testing.assert_allclose(step_scores(window_scores, n_steps, length, stride),
                                [window_scores[mask].mean() for mask in covering])
+
+
+def test_cli_detect_refuses_an_ensemble_size_for_a_series(tmp_path, scored):
+    """--n-estimators sizes the table detector's ensemble; with --window it was taken and ignored."""
+    np.save(tmp_path / "series.npy", np.sin(np.arange(60) / 3.0))
+    result = detect_series(tmp_path / "series.npy", "--n-estimators", "5")
+    assert result.exit_code == 2 and "--n-estimators sizes the ensemble" in result.output and not scored

@@ -80,7 +80,8 @@ def contamination_value(value: str | None) -> float | str | None:
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
 @click.option("--quantile", type=float, default=None,
               help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
-@click.option("--n-estimators", type=int, default=1, show_default=True, help="Autoencoders in the ensemble.")
+@click.option("--n-estimators", type=int, default=1, show_default=True,
+              help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--window", type=int, default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
@@ -108,6 +109,10 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         raise click.BadParameter(f"must be in (0, 1), got {quantile}", param_hint="--quantile")
     if explain and window is not None:
         raise click.UsageError("--explain names table columns; it does not apply to a time series (--window)")
+    context = click.get_current_context()
+    if window is not None and context.get_parameter_source("n_estimators") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--n-estimators sizes the ensemble of the table detector; a time series (--window) "
+                               "is scored by one sequence autoencoder")
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
