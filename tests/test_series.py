@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import autoencoders as ae
 from autoencoders.data import load_nab, nab_series_names, overlap_average, read_nab_series, sliding_windows
@@ -169,3 +170,10 @@ def test_cli_detect_refuses_an_ensemble_size_for_a_series(tmp_path, scored):
     np.save(tmp_path / "series.npy", np.sin(np.arange(60) / 3.0))
     result = detect_series(tmp_path / "series.npy", "--n-estimators", "5")
     assert result.exit_code == 2 and "--n-estimators sizes the ensemble" in result.output and not scored
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_series_scores_train_on_the_gpu_and_score_on_the_cpu():
+    """Training on CUDA left the model there, and the windows were scored as CPU tensors: a device error."""
+    scores = ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 8, epochs=2)
+    assert scores.shape == (200,) and np.isfinite(scores).all()

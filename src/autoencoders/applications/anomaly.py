@@ -361,6 +361,7 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                          patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
+    model.cpu()  # trained on the GPU when there is one (the model stays there); scored in float64 beside the windows
     return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
 
 
