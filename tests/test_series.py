@@ -77,7 +77,7 @@ def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_lin
     """pandas skips empty lines, and a one-column file's empty cell is one: every later step moved up a row, so
     per-step scores no longer lined up with the file's rows. Empty lines after the last value are no rows."""
     path = tmp_path / "series.csv"
-    path.write_text("value\n1\n2\n\n4\n5\n\n\n")
+    path.write_text("\nvalue\n1\n2\n\n4\n5\n\n\n")  # nor are empty lines before the header
     values = ae.data.load_data(str(path)).X["value"].to_numpy()
     np.testing.assert_array_equal(values, [1, 2, np.nan, 4, 5])
 

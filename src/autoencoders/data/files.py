@@ -160,9 +160,11 @@ def _read_csv(path: Path, options: TableOptions):
     header = _has_header(rows)
     decimal = _decimal_mark(delimiter, sample)
     one_column = len(rows[0]) == 1  # its empty cell is an empty line: a gap in that row, not a line to skip
+    leading = next(i for i, line in enumerate(sample.splitlines()) if line.strip())  # empty lines before the first
+    skipped = bool(excel) + (leading if one_column else 0)  # lines pandas is told to skip (else it skips empty ones)
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
-                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=1 if excel else None,
+                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=skipped or None,
                             skip_blank_lines=not one_column)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
@@ -182,7 +184,7 @@ def _read_csv(path: Path, options: TableOptions):
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
     if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
         frame.columns = stripped
-    frame.attrs["first_line"] = (2 if header else 1) + bool(excel)
+    frame.attrs["first_line"] = (2 if header else 1) + skipped
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
 
