@@ -358,8 +358,7 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
         model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
                              code_size=max(2, window // 8) if code_size is None else code_size)
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
-                         patience=5, seed=seed, progress=False)
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
     model.cpu()  # trained on the GPU when there is one (the model stays there); scored in float64 beside the windows
     return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
