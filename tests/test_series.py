@@ -84,7 +84,7 @@ def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_lin
 
 @pytest.fixture
 def scored(monkeypatch) -> list[np.ndarray]:
-    """The series ``ae detect --window`` hands to ``series_anomaly_scores``, which scores each step by its first
+    """The series ``ae detect --window`` hands to ``series_anomaly_scores``, which scores each step by its last
     channel instead of training (these tests are about what reaches it)."""
     import autoencoders.applications.anomaly as anomaly
 
