@@ -114,9 +114,9 @@ def auto_epochs(n_samples: int, batch_size: int, steps: int = 150, low: int = 2,
 
 @torch.no_grad()
 def _passes(model: Autoencoder, Z: np.ndarray, batch_size: int):
-    """(batch, code, reconstruction) of rows ``Z`` a batch at a time, in float64 so that a row's result does not
-    depend on which other rows share its batch."""
-    model.double().eval()
+    """(batch, code, reconstruction) of rows ``Z`` a batch at a time, on the CPU in float64 so that a row's result
+    does not depend on which other rows share its batch (a model trained on a GPU moves here, where it stays)."""
+    model.cpu().double().eval()
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
         yield batch, code, model.decode(code)
@@ -360,7 +360,6 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
-    model.cpu()  # trained on the GPU when there is one (the model stays there); scored in float64 beside the windows
     return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
 
 
