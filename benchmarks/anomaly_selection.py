@@ -1,12 +1,16 @@
-"""Honest selection of the outlier detector's defaults. The 22 ADBench sets are split by set into two halves, many
-times at random; on each split a candidate setting is chosen on one half (best mean of ROC-AUC and AP over that
-half's sets and seeds) and measured on the other half, and the other way round, so every set is scored once per
-split by a setting chosen without it. Printed: the out-of-fold mean ROC-AUC and AP of this selection with their
-spread across splits, beside IsolationForest and ECOD (PyOD) on the same rows and seeds; each candidate's in-sample
-means; what ``contamination="auto"`` flags. The candidate the same rule picks on all 22 sets is the detector's
-default, and the script says whether it is.
+"""Honest selection of the outlier detector's defaults. The sets of the pool (``--pool all``, the default since the
+twelfth round: the 22 ADBench sets and the 17 derived sets of ``derived_sets.py``; ``--pool adbench``: the 22
+alone) are split into two halves, many times at random, by group (a derived set's siblings from one source, the ten
+MNIST digits or the three penguin species, form one group and stay on one side; every other set is its own group);
+on each split a candidate setting is chosen on one half (best mean rank of ROC-AUC and AP over that half's sets and
+seeds, each set weighted by one over its group's size) and measured on the other half, and the other way round, so
+every set is scored once per split by a setting chosen without it. Printed: the out-of-fold mean ROC-AUC and AP of
+this selection with their spread across splits (over all sets, the ADBench ones and the derived ones), beside
+IsolationForest and ECOD (PyOD) on the same rows and seeds; each candidate's in-sample means; what
+``contamination="auto"`` flags. The candidate the same rule picks on the whole pool is the detector's default, and
+the script says whether it is.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_selection.py [--seeds 0,1,2] [--splits 20]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_selection.py [--pool all] [--seeds 0,1,2] [--splits 20]
         [--trainings base,trim] [--combinations sum,log] [--max-rows 20000]
 
 A candidate is a training setting (``TRAININGS``) with a score combination (``COMBINATIONS``); the combinations of

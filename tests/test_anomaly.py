@@ -512,3 +512,11 @@ def test_cli_detect_explain_names_columns_of_a_mixed_csv(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in out.read_text().splitlines()[1:]]
     assert all(rows[index][2] == "1" and "f2:" in rows[index][3] for index in broken)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_detector_trains_on_the_gpu_and_scores_on_the_cpu():
+    """Members train where ``device`` says and are scored on the CPU in float64 (the rows are CPU tensors)."""
+    X, broken = planted()
+    detector = AutoencoderOutlierDetector(device="cuda", random_state=0).fit(X)
+    assert np.isfinite(detector.score_samples(X)).all() and detector.explain(X[broken]).shape == X[broken].shape

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import autoencoders as ae
 from autoencoders.data import load_nab, nab_series_names, overlap_average, read_nab_series, sliding_windows
@@ -61,3 +62,118 @@ def test_unknown_nab_series_and_missing_folder_are_clear_errors(tmp_path):
         read_nab_series(NAB_DIR, "nope.csv")
     with pytest.raises(ae.DataError, match="not a NAB folder"):
         nab_series_names(tmp_path)
+
+
+def test_a_stride_longer_than_the_window_is_refused_not_averaged_to_nan():
+    """Steps between two windows lie in none: their rebuilt value (and their anomaly score) was 0 / 0 = NaN."""
+    windows = sliding_windows(np.arange(10.0), 2, 4)  # starts 0, 4, 8: steps 2, 3, 6, 7 in no window
+    with pytest.raises(ae.ConfigError, match="stride 4 is longer than the window length 2"):
+        overlap_average(windows, 10, 4)
+    with pytest.raises(ae.ConfigError, match="stride 30 is longer than the window length 24"):
+        ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 24, stride=30)  # before any training
+
+
+def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_line(tmp_path):
+    """pandas skips empty lines, and a one-column file's empty cell is one: every later step moved up a row, so
+    per-step scores no longer lined up with the file's rows. Empty lines after the last value are no rows."""
+    path = tmp_path / "series.csv"
+    path.write_text("\nvalue\n1\n2\n\n4\n5\n\n\n")  # nor are empty lines before the header
+    values = ae.data.load_data(str(path)).X["value"].to_numpy()
+    np.testing.assert_array_equal(values, [1, 2, np.nan, 4, 5])
+
+
+@pytest.fixture
+def scored(monkeypatch) -> list[np.ndarray]:
+    """The series ``ae detect --window`` hands to ``series_anomaly_scores``, which scores each step by its last
+    channel instead of training (these tests are about what reaches it)."""
+    import autoencoders.applications.anomaly as anomaly
+
+    seen = []
+    monkeypatch.setattr(anomaly, "series_anomaly_scores", lambda X, window, **_: seen.append(X) or X[:, -1])
+    return seen
+
+
+def detect_series(path, *options):
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    return CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "8", "--out",
+                                    str(path.with_suffix(".scores.csv")), *options])
+
+
+def test_cli_detect_takes_a_one_dimensional_npy_as_a_one_channel_series(tmp_path, scored):
+    """A 1-D .npy is how a univariate series is saved (the README's `series.npy`); it was refused with the advice
+    to reshape it into one sample, X.reshape(1, -1), which would be one row of 120 features."""
+    series = np.sin(np.arange(120) / 3.0)
+    np.save(tmp_path / "flat.npy", series)
+    result = detect_series(tmp_path / "flat.npy")
+    assert result.exit_code == 0, result.output
+    assert scored[0].shape == (120, 1)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "flat.scores.csv", delimiter=",", skiprows=1)[:, 1], series,
+                               rtol=1e-6)
+
+
+def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
+    """Epoch seconds (or a step number) as a channel rise to the series' end, so the ends of the series looked far
+    from the rest; the measured values, whole numbers that rise and fall (NAB's counts), are not named."""
+    path = tmp_path / "series.csv"
+    path.write_text("t,count\n" + "".join(f"{1_400_000_000 + 300 * i},{i % 7}\n" for i in range(60)))
+    with pytest.warns(UserWarning, match="t never falls and holds whole numbers.*--drop t") as caught:
+        assert detect_series(path).exit_code == 0
+    assert len(caught) == 1
+    assert detect_series(path, "--drop", "t", "--overwrite").exit_code == 0
+
+
+
+@pytest.mark.parametrize(("series", "settings", "error", "message"), [
+    (np.zeros((60, 5, 2)), {}, ae.DataError, r"shaped \(n_steps,\) or \(n_steps, channels\), got \(60, 5, 2\)"),
+    (np.sin(np.arange(8.0)), {}, ae.DataError, "8 time step.*one window of 8.*at least 2"),
+    (np.sin(np.arange(100.0)), {"code_size": 0}, ae.ConfigError, "code_size must be >= 1, got 0"),
+    (np.sin(np.arange(100.0)), {"epochs": 0}, ae.ConfigError, "epochs must be >= 1, got 0"),
+])
+def test_series_scores_name_a_bad_series_or_setting(series, settings, error, message):
+    """A 3-D array was an IndexError, one window a complaint about 'X', and code_size=0 or epochs=0 were taken
+    as 'the default' without a word."""
+    with pytest.raises(error, match=message):
+        ae.applications.series_anomaly_scores(series, 8, **settings)
+
+
+def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels():
+    """Windows (n, length, channels) have as many values as the model's (channels, length): they were reshaped
+    without a word, which interleaves the channels. A flat row, or an axis of size 1, still reshapes cleanly."""
+    windows = sliding_windows(np.random.default_rng(0).normal(size=(40, 2)), 8)  # (33, 2, 8)
+    model = ae.create_model("sequence", input_shape=(2, 8), code_size=2)
+    with pytest.raises(ae.DataError, match=r"shape \(8, 2\); the model expects \(2, 8\).*X.transpose\(0, 2, 1\)"):
+        ae.encode(model, windows.transpose(0, 2, 1))
+    np.testing.assert_array_equal(ae.encode(model, windows.reshape(33, 16)), ae.encode(model, windows))
+    one_channel = ae.create_model("sequence", input_shape=(1, 8), code_size=2)
+    np.testing.assert_array_equal(ae.encode(one_channel, windows[:, :1].transpose(0, 2, 1)),
+                                  ae.encode(one_channel, windows[:, :1]))
+
+
+@pytest.mark.parametrize(("n_steps", "length", "stride"), [(30, 7, 1), (30, 7, 3), (30, 7, 7), (7, 7, 1)])
+def test_each_step_scores_the_mean_of_exactly_the_windows_covering_it(n_steps, length, stride):
+    """The alignment of step scores with time: step t gets the windows starting in (t - length, t], the last one
+    aligned to the end included."""
+    from autoencoders.applications.anomaly import step_scores
+
+    starts = ae.data.window_starts(n_steps, length, stride)
+    window_scores = np.random.default_rng(0).normal(size=len(starts))
+    covering = [(starts <= t) & (t < starts + length) for t in range(n_steps)]
+    np.testing.assert_allclose(step_scores(window_scores, n_steps, length, stride),
+                               [window_scores[mask].mean() for mask in covering])
+
+
+def test_cli_detect_refuses_an_ensemble_size_for_a_series(tmp_path, scored):
+    """--n-estimators sizes the table detector's ensemble; with --window it was taken and ignored."""
+    np.save(tmp_path / "series.npy", np.sin(np.arange(60) / 3.0))
+    result = detect_series(tmp_path / "series.npy", "--n-estimators", "5")
+    assert result.exit_code == 2 and "--n-estimators sizes the ensemble" in result.output and not scored
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_series_scores_train_on_the_gpu_and_score_on_the_cpu():
+    """Training on CUDA left the model there, and the windows were scored as CPU tensors: a device error."""
+    scores = ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 8, epochs=2)
+    assert scores.shape == (200,) and np.isfinite(scores).all()

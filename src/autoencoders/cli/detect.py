@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -49,6 +50,15 @@ def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tupl
     return np.where(flagged[:, None], order, -1), np.where(flagged[:, None], shares, 0.0)
 
 
+def time_index_channels(X: np.ndarray) -> list[int]:
+    """The channels of a series ``X`` (n_steps, channels) that never fall, rise overall and hold whole numbers on
+    every step: a time index (epoch seconds) or a step number, which the model would learn as a measurement (its
+    windows' levels grow to the series' end, so the ends look far from the rest)."""
+    whole = (np.round(X) == X).all(axis=0)  # (C,)
+    rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
+    return np.flatnonzero(whole & rising).tolist()
+
+
 def contamination_value(value: str | None) -> float | str | None:
     """--contamination: 'auto' or a share in (0, 0.5]."""
     if value is None or value == "auto":
@@ -70,13 +80,15 @@ def contamination_value(value: str | None) -> float | str | None:
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
 @click.option("--quantile", type=float, default=None,
               help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
-@click.option("--n-estimators", type=int, default=1, show_default=True, help="Autoencoders in the ensemble.")
+@click.option("--n-estimators", type=int, default=1, show_default=True,
+              help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--window", type=int, default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
 @click.option("--explain", is_flag=True,
-              help="Name the columns that contribute most to each flagged row's score, with their shares of it "
-                   "(tables only).")
+              help="Name the columns that contribute most to each flagged row's score, with their shares of it: "
+                   "a column's share is how much the score falls when that column alone is set to what the model "
+                   "reconstructs for it from the rest of the row (tables only).")
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many columns --explain names per flagged row.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -97,10 +109,14 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         raise click.BadParameter(f"must be in (0, 1), got {quantile}", param_hint="--quantile")
     if explain and window is not None:
         raise click.UsageError("--explain names table columns; it does not apply to a time series (--window)")
+    context = click.get_current_context()
+    if window is not None and context.get_parameter_source("n_estimators") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--n-estimators sizes the ensemble of the table detector; a time series (--window) "
+                               "is scored by one sequence autoencoder")
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
-    dataset = read_data(data, data_dir, split, label_column)
+    dataset = read_data(data, data_dir, split, label_column, series=window is not None)
     if window is not None and dataset.is_table:
         text = text_columns(dataset.X)
         if text:
@@ -110,6 +126,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
         len(dataset.X), -1)  # (N, D)
     if window is not None:
+        names = list(dataset.X.columns) if dataset.is_table else [f"channel {i}" for i in range(X.shape[1])]
+        for channel in time_index_channels(X):
+            warnings.warn(f"{data}: {names[channel]} never falls and holds whole numbers, like a time index or a step "
+                          "number, which the model would take as a measurement; if it is one, leave it out"
+                          + (f" with --drop {names[channel]}" if dataset.is_table else ""), stacklevel=2)
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         warn_of_row_ids(dataset, data)

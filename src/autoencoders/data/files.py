@@ -159,9 +159,13 @@ def _read_csv(path: Path, options: TableOptions):
         raise DataError(f"{path} is empty")
     header = _has_header(rows)
     decimal = _decimal_mark(delimiter, sample)
+    one_column = len(rows[0]) == 1  # its empty cell is an empty line: a gap in that row, not a line to skip
+    leading = next(i for i, line in enumerate(sample.splitlines()) if line.strip())  # empty lines before the first
+    skipped = bool(excel) + (leading if one_column else 0)  # lines pandas is told to skip (else it skips empty ones)
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
-                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=1 if excel else None)
+                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=skipped or None,
+                            skip_blank_lines=not one_column)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -172,12 +176,15 @@ def _read_csv(path: Path, options: TableOptions):
     if options.delimiter and frame.shape[1] == 1 and sniffed != delimiter and sniffed in rows[0][0]:
         raise DataError(f"{path} has one column when split at the delimiter {delimiter!r}; it seems to use "
                         f"{sniffed!r}: give --delimiter {sniffed!r} or leave --delimiter out")
+    if one_column:  # empty lines after the last value end the file; they are no rows
+        filled = np.flatnonzero(frame.iloc[:, 0].notna())
+        frame = frame.iloc[:filled[-1] + 1 if len(filled) else 0]
     if not header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
     if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
         frame.columns = stripped
-    frame.attrs["first_line"] = (2 if header else 1) + bool(excel)
+    frame.attrs["first_line"] = (2 if header else 1) + skipped
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
 

@@ -16,7 +16,7 @@ import torch
 
 from ..errors import ConfigError, DataError
 from .files import load_numpy
-from .validation import check_array
+from .validation import check_array, reshapes_cleanly
 
 
 class ChunkedRows:
@@ -38,7 +38,7 @@ class ChunkedRows:
         self.array, self.chunk_rows, self.name = array, chunk_rows, name
         self.start, self.stop = start, len(array) if stop is None else stop
         self.sample_shape = tuple(sample_shape or array.shape[1:])
-        if int(np.prod(array.shape[1:])) != int(np.prod(self.sample_shape)):
+        if not reshapes_cleanly(tuple(array.shape[1:]), self.sample_shape):
             raise DataError(f"{name} has samples of shape {tuple(array.shape[1:])}; expected {self.sample_shape}")
         self.device = torch.device("cpu")
         self.transform = transform

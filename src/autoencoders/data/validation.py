@@ -20,8 +20,9 @@ def check_array(
 ) -> np.ndarray:
     """``X`` as a float32 array of shape (n_samples, *sample_shape), or a :class:`DataError` saying why not.
 
-    ``sample_shape`` is the shape one sample must have (e.g. a trained model's ``input_shape``); a sample
-    of the same total size but another layout (flat vs image) is reshaped, anything else is an error.
+    ``sample_shape`` is the shape one sample must have (e.g. a trained model's ``input_shape``); a flat sample of
+    the same total size (or one differing by axes of size 1) is reshaped, anything else is an error
+    (:func:`reshapes_cleanly`).
     """
     if hasattr(X, "to_numpy"):  # pandas / polars frames
         X = X.to_numpy()
@@ -61,11 +62,29 @@ def check_array(
     return array
 
 
+def reshapes_cleanly(shape: tuple[int, ...], sample_shape: tuple[int, ...]) -> bool:
+    """Whether samples of ``shape`` reshaped to ``sample_shape`` keep every value in its place: the same number of
+    values, and one of the two flat or both the same but for axes of size 1 ((28, 28) and (1, 28, 28)). Windows
+    (length, channels) reshaped to (channels, length) would mix the channels up."""
+    def squeezed(dims: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(d for d in dims if d != 1)
+
+    return int(np.prod(shape)) == int(np.prod(sample_shape)) and (
+        len(shape) == 1 or len(sample_shape) == 1 or squeezed(shape) == squeezed(sample_shape))
+
+
 def _match_sample_shape(array: np.ndarray, sample_shape: tuple[int, ...], name: str) -> np.ndarray:
     if array.shape[1:] == sample_shape:
         return array
-    if int(np.prod(array.shape[1:])) == int(np.prod(sample_shape)):
+    if reshapes_cleanly(array.shape[1:], sample_shape):
         return array.reshape(len(array), *sample_shape)
+    if int(np.prod(array.shape[1:])) == int(np.prod(sample_shape)):
+        raise DataError(
+            f"{name} has samples of shape {array.shape[1:]}; the model expects {sample_shape}: the same number of "
+            "values in another layout, which a reshape would scramble; transpose them first (channels-last "
+            "windows (n, length, channels) with X.transpose(0, 2, 1), images (n, H, W, C) with "
+            "X.transpose(0, 3, 1, 2))"
+        )
     raise DataError(
         f"{name} has samples of shape {array.shape[1:]} ({int(np.prod(array.shape[1:]))} values); "
         f"the model expects {sample_shape} ({int(np.prod(sample_shape))} values)"

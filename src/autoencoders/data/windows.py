@@ -1,7 +1,8 @@
 """Cutting a (multivariate) time series into fixed-length windows, and putting windows back together.
 
 Windows start every ``stride`` steps; when the stride does not land on the series' end, one more window is
-aligned to the end, so every time step is covered and :func:`overlap_average` can rebuild the whole series.
+aligned to the end, so with a stride no longer than the windows every time step is covered and
+:func:`overlap_average` can rebuild the whole series (a longer stride skips steps: it only samples windows).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def window_starts(n_steps: int, length: int, stride: int = 1) -> np.ndarray:
 
 def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
     """Windows (n_windows, channels, length) of ``series`` (n_steps,) or (n_steps, channels)."""
-    values = _as_steps_by_channels(series)  # (T, C)
+    values = as_steps_by_channels(series)  # (T, C)
     starts = window_starts(len(values), length, stride)
     index = starts[:, None] + np.arange(length)  # (N, L)
     return np.ascontiguousarray(values[index].transpose(0, 2, 1))  # (N, C, L)
@@ -40,6 +41,7 @@ def overlap_average(windows: np.ndarray, n_steps: int, stride: int = 1) -> np.nd
         raise DataError(f"windows must be shaped (n_windows, channels, length), got {windows.shape}")
     n_windows, channels, length = windows.shape
     starts = window_starts(n_steps, length, stride)
+    check_stride_covers(length, stride)
     if len(starts) != n_windows:
         raise DataError(
             f"{n_windows} window(s) of length {length} do not match a series of {n_steps} steps cut with stride "
@@ -53,7 +55,16 @@ def overlap_average(windows: np.ndarray, n_steps: int, stride: int = 1) -> np.nd
     return total / count
 
 
-def _as_steps_by_channels(series: np.ndarray) -> np.ndarray:
+def check_stride_covers(length: int, stride: int) -> None:
+    """Refuse a ``stride`` longer than the windows: the steps between two windows would be in none of them, so
+    they could not be rebuilt or scored (their mean over no windows is NaN)."""
+    if stride > length:
+        raise ConfigError(f"stride {stride} is longer than the window length {length}: the steps between windows "
+                          "would be in no window; use a stride of at most the window length")
+
+
+def as_steps_by_channels(series: np.ndarray) -> np.ndarray:
+    """``series`` (n_steps,) or (n_steps, channels) as (n_steps, channels); any other shape is a DataError."""
     values = np.asarray(series)
     if values.ndim == 1:
         values = values[:, None]
