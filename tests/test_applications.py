@@ -389,6 +389,30 @@ def test_topk_keeps_the_largest_active_units_by_value():
     assert torch.equal(objective.decodable(codes), expected)
 
 
+@pytest.mark.parametrize("objective", ae.registry.list_objectives())
+def test_codes_to_decode_stay_inside_the_code_activations_range(objective, digits):
+    """Mixture draws and interpolations are brought inside the range the code activation gives (ReLU codes of an
+    l1 model are never negative, sigmoid ones in [0, 1]); the encoder's own codes decode unchanged."""
+    from autoencoders.models._blocks import RANGES
+
+    options, built = {"sparse": {"penalty": "l1"}}.get(objective, {}), 0
+    for activation in ("sigmoid", "relu", "tanh"):
+        try:
+            model = small_model(f"mlp+{objective}", code_size=4, code_activation=activation, **options)
+        except (TypeError, ae.ConfigError):  # the objective has no code activation of its own (vq, vae, ...)
+            continue
+        low, high = RANGES[activation]
+        draws = 3 * torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+        kept = model.objective.decodable(draws)
+        assert kept.min() >= low and (high is None or kept.max() <= high)
+        own = ae.encode(model, digits.X[:16])
+        assert torch.equal(model.objective.decodable(torch.as_tensor(own)), torch.as_tensor(own))
+        built += 1
+    assert built == 3 or objective not in ("plain", "contractive"), "those two take a code activation"
+    sparse = small_model("sparse", code_size=4, penalty="kl").objective  # the kl penalty's sigmoid code
+    assert sparse.decodable(torch.tensor([[-1.0, 0.5, 2.0, 0.0]])).tolist() == [[0.0, 0.5, 1.0, 0.0]]
+
+
 def test_interpolation_takes_ends_of_either_layout_and_names_a_wrong_one(trained, digits):
     # A flat end beside an image end was numpy's 'all input arrays must have the same shape'.
     path = apps.interpolate(trained, digits.X[0].ravel(), digits.X[1], steps=3)

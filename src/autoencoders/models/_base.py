@@ -14,7 +14,7 @@ from ..data.corruption import CORRUPTIONS, corrupt
 from ..data.tabular import check_layout
 from ..errors import ConfigError
 from ..options import check_options, option, require, require_count
-from ._blocks import activation
+from ._blocks import RANGES, activation
 from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
 
 
@@ -181,8 +181,10 @@ class Objective(nn.Module):
 
     def decodable(self, codes: Tensor) -> Tensor:
         """Any codes (B, code_size) (mixture draws, interpolations) as codes of the kind the decoder was trained
-        on: unchanged unless the objective's codes are restricted (a codebook, top-k)."""
-        return codes
+        on: clamped into the code activation's range (ReLU codes are never negative, sigmoid ones lie in [0, 1]);
+        objectives whose codes are restricted further (a codebook, top-k) add their own restriction."""
+        low, high = RANGES.get(getattr(self.options, "code_activation", "identity"), (None, None))
+        return codes if low is None and high is None else codes.clamp(low, high)
 
     def differentiable_code(self, features: Tensor) -> Tensor:
         """The code of :meth:`encode` with gradients that reach the encoder (a task head trained on it, e.g.

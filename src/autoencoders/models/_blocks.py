@@ -16,6 +16,14 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
+# The values each activation can give, where bounded (to 4 places for the curved minimums): a code drawn from a
+# mixture or interpolated is brought back inside its code activation's range before decoding.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "relu": (0.0, None), "elu": (-1.0, None), "gelu": (-0.1700, None), "selu": (-1.7581, None),
+    "silu": (-0.2785, None), "tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0),
+}
+
+
 def activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()

@@ -67,7 +67,7 @@ class Sparse(Objective):
 
     def decodable(self, codes: Tensor) -> Tensor:  # (B, code_size): top-k keeps the k largest active units by value
         if self.options.penalty != "topk":
-            return codes
+            return super().decodable(codes)  # l1: ReLU codes, kl: sigmoid codes
         # A 0 is a unit below the k kept, not a value above kept negative ones: ranked last, so codes are unchanged
         kept = keep_top_k(codes.masked_fill(codes == 0, -torch.inf), self.options.k)
         return kept.masked_fill(kept == -torch.inf, 0.0)
