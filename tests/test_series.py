@@ -177,3 +177,43 @@ def test_series_scores_train_on_the_gpu_and_score_on_the_cpu():
     """Training on CUDA left the model there, and the windows were scored as CPU tensors: a device error."""
     scores = ae.applications.series_anomaly_scores(np.sin(np.arange(200) / 3.0), 8, epochs=2)
     assert scores.shape == (200,) and np.isfinite(scores).all()
+
+
+def test_holdout_last_keeps_a_later_stretch_of_windows_out_of_training():
+    """holdout="last": the validation windows are the last ones in order (a later stretch of the series), not a
+    random share whose near copies (overlapping windows) were trained on."""
+    from autoencoders.training.rows import split_validation, training_rows
+
+    train, val = split_validation(10, 0.3, seed=0, holdout="last")
+    assert train.tolist() == list(range(7)) and val.tolist() == [7, 8, 9]
+    assert sorted(split_validation(10, 0.3, seed=0)[1].tolist()) != [7, 8, 9]  # random: not the last three
+    windows = sliding_windows(np.sin(np.arange(120) / 5.0), 8).astype(np.float32)  # (113, 1, 8)
+    rows, held = training_rows(windows, None, None, None, sample_shape=(1, 8), device=torch.device("cpu"),
+                               validation_fraction=0.2, seed=0, holdout="last")
+    np.testing.assert_array_equal(held.X.numpy(), windows[-23:])
+    np.testing.assert_array_equal(rows.X.numpy(), windows[:-23])
+
+
+def test_cli_train_holdout_last_tests_on_the_last_rows(tmp_path):
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+    from autoencoders.cli.train import _train_test
+
+    path = tmp_path / "windows.npy"
+    windows = sliding_windows(np.sin(np.arange(60) / 5.0), 8).astype(np.float32)  # (53, 1, 8)
+    np.save(path, windows)
+
+    class Rows:  # the two methods _train_test uses of a data set
+        X = windows
+
+        def subset(self, rows):
+            return rows
+
+    train, test = _train_test(Rows(), None, 0.2, None, None, seed=0, holdout="last")
+    assert train.tolist() == list(range(42)) and test.tolist() == list(range(42, 53))
+    result = CliRunner().invoke(cli, ["train", "--model", "sequence", "--data", str(path), "--code-size", "2",
+                                      "--epochs", "1", "--holdout", "last", "--out", str(tmp_path / "run"),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert '"holdout": "last"' in (tmp_path / "run" / "config.json").read_text()

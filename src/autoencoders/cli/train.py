@@ -210,7 +210,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     else:
         dataset = read_data(data, data_dir, split, label_column)
         warn_of_row_ids(dataset, data)
-        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"])
+        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"],
+                                          options["holdout"])
         if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
             table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
             table.fit(train_set.X)
@@ -317,7 +318,7 @@ def _shown_rows(n_test: int, test_data: str | None) -> str:
     return f"the rows of --test-data {test_data}" if test_data else "the test rows, held out from training"
 
 
-def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed):
+def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout="random"):
     if test_data is not None:
         test_set = read_data(test_data, data_dir, "test", label_column)
         if test_set.X.shape[1:] != dataset.X.shape[1:]:
@@ -326,7 +327,9 @@ def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed)
         return dataset, test_set
     if test_fraction == 0:
         return dataset, dataset.subset(np.arange(0))
-    order = np.random.default_rng(seed).permutation(len(dataset.X))
+    # --holdout last: the last rows in file order (a later stretch of a series' windows), else a seeded random share
+    order = np.arange(len(dataset.X))[::-1] if holdout == "last" else np.random.default_rng(seed).permutation(
+        len(dataset.X))
     n_test = max(1, round(len(order) * test_fraction))
     if len(order) - n_test < 2:
         raise DataError(f"the data has {len(order)} sample(s): too few to hold out a test split and still train; "

@@ -10,6 +10,7 @@ from ..options import check_options, option
 
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULERS = ("auto", "none", "cosine", "plateau")
+HOLDOUTS = ("random", "last")
 # A resumed run restores its optimiser, schedule and batch order, so it trains with the settings it stored; it may
 # change only how long it trains (epochs) and where and how it runs now (the device, the progress bar: not the run's
 # settings, so never read back from its folder). Trainer.fit and `ae train --resume` both refuse any other change.
@@ -34,6 +35,10 @@ class TrainConfig:
     validation_fraction: float | None = option(None, "share of the rows held out for early stopping (auto: a "
                                                "tenth of small data sets, none of large ones)", "[0, 1)",
                                                none="auto")
+    holdout: str = option("random", "which rows are held out for early stopping (and, in ae train, for test "
+                          "metrics): random (seeded) or last (the last rows in their order: for windows cut from "
+                          "one series in time order, a later stretch of time, so near copies of a training window "
+                          "are not measured as unseen)", choices=HOLDOUTS)
     patience: int | None = option(10, "stop after this many epochs without improving the monitored loss "
                                   "(0 or none: never stop early)", "[0, inf)", none="none")
     min_delta: float = option(0.0, "the smallest drop of the monitored loss that counts as an improvement",

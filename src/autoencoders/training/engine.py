@@ -108,7 +108,8 @@ class Trainer:
         self.config = cfg = self.config.resolved(n_rows, math.prod(model.input_shape), held_out=X_val is None)
         self.group, self.device = join_process_group(self.device)
         train, val = training_rows(X, X_val, targets, val_targets, sample_shape=model.input_shape,
-                                   device=self.device, validation_fraction=cfg.validation_fraction, seed=cfg.seed)
+                                   device=self.device, validation_fraction=cfg.validation_fraction, seed=cfg.seed,
+                                   holdout=cfg.holdout)
         loss = getattr(getattr(model, "config", None), "loss", None)  # a classifier head has none
         for name, rows in (("X", train), ("X_val", val)):
             if isinstance(rows, TensorRows):  # streamed rows are not read an extra time for this

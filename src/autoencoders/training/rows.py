@@ -86,28 +86,32 @@ class StreamedRows:
             yield (self.chunked[start : start + batch_size],)
 
 
-def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded (train, validation) row indices; at least one row on each side when fraction > 0."""
+def split_validation(n: int, fraction: float, seed: int, holdout: str = "random") -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) row indices: a seeded random share, or (``holdout="last"``) the last rows in order; at
+    least one row on each side when fraction > 0."""
     if fraction <= 0:
         return np.arange(n), np.arange(0)
     if n < 2:
         raise DataError(f"cannot hold out a validation split from {n} sample(s); set validation_fraction=0")
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     n_val = min(n - 1, max(1, round(n * fraction)))
+    if holdout == "last":
+        return np.arange(n - n_val), np.arange(n - n_val, n)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
 def training_rows(X: Any, X_val: Any, targets: Any, val_targets: Any, *, sample_shape: tuple[int, ...],
-                  device: torch.device, validation_fraction: float, seed: int) -> tuple[Rows, Rows | None]:
-    """(training rows, validation rows or None) from what ``Trainer.fit`` was given: arrays (a seeded random
-    validation split of ``X`` unless ``X_val`` is given) or streamed :class:`ChunkedRows` (the last rows held out,
+                  device: torch.device, validation_fraction: float, seed: int,
+                  holdout: str = "random") -> tuple[Rows, Rows | None]:
+    """(training rows, validation rows or None) from what ``Trainer.fit`` was given: arrays (a validation split of
+    ``X`` as ``holdout`` says, unless ``X_val`` is given) or streamed :class:`ChunkedRows` (the last rows held out,
     so reads stay sequential)."""
     if isinstance(X, ChunkedRows):
         return _streamed(X, X_val, targets, val_targets, sample_shape, device, validation_fraction)
     X = check_array(X, sample_shape=sample_shape, min_samples=2 if X_val is None else 1)
     targets = _aligned(targets, len(X), "targets")
     if X_val is None:
-        train_rows, val_rows = split_validation(len(X), validation_fraction, seed)
+        train_rows, val_rows = split_validation(len(X), validation_fraction, seed, holdout)
         X_val = X[val_rows] if len(val_rows) else None
         val_targets = None if targets is None or X_val is None else targets[val_rows]
         X, targets = X[train_rows], None if targets is None else targets[train_rows]
