@@ -62,19 +62,11 @@ def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     return map_batches(model, _inputs(model, X), lambda x: indices(model.encoder(x)), batch_size, "encode")
 
 
-def quantise(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
-    """The nearest codebook entries (n, code_size) of any codes (n, code_size), the only codes the decoder of a
-    model with discrete codes (the vq objective) was trained on."""
-    if not model.objective.discrete_codes:
-        raise ConfigError(f"a {model.name!r} model has no codebook; train one with the objective vq")
-    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
-    return map_batches(model, codes, model.objective.quantise, batch_size, "quantise")
-
-
 def decodable(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
-    """Any codes (n, code_size) (mixture draws, points between codes) as codes the decoder was trained on: unchanged,
-    or for a model with discrete codes (vq) their nearest codebook entries, for a top-k sparse model the k largest
-    active units (by value, as its encoder keeps them; codes it gave are kept as they are)."""
+    """Any codes (n, code_size) (mixture draws, points between codes) as codes the decoder was trained on
+    (``Objective.decodable``): clamped into the code activation's range, for a model with discrete codes (vq) their
+    nearest codebook entries, for a top-k sparse model the k largest active units (by value, as its encoder keeps
+    them; codes it gave are kept as they are)."""
     codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
     return map_batches(model, codes, model.objective.decodable, batch_size, "decodable")
 
