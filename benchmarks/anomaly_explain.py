@@ -27,6 +27,7 @@ import torch
 
 from _common import print_table
 from anomaly_selection import adbench_sets, load_set
+from autoencoders.applications.anomaly import RobustFeatures
 from autoencoders.applications.attribution import error_terms
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
@@ -36,10 +37,9 @@ METHODS = ("repair", "error", "marginal")
 def break_rows(X: np.ndarray, y: np.ndarray, shift: float, rng: np.random.Generator,
                typical: bool = False) -> tuple[np.ndarray, ...]:
     """A copy of ``X`` (N, F) with some normal rows moved in one varying column each: (X, rows, columns)."""
-    varying = np.flatnonzero(X.max(axis=0) > X.min(axis=0))
-    q25, q75 = np.percentile(X[:, varying], [25, 75], axis=0)
-    spread = np.where(q75 > q25, (q75 - q25) / 1.349, X[:, varying].std(axis=0))  # (V,)
-    inside = np.all(np.abs(X[:, varying] - np.median(X[:, varying], axis=0)) <= 3 * spread, axis=1)
+    robust = RobustFeatures.fit(X)  # the detector's own median and spread of the varying columns
+    varying, spread = robust.keep, robust.spread  # (V,), (V,)
+    inside = np.all(np.abs(robust.transform(X)) <= 3, axis=1)  # (N,) every column within 3 spreads
     normal = np.flatnonzero((y == 0) & (inside | (not typical)))
     rows = rng.choice(normal, min(100, max(1, len(normal) // 50)), replace=False)
     which = rng.choice(len(varying), len(rows))
