@@ -144,7 +144,7 @@ def groups(names: list[str]) -> np.ndarray:
     species) share one, which the splits keep on one side and the choice weighs as one set; every other set is its
     own group (so on the ADBench sets alone, the splits and the rule are the unweighted ones)."""
     keys = [group(n) if n in SETS else n for n in names]
-    first = {key: i for i, key in reversed(list(enumerate(dict.fromkeys(keys))))}
+    first = {key: i for i, key in enumerate(dict.fromkeys(keys))}  # groups numbered in order of appearance
     return np.array([first[key] for key in keys])
 
 
