@@ -3,6 +3,7 @@ ROC-AUC and average precision against y; our detector beside IsolationForest, PC
 PyOD's AutoEncoder and VAE with their defaults (``pip install -e ".[bench]"``).
 
     .venv/bin/python benchmarks/anomaly_adbench.py [--sets cardio,glass] [--seeds 0,1,2] [--redo ours]
+        [--data DIR]   (another folder of .npz sets, e.g. the ADBench sets outside the 22: docs/benchmarks.md)
 
 Seed by seed, sets run from smallest to largest. Every fit is stored in ``runs/anomaly_adbench.json`` as soon
 as it ends, so an interrupted run resumes where it stopped (``--redo METHOD`` measures a method again). Every
@@ -30,7 +31,7 @@ from autoencoders.sklearn import AutoencoderOutlierDetector
 
 DATA = SHARED_DATA / "adbench"
 CACHE = Path(__file__).resolve().parents[1] / "runs" / "anomaly_adbench.json"
-METHODS = ("ours", "ours_3", "iforest", "pca", "pyod_ae", "pyod_vae")
+METHODS = ("ours", "ours_3", "iforest", "ecod", "pca", "pyod_ae", "pyod_vae")
 
 
 def pca_scores(X: np.ndarray, seed: int) -> np.ndarray:
@@ -55,6 +56,10 @@ def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
         return -detector.fit(X).score_samples(X)
     if method == "iforest":
         return -IsolationForest(random_state=seed).fit(X).score_samples(X)
+    if method == "ecod":  # PyOD's defaults; deterministic, the seed is not used
+        from pyod.models.ecod import ECOD
+
+        return ECOD().fit(X).decision_scores_
     if method == "pca":
         return pca_scores(X, seed)
     return pyod_scores(method, X, seed)
@@ -138,6 +143,30 @@ def summarise(results: dict, sets: list[Path], seeds: list[int], methods: list[s
             "non-finite": sum(f["non_finite"] for f in mine)})
     print("\nMeans over the fits (sets x seeds) each method has")
     print_table(summary, ".4g")
+    compare(results, names, seeds, methods)
+
+
+def compare(results: dict, names: list[str], seeds: list[int], methods: list[str], draws: int = 10_000) -> None:
+    """Over the sets where a method has every seed beside ours: each set's mean over seeds, the spread over seeds of
+    the mean over sets, and ours minus the method with a 95% bootstrap interval over sets (sets resampled)."""
+    rows = []
+    for method in methods:
+        done = [n for n in names if all(f"{n}|{m}|{s}" in results for m in (method, "ours") for s in seeds)]
+        if method == "ours" or not done:
+            continue
+        row = {"method": method, "sets": len(done)}
+        for metric, short in (("roc_auc", "ROC"), ("ap", "AP")):
+            per = {m: np.array([[results[f"{n}|{m}|{s}"][metric] for s in seeds] for n in done])
+                   for m in ("ours", method)}  # (sets, seeds) each
+            gap = per["ours"].mean(axis=1) - per[method].mean(axis=1)  # (sets,)
+            drawn = np.random.default_rng(0).integers(len(done), size=(draws, len(done)))  # (draws, sets)
+            low, high = np.quantile(gap[drawn].mean(axis=1), [0.025, 0.975])
+            row |= {f"ours {short}": per["ours"].mean(), f"{short} sd seeds": per["ours"].mean(axis=0).std(ddof=1)
+                    if len(seeds) > 1 else 0.0, short: per[method].mean(), f"{short} gap": gap.mean(),
+                    f"{short} 95%": f"[{low:+.4f}, {high:+.4f}]", f"{short} sets ahead": int((gap > 0).sum())}
+        rows.append(row)
+    print("\nOurs against each method, sets with every seed for both (gap = ours - method; interval: sets resampled)")
+    print_table(rows, ".4f")
 
 
 def main() -> None:
@@ -149,9 +178,11 @@ def main() -> None:
     parser.add_argument("--pyod-max-rows", type=int, default=10**9,
                         help="skip the PyOD models on larger sets (they take hours on the largest)")
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="folder of ADBench-style .npz files (X, y) to score instead of ../shared/data/adbench")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    sets = sorted(DATA.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
+    sets = sorted(args.data.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
     if args.sets:
         sets = [p for p in sets if p.stem.split("_", 1)[1] in args.sets.split(",")]
     seeds, methods = [int(s) for s in args.seeds.split(",")], args.methods.split(",")
