@@ -1,16 +1,17 @@
-"""Honest selection of the outlier detector's defaults. The sets of the pool (``--pool all``, the default since the
-twelfth round: the 22 ADBench sets and the 17 derived sets of ``derived_sets.py``; ``--pool adbench``: the 22
-alone) are split into two halves, many times at random, by group (a derived set's siblings from one source, the ten
-MNIST digits or the three penguin species, form one group and stay on one side; every other set is its own group);
-on each split a candidate setting is chosen on one half (best mean rank of ROC-AUC and AP over that half's sets and
-seeds, each set weighted by one over its group's size) and measured on the other half, and the other way round, so
-every set is scored once per split by a setting chosen without it. Printed: the out-of-fold mean ROC-AUC and AP of
-this selection with their spread across splits (over all sets, the ADBench ones and the derived ones), beside
-IsolationForest and ECOD (PyOD) on the same rows and seeds; each candidate's in-sample means; what
-``contamination="auto"`` flags. The candidate the same rule picks on the whole pool is the detector's default, and
-the script says whether it is.
+"""Honest selection of the outlier detector's defaults. The sets of the pool (``--pool all60``, the default since
+the fourteenth round: the 22 ADBench sets, the 21 ADBench sets outside them read from ``--outside``, and the 17
+derived sets of ``derived_sets.py``; ``--pool all``: the 22 and the 17, the twelfth round's; ``--pool adbench``: the
+22 alone) are split into two halves, many times at random, by group (sets from one source, the ten MNIST digits or
+the three penguin species, and in the 60-set pool the ADBench sets in ``SOURCES``, form one group and stay on one
+side; every other set is its own group); on each split a candidate setting is chosen on one half (best mean rank of
+ROC-AUC and AP over that half's sets and seeds, each set weighted by one over its group's size) and measured on the
+other half, and the other way round, so every set is scored once per split by a setting chosen without it.
+Printed: the out-of-fold mean ROC-AUC and AP of this selection with their spread across splits (over all sets, the
+22 ADBench ones, the ones outside them and the derived ones), beside IsolationForest and ECOD (PyOD) on the same
+rows and seeds; each candidate's in-sample means; what ``contamination="auto"`` flags. The candidate the same rule
+picks on the whole pool is the detector's default, and the script says whether it is.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_selection.py [--pool all] [--seeds 0,1,2] [--splits 20]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_selection.py [--pool all60] [--seeds 0,1,2] [--splits 20]
         [--trainings base,trim] [--combinations sum,log] [--max-rows 20000]
 
 A candidate is a training setting (``TRAININGS``) with a score combination (``COMBINATIONS``); the combinations of
@@ -89,7 +90,15 @@ THIRTEENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
 GRID = (*COMBINATIONS, *FORESTS)  # every combination the grid knows
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
-POOLS = ("adbench", "all")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets (the default)
+POOLS = ("adbench", "all", "all60")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets; since
+# the fourteenth round (the default) also the 21 ADBench sets outside the 22, read from ``--outside``
+OUTSIDE = Path(__file__).resolve().parents[2] / "adbench_outside22"  # docs/benchmarks.md says how to fill it
+# Fourteenth round: in the 60-set pool, ADBench sets drawn from one source share a group with each other (and
+# ADBench's mnist with the derived MNIST digits), as the derived sets of one source do.
+SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat", "19_landsat": "statlog_landsat",
+           "6_cardio": "ctg", "7_Cardiotocography": "ctg", "4_breastw": "wisconsin", "42_WBC": "wisconsin",
+           "43_WDBC": "wisconsin", "46_WPBC": "wisconsin", "2_annthyroid": "thyroid", "38_thyroid": "thyroid",
+           "16_http": "kddcup99", "34_smtp": "kddcup99", "24_mnist": "mnist"}
 
 
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
@@ -119,31 +128,44 @@ def adbench_sets() -> list[Path]:
     return sorted(DATA.glob("*.npz"), key=lambda p: np.load(p)["X"].size)
 
 
-def pool(name: str) -> list[str]:
-    """The sets of a pool: the ADBench sets, smallest first, then (``all``) the derived sets in ``SETS`` order."""
-    return [p.stem for p in adbench_sets()] + (list(SETS) if name == "all" else [])
+def outside_sets(folder: Path) -> list[Path]:
+    """The ADBench sets in ``folder`` that are not among the 22, smallest first (the fourteenth round's 21)."""
+    if not folder.is_dir():
+        raise SystemExit(f"--pool all60 needs the ADBench sets outside the 22 in {folder} (docs/benchmarks.md)")
+    ours = {p.name for p in adbench_sets()}
+    return sorted((p for p in folder.glob("*.npz") if p.name not in ours and p.stat().st_size),
+                  key=lambda p: np.load(p)["X"].size)
+
+
+def pool(name: str, outside: Path = OUTSIDE) -> list[str]:
+    """The sets of a pool: the ADBench sets, smallest first, then (``all60``) the ones outside the 22, smallest
+    first, then (``all``, ``all60``) the derived sets in ``SETS`` order."""
+    extra = [p.stem for p in outside_sets(outside)] if name == "all60" else []
+    return [p.stem for p in adbench_sets()] + extra + (list(SETS) if name != "adbench" else [])
 
 
 class Loader:
     """(X, y) of a set for a seed: an ADBench set (the same rows whatever the seed) or a derived set drawn for that
     seed and encoded as the baselines get it (``as_array``); the source tables are read once."""
 
-    def __init__(self, names: list[str], max_rows: int):
-        self.max_rows = max_rows
+    def __init__(self, names: list[str], max_rows: int, outside: Path = OUTSIDE):
+        self.max_rows, self.outside = max_rows, outside
         self.frames = read_frames({SETS[n].table for n in names if n in SETS})
 
     def __call__(self, name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
         if name not in SETS:
-            return load_set(DATA / f"{name}.npz", self.max_rows)
+            path = DATA / f"{name}.npz"
+            return load_set(path if path.exists() else self.outside / f"{name}.npz", self.max_rows)
         features, y = SETS[name].draw(self.frames, seed, self.max_rows)
         return as_array(features), y
 
 
-def groups(names: list[str]) -> np.ndarray:
+def groups(names: list[str], sources: bool = False) -> np.ndarray:
     """(sets,) the index of each set's group: derived sets of one source (the ten MNIST digits, the three penguin
-    species) share one, which the splits keep on one side and the choice weighs as one set; every other set is its
-    own group (so on the ADBench sets alone, the splits and the rule are the unweighted ones)."""
-    keys = [group(n) if n in SETS else n for n in names]
+    species) share one, which the splits keep on one side and the choice weighs as one set; with ``sources`` (the
+    60-set pool) so do the ADBench sets of one source (``SOURCES``); every other set is its own group (so on the
+    ADBench sets alone, the splits and the rule are the unweighted ones)."""
+    keys = [group(n) if n in SETS else SOURCES.get(n, n) if sources else n for n in names]
     first = {key: i for i, key in enumerate(dict.fromkeys(keys))}  # groups numbered in order of appearance
     return np.array([first[key] for key in keys])
 
@@ -193,10 +215,10 @@ def measure_baseline(name: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict
 
 
 def run(names: list[str], seeds: list[int], trainings: list[str], max_rows: int, cache: Path,
-        chosen: tuple[str, ...] = GRID) -> dict:
+        chosen: tuple[str, ...] = GRID, outside: Path = OUTSIDE) -> dict:
     """Measures every (set, seed) the cache lacks for a candidate of the grid (a training is refitted, and scored
     with all its combinations, when one of its ``chosen`` candidates is missing) and the baselines."""
-    results, load = read_cache(cache), Loader(names, max_rows)
+    results, load = read_cache(cache), Loader(names, max_rows, outside)
     for seed in seeds:
         for name in names:
             missing = [t for t in trainings
@@ -249,14 +271,16 @@ def out_of_fold(roc: np.ndarray, ap: np.ndarray, group: np.ndarray, n_splits: in
 
 
 def report(results: dict, names: list[str], seeds: list[int], trainings: list[str], n_splits: int,
-           chosen: tuple[str, ...] = GRID, per_set: tuple[str, ...] = ()) -> None:
+           chosen: tuple[str, ...] = GRID, per_set: tuple[str, ...] = (), sources: bool = False) -> None:
     grid = candidates(trainings, chosen)
     names = [n for n in names if all(f"{n}|{m}|{s}" in results for m in [*grid, *BASELINES] for s in seeds)]
     ours = list(grid)
     roc, ap = (table(results, names, seeds, ours, metric) for metric in ("roc_auc", "ap"))
-    group = groups(names)
+    group = groups(names, sources)
     print(f"\n{len(names)} sets ({group.max() + 1} groups) x {len(seeds)} seeds, {n_splits} random splits into halves")
-    subsets = {"all sets": np.arange(len(names)), "ADBench": np.flatnonzero([n not in SETS for n in names]),
+    dev = {p.stem for p in adbench_sets()}
+    subsets = {"all sets": np.arange(len(names)), "ADBench": np.flatnonzero([n in dev for n in names]),
+               "ADBench outside the 22": np.flatnonzero([n not in dev and n not in SETS for n in names]),
                "derived": np.flatnonzero([n in SETS for n in names])}
     held = {criterion: out_of_fold(roc, ap, group, n_splits, criterion) for criterion in CRITERIA}
     rows = []
@@ -314,22 +338,25 @@ def main() -> None:
                         help="the combinations of the grid (a refitted training is scored with all of its own)")
     parser.add_argument("--per-set", default="", help="candidates whose per-set means to print beside the baselines")
     parser.add_argument("--max-rows", type=int, default=20_000)
-    parser.add_argument("--pool", choices=POOLS, default="all",
-                        help="the sets chosen and measured on: the 22 ADBench sets, or (default, since the twelfth "
-                             "round) those and the 17 derived sets of derived_sets.py")
+    parser.add_argument("--pool", choices=POOLS, default="all60",
+                        help="the sets chosen and measured on: the 22 ADBench sets; those and the 17 derived sets of "
+                             "derived_sets.py (twelfth round); or (default, since the fourteenth round) also the 21 "
+                             "ADBench sets outside the 22 in --outside")
+    parser.add_argument("--outside", type=Path, default=OUTSIDE,
+                        help="folder of the ADBench sets outside the 22 (default: ../adbench_outside22)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="default: runs/anomaly_selection_floor_<max-rows>.json")
     args = parser.parse_args()
     cache = args.cache or RUNS / f"anomaly_selection_floor_{args.max_rows}.json"
     torch.set_num_threads(1)
-    names = pool(args.pool)
+    names = pool(args.pool, args.outside)
     seeds, trainings = [int(s) for s in args.seeds.split(",")], args.trainings.split(",")
     chosen = tuple(args.combinations.split(","))
     for training in trainings:  # the first fit pays for torch's start-up: not a timed one
         measure_training(training, *load_set(adbench_sets()[0], 300), 0)
-    results = run(names, seeds, trainings, args.max_rows, cache, chosen)
+    results = run(names, seeds, trainings, args.max_rows, cache, chosen, args.outside)
     report(results, names, seeds, trainings, args.splits, chosen,
-           tuple(filter(None, args.per_set.split(","))))
+           tuple(filter(None, args.per_set.split(","))), sources=args.pool == "all60")
 
 
 if __name__ == "__main__":
