@@ -120,6 +120,18 @@ def test_each_item_is_its_own_nearest_neighbour(method):
     assert np.all(np.diff(distances, axis=1) >= -1e-5)  # nearest first
 
 
+def test_a_stored_query_is_its_own_first_neighbour_among_exact_ties():
+    # Codes of a vector-quantised model tie exactly: five items share one code, and without ``items`` the search
+    # returned the others first, so `ae search --query 4` left row 4 out of its own neighbours.
+    codes = np.repeat(np.eye(3, dtype=np.float32), [5, 4, 3], axis=0)  # (12, 3), items 0-4 tie
+    index = apps.CodeIndex(codes, "exact")
+    plain, _ = index.query(codes[[4, 7]], k=3)
+    neighbours, distances = index.query(codes[[4, 7]], k=3, items=np.array([4, 7]))
+    assert neighbours[:, 0].tolist() == [4, 7] and np.allclose(distances, 0)
+    assert len(set(neighbours[0])) == 3 and set(neighbours[0]) <= {0, 1, 2, 3, 4}
+    assert neighbours[1].tolist() == [7, *[i for i in plain[1] if i != 7][:2]]  # the others keep their order
+
+
 def test_approximate_search_finds_the_exact_neighbours():
     pytest.importorskip("hnswlib")
     rng = np.random.default_rng(1)

@@ -37,8 +37,10 @@ class CodeIndex:
         self.method, self.size, self.width = method, len(codes), codes.shape[1]
         self._index = _hnsw_index(codes, seed) if method == "hnsw" else NearestNeighbors().fit(codes)
 
-    def query(self, codes: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances."""
+    def query(self, codes: np.ndarray, k: int = 10, items: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances.
+        ``items`` (m,): when the queries are stored items, their indices; each is then its own first neighbour,
+        also among items whose codes tie with it exactly (as a vector-quantised model's do)."""
         if not 1 <= k <= self.size:
             raise ConfigError(f"k must be between 1 and the collection size ({self.size}), got {k}")
         codes = np.asarray(codes)
@@ -48,10 +50,18 @@ class CodeIndex:
         queries = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
         if self.method == "exact":
             distances, indices = self._index.kneighbors(queries, k)
-            return indices, distances
-        self._index.set_ef(max(64, 2 * k))  # search breadth: recall rises with it
-        indices, squared = self._index.knn_query(queries, k, num_threads=1)
-        return indices.astype(np.int64), np.sqrt(squared)
+        else:
+            self._index.set_ef(max(64, 2 * k))  # search breadth: recall rises with it
+            indices, squared = self._index.knn_query(queries, k, num_threads=1)
+            indices, distances = indices.astype(np.int64), np.sqrt(squared)
+        return (indices, distances) if items is None else (_itself_first(indices, np.asarray(items)), distances)
+
+
+def _itself_first(indices: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``indices`` (m, k) with each row's own item (m,) moved, or put, first and the others kept in order: its
+    distance to itself is 0, no more than the first neighbour's, so the distances (m, k) stay as they are."""
+    others = [row[row != item][: row.size - 1] for row, item in zip(indices, items, strict=True)]
+    return np.array([np.concatenate([[item], rest]) for item, rest in zip(items, others, strict=True)])
 
 
 def _hnsw_index(codes: np.ndarray, seed: int):

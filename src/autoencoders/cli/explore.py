@@ -82,7 +82,7 @@ def search(run, data, data_dir, split, label_column, query, k, method):
     else:
         queries, _ = _codes(run, query, data_dir, split, label_column, query=True)
     index = CodeIndex(codes, method)
-    indices, distances = index.query(queries, k)
+    indices, distances = index.query(queries, k, items=None if rows is None else np.array(rows))
     results = []
     for number, (found, far) in enumerate(zip(indices, distances, strict=True)):
         result = {"query": number if rows is None else rows[number], "neighbours": found.tolist(),
