@@ -14,6 +14,7 @@ methods are measured in one invocation (e.g. ``--methods ours,pyod_ae --seeds 0 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import time
@@ -81,12 +82,15 @@ def read_cache(cache: Path) -> dict:
 
 
 def store(cache: Path, key: str, row: dict) -> dict:
-    """Add one result to the cache file, merged with what other runs of this script stored meanwhile."""
-    results = {**read_cache(cache), key: row}
+    """Add one result to the cache file, merged with what other runs stored meanwhile: the read, merge and write
+    hold a lock on a file beside the cache, so processes writing one cache at once lose none of each other's rows."""
     cache.parent.mkdir(parents=True, exist_ok=True)
-    scratch = cache.with_suffix(f".{os.getpid()}.tmp")
-    scratch.write_text(json.dumps(results, indent=1))
-    scratch.replace(cache)
+    with open(cache.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        results = {**read_cache(cache), key: row}
+        scratch = cache.with_suffix(f".{os.getpid()}.tmp")
+        scratch.write_text(json.dumps(results, indent=1))
+        scratch.replace(cache)
     return results
 
 
