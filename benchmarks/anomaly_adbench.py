@@ -81,13 +81,14 @@ def read_cache(cache: Path) -> dict:
     return json.loads(cache.read_text()) if cache.exists() else {}
 
 
-def store(cache: Path, key: str, row: dict) -> dict:
-    """Add one result to the cache file, merged with what other runs stored meanwhile: the read, merge and write
-    hold a lock on a file beside the cache, so processes writing one cache at once lose none of each other's rows."""
+def store(cache: Path, rows: dict[str, dict]) -> dict:
+    """Add results ({key: row}) to the cache file, merged with what other runs stored meanwhile: the read, merge and
+    write hold a lock on a file beside the cache, so processes writing one cache at once lose none of each other's
+    rows (the whole file is rewritten each time: store the rows of one fit together)."""
     cache.parent.mkdir(parents=True, exist_ok=True)
     with open(cache.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        results = {**read_cache(cache), key: row}
+        results = {**read_cache(cache), **rows}
         scratch = cache.with_suffix(f".{os.getpid()}.tmp")
         scratch.write_text(json.dumps(results, indent=1))
         scratch.replace(cache)
@@ -112,7 +113,7 @@ def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: i
                 if key in results or (method.startswith("pyod") and len(X) > pyod_max_rows):
                     continue
                 results[key] = row = measure(method, X, y, seed)
-                results = store(cache, key, row)
+                results = store(cache, {key: row})
                 print(f"seed {seed} {path.stem:16s} {method:9s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
                       f"{row['fit_seconds']:7.1f}s non-finite {row['non_finite']}", flush=True)
     return results

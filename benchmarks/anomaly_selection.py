@@ -227,13 +227,19 @@ def run(names: list[str], seeds: list[int], trainings: list[str], max_rows: int,
             if not missing and not missing_baselines:
                 continue
             X, y = load(name, seed)
-            done = [measure_training(t, X, y, seed) for t in missing]
-            done += [{b: measure_baseline(b, X, y, seed)} for b in missing_baselines]
-            for method, row in ((m, r) for rows in done for m, r in rows.items()):
-                results = store(cache, f"{name}|{method}|{seed}", row)
-                print(f"seed {seed} {name:18s} {method:22s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
-                      f"{row['fit_seconds']:6.2f}s", flush=True)
+            for training in missing:  # each fit's rows stored as soon as it ends
+                results = keep(cache, name, seed, measure_training(training, X, y, seed))
+            for baseline in missing_baselines:
+                results = keep(cache, name, seed, {baseline: measure_baseline(baseline, X, y, seed)})
     return results
+
+
+def keep(cache: Path, name: str, seed: int, rows: dict[str, dict]) -> dict:
+    """Stores one fit's rows ({method: metrics}) of a set and seed, prints them, and returns the whole cache."""
+    for method, row in rows.items():
+        print(f"seed {seed} {name:18s} {method:22s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
+              f"{row['fit_seconds']:6.2f}s", flush=True)
+    return store(cache, {f"{name}|{method}|{seed}": row for method, row in rows.items()})
 
 
 def table(results: dict, names: list[str], seeds: list[int], methods: list[str], metric: str) -> np.ndarray:

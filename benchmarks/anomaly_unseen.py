@@ -100,9 +100,10 @@ def run(names: list[str], seeds: list[int], max_rows: int, cache: Path) -> dict:
             features, y = SETS[name].draw(frames, seed, max_rows)
             X = as_array(features)  # (n, F') for the baselines
             done = measure_ours(features, y, seed) | {b: measure_baseline(b, X, y, seed) for b in BASELINES}
+            results = store(cache, {f"{name}|{method}|{seed}": {**row, "rows": len(y), "columns": X.shape[1],
+                                                                 "anomalies": int(y.sum())}
+                                    for method, row in done.items()})
             for method, row in done.items():
-                results = store(cache, f"{name}|{method}|{seed}", {**row, "rows": len(y), "columns": X.shape[1],
-                                                                    "anomalies": int(y.sum())})
                 print(f"seed {seed} {name:18s} {method:9s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
                       f"{row['fit_seconds']:6.2f}s", flush=True)
     return results
