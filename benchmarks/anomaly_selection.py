@@ -22,7 +22,8 @@ round's trainings (``SEVENTH_ROUND_TRAININGS``: code width, depth, learning rate
 ``--trainings`` without them gives the fourth round's grid. The tenth round's combination (``TENTH_ROUND``,
 "tail_knn") joins the fourth round's; ``--combinations`` without it gives the seventh round's grid. The eleventh
 round's training (``ELEVENTH_ROUND_TRAININGS``, ``max_epochs=200``) takes every combination. The thirteenth round's
-``FORESTS`` (the member's "tail" score beside a small isolation forest) join that training only. Every (set, seed,
+``FORESTS`` (the member's "tail" score beside a small isolation forest) and the fifteenth round's ``MARGINAL`` (beside
+a per-feature tail score of the robust features themselves) join that training only. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -87,7 +88,11 @@ TRAININGS["trim20_steps200_epochs200"] = {**TRAININGS["trim20_steps200"], "max_e
 # rows (``surprisal``, as "tail" does per feature), and the two are summed. Only with the twelfth round's default.
 FORESTS = {"tail_forest25": 25, "tail_forest50": 50}  # combination name -> trees
 THIRTEENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
-GRID = (*COMBINATIONS, *FORESTS)  # every combination the grid knows
+# Fifteenth round (written down before its run): the member's "tail" score beside a marginal one, each robust
+# feature's |value| as a surprisal against the fitted rows' (ECOD's idea of per-feature tails, from our parts),
+# each score turned into nats of tail surprisal and summed as the forests' are. Only with the default's training.
+MARGINAL = ("tail_marginal",)
+GRID = (*COMBINATIONS, *FORESTS, *MARGINAL)  # every combination the grid knows
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 POOLS = ("adbench", "all", "all60")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets; since
@@ -103,11 +108,11 @@ SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat"
 
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
-    seventh and eleventh rounds' trainings, the thirteenth round's only with its own."""
+    seventh and eleventh rounds' trainings, the thirteenth and fifteenth rounds' only with their own."""
     return [c for c in chosen
-            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS)
+            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS) + MARGINAL
                 or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS)
-            and (c not in FORESTS or training in THIRTEENTH_ROUND_TRAININGS)]
+            and (c not in (*FORESTS, *MARGINAL) or training in THIRTEENTH_ROUND_TRAININGS)]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = GRID) -> dict[str, dict]:
@@ -196,6 +201,12 @@ def measure_training(training: str, X: np.ndarray, y: np.ndarray, seed: int) -> 
         Z = detector._features(X)  # (N, K) the robust features the member saw
         forest = -IsolationForest(n_estimators=trees, random_state=seed).fit(Z).score_samples(Z)  # (N,)
         scores = sum(surprisal(tail_quantiles(s[:, None]), s[:, None])[:, 0] for s in (scored["tail"], forest))
+        rows[f"{training}_{name}"] = metrics(y, scores, seconds + time.perf_counter() - began, scores > fence(scores))
+    for name in MARGINAL if training in THIRTEENTH_ROUND_TRAININGS else ():
+        began = time.perf_counter()
+        spread = np.abs(detector._features(X))  # (N, K) each feature's distance from its median, in spreads
+        marginal = surprisal(tail_quantiles(spread), spread).mean(axis=1)  # (N,) mean nats per feature
+        scores = sum(surprisal(tail_quantiles(s[:, None]), s[:, None])[:, 0] for s in (scored["tail"], marginal))
         rows[f"{training}_{name}"] = metrics(y, scores, seconds + time.perf_counter() - began, scores > fence(scores))
     return rows
 
