@@ -326,6 +326,9 @@ def test_surprisal_is_minus_the_log_tail_share_and_orders_new_extremes():
     np.testing.assert_allclose(result[:, 0], [0.0, np.log(2), 10 * np.log(2), 10 * np.log(2) + np.log(4)])
     assert np.all(result[:2, 1] == 0), "a value every training row reaches is no surprise"
     assert np.isfinite(result).all() and result[3, 1] > result[2, 1] > 0
+    # beyond a top quantile of 0 the ratio to it (held at the smallest float) overflowed to inf from about 4 on
+    far = surprisal(quantiles, np.array([[0.0, 5.0], [0.0, 1e4]]))[:, 1]
+    assert np.isfinite(far).all() and far[1] > far[0] > result[3, 1]
 
 
 @pytest.mark.parametrize("combine", ["knn", "tail"])

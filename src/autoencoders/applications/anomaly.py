@@ -286,8 +286,8 @@ def surprisal(quantiles: np.ndarray, values: np.ndarray) -> np.ndarray:
         step = np.clip((values_j - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0)
         result[:, j] = np.where(upper == 0, 0.0, levels[inside - 1] + step * (levels[inside] - levels[inside - 1]))
         top = max(float(column[-1]), np.finfo(float).tiny)
-        beyond = upper == len(column)
-        result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top) / top)
+        beyond = upper == len(column)  # log of the ratio as a difference: a top of 0 (tiny) must not overflow it
+        result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top)) - np.log(top)
     return result
 
 
