@@ -1,8 +1,8 @@
 """Anomaly scores from a small ensemble of autoencoders: robust features in, combined normalised errors out.
 
-The recipe of :class:`~autoencoders.sklearn.AutoencoderOutlierDetector`, whose defaults are chosen out of fold by
-``benchmarks/anomaly_selection.py`` on 39 sets (22 from ADBench, 17 derived from MNIST and real tables; split by
-source in halves, chosen on one, measured on the other):
+The recipe of :class:`~autoencoders.sklearn.AutoencoderOutlierDetector`, whose defaults were chosen by
+``benchmarks/anomaly_selection.py`` on 39 sets (22 from ADBench, 17 derived from MNIST and real tables) and are
+measured out of fold on 60 (split by source in halves, chosen on one, measured on the other):
 
 - features are centred on their median and divided by a robust spread (IQR, else standard deviation),
   so heavy tails and mixed scales do not decide the spread; values are clipped at +-1e4 spreads so that a
