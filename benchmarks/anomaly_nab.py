@@ -2,7 +2,10 @@
 windows and scored per time step without labels; ROC-AUC and average precision of the step scores against
 NAB's anomaly windows (a step is anomalous when it lies inside one), mean over series.
 
-    .venv/bin/python benchmarks/anomaly_nab.py [--series nyc_taxi,ec2_cpu] [--seeds 0]
+    .venv/bin/python benchmarks/anomaly_nab.py [--series nyc_taxi,ec2_cpu] [--seeds 0] [--data DIR]
+
+``--data``: another NAB folder (series in ``<group>/<file>.csv`` beside ``combined_windows.json``), e.g. the NAB
+series outside the shared ones (docs/benchmarks.md says how to fetch them).
 
 Methods: ``sequence_ae`` (``series_anomaly_scores``: our 1-D conv autoencoder on the windows, what
 ``ae detect --window`` runs),
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,9 +56,10 @@ def main() -> None:
     parser.add_argument("--series", default=None, help="comma-separated parts of series names (default: all)")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--data", type=Path, default=NAB, help="NAB folder (default: ../shared/data/nab)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    collection = load_nab(NAB)
+    collection = load_nab(args.data)
     if args.series:
         collection = [s for s in collection if any(part in s.name for part in args.series.split(","))]
     unlabelled = [s.name for s in collection if not s.labels.any()]
@@ -85,6 +90,27 @@ def main() -> None:
     print_table([{"method": m, "ROC-AUC": float(np.mean([f["roc_auc"] for f in fits[m]])),
                   "AP": float(np.mean([f["ap"] for f in fits[m]])),
                   "median fit s": float(np.median([f["seconds"] for f in fits[m]]))} for m in methods], ".4g")
+    if methods[0] == "sequence_ae" and len(methods) > 1:
+        versus(fits, methods, len(seeds))
+
+
+def versus(fits: dict, methods: list[str], n_seeds: int, draws: int = 10_000) -> None:
+    """The time-series detector minus each other method, per series (mean over seeds), with a 95% bootstrap
+    interval over series (series resampled) and the number of series where it is ahead."""
+    per = {m: np.array([[f[metric] for f in fits[m]] for metric in ("roc_auc", "ap")]).reshape(2, -1, n_seeds)
+           .mean(axis=2) for m in methods}  # (2, series) each
+    drawn = np.random.default_rng(0).integers(per[methods[0]].shape[1], size=(draws, per[methods[0]].shape[1]))
+    rows = []
+    for method in methods[1:]:
+        gap = per[methods[0]] - per[method]  # (2, series)
+        row = {"against": method}
+        for i, short in enumerate(("ROC-AUC", "AP")):
+            low, high = np.quantile(gap[i][drawn].mean(axis=1), [0.025, 0.975])
+            row |= {f"{short} gap": float(gap[i].mean()), f"{short} 95%": f"[{low:+.4f}, {high:+.4f}]",
+                    f"{short} series ahead": int((gap[i] > 0).sum())}
+        rows.append(row)
+    print(f"\n{methods[0]} minus each method (interval: series resampled)")
+    print_table(rows, ".4f")
 
 
 if __name__ == "__main__":
