@@ -178,6 +178,15 @@ def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
     assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "model.safetensors").is_file()
 
 
+def test_fit_overwrite_replaces_the_run_and_keeps_the_callers_other_files(tmp_path, small_images):
+    # overwrite=True removed every file of the folder, the caller's own (notes, data) with the old run's.
+    (tmp_path / "notes.txt").write_text("mine")
+    ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images)
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images, overwrite=True)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 2  # header + the new run's one epoch
+
+
 def test_fit_resume_without_a_saved_run_is_refused_before_any_work(tmp_path, small_images):
     # It raised a FileNotFoundError from inside training set-up (after the data was prepared).
     with pytest.raises(RunFolderError, match="holds no run to resume .*leave out resume=True to start one"):

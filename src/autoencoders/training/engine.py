@@ -35,7 +35,7 @@ from .ownership import (
     replaces_run,
 )
 from .rows import Rows, TensorRows, training_rows
-from .run_folder import LOG_FILE, RunFolder, require_run_folder
+from .run_folder import LOG_FILE, RUN_FILES, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
 
 FIT_WORDING = Wording("resume=True", "overwrite=True",
@@ -96,7 +96,7 @@ class Trainer:
         folder = self.run_dir if is_main_process() else None  # the other processes leave the folder to rank 0
         with owned(folder), StopSignals() as self.signals:
             if folder is not None and replaces_run(folder, resume, overwrite, FIT_WORDING):  # checked under the lock
-                clear(folder)
+                clear(folder, RUN_FILES)  # the run's files: the folder may hold the caller's too
             self._prepare_and_fit(X, X_val, resume, targets, val_targets)
         if self.signals.received is not None:
             raise TrainingInterrupted(self.signals.received, self.history.epochs_run, self.run_dir)

@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,10 +86,14 @@ def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -
     return folder
 
 
-def clear(folder: Path) -> list[str]:
-    """Remove the files of the run in ``folder`` (sub-folders stay); the names removed."""
+def clear(folder: Path, names: Collection[str] | None = None) -> list[str]:
+    """Remove the files of the run in ``folder`` (sub-folders stay); the names removed. ``names``: only the files
+    so named, for a folder that may hold the caller's own files too (``Trainer.fit``'s run_dir); None: every file,
+    for a folder that is the run's own (``ae train --out``, where a folder of other files is refused)."""
     removed = []
     for path in sorted(Path(folder).iterdir()):
+        if names is not None and path.name not in names:
+            continue
         if path.name != LOCK_FILE and (path.is_file() or path.is_symlink()):
             path.unlink()
             removed.append(path.name)

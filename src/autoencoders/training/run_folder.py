@@ -43,9 +43,12 @@ LOSS_CURVES_FILE = "loss_curves.png"
 RECONSTRUCTIONS_FILE = "reconstructions.png"
 REPORT_FILE = "report.html"
 TENSORBOARD_DIR = "tensorboard"
+# The files a run writes: what overwriting a run removes from a run_dir that may hold the caller's files too.
+RUN_FILES = (MODEL_FILE, STATE_FILE, CONFIG_FILE, HISTORY_FILE, LOG_FILE, METRICS_FILE, LOSS_CURVES_FILE,
+             RECONSTRUCTIONS_FILE, REPORT_FILE)
 
 __all__ = ["CONFIG_FILE", "HISTORY_FILE", "LOG_FILE", "LOSS_CURVES_FILE", "METRICS_FILE", "MODEL_FILE",
-           "RECONSTRUCTIONS_FILE", "REPORT_FILE", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
+           "RECONSTRUCTIONS_FILE", "REPORT_FILE", "RUN_FILES", "STATE_FILE", "TENSORBOARD_DIR", "RunFolder"]
 
 
 class RunFolder:
