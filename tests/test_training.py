@@ -70,6 +70,19 @@ def test_resumed_run_matches_an_uninterrupted_one_bitwise(small_images, tmp_path
         assert torch.equal(value, resumed.state_dict()[key]), key
 
 
+def test_resuming_a_run_that_stopped_early_changes_nothing(small_images, tmp_path):
+    # Its patience had run out, yet resume trained on (and a run killed between its last checkpoint and its end
+    # went on training where the uninterrupted one stopped).
+    config = fast_config(epochs=200, lr=0.05, patience=2)
+    model = small_model("deep")
+    history = ae.Trainer(model, config, run_dir=tmp_path).fit(small_images)
+    assert history.stopped_early
+    resumed = small_model("deep")
+    again = ae.Trainer(resumed, config, run_dir=tmp_path).fit(small_images, resume=True)
+    assert again.epochs_run == history.epochs_run and again.stopped_early
+    assert all(torch.equal(value, resumed.state_dict()[key]) for key, value in model.state_dict().items())
+
+
 def test_resume_refuses_another_model(small_images, tmp_path):
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     with pytest.raises(ae.CheckpointError, match="cannot resume"):

@@ -127,6 +127,8 @@ class Trainer:
         self.history, self.best_state, self.bad_epochs = History(), _copy_state(model), 0
         self.train_shape = list(train.shape)
         start = require_run_folder(folder).restore(self) if resume else 0
+        if resume and self._out_of_patience():  # the stored run had stopped early: it is finished
+            start = cfg.epochs
         if resume:
             self._stretch_schedule()
         if folder is not None and self.group.is_main:
@@ -152,7 +154,7 @@ class Trainer:
             bar.set_postfix(train=f"{train_logs['loss']:.4g}", **({"val": f"{monitored:.4g}"} if val_logs else {}))
             for callback in self.callbacks:
                 callback.on_epoch_end(self, epoch, {"train": train_logs, "val": val_logs, "lr": lr})
-            stop = self.stop_training or (bool(cfg.patience) and self.bad_epochs >= cfg.patience)  # 0/None: never
+            stop = self.stop_training or self._out_of_patience()
             self.history.stopped_early = stop and epoch + 1 < cfg.epochs
             if folder is not None and self.group.is_main:
                 folder.save_state(self, epoch)
@@ -235,6 +237,10 @@ class Trainer:
             self.scheduler.step(monitored)
         elif self.scheduler is not None:
             self.scheduler.step()
+
+    def _out_of_patience(self) -> bool:
+        """Whether early stopping ends the run here (patience 0 or None: never)."""
+        return bool(self.config.patience) and self.bad_epochs >= self.config.patience
 
     def _track_best(self, epoch: int, monitored: float) -> None:
         if monitored < self.history.best_loss - self.config.min_delta:
