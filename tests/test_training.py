@@ -124,6 +124,16 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(sm
     assert json.loads((tmp_path / "config.json").read_text())["model"] == "deep"
 
 
+def test_a_loss_that_diverges_in_the_first_epoch_claims_no_checkpoint(small_images, tmp_path):
+    # The message said "reset to its best weights; the last good checkpoint ... is kept" when no epoch had
+    # finished: the folder held no checkpoint and the weights were the untrained ones.
+    model = small_model("deep")
+    with pytest.raises(ae.TrainingDivergedError, match="epoch 1: the loss became nan.*reset to the weights it "
+                                                       "started with, as no epoch had finished. Try") as error:
+        ae.Trainer(model, fast_config(epochs=3), run_dir=tmp_path).fit(small_images * 1e30)
+    assert "checkpoint" not in str(error.value) and not (tmp_path / "model.safetensors").exists()
+
+
 def test_train_config_rejects_bad_values():
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         ae.TrainConfig(batch_size=0)

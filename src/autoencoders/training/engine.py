@@ -251,11 +251,15 @@ class Trainer:
 
     def _diverged(self, epoch: int, train_loss: float, monitored: float) -> None:
         self.model.load_state_dict(self.best_state)
-        kept = f"; the last good checkpoint in {self.run_dir} is kept" if self.run_dir else ""
+        if not self.history.epochs_run:  # nothing was saved yet, and the best weights are the initial ones
+            reset = "the weights it started with, as no epoch had finished"
+        else:
+            reset = "its best weights" + (f"; the last good checkpoint in {self.run_dir} is kept" if self.run_dir
+                                          else "")
         raise TrainingDivergedError(
             f"training stopped at epoch {epoch + 1}: the loss became {train_loss} (train) / {monitored} "
-            f"(monitored). The model was reset to its best weights{kept}. Try a lower learning rate, "
-            "gradient clipping (grad_clip) or scaled inputs."
+            f"(monitored). The model was reset to {reset}. Try a lower learning rate, gradient clipping (grad_clip) "
+            "or scaled inputs."
         )
 
 
