@@ -83,6 +83,14 @@ def test_resuming_a_run_that_stopped_early_changes_nothing(small_images, tmp_pat
     assert all(torch.equal(value, resumed.state_dict()[key]) for key, value in model.state_dict().items())
 
 
+def test_resume_names_a_damaged_config_json(small_images, tmp_path):
+    # A json.JSONDecodeError from deep in the resume, naming no file.
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    (tmp_path / "config.json").write_text('{"model": "deep", "train_')
+    with pytest.raises(RunFolderError, match="config.json is unreadable .*Unterminated string"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+
+
 def test_resume_refuses_another_model(small_images, tmp_path):
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     with pytest.raises(ae.CheckpointError, match="cannot resume"):

@@ -29,7 +29,7 @@ from ..checkpoint import (
     save_tensors,
     write_json,
 )
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, RunFolderError
 from .config import RESUMABLE_CHANGES
 from .history import History
 
@@ -160,9 +160,14 @@ class RunFolder:
 
     # ------------------------------------------------------------------------------------------- reading
     def read_json(self, name: str) -> dict[str, Any]:
-        """A JSON record of the run ({} when the file is missing)."""
+        """A JSON record of the run ({} when the file is missing; a RunFolderError naming it when unreadable)."""
         path = self / name
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunFolderError(f"{path} is unreadable ({error}): a damaged record of the run") from None
 
     def read_history(self) -> History | None:
         values = self.read_json(HISTORY_FILE)
