@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ import torch
 import autoencoders as ae
 from autoencoders.errors import RunFolderError
 from autoencoders.training.config import RESUMABLE_CHANGES
+from autoencoders.training.ownership import TrainingInterrupted
 from conftest import another_setting, fast_config, small_model
 
 
@@ -81,6 +84,22 @@ def test_resuming_a_run_that_stopped_early_changes_nothing(small_images, tmp_pat
     again = ae.Trainer(resumed, config, run_dir=tmp_path).fit(small_images, resume=True)
     assert again.epochs_run == history.epochs_run and again.stopped_early
     assert all(torch.equal(value, resumed.state_dict()[key]) for key, value in model.state_dict().items())
+
+
+def test_an_interrupted_run_without_restore_best_ends_with_its_last_finished_epochs_weights(small_images, tmp_path):
+    # The unfinished epoch is dropped, yet its first batches' updates stayed in the model and its saved file.
+    class InterruptAfterEpoch2(ae.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            self.weights = {key: value.clone() for key, value in trainer.model.state_dict().items()}
+            if epoch == 1:  # seen after the next epoch's first batch
+                os.kill(os.getpid(), signal.SIGINT)
+
+    model, watch = small_model("deep"), InterruptAfterEpoch2()
+    with pytest.raises(TrainingInterrupted, match="after 2 epoch"):
+        ae.Trainer(model, fast_config(epochs=5, patience=None, restore_best=False), [watch],
+                   run_dir=tmp_path).fit(small_images)
+    for weights in (model.state_dict(), ae.load_model(tmp_path).state_dict()):
+        assert all(torch.equal(value, watch.weights[key]) for key, value in weights.items())
 
 
 def test_resume_names_a_damaged_config_json(small_images, tmp_path):

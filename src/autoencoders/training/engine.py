@@ -140,8 +140,12 @@ class Trainer:
                    disable=self._quiet() if self.group.is_main else True, initial=start, total=cfg.epochs)
         for epoch in bar:
             began = time.perf_counter()
+            # restore_best ends on the best weights anyway; without it, a stopped epoch's updates are undone
+            finished = None if cfg.restore_best else _copy_state(model)
             train_logs = self._train_epoch(train)
-            if self.signals.received is not None:
+            if self.signals.received is not None:  # the unfinished epoch is dropped, its updates with it
+                if finished is not None:
+                    model.load_state_dict(finished)
                 break
             val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024))
             monitored = val_logs.get("loss", train_logs["loss"])
