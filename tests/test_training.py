@@ -110,6 +110,15 @@ def test_resume_names_a_damaged_config_json(small_images, tmp_path):
         ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
 
 
+def test_resume_refuses_other_data_of_the_same_shape(small_images, tmp_path):
+    # Only the shape was compared: a run resumed on other rows (or a changed file) trained on them silently.
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    with pytest.raises(ae.CheckpointError, match="trained on other values than this data's .*same data and seed"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images[::-1], resume=True)
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path) \
+        .fit(small_images.copy(), resume=True).epochs_run == 2
+
+
 def test_resume_refuses_another_model(small_images, tmp_path):
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     with pytest.raises(ae.CheckpointError, match="cannot resume"):

@@ -126,6 +126,7 @@ class Trainer:
         self.scheduler = self._make_scheduler()
         self.history, self.best_state, self.bad_epochs = History(), _copy_state(model), 0
         self.train_shape = list(train.shape)
+        self.train_digest = None if folder is None else train.digest()  # a resumed run's data must be the same
         start = require_run_folder(folder).restore(self) if resume else 0
         if resume and self._out_of_patience():  # the stored run had stopped early: it is finished
             start = cfg.epochs

@@ -7,6 +7,7 @@ indices, and ordered batches for evaluation; :func:`training_rows` turns what ``
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..checkpoint import tensor_digest
 from ..data.streaming import ChunkedRows
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
@@ -35,6 +37,10 @@ class Rows(Protocol):
 
     def batches(self, batch_size: int) -> Iterator[tuple[Tensor, ...]]:
         """Every row in order, ``batch`` by ``batch``: what evaluation reads."""
+
+    def digest(self) -> str | None:
+        """A SHA-256 of the rows' values (and targets), by which a resumed run knows its data; None where that
+        would cost another pass over the data."""
 
 
 class TensorRows:
@@ -60,6 +66,10 @@ class TensorRows:
         for start in range(0, len(self.X), batch_size):
             yield self.batch(torch.arange(start, min(start + batch_size, len(self.X)), device=self.device))
 
+    def digest(self) -> str:
+        parts = [self.X] if self.targets is None else [self.X, self.targets]
+        return hashlib.sha256("".join(tensor_digest(part.cpu()) for part in parts).encode()).hexdigest()
+
 
 class StreamedRows:
     """Rows read from disk chunk by chunk (:class:`~autoencoders.data.streaming.ChunkedRows`); batches are
@@ -84,6 +94,9 @@ class StreamedRows:
     def batches(self, batch_size: int) -> Iterator[tuple[Tensor, ...]]:
         for start in range(0, len(self.chunked), batch_size):
             yield (self.chunked[start : start + batch_size],)
+
+    def digest(self) -> None:  # a pass over the file on disk: its shape alone is checked
+        return None
 
 
 def split_validation(n: int, fraction: float, seed: int, holdout: str = "random") -> tuple[np.ndarray, np.ndarray]:

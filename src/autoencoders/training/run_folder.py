@@ -90,6 +90,7 @@ class RunFolder:
             "epoch": epoch,
             "bad_epochs": trainer.bad_epochs,
             "train_shape": trainer.train_shape,
+            "train_digest": trainer.train_digest,
             "history": trainer.history.to_dict(),
             "param_groups": optimizer_state["param_groups"],
             "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
@@ -126,6 +127,11 @@ class RunFolder:
                 f"{path} was trained on data of shape {meta.get('train_shape')} (after the validation split); "
                 f"this data gives {trainer.train_shape}: resume with the same data and seed"
             )
+        stored = meta.get("train_digest")  # None: streamed rows, or a run saved before digests were kept
+        if None not in (stored, trainer.train_digest) and stored != trainer.train_digest:
+            raise CheckpointError(f"{path} was trained on other values than this data's (same shape "
+                                  f"{trainer.train_shape} after the validation split): resume with the same data and "
+                                  "seed")
         load_weights(model, _with_prefix(tensors, "model."), str(path))
         trainer.best_state = {k: v.to(trainer.device) for k, v in _with_prefix(tensors, "best.").items()}
         optimizer_state: dict[str, Any] = {"state": {}, "param_groups": meta["param_groups"]}
