@@ -230,6 +230,16 @@ def test_a_run_folder_is_never_replaced_silently_from_python(tmp_path, small_ima
     assert history.epochs_run == 2 and len((tmp_path / "log.csv").read_text().splitlines()) == 3  # header + 2
 
 
+def test_a_model_saved_into_a_folder_is_not_replaced_by_a_run_there(tmp_path, small_images):
+    # save_model(model, folder) writes folder/model.safetensors; a run into that folder overwrote it silently.
+    model = small_model("deep")
+    ae.save_model(model, tmp_path)
+    saved = (tmp_path / "model.safetensors").read_bytes()
+    with pytest.raises(RunFolderError, match="already holds a run; .*overwrite=True replaces it"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    assert (tmp_path / "model.safetensors").read_bytes() == saved
+
+
 def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
     # Unlike `ae train --out`, whose folder is the run's own, fit's run_dir may hold the caller's other files.
     (tmp_path / "notes.txt").write_text("mine")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checkpoint import CONFIG_FILE, STATE_FILE
+from ..checkpoint import CONFIG_FILE, MODEL_FILE, STATE_FILE
 from ..errors import RunFolderError
 
 LOCK_FILE = ".lock"  # beside the files of the run (see run_folder.py)
@@ -27,8 +27,8 @@ _HELD: dict[Path, int] = {}  # folders this process holds -> nesting depth
 
 
 def is_run(folder: Path) -> bool:
-    """Whether ``folder`` holds (part of) a training run."""
-    return any((Path(folder) / name).exists() for name in (CONFIG_FILE, STATE_FILE))
+    """Whether ``folder`` holds (part of) a training run, or a model saved into it (``save_model(model, folder)``)."""
+    return any((Path(folder) / name).exists() for name in (CONFIG_FILE, STATE_FILE, MODEL_FILE))
 
 
 @dataclass(frozen=True)
