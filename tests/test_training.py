@@ -240,6 +240,14 @@ def test_a_model_saved_into_a_folder_is_not_replaced_by_a_run_there(tmp_path, sm
     assert (tmp_path / "model.safetensors").read_bytes() == saved
 
 
+def test_a_run_dir_that_is_a_file_is_named(tmp_path, small_images):
+    # A bare NotADirectoryError about its ".lock".
+    (tmp_path / "taken").write_text("mine")
+    with pytest.raises(RunFolderError, match="run_dir .*taken is a file, not a folder"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path / "taken").fit(small_images)
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
 def test_fit_may_write_its_run_beside_other_files(tmp_path, small_images):
     # Unlike `ae train --out`, whose folder is the run's own, fit's run_dir may hold the caller's other files.
     (tmp_path / "notes.txt").write_text("mine")

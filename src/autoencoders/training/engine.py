@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import TrainingDivergedError
+from ..errors import RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
@@ -91,6 +91,8 @@ class Trainer:
         ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work
         (as is ``resume=True`` on a folder that holds no saved run)."""
         check_choices(resume, overwrite, FIT_WORDING)
+        if self.run_dir is not None and self.run_dir.exists() and not self.run_dir.is_dir():
+            raise RunFolderError(f"run_dir {self.run_dir} is a file, not a folder for the run's files")
         if resume:  # before any work: the folder must hold a run's state
             check_resumable(require_run_folder(self.run_folder).path, FIT_WORDING)
         folder = self.run_dir if is_main_process() else None  # the other processes leave the folder to rank 0
