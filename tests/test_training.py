@@ -170,6 +170,22 @@ def test_a_loss_that_diverges_in_the_first_epoch_claims_no_checkpoint(small_imag
     assert "checkpoint" not in str(error.value) and not (tmp_path / "model.safetensors").exists()
 
 
+@pytest.mark.parametrize("ending", ["diverged", "interrupted"])
+def test_a_run_that_saved_no_epoch_leaves_no_run_in_its_folder(small_images, tmp_path, ending):
+    # Its config.json (and, when interrupted, an untrained model.safetensors) stayed: a rerun was refused as
+    # replacing a run, and resume=True as there being no run to resume.
+    class InterruptAtOnce(ae.Callback):
+        def on_train_begin(self, trainer):
+            os.kill(os.getpid(), signal.SIGINT)  # seen after the first batch
+
+    (tmp_path / "notes.txt").write_text("mine")
+    data, callbacks = (small_images * 1e30, []) if ending == "diverged" else (small_images, [InterruptAtOnce()])
+    with pytest.raises(ae.TrainingDivergedError if ending == "diverged" else TrainingInterrupted):
+        ae.Trainer(small_model("deep"), fast_config(epochs=3), callbacks, run_dir=tmp_path).fit(data)
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images).epochs_run == 1
+
+
 def test_train_config_rejects_bad_values():
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         ae.TrainConfig(batch_size=0)

@@ -35,7 +35,7 @@ from .ownership import (
     replaces_run,
 )
 from .rows import Rows, TensorRows, training_rows
-from .run_folder import LOG_FILE, RUN_FILES, RunFolder, require_run_folder
+from .run_folder import CONFIG_FILE, LOG_FILE, RUN_FILES, RunFolder, require_run_folder
 from .runtime import resolve_device, seeded
 
 FIT_WORDING = Wording("resume=True", "overwrite=True",
@@ -85,7 +85,8 @@ class Trainer:
         The run folder is held by this process while it trains. SIGINT or SIGTERM ends training after the
         current batch: the unfinished epoch is dropped (resuming repeats it, so the result is the same as
         without the stop), the best weights and the history are written, and :class:`TrainingInterrupted`
-        is raised.
+        is raised. A new run that ends before its first epoch is saved (stopped, diverged) leaves no run in the
+        folder, so the same call can simply be made again.
 
         A ``run_dir`` that already holds a run is never replaced silently: ``resume=True`` continues it,
         ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work
@@ -99,7 +100,12 @@ class Trainer:
         with owned(folder), StopSignals() as self.signals:
             if folder is not None and replaces_run(folder, resume, overwrite, FIT_WORDING):  # checked under the lock
                 clear(folder, RUN_FILES)  # the run's files: the folder may hold the caller's too
-            self._prepare_and_fit(X, X_val, resume, targets, val_targets)
+            self.history = History()  # this fit's epochs (a resumed run's are read back)
+            try:
+                self._prepare_and_fit(X, X_val, resume, targets, val_targets)
+            finally:  # a new run that saved no epoch (stopped, diverged, failed) leaves no run to refuse a rerun
+                if folder is not None and not resume and not self.history.epochs_run:
+                    (folder / CONFIG_FILE).unlink(missing_ok=True)  # absent before: replaces_run saw to it
         if self.signals.received is not None:
             raise TrainingInterrupted(self.signals.received, self.history.epochs_run, self.run_dir)
         return self.history
@@ -172,7 +178,7 @@ class Trainer:
         if cfg.restore_best:
             model.load_state_dict(self.best_state)
         model.eval()
-        if folder is not None and self.group.is_main:
+        if folder is not None and self.group.is_main and self.history.epochs_run:
             folder.save_result(self)
         self.group.close()
         for callback in self.callbacks:
