@@ -191,6 +191,11 @@ def test_train_config_rejects_bad_values():
         ae.TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="unknown optimizer"):
         ae.TrainConfig(optimizer="sgdx")
+    # A negative or too large seed was taken, then failed inside numpy or torch with a traceback naming no option.
+    for seed in (-1, 2**63):
+        with pytest.raises(ValueError, match=f"seed must be in \\[0, 9223372036854775808\\), got {seed}"):
+            ae.TrainConfig(seed=seed)
+    assert ae.TrainConfig(seed=2**63 - 1).seed == 2**63 - 1
 
 
 @pytest.mark.parametrize(("make", "message"), [

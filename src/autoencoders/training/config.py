@@ -44,7 +44,7 @@ class TrainConfig:
     min_delta: float = option(0.0, "the smallest drop of the monitored loss that counts as an improvement",
                               "[0, inf)")
     restore_best: bool = option(True, "end with the weights of the best epoch")
-    seed: int = option(0, "same seed, same run")
+    seed: int = option(0, "same seed, same run", "[0, 9223372036854775808)")  # numpy's and torch's seeds: 0 to 2**63
     device: str = option("auto", "auto (CUDA when present), cpu or cuda[:N]")
     grad_clip: float | None = option(None, "largest gradient norm (none: no clipping)", "(0, inf)", none="none")
     progress: bool | None = option(None, "progress bar (None: only on an interactive terminal)")
