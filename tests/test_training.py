@@ -119,6 +119,22 @@ def test_resume_refuses_other_data_of_the_same_shape(small_images, tmp_path):
         .fit(small_images.copy(), resume=True).epochs_run == 2
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_run_resumed_on_a_gpu_continues_its_noise(small_images, tmp_path):
+    # Only the CPU generator was saved: a resumed GPU run drew its dropout from a freshly seeded CUDA generator.
+    config = fast_config(epochs=4, patience=None, device="cuda")
+
+    class StopAt2(ae.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.stop_training = epoch == 1
+
+    full, resumed = small_model("deep", dropout=0.3), small_model("deep", dropout=0.3)
+    ae.Trainer(full, config, run_dir=tmp_path / "full").fit(small_images)
+    ae.Trainer(small_model("deep", dropout=0.3), config, [StopAt2()], run_dir=tmp_path / "part").fit(small_images)
+    ae.Trainer(resumed, config, run_dir=tmp_path / "part").fit(small_images, resume=True)
+    assert all(torch.equal(value, resumed.state_dict()[key]) for key, value in full.state_dict().items())
+
+
 def test_resume_refuses_another_model(small_images, tmp_path):
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     with pytest.raises(ae.CheckpointError, match="cannot resume"):

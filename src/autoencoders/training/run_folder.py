@@ -83,6 +83,8 @@ class RunFolder:
         for index, state in optimizer_state["state"].items():
             tensors.update({f"optim.{index}.{k}": v for k, v in state.items() if torch.is_tensor(v)})
         tensors["rng.torch"] = torch.get_rng_state()
+        if trainer.device.type == "cuda":  # a model's noise (dropout, corruption) on a GPU is drawn from its own
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(trainer.device)
         tensors["rng.batches"] = trainer.batch_rng.get_state()
         metadata = {
             "model": model.name,
@@ -142,6 +144,8 @@ class RunFolder:
         if trainer.scheduler is not None and meta.get("scheduler") is not None:
             trainer.scheduler.load_state_dict(meta["scheduler"])
         torch.set_rng_state(tensors["rng.torch"])
+        if "rng.cuda" in tensors and trainer.device.type == "cuda":  # (seeded afresh when the run moved devices)
+            torch.cuda.set_rng_state(tensors["rng.cuda"], trainer.device)
         trainer.batch_rng.set_state(tensors["rng.batches"])
         trainer.history = History.from_dict(meta["history"])
         trainer.bad_epochs = meta["bad_epochs"]
