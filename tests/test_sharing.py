@@ -93,6 +93,16 @@ def test_every_tensor_has_a_checksum_and_intact_files_load(model_file):
     assert "sha256" not in metadata and metadata["model"] == "deep"
 
 
+def test_a_damaged_digit_in_the_settings_is_an_error(tmp_path):
+    # Only the tensors were checked: a flipped digit in the stored input scaler (or config) loaded silently.
+    path = ae.save_model(small_model("deep"), tmp_path / "model.safetensors", extra={"scaler": {"scale": 0.25}})
+    raw = path.read_bytes()
+    at = raw.index(b"0.25", 0, _data_start(path))
+    path.write_bytes(raw[:at] + b"0.75" + raw[at + 4:])  # same length: the file is well formed
+    with pytest.raises(ae.CheckpointError, match=rf"{path} is corrupt: its settings .* do not match"):
+        ae.load_checkpoint(path)
+
+
 def test_files_without_checksums_still_load(tmp_path):
     from safetensors.torch import save_file
 

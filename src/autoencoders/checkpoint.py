@@ -2,8 +2,9 @@
 
 A model file (``model.safetensors``) is self-contained: its metadata names the registered model and holds
 the config, so :func:`load_model` rebuilds the model without the code path that trained it. Nothing is
-unpickled, so loading never runs code from a file. The metadata also holds a SHA-256 of every tensor, checked
-on load, so a damaged copy (a flipped bit) is an error rather than a silently different model. Files are
+unpickled, so loading never runs code from a file. The metadata also holds a SHA-256 of every tensor and one of
+the metadata itself, checked on load, so a damaged copy (a flipped bit) is an error rather than a silently
+different model. Files are
 written atomically with the permissions of an ordinary new file (0666 less the umask): they are meant to be
 shared. A run directory also holds ``config.json`` (readable
 copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``: see
@@ -35,7 +36,8 @@ MODEL_FILE = "model.safetensors"
 STATE_FILE = "state.safetensors"
 CONFIG_FILE = "config.json"
 _CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
-_RESERVED = ("format", "format_version", _CHECKSUMS)
+_HEADER_CHECKSUM = "header_sha256"  # header key: digest of every other header entry (config, scaler, ...)
+_RESERVED = ("format", "format_version", _CHECKSUMS, _HEADER_CHECKSUM)
 
 
 
@@ -77,7 +79,15 @@ def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[st
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
               _CHECKSUMS: json.dumps({name: tensor_digest(t) for name, t in cpu.items()})}
     header.update({key: json.dumps(value) for key, value in metadata.items()})
+    header[_HEADER_CHECKSUM] = header_digest(header)
     atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=header))
+
+
+def header_digest(header: dict[str, str]) -> str:
+    """SHA-256 of a file's header entries but its own checksum: the settings a load trusts (model config, input
+    scaler) are checked as the tensors are, so a damaged digit is an error, not a silently different model."""
+    entries = {key: value for key, value in header.items() if key != _HEADER_CHECKSUM}
+    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
 
 
 def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -102,6 +112,9 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         raise CheckpointError(
             f"{path} has checkpoint format {version}, newer than this library reads ({FORMAT_VERSION}); upgrade"
         )
+    if _HEADER_CHECKSUM in header and header[_HEADER_CHECKSUM] != header_digest(header):  # (older files have none)
+        raise CheckpointError(f"{path} is corrupt: its settings (model config, metadata) do not match their "
+                              "checksum; the file was damaged after it was written")
     try:
         metadata = {k: json.loads(v) for k, v in header.items() if k not in _RESERVED}
         checksums = json.loads(header.get(_CHECKSUMS, "null"))
