@@ -135,6 +135,15 @@ def test_a_run_resumed_on_a_gpu_continues_its_noise(small_images, tmp_path):
     assert all(torch.equal(value, resumed.state_dict()[key]) for key, value in full.state_dict().items())
 
 
+@pytest.mark.parametrize(("text", "message"), [('{"train": {}, "bogus": 1}', "is not a run's history .*bogus"),
+                                                ('{"train": ', "is unreadable")])
+def test_a_damaged_history_json_is_named(tmp_path, text, message):
+    # A bare TypeError (or JSONDecodeError) from the report, naming no file.
+    (tmp_path / "history.json").write_text(text)
+    with pytest.raises(RunFolderError, match=f"history.json {message}"):
+        ae.training.RunFolder(tmp_path).read_history()
+
+
 def test_resume_refuses_another_model(small_images, tmp_path):
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
     with pytest.raises(ae.CheckpointError, match="cannot resume"):

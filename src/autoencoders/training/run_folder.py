@@ -181,7 +181,10 @@ class RunFolder:
 
     def read_history(self) -> History | None:
         values = self.read_json(HISTORY_FILE)
-        return History.from_dict(values) if values else None
+        try:
+            return History.from_dict(values) if values else None
+        except TypeError as error:  # other fields than a History's
+            raise RunFolderError(f"{self / HISTORY_FILE} is not a run's history ({error})") from None
 
 
 def _as_json(values: Any) -> Any:
