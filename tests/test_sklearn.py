@@ -153,3 +153,17 @@ def test_random_state_int_leaves_numpy_alone_and_none_draws_from_it_as_documente
     first = AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X)
     np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
     assert np.array_equal(AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X), first)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+@pytest.mark.parametrize("params", [{"hidden": (8,)}, {"hidden": None, "model": "vae"}])
+def test_set_params_of_get_params_changes_nothing(cls, params):
+    # get_params(deep=True) listed the preset's hidden sizes, so set_params(**get_params()) pinned them in
+    # backbone_options: fit then refused them against hidden=(8,), and a data-sized hidden became the preset's.
+    est = cls(**params, epochs=1, random_state=0)
+    before = est.get_params(deep=False)
+    assert est.get_params()["backbone__hidden"] == (params["hidden"] or (None if cls._sizes_hidden else (512, 256)))
+    assert est.set_params(**est.get_params()).get_params(deep=False) == before
+    est.set_params(backbone__hidden=(4,), objective__beta=2.0) if params["hidden"] is None else None
+    assert clone(est).set_params(**est.get_params()).get_params(deep=False) == est.get_params(deep=False)
+    est.fit(np.random.default_rng(0).normal(size=(20, 3)))

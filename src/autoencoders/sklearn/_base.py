@@ -32,7 +32,9 @@ class _AutoencoderEstimator(BaseEstimator):
     Model: the preset ``model`` (a registry name; None with ``backbone`` and ``objective``) and/or a ``backbone``
     and an ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also
     set and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a
-    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts.
+    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts (the
+    hidden sizes as fit uses them: ``hidden``, or None where sized from the data), so ``set_params(**get_params())``
+    changes nothing.
     ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
@@ -40,6 +42,8 @@ class _AutoencoderEstimator(BaseEstimator):
     the same model every time, every global generator left as it was; None, as in scikit-learn: a seed drawn from
     NumPy's global generator, which that draw advances).
     """
+
+    _sizes_hidden = False  # True where ``hidden=None`` means sized from the data rather than the preset's
 
     def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
                  backbone_options: dict | None = None, objective_options: dict | None = None,
@@ -77,6 +81,8 @@ class _AutoencoderEstimator(BaseEstimator):
         cls = get_backbone(backbone) if part == "backbone" else get_objective(objective).config_class
         defaults = preset_defaults(preset, backbone, objective) if preset else {}
         values = {f.name: defaults.get(f.name, f.default) for f in dataclasses.fields(cls)}
+        if "hidden" in values:  # what fit uses: the ``hidden`` parameter, else (None) sized from the data or preset's
+            values["hidden"] = self.hidden if self.hidden is not None or self._sizes_hidden else values["hidden"]
         return {**values, **self._given(part)}
 
     def _given(self, part: str) -> dict[str, Any]:
@@ -111,7 +117,10 @@ class _AutoencoderEstimator(BaseEstimator):
         routed = {key: value for key, value in params.items() if key.partition("__")[0] in PARTS and "__" in key}
         try:
             super().set_params(**{key: value for key, value in params.items() if key not in routed})
+            current = self.get_params(deep=True)
             for key, value in routed.items():
+                if key in current and _same(current[key], value):
+                    continue  # already what fit uses: set_params(**get_params()) pins nothing and changes nothing
                 part, _, name = key.partition("__")
                 # a copy: the caller's dict stays as it was
                 setattr(self, f"{part}_options", {**(getattr(self, f"{part}_options") or {}), name: value})
@@ -230,6 +239,14 @@ def needs_table(X: Any) -> bool:
         return not numeric or bool(X.isna().to_numpy().any())
     array = np.asarray(X) if not hasattr(X, "toarray") else None
     return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True where two parameter values are equal (False where comparing them fails or is ambiguous)."""
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_json(value: Any) -> bool:

@@ -30,6 +30,7 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
     """
 
     input_shape = None  # rows are flat feature vectors
+    _sizes_hidden = True
     loss = "mixed"
 
     def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
