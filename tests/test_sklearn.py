@@ -3,6 +3,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
@@ -167,3 +168,17 @@ def test_set_params_of_get_params_changes_nothing(cls, params):
     est.set_params(backbone__hidden=(4,), objective__beta=2.0) if params["hidden"] is None else None
     assert clone(est).set_params(**est.get_params()).get_params(deep=False) == est.get_params(deep=False)
     est.fit(np.random.default_rng(0).normal(size=(20, 3)))
+
+
+def test_feature_names_out_check_input_features_as_sklearn_does():
+    # input_features were ignored: the imputer named its output after the fitted columns whatever was asked
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "c"])
+    for est in (AutoencoderTransformer(epochs=1, code_size=2), AutoencoderImputer(epochs=1)):
+        est.fit(frame)
+        with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+            est.get_feature_names_out(["x", "y", "z"])
+        with pytest.raises(ValueError, match="input_features should have length equal to number of features"):
+            clone(est).fit(frame.to_numpy()).get_feature_names_out(["x", "y"])
+    assert list(est.get_feature_names_out(["a", "b", "c"])) == ["a", "b", "c"]
+    assert list(est.fit(frame.to_numpy()).get_feature_names_out(["x", "y", "z"])) == ["x", "y", "z"]
+    assert list(est.get_feature_names_out()) == ["x0", "x1", "x2"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
 from ..errors import ConfigError
@@ -84,8 +84,9 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
         return self.table_.frame(X).reset_index(drop=True)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The input's column names (one output column per input column); ``input_features`` must match them."""
         check_is_fitted(self, "model_")
-        return np.asarray(self.table_.feature_names_in, dtype=object)
+        return _check_feature_names_in(self, input_features)
 
 
 def _merge(frame, filled, gaps: np.ndarray):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
 from ..checkpoint import load_checkpoint, save_model
@@ -59,7 +59,9 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         return -float(inference.reconstruction_error(self.model_, X).mean())
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``code0`` ... one name per code unit; ``input_features``, if given, must match the fitted columns."""
         check_is_fitted(self, "model_")
+        _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
 
     # ----------------------------------------------------------------------------------------- sharing
