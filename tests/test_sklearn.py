@@ -182,3 +182,14 @@ def test_feature_names_out_check_input_features_as_sklearn_does():
     assert list(est.get_feature_names_out(["a", "b", "c"])) == ["a", "b", "c"]
     assert list(est.fit(frame.to_numpy()).get_feature_names_out(["x", "y", "z"])) == ["x", "y", "z"]
     assert list(est.get_feature_names_out()) == ["x0", "x1", "x2"]
+
+
+def test_saved_imputer_reloads_with_identical_fills(tmp_path):
+    # the imputer had no save/load, unlike the transformer and the detector
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "b": rng.choice(["x", "y"], 30), "c": rng.normal(size=30)})
+    frame = frame.mask(rng.random(frame.shape) < 0.2)
+    est = AutoencoderImputer(epochs=2, categorical=("b",), backbone_options={"dropout": 0.1}, random_state=0).fit(frame)
+    again = AutoencoderImputer.load(est.save(tmp_path / "imputer"))
+    pd.testing.assert_frame_equal(again.transform(frame), est.transform(frame))
+    assert again.get_params() == est.get_params() and list(again.feature_names_in_) == ["a", "b", "c"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
@@ -228,6 +230,24 @@ class _AutoencoderEstimator(BaseEstimator):
     def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
         """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
         return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+
+
+class _OneModelSharing:
+    """``save``/``load`` for an estimator whose learned state is one model (``model_``) and its input description."""
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
+        :meth:`load` gives back an estimator whose ``transform`` is identical. A ``random_state`` that is a
+        ``RandomState`` is not kept (None after loading)."""
+        check_is_fitted(self, "model_")
+        return save_model(self.model_, path, {"sklearn": self._saved_state()})
+
+    @classmethod
+    def load(cls, path: str | Path):
+        checkpoint = load_checkpoint(path)
+        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
+        estimator.model_, estimator.history_ = checkpoint.model, None
+        return estimator
 
 
 def needs_table(X: Any) -> bool:

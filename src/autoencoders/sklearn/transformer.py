@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
-from ..checkpoint import load_checkpoint, save_model
 from ..errors import DataError
-from ._base import _AutoencoderEstimator
+from ._base import _AutoencoderEstimator, _OneModelSharing
 
 
-class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
+class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Any registered autoencoder as a scikit-learn transformer: ``transform`` gives codes,
     ``inverse_transform`` gives reconstructions from codes, ``score`` is the negative mean reconstruction loss.
 
@@ -63,17 +60,3 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         check_is_fitted(self, "model_")
         _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
-
-    # ----------------------------------------------------------------------------------------- sharing
-    def save(self, path: str | Path) -> Path:
-        """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
-        :meth:`load` gives back an estimator whose ``transform`` is identical."""
-        check_is_fitted(self, "model_")
-        return save_model(self.model_, path, {"sklearn": self._saved_state()})
-
-    @classmethod
-    def load(cls, path: str | Path) -> AutoencoderTransformer:
-        checkpoint = load_checkpoint(path)
-        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
-        estimator.model_, estimator.history_ = checkpoint.model, None
-        return estimator
