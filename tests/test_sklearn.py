@@ -193,3 +193,12 @@ def test_saved_imputer_reloads_with_identical_fills(tmp_path):
     again = AutoencoderImputer.load(est.save(tmp_path / "imputer"))
     pd.testing.assert_frame_equal(again.transform(frame), est.transform(frame))
     assert again.get_params() == est.get_params() and list(again.feature_names_in_) == ["a", "b", "c"]
+
+
+def test_codes_of_a_table_are_float64_like_those_of_an_array():
+    # a frame with one gap went through the table's float32 matrix and gave float32 codes; without it, float64
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "c"])
+    gappy = frame.mask(frame > 1.5)
+    est = AutoencoderTransformer(epochs=1, code_size=2, random_state=0)
+    assert est.fit(frame).transform(frame).dtype == np.float64 and est.fit(gappy).transform(gappy).dtype == np.float64
+    assert est.fit(frame.astype(np.float32)).transform(frame.astype(np.float32)).dtype == np.float32

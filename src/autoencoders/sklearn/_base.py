@@ -227,9 +227,9 @@ class _AutoencoderEstimator(BaseEstimator):
         tags.input_tags.allow_nan = True  # gaps go through the tabular path, left out of the loss
         return tags
 
-    def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
-        """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
-        return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+    def _flat(self, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Model output as 2-D rows in ``dtype``: the input's float dtype (sklearn transformers keep float64)."""
+        return array.reshape(len(array), -1).astype(dtype, copy=False)
 
 
 class _OneModelSharing:

@@ -26,15 +26,15 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = self._table_inputs(X, reset=False)
-        return self._flat(inference.encode(self.model_, X), X)
+        matrix = self._table_inputs(X, reset=False)  # (n, F); float32 for a table, whatever its columns held
+        return self._flat(inference.encode(self.model_, matrix), matrix.dtype if self.table_ is None else np.float64)
 
     def inverse_transform(self, X):
         """Reconstructions from codes: rows like the input (a DataFrame with categories for a table, with the
         row labels of codes given as a DataFrame)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)
-        output = self._flat(inference.decode(self.model_, codes), codes)
+        output = self._flat(inference.decode(self.model_, codes), codes.dtype)
         if self.table_ is None:
             return output
         table = self.table_.inverse_transform(output)
