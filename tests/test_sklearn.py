@@ -202,3 +202,20 @@ def test_codes_of_a_table_are_float64_like_those_of_an_array():
     est = AutoencoderTransformer(epochs=1, code_size=2, random_state=0)
     assert est.fit(frame).transform(frame).dtype == np.float64 and est.fit(gappy).transform(gappy).dtype == np.float64
     assert est.fit(frame.astype(np.float32)).transform(frame.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+def test_an_object_array_with_text_is_a_table_like_its_frame(cls):
+    # a mixed table's to_numpy() (or a ColumnTransformer's output) failed with "could not convert string to float"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "b": rng.choice(["x", "y"], 30), "c": rng.normal(size=30)})
+    frame.iloc[3, 1], frame.iloc[5, 0] = None, np.nan
+    def output(est):
+        array = frame.to_numpy()  # (30, 3) object
+        return np.asarray(est.transform(array) if hasattr(est, "transform") else est.score_samples(array))
+
+    from_array = cls(epochs=1, random_state=0).fit(frame.to_numpy())
+    from_frame = cls(epochs=1, random_state=0).fit(frame)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(output(from_array), output(from_frame))
+    assert from_array.table_.layout == from_frame.table_.layout

@@ -190,7 +190,8 @@ class _AutoencoderEstimator(BaseEstimator):
             return self._validated(X, reset=reset)
         is_frame = hasattr(X, "columns")
         if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
-            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+            dtype = None if holds_text(X) else [np.float64, np.float32]  # text cells stay for the table's categories
+            X = validate_data(self, X, reset=reset, dtype=dtype, ensure_all_finite="allow-nan")
         if reset:
             self.table_.fit(X)
             if is_frame:
@@ -251,14 +252,24 @@ class _OneModelSharing:
 
 
 def needs_table(X: Any) -> bool:
-    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, or NaN cells."""
+    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, an array with
+    text cells or NaN cells."""
     if hasattr(X, "dtypes") and hasattr(X, "isna"):
         import pandas as pd
 
         numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
         return not numeric or bool(X.isna().to_numpy().any())
     array = np.asarray(X) if not hasattr(X, "toarray") else None
-    return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
+    return array is not None and (holds_text(array) or array.dtype.kind == "f" and bool(np.isnan(array).any()))
+
+
+def holds_text(X: Any) -> bool:
+    """True for an array (not a DataFrame) with text or None cells, such as a mixed table's ``to_numpy()``."""
+    if hasattr(X, "columns") or hasattr(X, "toarray"):
+        return False
+    array = np.asarray(X)
+    return array.dtype.kind in "US" or (array.dtype.kind == "O"
+                                        and any(v is None or isinstance(v, str) for v in array.ravel()))
 
 
 def _same(a: Any, b: Any) -> bool:
