@@ -219,3 +219,18 @@ def test_an_object_array_with_text_is_a_table_like_its_frame(cls):
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         np.testing.assert_array_equal(output(from_array), output(from_frame))
     assert from_array.table_.layout == from_frame.table_.layout
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+def test_a_frame_given_to_an_estimator_fitted_on_an_array_with_gaps_is_read_by_position(cls):
+    # as scikit-learn does (and as the same estimator did for an array without gaps): a warning, columns by
+    # position; it failed with "missing column(s) ['x0', ...]" once the array had a gap
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    X[2, 1] = np.nan
+    est = cls(epochs=1, random_state=0).fit(X)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=range(100, 130))
+    method = est.transform if hasattr(est, "transform") else est.score_samples
+    with pytest.warns(UserWarning, match="X has feature names, but .* was fitted without feature names"):
+        np.testing.assert_array_equal(np.asarray(method(frame), dtype=float), np.asarray(method(X), dtype=float))
+    with pytest.raises(ValueError, match="X has 2 features"), pytest.warns(UserWarning, match="feature names"):
+        method(frame[["a", "b"]])

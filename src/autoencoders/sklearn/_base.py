@@ -188,6 +188,7 @@ class _AutoencoderEstimator(BaseEstimator):
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
             return self._validated(X, reset=reset)
+        X = X if reset else self._fitted_columns(X)
         is_frame = hasattr(X, "columns")
         if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
             dtype = None if holds_text(X) else [np.float64, np.float32]  # text cells stay for the table's categories
@@ -201,6 +202,18 @@ class _AutoencoderEstimator(BaseEstimator):
                 elif hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
         return self.table_.transform(X)
+
+    def _fitted_columns(self, X):
+        """``X``, but a DataFrame given to an estimator whose table was fitted on an array gets the array's column
+        names by position, after scikit-learn's warning and width check (as for a plain array); a table fitted on a
+        DataFrame checks a frame's names itself."""
+        fitted = getattr(self, "table_", None)
+        generated = fitted is not None and fitted.feature_names_in == [f"x{i}" for i in range(len(fitted.columns))]
+        if (hasattr(X, "columns") and getattr(self, "feature_names_in_", None) is None and generated
+                and list(X.columns) != fitted.feature_names_in):
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return X.set_axis(fitted.feature_names_in, axis=1)
+        return X
 
     # ----------------------------------------------------------------------------------------- sharing
     def _saved_state(self) -> dict[str, Any]:

@@ -69,6 +69,7 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
     def transform(self, X):
         """``X`` with every missing cell filled; observed cells unchanged."""
         check_is_fitted(self, "model_")
+        X = self._fitted_columns(X)
         matrix = self._table_inputs(X, reset=False)  # (N, F)
         gaps = self.table_.missing_mask(X)  # (N, n_columns)
         filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
