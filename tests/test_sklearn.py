@@ -20,6 +20,12 @@ def test_sklearn_estimator_contract(estimator, check):
     check(estimator)
 
 
+@parametrize_with_checks([AutoencoderTransformer(model=None, backbone="mlp", objective=name, epochs=2, code_size=4,
+                                                 hidden=(8,)) for name in ae.list_objectives() if name != "plain"])
+def test_sklearn_contract_holds_for_every_objective(estimator, check):
+    check(estimator)  # the objective's own head and loss (a VAE's sampling, VQ's codebook) meet it as well
+
+
 def test_transform_inverse_transform_and_score(digits):
     X = digits.X.reshape(len(digits.X), -1)[:400]
     est = AutoencoderTransformer(code_size=8, hidden=(64,), loss="mse", epochs=100, lr=3e-3, random_state=0).fit(X)
