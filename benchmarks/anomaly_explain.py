@@ -16,17 +16,19 @@ broken rows and over those the detector flags (``predict`` at its default contam
   correlations is not).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_explain.py [--shift 4] [--typical] [--seeds 0,1,2]
+        [--data ../adbench_outside22]   (the ADBench sets outside the 22 instead)
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from _common import print_table
-from anomaly_selection import adbench_sets, load_set
+from anomaly_selection import adbench_sets, load_set, outside_sets
 from autoencoders.applications.anomaly import RobustFeatures
 from autoencoders.applications.attribution import error_terms
 from autoencoders.sklearn import AutoencoderOutlierDetector
@@ -65,10 +67,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--max-rows", type=int, default=20_000)
     parser.add_argument("--typical", action="store_true", help="break only rows with every column within 3 spreads")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="score the ADBench sets outside the 22 in this folder instead (e.g. ../adbench_outside22)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = []
-    for path in adbench_sets():
+    for path in adbench_sets() if args.data is None else outside_sets(args.data):
         X, y = load_set(path, args.max_rows)
         hits, flagged = {m: [] for m in METHODS}, []
         for seed in (int(s) for s in args.seeds.split(",")):
