@@ -6,13 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
 from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
+from conftest import SHARED_DATA
 
 
 @parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))])
@@ -240,3 +243,23 @@ def test_a_frame_given_to_an_estimator_fitted_on_an_array_with_gaps_is_read_by_p
         np.testing.assert_array_equal(np.asarray(method(frame), dtype=float), np.asarray(method(X), dtype=float))
     with pytest.raises(ValueError, match="X has 2 features"), pytest.warns(UserWarning, match="feature names"):
         method(frame[["a", "b"]])
+
+
+def test_column_transformer_pipeline_and_grid_search_on_a_real_table():
+    # penguins: gaps in 5 columns, two text columns; pandas all the way through to the classifier
+    table = pd.read_csv(SHARED_DATA / "tables" / "penguins.csv")
+    species = table.pop("species")
+    numbers = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+    filled = ColumnTransformer([("fill", AutoencoderImputer(epochs=2, random_state=0), [*numbers, "sex"]),
+                                ("keep", "passthrough", ["island"])], verbose_feature_names_out=False)
+    pipe = Pipeline([("table", filled), ("codes", AutoencoderTransformer(epochs=3, random_state=0)),
+                     ("classify", LogisticRegression(max_iter=300))]).set_output(transform="pandas")
+    search = GridSearchCV(pipe, {"codes__code_size": [2, 3], "codes__backbone__dropout": [0.0, 0.2]}, cv=2, n_jobs=1,
+                          error_score="raise").fit(table, species)
+    best = search.best_estimator_
+    codes = best[:-1].transform(table)
+    assert list(codes.columns) == [f"code{i}" for i in range(search.best_params_["codes__code_size"])]
+    assert codes.index.equals(table.index) and not codes.isna().any().any()
+    assert list(best[0].get_feature_names_out()) == [*numbers, "sex", "island"]
+    assert best.named_steps["codes"].backbone_options == {"dropout": search.best_params_["codes__backbone__dropout"]}
+    assert search.best_score_ > 0.4  # three species, two folds, a few epochs: above the 0.44 majority share
