@@ -262,4 +262,4 @@ def test_column_transformer_pipeline_and_grid_search_on_a_real_table():
     assert codes.index.equals(table.index) and not codes.isna().any().any()
     assert list(best[0].get_feature_names_out()) == [*numbers, "sex", "island"]
     assert best.named_steps["codes"].backbone_options == {"dropout": search.best_params_["codes__backbone__dropout"]}
-    assert search.best_score_ > 0.4  # three species, two folds, a few epochs: above the 0.44 majority share
+    assert search.best_score_ > 0.6  # three species (majority share 0.44); 0.90 when written
