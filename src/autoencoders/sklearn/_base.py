@@ -113,8 +113,10 @@ class _AutoencoderEstimator(BaseEstimator):
 
     def set_params(self, **params: Any):
         """sklearn's ``set_params``, with ``backbone__NAME`` / ``objective__NAME`` routed into the options dicts
-        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); a misspelt option
-        fails at once and leaves every parameter as it was."""
+        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); an option set to the
+        value it already has (in ``get_params(deep=True)``) is not written into the dict, so the preset's value
+        still follows a later change of ``model``; a misspelt option fails at once and leaves every parameter as it
+        was."""
         before = self.get_params(deep=False)
         routed = {key: value for key, value in params.items() if key.partition("__")[0] in PARTS and "__" in key}
         try:
