@@ -79,8 +79,9 @@ ENTRY_POINTS = {
 @pytest.mark.parametrize(
     ("entry", "bad"),
     [(entry, bad) for entry in ENTRY_POINTS for bad in BAD_ARRAYS
-     # an unfitted estimator takes any width, and NaN as gaps (the tabular path; tests/test_tables.py)
-     if (entry, bad) not in (("sklearn fit", "wrong width"), ("sklearn fit", "nan"))],
+     # an unfitted estimator takes any width, NaN as gaps and text as categories (the tabular path;
+     # tests/test_tables.py, tests/test_sklearn.py)
+     if (entry, bad) not in (("sklearn fit", "wrong width"), ("sklearn fit", "nan"), ("sklearn fit", "strings"))],
 )
 def test_python_entry_points_name_the_problem(fitted, entry, bad):
     X, message = BAD_ARRAYS[bad]

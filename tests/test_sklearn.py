@@ -3,20 +3,30 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
 from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
+from conftest import SHARED_DATA
 
 
 @parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))])
 def test_sklearn_estimator_contract(estimator, check):
     check(estimator)
+
+
+@parametrize_with_checks([AutoencoderTransformer(model=None, backbone="mlp", objective=name, epochs=2, code_size=4,
+                                                 hidden=(8,)) for name in ae.list_objectives() if name != "plain"])
+def test_sklearn_contract_holds_for_every_objective(estimator, check):
+    check(estimator)  # the objective's own head and loss (a VAE's sampling, VQ's codebook) meet it as well
 
 
 def test_transform_inverse_transform_and_score(digits):
@@ -153,3 +163,103 @@ def test_random_state_int_leaves_numpy_alone_and_none_draws_from_it_as_documente
     first = AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X)
     np.random.seed(1)  # noqa: NPY002 (the legacy global generator is what is tested)
     assert np.array_equal(AutoencoderTransformer(epochs=1, hidden=(4,), code_size=2).fit(X).transform(X), first)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+@pytest.mark.parametrize("params", [{"hidden": (8,)}, {"hidden": None, "model": "vae"}])
+def test_set_params_of_get_params_changes_nothing(cls, params):
+    # get_params(deep=True) listed the preset's hidden sizes, so set_params(**get_params()) pinned them in
+    # backbone_options: fit then refused them against hidden=(8,), and a data-sized hidden became the preset's.
+    est = cls(**params, epochs=1, random_state=0)
+    before = est.get_params(deep=False)
+    assert est.get_params()["backbone__hidden"] == (params["hidden"] or (None if cls._sizes_hidden else (512, 256)))
+    assert est.set_params(**est.get_params()).get_params(deep=False) == before
+    est.set_params(backbone__hidden=(4,), objective__beta=2.0) if params["hidden"] is None else None
+    assert clone(est).set_params(**est.get_params()).get_params(deep=False) == est.get_params(deep=False)
+    est.fit(np.random.default_rng(0).normal(size=(20, 3)))
+
+
+def test_feature_names_out_check_input_features_as_sklearn_does():
+    # input_features were ignored: the imputer named its output after the fitted columns whatever was asked
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "c"])
+    for est in (AutoencoderTransformer(epochs=1, code_size=2), AutoencoderImputer(epochs=1)):
+        est.fit(frame)
+        with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+            est.get_feature_names_out(["x", "y", "z"])
+        with pytest.raises(ValueError, match="input_features should have length equal to number of features"):
+            clone(est).fit(frame.to_numpy()).get_feature_names_out(["x", "y"])
+    assert list(est.get_feature_names_out(["a", "b", "c"])) == ["a", "b", "c"]
+    assert list(est.fit(frame.to_numpy()).get_feature_names_out(["x", "y", "z"])) == ["x", "y", "z"]
+    assert list(est.get_feature_names_out()) == ["x0", "x1", "x2"]
+
+
+def test_saved_imputer_reloads_with_identical_fills(tmp_path):
+    # the imputer had no save/load, unlike the transformer and the detector
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "b": rng.choice(["x", "y"], 30), "c": rng.normal(size=30)})
+    frame = frame.mask(rng.random(frame.shape) < 0.2)
+    est = AutoencoderImputer(epochs=2, categorical=("b",), backbone_options={"dropout": 0.1}, random_state=0).fit(frame)
+    again = AutoencoderImputer.load(est.save(tmp_path / "imputer"))
+    pd.testing.assert_frame_equal(again.transform(frame), est.transform(frame))
+    assert again.get_params() == est.get_params() and list(again.feature_names_in_) == ["a", "b", "c"]
+
+
+def test_codes_of_a_table_are_float64_like_those_of_an_array():
+    # a frame with one gap went through the table's float32 matrix and gave float32 codes; without it, float64
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "c"])
+    gappy = frame.mask(frame > 1.5)
+    est = AutoencoderTransformer(epochs=1, code_size=2, random_state=0)
+    assert est.fit(frame).transform(frame).dtype == np.float64 and est.fit(gappy).transform(gappy).dtype == np.float64
+    assert est.fit(frame.astype(np.float32)).transform(frame.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+def test_an_object_array_with_text_is_a_table_like_its_frame(cls):
+    # a mixed table's to_numpy() (or a ColumnTransformer's output) failed with "could not convert string to float"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "b": rng.choice(["x", "y"], 30), "c": rng.normal(size=30)})
+    frame.iloc[3, 1], frame.iloc[5, 0] = None, np.nan
+    def output(est):
+        array = frame.to_numpy()  # (30, 3) object
+        return np.asarray(est.transform(array) if hasattr(est, "transform") else est.score_samples(array))
+
+    from_array = cls(epochs=1, random_state=0).fit(frame.to_numpy())
+    from_frame = cls(epochs=1, random_state=0).fit(frame)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(output(from_array), output(from_frame))
+    assert from_array.table_.layout == from_frame.table_.layout
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer, AutoencoderOutlierDetector])
+def test_a_frame_given_to_an_estimator_fitted_on_an_array_with_gaps_is_read_by_position(cls):
+    # as scikit-learn does (and as the same estimator did for an array without gaps): a warning, columns by
+    # position; it failed with "missing column(s) ['x0', ...]" once the array had a gap
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    X[2, 1] = np.nan
+    est = cls(epochs=1, random_state=0).fit(X)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=range(100, 130))
+    method = est.transform if hasattr(est, "transform") else est.score_samples
+    with pytest.warns(UserWarning, match="X has feature names, but .* was fitted without feature names"):
+        np.testing.assert_array_equal(np.asarray(method(frame), dtype=float), np.asarray(method(X), dtype=float))
+    with pytest.raises(ValueError, match="X has 2 features"), pytest.warns(UserWarning, match="feature names"):
+        method(frame[["a", "b"]])
+
+
+def test_column_transformer_pipeline_and_grid_search_on_a_real_table():
+    # penguins: gaps in 5 columns, two text columns; pandas all the way through to the classifier
+    table = pd.read_csv(SHARED_DATA / "tables" / "penguins.csv")
+    species = table.pop("species")
+    numbers = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+    filled = ColumnTransformer([("fill", AutoencoderImputer(epochs=2, random_state=0), [*numbers, "sex"]),
+                                ("keep", "passthrough", ["island"])], verbose_feature_names_out=False)
+    pipe = Pipeline([("table", filled), ("codes", AutoencoderTransformer(epochs=3, random_state=0)),
+                     ("classify", LogisticRegression(max_iter=300))]).set_output(transform="pandas")
+    search = GridSearchCV(pipe, {"codes__code_size": [2, 3], "codes__backbone__dropout": [0.0, 0.2]}, cv=2, n_jobs=1,
+                          error_score="raise").fit(table, species)
+    best = search.best_estimator_
+    codes = best[:-1].transform(table)
+    assert list(codes.columns) == [f"code{i}" for i in range(search.best_params_["codes__code_size"])]
+    assert codes.index.equals(table.index) and not codes.isna().any().any()
+    assert list(best[0].get_feature_names_out()) == [*numbers, "sex", "island"]
+    assert best.named_steps["codes"].backbone_options == {"dropout": search.best_params_["codes__backbone__dropout"]}
+    assert search.best_score_ > 0.6  # three species (majority share 0.44); 0.90 when written

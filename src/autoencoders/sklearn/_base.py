@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
@@ -32,7 +34,9 @@ class _AutoencoderEstimator(BaseEstimator):
     Model: the preset ``model`` (a registry name; None with ``backbone`` and ``objective``) and/or a ``backbone``
     and an ``objective``, whose own options are the dicts ``backbone_options`` and ``objective_options``, also
     set and searched as ``backbone__NAME`` / ``objective__NAME`` (skorch's routing): ``set_params`` refuses a
-    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts.
+    name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts (the
+    hidden sizes as fit uses them: ``hidden``, or None where sized from the data), so ``set_params(**get_params())``
+    changes nothing.
     ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
@@ -40,6 +44,8 @@ class _AutoencoderEstimator(BaseEstimator):
     the same model every time, every global generator left as it was; None, as in scikit-learn: a seed drawn from
     NumPy's global generator, which that draw advances).
     """
+
+    _sizes_hidden = False  # True where ``hidden=None`` means sized from the data rather than the preset's
 
     def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
                  backbone_options: dict | None = None, objective_options: dict | None = None,
@@ -77,6 +83,8 @@ class _AutoencoderEstimator(BaseEstimator):
         cls = get_backbone(backbone) if part == "backbone" else get_objective(objective).config_class
         defaults = preset_defaults(preset, backbone, objective) if preset else {}
         values = {f.name: defaults.get(f.name, f.default) for f in dataclasses.fields(cls)}
+        if "hidden" in values:  # what fit uses: the ``hidden`` parameter, else (None) sized from the data or preset's
+            values["hidden"] = self.hidden if self.hidden is not None or self._sizes_hidden else values["hidden"]
         return {**values, **self._given(part)}
 
     def _given(self, part: str) -> dict[str, Any]:
@@ -105,13 +113,18 @@ class _AutoencoderEstimator(BaseEstimator):
 
     def set_params(self, **params: Any):
         """sklearn's ``set_params``, with ``backbone__NAME`` / ``objective__NAME`` routed into the options dicts
-        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); a misspelt option
-        fails at once and leaves every parameter as it was."""
+        after the plain parameters (so ``objective="vae", objective__beta=2`` works in any order); an option set to the
+        value it already has (in ``get_params(deep=True)``) is not written into the dict, so the preset's value
+        still follows a later change of ``model``; a misspelt option fails at once and leaves every parameter as it
+        was."""
         before = self.get_params(deep=False)
         routed = {key: value for key, value in params.items() if key.partition("__")[0] in PARTS and "__" in key}
         try:
             super().set_params(**{key: value for key, value in params.items() if key not in routed})
+            current = self.get_params(deep=True)
             for key, value in routed.items():
+                if key in current and _same(current[key], value):
+                    continue  # already what fit uses: set_params(**get_params()) pins nothing and changes nothing
                 part, _, name = key.partition("__")
                 # a copy: the caller's dict stays as it was
                 setattr(self, f"{part}_options", {**(getattr(self, f"{part}_options") or {}), name: value})
@@ -177,9 +190,11 @@ class _AutoencoderEstimator(BaseEstimator):
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
             return self._validated(X, reset=reset)
+        X = X if reset else self._fitted_columns(X)
         is_frame = hasattr(X, "columns")
         if not is_frame:  # scikit-learn's checks of an array (sparse, 1-D, complex, width); NaN is a gap
-            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+            dtype = None if holds_text(X) else [np.float64, np.float32]  # text cells stay for the table's categories
+            X = validate_data(self, X, reset=reset, dtype=dtype, ensure_all_finite="allow-nan")
         if reset:
             self.table_.fit(X)
             if is_frame:
@@ -189,6 +204,18 @@ class _AutoencoderEstimator(BaseEstimator):
                 elif hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
         return self.table_.transform(X)
+
+    def _fitted_columns(self, X):
+        """``X``, but a DataFrame given to an estimator whose table was fitted on an array gets the array's column
+        names by position, after scikit-learn's warning and width check (as for a plain array); a table fitted on a
+        DataFrame checks a frame's names itself."""
+        fitted = getattr(self, "table_", None)
+        generated = fitted is not None and fitted.feature_names_in == [f"x{i}" for i in range(len(fitted.columns))]
+        if (hasattr(X, "columns") and getattr(self, "feature_names_in_", None) is None and generated
+                and list(X.columns) != fitted.feature_names_in):
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return X.set_axis(fitted.feature_names_in, axis=1)
+        return X
 
     # ----------------------------------------------------------------------------------------- sharing
     def _saved_state(self) -> dict[str, Any]:
@@ -216,20 +243,56 @@ class _AutoencoderEstimator(BaseEstimator):
         tags.input_tags.allow_nan = True  # gaps go through the tabular path, left out of the loss
         return tags
 
-    def _flat(self, array: np.ndarray, like: np.ndarray) -> np.ndarray:
-        """Model output as 2-D rows in the input's float dtype (sklearn transformers keep float64)."""
-        return array.reshape(len(array), -1).astype(like.dtype, copy=False)
+    def _flat(self, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Model output as 2-D rows in ``dtype``: the input's float dtype (sklearn transformers keep float64)."""
+        return array.reshape(len(array), -1).astype(dtype, copy=False)
+
+
+class _OneModelSharing:
+    """``save``/``load`` for an estimator whose learned state is one model (``model_``) and its input description."""
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
+        :meth:`load` gives back an estimator whose ``transform`` is identical. A ``random_state`` that is a
+        ``RandomState`` is not kept (None after loading)."""
+        check_is_fitted(self, "model_")
+        return save_model(self.model_, path, {"sklearn": self._saved_state()})
+
+    @classmethod
+    def load(cls, path: str | Path):
+        checkpoint = load_checkpoint(path)
+        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
+        estimator.model_, estimator.history_ = checkpoint.model, None
+        return estimator
 
 
 def needs_table(X: Any) -> bool:
-    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, or NaN cells."""
+    """True for data a plain float array cannot hold: a DataFrame with non-numeric columns or gaps, an array with
+    text cells or NaN cells."""
     if hasattr(X, "dtypes") and hasattr(X, "isna"):
         import pandas as pd
 
         numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
         return not numeric or bool(X.isna().to_numpy().any())
     array = np.asarray(X) if not hasattr(X, "toarray") else None
-    return array is not None and array.dtype.kind == "f" and bool(np.isnan(array).any())
+    return array is not None and (holds_text(array) or array.dtype.kind == "f" and bool(np.isnan(array).any()))
+
+
+def holds_text(X: Any) -> bool:
+    """True for an array (not a DataFrame) with text or None cells, such as a mixed table's ``to_numpy()``."""
+    if hasattr(X, "columns") or hasattr(X, "toarray"):
+        return False
+    array = np.asarray(X)
+    return array.dtype.kind in "US" or (array.dtype.kind == "O"
+                                        and any(v is None or isinstance(v, str) for v in array.ravel()))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True where two parameter values are equal (False where comparing them fails or is ambiguous)."""
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_json(value: Any) -> bool:

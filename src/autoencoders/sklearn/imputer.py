@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
 from ..errors import ConfigError
-from ._base import _TRAIN, _AutoencoderEstimator
+from ._base import _TRAIN, _AutoencoderEstimator, _OneModelSharing
 
 
-class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
+class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Imputer with the interface of scikit-learn's: ``fit`` learns from the observed cells, ``transform`` fills the
     missing ones (NaN, None, empty strings) and leaves the observed ones as they are.
 
     The table goes through the tabular preprocessing (numeric columns standardised with a missing-indicator each,
     categorical ones one-hot); an autoencoder is trained with the mixed loss on observed cells only while
-    ``corruption_level`` of the cells are hidden from its input as extra gaps, so it learns to predict a cell from the
-    others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical columns)
-    and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a DataFrame with its
-    dtypes; an array as an array. ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about
-    6,000 steps, 30 to 300 epochs). The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC,
-    thyroid; ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth
-    held out (mean RMSE at 10/30/50% gaps 0.603/0.731/0.798 with it), ``corruption_level`` 0.25 beat 0.1 and 0.5,
-    and ``refine`` (re-filling from the filled table) made the fills worse (0.751 at 30%), so it is off.
+    ``corruption_level`` of the cells are hidden from its input as extra gaps, so it learns to predict a cell from
+    the others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical
+    columns) and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a
+    DataFrame with its dtypes; an array as an array. ``save``/``load`` keep a fitted imputer (no pickle).
+    ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about 6,000 steps, 30 to 300 epochs).
+    The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC, thyroid;
+    ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth held out
+    (mean RMSE at 10/30/50% gaps 0.603/0.731/0.798 with it), ``corruption_level`` 0.25 beat 0.1 and 0.5, and
+    ``refine`` (re-filling from the filled table) made the fills worse (0.751 at 30%), so it is off.
 
     >>> filled = AutoencoderImputer(random_state=0).fit_transform(frame_with_gaps)
     """
 
     input_shape = None  # rows are flat feature vectors
+    _sizes_hidden = True
     loss = "mixed"
 
     def __init__(self, categorical: tuple[str, ...] = (), corruption_level: float = 0.25, refine: int = 0,
@@ -67,6 +69,7 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
     def transform(self, X):
         """``X`` with every missing cell filled; observed cells unchanged."""
         check_is_fitted(self, "model_")
+        X = self._fitted_columns(X)
         matrix = self._table_inputs(X, reset=False)  # (N, F)
         gaps = self.table_.missing_mask(X)  # (N, n_columns)
         filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
@@ -83,8 +86,9 @@ class AutoencoderImputer(TransformerMixin, _AutoencoderEstimator):
         return self.table_.frame(X).reset_index(drop=True)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The input's column names (one output column per input column); ``input_features`` must match them."""
         check_is_fitted(self, "model_")
-        return np.asarray(self.table_.feature_names_in, dtype=object)
+        return _check_feature_names_in(self, input_features)
 
 
 def _merge(frame, filled, gaps: np.ndarray):

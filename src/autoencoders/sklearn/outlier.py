@@ -68,6 +68,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     """
 
     input_shape = None  # rows are flat feature vectors
+    _sizes_hidden = True
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
                  max_features: float = 1.0, trim: float = 0.2, combine: str = "tail", steps: int = 200,

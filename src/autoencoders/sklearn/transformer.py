@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
-from ..checkpoint import load_checkpoint, save_model
 from ..errors import DataError
-from ._base import _AutoencoderEstimator
+from ._base import _AutoencoderEstimator, _OneModelSharing
 
 
-class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
+class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Any registered autoencoder as a scikit-learn transformer: ``transform`` gives codes,
     ``inverse_transform`` gives reconstructions from codes, ``score`` is the negative mean reconstruction loss.
 
@@ -29,15 +26,15 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = self._table_inputs(X, reset=False)
-        return self._flat(inference.encode(self.model_, X), X)
+        matrix = self._table_inputs(X, reset=False)  # (n, F); float32 for a table, whatever its columns held
+        return self._flat(inference.encode(self.model_, matrix), matrix.dtype if self.table_ is None else np.float64)
 
     def inverse_transform(self, X):
         """Reconstructions from codes: rows like the input (a DataFrame with categories for a table, with the
         row labels of codes given as a DataFrame)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)
-        output = self._flat(inference.decode(self.model_, codes), codes)
+        output = self._flat(inference.decode(self.model_, codes), codes.dtype)
         if self.table_ is None:
             return output
         table = self.table_.inverse_transform(output)
@@ -59,19 +56,7 @@ class AutoencoderTransformer(TransformerMixin, _AutoencoderEstimator):
         return -float(inference.reconstruction_error(self.model_, X).mean())
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``code0`` ... one name per code unit; ``input_features``, if given, must match the fitted columns."""
         check_is_fitted(self, "model_")
+        _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
-
-    # ----------------------------------------------------------------------------------------- sharing
-    def save(self, path: str | Path) -> Path:
-        """Write the fitted transformer to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
-        :meth:`load` gives back an estimator whose ``transform`` is identical."""
-        check_is_fitted(self, "model_")
-        return save_model(self.model_, path, {"sklearn": self._saved_state()})
-
-    @classmethod
-    def load(cls, path: str | Path) -> AutoencoderTransformer:
-        checkpoint = load_checkpoint(path)
-        estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
-        estimator.model_, estimator.history_ = checkpoint.model, None
-        return estimator
