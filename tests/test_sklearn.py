@@ -18,15 +18,37 @@ from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector,
 from conftest import SHARED_DATA
 
 
-@parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))])
+def float32_order(estimator) -> dict[str, str]:
+    """scikit-learn's sample-order check compares at rtol 1e-7 under a permutation drawn from NumPy's global
+    generator; float32 matrix products can differ by one unit in the last place with a row's position in the batch
+    (about 1 run in 5 for the contractive model), so that check is replaced by
+    ``test_transform_does_not_depend_on_the_row_order`` at float32's own tolerance."""
+    return {"check_methods_sample_order_invariance": "float32 rows differ by 1 ulp with their batch position"}
+
+
+@parametrize_with_checks([AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,))],
+                         expected_failed_checks=float32_order, xfail_strict=False)
 def test_sklearn_estimator_contract(estimator, check):
     check(estimator)
 
 
-@parametrize_with_checks([AutoencoderTransformer(model=None, backbone="mlp", objective=name, epochs=2, code_size=4,
-                                                 hidden=(8,)) for name in ae.list_objectives() if name != "plain"])
+OBJECTIVE_TRANSFORMERS = [AutoencoderTransformer(model=None, backbone="mlp", objective=name, epochs=2, code_size=4,
+                                                 hidden=(8,)) for name in ae.list_objectives() if name != "plain"]
+
+
+@parametrize_with_checks(OBJECTIVE_TRANSFORMERS, expected_failed_checks=float32_order, xfail_strict=False)
 def test_sklearn_contract_holds_for_every_objective(estimator, check):
     check(estimator)  # the objective's own head and loss (a VAE's sampling, VQ's codebook) meet it as well
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(epochs=3, code_size=2, hidden=(8,)),
+                                       *OBJECTIVE_TRANSFORMERS], ids=lambda e: e.objective or e.model)
+def test_transform_does_not_depend_on_the_row_order(estimator):
+    X = 3 * np.random.default_rng(0).uniform(size=(40, 3))
+    fitted = clone(estimator).set_params(random_state=1).fit(X)
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(len(X))
+        np.testing.assert_allclose(fitted.transform(X)[order], fitted.transform(X[order]), rtol=1e-5, atol=1e-6)
 
 
 def test_transform_inverse_transform_and_score(digits):
