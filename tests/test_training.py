@@ -332,3 +332,17 @@ def test_a_bce_models_loss_is_left_out_for_rows_outside_the_unit_interval():
     beyond = reconstruction_metrics(model, X * 3)
     assert "loss" not in beyond and beyond["mse"] > 0
     assert "loss" in reconstruction_metrics(small_model("deep", input_shape=(4,)), X * 3)  # mse: a likelihood anyway
+
+
+def test_create_model_with_a_seed_draws_the_same_weights_and_leaves_the_global_state_alone():
+    before = torch.random.get_rng_state()
+    first = ae.create_model("deep", input_shape=(6,), code_size=2, hidden=(8,), seed=3)
+    second = ae.create_model("deep", input_shape=(6,), code_size=2, hidden=(8,), seed=3)
+    assert torch.equal(torch.random.get_rng_state(), before), "the caller's torch generator moved"
+    for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    other = ae.create_model("deep", input_shape=(6,), code_size=2, hidden=(8,), seed=4)
+    assert not all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), other.state_dict().values(),
+                                                      strict=True))
+    with pytest.raises(TypeError, match="no option"):  # options are checked before any weight is drawn
+        ae.create_model("deep", input_shape=(6,), seeds=3)

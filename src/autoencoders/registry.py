@@ -190,11 +190,18 @@ def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any
     return {k: v for k, v in found.defaults.items() if owners.get(k) in kept}
 
 
-def create_model(preset: str | None = None, /, **options: Any) -> Autoencoder:
+def create_model(preset: str | None = None, /, *, seed: int | None = None, **options: Any) -> Autoencoder:
     """A model from a preset name (``create_model("deep", input_shape=(784,))``), a pair
     (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``) or a preset with a
     part swapped (``create_model("denoising", objective="vae", ...)``: the preset's other defaults, named by its pair
-    ``mlp+vae``; see :func:`make_config`), with options."""
+    ``mlp+vae``; see :func:`make_config`), with options. ``seed``: draw the initial weights from a generator seeded
+    with it, leaving the caller's random state alone (without it they come from torch's global generator, the
+    PyTorch convention)."""
     from .models._base import Autoencoder
+    from .training.runtime import seeded
 
-    return Autoencoder(make_config(preset, **options))
+    config = make_config(preset, **options)  # options checked before any weight is drawn
+    if seed is None:
+        return Autoencoder(config)
+    with seeded(seed):
+        return Autoencoder(config)

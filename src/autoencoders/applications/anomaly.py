@@ -36,7 +36,7 @@ from ..data.windows import as_steps_by_channels, check_stride_covers, overlap_av
 from ..errors import DataError
 from ..models._base import Autoencoder
 from ..registry import create_model
-from ..training import TrainConfig, Trainer, seeded
+from ..training import TrainConfig, Trainer
 from ..training.batching import ordered_batches
 
 # The IQR of a standard normal; dividing by IQR / this makes Gaussian features unit-variance.
@@ -354,9 +354,8 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     check_stride_covers(window, stride)  # each step must lie in a window to get a score
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
-    with seeded(seed):
-        model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
-                             code_size=max(2, window // 8) if code_size is None else code_size)
+    model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
+                         code_size=max(2, window // 8) if code_size is None else code_size, seed=seed)
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)

@@ -196,7 +196,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     from ..metrics import reconstruction_metrics
     from ..registry import create_model
     from ..report import save_loss_curves, save_reconstructions, write_report
-    from ..training import Trainer, seeded
+    from ..training import Trainer
     from ..training.callbacks import LOGGERS
     from ..training.defaults import resolve_loss
     from ..training.distributed import is_main_process
@@ -230,9 +230,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
-    with seeded(config.seed):
-        net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                           code_size=code_size, loss=loss, **options)
+    net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                       code_size=code_size, loss=loss, seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}

@@ -15,7 +15,7 @@ from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
 from ..registry import create_model
-from ..training import TrainConfig, Trainer, seeded
+from ..training import TrainConfig, Trainer
 from ..training.defaults import resolve_loss
 
 _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
@@ -164,10 +164,9 @@ class _AutoencoderEstimator(BaseEstimator):
         loss = resolve_loss(self.loss, X)
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
-        if model is None:
-            with seeded(seed):  # the initial weights, without touching the caller's random state
-                model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                     code_size=code_size, loss=loss, **options)
+        if model is None:  # the initial weights drawn without touching the caller's random state
+            model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
+                                 code_size=code_size, loss=loss, seed=seed, **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
