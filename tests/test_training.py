@@ -346,3 +346,19 @@ def test_create_model_with_a_seed_draws_the_same_weights_and_leaves_the_global_s
                                                       strict=True))
     with pytest.raises(TypeError, match="no option"):  # options are checked before any weight is drawn
         ae.create_model("deep", input_shape=(6,), seeds=3)
+
+
+def test_batches_of_one_row_with_batch_norm_are_refused_before_training():
+    # torch's "Expected more than 1 value per channel when training" came out of the first batch as a traceback
+    X = np.random.default_rng(0).normal(size=(20, 6)).astype("float32")
+    model = ae.create_model("deep", input_shape=(6,), code_size=2, hidden=(8,), batch_norm=True, seed=0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    config = ae.TrainConfig(epochs=2, batch_size=1, validation_fraction=0.0, progress=False)
+    with pytest.raises(ae.ConfigError, match="normalises over the batch .*batch_size >= 2"):
+        ae.Trainer(model, config).fit(X)  # (a single training row is refused before, by the data check)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), "the probe left the model alone"
+    config = ae.TrainConfig(epochs=1, batch_size=1, validation_fraction=0.0, progress=False)
+    plain = ae.create_model("deep", input_shape=(6,), code_size=2, hidden=(8,), seed=0)
+    assert ae.Trainer(plain, config).fit(X[:4]).epochs_run == 1  # no batch norm: one row per batch trains
+    conv = ae.create_model("conv", input_shape=(1, 8, 8), code_size=2, seed=0)  # batch norm over the pixels too
+    assert ae.Trainer(conv, config).fit(np.random.default_rng(1).random((3, 1, 8, 8), dtype="float32")).epochs_run == 1

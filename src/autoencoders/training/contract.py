@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Protocol, runtime_checkable
 
+import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
@@ -52,3 +54,22 @@ def check_trainable(model: Any) -> None:
     if problems:
         raise ConfigError(f"{type(model).__name__} cannot be trained by the engine: it " + ", ".join(problems)
                           + " (see autoencoders.training.Trainable)")
+
+
+def check_batches_of_one(model: nn.Module, first_row: tuple[Tensor, ...], batch_size: int, n_rows: int) -> None:
+    """Raise :class:`ConfigError` before training when every batch would hold one row (``batch_size`` 1, or one
+    training row) and the model cannot train on one: a batch norm over the batch alone (an MLP's) has nothing to
+    normalise. Probed on a copy of the model with ``first_row`` (a batch of one), the random state left alone."""
+    if min(batch_size, n_rows) > 1 or not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        return
+    probe = copy.deepcopy(model).train()  # the model's own batch statistics stay as they are
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        try:
+            probe.loss(*first_row)
+        except ValueError as error:
+            if "more than 1 value per channel" not in str(error):
+                raise
+            raise ConfigError(f"{getattr(model, 'name', type(model).__name__)} normalises over the batch (batch "
+                              f"norm) and every batch would hold one row (batch_size {batch_size}, {n_rows} "
+                              "training row(s)): use batch_size >= 2 with at least 2 rows, or turn batch_norm off"
+                              ) from None

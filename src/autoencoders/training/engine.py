@@ -20,7 +20,7 @@ from ..errors import RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
-from .contract import Trainable, check_trainable
+from .contract import Trainable, check_batches_of_one, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
 from .history import History
@@ -123,6 +123,7 @@ class Trainer:
             if isinstance(rows, TensorRows):  # streamed rows are not read an extra time for this
                 check_unit_interval(loss, rows.X, name)
         model.to(self.device)
+        check_batches_of_one(model, train.batch(torch.arange(1, device=train.device)), cfg.batch_size, len(train))
         self._loss = self.group.wrap(LossModule(model), self.device)  # model.loss, gradients averaged over processes
         with seeded(cfg.seed + self.group.rank, self.device):  # each process its own noise (dropout, corruption)
             self._fit(train, val, resume)
