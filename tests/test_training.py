@@ -119,6 +119,17 @@ def test_resume_refuses_other_data_of_the_same_shape(small_images, tmp_path):
         .fit(small_images.copy(), resume=True).epochs_run == 2
 
 
+def test_resume_with_fewer_epochs_than_the_run_has_is_refused(small_images, tmp_path):
+    # The loop over range(start, epochs) was empty: the call returned the longer history as if it had done as asked.
+    ae.Trainer(small_model("deep"), fast_config(epochs=3), run_dir=tmp_path).fit(small_images)
+    with pytest.raises(ae.ConfigError, match="has trained 3 epochs; resume it with epochs >= 3 .epochs=2"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=3), run_dir=tmp_path) \
+        .fit(small_images, resume=True).epochs_run == 3  # as many: the finished run, nothing more to do
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=4), run_dir=tmp_path) \
+        .fit(small_images, resume=True).epochs_run == 4
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_run_resumed_on_a_gpu_continues_its_noise(small_images, tmp_path):
     # Only the CPU generator was saved: a resumed GPU run drew its dropout from a freshly seeded CUDA generator.

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import RunFolderError, TrainingDivergedError
+from ..errors import ConfigError, RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
@@ -137,6 +137,9 @@ class Trainer:
         self.train_shape = list(train.shape)
         self.train_digest = None if folder is None else train.digest()  # a resumed run's data must be the same
         start = require_run_folder(folder).restore(self) if resume else 0
+        if start > cfg.epochs:  # resume=True: the stored run is already longer than asked
+            raise ConfigError(f"the run in {folder.path} has trained {start} epochs; resume it with epochs >= "
+                              f"{start} (epochs={cfg.epochs} was given), or start a new run")
         if resume and self._out_of_patience():  # the stored run had stopped early: it is finished
             start = cfg.epochs
         if resume:
