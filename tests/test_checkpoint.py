@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 import pytest
 import torch
@@ -87,3 +90,18 @@ def test_extra_metadata_round_trips(tmp_path):
     loaded = ae.load_checkpoint(tmp_path)
     assert loaded.extra == {"scaler": {"kind": "none"}, "note": [1, 2]}
     np.testing.assert_array_equal(ae.encode(loaded.model, np.ones((2, 64))), ae.encode(model, np.ones((2, 64))))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folder fsync is POSIX")
+def test_an_atomic_write_flushes_the_folder_after_its_rename(tmp_path, monkeypatch):
+    # The file was flushed before the rename, the folder entry the rename writes was not: a power cut right after
+    # could bring back the old file (or none) although the write had returned.
+    from autoencoders import checkpoint
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(checkpoint.os, "fsync", lambda fd: (synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)),
+                                                            real_fsync(fd)))
+    checkpoint.atomic_write(tmp_path / "f.json", lambda tmp: tmp.write_text("{}"))
+    assert synced == [False, True], "the file, then its folder"
+    assert (tmp_path / "f.json").read_text() == "{}"
