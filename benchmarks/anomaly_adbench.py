@@ -27,7 +27,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
-from _common import SHARED_DATA, print_table
+from _common import SHARED_DATA, paired_gap, print_table
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
 DATA = SHARED_DATA / "adbench"
@@ -151,7 +151,7 @@ def summarise(results: dict, sets: list[Path], seeds: list[int], methods: list[s
     compare(results, names, seeds, methods)
 
 
-def compare(results: dict, names: list[str], seeds: list[int], methods: list[str], draws: int = 10_000) -> None:
+def compare(results: dict, names: list[str], seeds: list[int], methods: list[str]) -> None:
     """Over the sets where a method has every seed beside ours: each set's mean over seeds, the spread over seeds of
     the mean over sets, and ours minus the method with a 95% bootstrap interval over sets (sets resampled)."""
     rows = []
@@ -163,12 +163,10 @@ def compare(results: dict, names: list[str], seeds: list[int], methods: list[str
         for metric, short in (("roc_auc", "ROC"), ("ap", "AP")):
             per = {m: np.array([[results[f"{n}|{m}|{s}"][metric] for s in seeds] for n in done])
                    for m in ("ours", method)}  # (sets, seeds) each
-            gap = per["ours"].mean(axis=1) - per[method].mean(axis=1)  # (sets,)
-            drawn = np.random.default_rng(0).integers(len(done), size=(draws, len(done)))  # (draws, sets)
-            low, high = np.quantile(gap[drawn].mean(axis=1), [0.025, 0.975])
+            gap, interval, ahead = paired_gap(per["ours"].mean(axis=1) - per[method].mean(axis=1))
             row |= {f"ours {short}": per["ours"].mean(), f"{short} sd seeds": per["ours"].mean(axis=0).std(ddof=1)
-                    if len(seeds) > 1 else 0.0, short: per[method].mean(), f"{short} gap": gap.mean(),
-                    f"{short} 95%": f"[{low:+.4f}, {high:+.4f}]", f"{short} sets ahead": int((gap > 0).sum())}
+                    if len(seeds) > 1 else 0.0, short: per[method].mean(), f"{short} gap": gap,
+                    f"{short} 95%": interval, f"{short} sets ahead": ahead}
         rows.append(row)
     print("\nOurs against each method, sets with every seed for both (gap = ours - method; interval: sets resampled)")
     print_table(rows, ".4f")

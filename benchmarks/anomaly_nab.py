@@ -25,7 +25,7 @@ import torch
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from _common import SHARED_DATA, print_table
+from _common import SHARED_DATA, paired_gap, print_table
 from autoencoders.applications.anomaly import RobustFeatures, series_anomaly_scores, step_scores
 from autoencoders.data.nab import NabSeries, load_nab
 from autoencoders.data.windows import sliding_windows
@@ -94,20 +94,17 @@ def main() -> None:
         versus(fits, methods, len(seeds))
 
 
-def versus(fits: dict, methods: list[str], n_seeds: int, draws: int = 10_000) -> None:
+def versus(fits: dict, methods: list[str], n_seeds: int) -> None:
     """The time-series detector minus each other method, per series (mean over seeds), with a 95% bootstrap
     interval over series (series resampled) and the number of series where it is ahead."""
     per = {m: np.array([[f[metric] for f in fits[m]] for metric in ("roc_auc", "ap")]).reshape(2, -1, n_seeds)
            .mean(axis=2) for m in methods}  # (2, series) each
-    drawn = np.random.default_rng(0).integers(per[methods[0]].shape[1], size=(draws, per[methods[0]].shape[1]))
     rows = []
     for method in methods[1:]:
-        gap = per[methods[0]] - per[method]  # (2, series)
         row = {"against": method}
         for i, short in enumerate(("ROC-AUC", "AP")):
-            low, high = np.quantile(gap[i][drawn].mean(axis=1), [0.025, 0.975])
-            row |= {f"{short} gap": float(gap[i].mean()), f"{short} 95%": f"[{low:+.4f}, {high:+.4f}]",
-                    f"{short} series ahead": int((gap[i] > 0).sum())}
+            gap, interval, ahead = paired_gap(per[methods[0]][i] - per[method][i])
+            row |= {f"{short} gap": gap, f"{short} 95%": interval, f"{short} series ahead": ahead}
         rows.append(row)
     print(f"\n{methods[0]} minus each method (interval: series resampled)")
     print_table(rows, ".4f")
