@@ -200,15 +200,21 @@ def measure_training(training: str, X: np.ndarray, y: np.ndarray, seed: int) -> 
         began = time.perf_counter()
         Z = detector._features(X)  # (N, K) the robust features the member saw
         forest = -IsolationForest(n_estimators=trees, random_state=seed).fit(Z).score_samples(Z)  # (N,)
-        scores = sum(surprisal(tail_quantiles(s[:, None]), s[:, None])[:, 0] for s in (scored["tail"], forest))
+        scores = summed_nats(scored["tail"], forest)
         rows[f"{training}_{name}"] = metrics(y, scores, seconds + time.perf_counter() - began, scores > fence(scores))
     for name in MARGINAL if training in THIRTEENTH_ROUND_TRAININGS else ():
         began = time.perf_counter()
         spread = np.abs(detector._features(X))  # (N, K) each feature's distance from its median, in spreads
         marginal = surprisal(tail_quantiles(spread), spread).mean(axis=1)  # (N,) mean nats per feature
-        scores = sum(surprisal(tail_quantiles(s[:, None]), s[:, None])[:, 0] for s in (scored["tail"], marginal))
+        scores = summed_nats(scored["tail"], marginal)
         rows[f"{training}_{name}"] = metrics(y, scores, seconds + time.perf_counter() - began, scores > fence(scores))
     return rows
+
+
+def summed_nats(*scores: np.ndarray) -> np.ndarray:
+    """(N,) the sum of ``scores`` (each (N,), higher = more abnormal), each first turned into nats of tail surprisal
+    against its own values (as "tail" does per feature): how the thirteenth and fifteenth rounds combine two scores."""
+    return sum(surprisal(tail_quantiles(score[:, None]), score[:, None])[:, 0] for score in scores)
 
 
 def measure_baseline(name: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict:
