@@ -56,16 +56,18 @@ def check_trainable(model: Any) -> None:
                           + " (see autoencoders.training.Trainable)")
 
 
-def check_batches_of_one(model: nn.Module, first_row: tuple[Tensor, ...], batch_size: int, n_rows: int) -> None:
+def check_batches_of_one(model: nn.Module, rows: Any, batch_size: int) -> None:
     """Raise :class:`ConfigError` before training when every batch would hold one row (``batch_size`` 1, or one
     training row) and the model cannot train on one: a batch norm over the batch alone (an MLP's) has nothing to
-    normalise. Probed on a copy of the model with ``first_row`` (a batch of one), the random state left alone."""
+    normalise. Probed on a copy of the model with the first of the training ``rows`` (``training.rows.Rows``), the
+    random state left alone."""
+    n_rows = len(rows)
     if min(batch_size, n_rows) > 1 or not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
         return
     probe = copy.deepcopy(model).train()  # the model's own batch statistics stay as they are
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         try:
-            probe.loss(*first_row)
+            probe.loss(*rows.batch(torch.arange(1, device=rows.device)))  # a batch of one row
         except ValueError as error:
             if "more than 1 value per channel" not in str(error):
                 raise

@@ -123,7 +123,7 @@ class Trainer:
             if isinstance(rows, TensorRows):  # streamed rows are not read an extra time for this
                 check_unit_interval(loss, rows.X, name)
         model.to(self.device)
-        check_batches_of_one(model, train.batch(torch.arange(1, device=train.device)), cfg.batch_size, len(train))
+        check_batches_of_one(model, train, cfg.batch_size)
         self._loss = self.group.wrap(LossModule(model), self.device)  # model.loss, gradients averaged over processes
         with seeded(cfg.seed + self.group.rank, self.device):  # each process its own noise (dropout, corruption)
             self._fit(train, val, resume)
