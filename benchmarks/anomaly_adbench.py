@@ -52,8 +52,11 @@ def pyod_scores(name: str, X: np.ndarray, seed: int) -> np.ndarray:
 
 def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
     """Anomaly scores (n,), higher = more abnormal, of ``method`` fitted on all of X."""
-    if method.startswith("ours"):  # ours_3: an ensemble of three autoencoders instead of the default one
-        detector = AutoencoderOutlierDetector(n_estimators=3 if method == "ours_3" else 1, random_state=seed)
+    if method.startswith("ours"):  # ours_3: an ensemble of three autoencoders instead of the default one;
+        # ours_isolation: combine="tail_isolation" (the sixteenth round's); any other ours_*: the default (of the
+        # checkout on PYTHONPATH, e.g. ours_pre16)
+        options = {"ours_3": {"n_estimators": 3}, "ours_isolation": {"combine": "tail_isolation"}}.get(method, {})
+        detector = AutoencoderOutlierDetector(random_state=seed, **options)
         return -detector.fit(X).score_samples(X)
     if method == "iforest":
         return -IsolationForest(random_state=seed).fit(X).score_samples(X)

@@ -22,8 +22,9 @@ round's trainings (``SEVENTH_ROUND_TRAININGS``: code width, depth, learning rate
 ``--trainings`` without them gives the fourth round's grid. The tenth round's combination (``TENTH_ROUND``,
 "tail_knn") joins the fourth round's; ``--combinations`` without it gives the seventh round's grid. The eleventh
 round's training (``ELEVENTH_ROUND_TRAININGS``, ``max_epochs=200``) takes every combination. The thirteenth round's
-``FORESTS`` (the member's "tail" score beside a small isolation forest) and the fifteenth round's ``MARGINAL`` (beside
-a per-feature tail score of the robust features themselves) join that training only. Every (set, seed,
+``FORESTS`` (the member's "tail" score beside a small isolation forest), the fifteenth round's ``MARGINAL`` (beside
+a per-feature tail score of the robust features themselves) and the sixteenth round's ``ISOLATED`` (the library's
+``combine="tail_isolation"``: beside the library's own isolation forest) join that training only. Every (set, seed,
 candidate) result is stored in ``runs/anomaly_selection_floor_<max-rows>.json`` as soon as it is measured, so a re-run
 only fits what is missing (``floor``: since the third round every training floors the error scale, so a cache from
 before must not be read; the fourth round added its candidates to the third round's cache).
@@ -45,7 +46,14 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from _common import SHARED_DATA, print_table
 from anomaly_adbench import read_cache, store
-from autoencoders.applications.anomaly import COMBINATIONS, fence, surprisal, tail_quantiles
+from autoencoders.applications.anomaly import (
+    COMBINATIONS,
+    ISOLATED,
+    IsolationPart,
+    fence,
+    surprisal,
+    tail_quantiles,
+)
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from derived_sets import SETS, as_array, group, read_frames
 
@@ -92,6 +100,9 @@ THIRTEENTH_ROUND_TRAININGS = ("trim20_steps200_epochs200",)
 # feature's |value| as a surprisal against the fitted rows' (ECOD's idea of per-feature tails, from our parts),
 # each score turned into nats of tail surprisal and summed as the forests' are. Only with the default's training.
 MARGINAL = ("tail_marginal",)
+# Sixteenth round (written down before its run): the library's "tail_isolation" (``ISOLATED``), the member's "tail"
+# score beside the library's own isolation forest (100 trees of 256 rows, arrays, no pickle) on the same robust
+# features, combined as the thirteenth round's forests were. Only with the default's training.
 GRID = (*COMBINATIONS, *FORESTS, *MARGINAL)  # every combination the grid knows
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
@@ -108,11 +119,11 @@ SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat"
 
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
-    seventh and eleventh rounds' trainings, the thirteenth and fifteenth rounds' only with their own."""
+    seventh and eleventh rounds' trainings, the thirteenth, fifteenth and sixteenth rounds' only with their own."""
     return [c for c in chosen
-            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS) + MARGINAL
+            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS) + MARGINAL + ISOLATED
                 or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS)
-            and (c not in (*FORESTS, *MARGINAL) or training in THIRTEENTH_ROUND_TRAININGS)]
+            and (c not in (*FORESTS, *MARGINAL, *ISOLATED) or training in THIRTEENTH_ROUND_TRAININGS)]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = GRID) -> dict[str, dict]:
@@ -194,8 +205,13 @@ def measure_training(training: str, X: np.ndarray, y: np.ndarray, seed: int) -> 
     seconds = time.perf_counter() - began
     rows, scored = {}, {}
     for combine in combinations(training, COMBINATIONS):
+        extra = time.perf_counter()
+        if combine in ISOLATED:  # grown as fit grows it for this combination (same rows, same seed)
+            detector.isolation_, _ = IsolationPart.fit(detector.members_, detector._features(X), seed)
+        extra = time.perf_counter() - extra if combine in ISOLATED else 0.0
         scored[combine] = -detector.set_params(combine=combine).score_samples(X)  # (N,) higher = more abnormal
-        rows[f"{training}_{combine}"] = metrics(y, scored[combine], seconds, scored[combine] > fence(scored[combine]))
+        rows[f"{training}_{combine}"] = metrics(y, scored[combine], seconds + extra,
+                                                scored[combine] > fence(scored[combine]))
     for name, trees in FORESTS.items() if training in THIRTEENTH_ROUND_TRAININGS else ():
         began = time.perf_counter()
         Z = detector._features(X)  # (N, K) the robust features the member saw

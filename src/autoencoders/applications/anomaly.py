@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -38,6 +38,7 @@ from ..models._base import Autoencoder
 from ..registry import create_model
 from ..training import TrainConfig, Trainer
 from ..training.batching import ordered_batches
+from .isolation import IsolationTrees
 
 # The IQR of a standard normal; dividing by IQR / this makes Gaussian features unit-variance.
 NORMAL_IQR = 1.349
@@ -151,10 +152,20 @@ def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -
 # the rows then weighs about log(1/p), not 1/p, and deviations in several features add up), plus log1p of the code
 # distance. Issue 13's tenth round: "tail_knn" has both of the fourth round's parts, the mean surprisal of "tail" plus
 # log1p of the code density of "knn".
-COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn")
+# Issue 13's sixteenth round: "tail_isolation" is not a member's score but the detector's: the members' "tail"
+# score beside an isolation forest grown on the same robust features (:class:`IsolationPart`), the two each turned
+# into nats of tail surprisal against the training rows' own scores and summed. Reconstruction detectors catch rows
+# that break the features' dependencies; isolation catches rows far out in few features, which an autoencoder can
+# learn to reconstruct.
+MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn")
+ISOLATED = ("tail_isolation",)
+COMBINATIONS = MEMBER_COMBINATIONS + ISOLATED
 # The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
 SURPRISAL = ("tail", "tail_knn")
 DENSITY = ("knn", "tail_knn")
+# The isolation part's forest: Liu, Ting and Zhou's defaults (scikit-learn's too), not tuned.
+ISOLATION_TREES = 100
+ISOLATION_SAMPLES = 256
 
 
 @dataclass
@@ -322,6 +333,45 @@ def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "s
     rows = max(1, BLOCK_VALUES // max(Z.shape[1], 1))
     return np.concatenate([np.mean([member.score(Z[start:start + rows], combine) for member in members], axis=0)
                            for start in range(0, len(Z), rows)] or [np.empty(0)])
+
+
+@dataclass
+class IsolationPart:
+    """The isolation half of ``combine="tail_isolation"``: a forest grown on the detector's robust training features
+    and the tail quantiles (L, 1) of the training rows' two scores, the members' "tail" one and the forest's."""
+
+    trees: IsolationTrees
+    member_quantiles: np.ndarray  # (L, 1)
+    forest_quantiles: np.ndarray  # (L, 1)
+
+    @classmethod
+    def fit(cls, members: list[ScoredMember], Z: np.ndarray, seed: int) -> tuple[IsolationPart, np.ndarray]:
+        """The part grown on rows ``Z`` (N, K) (all the detector's rows, whatever its members were trained on),
+        and its scores of those rows (N,)."""
+        trees = IsolationTrees.fit(Z, ISOLATION_TREES, ISOLATION_SAMPLES, seed)
+        member_scores, forest_scores = ensemble_score(members, Z, "tail")[:, None], trees.score(Z)[:, None]  # (N, 1)
+        part = cls(trees, tail_quantiles(member_scores), tail_quantiles(forest_scores))
+        return part, part._nats(member_scores, forest_scores)
+
+    def score(self, members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
+        """Anomaly score (N,) of rows ``Z`` (N, K), higher = more abnormal."""
+        return self._nats(ensemble_score(members, Z, "tail")[:, None], self.trees.score(Z)[:, None])
+
+    def _nats(self, member_scores: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
+        """(N,) the surprisal of the members' scores (N, 1) plus the forest's, each against the training rows'
+        (log 2 each on a median row)."""
+        nats = surprisal(self.member_quantiles, member_scores) + surprisal(self.forest_quantiles, forest_scores)
+        return nats[:, 0]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the part by name (what ``save`` writes); :meth:`from_arrays` is the inverse."""
+        trees = {f"trees.{f.name}": getattr(self.trees, f.name) for f in fields(IsolationTrees)}
+        return {**trees, "member_quantiles": self.member_quantiles, "forest_quantiles": self.forest_quantiles}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> IsolationPart:
+        trees = IsolationTrees(**{f.name: arrays[f"trees.{f.name}"] for f in fields(IsolationTrees)})
+        return cls(trees, arrays["member_quantiles"], arrays["forest_quantiles"])
 
 
 def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:

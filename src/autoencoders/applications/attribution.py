@@ -13,9 +13,11 @@ in every column, or a normal row) is shared out by its error terms instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from .anomaly import ScoredMember, ensemble_score, reconstructions
+from .anomaly import ScoredMember, reconstructions
 
 TRIED = 16  # columns repaired per row: two passes of every row through every member each
 
@@ -48,15 +50,17 @@ def repaired(members: list[ScoredMember], Z: np.ndarray, columns: np.ndarray) ->
     return fixed
 
 
-def score_shares(members: list[ScoredMember], Z: np.ndarray, combine: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each column's share (N, K) of each row's score (rows sum to 1) and the scores (N,): a share is the score's
-    fall when the column is repaired (see the module) over the falls of the row's ``TRIED`` columns of largest
-    error; by the error terms where no repair lowers the score."""
+def score_shares(members: list[ScoredMember], Z: np.ndarray,
+                 anomaly: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's share (N, K) of each row's score ``anomaly(Z)`` (N,) (rows sum to 1) and the scores: a share
+    is the score's fall when the column is repaired by the ``members`` (see the module) over the falls of the row's
+    ``TRIED`` columns of largest error; by the error terms where no repair lowers the score. ``anomaly`` scores
+    rows of robust features, higher = more abnormal (the members' ensemble score, or one with more parts)."""
     terms = error_terms(members, Z)  # (N, K)
-    score = ensemble_score(members, Z, combine)  # (N,)
+    score = anomaly(Z)  # (N,)
     tried = np.argsort(-terms, axis=1, kind="stable")[:, :TRIED]  # (N, T) columns of largest error first
-    falls = np.stack([score - ensemble_score(members, repaired(members, Z, tried[:, t]), combine)
-                      for t in range(tried.shape[1])], axis=1)  # (N, T)
+    falls = np.stack([score - anomaly(repaired(members, Z, tried[:, t])) for t in range(tried.shape[1])],
+                     axis=1)  # (N, T)
     shares = np.zeros_like(Z)
     np.put_along_axis(shares, tried, np.maximum(falls, 0.0), axis=1)
     shares = np.where(shares.sum(axis=1, keepdims=True) > 0, shares, terms)  # no repair helps: the error terms

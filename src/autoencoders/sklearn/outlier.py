@@ -8,12 +8,15 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..applications.anomaly import (
     COMBINATIONS,
     ERROR_FLOOR,
+    ISOLATED,
+    IsolationPart,
     RobustFeatures,
     ScoredMember,
     auto_epochs,
@@ -22,11 +25,12 @@ from ..applications.anomaly import (
     member_shapes,
 )
 from ..applications.attribution import score_shares
-from ..checkpoint import load_checkpoint, save_model, write_json
+from ..checkpoint import load_checkpoint, load_tensors, save_model, save_tensors, write_json
 from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
 
 DETECTOR_FILE = "detector.json"
+ISOLATION_FILE = "isolation.safetensors"
 MEMBER_STATISTICS = [f.name for f in dataclasses.fields(ScoredMember) if f.name != "model"]
 
 
@@ -133,7 +137,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             columns = np.sort(rng.choice(Z.shape[1], n_columns, replace=False)) if n_columns < Z.shape[1] else None
             member_rows = Z[rows] if columns is None else Z[rows][:, columns]  # (n, k)
             self.members_.append(self._train_member(member_rows, columns, hidden, code_size, seed + index))
-        training_scores = ensemble_score(self.members_, Z, self.combine)  # (N,) higher = more abnormal
+        if self.combine in ISOLATED:  # the forest grows on every row, as the members' statistics use them
+            self.isolation_, training_scores = IsolationPart.fit(self.members_, Z, seed)  # (N,) higher = more abnormal
+        else:
+            self.isolation_, training_scores = None, ensemble_score(self.members_, Z, self.combine)
         self.offset_ = -(fence(training_scores) if self.contamination == "auto"
                          else float(np.percentile(training_scores, 100 * (1 - self.contamination))))
         return self
@@ -158,7 +165,16 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     def score_samples(self, X) -> np.ndarray:
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
         check_is_fitted(self, "members_")
-        return -ensemble_score(self.members_, self._features(X), self.combine)
+        return -self._anomaly(self._features(X))
+
+    def _anomaly(self, Z: np.ndarray) -> np.ndarray:
+        """Anomaly score (n,) of robust features ``Z`` (n, K), higher = more abnormal, as ``combine`` says."""
+        if self.combine not in ISOLATED:
+            return ensemble_score(self.members_, Z, self.combine)
+        if getattr(self, "isolation_", None) is None:
+            raise ConfigError(f"combine={self.combine!r} needs the isolation forest grown in fit, and this detector "
+                              f"was fitted without it: fit it again with combine={self.combine!r}")
+        return self.isolation_.score(self.members_, Z)
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples - offset_``: negative for the rows ``predict`` flags as outliers."""
@@ -179,7 +195,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         dropped in ``fit``, get 0; a categorical column's share is that of its one-hot block and gap indicator."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
-        shares, score = score_shares(self.members_, Z, self.combine)  # (n, K) rows summing to 1, (n,)
+        shares, score = score_shares(self.members_, Z, self._anomaly)  # (n, K) rows summing to 1, (n,)
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
         contributions[:, self.features_.keep] = shares * score[:, None]
@@ -203,9 +219,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         for index, member in enumerate(self.members_):
             statistics = {name: getattr(member, name).tolist() for name in MEMBER_STATISTICS}
             save_model(member.model, folder / f"member{index}.safetensors", {"member": statistics})
+        isolation = getattr(self, "isolation_", None)
+        if isolation is not None:
+            arrays = {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in isolation.arrays().items()}
+            save_tensors(folder / ISOLATION_FILE, arrays, {})
         features = {name: getattr(self.features_, name).tolist() for name in ("keep", "center", "spread")}
         write_json(folder / DETECTOR_FILE, {**self._saved_state(), "features": features, "offset": self.offset_,
-                                             "n_members": len(self.members_)})
+                                             "n_members": len(self.members_), "isolation": isolation is not None})
         return folder
 
     @classmethod
@@ -216,7 +236,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         saved = json.loads((folder / DETECTOR_FILE).read_text(encoding="utf-8"))
         detector = cls._from_saved_state(saved, folder)
         detector.features_ = RobustFeatures(*(np.asarray(saved["features"][k]) for k in ("keep", "center", "spread")))
-        detector.offset_, detector.members_ = saved["offset"], []
+        detector.offset_, detector.members_, detector.isolation_ = saved["offset"], [], None
+        if saved.get("isolation"):  # absent in detectors saved before the sixteenth round
+            arrays, _ = load_tensors(folder / ISOLATION_FILE)
+            detector.isolation_ = IsolationPart.from_arrays({name: t.numpy() for name, t in arrays.items()})
         for index in range(saved["n_members"]):
             checkpoint = load_checkpoint(folder / f"member{index}.safetensors")
             statistics = {name: np.asarray(value) for name, value in checkpoint.extra["member"].items()}
