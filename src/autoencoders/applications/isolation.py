@@ -19,9 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 EULER_GAMMA = 0.5772156649015329
-# Features drawn per node until one varies on the node's rows (a node whose draws are all constant becomes a leaf):
-# on sparse data most features of a small node are constant, and scikit-learn's splitter also keeps drawing.
-FEATURE_DRAWS = 8
+# Values (rows x features) gathered at once where a node's first drawn feature is constant on its rows.
+BLOCK_VALUES = 2**22
 
 
 def average_path(sizes: np.ndarray) -> np.ndarray:
@@ -30,6 +29,28 @@ def average_path(sizes: np.ndarray) -> np.ndarray:
     above = np.maximum(m, 3.0)
     harmonic = np.log(above - 1.0) + EULER_GAMMA
     return np.where(m <= 1, 0.0, np.where(m == 2, 1.0, 2.0 * harmonic - 2.0 * (above - 1.0) / above))
+
+
+def varying_feature(Z: np.ndarray, rows: np.ndarray, starts: np.ndarray, nodes: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+    """(len(nodes),) for each of ``nodes`` (indices into ``starts``, where each node's run of ``rows`` begins) a
+    feature drawn uniformly among those that vary on the node's rows (any feature where none varies: the node then
+    stays a leaf). A few nodes at a time, so the (rows, features) block stays small."""
+    ends = np.append(starts[1:], len(rows))
+    chosen = np.empty(len(nodes), dtype=np.int64)
+    at = 0
+    while at < len(nodes):
+        take = nodes[at:]
+        sizes = np.cumsum(ends[take] - starts[take]) * Z.shape[1]
+        take = take[:max(1, int(np.searchsorted(sizes, BLOCK_VALUES, side="right")))]
+        block = np.concatenate([rows[starts[n]:ends[n]] for n in take])  # (P', ) the nodes' rows, in node runs
+        local_starts = np.concatenate([[0], np.cumsum(ends[take] - starts[take])[:-1]])  # (g,)
+        values = Z[block]  # (P', K)
+        varies = np.maximum.reduceat(values, local_starts) > np.minimum.reduceat(values, local_starts)  # (g, K)
+        keys = rng.random(varies.shape) + varies  # a varying feature's key beats every constant one's
+        chosen[at:at + len(take)] = np.argmax(keys, axis=1)
+        at += len(take)
+    return chosen
 
 
 @dataclass
@@ -70,13 +91,13 @@ class IsolationTrees:
             rows, tree, node, local = rows[order], tree[order], node[order], position[flat][order]
             starts = np.searchsorted(local, np.arange(len(ids)))  # (G,) where each node's run begins
             chosen = rng.integers(Z.shape[1], size=len(ids))  # (G,) a feature per node
-            for _ in range(FEATURE_DRAWS):
-                values = Z[rows, chosen[local]]  # (P,)
-                low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)  # (G,)
-                constant = np.flatnonzero(high <= low)
-                if not len(constant):
-                    break
-                chosen[constant] = rng.integers(Z.shape[1], size=len(constant))  # draw again where constant
+            values = Z[rows, chosen[local]]  # (P,)
+            low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)  # (G,)
+            constant = np.flatnonzero(high <= low)
+            if len(constant):  # drawn again among the features that vary on the node's rows, as scikit-learn does
+                chosen[constant] = varying_feature(Z, rows, starts, constant, rng)
+                values = Z[rows, chosen[local]]
+                low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
             split = high > low  # (G,) False: every draw constant, the node stays a leaf
             cut = low + rng.random(len(ids)) * (high - low)  # (G,) inside (low, high)
             feature.ravel()[ids[split]] = chosen[split]

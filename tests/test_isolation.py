@@ -1,0 +1,93 @@
+"""The library's isolation forest and the detector's ``combine="tail_isolation"``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
+
+from autoencoders.applications.isolation import IsolationTrees, average_path
+from autoencoders.errors import ConfigError
+from autoencoders.sklearn import AutoencoderOutlierDetector
+
+
+def blob_with_outliers(n: int = 600, width: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(n, width) Gaussian rows whose first 10 are moved far out in one random column each, and those 10 indices."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, width))
+    X[np.arange(10), rng.integers(width, size=10)] += rng.choice([-6.0, 6.0], size=10)
+    return X, np.arange(10)
+
+
+def test_average_path_is_the_unsuccessful_search_length_of_a_binary_search_tree():
+    # c(256) = 2 (ln 255 + Euler's gamma) - 2 * 255 / 256, the normaliser of Liu et al. for 256-row trees
+    expected = 2 * (np.log(255) + 0.5772156649015329) - 2 * 255 / 256
+    np.testing.assert_allclose(average_path(np.array([0, 1, 2, 256])), [0.0, 0.0, 1.0, expected])
+
+
+def test_isolates_outliers_and_ranks_rows_as_scikit_learns_forest_does():
+    X, outliers = blob_with_outliers()
+    scores = IsolationTrees.fit(X, seed=0).score(X)  # (n,)
+    assert np.all((scores > 0) & (scores <= 1))
+    assert roc_auc_score(np.isin(np.arange(len(X)), outliers), scores) > 0.98
+    reference = -IsolationForest(random_state=0).fit(X).score_samples(X)
+    assert spearmanr(scores, reference).statistic > 0.9
+
+
+def test_trees_are_heap_arrays_grown_to_the_depth_limit_from_max_samples_rows():
+    X, _ = blob_with_outliers()
+    trees = IsolationTrees.fit(X, n_trees=7, max_samples=64, seed=1)
+    assert trees.feature.shape == (7, 2**7 - 1)  # depth ceil(log2 64) = 6: 127 heap nodes
+    assert np.all(trees.size[:, 0] == 64)
+    inner = np.flatnonzero(trees.feature[0] >= 0)
+    children = trees.size[0, 2 * inner + 1] + trees.size[0, 2 * inner + 2]
+    np.testing.assert_array_equal(children, trees.size[0, inner])  # every split sends each row one way
+
+
+def test_same_seed_same_forest_without_touching_the_global_random_state():
+    X, _ = blob_with_outliers()
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    first, second = IsolationTrees.fit(X, seed=3), IsolationTrees.fit(X, seed=3)
+    np.testing.assert_array_equal(first.score(X), second.score(X))
+    assert not np.array_equal(first.score(X), IsolationTrees.fit(X, seed=4).score(X))
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+@pytest.mark.parametrize("rows", [np.ones((50, 3)), np.zeros((1, 2)), np.eye(2)])
+def test_constant_single_and_tiny_inputs_score_finitely(rows):
+    scores = IsolationTrees.fit(rows, seed=0).score(rows)
+    assert scores.shape == (len(rows),) and np.isfinite(scores).all()
+
+
+def test_sparse_columns_still_split_where_some_vary():
+    """A node whose first drawn column is constant on its rows draws again: mostly-zero columns do not stop a tree."""
+    rng = np.random.default_rng(0)
+    X = np.zeros((300, 40))
+    X[:, 0] = rng.normal(size=300)
+    X[0, 0] = 9.0  # far out in the one varying column
+    trees = IsolationTrees.fit(X, seed=0)
+    assert np.mean(trees.feature[:, 0] == 0) == 1.0  # every root splits on the column that varies
+    assert np.argmax(trees.score(X)) == 0
+
+
+def test_tail_isolation_detector_finds_outliers_saves_and_explains(tmp_path):
+    X, outliers = blob_with_outliers(width=6)
+    detector = AutoencoderOutlierDetector(combine="tail_isolation", random_state=0).fit(X)
+    scores = detector.score_samples(X)
+    assert np.isfinite(scores).all()
+    assert roc_auc_score(np.isin(np.arange(len(X)), outliers), -scores) > 0.97
+    again = AutoencoderOutlierDetector.load(detector.save(tmp_path / "detector"))
+    np.testing.assert_array_equal(again.score_samples(X), scores)
+    contributions = detector.explain(X[:10])
+    np.testing.assert_allclose(contributions.sum(axis=1), -scores[:10], rtol=1e-9)
+    moved = np.argmax(np.abs(X[:10]), axis=1)
+    assert np.mean(np.argmax(contributions, axis=1) == moved) >= 0.8
+
+
+def test_tail_isolation_needs_the_forest_grown_in_fit():
+    X, _ = blob_with_outliers()
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)  # combine="tail": no forest
+    with pytest.raises(ConfigError, match="fit it again with combine='tail_isolation'"):
+        detector.set_params(combine="tail_isolation").score_samples(X)
