@@ -200,7 +200,7 @@ BAGGED = {"n_estimators": 3, "max_features": 0.7, "trim": 0.1}
 
 
 @pytest.mark.parametrize("params", [{}, *({"combine": c} for c in ("log", "rank", "reconstruction", "feature_log",
-                                                                    "knn")), BAGGED])
+                                                                    "knn", "tail_isolation")), BAGGED])
 def test_explain_splits_each_score_over_the_columns_and_names_the_broken_one(params):
     X, broken = planted()
     detector = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
@@ -382,6 +382,15 @@ def test_cli_detect_writes_a_score_and_flag_per_row(tmp_path, wbc_csv):
     assert '"roc_auc": 0.9' in result.output
 
 
+def test_cli_detect_combine_reaches_the_detector(tmp_path, wbc_csv, wbc):
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(wbc_csv), "--label-column", "label", "--out", str(out),
+                                      "--combine", "tail_isolation"])
+    assert result.exit_code == 0, result.output
+    expected = -AutoencoderOutlierDetector(combine="tail_isolation", random_state=0).fit(wbc[0]).score_samples(wbc[0])
+    np.testing.assert_allclose(np.loadtxt(out, delimiter=",", skiprows=1)[:, 1], expected, rtol=1e-5)
+
+
 def test_cli_detect_refuses_an_existing_out_before_fitting_and_replaces_it_with_overwrite(tmp_path, wbc_csv):
     out = tmp_path / "scores.npz"
     out.write_bytes(b"earlier results")
@@ -411,6 +420,8 @@ def test_cli_detect_quantile_threshold_to_npz(tmp_path, wbc_csv):
     (["--contamination", "0.9"], "must be in (0, 0.5]"),
     (["--contamination", "many"], "must be 'auto' or a number"),
     (["--out", "scores.txt"], "must end in .csv or .npz"),
+    (["--combine", "mean"], "must be one of sum, log"),
+    (["--combine", "tail", "--window", "8"], "--combine sets how the table detector scores"),
 ])
 def test_cli_detect_bad_options_are_clear_errors(tmp_path, wbc_csv, args, message):
     result = CliRunner().invoke(cli, ["detect", "--data", str(wbc_csv), "--out", str(tmp_path / "s.csv"), *args])

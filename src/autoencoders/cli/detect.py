@@ -82,6 +82,9 @@ def contamination_value(value: str | None) -> float | str | None:
               help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
+@click.option("--combine", default=None,
+              help="How the table detector scores a row (AutoencoderOutlierDetector's `combine`: tail, "
+                   "tail_isolation, knn, ...)  [default: the detector's]")
 @click.option("--window", type=int, default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
@@ -92,15 +95,15 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many columns --explain names per flagged row.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def detect(data, data_dir, split, label_column, out, contamination, quantile, n_estimators, window, explain, top,
-           seed):
+def detect(data, data_dir, split, label_column, out, contamination, quantile, n_estimators, combine, window, explain,
+           top, seed):
     """Score every row of --data for abnormality (higher = more abnormal) with autoencoders fitted on all rows,
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
     only used to report ROC-AUC and average precision."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from ..applications.anomaly import fence, series_anomaly_scores
+    from ..applications.anomaly import COMBINATIONS, fence, series_anomaly_scores
     from ..sklearn import AutoencoderOutlierDetector
 
     if contamination is not None and quantile is not None:
@@ -113,6 +116,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     if window is not None and context.get_parameter_source("n_estimators") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--n-estimators sizes the ensemble of the table detector; a time series (--window) "
                                "is scored by one sequence autoencoder")
+    if combine is not None and combine not in COMBINATIONS:
+        raise click.BadParameter(f"must be one of {', '.join(COMBINATIONS)}, got {combine!r}", param_hint="--combine")
+    if combine is not None and window is not None:
+        raise click.UsageError("--combine sets how the table detector scores a row; a time series (--window) is "
+                               "scored by the sequence autoencoder's own score")
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
@@ -134,7 +142,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         warn_of_row_ids(dataset, data)
-        detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed).fit(X)
+        chosen = {} if combine is None else {"combine": combine}
+        detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     if quantile is None and contamination == "auto":
         threshold = fence(scores)
