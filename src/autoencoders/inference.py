@@ -68,7 +68,7 @@ def decodable(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     nearest codebook entries, for a top-k sparse model the k largest active units (by value, as its encoder keeps
     them; codes it gave are kept as they are)."""
     codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
-    return map_batches(model, codes, model.objective.decodable, batch_size, "decodable")
+    return map_batches(model, codes, model.decodable, batch_size, "decodable")
 
 
 def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:

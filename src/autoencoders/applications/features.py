@@ -60,7 +60,7 @@ class EncoderClassifier(nn.Module):
     def encode(self, x: Tensor) -> Tensor:
         """(B, *input_shape) -> (B, code_size): the encoder's code, the head's input, with gradients that reach
         the encoder (a vq model's codebook lookup has none of its own: straight-through, as in its training)."""
-        return self.autoencoder.objective.differentiable_code(self.autoencoder.encoder(x))
+        return self.autoencoder.differentiable_code(x)
 
     @property
     def input_shape(self) -> tuple[int, ...]:

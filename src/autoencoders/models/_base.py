@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import torch
 from torch import Tensor, nn
 
 from ..data.corruption import CORRUPTIONS, corrupt
@@ -29,6 +30,11 @@ class PartConfig:
 
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
+
+    def level_size(self, config: ModelConfig) -> int:
+        """A backbone's: how many values of each sample's level (its per-channel means over the last axis) it takes
+        off before the encoder and adds back after the decoder; they are carried as the code's last values."""
+        return 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, **dataclasses.asdict(self)}
@@ -62,6 +68,11 @@ class ModelConfig:
         self.backbone.check(self)
         self.objective.check(self)
 
+    @property
+    def head_size(self) -> int:
+        """The code values the objective learns: ``code_size`` less the level the backbone carries (if any)."""
+        return self.code_size - self.backbone.level_size(self)
+
     def to_dict(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return {**values, "backbone": self.backbone.to_dict(), "objective": self.objective.to_dict()}
@@ -91,7 +102,8 @@ class Autoencoder(nn.Module):
         # Built in this order so that a preset draws the initial weights of the family it replaces.
         self.encoder, features = config.backbone.build_encoder(config)  # (B, *input_shape) -> (B, F)
         self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
-        self.decoder = config.backbone.build_decoder(config)  # (B, code_size) -> (B, *input_shape) logits
+        self.decoder = config.backbone.build_decoder(config)  # (B, head_size) -> (B, *input_shape) logits
+        self.level_size = config.backbone.level_size(config)  # K: the code's last K values are the sample's level
 
     @property
     def name(self) -> str:
@@ -101,22 +113,58 @@ class Autoencoder(nn.Module):
     def input_shape(self) -> tuple[int, ...]:
         return self.config.input_shape
 
+    # A backbone with a level (the sequence one's remove_level) works on samples less their per-channel means over
+    # the last axis and carries those means as the code's last K values: the objective and the decoder see only
+    # centred samples, and ``decode`` adds the level back, so decode(encode(x)) rebuilds x at any level.
+    def split_level(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """``x`` (B, *input_shape) less its level, and the level (B, K) (None for a backbone without one)."""
+        if not self.level_size:
+            return x, None
+        level = x.mean(dim=-1, keepdim=True)  # (B, ..., 1): each channel's mean over time
+        return x - level, level.flatten(1)
+
+    def _join(self, head_code: Tensor, level: Tensor | None) -> Tensor:  # (B, head_size), (B, K) -> (B, code_size)
+        return head_code if level is None else torch.cat([head_code, level], dim=1)
+
+    def _split(self, code: Tensor) -> tuple[Tensor, Tensor | None]:  # (B, code_size) -> (B, head_size), (B, K)
+        return (code, None) if not self.level_size else (code[:, :-self.level_size], code[:, -self.level_size:])
+
+    def _restore(self, centred: Tensor, level: Tensor | None) -> Tensor:  # centred outputs plus their level
+        return centred if level is None else centred + level.unflatten(1, (*self.input_shape[:-1], 1))
+
     def encode(self, x: Tensor) -> Tensor:
-        return self.objective.encode(self.encoder(x))  # (B, *input_shape) -> (B, code_size); a VAE's mean
+        centred, level = self.split_level(x)
+        return self._join(self.objective.encode(self.encoder(centred)), level)  # (B, code_size); a VAE's mean
 
-    def decode_logits(self, code: Tensor) -> Tensor:
-        return self.decoder(code)  # (B, code_size) -> (B, *input_shape), before the output activation
+    def differentiable_code(self, x: Tensor) -> Tensor:
+        """The code of :meth:`encode` with gradients that reach the encoder (``Objective.differentiable_code``)."""
+        centred, level = self.split_level(x)
+        return self._join(self.objective.differentiable_code(self.encoder(centred)), level)
 
-    def decode(self, code: Tensor) -> Tensor:  # in data space
-        logits, decode = self.decode_logits(code), LOSSES[self.config.loss].decode
-        return decode(logits, self.config.columns) if decode else activate(logits, self.output_activation)
+    def decodable(self, code: Tensor) -> Tensor:
+        """Any codes (B, code_size) as codes of the kind the decoder was trained on (``Objective.decodable``);
+        a carried level is left as it is."""
+        head_code, level = self._split(code)
+        return self._join(self.objective.decodable(head_code), level)
+
+    def decode_logits(self, head_code: Tensor) -> Tensor:
+        """(B, head_size) -> (B, *input_shape) before the output activation, without the level: what the objective
+        trains (``head_size`` is ``code_size`` unless the backbone carries a level)."""
+        return self.decoder(head_code)
+
+    def decode(self, code: Tensor) -> Tensor:  # (B, code_size) -> (B, *input_shape), in data space
+        head_code, level = self._split(code)
+        logits, decode = self.decode_logits(head_code), LOSSES[self.config.loss].decode
+        output = decode(logits, self.config.columns) if decode else activate(logits, self.output_activation)
+        return self._restore(output, level)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
     def loss(self, x: Tensor) -> dict[str, Tensor]:
-        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise."""
-        return self.objective.loss(self, x)
+        """Scalar loss parts on batch ``x`` (B, *input_shape); ``loss`` is their sum, the one to minimise (of the
+        centred samples where the backbone carries a level: the same reconstruction error, the level being exact)."""
+        return self.objective.loss(self, self.split_level(x)[0])
 
     def corrupt(self, x: Tensor) -> Tensor:
         """The input the encoder sees in training: ``x`` itself, or a noisy copy for denoising."""
@@ -128,7 +176,8 @@ class Autoencoder(nn.Module):
         return LOSSES[self.config.loss].per_sample(logits, target, self.output_activation, self.config.columns)
 
     def reconstruction_error(self, x: Tensor) -> Tensor:  # (B,), of the deterministic reconstruction
-        return self.reconstruction_loss(self.decode_logits(self.encode(x)), x)
+        centred, _ = self.split_level(x)  # the level comes back exactly, so the error is the centred sample's
+        return self.reconstruction_loss(self.decode_logits(self.objective.encode(self.encoder(centred))), centred)
 
     # What only some objectives can do; ``objective.can_sample`` etc. say which.
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
@@ -173,7 +222,7 @@ class Objective(nn.Module):
     def __init__(self, config: ModelConfig, features: int):
         super().__init__()
         self.options = config.objective
-        self.head = nn.Linear(features, self.head_outputs * config.code_size)
+        self.head = nn.Linear(features, self.head_outputs * config.head_size)
         self.code_activation = activation(getattr(self.options, "code_activation", "identity"))
 
     def encode(self, features: Tensor) -> Tensor:

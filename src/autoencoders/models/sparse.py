@@ -34,7 +34,8 @@ class SparseConfig(PartConfig):
 
     def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":
-            require(1 <= self.k <= config.code_size, f"k must be in [1, code_size={config.code_size}], got {self.k}")
+            size = config.head_size  # the code_size less a level the backbone carries
+            require(1 <= self.k <= size, f"k must be in [1, {size}] (the code's learned units), got {self.k}")
 
 
 def keep_top_k(values: Tensor, k: int) -> Tensor:  # values (B, N) but the k largest of each row zeroed
@@ -57,7 +58,7 @@ class Sparse(Objective):
     def __init__(self, config: ModelConfig, features: int):
         super().__init__(config, features)
         # Training samples seen since each code unit was last active; a buffer, so it is saved and resumed.
-        self.register_buffer("samples_since_active", torch.zeros(config.code_size, dtype=torch.long))
+        self.register_buffer("samples_since_active", torch.zeros(config.head_size, dtype=torch.long))
 
     def sparsify(self, pre_code: Tensor) -> Tensor:
         return keep_top_k(pre_code, self.options.k) if self.options.penalty == "topk" else pre_code
