@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -87,9 +88,10 @@ class NabStretches:
         return sliding_windows(self.training, self.length, stride=1)  # (N, 1, L)
 
 
-def nab_stretches(name: str, train_share: float = 0.7) -> NabStretches:
-    """The series ``name`` with its first ``train_share`` for training and the rest held out."""
-    series = read_nab_series(NAB_DIR, name)
+def nab_stretches(name: str, train_share: float = 0.7, root: Path = NAB_DIR) -> NabStretches:
+    """The series ``name`` of the NAB folder ``root`` with its first ``train_share`` for training and the rest
+    held out."""
+    series = read_nab_series(root, name)
     n_train = int(train_share * len(series.values))
     mean, std = series.values[:n_train].mean(), series.values[:n_train].std()
     scaled = ((series.values - mean) / std).astype(np.float32)  # (T,), training statistics only
