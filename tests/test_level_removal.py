@@ -111,3 +111,19 @@ def test_a_classifier_on_the_code_sees_the_level():
     classifier = apps.train_classifier(model, X, (X[:, 0].mean(axis=1) > 0).astype(np.int64), n_classes=2,
                                        config=fast_config(epochs=1))
     assert classifier.encode(torch.from_numpy(X[:3])).shape == (3, 6)
+
+
+def test_the_series_detector_keeps_each_windows_level_and_its_scores(monkeypatch):
+    """``series_anomaly_scores`` (``ae detect --window``) builds its model with remove_level off whatever the
+    sequence model's default, and scores as before the option existed (values computed on main before it)."""
+    from autoencoders.applications import series_anomaly
+
+    built, create = [], series_anomaly.create_model
+    monkeypatch.setattr(series_anomaly, "create_model", lambda *a, **k: built.append(create(*a, **k)) or built[-1])
+    rng = np.random.default_rng(0)
+    series = np.sin(np.arange(300) / 4.0) + 0.1 * rng.normal(size=300)
+    series[150:160] += 3  # a level shift the detector must still see
+    scores = series_anomaly.series_anomaly_scores(series, 16, epochs=2)
+    assert built[0].config.backbone.remove_level is False and built[0].level_size == 0
+    np.testing.assert_allclose(scores[[0, 100, 155, 299]], [0.5773951782, 1.2584068412, 16.3695634055, 1.0811050488],
+                               rtol=1e-6)

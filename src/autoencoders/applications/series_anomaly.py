@@ -36,7 +36,9 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     check_stride_covers(window, stride)  # each step must lie in a window to get a score
     Z = RobustFeatures.fit(values).transform(values)  # (T, C')
     windows = sliding_windows(Z, window, stride)  # (N, C', L)
-    model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
+    # remove_level pinned off: a level shift is part of what this detector scores, and its NAB figures were
+    # measured with each window's level left in (docs/benchmarks.md, "per-window level removal")
+    model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32), remove_level=False,
                          code_size=max(2, window // 8) if code_size is None else code_size, seed=seed)
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
