@@ -91,3 +91,14 @@ def test_tail_isolation_needs_the_forest_grown_in_fit():
     detector = AutoencoderOutlierDetector(random_state=0).fit(X)  # combine="tail": no forest
     with pytest.raises(ConfigError, match="fit it again with combine='tail_isolation'"):
         detector.set_params(combine="tail_isolation").score_samples(X)
+
+
+def test_every_split_sends_rows_both_ways_even_between_values_a_few_ulps_apart():
+    """A threshold drawn between two neighbouring floats rounds onto one of them: rows at or below it go left (as
+    in scikit-learn), so each side keeps a row; with ``>=`` for right, a threshold rounded onto the smaller value
+    sent both rows right, an empty split that only lengthened their paths (about every other tree here)."""
+    X = np.array([[1e16], [1e16 + 2.0]])  # neighbouring float64 values: a draw between them rounds onto one
+    trees = IsolationTrees.fit(X, n_trees=50, seed=0)
+    assert np.all(trees.feature[:, 0] == 0)
+    np.testing.assert_array_equal(trees.size[:, 1:3], np.ones((50, 2)))  # each child of the root holds one row
+    np.testing.assert_allclose(trees.score(X), 0.5)  # both isolated at depth 1 = c(2): a typical path

@@ -58,7 +58,7 @@ class IsolationTrees:
     """A fitted forest: per tree (T) and heap node (M = 2 ** (depth + 1) - 1) arrays."""
 
     feature: np.ndarray  # (T, M) feature split on, -1 at a leaf (or a node no row reached)
-    threshold: np.ndarray  # (T, M) rows with value < threshold go left
+    threshold: np.ndarray  # (T, M) rows with value <= threshold go left
     size: np.ndarray  # (T, M) training rows of the tree that reached the node
     max_samples: np.ndarray  # (1,) rows each tree was grown from (an array, so the forest saves as arrays)
 
@@ -99,11 +99,12 @@ class IsolationTrees:
                 values = Z[rows, chosen[local]]
                 low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
             split = high > low  # (G,) False: every draw constant, the node stays a leaf
-            cut = low + rng.random(len(ids)) * (high - low)  # (G,) inside (low, high)
+            cut = low + rng.random(len(ids)) * (high - low)  # (G,) in [low, high)
+            cut = np.where(cut < high, cut, low)  # a draw that rounds up onto high would send every row left
             feature.ravel()[ids[split]] = chosen[split]
             threshold.ravel()[ids[split]] = cut[split]
             moving = split[local]  # (P,)
-            go_right = values >= cut[local]
+            go_right = values > cut[local]  # at or below the cut goes left, as in scikit-learn
             rows, tree = rows[moving], tree[moving]
             node = 2 * node[moving] + 1 + go_right[moving]
         return cls(feature, threshold, size, np.array([psi]))
@@ -121,7 +122,7 @@ class IsolationTrees:
             node = np.zeros(len(Z), dtype=np.int64)  # (N,) every row starts at the root
             for _ in range(depth[-1]):
                 feature = split_on[node]  # (N,) -1 once the row is at a leaf
-                right = values[offsets + np.maximum(feature, 0)] >= threshold[node]
+                right = values[offsets + np.maximum(feature, 0)] > threshold[node]
                 node = np.where(feature >= 0, 2 * node + 1 + right, node)
             total += ends[node]
         return 2.0 ** (-total / len(self.feature) / max(float(average_path(self.max_samples)[0]), 1e-12))
