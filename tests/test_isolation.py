@@ -102,3 +102,10 @@ def test_every_split_sends_rows_both_ways_even_between_values_a_few_ulps_apart()
     assert np.all(trees.feature[:, 0] == 0)
     np.testing.assert_array_equal(trees.size[:, 1:3], np.ones((50, 2)))  # each child of the root holds one row
     np.testing.assert_allclose(trees.score(X), 0.5)  # both isolated at depth 1 = c(2): a typical path
+
+
+def test_a_forest_of_one_row_scores_every_row_as_typical_as_scikit_learns_does():
+    """One row gives no path to compare with (c(1) = 0): every score is 0.5, as scikit-learn's, not 1 (the
+    most abnormal), which dividing by a floored c(1) gave."""
+    trees = IsolationTrees.fit(np.zeros((1, 2)), seed=0)
+    np.testing.assert_array_equal(trees.score(np.array([[0.0, 0.0], [5.0, -5.0]])), [0.5, 0.5])

@@ -125,4 +125,5 @@ class IsolationTrees:
                 right = values[offsets + np.maximum(feature, 0)] > threshold[node]
                 node = np.where(feature >= 0, 2 * node + 1 + right, node)
             total += ends[node]
-        return 2.0 ** (-total / len(self.feature) / max(float(average_path(self.max_samples)[0]), 1e-12))
+        typical = float(average_path(self.max_samples)[0])  # c(psi): 0 for a forest of one row, with no paths
+        return 2.0 ** -(total / len(self.feature) / typical if typical > 0 else np.ones(len(Z)))  # 0.5 as sklearn's
