@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -9,7 +11,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 from autoencoders.applications.isolation import IsolationTrees, average_path
-from autoencoders.errors import ConfigError
+from autoencoders.errors import CheckpointError, ConfigError
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
 
@@ -109,3 +111,21 @@ def test_a_forest_of_one_row_scores_every_row_as_typical_as_scikit_learns_does()
     most abnormal), which dividing by a floored c(1) gave."""
     trees = IsolationTrees.fit(np.zeros((1, 2)), seed=0)
     np.testing.assert_array_equal(trees.score(np.array([[0.0, 0.0], [5.0, -5.0]])), [0.5, 0.5])
+
+
+@pytest.fixture(scope="module")
+def saved_tail_isolation(tmp_path_factory) -> tuple[AutoencoderOutlierDetector, object]:
+    """A small fitted ``combine="tail_isolation"`` detector and the folder it was saved to (copy it to damage it)."""
+    X, _ = blob_with_outliers(n=120)
+    detector = AutoencoderOutlierDetector(combine="tail_isolation", steps=10, random_state=0).fit(X)
+    return detector, detector.save(tmp_path_factory.mktemp("saved") / "detector")
+
+
+@pytest.mark.parametrize("name", ["isolation.safetensors", "member0.safetensors"])
+def test_a_saved_detector_missing_one_of_its_files_is_a_checkpoint_error_naming_it(saved_tail_isolation, name,
+                                                                                   tmp_path):
+    """It was a bare FileNotFoundError from deep in the loader, not the CheckpointError of every other bad folder."""
+    folder = shutil.copytree(saved_tail_isolation[1], tmp_path / "copy")
+    (folder / name).unlink()
+    with pytest.raises(CheckpointError, match=f"{name} is missing"):
+        AutoencoderOutlierDetector.load(folder)
