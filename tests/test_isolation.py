@@ -6,11 +6,13 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 from autoencoders.applications.isolation import IsolationTrees, average_path
+from autoencoders.checkpoint import load_tensors, save_tensors
 from autoencoders.errors import CheckpointError, ConfigError
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
@@ -128,4 +130,25 @@ def test_a_saved_detector_missing_one_of_its_files_is_a_checkpoint_error_naming_
     folder = shutil.copytree(saved_tail_isolation[1], tmp_path / "copy")
     (folder / name).unlink()
     with pytest.raises(CheckpointError, match=f"{name} is missing"):
+        AutoencoderOutlierDetector.load(folder)
+
+
+DAMAGES = {  # readable files, checksums intact, whose arrays cannot be this detector's forest
+    "an array missing": lambda arrays: arrays.pop("forest_quantiles"),
+    "another file's arrays": lambda arrays: (arrays.clear(), arrays.update(weight=torch.zeros(3))),
+    "trees of two sizes": lambda arrays: arrays.update({"trees.threshold": arrays["trees.threshold"][:, :3]}),
+    "a feature the detector lacks": lambda arrays: arrays["trees.feature"].__setitem__((0, 0), 6),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_saved_forest_whose_arrays_do_not_fit_is_a_checkpoint_error_at_load(saved_tail_isolation, damage, tmp_path):
+    """It was a KeyError at load, or an IndexError (or a silently wrong score: a feature index past the row's
+    width reads the next row) at the first score."""
+    detector, folder = saved_tail_isolation
+    folder = shutil.copytree(folder, tmp_path / "copy")
+    arrays, _ = load_tensors(folder / "isolation.safetensors")
+    damage(arrays)
+    save_tensors(folder / "isolation.safetensors", arrays, {})
+    with pytest.raises(CheckpointError, match="isolation.safetensors"):
         AutoencoderOutlierDetector.load(folder)

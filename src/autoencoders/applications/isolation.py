@@ -109,6 +109,22 @@ class IsolationTrees:
             node = 2 * node[moving] + 1 + go_right[moving]
         return cls(feature, threshold, size, np.array([psi]))
 
+    def check(self, n_features: int) -> None:
+        """Raise ValueError naming the first way these arrays are not a forest over rows of ``n_features`` values
+        (arrays read from a file are checked before they are trusted)."""
+        trees, nodes = self.feature.shape if self.feature.ndim == 2 else (0, 0)
+        if trees < 1 or nodes < 3 or not math.log2(nodes + 1).is_integer():
+            raise ValueError(f"feature has shape {self.feature.shape}, not (trees, 2 ** (depth + 1) - 1 heap nodes)")
+        if self.threshold.shape != (trees, nodes) or self.size.shape != (trees, nodes):
+            raise ValueError(f"threshold {self.threshold.shape} and size {self.size.shape} are not the shape of "
+                             f"feature {(trees, nodes)}")
+        if self.max_samples.shape != (1,) or not all(np.issubdtype(a.dtype, np.integer)
+                                                    for a in (self.feature, self.size, self.max_samples)):
+            raise ValueError("feature, size and max_samples must hold integers, max_samples one")
+        if self.feature.min() < -1 or self.feature.max() >= n_features:
+            raise ValueError(f"its trees split on features {self.feature.min()} to {self.feature.max()}, outside "
+                             f"0 to {n_features - 1} (-1 at a leaf)")
+
     def score(self, Z: np.ndarray) -> np.ndarray:
         """Anomaly score (N,) of rows ``Z`` (N, K) in (0, 1], higher = more abnormal (0.5: a typical path)."""
         Z = np.ascontiguousarray(Z, dtype=np.float64)
