@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -152,3 +153,20 @@ def test_a_saved_forest_whose_arrays_do_not_fit_is_a_checkpoint_error_at_load(sa
     save_tensors(folder / "isolation.safetensors", arrays, {})
     with pytest.raises(CheckpointError, match="isolation.safetensors"):
         AutoencoderOutlierDetector.load(folder)
+
+
+def test_scoring_many_rows_works_through_cache_sized_blocks_with_the_same_scores():
+    """Each tree walked every row at once: a dozen (N,) temporaries per level, out of the CPU cache from a few
+    hundred thousand rows on (a million rows of 20 features scored 4.4x slower than in blocks, 4.5x scikit-learn's
+    time). In blocks the scoring's own memory stays small whatever N, and a row's score does not depend on its
+    block."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200_000, 3))  # 4.8 MB; the scores 1.6 MB
+    trees = IsolationTrees.fit(X, n_trees=5, seed=0)
+    tracemalloc.start()
+    scores = trees.score(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 3e6, f"scoring 200,000 rows held {peak / 1e6:.1f} MB at its peak"
+    np.testing.assert_array_equal(trees.score(X[:5000]), scores[:5000])
+    np.testing.assert_array_equal(trees.score(X[-3:]), scores[-3:])
