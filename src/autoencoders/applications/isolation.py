@@ -7,7 +7,7 @@ isolate is unusual; its score is ``2 ** -(mean path length / c(max_samples))``, 
 where a path ending in a leaf that held ``m`` training rows is lengthened by ``c(m)``, the mean path length of an
 unsuccessful search in a binary search tree of ``m`` items. This is scikit-learn's ``IsolationForest`` algorithm,
 written here because the detector needs it cheap (growing every tree's level in one NumPy step, instead of one
-Python call per node) and savable without pickle (the trees are five arrays in a heap layout: the children of node
+Python call per node) and savable without pickle (the trees are four arrays in a heap layout: the children of node
 ``k`` are ``2k + 1`` and ``2k + 2``).
 """
 
@@ -34,6 +34,11 @@ def average_path(sizes: np.ndarray) -> np.ndarray:
     return np.where(m <= 1, 0.0, np.where(m == 2, 1.0, 2.0 * harmonic - 2.0 * (above - 1.0) / above))
 
 
+def node_ranges(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest of ``values`` (P, ...) over each run of rows beginning at ``starts`` (G,): (G, ...) each."""
+    return np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+
+
 def varying_feature(Z: np.ndarray, rows: np.ndarray, starts: np.ndarray, nodes: np.ndarray,
                     rng: np.random.Generator) -> np.ndarray:
     """(len(nodes),) for each of ``nodes`` (indices into ``starts``, where each node's run of ``rows`` begins) a
@@ -49,7 +54,8 @@ def varying_feature(Z: np.ndarray, rows: np.ndarray, starts: np.ndarray, nodes: 
         block = np.concatenate([rows[starts[n]:ends[n]] for n in take])  # (P', ) the nodes' rows, in node runs
         local_starts = np.concatenate([[0], np.cumsum(ends[take] - starts[take])[:-1]])  # (g,)
         values = Z[block]  # (P', K)
-        varies = np.maximum.reduceat(values, local_starts) > np.minimum.reduceat(values, local_starts)  # (g, K)
+        low, high = node_ranges(values, local_starts)  # (g, K) each
+        varies = high > low
         keys = rng.random(varies.shape) + varies  # a varying feature's key beats every constant one's
         chosen[at:at + len(take)] = np.argmax(keys, axis=1)
         at += len(take)
@@ -95,12 +101,12 @@ class IsolationTrees:
             starts = np.searchsorted(local, np.arange(len(ids)))  # (G,) where each node's run begins
             chosen = rng.integers(Z.shape[1], size=len(ids))  # (G,) a feature per node
             values = Z[rows, chosen[local]]  # (P,)
-            low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)  # (G,)
+            low, high = node_ranges(values, starts)  # (G,) each
             constant = np.flatnonzero(high <= low)
             if len(constant):  # drawn again among the features that vary on the node's rows, as scikit-learn does
                 chosen[constant] = varying_feature(Z, rows, starts, constant, rng)
                 values = Z[rows, chosen[local]]
-                low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+                low, high = node_ranges(values, starts)
             split = high > low  # (G,) False: every draw constant, the node stays a leaf
             cut = low + rng.random(len(ids)) * (high - low)  # (G,) in [low, high)
             cut = np.where(cut < high, cut, low)  # a draw that rounds up onto high would send every row left
