@@ -6,14 +6,17 @@ import shutil
 import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from click.testing import CliRunner
 from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 from autoencoders.applications.isolation import IsolationTrees, average_path
 from autoencoders.checkpoint import load_tensors, save_tensors
+from autoencoders.cli import cli
 from autoencoders.errors import CheckpointError, ConfigError
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
@@ -170,3 +173,18 @@ def test_scoring_many_rows_works_through_cache_sized_blocks_with_the_same_scores
     assert peak < 3e6, f"scoring 200,000 rows held {peak / 1e6:.1f} MB at its peak"
     np.testing.assert_array_equal(trees.score(X[:5000]), scores[:5000])
     np.testing.assert_array_equal(trees.score(X[-3:]), scores[-3:])
+
+
+def test_cli_detect_tail_isolation_explains_a_table_with_a_category_and_gaps(tmp_path):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"amount": rng.normal(100, 10, 300), "kind": rng.choice(["a", "b", "c"], 300),
+                          "count": rng.integers(0, 10, 300).astype(float)})
+    table.loc[0, "amount"], table.loc[1, "kind"], table.loc[2, "count"] = 400.0, "never seen", np.nan
+    table.to_csv(tmp_path / "table.csv", index=False)
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "table.csv"), "--out", str(out),
+                                      "--combine", "tail_isolation", "--explain", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out)
+    assert np.isfinite(rows["score"]).all() and rows["outlier"].sum() == 30
+    assert rows["top_features"][0].startswith("amount:") and rows["top_features"][1].startswith("kind:")
