@@ -365,9 +365,19 @@ class IsolationPart:
         return {**trees, "member_quantiles": self.member_quantiles, "forest_quantiles": self.forest_quantiles}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> IsolationPart:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_features: int) -> IsolationPart:
+        """The part from :meth:`arrays`'s output, for rows of ``n_features`` robust features; a ValueError names
+        the first array missing or not fitting (a damaged or foreign file)."""
+        names = [f"trees.{f.name}" for f in fields(IsolationTrees)] + ["member_quantiles", "forest_quantiles"]
+        missing = [name for name in names if name not in arrays]
+        if missing:
+            raise ValueError(f"it holds no {', '.join(missing)}")
         trees = IsolationTrees(**{f.name: arrays[f"trees.{f.name}"] for f in fields(IsolationTrees)})
-        return cls(trees, arrays["member_quantiles"], arrays["forest_quantiles"])
+        trees.check(n_features)
+        quantiles = arrays["member_quantiles"], arrays["forest_quantiles"]
+        if any(q.ndim != 2 or q.shape[0] < 1 or q.shape[1] != 1 for q in quantiles):
+            raise ValueError(f"its score quantiles have shapes {[q.shape for q in quantiles]}, not (levels, 1)")
+        return cls(trees, *quantiles)
 
 
 def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
