@@ -26,7 +26,8 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from _common import SHARED_DATA, paired_gap, print_table
-from autoencoders.applications.anomaly import RobustFeatures, series_anomaly_scores, step_scores
+from autoencoders.applications.anomaly import RobustFeatures
+from autoencoders.applications.series_anomaly import series_anomaly_scores, step_scores
 from autoencoders.data.nab import NabSeries, load_nab
 from autoencoders.data.windows import sliding_windows
 from autoencoders.sklearn import AutoencoderOutlierDetector

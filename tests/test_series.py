@@ -86,10 +86,10 @@ def test_an_empty_cell_of_a_one_column_csv_is_a_gap_in_its_row_not_a_skipped_lin
 def scored(monkeypatch) -> list[np.ndarray]:
     """The series ``ae detect --window`` hands to ``series_anomaly_scores``, which scores each step by its last
     channel instead of training (these tests are about what reaches it)."""
-    import autoencoders.applications.anomaly as anomaly
+    import autoencoders.applications.series_anomaly as series_anomaly
 
     seen = []
-    monkeypatch.setattr(anomaly, "series_anomaly_scores", lambda X, window, **_: seen.append(X) or X[:, -1])
+    monkeypatch.setattr(series_anomaly, "series_anomaly_scores", lambda X, window, **_: seen.append(X) or X[:, -1])
     return seen
 
 
@@ -156,7 +156,7 @@ def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels(
 def test_each_step_scores_the_mean_of_exactly_the_windows_covering_it(n_steps, length, stride):
     """The alignment of step scores with time: step t gets the windows starting in (t - length, t], the last one
     aligned to the end included."""
-    from autoencoders.applications.anomaly import step_scores
+    from autoencoders.applications.series_anomaly import step_scores
 
     starts = ae.data.window_starts(n_steps, length, stride)
     window_scores = np.random.default_rng(0).normal(size=len(starts))

@@ -1,7 +1,6 @@
 """Uses of learned codes, as plain functions on NumPy arrays and a trained model: dimensionality reduction,
 clustering, retrieval, feature learning, compression, generation and denoising."""
 
-from .anomaly import series_anomaly_scores
 from .clustering import cluster_codes, clustering_scores
 from .compression import CompressionResult, compress, decompress, model_fingerprint, psnr
 from .denoise import denoise, image_files, read_images, write_images
@@ -9,6 +8,7 @@ from .features import EncoderClassifier, linear_probe_accuracy, predict_classes,
 from .generation import fit_code_density, fit_density, generate, has_sampler, interpolate, sample_density, tile_images
 from .reduction import pca_codes, reduction_scores
 from .retrieval import CodeIndex, hnswlib_available, precision_at_k
+from .series_anomaly import series_anomaly_scores
 
 __all__ = [
     "CodeIndex", "CompressionResult", "EncoderClassifier", "cluster_codes", "clustering_scores", "compress",

@@ -103,7 +103,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     only used to report ROC-AUC and average precision."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from ..applications.anomaly import COMBINATIONS, fence, series_anomaly_scores
+    from ..applications.anomaly import COMBINATIONS, fence
+    from ..applications.series_anomaly import series_anomaly_scores
     from ..sklearn import AutoencoderOutlierDetector
 
     if contamination is not None and quantile is not None:

@@ -1,0 +1,51 @@
+"""Anomaly scores for each step of a time series: a ``sequence`` autoencoder fitted on the series' own sliding
+windows, each window scored as :class:`~autoencoders.applications.anomaly.ScoredMember` scores a table row, and
+each step given the mean score of the windows covering it (what ``ae detect --window`` runs)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data.windows import as_steps_by_channels, check_stride_covers, overlap_average, sliding_windows, window_starts
+from ..errors import DataError
+from ..registry import create_model
+from ..training import TrainConfig, Trainer
+from .anomaly import RobustFeatures, ScoredMember, auto_epochs
+
+
+def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, code_size: int | None = None,
+                          epochs: int | None = None, batch_size: int = 256, lr: float = 6e-3, seed: int = 0,
+                          ) -> np.ndarray:
+    """Anomaly score per time step (n_steps,) of ``series`` (n_steps,) or (n_steps, channels), higher = more
+    abnormal, fitted without labels on the series itself: a ``sequence`` autoencoder is trained on the series'
+    sliding windows (robustly scaled per channel, early stopping, about 150 optimiser steps at learning rate
+    6e-3), each window is scored like a row of :class:`ScoredMember` (normalised reconstruction error plus the
+    Mahalanobis distance of its code), and a step's score is the mean score of the windows covering it.
+    On 23 NAB series this scored a mean ROC-AUC of 0.74, against 0.63 for the per-step reconstruction error alone
+    (``benchmarks/anomaly_nab.py``); in sample: this scoring, the learning rate and the number of steps were chosen
+    on those series (seed 0), and no other labelled series was kept aside to measure them on."""
+    values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
+    bad = ~np.isfinite(values).all(axis=1)  # (T,)
+    if bad.any():
+        raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
+                        f"{int(np.argmax(bad))}; fill or drop them first")
+    # a bad window, stride or too short a series is named before any work
+    if len(window_starts(len(values), window, stride)) < 2:
+        raise DataError(f"the series has {len(values)} time step(s): one window of {window}, and the autoencoder needs "
+                        "at least 2 to fit; use a shorter window")
+    check_stride_covers(window, stride)  # each step must lie in a window to get a score
+    Z = RobustFeatures.fit(values).transform(values)  # (T, C')
+    windows = sliding_windows(Z, window, stride)  # (N, C', L)
+    model = create_model("sequence", input_shape=windows.shape[1:], channels=(16, 32),
+                         code_size=max(2, window // 8) if code_size is None else code_size, seed=seed)
+    epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
+    Trainer(model, config).fit(windows)
+    return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
+
+
+def step_scores(window_scores: np.ndarray, n_steps: int, length: int, stride: int = 1) -> np.ndarray:
+    """Per-step scores (n_steps,) from the scores (N,) of the windows of ``length`` steps cut by
+    :func:`sliding_windows` with ``stride``: each step gets the mean score of the windows covering it."""
+    spread = np.broadcast_to(np.asarray(window_scores)[:, None, None], (len(window_scores), 1, length))  # (N, 1, L)
+    return overlap_average(spread, n_steps, stride)[:, 0]
