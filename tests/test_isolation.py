@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -120,28 +121,28 @@ def test_a_forest_of_one_row_scores_every_row_as_typical_as_scikit_learns_does()
 
 
 @pytest.fixture(scope="module")
-def saved_tail_isolation(tmp_path_factory) -> tuple[AutoencoderOutlierDetector, object]:
-    """A small fitted ``combine="tail_isolation"`` detector and the folder it was saved to (copy it to damage it)."""
+def saved_tail_isolation(tmp_path_factory) -> Path:
+    """The folder a small fitted ``combine="tail_isolation"`` detector was saved to (copy it to damage it)."""
     X, _ = blob_with_outliers(n=120)
     detector = AutoencoderOutlierDetector(combine="tail_isolation", steps=10, random_state=0).fit(X)
-    return detector, detector.save(tmp_path_factory.mktemp("saved") / "detector")
+    return detector.save(tmp_path_factory.mktemp("saved") / "detector")
 
 
 @pytest.mark.parametrize("name", ["isolation.safetensors", "member0.safetensors"])
 def test_a_saved_detector_missing_one_of_its_files_is_a_checkpoint_error_naming_it(saved_tail_isolation, name,
                                                                                    tmp_path):
     """It was a bare FileNotFoundError from deep in the loader, not the CheckpointError of every other bad folder."""
-    folder = shutil.copytree(saved_tail_isolation[1], tmp_path / "copy")
+    folder = shutil.copytree(saved_tail_isolation, tmp_path / "copy")
     (folder / name).unlink()
     with pytest.raises(CheckpointError, match=f"{name} is missing"):
         AutoencoderOutlierDetector.load(folder)
 
 
-DAMAGES = {  # readable files, checksums intact, whose arrays cannot be this detector's forest
-    "an array missing": lambda arrays: arrays.pop("forest_quantiles"),
-    "another file's arrays": lambda arrays: (arrays.clear(), arrays.update(weight=torch.zeros(3))),
-    "trees of two sizes": lambda arrays: arrays.update({"trees.threshold": arrays["trees.threshold"][:, :3]}),
-    "a feature the detector lacks": lambda arrays: arrays["trees.feature"].__setitem__((0, 0), 6),
+DAMAGES = {  # readable files, checksums intact, whose arrays cannot be this detector's forest (4 features)
+    "an array missing": lambda arrays: {k: v for k, v in arrays.items() if k != "forest_quantiles"},
+    "another file's arrays": lambda arrays: {"weight": torch.zeros(3)},
+    "trees of two sizes": lambda arrays: arrays | {"trees.threshold": arrays["trees.threshold"][:, :3]},
+    "splits on feature 6": lambda arrays: arrays | {"trees.feature": torch.full_like(arrays["trees.feature"], 6)},
 }
 
 
@@ -149,11 +150,9 @@ DAMAGES = {  # readable files, checksums intact, whose arrays cannot be this det
 def test_a_saved_forest_whose_arrays_do_not_fit_is_a_checkpoint_error_at_load(saved_tail_isolation, damage, tmp_path):
     """It was a KeyError at load, or an IndexError (or a silently wrong score: a feature index past the row's
     width reads the next row) at the first score."""
-    detector, folder = saved_tail_isolation
-    folder = shutil.copytree(folder, tmp_path / "copy")
+    folder = shutil.copytree(saved_tail_isolation, tmp_path / "copy")
     arrays, _ = load_tensors(folder / "isolation.safetensors")
-    damage(arrays)
-    save_tensors(folder / "isolation.safetensors", arrays, {})
+    save_tensors(folder / "isolation.safetensors", damage(arrays), {})
     with pytest.raises(CheckpointError, match="isolation.safetensors"):
         AutoencoderOutlierDetector.load(folder)
 
