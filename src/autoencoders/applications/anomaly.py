@@ -112,7 +112,8 @@ def auto_epochs(n_samples: int, batch_size: int, steps: int = 150, low: int = 2,
 @torch.no_grad()
 def _passes(model: Autoencoder, Z: np.ndarray, batch_size: int):
     """(batch, code, reconstruction) of rows ``Z`` a batch at a time, on the CPU in float64 so that a row's result
-    does not depend on which other rows share its batch (a model trained on a GPU moves here, where it stays)."""
+    depends on which other rows share its batch only by float64 rounding (the matrix products' blocking can move
+    the last digit); a model trained on a GPU moves here, where it stays."""
     model.cpu().double().eval()
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
@@ -324,8 +325,8 @@ def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
     """Anomaly score (N,) of rows ``Z`` (N, K): the members' mean (higher = more abnormal). Scored a block of rows
-    at a time (a row's score does not depend on the others'), so the per-feature errors of a large table are
-    never held for all its rows at once."""
+    at a time (a row's score depends on the others' only by float64 rounding), so the per-feature errors of a large
+    table are never held for all its rows at once."""
     rows = max(1, BLOCK_VALUES // max(Z.shape[1], 1))
     return np.concatenate([np.mean([member.score(Z[start:start + rows], combine) for member in members], axis=0)
                            for start in range(0, len(Z), rows)] or [np.empty(0)])
