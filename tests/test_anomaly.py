@@ -21,7 +21,7 @@ def fast_detector(**params) -> AutoencoderOutlierDetector:
     return AutoencoderOutlierDetector(**{"n_estimators": 1, "epochs": 2, "hidden": (8,), **params})
 
 
-@parametrize_with_checks([fast_detector()])
+@parametrize_with_checks([fast_detector(), fast_detector(combine="tail_isolation")])
 def test_sklearn_outlier_detector_contract(estimator, check):
     check(estimator)
 

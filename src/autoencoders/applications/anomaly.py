@@ -112,7 +112,8 @@ def auto_epochs(n_samples: int, batch_size: int, steps: int = 150, low: int = 2,
 @torch.no_grad()
 def _passes(model: Autoencoder, Z: np.ndarray, batch_size: int):
     """(batch, code, reconstruction) of rows ``Z`` a batch at a time, on the CPU in float64 so that a row's result
-    does not depend on which other rows share its batch (a model trained on a GPU moves here, where it stays)."""
+    depends on which other rows share its batch only by float64 rounding (the matrix products' blocking can move
+    the last digit); a model trained on a GPU moves here, where it stays."""
     model.cpu().double().eval()
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
@@ -324,8 +325,8 @@ def rank_position(training: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "sum") -> np.ndarray:
     """Anomaly score (N,) of rows ``Z`` (N, K): the members' mean (higher = more abnormal). Scored a block of rows
-    at a time (a row's score does not depend on the others'), so the per-feature errors of a large table are
-    never held for all its rows at once."""
+    at a time (a row's score depends on the others' only by float64 rounding), so the per-feature errors of a large
+    table are never held for all its rows at once."""
     rows = max(1, BLOCK_VALUES // max(Z.shape[1], 1))
     return np.concatenate([np.mean([member.score(Z[start:start + rows], combine) for member in members], axis=0)
                            for start in range(0, len(Z), rows)] or [np.empty(0)])
@@ -365,9 +366,19 @@ class IsolationPart:
         return {**trees, "member_quantiles": self.member_quantiles, "forest_quantiles": self.forest_quantiles}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> IsolationPart:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_features: int) -> IsolationPart:
+        """The part from :meth:`arrays`'s output, for rows of ``n_features`` robust features; a ValueError names
+        the first array missing or not fitting (a damaged or foreign file)."""
+        names = [f"trees.{f.name}" for f in fields(IsolationTrees)] + ["member_quantiles", "forest_quantiles"]
+        missing = [name for name in names if name not in arrays]
+        if missing:
+            raise ValueError(f"it holds no {', '.join(missing)}")
         trees = IsolationTrees(**{f.name: arrays[f"trees.{f.name}"] for f in fields(IsolationTrees)})
-        return cls(trees, arrays["member_quantiles"], arrays["forest_quantiles"])
+        trees.check(n_features)
+        quantiles = arrays["member_quantiles"], arrays["forest_quantiles"]
+        if any(q.ndim != 2 or q.shape[0] < 1 or q.shape[1] != 1 for q in quantiles):
+            raise ValueError(f"its score quantiles have shapes {[q.shape for q in quantiles]}, not (levels, 1)")
+        return cls(trees, *quantiles)
 
 
 def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:

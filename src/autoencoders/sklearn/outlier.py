@@ -238,12 +238,23 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         if not (folder / DETECTOR_FILE).is_file():
             raise CheckpointError(f"{folder} holds no saved {cls.__name__} ({DETECTOR_FILE} is missing)")
         saved = json.loads((folder / DETECTOR_FILE).read_text(encoding="utf-8"))
+        named = [f"member{index}.safetensors" for index in range(saved["n_members"])]
+        named += [ISOLATION_FILE] if saved.get("isolation") else []  # absent in detectors saved before the forest
+        missing = [name for name in named if not (folder / name).is_file()]
+        if missing:
+            raise CheckpointError(f"{folder} is an incomplete saved detector: {', '.join(missing)} "
+                                  f"{'is' if len(missing) == 1 else 'are'} missing (listed in {DETECTOR_FILE})")
         detector = cls._from_saved_state(saved, folder)
         detector.features_ = RobustFeatures(*(np.asarray(saved["features"][k]) for k in ("keep", "center", "spread")))
         detector.offset_, detector.members_, detector.isolation_ = saved["offset"], [], None
-        if saved.get("isolation"):  # absent in detectors saved before the sixteenth round
+        if saved.get("isolation"):
             arrays, _ = load_tensors(folder / ISOLATION_FILE)
-            detector.isolation_ = IsolationPart.from_arrays({name: t.numpy() for name, t in arrays.items()})
+            try:
+                detector.isolation_ = IsolationPart.from_arrays({name: t.numpy() for name, t in arrays.items()},
+                                                                len(detector.features_.keep))
+            except ValueError as error:
+                raise CheckpointError(f"{folder / ISOLATION_FILE} is not this detector's isolation forest: "
+                                      f"{error}") from None
         for index in range(saved["n_members"]):
             checkpoint = load_checkpoint(folder / f"member{index}.safetensors")
             statistics = {name: np.asarray(value) for name, value in checkpoint.extra["member"].items()}
