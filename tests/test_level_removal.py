@@ -98,7 +98,7 @@ def test_onnx_export_keeps_the_level(tmp_path):
     ({"code_size": 2}, "keeps 2 value.*larger code_size"),
     ({"loss": "bce"}, "output in data space"),
     ({"output_activation": "sigmoid"}, "output in data space"),
-    ({"objective": "sparse", "penalty": "topk", "k": 5}, r"k must be in \[1, 4\]"),
+    ({"objective": "sparse", "penalty": "topk", "k": 5}, r"code_size=6 less 2 level value\(s\) = 4\], got 5"),
 ])
 def test_settings_the_level_cannot_work_with_are_named(options, message):
     options = {"objective": "plain", "code_size": 6, **options}

@@ -34,8 +34,9 @@ class SparseConfig(PartConfig):
 
     def check(self, config: ModelConfig) -> None:
         if self.penalty == "topk":
-            size = config.head_size  # the code_size less a level the backbone carries
-            require(1 <= self.k <= size, f"k must be in [1, {size}] (the code's learned units), got {self.k}")
+            size, levels = config.head_size, config.code_size - config.head_size  # a carried level is not k's
+            less = f" less {levels} level value(s) = {size}" if levels else ""
+            require(1 <= self.k <= size, f"k must be in [1, code_size={config.code_size}{less}], got {self.k}")
 
 
 def keep_top_k(values: Tensor, k: int) -> Tensor:  # values (B, N) but the k largest of each row zeroed
