@@ -127,3 +127,20 @@ def test_the_series_detector_keeps_each_windows_level_and_its_scores(monkeypatch
     assert built[0].config.backbone.remove_level is False and built[0].level_size == 0
     np.testing.assert_allclose(scores[[0, 100, 155, 299]], [0.5773951782, 1.2584068412, 16.3695634055, 1.0811050488],
                                rtol=1e-6)
+
+
+def test_ae_train_with_remove_level_picks_squared_error_for_windows_in_the_unit_interval(tmp_path):
+    """The CLI's loss auto would be bce for windows in [0, 1], which cannot carry a level: it is mse there."""
+    import json
+
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    np.save(tmp_path / "w.npy", (waves(64) + 6) / 12)  # every value in [0, 1]
+    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "w.npy"), "--model", "sequence",
+                                      "--remove-level", "--code-size", "6", "--channels", "8,16", "--epochs", "1",
+                                      "--out", str(tmp_path / "run"), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["model_config"]["loss"] == "mse" and config["model_config"]["backbone"]["remove_level"] is True

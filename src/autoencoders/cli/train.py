@@ -227,7 +227,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
     if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)
         options = explicit_options(click.get_current_context(), options)
-    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train)  # streamed: judged on the first rows
+    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
+                        data_space=bool(options.get("remove_level")))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
     net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],

@@ -28,13 +28,17 @@ VALIDATION_FRACTION = 0.1
 UNIT_TOLERANCE = 1e-6
 
 
-def resolve_loss(loss: str, X: np.ndarray) -> str:
+def resolve_loss(loss: str, X: np.ndarray, data_space: bool = False) -> str:
     """``auto``: binary cross-entropy when every value of ``X`` lies in [0, 1] (pixels, min-max scaled tables),
-    else squared error; any other choice is returned as given."""
+    else squared error, and squared error always for a model whose output must stay in data space
+    (``data_space``: the sequence backbone's remove_level adds each window's level to it); any other choice is
+    returned as given."""
     if loss not in LOSSES:
         raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     if loss != "auto":
         return loss
+    if data_space:
+        return "mse"
     # float32 min-max scaling can land a hair outside [0, 1]; BCE's targets may be off by that much
     return "bce" if len(X) and float(np.min(X)) >= -UNIT_TOLERANCE and float(np.max(X)) <= 1 + UNIT_TOLERANCE \
         else "mse"
