@@ -144,3 +144,14 @@ def test_ae_train_with_remove_level_picks_squared_error_for_windows_in_the_unit_
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["model_config"]["loss"] == "mse" and config["model_config"]["backbone"]["remove_level"] is True
+
+
+def test_the_transformer_takes_remove_level_as_a_backbone_option():
+    from autoencoders.sklearn import AutoencoderTransformer
+
+    X = ((waves(64) + 6) / 12).reshape(64, -1)  # rows of 64 values in [0, 1]: loss auto is mse with a level
+    transformer = AutoencoderTransformer(model="sequence", input_shape=(2, 32), code_size=6, epochs=1,
+                                         backbone_options={"remove_level": True, "channels": (8, 16)}, random_state=0)
+    codes = transformer.fit_transform(X)
+    assert transformer.model_.config.loss == "mse"
+    np.testing.assert_allclose(codes[:, -2:], X.reshape(64, 2, 32).mean(axis=-1), rtol=1e-5, atol=1e-6)

@@ -161,7 +161,7 @@ class _AutoencoderEstimator(BaseEstimator):
         options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
-        loss = resolve_loss(self.loss, X)
+        loss = resolve_loss(self.loss, X, data_space=bool(options.get("remove_level")))  # a level: no bce
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
         if model is None:  # the initial weights drawn without touching the caller's random state
