@@ -147,3 +147,41 @@ def test_auto_loss_is_bce_for_data_in_the_unit_interval_up_to_float_rounding():
     assert resolve("l1", np.array([[0.0, 1.0]])) == "l1"
     with pytest.raises(ae.ConfigError, match="unknown loss 'huber'"):
         resolve("huber", np.zeros((2, 2)))
+
+
+
+class _ModeRecorder(nn.Module):
+    """Records the mode each forward pass runs in."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(self.training)
+        return x
+
+
+class _OwnTrain(_ModeRecorder):
+    """Also records the calls to its own ``train``, which the engine must keep making."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def train(self, mode: bool = True):
+        self.calls.append(mode)
+        return super().train(mode)
+
+
+@pytest.mark.parametrize("recorder_type", [_ModeRecorder, _OwnTrain])
+def test_training_steps_run_in_train_mode_validation_in_eval_mode_and_own_train_methods_run(recorder_type):
+    model, recorder = small_model("deep", input_shape=(4,)), recorder_type()
+    model.encoder = nn.Sequential(recorder, model.encoder)
+    X = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    ae.Trainer(model, fast_config(epochs=2, batch_size=32, validation_fraction=0.25, patience=None)).fit(X)
+    # per epoch: one training batch (the 30 training rows) in train mode, the 10 validation rows in eval mode
+    assert recorder.seen == [True, False, True, False]
+    assert not model.training and not recorder.training  # eval mode after fit
+    if recorder_type is _OwnTrain:  # switched through torch's train(), which calls the override
+        assert recorder.calls.count(True) == 2 and recorder.calls.count(False) >= 2

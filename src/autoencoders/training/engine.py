@@ -36,7 +36,7 @@ from .ownership import (
 )
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import CONFIG_FILE, LOG_FILE, RUN_FILES, RunFolder, require_run_folder
-from .runtime import resolve_device, seeded
+from .runtime import ModeSwitch, resolve_device, seeded
 
 FIT_WORDING = Wording("resume=True", "overwrite=True",
                       "fit(..., resume=True) continues it, overwrite=True replaces it, or choose another run_dir",
@@ -131,6 +131,7 @@ class Trainer:
     def _fit(self, train: Rows, val: Rows | None, resume: bool) -> None:
         cfg, model, folder = self.config, self.model, self.run_folder
         self.batch_rng = torch.Generator().manual_seed(cfg.seed)
+        self.switch_mode = ModeSwitch(model)  # train / eval, twice an epoch
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
         self.history, self.best_state, self.bad_epochs = History(), _copy_state(model), 0
@@ -160,7 +161,7 @@ class Trainer:
                 if finished is not None:
                     model.load_state_dict(finished)
                 break
-            val_logs = {} if val is None else evaluate_loss(model, val, max(cfg.batch_size, 1024))
+            val_logs = {} if val is None else self._validate(val)
             monitored = val_logs.get("loss", train_logs["loss"])
             if not (math.isfinite(train_logs["loss"]) and math.isfinite(monitored)):
                 self._diverged(epoch, train_logs["loss"], monitored)
@@ -191,7 +192,7 @@ class Trainer:
     # ------------------------------------------------------------------------------------------ one epoch
     def _train_epoch(self, train: Rows) -> dict[str, float]:
         model, optimizer, clip = self.model, self.optimizer, self.config.grad_clip
-        model.train()
+        self.switch_mode(True)
         totals, keys, seen = None, None, 0
         for rows in self._batches(train):  # (B / processes,) row indices
             inputs = train.batch(rows)  # ((B, *input_shape), optional targets (B,))
@@ -207,6 +208,10 @@ class Trainer:
                 break
         totals = self.group.sum(torch.cat([totals, totals.new_tensor([seen])]))  # (P + 1,) over every process
         return dict(zip(keys, (totals[:-1] / totals[-1]).tolist(), strict=True))
+
+    def _validate(self, val: Rows) -> dict[str, float]:
+        self.switch_mode(False)
+        return mean_loss(self.model, val, max(self.config.batch_size, 1024))
 
     def _batches(self, train: Rows) -> Iterator[torch.Tensor]:
         """This process's row indices of each batch of a fresh shuffled epoch; a batch too small to give every
@@ -285,8 +290,13 @@ def evaluate_loss(model: Trainable, X: Rows | torch.Tensor, batch_size: int = 10
                   targets: torch.Tensor | None = None) -> dict[str, float]:
     """Mean loss parts of ``model`` over rows ``X`` (a :class:`~.rows.Rows`, or a tensor with optional
     ``targets``) in eval mode."""
-    rows = TensorRows(X, targets) if isinstance(X, torch.Tensor) else X
     model.eval()
+    return mean_loss(model, TensorRows(X, targets) if isinstance(X, torch.Tensor) else X, batch_size)
+
+
+@torch.no_grad()
+def mean_loss(model: Trainable, rows: Rows, batch_size: int) -> dict[str, float]:
+    """Mean loss parts of ``model`` over ``rows`` in the mode the model is in."""
     totals: dict[str, torch.Tensor] = {}
     for inputs in rows.batches(batch_size):
         for key, value in model.loss(*inputs).items():

@@ -62,9 +62,10 @@ class TensorRows:
     def batch(self, rows: Tensor) -> tuple[Tensor, ...]:
         return (self.X[rows],) if self.targets is None else (self.X[rows], self.targets[rows])
 
-    def batches(self, batch_size: int) -> Iterator[tuple[Tensor, ...]]:
+    def batches(self, batch_size: int) -> Iterator[tuple[Tensor, ...]]:  # views, in order
         for start in range(0, len(self.X), batch_size):
-            yield self.batch(torch.arange(start, min(start + batch_size, len(self.X)), device=self.device))
+            stop = start + batch_size
+            yield (self.X[start:stop],) if self.targets is None else (self.X[start:stop], self.targets[start:stop])
 
     def digest(self) -> str:
         parts = [self.X] if self.targets is None else [self.X, self.targets]

@@ -42,10 +42,13 @@ def resolve_device(name: str = "auto") -> torch.device:
 @contextmanager
 def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
     """Run the body with torch's global generator (CPU, and ``device`` when it is a GPU) seeded with ``seed``;
-    the caller's generator state is restored afterwards."""
+    the caller's generator state is restored afterwards (on a CPU run, a GPU's generator is left alone)."""
     gpus = [device.index or 0] if device is not None and device.type == "cuda" else []
     with torch.random.fork_rng(devices=gpus):
-        torch.manual_seed(seed)  # also seeds every GPU's generator; fork_rng restores those it forked
+        if device is None or device.type == "cpu":  # the CPU's generator alone: torch.manual_seed would also
+            torch.default_generator.manual_seed(seed)  # reseed every GPU's, which fork_rng did not fork
+        else:
+            torch.manual_seed(seed)  # also seeds every GPU's generator; fork_rng restores those it forked
         yield
 
 
@@ -55,3 +58,21 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002  (user code may draw from the legacy global generator)
     torch.manual_seed(seed)
+
+
+class ModeSwitch:
+    """``model.train(mode)`` for the engine, which switches twice an epoch (training, then validation): torch's
+    version walks the children recursively and sets each flag through ``Module.__setattr__`` (about 25 us for a
+    small MLP, a few percent of an epoch on a small table). When no module overrides ``train``, the modules are
+    listed once (when the fit starts) and their flags set directly: the same flags, at a fraction of the cost."""
+
+    def __init__(self, model: torch.nn.Module):
+        self.model, self.modules = model, list(model.modules())
+        self.plain = all(type(module).train is torch.nn.Module.train for module in self.modules)
+
+    def __call__(self, training: bool) -> None:
+        if not self.plain:  # a module with its own train(): let it run
+            self.model.train(training)
+            return
+        for module in self.modules:
+            object.__setattr__(module, "training", training)  # what Module.train sets ("training" is no parameter)
