@@ -231,8 +231,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                         data_space=bool(options.get("remove_level")))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
+    # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
     net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                       code_size=code_size, loss=loss, seed=config.seed, **options)
+                       code_size=code_size, loss=loss, seed=config.seed, renames=not resume, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}

@@ -166,7 +166,7 @@ class _AutoencoderEstimator(BaseEstimator):
             loss, options["columns"] = "mixed", table.layout
         if model is None:  # the initial weights drawn without touching the caller's random state
             model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                 code_size=code_size, loss=loss, seed=seed, **options)
+                                 code_size=code_size, loss=loss, seed=seed, renames=False, **options)  # by part
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
