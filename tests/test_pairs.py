@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -111,3 +112,51 @@ def test_every_model_resumes_to_the_weights_of_an_uninterrupted_run(name, tmp_pa
     assert result.exit_code == 0, result.output
     whole, resumed = (ae.load_model(tmp_path / out).state_dict() for out in ("whole", "half"))
     assert all(torch.equal(whole[key], resumed[key]) for key in whole)
+
+
+def _flags(backbone: str, objective: str) -> list[str]:
+    """The parts' options that are switches off by default (remove_level, learn_scale ...)."""
+    classes = (registry.get_backbone(backbone), registry.get_objective(objective).config_class)
+    return [field.name for cls in classes for field in dataclasses.fields(cls) if field.default is False]
+
+
+FLAGS = [(b, o, flag) for b, o in itertools.product(ae.list_backbones(), ae.list_objectives()) for flag in _flags(b, o)]
+
+
+@pytest.mark.parametrize(("backbone", "objective", "flag"), FLAGS)
+def test_loss_auto_never_picks_a_loss_the_models_options_refuse(backbone, objective, flag):
+    # learn_scale and optimal_scale need a scaled decoder (mse or l1), but loss auto chose bce for data in [0, 1]
+    # (the common case: pixels, min-max scaled rows), so `ae train --objective vae --learn-scale` and the
+    # transformer with objective__learn_scale=True were refused for a loss the user never chose.
+    names = {"backbone": backbone, "objective": objective, flag: True}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            registry.make_config(**names, input_shape=SHAPES[backbone], loss="bce")
+        refuses_bce = False
+    except (ae.ConfigError, UserWarning):  # refused, or a warning that an option is ignored under bce
+        refuses_bce = True
+    assert registry.needs_data_space(**names) == refuses_bce
+    try:
+        registry.make_config(**names, input_shape=SHAPES[backbone], loss="mse")
+    except ae.ConfigError:
+        return  # refused whatever the loss (a VAE cannot carry a level): its own message says why
+    part = registry.option_owners(backbone, objective)[flag]
+    options = {"backbone": dict(SMALL[backbone]), "objective": {"code_dim": 2} if objective == "vq" else {}}
+    options[part][flag] = True
+    estimator = AutoencoderTransformer(model=None, backbone=backbone, objective=objective, code_size=4, epochs=1,
+                                       input_shape=SHAPES[backbone], backbone_options=options["backbone"],
+                                       objective_options=options["objective"], random_state=0)
+    estimator.fit(np.random.default_rng(0).random((16, 64)))  # values in [0, 1]
+    assert estimator.model_.config.loss == ("mse" if refuses_bce else "bce")
+
+
+@pytest.mark.parametrize("flag", ["--learn-scale", "--optimal-scale", "--decoder-scale=0.3"])
+def test_ae_train_picks_a_scaled_loss_for_a_vae_with_a_decoder_scale(flag, tmp_path):
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).random((24, 64)).astype(np.float32))
+    result = CliRunner().invoke(cli, ["train", "--objective", "vae", flag, "--hidden", "8", "--data", str(data),
+                                      "--code-size", "2", "--epochs", "1", "--quiet", "--no-report", "--out",
+                                      str(tmp_path / "run")])
+    assert result.exit_code == 0 and "ignored" not in result.output, result.output
+    assert ae.load_model(tmp_path / "run").config.loss == "mse"

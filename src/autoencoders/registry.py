@@ -151,6 +151,22 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     False where each option already is the field of its name (a stored run's, scikit-learn's ``backbone__NAME``)."""
     from .models._base import ModelConfig
 
+    backbone_config, objective_config, shared = _configs(preset, backbone, objective, renames, options)
+    name = model_name(preset, backbone, objective)
+    return ModelConfig(backbone=backbone_config, objective=objective_config,
+                       preset=preset if name == preset else None, **shared)
+
+
+def needs_data_space(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
+                     renames: bool = True, **options: Any) -> bool:
+    """Whether the model :func:`make_config` makes of these names and options needs a decoder output in data space
+    (loss mse or l1, never bce; ``PartConfig.needs_data_space``): what a loss of ``auto`` then picks."""
+    return any(part.needs_data_space() for part in _configs(preset, backbone, objective, renames, options)[:2])
+
+
+def _configs(preset: str | None, backbone: str | None, objective: str | None, renames: bool,
+             options: dict[str, Any]) -> tuple[PartConfig, PartConfig, dict[str, Any]]:
+    """The backbone's and the objective's configs and the shared options (:func:`make_config`'s)."""
     backbone, objective = model_parts(preset, backbone, objective)
     owners = option_owners(backbone, objective)
     if preset is not None:
@@ -164,10 +180,9 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     if unknown:
         raise TypeError(f"{where} has no option(s) {', '.join(unknown)}; its options are: {', '.join(sorted(owners))}")
     parts = {part: {k: v for k, v in options.items() if owners[k] == part} for part in ("backbone", "objective")}
-    shared = {k: v for k, v in options.items() if owners[k] == "model"}
-    return ModelConfig(backbone=part_config("backbone", {"name": backbone, **parts["backbone"]}),
-                       objective=part_config("objective", {"name": objective, **parts["objective"]}),
-                       preset=preset if name == preset else None, **shared)
+    return (part_config("backbone", {"name": backbone, **parts["backbone"]}),
+            part_config("objective", {"name": objective, **parts["objective"]}),
+            {k: v for k, v in options.items() if owners[k] == "model"})
 
 
 def model_parts(preset: str | None, backbone: str | None = None, objective: str | None = None) -> tuple[str, str]:

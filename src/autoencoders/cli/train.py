@@ -194,7 +194,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model
+    from ..registry import create_model, needs_data_space
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
@@ -227,13 +227,14 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
     if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)
         options = explicit_options(click.get_current_context(), options)
+    # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
+    parts = {"backbone": backbone, "objective": objective, "renames": not resume}
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
-                        data_space=bool(options.get("remove_level")))
+                        data_space=needs_data_space(model, **parts, **options))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
-    # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
-    net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                       code_size=code_size, loss=loss, seed=config.seed, renames=not resume, **options)
+    net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
+                       seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}

@@ -31,6 +31,11 @@ class PartConfig:
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
 
+    def needs_data_space(self) -> bool:
+        """Whether these options need the decoder's output in data space, with a scale (loss mse or l1, not bce):
+        what a loss of ``auto`` then picks (``registry.needs_data_space``)."""
+        return False
+
     def level_size(self, config: ModelConfig) -> int:
         """A backbone's: how many values of each sample's level (its per-channel means over the last axis) it takes
         off before the encoder and adds back after the decoder; they are carried as the code's last values."""

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import create_model
+from ..registry import create_model, needs_data_space
 from ..training import TrainConfig, Trainer
 from ..training.defaults import resolve_loss
 
@@ -161,12 +161,13 @@ class _AutoencoderEstimator(BaseEstimator):
         options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
-        loss = resolve_loss(self.loss, X, data_space=bool(options.get("remove_level")))  # a level: no bce
+        parts = {"backbone": self.backbone, "objective": self.objective, "renames": False}  # options by part
+        loss = resolve_loss(self.loss, X, data_space=needs_data_space(self.model, **parts, **options))
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
         if model is None:  # the initial weights drawn without touching the caller's random state
-            model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                 code_size=code_size, loss=loss, seed=seed, renames=False, **options)  # by part
+            model = create_model(self.model, **parts, input_shape=shape, code_size=code_size, loss=loss, seed=seed,
+                                 **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
