@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import autoencoders as ae
 from autoencoders import registry
 from autoencoders.cli import cli
+from autoencoders.models.sparse import PENALTY_OPTIONS
 from autoencoders.sklearn import AutoencoderTransformer
 from conftest import MODEL_NAMES
 
@@ -160,3 +161,22 @@ def test_ae_train_picks_a_scaled_loss_for_a_vae_with_a_decoder_scale(flag, tmp_p
                                       str(tmp_path / "run")])
     assert result.exit_code == 0 and "ignored" not in result.output, result.output
     assert ae.load_model(tmp_path / "run").config.loss == "mse"
+
+
+SPARSE_OPTIONS = [(penalty, option) for penalty in PENALTY_OPTIONS for option in
+                  sorted({name for names in PENALTY_OPTIONS.values() for name in names})]
+
+
+@pytest.mark.parametrize(("penalty", "option"), SPARSE_OPTIONS)
+def test_a_sparse_option_its_penalty_ignores_is_named_in_a_warning(penalty, option):
+    # `ae train --model sparse --k 4` (penalty l1) trained an L1 code and never said that k did nothing.
+    field = {f.name: f for f in dataclasses.fields(registry.get_objective("sparse").config_class)}[option]
+    value = field.default / 2 if isinstance(field.default, float) else max(1, field.default // 4)
+    make = lambda: registry.make_config("sparse", input_shape=(8,), code_size=32, penalty=penalty, **{option: value})  # noqa: E731
+    if option in PENALTY_OPTIONS[penalty]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert getattr(make().objective, option) == value
+    else:
+        with pytest.warns(UserWarning, match=rf"penalty '{penalty}' ignores {option}={value!r} \(used by penalty"):
+            make()
