@@ -6,23 +6,27 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import warnings
 
 import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from sklearn.base import clone
 
 import autoencoders as ae
 from autoencoders import registry
 from autoencoders.cli import cli
 from autoencoders.models.sparse import PENALTY_OPTIONS
-from autoencoders.sklearn import AutoencoderTransformer
+from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
 from conftest import MODEL_NAMES
 
 # Small settings of each backbone, and the sample shape of 64 values it takes.
 SMALL = {"mlp": {"hidden": (8,)}, "conv": {"channels": (4,)}, "sequence": {"channels": (4,)}}
 SHAPES = {"mlp": (64,), "conv": (1, 8, 8), "sequence": (2, 32)}
+SMALL_OPTIONS = {name: {"backbone_options": options} for name, options in SMALL.items() if name != "mlp"} | {
+    "mlp": {"hidden": (8,)}}  # as estimator parameters
 
 
 def parts_of(name: str) -> tuple[str | None, str, str]:
@@ -180,3 +184,22 @@ def test_a_sparse_option_its_penalty_ignores_is_named_in_a_warning(penalty, opti
     else:
         with pytest.warns(UserWarning, match=rf"penalty '{penalty}' ignores {option}={value!r} \(used by penalty"):
             make()
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderOutlierDetector(steps=2, random_state=0),
+                                       AutoencoderImputer(epochs=1, random_state=0)], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("backbone", ae.list_backbones())
+def test_estimators_that_size_their_network_take_every_backbone_that_takes_rows(estimator, backbone):
+    # The detector and the imputer size hidden layers from the data and passed them to any backbone: one without
+    # `hidden` (sequence, conv) was refused as "has no option(s) hidden", an option the user never gave.
+    X = np.random.default_rng(0).random((24, 6))
+    X[0, 1] = np.nan  # a gap for the imputer (the detector takes it as a missing cell too)
+    estimator = clone(estimator).set_params(backbone=backbone, **SMALL_OPTIONS[backbone])
+    try:
+        registry.make_config(backbone=backbone, input_shape=(6,))
+    except ae.ConfigError as refusal:  # a backbone for other samples (conv: images) says so itself
+        with pytest.raises(ae.ConfigError, match=re.escape(str(refusal).split(", got")[0])):
+            estimator.fit(X)
+    else:
+        estimator.fit(X)
+        assert estimator.get_params()["backbone"] == backbone

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import create_model, needs_data_space
+from ..registry import create_model, needs_data_space, option_owners
 from ..training import TrainConfig, Trainer
 from ..training.defaults import resolve_loss
 
@@ -153,7 +153,8 @@ class _AutoencoderEstimator(BaseEstimator):
                                   f"{tuple(options['hidden'])} disagree; give the hidden sizes once")
         else:
             hidden = self.hidden if hidden is None else hidden
-            if hidden is not None:
+            # widths the estimator sized from the data go to a backbone with hidden layers only (a conv one has none)
+            if hidden is not None and (self.hidden is not None or "hidden" in option_owners(*self._parts()[1:])):
                 options["hidden"] = tuple(hidden)
         for name in ("corruption", "corruption_level"):  # None: the preset's
             if getattr(self, name, None) is not None:
