@@ -203,3 +203,24 @@ def test_estimators_that_size_their_network_take_every_backbone_that_takes_rows(
     else:
         estimator.fit(X)
         assert estimator.get_params()["backbone"] == backbone
+
+
+@pytest.mark.parametrize(("preset", "option"), RENAMED)
+def test_resuming_takes_a_renamed_option_in_its_presets_meaning(preset, option, tmp_path):
+    # `ae train --out RUN --resume --activation sigmoid` on a vanilla run (sigmoid code) was refused as disagreeing
+    # with the stored relu: the flag was compared with the mlp's field, not with the code activation it sets.
+    backbone, objective = registry.model_parts(preset)
+    run, data = tmp_path / "run", tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).random((24, *SHAPES[backbone])).astype(np.float32))
+    common = ["--quiet", "--no-report", "--out", str(run)]
+    assert CliRunner().invoke(cli, ["train", "--model", preset, "--data", str(data), "--code-size", "2",
+                                    "--epochs", "1", *common]).exit_code == 0
+    config = ae.load_model(run).config
+    part, field = field_of(backbone, objective, registry.preset_renames(preset, backbone, objective)[option][0])
+    stored = getattr(getattr(config, part), field.name)
+    flag = f"--{option.replace('_', '-')}"
+    resumed = CliRunner().invoke(cli, ["train", "--resume", "--epochs", "2", flag, stored, *common])
+    assert resumed.exit_code == 0, resumed.output
+    other = next(choice for choice in field.metadata["choices"] if choice != stored)
+    refused = CliRunner().invoke(cli, ["train", "--resume", "--epochs", "3", flag, other, *common])
+    assert refused.exit_code != 0 and f"disagrees with the run's stored {stored}" in refused.output

@@ -154,6 +154,8 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     """The command's options with the run's stored settings in place of those not given on the command line;
     an option given with another value than the stored one is refused by name, but for the training settings a
     resumed run may change (:data:`~autoencoders.training.config.RESUMABLE_CHANGES`, as ``Trainer.fit`` allows)."""
+    from ..registry import preset_renames
+
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
     train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
@@ -162,6 +164,8 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
               **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
     shared = {param.name for param in context.command.shared_params}
+    # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
+    renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
     for name, value in context.params.items():
         if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
@@ -171,9 +175,11 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
         if name in RESUMABLE_CHANGES:
             changes[name] = value
-        elif name in stored and _plain(value) != _plain(stored[name]):
-            raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored "
-                                       f"{_plain(stored[name])}; leave it out to resume with the stored setting")
+        elif name in stored:
+            kept = stored[renamed.get(name, (name,))[0]]
+            if _plain(value) != _plain(kept):
+                raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
+                                           "leave it out to resume with the stored setting")
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
 
 
