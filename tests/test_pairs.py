@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 import warnings
 
@@ -236,3 +237,25 @@ def test_resuming_takes_a_renamed_option_in_its_presets_meaning(preset, option, 
     other = next(choice for choice in field.metadata["choices"] if choice != stored)
     refused = CliRunner().invoke(cli, ["train", "--resume", "--epochs", "3", flag, other, *common])
     assert refused.exit_code != 0 and f"disagrees with the run's stored {stored}" in refused.output
+
+
+LAYOUT = [{"kind": "numeric", "value": 0, "missing": None}, {"kind": "categorical", "start": 1, "stop": 3}]
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"corruption": None, "corruption_level": 0.3}, "corruption_level=0.3 (no corruption is set)"),
+    ({"loss": "mixed", "columns": LAYOUT, "output_activation": "sigmoid"},
+     "output_activation='sigmoid' (loss 'mixed' decodes"),
+])
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_a_shared_option_the_model_ignores_is_named_in_a_warning(name, options, named):
+    # `ae train --corruption-level 0.3` without --corruption trained without noise, and an output activation given
+    # to a table's model (loss mixed) was not applied, both without a word.
+    preset, backbone, objective = parts_of(name)
+    shape = (3,) if options.get("loss") == "mixed" and backbone == "mlp" else SHAPES[backbone]
+    if math.prod(shape) != 3 and "columns" in options:
+        options = {**options, "columns": [*LAYOUT, *({"kind": "numeric", "value": i, "missing": None}
+                                                     for i in range(3, math.prod(shape)))]}
+    with pytest.warns(UserWarning, match=re.escape(f"ignored: {named}")):
+        registry.make_config(preset, **({} if preset else {"backbone": backbone, "objective": objective}),
+                             input_shape=shape, **options)
