@@ -66,6 +66,26 @@ def test_every_preset_builds_with_any_part_swapped(preset, backbone, objective):
     assert ae.Autoencoder(config).name == registry.model_name(preset, backbone, objective)
 
 
+TARGETS = [(preset, option, target) for preset, option in RENAMED
+           for target in registry.get_preset(preset).renames[option] if target != option]
+
+
+@pytest.mark.parametrize(("preset", "option", "target"), TARGETS)
+def test_a_field_a_renamed_option_stands_for_can_be_given_itself(preset, option, target):
+    # `create_model("contractive", code_activation="relu")` built a sigmoid code: the preset's own default
+    # activation went through the rename into code_activation over the value given.
+    backbone, objective = registry.model_parts(preset)
+    part, field = field_of(backbone, objective, target)
+    value = another_value(field)
+    config = registry.make_config(preset, input_shape=(8,), **{target: value})
+    assert getattr(getattr(config, part), target) == value
+    other = next(choice for choice in field.metadata["choices"] if choice not in (value, field.default))
+    with pytest.raises(ae.ConfigError, match=f"{option}={other!r} and {target}={value!r} disagree"):
+        registry.make_config(preset, input_shape=(8,), **{target: value, option: other})  # one would be dropped
+    assert getattr(getattr(registry.make_config(preset, input_shape=(8,), **{target: value, option: value}), part),
+                   target) == value
+
+
 @pytest.mark.parametrize(("preset", "option", "backbone", "objective"), SWAPPED)
 def test_an_option_the_presets_family_renamed_is_the_swapped_in_parts_own(preset, option, backbone, objective):
     # vanilla's `activation` is its code activation: with a conv backbone swapped in it set the code activation and

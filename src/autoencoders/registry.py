@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnknownModelError
+from .errors import ConfigError, UnknownModelError
 
 if TYPE_CHECKING:
     from .models._base import Autoencoder, ModelConfig, Objective, PartConfig
@@ -170,10 +170,16 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
     backbone, objective = model_parts(preset, backbone, objective)
     owners = option_owners(backbone, objective)
     if preset is not None:
-        options = {**preset_defaults(preset, backbone, objective), **options}
+        given, options = options, {**preset_defaults(preset, backbone, objective), **options}
         for old, new in (preset_renames(preset, backbone, objective) if renames else {}).items():
-            if old in options:
-                options.update(dict.fromkeys(new, options.pop(old)))
+            clash = [name for name in new if name != old and name in given and old in given
+                     and given[name] != given[old]]
+            if clash:  # one of the two would be dropped without a word
+                raise ConfigError(f"for preset {preset!r}, {old} sets {', '.join(new)}: {old}={given[old]!r} and "
+                                  f"{clash[0]}={given[clash[0]]!r} disagree; give one of them")
+            if old in options:  # a field the user gave wins over the preset's own default for the renamed option
+                value = options.pop(old)
+                options.update({name: value for name in new if name == old or name not in given})
     name = model_name(preset, backbone, objective)
     where = f"preset {preset!r}" if name == preset else f"a {name} model"
     unknown = sorted(set(options) - set(owners))
