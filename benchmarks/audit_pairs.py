@@ -139,12 +139,18 @@ def settings(spec: Spec, losses=LOSSES):
 
 # ----------------------------------------------------------------------------------------------- the checks
 def check_renamed(spec: Spec) -> None:
-    """A renamed family option given to a preset with a part swapped: accepted, and with another backbone swapped in
-    it is that backbone's own option (not the code activation)."""
+    """A renamed family option given to a preset (with a part swapped or not): accepted, and with another backbone
+    swapped in it is that backbone's own option (not the code activation); each field it stands for, given itself,
+    is kept (not overwritten by the preset's own default for the renamed option)."""
     for name, value in spec.renamed().items():
         config = spec.create(**{name: value}).config
         if spec.backbone != registry.get_preset(spec.preset).backbone:
             assert getattr(config.backbone, name) == value, f"{name}={value!r} did not set the {spec.backbone}'s"
+        owners = registry.option_owners(spec.backbone, spec.objective)
+        for target in registry.get_preset(spec.preset).renames[name]:
+            if target != name and owners.get(target) == "objective":
+                config = spec.create(**{target: value}).config
+                assert getattr(config.objective, target) == value, f"{target}={value!r} was overwritten"
 
 
 def check_python(spec: Spec) -> str:
