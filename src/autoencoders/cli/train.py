@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +134,7 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
     if options["overwrite"] and not launched:
         ownership.clear(run_dir)
     if options["nproc"] > 1 and not launched:
+        _check_data_once(options)
         os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
         try:
             failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
@@ -148,6 +151,20 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
             resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
             click.echo(f"Interrupted: {stop}{resume}", err=True)
         context.exit(stop.exit_code)
+
+
+def _check_data_once(options: dict[str, Any]) -> None:
+    """The launcher of --nproc meets the data errors of ``ae train`` once, before any process starts (a standard
+    data set is downloaded here, once); rank 0 repeats the warnings (a row-ID column ...), so they are silent here.
+    Streamed rows are only opened: the pass over them that fits the scaler is the processes'."""
+    from ..data.streaming import open_rows
+
+    if options["stream"]:
+        open_rows(options["data"])
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _training_rows(**{name: options[name] for name in inspect.signature(_training_rows).parameters})
 
 
 def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
@@ -202,26 +219,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
-    table = None
-    if stream:
-        X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
-        dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
-        label_names, shown_rows = [], _shown_rows(len(X_test), test_data)
-    else:
-        dataset = read_data(data, data_dir, split, label_column)
-        warn_of_row_ids(dataset, data)
-        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"],
-                                          options["holdout"])
-        if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
-            table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
-            table.fit(train_set.X)
-            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
-        scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
-        X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
-        dataset_name = dataset.name
-        shown_set = test_set if len(X_test) else train_set
-        shown, shown_labels, label_names = X_test if len(X_test) else X_train, shown_set.y, shown_set.label_names
-        shown_rows = _shown_rows(len(X_test), test_data)
+    rows = _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
+                          stream, options["seed"], options["holdout"])
+    X_train, X_test, scaler, table, shown = rows.X_train, rows.X_test, rows.scaler, rows.table, rows.shown
     folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
@@ -234,7 +234,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
                        code_size=code_size, loss=loss, seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
-             "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
+             "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
     if table is not None:
         extra["tabular"] = table.to_dict()
@@ -266,11 +266,53 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                          folder / RECONSTRUCTIONS_FILE, feature_names=names)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
-        report = write_report(run_dir, net, shown, shown_labels, scaler=scaler, label_names=label_names,
-                              rows=shown_rows, progress=config.progress)
+        report = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
+                              rows=rows.shown_rows, progress=config.progress)
         click.echo(f"wrote {report}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+@dataclasses.dataclass
+class _Rows:
+    """What ``ae train`` trains and reports on: scaled rows in model units and how they were made."""
+
+    X_train: np.ndarray | ChunkedRows  # (N, *shape), or streamed from a memory-mapped file
+    X_test: np.ndarray  # (M, *shape), M = 0 when none were held out
+    scaler: Scaler
+    table: TabularPreprocessor | None  # a table's preprocessing, fitted on the training rows
+    dataset_name: str
+    shown: np.ndarray  # the rows the pictures show: the test rows, else the first training rows
+    shown_labels: np.ndarray | None
+    label_names: list[str]
+    shown_rows: str  # which rows those are, in the report's words
+
+
+def _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories, stream,
+                   seed, holdout) -> _Rows:
+    """Read --data (and --test-data), split off the test rows, fit the table's preprocessing and the scaler: every
+    data error ``ae train`` can meet before training (the launcher of --nproc runs it too, so such an error is
+    reported once and a standard data set is downloaded once, before any process starts)."""
+    if stream:
+        X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
+        return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
+                     X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data))
+    from ..training.distributed import is_main_process
+
+    dataset = read_data(data, data_dir, split, label_column)
+    if is_main_process():  # once, not in every process of a data-parallel run
+        warn_of_row_ids(dataset, data)
+    train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout)
+    table = None
+    if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
+        table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
+        table.fit(train_set.X)
+        train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+    scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
+    X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
+    shown_set = test_set if len(X_test) else train_set
+    return _Rows(X_train, X_test, scaler, table, dataset.name, X_test if len(X_test) else X_train, shown_set.y,
+                 shown_set.label_names, _shown_rows(len(X_test), test_data))
 
 
 def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
