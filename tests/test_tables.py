@@ -189,6 +189,23 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
 
 
+def test_cli_a_file_lacking_a_trained_column_names_only_that_column(people_csv, tmp_path):
+    """The README's `ae reconstruct runs/people --data new.csv`: the trained columns are picked by name, so a file
+    lacking one is refused naming it, not also the ID and label columns that picking by name leaves out anyway."""
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                 "--hidden", "8", "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    pd.read_csv(people_csv).drop(columns="income").to_csv(tmp_path / "new.csv", index=False)  # still id, label
+    for command, out in (("reconstruct", "recon.csv"), ("encode", "codes.npy")):
+        result = runner.invoke(cli, [command, str(run), "--data", str(tmp_path / "new.csv"),
+                                     "--out", str(tmp_path / out)])
+        assert result.exit_code == 1
+        assert result.output.strip() == ("Error: the table has no column(s) ['income']; the model was trained on "
+                                         "the columns age, city, grade, member, income"), result.output
+
+
 def test_cli_test_rows_whose_categorical_cells_are_all_gaps_leave_that_metric_out(tmp_path):
     """A sparse text column whose few values all fall in the training rows: no accuracy to measure, not a NaN that
     fails the finished run as 'diverged'."""

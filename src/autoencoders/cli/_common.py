@@ -199,8 +199,13 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     if table is not None:
         options = table_options()
         fitted = table.feature_names_in
-        if hasattr(X, "columns") and not options.columns and not options.drop and set(fitted) <= set(X.columns):
-            X = X[fitted]  # the trained columns of a file that also holds IDs or labels, as in training
+        if hasattr(X, "columns") and not options.columns and not options.drop:  # picked by name, as in training
+            names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
+            missing = [name for name in fitted if name not in names]
+            if missing:  # not the file's other columns, which picking by name leaves out anyway
+                raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
+                                f"{', '.join(fitted)}")
+            X = X.set_axis(names, axis=1)[fitted]
         X = table.transform(X)
     X = check_array(X, sample_shape=checkpoint.model.input_shape)
     return scaler.transform(X)
