@@ -39,6 +39,7 @@ def _names(kind: str) -> list[str]:
     return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
 
 
+COLLAPSED_KL = 1.0  # nats per row: a VAE whose codes carry less tells fewer than e (about 3) kinds of row apart
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
@@ -99,7 +100,7 @@ def train(**options):
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one preset
-      ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
+      ae train --backbone conv --objective vae --beta 0.5   # any backbone with any objective
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
@@ -324,10 +325,18 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> No
         click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
                    f"{advice} (the model kept is the best epoch's, {min(losses):.4g})", err=True)
     baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
-    if baseline is not None and test.get("mse", 0.0) > baseline:
-        click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
-                   f"against {baseline:.4g}): it has not trained enough (more --epochs) or training diverged (a "
-                   "lower --lr or --grad-clip); the loss curve tells which", err=True)
+    if baseline is None or test.get("mse", 0.0) <= baseline:
+        return
+    kl = history.val.get("kl") or history.train.get("kl")  # a VAE's KL per row, per epoch
+    kept_kl = kl[min(len(kl) - 1, history.best_epoch if history.best_epoch is not None else len(kl))] if kl else None
+    if kept_kl is not None and kept_kl < COLLAPSED_KL:
+        why = (f"its codes carry almost no information (KL {kept_kl:.2g} nats per row: the VAE's posterior has "
+               "collapsed, and decoding a code at its mean gives a poor row); lower --beta or set --free-bits")
+    else:
+        why = ("it has not trained enough (more --epochs) or training diverged (a lower --lr or --grad-clip); the loss "
+               "curve tells which")
+    click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
+               f"against {baseline:.4g}): {why}", err=True)
 
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):
