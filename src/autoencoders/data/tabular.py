@@ -157,8 +157,9 @@ class TabularPreprocessor:
             categories = _category_order(values, missing)
             if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
                 raise DataError(f"column {name!r} has {len(categories)} distinct values in {int((~missing).sum())} "
-                                "cells: an ID, timestamp or free text rather than categories; drop it (--drop), or "
-                                "name it as categorical if it really is one")
+                                "cells: an ID, timestamp or free text rather than categories; drop it "
+                                f"(ae: --drop {name}), or name it as categorical (ae: --categorical {name}) if it "
+                                "really is one")
             return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
@@ -208,8 +209,8 @@ class TabularPreprocessor:
         missing = np.isnan(numbers)
         if missing.any() and not column.indicator:
             raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at row "
-                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them or fit with "
-                            "indicators='all'")
+                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them first (ae impute, "
+                            "AutoencoderImputer), or fit on rows with gaps in it (or with indicators='all')")
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
 
