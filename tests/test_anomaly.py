@@ -274,6 +274,15 @@ def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning
     np.testing.assert_allclose(floored, np.maximum(raw, 0.01))
 
 
+
+def test_the_trimming_score_is_the_full_members_sum_score_bit_for_bit(wbc):
+    X, _ = wbc
+    detector = AutoencoderOutlierDetector(random_state=0, trim=0.0, epochs=2).fit(X)
+    model, Z = detector.members_[0].model, detector._features(X)
+    for floor in (1e-9, 0.01):  # one pass and the sum's statistics only: the same score as fit + score
+        expected = ScoredMember.fit(model, Z, error_floor=floor).score(Z, "sum")
+        assert np.array_equal(ScoredMember.training_sum(model, Z, floor), expected)
+
 def test_rank_position_orders_values_beyond_the_training_maximum():
     from autoencoders.applications.anomaly import rank_position
 

@@ -192,20 +192,36 @@ class ScoredMember:
         trimmed, say) is reconstructed almost perfectly, and its tiny mean error would turn any deviation into a
         normalised error that drowns the rest of the row; with the floor, the model is credited with explaining
         at most ``1 - error_floor`` of a feature's squared spread."""
+        member, codes, errors = cls._moments(model, Z, columns, error_floor)
+        member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
+        member.error_quantiles = tail_quantiles(errors / member.error_scale)
+        reference = member._whiten(codes)  # (N, C)
+        if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
+            reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
+        member.reference_codes = reference
+        return member
+
+    @classmethod
+    def _moments(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None,
+                 error_floor: float) -> tuple[ScoredMember, np.ndarray, np.ndarray]:
+        """A member with the statistics the "sum" score needs (error scale, code mean and precision), and the codes
+        (N, C) and errors (N, K) of ``Z`` they came from."""
         columns = np.arange(Z.shape[1]) if columns is None else np.asarray(columns)
         codes, errors = codes_and_errors(model, Z)  # (N, C), (N, K)
         error_scale = np.maximum(errors.mean(axis=0), error_floor)  # (K,) > 0, so no division by zero
         covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if len(codes) > 1 else np.eye(codes.shape[1])
         ridge = 1e-6 * max(float(np.trace(covariance)) / len(covariance), 1e-12)  # collapsed code dimensions
         precision = np.linalg.pinv(covariance + ridge * np.eye(len(covariance)), hermitian=True)
-        member = cls(model, columns, error_scale, codes.mean(axis=0), precision, np.empty((2, 0)))
-        member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
-        member.error_quantiles = tail_quantiles(errors / error_scale)
-        reference = member._whiten(codes)  # (N, C)
-        if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
-            reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
-        member.reference_codes = reference
-        return member
+        return cls(model, columns, error_scale, codes.mean(axis=0), precision, np.empty((2, 0))), codes, errors
+
+    @classmethod
+    def training_sum(cls, model: Autoencoder, Z: np.ndarray, error_floor: float = ERROR_FLOOR) -> np.ndarray:
+        """``ScoredMember.fit(model, Z, error_floor=...).score(Z)`` (N,), the "sum" score of the rows the model
+        trains on (what trimming ranks them by; the model moves to float64), from one pass over them and without
+        the statistics that score does not use."""
+        member, codes, errors = cls._moments(model, Z, None, error_floor)
+        reconstruction, distance = member._parts(codes, errors)
+        return reconstruction + distance
 
     def _whiten(self, codes: np.ndarray) -> np.ndarray:
         """Codes (N, C) centred and whitened by the training codes' precision, so that every code direction

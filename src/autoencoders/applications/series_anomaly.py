@@ -43,7 +43,7 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
-    return step_scores(ScoredMember.fit(model, windows).score(windows), len(Z), window, stride)
+    return step_scores(ScoredMember.training_sum(model, windows), len(Z), window, stride)
 
 
 def step_scores(window_scores: np.ndarray, n_steps: int, length: int, stride: int = 1) -> np.ndarray:

@@ -160,7 +160,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             return ScoredMember.fit(model, Z, columns, self.error_floor)
         model, _ = self._fit_model(Z, epochs=epochs // 2, **sizes)
         # (n,) summed parts whatever combine; the model moves to float64
-        halfway = ScoredMember.fit(model, Z, error_floor=self.error_floor).score(Z)
+        halfway = ScoredMember.training_sum(model, Z, self.error_floor)
         kept = Z[halfway <= np.quantile(halfway, 1 - self.trim)]
         kept = kept if len(kept) >= 2 else Z  # a handful of rows: too few to drop any (training needs two)
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
