@@ -140,6 +140,45 @@ def test_a_typo_in_a_numeric_column_names_file_row_column_and_cell(tmp_path):
     assert read_path(path, table=TableOptions(categorical=("b",))).X.shape == (10, 2)
 
 
+
+@pytest.fixture
+def question_marks(tmp_path):
+    """A UCI-style file: numbers with "?" where a value is missing (8 cells of column b)."""
+    path = tmp_path / "q.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i % 7},{'?' if i % 5 == 1 else 2 * i},x{i % 3}\n" for i in range(40)))
+    return path
+
+
+def test_texts_that_mark_gaps_are_named_with_the_option_that_reads_them(question_marks):
+    with pytest.raises(DataError, match=r"column 2 \('b'\): '\?' is not a number .*; if '\?' \(8 cells\) marks "
+                                        r"missing values, give --missing-values '\?'"):
+        read_path(question_marks)
+    X = read_path(question_marks, table=TableOptions(missing_values=("?",))).X
+    assert X["b"].dtype == float and X["b"].isna().sum() == 8 and X["b"].iloc[2] == 4.0
+    parquet = question_marks.with_suffix(".parquet")
+    parquet.write_bytes(b"PAR1")  # refused by name before it is read
+    with pytest.raises(DataError, match="Parquet file, whose gaps are its nulls"):
+        read_path(parquet, table=TableOptions(missing_values=("?",)))
+
+
+def test_a_run_trained_with_missing_values_reads_its_file_so_again(question_marks, tmp_path):
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(question_marks), "--missing-values", "?", "--hidden", "8",
+                                 "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])  # no --data
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "codes.npy").shape == (40, 2)
+
+
+def test_numbers_held_as_text_in_a_dataframe_are_named_as_such():
+    frame = pd.DataFrame({"a": [str(v) for v in range(60)] + ["?"] * 6, "b": np.arange(66.0)})
+    with pytest.raises(DataError, match=r"column 'a' holds numbers written as text in 60 of its 66 cells and text "
+                                        r"in the others \('\?' x6\): convert it with pandas.to_numeric"):
+        TabularPreprocessor().fit(frame)
+    with pytest.raises(DataError, match="an ID, timestamp or free text"):  # words stay what they were
+        TabularPreprocessor().fit(pd.DataFrame({"a": [f"w{v}" for v in range(60)]}))
+
 def test_parquet_round_trip(tmp_path, people):
     pytest.importorskip("pyarrow")
     people.to_parquet(tmp_path / "p.parquet")

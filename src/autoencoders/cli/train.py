@@ -236,7 +236,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                        code_size=code_size, loss=loss, seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
-                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
+                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
+                      "missing_values": list(table_options().missing_values)}}
     if table is not None:
         extra["tabular"] = table.to_dict()
     began = time.perf_counter()
