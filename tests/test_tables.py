@@ -649,3 +649,20 @@ def test_excels_sep_line_names_the_delimiter(tmp_path):
     path.write_text("sep=;\nname;score\nann;x\nbob;2\n")
     with pytest.raises(DataError, match="line 3"):  # lines counted in the file as it is
         read_path(path)
+
+
+def test_a_narrow_table_gets_a_code_narrower_than_its_rows_by_default(question_marks, tmp_path):
+    # 6 encoded values a row (a, b, its gap flag, c's 3 categories): a code of 3, not the 32 given to wide data;
+    # a vq objective gets the nearest width it accepts (a multiple of its code_dim 4), not a refusal
+    runner = CliRunner()
+    for objective, expected in (("plain", 3), ("vq", 4)):
+        run = tmp_path / objective
+        result = runner.invoke(cli, ["train", "--data", str(question_marks), "--missing-values", "?", "--backbone",
+                                     "mlp", "--objective", objective, "--hidden", "8", "--epochs", "1", "--out",
+                                     str(run), "--quiet", "--no-report"])
+        assert result.exit_code == 0, result.output
+        assert json.loads((run / "metrics.json").read_text())["code_size"] == expected
+    frame = read_path(question_marks, table=TableOptions(missing_values=("?",))).X
+    assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(frame).shape == (40, 3)
+    wide = np.random.default_rng(0).random((30, 64))
+    assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(wide).shape == (30, 10)

@@ -39,6 +39,7 @@ def _names(kind: str) -> list[str]:
     return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
 
 
+CLI_CODE_SIZE = 32  # the code width when --code-size is not given (fewer on narrow inputs: auto_code_size)
 COLLAPSED_KL = 1.0  # nats per row: a VAE whose codes carry less tells fewer than e (about 3) kinds of row apart
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
@@ -64,7 +65,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--unknown-categories", type=click.Choice(UNKNOWN), default="warn", show_default=True,
               help="A table's category not seen in training, met later (encode, reconstruct ...): a warning (the cell "
                    "counts as missing) or an error.")
-@click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
+@click.option("--code-size", type=click.IntRange(1), default=None, show_default="32, or half a sample's values where "
+              "that is fewer", help="Width of the code.")
 @click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
               help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
 @train_config_options
@@ -212,11 +214,11 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model
+    from ..registry import accepted_code_size, create_model
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import resolve_loss
+    from ..training.defaults import auto_code_size, resolve_loss
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
@@ -232,6 +234,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                         data_space=bool(options.get("remove_level")))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
+    if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
+        code_size = accepted_code_size(model, auto_code_size(int(np.prod(X_train.shape[1:])), CLI_CODE_SIZE),
+                                       backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
+                                       loss=loss, **options)
     net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
                        code_size=code_size, loss=loss, seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
