@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnknownModelError
+from .errors import ConfigError, UnknownModelError
 
 if TYPE_CHECKING:
     from .models._base import Autoencoder, ModelConfig, Objective, PartConfig
@@ -143,39 +143,63 @@ def option_owners(backbone: str, objective: str) -> dict[str, str]:
 
 
 def make_config(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
-                **options: Any) -> ModelConfig:
+                renames: bool = True, **options: Any) -> ModelConfig:
     """The config of a model named by a preset, by a (backbone, objective) pair, or by a preset with another
     backbone or objective (the swapped part from its own defaults, the preset's others kept: :func:`preset_defaults`;
-    named by its pair); ``options`` are flat (each goes to the part that has it) and override the preset's."""
+    named by its pair); ``options`` are flat (each goes to the part that has it) and override the preset's.
+    ``renames``: an option the preset's family named otherwise sets the fields it stands for (:func:`preset_renames`);
+    False where each option already is the field of its name (a stored run's, scikit-learn's ``backbone__NAME``)."""
     from .models._base import ModelConfig
 
+    backbone_config, objective_config, shared = _configs(preset, backbone, objective, renames, options)
+    name = model_name(preset, backbone, objective)
+    return ModelConfig(backbone=backbone_config, objective=objective_config,
+                       preset=preset if name == preset else None, **shared)
+
+
+def needs_data_space(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
+                     renames: bool = True, **options: Any) -> bool:
+    """Whether the model :func:`make_config` makes of these names and options needs a decoder output in data space
+    (loss mse or l1, never bce; ``PartConfig.needs_data_space``): what a loss of ``auto`` then picks."""
+    return any(part.needs_data_space() for part in _configs(preset, backbone, objective, renames, options)[:2])
+
+
+def _configs(preset: str | None, backbone: str | None, objective: str | None, renames: bool,
+             options: dict[str, Any]) -> tuple[PartConfig, PartConfig, dict[str, Any]]:
+    """The backbone's and the objective's configs and the shared options (:func:`make_config`'s)."""
     backbone, objective = model_parts(preset, backbone, objective)
     owners = option_owners(backbone, objective)
     if preset is not None:
-        options = {**preset_defaults(preset, backbone, objective), **options}
-        for old, new in get_preset(preset).renames.items():
-            if old in options:
-                options.update(dict.fromkeys(new, options.pop(old)))
-    where = f"preset {preset!r}" if preset else f"a {backbone}+{objective} model"
+        given, options = options, {**preset_defaults(preset, backbone, objective), **options}
+        for old, new in (preset_renames(preset, backbone, objective) if renames else {}).items():
+            clash = [name for name in new if name != old and name in given and old in given
+                     and given[name] != given[old]]
+            if clash:  # one of the two would be dropped without a word
+                raise ConfigError(f"for preset {preset!r}, {old} sets {', '.join(new)}: {old}={given[old]!r} and "
+                                  f"{clash[0]}={given[clash[0]]!r} disagree; give one of them")
+            if old in options:  # a field the user gave wins over the preset's own default for the renamed option
+                value = options.pop(old)
+                options.update({name: value for name in new if name == old or name not in given})
+    name = model_name(preset, backbone, objective)
+    where = f"preset {preset!r}" if name == preset else f"a {name} model"
     unknown = sorted(set(options) - set(owners))
     if unknown:
         raise TypeError(f"{where} has no option(s) {', '.join(unknown)}; its options are: {', '.join(sorted(owners))}")
     parts = {part: {k: v for k, v in options.items() if owners[k] == part} for part in ("backbone", "objective")}
-    shared = {k: v for k, v in options.items() if owners[k] == "model"}
-    return ModelConfig(backbone=part_config("backbone", {"name": backbone, **parts["backbone"]}),
-                       objective=part_config("objective", {"name": objective, **parts["objective"]}),
-                       preset=preset if model_name(preset, backbone, objective) == preset else None, **shared)
+    return (part_config("backbone", {"name": backbone, **parts["backbone"]}),
+            part_config("objective", {"name": objective, **parts["objective"]}),
+            {k: v for k, v in options.items() if owners[k] == "model"})
 
 
 def accepted_code_size(preset: str | None, wanted: int, /, *, backbone: str | None = None,
-                       objective: str | None = None, **options: Any) -> int:
+                       objective: str | None = None, renames: bool = True, **options: Any) -> int:
     """The smallest code width from ``wanted`` up (by at most 64) that the model's parts accept with ``options``
     (a vq objective's multiple of ``code_dim``, a sequence backbone's room for its level ...): for a width the
     caller chose itself, so that a user who gave none is not refused one. ``wanted`` when none is accepted (the
     error then comes from building the model, naming what else is wrong)."""
     for size in range(wanted, wanted + 65):
         try:
-            make_config(preset, backbone=backbone, objective=objective, **options, code_size=size)
+            make_config(preset, backbone=backbone, objective=objective, renames=renames, **options, code_size=size)
         except (TypeError, ValueError):  # ConfigError is a ValueError
             continue
         return size
@@ -196,26 +220,47 @@ def model_name(preset: str | None, backbone: str | None = None, objective: str |
     return preset if preset and parts == model_parts(preset) else "+".join(parts)
 
 
+def _kept_parts(preset: str, backbone: str, objective: str) -> set[str]:
+    """The option owners of a (backbone, objective) model whose defaults the preset still sets: the shared
+    options ("model") and each part the preset has too."""
+    found = get_preset(preset)
+    return {"model", *(part for part, name in (("backbone", backbone), ("objective", objective))
+                       if getattr(found, part) == name)}
+
+
 def preset_defaults(preset: str, backbone: str, objective: str) -> dict[str, Any]:
     """The preset's option defaults that still apply when its backbone or objective is swapped for another:
     the shared ones and those of each part it keeps."""
-    found, owners, chosen = get_preset(preset), option_owners(backbone, objective), (backbone, objective)
-    kept = {"model", *(part for part, name in zip(("backbone", "objective"), chosen, strict=True)
-                       if getattr(found, part) == name)}
-    return {k: v for k, v in found.defaults.items() if owners.get(k) in kept}
+    owners, kept = option_owners(backbone, objective), _kept_parts(preset, backbone, objective)
+    return {k: v for k, v in get_preset(preset).defaults.items() if owners.get(k) in kept}
 
 
-def create_model(preset: str | None = None, /, *, seed: int | None = None, **options: Any) -> Autoencoder:
+def preset_renames(preset: str, backbone: str, objective: str) -> dict[str, tuple[str, ...]]:
+    """The preset's renamed family options that apply to a (backbone, objective) model: one sets the fields it
+    stands for (vanilla's ``activation``: its code activation) where the part holding its name is one the preset
+    keeps, to those of the fields the model has; else it is its part's own option (``activation`` of a conv
+    backbone swapped in is the convolutions')."""
+    owners, kept = option_owners(backbone, objective), _kept_parts(preset, backbone, objective)
+    applied = {}
+    for old, new in get_preset(preset).renames.items():
+        targets = tuple(name for name in new if name in owners)
+        if owners.get(old) in kept and targets:
+            applied[old] = targets
+    return applied
+
+
+def create_model(preset: str | None = None, /, *, seed: int | None = None, renames: bool = True,
+                 **options: Any) -> Autoencoder:
     """A model from a preset name (``create_model("deep", input_shape=(784,))``), a pair
     (``create_model(backbone="conv", objective="vae", input_shape=(1, 28, 28), code_size=16)``) or a preset with a
     part swapped (``create_model("denoising", objective="vae", ...)``: the preset's other defaults, named by its pair
     ``mlp+vae``; see :func:`make_config`), with options. ``seed``: draw the initial weights from a generator seeded
     with it, leaving the caller's random state alone (without it they come from torch's global generator, the
-    PyTorch convention)."""
+    PyTorch convention). ``renames``: see :func:`make_config`."""
     from .models._base import Autoencoder
     from .training.runtime import seeded
 
-    config = make_config(preset, **options)  # options checked before any weight is drawn
+    config = make_config(preset, renames=renames, **options)  # options checked before any weight is drawn
     if seed is None:
         return Autoencoder(config)
     with seeded(seed):

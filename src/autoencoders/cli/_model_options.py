@@ -44,15 +44,14 @@ def model_option_params(preset: str | None, backbone: str | None, objective: str
     """One click option per option of the model named by a preset and/or a (backbone, objective) pair: the
     shared ones, the backbone's and the objective's, with the preset's defaults shown."""
     from ..models import ModelConfig
-    from ..registry import get_backbone, get_objective, get_preset, model_parts, option_owners, preset_defaults
+    from ..registry import get_backbone, get_objective, model_parts, option_owners, preset_defaults, preset_renames
 
-    found = get_preset(preset) if preset else None
     backbone, objective = model_parts(preset, backbone, objective)
-    defaults = preset_defaults(preset, backbone, objective) if found else {}  # those make_config applies
+    defaults = preset_defaults(preset, backbone, objective) if preset else {}  # those make_config applies
     classes = {"model": ModelConfig, "backbone": get_backbone(backbone),
                "objective": get_objective(objective).config_class}
     tags = {"model": preset or "model", "backbone": f"backbone {backbone}", "objective": f"objective {objective}"}
-    renames = found.renames if found else {}
+    renames = preset_renames(preset, backbone, objective) if preset else {}  # as make_config applies them
     params = []
     for name, part in option_owners(backbone, objective).items():
         if name in SHARED_FIELDS:

@@ -174,6 +174,8 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     """The command's options with the run's stored settings in place of those not given on the command line;
     an option given with another value than the stored one is refused by name, but for the training settings a
     resumed run may change (:data:`~autoencoders.training.config.RESUMABLE_CHANGES`, as ``Trainer.fit`` allows)."""
+    from ..registry import preset_renames
+
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
     train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
@@ -182,6 +184,8 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
               **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
     shared = {param.name for param in context.command.shared_params}
+    # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
+    renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
     for name, value in context.params.items():
         if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
@@ -191,9 +195,11 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
         if name in RESUMABLE_CHANGES:
             changes[name] = value
-        elif name in stored and _plain(value) != _plain(stored[name]):
-            raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored "
-                                       f"{_plain(stored[name])}; leave it out to resume with the stored setting")
+        elif name in stored:
+            kept = stored[renamed.get(name, (name,))[0]]
+            if _plain(value) != _plain(kept):
+                raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
+                                           "leave it out to resume with the stored setting")
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
 
 
@@ -214,7 +220,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import accepted_code_size, create_model
+    from ..registry import accepted_code_size, create_model, needs_data_space
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
@@ -230,16 +236,17 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
     if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)
         options = explicit_options(click.get_current_context(), options)
+    # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
+    parts = {"backbone": backbone, "objective": objective, "renames": not resume}
     loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
-                        data_space=bool(options.get("remove_level")))
+                        data_space=needs_data_space(model, **parts, **options))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
     if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
         code_size = accepted_code_size(model, auto_code_size(int(np.prod(X_train.shape[1:])), CLI_CODE_SIZE),
-                                       backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                                       loss=loss, **options)
-    net = create_model(model, backbone=backbone, objective=objective, input_shape=X_train.shape[1:],
-                       code_size=code_size, loss=loss, seed=config.seed, **options)
+                                       **parts, input_shape=X_train.shape[1:], loss=loss, **options)
+    net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
+                       seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -30,6 +31,11 @@ class PartConfig:
 
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
+
+    def needs_data_space(self) -> bool:
+        """Whether these options need the decoder's output in data space, with a scale (loss mse or l1, not bce):
+        what a loss of ``auto`` then picks (``registry.needs_data_space``)."""
+        return False
 
     def level_size(self, config: ModelConfig) -> int:
         """A backbone's: how many values of each sample's level (its per-channel means over the last axis) it takes
@@ -65,8 +71,21 @@ class ModelConfig:
         require(self.corruption != "cells" or self.columns is not None, "corruption 'cells' needs loss 'mixed'")
         if self.columns is not None:
             check_layout(self.columns, math.prod(self.input_shape))
+        self._warn_of_ignored()
         self.backbone.check(self)
         self.objective.check(self)
+
+    def _warn_of_ignored(self) -> None:
+        """Name the shared options set away from their defaults that this config ignores (a warning, as the parts'
+        own: a checkpoint saved with one still loads)."""
+        ignored = []
+        if self.corruption is None and self.corruption_level != ModelConfig.corruption_level:
+            ignored.append(f"corruption_level={self.corruption_level} (no corruption is set)")
+        if LOSSES[self.loss].decode is not None and self.output_activation != ModelConfig.output_activation:
+            ignored.append(f"output_activation={self.output_activation!r} (loss {self.loss!r} decodes each column "
+                           "by its kind)")
+        if ignored:
+            warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=3)
 
     @property
     def head_size(self) -> int:

@@ -45,6 +45,9 @@ class SequenceBackbone(ConvStages):
                 f"objective {objective.name!r} cannot hold (a prior or a codebook has no level); use plain, sparse "
                 f"or contractive")
 
+    def needs_data_space(self) -> bool:
+        return self.remove_level  # the level is added back to the output
+
     def level_size(self, config: ModelConfig) -> int:
         shape = config.input_shape
         return (shape[0] if len(shape) == 2 else 1) if self.remove_level else 0

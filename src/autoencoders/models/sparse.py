@@ -4,6 +4,8 @@ loss that lets dead units reconstruct with the active code (after Gao et al., 20
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -14,6 +16,9 @@ from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 
 PENALTIES = {"l1": "relu", "kl": "sigmoid", "topk": "identity"}  # with the code activation each needs
+# The options each penalty reads; under another penalty they are ignored.
+PENALTY_OPTIONS = {"l1": ("sparsity_weight",), "kl": ("sparsity_weight", "target_rate"),
+                   "topk": ("k", "aux_k", "aux_weight", "dead_after")}
 
 
 @dataclass
@@ -33,6 +38,14 @@ class SparseConfig(PartConfig):
         return PENALTIES[self.penalty]
 
     def check(self, config: ModelConfig) -> None:
+        # a warning, not an error, as the VAE's ignored decoder_scale: checkpoints saved with such a value still load
+        ignored = []
+        for field in dataclasses.fields(self):
+            users = [penalty for penalty, names in PENALTY_OPTIONS.items() if field.name in names]
+            if users and self.penalty not in users and getattr(self, field.name) != field.default:
+                ignored.append(f"{field.name}={getattr(self, field.name)!r} (used by penalty {', '.join(users)})")
+        if ignored:
+            warnings.warn(f"penalty {self.penalty!r} ignores {', '.join(ignored)}", UserWarning, stacklevel=2)
         if self.penalty == "topk":
             size, levels = config.head_size, config.code_size - config.head_size  # a carried level is not k's
             less = f" less {levels} level value(s) = {size}" if levels else ""

@@ -45,6 +45,9 @@ class VAEConfig(PartConfig):
                 f"optimal_scale needs loss mse or l1 and no learn_scale, got loss {config.loss!r}, "
                 f"learn_scale {self.learn_scale}")
 
+    def needs_data_space(self) -> bool:  # a decoder scale given, learned or set from the batches
+        return self.learn_scale or self.optimal_scale or self.decoder_scale != VAEConfig.decoder_scale
+
 
 @register_objective("vae")
 class VAE(Objective):

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import accepted_code_size, create_model
+from ..registry import accepted_code_size, create_model, needs_data_space, option_owners
 from ..training import TrainConfig, Trainer
 from ..training.defaults import auto_code_size, resolve_loss
 
@@ -155,7 +155,8 @@ class _AutoencoderEstimator(BaseEstimator):
                                   f"{tuple(options['hidden'])} disagree; give the hidden sizes once")
         else:
             hidden = self.hidden if hidden is None else hidden
-            if hidden is not None:
+            # widths the estimator sized from the data go to a backbone with hidden layers only (a conv one has none)
+            if hidden is not None and (self.hidden is not None or "hidden" in option_owners(*self._parts()[1:])):
                 options["hidden"] = tuple(hidden)
         for name in ("corruption", "corruption_level"):  # None: the preset's
             if getattr(self, name, None) is not None:
@@ -163,16 +164,16 @@ class _AutoencoderEstimator(BaseEstimator):
         options |= fixed_options
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
-        loss = resolve_loss(self.loss, X, data_space=bool(options.get("remove_level")))  # a level: no bce
+        parts = {"backbone": self.backbone, "objective": self.objective, "renames": False}  # options by part
+        loss = resolve_loss(self.loss, X, data_space=needs_data_space(self.model, **parts, **options))
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
         if model is None and code_size is None:  # 10, fewer on a narrow input, then a width the parts accept
-            code_size = accepted_code_size(self.model, auto_code_size(int(np.prod(shape)), CODE_SIZE),
-                                           backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                           loss=loss, **options)
+            code_size = accepted_code_size(self.model, auto_code_size(int(np.prod(shape)), CODE_SIZE), **parts,
+                                           input_shape=shape, loss=loss, **options)
         if model is None:  # the initial weights drawn without touching the caller's random state
-            model = create_model(self.model, backbone=self.backbone, objective=self.objective, input_shape=shape,
-                                 code_size=code_size, loss=loss, seed=seed, **options)
+            model = create_model(self.model, **parts, input_shape=shape, code_size=code_size, loss=loss, seed=seed,
+                                 **options)
         training = {name: getattr(self, name) for name in TRAIN_PARAMETERS}
         training["epochs"] = epochs or self.epochs
         config = TrainConfig(**training, seed=seed, device=self.device, progress=bool(self.verbose))
