@@ -118,8 +118,11 @@ def test_train_evaluate_encode_reconstruct_on_a_csv(runner, csv_file, tmp_path):
     result = runner.invoke(cli, ["encode", str(run), "--data", str(csv_file), "--out", str(tmp_path / "c.npy")])
     assert result.exit_code == 0 and np.load(tmp_path / "c.npy").shape == (300, 4)
 
-    result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(csv_file), "--out", str(tmp_path / "r.csv")])
-    assert result.exit_code == 0
+    result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(csv_file), "--out", str(tmp_path / "r.csv"),
+                                 "--image", str(tmp_path / "r.png")])
+    assert result.exit_code == 0  # says where the picture went too, as generate and interpolate do
+    assert result.output == f"wrote 300 reconstructions to {tmp_path / 'r.csv'} and the first 10 drawn to " \
+                            f"{tmp_path / 'r.png'}\n" and (tmp_path / "r.png").stat().st_size > 0
     recon = np.loadtxt(tmp_path / "r.csv", delimiter=",", skiprows=1)  # a table comes back with its header
     assert recon.shape == (300, 64) and recon.max() > 2  # back in the data's own units (0..16)
 

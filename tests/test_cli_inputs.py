@@ -97,6 +97,23 @@ def test_a_diverged_run_says_so(tmp_path, options):
     assert refused or warned, result.output
 
 
+@pytest.mark.parametrize("kl, cause", [(0.4, "posterior has collapsed"), (6.0, "not trained enough"),
+                                       (None, "not trained enough")])
+def test_a_run_worse_than_the_mean_names_a_collapsed_vae_as_the_cause(capsys, kl, cause):
+    """The README's conv VAE at --beta 2 on digits kept KL 0.4 nats per row and reconstructed the test rows worse
+    than their mean: more epochs or a lower learning rate (the old advice) do not help; a lower beta does."""
+    from autoencoders.cli.train import _warn_if_diverged
+    from autoencoders.training.history import History
+
+    parts = {"loss": [30.0, 27.0, 26.5]} | ({"kl": [0.7, 0.3, kl]} if kl is not None else {})
+    X_test = np.random.default_rng(0).random((20, 4))  # its mean's squared error: about 1/12
+    _warn_if_diverged(History(train=parts, val=parts, best_epoch=2), {"mse": 0.12}, X_test)
+    warning = capsys.readouterr().err
+    assert warning.startswith("Warning: the model reconstructs the test rows worse than their mean"), warning
+    assert cause in warning, warning
+    assert ("--beta" in warning) == (cause == "posterior has collapsed"), warning
+
+
 def test_python_dash_m_autoencoders_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "autoencoders", "--help"], capture_output=True, text=True,
                             timeout=120)

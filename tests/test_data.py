@@ -249,6 +249,19 @@ def test_check_array_names_the_problem(bad, message):
         check_array(bad)
 
 
+def test_check_array_names_a_frames_text_columns_and_takes_its_mixed_number_columns():
+    """`ae encode runs/digits --data rows.csv` on the user's own file with a text column said only "X has dtype
+    object"; a frame of float, bool and nullable int columns (an object array once converted) was refused too."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": [1, 2], "note": ["x", "y"], "a": [0.5, 1.5], 3: [None, "u"]})
+    with pytest.raises(DataError, match=r"column\(s\) that are not numbers: note,3 \(first cell 'x'\).*--drop note,3"):
+        check_array(frame)
+    numbers = pd.DataFrame({"a": [0.5, 1.5], "flag": [True, False], "n": pd.array([1, 2], dtype="Int64")})
+    np.testing.assert_array_equal(check_array(numbers), [[0.5, 1, 1], [1.5, 0, 2]])
+    with pytest.raises(DataError, match="NaN in 1 row"):  # a nullable column's gap is a missing value, named so
+        check_array(numbers.assign(n=pd.array([1, None], dtype="Int64")))
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
               elements=st.floats(allow_nan=True, allow_infinity=True)))

@@ -140,6 +140,45 @@ def test_a_typo_in_a_numeric_column_names_file_row_column_and_cell(tmp_path):
     assert read_path(path, table=TableOptions(categorical=("b",))).X.shape == (10, 2)
 
 
+
+@pytest.fixture
+def question_marks(tmp_path):
+    """A UCI-style file: numbers with "?" where a value is missing (8 cells of column b)."""
+    path = tmp_path / "q.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i % 7},{'?' if i % 5 == 1 else 2 * i},x{i % 3}\n" for i in range(40)))
+    return path
+
+
+def test_texts_that_mark_gaps_are_named_with_the_option_that_reads_them(question_marks):
+    with pytest.raises(DataError, match=r"column 2 \('b'\): '\?' is not a number .*; if '\?' \(8 cells\) marks "
+                                        r"missing values, give --missing-values '\?'"):
+        read_path(question_marks)
+    X = read_path(question_marks, table=TableOptions(missing_values=("?",))).X
+    assert X["b"].dtype == float and X["b"].isna().sum() == 8 and X["b"].iloc[2] == 4.0
+    parquet = question_marks.with_suffix(".parquet")
+    parquet.write_bytes(b"PAR1")  # refused by name before it is read
+    with pytest.raises(DataError, match="Parquet file, whose gaps are its nulls"):
+        read_path(parquet, table=TableOptions(missing_values=("?",)))
+
+
+def test_a_run_trained_with_missing_values_reads_its_file_so_again(question_marks, tmp_path):
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(question_marks), "--missing-values", "?", "--hidden", "8",
+                                 "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])  # no --data
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "codes.npy").shape == (40, 2)
+
+
+def test_numbers_held_as_text_in_a_dataframe_are_named_as_such():
+    frame = pd.DataFrame({"a": [str(v) for v in range(60)] + ["?"] * 6, "b": np.arange(66.0)})
+    with pytest.raises(DataError, match=r"column 'a' holds numbers written as text in 60 of its 66 cells and text "
+                                        r"in the others \('\?' x6\): convert it with pandas.to_numeric"):
+        TabularPreprocessor().fit(frame)
+    with pytest.raises(DataError, match="an ID, timestamp or free text"):  # words stay what they were
+        TabularPreprocessor().fit(pd.DataFrame({"a": [f"w{v}" for v in range(60)]}))
+
 def test_parquet_round_trip(tmp_path, people):
     pytest.importorskip("pyarrow")
     people.to_parquet(tmp_path / "p.parquet")
@@ -187,6 +226,23 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
 
     frame = read_path(people_csv, "label", TableOptions(drop=("id",))).X
     np.testing.assert_allclose(encode(checkpoint.model, table.transform(frame)), outputs[0][0], rtol=1e-6)
+
+
+def test_cli_a_file_lacking_a_trained_column_names_only_that_column(people_csv, tmp_path):
+    """The README's `ae reconstruct runs/people --data new.csv`: the trained columns are picked by name, so a file
+    lacking one is refused naming it, not also the ID and label columns that picking by name leaves out anyway."""
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id", "--label-column", "label",
+                                 "--hidden", "8", "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    pd.read_csv(people_csv).drop(columns="income").to_csv(tmp_path / "new.csv", index=False)  # still id, label
+    for command, out in (("reconstruct", "recon.csv"), ("encode", "codes.npy")):
+        result = runner.invoke(cli, [command, str(run), "--data", str(tmp_path / "new.csv"),
+                                     "--out", str(tmp_path / out)])
+        assert result.exit_code == 1
+        assert result.output.strip() == ("Error: the table has no column(s) ['income']; the model was trained on "
+                                         "the columns age, city, grade, member, income"), result.output
 
 
 def test_cli_test_rows_whose_categorical_cells_are_all_gaps_leave_that_metric_out(tmp_path):
@@ -335,7 +391,7 @@ def test_cli_names_the_column_of_a_bad_table(people, people_csv, tmp_path):
     people.loc[3, "city"] = "Lima"
     people.drop(columns="member").to_csv(tmp_path / "no_member.csv", index=False)
     people.to_csv(tmp_path / "lima.csv", index=False)
-    for data, message in (("no_member.csv", "missing column(s) ['member']"), ("lima.csv", "column 'city' has 1")):
+    for data, message in (("no_member.csv", "no column(s) ['member']"), ("lima.csv", "column 'city' has 1")):
         codes = tmp_path / "x.npy"
         result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / data), "--out", str(codes)])
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
@@ -593,3 +649,20 @@ def test_excels_sep_line_names_the_delimiter(tmp_path):
     path.write_text("sep=;\nname;score\nann;x\nbob;2\n")
     with pytest.raises(DataError, match="line 3"):  # lines counted in the file as it is
         read_path(path)
+
+
+def test_a_narrow_table_gets_a_code_narrower_than_its_rows_by_default(question_marks, tmp_path):
+    # 6 encoded values a row (a, b, its gap flag, c's 3 categories): a code of 3, not the 32 given to wide data;
+    # a vq objective gets the nearest width it accepts (a multiple of its code_dim 4), not a refusal
+    runner = CliRunner()
+    for objective, expected in (("plain", 3), ("vq", 4)):
+        run = tmp_path / objective
+        result = runner.invoke(cli, ["train", "--data", str(question_marks), "--missing-values", "?", "--backbone",
+                                     "mlp", "--objective", objective, "--hidden", "8", "--epochs", "1", "--out",
+                                     str(run), "--quiet", "--no-report"])
+        assert result.exit_code == 0, result.output
+        assert json.loads((run / "metrics.json").read_text())["code_size"] == expected
+    frame = read_path(question_marks, table=TableOptions(missing_values=("?",))).X
+    assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(frame).shape == (40, 3)
+    wide = np.random.default_rng(0).random((30, 64))
+    assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(wide).shape == (30, 10)

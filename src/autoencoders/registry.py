@@ -191,6 +191,21 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
             {k: v for k, v in options.items() if owners[k] == "model"})
 
 
+def accepted_code_size(preset: str | None, wanted: int, /, *, backbone: str | None = None,
+                       objective: str | None = None, renames: bool = True, **options: Any) -> int:
+    """The smallest code width from ``wanted`` up (by at most 64) that the model's parts accept with ``options``
+    (a vq objective's multiple of ``code_dim``, a sequence backbone's room for its level ...): for a width the
+    caller chose itself, so that a user who gave none is not refused one. ``wanted`` when none is accepted (the
+    error then comes from building the model, naming what else is wrong)."""
+    for size in range(wanted, wanted + 65):
+        try:
+            make_config(preset, backbone=backbone, objective=objective, renames=renames, **options, code_size=size)
+        except (TypeError, ValueError):  # ConfigError is a ValueError
+            continue
+        return size
+    return wanted
+
+
 def model_parts(preset: str | None, backbone: str | None = None, objective: str | None = None) -> tuple[str, str]:
     """The (backbone, objective) of a model named by a preset and/or its parts: each part given, else the
     preset's, else mlp and plain."""

@@ -85,7 +85,7 @@ def run_data_options(function):
 
 def data_options(function, *, of_run: bool = False):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
-    how to read a table file (--delimiter, --columns, --drop, --categorical)."""
+    how to read a table file (--delimiter, --columns, --drop, --categorical, --missing-values)."""
     options = [
         click.option("--data", "data", default="digits",
                      show_default="the data RUN was trained on, else digits" if of_run else True,
@@ -103,6 +103,8 @@ def data_options(function, *, of_run: bool = False):
         _table_option("--drop", "Comma-separated table columns to leave out (ID, timestamp, free-text columns)."),
         _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "
                                        "text, category and boolean columns always are."),
+        _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "
+                                          "(e.g. '?'), besides empty cells, NA, NaN and null."),
     ]
     for decorate in reversed(options):
         function = decorate(function)
@@ -110,11 +112,13 @@ def data_options(function, *, of_run: bool = False):
 
 
 def table_options() -> TableOptions:
-    """How to read a table: the --delimiter, --columns, --drop and --categorical given to the command."""
+    """How to read a table: the --delimiter, --columns, --drop, --categorical and --missing-values given to the
+    command."""
     context = click.get_current_context(silent=True)
     given = context.find_root().meta.get("table_options", {}) if context else {}
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
-                        drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""))
+                        drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
+                        missing_values=_names(given.get("missing_values") or ""))
 
 
 def warn_of_row_ids(dataset: Dataset, data: str) -> None:
@@ -157,6 +161,9 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
         data = stored["source"]
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
+        given = context.find_root().meta.setdefault("table_options", {})
+        if stored.get("missing_values") and "missing_values" not in given:  # the run's file, read as in training
+            given["missing_values"] = ",".join(stored["missing_values"])
     return data, split, label_column
 
 
@@ -199,8 +206,13 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
     if table is not None:
         options = table_options()
         fitted = table.feature_names_in
-        if hasattr(X, "columns") and not options.columns and not options.drop and set(fitted) <= set(X.columns):
-            X = X[fitted]  # the trained columns of a file that also holds IDs or labels, as in training
+        if hasattr(X, "columns") and not options.columns and not options.drop:  # picked by name, as in training
+            names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
+            missing = [name for name in fitted if name not in names]
+            if missing:  # not the file's other columns, which picking by name leaves out anyway
+                raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
+                                f"{', '.join(fitted)}")
+            X = X.set_axis(names, axis=1)[fitted]
         X = table.transform(X)
     X = check_array(X, sample_shape=checkpoint.model.input_shape)
     return scaler.transform(X)

@@ -48,7 +48,9 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
             raise DataError(f"data from {data} contains infinite values in {int(infinite.sum())} row(s), first at "
                             f"row {int(np.argmax(infinite))}; only NaN cells are gaps to fill")
     if dataset.is_table:  # the whole file is written back: its text columns too
-        whole = load_data(data, table=TableOptions(delimiter=table_options().delimiter, keep_unnamed=True)).X
+        read = table_options()
+        whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,
+                                                   missing_values=read.missing_values)).X
         check_npy_of_text(out, text_columns(whole))
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,8 @@ def _names(kind: str) -> list[str]:
     return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
 
 
+CLI_CODE_SIZE = 32  # the code width when --code-size is not given (fewer on narrow inputs: auto_code_size)
+COLLAPSED_KL = 1.0  # nats per row: a VAE whose codes carry less tells fewer than e (about 3) kinds of row apart
 STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at most this many rows, held in memory
 
 
@@ -61,7 +65,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--unknown-categories", type=click.Choice(UNKNOWN), default="warn", show_default=True,
               help="A table's category not seen in training, met later (encode, reconstruct ...): a warning (the cell "
                    "counts as missing) or an error.")
-@click.option("--code-size", type=click.IntRange(1), default=32, show_default=True, help="Width of the code.")
+@click.option("--code-size", type=click.IntRange(1), default=None, show_default="32, or half a sample's values where "
+              "that is fewer", help="Width of the code.")
 @click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
               help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
 @train_config_options
@@ -97,7 +102,7 @@ def train(**options):
       ae train --model vanilla --data rows.csv --code-size 4 --out runs/rows
       ae train --data people.csv --drop id,joined --label-column churned --categorical grade
       ae train --model deep --help               # the options of one preset
-      ae train --backbone conv --objective vae --beta 2   # any backbone with any objective
+      ae train --backbone conv --objective vae --beta 0.5   # any backbone with any objective
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
@@ -132,6 +137,7 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
     if options["overwrite"] and not launched:
         ownership.clear(run_dir)
     if options["nproc"] > 1 and not launched:
+        _check_data_once(options)
         os.environ[ownership.OWNER_ENV] = str(os.getpid())  # the processes it starts write under its lock
         try:
             failed = launch(options["nproc"], "autoencoders.cli", context.meta["argv"])
@@ -148,6 +154,20 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
             resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
             click.echo(f"Interrupted: {stop}{resume}", err=True)
         context.exit(stop.exit_code)
+
+
+def _check_data_once(options: dict[str, Any]) -> None:
+    """The launcher of --nproc meets the data errors of ``ae train`` once, before any process starts (a standard
+    data set is downloaded here, once); rank 0 repeats the warnings (a row-ID column ...), so they are silent here.
+    Streamed rows are only opened: the pass over them that fits the scaler is the processes'."""
+    from ..data.streaming import open_rows
+
+    if options["stream"]:
+        open_rows(options["data"])
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _training_rows(**{name: options[name] for name in inspect.signature(_training_rows).parameters})
 
 
 def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[str, Any]:
@@ -200,34 +220,17 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model, needs_data_space
+    from ..registry import accepted_code_size, create_model, needs_data_space
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import resolve_loss
+    from ..training.defaults import auto_code_size, resolve_loss
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
-    table = None
-    if stream:
-        X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
-        dataset_name, shown, shown_labels = Path(str(data)).stem, X_test if len(X_test) else _first_rows(X_train), None
-        label_names, shown_rows = [], _shown_rows(len(X_test), test_data)
-    else:
-        dataset = read_data(data, data_dir, split, label_column)
-        warn_of_row_ids(dataset, data)
-        train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, options["seed"],
-                                          options["holdout"])
-        if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
-            table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
-            table.fit(train_set.X)
-            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
-        scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
-        X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
-        dataset_name = dataset.name
-        shown_set = test_set if len(X_test) else train_set
-        shown, shown_labels, label_names = X_test if len(X_test) else X_train, shown_set.y, shown_set.label_names
-        shown_rows = _shown_rows(len(X_test), test_data)
+    rows = _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
+                          stream, options["seed"], options["holdout"])
+    X_train, X_test, scaler, table, shown = rows.X_train, rows.X_test, rows.scaler, rows.table, rows.shown
     folder = RunFolder(run_dir)
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
@@ -239,11 +242,15 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                         data_space=needs_data_space(model, **parts, **options))
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
+    if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
+        code_size = accepted_code_size(model, auto_code_size(int(np.prod(X_train.shape[1:])), CLI_CODE_SIZE),
+                                       **parts, input_shape=X_train.shape[1:], loss=loss, **options)
     net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
                        seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
-             "data": {"source": str(data), "split": split, "label_column": label_column, "name": dataset_name,
-                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale}}
+             "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
+                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
+                      "missing_values": list(table_options().missing_values)}}
     if table is not None:
         extra["tabular"] = table.to_dict()
     began = time.perf_counter()
@@ -274,11 +281,53 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                          folder / RECONSTRUCTIONS_FILE, feature_names=names)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if not no_report:
-        report = write_report(run_dir, net, shown, shown_labels, scaler=scaler, label_names=label_names,
-                              rows=shown_rows, progress=config.progress)
+        report = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
+                              rows=rows.shown_rows, progress=config.progress)
         click.echo(f"wrote {report}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+@dataclasses.dataclass
+class _Rows:
+    """What ``ae train`` trains and reports on: scaled rows in model units and how they were made."""
+
+    X_train: np.ndarray | ChunkedRows  # (N, *shape), or streamed from a memory-mapped file
+    X_test: np.ndarray  # (M, *shape), M = 0 when none were held out
+    scaler: Scaler
+    table: TabularPreprocessor | None  # a table's preprocessing, fitted on the training rows
+    dataset_name: str
+    shown: np.ndarray  # the rows the pictures show: the test rows, else the first training rows
+    shown_labels: np.ndarray | None
+    label_names: list[str]
+    shown_rows: str  # which rows those are, in the report's words
+
+
+def _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories, stream,
+                   seed, holdout) -> _Rows:
+    """Read --data (and --test-data), split off the test rows, fit the table's preprocessing and the scaler: every
+    data error ``ae train`` can meet before training (the launcher of --nproc runs it too, so such an error is
+    reported once and a standard data set is downloaded once, before any process starts)."""
+    if stream:
+        X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
+        return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
+                     X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data))
+    from ..training.distributed import is_main_process
+
+    dataset = read_data(data, data_dir, split, label_column)
+    if is_main_process():  # once, not in every process of a data-parallel run
+        warn_of_row_ids(dataset, data)
+    train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout)
+    table = None
+    if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
+        table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
+        table.fit(train_set.X)
+        train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+    scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
+    X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
+    shown_set = test_set if len(X_test) else train_set
+    return _Rows(X_train, X_test, scaler, table, dataset.name, X_test if len(X_test) else X_train, shown_set.y,
+                 shown_set.label_names, _shown_rows(len(X_test), test_data))
 
 
 def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
@@ -290,10 +339,18 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> No
         click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
                    f"{advice} (the model kept is the best epoch's, {min(losses):.4g})", err=True)
     baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
-    if baseline is not None and test.get("mse", 0.0) > baseline:
-        click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
-                   f"against {baseline:.4g}): it has not trained enough (more --epochs) or training diverged (a "
-                   "lower --lr or --grad-clip); the loss curve tells which", err=True)
+    if baseline is None or test.get("mse", 0.0) <= baseline:
+        return
+    kl = history.val.get("kl") or history.train.get("kl")  # a VAE's KL per row, per epoch
+    kept_kl = kl[min(len(kl) - 1, history.best_epoch if history.best_epoch is not None else len(kl))] if kl else None
+    if kept_kl is not None and kept_kl < COLLAPSED_KL:
+        why = (f"its codes carry almost no information (KL {kept_kl:.2g} nats per row: the VAE's posterior has "
+               "collapsed, and decoding a code at its mean gives a poor row); lower --beta or set --free-bits")
+    else:
+        why = ("it has not trained enough (more --epochs) or training diverged (a lower --lr or --grad-clip); the loss "
+               "curve tells which")
+    click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
+               f"against {baseline:.4g}): {why}", err=True)
 
 
 def _streamed(data, test_data, test_fraction, scale, data_dir, label_column):

@@ -85,7 +85,8 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
-    click.echo(f"wrote {len(R)} reconstructions to {out}")
+    drawn = f" and the first {len(R[:10])} drawn to {image}" if image else ""
+    click.echo(f"wrote {len(R)} reconstructions to {out}{drawn}")
 
 
 COMMANDS = [models, evaluate, encode, reconstruct]

@@ -8,6 +8,7 @@ import csv
 import gzip
 import lzma
 import re
+import shlex
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -80,20 +81,27 @@ SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 class TableOptions:
     """How to read a table file: the delimiter (None: by suffix, else sniffed from ``,`` ``;`` tab ``|``), the
     feature columns to keep (``columns``) or to leave out (``drop``: ID and timestamp columns), and columns to
-    treat as categorical (not checked for numeric typos)."""
+    treat as categorical (not checked for numeric typos), and the texts that mark missing cells
+    (``missing_values``, text tables only)."""
 
     delimiter: str | None = None
     columns: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     keep_unnamed: bool = False  # keep the unnamed row-index and empty columns (to write the whole file back)
+    # cell texts that mark a gap in a text table besides pandas' own (empty, NA, NaN, null, ...): "?" in UCI files
+    missing_values: tuple[str, ...] = ()
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
     """A CSV/TSV (plain or compressed: :data:`TEXT_OPENERS`) or Parquet table as a DataFrame ``X`` of its feature
     columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
     options = options or TableOptions()
-    frame = _read_parquet(path) if path.name.lower().endswith(PARQUET_SUFFIXES) else _read_csv(path, options)
+    parquet = path.name.lower().endswith(PARQUET_SUFFIXES)
+    if parquet and options.missing_values:
+        raise DataError(f"{path} is a Parquet file, whose gaps are its nulls: --missing-values is for text tables "
+                        "(CSV, TSV)")
+    frame = _read_parquet(path) if parquet else _read_csv(path, options)
     if frame.empty:
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
@@ -165,7 +173,7 @@ def _read_csv(path: Path, options: TableOptions):
     try:
         frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
                             decimal=decimal, compression="infer", encoding="utf-8", skiprows=skipped or None,
-                            skip_blank_lines=not one_column)
+                            skip_blank_lines=not one_column, na_values=list(options.missing_values) or None)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -310,7 +318,18 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
             where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
             raise DataError(f"{path}, {where}, column {position} ({name!r}): {present.iloc[bad]!r} is not a "
                             f"number while the column's other cells are; fix the cell or name the column with "
-                            "--categorical")
+                            f"--categorical{_gap_marker_hint(present[~numeric])}")
+
+
+def _gap_marker_hint(texts) -> str:
+    """For the text cells of a column of numbers: when a few texts repeat (a "?" or "-" on many rows), a hint that
+    they may mark missing values, with the option that reads them so."""
+    counts = texts.astype(str).str.strip().value_counts()
+    if len(counts) > 3 or counts.iloc[0] < 2:
+        return ""
+    cells = ", ".join(f"{text!r} ({count} cells)" for text, count in counts.items())
+    verb = "marks" if len(counts) == 1 else "mark"
+    return f"; if {cells} {verb} missing values, give --missing-values {shlex.quote(','.join(counts.index))}"
 
 
 # A number with a % sign or thousands separators in groups of three: 12,345.6  12.345,6  12 345  12'345  45%

@@ -101,6 +101,25 @@ def is_categorical(values) -> bool:
     return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
 
 
+def _too_many_categories(name: str, present, distinct: int) -> str:
+    """Why a text column with ``distinct`` values in its ``present`` cells is refused as categories: most often an
+    ID, a timestamp or free text; a column of numbers held as text (read with a "?" among them, say) is named so."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(pd.Series(present).astype(str).str.strip(), errors="coerce").notna()
+    if numbers.mean() >= 0.5:
+        others = pd.Series(present)[~numbers.to_numpy()].astype(str).value_counts()
+        shown = ", ".join(f"{text!r} x{count}" for text, count in others.head(3).items())
+        texts = "" if others.empty else f" and text in the others ({shown}{', ...' if len(others) > 3 else ''})"
+        return (f"column {name!r} holds numbers written as text in {int(numbers.sum())} of its {len(numbers)} cells"
+                f"{texts}: convert it with pandas.to_numeric(column, errors='coerce'), which makes the cells that "
+                "are no number gaps (or read the file with those texts as missing values: --missing-values), or "
+                "name it as categorical if it really is one")
+    return (f"column {name!r} has {distinct} distinct values in {len(present)} cells: an ID, timestamp or free "
+            f"text rather than categories; drop it (ae: --drop {name}), or name it as categorical (ae: --categorical "
+            f"{name}) if it really is one")
+
+
 def _plain(value: Any) -> Any:
     """A category as a JSON value (numpy scalars become Python ones)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -156,9 +175,7 @@ class TabularPreprocessor:
         if name in self.categorical or is_categorical(values):
             categories = _category_order(values, missing)
             if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
-                raise DataError(f"column {name!r} has {len(categories)} distinct values in {int((~missing).sum())} "
-                                "cells: an ID, timestamp or free text rather than categories; drop it (--drop), or "
-                                "name it as categorical if it really is one")
+                raise DataError(_too_many_categories(name, values[~missing], len(categories)))
             return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
@@ -208,8 +225,8 @@ class TabularPreprocessor:
         missing = np.isnan(numbers)
         if missing.any() and not column.indicator:
             raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at row "
-                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them or fit with "
-                            "indicators='all'")
+                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them first (ae impute, "
+                            "AutoencoderImputer), or fit on rows with gaps in it (or with indicators='all')")
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
 

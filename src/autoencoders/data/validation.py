@@ -24,6 +24,13 @@ def check_array(
     the same total size (or one differing by axes of size 1) is reshaped, anything else is an error
     (:func:`reshapes_cleanly`).
     """
+    if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:  # a pandas frame: name its columns that are not numbers
+        text = [i for i, dtype in enumerate(X.dtypes) if getattr(dtype, "kind", "O") not in "biuf"]
+        if text:
+            names = ",".join(str(X.columns[i]) for i in text)
+            raise DataError(f"{name} has column(s) that are not numbers: {names} (first cell {X.iloc[0, text[0]]!r}); "
+                            f"expected numbers: leave them out (ae: --drop {names})")
+        X = X.to_numpy(dtype=np.float64, na_value=np.nan)  # mixed int, float, bool and nullable columns: numbers
     if hasattr(X, "to_numpy"):  # pandas / polars frames
         X = X.to_numpy()
     try:

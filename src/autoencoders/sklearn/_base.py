@@ -14,11 +14,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import create_model, needs_data_space, option_owners
+from ..registry import accepted_code_size, create_model, needs_data_space, option_owners
 from ..training import TrainConfig, Trainer
-from ..training.defaults import resolve_loss
+from ..training.defaults import auto_code_size, resolve_loss
 
 _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
+CODE_SIZE = 10  # the code width when code_size is None (fewer on narrow inputs: auto_code_size)
 # Parameters handed to TrainConfig under the same name (the rest of TrainConfig: seed from random_state,
 # device, progress from verbose).
 TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "scheduler", "validation_fraction",
@@ -37,7 +38,8 @@ class _AutoencoderEstimator(BaseEstimator):
     name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts (the
     hidden sizes as fit uses them: ``hidden``, or None where sized from the data), so ``set_params(**get_params())``
     changes nothing.
-    ``code_size``, ``hidden`` (the mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
+    ``code_size`` (None: 10, or half a row's values where that is fewer), ``hidden`` (the mlp backbone's),
+    ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
     same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state`` (an int:
@@ -49,7 +51,7 @@ class _AutoencoderEstimator(BaseEstimator):
 
     def __init__(self, model: str | None = "deep", backbone: str | None = None, objective: str | None = None,
                  backbone_options: dict | None = None, objective_options: dict | None = None,
-                 code_size: int = 10, hidden: tuple[int, ...] | None = None, loss: str = "auto",
+                 code_size: int | None = None, hidden: tuple[int, ...] | None = None, loss: str = "auto",
                  corruption: str | None = None, corruption_level: float | None = None, input_shape=None,
                  # training (TrainConfig)
                  epochs: int | None = _TRAIN.epochs, batch_size: int = _TRAIN.batch_size, lr: float = _TRAIN.lr,
@@ -166,6 +168,9 @@ class _AutoencoderEstimator(BaseEstimator):
         loss = resolve_loss(self.loss, X, data_space=needs_data_space(self.model, **parts, **options))
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
+        if model is None and code_size is None:  # 10, fewer on a narrow input, then a width the parts accept
+            code_size = accepted_code_size(self.model, auto_code_size(int(np.prod(shape)), CODE_SIZE), **parts,
+                                           input_shape=shape, loss=loss, **options)
         if model is None:  # the initial weights drawn without touching the caller's random state
             model = create_model(self.model, **parts, input_shape=shape, code_size=code_size, loss=loss, seed=seed,
                                  **options)

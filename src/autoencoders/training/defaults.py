@@ -28,6 +28,13 @@ VALIDATION_FRACTION = 0.1
 UNIT_TOLERANCE = 1e-6
 
 
+def auto_code_size(values: int, cap: int) -> int:
+    """The code width when none is given: ``cap``, or half the values of a sample where that is fewer (at least
+    1), so that a narrow table is not given a code wider than its rows (32 for digits' 64 pixels and anything
+    wider, 3 for a table of 6 encoded columns)."""
+    return max(1, min(cap, values // 2))
+
+
 def resolve_loss(loss: str, X: np.ndarray, data_space: bool = False) -> str:
     """``auto``: binary cross-entropy when every value of ``X`` lies in [0, 1] (pixels, min-max scaled tables),
     else squared error, and squared error always for a model whose output must stay in data space
