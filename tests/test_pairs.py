@@ -259,6 +259,17 @@ def test_resuming_takes_a_renamed_option_in_its_presets_meaning(preset, option, 
     assert refused.exit_code != 0 and f"disagrees with the run's stored {stored}" in refused.output
 
 
+@pytest.mark.parametrize("preset", ae.list_models())
+def test_turning_a_presets_corruption_off_drops_its_level_without_a_warning(preset):
+    # create_model("denoising", corruption=None) warned that corruption_level=0.3 was ignored: the preset's level,
+    # which the user had turned off with its noise.
+    backbone, _ = registry.model_parts(preset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config = registry.make_config(preset, input_shape=SHAPES[backbone], corruption=None)
+    assert config.corruption is None and config.corruption_level == ae.ModelConfig.corruption_level
+
+
 LAYOUT = [{"kind": "numeric", "value": 0, "missing": None}, {"kind": "categorical", "start": 1, "stop": 3}]
 
 

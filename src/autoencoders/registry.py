@@ -180,6 +180,8 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
             if old in options:  # a field the user gave wins over the preset's own default for the renamed option
                 value = options.pop(old)
                 options.update({name: value for name in new if name == old or name not in given})
+        if "corruption" in given and given["corruption"] is None and "corruption_level" not in given:
+            options.pop("corruption_level", None)  # the preset's noise level goes with the noise turned off
     name = model_name(preset, backbone, objective)
     where = f"preset {preset!r}" if name == preset else f"a {name} model"
     unknown = sorted(set(options) - set(owners))
