@@ -46,7 +46,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         infinite = np.isinf(dataset.X).any(axis=1) if dataset.X.dtype.kind == "f" else np.zeros(len(dataset.X), bool)
         if infinite.any():
             raise DataError(f"data from {data} contains infinite values in {int(infinite.sum())} row(s), first at "
-                            f"row {int(np.argmax(infinite))}; only NaN cells are gaps to fill")
+                            f"row {int(np.argmax(infinite))} (counting from 0); only NaN cells are gaps to fill")
     if dataset.is_table:  # the whole file is written back: its text columns too
         read = table_options()
         whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,
