@@ -219,6 +219,15 @@ def test_a_sparse_option_its_penalty_ignores_is_named_in_a_warning(penalty, opti
             make()
 
 
+
+def test_the_default_code_widths_probe_leaves_the_options_warning_to_the_model():
+    # the search for a code width the parts accept built configs of its own, and each warned again
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoencoderTransformer(model=None, backbone="mlp", objective="sparse", objective_options={"k": 3},
+                               epochs=1, random_state=0).fit(np.random.default_rng(0).random((30, 6)))
+    assert [str(w.message) for w in caught].count("penalty 'l1' ignores k=3 (used by penalty topk)") == 1
+
 @pytest.mark.parametrize("estimator", [AutoencoderOutlierDetector(steps=2, random_state=0),
                                        AutoencoderImputer(epochs=1, random_state=0)], ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("backbone", ae.list_backbones())

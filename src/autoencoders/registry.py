@@ -9,6 +9,7 @@ with :func:`register_preset`. The CLI, the scikit-learn wrappers, the reports an
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -201,7 +202,9 @@ def accepted_code_size(preset: str | None, wanted: int, /, *, backbone: str | No
     error then comes from building the model, naming what else is wrong)."""
     for size in range(wanted, wanted + 65):
         try:
-            make_config(preset, backbone=backbone, objective=objective, renames=renames, **options, code_size=size)
+            with warnings.catch_warnings():  # a probe: the model built with the width found warns of its options
+                warnings.simplefilter("ignore")
+                make_config(preset, backbone=backbone, objective=objective, renames=renames, **options, code_size=size)
         except (TypeError, ValueError):  # ConfigError is a ValueError
             continue
         return size
