@@ -59,13 +59,12 @@ class TensorRows:
     def shuffled_order(self, generator: torch.Generator) -> Tensor:
         return torch.randperm(len(self.X), generator=generator).to(self.device)
 
-    def batch(self, rows: Tensor) -> tuple[Tensor, ...]:
+    def batch(self, rows: Tensor | slice) -> tuple[Tensor, ...]:
         return (self.X[rows],) if self.targets is None else (self.X[rows], self.targets[rows])
 
     def batches(self, batch_size: int) -> Iterator[tuple[Tensor, ...]]:  # views, in order
         for start in range(0, len(self.X), batch_size):
-            stop = start + batch_size
-            yield (self.X[start:stop],) if self.targets is None else (self.X[start:stop], self.targets[start:stop])
+            yield self.batch(slice(start, start + batch_size))
 
     def digest(self) -> str:
         parts = [self.X] if self.targets is None else [self.X, self.targets]
