@@ -9,6 +9,7 @@ with :func:`register_preset`. The CLI, the scikit-learn wrappers, the reports an
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -194,17 +195,22 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
             {k: v for k, v in options.items() if owners[k] == "model"})
 
 
-def accepted_code_size(preset: str | None, wanted: int, /, *, backbone: str | None = None,
-                       objective: str | None = None, renames: bool = True, **options: Any) -> int:
-    """The smallest code width from ``wanted`` up (by at most 64) that the model's parts accept with ``options``
-    (a vq objective's multiple of ``code_dim``, a sequence backbone's room for its level ...): for a width the
-    caller chose itself, so that a user who gave none is not refused one. ``wanted`` when none is accepted (the
-    error then comes from building the model, naming what else is wrong)."""
+def default_code_size(preset: str | None, cap: int, /, *, input_shape: tuple[int, ...], backbone: str | None = None,
+                      objective: str | None = None, renames: bool = True, **options: Any) -> int:
+    """The code width of a model given none: ``cap`` values, or half a sample's where that is fewer
+    (``training.defaults.auto_code_size``), then the smallest width from there (by at most 64 more) that the
+    model's parts accept with ``options`` (a vq objective's multiple of ``code_dim``, a sequence backbone's room
+    for its level ...), so that a user who gave none is not refused one; the first width when none is accepted
+    (the error then comes from building the model, naming what else is wrong)."""
+    from .training.defaults import auto_code_size
+
+    wanted = auto_code_size(math.prod(input_shape), cap)
     for size in range(wanted, wanted + 65):
         try:
             with warnings.catch_warnings():  # a probe: the model built with the width found warns of its options
                 warnings.simplefilter("ignore")
-                make_config(preset, backbone=backbone, objective=objective, renames=renames, **options, code_size=size)
+                make_config(preset, backbone=backbone, objective=objective, renames=renames,
+                            input_shape=input_shape, **options, code_size=size)
         except (TypeError, ValueError):  # ConfigError is a ValueError
             continue
         return size

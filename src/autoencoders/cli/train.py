@@ -220,11 +220,11 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import accepted_code_size, create_model, needs_data_space
+    from ..registry import create_model, default_code_size, needs_data_space
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import auto_code_size, resolve_loss
+    from ..training.defaults import resolve_loss
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
@@ -243,8 +243,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
         loss, options["columns"] = "mixed", table.layout
     if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
-        code_size = accepted_code_size(model, auto_code_size(int(np.prod(X_train.shape[1:])), CLI_CODE_SIZE),
-                                       **parts, input_shape=X_train.shape[1:], loss=loss, **options)
+        code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
+                                      **options)
     net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
                        seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),

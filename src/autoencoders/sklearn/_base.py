@@ -14,9 +14,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import accepted_code_size, create_model, needs_data_space, option_owners
+from ..registry import create_model, default_code_size, needs_data_space, option_owners
 from ..training import TrainConfig, Trainer
-from ..training.defaults import auto_code_size, resolve_loss
+from ..training.defaults import resolve_loss
 
 _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
 CODE_SIZE = 10  # the code width when code_size is None (fewer on narrow inputs: auto_code_size)
@@ -169,8 +169,7 @@ class _AutoencoderEstimator(BaseEstimator):
         if table is not None and table.needs_mixed_loss:
             loss, options["columns"] = "mixed", table.layout
         if model is None and code_size is None:  # 10, fewer on a narrow input, then a width the parts accept
-            code_size = accepted_code_size(self.model, auto_code_size(int(np.prod(shape)), CODE_SIZE), **parts,
-                                           input_shape=shape, loss=loss, **options)
+            code_size = default_code_size(self.model, CODE_SIZE, **parts, input_shape=shape, loss=loss, **options)
         if model is None:  # the initial weights drawn without touching the caller's random state
             model = create_model(self.model, **parts, input_shape=shape, code_size=code_size, loss=loss, seed=seed,
                                  **options)
