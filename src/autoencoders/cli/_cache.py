@@ -3,8 +3,8 @@ disk so that ``ae --help``, ``ae train --help``, ``ae models`` and argument erro
 
 An entry is computed once by importing the models (seconds) and stored under a fingerprint of this package's
 source files (their names, sizes and modification times) and version, so editing or upgrading the package makes
-a fresh cache. The folder is ``$AUTOENCODERS_CACHE``, else ``$XDG_CACHE_HOME/autoencoders``, else
-``~/.cache/autoencoders``; when it cannot be written the entries are computed every time, which is only slower.
+a fresh cache. The folder is the downloads' (:func:`autoencoders.data.datasets.cache_dir`); when it cannot be
+written the entries are computed every time, which is only slower.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..data.datasets import cache_dir
+
 PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def cache_folder() -> Path:
-    if os.environ.get("AUTOENCODERS_CACHE"):
-        return Path(os.environ["AUTOENCODERS_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autoencoders"
 
 
 def fingerprint() -> str:
@@ -36,7 +32,7 @@ def fingerprint() -> str:
 
 def remembered(key: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` (a JSON value), from the cache when this version of the package computed it before."""
-    path = cache_folder() / f"cli-{fingerprint()}.json"
+    path = cache_dir() / f"cli-{fingerprint()}.json"
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -2,8 +2,9 @@
 
 Downloaded files are checked against their MD5 sums, and so are the offline and cached copies found (an unpacked
 copy, which has no published sum, by its shapes). Offline copies are found in ``data_dir``, else the
-``AUTOENCODERS_DATA`` environment variable, else the download cache (``~/.cache/autoencoders``), either
-directly or in a sub-folder named after the data set.
+``AUTOENCODERS_DATA`` environment variable, else the download cache (:func:`cache_dir`: ``~/.cache/autoencoders``
+unless ``AUTOENCODERS_CACHE`` or ``XDG_CACHE_HOME`` moves it), either directly or in a sub-folder named after the
+data set. Downloads go to the cache's sub-folder for the data set.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..errors import ConfigError, DataError, DataUnavailableError
 from .files import Dataset, read_idx
 
 ENV_DATA_DIR = "AUTOENCODERS_DATA"
+ENV_CACHE_DIR = "AUTOENCODERS_CACHE"
 
 
 
@@ -61,7 +63,12 @@ DATASETS = ("digits", *IDX_DATASETS)
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autoencoders"
+    """Where downloads go (and the command line keeps its option cache): ``$AUTOENCODERS_CACHE``, else
+    ``$XDG_CACHE_HOME/autoencoders``, else ``~/.cache/autoencoders`` (a variable set but empty counts as unset:
+    an empty ``XDG_CACHE_HOME`` put downloads in ./autoencoders of the working directory)."""
+    if os.environ.get(ENV_CACHE_DIR):
+        return Path(os.environ[ENV_CACHE_DIR])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autoencoders"
 
 
 def load_digits() -> Dataset:
@@ -132,7 +139,12 @@ def _check_copy(path: Path, md5: str) -> None:
 def _download(name: str, spec: IdxDataset, remote: RemoteFile, target_dir: Path, searched: str) -> Path:
     import urllib.error  # here, not at the top: importing the data package stays fast (`ae --help`)
 
-    target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataUnavailableError(f"cannot create the download folder {target_dir} ({error.strerror}): set "
+                                   f"{ENV_CACHE_DIR} to a folder you can write, or copy the {name} files into a "
+                                   f"folder and pass --data-dir FOLDER (searched: {searched})") from None
     target = target_dir / remote.name
     errors = []
     for mirror in spec.mirrors:

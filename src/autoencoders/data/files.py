@@ -79,10 +79,10 @@ SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 
 @dataclass
 class TableOptions:
-    """How to read a table file: the delimiter (None: by suffix, else sniffed from ``,`` ``;`` tab ``|``), the
-    feature columns to keep (``columns``) or to leave out (``drop``: ID and timestamp columns), and columns to
-    treat as categorical (not checked for numeric typos), and the texts that mark missing cells
-    (``missing_values``, text tables only)."""
+    """How to read a table file: the delimiter (None: by suffix, else sniffed from ``,`` ``;`` tab ``|`` and runs of
+    spaces; " " means any run of spaces), the feature columns to keep (``columns``) or to leave out (``drop``: ID
+    and timestamp columns), and columns to treat as categorical (not checked for numeric typos), and the texts that
+    mark missing cells (``missing_values``, text tables only)."""
 
     delimiter: str | None = None
     columns: tuple[str, ...] = ()
@@ -162,16 +162,20 @@ def _read_csv(path: Path, options: TableOptions):
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
     sample = sample[excel.end():] if excel else sample
     delimiter = options.delimiter or (excel.group(1) if excel else _sniff_delimiter(path, sample))
-    rows = [line.split(delimiter) for line in sample.splitlines()[:SAMPLE_LINES] if line.strip()]
+    lines = sample.splitlines()
+    # a space delimiter is any run of spaces (numpy.savetxt's format), after its '#' comment lines (its header=)
+    comments = next(i for i, line in enumerate([*lines, ""]) if not line.startswith("#")) if delimiter == " " else 0
+    rows = [_cells(line, delimiter) for line in lines[comments:][:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
     header = _has_header(rows)
     decimal = _decimal_mark(delimiter, sample)
     one_column = len(rows[0]) == 1  # its empty cell is an empty line: a gap in that row, not a line to skip
-    leading = next(i for i, line in enumerate(sample.splitlines()) if line.strip())  # empty lines before the first
-    skipped = bool(excel) + (leading if one_column else 0)  # lines pandas is told to skip (else it skips empty ones)
+    leading = next(i for i, line in enumerate(lines) if line.strip())  # empty lines before the first
+    skipped = bool(excel) + comments + (leading if one_column else 0)  # lines pandas skips (else it skips empty ones)
     try:
-        frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, skipinitialspace=True,
+        frame = pd.read_csv(path, sep=r"\s+" if delimiter == " " else delimiter, header=0 if header else None,
+                            skipinitialspace=True,
                             decimal=decimal, compression="infer", encoding="utf-8", skiprows=skipped or None,
                             skip_blank_lines=not one_column, na_values=list(options.missing_values) or None)
     except UnicodeDecodeError as error:
@@ -246,10 +250,29 @@ def _sniff_delimiter(path: Path, sample: str) -> str:
     name = _uncompressed_name(path)
     if name.endswith((".tsv", ".tab")):
         return "\t"
+    whole_lines = sample[: sample.rfind("\n") + 1] or sample
+    if _spaced_numbers(whole_lines):
+        return " "
     try:
-        return csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, delimiters=DELIMITERS).delimiter
+        return csv.Sniffer().sniff(whole_lines, delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
+
+
+def _spaced_numbers(text: str) -> bool:
+    """True for rows of numbers split by runs of spaces, as ``numpy.savetxt`` writes them (a header row and '#'
+    comment lines before them allowed), which none of :data:`DELIMITERS` splits: read whole, each row was one text."""
+    lines = [line for line in text.splitlines()[:SAMPLE_LINES] if line.strip() and not line.startswith("#")]
+    if not lines or any(mark in line for line in lines for mark in DELIMITERS):
+        return False
+    widths = {len(line.split()) for line in lines}
+    return len(widths) == 1 and widths.pop() > 1 and all(_is_number(c) for line in lines[1:] or lines
+                                                         for c in line.split())
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    """A line's cells: split at ``delimiter``, or at runs of spaces for the delimiter " "."""
+    return line.split() if delimiter == " " else line.split(delimiter)
 
 
 def _has_header(rows: list[list[str]]) -> bool:

@@ -18,13 +18,15 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601-2, as Pillow's 
 
 
 def read_image(file: Path, channels: int | None = None) -> np.ndarray:
-    """One image file as float32 (C, H, W), scaled by its own bit depth: 8-bit / 255 and 16-bit / 65535 into
-    [0, 1] (so 16-bit scans keep their range), 32-bit float pixels as stored. ``channels`` None keeps the image's
-    own (1 for grayscale, else 3); 1 or 3 converts it (luminance, or gray repeated)."""
-    from PIL import Image, UnidentifiedImageError
+    """One image file as float32 (C, H, W), turned upright by its EXIF orientation, scaled by its own bit depth:
+    8-bit / 255 and 16-bit / 65535 into [0, 1] (so 16-bit scans keep their range), 32-bit float pixels as stored.
+    ``channels`` None keeps the image's own (1 for grayscale, else 3); 1 or 3 converts it (luminance, or gray
+    repeated)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(file) as image:
+        with Image.open(file) as stored:
+            image = ImageOps.exif_transpose(stored)  # upright as viewers show it: a phone's photo is stored sideways
             if image.mode in _GRAY_WHITE:
                 pixels = np.asarray(image.convert("L") if image.mode == "LA" else image, np.float32)[None]
                 pixels = pixels / np.float32(_GRAY_WHITE[image.mode])  # (1, H, W)

@@ -92,8 +92,9 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
 
 
 def _merge(frame, filled, gaps: np.ndarray):
-    """``frame`` with the cells where ``gaps`` (n, columns) is True taken from ``filled`` (same shape and names)."""
-    merged = {name: frame[name].where(~gaps[:, i], filled[name]) for i, name in enumerate(frame.columns)}
+    """``frame`` with the cells where ``gaps`` (n, columns) is True taken from ``filled`` (same shape; its columns
+    matched by position: they are named as strings, ``frame``'s as the caller's, such as pandas' 0, 1, ...)."""
+    merged = {name: frame[name].where(~gaps[:, i], filled.iloc[:, i]) for i, name in enumerate(frame.columns)}
     return type(frame)({name: column.infer_objects() for name, column in merged.items()})
 
 
