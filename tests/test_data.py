@@ -236,7 +236,7 @@ def test_unknown_file_type_and_missing_file(tmp_path):
     ("bad", "message"),
     [
         (np.zeros((0, 3)), "0 sample"),
-        (np.zeros(3), "1 dimension.*reshape a single sample"),
+        (np.zeros(3), r"1 dimension.*one feature per sample is X.reshape\(-1, 1\), one sample .* X.reshape\(1, -1\)"),
         (np.array([["a", "b"]]), "dtype <U1"),
         (np.array([[1, None]], dtype=object), "dtype object"),
         (np.array([[1.0, np.nan]]), "NaN in 1 row"),

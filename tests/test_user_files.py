@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from autoencoders.data import DataUnavailableError, datasets, read_path
+from autoencoders.data import DataError, DataUnavailableError, check_array, datasets, read_path
 from autoencoders.sklearn import AutoencoderImputer
 
 
@@ -64,3 +64,56 @@ def test_the_download_cache_is_moved_by_environment_and_an_unwritable_one_is_nam
     monkeypatch.delenv(datasets.ENV_DATA_DIR, raising=False)
     with pytest.raises(DataUnavailableError, match=r"cannot create the download folder .*file/mnist.*_CACHE"):
         datasets.load_standard("mnist", "test")
+
+
+def test_a_header_that_repeats_a_name_is_named_with_the_names_pandas_gives(tmp_path):
+    # pandas reads "a,a,b" as a, a.1, b: --drop a then left a.1 in, and nothing said why
+    path = tmp_path / "twice.csv"
+    path.write_text('a,"a",b,,\n1,2,3,,\n4,5,6,,\n')  # two empty names at the end are no repeat: left out
+    with pytest.warns(UserWarning, match=r"twice.csv: the header gives more than one column the name 'a'; they are "
+                                         r"read as 'a', 'a.1' \(the names --columns, --drop"):
+        frame = read_path(path).X
+    assert list(frame.columns) == ["a", "a.1", "b"]
+
+
+def test_excels_unicode_text_export_is_read(tmp_path):
+    # Excel's "Unicode Text" is UTF-16 with a byte-order mark: it was refused as "not UTF-8 ... may be Windows-1252"
+    path = tmp_path / "export.txt"
+    path.write_text("name\tscore\r\nann\t1,5\r\nbob\t2\r\n", encoding="utf-16")
+    frame = read_path(path).X
+    assert list(frame.columns) == ["name", "score"] and list(frame["score"]) == [1.5, 2.0]
+
+
+def test_a_folder_or_a_single_image_where_a_file_is_expected_is_named(tmp_path):
+    (tmp_path / "rows.csv").mkdir()  # was "rows.csv holds no image files"
+    with pytest.raises(DataError, match=r"rows.csv is a folder, not a .csv file"):
+        read_path(tmp_path / "rows.csv")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "one.png")  # was "unsupported data file"
+    with pytest.raises(DataError, match="one.png is one image; the data is a folder of images"):
+        read_path(tmp_path / "one.png")
+    parts = tmp_path / "rows.parquet"  # Spark and pyarrow write a Parquet data set as a folder of parts
+    parts.mkdir()
+    for part in range(2):
+        pd.DataFrame({"a": [1.0 + part, 2.0], "b": [3, 4]}).to_parquet(parts / f"part-{part}.parquet")
+    assert read_path(parts).X.shape == (4, 2)
+
+
+def test_labels_given_as_samples_are_named_as_labels(tmp_path):
+    # an IDX labels file (and any 1-D array) was told to "reshape a single sample with X.reshape(1, -1)"
+    labels = np.arange(20, dtype=np.uint8)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + (20).to_bytes(4, "big") + labels.tobytes())
+    with pytest.raises(DataError, match=r"IDX file of 20 single values, such as a labels file .*give the images"):
+        read_path(tmp_path / "train-labels-idx1-ubyte")
+    with pytest.raises(DataError, match=r"one feature per sample is X.reshape\(-1, 1\)"):
+        check_array(labels.astype(float))
+
+
+def test_an_npz_says_which_arrays_it_used_and_which_not(tmp_path):
+    X = np.ones((4, 2))
+    np.savez(tmp_path / "extra.npz", X=X, y=np.arange(4), meta=np.arange(3))
+    with pytest.warns(UserWarning, match=r"samples from 'X', labels from 'y'; array\(s\) 'meta' not used"):
+        data = read_path(tmp_path / "extra.npz")
+    np.testing.assert_array_equal(data.y, np.arange(4))
+    np.savez(tmp_path / "positional.npz", X, np.arange(4))  # numpy.savez(path, X, y): arr_0, arr_1
+    with pytest.raises(DataError, match=r"\['arr_0', 'arr_1'\]; name the samples 'X' .*numpy.savez\(path, X="):
+        read_path(tmp_path / "positional.npz")

@@ -4,19 +4,21 @@ format, plain or .gz) and image folders (each image read by :mod:`.images`)."""
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import lzma
 import re
 import shlex
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .images import image_files_in, read_image, with_channels
+from .images import IMAGE_SUFFIXES, image_files_in, read_image, with_channels
 from .validation import DataError
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
@@ -158,7 +160,8 @@ def _read_csv(path: Path, options: TableOptions):
     """The CSV as a DataFrame; a first row of numbers is data, unless it is pandas' default header 0,1,2,..."""
     import pandas as pd
 
-    sample = _text_sample(path)
+    encoding = _encoding(path)
+    sample = _text_sample(path, encoding)
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
     sample = sample[excel.end():] if excel else sample
     delimiter = options.delimiter or (excel.group(1) if excel else _sniff_delimiter(path, sample))
@@ -175,9 +178,9 @@ def _read_csv(path: Path, options: TableOptions):
     skipped = bool(excel) + comments + (leading if one_column else 0)  # lines pandas skips (else it skips empty ones)
     try:
         frame = pd.read_csv(path, sep=r"\s+" if delimiter == " " else delimiter, header=0 if header else None,
-                            skipinitialspace=True,
-                            decimal=decimal, compression="infer", encoding="utf-8", skiprows=skipped or None,
-                            skip_blank_lines=not one_column, na_values=list(options.missing_values) or None)
+                            skipinitialspace=True, decimal=decimal, compression="infer", encoding=encoding,
+                            skiprows=skipped or None, skip_blank_lines=not one_column,
+                            na_values=list(options.missing_values) or None)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -193,12 +196,26 @@ def _read_csv(path: Path, options: TableOptions):
         frame = frame.iloc[:filled[-1] + 1 if len(filled) else 0]
     if not header:
         frame.columns = [str(i) for i in range(frame.shape[1])]
+    else:
+        _warn_of_repeated_names(path, rows[0], list(frame.columns))
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
     if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
         frame.columns = stripped
     frame.attrs["first_line"] = (2 if header else 1) + skipped
     frame.attrs["dialect"] = {"sep": delimiter, "decimal": decimal}  # a table written back keeps the file's own
     return frame
+
+
+def _warn_of_repeated_names(path: Path, header: list[str], columns: list) -> None:
+    """Warn of names the ``header`` cells give more than one column: pandas reads them as "a", "a.1", ..., the names
+    the options that pick columns then take."""
+    names = [cell.strip().strip('"') for cell in header]
+    repeated = [name for name in dict.fromkeys(names) if name and names.count(name) > 1]
+    if repeated and len(names) == len(columns):
+        renamed = [str(column) for column, name in zip(columns, names, strict=True) if name in repeated]
+        warnings.warn(f"{path}: the header gives more than one column the name {' and '.join(map(repr, repeated))};"
+                      f" they are read as {', '.join(map(repr, renamed))} (the names --columns, --drop and "
+                      "--label-column take); rename them in the file to tell them apart", stacklevel=4)
 
 
 def _decimal_mark(delimiter: str, sample: str) -> str:
@@ -219,12 +236,22 @@ def _read_parquet(path: Path):
         raise DataError(f"cannot read {path} as Parquet: {error}") from None
 
 
-def _text_sample(path: Path, size: int = 65_536) -> str:
+def _encoding(path: Path) -> str:
+    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), else "utf-8"."""
+    try:
+        with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
+            start = handle.read(2)
+    except (OSError, EOFError, lzma.LZMAError):
+        return "utf-8"  # reading the sample names the fault
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8"
+
+
+def _text_sample(path: Path, encoding: str, size: int = 65_536) -> str:
     """The start of the file: ``size`` characters, or more until it holds :data:`SAMPLE_LINES` whole lines (a table
     of thousands of columns has lines longer than ``size``: its header was cut and taken for data)."""
     opener = TEXT_OPENERS.get(path.suffix.lower(), open)
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        with opener(path, "rt", encoding=encoding, newline="") as handle:
             sample = handle.read(size)
             while sample.count("\n") < SAMPLE_LINES and (more := handle.read(size)):
                 sample += more
@@ -390,14 +417,21 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
 
 
 def read_npz(path: Path) -> Dataset:
-    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``)."""
+    """An .npz holding ``X`` (or ``x``/``data``/its only array) and optionally ``y`` (or ``labels``); other arrays
+    are named in a warning, as not used."""
     arrays = load_numpy(path)
     x_key = next((k for k in ("X", "x", "data", "features") if k in arrays), None)
     if x_key is None:
         if len(arrays) != 1:
-            raise DataError(f"{path} holds arrays {sorted(arrays)}; name the samples 'X' (and labels 'y')")
+            raise DataError(f"{path} holds arrays {sorted(arrays)}; name the samples 'X' (and labels 'y'): "
+                            "numpy.savez(path, X=samples, y=labels)")
         x_key = next(iter(arrays))
     y_key = next((k for k in ("y", "labels", "target") if k in arrays), None)
+    unused = [key for key in arrays if key not in (x_key, y_key)]
+    if unused:
+        labels = "" if y_key is None else f", labels from {y_key!r}"
+        warnings.warn(f"{path}: samples from {x_key!r}{labels}; array(s) {', '.join(map(repr, unused))} not used",
+                      stacklevel=3)
     X, y = arrays[x_key], None if y_key is None else arrays[y_key]
     if y is not None and y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column vector, as scikit-learn users often keep labels
@@ -445,13 +479,21 @@ def _idx_samples(array: np.ndarray) -> np.ndarray:
 
 
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
-    """Load a data file or image folder by its suffix."""
+    """Load a data file or image folder by its suffix (a folder named .parquet is a Parquet data set: Spark and
+    pyarrow write one as a folder of parts)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such data file or folder: {path}")
-    if path.is_dir():
-        return read_image_folder(path)
     name = path.name.lower()
+    file_suffix = name.endswith((".npy", ".npz")) or _uncompressed_name(path).endswith(TABLE_SUFFIXES)
+    if path.is_dir() and file_suffix:
+        raise DataError(f"{path} is a folder, not a {path.suffix} file (a folder is read as images): give the "
+                        "file itself")
+    if path.is_dir() and not name.endswith(PARQUET_SUFFIXES):
+        return read_image_folder(path)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        raise DataError(f"{path} is one image; the data is a folder of images (of one size; sub-folders for "
+                        "labels): give the folder that holds them")
     if name.endswith(".npy"):
         return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
@@ -459,6 +501,10 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     if _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
         return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
-        return Dataset(_idx_samples(read_idx(path)), None, path.stem)
+        samples = read_idx(path)
+        if samples.ndim == 1:
+            raise DataError(f"{path} is an IDX file of {len(samples)} single values, such as a labels file "
+                            "(train-labels-idx1-ubyte): give the images file (train-images-idx3-ubyte)")
+        return Dataset(_idx_samples(samples), None, path.stem)
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
                     "an IDX file or an image folder")

@@ -48,7 +48,8 @@ def check_array(
         raise DataError(
             f"{name} has {array.ndim} dimension(s) {array.shape}; expected {min_ndim} to {max_ndim} "
             "(n_samples, n_features) or (n_samples, channels, height, width)"
-            + (" - reshape a single sample with X.reshape(1, -1)" if array.ndim == 1 else "")
+            + (": one feature per sample is X.reshape(-1, 1), one sample of many features X.reshape(1, -1)"
+               if array.ndim == 1 else "")
         )
     if array.shape[0] < min_samples:
         raise DataError(f"{name} has {array.shape[0]} sample(s); at least {min_samples} needed")
