@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from autoencoders.data import DataError, DataUnavailableError, check_array, datasets, read_path
+from autoencoders.data.streaming import ChunkedRows
 from autoencoders.sklearn import AutoencoderImputer
 
 
@@ -117,3 +118,12 @@ def test_an_npz_says_which_arrays_it_used_and_which_not(tmp_path):
     np.savez(tmp_path / "positional.npz", X, np.arange(4))  # numpy.savez(path, X, y): arr_0, arr_1
     with pytest.raises(DataError, match=r"\['arr_0', 'arr_1'\]; name the samples 'X' .*numpy.savez\(path, X="):
         read_path(tmp_path / "positional.npz")
+
+
+def test_a_bad_cell_in_a_streamed_file_is_named_by_its_row_in_the_file():
+    # each chunk was checked alone: NaN at row 9 of the file was "first at row 1" of rows 8-11
+    X = np.zeros((12, 2), np.float32)
+    X[9, 1] = np.nan
+    rows = ChunkedRows(X, chunk_rows=4, name="big.npy")
+    with pytest.raises(DataError, match=r"big.npy rows 8-11 contains NaN in 1 row\(s\), first at row 9 "):
+        rows[8:12]

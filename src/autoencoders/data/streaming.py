@@ -107,7 +107,8 @@ class ChunkedRows:
 
     def _read(self, first: int, last: int) -> torch.Tensor:
         where = f"{self.name} rows {self.start + first}-{self.start + last - 1}"
-        values = check_array(self.array[self.start + first : self.start + last], where, sample_shape=self.sample_shape)
+        values = check_array(self.array[self.start + first : self.start + last], where, sample_shape=self.sample_shape,
+                             first_row=self.start + first)
         if self.transform is not None:
             values = self.transform(values)
         # A copy of the read-only map unless check_array already made one (converting the dtype).

@@ -96,7 +96,8 @@ def is_categorical(values) -> bool:
     if pd.api.types.is_numeric_dtype(dtype):
         return False
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-        raise DataError(f"column {values.name!r} holds dates or times; drop it or turn it into numbers first")
+        raise DataError(f"column {values.name!r} holds dates or times; drop it (ae: --drop {values.name}) or turn "
+                        "it into numbers first")
     observed = values[~is_missing(values)]
     return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
 

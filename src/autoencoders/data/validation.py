@@ -17,12 +17,14 @@ def check_array(
     min_samples: int = 1,
     min_ndim: int = 2,
     max_ndim: int = 4,
+    first_row: int = 0,
 ) -> np.ndarray:
     """``X`` as a float32 array of shape (n_samples, *sample_shape), or a :class:`DataError` saying why not.
 
     ``sample_shape`` is the shape one sample must have (e.g. a trained model's ``input_shape``); a flat sample of
     the same total size (or one differing by axes of size 1) is reshaped, anything else is an error
-    (:func:`reshapes_cleanly`).
+    (:func:`reshapes_cleanly`). ``first_row`` is the number of ``X``'s first row where it came from (a chunk of a
+    file's rows), so that errors name rows as the file counts them.
     """
     if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:  # a pandas frame: name its columns that are not numbers
         text = [i for i, dtype in enumerate(X.dtypes) if getattr(dtype, "kind", "O") not in "biuf"]
@@ -60,7 +62,8 @@ def check_array(
         rows = np.unique(np.nonzero(bad.reshape(len(array), -1))[0])
         has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
         kinds = "NaN and infinite values" if has_nan and has_inf else "NaN" if has_nan else "infinite values"
-        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {rows[0]} (counting from 0)")
+        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {first_row + rows[0]} "
+                        "(counting from 0)")
     largest = float(np.abs(array).max())
     if largest > float(np.finfo(np.float32).max):
         raise DataError(f"{name} has values up to {largest:.3g}, beyond float32's range; rescale the data")
