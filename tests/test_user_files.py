@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from autoencoders.cli import cli
 from autoencoders.data import DataError, DataUnavailableError, check_array, datasets, read_path
 from autoencoders.data.streaming import ChunkedRows
 from autoencoders.sklearn import AutoencoderImputer
@@ -127,3 +129,16 @@ def test_a_bad_cell_in_a_streamed_file_is_named_by_its_row_in_the_file():
     rows = ChunkedRows(X, chunk_rows=4, name="big.npy")
     with pytest.raises(DataError, match=r"big.npy rows 8-11 contains NaN in 1 row\(s\), first at row 9 "):
         rows[8:12]
+
+
+def test_ae_impute_writes_an_array_back_in_its_own_shape(tmp_path):
+    # a (n, 2, 3) array came back flattened to (n, 6)
+    X = np.random.default_rng(0).random((30, 2, 3))
+    X[4, 1, 2] = np.nan
+    np.save(tmp_path / "cube.npy", X)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "cube.npy"), "--epochs", "1", "--out",
+                                      str(tmp_path / "filled.npy")])
+    assert result.exit_code == 0, result.output
+    filled = np.load(tmp_path / "filled.npy")
+    assert filled.shape == X.shape and np.isfinite(filled).all()
+    np.testing.assert_array_equal(filled[~np.isnan(X)], X[~np.isnan(X)])

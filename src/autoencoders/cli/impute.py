@@ -41,6 +41,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
 
     # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=table_options())
+    shape = np.shape(dataset.X)  # an array's filled cells are written back in its own shape
     if not dataset.is_table:
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
         infinite = np.isinf(dataset.X).any(axis=1) if dataset.X.dtype.kind == "f" else np.zeros(len(dataset.X), bool)
@@ -62,6 +63,8 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         whole[list(filled.columns)] = filled
         whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
         filled = whole
+    else:
+        filled = filled.reshape(shape)
     save_array(out, filled)
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),
