@@ -142,3 +142,23 @@ def test_ae_impute_writes_an_array_back_in_its_own_shape(tmp_path):
     filled = np.load(tmp_path / "filled.npy")
     assert filled.shape == X.shape and np.isfinite(filled).all()
     np.testing.assert_array_equal(filled[~np.isnan(X)], X[~np.isnan(X)])
+
+
+def test_a_run_on_colour_images_encodes_a_folder_of_gray_ones(tmp_path):
+    # training reads a folder of mixed modes with one channel count; a run given a folder of the other kind was
+    # refused: "X has samples of shape (1, 8, 8) (64 values); the model expects (3, 8, 8)"
+    rng = np.random.default_rng(0)
+    for kind, mode in (("colour", "RGB"), ("gray", "L")):
+        (tmp_path / kind).mkdir()
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).convert(mode).save(
+                tmp_path / kind / f"{i}.png")
+    runner, run = CliRunner(), str(tmp_path / "run")
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "colour"), "--hidden", "8", "--code-size", "2",
+                                 "--epochs", "1", "--out", run, "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    for kind in ("gray", "colour"):
+        out = tmp_path / f"{kind}.npy"
+        result = runner.invoke(cli, ["encode", run, "--data", str(tmp_path / kind), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert np.load(out).shape == (4, 2)

@@ -16,6 +16,7 @@ import click
 import numpy as np
 
 from ..data import Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
+from ..data.images import with_channels
 from ..errors import AutoencodersError, DataError, NonFiniteError
 
 if TYPE_CHECKING:
@@ -202,7 +203,8 @@ def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -
 
 
 def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
-    """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing)."""
+    """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing;
+    images with the model's channels, 1 or 3, as a folder of mixed images is read for training)."""
     table = run_table(checkpoint)
     if table is not None:
         options = table_options()
@@ -215,7 +217,10 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
                                 f"{', '.join(fitted)}")
             X = X.set_axis(names, axis=1)[fitted]
         X = table.transform(X)
-    X = check_array(X, sample_shape=checkpoint.model.input_shape)
+    shape = tuple(checkpoint.model.input_shape)
+    if np.ndim(X) == 4 and len(shape) == 3 and {X.shape[1], shape[0]} == {1, 3} and X.shape[2:] == shape[1:]:
+        X = with_channels(X, shape[0])  # gray images for a model of colour ones, or colour for gray: as in training
+    X = check_array(X, sample_shape=shape)
     return scaler.transform(X)
 
 

@@ -41,10 +41,12 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
 
 
 def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
-    """Image ``pixels`` (C, H, W) with 1 (luminance) or 3 (gray repeated) channels."""
-    if len(pixels) == channels:
+    """Image ``pixels`` (..., C, H, W), C 1 or 3, with 1 (luminance) or 3 (gray repeated) channels."""
+    if pixels.shape[-3] == channels:
         return pixels
-    return np.repeat(pixels, 3, axis=0) if channels == 3 else np.tensordot(_LUMA, pixels, 1)[None]
+    if channels == 3:
+        return np.repeat(pixels, 3, axis=-3)
+    return np.einsum("...chw,c->...hw", pixels, _LUMA)[..., None, :, :]
 
 
 def image_files_in(folder: Path, recursive: bool) -> list[Path]:
