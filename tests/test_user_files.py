@@ -162,3 +162,23 @@ def test_a_run_on_colour_images_encodes_a_folder_of_gray_ones(tmp_path):
         result = runner.invoke(cli, ["encode", run, "--data", str(tmp_path / kind), "--out", str(out)])
         assert result.exit_code == 0, result.output
         assert np.load(out).shape == (4, 2)
+
+
+def test_a_delimiter_ending_each_row_but_not_the_header_shifts_no_column(tmp_path):
+    # pandas took the first column for the row index: a read as b's values, b as c's, c empty
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n1,2,3,\n4,5,6,\n7,8,9,")
+    frame = read_path(path).X
+    assert frame.to_dict("list") == {"a": [1, 4, 7], "b": [2, 5, 8], "c": [3, 6, 9]}
+    (tmp_path / "r.csv").write_text('"a","b"\n"r1",1,2\n"r2",3,4\n')  # R's write.table: row names, header without
+    assert read_path(tmp_path / "r.csv").X.to_dict("list") == {"a": [1, 3], "b": [2, 4]}
+
+
+def test_comment_lines_before_a_table_are_skipped(tmp_path):
+    # "# exported by ..." was taken for the header: "'b' is not a number" in a column named after the comment
+    path = tmp_path / "export.csv"
+    path.write_text("# exported by tool 1.2\na,b\n1,x\n3,4\n")
+    with pytest.raises(DataError, match=r"row 1 \(line 3\), column 2 \('b'\): 'x' is not a number"):
+        read_path(path)
+    path.write_text("#,name,hp\n1,Bulba,45\n2,Ivy,60\n")  # a header naming a column "#" stays a header
+    assert list(read_path(path).X.columns) == ["#", "name", "hp"]

@@ -166,8 +166,8 @@ def _read_csv(path: Path, options: TableOptions):
     sample = sample[excel.end():] if excel else sample
     delimiter = options.delimiter or (excel.group(1) if excel else _sniff_delimiter(path, sample))
     lines = sample.splitlines()
-    # a space delimiter is any run of spaces (numpy.savetxt's format), after its '#' comment lines (its header=)
-    comments = next(i for i, line in enumerate([*lines, ""]) if not line.startswith("#")) if delimiter == " " else 0
+    comments = next(i for i, line in enumerate([*lines, ""]) if not _comment(line, delimiter))
+    comments = comments if comments < len(lines) else 0  # all "#...": a column of such texts, not comments
     rows = [_cells(line, delimiter) for line in lines[comments:][:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
@@ -176,11 +176,14 @@ def _read_csv(path: Path, options: TableOptions):
     one_column = len(rows[0]) == 1  # its empty cell is an empty line: a gap in that row, not a line to skip
     leading = next(i for i, line in enumerate(lines) if line.strip())  # empty lines before the first
     skipped = bool(excel) + comments + (leading if one_column else 0)  # lines pandas skips (else it skips empty ones)
+    # rows one cell longer than the header, that cell empty: a delimiter ends each row, not the header (pandas would
+    # take the first column for the row index and shift every name one column to the right)
+    trailing = header and all(len(row) == len(rows[0]) + 1 and not row[-1].strip() for row in rows[1:-1] or rows[1:])
     try:
         frame = pd.read_csv(path, sep=r"\s+" if delimiter == " " else delimiter, header=0 if header else None,
                             skipinitialspace=True, decimal=decimal, compression="infer", encoding=encoding,
                             skiprows=skipped or None, skip_blank_lines=not one_column,
-                            na_values=list(options.missing_values) or None)
+                            na_values=list(options.missing_values) or None, index_col=False if trailing else None)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -295,6 +298,12 @@ def _spaced_numbers(text: str) -> bool:
     widths = {len(line.split()) for line in lines}
     return len(widths) == 1 and widths.pop() > 1 and all(_is_number(c) for line in lines[1:] or lines
                                                          for c in line.split())
+
+
+def _comment(line: str, delimiter: str) -> bool:
+    """Whether ``line``, before the table, is a comment: it starts with "#" and holds no delimiter (a header "#,name"
+    names a column "#"), or any such line before a table split by spaces (numpy.savetxt's header=)."""
+    return line.startswith("#") and (delimiter == " " or delimiter not in line)
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
