@@ -182,3 +182,25 @@ def test_comment_lines_before_a_table_are_skipped(tmp_path):
         read_path(path)
     path.write_text("#,name,hp\n1,Bulba,45\n2,Ivy,60\n")  # a header naming a column "#" stays a header
     assert list(read_path(path).X.columns) == ["#", "name", "hp"]
+
+
+def test_a_label_column_number_beyond_the_table_is_refused(tmp_path):
+    # --label-column 10 of a 3-column table took column 10 % 3 = 1 as the labels
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,6\n")
+    with pytest.raises(DataError, match="rows.csv has 3 columns, so no column number 10 .*its columns are a, b, c"):
+        read_path(path, label_column="10")
+    assert list(read_path(path, label_column=-1).y) == [3, 6]
+
+
+def test_table_options_given_for_an_array_are_not_ignored_silently(tmp_path):
+    # --label-column and --drop on an .npy were ignored: the labels trained as a feature, the dropped column too
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).random((20, 4)))
+    with pytest.raises(DataError, match=r"rows.npy is not a table, so it has no label column '3' .*numpy.savez"):
+        read_path(tmp_path / "rows.npy", label_column="3")
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npy"), "--label-column", "3",
+                                      "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and "is not a table, so it has no label column" in result.output
+    with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop ignored"):
+        CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--out",
+                                 str(tmp_path / "s.csv")], catch_exceptions=False)

@@ -80,7 +80,7 @@ def search(run, data, data_dir, split, label_column, query, k, method):
             raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
     else:
-        queries, _ = _codes(run, query, data_dir, split, label_column, query=True)
+        queries, _ = _codes(run, query, data_dir, split, None, query=True)  # a table's labels: left out by name
     index = CodeIndex(codes, method)
     indices, distances = index.query(queries, k, items=None if rows is None else np.array(rows))
     results = []

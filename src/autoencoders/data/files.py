@@ -332,6 +332,9 @@ def _column_index(column: str | int, names: list[str], path: Path) -> int:
     if column in names:
         return names.index(column)
     if isinstance(column, int) or str(column).lstrip("-").isdigit():
+        if not -len(names) <= int(column) < len(names):  # 10 of 3 columns was taken for column 10 % 3
+            raise DataError(f"{path} has {len(names)} columns, so no column number {column} (counting from 0, or "
+                            f"-1 for the last); its columns are {', '.join(names)}")
         return int(column) % len(names)
     raise DataError(f"{path} has no column {column!r}; its columns are {', '.join(names)}")
 
@@ -489,16 +492,22 @@ def _idx_samples(array: np.ndarray) -> np.ndarray:
 
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
     """Load a data file or image folder by its suffix (a folder named .parquet is a Parquet data set: Spark and
-    pyarrow write one as a folder of parts)."""
+    pyarrow write one as a folder of parts). ``label_column`` is for a table only: it would be ignored elsewhere."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such data file or folder: {path}")
     name = path.name.lower()
-    file_suffix = name.endswith((".npy", ".npz")) or _uncompressed_name(path).endswith(TABLE_SUFFIXES)
-    if path.is_dir() and file_suffix:
+    is_table = _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES)
+    if path.is_dir() and (name.endswith((".npy", ".npz")) or is_table and not name.endswith(PARQUET_SUFFIXES)):
         raise DataError(f"{path} is a folder, not a {path.suffix} file (a folder is read as images): give the "
                         "file itself")
-    if path.is_dir() and not name.endswith(PARQUET_SUFFIXES):
+    if is_table:
+        return read_table(path, label_column, table)
+    if label_column is not None:
+        raise DataError(f"{path} is not a table, so it has no label column {label_column!r} (--label-column): an "
+                        "array's labels go with it in an .npz, numpy.savez(path, X=samples, y=labels); images' "
+                        "labels are their sub-folders")
+    if path.is_dir():
         return read_image_folder(path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         raise DataError(f"{path} is one image; the data is a folder of images (of one size; sub-folders for "
@@ -507,8 +516,6 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
         return read_npz(path)
-    if _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES):
-        return read_table(path, label_column, table)
     if "idx" in name or "ubyte" in name:
         samples = read_idx(path)
         if samples.ndim == 1:
