@@ -204,3 +204,18 @@ def test_table_options_given_for_an_array_are_not_ignored_silently(tmp_path):
     with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop ignored"):
         CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--out",
                                  str(tmp_path / "s.csv")], catch_exceptions=False)
+
+
+def test_text_labels_in_an_npz_are_codes_with_their_names(tmp_path):
+    # y = ["ok", "bad", ...] in an .npz crashed ae detect with numpy's "ufunc 'maximum' did not contain a loop"
+    X = np.random.default_rng(0).random((20, 3))
+    np.savez(tmp_path / "rows.npz", X=X, y=np.array(["ok", "bad"] * 10))
+    data = read_path(tmp_path / "rows.npz")
+    assert data.label_names == ["bad", "ok"] and list(data.y[:2]) == [1, 0]
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npz"), "--n-estimators", "1",
+                                      "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert '"anomaly_label": "ok"' in result.output and '"roc_auc"' in result.output
+    np.savez(tmp_path / "gap.npz", X=X, y=np.where(np.arange(20) == 3, np.nan, 1.0))
+    with pytest.raises(DataError, match="labels 'y' of .*gap.npz have 1 missing value"):
+        read_path(tmp_path / "gap.npz")

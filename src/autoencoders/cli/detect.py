@@ -99,8 +99,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
            top, seed):
     """Score every row of --data for abnormality (higher = more abnormal) with autoencoders fitted on all rows,
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
-    sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly) are
-    only used to report ROC-AUC and average precision."""
+    sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly, of text
+    labels the one sorted last, named in the output) are only used to report ROC-AUC and average precision."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, fence
@@ -167,6 +167,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         labels = np.asarray(dataset.y) == np.max(dataset.y)
         summary.update(roc_auc=float(roc_auc_score(labels, scores)), average_precision=float(
             average_precision_score(labels, scores)))
+        if dataset.label_names:  # text labels: the one sorted last is taken for the anomalies; say which
+            summary["anomaly_label"] = dataset.label_names[int(np.max(dataset.y))]
     echo_json(summary)
 
 

@@ -350,7 +350,7 @@ def _is_number(cell: str) -> bool:
 def _labels(values, path: Path) -> tuple[np.ndarray, list[str]]:
     """Labels as numbers; text labels as codes 0..k-1 in sorted order, their names returned beside them."""
     if values.isna().any():
-        raise DataError(f"label column {values.name!r} of {path} has {int(values.isna().sum())} missing value(s)")
+        raise DataError(f"labels {values.name!r} of {path} have {int(values.isna().sum())} missing value(s)")
     if values.dtype.kind in "biuf":
         return values.to_numpy(), []
     names = sorted({str(v) for v in values})
@@ -450,7 +450,12 @@ def read_npz(path: Path) -> Dataset:
     if y is not None and (y.ndim != 1 or X.ndim == 0 or len(y) != len(X)):
         raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
                         "give one label per sample")
-    return Dataset(X, y, path.stem)
+    label_names = []
+    if y is not None:  # text labels as codes named in label_names, as a table's
+        import pandas as pd
+
+        y, label_names = _labels(pd.Series(y, name=y_key), path)
+    return Dataset(X, y, path.stem, label_names)
 
 
 def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
