@@ -219,3 +219,9 @@ def test_text_labels_in_an_npz_are_codes_with_their_names(tmp_path):
     np.savez(tmp_path / "gap.npz", X=X, y=np.where(np.arange(20) == 3, np.nan, 1.0))
     with pytest.raises(DataError, match="labels 'y' of .*gap.npz have 1 missing value"):
         read_path(tmp_path / "gap.npz")
+
+
+def test_an_npz_without_arrays_is_named_so(tmp_path):
+    np.savez(tmp_path / "none.npz")  # was "not a NumPy .npz file (it lacks the header numpy.savez writes)"
+    with pytest.raises(DataError, match=r"none.npz holds no arrays"):
+        read_path(tmp_path / "none.npz")

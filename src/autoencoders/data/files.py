@@ -414,7 +414,10 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
 
     magic = _NUMPY_MAGIC[path.suffix.lower()]
     with open(path, "rb") as handle:
-        if handle.read(len(magic)) != magic:
+        start = handle.read(len(magic))
+        if start == b"PK\x05\x06":  # a zip archive's end record first: numpy.savez(path) with no arrays
+            raise DataError(f"{path} holds no arrays; save them with numpy.savez(path, X=samples)")
+        if start != magic:
             raise DataError(f"{path} is not a NumPy {path.suffix.lower()} file (it lacks the header numpy.save / "
                             "numpy.savez write)")
     try:
