@@ -225,3 +225,13 @@ def test_an_npz_without_arrays_is_named_so(tmp_path):
     np.savez(tmp_path / "none.npz")  # was "not a NumPy .npz file (it lacks the header numpy.savez writes)"
     with pytest.raises(DataError, match=r"none.npz holds no arrays"):
         read_path(tmp_path / "none.npz")
+
+
+def test_an_offline_folder_that_does_not_exist_is_named(tmp_path, monkeypatch):
+    # a mistyped --data-dir was searched, found empty, and the files downloaded to the cache without a word
+    monkeypatch.setattr(datasets, "_download", lambda *args: pytest.fail("downloaded"))
+    with pytest.raises(DataUnavailableError, match=r"--data-dir \(data_dir\) names .*typo, which is no folder"):
+        datasets.load_standard("mnist", "test", data_dir=tmp_path / "typo")
+    monkeypatch.setenv(datasets.ENV_DATA_DIR, str(tmp_path / "typo"))
+    with pytest.raises(DataUnavailableError, match=r"AUTOENCODERS_DATA names .*typo, which is no folder"):
+        datasets.load_standard("mnist", "test")

@@ -87,6 +87,10 @@ def load_standard(name: str, split: str = "train", data_dir: str | Path | None =
         return load_digits()
     if name not in IDX_DATASETS:
         raise ConfigError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or give a file path")
+    for folder, given in ((data_dir, "--data-dir (data_dir)"), (os.environ.get(ENV_DATA_DIR), ENV_DATA_DIR)):
+        if folder and not Path(folder).is_dir():  # a typo there would go unseen: the files are downloaded instead
+            raise DataUnavailableError(f"{given} names {folder}, which is no folder; give the folder that holds "
+                                       f"the {name} files")
     spec = IDX_DATASETS[name]
     splits = list(spec.files) if split == "all" else [split]
     if any(s not in spec.files for s in splits):
