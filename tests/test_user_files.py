@@ -235,3 +235,14 @@ def test_an_offline_folder_that_does_not_exist_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv(datasets.ENV_DATA_DIR, str(tmp_path / "typo"))
     with pytest.raises(DataUnavailableError, match=r"AUTOENCODERS_DATA names .*typo, which is no folder"):
         datasets.load_standard("mnist", "test")
+
+
+def test_a_folder_of_pgm_faces_is_read_and_other_files_are_named(tmp_path):
+    # AT&T's faces come as .pgm: the folder "held no image files"; a .heic photo or notes were left out unsaid
+    for i in range(2):
+        Image.fromarray(np.full((6, 5), 40 * i, np.uint8)).save(tmp_path / f"{i}.pgm")
+    (tmp_path / "README").write_text("faces")
+    (tmp_path / ".DS_Store").write_text("")  # hidden: not the user's data, not worth a word
+    with pytest.warns(UserWarning, match=r"left out 1 file\(s\) that are not images \(.*\.pgm.*\), e.g. README"):
+        images = read_path(tmp_path).X
+    assert images.shape == (2, 1, 6, 5)

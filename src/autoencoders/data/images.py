@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .validation import DataError
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+# what Pillow reads and writes; .pgm/.ppm: face sets such as AT&T's (ORL) come as them
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
 
 # Grayscale modes and the value of their white: 1-bit, 8-bit (with alpha), 16-bit (PNG, TIFF; Pillow may widen them
 # to 32-bit "I") and 32-bit float (kept as stored). Every other mode (RGB, RGBA, P, CMYK, ...) is read as 8-bit RGB.
@@ -52,10 +54,14 @@ def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
 def image_files_in(folder: Path, recursive: bool) -> list[Path]:
     """The image files in ``folder`` (and its sub-folders if ``recursive``), sorted; hidden files and folders (a name
     starting with ".": the ``._name.png`` resource forks macOS leaves on shared drives, ``.ipynb_checkpoints``)
-    are not images of the data."""
-    files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
-                   if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    are not images of the data. Other files are left out with a warning that names one (a .heic photo, notes)."""
+    visible = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
+                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    files = [p for p in visible if p.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise DataError(f"{folder} holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    others = [p for p in visible if p.suffix.lower() not in IMAGE_SUFFIXES]
+    if others:
+        warnings.warn(f"{folder}: left out {len(others)} file(s) that are not images "
+                      f"({', '.join(sorted(IMAGE_SUFFIXES))}), e.g. {others[0].relative_to(folder)}", stacklevel=3)
     return files
