@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from autoencoders.cli import cli
-from autoencoders.data import DataError, DataUnavailableError, check_array, datasets, read_path
+from autoencoders.data import DataError, DataUnavailableError, TableOptions, check_array, datasets, read_path
 from autoencoders.data.streaming import ChunkedRows
 from autoencoders.sklearn import AutoencoderImputer
 
@@ -246,3 +246,15 @@ def test_a_folder_of_pgm_faces_is_read_and_other_files_are_named(tmp_path):
     with pytest.warns(UserWarning, match=r"left out 1 file\(s\) that are not images \(.*\.pgm.*\), e.g. README"):
         images = read_path(tmp_path).X
     assert images.shape == (2, 1, 6, 5)
+
+
+def test_a_tab_typed_in_a_shell_is_a_tab_and_a_longer_delimiter_is_refused(tmp_path):
+    # --delimiter '\t' arrives as a backslash and a t: pandas read it as a regular expression with a ParserWarning;
+    # --delimiter ';;' likewise, and 'tab' was "one column"
+    path = tmp_path / "rows.txt"
+    path.write_text("name\tscore\nann\t1.5\nbob\t2\n")
+    for typed in ("\\t", "tab"):
+        assert read_path(path, table=TableOptions(delimiter=typed)).X.to_dict("list") == {
+            "name": ["ann", "bob"], "score": [1.5, 2.0]}
+    with pytest.raises(DataError, match=r"--delimiter ';;' is not one character"):
+        read_path(path, table=TableOptions(delimiter=";;"))

@@ -100,7 +100,8 @@ def data_options(function, *, of_run: bool = False):
         click.option("--label-column", default=None,
                      help="Table column (name or index) holding labels (numbers or text); left out of the features."),
         _table_option("--delimiter", "Table cell delimiter (default: tab for .tsv, else sniffed from , ; tab | and "
-                                     "runs of spaces, as numpy.savetxt writes; ' ' means any run of spaces)."),
+                                     "runs of spaces, as numpy.savetxt writes; ' ' means any run of spaces, "
+                                     "'\\t' or tab a tab)."),
         _table_option("--columns", "Comma-separated table columns to use as features (default: all but --drop)."),
         _table_option("--drop", "Comma-separated table columns to leave out (ID, timestamp, free-text columns)."),
         _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "

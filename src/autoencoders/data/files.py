@@ -164,7 +164,7 @@ def _read_csv(path: Path, options: TableOptions):
     sample = _text_sample(path, encoding)
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
     sample = sample[excel.end():] if excel else sample
-    delimiter = options.delimiter or (excel.group(1) if excel else _sniff_delimiter(path, sample))
+    delimiter = _given_delimiter(options.delimiter) or (excel.group(1) if excel else _sniff_delimiter(path, sample))
     lines = sample.splitlines()
     comments = next(i for i, line in enumerate([*lines, ""]) if not _comment(line, delimiter))
     comments = comments if comments < len(lines) else 0  # all "#...": a column of such texts, not comments
@@ -274,6 +274,16 @@ def _uncompressed_name(path: Path) -> str:
 def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
     return (f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} is not valid UTF-8; a spreadsheet's "
             "'CSV' export may be Windows-1252 or Latin-1): save it as UTF-8 (in Excel: 'CSV UTF-8')")
+
+
+def _given_delimiter(given: str | None) -> str | None:
+    """A --delimiter as one character: the tab typed as '\\t' or 'tab' (a shell passes a backslash and a t) is a tab;
+    a longer one is refused (pandas would read it as a regular expression, with a warning)."""
+    delimiter = "\t" if given in ("\\t", "tab") else given or None  # "" is none given
+    if delimiter is not None and len(delimiter) != 1:
+        raise DataError(f"--delimiter {given!r} is not one character: give one such as ',' ';' '|' ' ' (any run of "
+                        "spaces) or '\\t' (tab)")
+    return delimiter
 
 
 def _sniff_delimiter(path: Path, sample: str) -> str:
