@@ -258,3 +258,10 @@ def test_a_tab_typed_in_a_shell_is_a_tab_and_a_longer_delimiter_is_refused(tmp_p
             "name": ["ann", "bob"], "score": [1.5, 2.0]}
     with pytest.raises(DataError, match=r"--delimiter ';;' is not one character"):
         read_path(path, table=TableOptions(delimiter=";;"))
+
+
+def test_a_spreadsheet_or_a_pickle_is_refused_with_the_way_to_a_format_that_is_read(tmp_path):
+    for name, fix in (("book.xlsx", "save it as CSV"), ("rows.pkl", "never loaded .*numpy.save")):
+        (tmp_path / name).write_bytes(b"PK\x03\x04")
+        with pytest.raises(DataError, match=f"unsupported data file .*{name}: .*{fix}"):
+            read_path(tmp_path / name)

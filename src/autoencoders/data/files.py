@@ -540,5 +540,15 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
             raise DataError(f"{path} is an IDX file of {len(samples)} single values, such as a labels file "
                             "(train-labels-idx1-ubyte): give the images file (train-images-idx3-ubyte)")
         return Dataset(_idx_samples(samples), None, path.stem)
+    hint = next((text for suffixes, text in _OTHER_FORMATS.items() if name.endswith(suffixes)), "")
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
-                    "an IDX file or an image folder")
+                    f"an IDX file or an image folder{hint}")
+
+
+# Formats people bring that are not read, with the way to one that is.
+_OTHER_FORMATS = {
+    (".xlsx", ".xls", ".xlsm", ".ods"): "; a spreadsheet: save it as CSV (in Excel: 'CSV UTF-8')",
+    (".pkl", ".pickle", ".joblib"): "; a pickle is never loaded (it can run code): save the array with numpy.save",
+    (".h5", ".hdf5"): "; from HDF5, save the array with numpy.save, or stream its dataset in Python "
+                      "(Trainer.fit(ChunkedRows(dataset)))",
+}
