@@ -265,3 +265,13 @@ def test_a_spreadsheet_or_a_pickle_is_refused_with_the_way_to_a_format_that_is_r
         (tmp_path / name).write_bytes(b"PK\x03\x04")
         with pytest.raises(DataError, match=f"unsupported data file .*{name}: .*{fix}"):
             read_path(tmp_path / name)
+
+
+def test_excels_utf8_byte_order_mark_hides_no_row_and_no_sep_line(tmp_path):
+    # Excel's "CSV UTF-8" starts with a byte-order mark, which the sniffing kept: a sheet of numbers lost its first
+    # row to a header "1,2", and a "sep=;" line was read as data
+    path = tmp_path / "sheet.csv"
+    path.write_text("1,2\n3,4\n", encoding="utf-8-sig")
+    assert read_path(path).X.to_dict("list") == {"0": [1, 3], "1": [2, 4]}
+    path.write_text("sep=;\nname;score\nann;1,5\nbob;2\n", encoding="utf-8-sig")
+    assert read_path(path).X.to_dict("list") == {"name": ["ann", "bob"], "score": [1.5, 2.0]}

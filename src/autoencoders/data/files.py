@@ -240,13 +240,14 @@ def _read_parquet(path: Path):
 
 
 def _encoding(path: Path) -> str:
-    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), else "utf-8"."""
+    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), else "utf-8-sig":
+    UTF-8 without the mark Excel's "CSV UTF-8" starts with (kept, it made "1,2" a header and hid "sep=;")."""
     try:
         with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
             start = handle.read(2)
     except (OSError, EOFError, lzma.LZMAError):
-        return "utf-8"  # reading the sample names the fault
-    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8"
+        return "utf-8-sig"  # reading the sample names the fault
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
 
 
 def _text_sample(path: Path, encoding: str, size: int = 65_536) -> str:
