@@ -275,3 +275,11 @@ def test_excels_utf8_byte_order_mark_hides_no_row_and_no_sep_line(tmp_path):
     assert read_path(path).X.to_dict("list") == {"0": [1, 3], "1": [2, 4]}
     path.write_text("sep=;\nname;score\nann;1,5\nbob;2\n", encoding="utf-8-sig")
     assert read_path(path).X.to_dict("list") == {"name": ["ann", "bob"], "score": [1.5, 2.0]}
+
+
+def test_old_mac_line_endings_are_sniffed_as_lines(tmp_path):
+    # Excel's "CSV (Macintosh)" ends lines with "\r" alone; the sniffer, splitting at "\n", saw one line and took
+    # "," for the delimiter of a ";" file: one text column
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"a;b\r1,5;2\r3;4\r")
+    assert read_path(path).X.to_dict("list") == {"a": [1.5, 3.0], "b": [2, 4]}

@@ -291,7 +291,9 @@ def _sniff_delimiter(path: Path, sample: str) -> str:
     name = _uncompressed_name(path)
     if name.endswith((".tsv", ".tab")):
         return "\t"
-    whole_lines = sample[: sample.rfind("\n") + 1] or sample
+    lines = sample.splitlines(keepends=True)
+    lines = lines[:-1] if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")) else lines  # the last may be cut
+    whole_lines = "".join(line.rstrip("\r\n") + "\n" for line in lines)  # the sniffer splits at "\n" only: old Macs
     if _spaced_numbers(whole_lines):
         return " "
     try:
