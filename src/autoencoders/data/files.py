@@ -178,7 +178,8 @@ def _read_csv(path: Path, options: TableOptions):
     skipped = bool(excel) + comments + (leading if one_column else 0)  # lines pandas skips (else it skips empty ones)
     # rows one cell longer than the header, that cell empty: a delimiter ends each row, not the header (pandas would
     # take the first column for the row index and shift every name one column to the right)
-    trailing = header and all(len(row) == len(rows[0]) + 1 and not row[-1].strip() for row in rows[1:-1] or rows[1:])
+    trailing = header and len(rows) > 1 and all(len(row) == len(rows[0]) + 1 and not row[-1].strip()
+                                                for row in rows[1:-1] or rows[1:])
     try:
         frame = pd.read_csv(path, sep=r"\s+" if delimiter == " " else delimiter, header=0 if header else None,
                             skipinitialspace=True, decimal=decimal, compression="infer", encoding=encoding,
@@ -511,6 +512,15 @@ def _idx_samples(array: np.ndarray) -> np.ndarray:
     return array
 
 
+# Formats people bring that are not read, with the way to one that is.
+_OTHER_FORMATS = {
+    (".xlsx", ".xls", ".xlsm", ".ods"): "; a spreadsheet: save it as CSV (in Excel: 'CSV UTF-8')",
+    (".pkl", ".pickle", ".joblib"): "; a pickle is never loaded (it can run code): save the array with numpy.save",
+    (".h5", ".hdf5"): "; from HDF5, save the array with numpy.save, or stream its dataset in Python "
+                      "(Trainer.fit(ChunkedRows(dataset)))",
+}
+
+
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
     """Load a data file or image folder by its suffix (a folder named .parquet is a Parquet data set: Spark and
     pyarrow write one as a folder of parts). ``label_column`` is for a table only: it would be ignored elsewhere."""
@@ -546,12 +556,3 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     hint = next((text for suffixes, text in _OTHER_FORMATS.items() if name.endswith(suffixes)), "")
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
                     f"an IDX file or an image folder{hint}")
-
-
-# Formats people bring that are not read, with the way to one that is.
-_OTHER_FORMATS = {
-    (".xlsx", ".xls", ".xlsm", ".ods"): "; a spreadsheet: save it as CSV (in Excel: 'CSV UTF-8')",
-    (".pkl", ".pickle", ".joblib"): "; a pickle is never loaded (it can run code): save the array with numpy.save",
-    (".h5", ".hdf5"): "; from HDF5, save the array with numpy.save, or stream its dataset in Python "
-                      "(Trainer.fit(ChunkedRows(dataset)))",
-}
