@@ -10,7 +10,15 @@ from click.testing import CliRunner
 from PIL import Image
 
 from autoencoders.cli import cli
-from autoencoders.data import DataError, DataUnavailableError, TableOptions, check_array, datasets, read_path
+from autoencoders.data import (
+    DataError,
+    DataUnavailableError,
+    TableOptions,
+    check_array,
+    datasets,
+    load_data,
+    read_path,
+)
 from autoencoders.data.streaming import ChunkedRows
 from autoencoders.sklearn import AutoencoderImputer
 
@@ -283,3 +291,11 @@ def test_old_mac_line_endings_are_sniffed_as_lines(tmp_path):
     path = tmp_path / "mac.csv"
     path.write_bytes(b"a;b\r1,5;2\r3;4\r")
     assert read_path(path).X.to_dict("list") == {"a": [1.5, 3.0], "b": [2, 4]}
+
+
+def test_a_path_from_the_home_folder_is_found(tmp_path, monkeypatch):
+    # "~/rows.csv" in Python (or quoted in a shell) was "no such data file"; pandas reads it
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n3,4\n")
+    assert read_path("~/rows.csv").X.shape == (2, 2)
+    assert load_data("~/rows.csv").X.shape == (2, 2)

@@ -27,7 +27,7 @@ def load_data(source: str | Path, *, split: str = "train", data_dir: str | Path 
     says how to read a table file (delimiter, columns to keep or drop)."""
     if str(source) in DATASETS:
         return load_standard(str(source), split, data_dir, download)
-    if not Path(source).exists() and not Path(source).suffix:
+    if not Path(source).expanduser().exists() and not Path(source).suffix:
         raise FileNotFoundError(f"no data set named {str(source)!r} and no such file or folder; the data sets are "
                                 f"{', '.join(DATASETS)}, else give a path (.npy, .npz, .csv, .tsv, IDX, image folder)")
     return read_path(source, label_column, table)

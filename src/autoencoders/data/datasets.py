@@ -88,7 +88,7 @@ def load_standard(name: str, split: str = "train", data_dir: str | Path | None =
     if name not in IDX_DATASETS:
         raise ConfigError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or give a file path")
     for folder, given in ((data_dir, "--data-dir (data_dir)"), (os.environ.get(ENV_DATA_DIR), ENV_DATA_DIR)):
-        if folder and not Path(folder).is_dir():  # a typo there would go unseen: the files are downloaded instead
+        if folder and not Path(folder).expanduser().is_dir():  # a typo went unseen: the files were downloaded
             raise DataUnavailableError(f"{given} names {folder}, which is no folder; give the folder that holds "
                                        f"the {name} files")
     spec = IDX_DATASETS[name]
@@ -111,7 +111,7 @@ def _load_idx_split(name: str, spec: IdxDataset, split: str, data_dir, download:
 
 
 def _search_dirs(name: str, data_dir: str | Path | None) -> list[Path]:
-    roots = [Path(d) for d in (data_dir, os.environ.get(ENV_DATA_DIR)) if d] + [cache_dir()]
+    roots = [Path(d).expanduser() for d in (data_dir, os.environ.get(ENV_DATA_DIR)) if d] + [cache_dir()]
     return [folder for root in roots for folder in (root, root / name)]
 
 

@@ -524,7 +524,7 @@ _OTHER_FORMATS = {
 def read_path(path: str | Path, label_column: str | int | None = None, table: TableOptions | None = None) -> Dataset:
     """Load a data file or image folder by its suffix (a folder named .parquet is a Parquet data set: Spark and
     pyarrow write one as a folder of parts). ``label_column`` is for a table only: it would be ignored elsewhere."""
-    path = Path(path)
+    path = Path(path).expanduser()  # "~/rows.csv" as pandas reads it (a shell leaves a quoted ~ as it is)
     if not path.exists():
         raise FileNotFoundError(f"no such data file or folder: {path}")
     name = path.name.lower()
