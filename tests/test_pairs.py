@@ -299,3 +299,52 @@ def test_a_shared_option_the_model_ignores_is_named_in_a_warning(name, options, 
     with pytest.warns(UserWarning, match=re.escape(f"ignored: {named}")):
         registry.make_config(preset, **({} if preset else {"backbone": backbone, "objective": objective}),
                              input_shape=shape, **options)
+
+
+class _Built(Exception):
+    """Raised in place of building a model: carries the loss and options an entry point resolved."""
+
+    def __init__(self, options):
+        super().__init__()
+        self.loss, self.mixed = options["loss"], "columns" in options
+
+
+def _unit(rng):
+    return rng.random((24, 64))
+
+
+def _real(rng):
+    return rng.normal(size=(24, 64)) * 3
+
+
+def _mixed(rng):
+    import pandas as pd
+
+    return pd.DataFrame({"x": rng.normal(size=24), "grade": rng.choice(["a", "b"], 24)})
+
+
+@pytest.mark.parametrize("kind", [_unit, _real, _mixed], ids=lambda kind: kind.__name__.strip("_"))
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_ae_train_and_the_estimators_resolve_the_same_loss(name, kind, tmp_path, monkeypatch):
+    # one resolution (training.defaults.model_loss) behind both entry points: data-space models, bce / mse, mixed
+    def stop(*args, **options):
+        raise _Built(options)
+
+    monkeypatch.setattr(registry, "create_model", stop)  # ae train imports it when it trains
+    monkeypatch.setattr("autoencoders.sklearn._base.create_model", stop)
+    X = kind(np.random.default_rng(0))
+    preset, backbone, objective = parts_of(name)
+    if hasattr(X, "columns"):
+        data, flags = tmp_path / "x.csv", ["--categorical", "grade"]
+        X.to_csv(data, index=False)
+    else:
+        data, flags = tmp_path / "x.npy", ["--scale", "none"]  # the estimators do not scale an array
+        np.save(data, X.astype(np.float32))
+    names = ["--backbone", backbone, "--objective", objective] if preset is None else ["--model", preset]
+    result = CliRunner().invoke(cli, ["train", *names, *flags, "--data", str(data), "--test-fraction", "0", "--quiet",
+                                      "--out", str(tmp_path / "run")])
+    assert isinstance(result.exception, _Built), result.output
+    with pytest.raises(_Built) as built:
+        AutoencoderTransformer(model=preset, backbone=backbone, objective=objective).fit(X)
+    assert (built.value.loss, built.value.mixed) == (result.exception.loss, result.exception.mixed)
+    assert built.value.mixed == hasattr(X, "columns")

@@ -220,11 +220,11 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model, default_code_size, needs_data_space
+    from ..registry import create_model, default_code_size
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import resolve_loss
+    from ..training.defaults import model_loss
     from ..training.distributed import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
@@ -238,10 +238,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         options = explicit_options(click.get_current_context(), options)
     # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
     parts = {"backbone": backbone, "objective": objective, "renames": not resume}
-    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
-                        data_space=needs_data_space(model, **parts, **options))
-    if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
-        loss, options["columns"] = "mixed", table.layout
+    loss, added = model_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
+                             model, table=table, **parts, **options)
+    options |= added  # a table with categories or gaps: the mixed loss's column layout
     if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
         code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
                                       **options)

@@ -14,9 +14,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import create_model, default_code_size, needs_data_space, option_owners
+from ..registry import create_model, default_code_size, option_owners
 from ..training import TrainConfig, Trainer
-from ..training.defaults import resolve_loss
+from ..training.defaults import model_loss
 
 _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
 CODE_SIZE = 10  # the code width when code_size is None (fewer on narrow inputs: auto_code_size)
@@ -165,9 +165,8 @@ class _AutoencoderEstimator(BaseEstimator):
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         parts = {"backbone": self.backbone, "objective": self.objective, "renames": False}  # options by part
-        loss = resolve_loss(self.loss, X, data_space=needs_data_space(self.model, **parts, **options))
-        if table is not None and table.needs_mixed_loss:
-            loss, options["columns"] = "mixed", table.layout
+        loss, added = model_loss(self.loss, X, self.model, table=table, **parts, **options)
+        options |= added  # a table with categories or gaps: the mixed loss's column layout
         if model is None and code_size is None:  # 10, fewer on a narrow input, then a width the parts accept
             code_size = default_code_size(self.model, CODE_SIZE, **parts, input_shape=shape, loss=loss, **options)
         if model is None:  # the initial weights drawn without touching the caller's random state
