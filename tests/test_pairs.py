@@ -87,6 +87,7 @@ def test_a_field_a_renamed_option_stands_for_can_be_given_itself(preset, option,
 
 
 @pytest.mark.parametrize(("preset", "option", "backbone", "objective"), SWAPPED)
+@pytest.mark.filterwarnings("ignore:ignored. activation")  # contractive's on an mlp with no hidden layers: no code's
 def test_an_option_the_presets_family_renamed_is_the_swapped_in_parts_own(preset, option, backbone, objective):
     # vanilla's `activation` is its code activation: with a conv backbone swapped in it set the code activation and
     # the convolutions' could not be set at all; with a VAE objective (no code activation) it was refused as an
@@ -348,3 +349,50 @@ def test_ae_train_and_the_estimators_resolve_the_same_loss(name, kind, tmp_path,
         AutoencoderTransformer(model=preset, backbone=backbone, objective=objective).fit(X)
     assert (built.value.loss, built.value.mixed) == (result.exception.loss, result.exception.mixed)
     assert built.value.mixed == hasattr(X, "columns")
+
+
+def _other(field: dataclasses.Field, value):
+    """A value of an option other than ``value``: another of its choices, else a larger number."""
+    choices = field.metadata.get("choices")
+    return next(choice for choice in choices if choice != value) if choices else value + 2
+
+
+IGNORING = [(backbone, objective, hidden) for backbone, objective in itertools.product(ae.list_backbones(),
+                                                                                       ae.list_objectives())
+            for hidden in ([(), (8,)] if backbone == "mlp" else [None])]
+
+
+@pytest.mark.parametrize(("backbone", "objective", "hidden"), IGNORING)
+def test_an_option_a_part_ignores_is_named_in_a_warning_and_changes_nothing(backbone, objective, hidden):
+    # the contractive objective's projections under its exact penalty, and an mlp's activation without hidden
+    # layers, were taken and did nothing without a word; each part names what it ignores (PartConfig.ignored),
+    # and changing such an option must leave the model's training loss exactly as it was
+    options = {**SMALL[backbone], **({} if hidden is None else {"hidden": hidden}),
+               **({"code_dim": 2} if objective == "vq" else {})}
+    names = {"backbone": backbone, "objective": objective, "input_shape": SHAPES[backbone], "code_size": 4}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config = registry.make_config(**names, **options)
+    x = torch.rand(6, *SHAPES[backbone])
+    for part in (config.backbone, config.objective):
+        for name in part.ignored(config):
+            field = {f.name: f for f in dataclasses.fields(part)}[name]
+            changed = {**options, name: _other(field, getattr(part, name))}
+            with pytest.warns(UserWarning, match=re.escape(f"ignored: {name}={changed[name]!r} (")):
+                model = registry.create_model(**names, **changed, seed=0)
+            torch.manual_seed(1)
+            loss = model.loss(x)["loss"]
+            torch.manual_seed(1)
+            torch.testing.assert_close(loss, registry.create_model(**names, **options, seed=0).loss(x)["loss"])
+
+
+def test_what_the_presets_set_themselves_is_not_warned_of_as_ignored():
+    # linear's identity activation and contractive's sigmoid one are for hidden layers a user adds; without any,
+    # the preset's own value is no choice of the user's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for preset in ("linear", "contractive"):
+            config = registry.make_config(preset, input_shape=(8,))
+            assert config.backbone.ignored(config) == {"activation": "it acts between hidden layers, and this mlp "
+                                                                     "has none"}
+        registry.make_config("contractive", input_shape=(8,), activation="tanh")  # its code activation too: used

@@ -244,8 +244,11 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
         code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
                                       **options)
-    net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
-                       seed=config.seed, **options)
+    with warnings.catch_warnings():
+        if resume:  # every stored field is given again: an option the model ignores was named when the run began
+            warnings.filterwarnings("ignore", "ignored: ", UserWarning)
+        net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
+                           seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
