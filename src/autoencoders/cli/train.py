@@ -108,7 +108,7 @@ def train(**options):
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..registry import model_name
     from ..training import ownership, resolve_device
-    from ..training.distributed import is_main_process, launched_world_size
+    from ..training.ranks import is_main_process, launched_world_size
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
@@ -132,7 +132,8 @@ def train(**options):
 def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any], launched: bool) -> None:
     """Train into ``run_dir``, which this process holds (or, with --nproc, launch the processes that do)."""
     from ..training import ownership
-    from ..training.distributed import is_main_process, launch
+    from ..training.distributed import launch
+    from ..training.ranks import is_main_process
 
     if options["overwrite"] and not launched:
         ownership.clear(run_dir)
@@ -225,7 +226,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
     from ..training.defaults import model_loss
-    from ..training.distributed import is_main_process
+    from ..training.ranks import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
     rows = _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
@@ -314,7 +315,7 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
                      X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data))
-    from ..training.distributed import is_main_process
+    from ..training.ranks import is_main_process
 
     dataset = read_data(data, data_dir, split, label_column)
     if is_main_process():  # once, not in every process of a data-parallel run
