@@ -396,3 +396,16 @@ def test_what_the_presets_set_themselves_is_not_warned_of_as_ignored():
             assert config.backbone.ignored(config) == {"activation": "it acts between hidden layers, and this mlp "
                                                                      "has none"}
         registry.make_config("contractive", input_shape=(8,), activation="tanh")  # its code activation too: used
+
+
+def test_the_shared_options_warning_is_shown_by_the_cli_as_its_own_line():
+    # its stacklevel pointed at the dataclass's generated __init__ ("<string>"), so `ae train --corruption-level 0.3`
+    # printed "<string>:13: UserWarning: ignored: ..." instead of the library's "Warning: ignored: ..."
+    from autoencoders.cli._common import _plain_warning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry.make_config("deep", input_shape=(8,), corruption_level=0.3)
+    (warning,) = caught
+    shown = _plain_warning(warning.message, warning.category, warning.filename, warning.lineno)
+    assert shown == "Warning: ignored: corruption_level=0.3 (no corruption is set)\n"

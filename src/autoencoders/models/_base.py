@@ -95,7 +95,7 @@ class ModelConfig:
             ignored.append(f"output_activation={self.output_activation!r} (loss {self.loss!r} decodes each column "
                            "by its kind)")
         if ignored:
-            warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=3)
+            warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=4)  # past the dataclass __init__
 
     @property
     def head_size(self) -> int:
