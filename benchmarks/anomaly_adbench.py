@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -53,8 +54,8 @@ def pyod_scores(name: str, X: np.ndarray, seed: int) -> np.ndarray:
 def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
     """Anomaly scores (n,), higher = more abnormal, of ``method`` fitted on all of X."""
     if method.startswith("ours"):  # ours_3: an ensemble of three autoencoders instead of the default one;
-        # ours_isolation: combine="tail_isolation" (the sixteenth round's); any other ours_*: the default (of the
-        # checkout on PYTHONPATH, e.g. ours_pre16)
+        # ours_isolation: combine="tail_isolation" (the sixteenth round's); ours_frame: the default given the set's
+        # table (X is then a DataFrame, see run); any other ours_*: the default (of the checkout on PYTHONPATH)
         options = {"ours_3": {"n_estimators": 3}, "ours_isolation": {"combine": "tail_isolation"}}.get(method, {})
         detector = AutoencoderOutlierDetector(random_state=seed, **options)
         return -detector.fit(X).score_samples(X)
@@ -69,7 +70,7 @@ def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
     return pyod_scores(method, X, seed)
 
 
-def measure(method: str, X: np.ndarray, y: np.ndarray, seed: int) -> dict:
+def measure(method: str, X: np.ndarray | pd.DataFrame, y: np.ndarray, seed: int) -> dict:
     """One fit: ROC-AUC, AP, fit seconds and the number of non-finite scores (ranked above every finite one)."""
     began = time.perf_counter()
     scores = np.asarray(method_scores(method, X, seed), dtype=np.float64)
@@ -115,7 +116,9 @@ def run(sets: list[Path], seeds: list[int], methods: list[str], pyod_max_rows: i
                 key = f"{path.stem}|{method}|{seed}"
                 if key in results or (method.startswith("pyod") and len(X) > pyod_max_rows):
                     continue
-                results[key] = row = measure(method, X, y, seed)
+                table = method.endswith("_frame")  # the set's columns as a table (categorical_sets.py writes it)
+                results[key] = row = measure(method, pd.read_parquet(path.with_suffix(".parquet")) if table else X,
+                                             y, seed)
                 results = store(cache, {key: row})
                 print(f"seed {seed} {path.stem:16s} {method:9s} roc {row['roc_auc']:.3f} ap {row['ap']:.3f} "
                       f"{row['fit_seconds']:7.1f}s non-finite {row['non_finite']}", flush=True)
