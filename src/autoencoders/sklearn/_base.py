@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -189,7 +190,9 @@ class _AutoencoderEstimator(BaseEstimator):
     def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
         """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
-        with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None. Sparse input is
+        refused first (:func:`refuse_sparse`)."""
+        refuse_sparse(X, type(self).__name__)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
@@ -268,6 +271,23 @@ class _OneModelSharing:
         estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
         estimator.model_, estimator.history_ = checkpoint.model, None
         return estimator
+
+
+def refuse_sparse(X: Any, estimator: str) -> None:
+    """A TypeError for sparse ``X`` (a scipy.sparse matrix or array, a DataFrame with sparse columns), before any
+    work, naming the memory that densifying it takes: the networks train on dense rows, and a sparse matrix made
+    dense without a word (as a table with gaps was before) can need far more memory than it holds."""
+    if hasattr(X, "dtypes"):
+        import pandas as pd
+
+        if not any(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes):
+            return
+    elif not sparse.issparse(X):
+        return
+    rows, columns = X.shape
+    raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
+                    f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
+                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
 
 
 def needs_table(X: Any) -> bool:
