@@ -319,3 +319,23 @@ def test_every_estimator_refuses_sparse_input_by_name_before_any_work(estimator,
             if hasattr(fitted, method):
                 with pytest.raises(TypeError, match="takes dense data, but X is sparse"):
                     getattr(fitted, method)(X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_a_saved_estimator_keeps_its_random_state_generator_and_numpy_numbers(estimator, tmp_path):
+    # a RandomState given as random_state came back as None (scikit-learn's pickling keeps it, in its state at the
+    # time), and a NumPy number (a grid's np.arange value) was dropped from the saved parameters for its default
+    X = np.random.default_rng(0).random((30, 4))
+    fitted = clone(estimator).set_params(random_state=np.random.RandomState(5), batch_size=np.int64(16)).fit(X)
+    loaded = type(fitted).load(fitted.save(tmp_path / "saved"))
+    state, again = fitted.random_state.get_state(), loaded.random_state.get_state()
+    assert state[0] == again[0] and np.array_equal(state[1], again[1]) and state[2:] == again[2:]
+    assert loaded.batch_size == 16 and type(loaded.batch_size) is int
+    assert {k: v for k, v in loaded.get_params().items() if k != "random_state"} == {
+        k: v for k, v in fitted.get_params().items() if k != "random_state"}
+    cloned = clone(fitted).random_state  # as scikit-learn's clone does for its own: a copy in the same state
+    assert cloned is not fitted.random_state and np.array_equal(cloned.get_state()[1], state[1])
+    fitted.set_params(device=object())  # what JSON cannot hold is named, not dropped
+    with pytest.raises(TypeError, match="parameter device=<object object at .*> cannot be saved: JSON cannot hold"):
+        fitted.save(tmp_path / "unsaved")
+    assert not (tmp_path / "unsaved").exists()  # refused before any file is written

@@ -229,7 +229,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
         names = getattr(self, "feature_names_in_", None)
         return {"estimator": type(self).__name__,
-                "params": {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)},  # not a RandomState
+                "params": {k: _saved_param(k, v) for k, v in self.get_params(deep=False).items()},
                 "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
                 "table": None if self.table_ is None else self.table_.to_dict()}
 
@@ -238,7 +238,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
         if saved.get("estimator") != cls.__name__:
             raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
+        estimator = cls(**{k: _loaded_param(v) for k, v in saved["params"].items()})
         estimator.n_features_in_ = saved["n_features_in"]
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
         if saved.get("feature_names_in") is not None:
@@ -260,8 +260,9 @@ class _OneModelSharing:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
-        :meth:`load` gives back an estimator whose ``transform`` is identical. A ``random_state`` that is a
-        ``RandomState`` is not kept (None after loading)."""
+        :meth:`load` gives back an estimator whose ``transform`` is identical and whose parameters are equal (a
+        ``random_state`` that is a ``RandomState`` comes back in the state it had when saved, as a pickled
+        scikit-learn estimator's does)."""
         check_is_fitted(self, "model_")
         return save_model(self.model_, path, {"sklearn": self._saved_state()})
 
@@ -319,12 +320,38 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _is_json(value: Any) -> bool:
+RANDOM_STATE = "numpy.random.RandomState"  # the key a saved RandomState's state is kept under
+
+
+def _saved_param(name: str, value: Any) -> Any:
+    """A parameter as JSON: a ``RandomState`` as its generator state (``get_state``: what pickling keeps), NumPy
+    scalars (a grid's ``np.arange`` values) as Python numbers; anything else JSON cannot hold is refused by name
+    rather than dropped, which left the loaded estimator with the default in its place."""
+    if isinstance(value, np.random.RandomState):
+        kind, keys, position, has_gauss, cached = value.get_state()
+        return {RANDOM_STATE: [kind, keys.tolist(), int(position), int(has_gauss), float(cached)]}
     try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
+        return json.loads(json.dumps(value, default=_plain_number))
+    except TypeError as error:
+        raise TypeError(f"parameter {name}={value!r} cannot be saved: {error}; give it as a number, string, "
+                        "list or dict of them") from None
+
+
+def _plain_number(item: Any) -> Any:
+    """``json.dumps``'s ``default``: a NumPy scalar as the Python number it holds; anything else refused."""
+    if isinstance(item, np.generic):
+        return item.item()
+    raise TypeError(f"JSON cannot hold a {type(item).__name__}")
+
+
+def _loaded_param(value: Any) -> Any:
+    """A parameter read back from :func:`_saved_param`'s JSON."""
+    if isinstance(value, dict) and set(value) == {RANDOM_STATE}:
+        state = np.random.RandomState()
+        kind, keys, position, has_gauss, cached = value[RANDOM_STATE]
+        state.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, cached))
+        return state
+    return _tuples(value)
 
 
 def _tuples(value: Any) -> Any:
