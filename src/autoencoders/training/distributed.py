@@ -19,7 +19,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .ranks import launched_world_size
+from .ranks import is_main_process, launched_world_size  # noqa: F401  (is_main_process: imported from here too)
 
 
 @dataclass
