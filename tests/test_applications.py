@@ -438,6 +438,26 @@ def test_tiles_are_laid_out_row_by_row():
     grid = apps.tile_images(images, columns=3)
     assert grid.shape == (1, 4, 9)
     assert grid[0, 0, 3] == 1 and grid[0, 2, 0] == 3 and grid[0, 3, 8] == 0  # empty cell is black
+    spaced = apps.tile_images(images, columns=3, margin=2, fill=-1)  # 2 pixels of -1 between neighbours
+    assert spaced.shape == (1, 2 * 2 + 2, 3 * 3 + 2 * 2)
+    assert (spaced[0, :, 3:5] == -1).all() and (spaced[0, 2:4] == -1).all() and (spaced[0, 4:, 10:] == -1).all()
+    np.testing.assert_array_equal(spaced[0, 4:, 5:8], 4)  # the fifth image: second row, second column
+
+
+def test_generated_picture_lays_the_samples_out_with_white_margins(run_dir, digits_file, tmp_path):
+    # the samples were tiled edge to edge, one digit running into the next
+    from PIL import Image
+
+    invoke("generate", run_dir, "--data", digits_file, "-n", 6, "--components", 2, "--out", tmp_path / "g.npy",
+           "--image", tmp_path / "g.png")
+    samples, picture = np.load(tmp_path / "g.npy"), np.asarray(Image.open(tmp_path / "g.png"))  # (6, 1, 8, 8)
+    side = 8 * -(-256 // (6 * 8))  # six samples in a row, enlarged to 256 pixels at least
+    assert picture.shape == (side, 6 * side + 5 * 2)
+    for index, sample in enumerate(samples[:, 0]):
+        left = index * (side + 2)
+        expected = np.rint(np.clip(sample, 0, 1) * 255).repeat(side // 8, axis=0).repeat(side // 8, axis=1)
+        np.testing.assert_array_equal(picture[:, left:left + side], expected)
+        assert index == 5 or (picture[:, left + side:left + side + 2] == 255).all()
 
 
 def test_generate_and_interpolate_commands_write_samples_and_pictures(run_dir, digits_file, tmp_path):

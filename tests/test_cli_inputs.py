@@ -130,7 +130,8 @@ def test_a_picture_of_generated_digits_is_large_enough_to_see(tmp_path):
     assert result.exit_code == 0, result.output
     with Image.open(tmp_path / "new.png") as picture:
         width, height = picture.size
-    assert width >= 256 and width / height == 8 / 2  # 8 columns x 2 rows of square digits
+    side = (height - 2) // 2  # 8 columns x 2 rows of square digits, 2 pixels between neighbours
+    assert width >= 256 and (width, height) == (8 * side + 7 * 2, 2 * side + 2)
 
 
 @pytest.mark.parametrize("command", [["generate", "-n", "4"], ["interpolate", "--start", "0", "--end", "1"],

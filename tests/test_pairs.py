@@ -87,6 +87,7 @@ def test_a_field_a_renamed_option_stands_for_can_be_given_itself(preset, option,
 
 
 @pytest.mark.parametrize(("preset", "option", "backbone", "objective"), SWAPPED)
+@pytest.mark.filterwarnings("ignore:ignored. activation")  # contractive's on an mlp with no hidden layers: no code's
 def test_an_option_the_presets_family_renamed_is_the_swapped_in_parts_own(preset, option, backbone, objective):
     # vanilla's `activation` is its code activation: with a conv backbone swapped in it set the code activation and
     # the convolutions' could not be set at all; with a VAE objective (no code activation) it was refused as an
@@ -299,3 +300,112 @@ def test_a_shared_option_the_model_ignores_is_named_in_a_warning(name, options, 
     with pytest.warns(UserWarning, match=re.escape(f"ignored: {named}")):
         registry.make_config(preset, **({} if preset else {"backbone": backbone, "objective": objective}),
                              input_shape=shape, **options)
+
+
+class _Built(Exception):
+    """Raised in place of building a model: carries the loss and options an entry point resolved."""
+
+    def __init__(self, options):
+        super().__init__()
+        self.loss, self.mixed = options["loss"], "columns" in options
+
+
+def _unit(rng):
+    return rng.random((24, 64))
+
+
+def _real(rng):
+    return rng.normal(size=(24, 64)) * 3
+
+
+def _mixed(rng):
+    import pandas as pd
+
+    return pd.DataFrame({"x": rng.normal(size=24), "grade": rng.choice(["a", "b"], 24)})
+
+
+@pytest.mark.parametrize("kind", [_unit, _real, _mixed], ids=lambda kind: kind.__name__.strip("_"))
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_ae_train_and_the_estimators_resolve_the_same_loss(name, kind, tmp_path, monkeypatch):
+    # one resolution (training.defaults.model_loss) behind both entry points: data-space models, bce / mse, mixed
+    def stop(*args, **options):
+        raise _Built(options)
+
+    monkeypatch.setattr(registry, "create_model", stop)  # ae train imports it when it trains
+    monkeypatch.setattr("autoencoders.sklearn._base.create_model", stop)
+    X = kind(np.random.default_rng(0))
+    preset, backbone, objective = parts_of(name)
+    if hasattr(X, "columns"):
+        data, flags = tmp_path / "x.csv", ["--categorical", "grade"]
+        X.to_csv(data, index=False)
+    else:
+        data, flags = tmp_path / "x.npy", ["--scale", "none"]  # the estimators do not scale an array
+        np.save(data, X.astype(np.float32))
+    names = ["--backbone", backbone, "--objective", objective] if preset is None else ["--model", preset]
+    result = CliRunner().invoke(cli, ["train", *names, *flags, "--data", str(data), "--test-fraction", "0", "--quiet",
+                                      "--out", str(tmp_path / "run")])
+    assert isinstance(result.exception, _Built), result.output
+    with pytest.raises(_Built) as built:
+        AutoencoderTransformer(model=preset, backbone=backbone, objective=objective).fit(X)
+    assert (built.value.loss, built.value.mixed) == (result.exception.loss, result.exception.mixed)
+    assert built.value.mixed == hasattr(X, "columns")
+
+
+def _other(field: dataclasses.Field, value):
+    """A value of an option other than ``value``: another of its choices, else a larger number."""
+    choices = field.metadata.get("choices")
+    return next(choice for choice in choices if choice != value) if choices else value + 2
+
+
+IGNORING = [(backbone, objective, hidden) for backbone, objective in itertools.product(ae.list_backbones(),
+                                                                                       ae.list_objectives())
+            for hidden in ([(), (8,)] if backbone == "mlp" else [None])]
+
+
+@pytest.mark.parametrize(("backbone", "objective", "hidden"), IGNORING)
+def test_an_option_a_part_ignores_is_named_in_a_warning_and_changes_nothing(backbone, objective, hidden):
+    # the contractive objective's projections under its exact penalty, and an mlp's activation without hidden
+    # layers, were taken and did nothing without a word; each part names what it ignores (PartConfig.ignored),
+    # and changing such an option must leave the model's training loss exactly as it was
+    options = {**SMALL[backbone], **({} if hidden is None else {"hidden": hidden}),
+               **({"code_dim": 2} if objective == "vq" else {})}
+    names = {"backbone": backbone, "objective": objective, "input_shape": SHAPES[backbone], "code_size": 4}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config = registry.make_config(**names, **options)
+    x = torch.rand(6, *SHAPES[backbone])
+    for part in (config.backbone, config.objective):
+        for name in part.ignored(config):
+            field = {f.name: f for f in dataclasses.fields(part)}[name]
+            changed = {**options, name: _other(field, getattr(part, name))}
+            with pytest.warns(UserWarning, match=re.escape(f"ignored: {name}={changed[name]!r} (")):
+                model = registry.create_model(**names, **changed, seed=0)
+            torch.manual_seed(1)
+            loss = model.loss(x)["loss"]
+            torch.manual_seed(1)
+            torch.testing.assert_close(loss, registry.create_model(**names, **options, seed=0).loss(x)["loss"])
+
+
+def test_what_the_presets_set_themselves_is_not_warned_of_as_ignored():
+    # linear's identity activation and contractive's sigmoid one are for hidden layers a user adds; without any,
+    # the preset's own value is no choice of the user's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for preset in ("linear", "contractive"):
+            config = registry.make_config(preset, input_shape=(8,))
+            assert config.backbone.ignored(config) == {"activation": "it acts between hidden layers, and this mlp "
+                                                                     "has none"}
+        registry.make_config("contractive", input_shape=(8,), activation="tanh")  # its code activation too: used
+
+
+def test_the_shared_options_warning_is_shown_by_the_cli_as_its_own_line():
+    # its stacklevel pointed at the dataclass's generated __init__ ("<string>"), so `ae train --corruption-level 0.3`
+    # printed "<string>:13: UserWarning: ignored: ..." instead of the library's "Warning: ignored: ..."
+    from autoencoders.cli._common import _plain_warning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry.make_config("deep", input_shape=(8,), corruption_level=0.3)
+    (warning,) = caught
+    shown = _plain_warning(warning.message, warning.category, warning.filename, warning.lineno)
+    assert shown == "Warning: ignored: corruption_level=0.3 (no corruption is set)\n"

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -25,12 +26,13 @@ from conftest import fast_config
 def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, tmp_path):
     args = ["--hidden", "32", "--loss", "mse", "--code-size", "6", "--epochs", "3", "--batch-size", "64",
             "--patience", "0", "--test-fraction", "0", "--quiet", "--no-report", "--out", str(tmp_path / "run"),
-            "--nproc", "2"]
+            "--nproc", "2", "--corruption-level", "0.3"]  # ignored without --corruption: a warning
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "autoencoders.cli", "train", *args], capture_output=True,
                             text=True, env=env, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("wrote ") == 1, result.stdout  # only rank 0 writes
+    assert result.stderr.count("ignored: corruption_level=0.3") == 1, result.stderr  # and speaks
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
         "config.json", "history.json", "log.csv", "loss_curves.png", "metrics.json", "model.safetensors",
         "reconstructions.png", "state.safetensors"]
@@ -41,6 +43,39 @@ def test_two_processes_reach_the_validation_loss_of_one_and_write_once(digits, t
     one = ae.Trainer(model, fast_config(epochs=3, batch_size=64, patience=None)).fit(digits.X).val["loss"]
     assert one[-1] < one[0] * 0.7  # it learnt something, so matching is not trivial
     assert np.allclose(two, one, rtol=1e-3), (two, one)
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_only_rank_0_shows_warnings_and_every_rank_raises_them_as_errors(rank, monkeypatch):
+    # every process of `ae train --nproc N` (or torchrun) printed each warning again
+    from autoencoders.training.ranks import warnings_shown_once
+
+    monkeypatch.setenv("RANK", rank)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with warnings_shown_once():
+            warnings.warn("once", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == (["once"] if rank == "0" else [])
+    with warnings.catch_warnings(), warnings_shown_once():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="once"):  # a warning made an error fails every rank alike
+            warnings.warn("once", UserWarning, stacklevel=1)
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_ae_train_warns_in_rank_0_only(rank, tmp_path, monkeypatch):
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).random((24, 6)).astype(np.float32))
+    monkeypatch.setenv("RANK", rank)  # one process of a data-parallel run, as the launcher sets it
+    with warnings.catch_warnings(record=True) as caught:  # what would be shown
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(cli, ["train", "--data", str(data), "--hidden", "4", "--code-size", "2",
+                                          "--epochs", "1", "--corruption-level", "0.3", "--quiet", "--no-report",
+                                          "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    shown = [str(w.message) for w in caught if "ignored: corruption_level=0.3" in str(w.message)]
+    assert len(shown) == (rank == "0"), shown
+    assert (tmp_path / "run" / "metrics.json").exists() == (rank == "0")  # rank 0 writes too
 
 
 @pytest.mark.parametrize("data, message", [

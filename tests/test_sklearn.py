@@ -285,3 +285,57 @@ def test_column_transformer_pipeline_and_grid_search_on_a_real_table():
     assert list(best[0].get_feature_names_out()) == [*numbers, "sex", "island"]
     assert best.named_steps["codes"].backbone_options == {"dropout": search.best_params_["codes__backbone__dropout"]}
     assert search.best_score_ > 0.6  # three species (majority share 0.44); 0.90 when written
+
+
+def _sparse_inputs():
+    import scipy.sparse
+
+    X = np.random.default_rng(0).random((30, 4))
+    X[X < 0.5] = 0
+    gappy = X.copy()
+    gappy[0, 0] = np.nan
+    return {"csr matrix": scipy.sparse.csr_matrix(X), "csc array": scipy.sparse.csc_array(X),
+            "sparse frame": pd.DataFrame(X).astype(pd.SparseDtype(float, 0.0)),
+            "sparse frame with a gap": pd.DataFrame(gappy).astype(pd.SparseDtype(float, 0.0))}, X
+
+
+ESTIMATORS = [AutoencoderTransformer(epochs=1, code_size=2, hidden=(4,)), AutoencoderOutlierDetector(steps=2),
+              AutoencoderImputer(epochs=1)]
+assert {type(e).__name__ for e in ESTIMATORS} == set(ae.sklearn.__all__)  # every estimator, none forgotten
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_every_estimator_refuses_sparse_input_by_name_before_any_work(estimator, monkeypatch):
+    # a DataFrame of sparse columns was densified without a word by the table path (the imputer, or any estimator
+    # when it held a gap) and refused by scikit-learn's check otherwise
+    inputs, dense = _sparse_inputs()
+    fitted = clone(estimator).fit(dense)
+    monkeypatch.setattr("autoencoders.sklearn._base.Trainer", lambda *args, **kwargs: pytest.fail("trained"))
+    for X in inputs.values():
+        with pytest.raises(TypeError, match=rf"{type(estimator).__name__} takes dense data, but X is sparse .* of "
+                                            r"30 x 4\).*takes 4.8e-07 GB as float32"):
+            clone(estimator).fit(X)
+        for method in ("transform", "score", "predict", "score_samples", "decision_function", "explain"):
+            if hasattr(fitted, method):
+                with pytest.raises(TypeError, match="takes dense data, but X is sparse"):
+                    getattr(fitted, method)(X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_a_saved_estimator_keeps_its_random_state_generator_and_numpy_numbers(estimator, tmp_path):
+    # a RandomState given as random_state came back as None (scikit-learn's pickling keeps it, in its state at the
+    # time), and a NumPy number (a grid's np.arange value) was dropped from the saved parameters for its default
+    X = np.random.default_rng(0).random((30, 4))
+    fitted = clone(estimator).set_params(random_state=np.random.RandomState(5), batch_size=np.int64(16)).fit(X)
+    loaded = type(fitted).load(fitted.save(tmp_path / "saved"))
+    state, again = fitted.random_state.get_state(), loaded.random_state.get_state()
+    assert state[0] == again[0] and np.array_equal(state[1], again[1]) and state[2:] == again[2:]
+    assert loaded.batch_size == 16 and type(loaded.batch_size) is int
+    assert {k: v for k, v in loaded.get_params().items() if k != "random_state"} == {
+        k: v for k, v in fitted.get_params().items() if k != "random_state"}
+    cloned = clone(fitted).random_state  # as scikit-learn's clone does for its own: a copy in the same state
+    assert cloned is not fitted.random_state and np.array_equal(cloned.get_state()[1], state[1])
+    fitted.set_params(device=object())  # what JSON cannot hold is named, not dropped
+    with pytest.raises(TypeError, match="parameter device=<object object at .*> cannot be saved: JSON cannot hold"):
+        fitted.save(tmp_path / "unsaved")
+    assert not (tmp_path / "unsaved").exists()  # refused before any file is written

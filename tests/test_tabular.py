@@ -56,6 +56,13 @@ def test_inverse_keeps_every_fitted_category_and_nullable_booleans():
     assert back["flag"].dtype == "boolean"
 
 
+def test_no_rows_transform_to_an_empty_matrix_of_the_fitted_width(table):
+    # the one-hot codes of no rows were a float array, which cannot index: `ae train --test-fraction 0` on a table
+    # with categories failed with an IndexError on its empty test split
+    prep = TabularPreprocessor(categorical=["grade"]).fit(table)
+    assert prep.transform(table.iloc[:0]).shape == (0, prep.n_features_out)
+
+
 def test_plain_numeric_table_needs_no_mixed_loss():
     X = np.arange(12.0).reshape(4, 3)
     prep = TabularPreprocessor().fit(X)

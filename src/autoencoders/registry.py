@@ -153,10 +153,27 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     False where each option already is the field of its name (a stored run's, scikit-learn's ``backbone__NAME``)."""
     from .models._base import ModelConfig
 
-    backbone_config, objective_config, shared = _configs(preset, backbone, objective, renames, options)
+    backbone_config, objective_config, shared, origins = _configs(preset, backbone, objective, renames, options)
     name = model_name(preset, backbone, objective)
-    return ModelConfig(backbone=backbone_config, objective=objective_config,
-                       preset=preset if name == preset else None, **shared)
+    config = ModelConfig(backbone=backbone_config, objective=objective_config,
+                         preset=preset if name == preset else None, **shared)
+    _warn_of_ignored(config, origins)
+    return config
+
+
+def _warn_of_ignored(config: ModelConfig, origins: dict[str, str]) -> None:
+    """A warning naming each option the caller gave that the model never reads (``PartConfig.ignored``), as the
+    shared options' (``ModelConfig``); one that sets several fields (contractive's ``activation``, also its code
+    activation) only where none of them is read. ``origins``: the option given that set each field."""
+    unread = {name: (getattr(part, name), why) for part in (config.backbone, config.objective)
+              for name, why in part.ignored(config).items()}
+    fields: dict[str, list[str]] = {}
+    for name, option in origins.items():
+        fields.setdefault(option, []).append(name)
+    ignored = [f"{option}={unread[names[0]][0]!r} ({unread[names[0]][1]})" for option, names in fields.items()
+               if all(name in unread for name in names)]
+    if ignored:
+        warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=3)
 
 
 def needs_data_space(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
@@ -167,10 +184,12 @@ def needs_data_space(preset: str | None = None, /, *, backbone: str | None = Non
 
 
 def _configs(preset: str | None, backbone: str | None, objective: str | None, renames: bool,
-             options: dict[str, Any]) -> tuple[PartConfig, PartConfig, dict[str, Any]]:
-    """The backbone's and the objective's configs and the shared options (:func:`make_config`'s)."""
+             options: dict[str, Any]) -> tuple[PartConfig, PartConfig, dict[str, Any], dict[str, str]]:
+    """The backbone's and the objective's configs and the shared options (:func:`make_config`'s), and for each
+    field the caller set, the option given that set it (its own, or a preset's renamed option)."""
     backbone, objective = model_parts(preset, backbone, objective)
     owners = option_owners(backbone, objective)
+    origins = {name: name for name in options}
     if preset is not None:
         given, options = options, {**preset_defaults(preset, backbone, objective), **options}
         for old, new in (preset_renames(preset, backbone, objective) if renames else {}).items():
@@ -182,6 +201,9 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
             if old in options:  # a field the user gave wins over the preset's own default for the renamed option
                 value = options.pop(old)
                 options.update({name: value for name in new if name == old or name not in given})
+                if old in given:  # it stands for every field it names (one given too agrees with it)
+                    origins.pop(old)
+                    origins.update({name: old for name in new})
         if "corruption" in given and given["corruption"] is None and "corruption_level" not in given:
             options.pop("corruption_level", None)  # the preset's noise level goes with the noise turned off
     name = model_name(preset, backbone, objective)
@@ -192,7 +214,7 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
     parts = {part: {k: v for k, v in options.items() if owners[k] == part} for part in ("backbone", "objective")}
     return (part_config("backbone", {"name": backbone, **parts["backbone"]}),
             part_config("objective", {"name": objective, **parts["objective"]}),
-            {k: v for k, v in options.items() if owners[k] == "model"})
+            {k: v for k, v in options.items() if owners[k] == "model"}, origins)
 
 
 def default_code_size(preset: str | None, cap: int, /, *, input_shape: tuple[int, ...], backbone: str | None = None,

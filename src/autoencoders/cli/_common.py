@@ -36,9 +36,12 @@ class Group(click.Group):
         return context
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ..training.ranks import warnings_shown_once
+
         shown, warnings.formatwarning = warnings.formatwarning, _plain_warning
         try:
-            return super().invoke(ctx)
+            with warnings_shown_once():  # one of the processes of `ae train --nproc N`: rank 0 speaks for all
+                return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:  # e.g. disk full, unwritable output directory

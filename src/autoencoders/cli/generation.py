@@ -23,12 +23,13 @@ from ._common import (
 )
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
+PICTURE_MARGIN = 2  # white pixels between the enlarged samples of the picture
 
 OUT = output_options("Where to write the samples (.npy or .csv), in the data's original units (a table run's as a "
                      "table with its header and categories: .csv or .parquet).", arrays=True)
 IMAGE = click.option("--image", type=click.Path(dir_okay=False), default=None,
-                     help="Also tile image samples into this picture (.png), enlarged to at least "
-                          f"{MIN_PICTURE_WIDTH} pixels wide.")
+                     help="Also lay image samples out on a grid in this picture (.png), enlarged to at least "
+                          f"{MIN_PICTURE_WIDTH} pixels wide, {PICTURE_MARGIN} white pixels between them.")
 
 
 def _check_outputs(checkpoint, out: str, image: str | None) -> None:
@@ -48,10 +49,9 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
     samples = model_outputs(checkpoint, scaler, samples)
     save_array(out, samples)
     if image:
-        tiled = tile_images(samples, columns)  # (C, rows * H, columns * W)
-        scale = -(-MIN_PICTURE_WIDTH // tiled.shape[-1])
-        tiled = tiled.repeat(scale, axis=1).repeat(scale, axis=2)  # nearest neighbour: the pixels stay sharp
-        write_images(tiled[None], [Path(image)])
+        scale = -(-MIN_PICTURE_WIDTH // (min(columns, len(samples)) * samples.shape[-1]))
+        enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp
+        write_images(tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)[None], [Path(image)])  # (1, C, H', W')
     click.echo(f"wrote {len(samples)} samples to {out}" + (f" and {image}" if image else ""))
 
 

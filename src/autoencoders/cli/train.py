@@ -108,7 +108,7 @@ def train(**options):
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..registry import model_name
     from ..training import ownership, resolve_device
-    from ..training.distributed import is_main_process, launched_world_size
+    from ..training.ranks import is_main_process, launched_world_size
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
@@ -132,7 +132,8 @@ def train(**options):
 def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any], launched: bool) -> None:
     """Train into ``run_dir``, which this process holds (or, with --nproc, launch the processes that do)."""
     from ..training import ownership
-    from ..training.distributed import is_main_process, launch
+    from ..training.distributed import launch
+    from ..training.ranks import is_main_process
 
     if options["overwrite"] and not launched:
         ownership.clear(run_dir)
@@ -220,12 +221,12 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
            unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model, default_code_size, needs_data_space
+    from ..registry import create_model, default_code_size
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import resolve_loss
-    from ..training.distributed import is_main_process
+    from ..training.defaults import model_loss
+    from ..training.ranks import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
     rows = _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
@@ -238,15 +239,17 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         options = explicit_options(click.get_current_context(), options)
     # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
     parts = {"backbone": backbone, "objective": objective, "renames": not resume}
-    loss = resolve_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
-                        data_space=needs_data_space(model, **parts, **options))
-    if table is not None and table.needs_mixed_loss:  # categories or gaps: the mixed loss over the table's layout
-        loss, options["columns"] = "mixed", table.layout
+    loss, added = model_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
+                             model, table=table, **parts, **options)
+    options |= added  # a table with categories or gaps: the mixed loss's column layout
     if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
         code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
                                       **options)
-    net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
-                       seed=config.seed, **options)
+    with warnings.catch_warnings():
+        if resume:  # every stored field is given again: an option the model ignores was named when the run began
+            warnings.filterwarnings("ignore", "ignored: ", UserWarning)
+        net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
+                           seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
@@ -312,7 +315,7 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
                      X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data))
-    from ..training.distributed import is_main_process
+    from ..training.ranks import is_main_process
 
     dataset = read_data(data, data_dir, split, label_column)
     if is_main_process():  # once, not in every process of a data-parallel run

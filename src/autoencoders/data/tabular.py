@@ -234,7 +234,8 @@ class TabularPreprocessor:
     def _one_hot(self, values, column: TabularColumn) -> np.ndarray:
         lookup = {value: i for i, value in enumerate(column.categories)}
         missing = is_missing(values)
-        codes = np.array([-1 if gap else lookup.get(_plain(v), -2) for v, gap in zip(values, missing, strict=True)])
+        codes = np.array([-1 if gap else lookup.get(_plain(v), -2) for v, gap in zip(values, missing, strict=True)],
+                         dtype=np.int64)  # (n,) integers even for no rows (a table's empty test split)
         unseen = codes == -2
         if unseen.any():
             found = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})

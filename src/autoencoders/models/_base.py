@@ -32,6 +32,16 @@ class PartConfig:
     def check(self, config: ModelConfig) -> None:
         """Raise ValueError if this part cannot work with the rest of ``config`` (e.g. the input shape)."""
 
+    def ignored(self, config: ModelConfig) -> dict[str, str]:
+        """This part's options that ``config``'s model never reads, each with why (``registry.make_config`` warns of
+        those the caller gave: a preset's own values are no choice of the user's)."""
+        return {}
+
+    def encoder_has_weights(self) -> bool:
+        """A backbone's: whether its encoder body has weights (an mlp without hidden layers has none: the code head
+        works on the input itself)."""
+        return True
+
     def needs_data_space(self) -> bool:
         """Whether these options need the decoder's output in data space, with a scale (loss mse or l1, not bce):
         what a loss of ``auto`` then picks (``registry.needs_data_space``)."""
@@ -85,7 +95,7 @@ class ModelConfig:
             ignored.append(f"output_activation={self.output_activation!r} (loss {self.loss!r} decodes each column "
                            "by its kind)")
         if ignored:
-            warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=3)
+            warnings.warn(f"ignored: {'; '.join(ignored)}", UserWarning, stacklevel=4)  # past the dataclass __init__
 
     @property
     def head_size(self) -> int:

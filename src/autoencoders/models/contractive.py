@@ -11,7 +11,7 @@ from torch import Tensor
 
 from ..options import option
 from ..registry import register_objective
-from ._base import Autoencoder, Objective, PartConfig
+from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 from ._blocks import activation_option
 
 
@@ -21,6 +21,14 @@ class ContractiveConfig(PartConfig):
     contraction_weight: float = option(0.1, "lambda: weight of the squared norm of the encoder Jacobian", "[0, inf)")
     projections: int = option(1, "random projections per sample of the estimate (without closed form)", "[1, inf)")
 
+    def closed_form(self, config: ModelConfig) -> bool:
+        """Whether the contraction is exact: a sigmoid code on an encoder body without weights (the input itself)."""
+        return self.code_activation == "sigmoid" and not config.backbone.encoder_has_weights()
+
+    def ignored(self, config: ModelConfig) -> dict[str, str]:
+        exact = "the contraction of a sigmoid code on the input is exact (closed form), not estimated"
+        return {"projections": exact} if self.closed_form(config) else {}
+
 
 @register_objective("contractive")
 class Contractive(Objective):
@@ -29,7 +37,7 @@ class Contractive(Objective):
     config_class = ContractiveConfig
 
     def has_closed_form(self, model: Autoencoder) -> bool:
-        return self.options.code_activation == "sigmoid" and not any(True for _ in model.encoder.parameters())
+        return self.options.closed_form(model.config)
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         if self.has_closed_form(model):

@@ -29,6 +29,12 @@ class MLPBackbone(PartConfig):
         require(bool(self.hidden) or not unused, f"{' and '.join(unused)} act after each hidden layer, and this mlp "
                                                  "has none (hidden=()): give hidden sizes or leave them out")
 
+    def ignored(self, config: ModelConfig) -> dict[str, str]:
+        return {} if self.hidden else {"activation": "it acts between hidden layers, and this mlp has none"}
+
+    def encoder_has_weights(self) -> bool:
+        return bool(self.hidden)
+
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
         sizes = [math.prod(config.input_shape), *self.hidden]
         layers = mlp(sizes, self.activation, True, self.batch_norm, self.dropout)

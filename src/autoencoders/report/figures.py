@@ -93,17 +93,6 @@ def save_loss_curves(history: History, path: str | Path) -> Path:
     return _save(fig, path)
 
 
-def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
-    """Images (n, H, W) or (n, H, W, 3) tiled into one array, ``columns`` per row, NaN between tiles."""
-    n, height, width = images.shape[:3]
-    rows = -(-n // columns)
-    mosaic = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, *images.shape[3:]), np.nan)
-    for index, image in enumerate(images):
-        top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)
-        mosaic[top:top + height, left:left + width] = image
-    return mosaic
-
-
 def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False,
                     feature_names: list[str] | None = None) -> Path:
     """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
@@ -126,7 +115,11 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
     else:
         tiles = np.stack([_as_image(image) for image in images])  # (n, H, W) or (n, H, W, 3)
         colours = {"cmap": colormaps.get_cmap("gray").with_extremes(bad="white"), "vmin": 0, "vmax": 1}
-    mosaic = _mosaic(tiles, columns)
+    from ..applications.generation import tile_images
+
+    channels_first = tiles[:, None] if tiles.ndim == 3 else tiles.transpose(0, 3, 1, 2)  # (n, C, H, W)
+    mosaic = tile_images(channels_first.astype(np.float64), columns, margin=1, fill=np.nan)  # (C, H', W')
+    mosaic = mosaic[0] if len(mosaic) == 1 else mosaic.transpose(1, 2, 0)  # NaN between tiles: drawn white
     scale = min(1.1, 11 / columns) / images.shape[-1]  # inches per pixel: up to 1.1 inch a tile, 11 inches a row
     fig, ax = _subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
     ax.imshow(mosaic if mosaic.ndim == 2 else np.nan_to_num(mosaic, nan=1.0), interpolation="nearest", **colours)

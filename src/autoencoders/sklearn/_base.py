@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -14,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError
-from ..registry import create_model, default_code_size, needs_data_space, option_owners
+from ..registry import create_model, default_code_size, option_owners
 from ..training import TrainConfig, Trainer
-from ..training.defaults import resolve_loss
+from ..training.defaults import model_loss
 
 _TRAIN = TrainConfig()  # the engine's defaults, so that they are written once
 CODE_SIZE = 10  # the code width when code_size is None (fewer on narrow inputs: auto_code_size)
@@ -165,9 +166,8 @@ class _AutoencoderEstimator(BaseEstimator):
         seed = self._seed() if seed is None else seed
         code_size = self.code_size if code_size is None else code_size
         parts = {"backbone": self.backbone, "objective": self.objective, "renames": False}  # options by part
-        loss = resolve_loss(self.loss, X, data_space=needs_data_space(self.model, **parts, **options))
-        if table is not None and table.needs_mixed_loss:
-            loss, options["columns"] = "mixed", table.layout
+        loss, added = model_loss(self.loss, X, self.model, table=table, **parts, **options)
+        options |= added  # a table with categories or gaps: the mixed loss's column layout
         if model is None and code_size is None:  # 10, fewer on a narrow input, then a width the parts accept
             code_size = default_code_size(self.model, CODE_SIZE, **parts, input_shape=shape, loss=loss, **options)
         if model is None:  # the initial weights drawn without touching the caller's random state
@@ -190,7 +190,9 @@ class _AutoencoderEstimator(BaseEstimator):
     def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
         """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
-        with ``options``); anything else is validated as a numeric array and ``table_`` is None."""
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None. Sparse input is
+        refused first (:func:`refuse_sparse`)."""
+        refuse_sparse(X, type(self).__name__)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
@@ -227,7 +229,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
         names = getattr(self, "feature_names_in_", None)
         return {"estimator": type(self).__name__,
-                "params": {k: v for k, v in self.get_params(deep=False).items() if _is_json(v)},  # not a RandomState
+                "params": {k: _saved_param(k, v) for k, v in self.get_params(deep=False).items()},
                 "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
                 "table": None if self.table_ is None else self.table_.to_dict()}
 
@@ -236,7 +238,7 @@ class _AutoencoderEstimator(BaseEstimator):
         """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
         if saved.get("estimator") != cls.__name__:
             raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
-        estimator = cls(**{k: _tuples(v) for k, v in saved["params"].items()})
+        estimator = cls(**{k: _loaded_param(v) for k, v in saved["params"].items()})
         estimator.n_features_in_ = saved["n_features_in"]
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
         if saved.get("feature_names_in") is not None:
@@ -258,8 +260,9 @@ class _OneModelSharing:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
-        :meth:`load` gives back an estimator whose ``transform`` is identical. A ``random_state`` that is a
-        ``RandomState`` is not kept (None after loading)."""
+        :meth:`load` gives back an estimator whose ``transform`` is identical and whose parameters are equal (a
+        ``random_state`` that is a ``RandomState`` comes back in the state it had when saved, as a pickled
+        scikit-learn estimator's does)."""
         check_is_fitted(self, "model_")
         return save_model(self.model_, path, {"sklearn": self._saved_state()})
 
@@ -269,6 +272,23 @@ class _OneModelSharing:
         estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
         estimator.model_, estimator.history_ = checkpoint.model, None
         return estimator
+
+
+def refuse_sparse(X: Any, estimator: str) -> None:
+    """A TypeError for sparse ``X`` (a scipy.sparse matrix or array, a DataFrame with sparse columns), before any
+    work, naming the memory that densifying it takes: the networks train on dense rows, and a sparse matrix made
+    dense without a word (as a table with gaps was before) can need far more memory than it holds."""
+    if hasattr(X, "dtypes"):
+        import pandas as pd
+
+        if not any(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes):
+            return
+    elif not sparse.issparse(X):
+        return
+    rows, columns = X.shape
+    raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
+                    f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
+                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
 
 
 def needs_table(X: Any) -> bool:
@@ -300,12 +320,38 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _is_json(value: Any) -> bool:
+RANDOM_STATE = "numpy.random.RandomState"  # the key a saved RandomState's state is kept under
+
+
+def _saved_param(name: str, value: Any) -> Any:
+    """A parameter as JSON: a ``RandomState`` as its generator state (``get_state``: what pickling keeps), NumPy
+    scalars (a grid's ``np.arange`` values) as Python numbers; anything else JSON cannot hold is refused by name
+    rather than dropped, which left the loaded estimator with the default in its place."""
+    if isinstance(value, np.random.RandomState):
+        kind, keys, position, has_gauss, cached = value.get_state()
+        return {RANDOM_STATE: [kind, keys.tolist(), int(position), int(has_gauss), float(cached)]}
     try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
+        return json.loads(json.dumps(value, default=_plain_number))
+    except TypeError as error:
+        raise TypeError(f"parameter {name}={value!r} cannot be saved: {error}; give it as a number, string, "
+                        "list or dict of them") from None
+
+
+def _plain_number(item: Any) -> Any:
+    """``json.dumps``'s ``default``: a NumPy scalar as the Python number it holds; anything else refused."""
+    if isinstance(item, np.generic):
+        return item.item()
+    raise TypeError(f"JSON cannot hold a {type(item).__name__}")
+
+
+def _loaded_param(value: Any) -> Any:
+    """A parameter read back from :func:`_saved_param`'s JSON."""
+    if isinstance(value, dict) and set(value) == {RANDOM_STATE}:
+        state = np.random.RandomState()
+        kind, keys, position, has_gauss, cached = value[RANDOM_STATE]
+        state.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, cached))
+        return state
+    return _tuples(value)
 
 
 def _tuples(value: Any) -> Any:

@@ -219,7 +219,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         its score statistics) and ``detector.json`` (parameters, feature scaling, table preprocessing, offset); no
         pickle. :meth:`load` gives back a detector with identical scores."""
         check_is_fitted(self, "members_")
-        folder = Path(path)
+        folder, state = Path(path), self._saved_state()  # a parameter that cannot be saved: refused before writing
         for index, member in enumerate(self.members_):
             statistics = {name: getattr(member, name).tolist() for name in MEMBER_STATISTICS}
             save_model(member.model, folder / f"member{index}.safetensors", {"member": statistics})
@@ -228,7 +228,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             arrays = {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in isolation.arrays().items()}
             save_tensors(folder / ISOLATION_FILE, arrays, {})
         features = {name: getattr(self.features_, name).tolist() for name in ("keep", "center", "spread")}
-        write_json(folder / DETECTOR_FILE, {**self._saved_state(), "features": features, "offset": self.offset_,
+        write_json(folder / DETECTOR_FILE, {**state, "features": features, "offset": self.offset_,
                                              "n_members": len(self.members_), "isolation": isolation is not None})
         return folder
 

@@ -10,11 +10,13 @@ in play, and a cosine schedule over a budget of optimiser steps sized from the d
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigError, DataError
 from ..models.losses import LOSSES as _MODEL_LOSSES
+from ..registry import needs_data_space
 
 LOSSES = ("auto", *_MODEL_LOSSES)
 # Optimiser steps a run gets: STEPS_PER_FEATURE per input value, within [MIN_STEPS, MAX_STEPS]. MNIST-sized
@@ -49,6 +51,19 @@ def resolve_loss(loss: str, X: np.ndarray, data_space: bool = False) -> str:
     # float32 min-max scaling can land a hair outside [0, 1]; BCE's targets may be off by that much
     return "bce" if len(X) and float(np.min(X)) >= -UNIT_TOLERANCE and float(np.max(X)) <= 1 + UNIT_TOLERANCE \
         else "mse"
+
+
+def model_loss(loss: str, X: np.ndarray, preset: str | None, /, *, table: Any = None,
+               **names_and_options: Any) -> tuple[str, dict[str, Any]]:
+    """The loss a model of these names and options (``registry.make_config``'s) trains with on the rows ``X``, and
+    the model options it adds: ``loss`` as :func:`resolve_loss` resolves it (squared error for a model whose output
+    must stay in data space: ``registry.needs_data_space``), except for a table (a fitted ``TabularPreprocessor``)
+    whose matrix has categories or gaps: the mixed loss over its column layout (``{"columns": table.layout}``).
+    ``ae train`` and the scikit-learn estimators both resolve their loss here."""
+    loss = resolve_loss(loss, X, data_space=needs_data_space(preset, **names_and_options))
+    if table is not None and table.needs_mixed_loss:
+        return "mixed", {"columns": table.layout}
+    return loss, {}
 
 
 def check_unit_interval(loss: str | None, X, name: str = "X") -> None:

@@ -19,15 +19,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-
-def launched_world_size() -> int:
-    """How many processes the launcher started (1 when not launched by one)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def is_main_process() -> bool:
-    """True in the process that writes files and prints: rank 0, or the only process."""
-    return int(os.environ.get("RANK", "0")) == 0
+from .ranks import is_main_process, launched_world_size  # noqa: F401  (is_main_process: imported from here too)
 
 
 @dataclass

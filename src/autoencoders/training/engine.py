@@ -22,7 +22,7 @@ from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
 from .contract import Trainable, check_batches_of_one, check_trainable
 from .defaults import check_unit_interval
-from .distributed import LossModule, ProcessGroup, is_main_process, join_process_group
+from .distributed import LossModule, ProcessGroup, join_process_group
 from .history import History
 from .ownership import (
     StopSignals,
@@ -34,6 +34,7 @@ from .ownership import (
     owned,
     replaces_run,
 )
+from .ranks import is_main_process, warnings_shown_once
 from .rows import Rows, TensorRows, training_rows
 from .run_folder import CONFIG_FILE, LOG_FILE, RUN_FILES, RunFolder, require_run_folder
 from .runtime import ModeSwitch, resolve_device, seeded
@@ -97,7 +98,7 @@ class Trainer:
         if resume:  # before any work: the folder must hold a run's state
             check_resumable(require_run_folder(self.run_folder).path, FIT_WORDING)
         folder = self.run_dir if is_main_process() else None  # the other processes leave the folder to rank 0
-        with owned(folder), StopSignals() as self.signals:
+        with owned(folder), StopSignals() as self.signals, warnings_shown_once():  # rank 0 speaks for all
             if folder is not None and replaces_run(folder, resume, overwrite, FIT_WORDING):  # checked under the lock
                 clear(folder, RUN_FILES)  # the run's files: the folder may hold the caller's too
             self.history = History()  # this fit's epochs (a resumed run's are read back)
