@@ -130,7 +130,7 @@ def table_options() -> TableOptions:
 def warn_of_row_ids(dataset: Dataset, data: str) -> None:
     """Warn, for a command that fits a model, of a table's feature columns that look like row IDs (R's
     ``rownames``, a customer_id), which the model would learn as a feature, unless named with --columns."""
-    from ..data.files import row_id_columns
+    from ..data.table_files import row_id_columns
 
     for name, why in (row_id_columns(dataset.X) if dataset.is_table else {}).items():
         if name not in table_options().columns:
@@ -286,7 +286,7 @@ def _nearest_folder(path: Path) -> Path:
 
 
 # pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name. Only those
-# `--data` reads back (data.files.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the two).
+# `--data` reads back (data.text_tables.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the two).
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
 

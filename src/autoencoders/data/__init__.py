@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .array_files import read_idx
+from .dataset import Dataset
 from .datasets import (
     DATASETS,
     ENV_DATA_DIR,
@@ -12,9 +14,10 @@ from .datasets import (
     load_standard,
     mnist_benchmark_split,
 )
-from .files import Dataset, TableOptions, read_idx, read_path
+from .files import read_path
 from .nab import NabSeries, load_nab, nab_series_names, read_nab_series
 from .scaling import Scaler
+from .table_files import TableOptions
 from .tabular import TabularPreprocessor, UnknownCategoryWarning
 from .validation import DataError, check_array
 from .windows import overlap_average, sliding_windows, window_starts

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
-from .files import load_numpy
+from .array_files import load_numpy
 from .validation import check_array, reshapes_cleanly
 
 
