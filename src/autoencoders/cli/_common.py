@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import numbers
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +126,18 @@ def table_options() -> TableOptions:
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
                         missing_values=_names(given.get("missing_values") or ""))
+
+
+@contextlib.contextmanager
+def naming_the_file(data: str) -> Iterator[None]:
+    """Data errors raised inside start with the file ``data`` (a table's preprocessing, fitted on a DataFrame, names
+    the column but not the file it came from); an error that names the file already is left as it is."""
+    try:
+        yield
+    except DataError as error:
+        if not any(name in str(error) for name in (str(data), str(Path(data).expanduser()))):
+            error.args = (f"{data}: {error}", *error.args[1:])
+        raise
 
 
 def warn_of_row_ids(dataset: Dataset, data: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .array_files import load_numpy, read_idx, read_idx_samples, read_npz
+from .array_files import load_numpy, read_idx, read_idx_samples, read_npy, read_npz
 from .dataset import Dataset
 from .images import IMAGE_SUFFIXES, image_files_in, read_image, with_channels
 from .table_files import PARQUET_SUFFIXES, TABLE_SUFFIXES, TableOptions, read_table, row_id_columns
@@ -50,7 +50,7 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         raise DataError(f"{path} is one image; the data is a folder of images (of one size; sub-folders for "
                         "labels): give the folder that holds them")
     if name.endswith(".npy"):
-        return Dataset(load_numpy(path), None, path.stem)
+        return read_npy(path)
     if name.endswith(".npz"):
         return read_npz(path)
     if "idx" in name or "ubyte" in name:
