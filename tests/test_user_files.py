@@ -353,3 +353,15 @@ def test_conv_refuses_channels_last_images_it_would_take_for_rows_of_channels(tm
                                       "--epochs", "1", "--out", str(tmp_path / "run")])
     assert result.exit_code == 1 and "looks like (H, W, C)" in result.output
     assert ae.create_model("conv", input_shape=(3, 12, 12)).config.input_shape == (3, 12, 12)
+
+
+def test_a_streamed_8_bit_image_array_is_read_as_the_whole_file_is(tmp_path):
+    # --stream must train on what --test-data (read whole) gives for the same kind of file
+    from autoencoders.data.streaming import open_rows
+
+    for name, shape in (("gray.npy", (5, 6, 7)), ("colour.npy", (5, 6, 7, 3))):
+        np.save(tmp_path / name, np.random.default_rng(0).integers(0, 256, shape, np.uint8))
+        rows = open_rows(tmp_path / name, chunk_rows=2)
+        whole = read_path(tmp_path / name).X
+        assert rows.shape == whole.shape
+        np.testing.assert_array_equal(np.concatenate(list(rows.chunks())), whole)

@@ -51,11 +51,16 @@ def is_channels_last(shape: tuple[int, ...]) -> bool:
     return len(shape) == 3 and shape[-1] in CHANNEL_COUNTS and shape[0] not in CHANNEL_COUNTS
 
 
+def holds_eight_bit_images(array: np.ndarray) -> bool:
+    """Whether ``array`` is 8-bit images, (n, H, W) or (n, C, H, W) / (n, H, W, C): unsigned bytes of 3 or 4 dims."""
+    return array.dtype == np.uint8 and array.ndim in (3, 4)
+
+
 def eight_bit_images(array: np.ndarray) -> np.ndarray:
     """An 8-bit array of 3 or 4 dimensions as the images it holds, float32 (n, C, H, W) in [0, 1], as an image
     folder or IDX file of the same bytes is read: (n, H, W) gray, (n, H, W, C) channels-last moved to channels-first.
     Any other array as it is."""
-    if array.dtype != np.uint8 or array.ndim not in (3, 4):
+    if not holds_eight_bit_images(array):
         return array
     images = array[:, None] if array.ndim == 3 else array  # (n, C, H, W) or (n, H, W, C)
     if is_channels_last(images.shape[1:]):
