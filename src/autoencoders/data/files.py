@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .foreign import read_arff, read_mat
 from .images import IMAGE_SUFFIXES, image_files_in, read_image, with_channels
 from .validation import DataError
 
@@ -74,6 +75,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 # Compressions a table may come in (as the commands' --out writes them too), with what opens them as text.
 TEXT_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 PARQUET_SUFFIXES = (".parquet", ".pq")
+ARFF_SUFFIX = ".arff"  # Weka's tables (data.foreign)
 DELIMITERS = ",;\t|"
 NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
 SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
@@ -96,14 +98,14 @@ class TableOptions:
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
-    """A CSV/TSV (plain or compressed: :data:`TEXT_OPENERS`) or Parquet table as a DataFrame ``X`` of its feature
+    """A CSV/TSV (plain or compressed: :data:`TEXT_OPENERS`), Parquet or ARFF table as a DataFrame ``X`` of its feature
     columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in ``label_names``)."""
     options = options or TableOptions()
-    parquet = path.name.lower().endswith(PARQUET_SUFFIXES)
-    if parquet and options.missing_values:
-        raise DataError(f"{path} is a Parquet file, whose gaps are its nulls: --missing-values is for text tables "
-                        "(CSV, TSV)")
-    frame = _read_parquet(path) if parquet else _read_csv(path, options)
+    parquet, arff = path.name.lower().endswith(PARQUET_SUFFIXES), path.name.lower().endswith(ARFF_SUFFIX)
+    if (parquet or arff) and options.missing_values:
+        kind = "a Parquet file, whose gaps are its nulls" if parquet else "an ARFF file, whose gaps are its ? cells"
+        raise DataError(f"{path} is {kind}: --missing-values is for text tables (CSV, TSV)")
+    frame = _read_parquet(path) if parquet else read_arff(path) if arff else _read_csv(path, options)
     if frame.empty:
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
@@ -528,7 +530,7 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     if not path.exists():
         raise FileNotFoundError(f"no such data file or folder: {path}")
     name = path.name.lower()
-    is_table = _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES)
+    is_table = _uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith((*PARQUET_SUFFIXES, ARFF_SUFFIX))
     if path.is_dir() and (name.endswith((".npy", ".npz")) or is_table and not name.endswith(PARQUET_SUFFIXES)):
         raise DataError(f"{path} is a folder, not a {path.suffix} file (a folder is read as images): give the "
                         "file itself")
@@ -547,6 +549,8 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return Dataset(load_numpy(path), None, path.stem)
     if name.endswith(".npz"):
         return read_npz(path)
+    if name.endswith(".mat"):
+        return Dataset(*read_mat(path), path.stem)
     if "idx" in name or "ubyte" in name:
         samples = read_idx(path)
         if samples.ndim == 1:
@@ -555,4 +559,4 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return Dataset(_idx_samples(samples), None, path.stem)
     hint = next((text for suffixes, text in _OTHER_FORMATS.items() if name.endswith(suffixes)), "")
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
-                    f"an IDX file or an image folder{hint}")
+                    f".arff, .mat, an IDX file or an image folder{hint}")
