@@ -95,7 +95,8 @@ def data_options(function, *, of_run: bool = False):
         click.option("--data", "data", default="digits",
                      show_default="the data RUN was trained on, else digits" if of_run else True,
                      help="A data set name (digits, mnist, fashion-mnist) or a path: .npy, .npz, .csv, .tsv, "
-                          "IDX file (MNIST format, .gz ok) or a folder of images (sub-folders = labels)."),
+                          ".parquet, .arff, .mat, IDX file (MNIST format, .gz ok) or a folder of images "
+                          "(sub-folders = labels)."),
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with offline copies of standard data sets (else $AUTOENCODERS_DATA, "
                           "else the download cache)."),
@@ -299,7 +300,8 @@ def _nearest_folder(path: Path) -> Path:
 
 
 # pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name. Only those
-# `--data` reads back (data.text_tables.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the two).
+# `--data` reads back (data.text_tables.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the
+# two).
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
 

@@ -32,7 +32,8 @@ def load_data(source: str | Path, *, split: str = "train", data_dir: str | Path 
         return load_standard(str(source), split, data_dir, download)
     if not Path(source).expanduser().exists() and not Path(source).suffix:
         raise FileNotFoundError(f"no data set named {str(source)!r} and no such file or folder; the data sets are "
-                                f"{', '.join(DATASETS)}, else give a path (.npy, .npz, .csv, .tsv, IDX, image folder)")
+                                f"{', '.join(DATASETS)}, else give a path (.npy, .npz, .csv, .tsv, .parquet, "
+                                ".arff, .mat, IDX, image folder)")
     return read_path(source, label_column, table)
 
 

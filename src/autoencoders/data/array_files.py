@@ -12,15 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
+from .foreign import LABEL_NAMES, SAMPLE_NAMES
 from .images import eight_bit_images
 from .validation import DataError
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 _NUMPY_MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK\x03\x04"}  # numpy.save's header; a zip archive's
-# Names an .npz's samples and labels are looked up by, in order.
-_SAMPLE_KEYS = ("X", "x", "data", "features")
-_LABEL_KEYS = ("y", "labels", "target")
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -87,10 +85,10 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
 
 def read_npz(path: Path) -> Dataset:
     """An .npz holding ``X`` (or ``x``/``data``/``features``/its only array) and optionally ``y`` (or
-    ``labels``/``target``); other arrays are named in a warning, as not used. 8-bit images are read as in an
-    ``.npy``."""
+    ``labels``/``label``/``target``, as a .mat's); other arrays are named in a warning, as not used. 8-bit images are
+    read as in an ``.npy``."""
     arrays = load_numpy(path)
-    x_key, y_key = _sample_key(arrays, path), next((k for k in _LABEL_KEYS if k in arrays), None)
+    x_key, y_key = _sample_key(arrays, path), next((k for k in LABEL_NAMES if k in arrays), None)
     unused = [key for key in arrays if key not in (x_key, y_key)]
     if unused:
         labels = "" if y_key is None else f", labels from {y_key!r}"
@@ -111,8 +109,8 @@ def read_npz(path: Path) -> Dataset:
 
 
 def _sample_key(arrays: dict[str, np.ndarray], path: Path) -> str:
-    """The name of the .npz's samples: the first of :data:`_SAMPLE_KEYS` it holds, else its only array."""
-    key = next((k for k in _SAMPLE_KEYS if k in arrays), None)
+    """The name of the .npz's samples: the first of :data:`SAMPLE_NAMES` it holds, else its only array."""
+    key = next((k for k in SAMPLE_NAMES if k in arrays), None)
     if key is None and len(arrays) != 1:
         raise DataError(f"{path} holds arrays {sorted(arrays)}; name the samples 'X' (and labels 'y'): "
                         "numpy.savez(path, X=samples, y=labels)")

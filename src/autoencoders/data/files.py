@@ -1,5 +1,6 @@
-"""Read a user's data from a path, by its kind: arrays (.npy, .npz, IDX: :mod:`.array_files`), tables (.csv/.tsv,
-plain or compressed, .parquet: :mod:`.table_files`) and image folders (each image read by :mod:`.images`)."""
+"""Read a user's data from a path, by its kind: arrays (.npy, .npz, IDX: :mod:`.array_files`; MATLAB .mat:
+:mod:`.foreign`), tables (.csv/.tsv, plain or compressed, .parquet, .arff: :mod:`.table_files`) and image
+folders (each image read by :mod:`.images`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ import numpy as np
 
 from .array_files import load_numpy, read_idx, read_idx_samples, read_npy, read_npz
 from .dataset import Dataset
+from .foreign import read_mat
 from .images import IMAGE_SUFFIXES, image_files_in, read_image, with_channels
-from .table_files import PARQUET_SUFFIXES, TABLE_SUFFIXES, TableOptions, read_table, row_id_columns
+from .table_files import (
+    ARFF_SUFFIX,
+    PARQUET_SUFFIXES,
+    TABLE_SUFFIXES,
+    TableOptions,
+    read_table,
+    row_id_columns,
+)
 from .text_tables import TEXT_OPENERS, uncompressed_name
 from .validation import DataError
 
@@ -34,7 +43,7 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     if not path.exists():
         raise FileNotFoundError(f"no such data file or folder: {path}")
     name = path.name.lower()
-    is_table = uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith(PARQUET_SUFFIXES)
+    is_table = uncompressed_name(path).endswith(TABLE_SUFFIXES) or name.endswith((*PARQUET_SUFFIXES, ARFF_SUFFIX))
     if path.is_dir() and (name.endswith((".npy", ".npz")) or is_table and not name.endswith(PARQUET_SUFFIXES)):
         raise DataError(f"{path} is a folder, not a {path.suffix} file (a folder is read as images): give the "
                         "file itself")
@@ -53,11 +62,13 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
         return read_npy(path)
     if name.endswith(".npz"):
         return read_npz(path)
+    if name.endswith(".mat"):
+        return Dataset(*read_mat(path), path.stem)
     if "idx" in name or "ubyte" in name:
         return read_idx_samples(path)
     hint = next((text for suffixes, text in _OTHER_FORMATS.items() if name.endswith(suffixes)), "")
     raise DataError(f"unsupported data file {path}: use .npy, .npz, .csv, .tsv (.gz, .bz2, .xz ok), .parquet, "
-                    f"an IDX file or an image folder{hint}")
+                    f".arff, .mat, an IDX file or an image folder{hint}")
 
 
 def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:

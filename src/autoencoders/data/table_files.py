@@ -1,5 +1,6 @@
-"""Read a table file (text: :mod:`.text_tables`; Parquet) as a DataFrame of its feature columns and its labels:
-the columns picked by name, unnamed index columns left out, cells of numbers with a typo named."""
+"""Read a table file (text: :mod:`.text_tables`; Parquet; ARFF: :mod:`.foreign`) as a DataFrame of its feature
+columns and its labels: the columns picked by name, unnamed index columns left out, cells of numbers with a typo
+named."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
+from .foreign import read_arff
 from .text_tables import read_text_table
 from .validation import DataError
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+ARFF_SUFFIX = ".arff"  # Weka's tables (data.foreign)
 NUMERIC_SHARE = 0.5  # a text column whose cells are mostly numbers has typos, not categories
 
 
@@ -36,15 +39,16 @@ class TableOptions:
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
-    """A CSV/TSV (plain or compressed: :data:`~.text_tables.TEXT_OPENERS`) or Parquet table as a DataFrame ``X`` of
-    its feature columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in
+    """A CSV/TSV (plain or compressed: :data:`~.text_tables.TEXT_OPENERS`), Parquet or ARFF table as a DataFrame
+    ``X`` of its feature columns, with ``y`` from ``label_column`` (name or index; text labels become codes named in
     ``label_names``)."""
     options = options or TableOptions()
-    parquet = path.name.lower().endswith(PARQUET_SUFFIXES)
-    if parquet and options.missing_values:
-        raise DataError(f"{path} is a Parquet file, whose gaps are its nulls: --missing-values is for text tables "
-                        "(CSV, TSV)")
-    frame = _read_parquet(path) if parquet else read_text_table(path, options.delimiter, options.missing_values)
+    parquet, arff = path.name.lower().endswith(PARQUET_SUFFIXES), path.name.lower().endswith(ARFF_SUFFIX)
+    if (parquet or arff) and options.missing_values:
+        kind = "a Parquet file, whose gaps are its nulls" if parquet else "an ARFF file, whose gaps are its ? cells"
+        raise DataError(f"{path} is {kind}: --missing-values is for text tables (CSV, TSV)")
+    frame = (_read_parquet(path) if parquet else read_arff(path) if arff
+             else read_text_table(path, options.delimiter, options.missing_values))
     if frame.empty:
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
