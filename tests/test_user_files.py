@@ -365,3 +365,23 @@ def test_a_streamed_8_bit_image_array_is_read_as_the_whole_file_is(tmp_path):
         whole = read_path(tmp_path / name).X
         assert rows.shape == whole.shape
         np.testing.assert_array_equal(np.concatenate(list(rows.chunks())), whole)
+
+
+def test_gaps_only_in_the_test_rows_of_a_table_do_not_stop_ae_train(tmp_path):
+    # the preprocessing, fitted on the training rows, gave the column no missing-indicator, and the test rows then
+    # failed with "has 1 missing value(s), first at row k, but had none when fitted" (k a row of the test split)
+    from autoencoders.data import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(20), "b": rng.random(20)})
+    gap = int(np.random.default_rng(0).permutation(20)[0])  # a test row of `ae train --seed 0 --test-fraction 0.25`
+    frame.loc[gap, "b"] = np.nan
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "rows.csv"), "--seed", "0", "--test-fraction",
+                                      "0.25", "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    train, test = frame.drop(index=gap), frame.loc[[gap]]
+    table = TabularPreprocessor().fit(train, held_out=test)
+    assert [block["missing"] for block in table.layout] == [None, 2]
+    np.testing.assert_array_equal(table.transform(test)[0, 1:], [0, 1])  # the gap: value 0, indicator 1
+    assert [block["missing"] for block in TabularPreprocessor().fit(train).layout] == [None, None]
