@@ -54,7 +54,7 @@ class ConvBackbone(ConvStages):
     def check(self, config: ModelConfig) -> None:
         shape = tuple(config.input_shape)
         require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}")
-        # (H, W, C) would train as H channels of H-by-C images, without an error
+        # (H, W, C) would train as H channels of W-by-C images, without an error
         require(not is_channels_last(shape), f"conv needs image samples shaped (C, H, W); {shape} looks like "
                 f"(H, W, C) with the channels last: move them first, numpy.moveaxis(X, -1, 1) (samples "
                 f"{(shape[-1], *shape[:2])})")
