@@ -13,57 +13,32 @@ given the table itself. Prints each set's shape and anomaly share only.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from autoencoders.data.foreign import read_arff
+
 NAMES = {"AID362": "aid362", "Reuters-corn": "r10_corn", "apascal": "apascal", "bank-additional": "bank",
          "census-income": "census", "chess": "chess", "cmc": "cmc", "covertype": "covertype",
          "kddcup99-corrected-probe": "probe", "kddcup99-corrected-u2r": "u2r", "solar-flare": "solar_flare",
          "w7a": "w7a", "UNSW_NB15": "backdoor"}
-ATTRIBUTE = re.compile(r"@attribute\s+('[^']*'|\"[^\"]*\"|[^\s{]+)\s*(\{[^}]*\}|\S+)", re.IGNORECASE)
-
-
-def read_arff(path: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """All attributes as text columns, and each nominal attribute's declared levels ({name: levels})."""
-    names, levels, header = [], {}, 0  # header: lines up to and including "@data"
-    with open(path, encoding="latin-1") as lines:
-        for line in lines:
-            header += 1
-            if line.strip().lower().startswith("@data"):
-                break
-            if match := ATTRIBUTE.match(line.strip()):
-                name, kind = match.group(1).strip("'\""), match.group(2)
-                names.append(name)
-                if kind.startswith("{"):
-                    levels[name] = [v.strip().strip("'\"") for v in kind[1:-1].split(",")]
-    frame = pd.read_csv(path, skiprows=header, names=names, header=None, dtype=str, na_values=["?"],
-                        skipinitialspace=True, comment="%", encoding="latin-1")
-    return frame, levels
 
 
 def split_label(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Features and y (1 = the minority value of the last column, the anomaly class in every set here)."""
-    label = frame.iloc[:, -1]
+    label = frame.iloc[:, -1].astype(str)
     minority = label.value_counts().idxmin()
     return frame.iloc[:, :-1], (label == minority).to_numpy(np.int64)
 
 
-def typed(frame: pd.DataFrame, levels: dict[str, list[str]]) -> pd.DataFrame:
-    """{0, 1} attributes as integers, other nominal attributes as categoricals over their declared levels."""
-    columns = {}
-    for name in frame.columns:
-        declared = levels.get(name)
-        if declared is None:
-            columns[name] = pd.to_numeric(frame[name])
-        elif sorted(declared) == ["0", "1"]:
-            columns[name] = frame[name].astype("Int8")
-        else:
-            columns[name] = pd.Categorical(frame[name], categories=declared)
-    return pd.DataFrame(columns)
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The library's ARFF table with its {0, 1} nominal attributes as integers."""
+    binary = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+              and sorted(frame[c].cat.categories) == ["0", "1"]]
+    return frame.astype({c: "Int8" for c in binary})
 
 
 def one_hot(frame: pd.DataFrame) -> np.ndarray:
@@ -77,9 +52,8 @@ def main(raw: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(raw.glob("*.arff")) + sorted(raw.glob("UNSW_NB15*.csv")):
         if path.suffix == ".arff":
-            text, levels = read_arff(path)
-            features, y = split_label(text)
-            frame = typed(features, levels)
+            features, y = split_label(read_arff(path))
+            frame = typed(features)
         else:  # DevNet's backdoor: already numeric, one-hot protocol columns included
             table = pd.read_csv(path)
             frame, y = table.drop(columns="class"), table["class"].to_numpy(np.int64)

@@ -299,3 +299,89 @@ def test_a_path_from_the_home_folder_is_found(tmp_path, monkeypatch):
     (tmp_path / "rows.csv").write_text("a,b\n1,2\n3,4\n")
     assert read_path("~/rows.csv").X.shape == (2, 2)
     assert load_data("~/rows.csv").X.shape == (2, 2)
+
+
+# Files 35: audit 34's leftovers
+
+
+def test_an_error_fitting_a_tables_preprocessing_names_the_file_once(tmp_path):
+    # "column 'b' has no values" named the column of a table the user never sees as such, not the file
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n1,\n2,\n3,\n4,\n5,\n")
+    for command in (["train", "--epochs", "1", "--test-fraction", "0"], ["impute"], ["detect"]):
+        out = tmp_path / ("run" if command[0] == "train" else f"{command[0]}.csv")
+        result = CliRunner().invoke(cli, [*command, "--data", str(path), "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert f"Error: {path}: column 'b' has no values" in result.output and result.output.count(str(path)) == 1
+
+
+def _idx_bytes(images: np.ndarray) -> bytes:
+    return bytes([0, 0, 8, images.ndim]) + b"".join(n.to_bytes(4, "big") for n in images.shape) + images.tobytes()
+
+
+def test_an_8_bit_image_array_is_read_as_its_idx_copy_and_its_pngs_are(tmp_path):
+    # MNIST's bytes saved with numpy.save trained as rows in 0-255 units; the IDX copy as images in [0, 1]
+    rng = np.random.default_rng(0)
+    gray, colour = rng.integers(0, 256, (4, 6, 7), np.uint8), rng.integers(0, 256, (2, 5, 6, 3), np.uint8)
+    (tmp_path / "images-idx3-ubyte").write_bytes(_idx_bytes(gray))
+    np.save(tmp_path / "gray.npy", gray)
+    np.savez(tmp_path / "gray.npz", X=gray, y=np.arange(4))
+    expected = read_path(tmp_path / "images-idx3-ubyte").X
+    assert expected.shape == (4, 1, 6, 7) and expected.dtype == np.float32 and expected.max() <= 1
+    for name in ("gray.npy", "gray.npz"):
+        np.testing.assert_array_equal(read_path(tmp_path / name).X, expected)
+    # channels-last colour bytes (as PIL, Keras and CIFAR keep them) as the folder of the same PNGs is read
+    np.save(tmp_path / "colour.npy", colour)
+    (tmp_path / "pngs").mkdir()
+    for i, image in enumerate(colour):
+        Image.fromarray(image).save(tmp_path / "pngs" / f"{i}.png")
+    np.testing.assert_array_equal(read_path(tmp_path / "colour.npy").X, read_path(tmp_path / "pngs").X)
+    assert read_path(tmp_path / "colour.npy").X.shape == (2, 3, 5, 6)
+    np.save(tmp_path / "counts.npy", gray.astype(np.int64))  # not 8-bit: kept as it is
+    assert read_path(tmp_path / "counts.npy").X.shape == (4, 6, 7)
+
+
+def test_conv_refuses_channels_last_images_it_would_take_for_rows_of_channels(tmp_path):
+    # (n, 12, 12, 3) trained without an error as 12 channels of 12x3 images
+    import autoencoders as ae
+
+    with pytest.raises(ValueError, match=r"\(12, 12, 3\) looks like \(H, W, C\) .* numpy.moveaxis\(X, -1, 1\) "
+                                         r"\(samples \(3, 12, 12\)\)"):
+        ae.create_model("conv", input_shape=(12, 12, 3))
+    np.save(tmp_path / "photos.npy", np.random.default_rng(0).random((8, 12, 12, 3), np.float32))
+    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "photos.npy"), "--backbone", "conv",
+                                      "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1 and "looks like (H, W, C)" in result.output
+    assert ae.create_model("conv", input_shape=(3, 12, 12)).config.input_shape == (3, 12, 12)
+
+
+def test_a_streamed_8_bit_image_array_is_read_as_the_whole_file_is(tmp_path):
+    # --stream must train on what --test-data (read whole) gives for the same kind of file
+    from autoencoders.data.streaming import open_rows
+
+    for name, shape in (("gray.npy", (5, 6, 7)), ("colour.npy", (5, 6, 7, 3))):
+        np.save(tmp_path / name, np.random.default_rng(0).integers(0, 256, shape, np.uint8))
+        rows = open_rows(tmp_path / name, chunk_rows=2)
+        whole = read_path(tmp_path / name).X
+        assert rows.shape == whole.shape
+        np.testing.assert_array_equal(np.concatenate(list(rows.chunks())), whole)
+
+
+def test_gaps_only_in_the_test_rows_of_a_table_do_not_stop_ae_train(tmp_path):
+    # the preprocessing, fitted on the training rows, gave the column no missing-indicator, and the test rows then
+    # failed with "has 1 missing value(s), first at row k, but had none when fitted" (k a row of the test split)
+    from autoencoders.data import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(20), "b": rng.random(20)})
+    gap = int(np.random.default_rng(0).permutation(20)[0])  # a test row of `ae train --seed 0 --test-fraction 0.25`
+    frame.loc[gap, "b"] = np.nan
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "rows.csv"), "--seed", "0", "--test-fraction",
+                                      "0.25", "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    train, test = frame.drop(index=gap), frame.loc[[gap]]
+    table = TabularPreprocessor().fit(train, held_out=test)
+    assert [block["missing"] for block in table.layout] == [None, 2]
+    np.testing.assert_array_equal(table.transform(test)[0, 1:], [0, 1])  # the gap: value 0, indicator 1
+    assert [block["missing"] for block in TabularPreprocessor().fit(train).layout] == [None, None]

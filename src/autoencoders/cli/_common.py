@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import numbers
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +95,8 @@ def data_options(function, *, of_run: bool = False):
         click.option("--data", "data", default="digits",
                      show_default="the data RUN was trained on, else digits" if of_run else True,
                      help="A data set name (digits, mnist, fashion-mnist) or a path: .npy, .npz, .csv, .tsv, "
-                          "IDX file (MNIST format, .gz ok) or a folder of images (sub-folders = labels)."),
+                          ".parquet, .arff, .mat, IDX file (MNIST format, .gz ok) or a folder of images "
+                          "(sub-folders = labels)."),
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with offline copies of standard data sets (else $AUTOENCODERS_DATA, "
                           "else the download cache)."),
@@ -127,10 +129,22 @@ def table_options() -> TableOptions:
                         missing_values=_names(given.get("missing_values") or ""))
 
 
+@contextlib.contextmanager
+def naming_the_file(data: str) -> Iterator[None]:
+    """Data errors raised inside start with the file ``data`` (a table's preprocessing, fitted on a DataFrame, names
+    the column but not the file it came from); an error that names the file already is left as it is."""
+    try:
+        yield
+    except DataError as error:
+        if not any(name in str(error) for name in (str(data), str(Path(data).expanduser()))):
+            error.args = (f"{data}: {error}", *error.args[1:])
+        raise
+
+
 def warn_of_row_ids(dataset: Dataset, data: str) -> None:
     """Warn, for a command that fits a model, of a table's feature columns that look like row IDs (R's
     ``rownames``, a customer_id), which the model would learn as a feature, unless named with --columns."""
-    from ..data.files import row_id_columns
+    from ..data.table_files import row_id_columns
 
     for name, why in (row_id_columns(dataset.X) if dataset.is_table else {}).items():
         if name not in table_options().columns:
@@ -286,7 +300,8 @@ def _nearest_folder(path: Path) -> Path:
 
 
 # pandas' compression by suffix, said explicitly: it would infer none from the temporary file's name. Only those
-# `--data` reads back (data.files.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the two).
+# `--data` reads back (data.text_tables.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the
+# two).
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
 

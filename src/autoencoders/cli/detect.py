@@ -10,7 +10,16 @@ import numpy as np
 
 from ..data import check_array
 from ..errors import DataError
-from ._common import data_options, echo_json, output_options, read_data, save_numpy, text_columns, warn_of_row_ids
+from ._common import (
+    data_options,
+    echo_json,
+    naming_the_file,
+    output_options,
+    read_data,
+    save_numpy,
+    text_columns,
+    warn_of_row_ids,
+)
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
@@ -144,7 +153,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     else:
         warn_of_row_ids(dataset, data)
         chosen = {} if combine is None else {"combine": combine}
-        detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
+        with naming_the_file(data):
+            detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     if quantile is None and contamination == "auto":
         threshold = fence(scores)

@@ -10,6 +10,7 @@ from ._common import (
     check_npy_of_text,
     data_options,
     echo_json,
+    naming_the_file,
     output_options,
     save_array,
     table_options,
@@ -56,7 +57,8 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
-    filled = imputer.fit_transform(dataset.X)
+    with naming_the_file(data):
+        filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled
         counts = whole_number_columns(whole[list(filled.columns)])

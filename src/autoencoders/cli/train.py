@@ -18,7 +18,7 @@ from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
-from ._common import data_options, finite_values, read_data, table_options, warn_of_row_ids
+from ._common import data_options, finite_values, naming_the_file, read_data, table_options, warn_of_row_ids
 from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
@@ -324,7 +324,8 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     table = None
     if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
         table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
-        table.fit(train_set.X)
+        with naming_the_file(data):  # gaps only in the test rows still get an indicator: the test rows transform
+            table.fit(train_set.X, held_out=test_set.X)
         train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
     scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
     X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .array_files import read_idx
+from .dataset import Dataset
 from .datasets import (
     DATASETS,
     ENV_DATA_DIR,
@@ -12,9 +14,10 @@ from .datasets import (
     load_standard,
     mnist_benchmark_split,
 )
-from .files import Dataset, TableOptions, read_idx, read_path
+from .files import read_path
 from .nab import NabSeries, load_nab, nab_series_names, read_nab_series
 from .scaling import Scaler
+from .table_files import TableOptions
 from .tabular import TabularPreprocessor, UnknownCategoryWarning
 from .validation import DataError, check_array
 from .windows import overlap_average, sliding_windows, window_starts
@@ -29,7 +32,8 @@ def load_data(source: str | Path, *, split: str = "train", data_dir: str | Path 
         return load_standard(str(source), split, data_dir, download)
     if not Path(source).expanduser().exists() and not Path(source).suffix:
         raise FileNotFoundError(f"no data set named {str(source)!r} and no such file or folder; the data sets are "
-                                f"{', '.join(DATASETS)}, else give a path (.npy, .npz, .csv, .tsv, IDX, image folder)")
+                                f"{', '.join(DATASETS)}, else give a path (.npy, .npz, .csv, .tsv, .parquet, "
+                                ".arff, .mat, IDX, image folder)")
     return read_path(source, label_column, table)
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, DataError, DataUnavailableError
-from .files import Dataset, read_idx
+from .array_files import read_idx
+from .dataset import Dataset
 
 ENV_DATA_DIR = "AUTOENCODERS_DATA"
 ENV_CACHE_DIR = "AUTOENCODERS_CACHE"

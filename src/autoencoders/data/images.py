@@ -42,6 +42,32 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     return pixels if channels is None else with_channels(pixels, channels)
 
 
+CHANNEL_COUNTS = (1, 3, 4)  # gray, RGB, RGBA
+
+
+def is_channels_last(shape: tuple[int, ...]) -> bool:
+    """Whether an image shape taken as (C, H, W) is rather (H, W, C), as PIL, Keras and CIFAR keep images: a last
+    axis of 1, 3 or 4 after a first axis that is none of those."""
+    return len(shape) == 3 and shape[-1] in CHANNEL_COUNTS and shape[0] not in CHANNEL_COUNTS
+
+
+def holds_eight_bit_images(array: np.ndarray) -> bool:
+    """Whether ``array`` is 8-bit images, (n, H, W) or (n, C, H, W) / (n, H, W, C): unsigned bytes of 3 or 4 dims."""
+    return array.dtype == np.uint8 and array.ndim in (3, 4)
+
+
+def eight_bit_images(array: np.ndarray) -> np.ndarray:
+    """An 8-bit array of 3 or 4 dimensions as the images it holds, float32 (n, C, H, W) in [0, 1], as an image
+    folder or IDX file of the same bytes is read: (n, H, W) gray, (n, H, W, C) channels-last moved to channels-first.
+    Any other array as it is."""
+    if not holds_eight_bit_images(array):
+        return array
+    images = array[:, None] if array.ndim == 3 else array  # (n, C, H, W) or (n, H, W, C)
+    if is_channels_last(images.shape[1:]):
+        images = np.moveaxis(images, -1, 1)
+    return images.astype(np.float32) / np.float32(255)
+
+
 def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     """Image ``pixels`` (..., C, H, W), C 1 or 3, with 1 (luminance) or 3 (gray repeated) channels."""
     if pixels.shape[-3] == channels:

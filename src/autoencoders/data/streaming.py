@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
-from .files import load_numpy
+from .array_files import load_numpy
+from .images import eight_bit_images, holds_eight_bit_images
 from .validation import check_array, reshapes_cleanly
 
 
@@ -120,4 +121,22 @@ def open_rows(path: str | Path, chunk_rows: int = 16_384) -> ChunkedRows:
     path = Path(path)
     if path.suffix.lower() != ".npy":
         raise DataError(f"cannot stream {path}: only .npy files can be memory-mapped; convert it with numpy.save")
-    return ChunkedRows(load_numpy(path, mmap_mode="r"), chunk_rows, name=str(path))
+    array = load_numpy(path, mmap_mode="r")
+    rows = _EightBitImages(array) if holds_eight_bit_images(array) else array
+    return ChunkedRows(rows, chunk_rows, name=str(path))
+
+
+class _EightBitImages:
+    """A memory-mapped 8-bit image array whose row slices are the images :func:`~.images.eight_bit_images` gives (as
+    the file is read whole), converted a slice at a time."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.shape = (len(array), *eight_bit_images(array[:1]).shape[1:])  # (n, C, H, W)
+        self.ndim = len(self.shape)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return eight_bit_images(self.array[rows])

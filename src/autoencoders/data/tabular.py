@@ -147,7 +147,10 @@ class TabularPreprocessor:
         self.columns: list[TabularColumn] = []
 
     # ------------------------------------------------------------------------------------------------ fitting
-    def fit(self, X: Any) -> TabularPreprocessor:
+    def fit(self, X: Any, held_out: Any = None) -> TabularPreprocessor:
+        """Fit on the table ``X``. ``held_out``: rows of the same columns kept from fitting (a test split); a
+        numeric column with gaps only there gets its missing-indicator too, so that they transform (their values
+        are not looked at)."""
         frame = as_frame(X)
         if len(frame) == 0 or frame.shape[1] == 0:
             raise DataError(f"cannot fit on an empty table of shape {frame.shape}")
@@ -158,6 +161,8 @@ class TabularPreprocessor:
         if unknown:
             raise DataError(f"categorical column(s) {unknown} are not in the table; its columns are {names}")
         self.columns = [self._fit_column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
+        if held_out is not None:
+            self._indicate_gaps_in(as_frame(held_out))
         observed = {i: _observed_numbers(frame.iloc[:, i], c)
                     for i, c in enumerate(self.columns) if c.kind == "numeric"}
         kind = self.scale
@@ -168,6 +173,14 @@ class TabularPreprocessor:
                              "standard": (values.mean(), values.std())}[kind]
             self.columns[i].offset, self.columns[i].scale = float(offset), float(scale) if scale > 0 else 1.0
         return self
+
+    def _indicate_gaps_in(self, frame) -> None:
+        """Give the numeric columns with gaps in ``frame`` (rows of the fitted columns) a missing-indicator."""
+        if frame.shape[1] != len(self.columns):
+            return  # transforming them names the difference
+        for i, column in enumerate(self.columns):
+            if column.kind == "numeric" and is_missing(frame.iloc[:, i]).any():
+                column.indicator = True
 
     def _fit_column(self, name: str, values) -> TabularColumn:
         missing = is_missing(values)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..data.images import is_channels_last
 from ..options import option, require
 from ..registry import register_backbone
 from ._base import ModelConfig, PartConfig
@@ -51,7 +52,12 @@ class ConvBackbone(ConvStages):
     batch_norm: bool = option(True, "batch normalisation after each hidden convolution (faster, steadier training)")
 
     def check(self, config: ModelConfig) -> None:
-        require(len(config.input_shape) == 3, f"conv needs image samples shaped (C, H, W), got {config.input_shape}")
+        shape = tuple(config.input_shape)
+        require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}")
+        # (H, W, C) would train as H channels of W-by-C images, without an error
+        require(not is_channels_last(shape), f"conv needs image samples shaped (C, H, W); {shape} looks like "
+                f"(H, W, C) with the channels last: move them first, numpy.moveaxis(X, -1, 1) (samples "
+                f"{(shape[-1], *shape[:2])})")
 
     def _sizes(self, config: ModelConfig) -> tuple[tuple[int, int], tuple[int, int, int]]:
         """The padded image size (H+, W+) and the innermost feature map (C', H', W')."""

@@ -1,0 +1,44 @@
+"""What every reader returns: samples, optional labels (text labels as codes with their names) and a name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .validation import DataError
+
+
+@dataclass
+class Dataset:
+    """Samples ``X`` (n, *sample_shape), optional labels ``y`` (n,), and where they came from."""
+
+    X: np.ndarray
+    y: np.ndarray | None = None
+    name: str = "data"
+    label_names: list[str] = field(default_factory=list)
+
+    @property
+    def is_image(self) -> bool:
+        return self.X.ndim == 4
+
+    @property
+    def is_table(self) -> bool:
+        """True when ``X`` is a DataFrame read from a table file (mixed column types and gaps allowed)."""
+        return hasattr(self.X, "iloc")
+
+    def subset(self, index: np.ndarray) -> Dataset:
+        X = self.X.iloc[index].reset_index(drop=True) if self.is_table else self.X[index]
+        return Dataset(X, None if self.y is None else self.y[index], self.name, self.label_names)
+
+
+def labels_as_codes(values, path: Path) -> tuple[np.ndarray, list[str]]:
+    """Labels (a pandas Series) as numbers; text labels as codes 0..k-1 in sorted order, their names returned beside
+    them."""
+    if values.isna().any():
+        raise DataError(f"labels {values.name!r} of {path} have {int(values.isna().sum())} missing value(s)")
+    if values.dtype.kind in "biuf":
+        return values.to_numpy(), []
+    names = sorted({str(v) for v in values})
+    return np.searchsorted(names, values.astype(str).to_numpy()), names
