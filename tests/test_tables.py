@@ -241,8 +241,9 @@ def test_cli_a_file_lacking_a_trained_column_names_only_that_column(people_csv, 
         result = runner.invoke(cli, [command, str(run), "--data", str(tmp_path / "new.csv"),
                                      "--out", str(tmp_path / out)])
         assert result.exit_code == 1
-        assert result.output.strip() == ("Error: the table has no column(s) ['income']; the model was trained on "
-                                         "the columns age, city, grade, member, income"), result.output
+        assert result.output.strip() == (f"Error: {tmp_path / 'new.csv'}: the table has no column(s) ['income']; "
+                                         "the model was trained on the columns age, city, grade, member, income"), \
+            result.output
 
 
 def test_cli_test_rows_whose_categorical_cells_are_all_gaps_leave_that_metric_out(tmp_path):

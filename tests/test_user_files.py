@@ -315,6 +315,20 @@ def test_an_error_fitting_a_tables_preprocessing_names_the_file_once(tmp_path):
         assert f"Error: {path}: column 'b' has no values" in result.output and result.output.count(str(path)) == 1
 
 
+def test_an_error_reading_a_later_table_into_a_run_names_that_file(tmp_path):
+    # a run's commands on another table said "column 'q' has 1 missing value(s)" of a file they did not name
+    trained, other, short = tmp_path / "trained.csv", tmp_path / "other.csv", tmp_path / "short.csv"
+    trained.write_text("p,q,c\n" + "".join(f"{i % 7}.5,{i % 5}.25,{'xy'[i % 2]}\n" for i in range(40)))
+    other.write_text("p,q,c\n1.0,,x\n2.0,3.0,y\n")
+    short.write_text("p,c\n1.0,x\n")
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, ["train", "--data", str(trained), "--epochs", "1", "--out", str(run)]).exit_code == 0
+    for command, path, message in ((["encode", "--out", str(tmp_path / "codes.npy")], other, "column 'q' has 1"),
+                                   (["evaluate"], short, "the table has no column(s) ['q']")):
+        result = CliRunner().invoke(cli, [command[0], str(run), "--data", str(path), *command[1:]])
+        assert result.exit_code == 1 and f"Error: {path}: {message}" in result.output, result.output
+
+
 def _idx_bytes(images: np.ndarray) -> bytes:
     return bytes([0, 0, 8, images.ndim]) + b"".join(n.to_bytes(4, "big") for n in images.shape) + images.tobytes()
 

@@ -157,6 +157,7 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     as a numeric array; for a time series (``series``) a 1-D array is its steps of one channel, (n_steps, 1)."""
     options = table_options()
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
+    dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
                if getattr(options, name)]
     if not dataset.is_table and ignored:
@@ -225,26 +226,34 @@ def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -
     return values if table is None else table.inverse_transform(values)
 
 
-def model_inputs(checkpoint: Checkpoint, scaler: Scaler, X: Any) -> np.ndarray:
-    """``X`` reshaped to the model's input shape and scaled as in training (a table through its preprocessing;
-    images with the model's channels, 1 or 3, as a folder of mixed images is read for training)."""
+def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) -> np.ndarray:
+    """The samples of ``data`` (a :class:`Dataset`, or its ``X``) reshaped to the model's input shape and scaled as in
+    training (a table through its preprocessing, whose errors name the dataset's file; images with the model's
+    channels, 1 or 3, as a folder of mixed images is read for training)."""
+    X, source = (data.X, data.source) if isinstance(data, Dataset) else (data, None)
     table = run_table(checkpoint)
     if table is not None:
-        options = table_options()
-        fitted = table.feature_names_in
-        if hasattr(X, "columns") and not options.columns and not options.drop:  # picked by name, as in training
-            names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
-            missing = [name for name in fitted if name not in names]
-            if missing:  # not the file's other columns, which picking by name leaves out anyway
-                raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
-                                f"{', '.join(fitted)}")
-            X = X.set_axis(names, axis=1)[fitted]
-        X = table.transform(X)
+        with naming_the_file(source) if source else contextlib.nullcontext():
+            X = _table_inputs(table, X)
     shape = tuple(checkpoint.model.input_shape)
     if np.ndim(X) == 4 and len(shape) == 3 and {X.shape[1], shape[0]} == {1, 3} and X.shape[2:] == shape[1:]:
         X = with_channels(X, shape[0])  # gray images for a model of colour ones, or colour for gray: as in training
     X = check_array(X, sample_shape=shape)
     return scaler.transform(X)
+
+
+def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
+    """A table's rows through the run's preprocessing, its columns picked by name as in training."""
+    options = table_options()
+    fitted = table.feature_names_in
+    if hasattr(X, "columns") and not options.columns and not options.drop:  # picked by name, as in training
+        names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
+        missing = [name for name in fitted if name not in names]
+        if missing:  # not the file's other columns, which picking by name leaves out anyway
+            raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
+                            f"{', '.join(fitted)}")
+        X = X.set_axis(names, axis=1)[fitted]
+    return table.transform(X)
 
 
 def output_options(help: str, required: bool = True, arrays: bool = False) -> Callable:

@@ -29,7 +29,7 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
     checkpoint, scaler = load_run(run)
     dataset = (read_data if query else functools.partial(read_run_data, checkpoint))(data, data_dir, split,
                                                                                       label_column)
-    return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset.X)), dataset
+    return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset)), dataset
 
 
 @click.command()

@@ -88,7 +88,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
         raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
                                  param_hint="--components")
     if fit_density or not has_sampler(model):
-        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
+        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
         density = fit_code_density(model, X, components, seed)
     _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8)
 
@@ -108,7 +108,7 @@ def interpolate(run, data, data_dir, split, label_column, start, end, steps, out
 
     checkpoint, scaler = load_run(run)
     _check_outputs(checkpoint, out, image)
-    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
     if max(start, end) >= len(X):
         raise DataError(f"row {max(start, end)} is out of range: --data has {len(X)} samples")
     path = interpolate_samples(checkpoint.model, X[start], X[end], steps)

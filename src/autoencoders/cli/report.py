@@ -31,7 +31,7 @@ def report(run, data, data_dir, split, label_column, out, overwrite, quiet):
     records = RunRecords.read(run)
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)  # by default the data it trained on
-    X = model_inputs(checkpoint, scaler, dataset.X)
+    X = model_inputs(checkpoint, scaler, dataset)
     given = click.get_current_context().get_parameter_source("data") != click.core.ParameterSource.DEFAULT
     rows = f"the rows of --data {data}" if given else "all rows of the data the run was trained on, training rows too"
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,

@@ -43,7 +43,7 @@ def evaluate(run, data, data_dir, split, label_column, out):
 
     checkpoint, scaler = load_run(run)
     data, split, label_column = run_data_source(checkpoint, data, split, label_column)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column))
     metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
                **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
     if out:
@@ -61,7 +61,7 @@ def encode(run, data, data_dir, split, label_column, out):
 
     checkpoint, scaler = load_run(run)
     codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir,
-                                                                                        split, label_column).X))
+                                                                                        split, label_column)))
     save_array(out, codes)
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
 
@@ -80,7 +80,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
 
     checkpoint, scaler = load_run(run)
     check_npy_of_text(out, run_text_columns(checkpoint))
-    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column).X)
+    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
     R = reconstruct_array(checkpoint.model, X)
     save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
     if image:
