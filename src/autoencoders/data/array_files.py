@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
-from .foreign import LABEL_NAMES, SAMPLE_NAMES
 from .images import eight_bit_images
 from .validation import DataError
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+SAMPLE_NAMES, LABEL_NAMES = ("X", "x", "data", "features"), ("y", "labels", "label", "target")
 _NUMPY_MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK\x03\x04"}  # numpy.save's header; a zip archive's
 
 
@@ -85,9 +85,13 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
 
 def read_npz(path: Path) -> Dataset:
     """An .npz holding ``X`` (or ``x``/``data``/``features``/its only array) and optionally ``y`` (or
-    ``labels``/``label``/``target``, as a .mat's); other arrays are named in a warning, as not used. 8-bit images are
-    read as in an ``.npy``."""
-    arrays = load_numpy(path)
+    ``labels``/``label``/``target``); other arrays are named in a warning, as not used. 8-bit images are read as in
+    an ``.npy``."""
+    return named_arrays(load_numpy(path), path)
+
+
+def named_arrays(arrays: dict[str, np.ndarray], path: Path) -> Dataset:
+    """The samples and labels among a file's named ``arrays`` (an .npz's, a .mat's): :func:`read_npz`'s rules."""
     x_key, y_key = _sample_key(arrays, path), next((k for k in LABEL_NAMES if k in arrays), None)
     unused = [key for key in arrays if key not in (x_key, y_key)]
     if unused:

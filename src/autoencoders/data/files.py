@@ -63,7 +63,7 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
     if name.endswith(".npz"):
         return read_npz(path)
     if name.endswith(".mat"):
-        return Dataset(*read_mat(path), path.stem)
+        return read_mat(path)
     if "idx" in name or "ubyte" in name:
         return read_idx_samples(path)
     hint = next((text for suffixes, text in _OTHER_FORMATS.items() if name.endswith(suffixes)), "")

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .array_files import LABEL_NAMES, named_arrays
+from .dataset import Dataset
 from .validation import DataError
 
 # "@attribute name type": a quoted or plain name, then {levels}, a type word, or a date with its format
 _ATTRIBUTE = re.compile(r"@attribute\s+('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s{]+)\s*(.*)", re.IGNORECASE)
 _NUMERIC = ("numeric", "real", "integer")
-SAMPLE_NAMES, LABEL_NAMES = ("X", "x", "data", "features"), ("y", "labels", "label", "target")
 
 
 def read_arff(path: Path):
@@ -27,7 +28,7 @@ def read_arff(path: Path):
                             keep_default_na=False, quotechar="'", skipinitialspace=True, comment="%",
                             encoding="utf-8-sig", skip_blank_lines=True)
     except UnicodeDecodeError as error:
-        raise DataError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise _not_utf8(path, error) from None
     except pd.errors.ParserError as error:
         raise DataError(f"cannot read the data rows of {path}: {error}") from None
     if len(frame) and str(frame.iloc[0, 0]).lstrip().startswith("{"):
@@ -56,6 +57,10 @@ def _unquoted(cells):
     return cells if all(key == value for key, value in clean.items()) else cells.map(clean)
 
 
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8")
+
+
 def _arff_header(path: Path) -> tuple[list[str], list[str], int]:
     """The attributes' names and types, and the number of lines up to ``@data``."""
     names, kinds = [], []
@@ -71,7 +76,7 @@ def _arff_header(path: Path) -> tuple[list[str], list[str], int]:
                     names.append(match.group(1)[1:-1] if match.group(1)[0] in "'\"" else match.group(1))
                     kinds.append(match.group(2).split("%")[0].strip() or "string")
     except UnicodeDecodeError as error:
-        raise DataError(f"{path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise _not_utf8(path, error) from None
     raise DataError(f"{path} is not an ARFF file: it needs @attribute lines and then @data")
 
 
@@ -86,9 +91,9 @@ def _numbers(cells, name: str, path: Path):
     return numbers.astype(np.float64)
 
 
-def read_mat(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """A .mat file's samples ``X`` (or ``x``/``data``/``features``/its only 2-D array) and labels ``y`` (or
-    ``labels``/``target``, one per sample, a column vector flattened), as ODDS stores its sets."""
+def read_mat(path: Path) -> Dataset:
+    """A .mat file's samples and labels, named as ODDS stores its sets (``X``, ``y``) or as an .npz's are
+    (:func:`~.array_files.named_arrays`); labels, which MATLAB saves as (n, 1) or (1, n) matrices, flattened."""
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
@@ -99,16 +104,7 @@ def read_mat(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
                         "or read it with h5py and numpy.save the array") from None
     except (MatReadError, ValueError, OSError) as error:
         raise DataError(f"cannot read {path} as a MATLAB .mat file: {error}") from None
-    matrices = [k for k, v in arrays.items() if isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype.kind in "biuf"]
-    x_key = next((k for k in SAMPLE_NAMES if k in arrays), matrices[0] if len(matrices) == 1 else None)
-    if x_key is None:
-        raise DataError(f"{path} holds {sorted(arrays) or 'no arrays'}; name the samples 'X' (and the labels 'y')")
-    y_key = next((k for k in LABEL_NAMES if k in arrays), None)
-    X = np.asarray(arrays[x_key])
-    y = None if y_key is None else np.asarray(arrays[y_key])
-    if y is not None and y.ndim == 2 and 1 in y.shape:
-        y = y.ravel()
-    if y is not None and (y.ndim != 1 or len(y) != len(X)):
-        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
-                        "give one label per sample")
-    return X, y
+    if not arrays:
+        raise DataError(f"{path} holds no arrays; name the samples 'X' (and the labels 'y')")
+    return named_arrays({k: v.ravel() if k in LABEL_NAMES and v.ndim == 2 and 1 in v.shape else v
+                         for k, v in arrays.items()}, path)
