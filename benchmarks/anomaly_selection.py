@@ -63,7 +63,8 @@ RUNS = Path(__file__).resolve().parents[1] / "runs"
 # Third round: every training floors each feature's error scale at 1% of its own squared robust spread
 # (``error_floor=0.01``, fixed by design before the run rather than a candidate of its own, see docs/benchmarks.md).
 BASE = {"n_estimators": 1, "max_samples": 20_000, "max_features": 1.0, "trim": 0.0, "isolation_trim": False,
-        "steps": 150, "error_floor": 0.01, "code_share": 0.25, "hidden_layers": 1, "lr": 6e-3, "model": "deep", "max_epochs": 60}
+        "steps": 150, "error_floor": 0.01, "code_share": 0.25, "hidden_layers": 1, "lr": 6e-3, "model": "deep",
+        "max_epochs": 60}
 BAGGED = {**BASE, "n_estimators": 3, "max_samples": 2048, "max_features": 0.7, "steps": 50}  # one member's cost
 TRAININGS = {
     "base": BASE,  # the previous default: one autoencoder on up to 20,000 rows, 150 steps at 6e-3
