@@ -4,8 +4,10 @@ broken in one column by 40 of its standard deviations (a unit slip, a stuck sens
 rows. The detector is fitted without labels on all rows for each ``combine`` of the registry (and scikit-learn's
 IsolationForest beside it); printed per method: the share of planted rows among the top k scores, the draws (data
 seed x k x detector seed) where all of them are the top k, and the worst rank a planted row got (0 = first).
+``--candidates`` checks candidates of ``anomaly_selection.py``'s grid (their settings in full) instead.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/anomaly_gross_errors.py [--data-seeds 0,1,2] [--seeds 0,1,2]
+        [--candidates trim20_steps200_epochs200_tail,...]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from sklearn.ensemble import IsolationForest
 
 from _common import print_table
+from anomaly_selection import TRAININGS, candidates
 from autoencoders.applications.anomaly import COMBINATIONS
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
@@ -33,11 +36,11 @@ def broken_rows(n: int, width: int, k: int, seed: int) -> np.ndarray:
     return X
 
 
-def scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
-    """(n,) higher = more abnormal."""
-    if method == "iforest":
+def scores(settings: dict | None, X: np.ndarray, seed: int) -> np.ndarray:
+    """(n,) higher = more abnormal, of the detector with ``settings`` (None: scikit-learn's IsolationForest)."""
+    if settings is None:
         return -IsolationForest(random_state=seed).fit(X).score_samples(X)
-    return -AutoencoderOutlierDetector(combine=method, random_state=seed).fit(X).score_samples(X)
+    return -AutoencoderOutlierDetector(random_state=seed, **settings).fit(X).score_samples(X)
 
 
 def main() -> None:
@@ -46,23 +49,28 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--width", type=int, default=6)
+    parser.add_argument("--candidates", default="", help="names from anomaly_selection.py's grid (default: every "
+                                                          "combine with the detector's other defaults)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data_seeds, seeds = ([int(s) for s in text.split(",")] for text in (args.data_seeds, args.seeds))
     default = AutoencoderOutlierDetector().get_params()["combine"]
+    grid = candidates(list(TRAININGS))
+    named = {combine + (" (default)" if combine == default else ""): {"combine": combine} for combine in COMBINATIONS}
+    methods = {name: grid[name] for name in args.candidates.split(",")} if args.candidates else named
     rows = []
-    for method in (*COMBINATIONS, "iforest"):
+    for method, settings in [*methods.items(), ("iforest", None)]:
         found, perfect, worst = [], 0, 0
         for data_seed in data_seeds:
             for k in SIZES:
                 X = broken_rows(args.rows, args.width, k, data_seed)
                 for seed in seeds:
-                    order = np.argsort(-scores(method, X, seed), kind="stable")  # (n,) rows, most abnormal first
+                    order = np.argsort(-scores(settings, X, seed), kind="stable")  # (n,) rows, most abnormal first
                     rank = np.flatnonzero(order < k)  # (k,) where the planted rows came
                     found.append(np.mean(rank < k))
                     perfect += bool(np.all(rank < k))
                     worst = max(worst, int(rank.max()))
-        rows.append({"method": method + (" (default)" if method == default else ""),
+        rows.append({"method": method,
                      "planted rows in the top k": float(np.mean(found)),
                      "draws all on top": f"{perfect} / {len(found)}", "worst rank": worst})
     print_table(rows, ".3f")

@@ -377,6 +377,21 @@ def test_surprisal_is_minus_the_log_tail_share_and_orders_new_extremes():
     assert np.isfinite(far).all() and far[1] > far[0] > result[3, 1]
 
 
+def test_linear_surprisal_grows_beyond_the_top_as_an_exponential_tail():
+    from autoencoders.applications.anomaly import RATE_FLOOR, surprisal, tail_quantiles
+
+    values = np.column_stack([np.random.default_rng(0).exponential(2.0, 4096), np.zeros(4096)])  # (4096, 2)
+    quantiles = tail_quantiles(values)  # (13, 2)
+    top, level = quantiles[-1, 0], 12 * np.log(2)
+    inside = np.array([[quantiles[5, 0], 0.0]])
+    np.testing.assert_array_equal(surprisal(quantiles, inside, linear=True), surprisal(quantiles, inside))
+    far = surprisal(quantiles, np.array([[top + 2.0, 0.0], [top + 20.0, 0.0]]), linear=True)[:, 0] - level
+    assert far[1] == pytest.approx(10 * far[0]), "linear in the distance beyond the top"
+    assert 0.5 < far[0] < 2.0, "at the tail's own scale: 2 beyond the top of an exponential of scale 2 is ~1 nat"
+    flat = surprisal(quantiles, np.array([[0.0, 1.0]]), linear=True)[0, 1]  # a column whose quantiles are all 0
+    assert np.isfinite(flat) and flat == pytest.approx(level + 1.0 / RATE_FLOOR)
+
+
 @pytest.mark.parametrize("combine", ["knn", "tail"])
 def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
     X, _ = planted()

@@ -154,12 +154,19 @@ def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -
 # into nats of tail surprisal against the training rows' own scores and summed. Reconstruction detectors catch rows
 # that break the features' dependencies; isolation catches rows far out in few features, which an autoencoder can
 # learn to reconstruct.
-MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn")
+# Issue 13's eighteenth round: "tail_linear" is "tail" whose surprisal keeps growing beyond the training rows' top
+# error as an exponential tail does (linearly, at the rate its top quantiles rise per nat) instead of by the log of
+# the ratio to the top: a row broken grossly in one feature then outranks rows moderately off in all of them.
+MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn", "tail_linear")
 ISOLATED = ("tail_isolation",)
 COMBINATIONS = MEMBER_COMBINATIONS + ISOLATED
 # The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
-SURPRISAL = ("tail", "tail_knn")
+SURPRISAL = ("tail", "tail_knn", "tail_linear")
 DENSITY = ("knn", "tail_knn")
+# The least rise per nat "tail_linear" assumes beyond a feature's top error, in units of its mean training error
+# (the values it divides are normalised errors, about 1 on a typical row): a feature whose top quantiles are equal
+# (a flag, a column the member reconstructs exactly) would otherwise divide by zero.
+RATE_FLOOR = 1e-3
 # The isolation part's forest: Liu, Ting and Zhou's defaults (scikit-learn's too), not tuned.
 ISOLATION_TREES = 100
 ISOLATION_SAMPLES = 256
@@ -283,7 +290,7 @@ class ScoredMember:
         if combine in SURPRISAL:
             if self.error_quantiles.size == 0:
                 raise ValueError("this member was saved before combine='tail' existed (no error quantiles); refit it")
-            normalised = surprisal(self.error_quantiles, normalised)
+            normalised = surprisal(self.error_quantiles, normalised, linear=combine == "tail_linear")
         elif combine == "feature_log":
             normalised = np.log1p(normalised)
         return normalised / len(self.columns)
@@ -296,12 +303,15 @@ def tail_quantiles(values: np.ndarray) -> np.ndarray:
     return np.quantile(values, 1 - shares, axis=0)
 
 
-def surprisal(quantiles: np.ndarray, values: np.ndarray) -> np.ndarray:
+def surprisal(quantiles: np.ndarray, values: np.ndarray, linear: bool = False) -> np.ndarray:
     """-log of the share of training rows at or above each of ``values`` (N, K), from each column's ``quantiles``
     (L, K) (:func:`tail_quantiles`): 0 at or below the column's minimum, log 2 at its median, linear in the value
     between the tail shares 2^-i; above the top quantile it keeps growing by the log of the ratio to it, so
-    that new extremes stay ordered (by how many times farther out they lie, not by the square of it)."""
+    that new extremes stay ordered (by how many times farther out they lie, not by the square of it), or with
+    ``linear`` as an exponential tail does: by the distance beyond the top over the rate the top quantiles rise
+    per nat (:func:`tail_rate`)."""
     levels = np.arange(len(quantiles)) * np.log(2.0)  # (L,) -log of the tail shares
+    rates = tail_rate(quantiles) if linear else None  # (K,)
     result = np.empty_like(values)
     for j, (column, values_j) in enumerate(zip(quantiles.T, values.T, strict=True)):
         upper = np.searchsorted(column, values_j, side="left")  # first quantile >= the value
@@ -311,8 +321,21 @@ def surprisal(quantiles: np.ndarray, values: np.ndarray) -> np.ndarray:
         result[:, j] = np.where(upper == 0, 0.0, levels[inside - 1] + step * (levels[inside] - levels[inside - 1]))
         top = max(float(column[-1]), np.finfo(float).tiny)
         beyond = upper == len(column)  # log of the ratio as a difference: a top of 0 (tiny) must not overflow it
-        result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top)) - np.log(top)
+        if linear:
+            result[beyond, j] = levels[-1] + (values_j[beyond] - column[-1]) / rates[j]
+        else:
+            result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top)) - np.log(top)
     return result
+
+
+def tail_rate(quantiles: np.ndarray, levels: int = 3) -> np.ndarray:
+    """(K,) how much each column's ``quantiles`` (L, K) rise per nat of surprisal over their top ``levels`` tail
+    shares (an exponential tail's scale), at least ``RATE_FLOOR`` (a column whose top quantiles are equal)."""
+    steps = min(levels, len(quantiles) - 1)
+    if steps < 1:  # one quantile: no rise to measure
+        return np.full(quantiles.shape[1], RATE_FLOOR)
+    rise = (quantiles[-1] - quantiles[-1 - steps]) / (steps * np.log(2.0))
+    return np.maximum(rise, RATE_FLOOR)
 
 
 def neighbour_distance(codes: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS,
