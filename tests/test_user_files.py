@@ -399,3 +399,34 @@ def test_gaps_only_in_the_test_rows_of_a_table_do_not_stop_ae_train(tmp_path):
     assert [block["missing"] for block in table.layout] == [None, 2]
     np.testing.assert_array_equal(table.transform(test)[0, 1:], [0, 1])  # the gap: value 0, indicator 1
     assert [block["missing"] for block in TabularPreprocessor().fit(train).layout] == [None, None]
+
+
+def test_a_header_of_numbers_beside_a_text_column_is_read_as_one_with_header(tmp_path):
+    # `country,2019,2020` over `FR,1.5,2` cannot be told from a data row by its cells: it was read as one, the names
+    # trained as a category and two values; --header says it is a header, --no-header that a first row is data
+    path = tmp_path / "years.csv"
+    path.write_text("country,2019,2020\nFR,1.5,2\nDE,2.5,3\nIT,0.5,1\nES,1.0,4\n")
+    assert read_path(path).X.shape == (5, 3)  # sniffed: a data row, as before
+    frame = read_path(path, table=TableOptions(header=True)).X
+    assert list(frame.columns) == ["country", "2019", "2020"] and frame.shape == (4, 3)
+    assert frame["2019"].dtype == float
+    named = tmp_path / "named.csv"
+    named.write_text("a,b\nx,y\nz,w\n")  # a header by its cells, and a first row of data by --no-header
+    assert read_path(named).X.shape == (2, 2)
+    assert read_path(named, table=TableOptions(header=False)).X.shape == (3, 2)
+    assert list(read_path(named, table=TableOptions(header=False)).X.columns) == ["0", "1"]
+    named.write_text("a,b\nx,1\ny,2\n")  # --no-header on a header: its name is a text among numbers, said so
+    with pytest.raises(DataError, match=r"row 1 \(line 1\), column 2 \('1'\): 'b' is not a number .*; the first "
+                                        r"row is read as data \(--no-header\)"):
+        read_path(named, table=TableOptions(header=False))
+    (tmp_path / "years.parquet").write_bytes(b"PAR1")  # refused by name before it is read
+    with pytest.raises(DataError, match="--header and --no-header are for text tables"):
+        read_path(tmp_path / "years.parquet", table=TableOptions(header=True))
+    # the run keeps it: a later command without --data reads the file the same way
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(path), "--header", "--epochs", "1", "--test-fraction", "0",
+                                 "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output
+    assert len(np.load(tmp_path / "codes.npy")) == 4

@@ -90,7 +90,7 @@ def run_data_options(function):
 
 def data_options(function, *, of_run: bool = False):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
-    how to read a table file (--delimiter, --columns, --drop, --categorical, --missing-values)."""
+    how to read a table file (--delimiter, --columns, --drop, --categorical, --missing-values, --header)."""
     options = [
         click.option("--data", "data", default="digits",
                      show_default="the data RUN was trained on, else digits" if of_run else True,
@@ -113,6 +113,9 @@ def data_options(function, *, of_run: bool = False):
                                        "text, category and boolean columns always are."),
         _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "
                                           "(e.g. '?'), besides empty cells, NA, NaN and null."),
+        click.option("--header/--no-header", default=None, expose_value=False, callback=_keep_table_option,
+                     help="Whether a text table's first row names its columns (default: sniffed from its cells; "
+                          "names that are numbers beside a text column, country,2019,2020, need --header)."),
     ]
     for decorate in reversed(options):
         function = decorate(function)
@@ -120,13 +123,13 @@ def data_options(function, *, of_run: bool = False):
 
 
 def table_options() -> TableOptions:
-    """How to read a table: the --delimiter, --columns, --drop, --categorical and --missing-values given to the
-    command."""
+    """How to read a table: the --delimiter, --columns, --drop, --categorical, --missing-values and --header /
+    --no-header given to the command."""
     context = click.get_current_context(silent=True)
     given = context.find_root().meta.get("table_options", {}) if context else {}
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
-                        missing_values=_names(given.get("missing_values") or ""))
+                        missing_values=_names(given.get("missing_values") or ""), header=given.get("header"))
 
 
 @contextlib.contextmanager
@@ -159,7 +162,7 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
-               if getattr(options, name)]
+               if getattr(options, name)] + {None: [], True: ["--header"], False: ["--no-header"]}[options.header]
     if not dataset.is_table and ignored:
         warnings.warn(f"{data} is not a table: {', '.join(ignored)} ignored", stacklevel=2)
     if not dataset.is_table:
@@ -190,6 +193,8 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
         given = context.find_root().meta.setdefault("table_options", {})
         if stored.get("missing_values") and "missing_values" not in given:  # the run's file, read as in training
             given["missing_values"] = ",".join(stored["missing_values"])
+        if stored.get("header") is not None and "header" not in given:
+            given["header"] = stored["header"]
     return data, split, label_column
 
 

@@ -52,7 +52,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     if dataset.is_table:  # the whole file is written back: its text columns too
         read = table_options()
         whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,
-                                                   missing_values=read.missing_values)).X
+                                                   missing_values=read.missing_values, header=read.header)).X
         check_npy_of_text(out, text_columns(whole))
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,

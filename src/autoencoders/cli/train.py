@@ -253,7 +253,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
-                      "missing_values": list(table_options().missing_values)}}
+                      "missing_values": list(table_options().missing_values), "header": table_options().header}}
     if table is not None:
         extra["tabular"] = table.to_dict()
     began = time.perf_counter()
