@@ -362,10 +362,7 @@ def test_conv_refuses_channels_last_images_it_would_take_for_rows_of_channels(tm
     with pytest.raises(ValueError, match=r"\(12, 12, 3\) looks like \(H, W, C\) .* numpy.moveaxis\(X, -1, 1\) "
                                          r"\(samples \(3, 12, 12\)\)"):
         ae.create_model("conv", input_shape=(12, 12, 3))
-    np.save(tmp_path / "photos.npy", np.random.default_rng(0).random((8, 12, 12, 3), np.float32))
-    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "photos.npy"), "--backbone", "conv",
-                                      "--epochs", "1", "--out", str(tmp_path / "run")])
-    assert result.exit_code == 1 and "looks like (H, W, C)" in result.output
+    # a file of them is moved to (n, C, H, W) as it is read: test_a_float_channels_last_image_array_is_read_...
     assert ae.create_model("conv", input_shape=(3, 12, 12)).config.input_shape == (3, 12, 12)
 
 
@@ -430,3 +427,31 @@ def test_a_header_of_numbers_beside_a_text_column_is_read_as_one_with_header(tmp
     result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
     assert result.exit_code == 0, result.output
     assert len(np.load(tmp_path / "codes.npy")) == 4
+
+
+def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):
+    # (n, H, W, 3) floats in [0, 1] (Keras, CIFAR arrays scaled) reached an mlp and the report as (H, W, 3) rows,
+    # the report drawing lines, and conv refused them, while the 8-bit bytes of the same images were moved
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (6, 5, 7, 3), np.uint8)
+    np.save(tmp_path / "bytes.npy", colour)
+    np.save(tmp_path / "floats.npy", colour.astype(np.float32) / np.float32(255))
+    np.savez(tmp_path / "floats.npz", X=colour / 255.0, y=np.arange(6) % 2)
+    expected = read_path(tmp_path / "bytes.npy").X  # (6, 3, 5, 7) in [0, 1]
+    for name in ("floats.npy", "floats.npz"):
+        np.testing.assert_allclose(read_path(tmp_path / name).X, expected, rtol=1e-6)
+    from autoencoders.checkpoint import load_checkpoint
+    from autoencoders.data.streaming import open_rows
+
+    rows = open_rows(tmp_path / "floats.npy", chunk_rows=4)
+    assert rows.shape == expected.shape
+    np.testing.assert_allclose(np.concatenate(list(rows.chunks())), expected, rtol=1e-6)
+    runner = CliRunner()
+    for backbone in ("mlp", "conv"):
+        run = tmp_path / backbone
+        result = runner.invoke(cli, ["train", "--data", str(tmp_path / "floats.npy"), "--backbone", backbone,
+                                     "--epochs", "1", "--test-fraction", "0", "--out", str(run), "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert load_checkpoint(run).model.input_shape == (3, 5, 7)
+    np.save(tmp_path / "volumes.npy", rng.random((2, 5, 7, 6)))  # a last axis of no channel count: as it is
+    assert read_path(tmp_path / "volumes.npy").X.shape == (2, 5, 7, 6)

@@ -51,21 +51,23 @@ def is_channels_last(shape: tuple[int, ...]) -> bool:
     return len(shape) == 3 and shape[-1] in CHANNEL_COUNTS and shape[0] not in CHANNEL_COUNTS
 
 
-def holds_eight_bit_images(array: np.ndarray) -> bool:
-    """Whether ``array`` is 8-bit images, (n, H, W) or (n, C, H, W) / (n, H, W, C): unsigned bytes of 3 or 4 dims."""
-    return array.dtype == np.uint8 and array.ndim in (3, 4)
+def holds_images(array: np.ndarray) -> bool:
+    """Whether ``array`` is images to read as (n, C, H, W): 8-bit (n, H, W), (n, C, H, W) or (n, H, W, C) (unsigned
+    bytes of 3 or 4 dims), or any 4-D array of channels-last samples (n, H, W, C) (floats as Keras and scaled CIFAR
+    arrays keep them)."""
+    return (array.dtype == np.uint8 and array.ndim in (3, 4)) or (array.ndim == 4 and is_channels_last(array.shape[1:]))
 
 
-def eight_bit_images(array: np.ndarray) -> np.ndarray:
-    """An 8-bit array of 3 or 4 dimensions as the images it holds, float32 (n, C, H, W) in [0, 1], as an image
-    folder or IDX file of the same bytes is read: (n, H, W) gray, (n, H, W, C) channels-last moved to channels-first.
-    Any other array as it is."""
-    if not holds_eight_bit_images(array):
+def images_in(array: np.ndarray) -> np.ndarray:
+    """An array as the images it holds (:func:`holds_images`), (n, C, H, W), as an image folder or IDX file of them
+    is read: 8-bit ones float32 in [0, 1], (n, H, W) gray, channels-last moved to channels-first (other dtypes keep
+    their values). Any other array as it is."""
+    if not holds_images(array):
         return array
     images = array[:, None] if array.ndim == 3 else array  # (n, C, H, W) or (n, H, W, C)
     if is_channels_last(images.shape[1:]):
-        images = np.moveaxis(images, -1, 1)
-    return images.astype(np.float32) / np.float32(255)
+        images = np.ascontiguousarray(np.moveaxis(images, -1, 1))
+    return images.astype(np.float32) / np.float32(255) if array.dtype == np.uint8 else images
 
 
 def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
