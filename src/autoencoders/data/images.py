@@ -1,4 +1,5 @@
-"""Image files as float arrays (C, H, W), scaled by each file's own bit depth; the image files of a folder."""
+"""Image files as float arrays (C, H, W), scaled by each file's own bit depth; the image files of a folder; images
+laid out in one grid image."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..options import require_count
 from .validation import DataError
 
 # what Pillow reads and writes; .pgm/.ppm: face sets such as AT&T's (ORL) come as them
@@ -93,3 +95,21 @@ def image_files_in(folder: Path, recursive: bool) -> list[Path]:
         warnings.warn(f"{folder}: left out {len(others)} file(s) that are not images "
                       f"({', '.join(sorted(IMAGE_SUFFIXES))}), e.g. {others[0].relative_to(folder)}", stacklevel=3)
     return files
+
+
+def tile_images(images: np.ndarray, columns: int = 8, margin: int = 0, fill: float = 0.0) -> np.ndarray:
+    """Images (n, C, H, W) laid out row by row in one image (C, rows * (H + margin) - margin, columns * (W + margin)
+    - margin): ``margin`` pixels of ``fill`` between neighbours, as image grids are drawn; empty cells are ``fill``
+    too (black by default)."""
+    if images.ndim != 4:
+        raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
+    require_count("columns", columns)
+    require_count("margin", margin, least=0)
+    n, channels, height, width = images.shape
+    columns = min(columns, n)
+    rows = -(-n // columns)
+    canvas = np.full((rows * columns, channels, height + margin, width + margin), fill, images.dtype)
+    canvas[:n, :, :height, :width] = images  # each cell: its image, then the margin below and to its right
+    grid = canvas.reshape(rows, columns, channels, height + margin, width + margin).transpose(2, 0, 3, 1, 4)
+    grid = grid.reshape(channels, rows * (height + margin), columns * (width + margin))  # from (C, rows, H, cols, W)
+    return grid[:, : grid.shape[1] - margin, : grid.shape[2] - margin]  # no margin after the last row and column
