@@ -455,3 +455,15 @@ def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_
         assert load_checkpoint(run).model.input_shape == (3, 5, 7)
     np.save(tmp_path / "volumes.npy", rng.random((2, 5, 7, 6)))  # a last axis of no channel count: as it is
     assert read_path(tmp_path / "volumes.npy").X.shape == (2, 5, 7, 6)
+
+
+def test_ae_impute_writes_a_table_without_a_header_back_without_one(tmp_path):
+    # the filled copy of a header-less file gained a first line "0,1,2" (pandas' names for its columns)
+    path = tmp_path / "rows.csv"
+    path.write_text("1.5,2,3\n2.5,,4\n3.5,4,5\n1.25,2,\n2.5,3,4\n5.5,6,7\n")
+    for given in ([], ["--no-header"]):
+        out = tmp_path / f"filled{len(given)}.csv"
+        result = CliRunner().invoke(cli, ["impute", "--data", str(path), *given, "--epochs", "1", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        lines = out.read_text().splitlines()
+        assert len(lines) == 6 and lines[0] == "1.5,2,3" and lines[2] == "3.5,4,5"

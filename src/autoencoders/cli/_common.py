@@ -395,7 +395,7 @@ def save_numpy(tmp: Path, save: Callable, *args: Any, **kwargs: Any) -> None:
 
 def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None:
     """Write ``frame`` to ``tmp`` in the format ``target``'s name says (a CSV with its column names unless not
-    ``header``)."""
+    ``header`` or read from a text table without them)."""
     name = target.name.lower()
     if name.endswith((".parquet", ".pq")):
         try:
@@ -410,8 +410,8 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
         save_numpy(tmp, np.save, values)
     else:
         dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
-        frame.to_csv(tmp, index=False, header=header, compression=COMPRESSIONS.get(target.suffix.lower()),
-                     **dialect)
+        frame.to_csv(tmp, index=False, header=header and frame.attrs.get("header", True),
+                     compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:

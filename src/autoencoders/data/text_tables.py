@@ -62,6 +62,7 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
         frame.columns = stripped
     frame.attrs["first_line"] = (2 if layout.header else 1) + layout.skipped  # the file line of the first data row
     frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal}  # a table written back keeps them
+    frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
     return frame
 
 
