@@ -467,3 +467,26 @@ def test_ae_impute_writes_a_table_without_a_header_back_without_one(tmp_path):
         assert result.exit_code == 0, result.output
         lines = out.read_text().splitlines()
         assert len(lines) == 6 and lines[0] == "1.5,2,3" and lines[2] == "3.5,4,5"
+
+
+def test_an_array_of_numbers_for_a_run_on_a_table_with_text_categories_is_refused(tmp_path):
+    # an .npy of as many numbers as the table's columns was encoded: each text column's cells unseen categories,
+    # treated as gaps with a warning, and codes written for rows that cannot hold the table's categories
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(12), "kind": ["x", "y", "z"] * 4, "b": rng.random(12)})
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    np.save(tmp_path / "rows.npy", rng.random((4, 3)))
+    runner, run = CliRunner(), str(tmp_path / "run")
+    assert runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.csv"), "--epochs", "1", "--test-fraction",
+                               "0", "--out", run, "--quiet"]).exit_code == 0
+    result = runner.invoke(cli, ["encode", run, "--data", str(tmp_path / "rows.npy"), "--out",
+                                 str(tmp_path / "codes.npy")])
+    assert result.exit_code == 1 and "rows.npy" in result.output
+    assert "column 'kind' has categories that are text (x, y, z)" in result.output
+    assert not (tmp_path / "codes.npy").exists()
+    frame[["a", "b"]].to_csv(tmp_path / "numbers.csv", index=False)  # a table of numbers takes an array of them
+    assert runner.invoke(cli, ["train", "--data", str(tmp_path / "numbers.csv"), "--epochs", "1", "--test-fraction",
+                               "0", "--out", run + "2", "--quiet"]).exit_code == 0
+    np.save(tmp_path / "pairs.npy", rng.random((4, 2)))
+    assert runner.invoke(cli, ["encode", run + "2", "--data", str(tmp_path / "pairs.npy"), "--out",
+                               str(tmp_path / "codes.npy")]).exit_code == 0

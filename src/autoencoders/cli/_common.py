@@ -258,6 +258,14 @@ def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
             raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
                             f"{', '.join(fitted)}")
         X = X.set_axis(names, axis=1)[fitted]
+    elif np.asarray(X).dtype.kind in "biuf":  # an array of numbers (.npy): no cell of it is a text category
+        for column in table.columns:
+            texts = [str(c) for c in column.categories if isinstance(c, str)]
+            if column.kind == "categorical" and texts:
+                raise DataError(f"the run was trained on a table whose column {column.name!r} has categories that "
+                                f"are text ({', '.join(texts[:5])}{' ...' if len(texts) > 5 else ''}), which an "
+                                "array of numbers cannot hold: give a table file (.csv, .parquet) with the columns "
+                                f"{', '.join(fitted)}")
     return table.transform(X)
 
 
