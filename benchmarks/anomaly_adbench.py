@@ -54,9 +54,11 @@ def pyod_scores(name: str, X: np.ndarray, seed: int) -> np.ndarray:
 def method_scores(method: str, X: np.ndarray, seed: int) -> np.ndarray:
     """Anomaly scores (n,), higher = more abnormal, of ``method`` fitted on all of X."""
     if method.startswith("ours"):  # ours_3: an ensemble of three autoencoders instead of the default one;
-        # ours_isolation: combine="tail_isolation" (the sixteenth round's); ours_frame: the default given the set's
+        # ours_isolation: combine="tail_isolation" (the sixteenth round's); ours_isotrim: isolation_trim=True (the
+        # seventeenth round's); ours_frame: the default given the set's
         # table (X is then a DataFrame, see run); any other ours_*: the default (of the checkout on PYTHONPATH)
-        options = {"ours_3": {"n_estimators": 3}, "ours_isolation": {"combine": "tail_isolation"}}.get(method, {})
+        options = {"ours_3": {"n_estimators": 3}, "ours_isolation": {"combine": "tail_isolation"},
+                   "ours_isotrim": {"isolation_trim": True}}.get(method, {})
         detector = AutoencoderOutlierDetector(random_state=seed, **options)
         return -detector.fit(X).score_samples(X)
     if method == "iforest":

@@ -21,7 +21,7 @@ def fast_detector(**params) -> AutoencoderOutlierDetector:
     return AutoencoderOutlierDetector(**{"n_estimators": 1, "epochs": 2, "hidden": (8,), **params})
 
 
-@parametrize_with_checks([fast_detector(), fast_detector(combine="tail_isolation")])
+@parametrize_with_checks([fast_detector(), fast_detector(combine="tail_isolation"), fast_detector(isolation_trim=True)])
 def test_sklearn_outlier_detector_contract(estimator, check):
     check(estimator)
 
@@ -100,6 +100,9 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                  ({"max_samples": 1}, "max_samples must be"),
                                                  ({"max_features": 0.0}, "max_features must be in"),
                                                  ({"trim": 0.5}, "trim must be in"),
+                                                 ({"isolation_trim": "yes"}, "isolation_trim must be True or False"),
+                                                 ({"isolation_trim": True, "trim": 0.0},
+                                                  "isolation_trim=True leaves out the trim share"),
                                                  ({"combine": "max"}, "combine must be one of"),
                                                  ({"error_floor": 0.0}, "error_floor must be in"),
                                                  ({"code_share": 0.75}, "code_share must be in"),
@@ -245,6 +248,28 @@ def test_trimming_and_bagging_members():
     kept = [member.training_parts.shape[1] for member in detector.members_]
     assert kept == [80, 80, 80], "statistics come from the 100 drawn rows less the 20% trimmed"
     assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_isolation_trim_trains_the_first_half_without_the_rows_a_forest_isolates(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6))
+    X[:12, :2] += 8.0  # a compact group far out in two features: the forest isolates it first
+    trained = []
+    fit_model = AutoencoderOutlierDetector._fit_model
+
+    def recording(self, rows, **kwargs):
+        trained.append(rows)
+        return fit_model(self, rows, **kwargs)
+
+    monkeypatch.setattr(AutoencoderOutlierDetector, "_fit_model", recording)
+    detector = AutoencoderOutlierDetector(isolation_trim=True, trim=0.1, steps=20, random_state=0).fit(X)
+    first, second = trained
+    group = detector.features_.transform(X[:12])  # (12, K) the group as the member sees it
+    assert len(first) == 360, "the first half leaves out the trim share"
+    assert not any(np.any(np.all(first == row, axis=1)) for row in group), "no row of the group is learned first"
+    assert not any(np.any(np.all(second == row, axis=1)) for row in group), "halfway the trimming drops it"
+    plain = trained.clear() or AutoencoderOutlierDetector(trim=0.1, steps=20, random_state=0).fit(X)
+    assert len(trained[0]) == 400 and plain.get_params()["isolation_trim"] is False
 
 
 def test_error_floor_and_feature_log_keep_a_nearly_constant_column_from_drowning_the_rest():

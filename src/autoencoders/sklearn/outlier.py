@@ -16,6 +16,8 @@ from ..applications.anomaly import (
     COMBINATIONS,
     ERROR_FLOOR,
     ISOLATED,
+    ISOLATION_SAMPLES,
+    ISOLATION_TREES,
     IsolationPart,
     RobustFeatures,
     ScoredMember,
@@ -25,6 +27,7 @@ from ..applications.anomaly import (
     member_shapes,
 )
 from ..applications.attribution import score_shares
+from ..applications.isolation import IsolationTrees
 from ..checkpoint import load_checkpoint, load_tensors, save_model, save_tensors, write_json
 from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
@@ -49,7 +52,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
 
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
     drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest,
-    whose statistics then normalise its score. ``error_floor``: each feature's mean training error, which
+    whose statistics then normalise its score. With ``isolation_trim`` the first half already trains without the
+    ``trim`` share of rows an isolation forest grown on them isolates most (100 trees of 256 rows): a compact group
+    of anomalies far out in a few features, which an autoencoder trained on every row learns to reconstruct, is
+    then not learned, so its error is large halfway and the trimming drops it (the score is the members' alone).
+    ``error_floor``: each feature's mean training error, which
     divides its reconstruction error, is at least this share of the feature's own squared spread (robust units): a
     feature the member reconstructs almost perfectly on its rows, such as a rare flag whose few rows were trimmed or
     a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
@@ -79,7 +86,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     _sizes_hidden = True
 
     def __init__(self, n_estimators: int = 1, contamination: float | str = 0.1, max_samples: int = 20_000,
-                 max_features: float = 1.0, trim: float = 0.2, combine: str = "tail", steps: int = 200,
+                 max_features: float = 1.0, trim: float = 0.2, isolation_trim: bool = False, combine: str = "tail",
+                 steps: int = 200,
                  max_epochs: int = 200, error_floor: float = ERROR_FLOOR, code_share: float = 0.25,
                  hidden_layers: int = 1,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
@@ -106,6 +114,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             (isinstance(self.max_features, Real) and 0 < self.max_features <= 1,
              f"max_features must be in (0, 1], got {self.max_features!r}"),
             (isinstance(self.trim, Real) and 0 <= self.trim < 0.5, f"trim must be in [0, 0.5), got {self.trim!r}"),
+            (isinstance(self.isolation_trim, (bool, np.bool_)),
+             f"isolation_trim must be True or False, got {self.isolation_trim!r}"),
+            (not self.isolation_trim or self.trim > 0,
+             f"isolation_trim=True leaves out the trim share of rows, and trim is {self.trim!r}: give trim > 0"),
             (isinstance(self.error_floor, Real) and 0 < self.error_floor <= 1,
              f"error_floor must be in (0, 1], got {self.error_floor!r}"),
             (isinstance(self.code_share, Real) and 0 < self.code_share <= 0.5,
@@ -158,13 +170,20 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         if self.trim == 0 or epochs < 2:
             model, _ = self._fit_model(Z, epochs=epochs, **sizes)
             return ScoredMember.fit(model, Z, columns, self.error_floor)
-        model, _ = self._fit_model(Z, epochs=epochs // 2, **sizes)
+        first = self._least_isolated(Z, seed) if self.isolation_trim else Z  # (m, k)
+        model, _ = self._fit_model(first, epochs=epochs // 2, **sizes)
         # (n,) summed parts whatever combine; the model moves to float64
         halfway = ScoredMember.training_sum(model, Z, self.error_floor)
         kept = Z[halfway <= np.quantile(halfway, 1 - self.trim)]
         kept = kept if len(kept) >= 2 else Z  # a handful of rows: too few to drop any (training needs two)
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
         return ScoredMember.fit(model, kept, columns, self.error_floor)  # statistics of the kept rows too
+
+    def _least_isolated(self, Z: np.ndarray, seed: int) -> np.ndarray:
+        """Rows of ``Z`` (n, k) without the ``trim`` share an isolation forest grown on them isolates most."""
+        isolation = IsolationTrees.fit(Z, ISOLATION_TREES, ISOLATION_SAMPLES, seed).score(Z)  # (n,) higher = apart
+        kept = Z[isolation <= np.quantile(isolation, 1 - self.trim)]
+        return kept if len(kept) >= 2 else Z
 
     def score_samples(self, X) -> np.ndarray:
         """Normality of each row (n,): minus the ensemble's anomaly score, so lower = more abnormal."""
