@@ -490,3 +490,18 @@ def test_an_array_of_numbers_for_a_run_on_a_table_with_text_categories_is_refuse
     np.save(tmp_path / "pairs.npy", rng.random((4, 2)))
     assert runner.invoke(cli, ["encode", run + "2", "--data", str(tmp_path / "pairs.npy"), "--out",
                                str(tmp_path / "codes.npy")]).exit_code == 0
+
+
+def test_ae_impute_writes_a_channels_last_image_array_back_channels_last(tmp_path):
+    # read as (n, C, H, W), the filled copy was written so: the file's own layout lost
+    rng = np.random.default_rng(0)
+    images = rng.random((10, 5, 6, 3)).astype(np.float32)
+    images[rng.random(images.shape) < 0.05] = np.nan
+    np.save(tmp_path / "photos.npy", images)
+    out = tmp_path / "filled.npy"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "photos.npy"), "--epochs", "1", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    filled, seen = np.load(out), ~np.isnan(images)
+    assert filled.shape == images.shape and not np.isnan(filled).any()
+    np.testing.assert_allclose(filled[seen], images[seen], rtol=1e-6)

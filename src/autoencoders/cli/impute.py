@@ -65,8 +65,8 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         whole[list(filled.columns)] = filled
         whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
         filled = whole
-    else:
-        filled = filled.reshape(shape)
+    else:  # in the file's own layout: images stored channels-last are read channels-first
+        filled = np.moveaxis(filled.reshape(shape), 1, -1) if dataset.channels_last else filled.reshape(shape)
     save_array(out, filled)
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
-from .images import images_in
+from .images import images_in, stored_channels_last
 from .validation import DataError
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
@@ -51,13 +51,18 @@ def read_idx_samples(path: Path) -> Dataset:
     if samples.ndim == 1:
         raise DataError(f"{path} is an IDX file of {len(samples)} single values, such as a labels file "
                         "(train-labels-idx1-ubyte): give the images file (train-images-idx3-ubyte)")
-    return Dataset(images_in(samples), None, path.stem)
+    return _samples(samples, path)
 
 
 def read_npy(path: Path) -> Dataset:
     """The samples of an ``.npy`` file; 8-bit or channels-last images as an IDX file or folder of them gives them
     (:func:`~.images.images_in`)."""
-    return Dataset(images_in(load_numpy(path)), None, path.stem)
+    return _samples(load_numpy(path), path)
+
+
+def _samples(array: np.ndarray, path: Path, y: np.ndarray | None = None, label_names: list[str] | None = None):
+    """A file's samples (images as :func:`~.images.images_in` gives them) and labels as a :class:`Dataset`."""
+    return Dataset(images_in(array), y, path.stem, label_names or [], channels_last=stored_channels_last(array))
 
 
 def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[str, np.ndarray]:
@@ -98,18 +103,18 @@ def named_arrays(arrays: dict[str, np.ndarray], path: Path) -> Dataset:
         labels = "" if y_key is None else f", labels from {y_key!r}"
         warnings.warn(f"{path}: samples from {x_key!r}{labels}; array(s) {', '.join(map(repr, unused))} not used",
                       stacklevel=3)
-    X, y = images_in(arrays[x_key]), None if y_key is None else arrays[y_key]
+    samples, y = arrays[x_key], None if y_key is None else arrays[y_key]
     if y is None:
-        return Dataset(X, None, path.stem)
+        return _samples(samples, path)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column vector, as scikit-learn users often keep labels
-    if y.ndim != 1 or X.ndim == 0 or len(y) != len(X):
-        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
-                        "give one label per sample")
+    if y.ndim != 1 or samples.ndim == 0 or len(y) != len(samples):
+        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape "
+                        f"{samples.shape}; give one label per sample")
     import pandas as pd
 
     y, label_names = labels_as_codes(pd.Series(y, name=y_key), path)  # text labels as codes, named
-    return Dataset(X, y, path.stem, label_names)
+    return _samples(samples, path, y, label_names)
 
 
 def _sample_key(arrays: dict[str, np.ndarray], path: Path) -> str:

@@ -60,6 +60,11 @@ def holds_images(array: np.ndarray) -> bool:
     return (array.dtype == np.uint8 and array.ndim in (3, 4)) or (array.ndim == 4 and is_channels_last(array.shape[1:]))
 
 
+def stored_channels_last(array: np.ndarray) -> bool:
+    """Whether :func:`images_in` moves ``array``'s last axis to its channels: images stored (n, H, W, C)."""
+    return holds_images(array) and array.ndim == 4 and is_channels_last(array.shape[1:])
+
+
 def images_in(array: np.ndarray) -> np.ndarray:
     """An array as the images it holds (:func:`holds_images`), (n, C, H, W), as an image folder or IDX file of them
     is read: 8-bit ones float32 in [0, 1], (n, H, W) gray, channels-last moved to channels-first (other dtypes keep
