@@ -212,6 +212,9 @@ def test_table_options_given_for_an_array_are_not_ignored_silently(tmp_path):
     with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop ignored"):
         CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--out",
                                  str(tmp_path / "s.csv")], catch_exceptions=False)
+    with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop, --no-header ignored"):  # impute was silent
+        CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--no-header",
+                                 "--epochs", "1", "--out", str(tmp_path / "f.npy")], catch_exceptions=False)
 
 
 def test_text_labels_in_an_npz_are_codes_with_their_names(tmp_path):

@@ -158,16 +158,23 @@ def warn_of_row_ids(dataset: Dataset, data: str) -> None:
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None, series: bool = False) -> Dataset:
     """The samples of --data: a table file as a DataFrame (read with :func:`table_options`), anything else checked
     as a numeric array; for a time series (``series``) a 1-D array is its steps of one channel, (n_steps, 1)."""
+    dataset = read_samples(data, data_dir, split, label_column)
+    if not dataset.is_table:
+        one_channel = series and np.ndim(dataset.X) == 1
+        dataset.X = check_array(np.reshape(dataset.X, (-1, 1)) if one_channel else dataset.X, f"data from {data}")
+    return dataset
+
+
+def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
+    """--data as :func:`load_data` reads it with :func:`table_options` (not checked: ``ae impute`` fills its NaN
+    gaps), the table options given for a file that is no table warned of as ignored."""
     options = table_options()
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
                if getattr(options, name)] + {None: [], True: ["--header"], False: ["--no-header"]}[options.header]
     if not dataset.is_table and ignored:
-        warnings.warn(f"{data} is not a table: {', '.join(ignored)} ignored", stacklevel=2)
-    if not dataset.is_table:
-        one_channel = series and np.ndim(dataset.X) == 1
-        dataset.X = check_array(np.reshape(dataset.X, (-1, 1)) if one_channel else dataset.X, f"data from {data}")
+        warnings.warn(f"{data} is not a table: {', '.join(ignored)} ignored", stacklevel=3)
     return dataset
 
 

@@ -12,6 +12,7 @@ from ._common import (
     echo_json,
     naming_the_file,
     output_options,
+    read_samples,
     save_array,
     table_options,
     text_columns,
@@ -41,7 +42,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     from ..sklearn import AutoencoderImputer
 
     # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
-    dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=table_options())
+    dataset = read_samples(data, data_dir, split, label_column)
     shape = np.shape(dataset.X)  # an array's filled cells are written back in its own shape
     if not dataset.is_table:
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
