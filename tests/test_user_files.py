@@ -3,6 +3,8 @@ right or refused by a message naming the file, the problem and the option that f
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -508,3 +510,20 @@ def test_ae_impute_writes_a_channels_last_image_array_back_channels_last(tmp_pat
     filled, seen = np.load(out), ~np.isnan(images)
     assert filled.shape == images.shape and not np.isnan(filled).any()
     np.testing.assert_allclose(filled[seen], images[seen], rtol=1e-6)
+
+
+def test_a_resumed_run_reads_its_table_with_the_options_it_was_trained_with(tmp_path):
+    # --resume without --header (or --missing-values) read the file otherwise: refused as another model's config
+    path = tmp_path / "years.csv"
+    path.write_text("country,2019,2020\n" + "".join(f"C{i % 5},{i / 4},{'?' if i % 7 == 3 else i}\n"
+                                                     for i in range(24)))
+    runner, run = CliRunner(), str(tmp_path / "run")
+    result = runner.invoke(cli, ["train", "--data", str(path), "--header", "--missing-values", "?", "--epochs", "1",
+                                 "--out", run, "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["train", "--out", run, "--resume", "--epochs", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["train"]["loss"]) == 2
+    for given in (["--no-header"], ["--missing-values", "-"]):
+        result = runner.invoke(cli, ["train", "--out", run, "--resume", "--epochs", "3", *given])
+        assert result.exit_code == 1 and f"{' '.join(given)} disagrees with the run's stored" in result.output

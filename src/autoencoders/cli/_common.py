@@ -197,12 +197,28 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
         data = stored["source"]
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
-        given = context.find_root().meta.setdefault("table_options", {})
-        if stored.get("missing_values") and "missing_values" not in given:  # the run's file, read as in training
-            given["missing_values"] = ",".join(stored["missing_values"])
-        if stored.get("header") is not None and "header" not in given:
-            given["header"] = stored["header"]
+        keep_stored_table_options(stored)  # the run's file, read as in training
     return data, split, label_column
+
+
+def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
+    """The options that say how the run's table was read (--missing-values, --header) as the run stored them
+    (``extra["data"]``), in place of those not given to the command; for a ``resumed`` run (its own file read again)
+    one given with another value is refused."""
+    given = click.get_current_context().find_root().meta.setdefault("table_options", {})
+    kept = {"missing_values": tuple(stored.get("missing_values") or ()), "header": stored.get("header")}
+    if resumed and "missing_values" in given and _names(given["missing_values"]) != kept["missing_values"]:
+        raise click.ClickException(f"--missing-values {given['missing_values']} disagrees with the run's stored "
+                                   f"{','.join(kept['missing_values']) or '(none)'}; leave it out to resume with the "
+                                   "stored setting")
+    if resumed and "header" in given and given["header"] != kept["header"]:
+        flags = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
+        raise click.ClickException(f"{flags[given['header']]} disagrees with the run's stored "
+                                   f"{flags[kept['header']]}; leave it out to resume with the stored setting")
+    if kept["missing_values"] and "missing_values" not in given:
+        given["missing_values"] = ",".join(kept["missing_values"])
+    if kept["header"] is not None and "header" not in given:
+        given["header"] = kept["header"]
 
 
 def _is_default(context: click.Context, name: str) -> bool:
