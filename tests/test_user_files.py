@@ -527,3 +527,16 @@ def test_a_resumed_run_reads_its_table_with_the_options_it_was_trained_with(tmp_
     for given in (["--no-header"], ["--missing-values", "-"]):
         result = runner.invoke(cli, ["train", "--out", run, "--resume", "--epochs", "3", *given])
         assert result.exit_code == 1 and f"{' '.join(given)} disagrees with the run's stored" in result.output
+
+
+def test_a_delimiter_ending_every_line_of_a_table_without_a_header_adds_no_column(tmp_path):
+    # with a header the empty last column was left out; without one it was a column '3' refused as having no values
+    path = tmp_path / "rows.csv"
+    path.write_text("1,2,3,\n4,5,6,\n7,,9,\n10,11,12,\n")
+    frame = read_path(path).X
+    assert list(frame.columns) == ["0", "1", "2"] and frame.shape == (4, 3)
+    out = tmp_path / "filled.csv"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()  # written back as it was: no header, the delimiter ending each line
+    assert len(lines) == 4 and lines[0] == "1,2,3," and lines[2].startswith("7,") and lines[2].endswith(",9,")

@@ -53,8 +53,10 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
     if layout.one_column:  # empty lines after the last value end the file; they are no rows
         filled = np.flatnonzero(frame.iloc[:, 0].notna())
         frame = frame.iloc[:filled[-1] + 1 if len(filled) else 0]
-    if not layout.header:
-        frame.columns = [str(i) for i in range(frame.shape[1])]
+    if not layout.header:  # columns 0, 1, ...; an empty last one is a delimiter ending every line, named as pandas
+        width = frame.shape[1]  # names it under a header (then left out unless the whole file is written back)
+        trailing = int(width > 1 and frame.iloc[:, -1].isna().all())
+        frame.columns = [str(i) for i in range(width - trailing)] + [f"Unnamed: {width - 1}"] * trailing
     else:
         _warn_of_repeated_names(path, layout.first_row, list(frame.columns))
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
