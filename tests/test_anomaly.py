@@ -250,6 +250,18 @@ def test_trimming_and_bagging_members():
     assert np.isfinite(detector.score_samples(X)).all()
 
 
+@pytest.mark.parametrize("data_seed", [1, 2])
+def test_the_default_ranks_gross_single_column_errors_first(data_seed):
+    # A guard for the default (benchmarks/anomaly_gross_errors.py gives the rate over 45 draws: 43 of them for the
+    # default, 1 for combine="tail_isolation", which is why that combination is not the default)
+    for k in (1, 4, 16):
+        X, _ = planted(seed=data_seed)
+        X[:8, 2] = X[8:16, 2]  # the planted rows back to typical values, then k of them broken
+        X[:k, 2] += 40 * X[:, 2].std()
+        order = np.argsort(AutoencoderOutlierDetector(random_state=0).fit(X).score_samples(X), kind="stable")
+        assert set(order[:k]) == set(range(k)), f"{k} rows 40 deviations off in one column are the top {k}"
+
+
 def test_isolation_trim_trains_the_first_half_without_the_rows_a_forest_isolates(monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 6))
