@@ -432,6 +432,11 @@ def test_a_header_of_numbers_beside_a_text_column_is_read_as_one_with_header(tmp
     result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
     assert result.exit_code == 0, result.output
     assert len(np.load(tmp_path / "codes.npy")) == 4
+    (tmp_path / "later.csv").write_text(path.read_text())  # another file of the layout: --header given again
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / "later.csv"), "--out",
+                                 str(tmp_path / "later.npy")])
+    assert result.exit_code == 1 and "no column(s) ['country', '2019', '2020']" in result.output
+    assert "its first row was read as data: give --header if it names the columns" in result.output
 
 
 def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):

@@ -278,8 +278,10 @@ def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
         names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
         missing = [name for name in fitted if name not in names]
         if missing:  # not the file's other columns, which picking by name leaves out anyway
+            unnamed = "; its first row was read as data: give --header if it names the columns" * (
+                X.attrs.get("header") is False)  # a text table whose header was not sniffed (names that are numbers)
             raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
-                            f"{', '.join(fitted)}")
+                            f"{', '.join(fitted)}{unnamed}")
         X = X.set_axis(names, axis=1)[fitted]
     elif np.asarray(X).dtype.kind in "biuf":  # an array of numbers (.npy): no cell of it is a text category
         for column in table.columns:
