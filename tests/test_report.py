@@ -300,3 +300,34 @@ def test_the_code_map_of_wide_codes_is_repeatable_and_leaves_numpy_alone():
     assert (before[1] == after[1]).all() and before[2] == after[2]
     np.random.seed(6)  # noqa: NPY002
     assert np.array_equal(code_projection(codes)[0], first)
+
+
+@pytest.mark.parametrize("channels, signed", [(1, False), (3, False), (3, True)])
+def test_the_image_grid_draws_each_tile_where_the_tiler_puts_it(tmp_path, monkeypatch, channels, signed):
+    # the grid is the data layer's tiler over the (n, C, H, W) tiles as given (colour clipped to [0, 1], signed ones
+    # averaged over channels and scaled to [-1, 1]), NaN (white) between them: no layout of its own
+    from matplotlib.axes import Axes
+
+    from autoencoders.data.images import tile_images
+    from autoencoders.report import figures
+
+    drawn = []
+    imshow = Axes.imshow
+    monkeypatch.setattr(Axes, "imshow", lambda ax, image, **kw: drawn.append(np.array(image)) or imshow(ax, image,
+                                                                                                         **kw))
+    images = np.random.default_rng(0).random((5, channels, 4, 3)) * 1.4 - 0.2  # beyond [0, 1] on both sides
+    figures.save_image_grid(images, tmp_path / "grid.png", columns=2, signed=signed)
+    mosaic = drawn[0]  # (H', W') or (H', W', 3)
+    assert mosaic.shape[:2] == (3 * 5 - 1, 2 * 4 - 1)
+    if signed:
+        tiles = images.mean(axis=1, keepdims=True)
+        tiles /= np.abs(tiles).max(axis=(1, 2, 3), keepdims=True)
+    else:
+        tiles = images if channels == 1 else np.clip(images, 0, 1)
+    expected = tile_images(tiles, 2, margin=1, fill=np.nan)
+    expected = expected[0] if channels == 1 or signed else np.nan_to_num(expected, nan=1.0).transpose(1, 2, 0)
+    np.testing.assert_array_equal(mosaic, expected)
+    third = mosaic[5:9, 0:3]  # the third image (second row, first column), as given
+    np.testing.assert_array_equal(third if channels == 1 or signed else third.transpose(2, 0, 1),
+                                  tiles[2, 0] if channels == 1 or signed else tiles[2])
+    assert np.isnan(mosaic[4, 0]) if channels == 1 or signed else (mosaic[4, 0] == 1).all()  # a white margin

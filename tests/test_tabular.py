@@ -130,3 +130,17 @@ def test_an_id_like_text_column_is_an_error_naming_it():
     with pytest.raises(DataError, match=r"column .name. has 120 distinct values.*drop it \(ae: --drop name\)"):
         TabularPreprocessor().fit(frame)
     assert TabularPreprocessor(categorical=["name"]).fit(frame).n_features_out == 121  # named: a category after all
+
+
+def test_a_cell_found_transforming_a_frame_is_named_by_what_its_row_number_counts_and_its_index(table):
+    # "first at row 3" named neither whether it counted from 0 or 1 (an array's error counts from 0, a file's from
+    # 1 beside its line) nor, for a frame with its own index, the row's label
+    prep = TabularPreprocessor().fit(table.dropna())
+    with pytest.raises(DataError, match=r"'age' has 1 missing value\(s\), first at row 3 \(counting from 1\), but"):
+        prep.transform(table)
+    labelled = table.set_axis([f"p{i}" for i in range(len(table))])
+    with pytest.raises(DataError, match=r"first at row 3 \(counting from 1; index 'p2'\)"):
+        prep.transform(labelled)
+    city = labelled.dropna().assign(city="Atlantis")
+    with pytest.warns(UnknownCategoryWarning, match=r"first at row 1 \(counting from 1; index 'p0'\)\)"):
+        prep.transform(city)

@@ -3,6 +3,8 @@ right or refused by a message naming the file, the problem and the option that f
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -212,6 +214,9 @@ def test_table_options_given_for_an_array_are_not_ignored_silently(tmp_path):
     with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop ignored"):
         CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--out",
                                  str(tmp_path / "s.csv")], catch_exceptions=False)
+    with pytest.warns(UserWarning, match=r"rows.npy is not a table: --drop, --no-header ignored"):  # impute was silent
+        CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "rows.npy"), "--drop", "0", "--no-header",
+                                 "--epochs", "1", "--out", str(tmp_path / "f.npy")], catch_exceptions=False)
 
 
 def test_text_labels_in_an_npz_are_codes_with_their_names(tmp_path):
@@ -362,10 +367,7 @@ def test_conv_refuses_channels_last_images_it_would_take_for_rows_of_channels(tm
     with pytest.raises(ValueError, match=r"\(12, 12, 3\) looks like \(H, W, C\) .* numpy.moveaxis\(X, -1, 1\) "
                                          r"\(samples \(3, 12, 12\)\)"):
         ae.create_model("conv", input_shape=(12, 12, 3))
-    np.save(tmp_path / "photos.npy", np.random.default_rng(0).random((8, 12, 12, 3), np.float32))
-    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "photos.npy"), "--backbone", "conv",
-                                      "--epochs", "1", "--out", str(tmp_path / "run")])
-    assert result.exit_code == 1 and "looks like (H, W, C)" in result.output
+    # a file of them is moved to (n, C, H, W) as it is read: test_a_float_channels_last_image_array_is_read_...
     assert ae.create_model("conv", input_shape=(3, 12, 12)).config.input_shape == (3, 12, 12)
 
 
@@ -399,3 +401,147 @@ def test_gaps_only_in_the_test_rows_of_a_table_do_not_stop_ae_train(tmp_path):
     assert [block["missing"] for block in table.layout] == [None, 2]
     np.testing.assert_array_equal(table.transform(test)[0, 1:], [0, 1])  # the gap: value 0, indicator 1
     assert [block["missing"] for block in TabularPreprocessor().fit(train).layout] == [None, None]
+
+
+def test_a_header_of_numbers_beside_a_text_column_is_read_as_one_with_header(tmp_path):
+    # `country,2019,2020` over `FR,1.5,2` cannot be told from a data row by its cells: it was read as one, the names
+    # trained as a category and two values; --header says it is a header, --no-header that a first row is data
+    path = tmp_path / "years.csv"
+    path.write_text("country,2019,2020\nFR,1.5,2\nDE,2.5,3\nIT,0.5,1\nES,1.0,4\n")
+    assert read_path(path).X.shape == (5, 3)  # sniffed: a data row, as before
+    frame = read_path(path, table=TableOptions(header=True)).X
+    assert list(frame.columns) == ["country", "2019", "2020"] and frame.shape == (4, 3)
+    assert frame["2019"].dtype == float
+    named = tmp_path / "named.csv"
+    named.write_text("a,b\nx,y\nz,w\n")  # a header by its cells, and a first row of data by --no-header
+    assert read_path(named).X.shape == (2, 2)
+    assert read_path(named, table=TableOptions(header=False)).X.shape == (3, 2)
+    assert list(read_path(named, table=TableOptions(header=False)).X.columns) == ["0", "1"]
+    named.write_text("a,b\nx,1\ny,2\n")  # --no-header on a header: its name is a text among numbers, said so
+    with pytest.raises(DataError, match=r"row 1 \(line 1\), column 2 \('1'\): 'b' is not a number .*; the first "
+                                        r"row is read as data \(--no-header\)"):
+        read_path(named, table=TableOptions(header=False))
+    (tmp_path / "years.parquet").write_bytes(b"PAR1")  # refused by name before it is read
+    with pytest.raises(DataError, match="--header and --no-header are for text tables"):
+        read_path(tmp_path / "years.parquet", table=TableOptions(header=True))
+    # the run keeps it: a later command without --data reads the file the same way
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(path), "--header", "--epochs", "1", "--test-fraction", "0",
+                                 "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output
+    assert len(np.load(tmp_path / "codes.npy")) == 4
+    (tmp_path / "later.csv").write_text(path.read_text())  # another file of the layout: --header given again
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / "later.csv"), "--out",
+                                 str(tmp_path / "later.npy")])
+    assert result.exit_code == 1 and "no column(s) ['country', '2019', '2020']" in result.output
+    assert "its first row was read as data: give --header if it names the columns" in result.output
+
+
+def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):
+    # (n, H, W, 3) floats in [0, 1] (Keras, CIFAR arrays scaled) reached an mlp and the report as (H, W, 3) rows,
+    # the report drawing lines, and conv refused them, while the 8-bit bytes of the same images were moved
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (6, 5, 7, 3), np.uint8)
+    np.save(tmp_path / "bytes.npy", colour)
+    np.save(tmp_path / "floats.npy", colour.astype(np.float32) / np.float32(255))
+    np.savez(tmp_path / "floats.npz", X=colour / 255.0, y=np.arange(6) % 2)
+    expected = read_path(tmp_path / "bytes.npy").X  # (6, 3, 5, 7) in [0, 1]
+    for name in ("floats.npy", "floats.npz"):
+        np.testing.assert_allclose(read_path(tmp_path / name).X, expected, rtol=1e-6)
+    from autoencoders.checkpoint import load_checkpoint
+    from autoencoders.data.streaming import open_rows
+
+    rows = open_rows(tmp_path / "floats.npy", chunk_rows=4)
+    assert rows.shape == expected.shape
+    np.testing.assert_allclose(np.concatenate(list(rows.chunks())), expected, rtol=1e-6)
+    runner = CliRunner()
+    for backbone in ("mlp", "conv"):
+        run = tmp_path / backbone
+        result = runner.invoke(cli, ["train", "--data", str(tmp_path / "floats.npy"), "--backbone", backbone,
+                                     "--epochs", "1", "--test-fraction", "0", "--out", str(run), "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert load_checkpoint(run).model.input_shape == (3, 5, 7)
+    np.save(tmp_path / "volumes.npy", rng.random((2, 5, 7, 6)))  # a last axis of no channel count: as it is
+    assert read_path(tmp_path / "volumes.npy").X.shape == (2, 5, 7, 6)
+
+
+def test_ae_impute_writes_a_table_without_a_header_back_without_one(tmp_path):
+    # the filled copy of a header-less file gained a first line "0,1,2" (pandas' names for its columns)
+    path = tmp_path / "rows.csv"
+    path.write_text("1.5,2,3\n2.5,,4\n3.5,4,5\n1.25,2,\n2.5,3,4\n5.5,6,7\n")
+    for given in ([], ["--no-header"]):
+        out = tmp_path / f"filled{len(given)}.csv"
+        result = CliRunner().invoke(cli, ["impute", "--data", str(path), *given, "--epochs", "1", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        lines = out.read_text().splitlines()
+        assert len(lines) == 6 and lines[0] == "1.5,2,3" and lines[2] == "3.5,4,5"
+
+
+def test_an_array_of_numbers_for_a_run_on_a_table_with_text_categories_is_refused(tmp_path):
+    # an .npy of as many numbers as the table's columns was encoded: each text column's cells unseen categories,
+    # treated as gaps with a warning, and codes written for rows that cannot hold the table's categories
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(12), "kind": ["x", "y", "z"] * 4, "b": rng.random(12)})
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    np.save(tmp_path / "rows.npy", rng.random((4, 3)))
+    runner, run = CliRunner(), str(tmp_path / "run")
+    assert runner.invoke(cli, ["train", "--data", str(tmp_path / "rows.csv"), "--epochs", "1", "--test-fraction",
+                               "0", "--out", run, "--quiet"]).exit_code == 0
+    result = runner.invoke(cli, ["encode", run, "--data", str(tmp_path / "rows.npy"), "--out",
+                                 str(tmp_path / "codes.npy")])
+    assert result.exit_code == 1 and "rows.npy" in result.output
+    assert "column 'kind' has categories that are text (x, y, z)" in result.output
+    assert not (tmp_path / "codes.npy").exists()
+    frame[["a", "b"]].to_csv(tmp_path / "numbers.csv", index=False)  # a table of numbers takes an array of them
+    assert runner.invoke(cli, ["train", "--data", str(tmp_path / "numbers.csv"), "--epochs", "1", "--test-fraction",
+                               "0", "--out", run + "2", "--quiet"]).exit_code == 0
+    np.save(tmp_path / "pairs.npy", rng.random((4, 2)))
+    assert runner.invoke(cli, ["encode", run + "2", "--data", str(tmp_path / "pairs.npy"), "--out",
+                               str(tmp_path / "codes.npy")]).exit_code == 0
+
+
+def test_ae_impute_writes_a_channels_last_image_array_back_channels_last(tmp_path):
+    # read as (n, C, H, W), the filled copy was written so: the file's own layout lost
+    rng = np.random.default_rng(0)
+    images = rng.random((10, 5, 6, 3)).astype(np.float32)
+    images[rng.random(images.shape) < 0.05] = np.nan
+    np.save(tmp_path / "photos.npy", images)
+    out = tmp_path / "filled.npy"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "photos.npy"), "--epochs", "1", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    filled, seen = np.load(out), ~np.isnan(images)
+    assert filled.shape == images.shape and not np.isnan(filled).any()
+    np.testing.assert_allclose(filled[seen], images[seen], rtol=1e-6)
+
+
+def test_a_resumed_run_reads_its_table_with_the_options_it_was_trained_with(tmp_path):
+    # --resume without --header (or --missing-values) read the file otherwise: refused as another model's config
+    path = tmp_path / "years.csv"
+    path.write_text("country,2019,2020\n" + "".join(f"C{i % 5},{i / 4},{'?' if i % 7 == 3 else i}\n"
+                                                     for i in range(24)))
+    runner, run = CliRunner(), str(tmp_path / "run")
+    result = runner.invoke(cli, ["train", "--data", str(path), "--header", "--missing-values", "?", "--epochs", "1",
+                                 "--out", run, "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["train", "--out", run, "--resume", "--epochs", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["train"]["loss"]) == 2
+    for given in (["--no-header"], ["--missing-values", "-"]):
+        result = runner.invoke(cli, ["train", "--out", run, "--resume", "--epochs", "3", *given])
+        assert result.exit_code == 1 and f"{' '.join(given)} disagrees with the run's stored" in result.output
+
+
+def test_a_delimiter_ending_every_line_of_a_table_without_a_header_adds_no_column(tmp_path):
+    # with a header the empty last column was left out; without one it was a column '3' refused as having no values
+    path = tmp_path / "rows.csv"
+    path.write_text("1,2,3,\n4,5,6,\n7,,9,\n10,11,12,\n")
+    frame = read_path(path).X
+    assert list(frame.columns) == ["0", "1", "2"] and frame.shape == (4, 3)
+    out = tmp_path / "filled.csv"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()  # written back as it was: no header, the delimiter ending each line
+    assert len(lines) == 4 and lines[0] == "1,2,3," and lines[2].startswith("7,") and lines[2].endswith(",9,")

@@ -8,7 +8,7 @@ import torch
 from sklearn.mixture import GaussianMixture
 
 from ..data.validation import check_array
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..inference import decodable, decode, encode, evaluating, sample_likelihood
 from ..models._base import Autoencoder
 from ..options import require_count
@@ -90,21 +90,3 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
     return decode(model, decodable(model, (1 - weights) * ends[0] + weights * ends[1]))  # (steps, *input_shape)
-
-
-def tile_images(images: np.ndarray, columns: int = 8, margin: int = 0, fill: float = 0.0) -> np.ndarray:
-    """Images (n, C, H, W) laid out row by row in one image (C, rows * (H + margin) - margin, columns * (W + margin)
-    - margin): ``margin`` pixels of ``fill`` between neighbours, as image grids are drawn; empty cells are ``fill``
-    too (black by default)."""
-    if images.ndim != 4:
-        raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
-    require_count("columns", columns)
-    require_count("margin", margin, least=0)
-    n, channels, height, width = images.shape
-    columns = min(columns, n)
-    rows = -(-n // columns)
-    canvas = np.full((rows * columns, channels, height + margin, width + margin), fill, images.dtype)
-    canvas[:n, :, :height, :width] = images  # each cell: its image, then the margin below and to its right
-    grid = canvas.reshape(rows, columns, channels, height + margin, width + margin).transpose(2, 0, 3, 1, 4)
-    grid = grid.reshape(channels, rows * (height + margin), columns * (width + margin))  # from (C, rows, H, cols, W)
-    return grid[:, : grid.shape[1] - margin, : grid.shape[2] - margin]  # no margin after the last row and column

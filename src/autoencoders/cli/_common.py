@@ -90,7 +90,7 @@ def run_data_options(function):
 
 def data_options(function, *, of_run: bool = False):
     """--data, --data-dir, --split and --label-column, for every command that reads samples, and the options that say
-    how to read a table file (--delimiter, --columns, --drop, --categorical, --missing-values)."""
+    how to read a table file (--delimiter, --columns, --drop, --categorical, --missing-values, --header)."""
     options = [
         click.option("--data", "data", default="digits",
                      show_default="the data RUN was trained on, else digits" if of_run else True,
@@ -113,6 +113,9 @@ def data_options(function, *, of_run: bool = False):
                                        "text, category and boolean columns always are."),
         _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "
                                           "(e.g. '?'), besides empty cells, NA, NaN and null."),
+        click.option("--header/--no-header", default=None, expose_value=False, callback=_keep_table_option,
+                     help="Whether a text table's first row names its columns (default: sniffed from its cells; "
+                          "names that are numbers beside a text column, country,2019,2020, need --header)."),
     ]
     for decorate in reversed(options):
         function = decorate(function)
@@ -120,13 +123,13 @@ def data_options(function, *, of_run: bool = False):
 
 
 def table_options() -> TableOptions:
-    """How to read a table: the --delimiter, --columns, --drop, --categorical and --missing-values given to the
-    command."""
+    """How to read a table: the --delimiter, --columns, --drop, --categorical, --missing-values and --header /
+    --no-header given to the command."""
     context = click.get_current_context(silent=True)
     given = context.find_root().meta.get("table_options", {}) if context else {}
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
-                        missing_values=_names(given.get("missing_values") or ""))
+                        missing_values=_names(given.get("missing_values") or ""), header=given.get("header"))
 
 
 @contextlib.contextmanager
@@ -155,16 +158,23 @@ def warn_of_row_ids(dataset: Dataset, data: str) -> None:
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None, series: bool = False) -> Dataset:
     """The samples of --data: a table file as a DataFrame (read with :func:`table_options`), anything else checked
     as a numeric array; for a time series (``series``) a 1-D array is its steps of one channel, (n_steps, 1)."""
+    dataset = read_samples(data, data_dir, split, label_column)
+    if not dataset.is_table:
+        one_channel = series and np.ndim(dataset.X) == 1
+        dataset.X = check_array(np.reshape(dataset.X, (-1, 1)) if one_channel else dataset.X, f"data from {data}")
+    return dataset
+
+
+def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
+    """--data as :func:`load_data` reads it with :func:`table_options` (not checked: ``ae impute`` fills its NaN
+    gaps), the table options given for a file that is no table warned of as ignored."""
     options = table_options()
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
-               if getattr(options, name)]
+               if getattr(options, name)] + {None: [], True: ["--header"], False: ["--no-header"]}[options.header]
     if not dataset.is_table and ignored:
-        warnings.warn(f"{data} is not a table: {', '.join(ignored)} ignored", stacklevel=2)
-    if not dataset.is_table:
-        one_channel = series and np.ndim(dataset.X) == 1
-        dataset.X = check_array(np.reshape(dataset.X, (-1, 1)) if one_channel else dataset.X, f"data from {data}")
+        warnings.warn(f"{data} is not a table: {', '.join(ignored)} ignored", stacklevel=3)
     return dataset
 
 
@@ -187,10 +197,28 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
         data = stored["source"]
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
-        given = context.find_root().meta.setdefault("table_options", {})
-        if stored.get("missing_values") and "missing_values" not in given:  # the run's file, read as in training
-            given["missing_values"] = ",".join(stored["missing_values"])
+        keep_stored_table_options(stored)  # the run's file, read as in training
     return data, split, label_column
+
+
+def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
+    """The options that say how the run's table was read (--missing-values, --header) as the run stored them
+    (``extra["data"]``), in place of those not given to the command; for a ``resumed`` run (its own file read again)
+    one given with another value is refused."""
+    given = click.get_current_context().find_root().meta.setdefault("table_options", {})
+    kept = {"missing_values": tuple(stored.get("missing_values") or ()), "header": stored.get("header")}
+    if resumed and "missing_values" in given and _names(given["missing_values"]) != kept["missing_values"]:
+        raise click.ClickException(f"--missing-values {given['missing_values']} disagrees with the run's stored "
+                                   f"{','.join(kept['missing_values']) or '(none)'}; leave it out to resume with the "
+                                   "stored setting")
+    if resumed and "header" in given and given["header"] != kept["header"]:
+        flags = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
+        raise click.ClickException(f"{flags[given['header']]} disagrees with the run's stored "
+                                   f"{flags[kept['header']]}; leave it out to resume with the stored setting")
+    if kept["missing_values"] and "missing_values" not in given:
+        given["missing_values"] = ",".join(kept["missing_values"])
+    if kept["header"] is not None and "header" not in given:
+        given["header"] = kept["header"]
 
 
 def _is_default(context: click.Context, name: str) -> bool:
@@ -250,9 +278,19 @@ def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
         names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
         missing = [name for name in fitted if name not in names]
         if missing:  # not the file's other columns, which picking by name leaves out anyway
+            unnamed = "; its first row was read as data: give --header if it names the columns" * (
+                X.attrs.get("header") is False)  # a text table whose header was not sniffed (names that are numbers)
             raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
-                            f"{', '.join(fitted)}")
+                            f"{', '.join(fitted)}{unnamed}")
         X = X.set_axis(names, axis=1)[fitted]
+    elif np.asarray(X).dtype.kind in "biuf":  # an array of numbers (.npy): no cell of it is a text category
+        for column in table.columns:
+            texts = [str(c) for c in column.categories if isinstance(c, str)]
+            if column.kind == "categorical" and texts:
+                raise DataError(f"the run was trained on a table whose column {column.name!r} has categories that "
+                                f"are text ({', '.join(texts[:5])}{' ...' if len(texts) > 5 else ''}), which an "
+                                "array of numbers cannot hold: give a table file (.csv, .parquet) with the columns "
+                                f"{', '.join(fitted)}")
     return table.transform(X)
 
 
@@ -390,7 +428,7 @@ def save_numpy(tmp: Path, save: Callable, *args: Any, **kwargs: Any) -> None:
 
 def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None:
     """Write ``frame`` to ``tmp`` in the format ``target``'s name says (a CSV with its column names unless not
-    ``header``)."""
+    ``header`` or read from a text table without them)."""
     name = target.name.lower()
     if name.endswith((".parquet", ".pq")):
         try:
@@ -405,8 +443,8 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
         save_numpy(tmp, np.save, values)
     else:
         dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
-        frame.to_csv(tmp, index=False, header=header, compression=COMPRESSIONS.get(target.suffix.lower()),
-                     **dialect)
+        frame.to_csv(tmp, index=False, header=header and frame.attrs.get("header", True),
+                     compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:

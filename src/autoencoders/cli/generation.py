@@ -44,7 +44,8 @@ def _check_outputs(checkpoint, out: str, image: str | None) -> None:
 
 def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
     """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns)."""
-    from ..applications import tile_images, write_images
+    from ..applications import write_images
+    from ..data.images import tile_images
 
     samples = model_outputs(checkpoint, scaler, samples)
     save_array(out, samples)

@@ -12,6 +12,7 @@ from ._common import (
     echo_json,
     naming_the_file,
     output_options,
+    read_samples,
     save_array,
     table_options,
     text_columns,
@@ -41,7 +42,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     from ..sklearn import AutoencoderImputer
 
     # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
-    dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=table_options())
+    dataset = read_samples(data, data_dir, split, label_column)
     shape = np.shape(dataset.X)  # an array's filled cells are written back in its own shape
     if not dataset.is_table:
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
@@ -52,7 +53,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     if dataset.is_table:  # the whole file is written back: its text columns too
         read = table_options()
         whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,
-                                                   missing_values=read.missing_values)).X
+                                                   missing_values=read.missing_values, header=read.header)).X
         check_npy_of_text(out, text_columns(whole))
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
@@ -65,8 +66,8 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         whole[list(filled.columns)] = filled
         whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
         filled = whole
-    else:
-        filled = filled.reshape(shape)
+    else:  # in the file's own layout: images stored channels-last are read channels-first
+        filled = np.moveaxis(filled.reshape(shape), 1, -1) if dataset.channels_last else filled.reshape(shape)
     save_array(out, filled)
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),

@@ -18,7 +18,15 @@ from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
-from ._common import data_options, finite_values, naming_the_file, read_data, table_options, warn_of_row_ids
+from ._common import (
+    data_options,
+    finite_values,
+    keep_stored_table_options,
+    naming_the_file,
+    read_data,
+    table_options,
+    warn_of_row_ids,
+)
 from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
@@ -201,6 +209,7 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
             if _plain(value) != _plain(kept):
                 raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
                                            "leave it out to resume with the stored setting")
+    keep_stored_table_options(data, resumed=True)
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
 
 
@@ -253,7 +262,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
-                      "missing_values": list(table_options().missing_values)}}
+                      "missing_values": list(table_options().missing_values), "header": table_options().header}}
     if table is not None:
         extra["tabular"] = table.to_dict()
     began = time.perf_counter()

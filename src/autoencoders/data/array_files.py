@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
-from .images import eight_bit_images
+from .images import images_in, stored_channels_last
 from .validation import DataError
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
@@ -45,19 +45,24 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 def read_idx_samples(path: Path) -> Dataset:
     """The samples of an IDX file as the standard sets give them: 8-bit images (n, H, W) as (n, 1, H, W) in [0, 1]
-    (:func:`~.images.eight_bit_images`), so a user's copy of MNIST trains the same model as ``--data mnist`` (a conv
+    (:func:`~.images.images_in`), so a user's copy of MNIST trains the same model as ``--data mnist`` (a conv
     network, a report with images)."""
     samples = read_idx(path)
     if samples.ndim == 1:
         raise DataError(f"{path} is an IDX file of {len(samples)} single values, such as a labels file "
                         "(train-labels-idx1-ubyte): give the images file (train-images-idx3-ubyte)")
-    return Dataset(eight_bit_images(samples), None, path.stem)
+    return _samples(samples, path)
 
 
 def read_npy(path: Path) -> Dataset:
-    """The samples of an ``.npy`` file; 8-bit images as an IDX file of the same bytes gives them
-    (:func:`~.images.eight_bit_images`)."""
-    return Dataset(eight_bit_images(load_numpy(path)), None, path.stem)
+    """The samples of an ``.npy`` file; 8-bit or channels-last images as an IDX file or folder of them gives them
+    (:func:`~.images.images_in`)."""
+    return _samples(load_numpy(path), path)
+
+
+def _samples(array: np.ndarray, path: Path, y: np.ndarray | None = None, label_names: list[str] | None = None):
+    """A file's samples (images as :func:`~.images.images_in` gives them) and labels as a :class:`Dataset`."""
+    return Dataset(images_in(array), y, path.stem, label_names or [], channels_last=stored_channels_last(array))
 
 
 def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[str, np.ndarray]:
@@ -85,8 +90,8 @@ def load_numpy(path: Path, mmap_mode: str | None = None) -> np.ndarray | dict[st
 
 def read_npz(path: Path) -> Dataset:
     """An .npz holding ``X`` (or ``x``/``data``/``features``/its only array) and optionally ``y`` (or
-    ``labels``/``label``/``target``); other arrays are named in a warning, as not used. 8-bit images are read as in
-    an ``.npy``."""
+    ``labels``/``label``/``target``); other arrays are named in a warning, as not used. 8-bit and channels-last
+    images are read as in an ``.npy``."""
     return named_arrays(load_numpy(path), path)
 
 
@@ -98,18 +103,18 @@ def named_arrays(arrays: dict[str, np.ndarray], path: Path) -> Dataset:
         labels = "" if y_key is None else f", labels from {y_key!r}"
         warnings.warn(f"{path}: samples from {x_key!r}{labels}; array(s) {', '.join(map(repr, unused))} not used",
                       stacklevel=3)
-    X, y = eight_bit_images(arrays[x_key]), None if y_key is None else arrays[y_key]
+    samples, y = arrays[x_key], None if y_key is None else arrays[y_key]
     if y is None:
-        return Dataset(X, None, path.stem)
+        return _samples(samples, path)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column vector, as scikit-learn users often keep labels
-    if y.ndim != 1 or X.ndim == 0 or len(y) != len(X):
-        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape {X.shape}; "
-                        "give one label per sample")
+    if y.ndim != 1 or samples.ndim == 0 or len(y) != len(samples):
+        raise DataError(f"{path}: labels {y_key!r} have shape {y.shape} but samples {x_key!r} have shape "
+                        f"{samples.shape}; give one label per sample")
     import pandas as pd
 
     y, label_names = labels_as_codes(pd.Series(y, name=y_key), path)  # text labels as codes, named
-    return Dataset(X, y, path.stem, label_names)
+    return _samples(samples, path, y, label_names)
 
 
 def _sample_key(arrays: dict[str, np.ndarray], path: Path) -> str:

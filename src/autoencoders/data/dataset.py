@@ -13,13 +13,15 @@ from .validation import DataError
 @dataclass
 class Dataset:
     """Samples ``X`` (n, *sample_shape), optional labels ``y`` (n,), and where they came from (``source``: the
-    path or set name the user gave, for messages)."""
+    path or set name the user gave, for messages); ``channels_last``: images stored (n, H, W, C), given as
+    (n, C, H, W), which a command writing the same samples back (``ae impute``) moves back."""
 
     X: np.ndarray
     y: np.ndarray | None = None
     name: str = "data"
     label_names: list[str] = field(default_factory=list)
     source: str | None = None
+    channels_last: bool = False
 
     @property
     def is_image(self) -> bool:
@@ -32,7 +34,8 @@ class Dataset:
 
     def subset(self, index: np.ndarray) -> Dataset:
         X = self.X.iloc[index].reset_index(drop=True) if self.is_table else self.X[index]
-        return Dataset(X, None if self.y is None else self.y[index], self.name, self.label_names, self.source)
+        return Dataset(X, None if self.y is None else self.y[index], self.name, self.label_names, self.source,
+                       self.channels_last)
 
 
 def labels_as_codes(values, path: Path) -> tuple[np.ndarray, list[str]]:

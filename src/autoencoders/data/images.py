@@ -1,4 +1,5 @@
-"""Image files as float arrays (C, H, W), scaled by each file's own bit depth; the image files of a folder."""
+"""Image files as float arrays (C, H, W), scaled by each file's own bit depth; the image files of a folder; images
+laid out in one grid image."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..options import require_count
 from .validation import DataError
 
 # what Pillow reads and writes; .pgm/.ppm: face sets such as AT&T's (ORL) come as them
@@ -51,21 +53,28 @@ def is_channels_last(shape: tuple[int, ...]) -> bool:
     return len(shape) == 3 and shape[-1] in CHANNEL_COUNTS and shape[0] not in CHANNEL_COUNTS
 
 
-def holds_eight_bit_images(array: np.ndarray) -> bool:
-    """Whether ``array`` is 8-bit images, (n, H, W) or (n, C, H, W) / (n, H, W, C): unsigned bytes of 3 or 4 dims."""
-    return array.dtype == np.uint8 and array.ndim in (3, 4)
+def holds_images(array: np.ndarray) -> bool:
+    """Whether ``array`` is images to read as (n, C, H, W): 8-bit (n, H, W), (n, C, H, W) or (n, H, W, C) (unsigned
+    bytes of 3 or 4 dims), or any 4-D array of channels-last samples (n, H, W, C) (floats as Keras and scaled CIFAR
+    arrays keep them)."""
+    return (array.dtype == np.uint8 and array.ndim in (3, 4)) or (array.ndim == 4 and is_channels_last(array.shape[1:]))
 
 
-def eight_bit_images(array: np.ndarray) -> np.ndarray:
-    """An 8-bit array of 3 or 4 dimensions as the images it holds, float32 (n, C, H, W) in [0, 1], as an image
-    folder or IDX file of the same bytes is read: (n, H, W) gray, (n, H, W, C) channels-last moved to channels-first.
-    Any other array as it is."""
-    if not holds_eight_bit_images(array):
+def stored_channels_last(array: np.ndarray) -> bool:
+    """Whether :func:`images_in` moves ``array``'s last axis to its channels: images stored (n, H, W, C)."""
+    return holds_images(array) and array.ndim == 4 and is_channels_last(array.shape[1:])
+
+
+def images_in(array: np.ndarray) -> np.ndarray:
+    """An array as the images it holds (:func:`holds_images`), (n, C, H, W), as an image folder or IDX file of them
+    is read: 8-bit ones float32 in [0, 1], (n, H, W) gray, channels-last moved to channels-first (other dtypes keep
+    their values). Any other array as it is."""
+    if not holds_images(array):
         return array
     images = array[:, None] if array.ndim == 3 else array  # (n, C, H, W) or (n, H, W, C)
     if is_channels_last(images.shape[1:]):
-        images = np.moveaxis(images, -1, 1)
-    return images.astype(np.float32) / np.float32(255)
+        images = np.ascontiguousarray(np.moveaxis(images, -1, 1))
+    return images.astype(np.float32) / np.float32(255) if array.dtype == np.uint8 else images
 
 
 def with_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
@@ -91,3 +100,21 @@ def image_files_in(folder: Path, recursive: bool) -> list[Path]:
         warnings.warn(f"{folder}: left out {len(others)} file(s) that are not images "
                       f"({', '.join(sorted(IMAGE_SUFFIXES))}), e.g. {others[0].relative_to(folder)}", stacklevel=3)
     return files
+
+
+def tile_images(images: np.ndarray, columns: int = 8, margin: int = 0, fill: float = 0.0) -> np.ndarray:
+    """Images (n, C, H, W) laid out row by row in one image (C, rows * (H + margin) - margin, columns * (W + margin)
+    - margin): ``margin`` pixels of ``fill`` between neighbours, as image grids are drawn; empty cells are ``fill``
+    too (black by default)."""
+    if images.ndim != 4:
+        raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
+    require_count("columns", columns)
+    require_count("margin", margin, least=0)
+    n, channels, height, width = images.shape
+    columns = min(columns, n)
+    rows = -(-n // columns)
+    canvas = np.full((rows * columns, channels, height + margin, width + margin), fill, images.dtype)
+    canvas[:n, :, :height, :width] = images  # each cell: its image, then the margin below and to its right
+    grid = canvas.reshape(rows, columns, channels, height + margin, width + margin).transpose(2, 0, 3, 1, 4)
+    grid = grid.reshape(channels, rows * (height + margin), columns * (width + margin))  # from (C, rows, H, cols, W)
+    return grid[:, : grid.shape[1] - margin, : grid.shape[2] - margin]  # no margin after the last row and column

@@ -16,7 +16,7 @@ import torch
 
 from ..errors import ConfigError, DataError
 from .array_files import load_numpy
-from .images import eight_bit_images, holds_eight_bit_images
+from .images import holds_images, images_in
 from .validation import check_array, reshapes_cleanly
 
 
@@ -122,21 +122,21 @@ def open_rows(path: str | Path, chunk_rows: int = 16_384) -> ChunkedRows:
     if path.suffix.lower() != ".npy":
         raise DataError(f"cannot stream {path}: only .npy files can be memory-mapped; convert it with numpy.save")
     array = load_numpy(path, mmap_mode="r")
-    rows = _EightBitImages(array) if holds_eight_bit_images(array) else array
+    rows = _FileImages(array) if holds_images(array) else array
     return ChunkedRows(rows, chunk_rows, name=str(path))
 
 
-class _EightBitImages:
-    """A memory-mapped 8-bit image array whose row slices are the images :func:`~.images.eight_bit_images` gives (as
-    the file is read whole), converted a slice at a time."""
+class _FileImages:
+    """A memory-mapped image array (8-bit, or channels-last) whose row slices are the images
+    :func:`~.images.images_in` gives (as the file is read whole), converted a slice at a time."""
 
     def __init__(self, array: np.ndarray):
         self.array = array
-        self.shape = (len(array), *eight_bit_images(array[:1]).shape[1:])  # (n, C, H, W)
+        self.shape = (len(array), *images_in(array[:1]).shape[1:])  # (n, C, H, W)
         self.ndim = len(self.shape)
 
     def __len__(self) -> int:
         return len(self.array)
 
     def __getitem__(self, rows: slice) -> np.ndarray:
-        return eight_bit_images(self.array[rows])
+        return images_in(self.array[rows])

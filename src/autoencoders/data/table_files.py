@@ -27,7 +27,9 @@ class TableOptions:
     """How to read a table file: the delimiter (None: by suffix, else sniffed from ``,`` ``;`` tab ``|`` and runs of
     spaces; " " means any run of spaces), the feature columns to keep (``columns``) or to leave out (``drop``: ID
     and timestamp columns), and columns to treat as categorical (not checked for numeric typos), and the texts that
-    mark missing cells (``missing_values``, text tables only)."""
+    mark missing cells (``missing_values``, text tables only), and whether a text table's first row names its
+    columns (``header``: None sniffs it from the cells, which take a header of numbers such as ``country,2019,2020``
+    for data)."""
 
     delimiter: str | None = None
     columns: tuple[str, ...] = ()
@@ -36,6 +38,7 @@ class TableOptions:
     keep_unnamed: bool = False  # keep the unnamed row-index and empty columns (to write the whole file back)
     # cell texts that mark a gap in a text table besides pandas' own (empty, NA, NaN, null, ...): "?" in UCI files
     missing_values: tuple[str, ...] = ()
+    header: bool | None = None
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
@@ -47,8 +50,11 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     if (parquet or arff) and options.missing_values:
         kind = "a Parquet file, whose gaps are its nulls" if parquet else "an ARFF file, whose gaps are its ? cells"
         raise DataError(f"{path} is {kind}: --missing-values is for text tables (CSV, TSV)")
+    if (parquet or arff) and options.header is not None:
+        raise DataError(f"{path} is {'a Parquet' if parquet else 'an ARFF'} file, whose column names are stored "
+                        "apart from its rows: --header and --no-header are for text tables (CSV, TSV)")
     frame = (_read_parquet(path) if parquet else read_arff(path) if arff
-             else read_text_table(path, options.delimiter, options.missing_values))
+             else read_text_table(path, options.delimiter, options.missing_values, options.header))
     if frame.empty:
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
@@ -150,9 +156,10 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
             where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
+            named = "; the first row is read as data (--no-header)" if row == 0 and options.header is False else ""
             raise DataError(f"{path}, {where}, column {position} ({name!r}): {present.iloc[bad]!r} is not a "
                             f"number while the column's other cells are; fix the cell or name the column with "
-                            f"--categorical{_gap_marker_hint(present[~numeric])}")
+                            f"--categorical{_gap_marker_hint(present[~numeric])}{named}")
 
 
 def _gap_marker_hint(texts) -> str:

@@ -238,8 +238,8 @@ class TabularPreprocessor:
         numbers = _numbers(values, column)  # (n,) NaN where missing
         missing = np.isnan(numbers)
         if missing.any() and not column.indicator:
-            raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at row "
-                            f"{int(np.argmax(missing)) + 1}, but had none when fitted; fill them first (ae impute, "
+            raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at "
+                            f"{_row(values, missing)}, but had none when fitted; fill them first (ae impute, "
                             "AutoencoderImputer), or fit on rows with gaps in it (or with indicators='all')")
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
@@ -253,8 +253,8 @@ class TabularPreprocessor:
         if unseen.any():
             found = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
             message = (f"column {column.name!r} has {int(unseen.sum())} cell(s) with categories not seen in fitting "
-                       f"({', '.join(found[:5])}{' ...' if len(found) > 5 else ''}; first at row "
-                       f"{int(np.argmax(unseen)) + 1}); known: {', '.join(map(str, column.categories[:10]))}")
+                       f"({', '.join(found[:5])}{' ...' if len(found) > 5 else ''}; first at "
+                       f"{_row(values, unseen)}); known: {', '.join(map(str, column.categories[:10]))}")
             if self.handle_unknown == "error":
                 raise DataError(message)
             warnings.warn(message + "; treated as missing", UnknownCategoryWarning, stacklevel=4)
@@ -344,6 +344,16 @@ def _category_order(values, missing: np.ndarray) -> list[Any]:
         return sorted(unique)
     except TypeError:
         return sorted(unique, key=str)
+
+
+def _row(values, found: np.ndarray) -> str:
+    """Where the first ``found`` cell of column ``values`` is: its row counting from 1 (a file's first data row is
+    row 1), and its index label when the frame has an index of its own (not 0, 1, ...)."""
+    import pandas as pd
+
+    position = int(np.argmax(found))
+    own = not values.index.equals(pd.RangeIndex(len(values)))
+    return f"row {position + 1} (counting from 1{f'; index {values.index[position]!r}' if own else ''})"
 
 
 def _numbers(values, column: TabularColumn) -> np.ndarray:

@@ -39,10 +39,13 @@ class TextLayout:
     suggested: str | None  # the delimiter sniffed where the one given leaves the first row whole but it splits it
 
 
-def read_text_table(path: Path, delimiter: str | None = None, missing_values: tuple[str, ...] = ()):
+def read_text_table(path: Path, delimiter: str | None = None, missing_values: tuple[str, ...] = (),
+                    header: bool | None = None):
     """The text table as a DataFrame; a first row of numbers is data, unless it is pandas' default header
-    0,1,2,... ``delimiter`` None is sniffed; ``missing_values`` are texts that mark gaps besides pandas' own."""
-    layout = sniff_layout(path, delimiter)
+    0,1,2,... ``delimiter`` None is sniffed; ``missing_values`` are texts that mark gaps besides pandas' own;
+    ``header`` True or False says whether the first row names the columns (None: sniffed from its cells, which
+    cannot tell names that are numbers, ``country,2019,2020``, from data)."""
+    layout = sniff_layout(path, delimiter, header)
     frame = _read_with_pandas(path, layout, missing_values)
     if layout.suggested and frame.shape[1] == 1:
         raise DataError(f"{path} has one column when split at the delimiter {layout.delimiter!r}; it seems to use "
@@ -50,8 +53,10 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
     if layout.one_column:  # empty lines after the last value end the file; they are no rows
         filled = np.flatnonzero(frame.iloc[:, 0].notna())
         frame = frame.iloc[:filled[-1] + 1 if len(filled) else 0]
-    if not layout.header:
-        frame.columns = [str(i) for i in range(frame.shape[1])]
+    if not layout.header:  # columns 0, 1, ...; an empty last one is a delimiter ending every line, named as pandas
+        width = frame.shape[1]  # names it under a header (then left out unless the whole file is written back)
+        trailing = int(width > 1 and frame.iloc[:, -1].isna().all())
+        frame.columns = [str(i) for i in range(width - trailing)] + [f"Unnamed: {width - 1}"] * trailing
     else:
         _warn_of_repeated_names(path, layout.first_row, list(frame.columns))
     stripped = [name.strip() if isinstance(name, str) else name for name in frame.columns]
@@ -59,12 +64,14 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
         frame.columns = stripped
     frame.attrs["first_line"] = (2 if layout.header else 1) + layout.skipped  # the file line of the first data row
     frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal}  # a table written back keeps them
+    frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
     return frame
 
 
-def sniff_layout(path: Path, given_delimiter: str | None = None) -> TextLayout:
+def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: bool | None = None) -> TextLayout:
     """The layout of the text table at ``path`` from its first :data:`SAMPLE_LINES` lines; the delimiter is
-    ``given_delimiter`` if given, else the one Excel's "sep=" line names, else sniffed."""
+    ``given_delimiter`` if given, else the one Excel's "sep=" line names, else sniffed; the header is
+    ``given_header`` if given, else sniffed."""
     encoding = _encoding(path)
     sample = _text_sample(path, encoding)
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
@@ -77,7 +84,8 @@ def sniff_layout(path: Path, given_delimiter: str | None = None) -> TextLayout:
     rows = [_cells(line, delimiter) for line in lines[comments:][:SAMPLE_LINES] if line.strip()]
     if not rows:
         raise DataError(f"{path} is empty")
-    header, one_column = _has_header(rows), len(rows[0]) == 1
+    header = _has_header(rows) if given_header is None else given_header
+    one_column = len(rows[0]) == 1
     leading = next(i for i, line in enumerate(lines) if line.strip())  # empty lines before the first
     return TextLayout(
         encoding, delimiter, header, _decimal_mark(delimiter, sample),

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
+from ..data.images import tile_images
 from ..training.history import History
 
 MAX_LEGEND_CLASSES = 20  # more distinct labels than this are coloured on a continuous scale
@@ -109,16 +110,13 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
         return _save(fig, path)
     columns = min(columns, len(images))
     if signed:
-        tiles = images.mean(axis=1)  # (n, H, W)
-        tiles = tiles / np.maximum(np.abs(tiles).max(axis=(1, 2), keepdims=True), 1e-12)
+        tiles = images.mean(axis=1, keepdims=True)  # (n, 1, H, W)
+        tiles = tiles / np.maximum(np.abs(tiles).max(axis=(1, 2, 3), keepdims=True), 1e-12)
         colours = {"cmap": colormaps.get_cmap("RdBu_r").with_extremes(bad="white"), "vmin": -1, "vmax": 1}
-    else:
-        tiles = np.stack([_as_image(image) for image in images])  # (n, H, W) or (n, H, W, 3)
+    else:  # gray as it is (imshow's vmin and vmax bound it), colour clipped to [0, 1] as imshow wants RGB
+        tiles = images if images.shape[1] == 1 else np.clip(images, 0, 1)  # (n, C, H, W)
         colours = {"cmap": colormaps.get_cmap("gray").with_extremes(bad="white"), "vmin": 0, "vmax": 1}
-    from ..applications.generation import tile_images
-
-    channels_first = tiles[:, None] if tiles.ndim == 3 else tiles.transpose(0, 3, 1, 2)  # (n, C, H, W)
-    mosaic = tile_images(channels_first.astype(np.float64), columns, margin=1, fill=np.nan)  # (C, H', W')
+    mosaic = tile_images(tiles.astype(np.float64), columns, margin=1, fill=np.nan)  # (C, H', W')
     mosaic = mosaic[0] if len(mosaic) == 1 else mosaic.transpose(1, 2, 0)  # NaN between tiles: drawn white
     scale = min(1.1, 11 / columns) / images.shape[-1]  # inches per pixel: up to 1.1 inch a tile, 11 inches a row
     fig, ax = _subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
