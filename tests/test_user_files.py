@@ -517,6 +517,20 @@ def test_ae_impute_writes_a_channels_last_image_array_back_channels_last(tmp_pat
     np.testing.assert_allclose(filled[seen], images[seen], rtol=1e-6)
 
 
+@pytest.mark.parametrize("model", ["deep", "conv"])
+def test_ae_reconstruct_writes_a_channels_last_image_array_back_channels_last(tmp_path, model):
+    # read as (n, C, H, W), the reconstructions were written so: not the layout of the file given
+    images = np.random.default_rng(0).random((12, 8, 8, 3)).astype(np.float32)
+    np.save(tmp_path / "photos.npy", images)
+    runner, run, out = CliRunner(), str(tmp_path / "run"), tmp_path / "rec.npy"
+    result = runner.invoke(cli, ["train", "--data", str(tmp_path / "photos.npy"), "--model", model, "--epochs", "1",
+                                 "--out", run, "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["reconstruct", run, "--data", str(tmp_path / "photos.npy"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert np.load(out).shape[1:] == images.shape[1:]
+
+
 def test_a_resumed_run_reads_its_table_with_the_options_it_was_trained_with(tmp_path):
     # --resume without --header (or --missing-values) read the file otherwise: refused as another model's config
     path = tmp_path / "years.csv"

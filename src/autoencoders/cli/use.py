@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import numpy as np
 
 from ._common import (
     RUN,
@@ -80,9 +81,13 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
 
     checkpoint, scaler = load_run(run)
     check_npy_of_text(out, run_text_columns(checkpoint))
-    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
+    dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+    X = model_inputs(checkpoint, scaler, dataset)
     R = reconstruct_array(checkpoint.model, X)
-    save_array(out, model_outputs(checkpoint, scaler, R))  # a table comes back as a table
+    outputs = model_outputs(checkpoint, scaler, R)  # a table comes back as a table
+    if dataset.channels_last and np.ndim(outputs) == 4:  # images stored (n, H, W, C) are written back so
+        outputs = np.moveaxis(outputs, 1, -1)
+    save_array(out, outputs)
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
     drawn = f" and the first {len(R[:10])} drawn to {image}" if image else ""
