@@ -518,8 +518,8 @@ def test_ae_impute_writes_a_channels_last_image_array_back_channels_last(tmp_pat
 
 
 @pytest.mark.parametrize("model", ["deep", "conv"])
-def test_ae_reconstruct_writes_a_channels_last_image_array_back_channels_last(tmp_path, model):
-    # read as (n, C, H, W), the reconstructions were written so: not the layout of the file given
+def test_ae_reconstruct_and_generate_write_channels_last_images_back_channels_last(tmp_path, model):
+    # read as (n, C, H, W), reconstructions and samples were written so: not the layout of the file given
     images = np.random.default_rng(0).random((12, 8, 8, 3)).astype(np.float32)
     np.save(tmp_path / "photos.npy", images)
     runner, run, out = CliRunner(), str(tmp_path / "run"), tmp_path / "rec.npy"
@@ -529,6 +529,9 @@ def test_ae_reconstruct_writes_a_channels_last_image_array_back_channels_last(tm
     result = runner.invoke(cli, ["reconstruct", run, "--data", str(tmp_path / "photos.npy"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert np.load(out).shape[1:] == images.shape[1:]
+    result = runner.invoke(cli, ["generate", run, "-n", "3", "--components", "1", "--out", str(tmp_path / "g.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "g.npy").shape == (3, *images.shape[1:]), "samples in the layout of the file"
 
 
 def test_a_resumed_run_reads_its_table_with_the_options_it_was_trained_with(tmp_path):

@@ -48,7 +48,8 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
     from ..data.images import tile_images
 
     samples = model_outputs(checkpoint, scaler, samples)
-    save_array(out, samples)
+    stored_channels_last = (checkpoint.extra.get("data") or {}).get("channels_last") and samples.ndim == 4
+    save_array(out, np.moveaxis(samples, 1, -1) if stored_channels_last else samples)  # in the file's own layout
     if image:
         scale = -(-MIN_PICTURE_WIDTH // (min(columns, len(samples)) * samples.shape[-1]))
         enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp

@@ -261,6 +261,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                            seed=config.seed, **options)
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
+                      "channels_last": rows.channels_last,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
                       "missing_values": list(table_options().missing_values), "header": table_options().header}}
     if table is not None:
@@ -313,6 +314,7 @@ class _Rows:
     shown_labels: np.ndarray | None
     label_names: list[str]
     shown_rows: str  # which rows those are, in the report's words
+    channels_last: bool = False  # images stored (n, H, W, C) in the file: outputs are written back so
 
 
 def _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories, stream,
@@ -321,9 +323,13 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     data error ``ae train`` can meet before training (the launcher of --nproc runs it too, so such an error is
     reported once and a standard data set is downloaded once, before any process starts)."""
     if stream:
+        from ..data.array_files import load_numpy
+        from ..data.images import stored_channels_last
+
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
-                     X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data))
+                     X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data),
+                     stored_channels_last(load_numpy(Path(data), mmap_mode="r")))
     from ..training.ranks import is_main_process
 
     dataset = read_data(data, data_dir, split, label_column)
@@ -340,7 +346,7 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
     shown_set = test_set if len(X_test) else train_set
     return _Rows(X_train, X_test, scaler, table, dataset.name, X_test if len(X_test) else X_train, shown_set.y,
-                 shown_set.label_names, _shown_rows(len(X_test), test_data))
+                 shown_set.label_names, _shown_rows(len(X_test), test_data), dataset.channels_last)
 
 
 def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
