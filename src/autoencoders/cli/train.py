@@ -323,13 +323,10 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     data error ``ae train`` can meet before training (the launcher of --nproc runs it too, so such an error is
     reported once and a standard data set is downloaded once, before any process starts)."""
     if stream:
-        from ..data.array_files import load_numpy
-        from ..data.images import stored_channels_last
-
         X_train, X_test, scaler = _streamed(data, test_data, test_fraction, scale, data_dir, label_column)
         return _Rows(X_train, X_test, scaler, None, Path(str(data)).stem,
                      X_test if len(X_test) else _first_rows(X_train), None, [], _shown_rows(len(X_test), test_data),
-                     stored_channels_last(load_numpy(Path(data), mmap_mode="r")))
+                     getattr(X_train.array, "channels_last", False))  # images the file stores (n, H, W, C)
     from ..training.ranks import is_main_process
 
     dataset = read_data(data, data_dir, split, label_column)

@@ -16,7 +16,7 @@ import torch
 
 from ..errors import ConfigError, DataError
 from .array_files import load_numpy
-from .images import holds_images, images_in
+from .images import holds_images, images_in, stored_channels_last
 from .validation import check_array, reshapes_cleanly
 
 
@@ -133,6 +133,7 @@ class _FileImages:
     def __init__(self, array: np.ndarray):
         self.array = array
         self.shape = (len(array), *images_in(array[:1]).shape[1:])  # (n, C, H, W)
+        self.channels_last = stored_channels_last(array)  # stored (n, H, W, C): outputs are written back so
         self.ndim = len(self.shape)
 
     def __len__(self) -> int:
