@@ -45,11 +45,11 @@ def _check_outputs(checkpoint, out: str, image: str | None) -> None:
 def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
     """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns)."""
     from ..applications import write_images
-    from ..data.images import tile_images
+    from ..data.images import images_as_stored, tile_images
 
     samples = model_outputs(checkpoint, scaler, samples)
-    stored_channels_last = (checkpoint.extra.get("data") or {}).get("channels_last") and samples.ndim == 4
-    save_array(out, np.moveaxis(samples, 1, -1) if stored_channels_last else samples)  # in the file's own layout
+    channels_last = bool((checkpoint.extra.get("data") or {}).get("channels_last"))  # how the run's file stores them
+    save_array(out, images_as_stored(samples, channels_last))
     if image:
         scale = -(-MIN_PICTURE_WIDTH // (min(columns, len(samples)) * samples.shape[-1]))
         enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp

@@ -39,6 +39,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
       ae impute --data survey.csv --drop id --categorical grade --out filled.csv
     """
     from ..data import TableOptions, load_data
+    from ..data.images import images_as_stored
     from ..sklearn import AutoencoderImputer
 
     # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
@@ -67,7 +68,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
         filled = whole
     else:  # in the file's own layout: images stored channels-last are read channels-first
-        filled = np.moveaxis(filled.reshape(shape), 1, -1) if dataset.channels_last else filled.reshape(shape)
+        filled = images_as_stored(filled.reshape(shape), dataset.channels_last)
     save_array(out, filled)
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import numpy as np
 
 from ._common import (
     RUN,
@@ -76,6 +75,7 @@ def encode(run, data, data_dir, split, label_column, out):
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
     """Write the reconstructions of --data under the model in RUN."""
+    from ..data.images import images_as_stored
     from ..inference import reconstruct as reconstruct_array
     from ..report import save_reconstructions
 
@@ -84,10 +84,8 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset)
     R = reconstruct_array(checkpoint.model, X)
-    outputs = model_outputs(checkpoint, scaler, R)  # a table comes back as a table
-    if dataset.channels_last and np.ndim(outputs) == 4:  # images stored (n, H, W, C) are written back so
-        outputs = np.moveaxis(outputs, 1, -1)
-    save_array(out, outputs)
+    # a table comes back as a table, images in the file's own layout
+    save_array(out, images_as_stored(model_outputs(checkpoint, scaler, R), dataset.channels_last))
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
     drawn = f" and the first {len(R[:10])} drawn to {image}" if image else ""

@@ -65,6 +65,12 @@ def stored_channels_last(array: np.ndarray) -> bool:
     return holds_images(array) and array.ndim == 4 and is_channels_last(array.shape[1:])
 
 
+def images_as_stored(samples: np.ndarray, channels_last: bool) -> np.ndarray:
+    """Samples to write back in their file's layout: images (n, C, H, W) as (n, H, W, C) when the file stored them
+    so (``channels_last``, :func:`stored_channels_last`), as :func:`images_in` read them; anything else as it is."""
+    return np.moveaxis(samples, 1, -1) if channels_last and np.ndim(samples) == 4 else samples
+
+
 def images_in(array: np.ndarray) -> np.ndarray:
     """An array as the images it holds (:func:`holds_images`), (n, C, H, W), as an image folder or IDX file of them
     is read: 8-bit ones float32 in [0, 1], (n, H, W) gray, channels-last moved to channels-first (other dtypes keep

@@ -173,17 +173,19 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             return ScoredMember.fit(model, Z, columns, self.error_floor)
         first = self._least_isolated(Z, seed) if self.isolation_trim else Z  # (m, k)
         model, _ = self._fit_model(first, epochs=epochs // 2, **sizes)
-        # (n,) summed parts whatever combine; the model moves to float64
-        halfway = ScoredMember.training_sum(model, Z, self.error_floor)
-        kept = Z[halfway <= np.quantile(halfway, 1 - self.trim)]
-        kept = kept if len(kept) >= 2 else Z  # a handful of rows: too few to drop any (training needs two)
+        # ranked by the summed parts (n,) whatever combine; the model moves to float64
+        kept = self._untrimmed(Z, ScoredMember.training_sum(model, Z, self.error_floor))
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
         return ScoredMember.fit(model, kept, columns, self.error_floor)  # statistics of the kept rows too
 
     def _least_isolated(self, Z: np.ndarray, seed: int) -> np.ndarray:
         """Rows of ``Z`` (n, k) without the ``trim`` share an isolation forest grown on them isolates most."""
-        isolation = IsolationTrees.fit(Z, ISOLATION_TREES, ISOLATION_SAMPLES, seed).score(Z)  # (n,) higher = apart
-        kept = Z[isolation <= np.quantile(isolation, 1 - self.trim)]
+        return self._untrimmed(Z, IsolationTrees.fit(Z, ISOLATION_TREES, ISOLATION_SAMPLES, seed).score(Z))
+
+    def _untrimmed(self, Z: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Rows of ``Z`` (n, k) without the ``trim`` share its ``scores`` (n,) rank highest; all of them when that
+        leaves fewer than two (training needs two)."""
+        kept = Z[scores <= np.quantile(scores, 1 - self.trim)]
         return kept if len(kept) >= 2 else Z
 
     def score_samples(self, X) -> np.ndarray:
