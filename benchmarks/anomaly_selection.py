@@ -118,7 +118,12 @@ EIGHTEENTH_ROUND = ("tail_linear",)
 # Nineteenth round (written down before its run): the library's "tail_isolation_core" (``ISOLATED``: both scores
 # measured against the rows the trimming keeps, the members' growing linearly beyond their top), with the default's
 # training only; ``--exclude`` keeps the candidates known to fail a default's check out of the halves' choice.
+# Twentieth round (written down before its run): the library's "tail_peak" ("tail" scoring a row by its most
+# surprising feature less log K where that beats the mean), with the default's training only.
+TWENTIETH_ROUND = ("tail_peak",)
 GRID = (*COMBINATIONS, *FORESTS, *MARGINAL)  # every combination the grid knows
+# The combinations of the thirteenth round on, each crossed with the default's training only
+LATE_ROUNDS = (*FORESTS, *MARGINAL, *ISOLATED, *EIGHTEENTH_ROUND, *TWENTIETH_ROUND)
 BASELINES = ("iforest", "ecod")
 CRITERIA = ("rank", "mean")  # how a half chooses; the first also chooses the default on all sets
 POOLS = ("adbench", "all", "all60")  # the 22 ADBench sets; since the twelfth round also the 17 derived sets; since
@@ -134,15 +139,14 @@ SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat"
 
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
-    seventh and eleventh rounds' trainings, the thirteenth, fifteenth, sixteenth and eighteenth rounds' only with
-    their own; the seventeenth round's training only with "tail"."""
+    seventh and eleventh rounds' trainings, those of the thirteenth round on (``LATE_ROUNDS``) only with their own;
+    the seventeenth round's training only with "tail"."""
     if training in SEVENTEENTH_ROUND_TRAININGS:
         return [c for c in chosen if c in SEVENTEENTH_ROUND]
     return [c for c in chosen
-            if (c not in FOURTH_ROUND + TENTH_ROUND + tuple(FORESTS) + MARGINAL + ISOLATED + EIGHTEENTH_ROUND
+            if (c not in FOURTH_ROUND + TENTH_ROUND + LATE_ROUNDS
                 or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS)
-            and (c not in (*FORESTS, *MARGINAL, *ISOLATED, *EIGHTEENTH_ROUND)
-                 or training in THIRTEENTH_ROUND_TRAININGS)]
+            and (c not in LATE_ROUNDS or training in THIRTEENTH_ROUND_TRAININGS)]
 
 
 def candidates(trainings: list[str], chosen: tuple[str, ...] = GRID) -> dict[str, dict]:

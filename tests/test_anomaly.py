@@ -392,6 +392,29 @@ def test_linear_surprisal_grows_beyond_the_top_as_an_exponential_tail():
     assert np.isfinite(flat) and flat == pytest.approx(level + 1.0 / RATE_FLOOR)
 
 
+def test_tail_peak_scores_a_row_by_its_most_surprising_feature_less_log_k_where_that_beats_the_mean():
+    from autoencoders.applications.anomaly import peak_terms
+
+    surprisals = np.array([[1.0, 1.0, 1.0, 1.0], [12.0, 0.0, 0.0, 0.0], [3.0, 2.0, 2.0, 2.0]])  # (3, 4)
+    terms = peak_terms(surprisals, surprisals / 4)
+    np.testing.assert_allclose(terms.sum(axis=1), [1.0, 12.0 - np.log(4), 2.25])
+    np.testing.assert_array_equal(terms[1], [12.0 - np.log(4), 0, 0, 0]), "the peak alone, on its feature"
+    np.testing.assert_array_equal(terms[2], surprisals[2] / 4), "3 - log 4 < the mean 2.25: the mean's terms"
+
+
+def test_tail_peak_ranks_a_row_far_out_in_one_of_many_features_above_rows_mildly_off_in_all():
+    """Sixty independent columns: "tail" averages one feature's surprisal over all sixty, so a row 8 deviations
+    off in one column scores below rows a little off in many (10th here); "tail_peak" scores it by that column
+    (2nd here: one of the rows 1.6 times off in all sixty stays above it by its mean)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 60))
+    X[0, 5] += 8.0
+    X[1:6] *= 1.6  # five rows moderately off in every column
+    ranks = {c: int(np.argsort(AutoencoderOutlierDetector(combine=c, random_state=0).fit(X).score_samples(X))
+                    .tolist().index(0)) for c in ("tail", "tail_peak")}
+    assert ranks["tail_peak"] <= 1 and ranks["tail"] >= 5, ranks
+
+
 @pytest.mark.parametrize("combine", ["knn", "tail"])
 def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
     X, _ = planted()

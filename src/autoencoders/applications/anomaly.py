@@ -162,11 +162,16 @@ def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -
 # Issue 13's eighteenth round: "tail_linear" is "tail" whose surprisal keeps growing beyond the training rows' top
 # error as an exponential tail does (linearly, at the rate its top quantiles rise per nat) instead of by the log of
 # the ratio to the top: a row broken grossly in one feature then outranks rows moderately off in all of them.
-MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn", "tail_linear")
+# Issue 13's twentieth round: "tail_peak" is "tail" whose reconstruction part is the larger of the mean surprisal
+# over the K features and the largest one less log K (Tippett's test beside Fisher's: the chance that the most
+# surprising of K features is that surprising is about K times its own): a row far out in a few of many features,
+# which the mean dilutes by K, is scored by its peak; a row moderately off in many, by the mean.
+MEMBER_COMBINATIONS = ("sum", "log", "feature_log", "rank", "reconstruction", "knn", "tail", "tail_knn", "tail_linear",
+                       "tail_peak")
 ISOLATED = ("tail_isolation", "tail_isolation_core")
 COMBINATIONS = MEMBER_COMBINATIONS + ISOLATED
 # The combinations whose reconstruction part is a per-feature surprisal, and those whose code part is the density.
-SURPRISAL = ("tail", "tail_knn", "tail_linear")
+SURPRISAL = ("tail", "tail_knn", "tail_linear", "tail_peak")
 DENSITY = ("knn", "tail_knn")
 # The least rise per nat "tail_linear" assumes beyond a feature's top error, in units of its mean training error
 # (the values it divides are normalised errors, about 1 on a typical row): a feature whose top quantiles are equal
@@ -298,7 +303,20 @@ class ScoredMember:
             normalised = surprisal(self.error_quantiles, normalised, linear=combine == "tail_linear")
         elif combine == "feature_log":
             normalised = np.log1p(normalised)
-        return normalised / len(self.columns)
+        terms = normalised / len(self.columns)  # (N, K) rows summing to the mean
+        return peak_terms(normalised, terms) if combine == "tail_peak" else terms
+
+
+def peak_terms(surprisals: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """(N, K) the feature terms of "tail_peak": each row's ``terms`` (N, K) of its mean surprisal, or, where the
+    largest of its ``surprisals`` (N, K) less log K is larger than that mean, that peak alone on its feature."""
+    top = np.argmax(surprisals, axis=1)  # (N,)
+    rows = np.arange(len(surprisals))
+    peak = surprisals[rows, top] - np.log(surprisals.shape[1])  # (N,)
+    wins = peak > terms.sum(axis=1)
+    peaked = np.zeros_like(terms)
+    peaked[rows, top] = peak
+    return np.where(wins[:, None], peaked, terms)
 
 
 def tail_quantiles(values: np.ndarray) -> np.ndarray:
