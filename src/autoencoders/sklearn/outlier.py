@@ -84,7 +84,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     ``1 - trim`` of the members' score) and lets the members' surprisal grow linearly beyond their top, so that a
     row far beyond every kept row in the members' score (a gross error) outranks rows the forest merely isolates
     (as the default, it puts them first); on the 60 sets it scores the default's AP in sample at 1.5 times its
-    fit time.
+    fit time. ``combine="tail_peak"`` scores a row by its most surprising feature less log K where that beats the
+    mean over the K features: better where anomalies sit in a few of many features, worse where normal rows have
+    one badly reconstructed feature (0.361 AP in sample on the 60 sets against the default's 0.377).
 
     >>> flags = AutoencoderOutlierDetector(contamination=0.05).fit(X).predict(X)
     """
