@@ -600,6 +600,18 @@ def test_imputer_fills_numeric_and_categorical_gaps_better_than_the_mean():
     assert list(imputer.get_feature_names_out()) == ["x0", "x1", "x2", "x3", "x4"]
 
 
+def test_imputer_fills_a_category_column_keeping_its_declared_categories_and_order():
+    # a category column with a declared category absent from its cells, or ordered, failed in transform with
+    # "Cannot set a Categorical with another, without identical categories": its fills came back with fewer
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", None, "y", "x"] * 5, categories=["w", "x", "y"]),
+                          "o": pd.Categorical(["lo", "hi", None, "lo"] * 5, categories=["lo", "hi"], ordered=True)})
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit_transform(frame)
+    assert filled["c"].dtype == frame["c"].dtype and filled["o"].dtype == frame["o"].dtype
+    assert not filled.isna().any().any()
+    pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
+
+
 def test_imputer_takes_no_hidden_layer_and_names_a_zero_code_size():
     # hidden=() (no hidden layer) and code_size=0 / epochs=0 were read as "not given": the data-sized default.
     frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5})

@@ -43,6 +43,10 @@ class TabularColumn:
     scale: float = 1.0
     indicator: bool = False  # numeric only: a missing-indicator column follows the value
     categories: list[Any] = field(default_factory=list)
+    # a pandas category column's own dtype, given back by inverse_transform: all its declared categories (also
+    # those absent when fitted, which get no one-hot column) and whether they are ordered; None for other dtypes
+    declared: list[Any] | None = None
+    ordered: bool = False
 
     @property
     def width(self) -> int:
@@ -183,6 +187,8 @@ class TabularPreprocessor:
                 column.indicator = True
 
     def _fit_column(self, name: str, values) -> TabularColumn:
+        import pandas as pd
+
         missing = is_missing(values)
         if missing.all():
             raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
@@ -190,7 +196,11 @@ class TabularPreprocessor:
             categories = _category_order(values, missing)
             if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
                 raise DataError(_too_many_categories(name, values[~missing], len(categories)))
-            return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+            column = TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                column.declared = [_plain(v) for v in values.dtype.categories]
+                column.ordered = bool(values.dtype.ordered)
+            return column
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
         _observed_numbers(values, column)  # names a bad cell now rather than at transform
@@ -380,7 +390,7 @@ def _observed_numbers(values, column: TabularColumn) -> np.ndarray:
 
 def _restore_dtype(series, column: TabularColumn):
     """``series`` in the fitted column's dtype where it can hold the values (integers rounded), else as it is; a
-    category column keeps every fitted category, not only those that occur in ``series``."""
+    category column gets its declared categories and order back, not only those that occur in ``series``."""
     import pandas as pd
 
     dtype = column.dtype
@@ -389,7 +399,8 @@ def _restore_dtype(series, column: TabularColumn):
     if dtype in ("bool", "boolean"):
         return series.astype(dtype)
     if dtype == "category":
-        return series.astype(pd.CategoricalDtype(column.categories))
+        declared = column.categories if column.declared is None else column.declared  # None: saved before it was kept
+        return series.astype(pd.CategoricalDtype(declared, ordered=column.ordered))
     if dtype in ("str", "string"):
         return series.astype(dtype)
     return series
