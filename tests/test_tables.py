@@ -328,6 +328,25 @@ def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_
         assert result.exit_code == 0, result.output
 
 
+def test_cli_train_judges_and_counts_a_column_of_ids_on_the_files_rows(tmp_path):
+    """TitanicSurvival.csv's 1,309 passenger names were refused as "1047 distinct values in 1047 cells", the training
+    rows' count, not the file's; and a text column was judged an ID on the training rows, where fewer rows make its
+    values look more distinct than in the file."""
+    rng = np.random.default_rng(0)
+    names = [f"passenger {i}" for i in range(150)]
+    pd.DataFrame({"name": names, "age": rng.normal(30, 5, 150)}).to_csv(tmp_path / "people.csv", index=False)
+    train = ["train", "--hidden", "8", "--epochs", "1", "--quiet", "--no-report", "--out", str(tmp_path / "run")]
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "people.csv")])
+    assert result.exit_code == 1 and "column 'name' has 150 distinct values in 150 cells" in result.output
+    # 60 cities twice each: categories by the file's 120 rows (not more than half distinct), as fitted on all of them
+    pd.DataFrame({"city": [f"city {i}" for i in range(60)] * 2, "age": rng.normal(30, 5, 120)}).to_csv(
+        tmp_path / "cities.csv", index=False)
+    TabularPreprocessor().fit(pd.read_csv(tmp_path / "cities.csv"))
+    with pytest.warns(UnknownCategoryWarning):  # cities only among the test rows: gaps to the model
+        result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "cities.csv")])
+    assert result.exit_code == 0, result.output
+
+
 def test_cli_detect_and_impute_warn_of_an_id_named_column_of_distinct_whole_numbers(people, tmp_path):
     """Wage.csv's rownames (231655, 86582, ...) are no 1..n, but named and held like an ID: `ae detect` scored them
     as a feature without a word. A column merely named like one, or one of repeated numbers, is left alone."""

@@ -337,7 +337,7 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
         table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
         with naming_the_file(data):  # gaps only in the test rows still get an indicator: the test rows transform
-            table.fit(train_set.X, held_out=test_set.X)
+            table.fit(train_set.X, held_out=test_set.X, source=dataset.X)  # IDs judged on the file's rows
         train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
     scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
     X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)

@@ -106,6 +106,14 @@ def is_categorical(values) -> bool:
     return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
 
 
+def _refuse_ids(name: str, values) -> None:
+    """A DataError for a column of more distinct ``values`` than :data:`ID_LIKE` and than half its cells."""
+    missing = is_missing(values)
+    distinct = len(_category_order(values, missing))
+    if distinct > max(ID_LIKE, (~missing).sum() / 2):
+        raise DataError(_too_many_categories(name, values[~missing], distinct))
+
+
 def _too_many_categories(name: str, present, distinct: int) -> str:
     """Why a text column with ``distinct`` values in its ``present`` cells is refused as categories: most often an
     ID, a timestamp or free text; a column of numbers held as text (read with a "?" among them, say) is named so."""
@@ -151,10 +159,12 @@ class TabularPreprocessor:
         self.columns: list[TabularColumn] = []
 
     # ------------------------------------------------------------------------------------------------ fitting
-    def fit(self, X: Any, held_out: Any = None) -> TabularPreprocessor:
+    def fit(self, X: Any, held_out: Any = None, source: Any = None) -> TabularPreprocessor:
         """Fit on the table ``X``. ``held_out``: rows of the same columns kept from fitting (a test split); a
         numeric column with gaps only there gets its missing-indicator too, so that they transform (their values
-        are not looked at)."""
+        are not looked at). ``source``: the whole table ``X`` was split from (a file's rows), on which a text column
+        is judged an ID rather than categories: fewer rows make its values look more distinct, and what the error
+        counts is then what the user's file holds."""
         frame = as_frame(X)
         if len(frame) == 0 or frame.shape[1] == 0:
             raise DataError(f"cannot fit on an empty table of shape {frame.shape}")
@@ -164,7 +174,8 @@ class TabularPreprocessor:
         unknown = sorted(set(self.categorical) - set(names))
         if unknown:
             raise DataError(f"categorical column(s) {unknown} are not in the table; its columns are {names}")
-        self.columns = [self._fit_column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
+        whole = frame if source is None else as_frame(source)
+        self.columns = [self._fit_column(name, frame.iloc[:, i], whole.iloc[:, i]) for i, name in enumerate(names)]
         if held_out is not None:
             self._indicate_gaps_in(as_frame(held_out))
         observed = {i: _observed_numbers(frame.iloc[:, i], c)
@@ -186,16 +197,17 @@ class TabularPreprocessor:
             if column.kind == "numeric" and is_missing(frame.iloc[:, i]).any():
                 column.indicator = True
 
-    def _fit_column(self, name: str, values) -> TabularColumn:
+    def _fit_column(self, name: str, values, whole) -> TabularColumn:
+        """The column ``values`` is fitted as; ``whole``: the same column of the table they were split from."""
         import pandas as pd
 
         missing = is_missing(values)
         if missing.all():
             raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
         if name in self.categorical or is_categorical(values):
+            if name not in self.categorical:
+                _refuse_ids(name, whole)
             categories = _category_order(values, missing)
-            if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
-                raise DataError(_too_many_categories(name, values[~missing], len(categories)))
             column = TabularColumn(name, "categorical", str(values.dtype), categories=categories)
             if isinstance(values.dtype, pd.CategoricalDtype):
                 column.declared = [_plain(v) for v in values.dtype.categories]
