@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, DataError
 from ..registry import create_model, default_code_size, option_owners
 from ..training import TrainConfig, Trainer
 from ..training.defaults import model_loss
@@ -193,6 +193,9 @@ class _AutoencoderEstimator(BaseEstimator):
         with ``options``); anything else is validated as a numeric array and ``table_`` is None. Sparse input is
         refused first (:func:`refuse_sparse`)."""
         refuse_sparse(X, type(self).__name__)
+        if hasattr(X, "to_frame") and np.ndim(X) == 1:  # a pandas Series: one column, or one row?
+            raise DataError(f"X is a pandas Series ({X.name!r}, {len(X)} values); {type(self).__name__} takes a "
+                            "table of rows: give a DataFrame, such as X.to_frame() for one column")
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
@@ -231,7 +234,8 @@ class _AutoencoderEstimator(BaseEstimator):
         return {"estimator": type(self).__name__,
                 "params": {k: _saved_param(k, v) for k, v in self.get_params(deep=False).items()},
                 "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
-                "table": None if self.table_ is None else self.table_.to_dict()}
+                "table": None if self.table_ is None else self.table_.to_dict(),
+                "output": getattr(self, "_sklearn_output_config", None)}  # set_output's, as pickling keeps it
 
     @classmethod
     def _from_saved_state(cls, saved: dict[str, Any], path: Any):
@@ -243,6 +247,8 @@ class _AutoencoderEstimator(BaseEstimator):
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
         if saved.get("feature_names_in") is not None:
             estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        if saved.get("output"):
+            estimator.set_output(**saved["output"])
         return estimator
 
     def __sklearn_tags__(self):
@@ -281,7 +287,7 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     if hasattr(X, "dtypes"):
         import pandas as pd
 
-        if not any(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes):
+        if not any(isinstance(dtype, pd.SparseDtype) for dtype in np.atleast_1d(X.dtypes)):  # a Series has one
             return
     elif not sparse.issparse(X):
         return
