@@ -744,3 +744,18 @@ def test_detector_explains_no_rows_as_it_scores_them(people):
     assert detector.score_samples(frame.iloc[:0]).shape == (0,)
     explained = detector.explain(frame.iloc[:0])
     assert explained.shape == (0, frame.shape[1]) and list(explained.columns) == list(frame.columns)
+
+
+def test_loading_one_saved_estimator_as_another_names_the_one_to_load_it_with(people, tmp_path):
+    # a detector's folder given to AutoencoderTransformer.load failed with "no checkpoint file at
+    # .../model.safetensors", and a saved transformer given to AutoencoderImputer.load said only "holds no saved
+    # AutoencoderImputer"
+    frame = people.drop(columns="id")
+    AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame).save(tmp_path / "detector")
+    saved = AutoencoderTransformer(**SMALL).fit(frame).save(tmp_path / "codes")
+    with pytest.raises(ValueError, match=r"holds a saved AutoencoderOutlierDetector: load it with "
+                                         r"AutoencoderOutlierDetector.load"):
+        AutoencoderTransformer.load(tmp_path / "detector")
+    with pytest.raises(ValueError, match=r"holds a saved AutoencoderTransformer: load it with "
+                                         r"AutoencoderTransformer.load"):
+        AutoencoderImputer.load(saved)

@@ -240,8 +240,10 @@ class _AutoencoderEstimator(BaseEstimator):
     @classmethod
     def _from_saved_state(cls, saved: dict[str, Any], path: Any):
         """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
-        if saved.get("estimator") != cls.__name__:
-            raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
+        held = saved.get("estimator")
+        if held != cls.__name__:
+            raise CheckpointError(f"{path} holds a saved {held}: load it with {held}.load" if held else
+                                  f"{path} holds no saved {cls.__name__} (save it with .save())")
         estimator = cls(**{k: _loaded_param(v) for k, v in saved["params"].items()})
         estimator.n_features_in_ = saved["n_features_in"]
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
@@ -274,6 +276,11 @@ class _OneModelSharing:
 
     @classmethod
     def load(cls, path: str | Path):
+        from .outlier import DETECTOR_FILE
+
+        if (Path(path) / DETECTOR_FILE).is_file():  # a detector's folder, whose members are no model.safetensors
+            raise CheckpointError(f"{path} holds a saved AutoencoderOutlierDetector: load it with "
+                                  "AutoencoderOutlierDetector.load")
         checkpoint = load_checkpoint(path)
         estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
         estimator.model_, estimator.history_ = checkpoint.model, None
