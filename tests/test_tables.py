@@ -328,7 +328,7 @@ def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_
         assert result.exit_code == 0, result.output
 
 
-def test_cli_train_judges_and_counts_a_column_of_ids_on_the_files_rows(tmp_path):
+def test_cli_train_judges_and_counts_a_column_of_ids_or_gaps_on_the_files_rows(tmp_path):
     """TitanicSurvival.csv's 1,309 passenger names were refused as "1047 distinct values in 1047 cells", the training
     rows' count, not the file's; and a text column was judged an ID on the training rows, where fewer rows make its
     values look more distinct than in the file."""
@@ -342,6 +342,17 @@ def test_cli_train_judges_and_counts_a_column_of_ids_on_the_files_rows(tmp_path)
     pd.DataFrame({"city": [f"city {i}" for i in range(60)] * 2, "age": rng.normal(30, 5, 120)}).to_csv(
         tmp_path / "cities.csv", index=False)
     TabularPreprocessor().fit(pd.read_csv(tmp_path / "cities.csv"))
+    # an empty column was "all 120 cells are missing" of a 150-row file; one whose values are all among the test
+    # rows has none to fit on, which is said so
+    pd.DataFrame({"age": rng.normal(30, 5, 150), "empty": np.nan}).to_csv(tmp_path / "empty.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "empty.csv")])
+    assert result.exit_code == 1 and "column 'empty' has no values (all 150 cells are missing)" in result.output
+    late = pd.DataFrame({"age": rng.normal(30, 5, 150), "late": [np.nan] * 149 + [1.0]})
+    late.to_csv(tmp_path / "late.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "late.csv"), "--holdout", "last"])
+    assert result.exit_code == 1
+    assert "column 'late' has no values in the 120 training rows (its 1 value(s) are among the 30 test rows)" in \
+        result.output
     with pytest.warns(UnknownCategoryWarning):  # cities only among the test rows: gaps to the model
         result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "cities.csv")])
     assert result.exit_code == 0, result.output

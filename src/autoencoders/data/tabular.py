@@ -106,6 +106,15 @@ def is_categorical(values) -> bool:
     return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
 
 
+def _no_values(name: str, values, whole) -> str:
+    """Why a column with no ``values`` cannot be fitted, counted in ``whole``, the table they were split from."""
+    present = int((~is_missing(whole)).sum())
+    if not present:
+        return f"column {name!r} has no values (all {len(whole)} cells are missing); drop it"
+    return (f"column {name!r} has no values in the {len(values)} training rows (its {present} value(s) are among "
+            f"the {len(whole) - len(values)} test rows); drop it")
+
+
 def _refuse_ids(name: str, values) -> None:
     """A DataError for a column of more distinct ``values`` than :data:`ID_LIKE` and than half its cells."""
     missing = is_missing(values)
@@ -203,7 +212,7 @@ class TabularPreprocessor:
 
         missing = is_missing(values)
         if missing.all():
-            raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
+            raise DataError(_no_values(name, values, whole))
         if name in self.categorical or is_categorical(values):
             if name not in self.categorical:
                 _refuse_ids(name, whole)
