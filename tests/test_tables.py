@@ -358,6 +358,21 @@ def test_cli_train_judges_and_counts_a_column_of_ids_or_gaps_on_the_files_rows(t
     assert result.exit_code == 0, result.output
 
 
+def test_cli_train_names_a_cell_by_its_row_in_the_file_not_in_its_split(tmp_path):
+    """An infinite cell on the file's row 91 was "at row 18", and an unseen category in the test rows on row 98 was
+    "first at row 18": rows counted in the training or test split, which the user never sees."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(100), "k": ["x", "y"] * 50})
+    train = ["train", "--hidden", "8", "--epochs", "1", "--quiet", "--no-report", "--out", str(tmp_path / "run")]
+    frame.assign(a=frame.a.where(frame.index != 90, np.inf)).to_csv(tmp_path / "inf.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "inf.csv")])
+    assert result.exit_code == 1 and "column 'a' has an infinite value at row 91" in result.output
+    frame.assign(k=frame.k.where(frame.index != 97, "z")).to_csv(tmp_path / "unseen.csv", index=False)
+    with pytest.warns(UnknownCategoryWarning, match=r"\(z; first at row 98 \(counting from 1\)\)"):
+        result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "unseen.csv"), "--holdout", "last"])
+    assert result.exit_code == 0, result.output
+
+
 def test_cli_detect_and_impute_warn_of_an_id_named_column_of_distinct_whole_numbers(people, tmp_path):
     """Wage.csv's rownames (231655, 86582, ...) are no 1..n, but named and held like an ID: `ae detect` scored them
     as a feature without a word. A column merely named like one, or one of repeated numbers, is left alone."""

@@ -224,7 +224,7 @@ class TabularPreprocessor:
             return column
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
-        _observed_numbers(values, column)  # names a bad cell now rather than at transform
+        _observed_numbers(whole, column)  # names a bad cell now rather than at transform, by its row in the table
         return column
 
     # ---------------------------------------------------------------------------------------------- replaying
