@@ -467,7 +467,13 @@ def test_another_table_file_given_to_a_run_is_read_with_the_runs_header_and_miss
             written = [] if out is None else ["--out", str(tmp_path / out), "--overwrite"]
             result = runner.invoke(cli, [command, str(run), "--data", str(tmp_path / f"later_{name}"), *written])
             assert result.exit_code == 0, (command, result.output)
-    assert len(pd.read_csv(tmp_path / "rebuilt_train.csv")) == 13  # every line a row (under the header "0,1")
+    # every line a row, none taken for names; and the reconstructions, written without the header "0,1" the file
+    # never had, are read back as the run's file is (with a header line, --no-header would take it for a row)
+    assert len((tmp_path / "rebuilt_train.csv").read_text().splitlines()) == 13
+    result = runner.invoke(cli, ["encode", str(tmp_path / "train"), "--data", str(tmp_path / "rebuilt_train.csv"),
+                                 "--out", str(tmp_path / "again.npy")])
+    assert result.exit_code == 0, result.output
+    assert len(np.load(tmp_path / "again.npy")) == 13
 
 
 def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):

@@ -260,10 +260,15 @@ def run_table(checkpoint: Checkpoint) -> TabularPreprocessor | None:
 
 def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -> Any:
     """Model-unit ``outputs`` (reconstructions, samples) in the data's original units: unscaled, and for a table a
-    DataFrame with its columns and categories (the inverse of :func:`model_inputs`)."""
+    DataFrame with its columns and categories (the inverse of :func:`model_inputs`), written without a header line
+    when the run read its file with --no-header (another file given to the run is read so: the line would be a row)."""
     values = scaler.inverse_transform(outputs)
     table = run_table(checkpoint)
-    return values if table is None else table.inverse_transform(values)
+    if table is None:
+        return values
+    frame = table.inverse_transform(values)
+    frame.attrs["header"] = (checkpoint.extra.get("data") or {}).get("header") is not False  # save_frame reads it
+    return frame
 
 
 def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) -> np.ndarray:
