@@ -785,3 +785,18 @@ def test_loading_one_saved_estimator_as_another_names_the_one_to_load_it_with(pe
     with pytest.raises(ValueError, match=r"holds a saved AutoencoderTransformer: load it with "
                                          r"AutoencoderTransformer.load"):
         AutoencoderImputer.load(saved)
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_a_gap_after_fitting_on_numbers_without_any_is_named_with_the_remedy(people, estimator):
+    # scikit-learn's check said the estimator "does not accept missing values encoded as NaN natively" and pointed
+    # to HistGradientBoosting, while it fits on rows with gaps; the table path's message names the cell and remedy
+    frame = people[["grade", "income"]].astype(float)
+    estimator.fit(frame)
+    gappy = frame.copy()
+    gappy.loc[7] = np.nan  # both cells of row 8
+    for X in (gappy, gappy.to_numpy()):
+        with pytest.raises(ValueError, match=r"2 missing value\(s\), first in column '(grade|x0)' at row 8 .*fitted on "
+                                             r"data without any.*AutoencoderImputer.*fit it on rows with gaps"):
+            (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(X)

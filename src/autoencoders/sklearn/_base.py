@@ -199,6 +199,8 @@ class _AutoencoderEstimator(BaseEstimator):
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
+            if not reset:
+                refuse_new_gaps(X, type(self).__name__, getattr(self, "feature_names_in_", None))
             return self._validated(X, reset=reset)
         X = X if reset else self._fitted_columns(X)
         is_frame = hasattr(X, "columns")
@@ -302,6 +304,25 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
                     f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
                     f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
+
+
+def refuse_new_gaps(X: Any, estimator: str, names: Any = None) -> None:
+    """A DataError naming the first missing cell of ``X`` for an estimator fitted on numbers without gaps (its model
+    has no missing-indicator to read them by): scikit-learn's own check says that the estimator takes no NaN at
+    all, while it fits on rows with gaps. ``names``: the fitted column names, for an array's columns."""
+    try:
+        missing = np.isnan(np.asarray(X, dtype=np.float64))  # (n, D)
+    except (TypeError, ValueError):
+        return  # text cells, or not a table: scikit-learn's check names them
+    if missing.ndim != 2 or not missing.any():
+        return
+    row, column = np.argwhere(missing)[0]
+    labels = X.columns if hasattr(X, "columns") else names if names is not None and len(names) == missing.shape[1] \
+        else [f"x{i}" for i in range(missing.shape[1])]
+    raise DataError(f"X has {int(missing.sum())} missing value(s), first in column {str(labels[column])!r} at row "
+                    f"{row + 1} (counting from 1), but {estimator} was fitted on data without any, so its model has "
+                    "no missing-indicator to read them by: fill them first (AutoencoderImputer), or fit it on rows "
+                    "with gaps in the columns that may have them")
 
 
 def needs_table(X: Any) -> bool:
