@@ -657,6 +657,18 @@ def test_imputer_fills_a_category_column_keeping_its_declared_categories_and_ord
     pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
 
 
+def test_cli_impute_fills_a_parquet_category_column_with_an_unused_category(tmp_path):
+    # `ae impute` on a Parquet file (which keeps pandas categories) failed with a traceback, as the imputer did
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", None, "y", "x"] * 5, categories=["w", "x", "y"])})
+    frame.to_parquet(tmp_path / "cat.parquet")
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "cat.parquet"), "--epochs", "1", "--out",
+                                      str(tmp_path / "filled.parquet")])
+    assert result.exit_code == 0, result.output
+    filled = pd.read_parquet(tmp_path / "filled.parquet")
+    assert filled["c"].dtype == frame["c"].dtype and not filled.isna().any().any()
+
+
 def test_imputer_takes_no_hidden_layer_and_names_a_zero_code_size():
     # hidden=() (no hidden layer) and code_size=0 / epochs=0 were read as "not given": the data-sized default.
     frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5})
