@@ -812,3 +812,14 @@ def test_a_gap_after_fitting_on_numbers_without_any_is_named_with_the_remedy(peo
         with pytest.raises(ValueError, match=r"2 missing value\(s\) \(NaN\), first in column 'grade' at row 8 "
                                              r".*fitted on data without any.*AutoencoderImputer.*fit it on rows"):
             (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(X)
+
+
+def test_transformer_rebuilds_a_frame_with_its_own_integer_column_labels(tmp_path):
+    # pandas.read_csv(header=None) labels columns 0, 1, ...: a table's rebuilt frame had them as "0", "1", so that
+    # frame - rebuilt aligned nothing and gave every cell NaN without a word
+    frame = pd.DataFrame({0: [1.0, None, 3.0, 4.0] * 5, 1: ["x", "y", None, "x"] * 5})
+    estimator = AutoencoderTransformer(**SMALL).fit(frame)
+    for fitted in (estimator, AutoencoderTransformer.load(estimator.save(tmp_path / "saved"))):
+        rebuilt = fitted.inverse_transform(fitted.transform(frame))
+        assert list(rebuilt.columns) == [0, 1]
+        assert (frame[0] - rebuilt[0]).notna().sum() == 15  # aligned: the 15 observed cells

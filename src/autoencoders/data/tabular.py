@@ -47,6 +47,7 @@ class TabularColumn:
     # those absent when fitted, which get no one-hot column) and whether they are ordered; None for other dtypes
     declared: list[Any] | None = None
     ordered: bool = False
+    label: int | None = None  # the frame's own label of the column where it is an integer (read_csv(header=None))
 
     @property
     def width(self) -> int:
@@ -185,6 +186,9 @@ class TabularPreprocessor:
             raise DataError(f"categorical column(s) {unknown} are not in the table; its columns are {names}")
         whole = frame if source is None else as_frame(source)
         self.columns = [self._fit_column(name, frame.iloc[:, i], whole.iloc[:, i]) for i, name in enumerate(names)]
+        for column, label in zip(self.columns, frame.columns, strict=True):
+            if isinstance(label, int | np.integer) and not isinstance(label, bool):  # given back by inverse_transform
+                column.label = int(label)
         if held_out is not None:
             self._indicate_gaps_in(as_frame(held_out))
         observed = {i: _observed_numbers(frame.iloc[:, i], c)
@@ -296,7 +300,7 @@ class TabularPreprocessor:
 
     def inverse_transform(self, M: np.ndarray):
         """The DataFrame a matrix (n, n_features_out) stands for: values unscaled, each category block's largest
-        entry as its category, fitted dtypes restored (integers rounded)."""
+        entry as its category, fitted dtypes restored (integers rounded), a frame's integer column labels too."""
         import pandas as pd
 
         M = np.asarray(M, dtype=np.float64)
@@ -307,10 +311,10 @@ class TabularPreprocessor:
             block = M[:, start : start + column.width]  # (n, width)
             start += column.width
             if column.kind == "categorical":
-                data[column.name] = _restore_dtype(pd.Series(
-                    np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]), column)
+                values = np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]
             else:
-                data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column)
+                values = block[:, 0] * column.scale + column.offset
+            data[column.name if column.label is None else column.label] = _restore_dtype(pd.Series(values), column)
         return pd.DataFrame(data)
 
     def column_sums(self, M: np.ndarray) -> np.ndarray:
