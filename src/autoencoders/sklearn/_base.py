@@ -317,8 +317,12 @@ def refuse_new_gaps(X: Any, estimator: str, names: Any = None) -> None:
     if missing.ndim != 2 or not missing.any():
         return
     row, column = np.argwhere(missing)[0]
-    labels = X.columns if hasattr(X, "columns") else names if names is not None and len(names) == missing.shape[1] \
-        else [f"x{i}" for i in range(missing.shape[1])]
+    if hasattr(X, "columns"):
+        labels = list(X.columns)
+    elif names is not None and len(names) == missing.shape[1]:  # an array for a frame's columns, by position
+        labels = list(names)
+    else:
+        labels = [f"x{i}" for i in range(missing.shape[1])]
     raise DataError(f"X has {int(missing.sum())} missing value(s) (NaN), first in column {str(labels[column])!r} at "
                     f"row {row + 1} (counting from 1), but {estimator} was fitted on data without any, so its model "
                     "has no missing-indicator to read them by: fill them first (AutoencoderImputer), or fit it on "
