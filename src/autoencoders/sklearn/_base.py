@@ -190,12 +190,12 @@ class _AutoencoderEstimator(BaseEstimator):
     def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
         """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
-        with ``options``); anything else is validated as a numeric array and ``table_`` is None. Sparse input is
-        refused first (:func:`refuse_sparse`)."""
-        refuse_sparse(X, type(self).__name__)
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None. A pandas Series and
+        sparse input are refused first (:func:`refuse_sparse`)."""
         if hasattr(X, "to_frame") and np.ndim(X) == 1:  # a pandas Series: one column, or one row?
             raise DataError(f"X is a pandas Series ({X.name!r}, {len(X)} values); {type(self).__name__} takes a "
                             "table of rows: give a DataFrame, such as X.to_frame() for one column")
+        refuse_sparse(X, type(self).__name__)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
@@ -296,7 +296,7 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     if hasattr(X, "dtypes"):
         import pandas as pd
 
-        if not any(isinstance(dtype, pd.SparseDtype) for dtype in np.atleast_1d(X.dtypes)):  # a Series has one
+        if not any(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes):
             return
     elif not sparse.issparse(X):
         return
