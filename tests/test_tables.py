@@ -823,3 +823,13 @@ def test_transformer_rebuilds_a_frame_with_its_own_integer_column_labels(tmp_pat
         rebuilt = fitted.inverse_transform(fitted.transform(frame))
         assert list(rebuilt.columns) == [0, 1]
         assert (frame[0] - rebuilt[0]).notna().sum() == 15  # aligned: the 15 observed cells
+
+
+def test_a_new_gap_in_a_mixed_table_says_whose_option_indicators_is(people):
+    # the table's message ended "(or with indicators='all')", an option of TabularPreprocessor that the detector
+    # and the CLI that show it have not
+    frame = people.drop(columns="id").dropna()
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    with pytest.raises(DataError, match=r"fit on rows with gaps in it \(TabularPreprocessor itself: or with "
+                                        r"indicators='all'\)"):
+        detector.score_samples(people.drop(columns="id"))

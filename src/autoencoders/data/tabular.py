@@ -275,7 +275,8 @@ class TabularPreprocessor:
         if missing.any() and not column.indicator:
             raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at "
                             f"{_row(values, missing)}, but had none when fitted; fill them first (ae impute, "
-                            "AutoencoderImputer), or fit on rows with gaps in it (or with indicators='all')")
+                            "AutoencoderImputer), or fit on rows with gaps in it (TabularPreprocessor itself: or "
+                            "with indicators='all')")
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
 
