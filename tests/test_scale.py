@@ -80,7 +80,7 @@ def test_ae_train_warns_in_rank_0_only(rank, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("data, message", [
     ("nowhere.npy", "no such data file or folder: nowhere.npy"),
-    ("people.csv", "column 'joined' has 80 distinct values in 80 cells"),  # met when the table's columns are fitted
+    ("people.csv", "column 'joined' has 100 distinct values in 100 cells"),  # the file's rows, fitted
 ])
 def test_a_data_parallel_run_names_a_data_error_once_before_starting_any_process(tmp_path, monkeypatch, data,
                                                                                  message):

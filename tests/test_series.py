@@ -210,8 +210,9 @@ def test_cli_train_holdout_last_tests_on_the_last_rows(tmp_path):
         def subset(self, rows):
             return rows
 
-    train, test = _train_test(Rows(), None, 0.2, None, None, seed=0, holdout="last")
+    train, test, rows = _train_test(Rows(), None, 0.2, None, None, seed=0, holdout="last")
     assert train.tolist() == list(range(42)) and test.tolist() == list(range(42, 53))
+    assert [r.tolist() for r in rows] == [train.tolist(), test.tolist()]  # the positions in --data
     result = CliRunner().invoke(cli, ["train", "--model", "sequence", "--data", str(path), "--code-size", "2",
                                       "--epochs", "1", "--holdout", "last", "--out", str(tmp_path / "run"),
                                       "--quiet"])

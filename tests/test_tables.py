@@ -328,6 +328,51 @@ def test_cli_train_warns_of_a_row_id_column_left_among_the_features(people, tmp_
         assert result.exit_code == 0, result.output
 
 
+def test_cli_train_judges_and_counts_a_column_of_ids_or_gaps_on_the_files_rows(tmp_path):
+    """TitanicSurvival.csv's 1,309 passenger names were refused as "1047 distinct values in 1047 cells", the training
+    rows' count, not the file's; and a text column was judged an ID on the training rows, where fewer rows make its
+    values look more distinct than in the file."""
+    rng = np.random.default_rng(0)
+    names = [f"passenger {i}" for i in range(150)]
+    pd.DataFrame({"name": names, "age": rng.normal(30, 5, 150)}).to_csv(tmp_path / "people.csv", index=False)
+    train = ["train", "--hidden", "8", "--epochs", "1", "--quiet", "--no-report", "--out", str(tmp_path / "run")]
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "people.csv")])
+    assert result.exit_code == 1 and "column 'name' has 150 distinct values in 150 cells" in result.output
+    # 60 cities twice each: categories by the file's 120 rows (not more than half distinct), as fitted on all of them
+    pd.DataFrame({"city": [f"city {i}" for i in range(60)] * 2, "age": rng.normal(30, 5, 120)}).to_csv(
+        tmp_path / "cities.csv", index=False)
+    TabularPreprocessor().fit(pd.read_csv(tmp_path / "cities.csv"))
+    # an empty column was "all 120 cells are missing" of a 150-row file; one whose values are all among the test
+    # rows has none to fit on, which is said so
+    pd.DataFrame({"age": rng.normal(30, 5, 150), "empty": np.nan}).to_csv(tmp_path / "empty.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "empty.csv")])
+    assert result.exit_code == 1 and "column 'empty' has no values (all 150 cells are missing)" in result.output
+    late = pd.DataFrame({"age": rng.normal(30, 5, 150), "late": [np.nan] * 149 + [1.0]})
+    late.to_csv(tmp_path / "late.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "late.csv"), "--holdout", "last"])
+    assert result.exit_code == 1
+    assert "column 'late' has no values in the 120 training rows (its 1 value(s) are among the 30 test rows)" in \
+        result.output
+    with pytest.warns(UnknownCategoryWarning):  # cities only among the test rows: gaps to the model
+        result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "cities.csv")])
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_train_names_a_cell_by_its_row_in_the_file_not_in_its_split(tmp_path):
+    """An infinite cell on the file's row 91 was "at row 18", and an unseen category in the test rows on row 98 was
+    "first at row 18": rows counted in the training or test split, which the user never sees."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(100), "k": ["x", "y"] * 50})
+    train = ["train", "--hidden", "8", "--epochs", "1", "--quiet", "--no-report", "--out", str(tmp_path / "run")]
+    frame.assign(a=frame.a.where(frame.index != 90, np.inf)).to_csv(tmp_path / "inf.csv", index=False)
+    result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "inf.csv")])
+    assert result.exit_code == 1 and "column 'a' has an infinite value at row 91" in result.output
+    frame.assign(k=frame.k.where(frame.index != 97, "z")).to_csv(tmp_path / "unseen.csv", index=False)
+    with pytest.warns(UnknownCategoryWarning, match=r"\(z; first at row 98 \(counting from 1\)\)"):
+        result = CliRunner().invoke(cli, [*train, "--data", str(tmp_path / "unseen.csv"), "--holdout", "last"])
+    assert result.exit_code == 0, result.output
+
+
 def test_cli_detect_and_impute_warn_of_an_id_named_column_of_distinct_whole_numbers(people, tmp_path):
     """Wage.csv's rownames (231655, 86582, ...) are no 1..n, but named and held like an ID: `ae detect` scored them
     as a feature without a word. A column merely named like one, or one of repeated numbers, is left alone."""
@@ -600,6 +645,30 @@ def test_imputer_fills_numeric_and_categorical_gaps_better_than_the_mean():
     assert list(imputer.get_feature_names_out()) == ["x0", "x1", "x2", "x3", "x4"]
 
 
+def test_imputer_fills_a_category_column_keeping_its_declared_categories_and_order():
+    # a category column with a declared category absent from its cells, or ordered, failed in transform with
+    # "Cannot set a Categorical with another, without identical categories": its fills came back with fewer
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", None, "y", "x"] * 5, categories=["w", "x", "y"]),
+                          "o": pd.Categorical(["lo", "hi", None, "lo"] * 5, categories=["lo", "hi"], ordered=True)})
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit_transform(frame)
+    assert filled["c"].dtype == frame["c"].dtype and filled["o"].dtype == frame["o"].dtype
+    assert not filled.isna().any().any()
+    pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
+
+
+def test_cli_impute_fills_a_parquet_category_column_with_an_unused_category(tmp_path):
+    # `ae impute` on a Parquet file (which keeps pandas categories) failed with a traceback, as the imputer did
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", None, "y", "x"] * 5, categories=["w", "x", "y"])})
+    frame.to_parquet(tmp_path / "cat.parquet")
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "cat.parquet"), "--epochs", "1", "--out",
+                                      str(tmp_path / "filled.parquet")])
+    assert result.exit_code == 0, result.output
+    filled = pd.read_parquet(tmp_path / "filled.parquet")
+    assert filled["c"].dtype == frame["c"].dtype and not filled.isna().any().any()
+
+
 def test_imputer_takes_no_hidden_layer_and_names_a_zero_code_size():
     # hidden=() (no hidden layer) and code_size=0 / epochs=0 were read as "not given": the data-sized default.
     frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5})
@@ -668,3 +737,99 @@ def test_a_narrow_table_gets_a_code_narrower_than_its_rows_by_default(question_m
     assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(frame).shape == (40, 3)
     wide = np.random.default_rng(0).random((30, 64))
     assert AutoencoderTransformer(epochs=1, random_state=0).fit_transform(wide).shape == (30, 10)
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, AutoencoderImputer])
+def test_a_saved_estimator_set_to_give_pandas_gives_pandas_after_loading(people, cls, tmp_path):
+    # set_output(transform="pandas") was not saved: the loaded estimator gave arrays where the saved one (and a
+    # pickled one) gave DataFrames with the input's index
+    frame = people.drop(columns="id").set_axis([f"p{i}" for i in range(len(people))])
+    for X in (frame, frame[["age", "income"]].to_numpy()):  # an array with gaps: pandas out by set_output only
+        estimator = cls(**SMALL).set_output(transform="pandas").fit(X)
+        loaded = cls.load(estimator.save(tmp_path / "saved"))
+        given, again = estimator.transform(X), loaded.transform(X)
+        assert isinstance(again, pd.DataFrame) and again.index.equals(given.index)
+        pd.testing.assert_frame_equal(again, given)
+
+
+def test_transformer_fitted_on_a_frame_of_numbers_rebuilds_a_frame_with_or_without_gaps():
+    # a frame of numbers without a gap came back from inverse_transform as an array; with one gap as a DataFrame
+    # with its columns and the codes' index: the type of what came back hung on whether a cell was missing
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.random((20, 3)), columns=["a", "b", "c"], index=range(100, 120))
+    for given in (frame, frame.mask(frame > 0.95)):
+        estimator = AutoencoderTransformer(**SMALL).set_output(transform="pandas").fit(given)
+        rebuilt = estimator.inverse_transform(estimator.transform(given))
+        assert isinstance(rebuilt, pd.DataFrame) and list(rebuilt.columns) == ["a", "b", "c"]
+        assert rebuilt.index.equals(frame.index)
+    array = AutoencoderTransformer(**SMALL).fit(frame.to_numpy())  # an array in: an array back
+    assert isinstance(array.inverse_transform(array.transform(frame.to_numpy())), np.ndarray)
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderImputer(**SMALL),
+                                       AutoencoderOutlierDetector(steps=2)], ids=lambda e: type(e).__name__)
+def test_a_pandas_series_is_refused_by_name(people, estimator):
+    # a Series failed inside the sparse check with "'Float64DType' object is not iterable"
+    for column in ("age", "city"):
+        with pytest.raises(ValueError, match=f"X is a pandas Series .*'{column}'.*to_frame"):
+            estimator.fit(people[column])
+
+
+def test_detector_explains_no_rows_as_it_scores_them(people):
+    # score_samples of no rows gave no scores; explain failed inside torch ("expected a non-empty list of Tensors")
+    frame = people.drop(columns="id")
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    assert detector.score_samples(frame.iloc[:0]).shape == (0,)
+    explained = detector.explain(frame.iloc[:0])
+    assert explained.shape == (0, frame.shape[1]) and list(explained.columns) == list(frame.columns)
+
+
+def test_loading_one_saved_estimator_as_another_names_the_one_to_load_it_with(people, tmp_path):
+    # a detector's folder given to AutoencoderTransformer.load failed with "no checkpoint file at
+    # .../model.safetensors", and a saved transformer given to AutoencoderImputer.load said only "holds no saved
+    # AutoencoderImputer"
+    frame = people.drop(columns="id")
+    AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame).save(tmp_path / "detector")
+    saved = AutoencoderTransformer(**SMALL).fit(frame).save(tmp_path / "codes")
+    with pytest.raises(ValueError, match=r"holds a saved AutoencoderOutlierDetector: load it with "
+                                         r"AutoencoderOutlierDetector.load"):
+        AutoencoderTransformer.load(tmp_path / "detector")
+    with pytest.raises(ValueError, match=r"holds a saved AutoencoderTransformer: load it with "
+                                         r"AutoencoderTransformer.load"):
+        AutoencoderImputer.load(saved)
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_a_gap_after_fitting_on_numbers_without_any_is_named_with_the_remedy(people, estimator):
+    # scikit-learn's check said the estimator "does not accept missing values encoded as NaN natively" and pointed
+    # to HistGradientBoosting, while it fits on rows with gaps; the table path's message names the cell and remedy
+    frame = people[["grade", "income"]].astype(float)
+    estimator.fit(frame)
+    gappy = frame.copy()
+    gappy.loc[7] = np.nan  # both cells of row 8
+    for X in (gappy, gappy.to_numpy()):
+        with pytest.raises(ValueError, match=r"2 missing value\(s\) \(NaN\), first in column 'grade' at row 8 "
+                                             r".*fitted on data without any.*AutoencoderImputer.*fit it on rows"):
+            (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(X)
+
+
+def test_transformer_rebuilds_a_frame_with_its_own_integer_column_labels(tmp_path):
+    # pandas.read_csv(header=None) labels columns 0, 1, ...: a table's rebuilt frame had them as "0", "1", so that
+    # frame - rebuilt aligned nothing and gave every cell NaN without a word
+    frame = pd.DataFrame({0: [1.0, None, 3.0, 4.0] * 5, 1: ["x", "y", None, "x"] * 5})
+    estimator = AutoencoderTransformer(**SMALL).fit(frame)
+    for fitted in (estimator, AutoencoderTransformer.load(estimator.save(tmp_path / "saved"))):
+        rebuilt = fitted.inverse_transform(fitted.transform(frame))
+        assert list(rebuilt.columns) == [0, 1]
+        assert (frame[0] - rebuilt[0]).notna().sum() == 15  # aligned: the 15 observed cells
+
+
+def test_a_new_gap_in_a_mixed_table_says_whose_option_indicators_is(people):
+    # the table's message ended "(or with indicators='all')", an option of TabularPreprocessor that the detector
+    # and the CLI that show it have not
+    frame = people.drop(columns="id").dropna()
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    with pytest.raises(DataError, match=r"fit on rows with gaps in it \(TabularPreprocessor itself: or with "
+                                        r"indicators='all'\)"):
+        detector.score_samples(people.drop(columns="id"))

@@ -144,3 +144,19 @@ def test_a_cell_found_transforming_a_frame_is_named_by_what_its_row_number_count
     city = labelled.dropna().assign(city="Atlantis")
     with pytest.warns(UnknownCategoryWarning, match=r"first at row 1 \(counting from 1; index 'p0'\)\)"):
         prep.transform(city)
+
+
+def test_inverse_gives_a_category_column_its_declared_categories_and_order_back():
+    # only the categories present when fitted came back (an unused declared one was lost) and an ordered category
+    # came back unordered: the dtype the user gave was not the dtype returned, and AutoencoderImputer, putting its
+    # fills into the user's column, failed with "Cannot set a Categorical with another, without identical categories"
+    declared = pd.CategoricalDtype(["w", "x", "y", "z"])
+    ordered = pd.CategoricalDtype(["lo", "mid", "hi"], ordered=True)
+    frame = pd.DataFrame({"c": pd.Series(["x", "y", "x"], dtype=declared),
+                          "o": pd.Series(["lo", "hi", "lo"], dtype=ordered)})
+    prep = TabularPreprocessor().fit(frame)
+    assert prep.feature_names_out() == ["c=x", "c=y", "o=lo", "o=hi"]  # the one-hot blocks: the categories seen
+    for fitted in (prep, TabularPreprocessor.from_dict(json.loads(json.dumps(prep.to_dict())))):
+        back = fitted.inverse_transform(fitted.transform(frame))
+        assert back["c"].dtype == declared and back["o"].dtype == ordered
+        assert back["c"].tolist() == ["x", "y", "x"] and back["o"].tolist() == ["lo", "hi", "lo"]

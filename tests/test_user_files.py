@@ -432,11 +432,48 @@ def test_a_header_of_numbers_beside_a_text_column_is_read_as_one_with_header(tmp
     result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
     assert result.exit_code == 0, result.output
     assert len(np.load(tmp_path / "codes.npy")) == 4
-    (tmp_path / "later.csv").write_text(path.read_text())  # another file of the layout: --header given again
+    (tmp_path / "later.csv").write_text(path.read_text())  # another file of the layout: read so too
     result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / "later.csv"), "--out",
                                  str(tmp_path / "later.npy")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / "later.csv"), "--no-header", "--out",
+                                 str(tmp_path / "given.npy")])  # given to the command: it wins
     assert result.exit_code == 1 and "no column(s) ['country', '2019', '2020']" in result.output
     assert "its first row was read as data: give --header if it names the columns" in result.output
+    (tmp_path / "bare.csv").write_text("FR,1.5,2\nDE,2.5,3\n")  # no header: the run's --header takes FR for a name
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(tmp_path / "bare.csv"), "--out",
+                                 str(tmp_path / "bare.npy")])
+    assert result.exit_code == 1
+    assert "its first row was read as the column names (--header): give --no-header if it holds data" in result.output
+
+
+def test_another_table_file_given_to_a_run_is_read_with_the_runs_header_and_missing_values(tmp_path):
+    # --no-header, --header and --missing-values were reapplied to the run's own file only: another file of the
+    # same layout given with --data had its header sniffed again (a first row of text was taken for names) and its
+    # "?" cells read as text, so the command failed on a file laid out as the one the run was trained on
+    rng = np.random.default_rng(0)
+    lines = [f"{rng.choice(['x', 'y'])},{rng.choice(['u', 'v', 'w'])}" for _ in range(12)]
+    (tmp_path / "train.csv").write_text("a,b\n" + "\n".join(lines) + "\n")  # sniffed as having a header
+    numbers = "".join(f"{i % 7},{'?' if i % 5 == 1 else 2 * i}\n" for i in range(12))
+    (tmp_path / "numbers.csv").write_text(numbers)
+    runner = CliRunner()
+    for name, given in (("train.csv", ["--no-header"]), ("numbers.csv", ["--missing-values", "?"])):
+        run = tmp_path / name.split(".")[0]
+        result = runner.invoke(cli, ["train", "--data", str(tmp_path / name), *given, "--epochs", "1",
+                                     "--test-fraction", "0", "--out", str(run), "--quiet", "--no-report"])
+        assert result.exit_code == 0, result.output
+        (tmp_path / f"later_{name}").write_text((tmp_path / name).read_text())
+        for command, out in (("encode", "codes.npy"), ("reconstruct", f"rebuilt_{name}"), ("evaluate", None)):
+            written = [] if out is None else ["--out", str(tmp_path / out), "--overwrite"]
+            result = runner.invoke(cli, [command, str(run), "--data", str(tmp_path / f"later_{name}"), *written])
+            assert result.exit_code == 0, (command, result.output)
+    # every line a row, none taken for names; and the reconstructions, written without the header "0,1" the file
+    # never had, are read back as the run's file is (with a header line, --no-header would take it for a row)
+    assert len((tmp_path / "rebuilt_train.csv").read_text().splitlines()) == 13
+    result = runner.invoke(cli, ["encode", str(tmp_path / "train"), "--data", str(tmp_path / "rebuilt_train.csv"),
+                                 "--out", str(tmp_path / "again.npy")])
+    assert result.exit_code == 0, result.output
+    assert len(np.load(tmp_path / "again.npy")) == 13
 
 
 def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):

@@ -197,8 +197,20 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
         data = stored["source"]
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
-        keep_stored_table_options(stored)  # the run's file, read as in training
+    keep_run_table_options(checkpoint, data)
     return data, split, label_column
+
+
+def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:
+    """For a text table ``data`` (the run's own file or another), the run's --missing-values and --header in place
+    of those not given to the command: a file given to a run is read as its training file was, as a header-less
+    training file usually means header-less files later, and "?" gaps in one mean "?" gaps in the next. Other files
+    (arrays, Parquet, ARFF) have no such options."""
+    from ..data.table_files import TABLE_SUFFIXES
+    from ..data.text_tables import uncompressed_name
+
+    if uncompressed_name(Path(data)).endswith(TABLE_SUFFIXES):
+        keep_stored_table_options(checkpoint.extra.get("data") or {})
 
 
 def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
@@ -248,10 +260,15 @@ def run_table(checkpoint: Checkpoint) -> TabularPreprocessor | None:
 
 def model_outputs(checkpoint: Checkpoint, scaler: Scaler, outputs: np.ndarray) -> Any:
     """Model-unit ``outputs`` (reconstructions, samples) in the data's original units: unscaled, and for a table a
-    DataFrame with its columns and categories (the inverse of :func:`model_inputs`)."""
+    DataFrame with its columns and categories (the inverse of :func:`model_inputs`), written without a header line
+    when the run read its file with --no-header (another file given to the run is read so: the line would be a row)."""
     values = scaler.inverse_transform(outputs)
     table = run_table(checkpoint)
-    return values if table is None else table.inverse_transform(values)
+    if table is None:
+        return values
+    frame = table.inverse_transform(values)
+    frame.attrs["header"] = (checkpoint.extra.get("data") or {}).get("header") is not False  # save_frame reads it
+    return frame
 
 
 def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) -> np.ndarray:
@@ -270,6 +287,11 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) ->
     return scaler.transform(X)
 
 
+# What to pass when a table lacks the trained columns because of how its first row was read (given or the run's)
+_FIRST_ROW_HINTS = {False: "; its first row was read as data: give --header if it names the columns",
+                    True: "; its first row was read as the column names (--header): give --no-header if it holds data"}
+
+
 def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
     """A table's rows through the run's preprocessing, its columns picked by name as in training."""
     options = table_options()
@@ -278,10 +300,10 @@ def _table_inputs(table: TabularPreprocessor, X: Any) -> np.ndarray:
         names = [str(name) for name in X.columns]  # a file that also holds IDs or labels: those are left out
         missing = [name for name in fitted if name not in names]
         if missing:  # not the file's other columns, which picking by name leaves out anyway
-            unnamed = "; its first row was read as data: give --header if it names the columns" * (
-                X.attrs.get("header") is False)  # a text table whose header was not sniffed (names that are numbers)
+            header = X.attrs.get("header")  # how a text table's first row was read: a sniffed header is named
+            hint = "" if header is None or header and not options.header else _FIRST_ROW_HINTS[header]
             raise DataError(f"the table has no column(s) {missing}; the model was trained on the columns "
-                            f"{', '.join(fitted)}{unnamed}")
+                            f"{', '.join(fitted)}{hint}")
         X = X.set_axis(names, axis=1)[fitted]
     elif np.asarray(X).dtype.kind in "biuf":  # an array of numbers (.npy): no cell of it is a text category
         for column in table.columns:

@@ -11,6 +11,7 @@ from ..errors import DataError
 from ._common import (
     RUN,
     echo_json,
+    keep_run_table_options,
     load_run,
     model_inputs,
     output_options,
@@ -27,6 +28,8 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
     from ..inference import encode
 
     checkpoint, scaler = load_run(run)
+    if query:  # a query file is read as the run's file was, as --data is
+        keep_run_table_options(checkpoint, data)
     dataset = (read_data if query else functools.partial(read_run_data, checkpoint))(data, data_dir, split,
                                                                                       label_column)
     return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset)), dataset

@@ -332,13 +332,17 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     dataset = read_data(data, data_dir, split, label_column)
     if is_main_process():  # once, not in every process of a data-parallel run
         warn_of_row_ids(dataset, data)
-    train_set, test_set = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout)
+    train_set, test_set, rows = _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout)
     table = None
     if dataset.is_table:  # numeric columns scaled by --scale, categorical one-hot, gaps as indicators
         table = TabularPreprocessor(table_options().categorical, scale, handle_unknown=unknown_categories)
         with naming_the_file(data):  # gaps only in the test rows still get an indicator: the test rows transform
-            table.fit(train_set.X, held_out=test_set.X)
-        train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+            table.fit(train_set.X, held_out=test_set.X, source=dataset.X)  # IDs judged on the file's rows
+        if rows is None:  # --test-data: a file of its own
+            train_set.X, test_set.X = table.transform(train_set.X), table.transform(test_set.X)
+        else:  # one file: a cell a warning or error names is named by its row in the file, not in its split
+            matrix = table.transform(dataset.X)  # (N, F)
+            train_set.X, test_set.X = matrix[rows[0]], matrix[rows[1]]
     scaler = Scaler.fit(train_set.X, "none" if dataset.is_table else scale)
     X_train, X_test = scaler.transform(train_set.X), scaler.transform(test_set.X)
     shown_set = test_set if len(X_test) else train_set
@@ -400,14 +404,15 @@ def _shown_rows(n_test: int, test_data: str | None) -> str:
 
 
 def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed, holdout="random"):
+    """(training set, test set, and the positions in --data of their rows, or None for --test-data)."""
     if test_data is not None:
         test_set = read_data(test_data, data_dir, "test", label_column)
         if test_set.X.shape[1:] != dataset.X.shape[1:]:
             raise DataError(f"--test-data {test_data} has samples of shape {test_set.X.shape[1:]}, but --data has "
                             f"{dataset.X.shape[1:]}: give test data of the same kind")
-        return dataset, test_set
+        return dataset, test_set, None
     if test_fraction == 0:
-        return dataset, dataset.subset(np.arange(0))
+        return dataset, dataset.subset(np.arange(0)), (np.arange(len(dataset.X)), np.arange(0))
     # --holdout last: the last rows in file order (a later stretch of a series' windows), else a seeded random share
     order = np.arange(len(dataset.X))[::-1] if holdout == "last" else np.random.default_rng(seed).permutation(
         len(dataset.X))
@@ -415,7 +420,8 @@ def _train_test(dataset, test_data, test_fraction, data_dir, label_column, seed,
     if len(order) - n_test < 2:
         raise DataError(f"the data has {len(order)} sample(s): too few to hold out a test split and still train; "
                         "add rows or pass --test-fraction 0")
-    return dataset.subset(np.sort(order[n_test:])), dataset.subset(np.sort(order[:n_test]))
+    rows = np.sort(order[n_test:]), np.sort(order[:n_test])
+    return dataset.subset(rows[0]), dataset.subset(rows[1]), rows
 
 
 COMMANDS = [train]

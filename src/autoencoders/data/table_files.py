@@ -156,7 +156,8 @@ def _check_numeric_typos(frame, path: Path, options: TableOptions, first_line: i
             bad = int(np.flatnonzero(~numeric.to_numpy())[0])
             row = int(present.index[bad])  # 0-based data row
             where = f"row {row + 1}" if first_line is None else f"row {row + 1} (line {row + first_line})"
-            named = "; the first row is read as data (--no-header)" if row == 0 and options.header is False else ""
+            named = "; the first row is read as data (--no-header): give --header if it names the columns" * (
+                row == 0 and options.header is False)
             raise DataError(f"{path}, {where}, column {position} ({name!r}): {present.iloc[bad]!r} is not a "
                             f"number while the column's other cells are; fix the cell or name the column with "
                             f"--categorical{_gap_marker_hint(present[~numeric])}{named}")

@@ -43,6 +43,11 @@ class TabularColumn:
     scale: float = 1.0
     indicator: bool = False  # numeric only: a missing-indicator column follows the value
     categories: list[Any] = field(default_factory=list)
+    # a pandas category column's own dtype, given back by inverse_transform: all its declared categories (also
+    # those absent when fitted, which get no one-hot column) and whether they are ordered; None for other dtypes
+    declared: list[Any] | None = None
+    ordered: bool = False
+    label: int | None = None  # the frame's own label of the column where it is an integer (read_csv(header=None))
 
     @property
     def width(self) -> int:
@@ -102,6 +107,23 @@ def is_categorical(values) -> bool:
     return not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in observed)
 
 
+def _no_values(name: str, values, whole) -> str:
+    """Why a column with no ``values`` cannot be fitted, counted in ``whole``, the table they were split from."""
+    present = int((~is_missing(whole)).sum())
+    if not present:
+        return f"column {name!r} has no values (all {len(whole)} cells are missing); drop it"
+    return (f"column {name!r} has no values in the {len(values)} training rows (its {present} value(s) are among "
+            f"the {len(whole) - len(values)} test rows); drop it")
+
+
+def _refuse_ids(name: str, values) -> None:
+    """A DataError for a column of more distinct ``values`` than :data:`ID_LIKE` and than half its cells."""
+    missing = is_missing(values)
+    distinct = len(_category_order(values, missing))
+    if distinct > max(ID_LIKE, (~missing).sum() / 2):
+        raise DataError(_too_many_categories(name, values[~missing], distinct))
+
+
 def _too_many_categories(name: str, present, distinct: int) -> str:
     """Why a text column with ``distinct`` values in its ``present`` cells is refused as categories: most often an
     ID, a timestamp or free text; a column of numbers held as text (read with a "?" among them, say) is named so."""
@@ -147,10 +169,12 @@ class TabularPreprocessor:
         self.columns: list[TabularColumn] = []
 
     # ------------------------------------------------------------------------------------------------ fitting
-    def fit(self, X: Any, held_out: Any = None) -> TabularPreprocessor:
+    def fit(self, X: Any, held_out: Any = None, source: Any = None) -> TabularPreprocessor:
         """Fit on the table ``X``. ``held_out``: rows of the same columns kept from fitting (a test split); a
         numeric column with gaps only there gets its missing-indicator too, so that they transform (their values
-        are not looked at)."""
+        are not looked at). ``source``: the whole table ``X`` was split from (a file's rows), on which a text column
+        is judged an ID rather than categories: fewer rows make its values look more distinct, and what the error
+        counts is then what the user's file holds."""
         frame = as_frame(X)
         if len(frame) == 0 or frame.shape[1] == 0:
             raise DataError(f"cannot fit on an empty table of shape {frame.shape}")
@@ -160,7 +184,11 @@ class TabularPreprocessor:
         unknown = sorted(set(self.categorical) - set(names))
         if unknown:
             raise DataError(f"categorical column(s) {unknown} are not in the table; its columns are {names}")
-        self.columns = [self._fit_column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
+        whole = frame if source is None else as_frame(source)
+        self.columns = [self._fit_column(name, frame.iloc[:, i], whole.iloc[:, i]) for i, name in enumerate(names)]
+        for column, label in zip(self.columns, frame.columns, strict=True):
+            if isinstance(label, int | np.integer) and not isinstance(label, bool):  # given back by inverse_transform
+                column.label = int(label)
         if held_out is not None:
             self._indicate_gaps_in(as_frame(held_out))
         observed = {i: _observed_numbers(frame.iloc[:, i], c)
@@ -182,18 +210,25 @@ class TabularPreprocessor:
             if column.kind == "numeric" and is_missing(frame.iloc[:, i]).any():
                 column.indicator = True
 
-    def _fit_column(self, name: str, values) -> TabularColumn:
+    def _fit_column(self, name: str, values, whole) -> TabularColumn:
+        """The column ``values`` is fitted as; ``whole``: the same column of the table they were split from."""
+        import pandas as pd
+
         missing = is_missing(values)
         if missing.all():
-            raise DataError(f"column {name!r} has no values (all {len(values)} cells are missing); drop it")
+            raise DataError(_no_values(name, values, whole))
         if name in self.categorical or is_categorical(values):
+            if name not in self.categorical:
+                _refuse_ids(name, whole)
             categories = _category_order(values, missing)
-            if len(categories) > max(ID_LIKE, (~missing).sum() / 2) and name not in self.categorical:
-                raise DataError(_too_many_categories(name, values[~missing], len(categories)))
-            return TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+            column = TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                column.declared = [_plain(v) for v in values.dtype.categories]
+                column.ordered = bool(values.dtype.ordered)
+            return column
         column = TabularColumn(name, "numeric", str(values.dtype))
         column.indicator = self.indicators == "all" or bool(missing.any())
-        _observed_numbers(values, column)  # names a bad cell now rather than at transform
+        _observed_numbers(whole, column)  # names a bad cell now rather than at transform, by its row in the table
         return column
 
     # ---------------------------------------------------------------------------------------------- replaying
@@ -240,7 +275,8 @@ class TabularPreprocessor:
         if missing.any() and not column.indicator:
             raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at "
                             f"{_row(values, missing)}, but had none when fitted; fill them first (ae impute, "
-                            "AutoencoderImputer), or fit on rows with gaps in it (or with indicators='all')")
+                            "AutoencoderImputer), or fit on rows with gaps in it (TabularPreprocessor itself: or "
+                            "with indicators='all')")
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
 
@@ -265,7 +301,7 @@ class TabularPreprocessor:
 
     def inverse_transform(self, M: np.ndarray):
         """The DataFrame a matrix (n, n_features_out) stands for: values unscaled, each category block's largest
-        entry as its category, fitted dtypes restored (integers rounded)."""
+        entry as its category, fitted dtypes restored (integers rounded), a frame's integer column labels too."""
         import pandas as pd
 
         M = np.asarray(M, dtype=np.float64)
@@ -276,10 +312,10 @@ class TabularPreprocessor:
             block = M[:, start : start + column.width]  # (n, width)
             start += column.width
             if column.kind == "categorical":
-                data[column.name] = _restore_dtype(pd.Series(
-                    np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]), column)
+                values = np.asarray(column.categories, dtype=object)[block.argmax(axis=1)]
             else:
-                data[column.name] = _restore_dtype(pd.Series(block[:, 0] * column.scale + column.offset), column)
+                values = block[:, 0] * column.scale + column.offset
+            data[column.name if column.label is None else column.label] = _restore_dtype(pd.Series(values), column)
         return pd.DataFrame(data)
 
     def column_sums(self, M: np.ndarray) -> np.ndarray:
@@ -380,7 +416,7 @@ def _observed_numbers(values, column: TabularColumn) -> np.ndarray:
 
 def _restore_dtype(series, column: TabularColumn):
     """``series`` in the fitted column's dtype where it can hold the values (integers rounded), else as it is; a
-    category column keeps every fitted category, not only those that occur in ``series``."""
+    category column gets its declared categories and order back, not only those that occur in ``series``."""
     import pandas as pd
 
     dtype = column.dtype
@@ -389,7 +425,8 @@ def _restore_dtype(series, column: TabularColumn):
     if dtype in ("bool", "boolean"):
         return series.astype(dtype)
     if dtype == "category":
-        return series.astype(pd.CategoricalDtype(column.categories))
+        declared = column.categories if column.declared is None else column.declared  # None: saved before it was kept
+        return series.astype(pd.CategoricalDtype(declared, ordered=column.ordered))
     if dtype in ("str", "string"):
         return series.astype(dtype)
     return series

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, DataError
 from ..registry import create_model, default_code_size, option_owners
 from ..training import TrainConfig, Trainer
 from ..training.defaults import model_loss
@@ -190,12 +190,17 @@ class _AutoencoderEstimator(BaseEstimator):
     def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
         """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
-        with ``options``); anything else is validated as a numeric array and ``table_`` is None. Sparse input is
-        refused first (:func:`refuse_sparse`)."""
+        with ``options``); anything else is validated as a numeric array and ``table_`` is None. A pandas Series and
+        sparse input are refused first (:func:`refuse_sparse`)."""
+        if hasattr(X, "to_frame") and np.ndim(X) == 1:  # a pandas Series: one column, or one row?
+            raise DataError(f"X is a pandas Series ({X.name!r}, {len(X)} values); {type(self).__name__} takes a "
+                            "table of rows: give a DataFrame, such as X.to_frame() for one column")
         refuse_sparse(X, type(self).__name__)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
+            if not reset:
+                refuse_new_gaps(X, type(self).__name__, getattr(self, "feature_names_in_", None))
             return self._validated(X, reset=reset)
         X = X if reset else self._fitted_columns(X)
         is_frame = hasattr(X, "columns")
@@ -231,18 +236,23 @@ class _AutoencoderEstimator(BaseEstimator):
         return {"estimator": type(self).__name__,
                 "params": {k: _saved_param(k, v) for k, v in self.get_params(deep=False).items()},
                 "n_features_in": self.n_features_in_, "feature_names_in": None if names is None else list(names),
-                "table": None if self.table_ is None else self.table_.to_dict()}
+                "table": None if self.table_ is None else self.table_.to_dict(),
+                "output": getattr(self, "_sklearn_output_config", None)}  # set_output's, as pickling keeps it
 
     @classmethod
     def _from_saved_state(cls, saved: dict[str, Any], path: Any):
         """An estimator with the parameters and input description of :meth:`_saved_state` (models still to set)."""
-        if saved.get("estimator") != cls.__name__:
-            raise CheckpointError(f"{path} holds no saved {cls.__name__} (save it with .save())")
+        held = saved.get("estimator")
+        if held != cls.__name__:
+            raise CheckpointError(f"{path} holds a saved {held}: load it with {held}.load" if held else
+                                  f"{path} holds no saved {cls.__name__} (save it with .save())")
         estimator = cls(**{k: _loaded_param(v) for k, v in saved["params"].items()})
         estimator.n_features_in_ = saved["n_features_in"]
         estimator.table_ = None if saved.get("table") is None else TabularPreprocessor.from_dict(saved["table"])
         if saved.get("feature_names_in") is not None:
             estimator.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        if saved.get("output"):
+            estimator.set_output(**saved["output"])
         return estimator
 
     def __sklearn_tags__(self):
@@ -268,6 +278,11 @@ class _OneModelSharing:
 
     @classmethod
     def load(cls, path: str | Path):
+        from .outlier import DETECTOR_FILE
+
+        if (Path(path) / DETECTOR_FILE).is_file():  # a detector's folder, whose members are no model.safetensors
+            raise CheckpointError(f"{path} holds a saved AutoencoderOutlierDetector: load it with "
+                                  "AutoencoderOutlierDetector.load")
         checkpoint = load_checkpoint(path)
         estimator = cls._from_saved_state(checkpoint.extra.get("sklearn", {}), path)
         estimator.model_, estimator.history_ = checkpoint.model, None
@@ -289,6 +304,29 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
                     f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
                     f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
+
+
+def refuse_new_gaps(X: Any, estimator: str, names: Any = None) -> None:
+    """A DataError naming the first missing cell of ``X`` for an estimator fitted on numbers without gaps (its model
+    has no missing-indicator to read them by): scikit-learn's own check says that the estimator takes no NaN at
+    all, while it fits on rows with gaps. ``names``: the fitted column names, for an array's columns."""
+    try:
+        missing = np.isnan(np.asarray(X, dtype=np.float64))  # (n, D)
+    except (TypeError, ValueError):
+        return  # text cells, or not a table: scikit-learn's check names them
+    if missing.ndim != 2 or not missing.any():
+        return
+    row, column = np.argwhere(missing)[0]
+    if hasattr(X, "columns"):
+        labels = list(X.columns)
+    elif names is not None and len(names) == missing.shape[1]:  # an array for a frame's columns, by position
+        labels = list(names)
+    else:
+        labels = [f"x{i}" for i in range(missing.shape[1])]
+    raise DataError(f"X has {int(missing.sum())} missing value(s) (NaN), first in column {str(labels[column])!r} at "
+                    f"row {row + 1} (counting from 1), but {estimator} was fitted on data without any, so its model "
+                    "has no missing-indicator to read them by: fill them first (AutoencoderImputer), or fit it on "
+                    "rows with gaps in the columns that may have them")
 
 
 def needs_table(X: Any) -> bool:

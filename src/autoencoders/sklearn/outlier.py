@@ -236,10 +236,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         dropped in ``fit``, get 0; a categorical column's share is that of its one-hot block and gap indicator."""
         check_is_fitted(self, "members_")
         Z = self._features(X)  # (n, K)
-        shares, score = score_shares(self.members_, Z, self._anomaly)  # (n, K) rows summing to 1, (n,)
         width = self.n_features_in_ if self.table_ is None else self.table_.n_features_out
         contributions = np.zeros((len(Z), width))
-        contributions[:, self.features_.keep] = shares * score[:, None]
+        if len(Z):  # no rows: nothing to share out, as score_samples scores none
+            shares, score = score_shares(self.members_, Z, self._anomaly)  # (n, K) rows summing to 1, (n,)
+            contributions[:, self.features_.keep] = shares * score[:, None]
         contributions = contributions if self.table_ is None else self.table_.column_sums(contributions)
         if hasattr(X, "columns"):  # pandas in, pandas out: the input's row index and column names
             import pandas as pd

@@ -30,14 +30,20 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
         return self._flat(inference.encode(self.model_, matrix), matrix.dtype if self.table_ is None else np.float64)
 
     def inverse_transform(self, X):
-        """Reconstructions from codes: rows like the input (a DataFrame with categories for a table, with the
-        row labels of codes given as a DataFrame)."""
+        """Reconstructions from codes: rows like the input, an array for an array and a DataFrame for a DataFrame
+        (its columns, with categories for a table; with the row labels of codes given as a DataFrame)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)
         output = self._flat(inference.decode(self.model_, codes), codes.dtype)
-        if self.table_ is None:
+        names = getattr(self, "feature_names_in_", None)  # fitted on a DataFrame (of string column names)
+        if self.table_ is not None:
+            table = self.table_.inverse_transform(output)
+        elif names is not None:
+            import pandas as pd
+
+            table = pd.DataFrame(output, columns=names)
+        else:
             return output
-        table = self.table_.inverse_transform(output)
         if hasattr(X, "index"):  # codes in a DataFrame (set_output): the rows keep their labels
             table.index = X.index
         return table
