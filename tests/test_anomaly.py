@@ -634,3 +634,19 @@ def test_surprisal_takes_every_column_at_once_with_the_same_bits(linear, monkeyp
     expected = column_by_column_surprisal(quantiles, values, linear)
     monkeypatch.setattr(np, "searchsorted", lambda *args, **kwargs: pytest.fail("searched column by column"))
     assert surprisal(quantiles, values, linear=linear).tobytes() == expected.tobytes()
+
+
+def test_a_member_already_in_float64_is_scored_without_walking_it_again_or_copying_one_block(monkeypatch):
+    """A fit scores its member's rows three times (the trimming, the statistics, the offset) and each pass moved
+    the model to the CPU in float64 again (Module.to walks every module even when nothing moves) and copied its
+    single block of errors with torch.cat (a wide table's errors are tens of MB)."""
+    Z = np.random.default_rng(0).normal(size=(300, 6))
+    model = fast_detector(random_state=0, trim=0.0).fit(Z).members_[0].model
+    codes, errors = codes_and_errors(model, Z)  # (300, C), (300, 6): already in float64
+    walks, cat = [], torch.cat
+    monkeypatch.setattr(torch.nn.Module, "_apply", lambda *args, **kwargs: walks.append(1))
+    monkeypatch.setattr(torch, "cat", lambda blocks, *args, **kwargs: pytest.fail("one block copied")
+                        if len(blocks) == 1 else cat(blocks, *args, **kwargs))
+    again = codes_and_errors(model, Z)
+    assert walks == [] and np.array_equal(again[0], codes) and np.array_equal(again[1], errors)
+    np.testing.assert_allclose(codes_and_errors(model, Z, batch_size=128)[1], errors, rtol=1e-12)  # three blocks

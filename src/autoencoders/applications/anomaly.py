@@ -26,6 +26,7 @@ measured out of fold on 60 (split by source in halves, chosen on one, measured o
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass, field, fields
 
@@ -116,10 +117,24 @@ def _passes(model: Autoencoder, Z: np.ndarray, batch_size: int):
     """(batch, code, reconstruction) of rows ``Z`` a batch at a time, on the CPU in float64 so that a row's result
     depends on which other rows share its batch only by float64 rounding (the matrix products' blocking can move
     the last digit); a model trained on a GPU moves here, where it stays."""
-    model.cpu().double().eval()
+    if not _on_cpu_in_float64(model):  # Module.to walks every module even when nothing moves
+        model.cpu().double()
+    model.eval()
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
         yield batch, code, model.decode(code)
+
+
+def _on_cpu_in_float64(model: Autoencoder) -> bool:
+    """Whether ``model.cpu().double()`` would leave every parameter and buffer of ``model`` as it is."""
+    tensors = itertools.chain(model.parameters(), model.buffers())
+    return all(t.device.type == "cpu" and (t.dtype == torch.float64 or not t.is_floating_point()) for t in tensors)
+
+
+def _joined(blocks: list[torch.Tensor]) -> np.ndarray:
+    """The blocks (B, ...) of a pass stacked into one array (N, ...): a single block as it is (``torch.cat`` would
+    copy a wide table's errors once more), made contiguous as ``torch.cat`` makes it."""
+    return (blocks[0].contiguous() if len(blocks) == 1 else torch.cat(blocks)).numpy()
 
 
 def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +144,7 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
     for batch, code, rebuilt in _passes(model, Z, batch_size):
         codes.append(code)
         errors.append(((rebuilt - batch) ** 2).reshape(len(batch), -1))  # (B, K), K = all input values
-    return torch.cat(codes).numpy(), torch.cat(errors).numpy()
+    return _joined(codes), _joined(errors)
 
 
 def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -> np.ndarray:
