@@ -136,7 +136,6 @@ class Trainer:
         self.batch_rng = torch.Generator().manual_seed(cfg.seed)
         self.switch_mode = ModeSwitch(model)  # train / eval, twice an epoch
         self.optimizer = self._make_optimizer()
-        self.parameters = [p for group in self.optimizer.param_groups for p in group["params"]]
         self.scheduler = self._make_scheduler()
         self.history, self.best_state, self.bad_epochs = History(), _copy_state(model), 0
         self.train_shape = list(train.shape)
@@ -197,12 +196,13 @@ class Trainer:
     # ------------------------------------------------------------------------------------------ one epoch
     def _train_epoch(self, train: Rows) -> dict[str, float]:
         model, optimizer, clip = self.model, self.optimizer, self.config.grad_clip
+        parameters = [p for group in optimizer.param_groups for p in group["params"]]
         self.switch_mode(True)
         totals, keys, seen = None, None, 0
         for rows in self._batches(train):  # (B / processes,) row indices
             inputs = train.batch(rows)  # ((B, *input_shape), optional targets (B,))
             parts = self._loss(*inputs)
-            for parameter in self.parameters:  # optimizer.zero_grad(set_to_none=True) without its profiling hooks
+            for parameter in parameters:  # optimizer.zero_grad(set_to_none=True) without its profiling hooks
                 parameter.grad = None
             parts["loss"].backward()
             if clip is not None:
