@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -650,3 +652,26 @@ def test_a_member_already_in_float64_is_scored_without_walking_it_again_or_copyi
     again = codes_and_errors(model, Z)
     assert walks == [] and np.array_equal(again[0], codes) and np.array_equal(again[1], errors)
     np.testing.assert_allclose(codes_and_errors(model, Z, batch_size=128)[1], errors, rtol=1e-12)  # three blocks
+
+
+def test_robust_scaling_takes_no_standard_deviation_when_every_feature_has_a_spread():
+    """The fallback spread of a feature with an IQR of 0 cost a float64 pass over every column of every table;
+    it is taken only where a feature needs it (and is then the same as before)."""
+    from autoencoders.applications.anomaly import RobustFeatures
+
+    rng = np.random.default_rng(0)
+    spread_out, flagged = rng.normal(size=(400, 5)), np.column_stack([rng.normal(size=400), np.arange(400) < 8])
+    fallback = RobustFeatures.fit(flagged).spread
+    assert fallback[1] == pytest.approx(flagged[:, 1].std())  # the flag's IQR is 0: its standard deviation
+    taken = []  # numpy's standard deviation (np.std and ndarray.std alike) runs the Python function _methods._std
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "_std":
+            taken.append(frame.f_code.co_filename)
+
+    sys.setprofile(watch)
+    try:
+        spread = RobustFeatures.fit(spread_out).spread
+    finally:
+        sys.setprofile(None)
+    assert taken == [] and np.all(spread > 0)

@@ -78,8 +78,10 @@ class RobustFeatures:
             q25, q75 = np.percentile(kept, [25, 75], axis=0)
             with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
                 iqr = (q75 - q25) / NORMAL_IQR
-                # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
-                spread[block] = np.where(_usable(iqr), iqr, kept.std(axis=0))
+                # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation,
+                # a pass over the block taken only where some feature needs it
+                usable = _usable(iqr)
+                spread[block] = iqr if usable.all() else np.where(usable, iqr, np.std(kept, axis=0))
         return cls(keep, center, np.where(_usable(spread), spread, 1.0))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
