@@ -373,3 +373,92 @@ def test_batches_of_one_row_with_batch_norm_are_refused_before_training():
     assert ae.Trainer(plain, config).fit(X[:4]).epochs_run == 1  # no batch norm: one row per batch trains
     conv = ae.create_model("conv", input_shape=(1, 8, 8), code_size=2, seed=0)  # batch norm over the pixels too
     assert ae.Trainer(conv, config).fit(np.random.default_rng(1).random((3, 1, 8, 8), dtype="float32")).epochs_run == 1
+
+
+# ---------------------------------------------------------------------------------- per-step overheads (speed 37)
+def test_training_steps_clear_gradients_without_the_optimizers_zero_grad(small_images, monkeypatch):
+    """Optimizer.zero_grad wraps its work in profiling and hook machinery (~15 us a step, a few percent of a small
+    table's step); the engine sets the gradients to None itself, as zero_grad(set_to_none=True) does."""
+    monkeypatch.setattr(torch.optim.Optimizer, "zero_grad", lambda *args, **kwargs: pytest.fail("zero_grad called"))
+    model = small_model("deep")
+    before = [p.detach().clone() for p in model.parameters()]
+    ae.Trainer(model, fast_config(epochs=2)).fit(small_images)
+    assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True)), "it trained"
+
+
+def test_fit_neither_moves_nor_switches_a_model_by_walking_its_modules(small_images, monkeypatch):
+    """Module.to walks every module even when nothing moves, and model.eval() walks them again at the end (about
+    0.1 ms a fit, which a small table's detector pays twice); a model already on the device is left where it is and
+    the fit ends in eval mode through the engine's mode switch."""
+    model = small_model("deep")
+    walked = []
+    for name in ("_apply", "train"):
+        method = getattr(torch.nn.Module, name)
+        monkeypatch.setattr(torch.nn.Module, name,
+                            lambda self, *args, _method=method, _name=name, **kwargs:
+                            walked.append(_name) or _method(self, *args, **kwargs))
+    ae.Trainer(model, fast_config(epochs=2, device="cpu")).fit(small_images)
+    assert walked == [] and not any(module.training for module in model.modules())
+
+
+def test_a_hidden_progress_bar_is_never_formatted(small_images, monkeypatch):
+    from tqdm import std
+
+    monkeypatch.setattr(std.tqdm, "set_postfix", lambda *args, **kwargs: pytest.fail("a hidden bar was formatted"))
+    history = ae.Trainer(small_model("deep"), fast_config(epochs=2, progress=False)).fit(small_images)
+    assert history.epochs_run == 2
+
+
+@pytest.mark.parametrize("name", ["deep", "sparse"])
+def test_the_loss_adds_no_zero_to_its_parts(name, small_images):
+    """sum() over the loss parts started from 0: an addition more in every step's forward and backward pass; the
+    loss is the reconstruction itself without penalties, else the reconstruction plus them."""
+    parts = small_model(name).loss(torch.from_numpy(small_images[:8]))
+    penalties = [value for key, value in parts.items() if key not in ("loss", "reconstruction")]
+    if not penalties:
+        assert parts["loss"] is parts["reconstruction"]
+    else:
+        assert torch.equal(parts["loss"], sum(penalties, parts["reconstruction"]))
+
+
+class _TorchCalls(torch.overrides.TorchFunctionMode):
+    """Counts the torch functions and tensor methods called while it is active."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.calls += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_the_validation_loss_takes_a_few_operations_whatever_the_number_of_parts(small_images):
+    """The validation pass summed each loss part apart (a detach, a product, an addition from 0, a float and a
+    len each: ~30 us of a small table's epoch); its parts now go through one stack, one product and one tolist per
+    batch, so a model with a penalty more costs no operation more."""
+    X = torch.from_numpy(small_images[:64])
+    extra = {}
+    for name in ("deep", "sparse"):  # loss and reconstruction; and a penalty
+        model = small_model(name).eval()
+        with torch.no_grad(), _TorchCalls() as alone:
+            parts = model.loss(X)
+        with _TorchCalls() as evaluated:
+            losses = ae.training.evaluate_loss(model, X, batch_size=64)
+        extra[len(parts)] = evaluated.calls - alone.calls
+        assert losses == {key: float(value * 64) / 64 for key, value in parts.items()}
+    assert extra[3] == extra[2], extra
+
+
+def test_training_batches_are_gathered_with_index_select(monkeypatch):
+    """Indexing a tensor with a tensor of rows took ~230 us for 256 rows of 1,555 values, index_select ~45 us:
+    the same rows, on every step of a wide table."""
+    from autoencoders.training.rows import TensorRows
+
+    X, targets, rows = torch.rand(50, 7), torch.arange(50), torch.tensor([4, 0, 31, 4])
+    expected = X[rows], targets[rows]
+    getitem = torch.Tensor.__getitem__
+    monkeypatch.setattr(torch.Tensor, "__getitem__", lambda self, index: pytest.fail("indexed with a tensor")
+                        if isinstance(index, torch.Tensor) else getitem(self, index))
+    found = TensorRows(X, targets).batch(rows)
+    assert all(torch.equal(a, b) for a, b in zip(found, expected, strict=True))

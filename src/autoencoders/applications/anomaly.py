@@ -26,6 +26,7 @@ measured out of fold on 60 (split by source in halves, chosen on one, measured o
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass, field, fields
 
@@ -45,6 +46,8 @@ CLIP = 1e4
 WIDEST = 128
 # Values (rows x columns) handled at once where a wide table's statistics or scores would otherwise copy it whole.
 BLOCK_VALUES = 2**24
+# Values (rows x columns) whose surprisal is computed at once: its (rows, columns) temporaries stay a few MB.
+SURPRISAL_BLOCK = 2**18
 # Smallest error scale of a feature, in its own squared robust spread: a member is credited with explaining at most
 # 99% of it, so a feature it reconstructs almost perfectly cannot drown the rest of a row (issue 13's third round).
 ERROR_FLOOR = 0.01
@@ -75,8 +78,10 @@ class RobustFeatures:
             q25, q75 = np.percentile(kept, [25, 75], axis=0)
             with np.errstate(over="ignore", invalid="ignore"):  # spans near float64's limit overflow to inf
                 iqr = (q75 - q25) / NORMAL_IQR
-                # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation
-                spread[block] = np.where(_usable(iqr), iqr, kept.std(axis=0))
+                # a mostly constant feature (IQR 0, e.g. a rare binary flag) falls back to its standard deviation,
+                # a pass over the block taken only where some feature needs it
+                usable = _usable(iqr)
+                spread[block] = iqr if usable.all() else np.where(usable, iqr, np.std(kept, axis=0))
         return cls(keep, center, np.where(_usable(spread), spread, 1.0))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -114,10 +119,24 @@ def _passes(model: Autoencoder, Z: np.ndarray, batch_size: int):
     """(batch, code, reconstruction) of rows ``Z`` a batch at a time, on the CPU in float64 so that a row's result
     depends on which other rows share its batch only by float64 rounding (the matrix products' blocking can move
     the last digit); a model trained on a GPU moves here, where it stays."""
-    model.cpu().double().eval()
+    if not _on_cpu_in_float64(model):  # Module.to walks every module even when nothing moves
+        model.cpu().double()
+    model.eval()
     for batch in ordered_batches(torch.from_numpy(np.asarray(Z, dtype=np.float64)), batch_size):  # (B, K)
         code = model.encode(batch)  # (B, C)
         yield batch, code, model.decode(code)
+
+
+def _on_cpu_in_float64(model: Autoencoder) -> bool:
+    """Whether ``model.cpu().double()`` would leave every parameter and buffer of ``model`` as it is."""
+    tensors = itertools.chain(model.parameters(), model.buffers())
+    return all(t.device.type == "cpu" and (t.dtype == torch.float64 or not t.is_floating_point()) for t in tensors)
+
+
+def _joined(blocks: list[torch.Tensor]) -> np.ndarray:
+    """The blocks (B, ...) of a pass stacked into one array (N, ...): a single block as it is (``torch.cat`` would
+    copy a wide table's errors once more), made contiguous as ``torch.cat`` makes it."""
+    return (blocks[0].contiguous() if len(blocks) == 1 else torch.cat(blocks)).numpy()
 
 
 def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +146,7 @@ def codes_and_errors(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) 
     for batch, code, rebuilt in _passes(model, Z, batch_size):
         codes.append(code)
         errors.append(((rebuilt - batch) ** 2).reshape(len(batch), -1))  # (B, K), K = all input values
-    return torch.cat(codes).numpy(), torch.cat(errors).numpy()
+    return _joined(codes), _joined(errors)
 
 
 def reconstructions(model: Autoencoder, Z: np.ndarray, batch_size: int = 4096) -> np.ndarray:
@@ -333,21 +352,32 @@ def surprisal(quantiles: np.ndarray, values: np.ndarray, linear: bool = False) -
     that new extremes stay ordered (by how many times farther out they lie, not by the square of it), or with
     ``linear`` as an exponential tail does: by the distance beyond the top over the rate the top quantiles rise
     per nat (:func:`tail_rate`)."""
-    levels = np.arange(len(quantiles)) * np.log(2.0)  # (L,) -log of the tail shares
     rates = tail_rate(quantiles) if linear else None  # (K,)
     result = np.empty_like(values)
-    for j, (column, values_j) in enumerate(zip(quantiles.T, values.T, strict=True)):
-        upper = np.searchsorted(column, values_j, side="left")  # first quantile >= the value
-        inside = np.clip(upper, 1, len(column) - 1)
-        low, high = column[inside - 1], column[inside]
-        step = np.clip((values_j - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0)
-        result[:, j] = np.where(upper == 0, 0.0, levels[inside - 1] + step * (levels[inside] - levels[inside - 1]))
-        top = max(float(column[-1]), np.finfo(float).tiny)
-        beyond = upper == len(column)  # log of the ratio as a difference: a top of 0 (tiny) must not overflow it
-        if linear:
-            result[beyond, j] = levels[-1] + (values_j[beyond] - column[-1]) / rates[j]
-        else:
-            result[beyond, j] = levels[-1] + np.log(np.maximum(values_j[beyond], top)) - np.log(top)
+    rows = max(1, SURPRISAL_BLOCK // max(values.shape[1], 1))
+    for start in range(0, len(values), rows):  # a block of rows at a time: its temporaries stay small
+        result[start:start + rows] = _block_surprisal(quantiles, values[start:start + rows], rates)
+    return result
+
+
+def _block_surprisal(quantiles: np.ndarray, values: np.ndarray, rates: np.ndarray | None) -> np.ndarray:
+    """:func:`surprisal` of ``values`` (B, K), every column at once (a loop over columns cost ~0.1 ms each, a
+    fifth of a wide table's fit); ``rates`` (K,) for the linear tail, else None."""
+    levels = np.arange(len(quantiles)) * np.log(2.0)  # (L,) -log of the tail shares
+    upper = np.zeros(values.shape, dtype=np.intp)  # (B, K) first quantile >= the value, as searchsorted's "left"
+    for level in quantiles:  # (K,) each column sorted along L; a NaN value passes every level (searchsorted: last)
+        upper += ~(level >= values)
+    inside = np.clip(upper, 1, len(quantiles) - 1)  # (B, K)
+    low, high = np.take_along_axis(quantiles, inside - 1, axis=0), np.take_along_axis(quantiles, inside, axis=0)
+    step = np.clip((values - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0)
+    result = np.where(upper == 0, 0.0, levels[inside - 1] + step * (levels[inside] - levels[inside - 1]))
+    rows, columns = np.nonzero(upper == len(quantiles))  # (M,) each: the values beyond their column's top
+    top, far = quantiles[-1, columns], values[rows, columns]  # (M,) each
+    if rates is not None:
+        result[rows, columns] = levels[-1] + (far - top) / rates[columns]
+    else:  # log of the ratio as a difference: a top of 0 (tiny) must not overflow it
+        top = np.maximum(top, np.finfo(float).tiny)
+        result[rows, columns] = levels[-1] + np.log(np.maximum(far, top)) - np.log(top)
     return result
 
 

@@ -279,6 +279,8 @@ class Objective(nn.Module):
 
     def loss(self, model: Autoencoder, x: Tensor) -> dict[str, Tensor]:
         code, penalties = self.training_code(model, model.corrupt(x), x)  # (B, code_size)
-        parts = {"reconstruction": self.reconstruction(model, model.decode_logits(code), x).mean(), **penalties}
-        return {"loss": sum(parts.values()), **parts}
+        reconstruction = self.reconstruction(model, model.decode_logits(code), x).mean()
+        # the parts summed from the reconstruction on: sum() would start from 0, an addition (and a node of the
+        # backward graph) more every step
+        return {"loss": sum(penalties.values(), reconstruction), "reconstruction": reconstruction, **penalties}
 
