@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -48,3 +49,13 @@ def paired_gap(gap: np.ndarray, draws: int = 10_000) -> tuple[float, str, int]:
     drawn = np.random.default_rng(0).integers(len(gap), size=(draws, len(gap)))  # (draws, sets)
     low, high = np.quantile(gap[drawn].mean(axis=1), [0.025, 0.975])
     return float(gap.mean()), f"[{low:+.4f}, {high:+.4f}]", int((gap > 0).sum())
+
+
+def reference_arguments(doc: str, stored: str) -> argparse.Namespace:
+    """``--store PATH`` or ``--check PATH`` (one of them) of a script that checks outputs bit for bit against a
+    reference run of other code; ``stored`` says what PATH is (a folder, a file)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--store", type=Path, help=f"{stored} to write the reference to")
+    action.add_argument("--check", type=Path, help=f"{stored} of the reference to compare with")
+    return parser.parse_args()

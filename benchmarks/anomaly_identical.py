@@ -12,7 +12,6 @@ the isolation combinations), so that the paths the default does not take are cov
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -20,9 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from _common import SHARED_DATA, reference_arguments
+from anomaly_selection import OUTSIDE
 from autoencoders.sklearn import AutoencoderOutlierDetector
 
-FOLDERS = (Path("/work/shared/data/adbench"), Path("/work/adbench_outside22"))
+FOLDERS = (SHARED_DATA / "adbench", OUTSIDE)  # the 22 shared ADBench sets and the 21 outside them
 MAX_ROWS = 20_000
 EXPLAINED_ROWS = 5
 # Options beside the default, tried on the sets of at most VARIANT_ROWS rows.
@@ -60,11 +61,7 @@ def cases() -> list[tuple[str, Path, dict]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--store", type=Path, help="folder to write the reference outputs to")
-    action.add_argument("--check", type=Path, help="folder of reference outputs to compare with")
-    args = parser.parse_args()
+    args = reference_arguments(__doc__, "folder")
     torch.set_num_threads(1)
     differing, began = [], time.perf_counter()
     for name, path, options in cases():

@@ -9,12 +9,10 @@ keeps the weights and the per-epoch losses (not the seconds).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 import torch
 
+from _common import reference_arguments
 from autoencoders.registry import create_model, list_models, list_objectives
 from autoencoders.training import TrainConfig, Trainer
 
@@ -59,11 +57,7 @@ def same(a: dict, b: dict) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--store", type=Path, help="file to write the reference to")
-    action.add_argument("--check", type=Path, help="reference file to compare with")
-    args = parser.parse_args()
+    args = reference_arguments(__doc__, "file")
     torch.set_num_threads(1)
     results = trained()
     if args.store:
