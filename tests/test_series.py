@@ -139,6 +139,18 @@ def test_series_scores_name_a_bad_series_or_setting(series, settings, error, mes
         ae.applications.series_anomaly_scores(series, 8, **settings)
 
 
+def test_series_scores_name_a_frames_timestamp_column_not_a_float_conversion():
+    """A NAB file read with pandas keeps its timestamp column: the frame failed in NumPy with "could not convert
+    string to float" (or a TypeError for parsed dates) instead of naming the column to leave out."""
+    import pandas as pd
+
+    steps = pd.date_range("2024-01-01", periods=60, freq="h")
+    frame = pd.DataFrame({"timestamp": steps.astype(str), "value": np.sin(np.arange(60.0))})
+    for series in (frame, frame.assign(timestamp=steps)):
+        with pytest.raises(ae.DataError, match=r"timestamp .*not numbers.*drop\(columns=\['timestamp'\]\)"):
+            ae.applications.series_anomaly_scores(series, 8)
+
+
 def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels():
     """Windows (n, length, channels) have as many values as the model's (channels, length): they were reshaped
     without a word, which interleaves the channels. A flat row, or an axis of size 1, still reshapes cleanly."""
