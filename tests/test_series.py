@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -230,3 +232,26 @@ def test_cli_train_holdout_last_tests_on_the_last_rows(tmp_path):
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     assert '"holdout": "last"' in (tmp_path / "run" / "config.json").read_text()
+
+
+def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
+    """`ae train --model sequence` on a NAB-style CSV (a row per time step) trained on windows of one step each (the
+    row's values) and reported a fine PSNR, without a word that no window spans time; a windows .npy says nothing."""
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    table = tmp_path / "series.csv"
+    table.write_text("value\n" + "".join(f"{np.sin(i / 5.0):.4f}\n" for i in range(60)))
+    windows = tmp_path / "windows.npy"
+    np.save(windows, sliding_windows(np.sin(np.arange(60) / 5.0), 8).astype(np.float32))  # (53, 1, 8)
+    for path, warned in ((table, True), (windows, False)):
+        arguments = ["train", "--model", "sequence", "--data", str(path), "--epochs", "1", "--quiet", "--no-report",
+                     "--out", str(tmp_path / path.stem)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = CliRunner().invoke(cli, arguments)
+        assert result.exit_code == 0, result.output
+        said = [str(w.message) for w in caught if "one window of" in str(w.message)]
+        assert len(said) == warned, said
+        assert not warned or ("each row as one window of 1 step" in said[0] and "sliding_windows" in said[0])
