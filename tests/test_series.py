@@ -255,3 +255,21 @@ def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
         said = [str(w.message) for w in caught if "one window of" in str(w.message)]
         assert len(said) == warned, said
         assert not warned or ("each row as one window of 1 step" in said[0] and "sliding_windows" in said[0])
+
+
+def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
+    """The error for a timestamp column says to --drop it; once dropped, rows whose times go back or repeat were
+    scored in file order without a word (windows then splice stretches of time); in order, nothing is said."""
+    times = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    times[5], times[6] = times[6], times[5]
+    times[12] = times[11]
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(times)))
+    with pytest.warns(UserWarning, match=r"timestamp goes back at 1 row\(s\), first row 6.*repeats the row before "
+                                         r"at 1 row\(s\), first row 12.*file order") as caught:
+        assert detect_series(path, "--drop", "timestamp").exit_code == 0
+    assert len([w for w in caught if "timestamp" in str(w.message)]) == 1
+    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(sorted(set(times)))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert detect_series(path, "--drop", "timestamp", "--overwrite").exit_code == 0
