@@ -153,6 +153,14 @@ def test_series_scores_name_a_frames_timestamp_column_not_a_float_conversion():
             ae.applications.series_anomaly_scores(series, 8)
 
 
+def test_series_scores_suggest_the_transpose_of_a_series_stored_channels_first():
+    """A (channels, n_steps) array was "2 time step(s), fewer than the window length 8", which does not say that
+    its 60 columns were taken for channels."""
+    series = np.stack([np.sin(np.arange(60.0)), np.cos(np.arange(60.0))])  # (2, 60): channels first
+    with pytest.raises(ae.DataError, match=r"2 time step\(s\) of 60 channel\(s\).*\(n_steps, channels\).*series\.T"):
+        ae.applications.series_anomaly_scores(series, 8)
+
+
 def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels():
     """Windows (n, length, channels) have as many values as the model's (channels, length): they were reshaped
     without a word, which interleaves the channels. A flat row, or an axis of size 1, still reshapes cleanly."""

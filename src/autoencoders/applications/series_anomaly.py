@@ -31,6 +31,10 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{int(np.argmax(bad))}; fill or drop them first")
     # a bad window, stride or too short a series is named before any work
+    if window > len(values) <= values.shape[1]:  # more channels than steps: likely stored channels first
+        raise DataError(f"the series has {len(values)} time step(s) of {values.shape[1]} channel(s), fewer than the "
+                        f"window length {window}; a series is (n_steps, channels): if its rows are channels, "
+                        "transpose it (series.T)")
     if len(window_starts(len(values), window, stride)) < 2:
         raise DataError(f"the series has {len(values)} time step(s): one window of {window}, and the autoencoder needs "
                         "at least 2 to fit; use a shorter window")
