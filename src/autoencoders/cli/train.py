@@ -268,7 +268,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                       "missing_values": list(table_options().missing_values), "header": table_options().header}}
     if table is not None:
         extra["tabular"] = table.to_dict()
-    began = time.perf_counter()
+    earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
+    began = time.perf_counter() - (sum(earlier.epoch_seconds) if earlier else 0.0)
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
     if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
