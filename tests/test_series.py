@@ -174,6 +174,15 @@ def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels(
                                   ae.encode(one_channel, windows[:, :1]))
 
 
+def test_a_series_given_to_a_windows_model_is_named_as_time_steps_to_cut_into_windows():
+    """A series (n_steps, channels) given to a model of (channels, length) windows (`ae encode RUN --data
+    series.csv`) was "samples of shape (2,) ...; the model expects (2, 8)", with no word of cutting windows."""
+    model = ae.create_model("sequence", input_shape=(2, 8), code_size=2)
+    series = np.random.default_rng(0).normal(size=(40, 2))  # (T, C)
+    with pytest.raises(ae.DataError, match=r"rows are time steps of 2 channel\(s\).*sliding_windows\(series, 8\)"):
+        ae.encode(model, series)
+
+
 @pytest.mark.parametrize(("n_steps", "length", "stride"), [(30, 7, 1), (30, 7, 3), (30, 7, 7), (7, 7, 1)])
 def test_each_step_scores_the_mean_of_exactly_the_windows_covering_it(n_steps, length, stride):
     """The alignment of step scores with time: step t gets the windows starting in (t - length, t], the last one
