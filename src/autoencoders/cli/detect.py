@@ -84,17 +84,17 @@ def warn_of_times_out_of_order(data: str) -> None:
         return
     frame = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X
     for name in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[name]):  # a measurement left out may rise and fall as it likes
+            continue
         with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
             warnings.simplefilter("ignore")
-            times = frame[name] if pd.api.types.is_numeric_dtype(frame[name]) else pd.to_datetime(
-                frame[name], errors="coerce", format="mixed")
+            times = pd.to_datetime(frame[name], errors="coerce", format="mixed", utc=True)  # offsets: one clock
         if times.isna().any():
             continue
-        steps = np.diff(times.to_numpy()).astype(np.float64)  # (T-1,) in the column's unit; datetimes as ns
+        steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
         back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
-        said = [f"goes back at {len(rows)} row(s), first row {rows[0]}" if what == "back" else
-                f"repeats the row before at {len(rows)} row(s), first row {rows[0]}"
-                for what, rows in (("back", back), ("same", same)) if len(rows)]
+        said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
+                for what, rows in (("goes back", back), ("repeats the row before", same)) if len(rows)]
         if said:
             warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is scored in file "
                           "order: sort the file by it (and merge repeated times) if that order is not time's",
