@@ -127,7 +127,7 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.option("--combine", default=None,
               help="How the table detector scores a row (AutoencoderOutlierDetector's `combine`: tail, "
                    "tail_isolation, knn, ...)  [default: the detector's]")
-@click.option("--window", type=int, default=None,
+@click.option("--window", type=click.IntRange(min=1), default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
 @click.option("--explain", is_flag=True,
