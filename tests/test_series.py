@@ -133,12 +133,14 @@ def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
     (np.sin(np.arange(8.0)), {}, ae.DataError, "8 time step.*one window of 8.*at least 2"),
     (np.sin(np.arange(100.0)), {"code_size": 0}, ae.ConfigError, "code_size must be >= 1, got 0"),
     (np.sin(np.arange(100.0)), {"epochs": 0}, ae.ConfigError, "epochs must be >= 1, got 0"),
+    (np.sin(np.arange(100.0)), {"window": 8.0}, ae.ConfigError, r"window must be a whole number.*got 8\.0.*int\("),
+    (np.sin(np.arange(100.0)), {"stride": 2.5}, ae.ConfigError, r"stride must be a whole number.*got 2\.5"),
 ])
 def test_series_scores_name_a_bad_series_or_setting(series, settings, error, message):
     """A 3-D array was an IndexError, one window a complaint about 'X', and code_size=0 or epochs=0 were taken
-    as 'the default' without a word."""
+    as 'the default' without a word; a window or stride of floats (len(series) / 10) was NumPy's IndexError."""
     with pytest.raises(error, match=message):
-        ae.applications.series_anomaly_scores(series, 8, **settings)
+        ae.applications.series_anomaly_scores(series, **{"window": 8, **settings})
 
 
 def test_series_scores_name_a_frames_timestamp_column_not_a_float_conversion():

@@ -4,10 +4,12 @@ each step given the mean score of the windows covering it (what ``ae detect --wi
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..data.windows import as_steps_by_channels, check_stride_covers, overlap_average, sliding_windows, window_starts
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer
 from .anomaly import RobustFeatures, ScoredMember, auto_epochs
@@ -24,6 +26,9 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     On 23 NAB series this scored a mean ROC-AUC of 0.74, against 0.63 for the per-step reconstruction error alone
     (``benchmarks/anomaly_nab.py``); in sample: this scoring, the learning rate and the number of steps were chosen
     on those series (seed 0), and no other labelled series was kept aside to measure them on."""
+    for name, steps in (("window", window), ("stride", stride)):  # a float (len(series) / 10) fails as an index
+        if not isinstance(steps, numbers.Integral):
+            raise ConfigError(f"{name} must be a whole number of time steps, got {steps!r}: round it, int(...)")
     refuse_columns_of_other_than_numbers(series)
     values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
     bad = ~np.isfinite(values).all(axis=1)  # (T,)
