@@ -30,6 +30,13 @@ def test_conv_rejects_samples_that_are_not_images():
         ae.create_model("conv", input_shape=(64,))
 
 
+def test_conv_names_the_channel_axis_a_gray_image_array_lacks():
+    """Float gray images (n, H, W), as an .npz of scaled MNIST holds them, were refused with "got (28, 28)" and no
+    word of the missing channel axis or how to add it."""
+    with pytest.raises(ValueError, match=r"got \(28, 28\): gray images \(H, W\) need a channel axis.*X\[:, None\]"):
+        ae.create_model("conv", input_shape=(28, 28))
+
+
 def test_denoising_corrupts_with_gaussian_noise_in_training_only(small_images):
     model = small_model("denoising")
     assert (model.config.corruption, model.config.corruption_level) == ("gaussian", 0.3)

@@ -193,3 +193,16 @@ def test_a_signal_ends_training_after_the_batch_and_the_run_resumes_to_the_same_
         assert process.returncode == 0, output
     expected, got = (load_file(str(tmp_path / name / "model.safetensors")) for name in ("whole", "stopped"))
     assert all(torch.equal(expected[key], got[key]) for key in expected)
+
+
+def test_a_resumed_runs_training_seconds_count_the_epochs_of_its_earlier_sessions(tmp_path):
+    """metrics.json's train_seconds (the report's "training seconds") was the last session's time only: a run
+    interrupted after most of its epochs, or resumed once finished, said it trained in a fraction of its time."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    history = json.loads((run / "history.json").read_text())
+    history["epoch_seconds"] = [50.0] * len(history["epoch_seconds"])  # as if its epochs had been slow
+    (run / "history.json").write_text(json.dumps(history))
+    resumed = _invoke("train", "--out", str(run), "--resume", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads((run / "metrics.json").read_text())["train_seconds"] >= 50.0 * len(history["epoch_seconds"])

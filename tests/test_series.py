@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -131,12 +133,34 @@ def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
     (np.sin(np.arange(8.0)), {}, ae.DataError, "8 time step.*one window of 8.*at least 2"),
     (np.sin(np.arange(100.0)), {"code_size": 0}, ae.ConfigError, "code_size must be >= 1, got 0"),
     (np.sin(np.arange(100.0)), {"epochs": 0}, ae.ConfigError, "epochs must be >= 1, got 0"),
+    (np.sin(np.arange(100.0)), {"window": 8.0}, ae.ConfigError, r"window must be a whole number.*got 8\.0.*int\("),
+    (np.sin(np.arange(100.0)), {"stride": 2.5}, ae.ConfigError, r"stride must be a whole number.*got 2\.5"),
 ])
 def test_series_scores_name_a_bad_series_or_setting(series, settings, error, message):
     """A 3-D array was an IndexError, one window a complaint about 'X', and code_size=0 or epochs=0 were taken
-    as 'the default' without a word."""
+    as 'the default' without a word; a window or stride of floats (len(series) / 10) was NumPy's IndexError."""
     with pytest.raises(error, match=message):
-        ae.applications.series_anomaly_scores(series, 8, **settings)
+        ae.applications.series_anomaly_scores(series, **{"window": 8, **settings})
+
+
+def test_series_scores_name_a_frames_timestamp_column_not_a_float_conversion():
+    """A NAB file read with pandas keeps its timestamp column: the frame failed in NumPy with "could not convert
+    string to float" (or a TypeError for parsed dates) instead of naming the column to leave out."""
+    import pandas as pd
+
+    steps = pd.date_range("2024-01-01", periods=60, freq="h")
+    frame = pd.DataFrame({"timestamp": steps.astype(str), "value": np.sin(np.arange(60.0))})
+    for series in (frame, frame.assign(timestamp=steps)):
+        with pytest.raises(ae.DataError, match=r"timestamp .*not numbers.*drop\(columns=\['timestamp'\]\)"):
+            ae.applications.series_anomaly_scores(series, 8)
+
+
+def test_series_scores_suggest_the_transpose_of_a_series_stored_channels_first():
+    """A (channels, n_steps) array was "2 time step(s), fewer than the window length 8", which does not say that
+    its 60 columns were taken for channels."""
+    series = np.stack([np.sin(np.arange(60.0)), np.cos(np.arange(60.0))])  # (2, 60): channels first
+    with pytest.raises(ae.DataError, match=r"2 time step\(s\) of 60 channel\(s\).*\(n_steps, channels\).*series\.T"):
+        ae.applications.series_anomaly_scores(series, 8)
 
 
 def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels():
@@ -150,6 +174,15 @@ def test_channels_last_windows_are_refused_not_reshaped_into_scrambled_channels(
     one_channel = ae.create_model("sequence", input_shape=(1, 8), code_size=2)
     np.testing.assert_array_equal(ae.encode(one_channel, windows[:, :1].transpose(0, 2, 1)),
                                   ae.encode(one_channel, windows[:, :1]))
+
+
+def test_a_series_given_to_a_windows_model_is_named_as_time_steps_to_cut_into_windows():
+    """A series (n_steps, channels) given to a model of (channels, length) windows (`ae encode RUN --data
+    series.csv`) was "samples of shape (2,) ...; the model expects (2, 8)", with no word of cutting windows."""
+    model = ae.create_model("sequence", input_shape=(2, 8), code_size=2)
+    series = np.random.default_rng(0).normal(size=(40, 2))  # (T, C)
+    with pytest.raises(ae.DataError, match=r"rows are time steps of 2 channel\(s\).*sliding_windows\(series, 8\)"):
+        ae.encode(model, series)
 
 
 @pytest.mark.parametrize(("n_steps", "length", "stride"), [(30, 7, 1), (30, 7, 3), (30, 7, 7), (7, 7, 1)])
@@ -218,3 +251,54 @@ def test_cli_train_holdout_last_tests_on_the_last_rows(tmp_path):
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     assert '"holdout": "last"' in (tmp_path / "run" / "config.json").read_text()
+
+
+def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
+    """`ae train --model sequence` on a NAB-style CSV (a row per time step) trained on windows of one step each (the
+    row's values) and reported a fine PSNR, without a word that no window spans time; a windows .npy says nothing."""
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    table = tmp_path / "series.csv"
+    table.write_text("value\n" + "".join(f"{np.sin(i / 5.0):.4f}\n" for i in range(60)))
+    windows = tmp_path / "windows.npy"
+    np.save(windows, sliding_windows(np.sin(np.arange(60) / 5.0), 8).astype(np.float32))  # (53, 1, 8)
+    for path, warned in ((table, True), (windows, False)):
+        arguments = ["train", "--model", "sequence", "--data", str(path), "--epochs", "1", "--quiet", "--no-report",
+                     "--out", str(tmp_path / path.stem)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = CliRunner().invoke(cli, arguments)
+        assert result.exit_code == 0, result.output
+        said = [str(w.message) for w in caught if "one window of" in str(w.message)]
+        assert len(said) == warned, said
+        assert not warned or ("each row as one window of 1 step" in said[0] and "sliding_windows" in said[0])
+
+
+def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
+    """The error for a timestamp column says to --drop it; once dropped, rows whose times go back or repeat were
+    scored in file order without a word (windows then splice stretches of time); in order, nothing is said."""
+    times = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    times[5], times[6] = times[6], times[5]
+    times[12] = times[11]
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,other,value\n" + "".join(f"{t},{np.cos(i):.3f},{np.sin(i):.3f}\n"
+                                                         for i, t in enumerate(times)))
+    with pytest.warns(UserWarning, match=r"timestamp goes back at 1 row\(s\), first row 6.*repeats the row before "
+                                         r"at 1 row\(s\), first row 12.*file order") as caught:
+        assert detect_series(path, "--drop", "timestamp,other").exit_code == 0  # other: a measurement left out
+    assert len([w for w in caught if "series.csv" in str(w.message)]) == 1
+    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(sorted(set(times)))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert detect_series(path, "--drop", "timestamp", "--overwrite").exit_code == 0
+
+
+def test_cli_detect_names_a_window_below_one_as_the_option_given(tmp_path, scored):
+    """--window 0 was "window length and stride must be >= 1, got length=0, stride=1": a stride the command has
+    no option for, in the Python API's words, found after reading the data."""
+    np.save(tmp_path / "flat.npy", np.sin(np.arange(40.0)))
+    for value in ("0", "-5"):
+        result = detect_series(tmp_path / "flat.npy", "--window", value)
+        assert result.exit_code == 2 and "--window" in result.output and "stride" not in result.output, result.output

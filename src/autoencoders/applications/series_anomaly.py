@@ -4,10 +4,12 @@ each step given the mean score of the windows covering it (what ``ae detect --wi
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..data.windows import as_steps_by_channels, check_stride_covers, overlap_average, sliding_windows, window_starts
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..registry import create_model
 from ..training import TrainConfig, Trainer
 from .anomaly import RobustFeatures, ScoredMember, auto_epochs
@@ -24,12 +26,20 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     On 23 NAB series this scored a mean ROC-AUC of 0.74, against 0.63 for the per-step reconstruction error alone
     (``benchmarks/anomaly_nab.py``); in sample: this scoring, the learning rate and the number of steps were chosen
     on those series (seed 0), and no other labelled series was kept aside to measure them on."""
+    for name, steps in (("window", window), ("stride", stride)):  # a float (len(series) / 10) fails as an index
+        if not isinstance(steps, numbers.Integral):
+            raise ConfigError(f"{name} must be a whole number of time steps, got {steps!r}: round it, int(...)")
+    refuse_columns_of_other_than_numbers(series)
     values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
     bad = ~np.isfinite(values).all(axis=1)  # (T,)
     if bad.any():
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{int(np.argmax(bad))}; fill or drop them first")
     # a bad window, stride or too short a series is named before any work
+    if window > len(values) <= values.shape[1]:  # more channels than steps: likely stored channels first
+        raise DataError(f"the series has {len(values)} time step(s) of {values.shape[1]} channel(s), fewer than the "
+                        f"window length {window}; a series is (n_steps, channels): if its rows are channels, "
+                        "transpose it (series.T)")
     if len(window_starts(len(values), window, stride)) < 2:
         raise DataError(f"the series has {len(values)} time step(s): one window of {window}, and the autoencoder needs "
                         "at least 2 to fit; use a shorter window")
@@ -44,6 +54,19 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
     return step_scores(ScoredMember.training_sum(model, windows), len(Z), window, stride)
+
+
+def refuse_columns_of_other_than_numbers(series) -> None:
+    """A pandas frame's timestamp (or other text) columns are named before NumPy fails to make floats of them."""
+    dtypes = getattr(series, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame
+        return
+    from pandas.api.types import is_numeric_dtype
+
+    other = [str(name) for name, dtype in dtypes.items() if not is_numeric_dtype(dtype)]
+    if other:
+        raise DataError(f"a series takes numeric columns; {', '.join(other)} hold(s) dates or text, not numbers "
+                        f"(a timestamp?): leave it out, series.drop(columns={other!r}), or make it the index")
 
 
 def step_scores(window_scores: np.ndarray, n_steps: int, length: int, stride: int = 1) -> np.ndarray:

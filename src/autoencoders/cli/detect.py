@@ -17,6 +17,7 @@ from ._common import (
     output_options,
     read_data,
     save_numpy,
+    table_options,
     text_columns,
     warn_of_row_ids,
 )
@@ -68,6 +69,38 @@ def time_index_channels(X: np.ndarray) -> list[int]:
     return np.flatnonzero(whole & rising).tolist()
 
 
+def warn_of_times_out_of_order(data: str) -> None:
+    """The dropped columns of a series table (--drop timestamp, as the error for a text column advises) that hold
+    times going back or repeating: the series is scored in file order, so its windows would splice stretches of
+    time without a word."""
+    import dataclasses
+
+    import pandas as pd
+
+    from ..data.table_files import read_table
+
+    dropped = table_options().drop
+    if not dropped:
+        return
+    frame = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X
+    for name in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[name]):  # a measurement left out may rise and fall as it likes
+            continue
+        with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
+            warnings.simplefilter("ignore")
+            times = pd.to_datetime(frame[name], errors="coerce", format="mixed", utc=True)  # offsets: one clock
+        if times.isna().any():
+            continue
+        steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
+        back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
+        said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
+                for what, rows in (("goes back", back), ("repeats the row before", same)) if len(rows)]
+        if said:
+            warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is scored in file "
+                          "order: sort the file by it (and merge repeated times) if that order is not time's",
+                          stacklevel=3)
+
+
 def contamination_value(value: str | None) -> float | str | None:
     """--contamination: 'auto' or a share in (0, 0.5]."""
     if value is None or value == "auto":
@@ -94,7 +127,7 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.option("--combine", default=None,
               help="How the table detector scores a row (AutoencoderOutlierDetector's `combine`: tail, "
                    "tail_isolation, knn, ...)  [default: the detector's]")
-@click.option("--window", type=int, default=None,
+@click.option("--window", type=click.IntRange(min=1), default=None,
               help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
                    "windows of this many steps with the `sequence` autoencoder.")
 @click.option("--explain", is_flag=True,
@@ -149,6 +182,8 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
             warnings.warn(f"{data}: {names[channel]} never falls and holds whole numbers, like a time index or a step "
                           "number, which the model would take as a measurement; if it is one, leave it out"
                           + (f" with --drop {names[channel]}" if dataset.is_table else ""), stacklevel=2)
+        if dataset.is_table:
+            warn_of_times_out_of_order(data)
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         warn_of_row_ids(dataset, data)

@@ -259,6 +259,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
             warnings.filterwarnings("ignore", "ignored: ", UserWarning)
         net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
                            seed=config.seed, **options)
+    if table is not None and net.config.backbone.name == "sequence" and not resume:
+        _warn_of_rows_as_windows(data, X_train.shape[1])
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "channels_last": rows.channels_last,
@@ -266,7 +268,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                       "missing_values": list(table_options().missing_values), "header": table_options().header}}
     if table is not None:
         extra["tabular"] = table.to_dict()
-    began = time.perf_counter()
+    earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
+    began = time.perf_counter() - (sum(earlier.epoch_seconds) if earlier else 0.0)
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
     if not is_main_process():  # the other processes of a data-parallel run leave the writing to rank 0
@@ -348,6 +351,15 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
     shown_set = test_set if len(X_test) else train_set
     return _Rows(X_train, X_test, scaler, table, dataset.name, X_test if len(X_test) else X_train, shown_set.y,
                  shown_set.label_names, _shown_rows(len(X_test), test_data), dataset.channels_last)
+
+
+def _warn_of_rows_as_windows(data, length: int) -> None:
+    """The sequence backbone on a table: each row is one window, which a table whose rows are time steps (ae detect
+    --window's layout) is not; training would run on windows that span no time, and report fine errors."""
+    warnings.warn(f"{data}: the sequence backbone reads each row as one window of {length} step(s) of one channel; "
+                  "if the rows are time steps of a series, cut windows first (autoencoders.data.sliding_windows("
+                  "values, length) saved as an .npy of (n, channels, length)); ae detect --window cuts them itself",
+                  stacklevel=2)
 
 
 def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:

@@ -98,5 +98,13 @@ def _match_sample_shape(array: np.ndarray, sample_shape: tuple[int, ...], name: 
         )
     raise DataError(
         f"{name} has samples of shape {array.shape[1:]} ({int(np.prod(array.shape[1:]))} values); "
-        f"the model expects {sample_shape} ({int(np.prod(sample_shape))} values)"
+        f"the model expects {sample_shape} ({int(np.prod(sample_shape))} values){_time_steps_hint(array, sample_shape)}"
     )
+
+
+def _time_steps_hint(array: np.ndarray, sample_shape: tuple[int, ...]) -> str:
+    """For rows with as many values as a windows model (channels, length) has channels: the rows of a series."""
+    if array.ndim != 2 or len(sample_shape) != 2 or array.shape[1] != sample_shape[0]:
+        return ""
+    return (f"; if the rows are time steps of {sample_shape[0]} channel(s), cut them into windows first: "
+            f"autoencoders.data.sliding_windows(series, {sample_shape[1]})")

@@ -53,7 +53,8 @@ class ConvBackbone(ConvStages):
 
     def check(self, config: ModelConfig) -> None:
         shape = tuple(config.input_shape)
-        require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}")
+        gray = ": gray images (H, W) need a channel axis, (n, 1, H, W) = X[:, None]" if len(shape) == 2 else ""
+        require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}{gray}")
         # (H, W, C) would train as H channels of W-by-C images, without an error
         require(not is_channels_last(shape), f"conv needs image samples shaped (C, H, W); {shape} looks like "
                 f"(H, W, C) with the channels last: move them first, numpy.moveaxis(X, -1, 1) (samples "
