@@ -165,8 +165,14 @@ def test_statistics_and_scores_do_not_depend_on_the_block_size(wbc, monkeypatch)
 def test_a_series_with_gaps_is_refused_naming_its_time_steps():
     series = np.sin(np.arange(300) / 5.0)
     series[[40, 41, 200]] = np.nan
-    with pytest.raises(ValueError, match="3 time step\\(s\\) with NaN or infinite values, first at step 40"):
+    with pytest.raises(ValueError, match="3 time step\\(s\\) with NaN or infinite values, first at step 40 in "
+                                         "channel 0"):
         ae.applications.series_anomaly_scores(series, 32)
+    import pandas as pd
+
+    frame = pd.DataFrame({"load": np.cos(np.arange(300) / 5.0), "temperature": series})  # the gap in the second
+    with pytest.raises(ValueError, match="first at step 40 in column 'temperature'"):
+        ae.applications.series_anomaly_scores(frame, 32)
 
 
 def test_two_rows_are_enough_to_fit_and_score_as_with_isolation_forest():

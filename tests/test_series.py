@@ -302,3 +302,20 @@ def test_cli_detect_names_a_window_below_one_as_the_option_given(tmp_path, score
     for value in ("0", "-5"):
         result = detect_series(tmp_path / "flat.npy", "--window", value)
         assert result.exit_code == 2 and "--window" in result.output and "stride" not in result.output, result.output
+
+
+def test_cli_detect_window_names_the_column_of_a_gap_in_a_series_table(tmp_path):
+    """The gap error named the row alone ("contains NaN in 1 row(s), first at row 50"): in a table of several
+    channels the user had to search every column of that row."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    steps = np.arange(200) / 5.0
+    temperature = np.cos(steps)
+    temperature[50] = np.nan
+    pd.DataFrame({"load": np.sin(steps), "temperature": temperature}).to_csv(tmp_path / "gap.csv", index=False)
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "gap.csv"), "--window", "16",
+                                      "--out", str(tmp_path / "scores.csv")])
+    assert result.exit_code == 1 and "first at row 50, column 1 (counting from 0)" in result.output, result.output

@@ -468,7 +468,8 @@ def test_cli_impute_fills_the_nan_gaps_of_an_array_and_names_an_infinite_cell(tm
     gappy[5, 0] = np.inf
     np.save(tmp_path / "inf.npy", gappy)
     result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "inf.npy"), "--out", str(tmp_path / "x.npy")])
-    assert result.exit_code == 1 and "infinite values in 1 row(s), first at row 5 (counting from 0)" in result.output
+    assert result.exit_code == 1
+    assert "infinite values in 1 row(s), first at row 5, column 0 (counting from 0)" in result.output
 
 
 def test_cli_impute_keeps_a_column_of_whole_numbers_whole(tmp_path):

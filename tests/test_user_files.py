@@ -137,7 +137,7 @@ def test_a_bad_cell_in_a_streamed_file_is_named_by_its_row_in_the_file():
     X = np.zeros((12, 2), np.float32)
     X[9, 1] = np.nan
     rows = ChunkedRows(X, chunk_rows=4, name="big.npy")
-    with pytest.raises(DataError, match=r"big.npy rows 8-11 contains NaN in 1 row\(s\), first at row 9 "):
+    with pytest.raises(DataError, match=r"big.npy rows 8-11 contains NaN in 1 row\(s\), first at row 9, column 1 "):
         rows[8:12]
 
 

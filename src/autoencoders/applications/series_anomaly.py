@@ -33,8 +33,12 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
     bad = ~np.isfinite(values).all(axis=1)  # (T,)
     if bad.any():
+        step = int(np.argmax(bad))
+        channel = int(np.argmax(~np.isfinite(values[step])))
+        names = [str(name) for name in getattr(series, "columns", [])]  # a DataFrame's channels have names
+        which = f"column {names[channel]!r}" if len(names) == values.shape[1] else f"channel {channel} (from 0)"
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
-                        f"{int(np.argmax(bad))}; fill or drop them first")
+                        f"{step} in {which}; fill or drop them first")
     # a bad window, stride or too short a series is named before any work
     if window > len(values) <= values.shape[1]:  # more channels than steps: likely stored channels first
         raise DataError(f"the series has {len(values)} time step(s) of {values.shape[1]} channel(s), fewer than the "

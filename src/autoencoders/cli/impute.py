@@ -49,8 +49,10 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
         infinite = np.isinf(dataset.X).any(axis=1) if dataset.X.dtype.kind == "f" else np.zeros(len(dataset.X), bool)
         if infinite.any():
+            row = int(np.argmax(infinite))
             raise DataError(f"data from {data} contains infinite values in {int(infinite.sum())} row(s), first at "
-                            f"row {int(np.argmax(infinite))} (counting from 0); only NaN cells are gaps to fill")
+                            f"row {row}, column {int(np.argmax(np.isinf(dataset.X[row])))} (counting from 0); only "
+                            "NaN cells are gaps to fill")
     if dataset.is_table:  # the whole file is written back: its text columns too
         read = table_options()
         whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,

@@ -62,8 +62,10 @@ def check_array(
         rows = np.unique(np.nonzero(bad.reshape(len(array), -1))[0])
         has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
         kinds = "NaN and infinite values" if has_nan and has_inf else "NaN" if has_nan else "infinite values"
-        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {first_row + rows[0]} "
-                        "(counting from 0)")
+        where = np.argwhere(bad[rows[0]])[0]  # the first bad value's place within its sample
+        within = f", column {where[0]}" if array.ndim == 2 else f", position {tuple(int(i) for i in where)}"
+        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {first_row + rows[0]}"
+                        f"{within} (counting from 0)")
     largest = float(np.abs(array).max())
     if largest > float(np.finfo(np.float32).max):
         raise DataError(f"{name} has values up to {largest:.3g}, beyond float32's range; rescale the data")
