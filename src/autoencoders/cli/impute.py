@@ -40,6 +40,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     """
     from ..data import TableOptions, load_data
     from ..data.images import images_as_stored
+    from ..data.validation import first_bad_cell
     from ..sklearn import AutoencoderImputer
 
     # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
@@ -47,12 +48,10 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     shape = np.shape(dataset.X)  # an array's filled cells are written back in its own shape
     if not dataset.is_table:
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
-        infinite = np.isinf(dataset.X).any(axis=1) if dataset.X.dtype.kind == "f" else np.zeros(len(dataset.X), bool)
+        infinite = np.isinf(dataset.X) if dataset.X.dtype.kind == "f" else np.zeros(dataset.X.shape, bool)  # (N, D)
         if infinite.any():
-            row = int(np.argmax(infinite))
-            raise DataError(f"data from {data} contains infinite values in {int(infinite.sum())} row(s), first at "
-                            f"row {row}, column {int(np.argmax(np.isinf(dataset.X[row])))} (counting from 0); only "
-                            "NaN cells are gaps to fill")
+            raise DataError(f"data from {data} contains infinite values in {first_bad_cell(infinite)}; only NaN cells "
+                            "are gaps to fill")
     if dataset.is_table:  # the whole file is written back: its text columns too
         read = table_options()
         whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,

@@ -59,13 +59,9 @@ def check_array(
         raise DataError(f"{name} is empty: shape {array.shape}")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = ~np.isfinite(array)
-        rows = np.unique(np.nonzero(bad.reshape(len(array), -1))[0])
         has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
         kinds = "NaN and infinite values" if has_nan and has_inf else "NaN" if has_nan else "infinite values"
-        where = np.argwhere(bad[rows[0]])[0]  # the first bad value's place within its sample
-        within = f", column {where[0]}" if array.ndim == 2 else f", position {tuple(int(i) for i in where)}"
-        raise DataError(f"{name} contains {kinds} in {len(rows)} row(s), first at row {first_row + rows[0]}"
-                        f"{within} (counting from 0)")
+        raise DataError(f"{name} contains {kinds} in {first_bad_cell(bad, first_row)}")
     largest = float(np.abs(array).max())
     if largest > float(np.finfo(np.float32).max):
         raise DataError(f"{name} has values up to {largest:.3g}, beyond float32's range; rescale the data")
@@ -110,3 +106,12 @@ def _time_steps_hint(array: np.ndarray, sample_shape: tuple[int, ...]) -> str:
         return ""
     return (f"; if the rows are time steps of {sample_shape[0]} channel(s), cut them into windows first: "
             f"autoencoders.data.sliding_windows(series, {sample_shape[1]})")
+
+
+def first_bad_cell(bad: np.ndarray, first_row: int = 0) -> str:
+    """Where the True cells of ``bad`` (n, ...) lie, for a message: how many rows hold one, and the first one's row
+    (from ``first_row``) and column (a position within the sample beyond 2-D), counting from 0."""
+    rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
+    where = np.argwhere(bad[rows[0]])[0]  # the first bad value's place within its sample
+    within = f"column {where[0]}" if bad.ndim == 2 else f"position {tuple(int(i) for i in where)}"
+    return f"{len(rows)} row(s), first at row {first_row + rows[0]}, {within} (counting from 0)"
