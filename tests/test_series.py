@@ -319,3 +319,39 @@ def test_cli_detect_window_names_the_column_of_a_gap_in_a_series_table(tmp_path)
     result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "gap.csv"), "--window", "16",
                                       "--out", str(tmp_path / "scores.csv")])
     assert result.exit_code == 1 and "first at row 50, column 1 (counting from 0)" in result.output, result.output
+
+
+def test_cli_detect_window_writes_each_steps_time_stamp_from_the_files_time_column(tmp_path, scored):
+    """A NAB-style file (timestamp,value) was refused until --drop timestamp, and then scored against row numbers
+    alone: next to the file (or NAB's anomaly windows, given as timestamps) the user had to count rows. Each step
+    is now written with its time stamp as the file writes it, the time column taken aside (never a channel);
+    files without one keep the row,score,outlier layout."""
+    import pandas as pd
+
+    times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
+    values = np.sin(np.arange(48) / 3.0)
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{t},{v:.6f}\n" for t, v in zip(times, values, strict=True)))
+    for options in ((), ("--drop", "timestamp")):
+        result = detect_series(path, "--overwrite", *options)
+        assert result.exit_code == 0, result.output
+        assert scored[-1].shape == (48, 1)  # the value alone reaches the scorer
+        written = pd.read_csv(tmp_path / "series.scores.csv")
+        assert list(written.columns) == ["row", "timestamp", "score", "outlier"]
+        assert written["timestamp"].tolist() == times and written["row"].tolist() == list(range(48))
+        np.testing.assert_allclose(written["score"], values, atol=1e-6)
+        assert '"time_column": "timestamp"' in result.output
+    result = detect_series(path, "--out", str(tmp_path / "scores.npz"))
+    with np.load(tmp_path / "scores.npz") as saved:
+        assert saved["times"].tolist() == times and str(saved["time_column"]) == "timestamp"
+    np.save(tmp_path / "flat.npy", values)
+    assert detect_series(tmp_path / "flat.npy").exit_code == 0
+    assert (tmp_path / "flat.scores.csv").read_text().startswith("row,score,outlier\n0,")
+
+
+def test_cli_detect_window_still_names_a_text_column_that_is_no_time(tmp_path, scored):
+    path = tmp_path / "series.csv"
+    path.write_text("host,value\n" + "".join(f"web{i % 3},{np.sin(i):.3f}\n" for i in range(40)))
+    result = detect_series(path)
+    assert result.exit_code == 1 and "host hold(s) text that is not all dates or times" in result.output
+    assert "--drop host" in result.output

@@ -1,0 +1,112 @@
+"""A file read as one time series for the commands that cut windows (``ae detect --window``, ``ae train --window``
+and the commands on a run trained so): rows are consecutive time steps, columns are channels, and a column of
+dates or times is the steps' time stamps, kept beside the series for the outputs instead of being a channel."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data import Dataset
+from ..errors import DataError
+from ._common import read_data, table_options, text_columns
+
+
+@dataclasses.dataclass
+class Series:
+    """The steps of a series file: ``values`` (n_steps, channels), a DataFrame for a table (its errors name the
+    column), the channels' names, and the time stamps (n_steps,) of its time column as the file writes them."""
+
+    values: Any  # (T, C): an array, or a DataFrame of the channels of a table
+    channels: list[str]
+    dataset: Dataset  # as read: its labels (y) are per step
+    time_column: str | None = None
+    times: np.ndarray | None = None  # (T,) text
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def read_series(data: str, data_dir: str | None, split: str, label_column: str | None,
+                channels: list[str] | None = None) -> Series:
+    """--data as a series: a 1-D array is one channel; a table's time column (text cells that are all dates or
+    times, or such a column left out with --drop) is taken aside as its time stamps; ``channels``: the run's, picked
+    from a table by name. Anything else that is no series (images, windows, text columns) is a DataError."""
+    dataset = read_data(data, data_dir, split, label_column, series=True)
+    if not dataset.is_table:
+        if np.ndim(dataset.X) != 2:
+            raise DataError(f"{data} holds samples of shape {tuple(np.shape(dataset.X)[1:])}, not the time steps "
+                            "of a series (n_steps, channels) or (n_steps,): --window cuts a series into windows; "
+                            "leave it out for images or for windows cut already")
+        return Series(dataset.X, [f"channel {i}" for i in range(dataset.X.shape[1])], dataset)
+    frame, time = dataset.X, time_column(data, dataset.X)
+    if time is not None and time[0] in frame.columns:
+        frame = frame.drop(columns=[time[0]])
+    if channels is not None:
+        missing = [name for name in channels if name not in frame.columns]
+        if missing:
+            raise DataError(f"{data} has no column(s) {', '.join(missing)}; the run's windows were cut from the "
+                            f"channels {', '.join(channels)}")
+        frame = frame[channels]
+    text = text_columns(frame)
+    if text:
+        raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text that is not "
+                        f"all dates or times: leave it out with --drop {','.join(text)}")
+    return Series(frame, [str(name) for name in frame.columns], dataset, *(time or (None, None)))
+
+
+def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
+    """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
+    dates or times, with a warning when they go back or repeat; None when there is none."""
+    import pandas as pd
+
+    from ..data.table_files import read_table
+
+    dropped = table_options().drop
+    left_out = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X \
+        if dropped else frame.iloc[:, :0]
+    for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
+        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or an epoch time_index_channels names
+            continue
+        with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
+            warnings.simplefilter("ignore")
+            times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
+        if not times.isna().any():
+            warn_of_times_out_of_order(data, str(name), times)
+            return str(name), cells.astype(str).to_numpy()
+    return None
+
+
+def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
+    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat: the series is read in
+    file order, so its windows would splice stretches of time without a word."""
+    steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
+    back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
+    said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
+            for what, rows in (("goes back", back), ("repeats the row before", same)) if len(rows)]
+    if said:
+        warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is read in file order: "
+                      "sort the file by it (and merge repeated times) if that order is not time's", stacklevel=2)
+
+
+def time_index_channels(X: np.ndarray) -> list[int]:
+    """The channels of a series ``X`` (n_steps, channels) that never fall, rise overall and hold whole numbers on
+    every step: a time index (epoch seconds) or a step number, which the model would learn as a measurement (its
+    windows' levels grow to the series' end, so the ends look far from the rest)."""
+    whole = (np.round(X) == X).all(axis=0)  # (C,)
+    rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
+    return np.flatnonzero(whole & rising).tolist()
+
+
+def warn_of_time_index_channels(series: Series, data: str) -> None:
+    """Warn of channels that look like a time index (:func:`time_index_channels`), for a command that fits a model."""
+    values = np.asarray(series.values, dtype=np.float64)  # (T, C)
+    for channel in time_index_channels(values) if len(values) > 1 else []:
+        name = series.channels[channel]
+        warnings.warn(f"{data}: {name} never falls and holds whole numbers, like a time index or a step number, which "
+                      "the model would take as a measurement; if it is one, leave it out"
+                      + (f" with --drop {name}" if series.dataset.is_table else ""), stacklevel=2)
