@@ -273,7 +273,7 @@ def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
         assert result.exit_code == 0, result.output
         said = [str(w.message) for w in caught if "one window of" in str(w.message)]
         assert len(said) == warned, said
-        assert not warned or ("each row as one window of 1 step" in said[0] and "sliding_windows" in said[0])
+        assert not warned or ("each row as one window of 1 step" in said[0] and "--window LENGTH" in said[0])
 
 
 def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
@@ -355,3 +355,109 @@ def test_cli_detect_window_still_names_a_text_column_that_is_no_time(tmp_path, s
     result = detect_series(path)
     assert result.exit_code == 1 and "host hold(s) text that is not all dates or times" in result.output
     assert "--drop host" in result.output
+
+
+def nab_style_csv(path, n_steps: int = 200):
+    """A series file as NAB gives them (timestamp,value), with a daily-like cycle; returns (times, values)."""
+    times = [str(np.datetime64("2014-07-01T00:00") + np.timedelta64(30 * i, "m")).replace("T", " ") + ":00"
+             for i in range(n_steps)]
+    values = 100 + 10 * np.sin(np.arange(n_steps) / 4.0)
+    path.write_text("timestamp,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(times, values, strict=True)))
+    return times, values
+
+
+def invoke(*arguments):
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    return CliRunner().invoke(cli, [str(argument) for argument in arguments])
+
+
+def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_series_alike(tmp_path):
+    """`ae train` had no way to cut one long series (a NAB file) into windows: the user called sliding_windows in
+    Python and saved an .npy. --window/--stride cut them (the time column aside, each channel scaled alike at every
+    position), test windows come from the series' last steps, and the run keeps the cut: encode cuts the run's file
+    (or the same series as a 1-D .npy) the same way, reconstruct writes the series back against its time stamps."""
+    import json
+
+    import pandas as pd
+
+    import autoencoders as ae
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
+                    "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run)
+    assert result.exit_code == 0, result.output
+    config = json.loads((run / "config.json").read_text())
+    stored = config["extra"]["data"]
+    assert (stored["window"], stored["stride"], stored["channels"], stored["time_column"]) == (16, 2, ["value"],
+                                                                                                  "timestamp")
+    assert config["train_config"]["holdout"] == "last"  # overlapping windows: validation on a later stretch
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_test"]) == (73, 13)  # 160 training steps, the last 40 cut apart
+    scaler = np.asarray(config["extra"]["scaler"]["offset"]).reshape(config["extra"]["scaler"]["shape"])
+    np.testing.assert_allclose(scaler, values[:160].min(), rtol=1e-6)  # (1, 16): one channel, every position alike
+
+    assert invoke("encode", run, "--out", tmp_path / "codes.npy").exit_code == 0
+    np.save(tmp_path / "flat.npy", values)
+    result = invoke("encode", run, "--data", tmp_path / "flat.npy", "--out", tmp_path / "flat-codes.npy")
+    assert result.exit_code == 0 and "(windows of 16 steps, 2 apart)" in result.output, result.output
+    model = ae.load_model(run / "model.safetensors")
+    windows = sliding_windows(values, 16, 2)  # (93, 1, 16)
+    expected = ae.encode(model, ((windows - values[:160].min()) / np.ptp(values[:160])).astype(np.float32))
+    np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), expected, atol=1e-4)
+    np.testing.assert_allclose(np.load(tmp_path / "flat-codes.npy"), expected, atol=1e-4)
+
+    result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv")
+    assert result.exit_code == 0 and "200 steps rebuilt from 93" in result.output, result.output
+    rebuilt = pd.read_csv(tmp_path / "rebuilt.csv")
+    assert list(rebuilt.columns) == ["timestamp", "value"] and rebuilt["timestamp"].tolist() == times
+    result = invoke("evaluate", run)
+    assert result.exit_code == 0 and '"n_samples": 93' in result.output, result.output
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (("--window", 300), "200 time step(s), fewer than the window length 300"),
+    (("--window", 16, "--stride", 20), "20 is longer than --window 16"),
+    (("--stride", 2), "--stride sets how far apart the windows of --window start"),
+    (("--window", 16, "--label-column", "value"), "--label-column labels rows"),
+    (("--window", 16, "--stream"), "--stream reads rows"),
+    (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
+                                                 "than --window 16"),
+    (("--window", 16, "--data", "digits"), "holds samples of shape (1, 8, 8), not the time steps of a series"),
+])
+def test_cli_train_window_names_bad_values_before_training(tmp_path, arguments, message):
+    nab_style_csv(tmp_path / "series.csv")
+    arguments = ("--data", tmp_path / "series.csv", *arguments) if "--data" not in arguments else arguments
+    result = invoke("train", "--model", "sequence", *arguments, "--epochs", 1, "--quiet", "--out", tmp_path / "run")
+    assert result.exit_code != 0 and message in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_cli_train_window_refuses_a_table_whose_rows_are_no_time_steps(tmp_path):
+    """A table with a text column that is no time (a category) cannot be a series of numeric channels."""
+    path = tmp_path / "people.csv"
+    path.write_text("grade,income\n" + "".join(f"{'abc'[i % 3]},{1000 + i * 7 % 13}\n" for i in range(60)))
+    result = invoke("train", "--model", "sequence", "--data", path, "--window", 8, "--epochs", 1, "--quiet",
+                    "--out", tmp_path / "run")
+    assert result.exit_code == 1 and "grade hold(s) text that is not all dates or times" in result.output
+
+
+def test_cli_windows_run_resumes_with_its_cut_and_exports_windows(tmp_path):
+    """A windows run resumed keeps its window and stride (stored with the data); its ONNX graph takes windows."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    base = ("--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--quiet",
+            "--no-report", "--out", run)
+    assert invoke("train", *base, "--epochs", 1).exit_code == 0
+    result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--quiet", "--no-report")
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "metrics.json").read_text())["n_train"] == 160 - 16 + 1
+    result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--window", 8)
+    assert result.exit_code != 0 and "--window 8 disagrees with the run's stored 16" in result.output, result.output
+    pytest.importorskip("onnxruntime")
+    assert invoke("export", run).exit_code == 0

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..data import Dataset
+from ..data import Dataset, Scaler, check_array
+from ..data.windows import overlap_average, sliding_windows
 from ..errors import DataError
 from ._common import read_data, table_options, text_columns
 
@@ -33,10 +34,15 @@ class Series:
 
 def read_series(data: str, data_dir: str | None, split: str, label_column: str | None,
                 channels: list[str] | None = None) -> Series:
-    """--data as a series: a 1-D array is one channel; a table's time column (text cells that are all dates or
-    times, or such a column left out with --drop) is taken aside as its time stamps; ``channels``: the run's, picked
-    from a table by name. Anything else that is no series (images, windows, text columns) is a DataError."""
-    dataset = read_data(data, data_dir, split, label_column, series=True)
+    """--data as a series (:func:`series_of`)."""
+    return series_of(read_data(data, data_dir, split, label_column, series=True), data, channels)
+
+
+def series_of(dataset: Dataset, data: str, channels: list[str] | None = None) -> Series:
+    """The series a :class:`Dataset` read with ``series=True`` holds: a 1-D array is one channel; a table's time
+    column (text cells that are all dates or times, or such a column left out with --drop) is taken aside as its
+    time stamps; ``channels``: the run's, picked from a table by name. Anything else that is no series (images,
+    windows, text columns) is a DataError."""
     if not dataset.is_table:
         if np.ndim(dataset.X) != 2:
             raise DataError(f"{data} holds samples of shape {tuple(np.shape(dataset.X)[1:])}, not the time steps "
@@ -110,3 +116,67 @@ def warn_of_time_index_channels(series: Series, data: str) -> None:
         warnings.warn(f"{data}: {name} never falls and holds whole numbers, like a time index or a step number, which "
                       "the model would take as a measurement; if it is one, leave it out"
                       + (f" with --drop {name}" if series.dataset.is_table else ""), stacklevel=2)
+
+
+def windows_scaler(steps: np.ndarray, scale: str, length: int) -> Scaler:
+    """The --scale scaler fitted per channel on a series' steps (T, C), for its windows (C, length): a channel's
+    value is scaled alike wherever it falls in a window (windows of one series see the same values at every
+    position, so a scaler per position would only add noise)."""
+    fitted = Scaler.fit(steps, scale)  # (C,)
+    return Scaler(fitted.kind, *(np.repeat(part[:, None], length, axis=1) for part in (fitted.offset, fitted.scale)))
+
+
+@dataclasses.dataclass
+class SeriesWindows(Dataset):
+    """Windows ``X`` (n_windows, channels, length) read for a run trained on windows (``ae train --window``): cut
+    from ``series`` as in training, or (``series`` None) given as windows already."""
+
+    series: Series | None = None
+
+
+def run_series_settings(checkpoint: Any) -> dict[str, Any] | None:
+    """What a run trained with --window stored of its series (window, stride, channels, time column), else None."""
+    stored = checkpoint.extra.get("data") or {}
+    return stored if stored.get("window") else None
+
+
+def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: str,
+                     label_column: str | None) -> SeriesWindows:
+    """--data for a command on a run trained on windows: a series is cut as the run's was (its window and stride;
+    a table's channels picked by name, its time column aside); an array of windows of the model's shape is taken
+    as it is."""
+    settings, shape = run_series_settings(checkpoint), tuple(checkpoint.model.input_shape)  # shape: (C, L)
+    dataset = read_data(data, data_dir, split, label_column, series=True)
+    if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
+        return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
+    series = series_of(dataset, data, settings["channels"] if dataset.is_table else None)
+    values = check_array(series.values, f"data from {data}")  # (T, C)
+    if values.shape[1] != shape[0]:
+        raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
+                        f"{shape[0]} channel(s) ({', '.join(settings['channels'])})")
+    windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
+    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
+
+
+def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> Any:
+    """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
+    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels."""
+    import pandas as pd
+
+    series = windows.series
+    steps = overlap_average(outputs, len(series), stride)  # (T, C)
+    if not series.dataset.is_table:
+        return steps
+    frame = pd.DataFrame(steps, columns=series.channels)
+    if series.time_column is not None:
+        frame.insert(0, series.time_column, series.times)
+    return frame
+
+
+def windows_said(checkpoint: Any, cut: bool = True) -> str:
+    """For a message about a run's samples: " (windows of W steps, S apart)" for a run trained on windows (without
+    the stride for windows not ``cut`` from a series: generated ones), else nothing."""
+    settings = run_series_settings(checkpoint)
+    if settings is None:
+        return ""
+    return f" (windows of {settings['window']} steps" + (f", {settings['stride']} apart)" if cut else ")")
