@@ -427,6 +427,7 @@ def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_seri
     (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
                                                  "than --window 16"),
     (("--window", 16, "--data", "digits"), "holds samples of shape (1, 8, 8), not the time steps of a series"),
+    (("--window", 16, "--backbone", "conv"), "(channels, length) = (1, 16), which the sequence backbone is made for"),
 ])
 def test_cli_train_window_names_bad_values_before_training(tmp_path, arguments, message):
     nab_style_csv(tmp_path / "series.csv")

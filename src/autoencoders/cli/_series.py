@@ -4,8 +4,10 @@ dates or times is the steps' time stamps, kept beside the series for the outputs
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..data import Dataset, Scaler, check_array
 from ..data.windows import overlap_average, sliding_windows
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ._common import read_data, table_options, text_columns
 
 
@@ -132,6 +134,18 @@ class SeriesWindows(Dataset):
     from ``series`` as in training, or (``series`` None) given as windows already."""
 
     series: Series | None = None
+
+
+@contextlib.contextmanager
+def naming_the_windows(window: int | None, shape: tuple[int, ...]) -> Iterator[None]:
+    """A model that cannot take the windows of --window (a conv backbone, made for images) says what they are."""
+    try:
+        yield
+    except ConfigError as error:
+        if window is not None:
+            error.args = (f"{error}; --window {window} gives windows shaped (channels, length) = {tuple(shape)}, "
+                          "which the sequence backbone is made for (mlp takes them too, flattened)", *error.args[1:])
+        raise
 
 
 def run_series_settings(checkpoint: Any) -> dict[str, Any] | None:

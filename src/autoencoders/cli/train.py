@@ -29,7 +29,7 @@ from ._common import (
     warn_of_row_ids,
 )
 from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
-from ._series import read_series, warn_of_time_index_channels, windows_scaler
+from ._series import naming_the_windows, read_series, warn_of_time_index_channels, windows_scaler
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
@@ -290,10 +290,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     loss, added = model_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
                              model, table=table, **parts, **options)
     options |= added  # a table with categories or gaps: the mixed loss's column layout
-    if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
-        code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
-                                      **options)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), naming_the_windows(window, X_train.shape[1:]):
+        if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
+            code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
+                                          **options)
         if resume:  # every stored field is given again: an option the model ignores was named when the run began
             warnings.filterwarnings("ignore", "ignored: ", UserWarning)
         net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
