@@ -462,3 +462,18 @@ def test_cli_windows_run_resumes_with_its_cut_and_exports_windows(tmp_path):
     assert result.exit_code != 0 and "--window 8 disagrees with the run's stored 16" in result.output, result.output
     pytest.importorskip("onnxruntime")
     assert invoke("export", run).exit_code == 0
+
+
+def test_cli_report_of_a_windows_run_counts_windows_and_says_how_they_were_cut(tmp_path):
+    """The report of a run trained with --window counted "training rows" and "test rows" with no word of the
+    windows' length, stride or series."""
+    import html
+
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4,
+                    "--code-size", 2, "--epochs", 1, "--quiet", "--out", run)
+    assert result.exit_code == 0, result.output
+    page = html.unescape((run / "report.html").read_text())
+    assert "training windows" in page and "test windows" in page and "training rows" not in page
+    assert "16 steps, 4 apart, from the series' channel(s) value (time column timestamp)" in page
