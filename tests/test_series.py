@@ -477,3 +477,20 @@ def test_cli_report_of_a_windows_run_counts_windows_and_says_how_they_were_cut(t
     page = html.unescape((run / "report.html").read_text())
     assert "training windows" in page and "test windows" in page and "training rows" not in page
     assert "16 steps, 4 apart, from the series' channel(s) value (time column timestamp)" in page
+
+
+def test_cli_train_window_names_a_level_shift_when_the_test_stretch_is_reconstructed_worse_than_its_mean(tmp_path):
+    """NAB's ec2_cpu_utilization_5f5533 (--window 64 --stride 4): the model reconstructed the series' last steps
+    worse than their mean, and the warning said only "not trained enough or diverged"; its last stretch sits at
+    another level, which --remove-level fixes (the warning goes). A model that removes levels is not told so."""
+    path = tmp_path / "shifted.csv"
+    steps = np.arange(300)
+    values = 50 + np.sin(steps / 3.0) + np.where(steps >= 240, 40, 0)  # the last fifth 40 higher
+    path.write_text("value\n" + "".join(f"{v:.4f}\n" for v in values))
+    base = ("train", "--model", "sequence", "--data", path, "--window", 16, "--stride", 4, "--epochs", 2, "--quiet",
+            "--no-report", "--loss", "mse")
+    result = invoke(*base, "--out", tmp_path / "kept")
+    assert result.exit_code == 0 and "reconstructs the test rows worse than their mean" in result.output
+    assert "another level than the training steps, which --remove-level" in " ".join(result.output.split())
+    result = invoke(*base, "--remove-level", "--out", tmp_path / "removed")
+    assert result.exit_code == 0 and "--remove-level lets" not in " ".join(result.output.split()), result.output

@@ -329,7 +329,9 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    _warn_if_diverged(history, metrics["test"], X_test)
+    backbone = net.config.backbone
+    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and getattr(
+        backbone, "remove_level", None) is False)  # a sequence backbone that keeps the windows' levels
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
     names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis
@@ -445,9 +447,11 @@ def _warn_of_rows_as_windows(data, length: int) -> None:
                   "sliding windows", stacklevel=2)
 
 
-def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
+def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level_may_move: bool = False) -> None:
     """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
-    their own mean does (what a learning rate far too high leaves behind)."""
+    their own mean does (what a learning rate far too high leaves behind); ``level_may_move``: the test rows are
+    windows of the series' last steps and the model keeps the windows' levels, so a later stretch at another
+    level does the same (NAB's ec2_cpu_utilization_5f5533: the warning goes with --remove-level)."""
     losses = history.val.get("loss") or history.train.get("loss", [])
     advice = "training diverged: try a lower --lr or --grad-clip"
     if len(losses) > 1 and losses[-1] > losses[0]:
@@ -464,6 +468,9 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> No
     else:
         why = ("it has not trained enough (more --epochs) or training diverged (a lower --lr or --grad-clip); the loss "
                "curve tells which")
+        if level_may_move:
+            why += ("; or the series' last steps, the test windows, sit at another level than the training steps, "
+                    "which --remove-level lets the model follow")
     click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
                f"against {baseline:.4g}): {why}", err=True)
 
