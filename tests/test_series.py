@@ -494,3 +494,21 @@ def test_cli_train_window_names_a_level_shift_when_the_test_stretch_is_reconstru
     assert "another level than the training steps, which --remove-level" in " ".join(result.output.split())
     result = invoke(*base, "--remove-level", "--out", tmp_path / "removed")
     assert result.exit_code == 0 and "--remove-level lets" not in " ".join(result.output.split()), result.output
+
+
+def test_cli_search_cuts_a_query_series_into_windows_on_a_windows_run(tmp_path):
+    """`ae search RUN --query series.csv` on a run trained with --window read the query's rows as samples and was
+    refused ("samples of shape (1,) ...; the model expects (1, 16)"); it is cut as the run's data is."""
+    import json
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    (tmp_path / "query.csv").write_text("timestamp,value\n" + "".join(
+        f"{t},{v:.4f}\n" for t, v in zip(times[:40], values[:40], strict=True)))
+    run = tmp_path / "run"
+    assert invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
+                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("search", run, "--query", tmp_path / "query.csv", "-k", 1)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["results"]
+    assert len(found) == 13  # windows of 16 steps, 2 apart, in 40 steps
+    assert found[0]["neighbours"] == [0] and found[0]["distances"] == [0.0]  # the same window of the run's series

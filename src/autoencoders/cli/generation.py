@@ -100,7 +100,8 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 @click.command()
 @RUN
 @run_data_options
-@click.option("--start", "start", type=click.IntRange(0), required=True, help="Row of --data to start from.")
+@click.option("--start", "start", type=click.IntRange(0), required=True,
+              help="Row of --data to start from (a window, counting from 0, for a run trained with --window).")
 @click.option("--end", "end", type=click.IntRange(0), required=True, help="Row of --data to end at.")
 @click.option("--steps", type=click.IntRange(2), default=8, show_default=True,
               help="Points on the path, ends included.")
