@@ -73,7 +73,7 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
                    "encode, reconstruct, evaluate, report and generate cut a series given to the run the same way. "
                    "Test windows: the series' last --test-fraction of steps, cut apart (or --test-data, a series); "
                    "--holdout defaults to last.")
-@click.option("--stride", type=click.IntRange(min=1), default=None, show_default="1",
+@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --window: steps between the starts of two windows, at most --window (a last window is "
                    "aligned to the series' end).")
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
@@ -180,10 +180,11 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
 
 
 def check_window_options(context: click.Context, options: dict[str, Any]) -> None:
-    """Refuse, before any work, what does not go with --window (or --stride without it); with it, a stride of 1 and
-    holdout last unless given: windows of one series overlap, so a random validation share is near copies of the
-    training windows."""
-    given = {name for name in ("stride", "label_column", "stream") if options[name]}
+    """Refuse, before any work, what does not go with --window (or --stride without it); with it, holdout last
+    unless given: windows of one series overlap, so a random validation share is near copies of the training
+    windows."""
+    given = {name for name in ("stride", "label_column", "stream")
+             if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     if options["window"] is None:
         if "stride" in given:
             raise click.UsageError("--stride sets how far apart the windows of --window start; give --window too")
@@ -194,8 +195,6 @@ def check_window_options(context: click.Context, options: dict[str, Any]) -> Non
     if "label_column" in given:
         raise click.UsageError("--label-column labels rows, and the windows of a series (--window) span many: leave "
                                "it out (ae detect --window measures per-step labels against its scores)")
-    if options["stride"] is None:
-        options["stride"] = 1
     if options["stride"] > options["window"]:
         raise click.BadParameter(f"{options['stride']} is longer than --window {options['window']}: the steps between "
                                  "windows would be in no window", param_hint="--stride")
