@@ -125,6 +125,9 @@ def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
         assert detect_series(path).exit_code == 0
     assert len(caught) == 1
     assert detect_series(path, "--drop", "t", "--overwrite").exit_code == 0
+    # left out as the warning says, the time index names each step of the output, as a time column does
+    assert (tmp_path / "series.scores.csv").read_text().splitlines()[:2] == ["row,t,score,outlier",
+                                                                             "0,1400000000,0,0"]
 
 
 
@@ -512,3 +515,19 @@ def test_cli_search_cuts_a_query_series_into_windows_on_a_windows_run(tmp_path):
     found = json.loads(result.output)["results"]
     assert len(found) == 13  # windows of 16 steps, 2 apart, in 40 steps
     assert found[0]["neighbours"] == [0] and found[0]["distances"] == [0.0]  # the same window of the run's series
+
+
+def test_cli_windows_run_keeps_its_time_index_column_aside_in_later_commands(tmp_path):
+    """A run trained with --drop t (epoch seconds, as the time-index warning advises) read its own file without
+    --drop in `ae reconstruct`: t was neither a channel nor named, so the series came back without its times."""
+    import pandas as pd
+
+    path = tmp_path / "series.csv"
+    path.write_text("t,load\n" + "".join(f"{1_400_000_000 + 300 * i},{np.sin(i / 4.0):.4f}\n" for i in range(120)))
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", path, "--drop", "t", "--window", 16, "--code-size", 2,
+                    "--epochs", 1, "--quiet", "--no-report", "--out", run)
+    assert result.exit_code == 0, result.output
+    assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
+    rebuilt = pd.read_csv(tmp_path / "rebuilt.csv")
+    assert list(rebuilt.columns) == ["t", "load"] and rebuilt["t"].iloc[-1] == 1_400_000_000 + 300 * 119

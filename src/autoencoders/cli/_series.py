@@ -40,18 +40,20 @@ def read_series(data: str, data_dir: str | None, split: str, label_column: str |
     return series_of(read_data(data, data_dir, split, label_column, series=True), data, channels)
 
 
-def series_of(dataset: Dataset, data: str, channels: list[str] | None = None) -> Series:
+def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, time_name: str | None = None) -> Series:
     """The series a :class:`Dataset` read with ``series=True`` holds: a 1-D array is one channel; a table's time
-    column (text cells that are all dates or times, or such a column left out with --drop) is taken aside as its
-    time stamps; ``channels``: the run's, picked from a table by name. Anything else that is no series (images,
-    windows, text columns) is a DataError."""
+    column (:func:`time_column`, or ``time_name``, the run's, when the table has it) is taken aside as its time
+    stamps; ``channels``: the run's, picked from a table by name. Anything else that is no series (images, windows,
+    text columns) is a DataError."""
     if not dataset.is_table:
         if np.ndim(dataset.X) != 2:
             raise DataError(f"{data} holds samples of shape {tuple(np.shape(dataset.X)[1:])}, not the time steps "
                             "of a series (n_steps, channels) or (n_steps,): --window cuts a series into windows; "
                             "leave it out for images or for windows cut already")
         return Series(dataset.X, [f"channel {i}" for i in range(dataset.X.shape[1])], dataset)
-    frame, time = dataset.X, time_column(data, dataset.X)
+    frame = dataset.X
+    time = (time_name, frame[time_name].astype(str).to_numpy()) if time_name in frame.columns else time_column(
+        data, frame)
     if time is not None and time[0] in frame.columns:
         frame = frame.drop(columns=[time[0]])
     if channels is not None:
@@ -69,7 +71,8 @@ def series_of(dataset: Dataset, data: str, channels: list[str] | None = None) ->
 
 def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
     """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
-    dates or times, with a warning when they go back or repeat; None when there is none."""
+    dates or times (with a warning when they go back or repeat), or of a column left out that holds a time index
+    (:func:`time_index_channels`: epoch seconds, a step number); None when there is none."""
     import pandas as pd
 
     from ..data.table_files import read_table
@@ -78,7 +81,9 @@ def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
     left_out = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X \
         if dropped else frame.iloc[:, :0]
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
-        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or an epoch time_index_channels names
+        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
+            if len(cells) > 1 and time_index_channels(cells.to_numpy(np.float64)[:, None]):
+                return str(name), cells.astype(str).to_numpy()
             continue
         with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
             warnings.simplefilter("ignore")
@@ -163,7 +168,8 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
     dataset = read_data(data, data_dir, split, label_column, series=True)
     if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
         return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
-    series = series_of(dataset, data, settings["channels"] if dataset.is_table else None)
+    series = series_of(dataset, data, *((settings["channels"], settings.get("time_column")) if dataset.is_table
+                                        else ()))
     values = check_array(series.values, f"data from {data}")  # (T, C)
     if values.shape[1] != shape[0]:
         raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
