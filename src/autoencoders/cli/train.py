@@ -328,9 +328,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    backbone = net.config.backbone
-    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and getattr(
-        backbone, "remove_level", None) is False)  # a sequence backbone that keeps the windows' levels
+    keeps_levels = getattr(net.config.backbone, "remove_level", None) is False  # a sequence backbone's option
+    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and keeps_levels)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
     names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis

@@ -91,8 +91,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     save_array(out, images_as_stored(outputs, dataset.channels_last))
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
-    drawn = f" and the first {len(R[:10])} windows drawn to {image}" if image and series else (
-        f" and the first {len(R[:10])} drawn to {image}" if image else "")
+    drawn = f" and the first {len(R[:10])}{'' if series is None else ' windows'} drawn to {image}" if image else ""
     what = (f"the series' {len(series)} steps rebuilt from {len(R)} reconstructed windows (each step the mean of "
             "the windows covering it)" if series is not None else f"{len(R)} reconstructions{windows_said(checkpoint)}")
     click.echo(f"wrote {what} to {out}{drawn}")
