@@ -531,3 +531,22 @@ def test_cli_windows_run_keeps_its_time_index_column_aside_in_later_commands(tmp
     assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
     rebuilt = pd.read_csv(tmp_path / "rebuilt.csv")
     assert list(rebuilt.columns) == ["t", "load"] and rebuilt["t"].iloc[-1] == 1_400_000_000 + 300 * 119
+
+
+def test_cli_windows_run_trained_on_an_array_takes_a_table_series_later(tmp_path):
+    """A run trained on a 1-D .npy named its channel "channel 0", and a NAB-style CSV given to it later was refused
+    for lacking a column of that name; an array's channels have no names to pick by, so the table's numeric
+    columns are taken (the time column aside) and only their number must match."""
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    np.save(tmp_path / "flat.npy", values)
+    run = tmp_path / "run"
+    assert invoke("train", "--model", "sequence", "--data", tmp_path / "flat.npy", "--window", 16, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    for data in ("flat.npy", "series.csv"):
+        result = invoke("encode", run, "--data", tmp_path / data, "--out", tmp_path / f"{data}.npy")
+        assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(np.load(tmp_path / "series.csv.npy"), np.load(tmp_path / "flat.npy.npy"), atol=1e-4)
+    (tmp_path / "two.csv").write_text("a,b\n" + "".join(f"{v},{v}\n" for v in values))
+    result = invoke("encode", run, "--data", tmp_path / "two.csv", "--out", tmp_path / "two.npy")
+    assert result.exit_code == 1 and "a series of 2 channel(s); the run was trained on windows of 1 channel(s)" \
+        in result.output, result.output

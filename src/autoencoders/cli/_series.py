@@ -43,8 +43,8 @@ def read_series(data: str, data_dir: str | None, split: str, label_column: str |
 def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, time_name: str | None = None) -> Series:
     """The series a :class:`Dataset` read with ``series=True`` holds: a 1-D array is one channel; a table's time
     column (:func:`time_column`, or ``time_name``, the run's, when the table has it) is taken aside as its time
-    stamps; ``channels``: the run's, picked from a table by name. Anything else that is no series (images, windows,
-    text columns) is a DataError."""
+    stamps; ``channels``: the run's columns (None for a run trained on an array), picked from a table by name.
+    Anything else that is no series (images, windows, text columns) is a DataError."""
     if not dataset.is_table:
         if np.ndim(dataset.X) != 2:
             raise DataError(f"{data} holds samples of shape {tuple(np.shape(dataset.X)[1:])}, not the time steps "
@@ -168,12 +168,12 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
     dataset = read_data(data, data_dir, split, label_column, series=True)
     if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
         return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
-    series = series_of(dataset, data, *((settings["channels"], settings.get("time_column")) if dataset.is_table
-                                        else ()))
+    series = series_of(dataset, data, settings["channels"], settings["time_column"])  # names: a table's, or None
     values = check_array(series.values, f"data from {data}")  # (T, C)
     if values.shape[1] != shape[0]:
+        named = f" ({', '.join(settings['channels'])})" if settings["channels"] else ""
         raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
-                        f"{shape[0]} channel(s) ({', '.join(settings['channels'])})")
+                        f"{shape[0]} channel(s){named}")
     windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
     return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
 

@@ -421,7 +421,8 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
     shown = (f"the windows of --test-data {test_data}" if test_data else
              f"the test windows: the series' last {n_test} steps, held out from training" if n_test else
              "training windows: no test windows were held out")
-    settings = {"window": window, "stride": stride, "channels": series.channels, "time_column": series.time_column}
+    settings = {"window": window, "stride": stride, "time_column": series.time_column,
+                "channels": series.channels if series.dataset.is_table else None}  # names to pick a table's by
     return _Rows(X_train, X_test, scaler, None, series.dataset.name, X_test if len(X_test) else X_train, None, [],
                  shown, series=settings)
 
