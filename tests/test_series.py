@@ -429,6 +429,8 @@ def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_seri
     (("--window", 16, "--stream"), "--stream reads rows"),
     (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
                                                  "than --window 16"),
+    (("--window", 50, "--test-fraction", 0.75), "last 150 of 200 steps for testing (--test-fraction 0.75) leaves 50 "
+                                                 "to train on, fewer than 2 windows of 50 steps 1 apart need"),
     (("--window", 16, "--data", "digits"), "holds samples of shape (1, 8, 8), not the time steps of a series"),
     (("--window", 16, "--backbone", "conv"), "(channels, length) = (1, 16), which the sequence backbone is made for"),
 ])

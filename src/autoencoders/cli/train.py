@@ -409,8 +409,12 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
                         f"{len(values)}) is shorter than --window {window}: lower --window, raise --test-fraction, "
                         "pass --test-fraction 0 or give --test-data")
     if n_test:
+        left = len(values) - n_test  # steps to train on
+        if left < window + stride:  # fewer than 2 windows, which the autoencoder needs to fit
+            raise DataError(f"holding out the series' last {n_test} of {len(values)} steps for testing (--test-"
+                            f"fraction {test_fraction:g}) leaves {left} to train on, fewer than 2 windows of "
+                            f"{window} steps {stride} apart need: lower --test-fraction or --window")
         values, test_steps = values[:-n_test], values[-n_test:]  # (T - n, C), (n, C)
-        checked_series(values, window, stride)  # the training part still cuts into 2 windows or more
     else:
         test_steps = np.zeros((0, values.shape[1])) if test_data is None else _test_series(
             test_data, data_dir, series, window)
