@@ -552,3 +552,16 @@ def test_cli_windows_run_trained_on_an_array_takes_a_table_series_later(tmp_path
     result = invoke("encode", run, "--data", tmp_path / "two.csv", "--out", tmp_path / "two.npy")
     assert result.exit_code == 1 and "a series of 2 channel(s); the run was trained on windows of 1 channel(s)" \
         in result.output, result.output
+
+
+def test_cli_detect_window_quotes_a_time_stamp_that_holds_a_comma(tmp_path, scored):
+    """Time stamps are written as the file writes them, so one such as "Jul 1, 2014 00:00" is quoted, not split
+    over two columns of the output."""
+    import pandas as pd
+
+    times = [f"Jul {1 + i // 24}, 2014 {i % 24:02d}:00" for i in range(48)]
+    path = tmp_path / "series.csv"
+    path.write_text("when,value\n" + "".join(f'"{t}",{np.sin(i / 3.0):.4f}\n' for i, t in enumerate(times)))
+    assert detect_series(path).exit_code == 0
+    written = pd.read_csv(tmp_path / "series.scores.csv")
+    assert list(written.columns) == ["row", "when", "score", "outlier"] and written["when"].tolist() == times
