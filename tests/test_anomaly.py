@@ -580,11 +580,16 @@ def test_cli_detect_explain_is_for_tables_only(tmp_path):
     assert result.exit_code != 0 and "does not apply to a time series" in result.output
 
 
-def test_cli_detect_on_a_series_with_a_timestamp_column_names_it(tmp_path):
+def test_cli_detect_on_a_series_with_a_timestamp_column_takes_it_aside_and_names_other_text(tmp_path):
+    """A timestamp column is the steps' time stamps (written beside their scores), not a channel; a text column
+    that is no time is still refused by name before any work."""
     path = tmp_path / "series.csv"
     path.write_text("timestamp,value\n" + "".join(f"2024-01-01 {h:02d}:00:00,{np.sin(h)}\n" for h in range(24)))
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "4", "--out", str(tmp_path / "s.csv")])
-    assert result.exit_code == 1 and "--drop timestamp" in result.output and not (tmp_path / "s.csv").exists()
+    assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
+    path.write_text("host,value\n" + "".join(f"web{h % 2},{np.sin(h)}\n" for h in range(24)))
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "4", "--out", str(tmp_path / "t.csv")])
+    assert result.exit_code == 1 and "--drop host" in result.output and not (tmp_path / "t.csv").exists()
 
 
 def planted_frame():

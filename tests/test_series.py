@@ -125,6 +125,9 @@ def test_cli_detect_warns_of_a_time_index_taken_as_a_channel(tmp_path, scored):
         assert detect_series(path).exit_code == 0
     assert len(caught) == 1
     assert detect_series(path, "--drop", "t", "--overwrite").exit_code == 0
+    # left out as the warning says, the time index names each step of the output, as a time column does
+    assert (tmp_path / "series.scores.csv").read_text().splitlines()[:2] == ["row,t,score,outlier",
+                                                                             "0,1400000000,0,0"]
 
 
 
@@ -273,7 +276,7 @@ def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
         assert result.exit_code == 0, result.output
         said = [str(w.message) for w in caught if "one window of" in str(w.message)]
         assert len(said) == warned, said
-        assert not warned or ("each row as one window of 1 step" in said[0] and "sliding_windows" in said[0])
+        assert not warned or ("each row as one window of 1 step" in said[0] and "--window LENGTH" in said[0])
 
 
 def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
@@ -319,3 +322,246 @@ def test_cli_detect_window_names_the_column_of_a_gap_in_a_series_table(tmp_path)
     result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "gap.csv"), "--window", "16",
                                       "--out", str(tmp_path / "scores.csv")])
     assert result.exit_code == 1 and "first at row 50, column 1 (counting from 0)" in result.output, result.output
+
+
+def test_cli_detect_window_writes_each_steps_time_stamp_from_the_files_time_column(tmp_path, scored):
+    """A NAB-style file (timestamp,value) was refused until --drop timestamp, and then scored against row numbers
+    alone: next to the file (or NAB's anomaly windows, given as timestamps) the user had to count rows. Each step
+    is now written with its time stamp as the file writes it, the time column taken aside (never a channel);
+    files without one keep the row,score,outlier layout."""
+    import pandas as pd
+
+    times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
+    values = np.sin(np.arange(48) / 3.0)
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{t},{v:.6f}\n" for t, v in zip(times, values, strict=True)))
+    for options in ((), ("--drop", "timestamp")):
+        result = detect_series(path, "--overwrite", *options)
+        assert result.exit_code == 0, result.output
+        assert scored[-1].shape == (48, 1)  # the value alone reaches the scorer
+        written = pd.read_csv(tmp_path / "series.scores.csv")
+        assert list(written.columns) == ["row", "timestamp", "score", "outlier"]
+        assert written["timestamp"].tolist() == times and written["row"].tolist() == list(range(48))
+        np.testing.assert_allclose(written["score"], values, atol=1e-6)
+        assert '"time_column": "timestamp"' in result.output
+    result = detect_series(path, "--out", str(tmp_path / "scores.npz"))
+    with np.load(tmp_path / "scores.npz") as saved:
+        assert saved["times"].tolist() == times and str(saved["time_column"]) == "timestamp"
+    np.save(tmp_path / "flat.npy", values)
+    assert detect_series(tmp_path / "flat.npy").exit_code == 0
+    assert (tmp_path / "flat.scores.csv").read_text().startswith("row,score,outlier\n0,")
+
+
+def test_cli_detect_window_still_names_a_text_column_that_is_no_time(tmp_path, scored):
+    path = tmp_path / "series.csv"
+    path.write_text("host,value\n" + "".join(f"web{i % 3},{np.sin(i):.3f}\n" for i in range(40)))
+    result = detect_series(path)
+    assert result.exit_code == 1 and "host hold(s) text that is not all dates or times" in result.output
+    assert "--drop host" in result.output
+
+
+def nab_style_csv(path, n_steps: int = 200):
+    """A series file as NAB gives them (timestamp,value), with a daily-like cycle; returns (times, values)."""
+    times = [str(np.datetime64("2014-07-01T00:00") + np.timedelta64(30 * i, "m")).replace("T", " ") + ":00"
+             for i in range(n_steps)]
+    values = 100 + 10 * np.sin(np.arange(n_steps) / 4.0)
+    path.write_text("timestamp,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(times, values, strict=True)))
+    return times, values
+
+
+def invoke(*arguments):
+    from click.testing import CliRunner
+
+    from autoencoders.cli import cli
+
+    return CliRunner().invoke(cli, [str(argument) for argument in arguments])
+
+
+def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_series_alike(tmp_path):
+    """`ae train` had no way to cut one long series (a NAB file) into windows: the user called sliding_windows in
+    Python and saved an .npy. --window/--stride cut them (the time column aside, each channel scaled alike at every
+    position), test windows come from the series' last steps, and the run keeps the cut: encode cuts the run's file
+    (or the same series as a 1-D .npy) the same way, reconstruct writes the series back against its time stamps."""
+    import json
+
+    import pandas as pd
+
+    import autoencoders as ae
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
+                    "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run)
+    assert result.exit_code == 0, result.output
+    config = json.loads((run / "config.json").read_text())
+    stored = config["extra"]["data"]
+    assert (stored["window"], stored["stride"], stored["channels"], stored["time_column"]) == (16, 2, ["value"],
+                                                                                                  "timestamp")
+    assert config["train_config"]["holdout"] == "last"  # overlapping windows: validation on a later stretch
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_test"]) == (73, 13)  # 160 training steps, the last 40 cut apart
+    scaler = np.asarray(config["extra"]["scaler"]["offset"]).reshape(config["extra"]["scaler"]["shape"])
+    np.testing.assert_allclose(scaler, values[:160].min(), rtol=1e-6)  # (1, 16): one channel, every position alike
+
+    assert invoke("encode", run, "--out", tmp_path / "codes.npy").exit_code == 0
+    np.save(tmp_path / "flat.npy", values)
+    result = invoke("encode", run, "--data", tmp_path / "flat.npy", "--out", tmp_path / "flat-codes.npy")
+    assert result.exit_code == 0 and "(windows of 16 steps, 2 apart)" in result.output, result.output
+    model = ae.load_model(run / "model.safetensors")
+    windows = sliding_windows(values, 16, 2)  # (93, 1, 16)
+    expected = ae.encode(model, ((windows - values[:160].min()) / np.ptp(values[:160])).astype(np.float32))
+    np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), expected, atol=1e-4)
+    np.testing.assert_allclose(np.load(tmp_path / "flat-codes.npy"), expected, atol=1e-4)
+
+    result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv")
+    assert result.exit_code == 0 and "200 steps rebuilt from 93" in result.output, result.output
+    rebuilt = pd.read_csv(tmp_path / "rebuilt.csv")
+    assert list(rebuilt.columns) == ["timestamp", "value"] and rebuilt["timestamp"].tolist() == times
+    result = invoke("evaluate", run)
+    assert result.exit_code == 0 and '"n_samples": 93' in result.output, result.output
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (("--window", 300), "200 time step(s), fewer than the window length 300"),
+    (("--window", 16, "--stride", 20), "20 is longer than --window 16"),
+    (("--stride", 2), "--stride sets how far apart the windows of --window start"),
+    (("--window", 16, "--label-column", "value"), "--label-column labels rows"),
+    (("--window", 16, "--stream"), "--stream reads rows"),
+    (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
+                                                 "than --window 16"),
+    (("--window", 50, "--test-fraction", 0.75), "last 150 of 200 steps for testing (--test-fraction 0.75) leaves 50 "
+                                                 "to train on, fewer than 2 windows of 50 steps 1 apart need"),
+    (("--window", 16, "--data", "digits"), "holds samples of shape (1, 8, 8), not the time steps of a series"),
+    (("--window", 16, "--backbone", "conv"), "(channels, length) = (1, 16), which the sequence backbone is made for"),
+])
+def test_cli_train_window_names_bad_values_before_training(tmp_path, arguments, message):
+    nab_style_csv(tmp_path / "series.csv")
+    arguments = ("--data", tmp_path / "series.csv", *arguments) if "--data" not in arguments else arguments
+    result = invoke("train", "--model", "sequence", *arguments, "--epochs", 1, "--quiet", "--out", tmp_path / "run")
+    assert result.exit_code != 0 and message in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_cli_train_window_refuses_a_table_whose_rows_are_no_time_steps(tmp_path):
+    """A table with a text column that is no time (a category) cannot be a series of numeric channels."""
+    path = tmp_path / "people.csv"
+    path.write_text("grade,income\n" + "".join(f"{'abc'[i % 3]},{1000 + i * 7 % 13}\n" for i in range(60)))
+    result = invoke("train", "--model", "sequence", "--data", path, "--window", 8, "--epochs", 1, "--quiet",
+                    "--out", tmp_path / "run")
+    assert result.exit_code == 1 and "grade hold(s) text that is not all dates or times" in result.output
+
+
+def test_cli_windows_run_resumes_with_its_cut_and_exports_windows(tmp_path):
+    """A windows run resumed keeps its window and stride (stored with the data); its ONNX graph takes windows."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    base = ("--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--quiet",
+            "--no-report", "--out", run)
+    assert invoke("train", *base, "--epochs", 1).exit_code == 0
+    result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--quiet", "--no-report")
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "metrics.json").read_text())["n_train"] == 160 - 16 + 1
+    result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--window", 8)
+    assert result.exit_code != 0 and "--window 8 disagrees with the run's stored 16" in result.output, result.output
+    pytest.importorskip("onnxruntime")
+    assert invoke("export", run).exit_code == 0
+
+
+def test_cli_report_of_a_windows_run_counts_windows_and_says_how_they_were_cut(tmp_path):
+    """The report of a run trained with --window counted "training rows" and "test rows" with no word of the
+    windows' length, stride or series."""
+    import html
+
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4,
+                    "--code-size", 2, "--epochs", 1, "--quiet", "--out", run)
+    assert result.exit_code == 0, result.output
+    page = html.unescape((run / "report.html").read_text())
+    assert "training windows" in page and "test windows" in page and "training rows" not in page
+    assert "16 steps, 4 apart, from the series' channel(s) value (time column timestamp)" in page
+
+
+def test_cli_train_window_names_a_level_shift_when_the_test_stretch_is_reconstructed_worse_than_its_mean(tmp_path):
+    """NAB's ec2_cpu_utilization_5f5533 (--window 64 --stride 4): the model reconstructed the series' last steps
+    worse than their mean, and the warning said only "not trained enough or diverged"; its last stretch sits at
+    another level, which --remove-level fixes (the warning goes). A model that removes levels is not told so."""
+    path = tmp_path / "shifted.csv"
+    steps = np.arange(300)
+    values = 50 + np.sin(steps / 3.0) + np.where(steps >= 240, 40, 0)  # the last fifth 40 higher
+    path.write_text("value\n" + "".join(f"{v:.4f}\n" for v in values))
+    base = ("train", "--model", "sequence", "--data", path, "--window", 16, "--stride", 4, "--epochs", 2, "--quiet",
+            "--no-report", "--loss", "mse")
+    result = invoke(*base, "--out", tmp_path / "kept")
+    assert result.exit_code == 0 and "reconstructs the test rows worse than their mean" in result.output
+    assert "another level than the training steps, which --remove-level" in " ".join(result.output.split())
+    result = invoke(*base, "--remove-level", "--out", tmp_path / "removed")
+    assert result.exit_code == 0 and "--remove-level lets" not in " ".join(result.output.split()), result.output
+
+
+def test_cli_search_cuts_a_query_series_into_windows_on_a_windows_run(tmp_path):
+    """`ae search RUN --query series.csv` on a run trained with --window read the query's rows as samples and was
+    refused ("samples of shape (1,) ...; the model expects (1, 16)"); it is cut as the run's data is."""
+    import json
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    (tmp_path / "query.csv").write_text("timestamp,value\n" + "".join(
+        f"{t},{v:.4f}\n" for t, v in zip(times[:40], values[:40], strict=True)))
+    run = tmp_path / "run"
+    assert invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
+                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("search", run, "--query", tmp_path / "query.csv", "-k", 1)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["results"]
+    assert len(found) == 13  # windows of 16 steps, 2 apart, in 40 steps
+    assert found[0]["neighbours"] == [0] and found[0]["distances"] == [0.0]  # the same window of the run's series
+
+
+def test_cli_windows_run_keeps_its_time_index_column_aside_in_later_commands(tmp_path):
+    """A run trained with --drop t (epoch seconds, as the time-index warning advises) read its own file without
+    --drop in `ae reconstruct`: t was neither a channel nor named, so the series came back without its times."""
+    import pandas as pd
+
+    path = tmp_path / "series.csv"
+    path.write_text("t,load\n" + "".join(f"{1_400_000_000 + 300 * i},{np.sin(i / 4.0):.4f}\n" for i in range(120)))
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", path, "--drop", "t", "--window", 16, "--code-size", 2,
+                    "--epochs", 1, "--quiet", "--no-report", "--out", run)
+    assert result.exit_code == 0, result.output
+    assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
+    rebuilt = pd.read_csv(tmp_path / "rebuilt.csv")
+    assert list(rebuilt.columns) == ["t", "load"] and rebuilt["t"].iloc[-1] == 1_400_000_000 + 300 * 119
+
+
+def test_cli_windows_run_trained_on_an_array_takes_a_table_series_later(tmp_path):
+    """A run trained on a 1-D .npy named its channel "channel 0", and a NAB-style CSV given to it later was refused
+    for lacking a column of that name; an array's channels have no names to pick by, so the table's numeric
+    columns are taken (the time column aside) and only their number must match."""
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    np.save(tmp_path / "flat.npy", values)
+    run = tmp_path / "run"
+    assert invoke("train", "--model", "sequence", "--data", tmp_path / "flat.npy", "--window", 16, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    for data in ("flat.npy", "series.csv"):
+        result = invoke("encode", run, "--data", tmp_path / data, "--out", tmp_path / f"{data}.npy")
+        assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(np.load(tmp_path / "series.csv.npy"), np.load(tmp_path / "flat.npy.npy"), atol=1e-4)
+    (tmp_path / "two.csv").write_text("a,b\n" + "".join(f"{v},{v}\n" for v in values))
+    result = invoke("encode", run, "--data", tmp_path / "two.csv", "--out", tmp_path / "two.npy")
+    assert result.exit_code == 1 and "a series of 2 channel(s); the run was trained on windows of 1 channel(s)" \
+        in result.output, result.output
+
+
+def test_cli_detect_window_quotes_a_time_stamp_that_holds_a_comma(tmp_path, scored):
+    """Time stamps are written as the file writes them, so one such as "Jul 1, 2014 00:00" is quoted, not split
+    over two columns of the output."""
+    import pandas as pd
+
+    times = [f"Jul {1 + i // 24}, 2014 {i % 24:02d}:00" for i in range(48)]
+    path = tmp_path / "series.csv"
+    path.write_text("when,value\n" + "".join(f'"{t}",{np.sin(i / 3.0):.4f}\n' for i, t in enumerate(times)))
+    assert detect_series(path).exit_code == 0
+    written = pd.read_csv(tmp_path / "series.scores.csv")
+    assert list(written.columns) == ["row", "when", "score", "outlier"] and written["when"].tolist() == times

@@ -181,8 +181,13 @@ def read_samples(data: str, data_dir: str | None, split: str, label_column: str 
 def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split: str,
                   label_column: str | None) -> Dataset:
     """--data when it is given, else the data the run was trained on (never the default digits for a run trained
-    on other data), with its split and label column unless those are given."""
+    on other data), with its split and label column unless those are given; for a run trained on a series' windows
+    (ae train --window), a series cut into windows as the run's was."""
+    from ._series import read_run_windows, run_series_settings
+
     data, split, label_column = run_data_source(checkpoint, data, split, label_column)
+    if run_series_settings(checkpoint):
+        return read_run_windows(checkpoint, data, data_dir, split, label_column)
     return read_data(data, data_dir, split, label_column)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
 from ..data import check_array
-from ..errors import DataError
 from ._common import (
     data_options,
     echo_json,
@@ -17,37 +15,48 @@ from ._common import (
     output_options,
     read_data,
     save_numpy,
-    table_options,
-    text_columns,
     warn_of_row_ids,
 )
+from ._series import read_series, warn_of_time_index_channels
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
 
 def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold: float,
-                 top: tuple[np.ndarray, np.ndarray, list[str]] | None = None) -> None:
+                 top: tuple[np.ndarray, np.ndarray, list[str]] | None = None,
+                 times: tuple[str, np.ndarray] | None = None) -> None:
     """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``);
     with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
     column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
-    (-1 / 0 on rows not flagged) with ``feature_names``, the columns the indices in ``top_features`` stand for."""
+    (-1 / 0 on rows not flagged) with ``feature_names``, the columns the indices in ``top_features`` stand for;
+    with ``times`` = (the series' time column, its cells (N,)), each step's time stamp as the file writes it, in a
+    CSV column of that name after ``row`` or .npz arrays ``times`` and ``time_column``."""
     from ..checkpoint import atomic_write
 
     target = Path(path)
     if target.suffix.lower() == ".npz":
         extra = {} if top is None else {"top_features": top[0], "top_shares": top[1],
                                         "feature_names": np.asarray(top[2], dtype=str)}  # what the indices name
+        if times is not None:
+            extra |= {"times": np.asarray(times[1], dtype=str), "time_column": times[0]}
         atomic_write(target, lambda tmp: save_numpy(tmp, np.savez, score=scores, outlier=outliers,
                                                     threshold=threshold, **extra))
         return
-    header, lines = "row,score,outlier", [f"{i},{score:.9g},{flag}" for i, (score, flag) in
-                                          enumerate(zip(scores, outliers, strict=True))]
+    stamps = [""] * len(scores) if times is None else [csv_cell(stamp) + "," for stamp in times[1]]
+    header = "row," + ("" if times is None else csv_cell(times[0]) + ",") + "score,outlier"
+    lines = [f"{i},{stamp}{score:.9g},{flag}" for i, (stamp, score, flag) in
+             enumerate(zip(stamps, scores, outliers, strict=True))]
     if top is not None:
         columns, shares, names = top
         header += ",top_features"
         lines = [line + "," + ";".join(f"{names[c]}:{share:.3f}" for c, share in zip(cs, ss, strict=True) if c >= 0)
                  for line, cs, ss in zip(lines, columns, shares, strict=True)]
     atomic_write(target, lambda tmp: tmp.write_text("\n".join([header, *lines]) + "\n"))
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as one CSV cell: quoted when it holds a comma, a quote or a line break (a time "Jan 5, 2024")."""
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n\r') else text
 
 
 def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -58,47 +67,6 @@ def top_features(contributions: np.ndarray, flagged: np.ndarray, k: int) -> tupl
     shares = np.take_along_axis(contributions, order, axis=1) / np.maximum(
         contributions.sum(axis=1, keepdims=True), np.finfo(float).tiny)
     return np.where(flagged[:, None], order, -1), np.where(flagged[:, None], shares, 0.0)
-
-
-def time_index_channels(X: np.ndarray) -> list[int]:
-    """The channels of a series ``X`` (n_steps, channels) that never fall, rise overall and hold whole numbers on
-    every step: a time index (epoch seconds) or a step number, which the model would learn as a measurement (its
-    windows' levels grow to the series' end, so the ends look far from the rest)."""
-    whole = (np.round(X) == X).all(axis=0)  # (C,)
-    rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
-    return np.flatnonzero(whole & rising).tolist()
-
-
-def warn_of_times_out_of_order(data: str) -> None:
-    """The dropped columns of a series table (--drop timestamp, as the error for a text column advises) that hold
-    times going back or repeating: the series is scored in file order, so its windows would splice stretches of
-    time without a word."""
-    import dataclasses
-
-    import pandas as pd
-
-    from ..data.table_files import read_table
-
-    dropped = table_options().drop
-    if not dropped:
-        return
-    frame = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X
-    for name in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[name]):  # a measurement left out may rise and fall as it likes
-            continue
-        with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
-            warnings.simplefilter("ignore")
-            times = pd.to_datetime(frame[name], errors="coerce", format="mixed", utc=True)  # offsets: one clock
-        if times.isna().any():
-            continue
-        steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
-        back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
-        said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
-                for what, rows in (("goes back", back), ("repeats the row before", same)) if len(rows)]
-        if said:
-            warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is scored in file "
-                          "order: sort the file by it (and merge repeated times) if that order is not time's",
-                          stacklevel=3)
 
 
 def contamination_value(value: str | None) -> float | str | None:
@@ -116,7 +84,8 @@ def contamination_value(value: str | None) -> float | str | None:
 
 @click.command()
 @data_options
-@output_options("Where to write per-row scores and flags: .csv (row,score,outlier) or .npz.")
+@output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window on a table with "
+                "a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
@@ -128,8 +97,9 @@ def contamination_value(value: str | None) -> float | str | None:
               help="How the table detector scores a row (AutoencoderOutlierDetector's `combine`: tail, "
                    "tail_isolation, knn, ...)  [default: the detector's]")
 @click.option("--window", type=click.IntRange(min=1), default=None,
-              help="Treat the rows as consecutive time steps (columns = channels) and score each step from sliding "
-                   "windows of this many steps with the `sequence` autoencoder.")
+              help="Treat the rows as consecutive time steps (columns = channels; a column of dates or times is the "
+                   "steps' time stamps, written beside their scores) and score each step from sliding windows of "
+                   "this many steps with the `sequence` autoencoder.")
 @click.option("--explain", is_flag=True,
               help="Name the columns that contribute most to each flagged row's score, with their shares of it: "
                    "a column's share is how much the score falls when that column alone is set to what the model "
@@ -167,25 +137,17 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
-    dataset = read_data(data, data_dir, split, label_column, series=window is not None)
-    if window is not None and dataset.is_table:
-        text = text_columns(dataset.X)
-        if text:
-            raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text "
-                            f"(a timestamp?): leave it out with --drop {','.join(text)}")
-    # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
-    X = dataset.X if dataset.is_table and window is None else check_array(dataset.X, f"data from {data}").reshape(
-        len(dataset.X), -1)  # (N, D)
+    times = None
     if window is not None:
-        names = list(dataset.X.columns) if dataset.is_table else [f"channel {i}" for i in range(X.shape[1])]
-        for channel in time_index_channels(X):
-            warnings.warn(f"{data}: {names[channel]} never falls and holds whole numbers, like a time index or a step "
-                          "number, which the model would take as a measurement; if it is one, leave it out"
-                          + (f" with --drop {names[channel]}" if dataset.is_table else ""), stacklevel=2)
-        if dataset.is_table:
-            warn_of_times_out_of_order(data)
+        series = read_series(data, data_dir, split, label_column)
+        dataset, X = series.dataset, check_array(series.values, f"data from {data}")  # (T, C)
+        warn_of_time_index_channels(series, data)
+        times = None if series.time_column is None else (series.time_column, series.times)
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
+        dataset = read_data(data, data_dir, split, label_column)
+        # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
+        X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
         chosen = {} if combine is None else {"combine": combine}
         with naming_the_file(data):
@@ -205,9 +167,11 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         if len(flagged):
             contributions[flagged] = np.asarray(detector.explain(X.iloc[flagged] if hasattr(X, "iloc") else X[flagged]))
         ranked = (*top_features(contributions, outliers == 1, top), names)
-    write_scores(out, scores, outliers, threshold, ranked)
+    write_scores(out, scores, outliers, threshold, ranked, times)
     summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                "flagged": int(outliers.sum()), "out": str(out)}
+    if times is not None:  # the rows of --out are named by it too
+        summary["time_column"] = times[0]
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
         labels = np.asarray(dataset.y) == np.max(dataset.y)
         summary.update(roc_auc=float(roc_auc_score(labels, scores)), average_precision=float(

@@ -20,6 +20,7 @@ from ._common import (
     run_data_options,
     save_array,
 )
+from ._series import read_run_windows, run_series_settings
 
 
 def _codes(run, data, data_dir, split, label_column, query: bool = False):
@@ -30,8 +31,10 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
     checkpoint, scaler = load_run(run)
     if query:  # a query file is read as the run's file was, as --data is
         keep_run_table_options(checkpoint, data)
-    dataset = (read_data if query else functools.partial(read_run_data, checkpoint))(data, data_dir, split,
-                                                                                      label_column)
+    read = read_data if query else functools.partial(read_run_data, checkpoint)
+    if query and run_series_settings(checkpoint):  # a query series is cut into windows as the run's was
+        read = functools.partial(read_run_windows, checkpoint)
+    dataset = read(data, data_dir, split, label_column)
     return encode(checkpoint.model, model_inputs(checkpoint, scaler, dataset)), dataset
 
 

@@ -21,6 +21,7 @@ from ._common import (
     run_text_columns,
     save_array,
 )
+from ._series import windows_said
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 PICTURE_MARGIN = 2  # white pixels between the enlarged samples of the picture
@@ -54,7 +55,8 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
         scale = -(-MIN_PICTURE_WIDTH // (min(columns, len(samples)) * samples.shape[-1]))
         enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp
         write_images(tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)[None], [Path(image)])  # (1, C, H', W')
-    click.echo(f"wrote {len(samples)} samples to {out}" + (f" and {image}" if image else ""))
+    click.echo(f"wrote {len(samples)} samples{windows_said(checkpoint, cut=False)} to {out}"
+               + (f" and {image}" if image else ""))
 
 
 @click.command()
@@ -98,7 +100,8 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
 @click.command()
 @RUN
 @run_data_options
-@click.option("--start", "start", type=click.IntRange(0), required=True, help="Row of --data to start from.")
+@click.option("--start", "start", type=click.IntRange(0), required=True,
+              help="Row of --data to start from (a window, counting from 0, for a run trained with --window).")
 @click.option("--end", "end", type=click.IntRange(0), required=True, help="Row of --data to end at.")
 @click.option("--steps", type=click.IntRange(2), default=8, show_default=True,
               help="Points on the path, ends included.")

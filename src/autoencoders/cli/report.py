@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ._common import claim_files, load_run, model_inputs, read_run_data, run_data_options
+from ._series import run_series_settings, windows_said
 
 
 @click.command()
@@ -34,6 +35,8 @@ def report(run, data, data_dir, split, label_column, out, overwrite, quiet):
     X = model_inputs(checkpoint, scaler, dataset)
     given = click.get_current_context().get_parameter_source("data") != click.core.ParameterSource.DEFAULT
     rows = f"the rows of --data {data}" if given else "all rows of the data the run was trained on, training rows too"
+    if run_series_settings(checkpoint):  # its rows are windows cut from a series
+        rows = rows.replace("rows", "windows") + windows_said(checkpoint)
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
                         label_names=dataset.label_names, rows=rows, progress=False if quiet else None)
     click.echo(f"wrote {path}")

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from ..data import DataError, Scaler, TabularPreprocessor
+from ..data import DataError, Scaler, TabularPreprocessor, check_array
 from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
+from ..data.windows import as_steps_by_channels, checked_series, sliding_windows, window_starts
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
 from ._common import (
@@ -28,6 +29,7 @@ from ._common import (
     warn_of_row_ids,
 )
 from ._model_options import ModelCommand, explicit_options, model_summaries, named_preset
+from ._series import naming_the_windows, read_series, warn_of_time_index_channels, windows_scaler
 from ._train_options import CLI_OWN_FIELDS, pop_train_config, train_config_options
 
 if TYPE_CHECKING:
@@ -64,6 +66,16 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
                                                  "the preset's, else plain; given with --model, it replaces the "
                                                  "preset's).")
 @data_options
+@click.option("--window", type=click.IntRange(min=1), default=None,
+              help="Read --data as one time series (rows = consecutive time steps, columns = channels; a column of "
+                   "dates or times is kept aside as its time stamps) and train on its sliding windows of this many "
+                   "steps, (channels, window) each: for the sequence backbone (or mlp). Stored in the run: ae "
+                   "encode, reconstruct, evaluate, report and generate cut a series given to the run the same way. "
+                   "Test windows: the series' last --test-fraction of steps, cut apart (or --test-data, a series); "
+                   "--holdout defaults to last.")
+@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --window: steps between the starts of two windows, at most --window (a last window is "
+                   "aligned to the series' end).")
 @click.option("--test-data", default=None, help="Separate data to report test metrics on (same formats as --data).")
 @click.option("--test-fraction", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
               help="Share of --data held out for test metrics when --test-data is not given.")
@@ -112,6 +124,7 @@ def train(**options):
       ae train --model deep --help               # the options of one preset
       ae train --backbone conv --objective vae --beta 0.5   # any backbone with any objective
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
+      ae train --model sequence --data nyc_taxi.csv --window 48 --stride 4   # one series' sliding windows
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..registry import model_name
@@ -120,6 +133,7 @@ def train(**options):
 
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
+    check_window_options(context, options)
     options["model"] = named_preset(options["model"], options["backbone"], options["objective"])
     name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
@@ -163,6 +177,29 @@ def _run_in_folder(context: click.Context, run_dir: Path, options: dict[str, Any
             resume = f"; continue with: ae train --out {run_dir} --resume" if stop.epochs_done else ""
             click.echo(f"Interrupted: {stop}{resume}", err=True)
         context.exit(stop.exit_code)
+
+
+def check_window_options(context: click.Context, options: dict[str, Any]) -> None:
+    """Refuse, before any work, what does not go with --window (or --stride without it); with it, holdout last
+    unless given: windows of one series overlap, so a random validation share is near copies of the training
+    windows."""
+    given = {name for name in ("stride", "label_column", "stream")
+             if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    if options["window"] is None:
+        if "stride" in given:
+            raise click.UsageError("--stride sets how far apart the windows of --window start; give --window too")
+        return
+    if "stream" in given:
+        raise click.UsageError("--window cuts one series held in memory into windows; --stream reads rows from a "
+                               "file larger than memory: leave one out")
+    if "label_column" in given:
+        raise click.UsageError("--label-column labels rows, and the windows of a series (--window) span many: leave "
+                               "it out (ae detect --window measures per-step labels against its scores)")
+    if options["stride"] > options["window"]:
+        raise click.BadParameter(f"{options['stride']} is longer than --window {options['window']}: the steps between "
+                                 "windows would be in no window", param_hint="--stride")
+    if context.get_parameter_source("holdout") is click.core.ParameterSource.DEFAULT:
+        options["holdout"] = "last"
 
 
 def _check_data_once(options: dict[str, Any]) -> None:
@@ -226,8 +263,9 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
-           unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
+def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, window, stride, test_data,
+           test_fraction, scale, unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream,
+           **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
     from ..registry import create_model, default_code_size
@@ -238,8 +276,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     from ..training.ranks import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
-    rows = _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories,
-                          stream, options["seed"], options["holdout"])
+    rows = _training_rows(data, data_dir, split, label_column, window, stride, test_data, test_fraction, scale,
+                          unknown_categories, stream, options["seed"], options["holdout"])
     X_train, X_test, scaler, table, shown = rows.X_train, rows.X_test, rows.scaler, rows.table, rows.shown
     folder = RunFolder(run_dir)
 
@@ -251,10 +289,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     loss, added = model_loss(loss, _first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
                              model, table=table, **parts, **options)
     options |= added  # a table with categories or gaps: the mixed loss's column layout
-    if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
-        code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
-                                      **options)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), naming_the_windows(window, X_train.shape[1:]):
+        if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
+            code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
+                                          **options)
         if resume:  # every stored field is given again: an option the model ignores was named when the run began
             warnings.filterwarnings("ignore", "ignored: ", UserWarning)
         net = create_model(model, **parts, input_shape=X_train.shape[1:], code_size=code_size, loss=loss,
@@ -265,7 +303,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "channels_last": rows.channels_last,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
-                      "missing_values": list(table_options().missing_values), "header": table_options().header}}
+                      "missing_values": list(table_options().missing_values), "header": table_options().header,
+                      **rows.series}}
     if table is not None:
         extra["tabular"] = table.to_dict()
     earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
@@ -289,7 +328,8 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    _warn_if_diverged(history, metrics["test"], X_test)
+    keeps_levels = getattr(net.config.backbone, "remove_level", None) is False  # a sequence backbone's option
+    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and keeps_levels)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
     names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis
@@ -318,10 +358,11 @@ class _Rows:
     label_names: list[str]
     shown_rows: str  # which rows those are, in the report's words
     channels_last: bool = False  # images stored (n, H, W, C) in the file: outputs are written back so
+    series: dict[str, Any] = dataclasses.field(default_factory=dict)  # --window: how the windows were cut
 
 
-def _training_rows(data, data_dir, split, label_column, test_data, test_fraction, scale, unknown_categories, stream,
-                   seed, holdout) -> _Rows:
+def _training_rows(data, data_dir, split, label_column, window, stride, test_data, test_fraction, scale,
+                   unknown_categories, stream, seed, holdout) -> _Rows:
     """Read --data (and --test-data), split off the test rows, fit the table's preprocessing and the scaler: every
     data error ``ae train`` can meet before training (the launcher of --nproc runs it too, so such an error is
     reported once and a standard data set is downloaded once, before any process starts)."""
@@ -332,6 +373,8 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
                      getattr(X_train.array, "channels_last", False))  # images the file stores (n, H, W, C)
     from ..training.ranks import is_main_process
 
+    if window is not None:
+        return _series_rows(data, data_dir, split, window, stride, test_data, test_fraction, scale)
     dataset = read_data(data, data_dir, split, label_column)
     if is_main_process():  # once, not in every process of a data-parallel run
         warn_of_row_ids(dataset, data)
@@ -353,18 +396,65 @@ def _training_rows(data, data_dir, split, label_column, test_data, test_fraction
                  shown_set.label_names, _shown_rows(len(X_test), test_data), dataset.channels_last)
 
 
+def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction, scale) -> _Rows:
+    """The sliding windows (n, channels, window) of the series in --data, scaled per channel: test windows cut
+    from --test-data, or from the series' last --test-fraction of steps, apart from the training windows (no
+    test window shares a step with one trained on)."""
+    series = read_series(data, data_dir, split, None)
+    warn_of_time_index_channels(series, data)
+    values = checked_series(series.values, window, stride)  # (T, C); bad steps named by their place in the file
+    n_test = 0 if test_data is not None else round(len(values) * test_fraction)
+    if 0 < n_test < window:
+        raise DataError(f"the series' last {test_fraction:g} of steps held out for testing ({n_test} of "
+                        f"{len(values)}) is shorter than --window {window}: lower --window, raise --test-fraction, "
+                        "pass --test-fraction 0 or give --test-data")
+    if n_test:
+        left = len(values) - n_test  # steps to train on
+        if left < window + stride:  # fewer than 2 windows, which the autoencoder needs to fit
+            raise DataError(f"holding out the series' last {n_test} of {len(values)} steps for testing (--test-"
+                            f"fraction {test_fraction:g}) leaves {left} to train on, fewer than 2 windows of "
+                            f"{window} steps {stride} apart need: lower --test-fraction or --window")
+        values, test_steps = values[:-n_test], values[-n_test:]  # (T - n, C), (n, C)
+    else:
+        test_steps = np.zeros((0, values.shape[1])) if test_data is None else _test_series(
+            test_data, data_dir, series, window)
+    scaler = windows_scaler(values, scale, window)
+    X_train = scaler.transform(sliding_windows(values, window, stride))  # (N, C, L)
+    X_test = scaler.transform(sliding_windows(test_steps, window, stride)) if len(test_steps) else np.zeros(
+        (0, *X_train.shape[1:]), np.float32)  # (M, C, L)
+    shown = (f"the windows of --test-data {test_data}" if test_data else
+             f"the test windows: the series' last {n_test} steps, held out from training" if n_test else
+             "training windows: no test windows were held out")
+    settings = {"window": window, "stride": stride, "time_column": series.time_column,
+                "channels": series.channels if series.dataset.is_table else None}  # names to pick a table's by
+    return _Rows(X_train, X_test, scaler, None, series.dataset.name, X_test if len(X_test) else X_train, None, [],
+                 shown, series=settings)
+
+
+def _test_series(test_data, data_dir, series, window: int) -> np.ndarray:
+    """The steps (T, C) of --test-data, a series of the channels of --data (a table's picked by name)."""
+    test = read_series(test_data, data_dir, "test", None, series.channels if series.dataset.is_table else None)
+    values = as_steps_by_channels(check_array(test.values, f"--test-data {test_data}"))  # (T, C)
+    if values.shape[1] != len(series.channels):
+        raise DataError(f"--test-data {test_data} is a series of {values.shape[1]} channel(s), but --data has "
+                        f"{len(series.channels)}: give a series of the same channels")
+    window_starts(len(values), window)  # at least one window: else a DataError naming both lengths
+    return values
+
+
 def _warn_of_rows_as_windows(data, length: int) -> None:
     """The sequence backbone on a table: each row is one window, which a table whose rows are time steps (ae detect
     --window's layout) is not; training would run on windows that span no time, and report fine errors."""
     warnings.warn(f"{data}: the sequence backbone reads each row as one window of {length} step(s) of one channel; "
-                  "if the rows are time steps of a series, cut windows first (autoencoders.data.sliding_windows("
-                  "values, length) saved as an .npy of (n, channels, length)); ae detect --window cuts them itself",
-                  stacklevel=2)
+                  "if the rows are time steps of a series, give --window LENGTH (and --stride) to train on its "
+                  "sliding windows", stacklevel=2)
 
 
-def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> None:
+def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level_may_move: bool = False) -> None:
     """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
-    their own mean does (what a learning rate far too high leaves behind)."""
+    their own mean does (what a learning rate far too high leaves behind); ``level_may_move``: the test rows are
+    windows of the series' last steps and the model keeps the windows' levels, so a later stretch at another
+    level does the same (NAB's ec2_cpu_utilization_5f5533: the warning goes with --remove-level)."""
     losses = history.val.get("loss") or history.train.get("loss", [])
     advice = "training diverged: try a lower --lr or --grad-clip"
     if len(losses) > 1 and losses[-1] > losses[0]:
@@ -381,6 +471,9 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray) -> No
     else:
         why = ("it has not trained enough (more --epochs) or training diverged (a lower --lr or --grad-clip); the loss "
                "curve tells which")
+        if level_may_move:
+            why += ("; or the series' last steps, the test windows, sit at another level than the training steps, "
+                    "which --remove-level lets the model follow")
     click.echo(f"Warning: the model reconstructs the test rows worse than their mean does (mse {test['mse']:.4g} "
                f"against {baseline:.4g}): {why}", err=True)
 

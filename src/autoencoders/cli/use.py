@@ -13,14 +13,13 @@ from ._common import (
     model_inputs,
     model_outputs,
     output_options,
-    read_data,
     read_run_data,
     run_data_options,
-    run_data_source,
     run_text_columns,
     save_array,
 )
 from ._model_options import model_summaries
+from ._series import rebuilt_series, run_series_settings, windows_said
 
 
 @click.command()
@@ -42,9 +41,9 @@ def evaluate(run, data, data_dir, split, label_column, out):
     from ..metrics import reconstruction_metrics
 
     checkpoint, scaler = load_run(run)
-    data, split, label_column = run_data_source(checkpoint, data, split, label_column)
-    X = model_inputs(checkpoint, scaler, read_data(data, data_dir, split, label_column))
-    metrics = {"run": str(run), "data": str(data), "n_samples": len(X),
+    dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+    X = model_inputs(checkpoint, scaler, dataset)
+    metrics = {"run": str(run), "data": dataset.source, "n_samples": len(X),
                **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
     if out:
         write_json(out, metrics)
@@ -63,7 +62,7 @@ def encode(run, data, data_dir, split, label_column, out):
     codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir,
                                                                                         split, label_column)))
     save_array(out, codes)
-    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]} to {out}")
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint)} to {out}")
 
 
 @click.command()
@@ -84,12 +83,18 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset)
     R = reconstruct_array(checkpoint.model, X)
+    outputs = model_outputs(checkpoint, scaler, R)
+    series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
+    if series is not None:
+        outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"])
     # a table comes back as a table, images in the file's own layout
-    save_array(out, images_as_stored(model_outputs(checkpoint, scaler, R), dataset.channels_last))
+    save_array(out, images_as_stored(outputs, dataset.channels_last))
     if image:
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
-    drawn = f" and the first {len(R[:10])} drawn to {image}" if image else ""
-    click.echo(f"wrote {len(R)} reconstructions to {out}{drawn}")
+    drawn = f" and the first {len(R[:10])}{'' if series is None else ' windows'} drawn to {image}" if image else ""
+    what = (f"the series' {len(series)} steps rebuilt from {len(R)} reconstructed windows (each step the mean of "
+            "the windows covering it)" if series is not None else f"{len(R)} reconstructions{windows_said(checkpoint)}")
+    click.echo(f"wrote {what} to {out}{drawn}")
 
 
 COMMANDS = [models, evaluate, encode, reconstruct]

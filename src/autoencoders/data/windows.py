@@ -7,6 +7,8 @@ aligned to the end, so with a stride no longer than the windows every time step 
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..errors import ConfigError
@@ -23,6 +25,33 @@ def window_starts(n_steps: int, length: int, stride: int = 1) -> np.ndarray:
     if starts[-1] != n_steps - length:
         starts = np.append(starts, n_steps - length)
     return starts
+
+
+def checked_series(series, window: int, stride: int = 1) -> np.ndarray:
+    """``series`` (n_steps,) or (n_steps, channels) as floats (n_steps, channels), once it is known to cut into at
+    least 2 windows of ``window`` steps, ``stride`` apart, that cover every step (what a model of its windows needs
+    to be fitted and to score or rebuild each step); otherwise an error naming what is wrong, before any work."""
+    for name, steps in (("window", window), ("stride", stride)):  # a float (len(series) / 10) fails as an index
+        if not isinstance(steps, numbers.Integral):
+            raise ConfigError(f"{name} must be a whole number of time steps, got {steps!r}: round it, int(...)")
+    values = as_steps_by_channels(np.asarray(series, dtype=np.float64))  # (T, C)
+    bad = ~np.isfinite(values).all(axis=1)  # (T,)
+    if bad.any():
+        step = int(np.argmax(bad))
+        channel = int(np.argmax(~np.isfinite(values[step])))
+        names = [str(name) for name in getattr(series, "columns", [])]  # a DataFrame's channels have names
+        which = f"column {names[channel]!r}" if len(names) == values.shape[1] else f"channel {channel} (from 0)"
+        raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
+                        f"{step} in {which}; fill or drop them first")
+    if window > len(values) <= values.shape[1]:  # more channels than steps: likely stored channels first
+        raise DataError(f"the series has {len(values)} time step(s) of {values.shape[1]} channel(s), fewer than the "
+                        f"window length {window}; a series is (n_steps, channels): if its rows are channels, "
+                        "transpose it (series.T)")
+    if len(window_starts(len(values), window, stride)) < 2:
+        raise DataError(f"the series has {len(values)} time step(s): one window of {window}, and the autoencoder needs "
+                        "at least 2 to fit; use a shorter window")
+    check_stride_covers(window, stride)  # each step must lie in a window to get a score or be rebuilt
+    return values
 
 
 def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:

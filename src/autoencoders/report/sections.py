@@ -122,6 +122,13 @@ def summary(run: ReportInputs) -> Section:
         "rows pictured": f"{len(run.X)}" + (f" ({run.rows})" if run.rows else ""),
         "labels": "none" if run.y is None else f"{len(np.unique(run.y))} distinct",
     }
+    cut = extra.get("data", {})
+    if cut.get("window"):  # a run trained with --window: its rows are windows of one series
+        data = {key.replace("rows", "windows"): value for key, value in data.items()}
+        channels = (f"channel(s) {', '.join(cut['channels'])}" if cut.get("channels") else
+                    f"{run.model.input_shape[0]} channel(s)")  # an array's have no names
+        data["windows cut"] = (f"{cut['window']} steps, {cut['stride']} apart, from the series' {channels}"
+                               + (f" (time column {cut['time_column']})" if cut.get("time_column") else ""))
     columns = extra.get("tabular", {}).get("columns", [])
     if columns:  # a table: its column types (the test metrics give numeric RMSE and categorical accuracy)
         kinds = [c["kind"] for c in columns]

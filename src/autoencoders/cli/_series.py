@@ -1,0 +1,202 @@
+"""A file read as one time series for the commands that cut windows (``ae detect --window``, ``ae train --window``
+and the commands on a run trained so): rows are consecutive time steps, columns are channels, and a column of
+dates or times is the steps' time stamps, kept beside the series for the outputs instead of being a channel."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data import Dataset, Scaler, check_array
+from ..data.windows import overlap_average, sliding_windows
+from ..errors import ConfigError, DataError
+from ._common import read_data, table_options, text_columns
+
+
+@dataclasses.dataclass
+class Series:
+    """The steps of a series file: ``values`` (n_steps, channels), a DataFrame for a table (its errors name the
+    column), the channels' names, and the time stamps (n_steps,) of its time column as the file writes them."""
+
+    values: Any  # (T, C): an array, or a DataFrame of the channels of a table
+    channels: list[str]
+    dataset: Dataset  # as read: its labels (y) are per step
+    time_column: str | None = None
+    times: np.ndarray | None = None  # (T,) text
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def read_series(data: str, data_dir: str | None, split: str, label_column: str | None,
+                channels: list[str] | None = None) -> Series:
+    """--data as a series (:func:`series_of`)."""
+    return series_of(read_data(data, data_dir, split, label_column, series=True), data, channels)
+
+
+def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, time_name: str | None = None) -> Series:
+    """The series a :class:`Dataset` read with ``series=True`` holds: a 1-D array is one channel; a table's time
+    column (:func:`time_column`, or ``time_name``, the run's, when the table has it) is taken aside as its time
+    stamps; ``channels``: the run's columns (None for a run trained on an array), picked from a table by name.
+    Anything else that is no series (images, windows, text columns) is a DataError."""
+    if not dataset.is_table:
+        if np.ndim(dataset.X) != 2:
+            raise DataError(f"{data} holds samples of shape {tuple(np.shape(dataset.X)[1:])}, not the time steps "
+                            "of a series (n_steps, channels) or (n_steps,): --window cuts a series into windows; "
+                            "leave it out for images or for windows cut already")
+        return Series(dataset.X, [f"channel {i}" for i in range(dataset.X.shape[1])], dataset)
+    frame = dataset.X
+    time = (time_name, frame[time_name].astype(str).to_numpy()) if time_name in frame.columns else time_column(
+        data, frame)
+    if time is not None and time[0] in frame.columns:
+        frame = frame.drop(columns=[time[0]])
+    if channels is not None:
+        missing = [name for name in channels if name not in frame.columns]
+        if missing:
+            raise DataError(f"{data} has no column(s) {', '.join(missing)}; the run's windows were cut from the "
+                            f"channels {', '.join(channels)}")
+        frame = frame[channels]
+    text = text_columns(frame)
+    if text:
+        raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text that is not "
+                        f"all dates or times: leave it out with --drop {','.join(text)}")
+    return Series(frame, [str(name) for name in frame.columns], dataset, *(time or (None, None)))
+
+
+def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
+    """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
+    dates or times (with a warning when they go back or repeat), or of a column left out that holds a time index
+    (:func:`time_index_channels`: epoch seconds, a step number); None when there is none."""
+    import pandas as pd
+
+    from ..data.table_files import read_table
+
+    dropped = table_options().drop
+    left_out = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X \
+        if dropped else frame.iloc[:, :0]
+    for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
+        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
+            if len(cells) > 1 and time_index_channels(cells.to_numpy(np.float64)[:, None]):
+                return str(name), cells.astype(str).to_numpy()
+            continue
+        with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
+            warnings.simplefilter("ignore")
+            times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
+        if not times.isna().any():
+            warn_of_times_out_of_order(data, str(name), times)
+            return str(name), cells.astype(str).to_numpy()
+    return None
+
+
+def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
+    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat: the series is read in
+    file order, so its windows would splice stretches of time without a word."""
+    steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
+    back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
+    said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
+            for what, rows in (("goes back", back), ("repeats the row before", same)) if len(rows)]
+    if said:
+        warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is read in file order: "
+                      "sort the file by it (and merge repeated times) if that order is not time's", stacklevel=2)
+
+
+def time_index_channels(X: np.ndarray) -> list[int]:
+    """The channels of a series ``X`` (n_steps, channels) that never fall, rise overall and hold whole numbers on
+    every step: a time index (epoch seconds) or a step number, which the model would learn as a measurement (its
+    windows' levels grow to the series' end, so the ends look far from the rest)."""
+    whole = (np.round(X) == X).all(axis=0)  # (C,)
+    rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
+    return np.flatnonzero(whole & rising).tolist()
+
+
+def warn_of_time_index_channels(series: Series, data: str) -> None:
+    """Warn of channels that look like a time index (:func:`time_index_channels`), for a command that fits a model."""
+    values = np.asarray(series.values, dtype=np.float64)  # (T, C)
+    for channel in time_index_channels(values) if len(values) > 1 else []:
+        name = series.channels[channel]
+        warnings.warn(f"{data}: {name} never falls and holds whole numbers, like a time index or a step number, which "
+                      "the model would take as a measurement; if it is one, leave it out"
+                      + (f" with --drop {name}" if series.dataset.is_table else ""), stacklevel=2)
+
+
+def windows_scaler(steps: np.ndarray, scale: str, length: int) -> Scaler:
+    """The --scale scaler fitted per channel on a series' steps (T, C), for its windows (C, length): a channel's
+    value is scaled alike wherever it falls in a window (windows of one series see the same values at every
+    position, so a scaler per position would only add noise)."""
+    fitted = Scaler.fit(steps, scale)  # (C,)
+    return Scaler(fitted.kind, *(np.repeat(part[:, None], length, axis=1) for part in (fitted.offset, fitted.scale)))
+
+
+@dataclasses.dataclass
+class SeriesWindows(Dataset):
+    """Windows ``X`` (n_windows, channels, length) read for a run trained on windows (``ae train --window``): cut
+    from ``series`` as in training, or (``series`` None) given as windows already."""
+
+    series: Series | None = None
+
+
+@contextlib.contextmanager
+def naming_the_windows(window: int | None, shape: tuple[int, ...]) -> Iterator[None]:
+    """A model that cannot take the windows of --window (a conv backbone, made for images) says what they are."""
+    try:
+        yield
+    except ConfigError as error:
+        if window is not None:
+            error.args = (f"{error}; --window {window} gives windows shaped (channels, length) = {tuple(shape)}, "
+                          "which the sequence backbone is made for (mlp takes them too, flattened)", *error.args[1:])
+        raise
+
+
+def run_series_settings(checkpoint: Any) -> dict[str, Any] | None:
+    """What a run trained with --window stored of its series (window, stride, channels, time column), else None."""
+    stored = checkpoint.extra.get("data") or {}
+    return stored if stored.get("window") else None
+
+
+def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: str,
+                     label_column: str | None) -> SeriesWindows:
+    """--data for a command on a run trained on windows: a series is cut as the run's was (its window and stride;
+    a table's channels picked by name, its time column aside); an array of windows of the model's shape is taken
+    as it is."""
+    settings, shape = run_series_settings(checkpoint), tuple(checkpoint.model.input_shape)  # shape: (C, L)
+    dataset = read_data(data, data_dir, split, label_column, series=True)
+    if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
+        return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
+    series = series_of(dataset, data, settings["channels"], settings["time_column"])  # names: a table's, or None
+    values = check_array(series.values, f"data from {data}")  # (T, C)
+    if values.shape[1] != shape[0]:
+        named = f" ({', '.join(settings['channels'])})" if settings["channels"] else ""
+        raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
+                        f"{shape[0]} channel(s){named}")
+    windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
+    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
+
+
+def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> Any:
+    """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
+    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels."""
+    import pandas as pd
+
+    series = windows.series
+    steps = overlap_average(outputs, len(series), stride)  # (T, C)
+    if not series.dataset.is_table:
+        return steps
+    frame = pd.DataFrame(steps, columns=series.channels)
+    if series.time_column is not None:
+        frame.insert(0, series.time_column, series.times)
+    return frame
+
+
+def windows_said(checkpoint: Any, cut: bool = True) -> str:
+    """For a message about a run's samples: " (windows of W steps, S apart)" for a run trained on windows (without
+    the stride for windows not ``cut`` from a series: generated ones), else nothing."""
+    settings = run_series_settings(checkpoint)
+    if settings is None:
+        return ""
+    return f" (windows of {settings['window']} steps" + (f", {settings['stride']} apart)" if cut else ")")
