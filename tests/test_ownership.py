@@ -160,6 +160,48 @@ def test_ae_train_resume_refuses_the_training_changes_fit_refuses(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2  # --epochs 2 extended it
 
 
+def test_a_resumed_run_writes_what_the_run_it_continues_wrote(tmp_path):
+    """A run begun with --no-report wrote report.html when resumed (and a --logger tensorboard run logged to csv
+    only) unless told again; --report given on resume wins, as --epochs does."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert not (run / "report.html").exists()
+    again = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--report")
+    assert again.exit_code == 0, again.output
+    assert (run / "report.html").exists()
+    refused = _invoke("train", "--out", str(run), "--resume", "--epochs", "4", "--logger", "tensorboard")
+    assert refused.exit_code == 1 and "Error: --logger tensorboard disagrees with the run's stored csv" in \
+        refused.output, refused.output
+
+
+def test_a_resumed_run_reads_its_table_with_the_columns_it_was_trained_on(tmp_path):
+    """--drop, --columns, --categorical, --delimiter and --unknown-categories were not stored: resumed without them
+    the file was read with other columns (refused as another model's config) or the run's later commands met an
+    unseen category with a warning where the run said error."""
+    path = tmp_path / "people.csv"
+    path.write_text("id;age;grade;city\n" + "".join(f"{1000 + i};{20 + i % 9};{1 + i % 3};{'xyz'[i % 3]}\n"
+                                                    for i in range(30)))
+    run = tmp_path / "run"
+    began = _invoke(*SMALL, "--data", str(path), "--drop", "id", "--categorical", "grade", "--delimiter", ";",
+                    "--unknown-categories", "error", "--out", str(run))
+    assert began.exit_code == 0, began.output
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert ae.load_model(run).config.input_shape == (7,)  # age, grade's 3 and city's 3: no id
+    tabular = json.loads((run / "config.json").read_text())["extra"]["tabular"]
+    assert tabular["handle_unknown"] == "error"
+    for given, message in [(["--drop", "city"], "--drop city disagrees with the run's stored id"),
+                           (["--categorical", "age"], "--categorical age disagrees with the run's stored grade"),
+                           (["--unknown-categories", "warn"], "--unknown-categories warn disagrees with the run's "
+                                                              "stored error")]:
+        result = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", *given)
+        assert result.exit_code == 1 and f"Error: {message}" in result.output, (given, result.output)
+    assert _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--drop", "id",
+                   "--delimiter", ";").exit_code == 0  # the stored values, given again
+
+
 # ----------------------------------------------------------------------------------------- interrupts
 def _started(process: subprocess.Popen, state: Path) -> None:
     deadline = time.monotonic() + 240

@@ -112,7 +112,9 @@ def data_options(function, *, of_run: bool = False):
         _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "
                                        "text, category and boolean columns always are."),
         _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "
-                                          "(e.g. '?'), besides empty cells, NA, NaN and null."),
+                                          "(e.g. '?'), besides empty cells, NA, NaN and null; 'none' (or '') for "
+                                          "no others, which also switches off a run's stored ones for another "
+                                          "file given to the run."),
         click.option("--header/--no-header", default=None, expose_value=False, callback=_keep_table_option,
                      help="Whether a text table's first row names its columns (default: sniffed from its cells; "
                           "names that are numbers beside a text column, country,2019,2020, need --header)."),
@@ -129,7 +131,16 @@ def table_options() -> TableOptions:
     given = context.find_root().meta.get("table_options", {}) if context else {}
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
-                        missing_values=_names(given.get("missing_values") or ""), header=given.get("header"))
+                        missing_values=_missing_values(given.get("missing_values")), header=given.get("header"))
+
+
+NO_MISSING_VALUES = "none"  # --missing-values none: no gap texts besides pandas' own, not the run's stored ones
+
+
+def _missing_values(text: str | None) -> tuple[str, ...]:
+    """The gap texts of a --missing-values value: none for 'none' (a word, as a shell passes an empty value
+    awkwardly) or ''."""
+    return () if (text or "").strip().lower() == NO_MISSING_VALUES else _names(text or "")
 
 
 @contextlib.contextmanager
@@ -213,24 +224,49 @@ def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:
         keep_stored_table_options(checkpoint.extra.get("data") or {})
 
 
+# The table options a run stores (extra["data"]) and gives, when not given, to every command that reads a text
+# table for it (as its training file was read), and the others a resumed run takes too (its own file read again).
+TABLE_OPTIONS_FOR_RUN = ("missing_values", "header")
+TABLE_OPTIONS_ON_RESUME = (*TABLE_OPTIONS_FOR_RUN, "delimiter", "columns", "drop", "categorical")
+_HEADER_FLAGS = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
+
+
 def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
-    """The options that say how the run's table was read (--missing-values, --header) as the run stored them
-    (``extra["data"]``), in place of those not given to the command; for a ``resumed`` run (its own file read again)
-    one given with another value is refused."""
+    """The options that say how the run's table was read (--missing-values, --header; on resume also --delimiter,
+    --columns, --drop, --categorical) as the run stored them (``extra["data"]``), in place of those not given to the
+    command; for a ``resumed`` run (its own file read again) one given with another value is refused. A run from
+    before an option was stored keeps what is given."""
     given = click.get_current_context().find_root().meta.setdefault("table_options", {})
-    kept = {"missing_values": tuple(stored.get("missing_values") or ()), "header": stored.get("header")}
-    if resumed and "missing_values" in given and _names(given["missing_values"]) != kept["missing_values"]:
-        raise click.ClickException(f"--missing-values {given['missing_values']} disagrees with the run's stored "
-                                   f"{','.join(kept['missing_values']) or '(none)'}; leave it out to resume with the "
-                                   "stored setting")
-    if resumed and "header" in given and given["header"] != kept["header"]:
-        flags = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
-        raise click.ClickException(f"{flags[given['header']]} disagrees with the run's stored "
-                                   f"{flags[kept['header']]}; leave it out to resume with the stored setting")
-    if kept["missing_values"] and "missing_values" not in given:
-        given["missing_values"] = ",".join(kept["missing_values"])
-    if kept["header"] is not None and "header" not in given:
-        given["header"] = kept["header"]
+    for name in TABLE_OPTIONS_ON_RESUME if resumed else TABLE_OPTIONS_FOR_RUN:
+        if name not in stored:
+            continue
+        kept = _table_value(name, stored[name])
+        if name not in given:
+            if kept not in (None, ()):
+                given[name] = ",".join(kept) if isinstance(kept, tuple) else kept
+        elif resumed and _table_value(name, given[name]) != kept:
+            raise click.ClickException(f"{_table_flag(name, given[name])} disagrees with the run's stored "
+                                       f"{_table_flag(name, stored[name], stored=True)}; leave it out to resume with "
+                                       "the stored setting")
+
+
+def _table_value(name: str, value: Any) -> Any:
+    """A table option as given (text) or as stored (a list), in one form to compare: names as a tuple."""
+    if name == "header":
+        return value
+    if name == "delimiter":  # a tab as the reader takes it: typed '\\t' or 'tab'
+        return {"\\t": "\t", "tab": "\t"}.get(value, value) or None
+    if isinstance(value, str):
+        return _missing_values(value) if name == "missing_values" else _names(value)
+    return tuple(value or ())
+
+
+def _table_flag(name: str, value: Any, stored: bool = False) -> str:
+    """A table option's value in the words of the command line (the run's stored one without its flag)."""
+    if name == "header":
+        return _HEADER_FLAGS[value]
+    text = ",".join(value) if isinstance(value, list | tuple) else value
+    return (text or "(none)") if stored else f"--{name.replace('_', '-')} {text}"
 
 
 def _is_default(context: click.Context, name: str) -> bool:

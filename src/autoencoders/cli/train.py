@@ -85,13 +85,17 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Run directory to write (default: runs/MODEL-DATA); an existing run is kept unless --resume "
                    "or --overwrite is given.")
 @click.option("--resume", is_flag=True,
-              help="Continue the run in --out from its last checkpoint, with the model, data and training "
-                   "settings it stored (options given again must agree; --epochs may extend it).")
+              help="Continue the run in --out from its last checkpoint with every setting it stored: model, data, "
+                   "table options, training, --unknown-categories, --logger and --report/--no-report. An option "
+                   "given again must agree with the stored one (else it is refused), but --epochs (to extend it), "
+                   "--report/--no-report and what says where and how it runs now: --device, --quiet, --nproc, "
+                   "--data-dir.")
 @click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
-@click.option("--no-report", "no_report", is_flag=True, help="Skip writing report.html (see `ae report`).")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Write report.html at the end (else see `ae report`).")
 @click.option("--stream", is_flag=True,
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
@@ -187,11 +191,13 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
 
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
-    train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
+    extra = settings.get("extra", {})
+    train_config, data = settings["train_config"], extra.get("data", {})
     stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
               **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
-              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params},
+              **extra.get("outputs", {})}
     shared = {param.name for param in context.command.shared_params}
     # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
     renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
@@ -202,7 +208,7 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
         flag = "--" + name.replace("_", "-")
         if name not in shared and name not in stored:
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
-        if name in RESUMABLE_CHANGES:
+        if name in RESUMABLE_CHANGES or name in RESUMABLE_OUTPUTS:
             changes[name] = value
         elif name in stored:
             kept = stored[renamed.get(name, (name,))[0]]
@@ -220,6 +226,7 @@ def _resumed_training() -> set[str]:
 
 
 _DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
+RESUMABLE_OUTPUTS = ("report",)  # stored, but a resumed run may change it: what its end writes, not how it trains
 
 
 def _plain(value: Any) -> Any:
@@ -227,7 +234,7 @@ def _plain(value: Any) -> Any:
 
 
 def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, test_data, test_fraction, scale,
-           unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream, **options):
+           unknown_categories, code_size, loss, logger, resume, quiet, report, stream, **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
     from ..registry import create_model, default_code_size
@@ -261,11 +268,15 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                            seed=config.seed, **options)
     if table is not None and net.config.backbone.name == "sequence" and not resume:
         _warn_of_rows_as_windows(data, X_train.shape[1])
+    read = table_options()
     extra = {"scaler": scaler.to_dict(),
              "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
                       "channels_last": rows.channels_last,
                       "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
-                      "missing_values": list(table_options().missing_values), "header": table_options().header}}
+                      "unknown_categories": unknown_categories, "missing_values": list(read.missing_values),
+                      "header": read.header, "delimiter": read.delimiter, "columns": list(read.columns),
+                      "drop": list(read.drop), "categorical": list(read.categorical)},
+             "outputs": {"logger": logger, "report": report}}  # what a resumed run writes as the run began
     if table is not None:
         extra["tabular"] = table.to_dict()
     earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
@@ -296,10 +307,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
                          folder / RECONSTRUCTIONS_FILE, feature_names=names)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
-    if not no_report:
-        report = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
-                              rows=rows.shown_rows, progress=config.progress)
-        click.echo(f"wrote {report}")
+    if report:
+        written = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
+                               rows=rows.shown_rows, progress=config.progress)
+        click.echo(f"wrote {written}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
 
