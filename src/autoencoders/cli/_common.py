@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -176,10 +177,12 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     return dataset
 
 
-def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
+def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None,
+                 keep_whole: bool = False) -> Dataset:
     """--data as :func:`load_data` reads it with :func:`table_options` (not checked: ``ae impute`` fills its NaN
-    gaps), the table options given for a file that is no table warned of as ignored."""
-    options = table_options()
+    gaps), the table options given for a file that is no table warned of as ignored; ``keep_whole``: a table file's
+    every column (and cell texts) kept too, in ``Dataset.whole``."""
+    options = dataclasses.replace(table_options(), keep_whole=keep_whole)
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
