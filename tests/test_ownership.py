@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -200,6 +201,33 @@ def test_a_resumed_run_reads_its_table_with_the_columns_it_was_trained_on(tmp_pa
         assert result.exit_code == 1 and f"Error: {message}" in result.output, (given, result.output)
     assert _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--drop", "id",
                    "--delimiter", ";").exit_code == 0  # the stored values, given again
+
+
+def test_a_run_finds_its_data_from_any_folder_and_names_a_moved_file(tmp_path, monkeypatch):
+    """--data given as a relative path was stored as given: resumed (or used by `ae encode RUN`) from another folder,
+    or after the run folder moved, the run looked for the file there ("no such data file or folder: rows.csv");
+    a data file moved since has to be named anew, which --resume refused as disagreeing with the stored path."""
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir(), elsewhere.mkdir()
+    np.save(work / "rows.npy", np.random.default_rng(0).random((30, 6)).astype(np.float32))
+    monkeypatch.chdir(work)
+    assert _invoke(*SMALL, "--data", "rows.npy", "--out", "run").exit_code == 0
+    monkeypatch.chdir(elsewhere)
+    (work / "run").rename(elsewhere / "moved")
+    resumed = _invoke("train", "--out", "moved", "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert _invoke("encode", "moved", "--out", "codes.npy").exit_code == 0
+    (work / "rows.npy").rename(elsewhere / "rows.npy")
+    encoded = _invoke("encode", "moved", "--out", "codes.npy", "--overwrite")
+    assert encoded.exit_code == 2 and f"the run was trained on {work / 'rows.npy'}, which is no longer there" in \
+        encoded.output, encoded.output
+    refused = _invoke("train", "--out", "moved", "--resume", "--epochs", "3", "--quiet")
+    assert refused.exit_code == 1 and f"the run's --data {work / 'rows.npy'} is no longer there (moved or " \
+        "deleted?): give --data with its new place" in refused.output, refused.output
+    resumed = _invoke("train", "--out", "moved", "--resume", "--epochs", "3", "--quiet", "--data", "rows.npy")
+    assert resumed.exit_code == 0, resumed.output
+    assert ae.load_model(elsewhere / "moved") is not None and _invoke("encode", "moved", "--out", "codes.npy",
+                                                                      "--overwrite").exit_code == 0
 
 
 # ----------------------------------------------------------------------------------------- interrupts

@@ -209,10 +209,29 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
                                "command would read whole: give --data (that file, or some of its rows)")
     if _is_default(context, "data") and stored.get("source"):
         data = stored["source"]
+        if missing_data_file(data):
+            raise click.UsageError(f"the run was trained on {data}, which is no longer there (moved or deleted?): "
+                                   "give --data")
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
     keep_run_table_options(checkpoint, data)
     return data, split, label_column
+
+
+def stored_data_path(data: str | None) -> str | None:
+    """--data (or --test-data) as a run stores it: a file's absolute path, so that the run's later commands and
+    --resume find it from any folder and after the run folder moves; a data set's name as it is."""
+    if data is None:
+        return None
+    path = Path(str(data)).expanduser()
+    return str(path.resolve()) if path.exists() else str(data)
+
+
+def missing_data_file(data: str) -> bool:
+    """Whether ``data``, a run's stored --data, names a file that is no longer there (not a data set's name)."""
+    from ..data import DATASETS
+
+    return str(data) not in DATASETS and not Path(str(data)).expanduser().exists()
 
 
 def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:

@@ -22,8 +22,10 @@ from ._common import (
     data_options,
     finite_values,
     keep_stored_table_options,
+    missing_data_file,
     naming_the_file,
     read_data,
+    stored_data_path,
     table_options,
     warn_of_row_ids,
 )
@@ -202,21 +204,34 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
     renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
+    moved = _moved_data(context, stored)  # the data files no longer where the run stored them: given anew
     for name, value in context.params.items():
         if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
             continue
         flag = "--" + name.replace("_", "-")
         if name not in shared and name not in stored:
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
-        if name in RESUMABLE_CHANGES or name in RESUMABLE_OUTPUTS:
+        if name in RESUMABLE_CHANGES or name in RESUMABLE_OUTPUTS or name in moved:
             changes[name] = value
         elif name in stored:
             kept = stored[renamed.get(name, (name,))[0]]
-            if _plain(value) != _plain(kept):
+            if _plain(stored_data_path(value) if name in DATA_PATHS else value) != _plain(kept):
                 raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
                                            "leave it out to resume with the stored setting")
     keep_stored_table_options(data, resumed=True)
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
+
+
+def _moved_data(context: click.Context, stored: dict[str, Any]) -> set[str]:
+    """The data options (--data, --test-data) whose stored file is no longer there, which a resumed run takes from
+    the command line (a file moved since the run began); one not given is refused by name before any work."""
+    moved = {name for name in DATA_PATHS if stored.get(name) and missing_data_file(stored[name])}
+    for name in moved:
+        if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
+            flag = "--" + name.replace("_", "-")
+            raise click.ClickException(f"the run's {flag} {stored[name]} is no longer there (moved or deleted?): "
+                                       f"give {flag} with its new place to resume")
+    return moved
 
 
 def _resumed_training() -> set[str]:
@@ -226,6 +241,7 @@ def _resumed_training() -> set[str]:
 
 
 _DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
+DATA_PATHS = ("data", "test_data")  # stored as absolute paths (stored_data_path)
 RESUMABLE_OUTPUTS = ("report",)  # stored, but a resumed run may change it: what its end writes, not how it trains
 
 
@@ -270,9 +286,10 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         _warn_of_rows_as_windows(data, X_train.shape[1])
     read = table_options()
     extra = {"scaler": scaler.to_dict(),
-             "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
-                      "channels_last": rows.channels_last,
-                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
+             "data": {"source": stored_data_path(data), "split": split, "label_column": label_column,
+                      "name": rows.dataset_name, "channels_last": rows.channels_last,
+                      "streamed": stream, "test_data": stored_data_path(test_data), "test_fraction": test_fraction,
+                      "scale": scale,
                       "unknown_categories": unknown_categories, "missing_values": list(read.missing_values),
                       "header": read.header, "delimiter": read.delimiter, "columns": list(read.columns),
                       "drop": list(read.drop), "categorical": list(read.categorical)},
