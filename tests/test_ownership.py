@@ -105,6 +105,22 @@ def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
     assert ae.load_model(run).encode(torch.zeros(1, 1, 8, 8)).shape == (1, size)
 
 
+def test_a_run_folder_copied_while_in_use_is_resumed_without_saying_its_trainer_died(tmp_path):
+    """A copy of a folder in use carries the lock file of the process training in the original: taking it over,
+    the copy's run said that process was "no longer running" while it still trained."""
+    run = tmp_path / "copy"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the original's, still running
+    try:
+        (run / ownership.LOCK_FILE).write_text(f"{trainer.pid} host\n")
+        with pytest.warns(RuntimeWarning, match=f"process {trainer.pid}, which is running but holds another folder"):
+            resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert resumed.exit_code == 0, resumed.output
+
+
 # ------------------------------------------------------------------------------------------- resuming
 def test_a_run_extended_by_resume_still_learns_under_a_cosine_schedule(tmp_path):
     """The cosine schedule reached zero at the first run's last epoch; resumed with more --epochs it is stretched to

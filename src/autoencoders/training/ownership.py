@@ -164,11 +164,23 @@ def _acquire(folder: Path) -> int:
     if previous and previous != os.getpid():
         import warnings
 
-        warnings.warn(f"{folder}: took over the lock left by process {previous}, which is no longer running",
+        warnings.warn(f"{folder}: took over the lock left by process {previous}, {_why_not_held(previous)}",
                       RuntimeWarning, stacklevel=4)
     os.ftruncate(handle, 0)
     os.write(handle, f"{os.getpid()} {socket.gethostname()}\n".encode())
     return handle
+
+
+def _why_not_held(pid: int) -> str:
+    """Why the process a lock file names does not hold its folder: it ended, or the lock file was copied with the
+    folder from one it holds (a run folder copied while it trains)."""
+    try:
+        os.kill(pid, 0)  # signal 0: only whether the process exists
+    except ProcessLookupError:
+        return "which is no longer running"
+    except PermissionError:
+        pass  # it exists, run by another user
+    return "which is running but holds another folder (was this one copied from a run in use?)"
 
 
 def _release(lock: Path, handle: int) -> None:
