@@ -244,6 +244,9 @@ def test_a_run_finds_its_data_from_any_folder_and_names_a_moved_file(tmp_path, m
     assert resumed.exit_code == 0, resumed.output
     assert ae.load_model(elsewhere / "moved") is not None and _invoke("encode", "moved", "--out", "codes.npy",
                                                                       "--overwrite").exit_code == 0
+    (elsewhere / "digits").mkdir()  # a folder named as a data set: --data digits is still the data set
+    assert _invoke(*SMALL, "--out", "digits_run").exit_code == 0
+    assert json.loads((elsewhere / "digits_run" / "config.json").read_text())["extra"]["data"]["source"] == "digits"
 
 
 # ----------------------------------------------------------------------------------------- interrupts

@@ -221,8 +221,10 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
 def stored_data_path(data: str | None) -> str | None:
     """--data (or --test-data) as a run stores it: a file's absolute path, so that the run's later commands and
     --resume find it from any folder and after the run folder moves; a data set's name as it is."""
-    if data is None:
-        return None
+    from ..data import DATASETS
+
+    if data is None or str(data) in DATASETS:  # a name wins over a folder of that name, as load_data reads it
+        return data
     path = Path(str(data)).expanduser()
     return str(path.resolve()) if path.exists() else str(data)
 
