@@ -249,6 +249,18 @@ def test_a_run_finds_its_data_from_any_folder_and_names_a_moved_file(tmp_path, m
     assert json.loads((elsewhere / "digits_run" / "config.json").read_text())["extra"]["data"]["source"] == "digits"
 
 
+def test_a_run_whose_history_file_is_damaged_resumes_from_its_checkpoint(tmp_path):
+    """history.json cut short (a full disk) stopped --resume ("a damaged record of the run"), though the checkpoint
+    holds the history the run goes on from; it is written anew, every epoch in it."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--epochs", "2", "--out", str(run)).exit_code == 0
+    (run / "history.json").write_text((run / "history.json").read_text()[:40])
+    with pytest.warns(UserWarning, match="history.json is unreadable .*; resuming from the checkpoint"):
+        resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(json.loads((run / "history.json").read_text())["epoch_seconds"]) == 3
+
+
 # ----------------------------------------------------------------------------------------- interrupts
 def _started(process: subprocess.Popen, state: Path) -> None:
     deadline = time.monotonic() + 240

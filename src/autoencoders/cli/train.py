@@ -297,7 +297,7 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
              "outputs": {"logger": logger, "report": report}}  # what a resumed run writes as the run began
     if table is not None:
         extra["tabular"] = table.to_dict()
-    earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
+    earlier = _earlier_history(folder) if resume else None  # the epochs of the sessions before this one count too
     began = time.perf_counter() - (sum(earlier.epoch_seconds) if earlier else 0.0)
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -331,6 +331,19 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
         click.echo(f"wrote {written}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+def _earlier_history(folder) -> Any:
+    """The history.json of a resumed run's earlier sessions, or None when it is damaged (a disk that filled up): the
+    checkpoint holds the history the run goes on from and writes anew, so a damaged file does not stop it."""
+    from ..errors import RunFolderError
+
+    try:
+        return folder.read_history()
+    except RunFolderError as error:
+        warnings.warn(f"{error}; resuming from the checkpoint, which holds the history (the file is written anew; "
+                      "the earlier sessions' time is not counted in train_seconds)", stacklevel=2)
+        return None
 
 
 @dataclasses.dataclass
