@@ -212,7 +212,8 @@ def test_a_resumed_run_reads_its_table_with_the_columns_it_was_trained_on(tmp_pa
     for given, message in [(["--drop", "city"], "--drop city disagrees with the run's stored id"),
                            (["--categorical", "age"], "--categorical age disagrees with the run's stored grade"),
                            (["--unknown-categories", "warn"], "--unknown-categories warn disagrees with the run's "
-                                                              "stored error")]:
+                                                              "stored error"),
+                           (["--delimiter", ","], "--delimiter , disagrees with the run's stored ;")]:
         result = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", *given)
         assert result.exit_code == 1 and f"Error: {message}" in result.output, (given, result.output)
     assert _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--drop", "id",

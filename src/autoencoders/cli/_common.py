@@ -290,7 +290,9 @@ def _table_flag(name: str, value: Any, stored: bool = False) -> str:
     if name == "header":
         return _HEADER_FLAGS[value]
     text = ",".join(value) if isinstance(value, list | tuple) else value
-    return (text or "(none)") if stored else f"--{name.replace('_', '-')} {text}"
+    if not stored:
+        return f"--{name.replace('_', '-')} {text}"
+    return text or ("delimiter sniffed from the file" if name == "delimiter" else "(none)")
 
 
 def _is_default(context: click.Context, name: str) -> bool:
