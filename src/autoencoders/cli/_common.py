@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from ..data import Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
+from ..data import DATASETS, Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
 from ..data.images import with_channels
 from ..errors import AutoencodersError, DataError, NonFiniteError
 
@@ -221,8 +221,6 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
 def stored_data_path(data: str | None) -> str | None:
     """--data (or --test-data) as a run stores it: a file's absolute path, so that the run's later commands and
     --resume find it from any folder and after the run folder moves; a data set's name as it is."""
-    from ..data import DATASETS
-
     if data is None or str(data) in DATASETS:  # a name wins over a folder of that name, as load_data reads it
         return data
     path = Path(str(data)).expanduser()
@@ -231,8 +229,6 @@ def stored_data_path(data: str | None) -> str | None:
 
 def missing_data_file(data: str) -> bool:
     """Whether ``data``, a run's stored --data, names a file that is no longer there (not a data set's name)."""
-    from ..data import DATASETS
-
     return str(data) not in DATASETS and not Path(str(data)).expanduser().exists()
 
 
