@@ -61,6 +61,17 @@ def test_overwrite_clears_the_old_runs_files_first(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
 
 
+def test_overwrite_clears_the_old_runs_tensorboard_events(tmp_path):
+    """The old run's tensorboard/ events stayed beside the new run's: TensorBoard showed both runs' curves as one."""
+    run = tmp_path / "run"
+    events = run / "tensorboard" / "events.out.tfevents.1.old"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    events.parent.mkdir()
+    events.write_bytes(b"the old run's losses")  # as its --logger tensorboard wrote them
+    assert _invoke(*SMALL, "--out", str(run), "--overwrite").exit_code == 0
+    assert not events.exists()
+
+
 def test_a_folder_of_other_files_is_never_a_run_to_overwrite(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     result = _invoke(*SMALL, "--out", str(tmp_path), "--overwrite")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -89,8 +90,14 @@ def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -
 def clear(folder: Path, names: Collection[str] | None = None) -> list[str]:
     """Remove the files of the run in ``folder`` (sub-folders stay); the names removed. ``names``: only the files
     so named, for a folder that may hold the caller's own files too (``Trainer.fit``'s run_dir); None: every file,
-    for a folder that is the run's own (``ae train --out``, where a folder of other files is refused)."""
+    and the tensorboard logger's folder (TensorBoard would show the old run's curves beside the new one's), for a
+    folder that is the run's own (``ae train --out``, where a folder of other files is refused)."""
+    from .run_folder import TENSORBOARD_DIR
+
     removed = []
+    if names is None and (Path(folder) / TENSORBOARD_DIR).is_dir():
+        shutil.rmtree(Path(folder) / TENSORBOARD_DIR)
+        removed.append(TENSORBOARD_DIR)
     for path in sorted(Path(folder).iterdir()):
         if names is not None and path.name not in names:
             continue
