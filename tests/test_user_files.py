@@ -476,6 +476,22 @@ def test_another_table_file_given_to_a_run_is_read_with_the_runs_header_and_miss
     assert len(np.load(tmp_path / "again.npy")) == 13
 
 
+def test_a_runs_own_file_is_read_by_its_later_commands_with_the_delimiter_it_was_given(tmp_path):
+    # a file split by ':' (no delimiter the sniffer knows) trained with --delimiter ':'; `ae encode RUN` and `ae
+    # report RUN` read the run's file again without it, as one column: "the table has no column(s) ['x', 'y', 'z']"
+    rng = np.random.default_rng(0)
+    path, run = tmp_path / "colon.txt", tmp_path / "run"
+    path.write_text("x:y:z\n" + "".join(f"{rng.random():.3f}:{rng.random():.3f}:{i % 5}\n" for i in range(30)))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--data", str(path), "--delimiter", ":", "--epochs", "1", "--out", str(run),
+                                 "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    for command in (["encode", str(run), "--out", str(tmp_path / "codes.npy")], ["report", str(run), "--quiet"]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, (command, result.output)
+    assert np.load(tmp_path / "codes.npy").shape[0] == 30
+
+
 def test_a_runs_stored_missing_values_are_switched_off_with_none(tmp_path):
     # a run's --missing-values ("?") were given to every other file read for it, and no documented value said "no
     # extra gap texts": "none" was taken for a gap text itself, and on resume refused as disagreeing with "(none)"

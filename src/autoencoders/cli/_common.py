@@ -235,29 +235,32 @@ def missing_data_file(data: str) -> bool:
 def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:
     """For a text table ``data`` (the run's own file or another), the run's --missing-values and --header in place
     of those not given to the command: a file given to a run is read as its training file was, as a header-less
-    training file usually means header-less files later, and "?" gaps in one mean "?" gaps in the next. Other files
+    training file usually means header-less files later, and "?" gaps in one mean "?" gaps in the next; the run's
+    own file also with its --delimiter (one the sniffer cannot find, such as ':', was given for it). Other files
     (arrays, Parquet, ARFF) have no such options."""
     from ..data.table_files import TABLE_SUFFIXES
     from ..data.text_tables import uncompressed_name
 
+    stored = checkpoint.extra.get("data") or {}
+    own_file = stored.get("source") is not None and stored_data_path(data) == stored["source"]
     if uncompressed_name(Path(data)).endswith(TABLE_SUFFIXES):
-        keep_stored_table_options(checkpoint.extra.get("data") or {})
+        keep_stored_table_options(stored, TABLE_OPTIONS_OF_OWN_FILE if own_file else TABLE_OPTIONS_FOR_RUN)
 
 
 # The table options a run stores (extra["data"]) and gives, when not given, to every command that reads a text
 # table for it (as its training file was read), and the others a resumed run takes too (its own file read again).
 TABLE_OPTIONS_FOR_RUN = ("missing_values", "header")
-TABLE_OPTIONS_ON_RESUME = (*TABLE_OPTIONS_FOR_RUN, "delimiter", "columns", "drop", "categorical")
+TABLE_OPTIONS_OF_OWN_FILE = (*TABLE_OPTIONS_FOR_RUN, "delimiter")  # the run's own file read by its later commands
+TABLE_OPTIONS_ON_RESUME = (*TABLE_OPTIONS_OF_OWN_FILE, "columns", "drop", "categorical")
 _HEADER_FLAGS = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
 
 
-def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
-    """The options that say how the run's table was read (--missing-values, --header; on resume also --delimiter,
-    --columns, --drop, --categorical) as the run stored them (``extra["data"]``), in place of those not given to the
-    command; for a ``resumed`` run (its own file read again) one given with another value is refused. A run from
-    before an option was stored keeps what is given."""
+def keep_stored_table_options(stored: dict[str, Any], names: Sequence[str], resumed: bool = False) -> None:
+    """The options ``names`` that say how the run's table was read (one of the tuples above) as the run stored them
+    (``extra["data"]``), in place of those not given to the command; for a ``resumed`` run (its own file read again)
+    one given with another value is refused. A run from before an option was stored keeps what is given."""
     given = click.get_current_context().find_root().meta.setdefault("table_options", {})
-    for name in TABLE_OPTIONS_ON_RESUME if resumed else TABLE_OPTIONS_FOR_RUN:
+    for name in names:
         if name not in stored:
             continue
         kept = _table_value(name, stored[name])

@@ -19,6 +19,7 @@ from ..data.tabular import UNKNOWN
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
 from ._common import (
+    TABLE_OPTIONS_ON_RESUME,
     data_options,
     finite_values,
     keep_stored_table_options,
@@ -219,7 +220,7 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
             if _plain(stored_data_path(value) if name in DATA_PATHS else value) != _plain(kept):
                 raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
                                            "leave it out to resume with the stored setting")
-    keep_stored_table_options(data, resumed=True)
+    keep_stored_table_options(data, TABLE_OPTIONS_ON_RESUME, resumed=True)
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
 
 
