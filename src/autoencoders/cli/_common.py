@@ -220,11 +220,12 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
 
 def stored_data_path(data: str | None) -> str | None:
     """--data (or --test-data) as a run stores it: a file's absolute path, so that the run's later commands and
-    --resume find it from any folder and after the run folder moves; a data set's name as it is."""
+    --resume find it from any folder and after the run folder moves (symbolic links kept as named: one re-pointed
+    to a newer file is read as such); a data set's name as it is."""
     if data is None or str(data) in DATASETS:  # a name wins over a folder of that name, as load_data reads it
         return data
     path = Path(str(data)).expanduser()
-    return str(path.resolve()) if path.exists() else str(data)
+    return os.path.abspath(path) if path.exists() else str(data)
 
 
 def missing_data_file(data: str) -> bool:
