@@ -543,6 +543,18 @@ def test_cli_impute_writes_parquet_back_in_its_own_dtypes(tmp_path):
     assert filled["count"][4] == round(filled["count"][4])
 
 
+def test_cli_impute_writes_an_arff_column_of_whole_numbers_as_integers(tmp_path):
+    """ARFF stores no integer type: a column of whole numbers with gaps, read as floats, is written as integers (0,
+    not 0.0), as a text table's is; a Parquet float column stays float (its stored dtype)."""
+    rows = "".join(f"{i / 40:.2f},{'xy'[i % 2]},{'?' if i % 5 == 2 else i % 4}\n" for i in range(30))
+    path, out = tmp_path / "t.arff", tmp_path / "filled.csv"
+    path.write_text("@relation t\n@attribute a numeric\n@attribute b {x,y}\n@attribute c numeric\n@data\n" + rows)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [line.split(",")[2] for line in out.read_text().splitlines()[1:]]
+    assert all(cell.isdigit() for cell in written), written[:6]
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""

@@ -107,7 +107,7 @@ def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, 
 def _filled_values(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, str]):
     """The table as read with the gaps of its feature columns filled, each column in its own dtype (a float32
     column stays float32): a number rounded to as many decimals as the column's cells have at most; a column of
-    whole numbers that a text table's gaps made float, as integers."""
+    whole numbers that the gaps of a file storing no dtypes (a text table, ARFF) made float, as integers."""
     result = whole.values.copy()
     for index, name in enumerate(filled.columns):
         gap, column = gaps[:, index], whole.values[name]
@@ -123,11 +123,15 @@ def _filled_values(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str,
 
 
 def _counts(whole: WholeTable, name: str, gap: np.ndarray) -> bool:
-    """Whether a column of a text table is whole numbers written without a decimal point, read as floats because it
-    has gaps (counts, years, ratings): filled, it is integers again."""
-    column = whole.values[name]
-    return whole.texts is not None and column.dtype.kind == "f" and _decimal_places(whole.texts[name][~gap]) == 0 \
-        and bool(np.all(np.abs(column[~gap]) <= 2**53))
+    """Whether a column of a file that stores no dtypes (a text table, ARFF) holds whole numbers only (in a text
+    table, written without a decimal point), read as floats because it has gaps (counts, years, ratings): filled,
+    it is integers again. A Parquet column keeps its stored dtype."""
+    observed = whole.values[name][~gap]
+    if whole.typed or observed.dtype.kind != "f" or not np.all(np.abs(observed) <= 2**53):
+        return False
+    if whole.texts is None:
+        return bool(np.all(np.mod(observed, 1) == 0))
+    return _decimal_places(whole.texts[name][~gap]) == 0
 
 
 def _as_dtype(column, dtype):

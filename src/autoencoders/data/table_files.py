@@ -68,7 +68,7 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
     frame.columns = names
-    whole = WholeTable(frame.copy(), None if texts is None else texts.set_axis(names, axis=1)) \
+    whole = WholeTable(frame.copy(), None if texts is None else texts.set_axis(names, axis=1), typed=parquet) \
         if options.keep_whole else None
     y, label_names = None, []
     if label_column is not None:
@@ -85,10 +85,12 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
 @dataclass
 class WholeTable:
     """A table file as read, every column kept (:attr:`TableOptions.keep_whole`): its ``values`` (the DataFrame,
-    typed) and, for a text table, the ``texts`` of its cells as the file writes them (None for Parquet, ARFF)."""
+    typed) and, for a text table, the ``texts`` of its cells as the file writes them (None for Parquet, ARFF);
+    ``typed``: the file stores each column's dtype (Parquet), which its ``values`` have."""
 
     values: Any  # DataFrame (n, columns)
     texts: Any = None  # DataFrame of str (n, columns), "" for an empty cell
+    typed: bool = False
 
 
 def _feature_columns(frame, names: list[str], options: TableOptions, path: Path) -> list[str]:
