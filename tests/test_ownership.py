@@ -198,7 +198,7 @@ def test_a_resumed_run_writes_what_the_run_it_continues_wrote(tmp_path):
     assert not (run / "report.html").exists()
     again = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--report")
     assert again.exit_code == 0, again.output
-    assert (run / "report.html").exists()
+    assert (run / "report.html").exists() and "Note: --report given: the run was begun with --no-report" in again.output
     refused = _invoke("train", "--out", str(run), "--resume", "--epochs", "4", "--logger", "tensorboard")
     assert refused.exit_code == 1 and "Error: --logger tensorboard disagrees with the run's stored csv" in \
         refused.output, refused.output

@@ -213,6 +213,10 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
         flag = "--" + name.replace("_", "-")
         if name not in shared and name not in stored:
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
+        if name in RESUMABLE_OUTPUTS and name in stored and value != stored[name]:  # a flag pair: --report
+            said = {True: flag, False: "--no-" + flag[2:]}
+            click.echo(f"Note: {said[value]} given: the run was begun with {said[stored[name]]}; this session "
+                       "follows the command line", err=True)
         if name in RESUMABLE_CHANGES or name in RESUMABLE_OUTPUTS or name in moved:
             changes[name] = value
         elif name in stored:
