@@ -91,7 +91,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Continue the run in --out from its last checkpoint with every setting it stored: model, data, "
                    "table options, training, --unknown-categories, --logger and --report/--no-report. An option "
                    "given again must agree with the stored one (else it is refused), but --epochs (to extend it), "
-                   "--report/--no-report and what says where and how it runs now: --device, --quiet, --nproc, "
+                   "--report/--no-report (with a note) and what says where and how it runs now: --device, --quiet, "
+                   "--nproc, "
                    "--data-dir. Its data files are stored by absolute path; one moved since is given anew with "
                    "--data (or --test-data).")
 @click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
