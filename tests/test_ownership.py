@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -60,6 +61,17 @@ def test_overwrite_clears_the_old_runs_files_first(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
 
 
+def test_overwrite_clears_the_old_runs_tensorboard_events(tmp_path):
+    """The old run's tensorboard/ events stayed beside the new run's: TensorBoard showed both runs' curves as one."""
+    run = tmp_path / "run"
+    events = run / "tensorboard" / "events.out.tfevents.1.old"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    events.parent.mkdir()
+    events.write_bytes(b"the old run's losses")  # as its --logger tensorboard wrote them
+    assert _invoke(*SMALL, "--out", str(run), "--overwrite").exit_code == 0
+    assert not events.exists()
+
+
 def test_a_folder_of_other_files_is_never_a_run_to_overwrite(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     result = _invoke(*SMALL, "--out", str(tmp_path), "--overwrite")
@@ -102,6 +114,22 @@ def test_two_runs_into_one_folder_at_once_leave_one_consistent_run(tmp_path):
     assert json.loads((run / "config.json").read_text())["model_config"]["code_size"] == size
     assert json.loads((run / "metrics.json").read_text())["code_size"] == size
     assert ae.load_model(run).encode(torch.zeros(1, 1, 8, 8)).shape == (1, size)
+
+
+def test_a_run_folder_copied_while_in_use_is_resumed_without_saying_its_trainer_died(tmp_path):
+    """A copy of a folder in use carries the lock file of the process training in the original: taking it over,
+    the copy's run said that process was "no longer running" while it still trained."""
+    run = tmp_path / "copy"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the original's, still running
+    try:
+        (run / ownership.LOCK_FILE).write_text(f"{trainer.pid} host\n")
+        with pytest.warns(RuntimeWarning, match=f"process {trainer.pid}, which is running but holds another folder"):
+            resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert resumed.exit_code == 0, resumed.output
 
 
 # ------------------------------------------------------------------------------------------- resuming
@@ -158,6 +186,91 @@ def test_ae_train_resume_refuses_the_training_changes_fit_refuses(tmp_path):
             assert result.exit_code == 1 and f"Error: {flag} " in result.output and \
                 "disagrees with the run's stored" in result.output, (name, result.output)
     assert json.loads((run / "metrics.json").read_text())["epochs_run"] == 2  # --epochs 2 extended it
+
+
+def test_a_resumed_run_writes_what_the_run_it_continues_wrote(tmp_path):
+    """A run begun with --no-report wrote report.html when resumed (and a --logger tensorboard run logged to csv
+    only) unless told again; --report given on resume wins, as --epochs does."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert not (run / "report.html").exists()
+    again = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--report")
+    assert again.exit_code == 0, again.output
+    assert (run / "report.html").exists() and "Note: --report given: the run was begun with --no-report" in again.output
+    refused = _invoke("train", "--out", str(run), "--resume", "--epochs", "4", "--logger", "tensorboard")
+    assert refused.exit_code == 1 and "Error: --logger tensorboard disagrees with the run's stored csv" in \
+        refused.output, refused.output
+
+
+def test_a_resumed_run_reads_its_table_with_the_columns_it_was_trained_on(tmp_path):
+    """--drop, --columns, --categorical, --delimiter and --unknown-categories were not stored: resumed without them
+    the file was read with other columns (refused as another model's config) or the run's later commands met an
+    unseen category with a warning where the run said error."""
+    path = tmp_path / "people.csv"
+    path.write_text("id;age;grade;city\n" + "".join(f"{1000 + i};{20 + i % 9};{1 + i % 3};{'xyz'[i % 3]}\n"
+                                                    for i in range(30)))
+    run = tmp_path / "run"
+    began = _invoke(*SMALL, "--data", str(path), "--drop", "id", "--categorical", "grade", "--delimiter", ";",
+                    "--unknown-categories", "error", "--out", str(run))
+    assert began.exit_code == 0, began.output
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert ae.load_model(run).config.input_shape == (7,)  # age, grade's 3 and city's 3: no id
+    tabular = json.loads((run / "config.json").read_text())["extra"]["tabular"]
+    assert tabular["handle_unknown"] == "error"
+    for given, message in [(["--drop", "city"], "--drop city disagrees with the run's stored id"),
+                           (["--categorical", "age"], "--categorical age disagrees with the run's stored grade"),
+                           (["--unknown-categories", "warn"], "--unknown-categories warn disagrees with the run's "
+                                                              "stored error"),
+                           (["--delimiter", ","], "--delimiter , disagrees with the run's stored ;")]:
+        result = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", *given)
+        assert result.exit_code == 1 and f"Error: {message}" in result.output, (given, result.output)
+    assert _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet", "--drop", "id",
+                   "--delimiter", ";").exit_code == 0  # the stored values, given again
+
+
+def test_a_run_finds_its_data_from_any_folder_and_names_a_moved_file(tmp_path, monkeypatch):
+    """--data given as a relative path was stored as given: resumed (or used by `ae encode RUN`) from another folder,
+    or after the run folder moved, the run looked for the file there ("no such data file or folder: rows.csv");
+    a data file moved since has to be named anew, which --resume refused as disagreeing with the stored path."""
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir(), elsewhere.mkdir()
+    np.save(work / "rows.npy", np.random.default_rng(0).random((30, 6)).astype(np.float32))
+    monkeypatch.chdir(work)
+    assert _invoke(*SMALL, "--data", "rows.npy", "--out", "run").exit_code == 0
+    monkeypatch.chdir(elsewhere)
+    (work / "run").rename(elsewhere / "moved")
+    resumed = _invoke("train", "--out", "moved", "--resume", "--epochs", "2", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert _invoke("encode", "moved", "--out", "codes.npy").exit_code == 0
+    (work / "rows.npy").rename(elsewhere / "rows.npy")
+    encoded = _invoke("encode", "moved", "--out", "codes.npy", "--overwrite")
+    assert encoded.exit_code == 2 and f"the run was trained on {work / 'rows.npy'}, which is no longer there" in \
+        encoded.output, encoded.output
+    refused = _invoke("train", "--out", "moved", "--resume", "--epochs", "3", "--quiet")
+    assert refused.exit_code == 1 and f"the run's --data {work / 'rows.npy'} is no longer there (moved or " \
+        "deleted?): give --data with its new place" in refused.output, refused.output
+    resumed = _invoke("train", "--out", "moved", "--resume", "--epochs", "3", "--quiet", "--data", "rows.npy")
+    assert resumed.exit_code == 0, resumed.output
+    assert ae.load_model(elsewhere / "moved") is not None and _invoke("encode", "moved", "--out", "codes.npy",
+                                                                      "--overwrite").exit_code == 0
+    (elsewhere / "digits").mkdir()  # a folder named as a data set: --data digits is still the data set
+    assert _invoke(*SMALL, "--out", "digits_run").exit_code == 0
+    assert json.loads((elsewhere / "digits_run" / "config.json").read_text())["extra"]["data"]["source"] == "digits"
+
+
+def test_a_run_whose_history_file_is_damaged_resumes_from_its_checkpoint(tmp_path):
+    """history.json cut short (a full disk) stopped --resume ("a damaged record of the run"), though the checkpoint
+    holds the history the run goes on from; it is written anew, every epoch in it."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--epochs", "2", "--out", str(run)).exit_code == 0
+    (run / "history.json").write_text((run / "history.json").read_text()[:40])
+    with pytest.warns(UserWarning, match="history.json is unreadable .*; resuming from the checkpoint"):
+        resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(json.loads((run / "history.json").read_text())["epoch_seconds"]) == 3
 
 
 # ----------------------------------------------------------------------------------------- interrupts

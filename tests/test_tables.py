@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -500,6 +501,58 @@ def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
     written = out.read_text().splitlines()
     assert written[0] == "a;b;c" and [line.split(";")[0] for line in written[1:]] == [f"{i},5" for i in range(12)]
     assert all(line.split(";")[1] for line in written[1:])  # every gap filled
+
+
+def test_cli_impute_keeps_the_files_cells_as_written_and_fills_at_the_columns_precision(tmp_path):
+    """Observed cells came back as pandas writes the numbers it read (3.10 as 3.1, 1e3 as 1000.0, a row index's
+    empty header cell as "Unnamed: 0") and filled numbers at full precision (5.136784481690583 in a column of 2
+    decimals); a category read as a number beside gaps was filled as 2.0 in a column that writes 2."""
+    rng = np.random.default_rng(0)
+    cells = [(f"{v:.2f}", str(1 + i % 3), "1e3", f"{w:.1f}") for i, (v, w) in enumerate(rng.random((30, 2)) * 5)]
+    cells[0] = ("3.10", *cells[0][1:])
+    cells[4] = ("", *cells[4][1:])  # a gap in the 2-decimal column
+    cells[5] = (cells[5][0], "", *cells[5][2:])  # a gap in the categories
+    cells[6] = (*cells[6][:3], "")  # a gap in the 1-decimal column
+    text = ",price,grade,big,weight\n" + "".join(f"{i},{','.join(row)}\n" for i, row in enumerate(cells))
+    path, out = tmp_path / "shop.csv", tmp_path / "filled.csv"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--categorical", "grade", "--epochs", "2",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written, given = out.read_text().splitlines(), text.splitlines()
+    assert [line for i, line in enumerate(written) if i not in (5, 6, 7)] == \
+        [line for i, line in enumerate(given) if i not in (5, 6, 7)]  # every row without a gap, byte for byte
+    price, grade, weight = written[5].split(",")[1], written[6].split(",")[2], written[7].split(",")[4]
+    assert re.fullmatch(r"\d\.\d\d", price) and grade in ("1", "2", "3") and re.fullmatch(r"\d\.\d", weight), \
+        (price, grade, weight)
+
+
+def test_cli_impute_writes_parquet_back_in_its_own_dtypes(tmp_path):
+    """A float32 column came back float64, a float column of whole numbers Int64; filled floats unrounded."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"price": np.round(rng.random(30) * 10, 2), "count": rng.integers(0, 9, 30).astype(float),
+                          "ratio": rng.random(30).astype(np.float32), "city": rng.choice(["x", "y"], 30)})
+    frame.loc[[3, 7], "price"], frame.loc[4, "count"], frame.loc[6, "ratio"] = np.nan, np.nan, np.nan
+    path, out = tmp_path / "shop.parquet", tmp_path / "filled.parquet"
+    frame.to_parquet(path, index=False)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    filled = pd.read_parquet(out)
+    assert dict(filled.dtypes) == dict(frame.dtypes) and not filled.isna().any().any()
+    assert all(round(value, 2) == value for value in filled["price"])
+    assert filled["count"][4] == round(filled["count"][4])
+
+
+def test_cli_impute_writes_an_arff_column_of_whole_numbers_as_integers(tmp_path):
+    """ARFF stores no integer type: a column of whole numbers with gaps, read as floats, is written as integers (0,
+    not 0.0), as a text table's is; a Parquet float column stays float (its stored dtype)."""
+    rows = "".join(f"{i / 40:.2f},{'xy'[i % 2]},{'?' if i % 5 == 2 else i % 4}\n" for i in range(30))
+    path, out = tmp_path / "t.arff", tmp_path / "filled.csv"
+    path.write_text("@relation t\n@attribute a numeric\n@attribute b {x,y}\n@attribute c numeric\n@data\n" + rows)
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [line.split(",")[2] for line in out.read_text().splitlines()[1:]]
+    assert all(cell.isdigit() for cell in written), written[:6]
 
 
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):

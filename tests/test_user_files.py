@@ -476,6 +476,46 @@ def test_another_table_file_given_to_a_run_is_read_with_the_runs_header_and_miss
     assert len(np.load(tmp_path / "again.npy")) == 13
 
 
+def test_a_runs_own_file_is_read_by_its_later_commands_with_the_delimiter_it_was_given(tmp_path):
+    # a file split by ':' (no delimiter the sniffer knows) trained with --delimiter ':'; `ae encode RUN` and `ae
+    # report RUN` read the run's file again without it, as one column: "the table has no column(s) ['x', 'y', 'z']"
+    rng = np.random.default_rng(0)
+    path, run = tmp_path / "colon.txt", tmp_path / "run"
+    path.write_text("x:y:z\n" + "".join(f"{rng.random():.3f}:{rng.random():.3f}:{i % 5}\n" for i in range(30)))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--data", str(path), "--delimiter", ":", "--epochs", "1", "--out", str(run),
+                                 "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    for command in (["encode", str(run), "--out", str(tmp_path / "codes.npy")], ["report", str(run), "--quiet"]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, (command, result.output)
+    assert np.load(tmp_path / "codes.npy").shape[0] == 30
+
+
+def test_a_runs_stored_missing_values_are_switched_off_with_none(tmp_path):
+    # a run's --missing-values ("?") were given to every other file read for it, and no documented value said "no
+    # extra gap texts": "none" was taken for a gap text itself, and on resume refused as disagreeing with "(none)"
+    rng = np.random.default_rng(0)
+    answer = ["yes", "no"]
+    (tmp_path / "gaps.csv").write_text("a,b\n" + "".join(f"{rng.random():.2f},{'?' if i % 5 == 0 else answer[i % 2]}\n"
+                                                         for i in range(30)))
+    (tmp_path / "answers.csv").write_text("a,b\n" + "".join(f"{rng.random():.2f},{'?' if i % 3 == 0 else 'yes'}\n"
+                                                            for i in range(30)))
+    runner, gaps, answers = CliRunner(), tmp_path / "gaps_run", tmp_path / "answers_run"
+    for data, run, given in (("gaps.csv", gaps, ["--missing-values", "?"]), ("answers.csv", answers, [])):
+        result = runner.invoke(cli, ["train", "--data", str(tmp_path / data), *given, "--epochs", "1", "--out",
+                                     str(run), "--quiet", "--no-report"])
+        assert result.exit_code == 0, result.output
+    with pytest.warns(UserWarning, match="column 'b' has 10 cell.s. with categories not seen"):  # "?": a category
+        result = runner.invoke(cli, ["encode", str(gaps), "--data", str(tmp_path / "answers.csv"),
+                                     "--missing-values", "none", "--out", str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["train", "--out", str(answers), "--resume", "--epochs", "2", "--quiet",
+                                 "--no-report", "--missing-values", "none"])  # as stored: none
+    assert result.exit_code == 0, result.output
+    assert "'none' (or '') for no others" in " ".join(runner.invoke(cli, ["encode", "--help"]).output.split())
+
+
 def test_a_float_channels_last_image_array_is_read_as_channels_first_images(tmp_path):
     # (n, H, W, 3) floats in [0, 1] (Keras, CIFAR arrays scaled) reached an mlp and the report as (H, W, 3) rows,
     # the report drawing lines, and conv refused them, while the 8-bit bytes of the same images were moved

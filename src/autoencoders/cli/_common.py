@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from ..data import Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
+from ..data import DATASETS, Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
 from ..data.images import with_channels
 from ..errors import AutoencodersError, DataError, NonFiniteError
 
@@ -112,7 +113,9 @@ def data_options(function, *, of_run: bool = False):
         _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "
                                        "text, category and boolean columns always are."),
         _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "
-                                          "(e.g. '?'), besides empty cells, NA, NaN and null."),
+                                          "(e.g. '?'), besides empty cells, NA, NaN and null; 'none' (or '') for "
+                                          "no others, which also switches off a run's stored ones for another "
+                                          "file given to the run."),
         click.option("--header/--no-header", default=None, expose_value=False, callback=_keep_table_option,
                      help="Whether a text table's first row names its columns (default: sniffed from its cells; "
                           "names that are numbers beside a text column, country,2019,2020, need --header)."),
@@ -129,7 +132,16 @@ def table_options() -> TableOptions:
     given = context.find_root().meta.get("table_options", {}) if context else {}
     return TableOptions(delimiter=given.get("delimiter"), columns=_names(given.get("columns") or ""),
                         drop=_names(given.get("drop") or ""), categorical=_names(given.get("categorical") or ""),
-                        missing_values=_names(given.get("missing_values") or ""), header=given.get("header"))
+                        missing_values=_missing_values(given.get("missing_values")), header=given.get("header"))
+
+
+NO_MISSING_VALUES = "none"  # --missing-values none: no gap texts besides pandas' own, not the run's stored ones
+
+
+def _missing_values(text: str | None) -> tuple[str, ...]:
+    """The gap texts of a --missing-values value: none for 'none' (a word, as a shell passes an empty value
+    awkwardly) or ''."""
+    return () if (text or "").strip().lower() == NO_MISSING_VALUES else _names(text or "")
 
 
 @contextlib.contextmanager
@@ -165,10 +177,12 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
     return dataset
 
 
-def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None) -> Dataset:
+def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None,
+                 keep_whole: bool = False) -> Dataset:
     """--data as :func:`load_data` reads it with :func:`table_options` (not checked: ``ae impute`` fills its NaN
-    gaps), the table options given for a file that is no table warned of as ignored."""
-    options = table_options()
+    gaps), the table options given for a file that is no table warned of as ignored; ``keep_whole``: a table file's
+    every column (and cell texts) kept too, in ``Dataset.whole``."""
+    options = dataclasses.replace(table_options(), keep_whole=keep_whole)
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")
@@ -200,42 +214,90 @@ def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column:
                                "command would read whole: give --data (that file, or some of its rows)")
     if _is_default(context, "data") and stored.get("source"):
         data = stored["source"]
+        if missing_data_file(data):
+            raise click.UsageError(f"the run was trained on {data}, which is no longer there (moved or deleted?): "
+                                   "give --data")
         split = stored.get("split", split) if _is_default(context, "split") else split
         label_column = stored.get("label_column") if _is_default(context, "label_column") else label_column
     keep_run_table_options(checkpoint, data)
     return data, split, label_column
 
 
+def stored_data_path(data: str | None) -> str | None:
+    """--data (or --test-data) as a run stores it: a file's absolute path, so that the run's later commands and
+    --resume find it from any folder and after the run folder moves (symbolic links kept as named: one re-pointed
+    to a newer file is read as such); a data set's name as it is."""
+    if data is None or str(data) in DATASETS:  # a name wins over a folder of that name, as load_data reads it
+        return data
+    path = Path(str(data)).expanduser()
+    return os.path.abspath(path) if path.exists() else str(data)
+
+
+def missing_data_file(data: str) -> bool:
+    """Whether ``data``, a run's stored --data, names a file that is no longer there (not a data set's name)."""
+    return str(data) not in DATASETS and not Path(str(data)).expanduser().exists()
+
+
 def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:
     """For a text table ``data`` (the run's own file or another), the run's --missing-values and --header in place
     of those not given to the command: a file given to a run is read as its training file was, as a header-less
-    training file usually means header-less files later, and "?" gaps in one mean "?" gaps in the next. Other files
+    training file usually means header-less files later, and "?" gaps in one mean "?" gaps in the next; the run's
+    own file also with its --delimiter (one the sniffer cannot find, such as ':', was given for it). Other files
     (arrays, Parquet, ARFF) have no such options."""
     from ..data.table_files import TABLE_SUFFIXES
     from ..data.text_tables import uncompressed_name
 
+    stored = checkpoint.extra.get("data") or {}
+    own_file = stored.get("source") is not None and stored_data_path(data) == stored["source"]
     if uncompressed_name(Path(data)).endswith(TABLE_SUFFIXES):
-        keep_stored_table_options(checkpoint.extra.get("data") or {})
+        keep_stored_table_options(stored, TABLE_OPTIONS_OF_OWN_FILE if own_file else TABLE_OPTIONS_FOR_RUN)
 
 
-def keep_stored_table_options(stored: dict[str, Any], resumed: bool = False) -> None:
-    """The options that say how the run's table was read (--missing-values, --header) as the run stored them
+# The table options a run stores (extra["data"]) and gives, when not given, to every command that reads a text
+# table for it (as its training file was read), and the others a resumed run takes too (its own file read again).
+TABLE_OPTIONS_FOR_RUN = ("missing_values", "header")
+TABLE_OPTIONS_OF_OWN_FILE = (*TABLE_OPTIONS_FOR_RUN, "delimiter")  # the run's own file read by its later commands
+TABLE_OPTIONS_ON_RESUME = (*TABLE_OPTIONS_OF_OWN_FILE, "columns", "drop", "categorical")
+_HEADER_FLAGS = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
+
+
+def keep_stored_table_options(stored: dict[str, Any], names: Sequence[str], resumed: bool = False) -> None:
+    """The options ``names`` that say how the run's table was read (one of the tuples above) as the run stored them
     (``extra["data"]``), in place of those not given to the command; for a ``resumed`` run (its own file read again)
-    one given with another value is refused."""
+    one given with another value is refused. A run from before an option was stored keeps what is given."""
     given = click.get_current_context().find_root().meta.setdefault("table_options", {})
-    kept = {"missing_values": tuple(stored.get("missing_values") or ()), "header": stored.get("header")}
-    if resumed and "missing_values" in given and _names(given["missing_values"]) != kept["missing_values"]:
-        raise click.ClickException(f"--missing-values {given['missing_values']} disagrees with the run's stored "
-                                   f"{','.join(kept['missing_values']) or '(none)'}; leave it out to resume with the "
-                                   "stored setting")
-    if resumed and "header" in given and given["header"] != kept["header"]:
-        flags = {True: "--header", False: "--no-header", None: "header sniffed from the file"}
-        raise click.ClickException(f"{flags[given['header']]} disagrees with the run's stored "
-                                   f"{flags[kept['header']]}; leave it out to resume with the stored setting")
-    if kept["missing_values"] and "missing_values" not in given:
-        given["missing_values"] = ",".join(kept["missing_values"])
-    if kept["header"] is not None and "header" not in given:
-        given["header"] = kept["header"]
+    for name in names:
+        if name not in stored:
+            continue
+        kept = _table_value(name, stored[name])
+        if name not in given:
+            if kept not in (None, ()):
+                given[name] = ",".join(kept) if isinstance(kept, tuple) else kept
+        elif resumed and _table_value(name, given[name]) != kept:
+            raise click.ClickException(f"{_table_flag(name, given[name])} disagrees with the run's stored "
+                                       f"{_table_flag(name, stored[name], stored=True)}; leave it out to resume with "
+                                       "the stored setting")
+
+
+def _table_value(name: str, value: Any) -> Any:
+    """A table option as given (text) or as stored (a list), in one form to compare: names as a tuple."""
+    if name == "header":
+        return value
+    if name == "delimiter":  # a tab as the reader takes it: typed '\\t' or 'tab'
+        return {"\\t": "\t", "tab": "\t"}.get(value, value) or None
+    if isinstance(value, str):
+        return _missing_values(value) if name == "missing_values" else _names(value)
+    return tuple(value or ())
+
+
+def _table_flag(name: str, value: Any, stored: bool = False) -> str:
+    """A table option's value in the words of the command line (the run's stored one without its flag)."""
+    if name == "header":
+        return _HEADER_FLAGS[value]
+    text = ",".join(value) if isinstance(value, list | tuple) else value
+    if not stored:
+        return f"--{name.replace('_', '-')} {text}"
+    return text or ("delimiter sniffed from the file" if name == "delimiter" else "(none)")
 
 
 def _is_default(context: click.Context, name: str) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
 import click
 import numpy as np
 
 from ..errors import DataError
 from ._common import (
+    array_format,
     check_npy_of_text,
     data_options,
     echo_json,
@@ -19,6 +23,9 @@ from ._common import (
     warn_of_row_ids,
 )
 
+if TYPE_CHECKING:
+    from ..data.table_files import WholeTable
+
 
 @click.command()
 @data_options
@@ -30,21 +37,23 @@ from ._common import (
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same filled values.")
 def impute(data, data_dir, split, label_column, out, epochs, corruption_level, seed):
     """Fill every missing cell of --data (empty cells, NA, NaN) and write the table to --out: numeric cells with the
-    autoencoder's reconstruction (rounded in a column of whole numbers), categorical cells with its most likely
-    category; observed cells are kept as they are. Columns left out with --drop/--columns or --label-column are
-    written back unchanged.
+    autoencoder's reconstruction, rounded to as many decimals as the column's own cells have at most (none in a
+    column of whole numbers, written as integers), categorical cells with its most likely category. Every other
+    cell is kept as it was: written to a text table (.csv), as the file wrote it (3.10 stays 3.10); to Parquet,
+    each column in its own dtype. Columns left out with --drop/--columns or --label-column are written back
+    unchanged.
 
     \b
     Example:
       ae impute --data survey.csv --drop id --categorical grade --out filled.csv
     """
-    from ..data import TableOptions, load_data
     from ..data.images import images_as_stored
     from ..data.validation import first_bad_cell
     from ..sklearn import AutoencoderImputer
 
-    # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill
-    dataset = read_samples(data, data_dir, split, label_column)
+    # not read_data: its check refuses the NaN gaps of an array (.npy, .npz) that this command is here to fill; a
+    # table is read once, every column kept: the whole file is written back, its text columns too
+    dataset = read_samples(data, data_dir, split, label_column, keep_whole=True)
     shape = np.shape(dataset.X)  # an array's filled cells are written back in its own shape
     if not dataset.is_table:
         dataset.X = np.asarray(dataset.X).reshape(len(dataset.X), -1)  # (N, D): the gaps are NaN
@@ -52,11 +61,8 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         if infinite.any():
             raise DataError(f"data from {data} contains infinite values in {first_bad_cell(infinite)}; only NaN cells "
                             "are gaps to fill")
-    if dataset.is_table:  # the whole file is written back: its text columns too
-        read = table_options()
-        whole = load_data(data, table=TableOptions(delimiter=read.delimiter, keep_unnamed=True,
-                                                   missing_values=read.missing_values, header=read.header)).X
-        check_npy_of_text(out, text_columns(whole))
+    else:
+        check_npy_of_text(out, text_columns(dataset.whole.values))
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
@@ -64,10 +70,9 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled
-        counts = whole_number_columns(whole[list(filled.columns)])
-        whole[list(filled.columns)] = filled
-        whole[counts] = whole[counts].round().astype("Int64")  # 30 stays "30", not "30.0"; a count gets a count
-        filled = whole
+        kinds = {column.name: column.kind for column in imputer.table_.columns}
+        as_text = array_format(out) not in (".npy", ".parquet", ".pq") and dataset.whole.texts is not None
+        filled = (_filled_texts if as_text else _filled_values)(dataset.whole, filled, gaps, kinds)
     else:  # in the file's own layout: images stored channels-last are read channels-first
         filled = images_as_stored(filled.reshape(shape), dataset.channels_last)
     save_array(out, filled)
@@ -76,16 +81,80 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
                                                                      strict=True) if n}})
 
 
-def whole_number_columns(frame) -> list[str]:
-    """The float columns of ``frame`` whose observed values are all whole numbers (of at most 2^53): integer
-    columns that pandas read as floats because they have gaps (counts, years, ratings)."""
-    columns = []
-    for name, values in frame.items():
-        observed = values.dropna()
-        if values.dtype.kind == "f" and len(observed) and np.all(np.mod(observed, 1) == 0) and \
-                np.all(np.abs(observed) <= 2**53):
-            columns.append(name)
-    return columns
+def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, str]):
+    """The text table as the file wrote it, cell for cell, but for the gaps of the feature columns (``gaps``: (N,
+    columns of ``filled``)): a number written with as many decimals as the column's cells have at most (none in a
+    column of whole numbers), in the file's decimal mark; a category as the file writes it."""
+    result = whole.texts.copy()
+    decimal = whole.values.attrs.get("dialect", {}).get("decimal", ".")
+    for index, name in enumerate(filled.columns):
+        gap, texts = gaps[:, index], whole.texts[name]
+        if not gap.any():
+            continue
+        if kinds[name] == "numeric":
+            places = _decimal_places(texts[~gap])
+            cells = [f"{round(value, places) + 0.0:.{places}f}".replace(".", decimal) for value in filled[name][gap]]
+        else:  # the text of an observed cell of that category (2 for a category read as 2.0 beside gaps)
+            written = dict(zip(whole.values[name][~gap][::-1], texts[~gap][::-1], strict=True))  # the first one's
+            cells = [written.get(value, str(value)) for value in filled[name][gap]]
+        result.loc[gap, name] = cells
+    # an unnamed column (a row index pandas or R wrote) has an empty header cell, which pandas names "Unnamed: i"
+    result.columns = ["" if name == f"Unnamed: {i}" else name for i, name in enumerate(result.columns)]
+    result.attrs.update(dialect=whole.values.attrs.get("dialect", {}), header=whole.values.attrs.get("header", True))
+    return result
+
+
+def _filled_values(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, str]):
+    """The table as read with the gaps of its feature columns filled, each column in its own dtype (a float32
+    column stays float32): a number rounded to as many decimals as the column's cells have at most; a column of
+    whole numbers that the gaps of a file storing no dtypes (a text table, ARFF) made float, as integers."""
+    result = whole.values.copy()
+    for index, name in enumerate(filled.columns):
+        gap, column = gaps[:, index], whole.values[name]
+        if not gap.any():
+            continue
+        values = filled[name]
+        if kinds[name] == "numeric":
+            observed = column[~gap] if whole.texts is None else whole.texts[name][~gap]
+            values = values.astype(np.float64).round(_decimal_places(observed, normalized=whole.texts is None))
+        merged = column.where(~gap, values.set_axis(column.index))
+        result[name] = _as_dtype(merged, "Int64" if _counts(whole, name, gap) else column.dtype)
+    return result
+
+
+def _counts(whole: WholeTable, name: str, gap: np.ndarray) -> bool:
+    """Whether a column of a file that stores no dtypes (a text table, ARFF) holds whole numbers only (in a text
+    table, written without a decimal point), read as floats because it has gaps (counts, years, ratings): filled,
+    it is integers again. A Parquet column keeps its stored dtype."""
+    observed = whole.values[name][~gap]
+    if whole.typed or observed.dtype.kind != "f" or not np.all(np.abs(observed) <= 2**53):
+        return False
+    if whole.texts is None:
+        return bool(np.all(np.mod(observed, 1) == 0))
+    return _decimal_places(whole.texts[name][~gap]) == 0
+
+
+def _as_dtype(column, dtype):
+    """``column`` in ``dtype`` when it holds it (its gaps filled), else as it is."""
+    try:
+        return column.astype(dtype)
+    except (TypeError, ValueError):
+        return column
+
+
+def _decimal_places(cells, normalized: bool = False) -> int:
+    """The most decimals among ``cells`` (texts as a file writes them, "3.10" having 2; or numbers, as their
+    shortest text: ``normalized``, 2.0 having none); 0 for none."""
+    places = 0
+    for cell in cells:
+        try:
+            number = Decimal(str(cell).strip().replace(",", "."))
+        except InvalidOperation:
+            continue
+        if number.is_finite():
+            exponent = (number.normalize() if normalized else number).as_tuple().exponent
+            places = max(places, -exponent)
+    return places
 
 
 COMMANDS = [impute]

@@ -20,11 +20,14 @@ from ..data.windows import as_steps_by_channels, checked_series, sliding_windows
 from ..training.config import RESUMABLE_CHANGES, RUNTIME_SETTINGS, TrainConfig
 from ._cache import remembered
 from ._common import (
+    TABLE_OPTIONS_ON_RESUME,
     data_options,
     finite_values,
     keep_stored_table_options,
+    missing_data_file,
     naming_the_file,
     read_data,
+    stored_data_path,
     table_options,
     warn_of_row_ids,
 )
@@ -97,13 +100,19 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
               help="Run directory to write (default: runs/MODEL-DATA); an existing run is kept unless --resume "
                    "or --overwrite is given.")
 @click.option("--resume", is_flag=True,
-              help="Continue the run in --out from its last checkpoint, with the model, data and training "
-                   "settings it stored (options given again must agree; --epochs may extend it).")
+              help="Continue the run in --out from its last checkpoint with every setting it stored: model, data, "
+                   "table options, training, --unknown-categories, --logger and --report/--no-report. An option "
+                   "given again must agree with the stored one (else it is refused), but --epochs (to extend it), "
+                   "--report/--no-report (with a note) and what says where and how it runs now: --device, --quiet, "
+                   "--nproc, "
+                   "--data-dir. Its data files are stored by absolute path; one moved since is given anew with "
+                   "--data (or --test-data).")
 @click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
               help="Train data-parallel in this many processes on this machine (torchrun; one GPU each on CUDA).")
-@click.option("--no-report", "no_report", is_flag=True, help="Skip writing report.html (see `ae report`).")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Write report.html at the end (else see `ae report`).")
 @click.option("--stream", is_flag=True,
               help="Memory-map a .npy --data and train on it chunk by chunk without loading it whole (data "
                    "larger than memory). Test rows: the last --test-fraction of the file (metrics on at most "
@@ -224,30 +233,49 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
 
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
-    train_config, data = settings["train_config"], settings.get("extra", {}).get("data", {})
+    extra = settings.get("extra", {})
+    train_config, data = settings["train_config"], extra.get("data", {})
     stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
               **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
-              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params}}
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params},
+              **extra.get("outputs", {})}
     shared = {param.name for param in context.command.shared_params}
     # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
     renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
+    moved = _moved_data(context, stored)  # the data files no longer where the run stored them: given anew
     for name, value in context.params.items():
         if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
             continue
         flag = "--" + name.replace("_", "-")
         if name not in shared and name not in stored:
             raise click.ClickException(f"{flag} is not an option of the run's {settings['model']!r} model")
-        if name in RESUMABLE_CHANGES:
+        if name in RESUMABLE_OUTPUTS and name in stored and value != stored[name]:  # a flag pair: --report
+            said = {True: flag, False: "--no-" + flag[2:]}
+            click.echo(f"Note: {said[value]} given: the run was begun with {said[stored[name]]}; this session "
+                       "follows the command line", err=True)
+        if name in RESUMABLE_CHANGES or name in RESUMABLE_OUTPUTS or name in moved:
             changes[name] = value
         elif name in stored:
             kept = stored[renamed.get(name, (name,))[0]]
-            if _plain(value) != _plain(kept):
+            if _plain(stored_data_path(value) if name in DATA_PATHS else value) != _plain(kept):
                 raise click.ClickException(f"{flag} {_plain(value)} disagrees with the run's stored {_plain(kept)}; "
                                            "leave it out to resume with the stored setting")
-    keep_stored_table_options(data, resumed=True)
+    keep_stored_table_options(data, TABLE_OPTIONS_ON_RESUME, resumed=True)
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
+
+
+def _moved_data(context: click.Context, stored: dict[str, Any]) -> set[str]:
+    """The data options (--data, --test-data) whose stored file is no longer there, which a resumed run takes from
+    the command line (a file moved since the run began); one not given is refused by name before any work."""
+    moved = {name for name in DATA_PATHS if stored.get(name) and missing_data_file(stored[name])}
+    for name in moved:
+        if context.get_parameter_source(name) is not click.core.ParameterSource.COMMANDLINE:
+            flag = "--" + name.replace("_", "-")
+            raise click.ClickException(f"the run's {flag} {stored[name]} is no longer there (moved or deleted?): "
+                                       f"give {flag} with its new place to resume")
+    return moved
 
 
 def _resumed_training() -> set[str]:
@@ -257,6 +285,8 @@ def _resumed_training() -> set[str]:
 
 
 _DATA_OPTIONS = {"source": "data", "streamed": "stream"}  # stored data settings -> option names
+DATA_PATHS = ("data", "test_data")  # stored as absolute paths (stored_data_path)
+RESUMABLE_OUTPUTS = ("report",)  # stored, but a resumed run may change it: what its end writes, not how it trains
 
 
 def _plain(value: Any) -> Any:
@@ -264,7 +294,7 @@ def _plain(value: Any) -> Any:
 
 
 def _train(run_dir, model, backbone, objective, data, data_dir, split, label_column, window, stride, test_data,
-           test_fraction, scale, unknown_categories, code_size, loss, logger, resume, quiet, no_report, stream,
+           test_fraction, scale, unknown_categories, code_size, loss, logger, resume, quiet, report, stream,
            **options):
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
@@ -299,15 +329,19 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
                            seed=config.seed, **options)
     if table is not None and net.config.backbone.name == "sequence" and not resume:
         _warn_of_rows_as_windows(data, X_train.shape[1])
+    read = table_options()
     extra = {"scaler": scaler.to_dict(),
-             "data": {"source": str(data), "split": split, "label_column": label_column, "name": rows.dataset_name,
-                      "channels_last": rows.channels_last,
-                      "streamed": stream, "test_data": test_data, "test_fraction": test_fraction, "scale": scale,
-                      "missing_values": list(table_options().missing_values), "header": table_options().header,
-                      **rows.series}}
+             "data": {"source": stored_data_path(data), "split": split, "label_column": label_column,
+                      "name": rows.dataset_name, "channels_last": rows.channels_last,
+                      "streamed": stream, "test_data": stored_data_path(test_data), "test_fraction": test_fraction,
+                      "scale": scale,
+                      "unknown_categories": unknown_categories, "missing_values": list(read.missing_values),
+                      "header": read.header, "delimiter": read.delimiter, "columns": list(read.columns),
+                      "drop": list(read.drop), "categorical": list(read.categorical), **rows.series},
+             "outputs": {"logger": logger, "report": report}}  # what a resumed run writes as the run began
     if table is not None:
         extra["tabular"] = table.to_dict()
-    earlier = folder.read_history() if resume else None  # the epochs of the sessions before this one count too
+    earlier = _earlier_history(folder) if resume else None  # the epochs of the sessions before this one count too
     began = time.perf_counter() - (sum(earlier.epoch_seconds) if earlier else 0.0)
     history = Trainer(net, config, LOGGERS[logger](folder), run_dir=run_dir, extra=extra).fit(X_train, resume=resume)
     seconds = time.perf_counter() - began
@@ -336,12 +370,25 @@ def _train(run_dir, model, backbone, objective, data, data_dir, split, label_col
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
                          folder / RECONSTRUCTIONS_FILE, feature_names=names)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
-    if not no_report:
-        report = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
-                              rows=rows.shown_rows, progress=config.progress)
-        click.echo(f"wrote {report}")
+    if report:
+        written = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
+                               rows=rows.shown_rows, progress=config.progress)
+        click.echo(f"wrote {written}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))
+
+
+def _earlier_history(folder) -> Any:
+    """The history.json of a resumed run's earlier sessions, or None when it is damaged (a disk that filled up): the
+    checkpoint holds the history the run goes on from and writes anew, so a damaged file does not stop it."""
+    from ..errors import RunFolderError
+
+    try:
+        return folder.read_history()
+    except RunFolderError as error:
+        warnings.warn(f"{error}; resuming from the checkpoint, which holds the history (the file is written anew; "
+                      "the earlier sessions' time is not counted in train_seconds)", stacklevel=2)
+        return None
 
 
 @dataclasses.dataclass

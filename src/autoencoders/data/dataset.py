@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ class Dataset:
     label_names: list[str] = field(default_factory=list)
     source: str | None = None
     channels_last: bool = False
+    whole: Any = None  # a table file as read, every column kept (table_files.WholeTable), when asked for
 
     @property
     def is_image(self) -> bool:

@@ -8,12 +8,13 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .dataset import Dataset, labels_as_codes
 from .foreign import read_arff
-from .text_tables import read_text_table
+from .text_tables import read_text_table, read_text_table_and_texts
 from .validation import DataError
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -35,7 +36,9 @@ class TableOptions:
     columns: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
-    keep_unnamed: bool = False  # keep the unnamed row-index and empty columns (to write the whole file back)
+    # also keep the whole table as read (every column; a text table's cell texts too) in the Dataset's ``whole``,
+    # for a command that writes the file back with its other columns and cells as they were (ae impute)
+    keep_whole: bool = False
     # cell texts that mark a gap in a text table besides pandas' own (empty, NA, NaN, null, ...): "?" in UCI files
     missing_values: tuple[str, ...] = ()
     header: bool | None = None
@@ -53,12 +56,20 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     if (parquet or arff) and options.header is not None:
         raise DataError(f"{path} is {'a Parquet' if parquet else 'an ARFF'} file, whose column names are stored "
                         "apart from its rows: --header and --no-header are for text tables (CSV, TSV)")
-    frame = (_read_parquet(path) if parquet else read_arff(path) if arff
-             else read_text_table(path, options.delimiter, options.missing_values, options.header))
+    text_options = (path, options.delimiter, options.missing_values, options.header)
+    texts = None  # a text table's cell texts, when the whole table is kept
+    if parquet or arff:
+        frame = _read_parquet(path) if parquet else read_arff(path)
+    elif options.keep_whole:
+        frame, texts = read_text_table_and_texts(*text_options)
+    else:
+        frame = read_text_table(*text_options)
     if frame.empty:
         raise DataError(f"{path} has no data rows")
     names = [str(c) for c in frame.columns]
     frame.columns = names
+    whole = WholeTable(frame.copy(), None if texts is None else texts.set_axis(names, axis=1), typed=parquet) \
+        if options.keep_whole else None
     y, label_names = None, []
     if label_column is not None:
         label = names[_column_index(label_column, names, path)]
@@ -68,7 +79,18 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (text tables only)
     frame = frame[keep].reset_index(drop=True)
     _check_numeric_typos(frame, path, options, first_line)
-    return Dataset(frame, y, path.name.split(".")[0], label_names)
+    return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole)
+
+
+@dataclass
+class WholeTable:
+    """A table file as read, every column kept (:attr:`TableOptions.keep_whole`): its ``values`` (the DataFrame,
+    typed) and, for a text table, the ``texts`` of its cells as the file writes them (None for Parquet, ARFF);
+    ``typed``: the file stores each column's dtype (Parquet), which its ``values`` have."""
+
+    values: Any  # DataFrame (n, columns)
+    texts: Any = None  # DataFrame of str (n, columns), "" for an empty cell
+    typed: bool = False
 
 
 def _feature_columns(frame, names: list[str], options: TableOptions, path: Path) -> list[str]:
@@ -76,7 +98,7 @@ def _feature_columns(frame, names: list[str], options: TableOptions, path: Path)
     unknown = [c for c in (*options.columns, *options.drop, *options.categorical) if c not in names]
     if unknown:
         raise DataError(f"{path} has no column(s) {unknown}; its columns are {', '.join(names)}")
-    unnamed = [] if options.keep_unnamed else _unnamed_non_features(frame)
+    unnamed = _unnamed_non_features(frame)
     keep = [c for c in (options.columns or [n for n in names if n not in unnamed]) if c not in options.drop]
     if not keep:
         raise DataError(f"no feature columns left in {path} after --columns/--drop")

@@ -8,6 +8,7 @@ import bz2
 import codecs
 import csv
 import gzip
+import io
 import lzma
 import re
 import warnings
@@ -46,7 +47,23 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
     ``header`` True or False says whether the first row names the columns (None: sniffed from its cells, which
     cannot tell names that are numbers, ``country,2019,2020``, from data)."""
     layout = sniff_layout(path, delimiter, header)
-    frame = _read_with_pandas(path, layout, missing_values)
+    return _shaped(path, layout, _read_with_pandas(path, layout, missing_values))
+
+
+def read_text_table_and_texts(path: Path, delimiter: str | None = None, missing_values: tuple[str, ...] = (),
+                              header: bool | None = None):
+    """(:func:`read_text_table`'s DataFrame, the text of each of its cells as the file writes it: a DataFrame of
+    str of the same rows and columns, "" for an empty cell), for a command that writes the table back with the cells
+    it does not change kept as they were (3.10 stays 3.10, not 3.1). The file is read once and parsed twice."""
+    layout = sniff_layout(path, delimiter, header)
+    content = _file_bytes(path)
+    frame = _shaped(path, layout, _read_with_pandas(path, layout, missing_values, content))
+    texts = _read_with_pandas(path, layout, missing_values, content, as_text=True)
+    return frame, texts.iloc[:len(frame)].set_axis(frame.columns, axis=1)
+
+
+def _shaped(path: Path, layout: TextLayout, frame):
+    """The table pandas read, its empty trailing lines and columns left out and its columns named."""
     if layout.suggested and frame.shape[1] == 1:
         raise DataError(f"{path} has one column when split at the delimiter {layout.delimiter!r}; it seems to use "
                         f"{layout.suggested!r}: give --delimiter {layout.suggested!r} or leave --delimiter out")
@@ -66,6 +83,15 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
     frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal}  # a table written back keeps them
     frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
     return frame
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The whole file, uncompressed."""
+    try:
+        with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
+            return handle.read()
+    except (EOFError, OSError, lzma.LZMAError) as error:
+        raise DataError(f"cannot read {path}: the file is truncated or corrupt ({error})") from None
 
 
 def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: bool | None = None) -> TextLayout:
@@ -94,15 +120,20 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
         suggested=sniffed if given_delimiter and sniffed != delimiter and sniffed in rows[0][0] else None)
 
 
-def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str, ...]):
+def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str, ...], content: bytes | None = None,
+                      as_text: bool = False):
+    """The table pandas reads from the file at ``path``, or from its uncompressed ``content`` when given;
+    ``as_text``: every cell's text, none read as a gap."""
     import pandas as pd
 
+    cells = {"dtype": str, "na_filter": False} if as_text else {"na_values": list(missing_values) or None}
     try:
-        return pd.read_csv(path, sep=r"\s+" if layout.delimiter == " " else layout.delimiter,
+        return pd.read_csv(path if content is None else io.BytesIO(content),
+                           sep=r"\s+" if layout.delimiter == " " else layout.delimiter,
                            header=0 if layout.header else None, skipinitialspace=True, decimal=layout.decimal,
                            compression="infer", encoding=layout.encoding, skiprows=layout.skipped or None,
-                           skip_blank_lines=not layout.one_column, na_values=list(missing_values) or None,
-                           index_col=False if layout.trailing_delimiter else None)
+                           skip_blank_lines=not layout.one_column,
+                           index_col=False if layout.trailing_delimiter else None, **cells)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -89,8 +90,14 @@ def prepare(folder: str | Path, resume: bool = False, overwrite: bool = False) -
 def clear(folder: Path, names: Collection[str] | None = None) -> list[str]:
     """Remove the files of the run in ``folder`` (sub-folders stay); the names removed. ``names``: only the files
     so named, for a folder that may hold the caller's own files too (``Trainer.fit``'s run_dir); None: every file,
-    for a folder that is the run's own (``ae train --out``, where a folder of other files is refused)."""
+    and the tensorboard logger's folder (TensorBoard would show the old run's curves beside the new one's), for a
+    folder that is the run's own (``ae train --out``, where a folder of other files is refused)."""
+    from .run_folder import TENSORBOARD_DIR
+
     removed = []
+    if names is None and (Path(folder) / TENSORBOARD_DIR).is_dir():
+        shutil.rmtree(Path(folder) / TENSORBOARD_DIR)
+        removed.append(TENSORBOARD_DIR)
     for path in sorted(Path(folder).iterdir()):
         if names is not None and path.name not in names:
             continue
@@ -164,11 +171,23 @@ def _acquire(folder: Path) -> int:
     if previous and previous != os.getpid():
         import warnings
 
-        warnings.warn(f"{folder}: took over the lock left by process {previous}, which is no longer running",
+        warnings.warn(f"{folder}: took over the lock left by process {previous}, {_why_not_held(previous)}",
                       RuntimeWarning, stacklevel=4)
     os.ftruncate(handle, 0)
     os.write(handle, f"{os.getpid()} {socket.gethostname()}\n".encode())
     return handle
+
+
+def _why_not_held(pid: int) -> str:
+    """Why the process a lock file names does not hold its folder: it ended, or the lock file was copied with the
+    folder from one it holds (a run folder copied while it trains)."""
+    try:
+        os.kill(pid, 0)  # signal 0: only whether the process exists
+    except ProcessLookupError:
+        return "which is no longer running"
+    except PermissionError:
+        pass  # it exists, run by another user
+    return "which is running but holds another folder (was this one copied from a run in use?)"
 
 
 def _release(lock: Path, handle: int) -> None:
