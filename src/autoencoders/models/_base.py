@@ -133,6 +133,30 @@ class Autoencoder(nn.Module):
         self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
         self.decoder = config.backbone.build_decoder(config)  # (B, head_size) -> (B, *input_shape) logits
         self.level_size = config.backbone.level_size(config)  # K: the code's last K values are the sample's level
+        self._check_shapes(features)
+
+    def _check_shapes(self, features: int) -> None:
+        """Refuse a backbone whose encoder or decoder does not give the shapes it promised, naming both, before any
+        training: one zero sample through each, in eval mode (no batch statistics kept, no random draw)."""
+        config = self.config
+        probes = (("encoder", self.encoder, (1, *config.input_shape), (1, features), "(B, F) features, F the size "
+                   "build_encoder returns with it"),
+                  ("decoder", self.decoder, (1, config.head_size), (1, *config.input_shape), "(B, *input_shape) "
+                   "logits from (B, head_size) codes"))
+        for part, module, given, wanted, meaning in probes:
+            where = f"the {part} of backbone {config.backbone.name!r}"
+            mode = module.training
+            try:
+                with torch.no_grad():
+                    output = module.eval()(torch.zeros(given))
+            except RuntimeError as error:
+                raise ConfigError(f"{where} fails on a batch of shape {given}: {error}; fix its build_{part}") from None
+            finally:
+                module.train(mode)
+            got = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
+            if got != wanted:
+                raise ConfigError(f"{where} maps a batch of shape {given} to {got}, not {wanted}: it must give "
+                                  f"{meaning}; fix its build_{part}")
 
     @property
     def name(self) -> str:

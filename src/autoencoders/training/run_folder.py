@@ -25,6 +25,7 @@ from ..checkpoint import (
     STATE_FILE,
     load_tensors,
     load_weights,
+    modules_entry,
     save_model,
     save_tensors,
     write_json,
@@ -96,6 +97,7 @@ class RunFolder:
             "history": trainer.history.to_dict(),
             "param_groups": optimizer_state["param_groups"],
             "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
+            **modules_entry(model),
         }
         save_tensors(self / STATE_FILE, tensors, metadata)
         current = {key: value.detach().clone() for key, value in model.state_dict().items()}
