@@ -288,8 +288,8 @@ class Trainer:
                                           else "")
         raise TrainingDivergedError(
             f"training stopped at epoch {epoch + 1}: the loss became {train_loss} (train) / {monitored} "
-            f"(monitored){_from_parts(parts)}. The model was reset to {reset}. Try a lower learning rate, gradient clipping (grad_clip) "
-            "or scaled inputs."
+            f"(monitored){_from_parts(parts)}. The model was reset to {reset}. Try a lower learning rate, gradient "
+            "clipping (grad_clip) or scaled inputs."
         )
 
 
