@@ -69,7 +69,7 @@ USER_MODULE = textwrap.dedent('''
             return code, {"code_l2": self.options.weight * code.pow(2).sum(1).mean()}
 ''')
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(ae.__file__).resolve().parents[1]  # the sources under test, for the fresh processes
 
 
 @pytest.fixture(autouse=True)
@@ -150,6 +150,17 @@ def test_an_objective_must_subclass_objective_and_have_a_config_class_of_its_own
 
     refused("must be a subclass of autoencoders.models.Objective", not_an_objective)
     refused("has no config_class of its own", no_config)
+
+
+def test_a_capability_flag_promises_its_methods_and_is_refused_without_them():
+    config = dataclass(type("SamplingConfig", (PartConfig,), {}))
+
+    def define():
+        ae.register_objective("sampling")(type("Sampling", (Objective,), {"config_class": config,
+                                                                         "can_sample": True}))
+
+    refused(r"sets capability flags it does not provide for: it has no sample\(model, n, generator, noise\) "
+            r"\(can_sample\)", define)
 
 
 def test_an_objective_reusing_a_built_in_config_class_is_refused_and_does_not_rename_plain_models():
@@ -353,6 +364,25 @@ def test_ae_import_trains_the_users_parts_and_uses_the_run(user_module, tmp_path
     assert "backbone   tiny         One hidden layer each way." in listed.output
     options = runner.invoke(cli, ["--import", "user_parts", "train", "--backbone", "tiny", "--help"])
     assert "--width INTEGER" in options.output
+
+
+def test_ae_models_shows_no_signature_for_a_part_without_a_docstring(fresh_cli_cache):
+    from autoencoders.cli._model_options import model_summaries
+
+    @ae.register_backbone("undocumented")
+    @dataclass
+    class Undocumented(PartConfig):
+        width: int = 4
+
+        def build_encoder(self, config):
+            return nn.Flatten(), 10
+
+        def build_decoder(self, config):
+            return nn.Linear(config.head_size, 10)
+
+    _cache.skip_for_own_modules()  # as `ae --import` does: the entries are computed, not read from the cache
+    assert "backbone   undocumented " in model_summaries()
+    assert "Undocumented(width" not in "\n".join(model_summaries())
 
 
 @pytest.mark.parametrize(("name", "message"), [

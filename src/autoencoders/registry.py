@@ -145,13 +145,13 @@ def register_objective(name: str):
     options (each with a default), read as ``self.options``. Override ``training_code(model, noisy, x)`` to return
     the code the decoder reconstructs from and a dict of named penalties (scalar tensors) added to the
     reconstruction loss, or ``loss(model, x)`` to return the loss parts yourself: a dict of scalar tensors whose
-    ``"loss"`` is minimised. The capability flags (``can_sample`` ...) say what else it provides. It combines with
-    every backbone.
+    ``"loss"`` is minimised. The capability flags (``can_sample`` ...) say what else it provides, each with the
+    methods ``autoencoders.models._base.CAPABILITY_NEEDS`` lists. It combines with every backbone.
     """
     _check_name("objective", name)
 
     def decorator(cls):
-        from .models._base import Objective
+        from .models._base import Objective, missing_capabilities
 
         if not (isinstance(cls, type) and issubclass(cls, Objective)):
             raise ConfigError(f"objective {name!r} must be a subclass of autoencoders.models.Objective, got {cls!r}")
@@ -159,6 +159,10 @@ def register_objective(name: str):
             raise ConfigError(f"objective {name!r} ({cls.__qualname__}) has no config_class of its own: give it one, "
                               "a @dataclass subclass of autoencoders.models.PartConfig holding its options")
         _check_part_config(cls.config_class, f"objective {name!r}'s config_class")
+        missing = missing_capabilities(cls)
+        if missing:
+            raise ConfigError(f"objective {name!r} ({cls.__qualname__}) sets capability flags it does not provide "
+                              f"for: it has no {', '.join(missing)}")
         _check_unshared(_OBJECTIVES, "objective", name, cls.config_class)
         cls.name = cls.config_class.name = name
         _register(_OBJECTIVES, "objective", name, cls)

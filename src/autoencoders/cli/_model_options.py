@@ -76,10 +76,10 @@ def model_summaries() -> list[str]:
         from ..models._base import CAPABILITIES
         from ..registry import get_backbone, get_objective, get_preset, list_backbones, list_models, list_objectives
 
-        lines = [f"backbone   {name:<12} {_first_line(get_backbone(name).__doc__)}" for name in list_backbones()]
+        lines = [f"backbone   {name:<12} {_summary(get_backbone(name))}" for name in list_backbones()]
         for name in list_objectives():
             abilities = [flag for flag in CAPABILITIES if getattr(get_objective(name), flag)]
-            lines.append(f"objective  {name:<12} {_first_line(get_objective(name).__doc__)}"
+            lines.append(f"objective  {name:<12} {_summary(get_objective(name))}"
                          + (f" [{', '.join(abilities)}]" if abilities else ""))
         presets = map(get_preset, list_models())
         return [*lines, *(f"preset     {p.name:<12} {p.backbone}+{p.objective}: {p.doc}" for p in presets)]
@@ -87,8 +87,11 @@ def model_summaries() -> list[str]:
     return remembered("models", compute)
 
 
-def _first_line(doc: str | None) -> str:
-    lines = (doc or "").strip().splitlines()
+def _summary(cls: type) -> str:
+    """The first line of a part's docstring; none for a dataclass without one (``dataclass`` writes its signature,
+    ``Mine(width: int = 16)``, in its place)."""
+    doc = cls.__doc__ or ""
+    lines = [] if doc.startswith(f"{cls.__name__}(") else doc.strip().splitlines()
     return lines[0] if lines else ""
 
 

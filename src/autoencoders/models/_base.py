@@ -258,11 +258,34 @@ class Autoencoder(nn.Module):
 
 
 CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
+# What an objective setting each flag must have besides: its methods (as the vae and vq objectives write them) and,
+# for discrete codes, the ``codebook_size`` option that metrics, reports and compression read.
+CAPABILITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "can_sample": ("sample(model, n, generator, noise)",),
+    "has_likelihood": ("sample_likelihood(model, code, generator)", "elbo(model, x)",
+                       "log_likelihood(model, x, k, samples_per_pass)"),
+    "discrete_codes": ("code_indices(features)", "lookup(indices)", "option codebook_size"),
+    "sparse_codes": (),
+}
+
+
+def missing_capabilities(objective: type[Objective]) -> list[str]:
+    """What the capability flags an objective class sets promise and it lacks, e.g. ``"sample(model, n, ...)
+    (can_sample)"``."""
+    options = {f.name for f in dataclasses.fields(objective.config_class)}
+    missing = []
+    for flag, needs in CAPABILITY_NEEDS.items():
+        for need in needs if getattr(objective, flag) else ():
+            present = need.split()[-1] in options if need.startswith("option ") else \
+                callable(getattr(objective, need.split("(")[0], None))
+            missing += [] if present else [f"{need} ({flag})"]
+    return missing
 
 
 class Objective(nn.Module):
     """The code head on the backbone's features and the loss (register with ``register_objective``); the CLI,
-    reports and applications read the capability flags instead of probing for methods."""
+    reports and applications read the capability flags instead of probing for methods, so a flag set promises the
+    methods :data:`CAPABILITY_NEEDS` lists (checked when the objective registers)."""
 
     name: ClassVar[str]
     config_class: ClassVar[type[PartConfig]]
