@@ -228,6 +228,7 @@ def test_a_presets_defaults_are_checked_against_its_pairs_options(user_module):
     ae.register_preset("tiny-wide", "tiny", "codel2", "A wider tiny.", {"width": 64})
     ae.register_preset("tiny-wide", "tiny", "codel2", "A wider tiny.", {"width": 64})  # the same module again
     assert ae.create_model("tiny-wide", input_shape=(10,), code_size=2).config.backbone.width == 64
+    refused("unknown backbone 'tyni'", lambda: ae.register_preset("typo", "tyni", "codel2", "Mine.", {}))
     refused("preset name 'deep' is already registered by the register_preset call of autoencoders.models.presets",
             lambda: ae.register_preset("deep", "tiny", "codel2", "Mine.", {}))
 
