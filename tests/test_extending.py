@@ -365,6 +365,23 @@ def test_ae_import_trains_the_users_parts_and_uses_the_run(user_module, tmp_path
     assert "backbone   tiny         One hidden layer each way." in listed.output
     options = runner.invoke(cli, ["--import", "user_parts", "train", "--backbone", "tiny", "--help"])
     assert "--width INTEGER" in options.output
+    resumed = runner.invoke(cli, ["--import", "user_parts", "train", "--out", "run", "--resume", "--epochs", "3",
+                                  "--quiet", "--no-report"])
+    assert resumed.exit_code == 0, resumed.output
+
+
+def test_resuming_a_run_of_ones_own_parts_without_their_module_names_it(user_module, tmp_path, fresh_cli_cache):
+    np.save(tmp_path / "rows.npy", rows())
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--backbone", "tiny", "--data", "rows.npy", "--epochs", "1", "--out", "run",
+                                  "--quiet", "--no-report"])
+    assert trained.exit_code == 0, trained.output
+    del registry._BACKBONES["tiny"], registry._OBJECTIVES["codel2"]  # a fresh `ae` process: user_parts not imported
+    resumed = runner.invoke(cli, ["train", "--out", "run", "--resume", "--epochs", "2"])
+    assert resumed.exit_code == 1
+    assert ("cannot resume: unknown backbone 'tiny'; registered backbones are: conv, mlp, sequence; its backbone was "
+            "registered by module 'user_parts': `import user_parts` first (on the command line, `ae --import "
+            "user_parts ...`)") in " ".join(resumed.output.split())
 
 
 def test_ae_models_shows_no_signature_for_a_part_without_a_docstring(fresh_cli_cache):

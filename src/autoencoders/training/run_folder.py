@@ -72,6 +72,7 @@ class RunFolder:
             "train_config": trainer.config.to_dict(),
             "data": {"train_shape": list(train_shape), "val_shape": None if val_shape is None else list(val_shape)},
             "extra": trainer.extra,
+            **modules_entry(trainer.model),
         })
 
     def save_state(self, trainer: Trainer, epoch: int) -> None:
