@@ -252,6 +252,30 @@ def test_a_backbone_whose_shapes_do_not_fit_is_named_when_the_model_is_built(par
     refused(message, lambda: ae.create_model(backbone="lying", input_shape=(10,), code_size=3))
 
 
+def test_a_parts_check_raising_value_error_as_documented_is_one_error_line_on_the_command_line(tmp_path,
+                                                                                                 fresh_cli_cache):
+    @ae.register_backbone("images-only")
+    @dataclass
+    class ImagesOnly(PartConfig):
+        def check(self, config):
+            if len(config.input_shape) != 3:
+                raise ValueError(f"images-only takes images (C, H, W), not samples of shape {config.input_shape}")
+
+        def build_encoder(self, config):
+            return nn.Flatten(), 10
+
+        def build_decoder(self, config):
+            return nn.Linear(config.head_size, 10)
+
+    refused(r"images-only takes images \(C, H, W\), not samples of shape \(10,\)",
+            lambda: ae.create_model(backbone="images-only", input_shape=(10,), code_size=2))
+    np.save(tmp_path / "rows.npy", rows())
+    result = CliRunner().invoke(cli, ["train", "--backbone", "images-only", "--data", str(tmp_path / "rows.npy"),
+                                      "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: images-only takes images"), result.output
+
+
 @pytest.mark.parametrize("objective", ["plain", "vae", "sparse", "vq", "contractive"])
 def test_the_users_backbone_trains_with_every_built_in_objective_and_loads_back(user_module, objective, tmp_path):
     options = {"code_dim": 2} if objective == "vq" else {}

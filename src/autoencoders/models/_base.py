@@ -82,8 +82,13 @@ class ModelConfig:
         if self.columns is not None:
             check_layout(self.columns, math.prod(self.input_shape))
         self._warn_of_ignored()
-        self.backbone.check(self)
-        self.objective.check(self)
+        for part in (self.backbone, self.objective):
+            try:
+                part.check(self)
+            except ConfigError:
+                raise
+            except ValueError as error:  # a part of the user's keeps to check's contract: one of the library's now
+                raise ConfigError(str(error)) from error
 
     def _warn_of_ignored(self) -> None:
         """Name the shared options set away from their defaults that this config ignores (a warning, as the parts'
