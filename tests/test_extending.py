@@ -234,6 +234,20 @@ def test_a_presets_defaults_are_checked_against_its_pairs_options(user_module):
 
 
 # ------------------------------------------------------------------------------------------ building, training
+@pytest.mark.parametrize(("encoder", "decoder", "message"), [
+    (lambda self, config: nn.Flatten(), None, r"build_encoder of backbone 'odd' must return \(module, F\).*it returned "
+     "a Flatten"),
+    (lambda self, config: (nn.Flatten(), 10 / 2), None, r"it returned \(Flatten, float\)"),
+    (None, lambda self, config: (lambda code: code), "build_decoder of backbone 'odd' must return a torch.nn.Module; "
+     "it returned a function"),
+])
+def test_a_backbone_building_something_else_than_modules_is_named_when_the_model_is_built(encoder, decoder, message):
+    methods = {"build_encoder": encoder or (lambda self, config: (nn.Flatten(), 10)),
+               "build_decoder": decoder or (lambda self, config: nn.Linear(config.head_size, 10))}
+    ae.register_backbone("odd")(dataclass(type("Odd", (PartConfig,), methods)))
+    refused(message, lambda: ae.create_model(backbone="odd", input_shape=(10,), code_size=3))
+
+
 @pytest.mark.parametrize(("part", "encoder_size", "decoder_size", "message"), [
     ("encoder", 5, 10, r"the encoder of backbone 'lying' maps a batch of shape \(1, 10\) to \(1, 10\), not \(1, 5\)"),
     ("decoder", 10, 7, r"the decoder of backbone 'lying' maps a batch of shape \(1, 3\) to \(1, 7\), not \(1, 10\)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -134,9 +135,9 @@ class Autoencoder(nn.Module):
         from ..registry import get_objective
 
         # Built in this order so that a preset draws the initial weights of the family it replaces.
-        self.encoder, features = config.backbone.build_encoder(config)  # (B, *input_shape) -> (B, F)
+        self.encoder, features = _built_encoder(config.backbone, config)  # (B, *input_shape) -> (B, F)
         self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
-        self.decoder = config.backbone.build_decoder(config)  # (B, head_size) -> (B, *input_shape) logits
+        self.decoder = _built_decoder(config.backbone, config)  # (B, head_size) -> (B, *input_shape) logits
         self.level_size = config.backbone.level_size(config)  # K: the code's last K values are the sample's level
         self._check_shapes(features)
 
@@ -260,6 +261,33 @@ class Autoencoder(nn.Module):
         if not getattr(self.objective, capability):
             raise ConfigError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
         return self.objective
+
+
+def _built_encoder(backbone: PartConfig, config: ModelConfig) -> tuple[nn.Module, int]:
+    """The backbone's encoder and its feature count F, refused by name unless ``build_encoder`` returned such a
+    pair (a module of the user's backbone, say, without the count)."""
+    built = backbone.build_encoder(config)
+    module, features = built if isinstance(built, tuple) and len(built) == 2 else (None, None)
+    whole = isinstance(features, numbers.Integral) and not isinstance(features, bool) and features >= 1
+    if not (isinstance(module, nn.Module) and whole):
+        raise ConfigError(f"the build_encoder of backbone {backbone.name!r} must return (module, F): a torch.nn.Module "
+                          f"giving (B, F) features and F, a whole number >= 1; it returned {_described(built)}")
+    return module, int(features)
+
+
+def _built_decoder(backbone: PartConfig, config: ModelConfig) -> nn.Module:
+    built = backbone.build_decoder(config)
+    if not isinstance(built, nn.Module):
+        raise ConfigError(f"the build_decoder of backbone {backbone.name!r} must return a torch.nn.Module; it returned "
+                          f"{_described(built)}")
+    return built
+
+
+def _described(value: Any) -> str:
+    """A value by its type, a tuple by its items' (``(Flatten, float)``)."""
+    if isinstance(value, tuple):
+        return f"({', '.join(type(item).__name__ for item in value)})"
+    return f"a {type(value).__name__}"
 
 
 CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
