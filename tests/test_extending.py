@@ -308,6 +308,16 @@ def test_the_users_objective_trains_with_every_built_in_backbone(user_module, ba
     assert set(history.train) == {"loss", "reconstruction", "code_l2"}
 
 
+def test_an_objective_whose_code_is_not_code_size_wide_is_named_when_the_model_is_built():
+    def encode(self, features):  # (B, F) -> (B, 2 * code_size): a mean and a spread left side by side
+        return torch.cat([self.head(features), self.head(features)], dim=1)
+
+    config = dataclass(type("WideConfig", (PartConfig,), {}))
+    ae.register_objective("wide")(type("Wide", (Objective,), {"config_class": config, "encode": encode}))
+    refused(r"the code head of objective 'wide' maps a batch of shape \(1, 32\) to \(1, 6\), not \(1, 3\)",
+            lambda: ae.create_model(objective="wide", input_shape=(10,), code_size=3, hidden=(32,)))
+
+
 def _objective_with_loss(name: str, loss) -> None:
     config = dataclass(type(f"{name}Config", (PartConfig,), {}))
     ae.register_objective(name)(type(name, (Objective,), {"config_class": config, "loss": loss}))

@@ -142,27 +142,33 @@ class Autoencoder(nn.Module):
         self._check_shapes(features)
 
     def _check_shapes(self, features: int) -> None:
-        """Refuse a backbone whose encoder or decoder does not give the shapes it promised, naming both, before any
-        training: one zero sample through each, in eval mode (no batch statistics kept, no random draw)."""
+        """Refuse a backbone (or objective) whose encoder, code or decoder does not have the shape promised, naming
+        both shapes, before any training: one zero sample through each, in eval mode (no batch statistics kept, no
+        random draw)."""
         config = self.config
-        probes = (("encoder", self.encoder, (1, *config.input_shape), (1, features), "(B, F) features, F the size "
-                   "build_encoder returns with it"),
-                  ("decoder", self.decoder, (1, config.head_size), (1, *config.input_shape), "(B, *input_shape) "
-                   "logits from (B, head_size) codes"))
-        for part, module, given, wanted, meaning in probes:
-            where = f"the {part} of backbone {config.backbone.name!r}"
+        backbone, objective = f"backbone {config.backbone.name!r}", f"objective {config.objective.name!r}"
+        probes = (  # (what, its module, the call, input shape, output shape wanted, what that is, what to fix)
+            (f"the encoder of {backbone}", self.encoder, self.encoder, (1, *config.input_shape), (1, features),
+             "(B, F) features, F the size build_encoder returns with it", "its build_encoder"),
+            (f"the code head of {objective}", self.objective, self.objective.encode, (1, features),
+             (1, config.head_size), "(B, head_size) codes", "its encode"),
+            (f"the decoder of {backbone}", self.decoder, self.decoder, (1, config.head_size), (1, *config.input_shape),
+             "(B, *input_shape) logits from (B, head_size) codes", "its build_decoder"),
+        )
+        for where, module, call, given, wanted, meaning, fix in probes:
             mode = module.training
             try:
                 with torch.no_grad():
-                    output = module.eval()(torch.zeros(given))
+                    module.eval()
+                    output = call(torch.zeros(given))
             except RuntimeError as error:
-                raise ConfigError(f"{where} fails on a batch of shape {given}: {error}; fix its build_{part}") from None
+                raise ConfigError(f"{where} fails on a batch of shape {given}: {error}; fix {fix}") from None
             finally:
                 module.train(mode)
             got = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
             if got != wanted:
                 raise ConfigError(f"{where} maps a batch of shape {given} to {got}, not {wanted}: it must give "
-                                  f"{meaning}; fix its build_{part}")
+                                  f"{meaning}; fix {fix}")
 
     @property
     def name(self) -> str:
