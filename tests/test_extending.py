@@ -369,6 +369,32 @@ def test_the_estimators_take_the_users_parts_and_their_options(user_module, tmp_
     np.testing.assert_allclose(loaded.transform(rows()), search.best_estimator_.transform(rows()), rtol=1e-6)
 
 
+def test_a_trainable_of_ones_own_with_a_run_folder_is_not_taken_for_a_registered_model(tmp_path):
+    @dataclass
+    class Settings:  # names like a ModelConfig's, but plain strings
+        backbone: str = "mine"
+        objective: str = "l2"
+
+        def to_dict(self):
+            return {"backbone": self.backbone, "objective": self.objective}
+
+    class Mine(nn.Module):
+        name, input_shape = "mine", (10,)
+
+        def __init__(self):
+            super().__init__()
+            self.config, self.encoder, self.decoder = Settings(), nn.Linear(10, 3), nn.Linear(3, 10)
+
+        def encode(self, x):
+            return self.encoder(x)
+
+        def loss(self, x):
+            return {"loss": (self.decoder(self.encoder(x)) - x).pow(2).mean()}
+
+    history = ae.Trainer(Mine(), fast_config(epochs=2), run_dir=tmp_path / "run").fit(rows())
+    assert len(history.train["loss"]) == 2
+
+
 # ------------------------------------------------------------------------------- loading where it is not imported
 def test_a_saved_model_names_the_module_to_import_where_it_is_not_imported(user_module, tmp_path):
     model = ae.create_model(backbone="tiny", objective="codel2", input_shape=(10,), code_size=3, seed=0)

@@ -206,7 +206,9 @@ def own_part_modules(config: Any) -> dict[str, str]:
     """The module that registered each part of a model's ``config`` that is not this package's (``{"backbone":
     "mymodels"}``; empty for other configs): what a saved model records, so that loading it where that module is
     not imported says which to import."""
-    if not hasattr(config, "backbone") or not hasattr(config, "objective"):  # not an autoencoder's (a classifier's)
+    from .models._base import ModelConfig
+
+    if not isinstance(config, ModelConfig):  # another Trainable's (a classifier's, the user's own model's)
         return {}
     classes = {"backbone": type(config.backbone), "objective": get_objective(config.objective.name)}
     return {part: cls.__module__ for part, cls in classes.items() if not cls.__module__.startswith(f"{__package__}.")}
