@@ -318,6 +318,13 @@ def test_an_objective_whose_code_is_not_code_size_wide_is_named_when_the_model_i
             lambda: ae.create_model(objective="wide", input_shape=(10,), code_size=3, hidden=(32,)))
 
 
+@pytest.mark.parametrize("width", [2.5, "16", True])
+def test_a_users_options_are_checked_by_their_types_without_deferred_annotations(user_module, width):
+    # user_parts.py, like most users' modules, has no `from __future__ import annotations`: its types are classes
+    refused(f"width must be an integer, got {width!r}",
+            lambda: ae.create_model(backbone="tiny", input_shape=(10,), code_size=3, width=width))
+
+
 def _objective_with_loss(name: str, loss) -> None:
     config = dataclass(type(f"{name}Config", (PartConfig,), {}))
     ae.register_objective(name)(type(name, (Objective,), {"config_class": config, "loss": loss}))

@@ -36,15 +36,16 @@ def require_count(name: str, value: Any, least: int = 1) -> None:
 def check_options(config: Any) -> None:
     """Check every field of a config dataclass against its option; tuples (JSON gives lists) are sizes >= 1."""
     for field in dataclasses.fields(config):
+        annotation = _annotation(field.type)
         value, within, choices = (getattr(config, field.name), field.metadata.get("within"),
                                   field.metadata.get("choices"))
-        if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
+        if isinstance(value, list | tuple) and annotation.startswith("tuple"):
             sizes = tuple(_number(field.name, v, "int") for v in value)
             setattr(config, field.name, sizes)
             within, value = "[1, inf)", min(sizes, default=1)
         if value is None:
             continue
-        kind = str(field.type).split(" | ")[0]
+        kind = annotation.split(" | ")[0]
         if kind in ("int", "float"):
             value = _number(field.name, value, kind)
             if kind == "int":  # 3.0 or numpy's int64 stored as 3; a float field keeps what it was given
@@ -58,6 +59,12 @@ def check_options(config: Any) -> None:
             above = value >= float(low) if within[0] == "[" else value > float(low)  # no field needs "]"
             wanted = f"{'>=' if within[0] == '[' else '>'} {low}" if high == "inf" else f"in {within}"
             require(above and value < float(high), f"{field.name} must be {wanted}, got {getattr(config, field.name)}")
+
+
+def _annotation(annotation: Any) -> str:
+    """A field's type as its source writes it (``int``, ``tuple[int, ...]``, ``float | None``), whether its module
+    defers annotations (strings, as this package's do) or not (classes, as a user's part may have them)."""
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def _number(name: str, value: Any, kind: str) -> int | float:
