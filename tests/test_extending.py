@@ -402,6 +402,22 @@ def test_a_trainable_of_ones_own_with_a_run_folder_is_not_taken_for_a_registered
     assert len(history.train["loss"]) == 2
 
 
+def test_a_pickled_estimator_imports_the_module_of_its_parts_where_it_is_unpickled(user_module):
+    import pickle
+
+    from autoencoders.sklearn import AutoencoderOutlierDetector, AutoencoderTransformer
+
+    for estimator in (AutoencoderTransformer(backbone="tiny", objective="codel2", epochs=1),
+                      AutoencoderOutlierDetector(backbone="tiny", epochs=1)):
+        pickled = pickle.dumps(estimator)  # as joblib sends it to GridSearchCV(n_jobs=2)'s worker processes
+        sys.modules.pop("user_parts")  # such a worker: a fresh process that never imported the user's module
+        del registry._BACKBONES["tiny"], registry._OBJECTIVES["codel2"]
+        worker_copy = pickle.loads(pickled)
+        assert registry.get_backbone("tiny").__module__ == "user_parts"
+        assert worker_copy.get_params() == estimator.get_params()
+        worker_copy.fit(rows())  # what the worker does with it
+
+
 # ------------------------------------------------------------------------------- loading where it is not imported
 def test_a_saved_model_names_the_module_to_import_where_it_is_not_imported(user_module, tmp_path):
     model = ae.create_model(backbone="tiny", objective="codel2", input_shape=(10,), code_size=3, seed=0)

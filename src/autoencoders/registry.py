@@ -214,6 +214,15 @@ def own_part_modules(config: Any) -> dict[str, str]:
     return {part: cls.__module__ for part, cls in classes.items() if not cls.__module__.startswith(f"{__package__}.")}
 
 
+def own_modules(preset: str | None, backbone: str | None, objective: str | None) -> list[str]:
+    """The modules of the user's that registered the named preset, backbone and objective (each registered one
+    not of this package), in that order: what a pickled estimator imports again where it is unpickled."""
+    _ensure_models_imported()
+    entries = [_PRESETS.get(preset or ""), _BACKBONES.get(backbone or ""), _OBJECTIVES.get(objective or "")]
+    modules = [entry.module if isinstance(entry, Preset) else entry.__module__ for entry in entries if entry]
+    return list(dict.fromkeys(m for m in modules if m and not m.startswith(f"{__package__}.") and m != "__main__"))
+
+
 def import_hint(modules: dict[str, str]) -> str:
     """What to import for the parts registered by ``modules`` (:func:`own_part_modules`), as words for an error."""
     hints = []
