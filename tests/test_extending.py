@@ -481,6 +481,23 @@ def test_resuming_a_run_of_ones_own_parts_without_their_module_names_it(user_mod
             "user_parts ...`)") in " ".join(resumed.output.split())
 
 
+
+def test_resuming_a_run_of_ones_own_preset_of_built_in_parts_without_its_module_names_it(user_module, tmp_path,
+                                                                                           fresh_cli_cache):
+    ae.register_preset("small-deep", "mlp", "plain", "A small deep MLP.", {"hidden": (8,)})
+    np.save(tmp_path / "rows.npy", rows())
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--model", "small-deep", "--data", "rows.npy", "--epochs", "1", "--out",
+                                  "run", "--quiet", "--no-report"])
+    assert trained.exit_code == 0, trained.output
+    assert ae.load_model("run").name == "small-deep"
+    del registry._PRESETS["small-deep"]
+    resumed = runner.invoke(cli, ["train", "--out", "run", "--resume", "--epochs", "2"])
+    assert resumed.exit_code == 1
+    assert "cannot resume: unknown model 'small-deep'; registered models are: " in resumed.output
+    assert "its preset was registered by module 'test_extending'" in " ".join(resumed.output.split())
+
+
 def test_ae_models_shows_no_signature_for_a_part_without_a_docstring(fresh_cli_cache):
     from autoencoders.cli._model_options import model_summaries
 

@@ -203,15 +203,17 @@ def _lookup(table: dict, kind: str, name: str) -> Any:
 
 
 def own_part_modules(config: Any) -> dict[str, str]:
-    """The module that registered each part of a model's ``config`` that is not this package's (``{"backbone":
-    "mymodels"}``; empty for other configs): what a saved model records, so that loading it where that module is
-    not imported says which to import."""
+    """The module that registered each part (and the preset) of a model's ``config`` that is not this package's
+    (``{"backbone": "mymodels"}``; empty for other configs): what a saved model records, so that loading it where
+    that module is not imported says which to import."""
     from .models._base import ModelConfig
 
     if not isinstance(config, ModelConfig):  # another Trainable's (a classifier's, the user's own model's)
         return {}
-    classes = {"backbone": type(config.backbone), "objective": get_objective(config.objective.name)}
-    return {part: cls.__module__ for part, cls in classes.items() if not cls.__module__.startswith(f"{__package__}.")}
+    preset = _PRESETS.get(config.preset or "")
+    modules = {"preset": preset.module if preset else "", "backbone": type(config.backbone).__module__,
+               "objective": get_objective(config.objective.name).__module__}
+    return {part: module for part, module in modules.items() if module and not module.startswith(f"{__package__}.")}
 
 
 def own_modules(preset: str | None, backbone: str | None, objective: str | None) -> list[str]:
