@@ -441,6 +441,13 @@ def test_a_saved_model_names_the_module_to_import_where_it_is_not_imported(user_
     assert "modules" not in load_tensors(tmp_path / "deep.safetensors")[1]
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine without CUDA")
+def test_loading_a_model_onto_cuda_without_cuda_is_a_clear_error(tmp_path):
+    ae.save_model(ae.create_model("deep", input_shape=(10,), code_size=3), tmp_path / "deep.safetensors")
+    refused("device 'cuda' asked for, but CUDA is not available on this machine",
+            lambda: ae.load_model(tmp_path / "deep.safetensors", device="cuda"))
+
+
 # -------------------------------------------------------------------------------------------------- ae --import
 @pytest.fixture
 def fresh_cli_cache(monkeypatch):

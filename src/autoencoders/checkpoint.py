@@ -178,7 +178,11 @@ class Checkpoint:
 
 
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
-    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error."""
+    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error.
+    ``device``: as ``TrainConfig.device`` takes it, checked to exist here before the file is read."""
+    from .training.runtime import resolve_device  # the training package imports this module
+
+    device = resolve_device(device)
     target = model_path(path)
     tensors, metadata = load_tensors(target)
     name = metadata.get("model")
