@@ -47,8 +47,6 @@ class Preset:
     module: str = ""  # the module that registered it
 
 
-
-
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # no "+" (it joins a pair's names) and no spaces
 
 
