@@ -534,6 +534,21 @@ def test_ae_import_names_a_module_it_cannot_import(user_module, fresh_cli_cache,
     assert message in " ".join(result.output.split()), result.output
 
 
+def test_ae_import_given_after_the_command_says_where_it_goes(fresh_cli_cache):
+    result = CliRunner().invoke(cli, ["train", "--import", "user_parts", "--backbone", "tiny"])
+    assert result.exit_code == 2
+    assert "--import is an option of ae itself: give it before the command, `ae --import MODULE train ...`" in \
+        result.output
+
+
+def test_a_backbone_given_as_a_model_is_named_as_a_backbone(fresh_cli_cache):
+    refused("'mlp' is a backbone, not a model .a preset.: give it as backbone='mlp'",
+            lambda: ae.create_model("mlp", input_shape=(10,)))
+    result = CliRunner().invoke(cli, ["train", "--model", "plain", "--help"])
+    assert "'plain' is an objective, not a model (a preset): give it as objective='plain' (ae train --objective " \
+           "plain)" in " ".join(result.output.split())
+
+
 def test_an_unknown_backbone_on_the_command_line_says_how_to_use_ones_own(fresh_cli_cache):
     result = CliRunner().invoke(cli, ["train", "--backbone", "tiny", "--help"])
     assert result.exit_code == 2

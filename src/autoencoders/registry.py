@@ -262,7 +262,15 @@ def get_objective(name: str) -> type[Objective]:
 
 
 def get_preset(name: str) -> Preset:
-    return _lookup(_PRESETS, "model", name)  # a preset: what `list_models` lists
+    """The preset ``name`` (what :func:`list_models` lists); a backbone's or objective's name given as one is named
+    as such (``create_model("mlp")``: ``backbone="mlp"``)."""
+    _ensure_models_imported()
+    for kind, table in (("backbone", _BACKBONES), ("objective", _OBJECTIVES)):
+        if name not in _PRESETS and name in table:
+            raise UnknownModelError(f"{name!r} is {'an' if kind == 'objective' else 'a'} {kind}, not a model (a "
+                                    f"preset): give it as {kind}={name!r} "
+                                    f"(ae train --{kind} {name}), with the other part or its default")
+    return _lookup(_PRESETS, "model", name)
 
 
 def part_config(part: str, values: dict[str, Any]) -> PartConfig:

@@ -36,6 +36,13 @@ def import_modules(ctx: click.Context, param: click.Parameter, names: tuple[str,
     return names
 
 
+def misplaced_import(command: str | None) -> click.UsageError:
+    """The error for ``--import`` given after the command (``ae train --import M``), where click knows no such
+    option."""
+    return click.UsageError(f"--import is an option of ae itself: give it before the command, `ae --import MODULE "
+                            f"{command or 'COMMAND'} ...`")
+
+
 def _module_name(name: str, param: click.Parameter, ctx: click.Context) -> str:
     if name.endswith(".py") or os.sep in name or "/" in name:
         stem = os.path.splitext(os.path.basename(name))[0]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ._cache import remembered
+from ._imports import misplaced_import
 
 # Options the training command defines itself, for every model.
 SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
@@ -161,6 +162,8 @@ class ModelCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from ..registry import UnknownModelError
 
+        if "--import" in args:  # before the model's options are looked up, which it may register
+            raise misplaced_import(ctx.info_name)
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
         preset = named_preset(peek(args, "--model"), backbone, objective)
         try:
