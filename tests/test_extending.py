@@ -325,6 +325,33 @@ def test_a_users_options_are_checked_by_their_types_without_deferred_annotations
             lambda: ae.create_model(backbone="tiny", input_shape=(10,), code_size=3, width=width))
 
 
+def test_an_option_of_floats_is_read_and_checked_as_floats_in_python_and_on_the_command_line(tmp_path,
+                                                                                              fresh_cli_cache):
+    from autoencoders.options import option
+
+    @ae.register_backbone("scaled")
+    @dataclass
+    class Scaled(PartConfig):
+        scales: tuple[float, ...] = option((0.5, 1.5), "factors", "(0, 10)")
+
+        def build_encoder(self, config):
+            return nn.Flatten(), 10
+
+        def build_decoder(self, config):
+            return nn.Linear(config.head_size, 10)
+
+    assert ae.create_model(backbone="scaled", input_shape=(10,), code_size=2, scales=[0.25, 2]).config.backbone.scales \
+        == (0.25, 2)
+    refused(r"scales must be in \(0, 10\), got \(0.25, 20\)",
+            lambda: ae.create_model(backbone="scaled", input_shape=(10,), code_size=2, scales=(0.25, 20)))
+    np.save(tmp_path / "rows.npy", rows())
+    trained = CliRunner().invoke(cli, ["train", "--backbone", "scaled", "--scales", "0.25,2.5", "--data",
+                                       str(tmp_path / "rows.npy"), "--epochs", "1", "--out", str(tmp_path / "run"),
+                                       "--quiet", "--no-report"])
+    assert trained.exit_code == 0, trained.output
+    assert ae.load_model(tmp_path / "run").config.backbone.scales == (0.25, 2.5)
+
+
 def _objective_with_loss(name: str, loss) -> None:
     config = dataclass(type(f"{name}Config", (PartConfig,), {}))
     ae.register_objective(name)(type(name, (Objective,), {"config_class": config, "loss": loss}))

@@ -18,15 +18,20 @@ SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set 
 
 
 class IntTuple(click.ParamType):
-    name = "INTS"
+    name, item, example = "INTS", int, "512,256"
 
     def convert(self, value: Any, param, ctx) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         try:
-            return tuple(int(part) for part in str(value).replace(" ", "").split(",") if part)
+            return tuple(self.item(part) for part in str(value).replace(" ", "").split(",") if part)
         except ValueError:
-            self.fail(f"{value!r} is not a comma-separated list of integers, e.g. 512,256", param, ctx)
+            self.fail(f"{value!r} is not a comma-separated list of {'integers' if self.item is int else 'numbers'}, "
+                      f"e.g. {self.example}", param, ctx)
+
+
+class FloatTuple(IntTuple):  # a ``tuple[float, ...]`` option's (a part of the user's may have one)
+    name, item, example = "FLOATS", float, "0.5,1.5"
 
 
 def _click_type(annotation: Any) -> tuple[Any, bool]:
@@ -37,7 +42,7 @@ def _click_type(annotation: Any) -> tuple[Any, bool]:
     if annotation is bool:
         return bool, True
     if typing.get_origin(annotation) is tuple:
-        return IntTuple(), False
+        return (FloatTuple() if typing.get_args(annotation)[:1] == (float,) else IntTuple()), False
     return (annotation if annotation in (int, float, str) else str), False
 
 
@@ -105,7 +110,7 @@ def cached_option_params(preset: str | None, backbone: str | None, objective: st
     return [_rebuild(spec) for spec in specs]
 
 
-_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple()}
+_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple(), "FLOATS": FloatTuple()}
 
 
 def _describe(params: list[click.Option]) -> list[dict[str, Any]] | None:
@@ -126,7 +131,8 @@ def _rebuild(spec: dict[str, Any]) -> click.Option:
     declaration = "/".join([spec["opts"][0], *spec["secondary"][:1]])
     kind = None if spec["flag"] else click.Choice(spec["choices"]) if spec["choices"] is not None else \
         _TYPES[spec["type"]]
-    default = tuple(spec["default"]) if spec["type"] == "INTS" and spec["default"] is not None else spec["default"]
+    tuples = spec["type"] in ("INTS", "FLOATS")
+    default = tuple(spec["default"]) if tuples and spec["default"] is not None else spec["default"]
     return click.Option([declaration, *spec["opts"][1:], spec["name"]], type=kind, is_flag=spec["flag"] or None,
                         default=default, show_default=spec["show_default"], help=spec["help"])
 
