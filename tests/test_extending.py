@@ -203,23 +203,21 @@ def test_a_taken_name_is_refused_naming_who_holds_it_but_the_same_class_reloaded
     assert registry.get_backbone("tiny") is reloaded.TinyBackbone
 
 
-def test_a_built_in_name_is_refused_even_when_the_users_module_is_imported_before_the_models():
-    script = ("from dataclasses import dataclass\nimport autoencoders as ae\nfrom autoencoders import registry\n"
-              "import autoencoders.models._base as base\n"  # what a user's `from autoencoders.models import ...` does
+def test_a_built_in_name_is_refused_even_when_registered_before_the_package_imports_its_models():
+    # `import autoencoders` alone does not import the models: a preset registered then came first, and the package's
+    # own registration of the name failed later, inside list_models()
+    script = ("import autoencoders as ae\n"
               "try:\n"
-              "    @ae.register_backbone('conv')\n"
-              "    @dataclass\n"
-              "    class Mine(base.PartConfig):\n"
-              "        def build_encoder(self, config): pass\n"
-              "        def build_decoder(self, config): pass\n"
+              "    ae.register_preset('deep', 'mlp', 'plain', 'Mine.', {})\n"
               "except ae.ConfigError as error:\n"
               "    print(error)\n"
-              "print(ae.list_backbones())\n")
+              "print(ae.list_models())\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "backbone name 'conv' is already registered by autoencoders.models.conv" in result.stdout
-    assert "['conv', 'mlp', 'sequence']" in result.stdout
+    assert ("preset name 'deep' is already registered by the register_preset call of autoencoders.models.presets"
+            in result.stdout)
+    assert "'deep', 'denoising'" in result.stdout
 
 
 def test_a_presets_defaults_are_checked_against_its_pairs_options(user_module):
