@@ -26,8 +26,9 @@ class Trainable(Protocol):
     ``config``: the settings that rebuild the model, with ``to_dict()`` (and, to resume a run,
     ``type(config).from_dict(...)`` giving an equal config back).
     ``input_shape``: the shape of one sample, without the batch dimension.
-    ``loss(x, *targets)``: scalar loss parts on a batch, a dict with the key ``"loss"`` (the one minimised);
-    ``targets`` are the per-sample values passed to ``fit(..., targets=...)``, if any.
+    ``loss(x, *targets)``: scalar loss parts on a batch, a dict of 0-d tensors with the key ``"loss"`` (the one
+    minimised; checked on each epoch's first step, :func:`check_loss_parts`); ``targets`` are the per-sample values
+    passed to ``fit(..., targets=...)``, if any.
     ``encode(x)``: (B, *input_shape) -> (B, code) features.
     """
 
