@@ -152,6 +152,17 @@ def test_an_objective_must_subclass_objective_and_have_a_config_class_of_its_own
     refused("has no config_class of its own", no_config)
 
 
+def test_an_option_named_like_one_of_a_part_of_the_other_kind_is_refused_when_it_registers(fresh_cli_cache):
+    config = dataclass(type("DropConfig", (PartConfig,), {"__annotations__": {"dropout": float}, "dropout": 0.1}))
+
+    def define():
+        ae.register_objective("dropcode")(type("DropCode", (Objective,), {"config_class": config}))
+
+    refused(r"the option\(s\) dropout of objective 'dropcode' are also the mlp backbone's: every backbone goes with "
+            "every objective", define)
+    assert CliRunner().invoke(cli, ["train", "--objective", "dropcode", "--help"]).exit_code == 2  # not a traceback
+
+
 def test_a_capability_flag_promises_its_methods_and_is_refused_without_them():
     config = dataclass(type("SamplingConfig", (PartConfig,), {}))
 

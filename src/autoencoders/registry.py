@@ -99,6 +99,19 @@ def _check_part_config(cls: Any, owner: str) -> None:
                           "built from the options given, the others at their defaults)")
 
 
+def _check_combinable(kind: str, name: str, cls: type) -> None:
+    """Refuse a part config (``cls``, of a ``kind`` "backbone" or "objective") sharing an option's name with a part
+    of the other kind: every backbone goes with every objective, and one flat option name sets one field."""
+    others = _OBJECTIVES if kind == "backbone" else _BACKBONES
+    other_kind = "objective" if kind == "backbone" else "backbone"
+    for other, entry in others.items():
+        shared = sorted(set(_fields(cls)) & set(_fields(getattr(entry, "config_class", entry))))
+        if shared:
+            raise ConfigError(f"the option(s) {', '.join(shared)} of {kind} {name!r} are also the {other} "
+                              f"{other_kind}'s: every backbone goes with every objective and an option's name sets "
+                              f"one field; rename them (say {kind}_{shared[0]})")
+
+
 def _check_unshared(table: dict, kind: str, name: str, cls: type) -> None:
     """Refuse a class that another name holds already (a backbone, an objective's config): registering sets its
     ``name``, which would rename the other's models."""
@@ -128,6 +141,7 @@ def register_backbone(name: str):
             raise ConfigError(f"backbone {name!r} ({cls.__qualname__}) has no {' or '.join(missing)}: a backbone "
                               "builds its encoder and its decoder (see autoencoders.register_backbone)")
         _check_unshared(_BACKBONES, "backbone", name, cls)
+        _check_combinable("backbone", name, cls)
         cls.name = name
         _register(_BACKBONES, "backbone", name, cls)
         return cls
@@ -162,6 +176,7 @@ def register_objective(name: str):
             raise ConfigError(f"objective {name!r} ({cls.__qualname__}) sets capability flags it does not provide "
                               f"for: it has no {', '.join(missing)}")
         _check_unshared(_OBJECTIVES, "objective", name, cls.config_class)
+        _check_combinable("objective", name, cls.config_class)
         cls.name = cls.config_class.name = name
         _register(_OBJECTIVES, "objective", name, cls)
         return cls
