@@ -163,6 +163,27 @@ def test_an_option_named_like_one_of_a_part_of_the_other_kind_is_refused_when_it
     assert CliRunner().invoke(cli, ["train", "--objective", "dropcode", "--help"]).exit_code == 2  # not a traceback
 
 
+def test_a_parts_option_named_like_one_of_ae_trains_own_is_refused_not_shadowed(tmp_path, fresh_cli_cache):
+    @ae.register_backbone("epoched")
+    @dataclass
+    class Epoched(PartConfig):
+        epochs: int = 3
+
+        def build_encoder(self, config):
+            return nn.Flatten(), 10
+
+        def build_decoder(self, config):
+            return nn.Linear(config.head_size, 10)
+
+    np.save(tmp_path / "rows.npy", rows())
+    result = CliRunner().invoke(cli, ["train", "--backbone", "epoched", "--data", str(tmp_path / "rows.npy"),
+                                      "--epochs", "2", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "the model's option(s) --epochs have the names of options of `ae train` itself" in \
+        " ".join(result.output.split())
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_capability_flag_promises_its_methods_and_is_refused_without_them():
     config = dataclass(type("SamplingConfig", (PartConfig,), {}))
 

@@ -173,7 +173,19 @@ class ModelCommand(click.Command):
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
         preset = named_preset(peek(args, "--model"), backbone, objective)
         try:
-            self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
+            model_params = cached_option_params(preset, backbone, objective)
         except UnknownModelError as error:
             raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
+        self._refuse_clashes(ctx, model_params)
+        self.params = [*self.shared_params, *model_params]
         return super().parse_args(ctx, args)
+
+    def _refuse_clashes(self, ctx: click.Context, model_params: list[click.Option]) -> None:
+        """Refuse a model option named like one of the command's own (a part of the user's with an ``epochs``
+        option): the command's would take its value, and the part's could not be set."""
+        own = {name for param in self.shared_params for name in (param.name, *param.opts, *param.secondary_opts)}
+        clashing = [param.opts[0] for param in model_params if param.name in own or own & set(param.opts)]
+        if clashing:
+            raise click.UsageError(f"the model's option(s) {', '.join(clashing)} have the names of options of `ae "
+                                   f"{ctx.info_name}` itself, which would take their values: rename them in the "
+                                   "backbone or objective that declares them")
