@@ -28,7 +28,7 @@ from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
 from .models._base import Autoencoder, ModelConfig
-from .registry import UnknownModelError, make_config
+from .registry import UnknownModelError, import_hint, make_config, own_part_modules
 
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
@@ -159,9 +159,16 @@ def model_path(path: str | Path) -> Path:
 def save_model(model: Autoencoder, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or run directory."""
     target = model_path(path)
-    metadata = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}}
+    metadata = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}, **modules_entry(model)}
     save_tensors(target, model.state_dict(), metadata)
     return target
+
+
+def modules_entry(model: Any) -> dict[str, Any]:
+    """The metadata entry naming the modules that registered ``model``'s own parts (none for built-in ones, whose
+    files stay as they were)."""
+    modules = own_part_modules(getattr(model, "config", None))
+    return {"modules": modules} if modules else {}
 
 
 @dataclass
@@ -171,7 +178,11 @@ class Checkpoint:
 
 
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
-    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error."""
+    """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error.
+    ``device``: as ``TrainConfig.device`` takes it, checked to exist here before the file is read."""
+    from .training.runtime import resolve_device  # the training package imports this module
+
+    device = resolve_device(device)
     target = model_path(path)
     tensors, metadata = load_tensors(target)
     name = metadata.get("model")
@@ -184,7 +195,8 @@ def load_checkpoint(path: str | Path, model: str | None = None, device: str | to
         else:  # written before backbones and objectives: ``name`` is a family, now the preset of that name
             config, tensors = make_config(name, **values), _legacy_weights(tensors)
     except UnknownModelError as error:
-        raise CheckpointError(f"{target}: {error}") from None
+        hint = import_hint(metadata.get("modules") or {})  # the modules that registered the model's own parts
+        raise CheckpointError(f"{target}: {error.message}; {hint}" if hint else f"{target}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
     instance = Autoencoder(config)

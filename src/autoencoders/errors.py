@@ -25,10 +25,14 @@ class CheckpointError(AutoencodersError, ValueError):
 
 
 class UnknownModelError(ConfigError, KeyError):
-    """A model name that is not in the registry."""
+    """A model name that is not in the registry; ``hint`` says how one of the user's own is registered."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message, self.hint = message, hint
 
     def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
+        return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
 class DataUnavailableError(AutoencodersError, RuntimeError):

@@ -34,17 +34,21 @@ def require_count(name: str, value: Any, least: int = 1) -> None:
 
 
 def check_options(config: Any) -> None:
-    """Check every field of a config dataclass against its option; tuples (JSON gives lists) are sizes >= 1."""
+    """Check every field of a config dataclass against its option; tuples (JSON gives lists) of ints are sizes >= 1,
+    of floats (``tuple[float, ...]``) each checked against the option's interval."""
     for field in dataclasses.fields(config):
+        annotation = _annotation(field.type)
         value, within, choices = (getattr(config, field.name), field.metadata.get("within"),
                                   field.metadata.get("choices"))
-        if isinstance(value, list | tuple) and str(field.type).startswith("tuple"):
-            sizes = tuple(_number(field.name, v, "int") for v in value)
-            setattr(config, field.name, sizes)
-            within, value = "[1, inf)", min(sizes, default=1)
+        if isinstance(value, list | tuple) and annotation.startswith("tuple"):
+            kind = "float" if annotation.startswith("tuple[float") else "int"
+            items = tuple(_number(field.name, v, kind) for v in value)
+            setattr(config, field.name, items)
+            _require_within(field.name, items, "[1, inf)" if kind == "int" else within, items)
+            continue
         if value is None:
             continue
-        kind = str(field.type).split(" | ")[0]
+        kind = annotation.split(" | ")[0]
         if kind in ("int", "float"):
             value = _number(field.name, value, kind)
             if kind == "int":  # 3.0 or numpy's int64 stored as 3; a float field keeps what it was given
@@ -53,11 +57,24 @@ def check_options(config: Any) -> None:
             require(isinstance(value, bool | np.bool_), f"{field.name} must be True or False, got {value!r}")
         require(choices is None or value in choices, f"unknown {field.name} {value!r}; choose one of "
                                                      f"{', '.join(choices or ())}")
-        if within is not None:
-            low, high = within[1:-1].split(", ")
-            above = value >= float(low) if within[0] == "[" else value > float(low)  # no field needs "]"
-            wanted = f"{'>=' if within[0] == '[' else '>'} {low}" if high == "inf" else f"in {within}"
-            require(above and value < float(high), f"{field.name} must be {wanted}, got {getattr(config, field.name)}")
+        _require_within(field.name, (value,), within, getattr(config, field.name))
+
+
+def _require_within(name: str, values: tuple, within: str | None, shown: Any) -> None:
+    """Refuse ``values`` (one option's, ``shown`` as given) unless each lies ``within`` an interval such as "[0, 1)"."""
+    if within is None:
+        return
+    low, high = within[1:-1].split(", ")
+    for value in values:
+        above = value >= float(low) if within[0] == "[" else value > float(low)  # no field needs "]"
+        wanted = f"{'>=' if within[0] == '[' else '>'} {low}" if high == "inf" else f"in {within}"
+        require(above and value < float(high), f"{name} must be {wanted}, got {shown}")
+
+
+def _annotation(annotation: Any) -> str:
+    """A field's type as its source writes it (``int``, ``tuple[int, ...]``, ``float | None``), whether its module
+    defers annotations (strings, as this package's do) or not (classes, as a user's part may have them)."""
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def _number(name: str, value: Any, kind: str) -> int | float:

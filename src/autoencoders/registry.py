@@ -4,12 +4,22 @@ Backbones register with ``@register_backbone("name")`` on their config dataclass
 ``@register_objective("name")``, presets (named (backbone, objective, defaults) triples, today's family names)
 with :func:`register_preset`. The CLI, the scikit-learn wrappers, the reports and the tests iterate over
 :func:`list_backbones`, :func:`list_objectives` and :func:`list_models` instead of naming them by hand.
+
+Parts of your own register the same way from your own module and combine with the built-in ones. What each must
+provide is checked when it registers (:func:`register_backbone`, :func:`register_objective`), and a model's shapes
+when it is built (``Autoencoder``), so a part that breaks the contract is named before any training. A name is
+registered once: another class under a taken name is refused; the same class defined again (its module reloaded,
+a notebook cell run again) replaces the old one. A saved model records the module of each part of yours, so that
+loading it where that module is not imported says what to import (it is never imported for you: a model file
+holds no code).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,20 +44,104 @@ class Preset:
     doc: str
     defaults: dict[str, Any]
     renames: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    module: str = ""  # the module that registered it
 
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # no "+" (it joins a pair's names) and no spaces
 
 
 def _register(table: dict, kind: str, name: str, entry: Any) -> None:
-    if name in table:
-        raise ValueError(f"{kind} name {name!r} is already registered")
+    """File ``entry`` under ``name``: refused when another class holds the name (built-in names included, whichever
+    is imported first); the same class defined again (a module reloaded) replaces it."""
+    _ensure_models_imported()
+    held = table.get(name)
+    if held is not None and _origin(held) != _origin(entry):
+        raise ConfigError(f"{kind} name {name!r} is already registered by {_origin(held)}; give {_origin(entry)} "
+                          f"another name (registered {kind}s: {', '.join(sorted(table))})")
     table[name] = entry
 
 
+def _origin(entry: Any) -> str:
+    """Where a registered class was defined, ``module.QualifiedName`` (a preset: the module registering it)."""
+    if isinstance(entry, Preset):
+        return f"the register_preset call of {entry.module}"
+    return f"{entry.__module__}.{entry.__qualname__}"
+
+
+def _check_name(kind: str, name: Any) -> None:
+    if not isinstance(name, str):
+        usage = f"@register_{kind}('mine')" if kind != "preset" else "register_preset('mine', ...)"
+        raise ConfigError(f"a {kind} is registered under a name: write {usage}, got {name!r} as its name")
+    if not NAME.fullmatch(name):
+        raise ConfigError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.' (no '+' or spaces), "
+                          "starting with a letter or digit")
+
+
+def _check_part_config(cls: Any, owner: str) -> None:
+    """Refuse a part's config class that models cannot be built from: a ``PartConfig`` dataclass of its own
+    (``@dataclass`` on it) whose every field has a default and none is one of the shared options."""
+    from .models._base import ModelConfig, PartConfig
+
+    if not (isinstance(cls, type) and issubclass(cls, PartConfig)):
+        raise ConfigError(f"{owner} must be a subclass of autoencoders.models.PartConfig, got {cls!r}")
+    if "__dataclass_fields__" not in vars(cls):
+        raise ConfigError(f"{owner} {cls.__qualname__} must be a dataclass: put @dataclass on it (its fields are "
+                          "the options)")
+    shared = {*_fields(ModelConfig), "name"}
+    clashing = [name for name in _fields(cls) if name in shared]
+    if clashing:
+        raise ConfigError(f"{owner} {cls.__qualname__} has field(s) {', '.join(clashing)}, which every model has "
+                          f"already (the shared options: {', '.join(sorted(shared))}); rename them")
+    required = [f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if required:
+        raise ConfigError(f"{owner} {cls.__qualname__}'s field(s) {', '.join(required)} need a default (a model is "
+                          "built from the options given, the others at their defaults)")
+
+
+def _check_combinable(kind: str, name: str, cls: type) -> None:
+    """Refuse a part config (``cls``, of a ``kind`` "backbone" or "objective") sharing an option's name with a part
+    of the other kind: every backbone goes with every objective, and one flat option name sets one field."""
+    others = _OBJECTIVES if kind == "backbone" else _BACKBONES
+    other_kind = "objective" if kind == "backbone" else "backbone"
+    for other, entry in others.items():
+        shared = sorted(set(_fields(cls)) & set(_fields(getattr(entry, "config_class", entry))))
+        if shared:
+            raise ConfigError(f"the option(s) {', '.join(shared)} of {kind} {name!r} are also the {other} "
+                              f"{other_kind}'s: every backbone goes with every objective and an option's name sets "
+                              f"one field; rename them (say {kind}_{shared[0]})")
+
+
+def _check_unshared(table: dict, kind: str, name: str, cls: type) -> None:
+    """Refuse a class that another name holds already (a backbone, an objective's config): registering sets its
+    ``name``, which would rename the other's models."""
+    for other, entry in table.items():
+        if other != name and getattr(entry, "config_class", entry) is cls:
+            raise ConfigError(f"{cls.__qualname__} is registered already, for the {kind} {other!r}; one class "
+                              f"serves one name: register a subclass of it (@dataclass class Mine"
+                              f"({cls.__name__}): pass)")
+
+
 def register_backbone(name: str):
-    """Class decorator that files a backbone (a :class:`PartConfig` with ``build_encoder``/``build_decoder``)."""
+    """Class decorator that files a backbone under ``name``.
+
+    A backbone is a ``@dataclass`` subclass of :class:`autoencoders.models.PartConfig` whose fields (each with a
+    default) are its options, with two methods given the model's :class:`~autoencoders.models.ModelConfig`:
+    ``build_encoder(config)`` returns ``(module, F)``, the module mapping ``(B, *config.input_shape)`` samples to
+    ``(B, F)`` features (the objective puts its code head on them), and ``build_decoder(config)`` returns a module
+    mapping ``(B, config.head_size)`` codes to ``(B, *config.input_shape)`` logits (before the output activation).
+    It combines with every objective. Checked here, and its shapes when a model is built.
+    """
+    _check_name("backbone", name)
 
     def decorator(cls):
+        _check_part_config(cls, f"backbone {name!r}")
+        missing = [method for method in ("build_encoder", "build_decoder") if not callable(getattr(cls, method, None))]
+        if missing:
+            raise ConfigError(f"backbone {name!r} ({cls.__qualname__}) has no {' or '.join(missing)}: a backbone "
+                              "builds its encoder and its decoder (see autoencoders.register_backbone)")
+        _check_unshared(_BACKBONES, "backbone", name, cls)
+        _check_combinable("backbone", name, cls)
         cls.name = name
         _register(_BACKBONES, "backbone", name, cls)
         return cls
@@ -56,9 +150,33 @@ def register_backbone(name: str):
 
 
 def register_objective(name: str):
-    """Class decorator that files an :class:`Objective` subclass (its config class is named too)."""
+    """Class decorator that files an objective under ``name``.
+
+    An objective is a subclass of :class:`autoencoders.models.Objective` (the code head on the backbone's features
+    and the loss) whose ``config_class`` is a ``@dataclass`` subclass of ``PartConfig`` of its own holding its
+    options (each with a default), read as ``self.options``. Override ``training_code(model, noisy, x)`` to return
+    the code the decoder reconstructs from and a dict of named penalties (scalar tensors) added to the
+    reconstruction loss, or ``loss(model, x)`` to return the loss parts yourself: a dict of scalar tensors whose
+    ``"loss"`` is minimised. The capability flags (``can_sample`` ...) say what else it provides, each with the
+    methods ``autoencoders.models._base.CAPABILITY_NEEDS`` lists. It combines with every backbone.
+    """
+    _check_name("objective", name)
 
     def decorator(cls):
+        from .models._base import Objective, missing_capabilities
+
+        if not (isinstance(cls, type) and issubclass(cls, Objective)):
+            raise ConfigError(f"objective {name!r} must be a subclass of autoencoders.models.Objective, got {cls!r}")
+        if "config_class" not in vars(cls):
+            raise ConfigError(f"objective {name!r} ({cls.__qualname__}) has no config_class of its own: give it one, "
+                              "a @dataclass subclass of autoencoders.models.PartConfig holding its options")
+        _check_part_config(cls.config_class, f"objective {name!r}'s config_class")
+        missing = missing_capabilities(cls)
+        if missing:
+            raise ConfigError(f"objective {name!r} ({cls.__qualname__}) sets capability flags it does not provide "
+                              f"for: it has no {', '.join(missing)}")
+        _check_unshared(_OBJECTIVES, "objective", name, cls.config_class)
+        _check_combinable("objective", name, cls.config_class)
         cls.name = cls.config_class.name = name
         _register(_OBJECTIVES, "objective", name, cls)
         return cls
@@ -68,7 +186,18 @@ def register_objective(name: str):
 
 def register_preset(name: str, backbone: str, objective: str, doc: str, defaults: dict[str, Any],
                     renames: dict[str, tuple[str, ...]] | None = None) -> None:
-    _register(_PRESETS, "preset", name, Preset(name, backbone, objective, doc, defaults, renames or {}))
+    """File a preset: ``name`` for the (backbone, objective) pair with option ``defaults``, which are checked
+    against the options of that pair (registered before it)."""
+    _check_name("preset", name)
+    module = sys._getframe(1).f_globals.get("__name__", "")  # the caller's: the same module may register it again
+    _ensure_models_imported()
+    # the package's own presets register while some of its parts are still being imported: checked by its tests
+    parts_importing = module.startswith(f"{__package__}.") and not (backbone in _BACKBONES and objective in _OBJECTIVES)
+    if not parts_importing:
+        unknown = sorted(set(defaults) - set(option_owners(backbone, objective)))  # an unknown part: named here
+        if unknown:
+            raise ConfigError(f"preset {name!r}: a {backbone}+{objective} model has no option(s) {', '.join(unknown)}")
+    _register(_PRESETS, "preset", name, Preset(name, backbone, objective, doc, defaults, renames or {}, module))
 
 
 def _ensure_models_imported() -> None:
@@ -81,7 +210,46 @@ def _lookup(table: dict, kind: str, name: str) -> Any:
         return table[name]
     except (KeyError, TypeError):
         known = ", ".join(sorted(table))
-        raise UnknownModelError(f"unknown {kind} {name!r}; registered {kind}s are: {known}") from None
+        raise UnknownModelError(f"unknown {kind} {name!r}; registered {kind}s are: {known}",
+                                "one of your own is found once the module registering it is imported: `import "
+                                "MODULE` in Python, `ae --import MODULE ...` on the command line") from None
+
+
+def own_part_modules(config: Any) -> dict[str, str]:
+    """The module that registered each part (and the preset) of a model's ``config`` that is not this package's
+    (``{"backbone": "mymodels"}``; empty for other configs): what a saved model records, so that loading it where
+    that module is not imported says which to import."""
+    from .models._base import ModelConfig
+
+    if not isinstance(config, ModelConfig):  # another Trainable's (a classifier's, the user's own model's)
+        return {}
+    preset = _PRESETS.get(config.preset or "")
+    modules = {"preset": preset.module if preset else "", "backbone": type(config.backbone).__module__,
+               "objective": get_objective(config.objective.name).__module__}
+    return {part: module for part, module in modules.items() if module and not module.startswith(f"{__package__}.")}
+
+
+def own_modules(preset: str | None, backbone: str | None, objective: str | None) -> list[str]:
+    """The modules of the user's that registered the named preset, backbone and objective (each registered one
+    not of this package), in that order: what a pickled estimator imports again where it is unpickled."""
+    _ensure_models_imported()
+    entries = [_PRESETS.get(preset or ""), _BACKBONES.get(backbone or ""), _OBJECTIVES.get(objective or "")]
+    modules = [entry.module if isinstance(entry, Preset) else entry.__module__ for entry in entries if entry]
+    return list(dict.fromkeys(m for m in modules if m and not m.startswith(f"{__package__}.") and m != "__main__"))
+
+
+def import_hint(modules: dict[str, str]) -> str:
+    """What to import for the parts registered by ``modules`` (:func:`own_part_modules`), as words for an error."""
+    hints = []
+    for module in dict.fromkeys(modules.values()):
+        parts = [part for part, registrar in modules.items() if registrar == module]
+        registered = f"its {' and '.join(parts)} {'were' if len(parts) > 1 else 'was'} registered by"
+        if module == "__main__":
+            hints.append(f"{registered} the script that saved it: run the code registering it first")
+        else:
+            hints.append(f"{registered} module {module!r}: `import {module}` first (on the command line, "
+                         f"`ae --import {module} ...`)")
+    return "; ".join(hints)
 
 
 def list_backbones() -> list[str]:
@@ -109,7 +277,15 @@ def get_objective(name: str) -> type[Objective]:
 
 
 def get_preset(name: str) -> Preset:
-    return _lookup(_PRESETS, "model", name)  # a preset: what `list_models` lists
+    """The preset ``name`` (what :func:`list_models` lists); a backbone's or objective's name given as one is named
+    as such (``create_model("mlp")``: ``backbone="mlp"``)."""
+    _ensure_models_imported()
+    for kind, table in (("backbone", _BACKBONES), ("objective", _OBJECTIVES)):
+        if name not in _PRESETS and name in table:
+            raise UnknownModelError(f"{name!r} is {'an' if kind == 'objective' else 'a'} {kind}, not a model (a "
+                                    f"preset): give it as {kind}={name!r} "
+                                    f"(ae train --{kind} {name}), with the other part or its default")
+    return _lookup(_PRESETS, "model", name)
 
 
 def part_config(part: str, values: dict[str, Any]) -> PartConfig:

@@ -9,16 +9,22 @@ import pkgutil
 import click
 
 from ._common import Group
+from ._imports import import_modules
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="autoencoders")
+@click.option("--import", "imports", multiple=True, metavar="MODULE", expose_value=False, callback=import_modules,
+              help="Import this module of yours first (MODULE.py in the current folder or on PYTHONPATH), so that "
+                   "the backbones, objectives and presets it registers (autoencoders.register_backbone ...) can be "
+                   "trained and its runs used: ae --import mymodels train --backbone mine. Repeatable; given "
+                   "before the command.")
 def cli():
     """Train, evaluate and use autoencoders.
 
     Start with `ae train` (a deep autoencoder on the bundled digits), then `ae evaluate RUN_DIR`,
     `ae encode RUN_DIR --out codes.npy` or `ae reconstruct RUN_DIR --out recon.npy`.
-    `ae models` lists the model families.
+    `ae models` lists the model families; `ae --import MODULE ...` adds those your own module registers.
     """
 
 

@@ -19,6 +19,13 @@ from typing import Any
 from ..data.datasets import cache_dir
 
 PACKAGE = Path(__file__).resolve().parents[1]
+_SKIPPED: list[str] = []  # why entries are neither read nor stored in this process (see skip_for_own_modules)
+
+
+def skip_for_own_modules() -> None:
+    """Compute every entry in this process: modules of the user's own are imported (``ae --import``), whose
+    parts the fingerprint of this package does not cover (and their import has loaded torch already)."""
+    _SKIPPED.append("own modules")
 
 
 def fingerprint() -> str:
@@ -32,6 +39,8 @@ def fingerprint() -> str:
 
 def remembered(key: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` (a JSON value), from the cache when this version of the package computed it before."""
+    if _SKIPPED:
+        return compute()
     path = cache_dir() / f"cli-{fingerprint()}.json"
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ import numpy as np
 from ..data import DATASETS, Dataset, Scaler, TableOptions, TabularPreprocessor, check_array, load_data
 from ..data.images import with_channels
 from ..errors import AutoencodersError, DataError, NonFiniteError
+from ._imports import misplaced_import
 
 if TYPE_CHECKING:
     from ..checkpoint import Checkpoint
@@ -44,6 +45,10 @@ class Group(click.Group):
         try:
             with warnings_shown_once():  # one of the processes of `ae train --nproc N`: rank 0 speaks for all
                 return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            if error.option_name != "--import":
+                raise
+            raise misplaced_import(ctx.invoked_subcommand) from None
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
         except OSError as error:  # e.g. disk full, unwritable output directory

@@ -11,21 +11,27 @@ from typing import Any
 import click
 
 from ._cache import remembered
+from ._imports import misplaced_import
 
 # Options the training command defines itself, for every model.
 SHARED_FIELDS = {"input_shape", "code_size", "loss", "columns"}  # columns: set from the table, not by hand
 
 
 class IntTuple(click.ParamType):
-    name = "INTS"
+    name, item, example = "INTS", int, "512,256"
 
     def convert(self, value: Any, param, ctx) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         try:
-            return tuple(int(part) for part in str(value).replace(" ", "").split(",") if part)
+            return tuple(self.item(part) for part in str(value).replace(" ", "").split(",") if part)
         except ValueError:
-            self.fail(f"{value!r} is not a comma-separated list of integers, e.g. 512,256", param, ctx)
+            self.fail(f"{value!r} is not a comma-separated list of {'integers' if self.item is int else 'numbers'}, "
+                      f"e.g. {self.example}", param, ctx)
+
+
+class FloatTuple(IntTuple):  # a ``tuple[float, ...]`` option's (a part of the user's may have one)
+    name, item, example = "FLOATS", float, "0.5,1.5"
 
 
 def _click_type(annotation: Any) -> tuple[Any, bool]:
@@ -36,7 +42,7 @@ def _click_type(annotation: Any) -> tuple[Any, bool]:
     if annotation is bool:
         return bool, True
     if typing.get_origin(annotation) is tuple:
-        return IntTuple(), False
+        return (FloatTuple() if typing.get_args(annotation)[:1] == (float,) else IntTuple()), False
     return (annotation if annotation in (int, float, str) else str), False
 
 
@@ -76,10 +82,10 @@ def model_summaries() -> list[str]:
         from ..models._base import CAPABILITIES
         from ..registry import get_backbone, get_objective, get_preset, list_backbones, list_models, list_objectives
 
-        lines = [f"backbone   {name:<12} {_first_line(get_backbone(name).__doc__)}" for name in list_backbones()]
+        lines = [f"backbone   {name:<12} {_summary(get_backbone(name))}" for name in list_backbones()]
         for name in list_objectives():
             abilities = [flag for flag in CAPABILITIES if getattr(get_objective(name), flag)]
-            lines.append(f"objective  {name:<12} {_first_line(get_objective(name).__doc__)}"
+            lines.append(f"objective  {name:<12} {_summary(get_objective(name))}"
                          + (f" [{', '.join(abilities)}]" if abilities else ""))
         presets = map(get_preset, list_models())
         return [*lines, *(f"preset     {p.name:<12} {p.backbone}+{p.objective}: {p.doc}" for p in presets)]
@@ -87,8 +93,11 @@ def model_summaries() -> list[str]:
     return remembered("models", compute)
 
 
-def _first_line(doc: str | None) -> str:
-    lines = (doc or "").strip().splitlines()
+def _summary(cls: type) -> str:
+    """The first line of a part's docstring; none for a dataclass without one (``dataclass`` writes its signature,
+    ``Mine(width: int = 16)``, in its place)."""
+    doc = cls.__doc__ or ""
+    lines = [] if doc.startswith(f"{cls.__name__}(") else doc.strip().splitlines()
     return lines[0] if lines else ""
 
 
@@ -101,7 +110,7 @@ def cached_option_params(preset: str | None, backbone: str | None, objective: st
     return [_rebuild(spec) for spec in specs]
 
 
-_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple()}
+_TYPES = {"INT": click.INT, "FLOAT": click.FLOAT, "TEXT": click.STRING, "INTS": IntTuple(), "FLOATS": FloatTuple()}
 
 
 def _describe(params: list[click.Option]) -> list[dict[str, Any]] | None:
@@ -122,7 +131,8 @@ def _rebuild(spec: dict[str, Any]) -> click.Option:
     declaration = "/".join([spec["opts"][0], *spec["secondary"][:1]])
     kind = None if spec["flag"] else click.Choice(spec["choices"]) if spec["choices"] is not None else \
         _TYPES[spec["type"]]
-    default = tuple(spec["default"]) if spec["type"] == "INTS" and spec["default"] is not None else spec["default"]
+    tuples = spec["type"] in ("INTS", "FLOATS")
+    default = tuple(spec["default"]) if tuples and spec["default"] is not None else spec["default"]
     return click.Option([declaration, *spec["opts"][1:], spec["name"]], type=kind, is_flag=spec["flag"] or None,
                         default=default, show_default=spec["show_default"], help=spec["help"])
 
@@ -158,10 +168,24 @@ class ModelCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from ..registry import UnknownModelError
 
+        if "--import" in args:  # before the model's options are looked up, which it may register
+            raise misplaced_import(ctx.info_name)
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
         preset = named_preset(peek(args, "--model"), backbone, objective)
         try:
-            self.params = [*self.shared_params, *cached_option_params(preset, backbone, objective)]
+            model_params = cached_option_params(preset, backbone, objective)
         except UnknownModelError as error:
             raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
+        self._refuse_clashes(ctx, model_params)
+        self.params = [*self.shared_params, *model_params]
         return super().parse_args(ctx, args)
+
+    def _refuse_clashes(self, ctx: click.Context, model_params: list[click.Option]) -> None:
+        """Refuse a model option named like one of the command's own (a part of the user's with an ``epochs``
+        option): the command's would take its value, and the part's could not be set."""
+        own = {name for param in self.shared_params for name in (param.name, *param.opts, *param.secondary_opts)}
+        clashing = [param.opts[0] for param in model_params if param.name in own or own & set(param.opts)]
+        if clashing:
+            raise click.UsageError(f"the model's option(s) {', '.join(clashing)} have the names of options of `ae "
+                                   f"{ctx.info_name}` itself, which would take their values: rename them in the "
+                                   "backbone or objective that declares them")

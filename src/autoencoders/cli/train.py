@@ -233,6 +233,7 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
 
     model_config = {k: v for k, v in settings["model_config"].items() if k not in ("input_shape", "preset")}
     parts = {part: model_config.pop(part) for part in ("backbone", "objective")}  # {"name": ..., its options}
+    _require_registered(settings["model_config"].get("preset"), parts, settings.get("modules") or {})
     extra = settings.get("extra", {})
     train_config, data = settings["train_config"], extra.get("data", {})
     stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
@@ -276,6 +277,20 @@ def _moved_data(context: click.Context, stored: dict[str, Any]) -> set[str]:
             raise click.ClickException(f"the run's {flag} {stored[name]} is no longer there (moved or deleted?): "
                                        f"give {flag} with its new place to resume")
     return moved
+
+
+def _require_registered(preset: str | None, parts: dict[str, dict[str, Any]], modules: dict[str, str]) -> None:
+    """Refuse to resume a run whose preset, backbone or objective is not registered here, naming the module of the
+    user's that registered it (``modules``, as the run recorded them) to import with ``ae --import``."""
+    from ..registry import UnknownModelError, get_backbone, get_objective, get_preset, import_hint
+
+    try:
+        get_backbone(parts["backbone"]["name"]), get_objective(parts["objective"]["name"])
+        if preset:
+            get_preset(preset)
+    except UnknownModelError as error:
+        hint = import_hint(modules)
+        raise click.ClickException(f"cannot resume: {error.message}; {hint}" if hint else str(error)) from None
 
 
 def _resumed_training() -> set[str]:

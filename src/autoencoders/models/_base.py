@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -82,8 +83,13 @@ class ModelConfig:
         if self.columns is not None:
             check_layout(self.columns, math.prod(self.input_shape))
         self._warn_of_ignored()
-        self.backbone.check(self)
-        self.objective.check(self)
+        for part in (self.backbone, self.objective):
+            try:
+                part.check(self)
+            except ConfigError:
+                raise
+            except ValueError as error:  # a part of the user's keeps to check's contract: one of the library's now
+                raise ConfigError(str(error)) from error
 
     def _warn_of_ignored(self) -> None:
         """Name the shared options set away from their defaults that this config ignores (a warning, as the parts'
@@ -129,10 +135,40 @@ class Autoencoder(nn.Module):
         from ..registry import get_objective
 
         # Built in this order so that a preset draws the initial weights of the family it replaces.
-        self.encoder, features = config.backbone.build_encoder(config)  # (B, *input_shape) -> (B, F)
+        self.encoder, features = _built_encoder(config.backbone, config)  # (B, *input_shape) -> (B, F)
         self.objective = get_objective(config.objective.name)(config, features)  # (B, F) -> (B, code_size)
-        self.decoder = config.backbone.build_decoder(config)  # (B, head_size) -> (B, *input_shape) logits
+        self.decoder = _built_decoder(config.backbone, config)  # (B, head_size) -> (B, *input_shape) logits
         self.level_size = config.backbone.level_size(config)  # K: the code's last K values are the sample's level
+        self._check_shapes(features)
+
+    def _check_shapes(self, features: int) -> None:
+        """Refuse a backbone (or objective) whose encoder, code or decoder does not have the shape promised, naming
+        both shapes, before any training: one zero sample through each, in eval mode (no batch statistics kept, no
+        random draw)."""
+        config = self.config
+        backbone, objective = f"backbone {config.backbone.name!r}", f"objective {config.objective.name!r}"
+        probes = (  # (what, its module, the call, input shape, output shape wanted, what that is, what to fix)
+            (f"the encoder of {backbone}", self.encoder, self.encoder, (1, *config.input_shape), (1, features),
+             "(B, F) features, F the size build_encoder returns with it", "its build_encoder"),
+            (f"the code head of {objective}", self.objective, self.objective.encode, (1, features),
+             (1, config.head_size), "(B, head_size) codes", "its encode"),
+            (f"the decoder of {backbone}", self.decoder, self.decoder, (1, config.head_size), (1, *config.input_shape),
+             "(B, *input_shape) logits from (B, head_size) codes", "its build_decoder"),
+        )
+        for where, module, call, given, wanted, meaning, fix in probes:
+            mode = module.training
+            try:
+                with torch.no_grad():
+                    module.eval()
+                    output = call(torch.zeros(given))
+            except RuntimeError as error:
+                raise ConfigError(f"{where} fails on a batch of shape {given}: {error}; fix {fix}") from None
+            finally:
+                module.train(mode)
+            got = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
+            if got != wanted:
+                raise ConfigError(f"{where} maps a batch of shape {given} to {got}, not {wanted}: it must give "
+                                  f"{meaning}; fix {fix}")
 
     @property
     def name(self) -> str:
@@ -233,12 +269,62 @@ class Autoencoder(nn.Module):
         return self.objective
 
 
+def _built_encoder(backbone: PartConfig, config: ModelConfig) -> tuple[nn.Module, int]:
+    """The backbone's encoder and its feature count F, refused by name unless ``build_encoder`` returned such a
+    pair (a module of the user's backbone, say, without the count)."""
+    built = backbone.build_encoder(config)
+    module, features = built if isinstance(built, tuple) and len(built) == 2 else (None, None)
+    whole = isinstance(features, numbers.Integral) and not isinstance(features, bool) and features >= 1
+    if not (isinstance(module, nn.Module) and whole):
+        raise ConfigError(f"the build_encoder of backbone {backbone.name!r} must return (module, F): a torch.nn.Module "
+                          f"giving (B, F) features and F, a whole number >= 1; it returned {_described(built)}")
+    return module, int(features)
+
+
+def _built_decoder(backbone: PartConfig, config: ModelConfig) -> nn.Module:
+    built = backbone.build_decoder(config)
+    if not isinstance(built, nn.Module):
+        raise ConfigError(f"the build_decoder of backbone {backbone.name!r} must return a torch.nn.Module; it returned "
+                          f"{_described(built)}")
+    return built
+
+
+def _described(value: Any) -> str:
+    """A value by its type, a tuple by its items' (``(Flatten, float)``)."""
+    if isinstance(value, tuple):
+        return f"({', '.join(type(item).__name__ for item in value)})"
+    return f"a {type(value).__name__}"
+
+
 CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
+# What an objective setting each flag must have besides: its methods (as the vae and vq objectives write them) and,
+# for discrete codes, the ``codebook_size`` option that metrics, reports and compression read.
+CAPABILITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "can_sample": ("sample(model, n, generator, noise)",),
+    "has_likelihood": ("sample_likelihood(model, code, generator)", "elbo(model, x)",
+                       "log_likelihood(model, x, k, samples_per_pass)"),
+    "discrete_codes": ("code_indices(features)", "lookup(indices)", "option codebook_size"),
+    "sparse_codes": (),
+}
+
+
+def missing_capabilities(objective: type[Objective]) -> list[str]:
+    """What the capability flags an objective class sets promise and it lacks, e.g. ``"sample(model, n, ...)
+    (can_sample)"``."""
+    options = {f.name for f in dataclasses.fields(objective.config_class)}
+    missing = []
+    for flag, needs in CAPABILITY_NEEDS.items():
+        for need in needs if getattr(objective, flag) else ():
+            present = need.split()[-1] in options if need.startswith("option ") else \
+                callable(getattr(objective, need.split("(")[0], None))
+            missing += [] if present else [f"{need} ({flag})"]
+    return missing
 
 
 class Objective(nn.Module):
     """The code head on the backbone's features and the loss (register with ``register_objective``); the CLI,
-    reports and applications read the capability flags instead of probing for methods."""
+    reports and applications read the capability flags instead of probing for methods, so a flag set promises the
+    methods :data:`CAPABILITY_NEEDS` lists (checked when the objective registers)."""
 
     name: ClassVar[str]
     config_class: ClassVar[type[PartConfig]]

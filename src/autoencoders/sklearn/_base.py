@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..checkpoint import load_checkpoint, save_model
 from ..data.tabular import TabularPreprocessor
 from ..errors import CheckpointError, ConfigError, DataError
-from ..registry import create_model, default_code_size, option_owners
+from ..registry import create_model, default_code_size, option_owners, own_modules
 from ..training import TrainConfig, Trainer
 from ..training.defaults import model_loss
 
@@ -28,6 +29,7 @@ TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "
 
 
 PARTS = ("backbone", "objective")
+PART_MODULES = "_autoencoders_part_modules"  # the pickled state's entry naming them (see __getstate__)
 
 
 class _AutoencoderEstimator(BaseEstimator):
@@ -230,6 +232,19 @@ class _AutoencoderEstimator(BaseEstimator):
         return X
 
     # ----------------------------------------------------------------------------------------- sharing
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (``joblib``'s worker processes of ``GridSearchCV(n_jobs=2)``, ``copy.deepcopy``), the state
+        names the modules of the user's that registered the estimator's parts, imported again where it is
+        unpickled, as pickle imports the module of a class: its parameters name them by strings only."""
+        modules = own_modules(self.model, self.backbone, self.objective)
+        return {**super().__getstate__(), **({PART_MODULES: modules} if modules else {})}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        for module in state.pop(PART_MODULES, ()):
+            importlib.import_module(module)
+        super().__setstate__(state)
+
     def _saved_state(self) -> dict[str, Any]:
         """What a saved estimator keeps besides its models, as JSON: parameters, input width and names, table."""
         names = getattr(self, "feature_names_in_", None)

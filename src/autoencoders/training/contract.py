@@ -26,8 +26,9 @@ class Trainable(Protocol):
     ``config``: the settings that rebuild the model, with ``to_dict()`` (and, to resume a run,
     ``type(config).from_dict(...)`` giving an equal config back).
     ``input_shape``: the shape of one sample, without the batch dimension.
-    ``loss(x, *targets)``: scalar loss parts on a batch, a dict with the key ``"loss"`` (the one minimised);
-    ``targets`` are the per-sample values passed to ``fit(..., targets=...)``, if any.
+    ``loss(x, *targets)``: scalar loss parts on a batch, a dict of 0-d tensors with the key ``"loss"`` (the one
+    minimised; checked on each epoch's first step, :func:`check_loss_parts`); ``targets`` are the per-sample values
+    passed to ``fit(..., targets=...)``, if any.
     ``encode(x)``: (B, *input_shape) -> (B, code) features.
     """
 
@@ -75,3 +76,23 @@ def check_batches_of_one(model: nn.Module, rows: Any, batch_size: int) -> None:
                               f"norm) and every batch would hold one row (batch_size {batch_size}, {n_rows} "
                               "training row(s)): use batch_size >= 2 with at least 2 rows, or turn batch_norm off"
                               ) from None
+
+
+def check_loss_parts(model: Any, parts: Any) -> None:
+    """Raise :class:`ConfigError` unless ``parts``, what ``model.loss`` returned, is a dict of scalar tensors with
+    the key ``"loss"`` (the one minimised), naming what it is instead."""
+    if isinstance(parts, dict):
+        wrong = [f"its {key!r} is {_described(value)}" for key, value in parts.items()
+                 if not (isinstance(value, Tensor) and value.ndim == 0)]
+        missing = [] if "loss" in parts else [f"it has no key 'loss' (its keys: {', '.join(map(repr, parts))})"]
+        problems = missing + wrong
+    else:
+        problems = [f"it returned {_described(parts)}, not a dict"]
+    if problems:
+        raise ConfigError(f"{getattr(model, 'name', type(model).__name__)}'s loss(x) must return a dict of scalar "
+                          f"tensors with the key 'loss' (the one minimised), but {'; '.join(problems)} (a per-sample "
+                          "loss is averaged with .mean())")
+
+
+def _described(value: Any) -> str:
+    return f"a tensor of shape {tuple(value.shape)}" if isinstance(value, Tensor) else f"a {type(value).__name__}"

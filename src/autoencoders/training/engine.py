@@ -21,7 +21,7 @@ from ..errors import ConfigError, RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
-from .contract import Trainable, check_batches_of_one, check_trainable
+from .contract import Trainable, check_batches_of_one, check_loss_parts, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, join_process_group
 from .history import History
@@ -167,7 +167,7 @@ class Trainer:
             val_logs = {} if val is None else self._validate(val)
             monitored = val_logs.get("loss", train_logs["loss"])
             if not (math.isfinite(train_logs["loss"]) and math.isfinite(monitored)):
-                self._diverged(epoch, train_logs["loss"], monitored)
+                self._diverged(epoch, train_logs["loss"], monitored, _not_finite(train_logs, val_logs))
             lr = self.optimizer.param_groups[0]["lr"]
             self.history.append(train_logs, val_logs, lr, time.perf_counter() - began)
             self._step_scheduler(monitored)
@@ -202,6 +202,8 @@ class Trainer:
         for rows in self._batches(train):  # (B / processes,) row indices
             inputs = train.batch(rows)  # ((B, *input_shape), optional targets (B,))
             parts = self._loss(*inputs)
+            if totals is None:  # the epoch's first step: a loss that breaks the contract is named, not a KeyError
+                check_loss_parts(model, parts)
             for parameter in parameters:  # optimizer.zero_grad(set_to_none=True) without its profiling hooks
                 parameter.grad = None
             parts["loss"].backward()
@@ -277,7 +279,7 @@ class Trainer:
         else:
             self.bad_epochs += 1
 
-    def _diverged(self, epoch: int, train_loss: float, monitored: float) -> None:
+    def _diverged(self, epoch: int, train_loss: float, monitored: float, parts: list[str]) -> None:
         self.model.load_state_dict(self.best_state)
         if not self.history.epochs_run:  # nothing was saved yet, and the best weights are the initial ones
             reset = "the weights it started with, as no epoch had finished"
@@ -286,8 +288,8 @@ class Trainer:
                                           else "")
         raise TrainingDivergedError(
             f"training stopped at epoch {epoch + 1}: the loss became {train_loss} (train) / {monitored} "
-            f"(monitored). The model was reset to {reset}. Try a lower learning rate, gradient clipping (grad_clip) "
-            "or scaled inputs."
+            f"(monitored){_from_parts(parts)}. The model was reset to {reset}. Try a lower learning rate, gradient "
+            "clipping (grad_clip) or scaled inputs."
         )
 
 
@@ -310,6 +312,16 @@ def mean_loss(model: Trainable, rows: Rows, batch_size: int) -> dict[str, float]
         totals, keys = (values if totals is None else totals + values), parts.keys()
     n_rows = len(rows)
     return {} if totals is None else {key: total / n_rows for key, total in zip(keys, totals.tolist(), strict=True)}
+
+
+def _not_finite(*logs: dict[str, float]) -> list[str]:
+    """The loss parts other than the sum that are not finite in any of ``logs``: where a NaN came from."""
+    return sorted({key for values in logs for key, value in values.items()
+                   if key != "loss" and not math.isfinite(value)})
+
+
+def _from_parts(parts: list[str]) -> str:
+    return f", from its part(s) {', '.join(map(repr, parts))}" if parts else ""
 
 
 def _placed(model: torch.nn.Module, device: torch.device) -> bool:

@@ -25,6 +25,7 @@ from ..checkpoint import (
     STATE_FILE,
     load_tensors,
     load_weights,
+    modules_entry,
     save_model,
     save_tensors,
     write_json,
@@ -71,6 +72,7 @@ class RunFolder:
             "train_config": trainer.config.to_dict(),
             "data": {"train_shape": list(train_shape), "val_shape": None if val_shape is None else list(val_shape)},
             "extra": trainer.extra,
+            **modules_entry(trainer.model),
         })
 
     def save_state(self, trainer: Trainer, epoch: int) -> None:
@@ -96,6 +98,7 @@ class RunFolder:
             "history": trainer.history.to_dict(),
             "param_groups": optimizer_state["param_groups"],
             "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
+            **modules_entry(model),
         }
         save_tensors(self / STATE_FILE, tensors, metadata)
         current = {key: value.detach().clone() for key, value in model.state_dict().items()}
