@@ -540,3 +540,72 @@ def test_compress_refuses_a_step_for_a_vq_run(digits, tmp_path):
                                       "--out", str(tmp_path / "x.aec")])
     assert result.exit_code == 2 and "codebook indices (vq), coded as they are without a step" in result.output
     assert not (tmp_path / "x.aec").exists()
+
+
+# ------------------------------------------------------------------------------------------------- audit 40
+def test_a_compression_result_prints_without_its_reconstructions(trained, digits, tmp_path):
+    # Its repr was the dataclass's: every reconstructed value, a screenful per notebook cell.
+    result = apps.compress(trained, digits.X[:100], tmp_path / "d.aec")
+    assert "array" not in repr(result) and f"n_bytes={result.n_bytes}" in repr(result) and len(repr(result)) < 300
+
+
+def test_an_estimator_given_for_a_model_is_named_with_what_to_pass(trained, digits, tmp_path):
+    # Was AttributeError: 'NoneType' object has no attribute 'discrete_codes' (or 'can_sample', or no 'encode').
+    from autoencoders.sklearn import AutoencoderTransformer
+
+    estimator = AutoencoderTransformer(code_size=2, epochs=1, random_state=0)
+    flat = digits.X[:64].reshape(64, -1)
+    calls = [lambda: apps.compress(estimator, flat, tmp_path / "x.aec"), lambda: apps.generate(estimator, 2),
+             lambda: apps.interpolate(estimator, flat[0], flat[1]), lambda: ae.encode(estimator, flat),
+             lambda: apps.denoise(estimator, flat), lambda: apps.decompress(estimator, tmp_path / "x.aec"),
+             lambda: apps.fit_code_density(estimator, flat),
+             lambda: apps.train_classifier(estimator, flat, [0, 1] * 32)]
+    for call in calls:
+        with pytest.raises(TypeError, match="got an AutoencoderTransformer: a scikit-learn estimator's model is its "
+                                            "model_, once fitted"):
+            call()
+    with pytest.raises(TypeError, match=r"got a str: a saved run is read with ae.load_model\(path\)"):
+        ae.reconstruct("runs/mine", flat)
+
+
+@pytest.mark.parametrize("wrap", [lambda codes: codes.tolist(), lambda codes: __import__("pandas").DataFrame(codes)])
+def test_codes_as_a_list_or_a_data_frame_are_clustered_indexed_and_queried(wrap):
+    # Were AttributeError: 'list' / 'DataFrame' object has no attribute 'reshape'.
+    codes = np.repeat(np.eye(3), 4, axis=0) + np.random.default_rng(0).normal(0, 0.01, (12, 3))  # (12, 3)
+    assert np.array_equal(apps.cluster_codes(wrap(codes), 3), apps.cluster_codes(codes, 3))
+    index = apps.CodeIndex(wrap(codes))
+    assert np.array_equal(index.query(wrap(codes[:2]), 2)[0], apps.CodeIndex(codes).query(codes[:2], 2)[0])
+
+
+def test_codes_with_gaps_are_named_before_clustering_or_indexing():
+    # Were scikit-learn's "Input X contains NaN. KMeans does not accept missing values ... HistGradientBoosting".
+    codes = np.ones((6, 2))
+    codes[4, 1] = np.nan
+    with pytest.raises(ae.DataError, match=r"codes contains NaN in .*row 4"):
+        apps.cluster_codes(codes, 2)
+    with pytest.raises(ae.DataError, match=r"codes contains NaN in .*row 4"):
+        apps.CodeIndex(codes)
+
+
+def test_the_items_of_stored_queries_must_be_one_per_query():
+    # Were zip()'s "argument 2 is shorter than argument 1" and "iteration over a 0-d array".
+    index = apps.CodeIndex(np.random.default_rng(0).random((10, 2)))
+    for items in ([0, 1], 0):
+        with pytest.raises(ae.DataError, match=r"items must hold one stored item index per query \(3\)"):
+            index.query(np.zeros((3, 2)), 2, items=items)
+    with pytest.raises(ae.DataError, match=r"items must hold one stored item index per query"):
+        index.query(np.zeros((1, 2)), 2, items=[10])
+
+
+def test_psnr_refuses_outputs_of_another_shape():
+    # Three samples against one broadcast silently into a figure for the first sample only.
+    images = np.random.default_rng(0).random((3, 1, 8, 8))
+    with pytest.raises(ae.DataError, match=r"psnr compares arrays of one shape, got \(3, 1, 8, 8\) and \(1, 1, 8, 8\)"):
+        apps.psnr(images, images[:1])
+
+
+def test_reduction_scores_name_codes_for_other_rows(digits):
+    # Were scikit-learn's "n_neighors (5) should be less than n_samples / 2 (5.0)" for 9 codes of 10 rows.
+    X = digits.X[:10]
+    with pytest.raises(ae.DataError, match="10 samples, 9 codes and 10 reconstructions: one of each per sample"):
+        apps.reduction_scores(X, np.zeros((9, 3)), X)

@@ -8,13 +8,14 @@ import numpy as np
 
 from ..data.images import IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
-from ..inference import reconstruct
+from ..inference import check_model, reconstruct
 from ..models._base import Autoencoder
 
 
 def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
     """The model's clean estimate (n, *input_shape) of noisy samples ``X``; the model must have been trained
     with a ``corruption``, since a plain autoencoder copies noise it was never taught to remove."""
+    check_model(model)
     if model.config.corruption is None:
         raise ConfigError(f"this {model.name!r} model was trained without corruption, so it does not denoise; "
                          "train one with --corruption gaussian|mask|salt_pepper (or the denoising family)")

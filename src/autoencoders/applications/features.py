@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import map_batches
+from ..inference import check_model, map_batches
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
 
@@ -84,6 +84,7 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
     tenth of the labelled rows below 5,000 of them). ``n_classes`` (default: the largest label + 1) must exceed
     every label.
     """
+    check_model(autoencoder)
     X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
     labels = np.asarray(y)
     if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:

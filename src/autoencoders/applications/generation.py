@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
 
-from ..data.validation import check_array
+from ..data.validation import check_array, check_features
 from ..errors import ConfigError
-from ..inference import decodable, decode, encode, evaluating, sample_likelihood
+from ..inference import check_model, decodable, decode, encode, evaluating, sample_likelihood
 from ..models._base import Autoencoder
 from ..options import require_count
 from .clustering import canonical_order
@@ -17,6 +17,7 @@ from .clustering import canonical_order
 
 def has_sampler(model: Autoencoder) -> bool:
     """Whether the model samples from a prior of its own (its objective's capability, e.g. the VAE's)."""
+    check_model(model)
     return model.objective.can_sample
 
 
@@ -29,6 +30,7 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
 def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
     """A Gaussian mixture (full covariances) fitted to ``points`` (n, k), the same for the same points in any
     order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
+    points = check_features(points, "points")  # (n, k)
     if not 1 <= n_components <= len(points):
         raise ConfigError(f"n_components must be between 1 and the number of samples ({len(points)}), got "
                          f"{n_components}")
@@ -65,6 +67,7 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (made decodable first: a vq
     model's snapped to their nearest codebook entries, a top-k model's cut to k active units), else the model's
     prior; ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    check_model(model)
     require_count("n", n)
     if noise and not model.objective.has_likelihood:
         raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
@@ -84,6 +87,7 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
     (made decodable: for a vq model each point's nearest codebook entries, the points changing entry by entry; for a
     top-k model its k largest active units; either way the ends are the two inputs' reconstructions)."""
+    check_model(model)
     require_count("steps", steps, least=2)
     ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
                                                      sample_shape=model.input_shape)

@@ -6,11 +6,16 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
 
+from ..errors import DataError
+
 
 def reduction_scores(X: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
                      n_neighbors: int = 5) -> dict[str, float]:
     """Mean per-sample sum of squared errors of ``reconstructions`` against ``X`` (n, ...) and the
     trustworthiness of ``codes`` (n, k): the share of each code's neighbours that are neighbours in ``X`` too."""
+    if not len(X) == len(codes) == len(reconstructions):
+        raise DataError(f"reduction_scores takes {len(X)} samples, {len(codes)} codes and {len(reconstructions)} "
+                        "reconstructions: one of each per sample")
     flat = X.reshape(len(X), -1)
     errors = (reconstructions.reshape(len(X), -1) - flat) ** 2
     return {
