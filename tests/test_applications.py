@@ -609,3 +609,50 @@ def test_reduction_scores_name_codes_for_other_rows(digits):
     X = digits.X[:10]
     with pytest.raises(ae.DataError, match="10 samples, 9 codes and 10 reconstructions: one of each per sample"):
         apps.reduction_scores(X, np.zeros((9, 3)), X)
+
+
+def test_interpolation_takes_each_end_as_a_batch_of_one_and_names_a_batch_of_more(trained, digits):
+    # X[:1] was "the start point has 5 dimension(s) (1, 1, 1, 8, 8)"; X[:2] the same, naming no sample count.
+    X = digits.X
+    assert np.array_equal(apps.interpolate(trained, X[:1], X[1:2], 3), apps.interpolate(trained, X[0], X[1], 3))
+    with pytest.raises(ae.DataError, match=r"the start point is one sample of shape \(1, 8, 8\) \(64 values\); got "
+                                           r"shape \(2, 1, 8, 8\) \(128 values\)"):
+        apps.interpolate(trained, X[:2], X[2])
+
+
+def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, digits):
+    # Were AttributeError: 'GaussianMixture' object has no attribute 'weights_', and "codes has samples of shape
+    # (3,)" after the draws were made.
+    from sklearn.mixture import GaussianMixture
+
+    with pytest.raises(ae.ConfigError, match="the density is not fitted: fit_code_density"):
+        apps.generate(trained, 2, density=GaussianMixture(2))
+    other = apps.fit_density(np.random.default_rng(0).normal(size=(40, 3)), 2)
+    with pytest.raises(ae.ConfigError, match="the density is over 3-D points; this model's codes have 8 values"):
+        apps.generate(trained, 2, density=other)
+
+
+@pytest.mark.parametrize("count", [2.5, True, 0])
+def test_counts_of_clusters_components_and_neighbours_must_be_whole(count):
+    # 2.5 and True were scikit-learn's InvalidParameterError, "an integer is required" and "n_neighbors does not
+    # take <class 'float'> value".
+    codes = np.random.default_rng(0).normal(size=(20, 3))
+    for name, call in [("n_clusters", lambda: apps.cluster_codes(codes, count)),
+                       ("n_components", lambda: apps.fit_density(codes, count)),
+                       ("k", lambda: apps.CodeIndex(codes).query(codes[:2], count))]:
+        with pytest.raises(ae.ConfigError, match=f"{name} must be a whole number >= 1, got {count!r}"):
+            call()
+
+
+def test_generation_seeds_must_be_whole_numbers(trained, digits):
+    # seed=None was torch's "manual_seed expected a long, but got NoneType" after the density was drawn from.
+    density = apps.fit_code_density(trained, digits.X[:50], n_components=2)
+    with pytest.raises(ae.ConfigError, match="seed must be a whole number >= 0, got None"):
+        apps.generate(trained, 2, density, seed=None)
+
+
+def test_compressing_to_a_folder_is_named_before_any_work(trained, digits, tmp_path, monkeypatch):
+    # Was IsADirectoryError naming a temporary file: "'.../.a40.8898.bbbbec26.tmp' -> '...'" after the encoding.
+    monkeypatch.setattr(apps.compression, "encode", lambda *args: pytest.fail("encoded before the path was checked"))
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path} is a folder; name the file to write"):
+        apps.compress(trained, digits.X[:5], tmp_path)

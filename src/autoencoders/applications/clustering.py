@@ -8,6 +8,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from ..data.validation import check_features
 from ..errors import ConfigError
+from ..options import require_count
 
 
 def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray:
@@ -17,6 +18,7 @@ def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarr
     row position, so k-means is run on the rows in one canonical (sorted) order and the labels mapped back.
     """
     features = check_features(codes)  # (n, k)
+    require_count("n_clusters", n_clusters)
     if not 1 <= n_clusters <= len(features):
         raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(features)}), got "
                           f"{n_clusters}")

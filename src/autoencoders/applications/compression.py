@@ -23,7 +23,7 @@ import constriction
 import numpy as np
 import torch
 
-from ..checkpoint import CheckpointError, atomic_write
+from ..checkpoint import CheckpointError, atomic_write, refuse_folder
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
 from ..inference import check_model, code_indices, decode, encode
@@ -93,6 +93,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     (unused with discrete codes).
     """
     check_model(model)
+    target = refuse_folder(path)
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
     X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in
@@ -112,7 +113,6 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
               "symbols_per_sample": symbols.shape[1], "step": step}
     header = json.dumps({**fields, "checksum": _checksum(fields, body)}).encode()
     payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, body])
-    target = Path(path)
     atomic_write(target, lambda tmp: tmp.write_bytes(payload))
     reconstructions = decode(model, _codes(model, symbols, side, step))
     quality = psnr(X, reconstructions) if X.min() >= 0 and X.max() <= 1 else None  # as the test metrics' PSNR

@@ -13,6 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ..data.validation import check_features
 from ..errors import ConfigError, DataError
+from ..options import require_count
 
 # Below this many items exact search is fast enough and has no approximation error.
 EXACT_BELOW = 20_000
@@ -42,6 +43,7 @@ class CodeIndex:
         """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances.
         ``items`` (m,): when the queries are stored items, their indices; each is then its own first neighbour,
         also among items whose codes tie with it exactly (as a vector-quantised model's do)."""
+        require_count("k", k)
         if not 1 <= k <= self.size:
             raise ConfigError(f"k must be between 1 and the collection size ({self.size}), got {k}")
         codes = np.asarray(codes)
