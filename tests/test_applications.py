@@ -656,3 +656,19 @@ def test_compressing_to_a_folder_is_named_before_any_work(trained, digits, tmp_p
     monkeypatch.setattr(apps.compression, "encode", lambda *args: pytest.fail("encoded before the path was checked"))
     with pytest.raises(IsADirectoryError, match=f"{tmp_path} is a folder; name the file to write"):
         apps.compress(trained, digits.X[:5], tmp_path)
+
+
+def test_image_shapes_and_file_counts_are_named_before_images_are_read_or_written(digits, tmp_path):
+    # A model's flat (64,) shape was "not enough values to unpack (expected 3, got 1)"; three images for two files
+    # zip()'s "argument 2 is shorter than argument 1" after the first two were written; (n, H, W) images were
+    # written as one image per row.
+    with pytest.raises(ae.DataError, match=r"read_images takes an image shape \(channels, height, width\), got "
+                                           r"\(64,\): that model does not take images"):
+        apps.read_images([tmp_path / "a.png"], (64,))
+    files = [tmp_path / "a.png", tmp_path / "b.png"]
+    with pytest.raises(ae.DataError, match="3 images for 2 files"):
+        apps.write_images(digits.X[:3], files)
+    with pytest.raises(ae.DataError, match=r"images must be \(n, channels, height, width\) with 1, 3 or 4 channels, "
+                                           r"got shape \(2, 8, 8\)"):
+        apps.write_images(digits.X[:2, 0], files)
+    assert not any(file.exists() for file in files)
