@@ -672,3 +672,10 @@ def test_image_shapes_and_file_counts_are_named_before_images_are_read_or_writte
                                            r"got shape \(2, 8, 8\)"):
         apps.write_images(digits.X[:2, 0], files)
     assert not any(file.exists() for file in files)
+
+
+def test_text_labels_are_named_with_how_to_number_them(digits):
+    # Was "got object of shape (20,)": the labels' text was not named, nor what to do.
+    names = np.array(["zero", "one"])[digits.y[:20] % 2]
+    with pytest.raises(ae.DataError, match=r"y holds text \('zero'.*pandas.factorize\(y\)"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], names)

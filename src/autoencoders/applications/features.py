@@ -88,8 +88,11 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
     X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
     labels = np.asarray(y)
     if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        text = labels.dtype.kind in "OUS" and labels.size  # class names: say how to number them
         raise DataError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
-                         f"{labels.dtype} of shape {labels.shape}")
+                        f"{labels.dtype} of shape {labels.shape}" + (
+                            f"; y holds text ('{labels.flat[0]}', ...): number the classes first, "
+                            "class_indices, class_names = pandas.factorize(y)" if text else ""))
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
     if n_classes <= labels.max():
         raise ConfigError(f"n_classes {n_classes} leaves out the labels above {n_classes - 1} (y holds labels up "
