@@ -679,3 +679,18 @@ def test_text_labels_are_named_with_how_to_number_them(digits):
     names = np.array(["zero", "one"])[digits.y[:20] % 2]
     with pytest.raises(ae.DataError, match=r"y holds text \('zero'.*pandas.factorize\(y\)"):
         apps.train_classifier(small_model("deep"), digits.X[:20], names)
+
+
+def test_the_scores_take_data_frames_and_lists_as_the_clustering_does(digits):
+    # Were AttributeError: 'DataFrame' object has no attribute 'reshape' (and 'list' ... for precision_at_k).
+    import pandas as pd
+
+    flat = digits.X[:60].reshape(60, -1).astype(np.float64)
+    frame, y = pd.DataFrame(flat), digits.y[:60]
+    codes, reconstructions = apps.pca_codes(frame, frame, 5)
+    assert np.array_equal(codes, apps.pca_codes(flat, flat, 5)[0]) and reconstructions.shape == (60, 64)
+    assert apps.reduction_scores(frame, pd.DataFrame(codes), reconstructions) == apps.reduction_scores(
+        flat, codes, reconstructions)
+    assert apps.linear_probe_accuracy(frame[:40], y[:40], frame[40:], y[40:]) == apps.linear_probe_accuracy(
+        flat[:40], y[:40], flat[40:], y[40:])
+    assert apps.precision_at_k([[1, 1], [0, 2]], [1, 0]) == 0.75

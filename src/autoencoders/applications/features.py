@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
-from ..data.validation import check_array
+from ..data.validation import check_array, check_features
 from ..errors import ConfigError, DataError
 from ..inference import check_model, map_batches
 from ..models._base import Autoencoder
@@ -21,8 +21,8 @@ from ..training import TrainConfig, Trainer, seeded
 def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_features: np.ndarray,
                           y_test: np.ndarray, max_iter: int = 2000) -> float:
     """Test accuracy of a logistic regression fitted on standardised ``train_features`` (n, k)."""
-    flat_train = train_features.reshape(len(train_features), -1)
-    flat_test = test_features.reshape(len(test_features), -1)
+    flat_train = check_features(train_features, "train_features")  # (n, k)
+    flat_test = check_features(test_features, "test_features")  # (m, k)
     scaler = StandardScaler().fit(flat_train)
     probe = LogisticRegression(max_iter=max_iter).fit(scaler.transform(flat_train), y_train)
     return float(probe.score(scaler.transform(flat_test), y_test))

@@ -90,4 +90,4 @@ def _hnsw_index(codes: np.ndarray, seed: int):
 
 def precision_at_k(neighbour_labels: np.ndarray, query_labels: np.ndarray) -> float:
     """Mean share of retrieved items (m, k labels) that have their query's label (m,)."""
-    return float(np.mean(neighbour_labels == query_labels[:, None]))
+    return float(np.mean(np.asarray(neighbour_labels) == np.asarray(query_labels)[:, None]))
