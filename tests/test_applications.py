@@ -694,3 +694,18 @@ def test_the_scores_take_data_frames_and_lists_as_the_clustering_does(digits):
     assert apps.linear_probe_accuracy(frame[:40], y[:40], frame[40:], y[40:]) == apps.linear_probe_accuracy(
         flat[:40], y[:40], flat[40:], y[40:])
     assert apps.precision_at_k([[1, 1], [0, 2]], [1, 0]) == 0.75
+
+
+def test_predicting_classes_needs_the_classifier_not_the_autoencoder(trained, digits):
+    # Was AttributeError: 'Autoencoder' object has no attribute 'autoencoder'.
+    with pytest.raises(TypeError, match="predict_classes takes the classifier train_classifier returned, got an "
+                                        "Autoencoder"):
+        apps.predict_classes(trained, digits.X[:5])
+
+
+def test_a_negative_number_of_draws_is_named():
+    # Was NumPy's "negative dimensions are not allowed".
+    density = apps.fit_density(np.random.default_rng(0).normal(size=(40, 3)), 2)
+    assert apps.sample_density(density, 0).shape == (0, 3)
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 0, got -1"):
+        apps.sample_density(density, -1)

@@ -50,8 +50,6 @@ def check_model(model: object) -> None:
     """A TypeError naming what was given for a trained model and what to pass instead, unless it is one."""
     if isinstance(model, Autoencoder):
         return
-    given = type(model).__name__
-    article = "an" if given[0].lower() in "aeiou" else "a"
     if hasattr(model, "get_params"):  # a scikit-learn estimator: its own methods take it, these take its model
         hint = ("a scikit-learn estimator's model is its model_, once fitted (on a table it encoded, model_ "
                 "takes estimator.table_.transform(X))")
@@ -59,7 +57,13 @@ def check_model(model: object) -> None:
         hint = "a saved run is read with ae.load_model(path)"
     else:
         hint = "make one with ae.create_model and train it, or read a saved run with ae.load_model(path)"
-    raise TypeError(f"expected a trained autoencoder (ae.Autoencoder), got {article} {given}: {hint}")
+    raise TypeError(f"expected a trained autoencoder (ae.Autoencoder), got {type_phrase(model)}: {hint}")
+
+
+def type_phrase(value: object) -> str:
+    """``value``'s type named with its article, for errors: "an AutoencoderTransformer", "a str"."""
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _inputs(model: Autoencoder, X) -> np.ndarray:

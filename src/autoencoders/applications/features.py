@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from ..data.validation import check_array, check_features
 from ..errors import ConfigError, DataError
-from ..inference import check_model, map_batches
+from ..inference import check_model, map_batches, type_phrase
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
 
@@ -106,5 +106,8 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
 
 def predict_classes(classifier: EncoderClassifier, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Predicted class (n,) of each sample of ``X``."""
+    if not isinstance(classifier, EncoderClassifier):
+        raise TypeError(f"predict_classes takes the classifier train_classifier returned, got "
+                        f"{type_phrase(classifier)}")
     X = check_array(X, sample_shape=classifier.autoencoder.input_shape)
     return map_batches(classifier, X, classifier, batch_size, "predict").argmax(axis=1)  # (n, n_classes) -> (n,)

@@ -43,6 +43,7 @@ def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarra
     """``n`` draws (n, k) from a fitted mixture of any covariance type, through the Cholesky factors of its
     covariances (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on
     covariances that are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
+    require_count("n", n, least=0)
     if not hasattr(density, "weights_"):
         raise ConfigError("the density is not fitted: fit_code_density(model, X) or fit_density(codes) gives one")
     rng = np.random.default_rng(seed)
