@@ -709,3 +709,13 @@ def test_a_negative_number_of_draws_is_named():
     assert apps.sample_density(density, 0).shape == (0, 3)
     with pytest.raises(ae.ConfigError, match="n must be a whole number >= 0, got -1"):
         apps.sample_density(density, -1)
+
+
+def test_reduction_scores_name_too_few_samples_for_the_neighbourhoods(digits):
+    # Was scikit-learn's "n_neighbors (5) should be less than n_samples / 2 (5.0)", naming no way out.
+    X = digits.X[:10]
+    codes, reconstructions = apps.pca_codes(X, X, 3)
+    with pytest.raises(ae.DataError, match="trustworthiness over 5 neighbours needs more than 10 samples, got 10; "
+                                           "pass a smaller n_neighbors"):
+        apps.reduction_scores(X, codes, reconstructions)
+    assert 0 <= apps.reduction_scores(X, codes, reconstructions, n_neighbors=4)["trustworthiness"] <= 1

@@ -8,6 +8,7 @@ from sklearn.manifold import trustworthiness
 
 from ..data.validation import check_features
 from ..errors import DataError
+from ..options import require_count
 
 
 def reduction_scores(X: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
@@ -17,6 +18,10 @@ def reduction_scores(X: np.ndarray, codes: np.ndarray, reconstructions: np.ndarr
     if not len(X) == len(codes) == len(reconstructions):
         raise DataError(f"reduction_scores takes {len(X)} samples, {len(codes)} codes and {len(reconstructions)} "
                         "reconstructions: one of each per sample")
+    require_count("n_neighbors", n_neighbors)
+    if len(X) <= 2 * n_neighbors:  # trustworthiness's own bound
+        raise DataError(f"trustworthiness over {n_neighbors} neighbours needs more than {2 * n_neighbors} samples, got "
+                        f"{len(X)}; pass a smaller n_neighbors")
     flat, codes = check_features(X, "X"), check_features(codes)  # (n, F), (n, k)
     errors = (check_features(reconstructions, "reconstructions") - flat) ** 2  # (n, F)
     return {
