@@ -90,11 +90,11 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
 
 
 def check_density_width(density: GaussianMixture, code_size: int) -> None:
-    """A ConfigError unless ``density`` is fitted and draws points of ``code_size`` values."""
-    width = getattr(density, "means_", np.empty((0, code_size))).shape[1]  # unfitted: sample_density names it
-    if width != code_size:
-        raise ConfigError(f"the density is over {width}-D points; this model's codes have {code_size} values: fit "
-                          "it to this model's codes (fit_code_density)")
+    """A ConfigError when ``density`` is fitted to points of other than ``code_size`` values (an unfitted one is
+    named by :func:`sample_density`)."""
+    if hasattr(density, "means_") and density.means_.shape[1] != code_size:
+        raise ConfigError(f"the density is over {density.means_.shape[1]}-D points; this model's codes have "
+                          f"{code_size} values: fit it to this model's codes (fit_code_density)")
 
 
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
