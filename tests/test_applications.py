@@ -654,7 +654,7 @@ def test_generation_seeds_must_be_whole_numbers(trained, digits):
 def test_compressing_to_a_folder_is_named_before_any_work(trained, digits, tmp_path, monkeypatch):
     # Was IsADirectoryError naming a temporary file: "'.../.a40.8898.bbbbec26.tmp' -> '...'" after the encoding.
     monkeypatch.setattr(apps.compression, "encode", lambda *args: pytest.fail("encoded before the path was checked"))
-    with pytest.raises(IsADirectoryError, match=f"{tmp_path} is a folder; name the file to write"):
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path} is a folder; name the file to write, a path inside it"):
         apps.compress(trained, digits.X[:5], tmp_path)
 
 

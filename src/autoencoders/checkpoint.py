@@ -63,7 +63,7 @@ def refuse_folder(path: str | Path) -> Path:
     naming only the temporary file)."""
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; name the file to write (such as {path / 'out'}.EXT)")
+        raise IsADirectoryError(f"{path} is a folder; name the file to write, a path inside it")
     return path
 
 
