@@ -540,3 +540,182 @@ def test_compress_refuses_a_step_for_a_vq_run(digits, tmp_path):
                                       "--out", str(tmp_path / "x.aec")])
     assert result.exit_code == 2 and "codebook indices (vq), coded as they are without a step" in result.output
     assert not (tmp_path / "x.aec").exists()
+
+
+# ------------------------------------------------------------------------------------------------- audit 40
+def test_a_compression_result_prints_without_its_reconstructions(trained, digits, tmp_path):
+    # Its repr was the dataclass's: every reconstructed value, a screenful per notebook cell.
+    result = apps.compress(trained, digits.X[:100], tmp_path / "d.aec")
+    assert "array" not in repr(result) and f"n_bytes={result.n_bytes}" in repr(result) and len(repr(result)) < 300
+
+
+def test_an_estimator_given_for_a_model_is_named_with_what_to_pass(trained, digits, tmp_path):
+    # Was AttributeError: 'NoneType' object has no attribute 'discrete_codes' (or 'can_sample', or no 'encode').
+    from autoencoders.sklearn import AutoencoderTransformer
+
+    estimator = AutoencoderTransformer(code_size=2, epochs=1, random_state=0)
+    flat = digits.X[:64].reshape(64, -1)
+    calls = [lambda: apps.compress(estimator, flat, tmp_path / "x.aec"), lambda: apps.generate(estimator, 2),
+             lambda: apps.interpolate(estimator, flat[0], flat[1]), lambda: ae.encode(estimator, flat),
+             lambda: apps.denoise(estimator, flat), lambda: apps.decompress(estimator, tmp_path / "x.aec"),
+             lambda: apps.fit_code_density(estimator, flat),
+             lambda: apps.train_classifier(estimator, flat, [0, 1] * 32)]
+    for call in calls:
+        with pytest.raises(TypeError, match="got an AutoencoderTransformer: a scikit-learn estimator's model is its "
+                                            "model_, once fitted"):
+            call()
+    with pytest.raises(TypeError, match=r"got a str: a saved run is read with ae.load_model\(path\)"):
+        ae.reconstruct("runs/mine", flat)
+
+
+@pytest.mark.parametrize("wrap", [lambda codes: codes.tolist(), lambda codes: __import__("pandas").DataFrame(codes)])
+def test_codes_as_a_list_or_a_data_frame_are_clustered_indexed_and_queried(wrap):
+    # Were AttributeError: 'list' / 'DataFrame' object has no attribute 'reshape'.
+    codes = np.repeat(np.eye(3), 4, axis=0) + np.random.default_rng(0).normal(0, 0.01, (12, 3))  # (12, 3)
+    assert np.array_equal(apps.cluster_codes(wrap(codes), 3), apps.cluster_codes(codes, 3))
+    index = apps.CodeIndex(wrap(codes))
+    assert np.array_equal(index.query(wrap(codes[:2]), 2)[0], apps.CodeIndex(codes).query(codes[:2], 2)[0])
+
+
+def test_codes_with_gaps_are_named_before_clustering_or_indexing():
+    # Were scikit-learn's "Input X contains NaN. KMeans does not accept missing values ... HistGradientBoosting".
+    codes = np.ones((6, 2))
+    codes[4, 1] = np.nan
+    with pytest.raises(ae.DataError, match=r"codes contains NaN in .*row 4"):
+        apps.cluster_codes(codes, 2)
+    with pytest.raises(ae.DataError, match=r"codes contains NaN in .*row 4"):
+        apps.CodeIndex(codes)
+
+
+def test_the_items_of_stored_queries_must_be_one_per_query():
+    # Were zip()'s "argument 2 is shorter than argument 1" and "iteration over a 0-d array".
+    index = apps.CodeIndex(np.random.default_rng(0).random((10, 2)))
+    for items in ([0, 1], 0):
+        with pytest.raises(ae.DataError, match=r"items must hold one stored item index per query \(3\)"):
+            index.query(np.zeros((3, 2)), 2, items=items)
+    with pytest.raises(ae.DataError, match=r"items must hold one stored item index per query"):
+        index.query(np.zeros((1, 2)), 2, items=[10])
+
+
+def test_psnr_refuses_outputs_of_another_shape():
+    # Three samples against one broadcast silently into a figure for the first sample only.
+    images = np.random.default_rng(0).random((3, 1, 8, 8))
+    with pytest.raises(ae.DataError, match=r"psnr compares arrays of one shape, got \(3, 1, 8, 8\) and \(1, 1, 8, 8\)"):
+        apps.psnr(images, images[:1])
+
+
+def test_reduction_scores_name_codes_for_other_rows(digits):
+    # Were scikit-learn's "n_neighors (5) should be less than n_samples / 2 (5.0)" for 9 codes of 10 rows.
+    X = digits.X[:10]
+    with pytest.raises(ae.DataError, match="10 samples, 9 codes and 10 reconstructions: one of each per sample"):
+        apps.reduction_scores(X, np.zeros((9, 3)), X)
+
+
+def test_interpolation_takes_each_end_as_a_batch_of_one_and_names_a_batch_of_more(trained, digits):
+    # X[:1] was "the start point has 5 dimension(s) (1, 1, 1, 8, 8)"; X[:2] the same, naming no sample count.
+    X = digits.X
+    assert np.array_equal(apps.interpolate(trained, X[:1], X[1:2], 3), apps.interpolate(trained, X[0], X[1], 3))
+    with pytest.raises(ae.DataError, match=r"the start point is one sample of shape \(1, 8, 8\) \(64 values\); got "
+                                           r"shape \(2, 1, 8, 8\) \(128 values\)"):
+        apps.interpolate(trained, X[:2], X[2])
+
+
+def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, digits):
+    # Were AttributeError: 'GaussianMixture' object has no attribute 'weights_', and "codes has samples of shape
+    # (3,)" after the draws were made.
+    from sklearn.mixture import GaussianMixture
+
+    with pytest.raises(ae.ConfigError, match="the density is not fitted: fit_code_density"):
+        apps.generate(trained, 2, density=GaussianMixture(2))
+    other = apps.fit_density(np.random.default_rng(0).normal(size=(40, 3)), 2)
+    with pytest.raises(ae.ConfigError, match="the density is over 3-D points; this model's codes have 8 values"):
+        apps.generate(trained, 2, density=other)
+
+
+@pytest.mark.parametrize("count", [2.5, True, 0])
+def test_counts_of_clusters_components_and_neighbours_must_be_whole(count):
+    # 2.5 and True were scikit-learn's InvalidParameterError, "an integer is required" and "n_neighbors does not
+    # take <class 'float'> value".
+    codes = np.random.default_rng(0).normal(size=(20, 3))
+    for name, call in [("n_clusters", lambda: apps.cluster_codes(codes, count)),
+                       ("n_components", lambda: apps.fit_density(codes, count)),
+                       ("k", lambda: apps.CodeIndex(codes).query(codes[:2], count))]:
+        with pytest.raises(ae.ConfigError, match=f"{name} must be a whole number >= 1, got {count!r}"):
+            call()
+
+
+def test_generation_seeds_must_be_whole_numbers(trained, digits):
+    # seed=None was torch's "manual_seed expected a long, but got NoneType" after the density was drawn from.
+    density = apps.fit_code_density(trained, digits.X[:50], n_components=2)
+    with pytest.raises(ae.ConfigError, match="seed must be a whole number >= 0, got None"):
+        apps.generate(trained, 2, density, seed=None)
+
+
+def test_compressing_to_a_folder_is_named_before_any_work(trained, digits, tmp_path, monkeypatch):
+    # Was IsADirectoryError naming a temporary file: "'.../.a40.8898.bbbbec26.tmp' -> '...'" after the encoding.
+    monkeypatch.setattr(apps.compression, "encode", lambda *args: pytest.fail("encoded before the path was checked"))
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path} is a folder; name the file to write, a path inside it"):
+        apps.compress(trained, digits.X[:5], tmp_path)
+
+
+def test_image_shapes_and_file_counts_are_named_before_images_are_read_or_written(digits, tmp_path):
+    # A model's flat (64,) shape was "not enough values to unpack (expected 3, got 1)"; three images for two files
+    # zip()'s "argument 2 is shorter than argument 1" after the first two were written; (n, H, W) images were
+    # written as one image per row.
+    with pytest.raises(ae.DataError, match=r"read_images takes an image shape \(channels, height, width\), got "
+                                           r"\(64,\): that model does not take images"):
+        apps.read_images([tmp_path / "a.png"], (64,))
+    files = [tmp_path / "a.png", tmp_path / "b.png"]
+    with pytest.raises(ae.DataError, match="3 images for 2 files"):
+        apps.write_images(digits.X[:3], files)
+    with pytest.raises(ae.DataError, match=r"images must be \(n, channels, height, width\) with 1, 3 or 4 channels, "
+                                           r"got shape \(2, 8, 8\)"):
+        apps.write_images(digits.X[:2, 0], files)
+    assert not any(file.exists() for file in files)
+
+
+def test_text_labels_are_named_with_how_to_number_them(digits):
+    # Was "got object of shape (20,)": the labels' text was not named, nor what to do.
+    names = np.array(["zero", "one"])[digits.y[:20] % 2]
+    with pytest.raises(ae.DataError, match=r"y holds text \('zero'.*pandas.factorize\(y\)"):
+        apps.train_classifier(small_model("deep"), digits.X[:20], names)
+
+
+def test_the_scores_take_data_frames_and_lists_as_the_clustering_does(digits):
+    # Were AttributeError: 'DataFrame' object has no attribute 'reshape' (and 'list' ... for precision_at_k).
+    import pandas as pd
+
+    flat = digits.X[:60].reshape(60, -1).astype(np.float64)
+    frame, y = pd.DataFrame(flat), digits.y[:60]
+    codes, reconstructions = apps.pca_codes(frame, frame, 5)
+    assert np.array_equal(codes, apps.pca_codes(flat, flat, 5)[0]) and reconstructions.shape == (60, 64)
+    assert apps.reduction_scores(frame, pd.DataFrame(codes), reconstructions) == apps.reduction_scores(
+        flat, codes, reconstructions)
+    assert apps.linear_probe_accuracy(frame[:40], y[:40], frame[40:], y[40:]) == apps.linear_probe_accuracy(
+        flat[:40], y[:40], flat[40:], y[40:])
+    assert apps.precision_at_k([[1, 1], [0, 2]], [1, 0]) == 0.75
+
+
+def test_predicting_classes_needs_the_classifier_not_the_autoencoder(trained, digits):
+    # Was AttributeError: 'Autoencoder' object has no attribute 'autoencoder'.
+    with pytest.raises(TypeError, match="predict_classes takes the classifier train_classifier returned, got an "
+                                        "Autoencoder"):
+        apps.predict_classes(trained, digits.X[:5])
+
+
+def test_a_negative_number_of_draws_is_named():
+    # Was NumPy's "negative dimensions are not allowed".
+    density = apps.fit_density(np.random.default_rng(0).normal(size=(40, 3)), 2)
+    assert apps.sample_density(density, 0).shape == (0, 3)
+    with pytest.raises(ae.ConfigError, match="n must be a whole number >= 0, got -1"):
+        apps.sample_density(density, -1)
+
+
+def test_reduction_scores_name_too_few_samples_for_the_neighbourhoods(digits):
+    # Was scikit-learn's "n_neighbors (5) should be less than n_samples / 2 (5.0)", naming no way out.
+    X = digits.X[:10]
+    codes, reconstructions = apps.pca_codes(X, X, 3)
+    with pytest.raises(ae.DataError, match="trustworthiness over 5 neighbours needs more than 10 samples, got 10; "
+                                           "pass a smaller n_neighbors"):
+        apps.reduction_scores(X, codes, reconstructions)
+    assert 0 <= apps.reduction_scores(X, codes, reconstructions, n_neighbors=4)["trustworthiness"] <= 1

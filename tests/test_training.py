@@ -462,3 +462,16 @@ def test_training_batches_are_gathered_with_index_select(monkeypatch):
                         if isinstance(index, torch.Tensor) else getitem(self, index))
     found = TensorRows(X, targets).batch(rows)
     assert all(torch.equal(a, b) for a, b in zip(found, expected, strict=True))
+
+
+def test_a_history_prints_as_a_summary_not_every_epoch():
+    # Its repr was the dataclass's: every epoch's loss parts, learning rate and time, a screenful in a notebook.
+    history = ae.History()
+    for epoch in range(200):
+        history.append({"loss": 10.0 / (epoch + 1)}, {"loss": 12.0 / (epoch + 1)}, 1e-3, 0.03)
+    history.best_epoch, history.best_loss = 199, 0.06
+    assert repr(history) == ("History(epochs_run=200, best_epoch=199, best_loss=0.06, stopped_early=False, "
+                             "train loss 10 -> 0.05, val loss 12 -> 0.06; the lists: .train, .val, .lr, "
+                             ".epoch_seconds)")
+    assert repr(ae.History()) == ("History(epochs_run=0, best_epoch=None, best_loss=inf, stopped_early=False; the "
+                                  "lists: .train, .val, .lr, .epoch_seconds)")

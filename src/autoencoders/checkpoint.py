@@ -44,7 +44,7 @@ _RESERVED = ("format", "format_version", _CHECKSUMS, _HEADER_CHECKSUM)
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Run ``write(tmp)`` then rename ``tmp`` over ``path``: readers see the old file or the new, never half."""
-    path = Path(path)
+    path = refuse_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique across threads too
     try:
@@ -56,6 +56,15 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         sync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def refuse_folder(path: str | Path) -> Path:
+    """``path`` as a Path, or an IsADirectoryError naming it when it is a folder (the rename over it would fail,
+    naming only the temporary file)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; name the file to write, a path inside it")
+    return path
 
 
 def sync_folder(folder: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -45,8 +46,34 @@ def map_batches(model: nn.Module, array: np.ndarray, fn: Callable[[torch.Tensor]
     return torch.cat(outputs).numpy()
 
 
+def check_model(model: object) -> None:
+    """A TypeError naming what was given for a trained model and what to pass instead, unless it is one."""
+    if isinstance(model, Autoencoder):
+        return
+    if hasattr(model, "get_params"):  # a scikit-learn estimator: its own methods take it, these take its model
+        hint = ("a scikit-learn estimator's model is its model_, once fitted (on a table it encoded, model_ "
+                "takes estimator.table_.transform(X))")
+    elif isinstance(model, str | Path):
+        hint = "a saved run is read with ae.load_model(path)"
+    else:
+        hint = "make one with ae.create_model and train it, or read a saved run with ae.load_model(path)"
+    raise TypeError(f"expected a trained autoencoder (ae.Autoencoder), got {type_phrase(model)}: {hint}")
+
+
+def type_phrase(value: object) -> str:
+    """``value``'s type named with its article, for errors: "an AutoencoderTransformer", "a str"."""
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _inputs(model: Autoencoder, X) -> np.ndarray:
+    check_model(model)
     return check_array(X, sample_shape=model.input_shape)
+
+
+def _codes(model: Autoencoder, codes) -> np.ndarray:
+    check_model(model)
+    return check_array(codes, "codes", sample_shape=(model.config.code_size,))
 
 
 def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
@@ -56,6 +83,7 @@ def encode(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
 
 def code_indices(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
     """Codebook indices (n, G) of samples ``X`` under a model with discrete codes (the vq objective)."""
+    check_model(model)
     if not model.objective.discrete_codes:
         raise ConfigError(f"a {model.name!r} model has no discrete codes; train one with the objective vq")
     indices = model.objective.code_indices
@@ -67,7 +95,7 @@ def decodable(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     (``Objective.decodable``): clamped into the code activation's range, for a model with discrete codes (vq) their
     nearest codebook entries, for a top-k sparse model the k largest active units (by value, as its encoder keeps
     them; codes it gave are kept as they are)."""
-    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    codes = _codes(model, codes)
     return map_batches(model, codes, model.decodable, batch_size, "decodable")
 
 
@@ -78,13 +106,13 @@ def reconstruct(model: Autoencoder, X, batch_size: int = 1024) -> np.ndarray:
 
 def decode(model: Autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     """Data-space outputs (n, *input_shape) of codes (n, code_size)."""
-    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    codes = _codes(model, codes)
     return map_batches(model, codes, model.decode, batch_size, "decode")
 
 
 def sample_likelihood(model: Autoencoder, codes, generator: torch.Generator, batch_size: int = 1024) -> np.ndarray:
     """Draws x ~ p(x|code) (n, *input_shape) for codes (n, code_size), from a model with a likelihood (a VAE)."""
-    codes = check_array(codes, "codes", sample_shape=(model.config.code_size,))
+    codes = _codes(model, codes)
     return map_batches(model, codes, lambda z: model.sample_likelihood(z, generator), batch_size, "sample")
 
 

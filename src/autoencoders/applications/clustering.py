@@ -6,7 +6,9 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from ..data.validation import check_features
 from ..errors import ConfigError
+from ..options import require_count
 
 
 def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray:
@@ -15,9 +17,11 @@ def cluster_codes(codes: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarr
     The result depends on the rows and ``seed``, not on the rows' order: k-means++ draws its initial centres by
     row position, so k-means is run on the rows in one canonical (sorted) order and the labels mapped back.
     """
-    if not 1 <= n_clusters <= len(codes):
-        raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(codes)}), got {n_clusters}")
-    features = codes.reshape(len(codes), -1)  # (n, k)
+    features = check_features(codes)  # (n, k)
+    require_count("n_clusters", n_clusters)
+    if not 1 <= n_clusters <= len(features):
+        raise ConfigError(f"n_clusters must be between 1 and the number of samples ({len(features)}), got "
+                          f"{n_clusters}")
     order = canonical_order(features)
     labels = np.empty(len(features), np.int64)
     labels[order] = KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(features[order])

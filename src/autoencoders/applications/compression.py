@@ -16,17 +16,17 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import constriction
 import numpy as np
 import torch
 
-from ..checkpoint import CheckpointError, atomic_write
+from ..checkpoint import CheckpointError, atomic_write, refuse_folder
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import code_indices, decode, encode
+from ..inference import check_model, code_indices, decode, encode
 from ..models._base import Autoencoder
 
 MAGIC = b"AECODE1\n"
@@ -43,7 +43,8 @@ class CompressionResult:
     n_bytes: int
     bits_per_value: float
     psnr_db: float | None
-    reconstructions: np.ndarray  # (n, *input_shape): exactly what decompress returns
+    # (n, *input_shape): exactly what decompress returns; left out of the repr, which would print every value
+    reconstructions: np.ndarray = field(repr=False)
 
 
 def model_fingerprint(model: Autoencoder) -> str:
@@ -77,7 +78,9 @@ def _entropy_model(step: float, n: int, k: int):
 
 
 def psnr(X: np.ndarray, Y: np.ndarray, peak: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in dB of ``Y`` against ``X`` (infinite when they are equal)."""
+    """Peak signal-to-noise ratio in dB of ``Y`` against ``X``, arrays of one shape (infinite when they are equal)."""
+    if np.shape(X) != np.shape(Y):  # broadcasting would score some samples against others
+        raise DataError(f"psnr compares arrays of one shape, got {np.shape(X)} and {np.shape(Y)}")
     mse = float(np.mean((np.asarray(X, np.float64) - np.asarray(Y, np.float64)) ** 2))
     return float("inf") if mse == 0 else float(10 * np.log10(peak**2 / mse))
 
@@ -89,6 +92,8 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     ``step`` is the quantisation step in units of each code dimension's spread: smaller is larger and better
     (unused with discrete codes).
     """
+    check_model(model)
+    target = refuse_folder(path)
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
     X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in
@@ -108,7 +113,6 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
               "symbols_per_sample": symbols.shape[1], "step": step}
     header = json.dumps({**fields, "checksum": _checksum(fields, body)}).encode()
     payload = b"".join([MAGIC, struct.pack("<I", len(header)), header, body])
-    target = Path(path)
     atomic_write(target, lambda tmp: tmp.write_bytes(payload))
     reconstructions = decode(model, _codes(model, symbols, side, step))
     quality = psnr(X, reconstructions) if X.min() >= 0 and X.max() <= 1 else None  # as the test metrics' PSNR
@@ -117,6 +121,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
 
 def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     """The samples (n, *input_shape) stored in ``path``, decoded by ``model`` (the one that compressed them)."""
+    check_model(model)
     raw = Path(path).read_bytes()
     if not raw.startswith(MAGIC):
         raise DataError(f"{path} is not a file written by autoencoders' compress")

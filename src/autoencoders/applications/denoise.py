@@ -6,15 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.images import IMAGE_SUFFIXES, image_files_in, read_image
+from ..data.images import CHANNEL_COUNTS, IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
-from ..inference import reconstruct
+from ..inference import check_model, reconstruct
 from ..models._base import Autoencoder
 
 
 def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
     """The model's clean estimate (n, *input_shape) of noisy samples ``X``; the model must have been trained
     with a ``corruption``, since a plain autoencoder copies noise it was never taught to remove."""
+    check_model(model)
     if model.config.corruption is None:
         raise ConfigError(f"this {model.name!r} model was trained without corruption, so it does not denoise; "
                          "train one with --corruption gaussian|mask|salt_pepper (or the denoising family)")
@@ -36,6 +37,9 @@ def image_files(source: str | Path) -> list[Path]:
 def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
     """Images (n, C, H, W) in [0, 1], read as :func:`~autoencoders.data.images.read_image` reads them and converted to
     the model's channels; they must have its height and width."""
+    if len(shape) != 3:
+        raise DataError(f"read_images takes an image shape (channels, height, width), got {tuple(shape)}: that model "
+                        "does not take images")
     channels, height, width = shape
     images = []
     for file in files:
@@ -50,6 +54,11 @@ def write_images(images: np.ndarray, files: list[Path]) -> None:
     """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix)."""
     from PIL import Image
 
+    if images.ndim != 4 or images.shape[1] not in CHANNEL_COUNTS:
+        raise DataError(f"images must be (n, channels, height, width) with 1, 3 or 4 channels, got shape "
+                        f"{images.shape}")
+    if len(images) != len(files):
+        raise DataError(f"{len(images)} images for {len(files)} files: one file per image")
     for image, file in zip(images, files, strict=True):
         pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
         file.parent.mkdir(parents=True, exist_ok=True)

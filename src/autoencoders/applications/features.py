@@ -11,9 +11,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
-from ..data.validation import check_array
+from ..data.validation import check_array, check_features
 from ..errors import ConfigError, DataError
-from ..inference import map_batches
+from ..inference import check_model, map_batches, type_phrase
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
 
@@ -21,8 +21,8 @@ from ..training import TrainConfig, Trainer, seeded
 def linear_probe_accuracy(train_features: np.ndarray, y_train: np.ndarray, test_features: np.ndarray,
                           y_test: np.ndarray, max_iter: int = 2000) -> float:
     """Test accuracy of a logistic regression fitted on standardised ``train_features`` (n, k)."""
-    flat_train = train_features.reshape(len(train_features), -1)
-    flat_test = test_features.reshape(len(test_features), -1)
+    flat_train = check_features(train_features, "train_features")  # (n, k)
+    flat_test = check_features(test_features, "test_features")  # (m, k)
     scaler = StandardScaler().fit(flat_train)
     probe = LogisticRegression(max_iter=max_iter).fit(scaler.transform(flat_train), y_train)
     return float(probe.score(scaler.transform(flat_test), y_test))
@@ -84,11 +84,15 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
     tenth of the labelled rows below 5,000 of them). ``n_classes`` (default: the largest label + 1) must exceed
     every label.
     """
+    check_model(autoencoder)
     X = check_array(X, sample_shape=autoencoder.input_shape, min_samples=2)
     labels = np.asarray(y)
     if labels.shape != (len(X),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        text = labels.dtype.kind in "OUS" and labels.size  # class names: say how to number them
         raise DataError(f"y must hold one non-negative integer class per sample ({len(X)}), got "
-                         f"{labels.dtype} of shape {labels.shape}")
+                        f"{labels.dtype} of shape {labels.shape}" + (
+                            f"; y holds text ('{labels.flat[0]}', ...): number the classes first, "
+                            "class_indices, class_names = pandas.factorize(y)" if text else ""))
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
     if n_classes <= labels.max():
         raise ConfigError(f"n_classes {n_classes} leaves out the labels above {n_classes - 1} (y holds labels up "
@@ -102,5 +106,8 @@ def train_classifier(autoencoder: Autoencoder, X: np.ndarray, y: np.ndarray, n_c
 
 def predict_classes(classifier: EncoderClassifier, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Predicted class (n,) of each sample of ``X``."""
+    if not isinstance(classifier, EncoderClassifier):
+        raise TypeError(f"predict_classes takes the classifier train_classifier returned, got "
+                        f"{type_phrase(classifier)}")
     X = check_array(X, sample_shape=classifier.autoencoder.input_shape)
     return map_batches(classifier, X, classifier, batch_size, "predict").argmax(axis=1)  # (n, n_classes) -> (n,)

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
 
-from ..data.validation import check_array
-from ..errors import ConfigError
-from ..inference import decodable, decode, encode, evaluating, sample_likelihood
+from ..data.validation import check_array, check_features
+from ..errors import ConfigError, DataError
+from ..inference import check_model, decodable, decode, encode, evaluating, sample_likelihood
 from ..models._base import Autoencoder
 from ..options import require_count
 from .clustering import canonical_order
@@ -17,6 +17,7 @@ from .clustering import canonical_order
 
 def has_sampler(model: Autoencoder) -> bool:
     """Whether the model samples from a prior of its own (its objective's capability, e.g. the VAE's)."""
+    check_model(model)
     return model.objective.can_sample
 
 
@@ -29,6 +30,8 @@ def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, 
 def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
     """A Gaussian mixture (full covariances) fitted to ``points`` (n, k), the same for the same points in any
     order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
+    points = check_features(points, "points")  # (n, k)
+    require_count("n_components", n_components)
     if not 1 <= n_components <= len(points):
         raise ConfigError(f"n_components must be between 1 and the number of samples ({len(points)}), got "
                          f"{n_components}")
@@ -40,6 +43,9 @@ def sample_density(density: GaussianMixture, n: int, seed: int = 0) -> np.ndarra
     """``n`` draws (n, k) from a fitted mixture of any covariance type, through the Cholesky factors of its
     covariances (``GaussianMixture.sample`` goes through NumPy's ``multivariate_normal``, which warns on
     covariances that are positive definite up to rounding, and it draws from the estimator's own ``random_state``)."""
+    require_count("n", n, least=0)
+    if not hasattr(density, "weights_"):
+        raise ConfigError("the density is not fitted: fit_code_density(model, X) or fit_density(codes) gives one")
     rng = np.random.default_rng(seed)
     components = rng.choice(len(density.weights_), size=n, p=density.weights_)  # (n,)
     factors = np.linalg.cholesky(full_covariances(density))  # (K, k, k) lower-triangular
@@ -65,12 +71,15 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
     """``n`` new samples (n, *input_shape): decoded draws from ``density`` when given (made decodable first: a vq
     model's snapped to their nearest codebook entries, a top-k model's cut to k active units), else the model's
     prior; ``noise``: each sample drawn from the decoder's likelihood p(x|z) rather than its mean (a VAE's)."""
+    check_model(model)
     require_count("n", n)
+    require_count("seed", seed, least=0)
     if noise and not model.objective.has_likelihood:
         raise ConfigError("noise draws samples from the decoder's likelihood p(x|z): it needs a model with one (a "
                           f"VAE), got a {model.name!r} model")
     generator = torch.Generator().manual_seed(seed)
     if density is not None:
+        check_density_width(density, model.config.code_size)
         codes = decodable(model, sample_density(density, n, seed).astype(np.float32))  # (n, code_size)
         return sample_likelihood(model, codes, generator) if noise else decode(model, codes)
     if not has_sampler(model):
@@ -80,13 +89,33 @@ def generate(model: Autoencoder, n: int, density: GaussianMixture | None = None,
         return model.sample(n, generator=generator, noise=noise).cpu().numpy()
 
 
+def check_density_width(density: GaussianMixture, code_size: int) -> None:
+    """A ConfigError when ``density`` is fitted to points of other than ``code_size`` values (an unfitted one is
+    named by :func:`sample_density`)."""
+    if hasattr(density, "means_") and density.means_.shape[1] != code_size:
+        raise ConfigError(f"the density is over {density.means_.shape[1]}-D points; this model's codes have "
+                          f"{code_size} values: fit it to this model's codes (fit_code_density)")
+
+
 def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 8) -> np.ndarray:
     """Decoded points (steps, *input_shape) on the straight line between the codes of samples ``a`` and ``b``
     (made decodable: for a vq model each point's nearest codebook entries, the points changing entry by entry; for a
     top-k model its k largest active units; either way the ends are the two inputs' reconstructions)."""
+    check_model(model)
     require_count("steps", steps, least=2)
-    ends = encode(model, np.concatenate([check_array(np.asarray(end)[None], f"the {which} point",
-                                                     sample_shape=model.input_shape)
+    ends = encode(model, np.concatenate([one_sample(end, f"the {which} point", model.input_shape)
                                          for which, end in (("start", a), ("end", b))]))  # (2, k)
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, None]  # (steps, 1)
     return decode(model, decodable(model, (1 - weights) * ends[0] + weights * ends[1]))  # (steps, *input_shape)
+
+
+def one_sample(values, name: str, sample_shape: tuple[int, ...]) -> np.ndarray:
+    """``values``, one sample (of ``sample_shape``, flat, or a batch of one: ``X[i]``, ``X[i].ravel()`` or
+    ``X[i:i + 1]``), as a batch of one (1, *sample_shape), or a DataError saying it is more or less than one."""
+    array = np.asarray(values)
+    size = int(np.prod(sample_shape))
+    if array.size != size:
+        raise DataError(f"{name} is one sample of shape {tuple(sample_shape)} ({size} values); got shape "
+                        f"{array.shape} ({array.size} values)")
+    one = array[0] if array.ndim > 1 and len(array) == 1 else array  # a batch of one: its sample
+    return check_array(one[None], name, sample_shape=sample_shape)  # (1, *sample_shape)

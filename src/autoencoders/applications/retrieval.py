@@ -11,7 +11,9 @@ import importlib.util
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..data.validation import check_features
 from ..errors import ConfigError, DataError
+from ..options import require_count
 
 # Below this many items exact search is fast enough and has no approximation error.
 EXACT_BELOW = 20_000
@@ -27,7 +29,7 @@ class CodeIndex:
     def __init__(self, codes: np.ndarray, method: str = "auto", seed: int = 0):
         if len(codes) == 0:
             raise DataError("cannot build an index over an empty collection")
-        codes = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)  # (n, k)
+        codes = np.ascontiguousarray(check_features(codes), dtype=np.float32)  # (n, k)
         if method == "auto":
             method = "hnsw" if len(codes) >= EXACT_BELOW and hnswlib_available() else "exact"
         if method == "hnsw" and not hnswlib_available():
@@ -41,20 +43,33 @@ class CodeIndex:
         """Indices (m, k) of the ``k`` nearest stored items of each query row, nearest first, and their distances.
         ``items`` (m,): when the queries are stored items, their indices; each is then its own first neighbour,
         also among items whose codes tie with it exactly (as a vector-quantised model's do)."""
+        require_count("k", k)
         if not 1 <= k <= self.size:
             raise ConfigError(f"k must be between 1 and the collection size ({self.size}), got {k}")
         codes = np.asarray(codes)
         if codes.ndim < 2 or int(np.prod(codes.shape[1:])) != self.width:
             raise DataError(f"queries must be rows of {self.width} code values, (m, {self.width}), got shape "
                             f"{codes.shape}" + (" (one query: codes[None])" if codes.size == self.width else ""))
-        queries = np.ascontiguousarray(codes.reshape(len(codes), -1), dtype=np.float32)
+        queries = np.ascontiguousarray(check_features(codes, "queries"), dtype=np.float32)  # (m, k)
+        stored = None if items is None else self._stored_items(items, len(queries))  # (m,)
         if self.method == "exact":
             distances, indices = self._index.kneighbors(queries, k)
         else:
             self._index.set_ef(max(64, 2 * k))  # search breadth: recall rises with it
             indices, squared = self._index.knn_query(queries, k, num_threads=1)
             indices, distances = indices.astype(np.int64), np.sqrt(squared)
-        return (indices, distances) if items is None else (_itself_first(indices, np.asarray(items)), distances)
+        return (indices, distances) if stored is None else (_itself_first(indices, stored), distances)
+
+    def _stored_items(self, items, n_queries: int) -> np.ndarray:
+        """``items`` as indices (m,) of stored items, one per query, or a DataError saying what they are instead."""
+        stored = np.asarray(items)
+        if (stored.shape != (n_queries,) or not np.issubdtype(stored.dtype, np.integer)
+                or not np.all((stored >= 0) & (stored < self.size))):
+            raise DataError(f"items must hold one stored item index per query ({n_queries}), each from 0 to "
+                            f"{self.size - 1}; got {stored.dtype} of shape {stored.shape}"
+                            + (f" from {stored.min()} to {stored.max()}" if stored.size and stored.dtype.kind in "iu"
+                               else ""))
+        return stored
 
 
 def _itself_first(indices: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -75,4 +90,4 @@ def _hnsw_index(codes: np.ndarray, seed: int):
 
 def precision_at_k(neighbour_labels: np.ndarray, query_labels: np.ndarray) -> float:
     """Mean share of retrieved items (m, k labels) that have their query's label (m,)."""
-    return float(np.mean(neighbour_labels == query_labels[:, None]))
+    return float(np.mean(np.asarray(neighbour_labels) == np.asarray(query_labels)[:, None]))

@@ -71,6 +71,16 @@ def check_array(
     return array
 
 
+def check_features(X: object, name: str = "codes") -> np.ndarray:
+    """``X`` (n, ...) as a float array (n, k), one row per sample (codes, or any feature matrix: a list, NumPy or
+    pandas), checked as :func:`check_array` checks a model's inputs, but in its own float precision: float64 features
+    (PCA's codes) are not rounded to float32, so an estimator fitted to them gives what it gives on the array."""
+    check_array(X, name)
+    array = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X)
+    array = array.astype(np.result_type(array.dtype, np.float32), copy=False)
+    return array.reshape(len(array), -1)
+
+
 def reshapes_cleanly(shape: tuple[int, ...], sample_shape: tuple[int, ...]) -> bool:
     """Whether samples of ``shape`` reshaped to ``sample_shape`` keep every value in its place: the same number of
     values, and one of the two flat or both the same but for axes of size 1 ((28, 28) and (1, 28, 28)). Windows

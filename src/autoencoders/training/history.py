@@ -30,6 +30,14 @@ class History:
         self.lr.append(lr)
         self.epoch_seconds.append(seconds)
 
+    def __repr__(self) -> str:
+        """A summary: the dataclass's own repr printed every epoch's numbers, a screenful in a notebook."""
+        losses = [f"{part} loss {store['loss'][0]:.4g} -> {store['loss'][-1]:.4g}"
+                  for part, store in (("train", self.train), ("val", self.val)) if store.get("loss")]
+        return (f"History(epochs_run={self.epochs_run}, best_epoch={self.best_epoch}, best_loss={self.best_loss:.4g}, "
+                f"stopped_early={self.stopped_early}{''.join(', ' + text for text in losses)}; the lists: .train, "
+                ".val, .lr, .epoch_seconds)")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
