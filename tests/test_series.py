@@ -565,3 +565,26 @@ def test_cli_detect_window_quotes_a_time_stamp_that_holds_a_comma(tmp_path, scor
     assert detect_series(path).exit_code == 0
     written = pd.read_csv(tmp_path / "series.scores.csv")
     assert list(written.columns) == ["row", "when", "score", "outlier"] and written["when"].tolist() == times
+
+
+def test_cli_train_window_without_a_model_trains_the_sequence_autoencoder_made_for_windows(tmp_path):
+    """`ae train --window 16` without --model trained the default deep MLP on flattened windows, although
+    `sequence` is the model made for them; --window now makes `sequence` the default (its options are parsed, as
+    --remove-level here), a named model (--model deep) or backbone (--backbone mlp) is kept, and --objective alone
+    swaps the sequence preset's objective."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    base = ("--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1, "--quiet",
+            "--no-report")
+    cases = [(("--remove-level",), "sequence", "plain"), (("--model", "deep"), "mlp", "plain"),
+             (("--backbone", "mlp"), "mlp", "plain"), (("--objective", "vae"), "sequence", "vae")]
+    for given, backbone, objective in cases:
+        run = tmp_path / "-".join(map(str, given)).strip("-")
+        result = invoke("train", *base, *given, "--out", run)
+        assert result.exit_code == 0, result.output
+        config = json.loads((run / "config.json").read_text())["model_config"]
+        assert (config["backbone"]["name"], config["objective"]["name"]) == (backbone, objective), given
+    assert json.loads((tmp_path / "remove-level" / "config.json").read_text())["model_config"]["backbone"][
+        "remove_level"] is True
+    assert "with --window, sequence unless --backbone is given" in " ".join(invoke("train", "--help").output.split())

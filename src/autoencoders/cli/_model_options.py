@@ -147,9 +147,15 @@ def peek(args: list[str], option: str) -> str | None:
     return None
 
 
-def named_preset(preset: str | None, backbone: str | None, objective: str | None) -> str | None:
-    """The preset of a command's --model, --backbone and --objective: --model, else deep when no part is named."""
-    return preset or (None if backbone or objective else "deep")
+def named_preset(preset: str | None, backbone: str | None, objective: str | None, window: Any = None) -> str | None:
+    """The preset of a command's --model, --backbone and --objective: --model, else with --window (``window`` not
+    None: windows of a series) sequence, the model made for them, unless a backbone is named (an --objective alone
+    swaps its objective), else deep when no part is named."""
+    if preset or backbone:
+        return preset
+    if window is not None:
+        return "sequence"
+    return None if objective else "deep"
 
 
 def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +177,7 @@ class ModelCommand(click.Command):
         if "--import" in args:  # before the model's options are looked up, which it may register
             raise misplaced_import(ctx.info_name)
         backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
-        preset = named_preset(peek(args, "--model"), backbone, objective)
+        preset = named_preset(peek(args, "--model"), backbone, objective, peek(args, "--window"))
         try:
             model_params = cached_option_params(preset, backbone, objective)
         except UnknownModelError as error:

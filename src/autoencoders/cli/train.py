@@ -59,7 +59,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 
 @click.command(cls=ModelCommand)
 @click.option("--model", default=None,
-              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
+              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given; "
+                   "with --window, sequence unless --backbone is given, --objective then swapping its objective). "
                    "Add --help after it to see its options. Given with --backbone or --objective, it swaps that part "
                    "and keeps the preset's other defaults: --model denoising --objective vae is the denoising MLP and "
                    "noise with a VAE code, a model named mlp+vae (the run's folder too).")
@@ -72,7 +73,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--window", type=click.IntRange(min=1), default=None,
               help="Read --data as one time series (rows = consecutive time steps, columns = channels; a column of "
                    "dates or times is kept aside as its time stamps) and train on its sliding windows of this many "
-                   "steps, (channels, window) each: for the sequence backbone (or mlp). Stored in the run: ae "
+                   "steps, (channels, window) each: for the sequence autoencoder, the default model with --window (mlp "
+                   "takes them flattened: --model deep). Stored in the run: ae "
                    "encode, reconstruct, evaluate, report and generate cut a series given to the run the same way. "
                    "Test windows: the series' last --test-fraction of steps, cut apart (or --test-data, a series); "
                    "--holdout defaults to last.")
@@ -133,7 +135,7 @@ def train(**options):
       ae train --model deep --help               # the options of one preset
       ae train --backbone conv --objective vae --beta 0.5   # any backbone with any objective
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
-      ae train --model sequence --data nyc_taxi.csv --window 48 --stride 4   # one series' sliding windows
+      ae train --data nyc_taxi.csv --window 48 --stride 4   # one series' sliding windows: sequence model
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..registry import model_name
@@ -143,7 +145,7 @@ def train(**options):
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
     check_window_options(context, options)
-    options["model"] = named_preset(options["model"], options["backbone"], options["objective"])
+    options["model"] = named_preset(options["model"], options["backbone"], options["objective"], options["window"])
     name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
