@@ -588,3 +588,61 @@ def test_cli_train_window_without_a_model_trains_the_sequence_autoencoder_made_f
     assert json.loads((tmp_path / "remove-level" / "config.json").read_text())["model_config"]["backbone"][
         "remove_level"] is True
     assert "with --window, sequence unless --backbone is given" in " ".join(invoke("train", "--help").output.split())
+
+
+def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
+    """A run trained with `ae train --window` could not score a series: `ae detect --window` fits its own model.
+    `ae detect RUN` cuts the series (the run's own file by default) as the run's were, scores its windows with the
+    run's model the way `ae detect --window` scores its own (one path: ScoredMember.training_sum, then each step
+    the mean over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC."""
+    import json
+
+    import pandas as pd
+
+    from autoencoders.applications.anomaly import ScoredMember
+    from autoencoders.applications.series_anomaly import step_scores
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("detect", run, "--out", tmp_path / "scores.csv", "--contamination", 0.05)
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "scores.csv")
+    assert list(written.columns) == ["row", "timestamp", "score", "outlier"] and written["timestamp"].tolist() == times
+    model = ae.load_model(run / "model.safetensors")
+    low, spread = values[:160].min(), np.ptp(values[:160])  # the run's scaler: min-max on its training steps
+    windows = ((sliding_windows(values, 16, 2) - low) / spread).astype(np.float32)  # (93, 1, 16)
+    expected = step_scores(ScoredMember.training_sum(model, windows), 200, 16, 2)  # (200,)
+    np.testing.assert_allclose(written["score"], expected, rtol=1e-5)
+    assert written["outlier"].sum() == 10 and json.loads(result.output)["flagged"] == 10
+
+    labels = (np.arange(200) >= 180).astype(int)
+    pd.DataFrame({"timestamp": times, "value": values, "label": labels}).to_csv(tmp_path / "labelled.csv", index=False)
+    result = invoke("detect", run, "--data", tmp_path / "labelled.csv", "--label-column", "label", "--out",
+                    tmp_path / "labelled.npz")
+    assert result.exit_code == 0 and "roc_auc" in json.loads(result.output), result.output
+    np.testing.assert_allclose(np.load(tmp_path / "labelled.npz")["score"], expected, rtol=1e-5)
+
+
+def test_cli_detect_with_a_run_names_what_does_not_fit(tmp_path):
+    """Options of a detector fitted by `ae detect` itself, a run not trained on windows and windows cut already
+    are each refused with what to do, before any output is written."""
+    nab_style_csv(tmp_path / "series.csv")
+    run, rows = tmp_path / "run", tmp_path / "rows"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1,
+                  "--quiet", "--no-report", "--out", run).exit_code == 0
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(40, 3)))
+    assert invoke("train", "--data", tmp_path / "rows.npy", "--code-size", 2, "--epochs", 1, "--quiet",
+                  "--no-report", "--out", rows).exit_code == 0
+    np.save(tmp_path / "windows.npy", sliding_windows(np.arange(40.0), 16))
+    out = tmp_path / "scores.csv"
+    for arguments, message in [((run, "--window", 16), "the run's windows (16 steps, 1 apart) are cut"),
+                               ((run, "--n-estimators", 3), "--n-estimators sizes the ensemble"),
+                               ((run, "--explain"), "--explain names table columns"),
+                               ((run, "--seed", 1), "with RUN the run's trained model scores the series"),
+                               ((rows,), "was not trained on the windows of a series (ae train --window)"),
+                               ((run, "--data", tmp_path / "windows.npy"), "holds windows cut already")]:
+        result = invoke("detect", *arguments, "--out", out)
+        assert result.exit_code != 0 and message in " ".join(result.output.split()), (arguments, result.output)
+        assert not out.exists()
