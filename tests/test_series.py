@@ -360,6 +360,27 @@ def test_cli_detect_window_still_names_a_text_column_that_is_no_time(tmp_path, s
     assert "--drop host" in result.output
 
 
+@pytest.mark.parametrize("months", [["January", "February", "March", "April"], ["Jan", "Feb", "Mar", "Apr"]])
+def test_cli_detect_window_takes_a_column_of_month_names_for_a_category_not_the_time_stamps(tmp_path, scored,
+                                                                                            months):
+    """pandas parses a month name alone as a date (of year 1), so a category column of month names was taken as the
+    series' time stamps (with a warning that they go back), and before a real time column it made that one the
+    "text that is not all dates or times" to leave out. A time stamp writes a number (a year, a day, an hour):
+    the month column is named as text to leave out, and the real time column is still taken aside."""
+    times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
+    path = tmp_path / "series.csv"
+    path.write_text("month,value\n" + "".join(f"{months[i % 4]},{np.sin(i):.3f}\n" for i in range(48)))
+    result = detect_series(path)
+    assert result.exit_code == 1 and "month hold(s) text that is not all dates or times" in result.output
+    path.write_text("month,timestamp,value\n" + "".join(f"{months[i % 4]},{times[i]},{np.sin(i):.3f}\n"
+                                                        for i in range(48)))
+    result = detect_series(path, "--drop", "month", "--overwrite")
+    assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
+    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i // 4},{np.sin(i):.3f}\n" for i in range(48)))
+    result = detect_series(path, "--overwrite")  # a month with its year is a time stamp
+    assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
+
+
 def nab_style_csv(path, n_steps: int = 200):
     """A series file as NAB gives them (timestamp,value), with a daily-like cycle; returns (times, values)."""
     times = [str(np.datetime64("2014-07-01T00:00") + np.timedelta64(30 * i, "m")).replace("T", " ") + ":00"

@@ -71,7 +71,8 @@ def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, ti
 
 def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
     """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
-    dates or times (with a warning when they go back or repeat), or of a column left out that holds a time index
+    dates or times, each written with a number (not a month or weekday name alone: a category), with a warning
+    when they go back or repeat, or of a column left out that holds a time index
     (:func:`time_index_channels`: epoch seconds, a step number); None when there is none."""
     import pandas as pd
 
@@ -85,6 +86,8 @@ def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
             if len(cells) > 1 and time_index_channels(cells.to_numpy(np.float64)[:, None]):
                 return str(name), cells.astype(str).to_numpy()
             continue
+        if not cells.astype(str).str.contains(r"\d").all():  # a time stamp writes a year, a day or an hour;
+            continue  # pandas parses a month name alone as a date of year 1: a category (month, season) is no time
         with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
             warnings.simplefilter("ignore")
             times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
