@@ -447,6 +447,9 @@ def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_seri
     (("--window", 16, "--stride", 20), "20 is longer than --window 16"),
     (("--stride", 2), "--stride sets how far apart the windows of --window start"),
     (("--window", 16, "--label-column", "value"), "--label-column labels rows"),
+    # NAB-style labels are per step: leaving out the option alone would train on the labels as a channel
+    (("--window", 16, "--label-column", "value"), "leave the column out with --drop value (without it, the labels "
+                                                  "would be a channel) and give ae detect RUN --label-column value"),
     (("--window", 16, "--stream"), "--stream reads rows"),
     (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
                                                  "than --window 16"),

@@ -204,8 +204,11 @@ def check_window_options(context: click.Context, options: dict[str, Any]) -> Non
         raise click.UsageError("--window cuts one series held in memory into windows; --stream reads rows from a "
                                "file larger than memory: leave one out")
     if "label_column" in given:
-        raise click.UsageError("--label-column labels rows, and the windows of a series (--window) span many: leave "
-                               "it out (ae detect --window measures per-step labels against its scores)")
+        column = options["label_column"]
+        raise click.UsageError(f"--label-column labels rows, and the windows of a series (--window) span many: to "
+                               f"train on the series, leave the column out with --drop {column} (without it, the "
+                               f"labels would be a channel) and give ae detect RUN --label-column {column} to measure "
+                               "the run's per-step scores against them")
     if options["stride"] > options["window"]:
         raise click.BadParameter(f"{options['stride']} is longer than --window {options['window']}: the steps between "
                                  "windows would be in no window", param_hint="--stride")
