@@ -639,7 +639,9 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     windows = ((sliding_windows(values, 16, 2) - low) / spread).astype(np.float32)  # (93, 1, 16)
     expected = step_scores(ScoredMember.training_sum(model, windows), 200, 16, 2)  # (200,)
     np.testing.assert_allclose(written["score"], expected, rtol=1e-5)
-    assert written["outlier"].sum() == 10 and json.loads(result.output)["flagged"] == 10
+    summary = json.loads(result.output)
+    assert written["outlier"].sum() == 10 and summary["flagged"] == 10
+    assert (summary["run"], summary["data"]) == (str(run), str(tmp_path / "series.csv"))  # not the default digits
 
     labels = (np.arange(200) >= 180).astype(int)
     pd.DataFrame({"timestamp": times, "value": values, "label": labels}).to_csv(tmp_path / "labelled.csv", index=False)

@@ -88,8 +88,8 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.command()
 @click.argument("run", type=click.Path(exists=True), required=False)
 @data_options
-@output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window on a table with "
-                "a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
+@output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window or RUN on a table "
+                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
@@ -170,8 +170,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
             contributions[flagged] = np.asarray(detector.explain(X.iloc[flagged] if hasattr(X, "iloc") else X[flagged]))
         ranked = (*top_features(contributions, outliers == 1, top), names)
     write_scores(out, scores, outliers, threshold, ranked, times)
-    summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
-               "flagged": int(outliers.sum()), "out": str(out)}
+    summary = {} if run is None else {"run": str(run)}
+    summary |= {"data": dataset.source, "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
+                "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
     if times is not None:  # the rows of --out are named by it too
         summary["time_column"] = times[0]
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
