@@ -668,7 +668,9 @@ def test_cli_detect_with_a_run_names_what_does_not_fit(tmp_path):
                                ((run, "--explain"), "--explain names table columns"),
                                ((run, "--seed", 1), "with RUN the run's trained model scores the series"),
                                ((rows,), "was not trained on the windows of a series (ae train --window)"),
-                               ((run, "--data", tmp_path / "windows.npy"), "holds windows cut already")]:
+                               ((run, "--data", tmp_path / "windows.npy"), "holds windows cut already"),
+                               # the file given without --data was "not a readable checkpoint (corrupt or truncated?)"
+                               ((tmp_path / "series.csv", "--window", 8), "a file to score goes in --data")]:
         result = invoke("detect", *arguments, "--out", out)
         assert result.exit_code != 0 and message in " ".join(result.output.split()), (arguments, result.output)
         assert not out.exists()

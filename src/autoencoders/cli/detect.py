@@ -214,6 +214,9 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     as the run's windows, each step scored by :func:`windows_step_scores`, as ``--window`` scores with its model."""
     from ..applications.series_anomaly import windows_step_scores
 
+    if not Path(run).is_dir() and Path(run).suffix != ".safetensors":  # `ae detect series.csv`: --data left out
+        raise click.UsageError(f"RUN is a run folder (or its model.safetensors), and {run} is neither: a file to "
+                               f"score goes in --data (ae detect --data {run} --window W fits a model on a series)")
     checkpoint, scaler = load_run(run)
     settings = run_series_settings(checkpoint)
     if settings is None:
