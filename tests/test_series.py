@@ -489,6 +489,11 @@ def test_cli_windows_run_resumes_with_its_cut_and_exports_windows(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["n_train"] == 160 - 16 + 1
     result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--window", 8)
     assert result.exit_code != 0 and "--window 8 disagrees with the run's stored 16" in result.output, result.output
+    # named again, the model (or --window, which makes it the default) brings the sequence backbone's --channels,
+    # which the run's stored channels of the series (["value"]) overwrote: "channels must be an integer"
+    for epochs, again in ((3, ("--model", "sequence")), (4, ("--window", 16))):
+        result = invoke("train", "--out", run, "--resume", "--epochs", epochs, "--quiet", "--no-report", *again)
+        assert result.exit_code == 0, (again, result.output)
     pytest.importorskip("onnxruntime")
     assert invoke("export", run).exit_code == 0
 

@@ -241,12 +241,15 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     _require_registered(settings["model_config"].get("preset"), parts, settings.get("modules") or {})
     extra = settings.get("extra", {})
     train_config, data = settings["train_config"], extra.get("data", {})
+    shared = {param.name for param in context.command.shared_params}
+    # the data settings are the command's own options (the table options are read apart, not passed): a stored one
+    # named like a model option (the series' "channels", the sequence backbone's --channels) is no value of it
+    own_options = shared & context.params.keys()
     stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
               **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
-              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params},
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in own_options},
               **extra.get("outputs", {})}
-    shared = {param.name for param in context.command.shared_params}
     # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
     renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
