@@ -679,3 +679,18 @@ def test_cli_detect_with_a_run_names_what_does_not_fit(tmp_path):
         result = invoke("detect", *arguments, "--out", out)
         assert result.exit_code != 0 and message in " ".join(result.output.split()), (arguments, result.output)
         assert not out.exists()
+
+
+def test_a_windows_run_of_the_default_model_resumes_with_its_model_options_given_again(tmp_path):
+    """A run's model options may be given again on --resume (checked against the stored ones), but they were
+    parsed as the default deep model's: `--channels 8,16` again on a sequence run (now the default with --window)
+    was "No such option '--channels'"; the resumed run's own model is parsed."""
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--channels", "8,16", "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--channels", "8,16", "--quiet", "--no-report")
+    assert result.exit_code == 0, result.output
+    result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--channels", "4,8")
+    assert result.exit_code != 0 and "--channels [4, 8] disagrees with the run's stored [8, 16]" in result.output, \
+        result.output
