@@ -694,3 +694,14 @@ def test_a_windows_run_of_the_default_model_resumes_with_its_model_options_given
     result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--channels", "4,8")
     assert result.exit_code != 0 and "--channels [4, 8] disagrees with the run's stored [8, 16]" in result.output, \
         result.output
+
+
+def test_a_label_column_left_out_is_no_time_index_even_when_its_one_anomaly_runs_to_the_end(tmp_path, scored):
+    """`ae train --window` says to leave a per-step label column out with --drop; a 0/1 label whose one anomaly
+    runs to the series' end never falls and holds whole numbers, so it was taken for a time index and written as
+    the steps' time stamps (and stored as the run's time column). A time index takes a new value on most steps."""
+    path = tmp_path / "series.csv"
+    path.write_text("value,label\n" + "".join(f"{np.sin(i / 3):.3f},{int(i >= 50)}\n" for i in range(60)))
+    result = detect_series(path, "--drop", "label")
+    assert result.exit_code == 0 and "time_column" not in result.output, result.output
+    assert (tmp_path / "series.scores.csv").read_text().startswith("row,score,outlier\n")
