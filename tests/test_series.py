@@ -360,6 +360,27 @@ def test_cli_detect_window_still_names_a_text_column_that_is_no_time(tmp_path, s
     assert "--drop host" in result.output
 
 
+@pytest.mark.parametrize("months", [["January", "February", "March", "April"], ["Jan", "Feb", "Mar", "Apr"]])
+def test_cli_detect_window_takes_a_column_of_month_names_for_a_category_not_the_time_stamps(tmp_path, scored,
+                                                                                            months):
+    """pandas parses a month name alone as a date (of year 1), so a category column of month names was taken as the
+    series' time stamps (with a warning that they go back), and before a real time column it made that one the
+    "text that is not all dates or times" to leave out. A time stamp writes a number (a year, a day, an hour):
+    the month column is named as text to leave out, and the real time column is still taken aside."""
+    times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
+    path = tmp_path / "series.csv"
+    path.write_text("month,value\n" + "".join(f"{months[i % 4]},{np.sin(i):.3f}\n" for i in range(48)))
+    result = detect_series(path)
+    assert result.exit_code == 1 and "month hold(s) text that is not all dates or times" in result.output
+    path.write_text("month,timestamp,value\n" + "".join(f"{months[i % 4]},{times[i]},{np.sin(i):.3f}\n"
+                                                        for i in range(48)))
+    result = detect_series(path, "--drop", "month", "--overwrite")
+    assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
+    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i // 4},{np.sin(i):.3f}\n" for i in range(48)))
+    result = detect_series(path, "--overwrite")  # a month with its year is a time stamp
+    assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
+
+
 def nab_style_csv(path, n_steps: int = 200):
     """A series file as NAB gives them (timestamp,value), with a daily-like cycle; returns (times, values)."""
     times = [str(np.datetime64("2014-07-01T00:00") + np.timedelta64(30 * i, "m")).replace("T", " ") + ":00"
@@ -426,6 +447,9 @@ def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_seri
     (("--window", 16, "--stride", 20), "20 is longer than --window 16"),
     (("--stride", 2), "--stride sets how far apart the windows of --window start"),
     (("--window", 16, "--label-column", "value"), "--label-column labels rows"),
+    # NAB-style labels are per step: leaving out the option alone would train on the labels as a channel
+    (("--window", 16, "--label-column", "value"), "leave the column out with --drop value (without it, the labels "
+                                                  "would be a channel) and give ae detect RUN --label-column value"),
     (("--window", 16, "--stream"), "--stream reads rows"),
     (("--window", 16, "--test-fraction", 0.05), "last 0.05 of steps held out for testing (10 of 200) is shorter "
                                                  "than --window 16"),
@@ -465,6 +489,11 @@ def test_cli_windows_run_resumes_with_its_cut_and_exports_windows(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["n_train"] == 160 - 16 + 1
     result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--window", 8)
     assert result.exit_code != 0 and "--window 8 disagrees with the run's stored 16" in result.output, result.output
+    # named again, the model (or --window, which makes it the default) brings the sequence backbone's --channels,
+    # which the run's stored channels of the series (["value"]) overwrote: "channels must be an integer"
+    for epochs, again in ((3, ("--model", "sequence")), (4, ("--window", 16))):
+        result = invoke("train", "--out", run, "--resume", "--epochs", epochs, "--quiet", "--no-report", *again)
+        assert result.exit_code == 0, (again, result.output)
     pytest.importorskip("onnxruntime")
     assert invoke("export", run).exit_code == 0
 
@@ -565,3 +594,114 @@ def test_cli_detect_window_quotes_a_time_stamp_that_holds_a_comma(tmp_path, scor
     assert detect_series(path).exit_code == 0
     written = pd.read_csv(tmp_path / "series.scores.csv")
     assert list(written.columns) == ["row", "when", "score", "outlier"] and written["when"].tolist() == times
+
+
+def test_cli_train_window_without_a_model_trains_the_sequence_autoencoder_made_for_windows(tmp_path):
+    """`ae train --window 16` without --model trained the default deep MLP on flattened windows, although
+    `sequence` is the model made for them; --window now makes `sequence` the default (its options are parsed, as
+    --remove-level here), a named model (--model deep) or backbone (--backbone mlp) is kept, and --objective alone
+    swaps the sequence preset's objective."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    base = ("--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1, "--quiet",
+            "--no-report")
+    cases = [(("--remove-level",), "sequence", "plain"), (("--model", "deep"), "mlp", "plain"),
+             (("--backbone", "mlp"), "mlp", "plain"), (("--objective", "vae"), "sequence", "vae")]
+    for given, backbone, objective in cases:
+        run = tmp_path / "-".join(map(str, given)).strip("-")
+        result = invoke("train", *base, *given, "--out", run)
+        assert result.exit_code == 0, result.output
+        config = json.loads((run / "config.json").read_text())["model_config"]
+        assert (config["backbone"]["name"], config["objective"]["name"]) == (backbone, objective), given
+    assert json.loads((tmp_path / "remove-level" / "config.json").read_text())["model_config"]["backbone"][
+        "remove_level"] is True
+    assert "with --window, sequence unless --backbone is given" in " ".join(invoke("train", "--help").output.split())
+
+
+def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
+    """A run trained with `ae train --window` could not score a series: `ae detect --window` fits its own model.
+    `ae detect RUN` cuts the series (the run's own file by default) as the run's were, scores its windows with the
+    run's model the way `ae detect --window` scores its own (one path: ScoredMember.training_sum, then each step
+    the mean over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC."""
+    import json
+
+    import pandas as pd
+
+    from autoencoders.applications.anomaly import ScoredMember
+    from autoencoders.applications.series_anomaly import step_scores
+
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("detect", run, "--out", tmp_path / "scores.csv", "--contamination", 0.05)
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "scores.csv")
+    assert list(written.columns) == ["row", "timestamp", "score", "outlier"] and written["timestamp"].tolist() == times
+    model = ae.load_model(run / "model.safetensors")
+    low, spread = values[:160].min(), np.ptp(values[:160])  # the run's scaler: min-max on its training steps
+    windows = ((sliding_windows(values, 16, 2) - low) / spread).astype(np.float32)  # (93, 1, 16)
+    expected = step_scores(ScoredMember.training_sum(model, windows), 200, 16, 2)  # (200,)
+    np.testing.assert_allclose(written["score"], expected, rtol=1e-5)
+    summary = json.loads(result.output)
+    assert written["outlier"].sum() == 10 and summary["flagged"] == 10
+    assert (summary["run"], summary["data"]) == (str(run), str(tmp_path / "series.csv"))  # not the default digits
+
+    labels = (np.arange(200) >= 180).astype(int)
+    pd.DataFrame({"timestamp": times, "value": values, "label": labels}).to_csv(tmp_path / "labelled.csv", index=False)
+    result = invoke("detect", run, "--data", tmp_path / "labelled.csv", "--label-column", "label", "--out",
+                    tmp_path / "labelled.npz")
+    assert result.exit_code == 0 and "roc_auc" in json.loads(result.output), result.output
+    np.testing.assert_allclose(np.load(tmp_path / "labelled.npz")["score"], expected, rtol=1e-5)
+
+
+def test_cli_detect_with_a_run_names_what_does_not_fit(tmp_path):
+    """Options of a detector fitted by `ae detect` itself, a run not trained on windows and windows cut already
+    are each refused with what to do, before any output is written."""
+    nab_style_csv(tmp_path / "series.csv")
+    run, rows = tmp_path / "run", tmp_path / "rows"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1,
+                  "--quiet", "--no-report", "--out", run).exit_code == 0
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(40, 3)))
+    assert invoke("train", "--data", tmp_path / "rows.npy", "--code-size", 2, "--epochs", 1, "--quiet",
+                  "--no-report", "--out", rows).exit_code == 0
+    np.save(tmp_path / "windows.npy", sliding_windows(np.arange(40.0), 16))
+    out = tmp_path / "scores.csv"
+    for arguments, message in [((run, "--window", 16), "the run's windows (16 steps, 1 apart) are cut"),
+                               ((run, "--n-estimators", 3), "--n-estimators sizes the ensemble"),
+                               ((run, "--explain"), "--explain names table columns"),
+                               ((run, "--seed", 1), "with RUN the run's trained model scores the series"),
+                               ((rows,), "was not trained on the windows of a series (ae train --window)"),
+                               ((run, "--data", tmp_path / "windows.npy"), "holds windows cut already"),
+                               # the file given without --data was "not a readable checkpoint (corrupt or truncated?)"
+                               ((tmp_path / "series.csv", "--window", 8), "a file to score goes in --data")]:
+        result = invoke("detect", *arguments, "--out", out)
+        assert result.exit_code != 0 and message in " ".join(result.output.split()), (arguments, result.output)
+        assert not out.exists()
+
+
+def test_a_windows_run_of_the_default_model_resumes_with_its_model_options_given_again(tmp_path):
+    """A run's model options may be given again on --resume (checked against the stored ones), but they were
+    parsed as the default deep model's: `--channels 8,16` again on a sequence run (now the default with --window)
+    was "No such option '--channels'"; the resumed run's own model is parsed."""
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--channels", "8,16", "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--channels", "8,16", "--quiet", "--no-report")
+    assert result.exit_code == 0, result.output
+    result = invoke("train", "--out", run, "--resume", "--epochs", 3, "--channels", "4,8")
+    assert result.exit_code != 0 and "--channels [4, 8] disagrees with the run's stored [8, 16]" in result.output, \
+        result.output
+
+
+def test_a_label_column_left_out_is_no_time_index_even_when_its_one_anomaly_runs_to_the_end(tmp_path, scored):
+    """`ae train --window` says to leave a per-step label column out with --drop; a 0/1 label whose one anomaly
+    runs to the series' end never falls and holds whole numbers, so it was taken for a time index and written as
+    the steps' time stamps (and stored as the run's time column). A time index takes a new value on most steps."""
+    path = tmp_path / "series.csv"
+    path.write_text("value,label\n" + "".join(f"{np.sin(i / 3):.3f},{int(i >= 50)}\n" for i in range(60)))
+    result = detect_series(path, "--drop", "label")
+    assert result.exit_code == 0 and "time_column" not in result.output, result.output
+    assert (tmp_path / "series.scores.csv").read_text().startswith("row,score,outlier\n")

@@ -35,7 +35,16 @@ def series_anomaly_scores(series: np.ndarray, window: int, *, stride: int = 1, c
     epochs = auto_epochs(len(windows), batch_size) if epochs is None else epochs  # 0 is refused, not the default
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=5, seed=seed, progress=False)
     Trainer(model, config).fit(windows)
-    return step_scores(ScoredMember.training_sum(model, windows), len(Z), window, stride)
+    return windows_step_scores(model, windows, len(Z), stride)
+
+
+def windows_step_scores(model, windows: np.ndarray, n_steps: int, stride: int = 1) -> np.ndarray:
+    """Per-step scores (n_steps,) of a series under a trained ``model`` of its windows (N, C, L) (cut by
+    :func:`sliding_windows` with ``stride``, in the model's units): each window scored as :class:`ScoredMember`'s
+    "sum" with the statistics of these windows (normalised reconstruction error plus the Mahalanobis distance of its
+    code), each step the mean score of the windows covering it. What :func:`series_anomaly_scores` gives once its
+    model is fitted, and ``ae detect RUN`` with a run trained on windows (``ae train --window``)."""
+    return step_scores(ScoredMember.training_sum(model, windows), n_steps, windows.shape[-1], stride)
 
 
 def refuse_columns_of_other_than_numbers(series) -> None:

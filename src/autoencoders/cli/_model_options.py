@@ -147,9 +147,31 @@ def peek(args: list[str], option: str) -> str | None:
     return None
 
 
-def named_preset(preset: str | None, backbone: str | None, objective: str | None) -> str | None:
-    """The preset of a command's --model, --backbone and --objective: --model, else deep when no part is named."""
-    return preset or (None if backbone or objective else "deep")
+def named_preset(preset: str | None, backbone: str | None, objective: str | None, window: Any = None) -> str | None:
+    """The preset of a command's --model, --backbone and --objective: --model, else with --window (``window`` not
+    None: windows of a series) sequence, the model made for them, unless a backbone is named (an --objective alone
+    swaps its objective), else deep when no part is named."""
+    if preset or backbone:
+        return preset
+    if window is not None:
+        return "sequence"
+    return None if objective else "deep"
+
+
+def resumed_model(out: str | None) -> tuple[str | None, str | None, str | None]:
+    """(preset, backbone, objective) of the run in ``out`` that ``--resume`` continues, to parse its model's options;
+    all None when there is no such run or one of its parts is not registered here (the resume itself says why)."""
+    from ..errors import RunFolderError
+    from ..registry import UnknownModelError
+    from ..training.ownership import stored_settings
+
+    try:
+        config = stored_settings(out)["model_config"]
+        named = config.get("preset"), config["backbone"]["name"], config["objective"]["name"]
+        cached_option_params(*named)
+    except (RunFolderError, UnknownModelError, KeyError, TypeError):
+        return None, None, None
+    return named
 
 
 def explicit_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:
@@ -170,8 +192,10 @@ class ModelCommand(click.Command):
 
         if "--import" in args:  # before the model's options are looked up, which it may register
             raise misplaced_import(ctx.info_name)
-        backbone, objective = peek(args, "--backbone"), peek(args, "--objective")
-        preset = named_preset(peek(args, "--model"), backbone, objective)
+        preset, backbone, objective = named = peek(args, "--model"), peek(args, "--backbone"), peek(args, "--objective")
+        if "--resume" in args and not any(named):  # the model options given again are the run's model's
+            preset, backbone, objective = resumed_model(peek(args, "--out"))
+        preset = named_preset(preset, backbone, objective, peek(args, "--window"))
         try:
             model_params = cached_option_params(preset, backbone, objective)
         except UnknownModelError as error:

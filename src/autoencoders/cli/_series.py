@@ -71,8 +71,9 @@ def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, ti
 
 def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
     """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
-    dates or times (with a warning when they go back or repeat), or of a column left out that holds a time index
-    (:func:`time_index_channels`: epoch seconds, a step number); None when there is none."""
+    dates or times, each written with a number (not a month or weekday name alone: a category), with a warning
+    when they go back or repeat, or of a column left out that holds a time index
+    (:func:`is_time_index`: epoch seconds, a step number); None when there is none."""
     import pandas as pd
 
     from ..data.table_files import read_table
@@ -82,9 +83,11 @@ def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
         if dropped else frame.iloc[:, :0]
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
         if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
-            if len(cells) > 1 and time_index_channels(cells.to_numpy(np.float64)[:, None]):
+            if is_time_index(cells.to_numpy(np.float64)):
                 return str(name), cells.astype(str).to_numpy()
             continue
+        if not cells.astype(str).str.contains(r"\d").all():  # a time stamp writes a year, a day or an hour;
+            continue  # pandas parses a month name alone as a date of year 1: a category (month, season) is no time
         with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
             warnings.simplefilter("ignore")
             times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
@@ -113,6 +116,13 @@ def time_index_channels(X: np.ndarray) -> list[int]:
     whole = (np.round(X) == X).all(axis=0)  # (C,)
     rising = (np.diff(X, axis=0) >= 0).all(axis=0) & (X[-1] > X[0])  # (C,)
     return np.flatnonzero(whole & rising).tolist()
+
+
+def is_time_index(values: np.ndarray) -> bool:
+    """Whether a column left out of a series, ``values`` (T,), is its time index: a channel
+    :func:`time_index_channels` warns of, taking a new value on most steps (not a 0/1 label left out with --drop,
+    whose one anomaly runs to the series' end)."""
+    return len(values) > 1 and bool(time_index_channels(values[:, None])) and len(np.unique(values)) > len(values) / 2
 
 
 def warn_of_time_index_channels(series: Series, data: str) -> None:

@@ -11,13 +11,16 @@ from ..data import check_array
 from ._common import (
     data_options,
     echo_json,
+    load_run,
+    model_inputs,
     naming_the_file,
     output_options,
     read_data,
+    read_run_data,
     save_numpy,
     warn_of_row_ids,
 )
-from ._series import read_series, warn_of_time_index_channels
+from ._series import read_series, run_series_settings, warn_of_time_index_channels
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
 
@@ -83,9 +86,10 @@ def contamination_value(value: str | None) -> float | str | None:
 
 
 @click.command()
+@click.argument("run", type=click.Path(exists=True), required=False)
 @data_options
-@output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window on a table with "
-                "a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
+@output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window or RUN on a table "
+                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
@@ -107,12 +111,16 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many columns --explain names per flagged row.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def detect(data, data_dir, split, label_column, out, contamination, quantile, n_estimators, combine, window, explain,
-           top, seed):
+def detect(run, data, data_dir, split, label_column, out, contamination, quantile, n_estimators, combine, window,
+           explain, top, seed):
     """Score every row of --data for abnormality (higher = more abnormal) with autoencoders fitted on all rows,
     without labels, and flag the outliers: an ensemble of MLP autoencoders on table rows, or with --window a
     sequence autoencoder on a time series. Labels in the data (--label-column, `y` in an .npz; 1 = anomaly, of text
-    labels the one sorted last, named in the output) are only used to report ROC-AUC and average precision."""
+    labels the one sorted last, named in the output) are only used to report ROC-AUC and average precision.
+
+    With RUN, a run trained on a series' windows (ae train --window), no model is fitted: each step of the series
+    in --data (by default the run's own file) is scored by the run's model, from the windows cut as the run's
+    were, as --window scores them with its own model."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, fence
@@ -123,22 +131,16 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         raise click.UsageError("give --contamination or --quantile, not both")
     if quantile is not None and not 0 < quantile < 1:
         raise click.BadParameter(f"must be in (0, 1), got {quantile}", param_hint="--quantile")
-    if explain and window is not None:
-        raise click.UsageError("--explain names table columns; it does not apply to a time series (--window)")
-    context = click.get_current_context()
-    if window is not None and context.get_parameter_source("n_estimators") != click.core.ParameterSource.DEFAULT:
-        raise click.UsageError("--n-estimators sizes the ensemble of the table detector; a time series (--window) "
-                               "is scored by one sequence autoencoder")
     if combine is not None and combine not in COMBINATIONS:
         raise click.BadParameter(f"must be one of {', '.join(COMBINATIONS)}, got {combine!r}", param_hint="--combine")
-    if combine is not None and window is not None:
-        raise click.UsageError("--combine sets how the table detector scores a row; a time series (--window) is "
-                               "scored by the sequence autoencoder's own score")
+    refuse_what_a_series_takes_not(explain, combine, window, run)
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     times = None
-    if window is not None:
+    if run is not None:
+        dataset, X, scores, times = scored_with_run(run, data, data_dir, split, label_column, window)
+    elif window is not None:
         series = read_series(data, data_dir, split, label_column)
         dataset, X = series.dataset, check_array(series.values, f"data from {data}")  # (T, C)
         warn_of_time_index_channels(series, data)
@@ -168,8 +170,9 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
             contributions[flagged] = np.asarray(detector.explain(X.iloc[flagged] if hasattr(X, "iloc") else X[flagged]))
         ranked = (*top_features(contributions, outliers == 1, top), names)
     write_scores(out, scores, outliers, threshold, ranked, times)
-    summary = {"data": str(data), "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
-               "flagged": int(outliers.sum()), "out": str(out)}
+    summary = {} if run is None else {"run": str(run)}
+    summary |= {"data": dataset.source, "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
+                "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
     if times is not None:  # the rows of --out are named by it too
         summary["time_column"] = times[0]
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
@@ -179,6 +182,60 @@ def detect(data, data_dir, split, label_column, out, contamination, quantile, n_
         if dataset.label_names:  # text labels: the one sorted last is taken for the anomalies; say which
             summary["anomaly_label"] = dataset.label_names[int(np.max(dataset.y))]
     echo_json(summary)
+
+
+def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: int | None, run: str | None) -> None:
+    """Refuse the table detector's options for a time series (--window, or one scored with a windows RUN), and
+    with RUN the options of a model ``ae detect`` fits itself."""
+    if window is None and run is None:
+        return
+    series = "a time series (--window)" if run is None else "a series scored with RUN"
+    scorer = "one sequence autoencoder" if run is None else "the run's model"
+    context = click.get_current_context()
+    given = {name for name in ("n_estimators", "seed")
+             if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    if explain:
+        raise click.UsageError(f"--explain names table columns; it does not apply to {series}")
+    if "n_estimators" in given:
+        raise click.UsageError(f"--n-estimators sizes the ensemble of the table detector; {series} is scored by "
+                               f"{scorer}")
+    if combine is not None:
+        raise click.UsageError(f"--combine sets how the table detector scores a row; {series} is scored by "
+                               f"{scorer}'s own score")
+    if run is not None and "seed" in given:
+        raise click.UsageError("--seed seeds the model ae detect fits; with RUN the run's trained model scores the "
+                               "series: leave it out")
+
+
+def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label_column: str | None,
+                    window: int | None) -> tuple:
+    """(the series' dataset, its steps (T, C), their scores (T,), (time column, stamps (T,)) or None) of the series
+    in --data (the run's own by default) scored by the model of ``run``, a run trained on windows: cut and scaled
+    as the run's windows, each step scored by :func:`windows_step_scores`, as ``--window`` scores with its model."""
+    from ..applications.series_anomaly import windows_step_scores
+
+    if not Path(run).is_dir() and Path(run).suffix != ".safetensors":  # `ae detect series.csv`: --data left out
+        raise click.UsageError(f"RUN is a run folder (or its model.safetensors), and {run} is neither: a file to "
+                               f"score goes in --data (ae detect --data {run} --window W fits a model on a series)")
+    checkpoint, scaler = load_run(run)
+    settings = run_series_settings(checkpoint)
+    if settings is None:
+        raise click.UsageError(f"{run} was not trained on the windows of a series (ae train --window): ae detect RUN "
+                               "scores each step of a series with such a run. For rows, ae detect --data fits its "
+                               f"own detector, and ae evaluate {run} gives the run's reconstruction errors")
+    if window is not None:
+        raise click.UsageError(f"the run's windows ({settings['window']} steps, {settings['stride']} apart) are cut "
+                               "from the series as in its training: leave out --window (with it and no RUN, ae "
+                               "detect fits its own sequence autoencoder)")
+    windows = read_run_data(checkpoint, data, data_dir, split, label_column)
+    series = windows.series
+    if series is None:  # (N, C, L) given as they are: no steps to score
+        raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
+                               "scores each step of a series: give the series they were cut from")
+    inputs = model_inputs(checkpoint, scaler, windows)  # (N, C, L) in model units
+    scores = windows_step_scores(checkpoint.model, inputs, len(series), settings["stride"])  # (T,)
+    times = None if series.time_column is None else (series.time_column, series.times)
+    return series.dataset, check_array(series.values, f"data from {windows.source}"), scores, times
 
 
 COMMANDS = [detect]

@@ -59,7 +59,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 
 @click.command(cls=ModelCommand)
 @click.option("--model", default=None,
-              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given). "
+              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given; "
+                   "with --window, sequence unless --backbone is given, --objective then swapping its objective). "
                    "Add --help after it to see its options. Given with --backbone or --objective, it swaps that part "
                    "and keeps the preset's other defaults: --model denoising --objective vae is the denoising MLP and "
                    "noise with a VAE code, a model named mlp+vae (the run's folder too).")
@@ -72,7 +73,8 @@ STREAMED_TEST_ROWS = 10_000  # with --stream, test metrics and pictures use at m
 @click.option("--window", type=click.IntRange(min=1), default=None,
               help="Read --data as one time series (rows = consecutive time steps, columns = channels; a column of "
                    "dates or times is kept aside as its time stamps) and train on its sliding windows of this many "
-                   "steps, (channels, window) each: for the sequence backbone (or mlp). Stored in the run: ae "
+                   "steps, (channels, window) each: for the sequence autoencoder, the default model with --window (mlp "
+                   "takes them flattened: --model deep). Stored in the run: ae "
                    "encode, reconstruct, evaluate, report and generate cut a series given to the run the same way. "
                    "Test windows: the series' last --test-fraction of steps, cut apart (or --test-data, a series); "
                    "--holdout defaults to last.")
@@ -133,7 +135,7 @@ def train(**options):
       ae train --model deep --help               # the options of one preset
       ae train --backbone conv --objective vae --beta 0.5   # any backbone with any objective
       ae train --model denoising --objective vae # a preset with another objective (mlp+vae)
-      ae train --model sequence --data nyc_taxi.csv --window 48 --stride 4   # one series' sliding windows
+      ae train --data nyc_taxi.csv --window 48 --stride 4   # one series' sliding windows: sequence model
     """
     pop_train_config(dict(options))  # impossible training settings are named before anything is imported or read
     from ..registry import model_name
@@ -143,7 +145,7 @@ def train(**options):
     context = click.get_current_context()
     resolve_device(options["device"])  # so is an unknown or absent device
     check_window_options(context, options)
-    options["model"] = named_preset(options["model"], options["backbone"], options["objective"])
+    options["model"] = named_preset(options["model"], options["backbone"], options["objective"], options["window"])
     name = model_name(options["model"], options["backbone"], options["objective"])  # --model vae --objective vq: mlp+vq
     run_dir = Path(options["out"] or f"runs/{name}-{Path(str(options['data'])).stem}")
     launched = launched_world_size() > 1  # one of the processes of `--nproc N`: the launcher checked the folder
@@ -202,8 +204,11 @@ def check_window_options(context: click.Context, options: dict[str, Any]) -> Non
         raise click.UsageError("--window cuts one series held in memory into windows; --stream reads rows from a "
                                "file larger than memory: leave one out")
     if "label_column" in given:
-        raise click.UsageError("--label-column labels rows, and the windows of a series (--window) span many: leave "
-                               "it out (ae detect --window measures per-step labels against its scores)")
+        column = options["label_column"]
+        raise click.UsageError(f"--label-column labels rows, and the windows of a series (--window) span many: to "
+                               f"train on the series, leave the column out with --drop {column} (without it, the "
+                               f"labels would be a channel) and give ae detect RUN --label-column {column} to measure "
+                               "the run's per-step scores against them")
     if options["stride"] > options["window"]:
         raise click.BadParameter(f"{options['stride']} is longer than --window {options['window']}: the steps between "
                                  "windows would be in no window", param_hint="--stride")
@@ -236,12 +241,15 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
     _require_registered(settings["model_config"].get("preset"), parts, settings.get("modules") or {})
     extra = settings.get("extra", {})
     train_config, data = settings["train_config"], extra.get("data", {})
+    shared = {param.name for param in context.command.shared_params}
+    # the data settings are the command's own options (the table options are read apart, not passed): a stored one
+    # named like a model option (the series' "channels", the sequence backbone's --channels) is no value of it
+    own_options = shared & context.params.keys()
     stored = {"model": settings["model_config"].get("preset"), **{part: parts[part]["name"] for part in parts},
               **model_config, **{k: v for part in parts.values() for k, v in part.items() if k != "name"},
               **{k: train_config[k] for k in _resumed_training() if k in train_config},
-              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in context.params},
+              **{_DATA_OPTIONS.get(k, k): v for k, v in data.items() if _DATA_OPTIONS.get(k, k) in own_options},
               **extra.get("outputs", {})}
-    shared = {param.name for param in context.command.shared_params}
     # an option the run's preset renamed (vanilla's --activation: its code activation) is the field it stands for
     renamed = preset_renames(stored["model"], stored["backbone"], stored["objective"]) if stored["model"] else {}
     changes = {}  # the training settings a resumed run may change (RESUMABLE_CHANGES), given again
