@@ -121,6 +121,11 @@ EIGHTEENTH_ROUND = ("tail_linear",)
 # Twentieth round (written down before its run): the library's "tail_peak" ("tail" scoring a row by its most
 # surprising feature less log K where that beats the mean), with the default's training only.
 TWENTIETH_ROUND = ("tail_peak",)
+# Twenty-first round (written down before its run): the default's training with a linear member (``model="linear"``,
+# its reconstruction in a subspace as PCA's), crossed with the combinations the eleventh round's training takes but
+# the late rounds'.
+TWENTY_FIRST_ROUND_TRAININGS = ("trim20_steps200_epochs200_linear",)
+TRAININGS["trim20_steps200_epochs200_linear"] = {**TRAININGS["trim20_steps200_epochs200"], "model": "linear"}
 GRID = (*COMBINATIONS, *FORESTS, *MARGINAL)  # every combination the grid knows
 # The combinations of the thirteenth round on, each crossed with the default's training only
 LATE_ROUNDS = (*FORESTS, *MARGINAL, *ISOLATED, *EIGHTEENTH_ROUND, *TWENTIETH_ROUND)
@@ -139,13 +144,14 @@ SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat"
 
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
-    seventh and eleventh rounds' trainings, those of the thirteenth round on (``LATE_ROUNDS``) only with their own;
-    the seventeenth round's training only with "tail"."""
+    seventh, eleventh and twenty-first rounds' trainings, those of the thirteenth round on (``LATE_ROUNDS``) only
+    with their own; the seventeenth round's training only with "tail"."""
     if training in SEVENTEENTH_ROUND_TRAININGS:
         return [c for c in chosen if c in SEVENTEENTH_ROUND]
     return [c for c in chosen
             if (c not in FOURTH_ROUND + TENTH_ROUND + LATE_ROUNDS
-                or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS)
+                or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS
+                + TWENTY_FIRST_ROUND_TRAININGS)
             and (c not in LATE_ROUNDS or training in THIRTEENTH_ROUND_TRAININGS)]
 
 
