@@ -102,7 +102,7 @@ def test_a_diverged_run_says_so(tmp_path, options):
 def test_a_run_worse_than_the_mean_names_a_collapsed_vae_as_the_cause(capsys, kl, cause):
     """The README's conv VAE at --beta 2 on digits kept KL 0.4 nats per row and reconstructed the test rows worse
     than their mean: more epochs or a lower learning rate (the old advice) do not help; a lower beta does."""
-    from autoencoders.cli.train import _warn_if_diverged
+    from autoencoders.cli._training_run import _warn_if_diverged
     from autoencoders.training.history import History
 
     parts = {"loss": [30.0, 27.0, 26.5]} | ({"kl": [0.7, 0.3, kl]} if kl is not None else {})
