@@ -130,16 +130,32 @@ def _warn_of_rows_as_windows(data, length: int) -> None:
                   "sliding windows", stacklevel=2)
 
 
+def _why_the_loss_rose(history, level_may_move: bool) -> str:
+    """Why the monitored loss ended above its first epoch's: training diverged, unless it is the validation loss and
+    the training loss fell, which a lower learning rate does not mend (NAB's ec2_cpu_utilization_5f5533 at --window
+    64 for 3 epochs: the validation loss rose at the third epoch and fell below its start by the fifth)."""
+    train = history.train.get("loss", [])
+    if not history.val.get("loss") or len(train) < 2 or train[-1] >= train[0]:
+        return "training diverged: try a lower --lr or --grad-clip"
+    why = (f"the training loss fell ({train[0]:.4g} to {train[-1]:.4g}), so training did not diverge: the model "
+           "fits the validation rows worse, which more --epochs may mend or which is overfitting (the loss curves "
+           "tell which)")
+    if level_may_move:
+        why += ("; or the validation windows, the training steps' last, sit at another level, which --remove-level "
+                "lets the model follow")
+    return why
+
+
 def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level_may_move: bool = False) -> None:
     """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
     their own mean does (what a learning rate far too high leaves behind); ``level_may_move``: the test rows are
     windows of the series' last steps and the model keeps the windows' levels, so a later stretch at another
     level does the same (NAB's ec2_cpu_utilization_5f5533: the warning goes with --remove-level)."""
     losses = history.val.get("loss") or history.train.get("loss", [])
-    advice = "training diverged: try a lower --lr or --grad-clip"
     if len(losses) > 1 and losses[-1] > losses[0]:
         click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
-                   f"{advice} (the model kept is the best epoch's, {min(losses):.4g})", err=True)
+                   f"{_why_the_loss_rose(history, level_may_move)} (the model kept is the best epoch's, "
+                   f"{min(losses):.4g})", err=True)
     baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
     if baseline is None or test.get("mse", 0.0) <= baseline:
         return
