@@ -194,7 +194,7 @@ def test_outputs_are_claimed_before_any_work(tmp_path, monkeypatch, command):
     exists (all named), when the folder cannot be written, and (one file) when it is the file the command reads."""
     import os
 
-    from autoencoders.cli import _common
+    from autoencoders.cli import _outputs
 
     monkeypatch.setattr("autoencoders.checkpoint.load_checkpoint", lambda *a: pytest.fail("worked before refusing"))
     run, images, out = tmp_path / "run", tmp_path / "in", tmp_path / "out"
@@ -221,7 +221,7 @@ def test_outputs_are_claimed_before_any_work(tmp_path, monkeypatch, command):
     assert f"already exist{'s' if one else ''}; pass --overwrite to replace {'it' if one else 'them'}" in \
         refused.output.replace("\n", " ")
     access = os.access
-    monkeypatch.setattr(_common.os, "access", lambda path, mode: not (Path(path) == out and mode & os.W_OK)
+    monkeypatch.setattr(_outputs.os, "access", lambda path, mode: not (Path(path) == out and mode & os.W_OK)
                         and access(path, mode))  # as for a user without write permission (tests run as root)
     refused = invoke("--overwrite")
     assert refused.exit_code == 2 and f"cannot write in {out}" in refused.output, refused.output

@@ -102,7 +102,7 @@ def test_a_diverged_run_says_so(tmp_path, options):
 def test_a_run_worse_than_the_mean_names_a_collapsed_vae_as_the_cause(capsys, kl, cause):
     """The README's conv VAE at --beta 2 on digits kept KL 0.4 nats per row and reconstructed the test rows worse
     than their mean: more epochs or a lower learning rate (the old advice) do not help; a lower beta does."""
-    from autoencoders.cli.train import _warn_if_diverged
+    from autoencoders.cli._training_run import _warn_if_diverged
     from autoencoders.training.history import History
 
     parts = {"loss": [30.0, 27.0, 26.5]} | ({"kl": [0.7, 0.3, kl]} if kl is not None else {})
@@ -112,6 +112,23 @@ def test_a_run_worse_than_the_mean_names_a_collapsed_vae_as_the_cause(capsys, kl
     assert warning.startswith("Warning: the model reconstructs the test rows worse than their mean"), warning
     assert cause in warning, warning
     assert ("--beta" in warning) == (cause == "posterior has collapsed"), warning
+
+
+@pytest.mark.parametrize("train_losses, diverged", [([44.5, 39.8, 39.5], False), ([44.5, 46.0, 48.0], True)])
+def test_a_validation_loss_that_rose_while_the_training_loss_fell_is_not_called_divergence(capsys, train_losses,
+                                                                                           diverged):
+    """`ae train --window 64 --stride 4 --epochs 3` on NAB's ec2_cpu_utilization_5f5533 (one process or two): the
+    validation loss went 30.95, 30.64, 31.95 while the training loss fell every epoch; the warning said training had
+    diverged and advised a lower --lr, which does not mend it (with more epochs the validation loss falls again)."""
+    from autoencoders.cli._training_run import _warn_if_diverged
+    from autoencoders.training.history import History
+
+    history = History(train={"loss": train_losses}, val={"loss": [30.95, 30.64, 31.95]}, best_epoch=1)
+    _warn_if_diverged(history, {}, np.zeros((0, 4, 64)), level_may_move=True)  # no test windows: no mse warning
+    warning = capsys.readouterr().err
+    assert warning.startswith("Warning: the final loss 31.95 is worse than the first epoch's 30.95; "), warning
+    assert ("training diverged: try a lower --lr" in warning) == diverged, warning
+    assert ("the training loss fell (44.5 to 39.5)" in warning and "--remove-level" in warning) != diverged, warning
 
 
 def test_python_dash_m_autoencoders_runs_the_cli():

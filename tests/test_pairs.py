@@ -401,7 +401,7 @@ def test_what_the_presets_set_themselves_is_not_warned_of_as_ignored():
 def test_the_shared_options_warning_is_shown_by_the_cli_as_its_own_line():
     # its stacklevel pointed at the dataclass's generated __init__ ("<string>"), so `ae train --corruption-level 0.3`
     # printed "<string>:13: UserWarning: ignored: ..." instead of the library's "Warning: ignored: ..."
-    from autoencoders.cli._common import _plain_warning
+    from autoencoders.cli._group import _plain_warning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import autoencoders as ae
 from autoencoders.cli import cli
-from autoencoders.cli._common import load_run
+from autoencoders.cli._run_model import load_run
 from autoencoders.data import DataError, Scaler
 from autoencoders.data.streaming import ChunkedRows, open_rows
 from conftest import fast_config

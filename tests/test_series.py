@@ -234,7 +234,7 @@ def test_cli_train_holdout_last_tests_on_the_last_rows(tmp_path):
     from click.testing import CliRunner
 
     from autoencoders.cli import cli
-    from autoencoders.cli.train import _train_test
+    from autoencoders.cli._training_rows import _train_test
 
     path = tmp_path / "windows.npy"
     windows = sliding_windows(np.sin(np.arange(60) / 5.0), 8).astype(np.float32)  # (53, 1, 8)

@@ -602,7 +602,7 @@ def test_cli_an_npy_out_for_a_table_with_text_is_refused_before_any_work(people_
     result = runner.invoke(cli, ["train", "--data", str(people_csv), "--drop", "id,label", "--hidden", "4",
                                  "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
     assert result.exit_code == 0, result.output
-    monkeypatch.setattr("autoencoders.cli._common.read_data", lambda *a: pytest.fail("worked before refusing"))
+    monkeypatch.setattr("autoencoders.cli._run_data.read_data", lambda *a: pytest.fail("worked before refusing"))
     monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
     for args in (["reconstruct", str(run)], ["generate", str(run)], ["impute", "--data", str(people_csv)]):
         refused = runner.invoke(cli, [*args, "--out", str(tmp_path / "out.npy")])
@@ -746,7 +746,7 @@ def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels():
 
 def test_cli_writes_only_the_table_compressions_it_reads_back():
     # `--out x.csv.zip` / `.csv.zst` were written, but `--data` could not read them back.
-    from autoencoders.cli._common import COMPRESSIONS, FORMATS
+    from autoencoders.cli._outputs import COMPRESSIONS, FORMATS
     from autoencoders.data.files import TEXT_OPENERS
 
     assert set(COMPRESSIONS) == set(TEXT_OPENERS)

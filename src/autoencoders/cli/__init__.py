@@ -8,7 +8,7 @@ import pkgutil
 
 import click
 
-from ._common import Group
+from ._group import Group
 from ._imports import import_modules
 
 

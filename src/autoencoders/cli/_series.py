@@ -16,7 +16,8 @@ import numpy as np
 from ..data import Dataset, Scaler, check_array
 from ..data.windows import overlap_average, sliding_windows
 from ..errors import ConfigError, DataError
-from ._common import read_data, table_options, text_columns
+from ._data_options import read_data, table_options
+from ._outputs import text_columns
 
 
 @dataclasses.dataclass

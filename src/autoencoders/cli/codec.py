@@ -5,20 +5,10 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from ._common import (
-    RUN,
-    check_npy_of_text,
-    echo_json,
-    load_run,
-    model_inputs,
-    model_outputs,
-    output_options,
-    read_run_data,
-    run_data_options,
-    run_table,
-    run_text_columns,
-    save_array,
-)
+from ._data_options import run_data_options
+from ._outputs import check_npy_of_text, echo_json, output_options, save_array
+from ._run_data import read_run_data
+from ._run_model import RUN, load_run, model_inputs, model_outputs, run_table, run_text_columns
 
 
 @click.command()

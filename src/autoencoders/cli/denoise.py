@@ -8,7 +8,8 @@ import click
 
 from ..data.images import IMAGE_SUFFIXES
 from ..errors import DataError
-from ._common import RUN, check_picture_format, claim_files, load_run, model_inputs
+from ._outputs import check_picture_format, claim_files
+from ._run_model import RUN, load_run, model_inputs
 
 
 @click.command()

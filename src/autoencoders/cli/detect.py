@@ -8,18 +8,10 @@ import click
 import numpy as np
 
 from ..data import check_array
-from ._common import (
-    data_options,
-    echo_json,
-    load_run,
-    model_inputs,
-    naming_the_file,
-    output_options,
-    read_data,
-    read_run_data,
-    save_numpy,
-    warn_of_row_ids,
-)
+from ._data_options import data_options, naming_the_file, read_data, warn_of_row_ids
+from ._outputs import echo_json, output_options, save_numpy
+from ._run_data import read_run_data
+from ._run_model import load_run, model_inputs
 from ._series import read_series, run_series_settings, warn_of_time_index_channels
 
 OUTPUT_SUFFIXES = (".csv", ".npz")

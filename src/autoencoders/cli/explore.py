@@ -8,18 +8,10 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import (
-    RUN,
-    echo_json,
-    keep_run_table_options,
-    load_run,
-    model_inputs,
-    output_options,
-    read_data,
-    read_run_data,
-    run_data_options,
-    save_array,
-)
+from ._data_options import read_data, run_data_options
+from ._outputs import echo_json, output_options, save_array
+from ._run_data import keep_run_table_options, read_run_data
+from ._run_model import RUN, load_run, model_inputs
 from ._series import read_run_windows, run_series_settings
 
 

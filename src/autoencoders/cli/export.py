@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..export import PARTS, export_onnx, max_abs_difference, require_export_dependencies
-from ._common import RUN, claim_files, load_run
+from ._outputs import claim_files
+from ._run_model import RUN, load_run
 
 TOLERANCE = 1e-5
 

@@ -8,19 +8,10 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import (
-    RUN,
-    check_npy_of_text,
-    load_run,
-    model_inputs,
-    model_outputs,
-    output_options,
-    read_run_data,
-    run_data_options,
-    run_table,
-    run_text_columns,
-    save_array,
-)
+from ._data_options import run_data_options
+from ._outputs import check_npy_of_text, output_options, save_array
+from ._run_data import read_run_data
+from ._run_model import RUN, load_run, model_inputs, model_outputs, run_table, run_text_columns
 from ._series import windows_said
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen

@@ -9,19 +9,8 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._common import (
-    array_format,
-    check_npy_of_text,
-    data_options,
-    echo_json,
-    naming_the_file,
-    output_options,
-    read_samples,
-    save_array,
-    table_options,
-    text_columns,
-    warn_of_row_ids,
-)
+from ._data_options import data_options, naming_the_file, read_samples, table_options, warn_of_row_ids
+from ._outputs import array_format, check_npy_of_text, echo_json, output_options, save_array, text_columns
 
 if TYPE_CHECKING:
     from ..data.table_files import WholeTable

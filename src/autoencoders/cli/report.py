@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from ._common import claim_files, load_run, model_inputs, read_run_data, run_data_options
+from ._data_options import run_data_options
+from ._outputs import claim_files
+from ._run_data import read_run_data
+from ._run_model import load_run, model_inputs
 from ._series import run_series_settings, windows_said
 
 

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ._common import (
-    RUN,
-    check_npy_of_text,
-    echo_json,
-    finite_values,
-    load_run,
-    model_inputs,
-    model_outputs,
-    output_options,
-    read_run_data,
-    run_data_options,
-    run_text_columns,
-    save_array,
-)
+from ._data_options import run_data_options
 from ._model_options import model_summaries
+from ._outputs import check_npy_of_text, echo_json, finite_values, output_options, save_array
+from ._run_data import read_run_data
+from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
 from ._series import rebuilt_series, run_series_settings, windows_said
 
 
