@@ -719,3 +719,12 @@ def test_reduction_scores_name_too_few_samples_for_the_neighbourhoods(digits):
                                            "pass a smaller n_neighbors"):
         apps.reduction_scores(X, codes, reconstructions)
     assert 0 <= apps.reduction_scores(X, codes, reconstructions, n_neighbors=4)["trustworthiness"] <= 1
+
+
+def test_images_as_nested_lists_are_tiled_and_written(tmp_path):
+    # Were AttributeError: 'list' object has no attribute 'ndim' (the README: applications take lists too).
+    images = np.random.default_rng(0).random((3, 1, 2, 2)).astype(np.float32)  # (n, C, H, W)
+    np.testing.assert_array_equal(apps.tile_images(images.tolist(), columns=2), apps.tile_images(images, columns=2))
+    files = [tmp_path / f"{i}.png" for i in range(3)]
+    apps.write_images(images.tolist(), files)
+    assert all(file.exists() for file in files)

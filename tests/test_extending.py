@@ -611,3 +611,22 @@ def test_an_unknown_backbone_on_the_command_line_says_how_to_use_ones_own(fresh_
     assert result.exit_code == 2
     assert "unknown backbone 'tiny'" in result.output
     assert "`ae --import MODULE ...` on the command line" in " ".join(result.output.split())
+
+
+def test_the_readmes_module_runs_as_written(tmp_path, monkeypatch):
+    """The README's `mymodels.py`, written verbatim, registers its parts, which go with the built-in ones and train
+    (a README example that drifted from the API would fail here, not in a new user's hands)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("# mymodels.py\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "mymodels.py").write_text(block)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    monkeypatch.delitem(sys.modules, "mymodels", raising=False)
+    importlib.import_module("mymodels")
+    ae.register_preset("tiny-wide", "tiny", "codel2", "A wider tiny.", {"width": 128})
+    for options in ({"backbone": "tiny", "objective": "vae", "width": 64}, {"backbone": "conv", "objective": "codel2"},
+                    {}):
+        model = ae.create_model("tiny-wide" if not options else None, input_shape=(1, 8, 8), code_size=4, **options)
+        losses = model.loss(torch.rand(3, 1, 8, 8))  # (B, C, H, W) digits-like
+        losses["loss"].backward()
+        assert torch.isfinite(losses["loss"]) and ("code_l2" in losses) == (options.get("objective") != "vae")
+    sys.modules.pop("mymodels", None)

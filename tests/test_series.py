@@ -433,6 +433,11 @@ def test_cli_train_window_trains_on_a_series_files_windows_and_the_run_cuts_seri
     expected = ae.encode(model, ((windows - values[:160].min()) / np.ptp(values[:160])).astype(np.float32))
     np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), expected, atol=1e-4)
     np.testing.assert_allclose(np.load(tmp_path / "flat-codes.npy"), expected, atol=1e-4)
+    np.save(tmp_path / "windows.npy", windows[:5])  # cut already: taken as they are, no stride of the run's said
+    for command in ("encode", "reconstruct"):  # was "(windows of 16 steps, 2 apart)" of windows it did not cut
+        result = invoke(command, run, "--data", tmp_path / "windows.npy", "--out", tmp_path / f"{command}.npy")
+        assert result.exit_code == 0 and "5 " in result.output and "(windows of 16 steps) to" in result.output, \
+            result.output
 
     result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv")
     assert result.exit_code == 0 and "200 steps rebuilt from 93" in result.output, result.output

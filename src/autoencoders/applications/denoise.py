@@ -54,6 +54,7 @@ def write_images(images: np.ndarray, files: list[Path]) -> None:
     """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix)."""
     from PIL import Image
 
+    images = np.asarray(images)  # a nested list too
     if images.ndim != 4 or images.shape[1] not in CHANNEL_COUNTS:
         raise DataError(f"images must be (n, channels, height, width) with 1, 3 or 4 channels, got shape "
                         f"{images.shape}")

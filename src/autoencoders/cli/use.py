@@ -49,10 +49,11 @@ def encode(run, data, data_dir, split, label_column, out):
     from ..inference import encode as encode_array
 
     checkpoint, scaler = load_run(run)
-    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir,
-                                                                                        split, label_column)))
+    dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, dataset))
     save_array(out, codes)
-    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint)} to {out}")
+    cut = getattr(dataset, "series", None) is not None  # windows given as they are were cut by no stride of the run's
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint, cut)} to {out}")
 
 
 @click.command()
@@ -83,7 +84,8 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
         save_reconstructions(scaler.inverse_transform(X[:10]), scaler.inverse_transform(R[:10]), image)
     drawn = f" and the first {len(R[:10])}{'' if series is None else ' windows'} drawn to {image}" if image else ""
     what = (f"the series' {len(series)} steps rebuilt from {len(R)} reconstructed windows (each step the mean of "
-            "the windows covering it)" if series is not None else f"{len(R)} reconstructions{windows_said(checkpoint)}")
+            "the windows covering it)" if series is not None else  # else rows, or windows given as they are
+            f"{len(R)} reconstructions{windows_said(checkpoint, cut=False)}")
     click.echo(f"wrote {what} to {out}{drawn}")
 
 

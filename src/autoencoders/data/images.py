@@ -112,6 +112,7 @@ def tile_images(images: np.ndarray, columns: int = 8, margin: int = 0, fill: flo
     """Images (n, C, H, W) laid out row by row in one image (C, rows * (H + margin) - margin, columns * (W + margin)
     - margin): ``margin`` pixels of ``fill`` between neighbours, as image grids are drawn; empty cells are ``fill``
     too (black by default)."""
+    images = np.asarray(images)  # a nested list too; its dtype kept (uint8 pixels, or NaN-filled floats)
     if images.ndim != 4:
         raise DataError(f"only image samples (n, C, H, W) can be tiled, got shape {images.shape}")
     require_count("columns", columns)
