@@ -49,3 +49,17 @@ class NonFiniteError(AutoencodersError, ValueError):
 
 class RunFolderError(AutoencodersError, RuntimeError):
     """A run folder that cannot be used now: in use by another process, or holding a run not to be replaced."""
+
+
+def type_phrase(value: object) -> str:
+    """``value``'s type named with its article, for errors: "an AutoencoderTransformer", "a str"."""
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def described(value: object) -> str:
+    """What a user's code returned, for errors: a tuple by its items' types ("(Flatten, float)"), anything else
+    by its type (:func:`type_phrase`)."""
+    if isinstance(value, tuple):
+        return f"({', '.join(type(item).__name__ for item in value)})"
+    return type_phrase(value)

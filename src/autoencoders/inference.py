@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .data.validation import check_array
-from .errors import ConfigError
+from .errors import ConfigError, type_phrase
 from .models._base import Autoencoder
 from .options import require_count
 from .training.batching import ordered_batches
@@ -58,12 +58,6 @@ def check_model(model: object) -> None:
     else:
         hint = "make one with ae.create_model and train it, or read a saved run with ae.load_model(path)"
     raise TypeError(f"expected a trained autoencoder (ae.Autoencoder), got {type_phrase(model)}: {hint}")
-
-
-def type_phrase(value: object) -> str:
-    """``value``'s type named with its article, for errors: "an AutoencoderTransformer", "a str"."""
-    name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _inputs(model: Autoencoder, X) -> np.ndarray:

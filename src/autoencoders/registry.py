@@ -223,19 +223,24 @@ def own_part_modules(config: Any) -> dict[str, str]:
 
     if not isinstance(config, ModelConfig):  # another Trainable's (a classifier's, the user's own model's)
         return {}
-    preset = _PRESETS.get(config.preset or "")
-    modules = {"preset": preset.module if preset else "", "backbone": type(config.backbone).__module__,
-               "objective": get_objective(config.objective.name).__module__}
-    return {part: module for part, module in modules.items() if module and not module.startswith(f"{__package__}.")}
+    return _registrars(config.preset, config.backbone.name, config.objective.name)
 
 
 def own_modules(preset: str | None, backbone: str | None, objective: str | None) -> list[str]:
     """The modules of the user's that registered the named preset, backbone and objective (each registered one
     not of this package), in that order: what a pickled estimator imports again where it is unpickled."""
+    return list(dict.fromkeys(m for m in _registrars(preset, backbone, objective).values() if m != "__main__"))
+
+
+def _registrars(preset: str | None, backbone: str | None, objective: str | None) -> dict[str, str]:
+    """By part, the module that registered each named preset, backbone and objective that is registered and not
+    of this package."""
     _ensure_models_imported()
-    entries = [_PRESETS.get(preset or ""), _BACKBONES.get(backbone or ""), _OBJECTIVES.get(objective or "")]
-    modules = [entry.module if isinstance(entry, Preset) else entry.__module__ for entry in entries if entry]
-    return list(dict.fromkeys(m for m in modules if m and not m.startswith(f"{__package__}.") and m != "__main__"))
+    entries = {"preset": _PRESETS.get(preset or ""), "backbone": _BACKBONES.get(backbone or ""),
+               "objective": _OBJECTIVES.get(objective or "")}
+    modules = {part: entry.module if isinstance(entry, Preset) else entry.__module__
+               for part, entry in entries.items() if entry}
+    return {part: module for part, module in modules.items() if module and not module.startswith(f"{__package__}.")}
 
 
 def import_hint(modules: dict[str, str]) -> str:

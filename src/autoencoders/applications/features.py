@@ -12,8 +12,8 @@ from sklearn.preprocessing import StandardScaler
 from torch import Tensor, nn
 
 from ..data.validation import check_array, check_features
-from ..errors import ConfigError, DataError
-from ..inference import check_model, map_batches, type_phrase
+from ..errors import ConfigError, DataError, type_phrase
+from ..inference import check_model, map_batches
 from ..models._base import Autoencoder
 from ..training import TrainConfig, Trainer, seeded
 

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from ..data.corruption import CORRUPTIONS, corrupt
 from ..data.tabular import check_layout
-from ..errors import ConfigError
+from ..errors import ConfigError, described
 from ..options import check_options, option, require, require_count
 from ._blocks import RANGES, activation
 from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
@@ -277,7 +277,7 @@ def _built_encoder(backbone: PartConfig, config: ModelConfig) -> tuple[nn.Module
     whole = isinstance(features, numbers.Integral) and not isinstance(features, bool) and features >= 1
     if not (isinstance(module, nn.Module) and whole):
         raise ConfigError(f"the build_encoder of backbone {backbone.name!r} must return (module, F): a torch.nn.Module "
-                          f"giving (B, F) features and F, a whole number >= 1; it returned {_described(built)}")
+                          f"giving (B, F) features and F, a whole number >= 1; it returned {described(built)}")
     return module, int(features)
 
 
@@ -285,15 +285,8 @@ def _built_decoder(backbone: PartConfig, config: ModelConfig) -> nn.Module:
     built = backbone.build_decoder(config)
     if not isinstance(built, nn.Module):
         raise ConfigError(f"the build_decoder of backbone {backbone.name!r} must return a torch.nn.Module; it returned "
-                          f"{_described(built)}")
+                          f"{described(built)}")
     return built
-
-
-def _described(value: Any) -> str:
-    """A value by its type, a tuple by its items' (``(Flatten, float)``)."""
-    if isinstance(value, tuple):
-        return f"({', '.join(type(item).__name__ for item in value)})"
-    return f"a {type(value).__name__}"
 
 
 CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes")
