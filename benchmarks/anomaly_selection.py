@@ -51,6 +51,7 @@ from _common import SHARED_DATA, print_table
 from anomaly_adbench import read_cache, store
 from autoencoders.applications.anomaly import (
     COMBINATIONS,
+    DENSITY,
     ISOLATED,
     fence,
     surprisal,
@@ -126,6 +127,12 @@ TWENTIETH_ROUND = ("tail_peak",)
 # the late rounds'.
 TWENTY_FIRST_ROUND_TRAININGS = ("trim20_steps200_epochs200_linear",)
 TRAININGS["trim20_steps200_epochs200_linear"] = {**TRAININGS["trim20_steps200_epochs200"], "model": "linear"}
+# Twenty-second round (written down before its run): the default's training and the twenty-first round's linear
+# member, each with the "knn" code density measured against 256 training codes (``density_rows``, IsolationForest's
+# subsample size) instead of 2,048, scored by the combinations that use it (``DENSITY``) only.
+TWENTY_SECOND_ROUND_TRAININGS = ("trim20_steps200_epochs200_ref256", "trim20_steps200_epochs200_linear_ref256")
+TRAININGS |= {f"{name}_ref256": {**TRAININGS[name], "density_rows": 256}
+              for name in ("trim20_steps200_epochs200", "trim20_steps200_epochs200_linear")}
 GRID = (*COMBINATIONS, *FORESTS, *MARGINAL)  # every combination the grid knows
 # The combinations of the thirteenth round on, each crossed with the default's training only
 LATE_ROUNDS = (*FORESTS, *MARGINAL, *ISOLATED, *EIGHTEENTH_ROUND, *TWENTIETH_ROUND)
@@ -145,9 +152,12 @@ SOURCES = {"30_satellite": "statlog_landsat", "31_satimage-2": "statlog_landsat"
 def combinations(training: str, chosen: tuple[str, ...] = GRID) -> list[str]:
     """The combinations of ``chosen`` crossed with ``training``: the fourth and tenth rounds' only with the fourth,
     seventh, eleventh and twenty-first rounds' trainings, those of the thirteenth round on (``LATE_ROUNDS``) only
-    with their own; the seventeenth round's training only with "tail"."""
+    with their own; the seventeenth round's training only with "tail", the twenty-second round's only with the
+    code density's (``DENSITY``)."""
     if training in SEVENTEENTH_ROUND_TRAININGS:
         return [c for c in chosen if c in SEVENTEENTH_ROUND]
+    if training in TWENTY_SECOND_ROUND_TRAININGS:
+        return [c for c in chosen if c in DENSITY]
     return [c for c in chosen
             if (c not in FOURTH_ROUND + TENTH_ROUND + LATE_ROUNDS
                 or training in FOURTH_ROUND_TRAININGS + SEVENTH_ROUND_TRAININGS + ELEVENTH_ROUND_TRAININGS

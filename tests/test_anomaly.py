@@ -107,6 +107,7 @@ def test_wrong_width_is_a_clear_error(wbc):
                                                   "isolation_trim=True leaves out the trim share"),
                                                  ({"combine": "max"}, "combine must be one of"),
                                                  ({"error_floor": 0.0}, "error_floor must be in"),
+                                                 ({"density_rows": 1}, "density_rows must be an integer >= 2"),
                                                  ({"code_share": 0.75}, "code_share must be in"),
                                                  ({"hidden_layers": -1}, "hidden_layers must be"),
                                                  ({"code_size": 0}, "code_size must be None"),
@@ -434,6 +435,22 @@ def test_knn_and_tail_statistics_survive_save_and_load(combine, tmp_path):
                           member.training_parts)  # as saved before the fourth round: no knn or tail statistics
     with pytest.raises(ValueError, match=f"before combine='{combine}' existed"):
         legacy.score(detector._features(X), combine)
+
+
+def test_density_rows_bounds_the_training_codes_knn_measures_against(tmp_path):
+    """The kept 80% of the 400 planted rows give 320 reference codes by default (at most 2,048) and 256 with
+    ``density_rows=256``; the smaller reference survives save and load, and its scores differ from the default's."""
+    X, _ = planted()
+    scores = {}
+    for rows, expected in ((None, round(0.8 * len(X))), (256, 256)):
+        options = {} if rows is None else {"density_rows": rows}
+        detector = AutoencoderOutlierDetector(random_state=0, combine="knn", **options).fit(X)
+        assert len(detector.members_[0].reference_codes) == expected
+        again = AutoencoderOutlierDetector.load(detector.save(tmp_path / f"detector{rows}"))
+        assert again.get_params()["density_rows"] == detector.density_rows
+        scores[rows] = again.score_samples(X)
+        np.testing.assert_array_equal(scores[rows], detector.score_samples(X))
+    assert not np.array_equal(scores[None], scores[256])
 
 
 def test_tail_knn_adds_tails_error_part_to_knns_code_part():

@@ -220,20 +220,21 @@ class ScoredMember:
 
     @classmethod
     def fit(cls, model: Autoencoder, Z: np.ndarray, columns: np.ndarray | None = None,
-            error_floor: float = ERROR_FLOOR) -> ScoredMember:
+            error_floor: float = ERROR_FLOOR, reference_rows: int = REFERENCE_CODES) -> ScoredMember:
         """Statistics of the trained ``model`` on its training rows ``Z`` (N, K) of robust features (each feature's
         spread 1, :class:`RobustFeatures`; already restricted to ``columns`` of the full features, all by default);
         the model moves to float64. A feature's error scale is at least ``error_floor`` times its own squared
         spread, i.e. ``error_floor`` itself: a feature nearly constant on these rows (a rare flag whose rows were
         trimmed, say) is reconstructed almost perfectly, and its tiny mean error would turn any deviation into a
         normalised error that drowns the rest of the row; with the floor, the model is credited with explaining
-        at most ``1 - error_floor`` of a feature's squared spread."""
+        at most ``1 - error_floor`` of a feature's squared spread. The "knn" density measures a code against at
+        most ``reference_rows`` training codes."""
         member, codes, errors = cls._moments(model, Z, columns, error_floor)
         member.training_parts = np.sort(np.stack(member._parts(codes, errors)), axis=1)
         member.error_quantiles = tail_quantiles(errors / member.error_scale)
         reference = member._whiten(codes)  # (N, C)
-        if len(reference) > REFERENCE_CODES:  # fixed rows: the statistics do not depend on a global random state
-            reference = reference[np.random.default_rng(0).choice(len(reference), REFERENCE_CODES, replace=False)]
+        if len(reference) > reference_rows:  # fixed rows: the statistics do not depend on a global random state
+            reference = reference[np.random.default_rng(0).choice(len(reference), reference_rows, replace=False)]
         member.reference_codes = reference
         return member
 

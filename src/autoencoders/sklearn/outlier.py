@@ -18,6 +18,7 @@ from ..applications.anomaly import (
     ISOLATED,
     ISOLATION_SAMPLES,
     ISOLATION_TREES,
+    REFERENCE_CODES,
     IsolationPart,
     RobustFeatures,
     ScoredMember,
@@ -60,9 +61,12 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     divides its reconstruction error, is at least this share of the feature's own squared spread (robust units): a
     feature the member reconstructs almost perfectly on its rows, such as a rare flag whose few rows were trimmed or
     a column nearly constant on the training rows, would otherwise turn a small deviation into a score that drowns
-    the rest of the row. Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored)
-    and, with ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs``
-    of None are sized from the data: ``hidden_layers`` layers of twice the input width (at most 128 units), codes
+    the rest of the row. ``density_rows``: the "knn" code density (``combine="knn"`` or ``"tail_knn"``) measures
+    a code against at most this many of the training codes (a fixed random subsample); fewer cost less and let a
+    compact group of anomalies weigh less among its own neighbours (as IsolationForest's 256-row trees do).
+    Bagging: each member trains on its own random ``max_samples`` rows (all rows are scored) and, with
+    ``max_features`` < 1, its own random share of the features. ``code_size``, ``hidden`` and ``epochs`` of None
+    are sized from the data: ``hidden_layers`` layers of twice the input width (at most 128 units), codes
     of ``code_share`` of that width capped at 128 (spread up to twice that over the members; 32 units by default on
     any input of 128 columns or more), ``epochs`` from about ``steps`` optimiser steps but at most ``max_epochs``
     passes (so a set of fewer than about ``steps * batch_size / max_epochs`` rows gets fewer steps; with the
@@ -98,7 +102,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
                  max_features: float = 1.0, trim: float = 0.2, isolation_trim: bool = False, combine: str = "tail",
                  steps: int = 200,
                  max_epochs: int = 200, error_floor: float = ERROR_FLOOR, code_share: float = 0.25,
-                 hidden_layers: int = 1,
+                 hidden_layers: int = 1, density_rows: int = REFERENCE_CODES,
                  model: str | None = "deep", code_size: int | None = None, hidden: tuple[int, ...] | None = None,
                  loss: str = "mse",
                  # training (TrainConfig), set for scoring rows rather than for reconstructing them
@@ -129,6 +133,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
              f"isolation_trim=True leaves out the trim share of rows, and trim is {self.trim!r}: give trim > 0"),
             (isinstance(self.error_floor, Real) and 0 < self.error_floor <= 1,
              f"error_floor must be in (0, 1], got {self.error_floor!r}"),
+            (isinstance(self.density_rows, Integral) and self.density_rows >= 2,
+             f"density_rows must be an integer >= 2, got {self.density_rows!r}"),
             (isinstance(self.code_share, Real) and 0 < self.code_share <= 0.5,
              f"code_share must be in (0, 0.5], got {self.code_share!r}"),
             (isinstance(self.hidden_layers, Integral) and self.hidden_layers >= 0,
@@ -185,13 +191,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         epochs = self.epochs or auto_epochs(len(Z), self.batch_size, self.steps, high=self.max_epochs)
         if self.trim == 0 or epochs < 2:
             model, _ = self._fit_model(Z, epochs=epochs, **sizes)
-            return ScoredMember.fit(model, Z, columns, self.error_floor)
+            return ScoredMember.fit(model, Z, columns, self.error_floor, self.density_rows)
         first = self._least_isolated(Z, seed) if self.isolation_trim else Z  # (m, k)
         model, _ = self._fit_model(first, epochs=epochs // 2, **sizes)
         # ranked by the summed parts (n,) whatever combine; the model moves to float64
         kept = self._untrimmed(Z, ScoredMember.training_sum(model, Z, self.error_floor))
         model, _ = self._fit_model(kept, epochs=epochs - epochs // 2, model=model.float(), **sizes)
-        return ScoredMember.fit(model, kept, columns, self.error_floor)  # statistics of the kept rows too
+        # statistics of the kept rows too
+        return ScoredMember.fit(model, kept, columns, self.error_floor, self.density_rows)
 
     def _least_isolated(self, Z: np.ndarray, seed: int) -> np.ndarray:
         """Rows of ``Z`` (n, k) without the ``trim`` share an isolation forest grown on them isolates most."""
