@@ -13,7 +13,7 @@ from safetensors import safe_open
 
 import autoencoders as ae
 from autoencoders.checkpoint import load_tensors, save_tensors
-from conftest import small_model
+from conftest import fast_config, small_model
 
 # ----------------------------------------------------------------------------------------------- ONNX
 onnx_needed = pytest.mark.skipif(
@@ -39,7 +39,7 @@ def test_an_exported_file_runs_after_being_moved_alone(part, tmp_path):
 
     model, out = small_model("deep"), tmp_path / "out"
     path = export_onnx(model, out / f"{part}.onnx", part)
-    export_onnx(model, path, part)  # exporting again replaces the file and leaves nothing beside it
+    export_onnx(model, path, part, overwrite=True)  # exporting again replaces the file and leaves nothing beside it
     assert sorted(p.name for p in out.iterdir()) == [f"{part}.onnx"]
     assert _run_moved(model, [path], part, tmp_path) <= 1e-5
 
@@ -61,7 +61,7 @@ def test_a_graph_over_the_size_limit_names_one_data_file_relatively(tmp_path, mo
     assert locations == {"decoder.onnx.data"}
     assert _run_moved(model, [path, out / "decoder.onnx.data"], "decoder", tmp_path) <= 1e-5
     monkeypatch.undo()  # a smaller export now: the graph holds its weights and the old data file goes
-    export_onnx(model, out / "decoder.onnx", "decoder")
+    export_onnx(model, out / "decoder.onnx", "decoder", overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["decoder.onnx"]
 
 
@@ -160,13 +160,15 @@ def _writers(tmp_path, digits) -> dict:
             history, tmp_path / "l.png", overwrite=overwrite)),
         "save_reconstructions": (tmp_path / "rec.png", lambda overwrite: save_reconstructions(
             X, X, tmp_path / "rec.png", overwrite=overwrite)),
+        "CSVLogger": (tmp_path / "log.csv", lambda overwrite: ae.Trainer(model, fast_config(epochs=1), callbacks=[
+            ae.training.CSVLogger(tmp_path / "log.csv", overwrite=overwrite)]).fit(X)),
         "export_onnx": (tmp_path / "m.onnx", lambda overwrite: export_onnx(model, tmp_path / "m.onnx",
                                                                            overwrite=overwrite)),
     }
 
 
 @pytest.mark.parametrize("writer", ["compress", "write_images", "save_model", "estimator.save", "detector.save",
-                                    "write_report", "save_loss_curves", "save_reconstructions",
+                                    "write_report", "save_loss_curves", "save_reconstructions", "CSVLogger",
                                     pytest.param("export_onnx", marks=onnx_needed)])
 def test_python_writers_refuse_an_existing_file_unless_overwrite(writer, tmp_path, digits):
     # `ae compress` refused an existing --out, but apps.compress (and every other Python writer) replaced it silently
