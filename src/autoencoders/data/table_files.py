@@ -77,9 +77,10 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
         names.remove(label)
     keep = _feature_columns(frame, names, options, path)
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (text tables only)
+    dropped = frame[list(options.drop)].reset_index(drop=True) if options.drop else None  # a series' time column?
     frame = frame[keep].reset_index(drop=True)
     _check_numeric_typos(frame, path, options, first_line)
-    return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole)
+    return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole, dropped=dropped)
 
 
 @dataclass
