@@ -800,7 +800,7 @@ def test_a_saved_estimator_set_to_give_pandas_gives_pandas_after_loading(people,
     frame = people.drop(columns="id").set_axis([f"p{i}" for i in range(len(people))])
     for X in (frame, frame[["age", "income"]].to_numpy()):  # an array with gaps: pandas out by set_output only
         estimator = cls(**SMALL).set_output(transform="pandas").fit(X)
-        loaded = cls.load(estimator.save(tmp_path / "saved"))
+        loaded = cls.load(estimator.save(tmp_path / "saved", overwrite=True))
         given, again = estimator.transform(X), loaded.transform(X)
         assert isinstance(again, pd.DataFrame) and again.index.equals(given.index)
         pd.testing.assert_frame_equal(again, given)
