@@ -532,6 +532,18 @@ def test_ae_import_trains_the_users_parts_and_uses_the_run(user_module, tmp_path
     assert resumed.exit_code == 0, resumed.output
 
 
+def test_ae_import_train_help_lists_the_imported_parts_among_the_choices(user_module, fresh_cli_cache):
+    # --model, --backbone and --objective listed the package's parts, worded when `ae` was imported, before --import
+    sys.modules.pop("user_parts")  # `ae --import` imports it
+    ae.register_preset("small-deep", "mlp", "plain", "A small deep MLP.", {"hidden": (8,)})
+    shown = CliRunner().invoke(cli, ["--import", "user_parts", "train", "--help"])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "Network: conv, mlp, sequence, tiny (default" in said
+    assert "Code head and loss: codel2, contractive," in said
+    assert "small-deep" in said.split("Preset: ")[1].split(" (default")[0].split(", ")
+
+
 def test_resuming_a_run_of_ones_own_parts_without_their_module_names_it(user_module, tmp_path, fresh_cli_cache):
     np.save(tmp_path / "rows.npy", rows())
     runner = CliRunner()
