@@ -139,7 +139,7 @@ def compression(bench: Bench) -> None:
     model, X = bench.model("deep", 30), bench.X_test
     with tempfile.TemporaryDirectory() as folder:
         for step in (1.0, 0.5, 0.25, 0.125):
-            result = apps.compress(model, X, Path(folder) / "digits.aec", step)
+            result = apps.compress(model, X, Path(folder) / f"digits_{step}.aec", step)
             same = np.array_equal(apps.decompress(model, result.path), result.reconstructions)
             if not same:
                 raise AssertionError("decompress did not return what compress reported")

@@ -66,7 +66,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_writes_are_atomic_and_leave_no_temporary_files(saved, tmp_path):
     model, path = saved
-    ae.save_model(model, path)
+    ae.save_model(model, path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]
 
 
@@ -79,7 +79,7 @@ def test_failed_write_keeps_the_previous_checkpoint(saved, monkeypatch):
 
     monkeypatch.setattr("autoencoders.checkpoint.save_file", explode)
     with pytest.raises(OSError, match="disk full"):
-        ae.save_model(model, path)
+        ae.save_model(model, path, overwrite=True)
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["model.safetensors"]
 

@@ -5,6 +5,7 @@ module imported), through Python, scikit-learn and ``ae --import``."""
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -531,6 +532,18 @@ def test_ae_import_trains_the_users_parts_and_uses_the_run(user_module, tmp_path
     assert resumed.exit_code == 0, resumed.output
 
 
+def test_ae_import_train_help_lists_the_imported_parts_among_the_choices(user_module, fresh_cli_cache):
+    # --model, --backbone and --objective listed the package's parts, worded when `ae` was imported, before --import
+    sys.modules.pop("user_parts")  # `ae --import` imports it
+    ae.register_preset("small-deep", "mlp", "plain", "A small deep MLP.", {"hidden": (8,)})
+    shown = CliRunner().invoke(cli, ["--import", "user_parts", "train", "--help"])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "Network: conv, mlp, sequence, tiny (default" in said
+    assert "Code head and loss: codel2, contractive," in said
+    assert "small-deep" in said.split("Preset: ")[1].split(" (default")[0].split(", ")
+
+
 def test_resuming_a_run_of_ones_own_parts_without_their_module_names_it(user_module, tmp_path, fresh_cli_cache):
     np.save(tmp_path / "rows.npy", rows())
     runner = CliRunner()
@@ -544,6 +557,29 @@ def test_resuming_a_run_of_ones_own_parts_without_their_module_names_it(user_mod
             "registered by module 'user_parts': `import user_parts` first (on the command line, `ae --import "
             "user_parts ...`)") in " ".join(resumed.output.split())
 
+
+def test_a_part_not_registered_is_worded_alike_on_loading_and_resuming(user_module, tmp_path, fresh_cli_cache):
+    # load_checkpoint and `ae train --resume` each worded it; a run that recorded no module lost "cannot resume"
+    np.save(tmp_path / "rows.npy", rows())
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--backbone", "tiny", "--data", "rows.npy", "--epochs", "1", "--out", "run",
+                                  "--quiet", "--no-report"])
+    assert trained.exit_code == 0, trained.output
+    del registry._BACKBONES["tiny"], registry._OBJECTIVES["codel2"]
+    with pytest.raises(ae.CheckpointError) as loading:
+        ae.load_model("run")
+    resumed = runner.invoke(cli, ["train", "--out", "run", "--resume", "--epochs", "2"])
+    said = " ".join(resumed.output.split())
+    assert said == f"Error: cannot resume: {str(loading.value).removeprefix('run/model.safetensors: ')}"
+    config = json.loads(Path("run/config.json").read_text())
+    del config["modules"]  # a run written before runs recorded them
+    Path("run/config.json").write_text(json.dumps(config))
+    resumed = runner.invoke(cli, ["train", "--out", "run", "--resume", "--epochs", "2"])
+    assert resumed.exit_code == 1
+    assert " ".join(resumed.output.split()).startswith(
+        "Error: cannot resume: unknown backbone 'tiny'; registered backbones are: conv, mlp, sequence (one of your "
+        "own is found once the module registering it is imported: `import MODULE` in Python, `ae --import MODULE "
+        "...` on the command line)")
 
 
 def test_resuming_a_run_of_ones_own_preset_of_built_in_parts_without_its_module_names_it(user_module, tmp_path,

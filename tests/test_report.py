@@ -74,7 +74,7 @@ def test_text_labels_colour_the_code_map(small_images, tmp_path):
     texts were given to matplotlib as colours."""
     model, X = _trained("deep", small_images, tmp_path)
     for labels in (np.array(["cat", "dog"])[np.arange(len(X)) % 2], np.array([f"id{i}" for i in range(len(X))])):
-        html = write_report(tmp_path, model, X, labels, progress=False).read_text("utf-8")
+        html = write_report(tmp_path, model, X, labels, progress=False, overwrite=True).read_text("utf-8")
         assert "Codes in 2-D" in _section_titles(html)
 
 
@@ -108,7 +108,7 @@ def test_generated_windows_are_drawn_channel_by_channel_along_time(tmp_path, mon
     from autoencoders.report import figures
 
     drawn = []
-    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(figures, "_save", lambda fig, path, overwrite: drawn.append(fig) or path)
     figures.save_image_grid(np.random.default_rng(0).random((3, 2, 16)), tmp_path / "samples.png")
     (ax,) = drawn[0].axes
     assert [len(line.get_ydata()) for line in ax.lines] == [16] * 6 and ax.get_xlabel() == "time step"
@@ -121,7 +121,7 @@ def test_the_precision_recall_legend_gives_the_average_precision(tmp_path, monke
     from autoencoders.report import figures
 
     drawn = []
-    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(figures, "_save", lambda fig, path, overwrite: drawn.append(fig) or path)
     rng = np.random.default_rng(0)
     labels, scores = np.r_[np.zeros(200), np.ones(10)], np.r_[rng.normal(0, 1, 200), rng.normal(1, 1, 10)]
     figures.save_roc_pr_curves(labels == 1, scores, tmp_path / "roc_pr.png")
@@ -225,8 +225,8 @@ def test_the_code_map_names_the_classes_of_an_image_folder(tmp_path, monkeypatch
             Image.fromarray(np.full((6, 6), 40 * i, np.uint8)).save(tmp_path / "images" / label / f"{i}.png")
     shown = []
     draw = sections.save_code_map
-    monkeypatch.setattr(sections, "save_code_map", lambda codes, labels, path: shown.append(labels) or draw(
-        codes, labels, path))
+    monkeypatch.setattr(sections, "save_code_map", lambda codes, labels, path, overwrite: shown.append(labels) or draw(
+        codes, labels, path, overwrite=overwrite))
     for command in (["train", "--data", str(tmp_path / "images"), "--epochs", "1", "--hidden", "8", "--code-size",
                      "2", "--quiet", "--out", str(tmp_path / "run")], ["report", str(tmp_path / "run")]):
         result = CliRunner().invoke(cli, command)

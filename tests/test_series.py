@@ -381,6 +381,52 @@ def test_cli_detect_window_takes_a_column_of_month_names_for_a_category_not_the_
     assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
 
 
+NO_YEAR = {"day and month": [f"Jan {1 + i % 28}" for i in range(48)],
+           "day month": [f"{1 + i % 28} March" for i in range(48)],
+           "fractions": [f"{1 + i % 4}/{2 + i % 7}" for i in range(48)],
+           "ranks": [["1st", "2nd", "3rd"][i % 3] for i in range(48)], "ages": [f"{2 + i % 6}0s" for i in range(48)]}
+WITH_YEAR_OR_CLOCK = {"iso": [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)],
+                      "month day year": [f"{['Jan', 'Feb'][i // 24]} {1 + i % 24} 2014" for i in range(48)],
+                      "clock": [f"{i // 4:02d}:{i % 4 * 15:02d}" for i in range(48)]}
+
+
+@pytest.mark.parametrize("cells", NO_YEAR.values(), ids=NO_YEAR)
+def test_cli_detect_window_takes_no_column_without_a_year_for_the_time_stamps(tmp_path, scored, cells):
+    """Month names alone were refused, but a day and month ("Jan 5", "5 March"), fractions ("3/4"), ranks ("1st")
+    and decades of age ("20s") all parse as dates of year 1 (pandas' filler when no year is written): each was
+    taken as the series' time stamps, so a category column went aside in silence, or a real series was scored
+    against days that repeat every year."""
+    path = tmp_path / "series.csv"
+    path.write_text("when,value\n" + "".join(f"{cell},{np.sin(i):.3f}\n" for i, cell in enumerate(cells)))
+    result = detect_series(path)
+    assert result.exit_code == 1, result.output
+    assert "when hold(s) text that is not all dates or times (a time stamp writes its year, or is a clock time)" \
+        in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("cells", WITH_YEAR_OR_CLOCK.values(), ids=WITH_YEAR_OR_CLOCK)
+def test_cli_detect_window_still_takes_time_stamps_with_a_year_or_a_clock(tmp_path, scored, cells):
+    path = tmp_path / "series.csv"
+    path.write_text("when,value\n" + "".join(f"{cell},{np.sin(i):.3f}\n" for i, cell in enumerate(cells)))
+    result = detect_series(path)
+    assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
+
+
+def test_cli_detect_window_reads_a_file_once_when_drop_names_columns(tmp_path, scored, monkeypatch):
+    # the columns left out with --drop were read again, the whole file, to look for the time column among them
+    from autoencoders.data import table_files
+
+    reads, read = [], table_files.read_text_table
+    monkeypatch.setattr(table_files, "read_text_table", lambda *args: reads.append(args) or read(*args))
+    times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,host,value\n" + "".join(f"{t},web{i % 3},{np.sin(i):.3f}\n"
+                                                        for i, t in enumerate(times)))
+    result = detect_series(path, "--drop", "timestamp,host")
+    assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
+    assert len(reads) == 1
+
+
 def nab_style_csv(path, n_steps: int = 200):
     """A series file as NAB gives them (timestamp,value), with a daily-like cycle; returns (times, values)."""
     times = [str(np.datetime64("2014-07-01T00:00") + np.timedelta64(30 * i, "m")).replace("T", " ") + ":00"

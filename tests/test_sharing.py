@@ -13,7 +13,7 @@ from safetensors import safe_open
 
 import autoencoders as ae
 from autoencoders.checkpoint import load_tensors, save_tensors
-from conftest import small_model
+from conftest import fast_config, small_model
 
 # ----------------------------------------------------------------------------------------------- ONNX
 onnx_needed = pytest.mark.skipif(
@@ -39,7 +39,7 @@ def test_an_exported_file_runs_after_being_moved_alone(part, tmp_path):
 
     model, out = small_model("deep"), tmp_path / "out"
     path = export_onnx(model, out / f"{part}.onnx", part)
-    export_onnx(model, path, part)  # exporting again replaces the file and leaves nothing beside it
+    export_onnx(model, path, part, overwrite=True)  # exporting again replaces the file and leaves nothing beside it
     assert sorted(p.name for p in out.iterdir()) == [f"{part}.onnx"]
     assert _run_moved(model, [path], part, tmp_path) <= 1e-5
 
@@ -61,7 +61,7 @@ def test_a_graph_over_the_size_limit_names_one_data_file_relatively(tmp_path, mo
     assert locations == {"decoder.onnx.data"}
     assert _run_moved(model, [path, out / "decoder.onnx.data"], "decoder", tmp_path) <= 1e-5
     monkeypatch.undo()  # a smaller export now: the graph holds its weights and the old data file goes
-    export_onnx(model, out / "decoder.onnx", "decoder")
+    export_onnx(model, out / "decoder.onnx", "decoder", overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["decoder.onnx"]
 
 
@@ -130,3 +130,54 @@ def test_written_files_get_ordinary_permissions_under_the_umask(tmp_path, umask)
     finally:
         os.umask(previous)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+# ---------------------------------------------------------------------------------------- nothing replaced
+def _writers(tmp_path, digits) -> dict:
+    """Each Python writer of a user's file: (a file it writes, a call writing it with the given ``overwrite``)."""
+    from autoencoders import applications as apps
+    from autoencoders.export import export_onnx
+    from autoencoders.report import save_loss_curves, save_reconstructions, write_report
+    from autoencoders.sklearn import AutoencoderOutlierDetector, AutoencoderTransformer
+    from autoencoders.training.history import History
+
+    model, X, flat = small_model("deep"), digits.X[:20], digits.X[:40].reshape(40, -1)
+    history = History(train={"loss": [1.0, 0.5]})
+    return {
+        "compress": (tmp_path / "x.aec", lambda overwrite: apps.compress(model, X, tmp_path / "x.aec",
+                                                                          overwrite=overwrite)),
+        "write_images": (tmp_path / "1.png", lambda overwrite: apps.write_images(
+            X[:2], [tmp_path / "0.png", tmp_path / "1.png"], overwrite=overwrite)),
+        "save_model": (tmp_path / "m.safetensors", lambda overwrite: ae.save_model(
+            model, tmp_path / "m.safetensors", overwrite=overwrite)),
+        "estimator.save": (tmp_path / "t.safetensors", lambda overwrite: AutoencoderTransformer(
+            code_size=2, hidden=(8,), epochs=1).fit(flat).save(tmp_path / "t.safetensors", overwrite=overwrite)),
+        "detector.save": (tmp_path / "d" / "detector.json", lambda overwrite: AutoencoderOutlierDetector(
+            n_estimators=1, hidden=(8,), epochs=1).fit(flat).save(tmp_path / "d", overwrite=overwrite)),
+        "write_report": (tmp_path / "r" / "report.html", lambda overwrite: write_report(
+            tmp_path / "r", model, X, progress=False, overwrite=overwrite)),
+        "save_loss_curves": (tmp_path / "l.png", lambda overwrite: save_loss_curves(
+            history, tmp_path / "l.png", overwrite=overwrite)),
+        "save_reconstructions": (tmp_path / "rec.png", lambda overwrite: save_reconstructions(
+            X, X, tmp_path / "rec.png", overwrite=overwrite)),
+        "CSVLogger": (tmp_path / "log.csv", lambda overwrite: ae.Trainer(model, fast_config(epochs=1), callbacks=[
+            ae.training.CSVLogger(tmp_path / "log.csv", overwrite=overwrite)]).fit(X)),
+        "export_onnx": (tmp_path / "m.onnx", lambda overwrite: export_onnx(model, tmp_path / "m.onnx",
+                                                                           overwrite=overwrite)),
+    }
+
+
+@pytest.mark.parametrize("writer", ["compress", "write_images", "save_model", "estimator.save", "detector.save",
+                                    "write_report", "save_loss_curves", "save_reconstructions", "CSVLogger",
+                                    pytest.param("export_onnx", marks=onnx_needed)])
+def test_python_writers_refuse_an_existing_file_unless_overwrite(writer, tmp_path, digits):
+    # `ae compress` refused an existing --out, but apps.compress (and every other Python writer) replaced it silently
+    existing, write = _writers(tmp_path, digits)[writer]
+    existing.parent.mkdir(exist_ok=True)
+    existing.write_text("keep me")
+    with pytest.raises(FileExistsError, match=f"{existing} already exists; pass overwrite=True"):
+        write(False)
+    assert existing.read_text() == "keep me"
+    write(True)
+    assert existing.read_bytes() != b"keep me"
+    assert not [path.name for path in existing.parent.iterdir() if path.name.endswith(".tmp")]  # atomic: none left

@@ -800,7 +800,7 @@ def test_a_saved_estimator_set_to_give_pandas_gives_pandas_after_loading(people,
     frame = people.drop(columns="id").set_axis([f"p{i}" for i in range(len(people))])
     for X in (frame, frame[["age", "income"]].to_numpy()):  # an array with gaps: pandas out by set_output only
         estimator = cls(**SMALL).set_output(transform="pandas").fit(X)
-        loaded = cls.load(estimator.save(tmp_path / "saved"))
+        loaded = cls.load(estimator.save(tmp_path / "saved", overwrite=True))
         given, again = estimator.transform(X), loaded.transform(X)
         assert isinstance(again, pd.DataFrame) and again.index.equals(given.index)
         pd.testing.assert_frame_equal(again, given)
@@ -887,3 +887,13 @@ def test_a_new_gap_in_a_mixed_table_says_whose_option_indicators_is(people):
     with pytest.raises(DataError, match=r"fit on rows with gaps in it \(TabularPreprocessor itself: or with "
                                         r"indicators='all'\)"):
         detector.score_samples(people.drop(columns="id"))
+
+
+def test_table_options_take_keep_unnamed_with_a_warning_naming_keep_whole(tmp_path):
+    # TableOptions.keep_unnamed became keep_whole without a deprecation: code passing it failed with a TypeError
+    path = tmp_path / "indexed.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]}).to_csv(path)  # an unnamed index column first
+    with pytest.warns(DeprecationWarning, match="keep_unnamed=...\\) is deprecated: use keep_whole"):
+        options = TableOptions(keep_unnamed=True)
+    dataset = read_path(path, table=options)
+    assert list(dataset.X.columns) == ["a", "b"] and list(dataset.whole.values.columns) == ["Unnamed: 0", "a", "b"]

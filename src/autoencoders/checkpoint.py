@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
 from .models._base import Autoencoder, ModelConfig
-from .registry import UnknownModelError, import_hint, make_config, own_part_modules
+from .registry import UnknownModelError, make_config, own_part_modules, unregistered_message
 
 FORMAT = "autoencoders"
 FORMAT_VERSION = 1
@@ -38,8 +38,6 @@ CONFIG_FILE = "config.json"
 _CHECKSUMS = "sha256"  # header key: {tensor name: hex digest of its bytes}
 _HEADER_CHECKSUM = "header_sha256"  # header key: digest of every other header entry (config, scaler, ...)
 _RESERVED = ("format", "format_version", _CHECKSUMS, _HEADER_CHECKSUM)
-
-
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -56,6 +54,16 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         sync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def refuse_existing(paths: Iterable[str | Path], overwrite: bool) -> None:
+    """A FileExistsError naming those of ``paths`` that exist, unless ``overwrite``: what a Python writer does
+    before any work, as ``--overwrite`` does for ``ae``."""
+    existing = [str(path) for path in paths if Path(path).exists()]
+    if existing and not overwrite:
+        one = len(existing) == 1
+        raise FileExistsError(f"{', '.join(existing)} already exist{'s' if one else ''}; pass overwrite=True to "
+                              f"replace {'it' if one else 'them'}")
 
 
 def refuse_folder(path: str | Path) -> Path:
@@ -165,9 +173,12 @@ def model_path(path: str | Path) -> Path:
     return path / MODEL_FILE if path.is_dir() or not path.suffix else path
 
 
-def save_model(model: Autoencoder, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or run directory."""
+def save_model(model: Autoencoder, path: str | Path, extra: dict[str, Any] | None = None, *,
+               overwrite: bool = False) -> Path:
+    """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or run directory; a model
+    file already there is a FileExistsError unless ``overwrite``."""
     target = model_path(path)
+    refuse_existing([target], overwrite)
     metadata = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}, **modules_entry(model)}
     save_tensors(target, model.state_dict(), metadata)
     return target
@@ -204,8 +215,8 @@ def load_checkpoint(path: str | Path, model: str | None = None, device: str | to
         else:  # written before backbones and objectives: ``name`` is a family, now the preset of that name
             config, tensors = make_config(name, **values), _legacy_weights(tensors)
     except UnknownModelError as error:
-        hint = import_hint(metadata.get("modules") or {})  # the modules that registered the model's own parts
-        raise CheckpointError(f"{target}: {error.message}; {hint}" if hint else f"{target}: {error}") from None
+        modules = metadata.get("modules") or {}  # the modules that registered the model's own parts
+        raise CheckpointError(f"{target}: {unregistered_message(error, modules)}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
     instance = Autoencoder(config)

@@ -72,14 +72,16 @@ def example_input(model: Autoencoder, part: str, batch: int = 2, seed: int = 0) 
     return torch.rand((batch, *shape), generator=torch.Generator().manual_seed(seed))
 
 
-def export_onnx(model: Autoencoder, path: str | Path, part: str = "model") -> Path:
-    """Write ``part`` of ``model`` (``model``, ``encoder`` or ``decoder``) to the ONNX file ``path``, atomically."""
+def export_onnx(model: Autoencoder, path: str | Path, part: str = "model", overwrite: bool = False) -> Path:
+    """Write ``part`` of ``model`` (``model``, ``encoder`` or ``decoder``) to the ONNX file ``path``, atomically;
+    ``path`` (or its ``.data`` file) already there is a FileExistsError unless ``overwrite``."""
     import torch
 
-    from .checkpoint import atomic_write
+    from .checkpoint import atomic_write, refuse_existing
 
     require_export_dependencies()
     path = Path(path)
+    refuse_existing([path, path.with_name(f"{path.name}.data")], overwrite)
     module = _part(model, part).eval()
     inputs = example_input(model, part)
     input_name, output_name = _NAMES[part]

@@ -257,6 +257,14 @@ def import_hint(modules: dict[str, str]) -> str:
     return "; ".join(hints)
 
 
+def unregistered_message(error: UnknownModelError, modules: dict[str, str]) -> str:
+    """What a saved model's part that is not registered here (``error``) means: the module that registered it,
+    recorded in ``modules`` (:func:`own_part_modules`), to import, else ``error``'s general hint. One wording for
+    loading a model and resuming a run."""
+    hint = import_hint(modules)
+    return f"{error.message}; {hint}" if hint else str(error)
+
+
 def list_backbones() -> list[str]:
     _ensure_models_imported()
     return sorted(_BACKBONES)

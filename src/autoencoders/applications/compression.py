@@ -23,7 +23,7 @@ import constriction
 import numpy as np
 import torch
 
-from ..checkpoint import CheckpointError, atomic_write, refuse_folder
+from ..checkpoint import CheckpointError, atomic_write, refuse_existing, refuse_folder
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
 from ..inference import check_model, code_indices, decode, encode
@@ -85,15 +85,17 @@ def psnr(X: np.ndarray, Y: np.ndarray, peak: float = 1.0) -> float:
     return float("inf") if mse == 0 else float(10 * np.log10(peak**2 / mse))
 
 
-def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 0.5) -> CompressionResult:
+def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 0.5, *,
+             overwrite: bool = False) -> CompressionResult:
     """Write samples ``X`` (n, *input_shape) to ``path`` as entropy-coded quantised codes, or, for a model with
     discrete codes (the vq objective), as its codebook indices entropy-coded under their frequencies.
 
     ``step`` is the quantisation step in units of each code dimension's spread: smaller is larger and better
-    (unused with discrete codes).
+    (unused with discrete codes). A file already at ``path`` is a FileExistsError unless ``overwrite``.
     """
     check_model(model)
     target = refuse_folder(path)
+    refuse_existing([target], overwrite)
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
     X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checkpoint import atomic_write, refuse_existing, refuse_folder
 from ..data.images import CHANNEL_COUNTS, IMAGE_SUFFIXES, image_files_in, read_image
 from ..errors import ConfigError, DataError
 from ..inference import check_model, reconstruct
@@ -50,8 +51,9 @@ def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
     return np.stack(images)
 
 
-def write_images(images: np.ndarray, files: list[Path]) -> None:
-    """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix)."""
+def write_images(images: np.ndarray, files: list[Path], overwrite: bool = False) -> None:
+    """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix), each atomically; files that already
+    exist are a FileExistsError, before any is written, unless ``overwrite``."""
     from PIL import Image
 
     images = np.asarray(images)  # a nested list too
@@ -60,7 +62,20 @@ def write_images(images: np.ndarray, files: list[Path]) -> None:
                         f"{images.shape}")
     if len(images) != len(files):
         raise DataError(f"{len(images)} images for {len(files)} files: one file per image")
+    files = [refuse_folder(file) for file in files]
+    formats = Image.registered_extensions()  # {".png": "PNG", ...}: the temporary file's name says none
+    unknown = [str(file) for file in files if file.suffix.lower() not in formats]
+    if unknown:
+        raise DataError(f"{', '.join(unknown)}: not a picture format Pillow writes (name them .png, .jpg, ...)")
+    refuse_existing(files, overwrite)
     for image, file in zip(images, files, strict=True):
-        pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(pixels[0] if len(pixels) == 1 else pixels.transpose(1, 2, 0)).save(file)
+        _write_image(image, file, formats[file.suffix.lower()])
+
+
+def _write_image(image: np.ndarray, file: Path, picture_format: str) -> None:
+    """One image (C, H, W) in [0, 1] to ``file`` in Pillow's ``picture_format``, atomically."""
+    from PIL import Image
+
+    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
+    picture = Image.fromarray(pixels[0] if len(pixels) == 1 else pixels.transpose(1, 2, 0))
+    atomic_write(file, lambda tmp: picture.save(tmp, format=picture_format))

@@ -93,6 +93,21 @@ def model_summaries() -> list[str]:
     return remembered("models", compute)
 
 
+class NamingOption(click.Option):
+    """An option whose help names the registered parts of its ``kind`` (backbone, objective, preset) where it says
+    ``{names}``, read as the help is shown: after ``ae --import`` has registered the user's own (the help of an
+    option made when ``ae`` starts could name the package's alone)."""
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.kind, self.help_template = kind, self.help or ""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        names = [line.split()[1] for line in model_summaries() if line.startswith(self.kind)]
+        self.help = self.help_template.format(names=", ".join(names))
+        return super().get_help_record(ctx)
+
+
 def _summary(cls: type) -> str:
     """The first line of a part's docstring; none for a dataclass without one (``dataclass`` writes its signature,
     ``Mine(width: int = 16)``, in its place)."""

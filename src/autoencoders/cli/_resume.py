@@ -74,15 +74,14 @@ def _moved_data(context: click.Context, stored: dict[str, Any]) -> set[str]:
 def _require_registered(preset: str | None, parts: dict[str, dict[str, Any]], modules: dict[str, str]) -> None:
     """Refuse to resume a run whose preset, backbone or objective is not registered here, naming the module of the
     user's that registered it (``modules``, as the run recorded them) to import with ``ae --import``."""
-    from ..registry import UnknownModelError, get_backbone, get_objective, get_preset, import_hint
+    from ..registry import UnknownModelError, get_backbone, get_objective, get_preset, unregistered_message
 
     try:
         get_backbone(parts["backbone"]["name"]), get_objective(parts["objective"]["name"])
         if preset:
             get_preset(preset)
     except UnknownModelError as error:
-        hint = import_hint(modules)
-        raise click.ClickException(f"cannot resume: {error.message}; {hint}" if hint else str(error)) from None
+        raise click.ClickException(f"cannot resume: {unregistered_message(error, modules)}") from None
 
 
 def _resumed_training() -> set[str]:

@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from ..data import Dataset, Scaler, check_array
 from ..data.windows import overlap_average, sliding_windows
 from ..errors import ConfigError, DataError
-from ._data_options import read_data, table_options
+from ._data_options import read_data
 from ._outputs import text_columns
 
 
@@ -54,7 +53,7 @@ def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, ti
         return Series(dataset.X, [f"channel {i}" for i in range(dataset.X.shape[1])], dataset)
     frame = dataset.X
     time = (time_name, frame[time_name].astype(str).to_numpy()) if time_name in frame.columns else time_column(
-        data, frame)
+        data, frame, dataset.dropped)
     if time is not None and time[0] in frame.columns:
         frame = frame.drop(columns=[time[0]])
     if channels is not None:
@@ -66,36 +65,47 @@ def series_of(dataset: Dataset, data: str, channels: list[str] | None = None, ti
     text = text_columns(frame)
     if text:
         raise DataError(f"a time series (--window) takes numeric columns; {', '.join(text)} hold(s) text that is not "
-                        f"all dates or times: leave it out with --drop {','.join(text)}")
+                        "all dates or times (a time stamp writes its year, or is a clock time): leave it out with "
+                        f"--drop {','.join(text)}")
     return Series(frame, [str(name) for name in frame.columns], dataset, *(time or (None, None)))
 
 
-def time_column(data: str, frame: Any) -> tuple[str, np.ndarray] | None:
-    """(name, cells (T,)) of the first column of ``frame`` or of those left out with --drop whose cells are all
-    dates or times, each written with a number (not a month or weekday name alone: a category), with a warning
-    when they go back or repeat, or of a column left out that holds a time index
-    (:func:`is_time_index`: epoch seconds, a step number); None when there is none."""
+def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.ndarray] | None:
+    """(name, cells (T,)) of the first column of ``frame`` or of those ``left_out`` with --drop (a DataFrame, as the
+    file was read) whose cells are all time stamps (:func:`time_stamps`), with a warning when they go back or
+    repeat, or of a column left out that holds a time index (:func:`is_time_index`: epoch seconds, a step number);
+    None when there is none."""
     import pandas as pd
 
-    from ..data.table_files import read_table
-
-    dropped = table_options().drop
-    left_out = read_table(Path(data), None, dataclasses.replace(table_options(), columns=dropped, drop=())).X \
-        if dropped else frame.iloc[:, :0]
+    left_out = frame.iloc[:, :0] if left_out is None else left_out
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
         if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
             if is_time_index(cells.to_numpy(np.float64)):
                 return str(name), cells.astype(str).to_numpy()
             continue
-        if not cells.astype(str).str.contains(r"\d").all():  # a time stamp writes a year, a day or an hour;
-            continue  # pandas parses a month name alone as a date of year 1: a category (month, season) is no time
-        with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
-            warnings.simplefilter("ignore")
-            times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
-        if not times.isna().any():
+        times = time_stamps(cells)
+        if times is not None:
             warn_of_times_out_of_order(data, str(name), times)
             return str(name), cells.astype(str).to_numpy()
     return None
+
+
+def time_stamps(cells: Any) -> Any:
+    """The datetimes (a pandas Series, UTC) of text ``cells`` that all write a date with its year or a clock time,
+    else None. pandas fills year 1 into a date written without one, and takes far more for such a date than
+    dates: a month name alone ("March"), a day and month ("Jan 5", "5 March"), a fraction ("3/4"), a rank ("1st"),
+    an age ("20s"); a category, or days whose order a year's end would break. Words without a number ("today")
+    parse to the current time: no time stamp either."""
+    import pandas as pd
+
+    if not cells.astype(str).str.contains(r"\d").all():
+        return None
+    with warnings.catch_warnings():  # a column that is no time (an ID) parses to NaT, or with a format warning
+        warnings.simplefilter("ignore")
+        times = pd.to_datetime(cells, errors="coerce", format="mixed", utc=True)  # offsets: one clock
+    if times.isna().any() or (times.dt.year == 1).any():  # a clock time alone gets today's date: kept
+        return None
+    return times
 
 
 def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:

@@ -96,14 +96,14 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
     keeps_levels = getattr(net.config.backbone, "remove_level", None) is False  # a sequence backbone's option
     _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and keeps_levels)
     folder.write_metrics(metrics)
-    save_loss_curves(history, folder / LOSS_CURVES_FILE)
+    save_loss_curves(history, folder / LOSS_CURVES_FILE, overwrite=True)  # the run's own files: ownership checked
     names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis
     save_reconstructions(scaler.inverse_transform(shown[:10]), scaler.inverse_transform(reconstruct(net, shown[:10])),
-                         folder / RECONSTRUCTIONS_FILE, feature_names=names)
+                         folder / RECONSTRUCTIONS_FILE, feature_names=names, overwrite=True)
     click.echo(f"wrote {run_dir}/ (model.safetensors, metrics.json, reconstructions.png)")
     if report:
         written = write_report(run_dir, net, shown, rows.shown_labels, scaler=scaler, label_names=rows.label_names,
-                               rows=rows.shown_rows, progress=config.progress)
+                               rows=rows.shown_rows, progress=config.progress, overwrite=True)
         click.echo(f"wrote {written}")
     if metrics["test"]:
         click.echo("test: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics["test"].items()))

@@ -30,7 +30,7 @@ def compress(run, data, data_dir, split, label_column, out, step):
         raise click.BadParameter("the model's codes are codebook indices (vq), coded as they are without a step",
                                  param_hint="--step")
     X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
-    result = compress_array(checkpoint.model, X, out, step)
+    result = compress_array(checkpoint.model, X, out, step, overwrite=True)  # --out claimed above
     table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
     values = X[0].size if table is None else len(table.feature_names_in)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,

@@ -38,7 +38,7 @@ def denoise(run, source, target, overwrite):
         raise DataError(f"the model in {run} takes samples of shape {checkpoint.model.input_shape}, not images")
     X = model_inputs(checkpoint, scaler, read_images(files, checkpoint.model.input_shape))
     clean = scaler.inverse_transform(denoise_array(checkpoint.model, X))
-    write_images(clean, outputs)
+    write_images(clean, outputs, overwrite=True)  # OUT's files claimed above
     click.echo(f"wrote {len(files)} denoised image(s) to {target}")
 
 

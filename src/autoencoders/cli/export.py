@@ -48,7 +48,7 @@ def export(run, export_format, part, out, overwrite, check):
                 "--out")
     model = load_run(run)[0].model
     for name in parts:
-        path = export_onnx(model, folder / f"{name}.{export_format}", name)
+        path = export_onnx(model, folder / f"{name}.{export_format}", name, overwrite=True)  # claimed above
         note = ""
         if check:
             difference = max_abs_difference(model, path, name)

@@ -45,7 +45,8 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
     if image:
         scale = -(-MIN_PICTURE_WIDTH // (min(columns, len(samples)) * samples.shape[-1]))
         enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp
-        write_images(tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)[None], [Path(image)])  # (1, C, H', W')
+        mosaic = tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)  # (C, H', W')
+        write_images(mosaic[None], [Path(image)], overwrite=True)  # --image claimed before any work
     click.echo(f"wrote {len(samples)} samples{windows_said(checkpoint, cut=False)} to {out}"
                + (f" and {image}" if image else ""))
 

@@ -41,7 +41,8 @@ def report(run, data, data_dir, split, label_column, out, overwrite, quiet):
     if run_series_settings(checkpoint):  # its rows are windows cut from a series
         rows = rows.replace("rows", "windows") + windows_said(checkpoint)
     path = write_report(Path(out or run), checkpoint.model, X, dataset.y, scaler=scaler, records=records,
-                        label_names=dataset.label_names, rows=rows, progress=False if quiet else None)
+                        label_names=dataset.label_names, rows=rows, progress=False if quiet else None,
+                        overwrite=True)  # RUN's own report, or --out's files claimed above
     click.echo(f"wrote {path}")
 
 

@@ -14,7 +14,7 @@ from ..data.scaling import SCALINGS
 from ..data.tabular import UNKNOWN
 from ._cache import remembered
 from ._data_options import data_options
-from ._model_options import ModelCommand, model_summaries, named_preset
+from ._model_options import ModelCommand, NamingOption, named_preset
 from ._resume import resumed_options
 from ._train_options import pop_train_config, train_config_options
 from ._training_rows import STREAMED_TEST_ROWS, training_rows
@@ -29,23 +29,18 @@ def _losses() -> list[str]:
     return list(LOSSES)
 
 
-def _names(kind: str) -> list[str]:
-    """The registered names of a kind (backbone, objective, preset), from the cached ``ae models`` lines."""
-    return [line.split()[1] for line in model_summaries() if line.startswith(kind)]
-
-
 @click.command(cls=ModelCommand)
-@click.option("--model", default=None,
-              help=f"Preset: {', '.join(_names('preset'))} (default deep unless --backbone or --objective is given; "
+@click.option("--model", cls=NamingOption, kind="preset", default=None,
+              help="Preset: {names} (default deep unless --backbone or --objective is given; "
                    "with --window, sequence unless --backbone is given, --objective then swapping its objective). "
                    "Add --help after it to see its options. Given with --backbone or --objective, it swaps that part "
                    "and keeps the preset's other defaults: --model denoising --objective vae is the denoising MLP and "
                    "noise with a VAE code, a model named mlp+vae (the run's folder too).")
-@click.option("--backbone", default=None, help=f"Network: {', '.join(_names('backbone'))} (default: the preset's, "
-                                                "else mlp; given with --model, it replaces the preset's).")
-@click.option("--objective", default=None, help=f"Code head and loss: {', '.join(_names('objective'))} (default: "
-                                                 "the preset's, else plain; given with --model, it replaces the "
-                                                 "preset's).")
+@click.option("--backbone", cls=NamingOption, kind="backbone", default=None,
+              help="Network: {names} (default: the preset's, else mlp; given with --model, it replaces the preset's).")
+@click.option("--objective", cls=NamingOption, kind="objective", default=None,
+              help="Code head and loss: {names} (default: the preset's, else plain; given with --model, it replaces "
+                   "the preset's).")
 @data_options
 @click.option("--window", type=click.IntRange(min=1), default=None,
               help="Read --data as one time series (rows = consecutive time steps, columns = channels; a column of "

@@ -24,6 +24,7 @@ class Dataset:
     source: str | None = None
     channels_last: bool = False
     whole: Any = None  # a table file as read, every column kept (table_files.WholeTable), when asked for
+    dropped: Any = None  # a table file's columns left out with TableOptions.drop, as read (a DataFrame), if any
 
     @property
     def is_image(self) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+import warnings
+from dataclasses import InitVar, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,16 @@ class TableOptions:
     # cell texts that mark a gap in a text table besides pandas' own (empty, NA, NaN, null, ...): "?" in UCI files
     missing_values: tuple[str, ...] = ()
     header: bool | None = None
+    # the name keep_whole had until it kept the whole table aside (in Dataset.whole) rather than the unnamed
+    # columns among the features: accepted, with a DeprecationWarning, as keep_whole
+    keep_unnamed: InitVar[bool | None] = None
+
+    def __post_init__(self, keep_unnamed: bool | None) -> None:
+        if keep_unnamed is not None:
+            warnings.warn("TableOptions(keep_unnamed=...) is deprecated: use keep_whole, which keeps every column, "
+                          "the unnamed ones too, in the Dataset's `whole` (its X holds the feature columns)",
+                          DeprecationWarning, stacklevel=3)
+            self.keep_whole = keep_unnamed
 
 
 def read_table(path: Path, label_column: str | int | None = None, options: TableOptions | None = None) -> Dataset:
@@ -77,9 +88,10 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
         names.remove(label)
     keep = _feature_columns(frame, names, options, path)
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (text tables only)
+    dropped = frame[list(options.drop)].reset_index(drop=True) if options.drop else None  # a series' time column?
     frame = frame[keep].reset_index(drop=True)
     _check_numeric_typos(frame, path, options, first_line)
-    return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole)
+    return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole, dropped=dropped)
 
 
 @dataclass

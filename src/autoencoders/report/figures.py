@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
+from ..checkpoint import atomic_write, refuse_existing, refuse_folder
 from ..data.images import tile_images
 from ..training.history import History
 
@@ -24,10 +25,15 @@ def _subplots(*grid: int, **options):
     return figure, figure.subplots(*grid, **options)
 
 
-def _save(fig: Figure, path: str | Path) -> Path:
+def _save(fig: Figure, path: str | Path, overwrite: bool) -> Path:
+    """Write ``fig`` atomically, in the format its name says (PNG when it says none); a file already at ``path``
+    is a FileExistsError unless ``overwrite``."""
+    path = refuse_folder(path)
+    refuse_existing([path], overwrite)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return Path(path)
+    picture_format = path.suffix[1:].lower() or "png"  # the temporary file's name says none
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format=picture_format))
+    return path
 
 
 def _as_image(sample: np.ndarray) -> np.ndarray | None:
@@ -38,7 +44,7 @@ def _as_image(sample: np.ndarray) -> np.ndarray | None:
 
 
 def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, path: str | Path, n: int = 10,
-                         feature_names: list[str] | None = None) -> Path:
+                         feature_names: list[str] | None = None, overwrite: bool = False) -> Path:
     """Inputs (top row) above their reconstructions (bottom row) for images; overlaid lines otherwise, along
     ``feature_names`` when given (flat rows)."""
     n = min(n, len(originals))
@@ -64,7 +70,7 @@ def save_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, pat
         axes[0, 0].legend(fontsize=8)
         axes[-1, 0].set_xlabel("feature" if originals.ndim == 2 else "time step")
         _name_features(list(axes[:, 0]), feature_names)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def _name_features(axes: list, names: list[str] | None) -> None:
@@ -76,7 +82,7 @@ def _name_features(axes: list, names: list[str] | None) -> None:
     axes[-1].tick_params(axis="x", labelrotation=90, labelsize=7)
 
 
-def save_loss_curves(history: History, path: str | Path) -> Path:
+def save_loss_curves(history: History, path: str | Path, overwrite: bool = False) -> Path:
     """One panel per loss part, train and validation curves by epoch. The total ("loss") is left out when it
     is the only part's sum, so it would repeat that part's panel."""
     parts = list(history.train)
@@ -91,11 +97,11 @@ def save_loss_curves(history: History, path: str | Path) -> Path:
         ax.set_title(part)
         ax.set_xlabel("epoch")
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, signed: bool = False,
-                    feature_names: list[str] | None = None) -> Path:
+                    feature_names: list[str] | None = None, overwrite: bool = False) -> Path:
     """Images (n, C, H, W) in rows of ``columns``, drawn as one mosaic; ``signed`` scales each to its own
     largest magnitude in red (positive) and blue (negative), for weights, else grey on [0, 1].
     Non-image samples are drawn as lines, one colour per sample: a flat row along its features, a (channels,
@@ -107,7 +113,7 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
                 ax.plot(channel, lw=1, color=f"C{index % 10}")
         ax.set_xlabel("feature" if images.ndim == 2 else "time step")
         _name_features([ax], feature_names)
-        return _save(fig, path)
+        return _save(fig, path, overwrite)
     columns = min(columns, len(images))
     if signed:
         tiles = images.mean(axis=1, keepdims=True)  # (n, 1, H, W)
@@ -122,7 +128,7 @@ def save_image_grid(images: np.ndarray, path: str | Path, columns: int = 10, sig
     fig, ax = _subplots(figsize=(max(2.0, scale * mosaic.shape[1]), max(1.0, scale * mosaic.shape[0])))
     ax.imshow(mosaic if mosaic.ndim == 2 else np.nan_to_num(mosaic, nan=1.0), interpolation="nearest", **colours)
     ax.axis("off")
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
@@ -139,7 +145,7 @@ def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
     return pca.transform(codes), f"PCA of the {codes.shape[1]}-D code ({share:.0f}% of its variance)"
 
 
-def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path) -> Path:
+def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path, overwrite: bool = False) -> Path:
     """Scatter of the codes in 2-D, coloured by label when labels are given (numbers, or text such as an .npz's
     string labels, coloured in their sorted order)."""
     points, method = code_projection(codes)
@@ -159,11 +165,11 @@ def save_code_map(codes: np.ndarray, labels: np.ndarray | None, path: str | Path
             fig.colorbar(ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.7, c=labels if numeric else index), ax=ax,
                          label="label" if numeric else "label (in sorted order)")
     ax.set_title(method, fontsize=9)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def save_histogram(values: np.ndarray, path: str | Path, xlabel: str, threshold: float | None = None,
-                   log: bool = False) -> Path:
+                   log: bool = False, overwrite: bool = False) -> Path:
     """Histogram of ``values``, with a vertical line at ``threshold`` when given."""
     fig, ax = _subplots(figsize=(6, 3))
     ax.hist(values.ravel(), bins=50, log=log)
@@ -172,10 +178,10 @@ def save_histogram(values: np.ndarray, path: str | Path, xlabel: str, threshold:
         ax.legend(fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
-def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | Path) -> Path:
+def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | Path, overwrite: bool = False) -> Path:
     """ROC and precision-recall curves of ``scores`` (higher = more likely positive) against 0/1 labels."""
     fpr, tpr, _ = roc_curve(is_positive, scores)
     precision, recall, _ = precision_recall_curve(is_positive, scores)
@@ -190,4 +196,4 @@ def save_roc_pr_curves(is_positive: np.ndarray, scores: np.ndarray, path: str | 
     pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
     for ax in (roc, pr):
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)

@@ -103,7 +103,7 @@ class ReportInputs:
     def png(self, name: str) -> Path:
         if name not in FIGURES:
             raise ValueError(f"{name!r} is not in FIGURES")  # the list `ae report` checks before replacing files
-        return self.out_dir / f"{name}.png"
+        return self.out_dir / f"{name}.png"  # claimed by write_report before any is drawn
 
 
 def summary(run: ReportInputs) -> Section:
@@ -151,7 +151,7 @@ def training_curves(run: ReportInputs) -> Section | None:
     parts = ", ".join(part for part in history.train if part != "loss")
     return Section("Training", notes=[f"Mean loss per epoch on the training and validation rows; the total "
                                       f"(loss) and its parts: {parts}."],
-                   figures=[save_loss_curves(history, run.png("loss_curves"))])
+                   figures=[save_loss_curves(history, run.png("loss_curves"), overwrite=True)])
 
 
 def reconstructions(run: ReportInputs) -> Section:
@@ -160,7 +160,8 @@ def reconstructions(run: ReportInputs) -> Section:
     note = "The first examples, in the data's own units." if run.table is None else (
         f"The first examples {TABLE_UNITS}.")
     return Section("Inputs and reconstructions", notes=[note], figures=[
-        save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=run.feature_names)])
+        save_reconstructions(shown, rebuilt, run.png("reconstructions"), feature_names=run.feature_names,
+                             overwrite=True)])
 
 
 def first_layer_weights(run: ReportInputs) -> Section | None:
@@ -180,13 +181,15 @@ def first_layer_weights(run: ReportInputs) -> Section | None:
     return Section("First-layer weights",
                    notes=[f"{min(len(images), MAX_WEIGHT_IMAGES)} of {len(images)} units, each on its own "
                           "symmetric colour scale (red positive, blue negative)."],
-                   figures=[save_image_grid(images[:MAX_WEIGHT_IMAGES], run.png("weights"), columns=16, signed=True)])
+                   figures=[save_image_grid(images[:MAX_WEIGHT_IMAGES], run.png("weights"), columns=16, signed=True,
+                                            overwrite=True)])
 
 
 def code_map(run: ReportInputs) -> Section:
     note = "Coloured by label." if run.y is not None else "No labels known, so one colour."
     labels = run.y if run.y is None or not run.label_names else np.asarray(run.label_names)[run.y.astype(int)]
-    return Section("Codes in 2-D", notes=[note], figures=[save_code_map(run.codes, labels, run.png("codes"))])
+    return Section("Codes in 2-D", notes=[note],
+                   figures=[save_code_map(run.codes, labels, run.png("codes"), overwrite=True)])
 
 
 def generated_samples(run: ReportInputs) -> Section | None:
@@ -198,12 +201,13 @@ def generated_samples(run: ReportInputs) -> Section | None:
         drawn = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(0)).cpu().numpy()
     section = Section("Generated samples", notes=["Random draws from the prior, decoded" + (
         "." if run.table is None else f", {TABLE_UNITS}.")], figures=[save_image_grid(
-            run.scaler.inverse_transform(drawn), run.png("samples"), feature_names=run.feature_names)])
+            run.scaler.inverse_transform(drawn), run.png("samples"), feature_names=run.feature_names, overwrite=True)])
     if len(run.X) >= 2:
         strip = interpolate(model, run.X[0], run.X[_most_different_row(run)], INTERPOLATION_STEPS)
         section.notes.append("The decoded straight line between the codes of two examples.")
         section.figures.append(save_image_grid(run.scaler.inverse_transform(strip), run.png("interpolation"),
-                                               columns=INTERPOLATION_STEPS, feature_names=run.feature_names))
+                                               columns=INTERPOLATION_STEPS, feature_names=run.feature_names,
+                                               overwrite=True))
     return section
 
 
@@ -225,7 +229,8 @@ def code_activations(run: ReportInputs) -> Section | None:
     table = {"code units": activity.shape[1], "dead units (never active on these examples)": dead,
              "share of activations above zero": active_share}
     return Section("Code activations", tables={"sparsity": table},
-                   figures=[save_histogram(run.codes, run.png("activations"), "code activation", log=True)])
+                   figures=[save_histogram(run.codes, run.png("activations"), "code activation", log=True,
+                                           overwrite=True)])
 
 
 def codebook(run: ReportInputs) -> Section | None:
@@ -248,9 +253,9 @@ def scores(run: ReportInputs) -> Section:
     else:
         values, title = reconstruction_error(run.model, run.X), "Reconstruction error per example"
         label = "reconstruction loss"
-    figures, notes = [save_histogram(values, run.png("scores"), label, run.threshold)], []
+    figures, notes = [save_histogram(values, run.png("scores"), label, run.threshold, overwrite=True)], []
     if run.y is not None and set(np.unique(run.y)) == {0, 1}:
-        figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr")))
+        figures.append(save_roc_pr_curves(run.y == 1, values, run.png("roc_pr"), overwrite=True))
         positive = f"label 1 ({run.label_names[1]})" if run.label_names else "label 1"
         notes.append(f"The labels are 0 and 1, so the curves score how well this ranks the rows of {positive} above "
                      "the others, as anomalies; they mean nothing if the labels are two ordinary classes.")

@@ -283,13 +283,14 @@ class _AutoencoderEstimator(BaseEstimator):
 class _OneModelSharing:
     """``save``/``load`` for an estimator whose learned state is one model (``model_``) and its input description."""
 
-    def save(self, path: str | Path) -> Path:
-        """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle);
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the fitted estimator to a ``.safetensors`` file or a directory (weights + JSON, no pickle; a model
+        file already there is a FileExistsError unless ``overwrite``);
         :meth:`load` gives back an estimator whose ``transform`` is identical and whose parameters are equal (a
         ``random_state`` that is a ``RandomState`` comes back in the state it had when saved, as a pickled
         scikit-learn estimator's does)."""
         check_is_fitted(self, "model_")
-        return save_model(self.model_, path, {"sklearn": self._saved_state()})
+        return save_model(self.model_, path, {"sklearn": self._saved_state()}, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path):

@@ -29,7 +29,7 @@ from ..applications.anomaly import (
 )
 from ..applications.attribution import score_shares
 from ..applications.isolation import IsolationTrees
-from ..checkpoint import load_checkpoint, load_tensors, save_model, save_tensors, write_json
+from ..checkpoint import load_checkpoint, load_tensors, refuse_existing, save_model, save_tensors, write_json
 from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
 
@@ -259,15 +259,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         return self.features_.transform(self._table_inputs(X, reset=False))
 
     # ----------------------------------------------------------------------------------------- sharing
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the fitted detector to directory ``path``: one ``memberN.safetensors`` per autoencoder (weights and
         its score statistics) and ``detector.json`` (parameters, feature scaling, table preprocessing, offset); no
-        pickle. :meth:`load` gives back a detector with identical scores."""
+        pickle. :meth:`load` gives back a detector with identical scores. Any of these files already there is a
+        FileExistsError unless ``overwrite``."""
         check_is_fitted(self, "members_")
         folder, state = Path(path), self._saved_state()  # a parameter that cannot be saved: refused before writing
-        for index, member in enumerate(self.members_):
+        members = [folder / f"member{index}.safetensors" for index in range(len(self.members_))]
+        refuse_existing([folder / DETECTOR_FILE, folder / ISOLATION_FILE, *members], overwrite)
+        for file, member in zip(members, self.members_, strict=True):
             statistics = {name: getattr(member, name).tolist() for name in MEMBER_STATISTICS}
-            save_model(member.model, folder / f"member{index}.safetensors", {"member": statistics})
+            save_model(member.model, file, {"member": statistics}, overwrite=True)
         isolation = getattr(self, "isolation_", None)
         if isolation is not None:
             arrays = {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in isolation.arrays().items()}

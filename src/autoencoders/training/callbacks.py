@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..checkpoint import atomic_write
+from ..checkpoint import atomic_write, refuse_existing
 from ..errors import ConfigError
 from .history import History
 from .run_folder import TENSORBOARD_DIR
@@ -41,11 +41,16 @@ class LambdaCallback(Callback):
 
 class CSVLogger(Callback):
     """One row per epoch (``epoch, train_<part>..., val_<part>..., lr, seconds``) in ``path``, rewritten
-    atomically from the history after every epoch, so a resumed run continues the same file. The engine adds one
+    atomically from the history after every epoch, so a resumed run continues the same file. A new run refuses a
+    file already at ``path`` (a FileExistsError as training begins) unless ``overwrite``. The engine adds one
     writing ``log.csv`` to every run folder."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path, overwrite: bool = False):
+        self.path, self.overwrite = Path(path), overwrite
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        if trainer.group.is_main and not trainer.history.epochs_run:  # a resumed run's history goes on in the file
+            refuse_existing([self.path], self.overwrite)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         if trainer.group.is_main:

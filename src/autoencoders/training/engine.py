@@ -65,7 +65,8 @@ class Trainer:
         self.model = model
         self.config = config or TrainConfig()
         self.run_folder = None if run_dir is None else RunFolder(run_dir)
-        self.callbacks = list(callbacks) + ([] if run_dir is None else [CSVLogger(self.run_folder / LOG_FILE)])
+        own_log = [] if run_dir is None else [CSVLogger(self.run_folder / LOG_FILE, overwrite=True)]  # run's own
+        self.callbacks = list(callbacks) + own_log
         self.extra = extra or {}  # saved with the model, e.g. the input scaler
         self.device = resolve_device(self.config.device)
         self.stop_training = False

@@ -103,12 +103,12 @@ class RunFolder:
         save_tensors(self / STATE_FILE, tensors, metadata)
         current = {key: value.detach().clone() for key, value in model.state_dict().items()}
         model.load_state_dict(trainer.best_state)
-        save_model(model, self.path, trainer.extra)
+        save_model(model, self.path, trainer.extra, overwrite=True)  # the run's own: ownership checked
         model.load_state_dict(current)
 
     def save_result(self, trainer: Trainer) -> None:
         """The final model and the history, at the end of a run."""
-        save_model(trainer.model, self.path, trainer.extra)
+        save_model(trainer.model, self.path, trainer.extra, overwrite=True)
         write_json(self / HISTORY_FILE, trainer.history.to_dict())
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
