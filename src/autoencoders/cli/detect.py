@@ -84,9 +84,12 @@ def contamination_value(value: str | None) -> float | str | None:
                 "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
-                   "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
+                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
+                   "scores, and the steps of --data scored above it are flagged  [default: 0.1 unless --quantile "
+                   "is given]")
 @click.option("--quantile", type=float, default=None,
-              help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
+              help="Flag rows whose score is above this quantile of all scores (with RUN: of the run's training "
+                   "steps' scores), in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--combine", default=None,
