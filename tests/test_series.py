@@ -708,6 +708,22 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
     assert flags("semicolons", "--data", tmp_path / "semicolons.csv", "--delimiter", ";")[0].sum() <= 1
 
 
+def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_its_file(tmp_path):
+    """A run given --test-data held none of its own series out: all its steps are the training steps the
+    threshold is measured on (the split ae train made, held_out_steps, not one copied here)."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    nab_style_csv(tmp_path / "test.csv", n_steps=60)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--test-data", tmp_path / "test.csv", "--window", 16,
+                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("detect", run, "--contamination", 0.05, "--out", tmp_path / "scores.csv")
+    summary = json.loads(result.output)
+    assert summary["threshold_measured_on"] == f"the run's training steps: all 200 of {tmp_path / 'series.csv'}"
+    assert summary["flagged"] == 10  # 5% of the 200 steps it was measured on, the very steps scored
+
+
 def test_cli_detect_with_a_run_whose_training_file_is_gone_says_so(tmp_path):
     """The run's training file moved away: a series given with --data cannot be measured against the run's
     training windows, and is refused by name rather than ranked against itself (what the scores meant before)."""

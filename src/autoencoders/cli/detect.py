@@ -266,8 +266,8 @@ def run_training_windows(checkpoint, data_dir: str | None) -> tuple[np.ndarray, 
     n_test = held_out_steps(len(steps), stored["window"], stored["stride"], stored["test_data"],
                             stored["test_fraction"])
     n_training = len(steps) - n_test
-    said = f"the run's training steps: the first {n_training} of {source}" + (
-        f" (its last {n_test}, held out for testing, left out)" if n_test else "")
+    said = (f"the run's training steps: the first {n_training} of {source} (its last {n_test}, held out for "
+            "testing, left out)") if n_test else f"the run's training steps: all {n_training} of {source}"
     return sliding_windows(steps[:n_training], stored["window"], stored["stride"]), n_training, said
 
 
