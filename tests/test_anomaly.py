@@ -329,6 +329,20 @@ def test_the_trimming_score_is_the_full_members_sum_score_bit_for_bit(wbc):
         expected = ScoredMember.fit(model, Z, error_floor=floor).score(Z, "sum")
         assert np.array_equal(ScoredMember.training_sum(model, Z, floor), expected)
 
+def test_reference_sum_measures_rows_with_the_reference_rows_statistics(wbc):
+    """ScoredMember.reference_sum scores new rows under the statistics of the rows the model trained on (what
+    `ae detect RUN` measures a series' windows with): the reference rows score as training_sum scores them, and a
+    row scores the same whichever other rows are scored beside it."""
+    X, _ = wbc
+    detector = AutoencoderOutlierDetector(random_state=0, trim=0.0, epochs=2).fit(X)
+    model, Z = detector.members_[0].model, detector._features(X)
+    reference, new = Z[: len(Z) // 2], Z[len(Z) // 2 :]
+    scored, referenced = ScoredMember.reference_sum(model, new, reference)
+    assert np.array_equal(referenced, ScoredMember.training_sum(model, reference))
+    assert np.allclose(ScoredMember.reference_sum(model, new[:20], reference)[0], scored[:20], rtol=1e-12)
+    assert not np.allclose(ScoredMember.training_sum(model, new[:20]), scored[:20])  # ranked among themselves
+
+
 def test_rank_position_orders_values_beyond_the_training_maximum():
     from autoencoders.applications.anomaly import rank_position
 

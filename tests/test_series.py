@@ -673,8 +673,10 @@ def test_cli_train_window_without_a_model_trains_the_sequence_autoencoder_made_f
 def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     """A run trained with `ae train --window` could not score a series: `ae detect --window` fits its own model.
     `ae detect RUN` cuts the series (the run's own file by default) as the run's were, scores its windows with the
-    run's model the way `ae detect --window` scores its own (one path: ScoredMember.training_sum, then each step
-    the mean over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC."""
+    run's model the way `ae detect --window` scores its own (each window's "sum" score, then each step the mean
+    over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC. Since Series 43 the windows'
+    statistics and the flagged share are the run's training windows' (its first 160 steps: the last 40 were held
+    out for testing), not those of the windows scored (ScoredMember.training_sum of them, 10 flags of 200)."""
     import json
 
     import pandas as pd
@@ -693,10 +695,14 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     model = ae.load_model(run / "model.safetensors")
     low, spread = values[:160].min(), np.ptp(values[:160])  # the run's scaler: min-max on its training steps
     windows = ((sliding_windows(values, 16, 2) - low) / spread).astype(np.float32)  # (93, 1, 16)
-    expected = step_scores(ScoredMember.training_sum(model, windows), 200, 16, 2)  # (200,)
+    training = windows[:73]  # (73, 1, 16): those within the first 160 steps, the run's training windows
+    scored, trained = ScoredMember.reference_sum(model, windows, training)  # (93,), (73,)
+    expected = step_scores(scored, 200, 16, 2)  # (200,)
     np.testing.assert_allclose(written["score"], expected, rtol=1e-5)
+    threshold = np.quantile(step_scores(trained, 160, 16, 2), 0.95)  # 5% of the training steps' scores
     summary = json.loads(result.output)
-    assert written["outlier"].sum() == 10 and summary["flagged"] == 10
+    assert np.isclose(summary["threshold"], threshold, rtol=1e-5)
+    assert (written["outlier"] == (expected > threshold)).all() and summary["flagged"] == written["outlier"].sum()
     assert (summary["run"], summary["data"]) == (str(run), str(tmp_path / "series.csv"))  # not the default digits
 
     labels = (np.arange(200) >= 180).astype(int)
@@ -705,6 +711,78 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
                     tmp_path / "labelled.npz")
     assert result.exit_code == 0 and "roc_auc" in json.loads(result.output), result.output
     np.testing.assert_allclose(np.load(tmp_path / "labelled.npz")["score"], expected, rtol=1e-5)
+
+
+def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_trained_on(tmp_path):
+    """`ae detect RUN` normalised each window's score with the statistics of the windows it scored and flagged the
+    top share of the scored steps: a new stretch abnormal throughout was ranked against itself and got only its top
+    share flagged, and a clean new stretch had its top share flagged all the same. The statistics and the threshold
+    now come from the run's training windows (its own file less the steps held out for testing), as a fitted
+    detector measures new rows against its training rows."""
+    import json
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+
+    def noisy_sine(n_steps: int, start: int = 0, period: float = 20.0, amplitude: float = 1.0) -> np.ndarray:
+        return amplitude * np.sin(2 * np.pi * (start + np.arange(n_steps)) / period) + 0.1 * rng.normal(size=n_steps)
+
+    for name, values in [("clean", noisy_sine(600)), ("new_clean", noisy_sine(240, start=600)),
+                         ("abnormal", noisy_sine(120, period=7.0, amplitude=2.5))]:
+        pd.DataFrame({"value": values}).to_csv(tmp_path / f"{name}.csv", index=False)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "clean.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 5, "--quiet", "--no-report", "--out", run).exit_code == 0
+
+    def flags(name: str, *data) -> tuple[np.ndarray, dict]:
+        out = tmp_path / f"{name}_scores.csv"
+        result = invoke("detect", run, *data, "--contamination", 0.02, "--out", out)
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out)["outlier"].to_numpy(), json.loads(result.output)
+
+    abnormal, summary = flags("abnormal", "--data", tmp_path / "abnormal.csv")
+    assert abnormal.all()  # was 2 of 120: its own top 2%
+    said = f"the run's training steps: the first 480 of {tmp_path / 'clean.csv'} (its last 120, held out for testing"
+    assert summary["threshold_measured_on"].startswith(said)
+    assert flags("new_clean", "--data", tmp_path / "new_clean.csv")[0].sum() <= 1  # was 4 of 240: its own top 2%
+    own, _ = flags("own")  # --data left out: the run's file, its training stretch flagged about 2% as asked
+    assert len(own) == 600 and abs(own[:480].mean() - 0.02) < 0.01
+
+    # the training file is read as training read it: a delimiter given for another file is not applied to it
+    pd.DataFrame({"value": noisy_sine(120, start=600)}).to_csv(tmp_path / "semicolons.csv", index=False, sep=";")
+    assert flags("semicolons", "--data", tmp_path / "semicolons.csv", "--delimiter", ";")[0].sum() <= 1
+
+
+def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_its_file(tmp_path):
+    """A run given --test-data held none of its own series out: all its steps are the training steps the
+    threshold is measured on (the split ae train made, held_out_steps, not one copied here)."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    nab_style_csv(tmp_path / "test.csv", n_steps=60)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--test-data", tmp_path / "test.csv", "--window", 16,
+                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("detect", run, "--contamination", 0.05, "--out", tmp_path / "scores.csv")
+    summary = json.loads(result.output)
+    assert summary["threshold_measured_on"] == f"the run's training steps: all 200 of {tmp_path / 'series.csv'}"
+    assert summary["flagged"] == 10  # 5% of the 200 steps it was measured on, the very steps scored
+
+
+def test_cli_detect_with_a_run_whose_training_file_is_gone_says_so(tmp_path):
+    """The run's training file moved away: a series given with --data cannot be measured against the run's
+    training windows, and is refused by name rather than ranked against itself (what the scores meant before)."""
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1,
+                  "--quiet", "--no-report", "--out", run).exit_code == 0
+    (tmp_path / "series.csv").rename(tmp_path / "moved.csv")
+    result = invoke("detect", run, "--data", tmp_path / "moved.csv", "--out", tmp_path / "scores.csv")
+    said = " ".join(result.output.split())
+    assert result.exit_code != 0 and f"trained on {tmp_path / 'series.csv'}, which is no longer there" in said, said
+    assert "measures each step against the windows the run trained on" in said
+    assert not (tmp_path / "scores.csv").exists()
 
 
 def test_cli_detect_with_a_run_names_what_does_not_fit(tmp_path):

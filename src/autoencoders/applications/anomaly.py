@@ -260,6 +260,15 @@ class ScoredMember:
         reconstruction, distance = member._parts(codes, errors)
         return reconstruction + distance
 
+    @classmethod
+    def reference_sum(cls, model: Autoencoder, Z: np.ndarray, reference: np.ndarray,
+                      error_floor: float = ERROR_FLOOR) -> tuple[np.ndarray, np.ndarray]:
+        """The "sum" scores of rows ``Z`` (N,) and of the ``reference`` rows (M,) (the rows the model trained on),
+        both under the statistics of the reference rows: new rows measured against the training rows, as a fitted
+        detector measures them, not ranked among themselves (:meth:`training_sum` is the second of the pair)."""
+        member, codes, errors = cls._moments(model, reference, None, error_floor)
+        return np.add(*member._parts(*codes_and_errors(model, Z))), np.add(*member._parts(codes, errors))
+
     def _whiten(self, codes: np.ndarray) -> np.ndarray:
         """Codes (N, C) centred and whitened by the training codes' precision, so that every code direction
         weighs as in the Mahalanobis distance: squared distances between whitened codes are Mahalanobis ones."""

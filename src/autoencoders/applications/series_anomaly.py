@@ -47,6 +47,18 @@ def windows_step_scores(model, windows: np.ndarray, n_steps: int, stride: int = 
     return step_scores(ScoredMember.training_sum(model, windows), n_steps, windows.shape[-1], stride)
 
 
+def reference_step_scores(model, windows: np.ndarray, n_steps: int, reference: np.ndarray, reference_steps: int,
+                          stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step scores (n_steps,) of a series cut into ``windows`` (N, C, L) and (reference_steps,) of the series
+    the ``reference`` windows (M, C, L) were cut from (the model's training windows; both cut with ``stride``, in
+    the model's units), every window scored with the statistics of the reference windows
+    (:meth:`ScoredMember.reference_sum`): a series measured against what the model trained on, where
+    :func:`windows_step_scores` ranks it against itself."""
+    scored, referenced = ScoredMember.reference_sum(model, windows, reference)  # (N,), (M,)
+    length = windows.shape[-1]
+    return step_scores(scored, n_steps, length, stride), step_scores(referenced, reference_steps, length, stride)
+
+
 def refuse_columns_of_other_than_numbers(series) -> None:
     """A pandas frame's timestamp (or other text) columns are named before NumPy fails to make floats of them."""
     dtypes = getattr(series, "dtypes", None)

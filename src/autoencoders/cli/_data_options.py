@@ -169,6 +169,19 @@ def keep_stored_table_options(stored: dict[str, Any], names: Sequence[str], resu
                                        "the stored setting")
 
 
+@contextlib.contextmanager
+def stored_table_options(stored: dict[str, Any]) -> Iterator[None]:
+    """Within: a run's own file read with the table options its training read it with (``extra["data"]``) alone,
+    not those the command was given for another file; the given ones hold again after."""
+    meta = click.get_current_context().find_root().meta
+    given = meta.pop("table_options", {})
+    try:
+        keep_stored_table_options(stored, TABLE_OPTIONS_ON_RESUME)
+        yield
+    finally:
+        meta["table_options"] = given
+
+
 def _table_value(name: str, value: Any) -> Any:
     """A table option as given (text) or as stored (a list), in one form to compare: names as a tuple."""
     if name == "header":

@@ -81,17 +81,8 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
     series = read_series(data, data_dir, split, None)
     warn_of_time_index_channels(series, data)
     values = checked_series(series.values, window, stride)  # (T, C); bad steps named by their place in the file
-    n_test = 0 if test_data is not None else round(len(values) * test_fraction)
-    if 0 < n_test < window:
-        raise DataError(f"the series' last {test_fraction:g} of steps held out for testing ({n_test} of "
-                        f"{len(values)}) is shorter than --window {window}: lower --window, raise --test-fraction, "
-                        "pass --test-fraction 0 or give --test-data")
+    n_test = held_out_steps(len(values), window, stride, test_data, test_fraction)
     if n_test:
-        left = len(values) - n_test  # steps to train on
-        if left < window + stride:  # fewer than 2 windows, which the autoencoder needs to fit
-            raise DataError(f"holding out the series' last {n_test} of {len(values)} steps for testing (--test-"
-                            f"fraction {test_fraction:g}) leaves {left} to train on, fewer than 2 windows of "
-                            f"{window} steps {stride} apart need: lower --test-fraction or --window")
         values, test_steps = values[:-n_test], values[-n_test:]  # (T - n, C), (n, C)
     else:
         test_steps = np.zeros((0, values.shape[1])) if test_data is None else _test_series(
@@ -107,6 +98,22 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
                 "channels": series.channels if series.dataset.is_table else None}  # names to pick a table's by
     return _Rows(X_train, X_test, scaler, None, series.dataset.name, X_test if len(X_test) else X_train, None, [],
                  shown, series=settings)
+
+
+def held_out_steps(n_steps: int, window: int, stride: int, test_data: str | None, test_fraction: float) -> int:
+    """How many of a series' last steps ``ae train --window`` holds out for testing (none with --test-data): the
+    training windows are cut from the steps before them (and ``ae detect RUN`` measures a series against those)."""
+    n_test = 0 if test_data is not None else round(n_steps * test_fraction)
+    if 0 < n_test < window:
+        raise DataError(f"the series' last {test_fraction:g} of steps held out for testing ({n_test} of "
+                        f"{n_steps}) is shorter than --window {window}: lower --window, raise --test-fraction, "
+                        "pass --test-fraction 0 or give --test-data")
+    left = n_steps - n_test  # steps to train on
+    if n_test and left < window + stride:  # fewer than 2 windows, which the autoencoder needs to fit
+        raise DataError(f"holding out the series' last {n_test} of {n_steps} steps for testing (--test-"
+                        f"fraction {test_fraction:g}) leaves {left} to train on, fewer than 2 windows of "
+                        f"{window} steps {stride} apart need: lower --test-fraction or --window")
+    return n_test
 
 
 def _test_series(test_data, data_dir, series, window: int) -> np.ndarray:

@@ -84,9 +84,12 @@ def contamination_value(value: str | None) -> float | str | None:
                 "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
-                   "all scores, Q3 + 3 IQR  [default: 0.1 unless --quantile is given]")
+                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
+                   "scores, and the steps of --data scored above it are flagged  [default: 0.1 unless --quantile "
+                   "is given]")
 @click.option("--quantile", type=float, default=None,
-              help="Flag rows whose score is above this quantile of all scores, in (0, 1) (0.99 flags the top 1%).")
+              help="Flag rows whose score is above this quantile of all scores (with RUN: of the run's training "
+                   "steps' scores), in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--combine", default=None,
@@ -112,7 +115,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
 
     With RUN, a run trained on a series' windows (ae train --window), no model is fitted: each step of the series
     in --data (by default the run's own file) is scored by the run's model, from the windows cut as the run's
-    were, as --window scores them with its own model."""
+    were, measured against the windows the run trained on (its file less the steps held out for testing): their
+    statistics normalise the scores, and the share to flag is taken of their steps' scores."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, fence
@@ -129,9 +133,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
-    times = None
+    times, reference = None, None
     if run is not None:
-        dataset, X, scores, times = scored_with_run(run, data, data_dir, split, label_column, window)
+        dataset, X, scores, times, reference = scored_with_run(run, data, data_dir, split, label_column, window)
     elif window is not None:
         series = read_series(data, data_dir, split, label_column)
         dataset, X = series.dataset, check_array(series.values, f"data from {data}")  # (T, C)
@@ -147,10 +151,11 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         with naming_the_file(data):
             detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
+    measured = scores if reference is None else reference[0]  # a run's threshold: from its training steps' scores
     if quantile is None and contamination == "auto":
-        threshold = fence(scores)
+        threshold = fence(measured)
     else:
-        threshold = float(np.quantile(scores, 1 - contamination if quantile is None else quantile))
+        threshold = float(np.quantile(measured, 1 - contamination if quantile is None else quantile))
     outliers = (scores > threshold).astype(np.int64)
     ranked = None
     if explain:
@@ -165,6 +170,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     summary = {} if run is None else {"run": str(run)}
     summary |= {"data": dataset.source, "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                 "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
+    if reference is not None:
+        summary["threshold_measured_on"] = reference[1]
     if times is not None:  # the rows of --out are named by it too
         summary["time_column"] = times[0]
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
@@ -201,10 +208,12 @@ def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: i
 
 def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label_column: str | None,
                     window: int | None) -> tuple:
-    """(the series' dataset, its steps (T, C), their scores (T,), (time column, stamps (T,)) or None) of the series
-    in --data (the run's own by default) scored by the model of ``run``, a run trained on windows: cut and scaled
-    as the run's windows, each step scored by :func:`windows_step_scores`, as ``--window`` scores with its model."""
-    from ..applications.series_anomaly import windows_step_scores
+    """(the series' dataset, its steps (T, C), their scores (T,), (time column, stamps (T,)) or None, (the scores
+    of the run's training steps (T',), what those steps are)) of the series in --data (the run's own by default)
+    scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each window
+    scored as ``--window`` scores with its model but with the statistics of the run's training windows
+    (:func:`reference_step_scores`), so that a series is measured against what the run trained on."""
+    from ..applications.series_anomaly import reference_step_scores
 
     if not Path(run).is_dir() and Path(run).suffix != ".safetensors":  # `ae detect series.csv`: --data left out
         raise click.UsageError(f"RUN is a run folder (or its model.safetensors), and {run} is neither: a file to "
@@ -225,9 +234,41 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
     inputs = model_inputs(checkpoint, scaler, windows)  # (N, C, L) in model units
-    scores = windows_step_scores(checkpoint.model, inputs, len(series), settings["stride"])  # (T,)
+    training, n_training, said = run_training_windows(checkpoint, data_dir)  # (M, C, L)
+    scores, training_scores = reference_step_scores(checkpoint.model, inputs, len(series),
+                                                     model_inputs(checkpoint, scaler, training), n_training,
+                                                     settings["stride"])  # (T,), (T',)
     times = None if series.time_column is None else (series.time_column, series.times)
-    return series.dataset, check_array(series.values, f"data from {windows.source}"), scores, times
+    steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
+    return series.dataset, steps, scores, times, (training_scores, said)
+
+
+def run_training_windows(checkpoint, data_dir: str | None) -> tuple[np.ndarray, int, str]:
+    """(the windows (M, C, L) a run trained on windows was trained on, the number of steps they were cut from, those
+    steps in words): its own series read as its training read it, less the last steps its training held out for
+    testing (:func:`held_out_steps`). Its file gone is an error: the scores would be measured on another thing."""
+    from ..data.windows import sliding_windows
+    from ._data_options import stored_table_options
+    from ._run_data import missing_data_file
+    from ._series import read_run_windows
+    from ._training_rows import held_out_steps
+
+    stored = run_series_settings(checkpoint)
+    source = stored["source"]
+    if missing_data_file(source):
+        raise click.UsageError(
+            f"the run was trained on {source}, which is no longer there (moved or deleted?): ae detect RUN measures "
+            "each step against the windows the run trained on, cut from that file; put it back (ae detect --data "
+            "SERIES --window W fits a model on a series and ranks its steps among themselves)")
+    with stored_table_options(stored):
+        series = read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series
+    steps = check_array(series.values, f"data from {source}")  # (T, C)
+    n_test = held_out_steps(len(steps), stored["window"], stored["stride"], stored["test_data"],
+                            stored["test_fraction"])
+    n_training = len(steps) - n_test
+    said = (f"the run's training steps: the first {n_training} of {source} (its last {n_test}, held out for "
+            "testing, left out)") if n_test else f"the run's training steps: all {n_training} of {source}"
+    return sliding_windows(steps[:n_training], stored["window"], stored["stride"]), n_training, said
 
 
 COMMANDS = [detect]
