@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -201,10 +202,50 @@ def test_a_vae_on_any_backbone_samples_and_gives_a_likelihood(name, shape):
     assert log_px.shape == (4,) and (model.elbo(x) <= log_px + 1.0).all()
 
 
-def test_objectives_without_a_prior_refuse_to_sample():
+def test_a_likelihood_or_a_prior_sample_leaves_a_model_in_training_mode_as_it_was():
+    """Audit 43: log_likelihood on a conv VAE in training mode (made but not yet trained by Trainer, or after a loop
+    of the user's) used its batch statistics, so the estimate depended on the batch, and overwrote batch norm's
+    running statistics: the model saved afterwards was another one."""
+    model = small_model("conv+vae", loss="bce").train()
+    x = torch.rand(6, 1, 8, 8).round()
+    state = {key: value.clone() for key, value in model.state_dict().items()}
+    torch.manual_seed(0)
+    in_training = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
+    assert model.training
+    assert all(torch.equal(value, state[key]) for key, value in model.state_dict().items())
+    model.eval()
+    torch.manual_seed(0)
+    in_eval = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
+    for got, wanted in zip(in_training, in_eval, strict=True):
+        torch.testing.assert_close(got, wanted)
+
+
+def test_a_likelihood_of_an_array_or_of_samples_of_another_shape_is_named():
+    """Audit 43: a NumPy array gave "flatten() takes from 0 to 1 positional arguments", flat rows of a (1, 8, 8) model
+    a BCE "Target size" error, smaller images a matrix product's; a float64 tensor "mat1 and mat2 must have the same
+    dtype"."""
+    model = small_model("vae", loss="bce").eval()
+    x = np.random.default_rng(0).random((4, 1, 8, 8)).round().astype(np.float32)
+    with pytest.raises(TypeError, match=r"x must be a torch.Tensor.*got a ndarray.*torch.from_numpy"):
+        model.log_likelihood(x)
+    for shape in [(4, 64), (4, 1, 4, 4)]:
+        with pytest.raises(ae.DataError, match=rf"samples of shape \(1, 8, 8\).*{re.escape(str(shape))}"):
+            model.elbo(torch.zeros(shape))
+    torch.manual_seed(0)
+    wanted = model.log_likelihood(torch.from_numpy(x), k=5)
+    torch.manual_seed(0)
+    torch.testing.assert_close(model.log_likelihood(torch.from_numpy(x).double(), k=5), wanted)
+
+
+def test_objectives_without_a_prior_or_a_likelihood_say_what_they_lack():
     model = small_model("conv+vq")
-    with pytest.raises(ValueError, match="'conv\\+vq' model's objective 'vq' has no can_sample"):
+    with pytest.raises(ValueError, match=r"a 'conv\+vq' model cannot sample: its objective 'vq' has no prior of "
+                                         r"its own \(a VAE has\).*fit_code_density"):
         model.sample(2)
+    for method in (model.elbo, model.log_likelihood):
+        with pytest.raises(ValueError, match=r"a 'conv\+vq' model has no likelihood p\(x\|z\): its objective 'vq' "
+                                             r"is not variational \(a VAE's is\)"):
+            method(torch.rand(2, 1, 8, 8))
 
 
 def test_vq_codes_are_codebook_entries_and_training_keeps_the_codebook_in_use(small_images):
