@@ -93,8 +93,7 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    keeps_levels = getattr(net.config.backbone, "remove_level", None) is False  # a sequence backbone's option
-    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and keeps_levels,
+    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and _could_remove_level(net),
                       objective=net.config.objective)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE)
@@ -145,6 +144,14 @@ def _why_the_loss_rose(history, level_may_move: bool) -> str:
         why += ("; or the validation windows, the training steps' last, sit at another level, which --remove-level "
                 "lets the model follow")
     return why
+
+
+def _could_remove_level(net) -> bool:
+    """Whether the model keeps the windows' levels and --remove-level would take them off: a sequence backbone's
+    option, which a code drawn from a prior or a codebook (vae, vq) cannot carry."""
+    from ..models.sequence import holds_a_level
+
+    return getattr(net.config.backbone, "remove_level", None) is False and holds_a_level(type(net.objective))
 
 
 def _kept_kl(history, objective) -> float | None:
