@@ -632,6 +632,17 @@ def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, dig
         apps.generate(trained, 2, density=other)
 
 
+def test_a_mixture_of_more_components_than_distinct_codes_is_named():
+    """Audit 43: `ae generate` on a vq run trained 2 epochs on 2,400 MNIST digits (9 codebook entries in use) showed
+    scikit-learn's ConvergenceWarning "Number of distinct clusters (9) found smaller than n_clusters (10)", naming
+    no option of ours, and fitted a component of weight 0."""
+    codes = np.repeat(np.eye(3), 10, axis=0)  # (30, 3): 3 distinct codes, as a vq model's codebook entries
+    with pytest.raises(ae.ConfigError, match=r"the 30 points take 3 distinct values, fewer than the 4 mixture "
+                                             r"components asked for \(n_components; ae generate's --components\)"):
+        apps.fit_density(codes, 4)
+    assert len(apps.fit_density(codes, 3).weights_) == 3
+
+
 @pytest.mark.parametrize("count", [2.5, True, 0])
 def test_counts_of_clusters_components_and_neighbours_must_be_whole(count):
     # 2.5 and True were scikit-learn's InvalidParameterError, "an integer is required" and "n_neighbors does not

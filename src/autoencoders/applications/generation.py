@@ -32,9 +32,11 @@ def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> Ga
     order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
     points = check_features(points, "points")  # (n, k)
     require_count("n_components", n_components)
-    if not 1 <= n_components <= len(points):
-        raise ConfigError(f"n_components must be between 1 and the number of samples ({len(points)}), got "
-                         f"{n_components}")
+    distinct = len(np.unique(points, axis=0))  # k-means, the mixture's start, finds no more clusters than these
+    if n_components > distinct:
+        raise ConfigError(f"the {len(points)} points take {distinct} distinct values, fewer than the {n_components} "
+                          "mixture components asked for (n_components; ae generate's --components): ask for at most "
+                          f"{distinct} (a vq model's codes are its codebook entries in use)")
     mixture = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed)
     return mixture.fit(points[canonical_order(points)])
 
