@@ -620,6 +620,24 @@ def test_interpolation_takes_each_end_as_a_batch_of_one_and_names_a_batch_of_mor
         apps.interpolate(trained, X[:2], X[2])
 
 
+def test_interpolation_names_an_end_of_another_shape_by_its_own_shape(trained, digits):
+    """Audit 43: an end image of another shape with as many values, (1, 4, 16) for a model of (1, 8, 8) images, was
+    said to have "samples of shape (4, 16)" and told to transpose channels-last arrays (n, H, W, C); an image kept
+    channels-last, (8, 8, 3) for a (3, 8, 8) model, got X.transpose(0, 3, 1, 2), which fails on one image."""
+    X = digits.X
+    with pytest.raises(ae.DataError, match=r"^the end point is one sample of shape \(1, 8, 8\); got shape "
+                                           r"\(1, 4, 16\): its 64 values in another layout, which a reshape would "
+                                           r"scramble$"):
+        apps.interpolate(trained, X[0], X[1].reshape(1, 4, 16))
+    for same in (X[1].reshape(8, 8), X[1].reshape(8, 8, 1), X[1].ravel(), X[1:2]):  # the layouts that stay taken
+        assert np.array_equal(apps.interpolate(trained, X[0], same, 3), apps.interpolate(trained, X[0], X[1], 3))
+    colour = small_model("conv", input_shape=(3, 8, 8)).eval()
+    image = np.random.default_rng(0).random((3, 8, 8), dtype=np.float32)
+    with pytest.raises(ae.DataError, match=r"got shape \(8, 8, 3\).*np.moveaxis\(point, -1, 0\) puts its "
+                                           r"channels first"):
+        apps.interpolate(colour, image, np.moveaxis(image, 0, -1))
+
+
 def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, digits):
     # Were AttributeError: 'GaussianMixture' object has no attribute 'weights_', and "codes has samples of shape
     # (3,)" after the draws were made.

@@ -120,4 +120,13 @@ def one_sample(values, name: str, sample_shape: tuple[int, ...]) -> np.ndarray:
         raise DataError(f"{name} is one sample of shape {tuple(sample_shape)} ({size} values); got shape "
                         f"{array.shape} ({array.size} values)")
     one = array[0] if array.ndim > 1 and len(array) == 1 else array  # a batch of one: its sample
+    if one.ndim > 1 and _without_unit_axes(one.shape) != _without_unit_axes(sample_shape):
+        moved = (array.shape[-1], *array.shape[:-1]) == tuple(sample_shape)  # an image kept (H, W, C)
+        raise DataError(f"{name} is one sample of shape {tuple(sample_shape)}; got shape {array.shape}: its {size} "
+                        "values in another layout, which a reshape would scramble"
+                        + ("; np.moveaxis(point, -1, 0) puts its channels first" if moved else ""))
     return check_array(one[None], name, sample_shape=sample_shape)  # (1, *sample_shape)
+
+
+def _without_unit_axes(shape: tuple[int, ...]) -> tuple[int, ...]:  # (1, 8, 8) and (8, 8, 1): (8, 8), one layout
+    return tuple(size for size in shape if size != 1)
