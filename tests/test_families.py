@@ -231,6 +231,10 @@ def test_a_likelihood_of_an_array_or_of_samples_of_another_shape_is_named():
     for shape in [(4, 64), (4, 1, 4, 4)]:
         with pytest.raises(ae.DataError, match=rf"samples of shape \(1, 8, 8\).*{re.escape(str(shape))}"):
             model.elbo(torch.zeros(shape))
+    for k in (10.0, "5", True, 0):  # were range()'s "'float' object cannot be interpreted as an integer", a str
+        # comparison, and a one-sample estimate for True
+        with pytest.raises(ae.ConfigError, match=f"k must be a whole number >= 1, got {k!r}"):
+            model.log_likelihood(torch.from_numpy(x), k=k)
     torch.manual_seed(0)
     wanted = model.log_likelihood(torch.from_numpy(x), k=5)
     torch.manual_seed(0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..options import option, require
+from ..options import option, require, require_count
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 from .losses import LOG_2PI, LOSSES
@@ -114,7 +114,8 @@ class VAE(Objective):
     def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int) -> Tensor:
         """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples from q(z|x)
         (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory."""
-        require(k >= 1 and samples_per_pass >= 1, f"k and samples_per_pass must be >= 1, got {k}, {samples_per_pass}")
+        require_count("k", k)
+        require_count("samples_per_pass", samples_per_pass)
         mean, log_var = self.posterior(model.encoder(x))  # (B, Z)
         std = torch.exp(0.5 * log_var)
         log_weights = []
