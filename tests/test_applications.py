@@ -524,6 +524,19 @@ def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exac
     assert result.n_bytes < 100 * 2 + 64 + 300
 
 
+@pytest.mark.parametrize("given", [["--data", "other.npy"], ["--split", "test"], ["--data-dir", "."],
+                                   ["--label-column", "y"]])
+def test_generate_refuses_data_options_when_it_samples_a_prior(tmp_path, given):
+    """Audit 43: `ae generate VAE_RUN --data X.npy` without --fit-density wrote prior samples and never read X.npy
+    (one of 14x14 images for a 28x28 model went unnoticed); the README's mixture on X's codes needs --fit-density."""
+    ae.save_model(small_model("vae"), tmp_path / "run")
+    result = CliRunner().invoke(cli, ["generate", str(tmp_path / "run"), *given, "--out", str(tmp_path / "g.npy")])
+    assert result.exit_code == 2, result.output
+    assert (f"the model samples its own prior, so {given[0]} is not read: add --fit-density to sample a mixture "
+            "fitted to the codes of --data") in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "g.npy").exists()
+
+
 def test_generate_refuses_components_when_it_samples_a_prior(tmp_path):
     # --components was taken and ignored: a VAE samples its prior unless --fit-density is given.
     ae.save_model(small_model("vae"), tmp_path / "run")

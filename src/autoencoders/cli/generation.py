@@ -50,6 +50,20 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
                + (f" and {image}" if image else ""))
 
 
+def _refuse_density_options() -> None:
+    """Refuse the options of --fit-density's mixture given without it to a model that samples its own prior."""
+    context = click.get_current_context()
+    given = [name for name in ("components", "data", "data_dir", "split", "label_column")
+             if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+    if "components" in given:
+        raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
+                                 param_hint="--components")
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise click.BadParameter(f"the model samples its own prior, so {flag} is not read: add --fit-density to "
+                                 "sample a mixture fitted to the codes of --data", param_hint=flag)
+
+
 @click.command()
 @RUN
 @run_data_options
@@ -78,10 +92,8 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
-    given = click.get_current_context().get_parameter_source("components") != click.core.ParameterSource.DEFAULT
-    if given and not fit_density and has_sampler(model):  # it would be ignored: the prior needs no density
-        raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
-                                 param_hint="--components")
+    if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
+        _refuse_density_options()
     if fit_density or not has_sampler(model):
         X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
         density = fit_code_density(model, X, components, seed)
