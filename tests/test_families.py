@@ -175,8 +175,16 @@ def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, sca
 
 def test_noise_needs_a_likelihood_and_a_prior():
     layout = [{"kind": "numeric", "value": i, "missing": None} for i in range(3)]
-    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw from"):
-        small_model("vae", input_shape=(3,), loss="mixed", columns=layout).sample(2, noise=True)
+    table_vae = small_model("vae", input_shape=(3,), loss="mixed", columns=layout)
+    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood p\\(x\\|z\\).*draws from p\\(x\\|z\\) "
+                                         "need loss mse, l1 or bce"):
+        table_vae.sample(2, noise=True)
+    # Audit 43: a table VAE's ELBO and log_likelihood were numbers in no unit: its squared errors taken as they are,
+    # no density's normaliser, called log p(x) in nats
+    for estimate in (table_vae.elbo, table_vae.log_likelihood):
+        with pytest.raises(ValueError, match="loss 'mixed' has no likelihood p\\(x\\|z\\).*an ELBO or "
+                                             "log_likelihood need loss mse, l1 or bce"):
+            estimate(torch.rand(2, 3))
     plain = small_model("deep")
     density = fit_code_density(plain, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)
     with pytest.raises(ValueError, match="needs a model with one \\(a VAE\\), got a 'deep' model"):

@@ -107,6 +107,7 @@ class VAE(Objective):
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), KL unweighted (beta = 1)."""
+        _check_likelihood(model, "an ELBO or log_likelihood")
         z, mean, log_var = self.draw(model.encoder(x))
         return -self.reconstruction(model, model.decode_logits(z), x) - _kl_per_dimension(mean, log_var).sum(dim=1)
 
@@ -116,6 +117,7 @@ class VAE(Objective):
         (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory."""
         require_count("k", k)
         require_count("samples_per_pass", samples_per_pass)
+        _check_likelihood(model, "an ELBO or log_likelihood")
         mean, log_var = self.posterior(model.encoder(x))  # (B, Z)
         std = torch.exp(0.5 * log_var)
         log_weights = []
@@ -138,9 +140,16 @@ class VAE(Objective):
 
     @torch.no_grad()
     def sample_likelihood(self, model: Autoencoder, z: Tensor, generator: torch.Generator | None) -> Tensor:
-        mean, likelihood = model.decode(z), LOSSES[model.config.loss].sample  # (n, *input_shape)
-        require(likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
-        return likelihood(mean, self._scale(model, mean, mean), generator)  # x ~ p(x|z)
+        _check_likelihood(model, "draws from p(x|z)")
+        mean = model.decode(z)  # (n, *input_shape)
+        return LOSSES[model.config.loss].sample(mean, self._scale(model, mean, mean), generator)  # x ~ p(x|z)
+
+
+def _check_likelihood(model: Autoencoder, what: str) -> None:
+    """A ConfigError unless the model's loss is a likelihood p(x|z), a density with a sampler (not a table's)."""
+    require(LOSSES[model.config.loss].sample is not None,
+            f"loss {model.config.loss!r} has no likelihood p(x|z) (a table's squared errors and cross-entropies are "
+            f"taken as they are, with no density's normaliser): {what} need loss mse, l1 or bce")
 
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
