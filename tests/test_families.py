@@ -249,6 +249,18 @@ def test_a_likelihood_of_an_array_or_of_samples_of_another_shape_is_named():
     torch.testing.assert_close(model.log_likelihood(torch.from_numpy(x).double(), k=5), wanted)
 
 
+@pytest.mark.parametrize("generator", [0, "0"])
+def test_a_seed_given_for_a_generator_is_named(generator):
+    # Audit 43: model.sample(16, 0), a seed where the generator goes, was torch's "randn() received an invalid
+    # combination of arguments" with its overloads.
+    model = small_model("vae").eval()
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None, got an? (int|str): "
+                                        r"torch.Generator\(\).manual_seed\(0\) draws with seed 0"):
+        model.sample(2, generator)
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None"):
+        model.sample_likelihood(torch.zeros(2, model.config.code_size), generator)
+
+
 def test_objectives_without_a_prior_or_a_likelihood_say_what_they_lack():
     model = small_model("conv+vq")
     with pytest.raises(ValueError, match=r"a 'conv\+vq' model cannot sample: its objective 'vq' has no prior of "

@@ -254,13 +254,13 @@ class Autoencoder(nn.Module):
         objective = self._capable("can_sample")
         require_count("n", n)
         with evaluating(self):
-            return objective.sample(self, n, generator, noise)
+            return objective.sample(self, n, _checked_generator(generator), noise)
 
     def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
         """Draws x ~ p(x|code) (B, *input_shape) for codes (B, code_size) from any density (has_likelihood)."""
         objective = self._capable("has_likelihood")
         with evaluating(self):
-            return objective.sample_likelihood(self, code, generator)
+            return objective.sample_likelihood(self, code, _checked_generator(generator))
 
     def elbo(self, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), in nats (objectives with a
@@ -291,6 +291,14 @@ class Autoencoder(nn.Module):
         if not getattr(self.objective, capability):
             raise ConfigError(MISSING_CAPABILITY[capability].format(model=self.name, objective=self.objective.name))
         return self.objective
+
+
+def _checked_generator(generator: object) -> torch.Generator | None:
+    """``generator`` if it is one (or None), else a TypeError saying how a seed becomes one."""
+    if generator is None or isinstance(generator, torch.Generator):
+        return generator
+    raise TypeError(f"generator must be a torch.Generator or None, got {type_phrase(generator)}: "
+                    "torch.Generator().manual_seed(0) draws with seed 0 (applications.generate takes seed=0 itself)")
 
 
 # What a model lacking a capability is told, for the methods that need it.
