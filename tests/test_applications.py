@@ -460,6 +460,18 @@ def test_generated_picture_lays_the_samples_out_with_white_margins(run_dir, digi
         assert index == 5 or (picture[:, left + side:left + side + 2] == 255).all()
 
 
+def test_generate_says_where_its_samples_come_from(run_dir, digits_file, tmp_path):
+    """Audit 43: `ae generate` of a model without a prior fitted a mixture to the codes of the run's data without a
+    word ("wrote 4 samples to g.npy"), as a VAE's prior samples are said; a user could take them for a prior's."""
+    said = " ".join(invoke("generate", run_dir, "--data", digits_file, "-n", 4, "--components", 2, "--out",
+                           tmp_path / "g.npy").split())
+    assert f"wrote 4 samples to {tmp_path / 'g.npy'}: decoded draws from a 2-component Gaussian mixture fitted to " \
+           f"the codes of {digits_file}" in said, said
+    ae.save_model(small_model("vae"), tmp_path / "vae")
+    said = " ".join(invoke("generate", tmp_path / "vae", "-n", 4, "--out", tmp_path / "v.npy").split())
+    assert said.endswith(f"wrote 4 samples to {tmp_path / 'v.npy'}: decoded draws from the model's prior"), said
+
+
 def test_generate_and_interpolate_commands_write_samples_and_pictures(run_dir, digits_file, tmp_path):
     invoke("generate", run_dir, "--data", digits_file, "-n", 6, "--components", 2, "--out", tmp_path / "g.npy",
            "--image", tmp_path / "g.png")

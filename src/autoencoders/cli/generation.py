@@ -34,8 +34,9 @@ def _check_outputs(checkpoint, out: str, image: str | None) -> None:
                                  "leave --image out", param_hint="--image")
 
 
-def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
-    """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns)."""
+def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int, said: str = "") -> None:
+    """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns); ``said``: where
+    they come from, for the closing line."""
     from ..applications import write_images
     from ..data.images import images_as_stored, tile_images
 
@@ -47,7 +48,7 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
         enlarged = samples.repeat(scale, axis=2).repeat(scale, axis=3)  # nearest neighbour: the pixels stay sharp
         write_images(tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)[None], [Path(image)])  # (1, C, H', W')
     click.echo(f"wrote {len(samples)} samples{windows_said(checkpoint, cut=False)} to {out}"
-               + (f" and {image}" if image else ""))
+               + (f" and {image}" if image else "") + said)
 
 
 def _refuse_density_options() -> None:
@@ -94,10 +95,13 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
                                  param_hint="--noise")
     if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
         _refuse_density_options()
+    origin = "the model's prior"
     if fit_density or not has_sampler(model):
-        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
-        density = fit_code_density(model, X, components, seed)
-    _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8)
+        dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+        density = fit_code_density(model, model_inputs(checkpoint, scaler, dataset), components, seed)
+        origin = f"a {components}-component Gaussian mixture fitted to the codes of {dataset.source}"
+    said = f": decoded draws from {origin}" + (", each then drawn from p(x|z)" if noise else "")
+    _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8, said=said)
 
 
 @click.command()
