@@ -460,6 +460,18 @@ def test_generated_picture_lays_the_samples_out_with_white_margins(run_dir, digi
         assert index == 5 or (picture[:, left + side:left + side + 2] == 255).all()
 
 
+def test_generate_says_where_its_samples_come_from(run_dir, digits_file, tmp_path):
+    """Audit 43: `ae generate` of a model without a prior fitted a mixture to the codes of the run's data without a
+    word ("wrote 4 samples to g.npy"), as a VAE's prior samples are said; a user could take them for a prior's."""
+    said = " ".join(invoke("generate", run_dir, "--data", digits_file, "-n", 4, "--components", 2, "--out",
+                           tmp_path / "g.npy").split())
+    assert f"wrote 4 samples to {tmp_path / 'g.npy'}: decoded draws from a 2-component Gaussian mixture fitted to " \
+           f"the codes of {digits_file}" in said, said
+    ae.save_model(small_model("vae"), tmp_path / "vae")
+    said = " ".join(invoke("generate", tmp_path / "vae", "-n", 4, "--out", tmp_path / "v.npy").split())
+    assert said.endswith(f"wrote 4 samples to {tmp_path / 'v.npy'}: decoded draws from the model's prior"), said
+
+
 def test_generate_and_interpolate_commands_write_samples_and_pictures(run_dir, digits_file, tmp_path):
     invoke("generate", run_dir, "--data", digits_file, "-n", 6, "--components", 2, "--out", tmp_path / "g.npy",
            "--image", tmp_path / "g.png")
@@ -522,6 +534,19 @@ def test_compress_writes_a_vq_models_codebook_indices_and_decompresses_them_exac
     np.testing.assert_array_equal(result.reconstructions, ae.reconstruct(model, X))  # the codes are exact
     # 4 indices of 16 entries: at most 16 bits a sample entropy-coded, plus a header and 16 counts
     assert result.n_bytes < 100 * 2 + 64 + 300
+
+
+@pytest.mark.parametrize("given", [["--data", "other.npy"], ["--split", "test"], ["--data-dir", "."],
+                                   ["--label-column", "y"]])
+def test_generate_refuses_data_options_when_it_samples_a_prior(tmp_path, given):
+    """Audit 43: `ae generate VAE_RUN --data X.npy` without --fit-density wrote prior samples and never read X.npy
+    (one of 14x14 images for a 28x28 model went unnoticed); the README's mixture on X's codes needs --fit-density."""
+    ae.save_model(small_model("vae"), tmp_path / "run")
+    result = CliRunner().invoke(cli, ["generate", str(tmp_path / "run"), *given, "--out", str(tmp_path / "g.npy")])
+    assert result.exit_code == 2, result.output
+    assert (f"the model samples its own prior, so {given[0]} is not read: add --fit-density to sample a mixture "
+            "fitted to the codes of --data") in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "g.npy").exists()
 
 
 def test_generate_refuses_components_when_it_samples_a_prior(tmp_path):
@@ -620,6 +645,24 @@ def test_interpolation_takes_each_end_as_a_batch_of_one_and_names_a_batch_of_mor
         apps.interpolate(trained, X[:2], X[2])
 
 
+def test_interpolation_names_an_end_of_another_shape_by_its_own_shape(trained, digits):
+    """Audit 43: an end image of another shape with as many values, (1, 4, 16) for a model of (1, 8, 8) images, was
+    said to have "samples of shape (4, 16)" and told to transpose channels-last arrays (n, H, W, C); an image kept
+    channels-last, (8, 8, 3) for a (3, 8, 8) model, got X.transpose(0, 3, 1, 2), which fails on one image."""
+    X = digits.X
+    with pytest.raises(ae.DataError, match=r"^the end point is one sample of shape \(1, 8, 8\); got shape "
+                                           r"\(1, 4, 16\): its 64 values in another layout, which a reshape would "
+                                           r"scramble$"):
+        apps.interpolate(trained, X[0], X[1].reshape(1, 4, 16))
+    for same in (X[1].reshape(8, 8), X[1].reshape(8, 8, 1), X[1].ravel(), X[1:2]):  # the layouts that stay taken
+        assert np.array_equal(apps.interpolate(trained, X[0], same, 3), apps.interpolate(trained, X[0], X[1], 3))
+    colour = small_model("conv", input_shape=(3, 8, 8)).eval()
+    image = np.random.default_rng(0).random((3, 8, 8), dtype=np.float32)
+    with pytest.raises(ae.DataError, match=r"got shape \(8, 8, 3\).*np.moveaxis\(point, -1, 0\) puts its "
+                                           r"channels first"):
+        apps.interpolate(colour, image, np.moveaxis(image, 0, -1))
+
+
 def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, digits):
     # Were AttributeError: 'GaussianMixture' object has no attribute 'weights_', and "codes has samples of shape
     # (3,)" after the draws were made.
@@ -630,6 +673,17 @@ def test_a_density_unfitted_or_over_codes_of_another_width_is_named(trained, dig
     other = apps.fit_density(np.random.default_rng(0).normal(size=(40, 3)), 2)
     with pytest.raises(ae.ConfigError, match="the density is over 3-D points; this model's codes have 8 values"):
         apps.generate(trained, 2, density=other)
+
+
+def test_a_mixture_of_more_components_than_distinct_codes_is_named():
+    """Audit 43: `ae generate` on a vq run trained 2 epochs on 2,400 MNIST digits (9 codebook entries in use) showed
+    scikit-learn's ConvergenceWarning "Number of distinct clusters (9) found smaller than n_clusters (10)", naming
+    no option of ours, and fitted a component of weight 0."""
+    codes = np.repeat(np.eye(3), 10, axis=0)  # (30, 3): 3 distinct codes, as a vq model's codebook entries
+    with pytest.raises(ae.ConfigError, match=r"the 30 points take 3 distinct values, fewer than the 4 mixture "
+                                             r"components asked for \(n_components; ae generate's --components\)"):
+        apps.fit_density(codes, 4)
+    assert len(apps.fit_density(codes, 3).weights_) == 3
 
 
 @pytest.mark.parametrize("count", [2.5, True, 0])

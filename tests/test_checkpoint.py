@@ -9,6 +9,7 @@ import torch
 from safetensors.torch import save_file
 
 import autoencoders as ae
+from autoencoders.errors import RunFolderError
 from conftest import small_model
 
 
@@ -82,6 +83,21 @@ def test_failed_write_keeps_the_previous_checkpoint(saved, monkeypatch):
         ae.save_model(model, path, overwrite=True)
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["model.safetensors"]
+
+
+def test_a_training_runs_model_is_not_replaced_by_save_model(tmp_path, digits):
+    """Audit 43: save_model(model, RUN) of a model fine-tuned in Python replaced the run's model.safetensors without a
+    word, its scaler dropped, while the run's state, config.json and history stayed the old run's (a --resume then
+    trained the old weights on and overwrote the new ones)."""
+    run = tmp_path / "run"
+    ae.Trainer(small_model("deep"), ae.TrainConfig(epochs=1, progress=False), run_dir=run).fit(digits.X[:64])
+    before = (run / "model.safetensors").read_bytes()
+    for target in (run, run / "model.safetensors"):
+        with pytest.raises(RunFolderError, match=rf"{run} holds a training run .*state.safetensors.*: its "
+                                                    r"model is written by the run; save this one to another path"):
+            ae.save_model(small_model("vae"), target)
+    assert (run / "model.safetensors").read_bytes() == before
+    assert ae.save_model(small_model("vae"), run / "tuned.safetensors").is_file()  # another file beside it is fine
 
 
 def test_extra_metadata_round_trips(tmp_path):

@@ -39,6 +39,21 @@ def test_train_help_shows_both_parts_options(runner):
     assert "[backbone conv]" in result.output and "--channels" in result.output and "--beta" in result.output
 
 
+@pytest.mark.parametrize("args, said", [
+    (["--model", "deep", "--beta", "2"], "--beta is an option of objective vae, not of the model deep (mlp+plain): "
+                                         "add --objective vae"),
+    (["--objective", "vae", "--codebook-size", "8"], "--codebook-size is an option of objective vq, not of the model "
+                                                     "mlp+vae: add --objective vq"),
+    (["--model", "deep", "--no-remove-level"], "--no-remove-level is an option of backbone sequence, not of the model "
+                                               "deep (mlp+plain): add --backbone sequence"),
+])
+def test_train_names_the_part_an_option_of_another_model_belongs_to(runner, args, said):
+    """Audit 43: `ae train --model deep --beta 2`, as a beta-VAE user types it, said "No such option '--beta'. (Did
+    you mean one of: '--data', '--quiet'?)"; --beta is the vae objective's."""
+    result = runner.invoke(cli, ["train", *args, "--epochs", "1"])
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+
+
 def test_train_help_shows_the_defaults_a_swapped_part_takes(runner):
     # deep's ELU belongs to its mlp backbone: with --backbone conv the model takes conv's own ReLU, as the help says
     # (it showed elu); deep's defaults for the part it keeps still show.

@@ -15,6 +15,8 @@ from click.testing import CliRunner
 
 import autoencoders as ae
 from autoencoders.cli import cli
+from autoencoders.models.sparse import SparseConfig
+from autoencoders.models.vae import VAEConfig
 from conftest import small_model
 
 SMALL = ["train", "--hidden", "8", "--code-size", "3", "--epochs", "1", "--quiet", "--no-report"]
@@ -102,16 +104,33 @@ def test_a_diverged_run_says_so(tmp_path, options):
 def test_a_run_worse_than_the_mean_names_a_collapsed_vae_as_the_cause(capsys, kl, cause):
     """The README's conv VAE at --beta 2 on digits kept KL 0.4 nats per row and reconstructed the test rows worse
     than their mean: more epochs or a lower learning rate (the old advice) do not help; a lower beta does."""
+    warning = _worse_than_the_mean_warning(capsys, kl, VAEConfig(beta=1.0))
+    assert cause in warning, warning
+    assert ("--beta" in warning) == (cause == "posterior has collapsed"), warning
+
+
+@pytest.mark.parametrize("objective, kl, said", [(VAEConfig(beta=0.01), 0.022, None), (VAEConfig(beta=0.0), 0.0, None),
+                                                 (VAEConfig(beta=4.0), 2.0, "KL 0.5 nats per row"),
+                                                 (SparseConfig(penalty="kl"), 0.3, None)])
+def test_the_collapse_is_judged_on_the_kl_itself_and_for_a_vae_only(capsys, objective, kl, said):
+    """Audit 43: history's "kl" is the loss's term, beta times the KL (a sparse model's kl penalty bears the name
+    too). `ae train --window 32 --objective vae --beta 0 --epochs 1` on a NAB series said "KL 0 nats per row: the
+    VAE's posterior has collapsed ... lower --beta", and --beta 0.01 "KL 0.022" for a KL of 2.2 nats."""
+    warning = _worse_than_the_mean_warning(capsys, kl, objective)
+    assert ("posterior has collapsed" in warning) == (said is not None), warning
+    assert said is None or said in warning, warning
+
+
+def _worse_than_the_mean_warning(capsys, kl: float | None, objective) -> str:
     from autoencoders.cli._training_run import _warn_if_diverged
     from autoencoders.training.history import History
 
     parts = {"loss": [30.0, 27.0, 26.5]} | ({"kl": [0.7, 0.3, kl]} if kl is not None else {})
     X_test = np.random.default_rng(0).random((20, 4))  # its mean's squared error: about 1/12
-    _warn_if_diverged(History(train=parts, val=parts, best_epoch=2), {"mse": 0.12}, X_test)
+    _warn_if_diverged(History(train=parts, val=parts, best_epoch=2), {"mse": 0.12}, X_test, objective=objective)
     warning = capsys.readouterr().err
     assert warning.startswith("Warning: the model reconstructs the test rows worse than their mean"), warning
-    assert cause in warning, warning
-    assert ("--beta" in warning) == (cause == "posterior has collapsed"), warning
+    return warning
 
 
 @pytest.mark.parametrize("train_losses, diverged", [([44.5, 39.8, 39.5], False), ([44.5, 46.0, 48.0], True)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -174,8 +175,16 @@ def test_vae_samples_with_noise_are_draws_from_the_decoders_likelihood(loss, sca
 
 def test_noise_needs_a_likelihood_and_a_prior():
     layout = [{"kind": "numeric", "value": i, "missing": None} for i in range(3)]
-    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood to draw from"):
-        small_model("vae", input_shape=(3,), loss="mixed", columns=layout).sample(2, noise=True)
+    table_vae = small_model("vae", input_shape=(3,), loss="mixed", columns=layout)
+    with pytest.raises(ValueError, match="loss 'mixed' has no likelihood p\\(x\\|z\\).*draws from p\\(x\\|z\\) "
+                                         "need loss mse, l1 or bce"):
+        table_vae.sample(2, noise=True)
+    # Audit 43: a table VAE's ELBO and log_likelihood were numbers in no unit: its squared errors taken as they are,
+    # no density's normaliser, called log p(x) in nats
+    for estimate in (table_vae.elbo, table_vae.log_likelihood):
+        with pytest.raises(ValueError, match="loss 'mixed' has no likelihood p\\(x\\|z\\).*an ELBO or "
+                                             "log_likelihood need loss mse, l1 or bce"):
+            estimate(torch.rand(2, 3))
     plain = small_model("deep")
     density = fit_code_density(plain, np.random.default_rng(0).random((20, 1, 8, 8), dtype=np.float32), 2)
     with pytest.raises(ValueError, match="needs a model with one \\(a VAE\\), got a 'deep' model"):
@@ -201,10 +210,66 @@ def test_a_vae_on_any_backbone_samples_and_gives_a_likelihood(name, shape):
     assert log_px.shape == (4,) and (model.elbo(x) <= log_px + 1.0).all()
 
 
-def test_objectives_without_a_prior_refuse_to_sample():
+def test_a_likelihood_or_a_prior_sample_leaves_a_model_in_training_mode_as_it_was():
+    """Audit 43: log_likelihood on a conv VAE in training mode (made but not yet trained by Trainer, or after a loop
+    of the user's) used its batch statistics, so the estimate depended on the batch, and overwrote batch norm's
+    running statistics: the model saved afterwards was another one."""
+    model = small_model("conv+vae", loss="bce").train()
+    x = torch.rand(6, 1, 8, 8).round()
+    state = {key: value.clone() for key, value in model.state_dict().items()}
+    torch.manual_seed(0)
+    in_training = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
+    assert model.training
+    assert all(torch.equal(value, state[key]) for key, value in model.state_dict().items())
+    model.eval()
+    torch.manual_seed(0)
+    in_eval = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
+    for got, wanted in zip(in_training, in_eval, strict=True):
+        torch.testing.assert_close(got, wanted)
+
+
+def test_a_likelihood_of_an_array_or_of_samples_of_another_shape_is_named():
+    """Audit 43: a NumPy array gave "flatten() takes from 0 to 1 positional arguments", flat rows of a (1, 8, 8) model
+    a BCE "Target size" error, smaller images a matrix product's; a float64 tensor "mat1 and mat2 must have the same
+    dtype"."""
+    model = small_model("vae", loss="bce").eval()
+    x = np.random.default_rng(0).random((4, 1, 8, 8)).round().astype(np.float32)
+    with pytest.raises(TypeError, match=r"x must be a torch.Tensor.*got a ndarray.*torch.from_numpy"):
+        model.log_likelihood(x)
+    for shape in [(4, 64), (4, 1, 4, 4)]:
+        with pytest.raises(ae.DataError, match=rf"samples of shape \(1, 8, 8\).*{re.escape(str(shape))}"):
+            model.elbo(torch.zeros(shape))
+    for k in (10.0, "5", True, 0):  # were range()'s "'float' object cannot be interpreted as an integer", a str
+        # comparison, and a one-sample estimate for True
+        with pytest.raises(ae.ConfigError, match=f"k must be a whole number >= 1, got {k!r}"):
+            model.log_likelihood(torch.from_numpy(x), k=k)
+    torch.manual_seed(0)
+    wanted = model.log_likelihood(torch.from_numpy(x), k=5)
+    torch.manual_seed(0)
+    torch.testing.assert_close(model.log_likelihood(torch.from_numpy(x).double(), k=5), wanted)
+
+
+@pytest.mark.parametrize("generator", [0, "0"])
+def test_a_seed_given_for_a_generator_is_named(generator):
+    # Audit 43: model.sample(16, 0), a seed where the generator goes, was torch's "randn() received an invalid
+    # combination of arguments" with its overloads.
+    model = small_model("vae").eval()
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None, got an? (int|str): "
+                                        r"torch.Generator\(\).manual_seed\(0\) draws with seed 0"):
+        model.sample(2, generator)
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None"):
+        model.sample_likelihood(torch.zeros(2, model.config.code_size), generator)
+
+
+def test_objectives_without_a_prior_or_a_likelihood_say_what_they_lack():
     model = small_model("conv+vq")
-    with pytest.raises(ValueError, match="'conv\\+vq' model's objective 'vq' has no can_sample"):
+    with pytest.raises(ValueError, match=r"a 'conv\+vq' model cannot sample: its objective 'vq' has no prior of "
+                                         r"its own \(a VAE has\).*fit_code_density"):
         model.sample(2)
+    for method in (model.elbo, model.log_likelihood):
+        with pytest.raises(ValueError, match=r"a 'conv\+vq' model has no likelihood p\(x\|z\): its objective 'vq' "
+                                             r"is not variational \(a VAE's is\)"):
+            method(torch.rand(2, 1, 8, 8))
 
 
 def test_vq_codes_are_codebook_entries_and_training_keeps_the_codebook_in_use(small_images):

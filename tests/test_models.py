@@ -32,6 +32,15 @@ def test_unknown_option_names_the_option():
         ae.create_model("deep", input_shape=(4,), bogus=1)
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_an_option_without_an_upper_bound_names_an_infinite_or_nan_value_as_not_finite(value):
+    # Audit 43: beta=inf was "beta must be >= 0, got inf", which inf is.
+    with pytest.raises(ae.ConfigError, match=f"beta must be a finite number >= 0, got {value}"):
+        ae.create_model("vae", input_shape=(4,), beta=value)
+    with pytest.raises(ae.ConfigError, match=f"decoder_scale must be a finite number > 0, got {value}"):
+        ae.create_model("vae", input_shape=(4,), loss="mse", decoder_scale=value)
+
+
 def test_a_preset_with_a_part_swapped_keeps_its_other_defaults_and_is_named_by_its_pair():
     # The documented meaning of a preset given with a backbone or objective (README, `ae train --help`).
     swapped = ae.create_model("denoising", objective="vae", input_shape=(4,), code_size=2)

@@ -579,6 +579,10 @@ def test_cli_train_window_names_a_level_shift_when_the_test_stretch_is_reconstru
     assert "another level than the training steps, which --remove-level" in " ".join(result.output.split())
     result = invoke(*base, "--remove-level", "--out", tmp_path / "removed")
     assert result.exit_code == 0 and "--remove-level lets" not in " ".join(result.output.split()), result.output
+    # Audit 43: a VAE's code cannot carry the level, so --remove-level (refused with it) is no advice for one
+    result = invoke(*base, "--objective", "vae", "--beta", 0, "--out", tmp_path / "vae")
+    assert result.exit_code == 0 and "reconstructs the test rows worse than their mean" in result.output
+    assert "--remove-level" not in result.output, result.output
 
 
 def test_cli_search_cuts_a_query_series_into_windows_on_a_windows_run(tmp_path):

@@ -322,6 +322,21 @@ def test_every_estimator_refuses_sparse_input_by_name_before_any_work(estimator,
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_every_estimator_names_the_input_shape_that_takes_images(estimator):
+    """Audit 43: MNIST images (n, 1, 28, 28) given to AutoencoderTransformer(backbone="conv", objective="vae"), as a
+    pythae user holds them, were refused with scikit-learn's "Found array with dim 4, while dim <= 2 is required",
+    no word of the rows and input_shape that take them."""
+    images = np.random.default_rng(0).random((30, 1, 4, 4))
+    shaped = r" with input_shape=\(1, 4, 4\)" if "input_shape" in estimator.get_params() else ""  # the transformer's
+    with pytest.raises(ae.DataError, match=r"X has shape \(30, 1, 4, 4\).*rows \(n, features\).*"
+                                           r"X.reshape\(len\(X\), -1\)" + shaped):
+        clone(estimator).fit(images)
+    fitted = clone(estimator).fit(images.reshape(30, -1))
+    with pytest.raises(ae.DataError, match=r"X has shape \(30, 1, 4, 4\)"):
+        (getattr(fitted, "transform", None) or fitted.score_samples)(images)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_a_saved_estimator_keeps_its_random_state_generator_and_numpy_numbers(estimator, tmp_path):
     # a RandomState given as random_state came back as None (scikit-learn's pickling keeps it, in its state at the
     # time), and a NumPy number (a grid's np.arange value) was dropped from the saved parameters for its default

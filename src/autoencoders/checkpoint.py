@@ -26,7 +26,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .errors import CheckpointError
+from .errors import CheckpointError, RunFolderError
 from .models._base import Autoencoder, ModelConfig
 from .registry import UnknownModelError, make_config, own_part_modules, unregistered_message
 
@@ -175,10 +175,19 @@ def model_path(path: str | Path) -> Path:
 
 def save_model(model: Autoencoder, path: str | Path, extra: dict[str, Any] | None = None, *,
                overwrite: bool = False) -> Path:
-    """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or run directory; a model
-    file already there is a FileExistsError unless ``overwrite``."""
+    """Write ``model`` (weights + config + ``extra`` JSON such as a scaler) to a file or a folder; a model file
+    already there is a FileExistsError unless ``overwrite``, and a training run's model (its state beside it) is
+    refused: the run writes it, and its state, config and scaler go with it."""
     target = model_path(path)
+    if target.name == MODEL_FILE and (target.parent / STATE_FILE).exists():
+        raise RunFolderError(f"{target.parent} holds a training run (its {STATE_FILE}): its model is written by the "
+                             "run; save this one to another path")
     refuse_existing([target], overwrite)
+    return write_model(model, target, extra)
+
+
+def write_model(model: Autoencoder, target: Path, extra: dict[str, Any] | None) -> Path:
+    """Write ``model`` to the file ``target``, replacing it (a run's own checkpoints; others use :func:`save_model`)."""
     metadata = {"model": model.name, "config": model.config.to_dict(), "extra": extra or {}, **modules_entry(model)}
     save_tensors(target, model.state_dict(), metadata)
     return target

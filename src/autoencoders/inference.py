@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +12,11 @@ from tqdm.auto import tqdm
 
 from .data.validation import check_array
 from .errors import ConfigError, type_phrase
-from .models._base import Autoencoder
+from .models._base import Autoencoder, evaluating
 from .options import require_count
 from .training.batching import ordered_batches
 
 PROGRESS_DELAY_S = 2.0  # a progress bar appears only for jobs running longer, and only on an interactive terminal
-
-
-@contextmanager
-def evaluating(model: nn.Module) -> Iterator[None]:
-    """``model`` in eval mode for a block (no dropout, batch norm's running statistics), then in its own again."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
 
 
 @torch.no_grad()

@@ -4,6 +4,7 @@ checked in one place: the training config and every backbone's and objective's c
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -67,7 +68,9 @@ def _require_within(name: str, values: tuple, within: str | None, shown: Any) ->
     low, high = within[1:-1].split(", ")
     for value in values:
         above = value >= float(low) if within[0] == "[" else value > float(low)  # no field needs "]"
-        wanted = f"{'>=' if within[0] == '[' else '>'} {low}" if high == "inf" else f"in {within}"
+        bound = f"{'>=' if within[0] == '[' else '>'} {low}"
+        finite = "" if math.isfinite(value) else "a finite number "  # inf is >= 0: say what it is not
+        wanted = f"{finite}{bound}" if high == "inf" else f"in {within}"
         require(above and value < float(high), f"{name} must be {wanted}, got {shown}")
 
 

@@ -32,9 +32,11 @@ def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> Ga
     order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
     points = check_features(points, "points")  # (n, k)
     require_count("n_components", n_components)
-    if not 1 <= n_components <= len(points):
-        raise ConfigError(f"n_components must be between 1 and the number of samples ({len(points)}), got "
-                         f"{n_components}")
+    distinct = len(np.unique(points, axis=0))  # k-means, the mixture's start, finds no more clusters than these
+    if n_components > distinct:
+        raise ConfigError(f"the {len(points)} points take {distinct} distinct values, fewer than the {n_components} "
+                          "mixture components asked for (n_components; ae generate's --components): ask for at most "
+                          f"{distinct} (a vq model's codes are its codebook entries in use)")
     mixture = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed)
     return mixture.fit(points[canonical_order(points)])
 
@@ -118,4 +120,13 @@ def one_sample(values, name: str, sample_shape: tuple[int, ...]) -> np.ndarray:
         raise DataError(f"{name} is one sample of shape {tuple(sample_shape)} ({size} values); got shape "
                         f"{array.shape} ({array.size} values)")
     one = array[0] if array.ndim > 1 and len(array) == 1 else array  # a batch of one: its sample
+    if one.ndim > 1 and _without_unit_axes(one.shape) != _without_unit_axes(sample_shape):
+        moved = (array.shape[-1], *array.shape[:-1]) == tuple(sample_shape)  # an image kept (H, W, C)
+        raise DataError(f"{name} is one sample of shape {tuple(sample_shape)}; got shape {array.shape}: its {size} "
+                        "values in another layout, which a reshape would scramble"
+                        + ("; np.moveaxis(point, -1, 0) puts its channels first" if moved else ""))
     return check_array(one[None], name, sample_shape=sample_shape)  # (1, *sample_shape)
+
+
+def _without_unit_axes(shape: tuple[int, ...]) -> tuple[int, ...]:  # (1, 8, 8) and (8, 8, 1): (8, 8), one layout
+    return tuple(size for size in shape if size != 1)

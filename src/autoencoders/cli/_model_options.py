@@ -217,7 +217,10 @@ class ModelCommand(click.Command):
             raise click.BadParameter(str(error), param_hint="--model/--backbone/--objective") from None
         self._refuse_clashes(ctx, model_params)
         self.params = [*self.shared_params, *model_params]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            raise _of_another_part(error, preset, backbone, objective) from None
 
     def _refuse_clashes(self, ctx: click.Context, model_params: list[click.Option]) -> None:
         """Refuse a model option named like one of the command's own (a part of the user's with an ``epochs``
@@ -228,3 +231,45 @@ class ModelCommand(click.Command):
             raise click.UsageError(f"the model's option(s) {', '.join(clashing)} have the names of options of `ae "
                                    f"{ctx.info_name}` itself, which would take their values: rename them in the "
                                    "backbone or objective that declares them")
+
+
+def _of_another_part(error: click.NoSuchOption, preset: str | None, backbone: str | None,
+                     objective: str | None) -> click.UsageError:
+    """``error`` for an option no part of this model has, or, when another backbone or objective has it (--beta
+    given to a deep model), an error naming that part and the option that picks it."""
+    owners = option_parts().get(error.option_name)
+    if not owners:
+        return error
+    name, *parts = remembered(f"model {preset} {backbone} {objective}",
+                              lambda: _named_model(preset, backbone, objective))
+    model = f"{name} ({'+'.join(parts)})" if name != "+".join(parts) else name
+    picks = " or ".join(f"--{owner}" for owner in owners)  # "objective vae": --objective vae
+    return click.UsageError(f"{error.option_name} is an option of {' and '.join(owners)}, not of the model {model}: "
+                            f"add {picks}", ctx=error.ctx)
+
+
+def _named_model(preset: str | None, backbone: str | None, objective: str | None) -> list[str]:
+    from ..registry import model_name, model_parts
+
+    return [model_name(preset, backbone, objective), *model_parts(preset, backbone, objective)]
+
+
+def option_parts() -> dict[str, list[str]]:
+    """Each backbone's and objective's option flags (``--beta``, ``--no-remove-level``), with the parts that have
+    them ("objective vae"), from the cache when it holds them."""
+
+    def compute() -> dict[str, list[str]]:
+        from ..registry import get_backbone, get_objective, list_backbones, list_objectives
+
+        classes = [*((f"backbone {name}", get_backbone(name)) for name in list_backbones()),
+                   *((f"objective {name}", get_objective(name).config_class) for name in list_objectives())]
+        parts: dict[str, list[str]] = {}
+        for owner, cls in classes:
+            hints = typing.get_type_hints(cls)
+            for field in dataclasses.fields(cls):
+                flag = field.name.replace("_", "-")
+                for spelling in ([f"--{flag}", f"--no-{flag}"] if _click_type(hints[field.name])[1] else [f"--{flag}"]):
+                    parts.setdefault(spelling, []).append(owner)
+        return parts
+
+    return remembered("option parts", compute)

@@ -93,8 +93,8 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
         "test": finite_values(reconstruction_metrics(net, X_test), "the test metrics") if len(X_test) else {},
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items() if k != "columns"},
     }
-    keeps_levels = getattr(net.config.backbone, "remove_level", None) is False  # a sequence backbone's option
-    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and keeps_levels)
+    _warn_if_diverged(history, metrics["test"], X_test, level_may_move=window is not None and _could_remove_level(net),
+                      objective=net.config.objective)
     folder.write_metrics(metrics)
     save_loss_curves(history, folder / LOSS_CURVES_FILE, overwrite=True)  # the run's own files: ownership checked
     names = None if table is None else table.feature_names_out()  # a table's encoded columns, along the x axis
@@ -146,11 +146,33 @@ def _why_the_loss_rose(history, level_may_move: bool) -> str:
     return why
 
 
-def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level_may_move: bool = False) -> None:
+def _could_remove_level(net) -> bool:
+    """Whether the model keeps the windows' levels and --remove-level would take them off: a sequence backbone's
+    option, which a code drawn from a prior or a codebook (vae, vq) cannot carry."""
+    from ..models.sequence import holds_a_level
+
+    return getattr(net.config.backbone, "remove_level", None) is False and holds_a_level(type(net.objective))
+
+
+def _kept_kl(history, objective) -> float | None:
+    """A VAE's KL in nats per row at the epoch kept, from its history's "kl", the loss's term: beta times the KL
+    (None for other models, a sparse model's kl penalty among them, and for beta 0, which leaves no KL to read)."""
+    from ..models.vae import VAEConfig
+
+    terms = history.val.get("kl") or history.train.get("kl")  # per epoch
+    if not (isinstance(objective, VAEConfig) and objective.beta > 0 and terms):
+        return None
+    kept = min(len(terms) - 1, history.best_epoch if history.best_epoch is not None else len(terms))
+    return terms[kept] / objective.beta
+
+
+def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level_may_move: bool = False,
+                      objective=None) -> None:
     """Say so when training ended worse than its first epoch, or the model reconstructs the test rows worse than
-    their own mean does (what a learning rate far too high leaves behind); ``level_may_move``: the test rows are
-    windows of the series' last steps and the model keeps the windows' levels, so a later stretch at another
-    level does the same (NAB's ec2_cpu_utilization_5f5533: the warning goes with --remove-level)."""
+    their own mean does (what a learning rate far too high leaves behind, or a VAE's collapsed posterior: its
+    ``objective``'s config says whether it is one); ``level_may_move``: the test rows are windows of the series'
+    last steps and the model keeps the windows' levels, so a later stretch at another level does the same (NAB's
+    ec2_cpu_utilization_5f5533: the warning goes with --remove-level)."""
     losses = history.val.get("loss") or history.train.get("loss", [])
     if len(losses) > 1 and losses[-1] > losses[0]:
         click.echo(f"Warning: the final loss {losses[-1]:.4g} is worse than the first epoch's {losses[0]:.4g}; "
@@ -159,8 +181,7 @@ def _warn_if_diverged(history, test: dict[str, float], X_test: np.ndarray, level
     baseline = float(np.mean(np.square(X_test - X_test.mean(axis=0)))) if len(X_test) else None
     if baseline is None or test.get("mse", 0.0) <= baseline:
         return
-    kl = history.val.get("kl") or history.train.get("kl")  # a VAE's KL per row, per epoch
-    kept_kl = kl[min(len(kl) - 1, history.best_epoch if history.best_epoch is not None else len(kl))] if kl else None
+    kept_kl = _kept_kl(history, objective)
     if kept_kl is not None and kept_kl < COLLAPSED_KL:
         why = (f"its codes carry almost no information (KL {kept_kl:.2g} nats per row: the VAE's posterior has "
                "collapsed, and decoding a code at its mean gives a poor row); lower --beta or set --free-bits")

@@ -34,8 +34,9 @@ def _check_outputs(checkpoint, out: str, image: str | None) -> None:
                                  "leave --image out", param_hint="--image")
 
 
-def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int) -> None:
-    """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns)."""
+def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None, columns: int, said: str = "") -> None:
+    """Write model-unit ``samples`` in the data's units (a table run's as a table with its columns); ``said``: where
+    they come from, for the closing line."""
     from ..applications import write_images
     from ..data.images import images_as_stored, tile_images
 
@@ -48,7 +49,21 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
         mosaic = tile_images(enlarged, columns, PICTURE_MARGIN, fill=1.0)  # (C, H', W')
         write_images(mosaic[None], [Path(image)], overwrite=True)  # --image claimed before any work
     click.echo(f"wrote {len(samples)} samples{windows_said(checkpoint, cut=False)} to {out}"
-               + (f" and {image}" if image else ""))
+               + (f" and {image}" if image else "") + said)
+
+
+def _refuse_density_options() -> None:
+    """Refuse the options of --fit-density's mixture given without it to a model that samples its own prior."""
+    context = click.get_current_context()
+    given = [name for name in ("components", "data", "data_dir", "split", "label_column")
+             if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+    if "components" in given:
+        raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
+                                 param_hint="--components")
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise click.BadParameter(f"the model samples its own prior, so {flag} is not read: add --fit-density to "
+                                 "sample a mixture fitted to the codes of --data", param_hint=flag)
 
 
 @click.command()
@@ -79,14 +94,15 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
-    given = click.get_current_context().get_parameter_source("components") != click.core.ParameterSource.DEFAULT
-    if given and not fit_density and has_sampler(model):  # it would be ignored: the prior needs no density
-        raise click.BadParameter("the model samples its own prior; --components sizes the mixture of --fit-density",
-                                 param_hint="--components")
+    if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
+        _refuse_density_options()
+    origin = "the model's prior"
     if fit_density or not has_sampler(model):
-        X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
-        density = fit_code_density(model, X, components, seed)
-    _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8)
+        dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+        density = fit_code_density(model, model_inputs(checkpoint, scaler, dataset), components, seed)
+        origin = f"a {components}-component Gaussian mixture fitted to the codes of {dataset.source}"
+    said = f": decoded draws from {origin}" + (", each then drawn from p(x|z)" if noise else "")
+    _write(checkpoint, scaler, generate_samples(model, n, density, seed, noise), out, image, columns=8, said=said)
 
 
 @click.command()

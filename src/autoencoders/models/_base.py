@@ -7,6 +7,8 @@ import dataclasses
 import math
 import numbers
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -15,7 +17,7 @@ from torch import Tensor, nn
 
 from ..data.corruption import CORRUPTIONS, corrupt
 from ..data.tabular import check_layout
-from ..errors import ConfigError, described
+from ..errors import ConfigError, DataError, described, type_phrase
 from ..options import check_options, option, require, require_count
 from ._blocks import RANGES, activation
 from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
@@ -244,29 +246,79 @@ class Autoencoder(nn.Module):
         centred, _ = self.split_level(x)  # the level comes back exactly, so the error is the centred sample's
         return self.reconstruction_loss(self.decode_logits(self.objective.encode(self.encoder(centred))), centred)
 
-    # What only some objectives can do; ``objective.can_sample`` etc. say which.
+    # What only some objectives can do; ``objective.can_sample`` etc. say which. They run in eval mode (batch norm's
+    # running statistics, no dropout), the model's own mode restored: in training mode batch statistics made an
+    # estimate depend on its batch and overwrote the running statistics the model is saved with.
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
         """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
         objective = self._capable("can_sample")
         require_count("n", n)
-        return objective.sample(self, n, generator, noise)
+        with evaluating(self):
+            return objective.sample(self, n, _checked_generator(generator), noise)
 
     def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
         """Draws x ~ p(x|code) (B, *input_shape) for codes (B, code_size) from any density (has_likelihood)."""
-        return self._capable("has_likelihood").sample_likelihood(self, code, generator)
+        objective = self._capable("has_likelihood")
+        with evaluating(self):
+            return objective.sample_likelihood(self, code, _checked_generator(generator))
 
     def elbo(self, x: Tensor) -> Tensor:
-        """A one-sample estimate of the evidence lower bound per sample (B,) (objectives with a likelihood)."""
-        return self._capable("has_likelihood").elbo(self, x)
+        """A one-sample estimate of the evidence lower bound per sample (B,), in nats (objectives with a
+        likelihood)."""
+        objective = self._capable("has_likelihood")
+        with evaluating(self):
+            return objective.elbo(self, self._batch(x))
 
     def log_likelihood(self, x: Tensor, k: int = 1000, samples_per_pass: int = 100) -> Tensor:
-        """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples (Burda et al., 2016)."""
-        return self._capable("has_likelihood").log_likelihood(self, x, k, samples_per_pass)
+        """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples (Burda et al., 2016), in nats
+        per sample (summed over its values, in the model's units; the test NLL is minus its mean)."""
+        objective = self._capable("has_likelihood")
+        with evaluating(self):
+            return objective.log_likelihood(self, self._batch(x), k, samples_per_pass)
+
+    def _batch(self, x: Tensor) -> Tensor:
+        """``x`` (B, *input_shape) on the model's device in its dtype, or an error naming what it is instead."""
+        if not isinstance(x, Tensor):
+            raise TypeError(f"x must be a torch.Tensor of samples (B, *input_shape), got {type_phrase(x)}: "
+                            "torch.from_numpy(X) takes a NumPy array")
+        if tuple(x.shape[1:]) != tuple(self.input_shape):
+            raise DataError(f"x must hold samples of shape {tuple(self.input_shape)}, a batch (B, "
+                            f"{', '.join(map(str, self.input_shape))}); got a tensor of shape {tuple(x.shape)}")
+        weight = next(self.parameters())
+        return x.to(weight.device, weight.dtype)
 
     def _capable(self, capability: str) -> Objective:
         if not getattr(self.objective, capability):
-            raise ConfigError(f"a {self.name!r} model's objective {self.objective.name!r} has no {capability}")
+            raise ConfigError(MISSING_CAPABILITY[capability].format(model=self.name, objective=self.objective.name))
         return self.objective
+
+
+def _checked_generator(generator: object) -> torch.Generator | None:
+    """``generator`` if it is one (or None), else a TypeError saying how a seed becomes one."""
+    if generator is None or isinstance(generator, torch.Generator):
+        return generator
+    raise TypeError(f"generator must be a torch.Generator or None, got {type_phrase(generator)}: "
+                    "torch.Generator().manual_seed(0) draws with seed 0 (applications.generate takes seed=0 itself)")
+
+
+# What a model lacking a capability is told, for the methods that need it.
+MISSING_CAPABILITY = {
+    "can_sample": "a {model!r} model cannot sample: its objective {objective!r} has no prior of its own (a VAE has); "
+                  "decode draws from a density fitted to its codes (applications.fit_code_density, then generate)",
+    "has_likelihood": "a {model!r} model has no likelihood p(x|z): its objective {objective!r} is not variational (a "
+                      "VAE's is), so it has no ELBO, log_likelihood or draws from p(x|z)",
+}
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """``model`` in eval mode for a block (no dropout, batch norm's running statistics), then in its own again."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
 
 
 def _built_encoder(backbone: PartConfig, config: ModelConfig) -> tuple[nn.Module, int]:

@@ -10,9 +10,15 @@ from torch import nn
 
 from ..options import option, require
 from ..registry import get_objective, register_backbone
-from ._base import ModelConfig
+from ._base import ModelConfig, Objective
 from ._blocks import activation
 from .conv import ConvStages
+
+
+def holds_a_level(objective: type[Objective]) -> bool:
+    """Whether ``remove_level`` can carry the windows' levels beside the objective's code: exact values that no prior
+    draws and no codebook holds."""
+    return not (objective.can_sample or objective.discrete_codes)
 
 
 @register_backbone("sequence")
@@ -40,7 +46,7 @@ class SequenceBackbone(ConvStages):
                 f"(loss mse or l1, output_activation identity), got loss {config.loss!r}, output_activation "
                 f"{config.output_activation!r}")
         objective = get_objective(config.objective.name)
-        require(not (objective.can_sample or objective.discrete_codes),
+        require(holds_a_level(objective),
                 f"remove_level carries the windows' levels as exact values beside the objective's code, which the "
                 f"objective {objective.name!r} cannot hold (a prior or a codebook has no level); use plain, sparse "
                 f"or contractive")

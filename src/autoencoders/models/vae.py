@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..options import option, require
+from ..options import option, require, require_count
 from ..registry import register_objective
 from ._base import Autoencoder, ModelConfig, Objective, PartConfig
 from .losses import LOG_2PI, LOSSES
@@ -107,6 +107,7 @@ class VAE(Objective):
     @torch.no_grad()
     def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), KL unweighted (beta = 1)."""
+        _check_likelihood(model, "an ELBO or log_likelihood")
         z, mean, log_var = self.draw(model.encoder(x))
         return -self.reconstruction(model, model.decode_logits(z), x) - _kl_per_dimension(mean, log_var).sum(dim=1)
 
@@ -114,7 +115,9 @@ class VAE(Objective):
     def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int) -> Tensor:
         """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples from q(z|x)
         (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory."""
-        require(k >= 1 and samples_per_pass >= 1, f"k and samples_per_pass must be >= 1, got {k}, {samples_per_pass}")
+        require_count("k", k)
+        require_count("samples_per_pass", samples_per_pass)
+        _check_likelihood(model, "an ELBO or log_likelihood")
         mean, log_var = self.posterior(model.encoder(x))  # (B, Z)
         std = torch.exp(0.5 * log_var)
         log_weights = []
@@ -137,9 +140,16 @@ class VAE(Objective):
 
     @torch.no_grad()
     def sample_likelihood(self, model: Autoencoder, z: Tensor, generator: torch.Generator | None) -> Tensor:
-        mean, likelihood = model.decode(z), LOSSES[model.config.loss].sample  # (n, *input_shape)
-        require(likelihood is not None, f"loss {model.config.loss!r} has no likelihood to draw from")
-        return likelihood(mean, self._scale(model, mean, mean), generator)  # x ~ p(x|z)
+        _check_likelihood(model, "draws from p(x|z)")
+        mean = model.decode(z)  # (n, *input_shape)
+        return LOSSES[model.config.loss].sample(mean, self._scale(model, mean, mean), generator)  # x ~ p(x|z)
+
+
+def _check_likelihood(model: Autoencoder, what: str) -> None:
+    """A ConfigError unless the model's loss is a likelihood p(x|z), a density with a sampler (not a table's)."""
+    require(LOSSES[model.config.loss].sample is not None,
+            f"loss {model.config.loss!r} has no likelihood p(x|z) (a table's squared errors and cross-entropies are "
+            f"taken as they are, with no density's normaliser): {what} need loss mse, l1 or bce")
 
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)

@@ -189,6 +189,16 @@ class _AutoencoderEstimator(BaseEstimator):
     def _validated(self, X, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
 
+    def _refuse_samples_of_more_axes(self, X) -> None:
+        """A DataError for samples that are not rows (images (n, C, H, W), windows (n, channels, W)), saying how
+        they are given: flattened, with ``input_shape`` where the estimator takes one."""
+        shape = getattr(X, "shape", ())  # an array's; nested lists are left to scikit-learn's own check
+        if len(shape) <= 2:
+            return
+        shaped = f" with input_shape={tuple(shape[1:])}" if "input_shape" in self.get_params() else ""
+        raise DataError(f"X has shape {tuple(shape)}: {type(self).__name__} takes rows (n, features); give "
+                        f"X.reshape(len(X), -1){shaped}")
+
     def _table_inputs(self, X, reset: bool, always: bool = False, **options: Any) -> np.ndarray:
         """The float matrix of ``X`` (n, F). A DataFrame with text, category or boolean columns or gaps, or an array
         with NaN (or anything, if ``always``), goes through a :class:`TabularPreprocessor` fitted here (``table_``,
@@ -198,6 +208,7 @@ class _AutoencoderEstimator(BaseEstimator):
             raise DataError(f"X is a pandas Series ({X.name!r}, {len(X)} values); {type(self).__name__} takes a "
                             "table of rows: give a DataFrame, such as X.to_frame() for one column")
         refuse_sparse(X, type(self).__name__)
+        self._refuse_samples_of_more_axes(X)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:

@@ -26,9 +26,9 @@ from ..checkpoint import (
     load_tensors,
     load_weights,
     modules_entry,
-    save_model,
     save_tensors,
     write_json,
+    write_model,
 )
 from ..errors import CheckpointError, ConfigError, RunFolderError
 from .config import RESUMABLE_CHANGES
@@ -103,12 +103,12 @@ class RunFolder:
         save_tensors(self / STATE_FILE, tensors, metadata)
         current = {key: value.detach().clone() for key, value in model.state_dict().items()}
         model.load_state_dict(trainer.best_state)
-        save_model(model, self.path, trainer.extra, overwrite=True)  # the run's own: ownership checked
+        write_model(model, self / MODEL_FILE, trainer.extra)
         model.load_state_dict(current)
 
     def save_result(self, trainer: Trainer) -> None:
         """The final model and the history, at the end of a run."""
-        save_model(trainer.model, self.path, trainer.extra, overwrite=True)
+        write_model(trainer.model, self / MODEL_FILE, trainer.extra)
         write_json(self / HISTORY_FILE, trainer.history.to_dict())
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
