@@ -887,3 +887,37 @@ def test_a_new_gap_in_a_mixed_table_says_whose_option_indicators_is(people):
     with pytest.raises(DataError, match=r"fit on rows with gaps in it \(TabularPreprocessor itself: or with "
                                         r"indicators='all'\)"):
         detector.score_samples(people.drop(columns="id"))
+
+
+# ------------------------------------------------------------------------- audit 44: a PyOD user's first hour
+@pytest.mark.parametrize("dtype", ["Int64", "Float64"])
+def test_a_pandas_na_after_fitting_on_numbers_without_gaps_is_named_with_the_remedy(people, dtype):
+    # a nullable column's pd.NA slipped past the check of NaN (it cannot be turned into a float array) and
+    # scikit-learn's message pointed to HistGradientBoosting, as NaN's did before tidy 37
+    frame = people[["grade", "income"]].astype(float)
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    gappy = frame.round().astype(dtype)  # whole numbers, as Int64 holds
+    gappy.loc[7, "income"] = pd.NA
+    with pytest.raises(DataError, match=r"1 missing value\(s\) \(NaN\), first in column 'income' at row 8 "):
+        detector.score_samples(gappy)
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_a_frame_without_columns_is_refused_by_name(people, estimator):
+    # fit(frame[[]]) failed inside NumPy with "at least one array or dtype is required"
+    with pytest.raises(DataError, match=r"X has no columns \(shape \(120, 0\)\)"):
+        estimator.fit(people[[]])
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_text_in_a_column_fitted_as_numbers_is_named_by_column_and_row(people, estimator):
+    # scikit-learn's check said only "could not convert string to float: 'n/a'", naming neither column nor row
+    frame = people[["grade", "income"]].astype(float)
+    estimator.fit(frame)
+    texts = frame.astype(object)
+    texts.loc[4, "income"] = "n/a"
+    with pytest.raises(DataError, match=r"column 'income' holds text \('n/a', first at row 5, counting from 1\), but "
+                                        r"was numbers when Autoencoder\w+ was fitted: convert it"):
+        (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(texts)
