@@ -580,6 +580,16 @@ def test_cli_detect_explain_is_for_tables_only(tmp_path):
     assert result.exit_code != 0 and "does not apply to a time series" in result.output
 
 
+def test_cli_detect_refuses_top_without_explain_before_any_work(tmp_path):
+    # --top 5 alone was ignored without a word: the scores were written with no top_features column
+    path = tmp_path / "rows.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(50, 4)))
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--top", "5", "--out", str(out)])
+    assert result.exit_code == 2 and "--top sets how many columns --explain names" in result.output, result.output
+    assert not out.exists()
+
+
 def test_cli_detect_on_a_series_with_a_timestamp_column_takes_it_aside_and_names_other_text(tmp_path):
     """A timestamp column is the steps' time stamps (written beside their scores), not a channel; a text column
     that is no time is still refused by name before any work."""

@@ -126,6 +126,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     if combine is not None and combine not in COMBINATIONS:
         raise click.BadParameter(f"must be one of {', '.join(COMBINATIONS)}, got {combine!r}", param_hint="--combine")
     refuse_what_a_series_takes_not(explain, combine, window, run)
+    if not explain and click.get_current_context().get_parameter_source("top") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--top sets how many columns --explain names per flagged row: give --explain too")
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
