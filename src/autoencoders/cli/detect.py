@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -115,7 +116,7 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     were, as --window scores them with its own model."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from ..applications.anomaly import COMBINATIONS, fence
+    from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
     from ..applications.series_anomaly import series_anomaly_scores
     from ..sklearn import AutoencoderOutlierDetector
 
@@ -146,13 +147,19 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
         chosen = {} if combine is None else {"combine": combine}
-        with naming_the_file(data):
+        with naming_the_file(data), warnings.catch_warnings():
+            # the detector's ties at its own contamination's threshold: the threshold here is --contamination's or
+            # --quantile's, whose ties are warned of below
+            warnings.simplefilter("ignore", TiedThresholdWarning)
             detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     if quantile is None and contamination == "auto":
         threshold = fence(scores)
     else:
         threshold = float(np.quantile(scores, 1 - contamination if quantile is None else quantile))
+        share, asked = (contamination, f"--contamination {contamination}") if quantile is None else (
+            1 - quantile, f"--quantile {quantile}")
+        warn_of_ties(scores, threshold, share, asked)
     outliers = (scores > threshold).astype(np.int64)
     ranked = None
     if explain:

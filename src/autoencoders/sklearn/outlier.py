@@ -25,6 +25,7 @@ from ..applications.anomaly import (
     ensemble_score,
     fence,
     member_shapes,
+    warn_of_ties,
 )
 from ..applications.attribution import score_shares
 from ..applications.isolation import IsolationTrees
@@ -168,6 +169,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             self.isolation_, training_scores = None, ensemble_score(self.members_, Z, self.combine)
         self.offset_ = -(fence(training_scores) if self.contamination == "auto"
                          else float(np.percentile(training_scores, 100 * (1 - self.contamination))))
+        if self.contamination != "auto":
+            warn_of_ties(training_scores, -self.offset_, self.contamination, f"contamination {self.contamination}")
         return self
 
     def grow_isolation(self, Z: np.ndarray, seed: int) -> np.ndarray:
