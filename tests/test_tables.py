@@ -921,3 +921,16 @@ def test_text_in_a_column_fitted_as_numbers_is_named_by_column_and_row(people, e
     with pytest.raises(DataError, match=r"column 'income' holds text \('n/a', first at row 5, counting from 1\), but "
                                         r"was numbers when Autoencoder\w+ was fitted: convert it"):
         (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(texts)
+
+
+def test_a_pandas_category_column_of_many_values_is_taken_as_declared():
+    # a column declared as categories (dtype "category") was refused as IDs like free text, telling the user to
+    # "name it as categorical (ae: --categorical ...)": the detector and the transformer have no such parameter, and
+    # the dtype was the only way to say it in Python
+    frame = pd.DataFrame({"cabin": pd.Categorical([f"C{i % 80}" for i in range(120)]),  # 80 cabins, 120 rows
+                          "fare": np.linspace(5.0, 80.0, 120)})
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    assert detector.explain(frame).columns.tolist() == ["cabin", "fare"]
+    with pytest.raises(DataError, match=r"drop it \(ae: --drop cabin\), or name it as categorical \(ae: --categorical "
+                                        r"cabin; in Python, make it a pandas category column"):
+        AutoencoderOutlierDetector(steps=2).fit(frame.astype({"cabin": str}))
