@@ -934,3 +934,28 @@ def test_a_pandas_category_column_of_many_values_is_taken_as_declared():
     with pytest.raises(DataError, match=r"drop it \(ae: --drop cabin\), or name it as categorical \(ae: --categorical "
                                         r"cabin; in Python, make it a pandas category column"):
         AutoencoderOutlierDetector(steps=2).fit(frame.astype({"cabin": str}))
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2),
+                                       AutoencoderImputer(**SMALL)], ids=lambda e: type(e).__name__)
+def test_an_estimator_fitted_on_a_frame_warns_of_a_column_that_looks_like_a_row_id(people, estimator):
+    # Wage.csv read without index_col="rownames" gave the detector its row IDs (231655, 86582, ...) as a feature
+    # without a word, where ae detect warns of them
+    frame = people.drop(columns="label").assign(id=np.random.default_rng(0).permutation(120) * 7919 + 100_003)
+    with pytest.warns(UserWarning, match=r"column 'id' is named like an ID and holds a distinct whole number on "
+                                         r"every row, like a row ID.*X.drop\(columns='id'\)") as caught:
+        estimator.fit(frame)
+    assert {w.category.__name__ for w in caught if "like a row ID" in str(w.message)} == {"RowIdWarning"}
+    estimator.fit(frame.drop(columns="id"))  # warnings are errors here: none may come
+
+
+def test_cli_detect_and_impute_warn_of_a_row_id_column_once(people, tmp_path):
+    # once, in the command's words (--drop); not again in the estimator's (X.drop)
+    people.drop(columns="label").to_csv(tmp_path / "people.csv", index=False)
+    for command in (["detect", "--out", str(tmp_path / "s.csv")], ["impute", "--out", str(tmp_path / "f.csv")]):
+        with pytest.warns(UserWarning, match="column 'id' holds each number from 0 to 119 once") as caught:
+            result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path / "people.csv"), "--overwrite"])
+        assert result.exit_code == 0, result.output
+        assert [str(w.message) for w in caught if "like a row ID" in str(w.message)] == [
+            f"{tmp_path / 'people.csv'}: column 'id' holds each number from 0 to 119 once, like a row ID, which the "
+            "model would learn as a feature; if it is one, leave it out with --drop id"]

@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from ..data import check_array
-from ._data_options import data_options, naming_the_file, read_data, warn_of_row_ids
+from ._data_options import data_options, fitting_on, read_data, warn_of_row_ids
 from ._outputs import echo_json, output_options, save_numpy
 from ._run_data import read_run_data
 from ._run_model import load_run, model_inputs
@@ -147,7 +147,7 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
         chosen = {} if combine is None else {"combine": combine}
-        with naming_the_file(data), warnings.catch_warnings():
+        with fitting_on(data), warnings.catch_warnings():
             # the detector's ties at its own contamination's threshold: the threshold here is --contamination's or
             # --quantile's, whose ties are warned of below
             warnings.simplefilter("ignore", TiedThresholdWarning)

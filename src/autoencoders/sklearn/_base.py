@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,7 @@ class _AutoencoderEstimator(BaseEstimator):
             raise DataError(f"X has no columns (shape {X.shape}); {type(self).__name__} needs at least one feature "
                             "column")
         if reset:
+            warn_of_row_ids(X, type(self).__name__)
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
             if not reset:
@@ -322,6 +324,19 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
                     f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
                     f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
+
+
+def warn_of_row_ids(X: Any, estimator: str) -> None:
+    """Warn of the columns of a DataFrame ``X`` that look like row IDs (:func:`row_id_columns`: R's ``rownames``
+    read as a column, a customer_id), which the estimator would learn as a feature, as ``ae detect`` does."""
+    if not hasattr(X, "columns"):
+        return
+    from ..data.table_files import RowIdWarning, row_id_columns
+
+    for name, why in row_id_columns(X).items():
+        warnings.warn(f"column {name!r} {why}, like a row ID, which {estimator} would learn as a feature; if it is "
+                      f"one, leave it out: X.drop(columns={name!r}) (or read it as the index: index_col={name!r})",
+                      RowIdWarning, stacklevel=4)
 
 
 def refuse_bad_cells(X: Any, estimator: str, names: Any = None) -> None:
