@@ -495,11 +495,12 @@ class TiedThresholdWarning(UserWarning):
 
 def warn_of_ties(scores: np.ndarray, threshold: float, share: float, asked: str, stacklevel: int = 2) -> None:
     """Warn where the anomaly ``scores`` (N,) flagged, those above ``threshold``, fall short of the ``share`` of rows
-    asked for (``asked`` says how) because several score exactly the threshold: rows alike in every column score
-    alike, and a row at the threshold is not flagged (as IsolationForest's ``predict`` does not flag it)."""
+    asked for (``asked`` says how) by more than one row and more than a tenth of them, because several score
+    exactly the threshold: rows alike in every column score alike, and a row at the threshold is not flagged (as
+    IsolationForest's ``predict`` does not flag it). A row fewer is the quantile's own rounding, not worth a word."""
     tied = int(np.count_nonzero(scores == threshold))
     flagged, expected = int(np.count_nonzero(scores > threshold)), round(share * len(scores))
-    if tied > 1 and flagged < expected:
+    if tied > 1 and expected - flagged > max(1.0, 0.1 * expected):
         warnings.warn(f"{tied} rows score exactly the threshold {threshold:.6g} (rows alike score alike), and a row "
                       f"at the threshold is not flagged, so {flagged} rows are flagged rather than about {expected} "
                       f"({asked} of {len(scores)})", TiedThresholdWarning, stacklevel=stacklevel + 1)
