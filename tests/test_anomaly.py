@@ -11,7 +11,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autoencoders as ae
-from autoencoders.applications.anomaly import ScoredMember, codes_and_errors, member_shapes
+from autoencoders.applications.anomaly import ScoredMember, TiedThresholdWarning, codes_and_errors, member_shapes
 from autoencoders.cli import cli
 from autoencoders.sklearn import AutoencoderOutlierDetector
 from conftest import SHARED_DATA
@@ -609,6 +609,45 @@ def test_cli_detect_explain_is_for_tables_only(tmp_path):
     result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--window", "16", "--explain",
                                       "--out", str(tmp_path / "s.csv")])
     assert result.exit_code != 0 and "does not apply to a time series" in result.output
+
+
+def test_cli_detect_refuses_top_without_explain_before_any_work(tmp_path):
+    # --top 5 alone was ignored without a word: the scores were written with no top_features column
+    path = tmp_path / "rows.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(50, 4)))
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--top", "5", "--out", str(out)])
+    assert result.exit_code == 2 and "--top sets how many columns --explain names" in result.output, result.output
+    assert not out.exists()
+
+
+def tied_rows():
+    """100 rows of two categories, the rarer 12% of them all alike: their equal scores tie at the 90th percentile."""
+    import pandas as pd
+
+    return pd.DataFrame({"kind": ["common"] * 88 + ["rare"] * 12, "size": ["s", "m", "l", "m"] * 22 + ["s"] * 12})
+
+
+def test_detector_warns_when_rows_tied_at_its_threshold_leave_fewer_flagged_than_contamination():
+    # contamination=0.1 flagged none of these 100 rows, without a word: the 12 rare rows share the top score, and a
+    # row scoring exactly the threshold is an inlier (as IsolationForest's ties are)
+    frame = tied_rows()
+    with pytest.warns(TiedThresholdWarning, match=r"12 rows score exactly the threshold .* so 0 rows are flagged "
+                                                  r"rather than about 10 \(contamination 0.1 of 100\)"):
+        detector = AutoencoderOutlierDetector(steps=20, random_state=0).fit(frame)
+    assert (detector.predict(frame) == 1).all()
+
+
+def test_cli_detect_warns_when_rows_tied_at_the_threshold_leave_fewer_flagged_than_asked(tmp_path):
+    path = tmp_path / "tied.csv"
+    tied_rows().to_csv(path, index=False)
+    out = tmp_path / "s.csv"
+    # once, for --quantile's threshold (the detector's own, at its default contamination, is not the one used)
+    with pytest.warns(TiedThresholdWarning, match=r"12 rows score exactly the threshold .* so 0 rows are flagged "
+                                                  r"rather than about 10 \(--quantile 0.9 of 100\)") as caught:
+        result = CliRunner().invoke(cli, ["detect", "--data", str(path), "--out", str(out), "--quantile", "0.9"])
+    assert result.exit_code == 0 and '"flagged": 0' in result.output, result.output
+    assert len(caught) == 1
 
 
 def test_cli_detect_on_a_series_with_a_timestamp_column_takes_it_aside_and_names_other_text(tmp_path):

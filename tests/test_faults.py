@@ -41,7 +41,7 @@ BAD_ARRAYS = {
     "rank 1": (np.zeros(64), "1 dimension|Expected 2D array"),
     "rank 5": (np.zeros((2, 1, 1, 8, 8)), r"5 dimension|X has shape \(2, 1, 1, 8, 8\)"),  # ours: the estimators' too
     "wrong width": (np.zeros((4, 10)), r"expects \(|features"),
-    "strings": (np.full((2, 64), "a"), "dtype <U|could not convert string"),
+    "strings": (np.full((2, 64), "a"), "dtype <U|could not convert string|holds text"),
     "empty": (np.zeros((0, 64)), "0 sample"),
 }
 

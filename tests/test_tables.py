@@ -897,3 +897,75 @@ def test_table_options_take_keep_unnamed_with_a_warning_naming_keep_whole(tmp_pa
         options = TableOptions(keep_unnamed=True)
     dataset = read_path(path, table=options)
     assert list(dataset.X.columns) == ["a", "b"] and list(dataset.whole.values.columns) == ["Unnamed: 0", "a", "b"]
+
+
+# ------------------------------------------------------------------------- audit 44: a PyOD user's first hour
+@pytest.mark.parametrize("dtype", ["Int64", "Float64"])
+def test_a_pandas_na_after_fitting_on_numbers_without_gaps_is_named_with_the_remedy(people, dtype):
+    # a nullable column's pd.NA slipped past the check of NaN (it cannot be turned into a float array) and
+    # scikit-learn's message pointed to HistGradientBoosting, as NaN's did before tidy 37
+    frame = people[["grade", "income"]].astype(float)
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    gappy = frame.round().astype(dtype)  # whole numbers, as Int64 holds
+    gappy.loc[7, "income"] = pd.NA
+    with pytest.raises(DataError, match=r"1 missing value\(s\) \(NaN\), first in column 'income' at row 8 "):
+        detector.score_samples(gappy)
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_a_frame_without_columns_is_refused_by_name(people, estimator):
+    # fit(frame[[]]) failed inside NumPy with "at least one array or dtype is required"
+    with pytest.raises(DataError, match=r"X has no columns \(shape \(120, 0\)\)"):
+        estimator.fit(people[[]])
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2)],
+                         ids=lambda e: type(e).__name__)
+def test_text_in_a_column_fitted_as_numbers_is_named_by_column_and_row(people, estimator):
+    # scikit-learn's check said only "could not convert string to float: 'n/a'", naming neither column nor row
+    frame = people[["grade", "income"]].astype(float)
+    estimator.fit(frame)
+    texts = frame.astype(object)
+    texts.loc[4, "income"] = "n/a"
+    with pytest.raises(DataError, match=r"column 'income' holds text \('n/a', first at row 5, counting from 1\), but "
+                                        r"was numbers when Autoencoder\w+ was fitted: convert it"):
+        (estimator.transform if hasattr(estimator, "transform") else estimator.score_samples)(texts)
+
+
+def test_a_pandas_category_column_of_many_values_is_taken_as_declared():
+    # a column declared as categories (dtype "category") was refused as IDs like free text, telling the user to
+    # "name it as categorical (ae: --categorical ...)": the detector and the transformer have no such parameter, and
+    # the dtype was the only way to say it in Python
+    frame = pd.DataFrame({"cabin": pd.Categorical([f"C{i % 80}" for i in range(120)]),  # 80 cabins, 120 rows
+                          "fare": np.linspace(5.0, 80.0, 120)})
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    assert detector.explain(frame).columns.tolist() == ["cabin", "fare"]
+    with pytest.raises(DataError, match=r"drop it \(ae: --drop cabin\), or name it as categorical \(ae: --categorical "
+                                        r"cabin; in Python, make it a pandas category column"):
+        AutoencoderOutlierDetector(steps=2).fit(frame.astype({"cabin": str}))
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer(**SMALL), AutoencoderOutlierDetector(steps=2),
+                                       AutoencoderImputer(**SMALL)], ids=lambda e: type(e).__name__)
+def test_an_estimator_fitted_on_a_frame_warns_of_a_column_that_looks_like_a_row_id(people, estimator):
+    # Wage.csv read without index_col="rownames" gave the detector its row IDs (231655, 86582, ...) as a feature
+    # without a word, where ae detect warns of them
+    frame = people.drop(columns="label").assign(id=np.random.default_rng(0).permutation(120) * 7919 + 100_003)
+    with pytest.warns(UserWarning, match=r"column 'id' is named like an ID and holds a distinct whole number on "
+                                         r"every row, like a row ID.*X.drop\(columns='id'\)") as caught:
+        estimator.fit(frame)
+    assert {w.category.__name__ for w in caught if "like a row ID" in str(w.message)} == {"RowIdWarning"}
+    estimator.fit(frame.drop(columns="id"))  # warnings are errors here: none may come
+
+
+def test_cli_detect_and_impute_warn_of_a_row_id_column_once(people, tmp_path):
+    # once, in the command's words (--drop); not again in the estimator's (X.drop)
+    people.drop(columns="label").to_csv(tmp_path / "people.csv", index=False)
+    for command in (["detect", "--out", str(tmp_path / "s.csv")], ["impute", "--out", str(tmp_path / "f.csv")]):
+        with pytest.warns(UserWarning, match="column 'id' holds each number from 0 to 119 once") as caught:
+            result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path / "people.csv"), "--overwrite"])
+        assert result.exit_code == 0, result.output
+        assert [str(w.message) for w in caught if "like a row ID" in str(w.message)] == [
+            f"{tmp_path / 'people.csv'}: column 'id' holds each number from 0 to 119 once, like a row ID, which the "
+            "model would learn as a feature; if it is one, leave it out with --drop id"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import warnings
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -496,3 +497,20 @@ def fence(scores: np.ndarray, iqrs: float = 3.0) -> float:
     share (what ``contamination="auto"`` flags)."""
     q1, q3 = np.percentile(scores, [25, 75])
     return float(q3 + iqrs * (q3 - q1))
+
+
+class TiedThresholdWarning(UserWarning):
+    """Fewer rows flagged than asked for: several score exactly the threshold (:func:`warn_of_ties`)."""
+
+
+def warn_of_ties(scores: np.ndarray, threshold: float, share: float, asked: str, stacklevel: int = 2) -> None:
+    """Warn where the anomaly ``scores`` (N,) flagged, those above ``threshold``, fall short of the ``share`` of rows
+    asked for (``asked`` says how) by more than one row and more than a tenth of them, because several score
+    exactly the threshold: rows alike in every column score alike, and a row at the threshold is not flagged (as
+    IsolationForest's ``predict`` does not flag it). A row fewer is the quantile's own rounding, not worth a word."""
+    tied = int(np.count_nonzero(scores == threshold))
+    flagged, expected = int(np.count_nonzero(scores > threshold)), round(share * len(scores))
+    if tied > 1 and expected - flagged > max(1.0, 0.1 * expected):
+        warnings.warn(f"{tied} rows score exactly the threshold {threshold:.6g} (rows alike score alike), and a row "
+                      f"at the threshold is not flagged, so {flagged} rows are flagged rather than about {expected} "
+                      f"({asked} of {len(scores)})", TiedThresholdWarning, stacklevel=stacklevel + 1)

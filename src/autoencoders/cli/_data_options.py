@@ -107,15 +107,26 @@ def naming_the_file(data: str) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def fitting_on(data: str) -> Iterator[None]:
+    """An estimator fitted on the file ``data``: errors name the file (:func:`naming_the_file`), and the estimator's
+    own warning of row-ID columns is left out, the command's (:func:`warn_of_row_ids`, in its options' words) said."""
+    from ..data.table_files import RowIdWarning
+
+    with naming_the_file(data), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowIdWarning)
+        yield
+
+
 def warn_of_row_ids(dataset: Dataset, data: str) -> None:
     """Warn, for a command that fits a model, of a table's feature columns that look like row IDs (R's
     ``rownames``, a customer_id), which the model would learn as a feature, unless named with --columns."""
-    from ..data.table_files import row_id_columns
+    from ..data.table_files import RowIdWarning, row_id_columns
 
     for name, why in (row_id_columns(dataset.X) if dataset.is_table else {}).items():
         if name not in table_options().columns:
             warnings.warn(f"{data}: column {name!r} {why}, like a row ID, which the model would learn as a feature; "
-                          f"if it is one, leave it out with --drop {name}", stacklevel=2)
+                          f"if it is one, leave it out with --drop {name}", RowIdWarning, stacklevel=2)
 
 
 def read_data(data: str, data_dir: str | None, split: str, label_column: str | None, series: bool = False) -> Dataset:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
 from ..data import check_array
-from ._data_options import data_options, naming_the_file, read_data, warn_of_row_ids
+from ._data_options import data_options, fitting_on, read_data, warn_of_row_ids
 from ._outputs import echo_json, output_options, save_numpy
 from ._run_data import read_run_data
 from ._run_model import load_run, model_inputs
@@ -119,7 +120,7 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     statistics normalise the scores, and the share to flag is taken of their steps' scores."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from ..applications.anomaly import COMBINATIONS, fence
+    from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
     from ..applications.series_anomaly import series_anomaly_scores
     from ..sklearn import AutoencoderOutlierDetector
 
@@ -130,6 +131,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     if combine is not None and combine not in COMBINATIONS:
         raise click.BadParameter(f"must be one of {', '.join(COMBINATIONS)}, got {combine!r}", param_hint="--combine")
     refuse_what_a_series_takes_not(explain, combine, window, run)
+    if not explain and click.get_current_context().get_parameter_source("top") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--top sets how many columns --explain names per flagged row: give --explain too")
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
@@ -148,7 +151,10 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
         chosen = {} if combine is None else {"combine": combine}
-        with naming_the_file(data):
+        with fitting_on(data), warnings.catch_warnings():
+            # the detector's ties at its own contamination's threshold: the threshold here is --contamination's or
+            # --quantile's, whose ties are warned of below
+            warnings.simplefilter("ignore", TiedThresholdWarning)
             detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     measured = scores if reference is None else reference[0]  # a run's threshold: from its training steps' scores
@@ -156,6 +162,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         threshold = fence(measured)
     else:
         threshold = float(np.quantile(measured, 1 - contamination if quantile is None else quantile))
+        share, asked = (contamination, f"--contamination {contamination}") if quantile is None else (
+            1 - quantile, f"--quantile {quantile}")
+        warn_of_ties(measured, threshold, share, asked)
     outliers = (scores > threshold).astype(np.int64)
     ranked = None
     if explain:

@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ._data_options import data_options, naming_the_file, read_samples, table_options, warn_of_row_ids
+from ._data_options import data_options, fitting_on, read_samples, table_options, warn_of_row_ids
 from ._outputs import array_format, check_npy_of_text, echo_json, output_options, save_array, text_columns
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
-    with naming_the_file(data):
+    with fitting_on(data):
         filled = imputer.fit_transform(dataset.X)
     gaps = imputer.table_.missing_mask(dataset.X)  # (N, columns)
     if dataset.is_table:  # the whole file back, with only the feature columns' gaps filled

@@ -16,6 +16,7 @@ from .table_files import (
     ARFF_SUFFIX,
     PARQUET_SUFFIXES,
     TABLE_SUFFIXES,
+    RowIdWarning,
     TableOptions,
     read_table,
     row_id_columns,
@@ -25,7 +26,7 @@ from .validation import DataError
 
 # Names other modules and users import from here, read by the modules above.
 __all__ = ["Dataset", "TableOptions", "TEXT_OPENERS", "load_numpy", "read_idx", "read_path", "read_image_folder",
-           "read_table", "row_id_columns"]
+           "read_table", "row_id_columns", "RowIdWarning"]
 
 # Formats people bring that are not read, with the way to one that is.
 _OTHER_FORMATS = {

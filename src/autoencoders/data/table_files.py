@@ -121,6 +121,10 @@ def _feature_columns(frame, names: list[str], options: TableOptions, path: Path)
 ID_NAME = re.compile(r"^((?i:rownames|index|key|id)|.*[_ .-](?i:id)|.*[a-z](ID|Id))$")  # not "paid", "valid"
 
 
+class RowIdWarning(UserWarning):
+    """A table's feature column looks like row IDs (:func:`row_id_columns`), which a model would learn as a feature."""
+
+
 def row_id_columns(frame) -> dict[str, str]:
     """The numeric columns that look like row IDs, which a model would learn as a feature, with why: holding each
     of 0..n-1 or 1..n once (n of at least 20, like the ``rownames`` of R's data sets), or named like an ID and

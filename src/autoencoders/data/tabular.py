@@ -140,7 +140,8 @@ def _too_many_categories(name: str, present, distinct: int) -> str:
                 "name it as categorical if it really is one")
     return (f"column {name!r} has {distinct} distinct values in {len(present)} cells: an ID, timestamp or free "
             f"text rather than categories; drop it (ae: --drop {name}), or name it as categorical (ae: --categorical "
-            f"{name}) if it really is one")
+            f"{name}; in Python, make it a pandas category column: .astype({{{name!r}: 'category'}})) if it really "
+            "is one")
 
 
 def _plain(value: Any) -> Any:
@@ -218,7 +219,7 @@ class TabularPreprocessor:
         if missing.all():
             raise DataError(_no_values(name, values, whole))
         if name in self.categorical or is_categorical(values):
-            if name not in self.categorical:
+            if name not in self.categorical and not isinstance(values.dtype, pd.CategoricalDtype):  # else declared
                 _refuse_ids(name, whole)
             categories = _category_order(values, missing)
             column = TabularColumn(name, "categorical", str(values.dtype), categories=categories)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -209,11 +210,15 @@ class _AutoencoderEstimator(BaseEstimator):
                             "table of rows: give a DataFrame, such as X.to_frame() for one column")
         refuse_sparse(X, type(self).__name__)
         self._refuse_samples_of_more_axes(X)
+        if hasattr(X, "columns") and X.shape[1] == 0:  # NumPy's own words: "at least one array or dtype is required"
+            raise DataError(f"X has no columns (shape {X.shape}); {type(self).__name__} needs at least one feature "
+                            "column")
         if reset:
+            warn_of_row_ids(X, type(self).__name__)
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
             if not reset:
-                refuse_new_gaps(X, type(self).__name__, getattr(self, "feature_names_in_", None))
+                refuse_bad_cells(X, type(self).__name__, getattr(self, "feature_names_in_", None))
             return self._validated(X, reset=reset)
         X = X if reset else self._fitted_columns(X)
         is_frame = hasattr(X, "columns")
@@ -333,27 +338,66 @@ def refuse_sparse(X: Any, estimator: str) -> None:
                     f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
 
 
-def refuse_new_gaps(X: Any, estimator: str, names: Any = None) -> None:
-    """A DataError naming the first missing cell of ``X`` for an estimator fitted on numbers without gaps (its model
-    has no missing-indicator to read them by): scikit-learn's own check says that the estimator takes no NaN at
-    all, while it fits on rows with gaps. ``names``: the fitted column names, for an array's columns."""
-    try:
-        missing = np.isnan(np.asarray(X, dtype=np.float64))  # (n, D)
-    except (TypeError, ValueError):
-        return  # text cells, or not a table: scikit-learn's check names them
-    if missing.ndim != 2 or not missing.any():
+def warn_of_row_ids(X: Any, estimator: str) -> None:
+    """Warn of the columns of a DataFrame ``X`` that look like row IDs (:func:`row_id_columns`: R's ``rownames``
+    read as a column, a customer_id), which the estimator would learn as a feature, as ``ae detect`` does."""
+    if not hasattr(X, "columns"):
+        return
+    from ..data.table_files import RowIdWarning, row_id_columns
+
+    for name, why in row_id_columns(X).items():
+        warnings.warn(f"column {name!r} {why}, like a row ID, which {estimator} would learn as a feature; if it is "
+                      f"one, leave it out: X.drop(columns={name!r}) (or read it as the index: index_col={name!r})",
+                      RowIdWarning, stacklevel=4)
+
+
+def refuse_bad_cells(X: Any, estimator: str, names: Any = None) -> None:
+    """A DataError naming the first text cell, else the first missing cell (NaN, None, pd.NA), of ``X`` for an
+    estimator fitted on numbers without gaps (its model has neither categories nor missing-indicators to read them
+    by): scikit-learn's own checks say "could not convert string to float", naming no column, and that the
+    estimator takes no NaN at all, while it fits on rows with gaps. ``names``: the fitted column names, for an
+    array's columns."""
+    cells = _labelled_cells(X, names)
+    if cells is None:
+        return  # not a table: scikit-learn's check names what it is
+    import pandas as pd
+
+    # only columns that are not numbers can hold text (a float array's frame has none: no loop over its columns)
+    for position in np.flatnonzero([not pd.api.types.is_numeric_dtype(t) for t in cells.dtypes]):
+        column = cells.iloc[:, position]
+        text = column.notna().to_numpy() & pd.to_numeric(column.astype(object), errors="coerce").isna().to_numpy()
+        if text.any():  # (n,) a cell that is neither a number ("3.5" is one) nor a gap
+            row = int(np.argmax(text))
+            raise DataError(f"column {str(cells.columns[position])!r} holds text ({cells.iloc[row, position]!r}, first "
+                            f"at row {row + 1}, counting from 1), but was numbers when {estimator} was fitted: convert "
+                            "it (pandas.to_numeric), or fit on rows where it holds text to read it as categories")
+    missing = cells.isna().to_numpy()  # (n, D)
+    if not missing.any():
         return
     row, column = np.argwhere(missing)[0]
-    if hasattr(X, "columns"):
-        labels = list(X.columns)
-    elif names is not None and len(names) == missing.shape[1]:  # an array for a frame's columns, by position
-        labels = list(names)
-    else:
-        labels = [f"x{i}" for i in range(missing.shape[1])]
-    raise DataError(f"X has {int(missing.sum())} missing value(s) (NaN), first in column {str(labels[column])!r} at "
-                    f"row {row + 1} (counting from 1), but {estimator} was fitted on data without any, so its model "
+    label = str(cells.columns[column])
+    raise DataError(f"X has {int(missing.sum())} missing value(s) (NaN), first in column {label!r} at row {row + 1} "
+                    f"(counting from 1), but {estimator} was fitted on data without any, so its model "
                     "has no missing-indicator to read them by: fill them first (AutoencoderImputer), or fit it on "
                     "rows with gaps in the columns that may have them")
+
+
+def _labelled_cells(X: Any, names: Any = None):
+    """``X`` as a DataFrame of its cells: a frame as it is, a 2-D array with ``names`` (the fitted column names,
+    where as many) or ``x0, x1, ...`` as its columns; None for anything else (a 1-D or 3-D array, ragged lists)."""
+    import pandas as pd
+
+    if hasattr(X, "columns"):
+        return X
+    try:
+        array = np.asarray(X)
+    except ValueError:  # ragged rows
+        return None
+    if array.ndim != 2:
+        return None
+    labels = list(names) if names is not None and len(names) == array.shape[1] else [
+        f"x{i}" for i in range(array.shape[1])]
+    return pd.DataFrame(array, columns=labels, copy=False)
 
 
 def needs_table(X: Any) -> bool:

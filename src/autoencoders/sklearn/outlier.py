@@ -26,6 +26,7 @@ from ..applications.anomaly import (
     ensemble_score,
     fence,
     member_shapes,
+    warn_of_ties,
 )
 from ..applications.attribution import score_shares
 from ..applications.isolation import IsolationTrees
@@ -44,12 +45,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
     for outliers) and ``predict`` (1 inlier, -1 outlier). ``contamination`` is the share of training rows flagged,
     or ``"auto"``: flag the rows whose anomaly score lies beyond the far fence of the training scores,
     ``Q3 + 3 IQR``, however many that is (none on clean data; IsolationForest's ``"auto"`` is a fixed offset of its
-    own score instead). Features are scaled robustly in ``fit``; each member scores a row by its reconstruction
-    error and the distance of its code to the training codes, the two parts combined as ``combine`` says (see
-    :mod:`autoencoders.applications.anomaly`); ``explain`` splits each row's score over the input columns. A
-    DataFrame with text, category or boolean columns or gaps (or an array with NaN) goes through
-    :class:`~autoencoders.data.TabularPreprocessor` first (numeric columns standardised, categories one-hot, a
-    missing-indicator per column with gaps; kept in ``table_``). ``save``/``load`` keep a fitted detector (no pickle).
+    own score instead); a row scoring exactly the threshold is an inlier, and a ``TiedThresholdWarning`` says where
+    rows tied there leave markedly fewer flagged than ``contamination``. Features are scaled robustly in ``fit``;
+    each member scores a row by its reconstruction error and the distance of its code to the training codes, the
+    two parts combined as ``combine`` says (see :mod:`autoencoders.applications.anomaly`); ``explain`` splits each
+    row's score over the input columns. A DataFrame with text, category or boolean columns or gaps (or an array with
+    NaN) goes through :class:`~autoencoders.data.TabularPreprocessor` first (numeric columns standardised,
+    categories one-hot, a missing-indicator per column with gaps; kept in ``table_``). ``save``/``load`` keep a
+    fitted detector (no pickle).
 
     Robustness to the anomalies inside the training rows: with ``trim`` > 0 a member trains half its ``steps``,
     drops the ``trim`` share of its rows it scores highest (summed parts), and trains the other half on the rest,
@@ -174,6 +177,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
             self.isolation_, training_scores = None, ensemble_score(self.members_, Z, self.combine)
         self.offset_ = -(fence(training_scores) if self.contamination == "auto"
                          else float(np.percentile(training_scores, 100 * (1 - self.contamination))))
+        if self.contamination != "auto":
+            warn_of_ties(training_scores, -self.offset_, self.contamination, f"contamination {self.contamination}")
         return self
 
     def grow_isolation(self, Z: np.ndarray, seed: int) -> np.ndarray:
