@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,32 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         sync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def staging_folder(folder: Path) -> Iterator[Path]:
+    """A new empty folder beside ``folder`` (the same file system, so its files move in by rename), removed after."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    staging.mkdir()
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_in(staging: Path, folder: Path, marker: str, old_files: Iterable[Path]) -> None:
+    """Replace the saved set of files ``old_files`` in ``folder`` with the files written in ``staging``, so that
+    the folder then holds exactly the new set (and its other files): ``marker``, the file a load reads first, goes
+    first and comes back last, so a crash midway leaves a folder that loads as the old set or as nothing, never
+    as the old marker over new files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / marker).unlink(missing_ok=True)
+    for old in old_files:
+        old.unlink(missing_ok=True)
+    for new in sorted(staging.iterdir(), key=lambda path: path.name == marker):  # the marker last
+        os.replace(new, folder / new.name)
+    sync_folder(folder)
 
 
 def refuse_existing(paths: Iterable[str | Path], overwrite: bool) -> None:
