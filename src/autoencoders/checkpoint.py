@@ -155,8 +155,26 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         raise FileNotFoundError(f"no checkpoint file at {path}")
     try:
         tensors = load_file(str(path))
-        from safetensors import safe_open
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {error}") from None
+    metadata, checksums = _read_header(path)
+    _verify(path, tensors, checksums)
+    return tensors, metadata
 
+
+def load_metadata(path: Path) -> dict[str, Any]:
+    """The decoded metadata of a file written by :func:`save_tensors`, checked, without reading its tensors."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint file at {path}")
+    return _read_header(path)[0]
+
+
+def _read_header(path: Path) -> tuple[dict[str, Any], Any]:
+    """(the decoded metadata, the tensors' checksums) of the file at ``path``, its format and header checked."""
+    from safetensors import safe_open
+
+    try:
         with safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
@@ -175,11 +193,9 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
                               "checksum; the file was damaged after it was written")
     try:
         metadata = {k: json.loads(v) for k, v in header.items() if k not in _RESERVED}
-        checksums = json.loads(header.get(_CHECKSUMS, "null"))
+        return metadata, json.loads(header.get(_CHECKSUMS, "null"))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} has corrupt metadata: {error}") from None
-    _verify(path, tensors, checksums)
-    return tensors, metadata
 
 
 def _verify(path: Path, tensors: dict[str, torch.Tensor], checksums: Any) -> None:
