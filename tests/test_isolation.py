@@ -242,6 +242,8 @@ def test_overwriting_a_saved_detector_leaves_exactly_the_new_detectors_files(tmp
     folder = small_detector(X, n_estimators=3, combine="tail_isolation").save(tmp_path / "detector")
     (folder / "notes.txt").write_text("mine")
     new = small_detector(X, n_estimators=1, combine="tail")
+    with pytest.raises(FileExistsError, match="member2.safetensors"):  # none of them replaced without overwrite
+        new.save(folder)
     new.save(folder, overwrite=True)
     assert sorted(path.name for path in folder.iterdir()) == ["detector.json", "member0.safetensors", "notes.txt"]
     np.testing.assert_array_equal(AutoencoderOutlierDetector.load(folder).score_samples(X), new.score_samples(X))

@@ -287,10 +287,12 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         check_is_fitted(self, "members_")
         folder, state = Path(path), self._saved_state()  # a parameter that cannot be saved: refused before writing
         members = [f"member{index}.safetensors" for index in range(len(self.members_))]
-        refuse_existing([folder / name for name in [DETECTOR_FILE, ISOLATION_FILE, *members]], overwrite)
+        old_files = saved_files(folder)  # a detector's files there, all replaced: none kept without overwrite
+        refuse_existing(dict.fromkeys([*(folder / name for name in [DETECTOR_FILE, ISOLATION_FILE, *members]),
+                                       *old_files]), overwrite)
         with staging_folder(folder) as staging:
             self._write_files(staging, state, members)
-            move_in(staging, folder, DETECTOR_FILE, saved_files(folder))
+            move_in(staging, folder, DETECTOR_FILE, old_files)
         return folder
 
     def _write_files(self, folder: Path, state: dict, members: list[str]) -> None:
