@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 import numpy as np
 
-from ..checkpoint import STATE_FILE
 from ..data import DATASETS, Dataset
 from ._data_options import (
     TABLE_OPTIONS_FOR_RUN,
@@ -90,7 +89,7 @@ def refuse_edited_training_file(run_dir: str | Path, X_train, source: str, to_do
     its state keeps of them tells): the file was edited since, and what a command measures against it or resumes
     on would not be what the model saw. ``to_do``: what the user can do instead, for the command at hand. Rows
     streamed, and runs without such a digest, are taken as they are."""
-    from ..training.run_folder import RunFolder
+    from ..training.run_folder import STATE_FILE, RunFolder
 
     if isinstance(X_train, np.ndarray) and RunFolder(run_dir).trained_on(X_train) is False:
         raise click.UsageError(f"{source} has changed since the run trained on it: its rows read now are not those "
