@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tracemalloc
 from pathlib import Path
@@ -227,3 +229,55 @@ def test_cli_detect_tail_isolation_explains_a_table_with_a_category_and_gaps(tmp
     rows = pd.read_csv(out)
     assert np.isfinite(rows["score"]).all() and rows["outlier"].sum() == 30
     assert rows["top_features"][0].startswith("amount:") and rows["top_features"][1].startswith("kind:")
+
+
+def small_detector(X: np.ndarray, **params) -> AutoencoderOutlierDetector:
+    return AutoencoderOutlierDetector(**{"steps": 10, "random_state": 0, **params}).fit(X)
+
+
+def test_overwriting_a_saved_detector_leaves_exactly_the_new_detectors_files(tmp_path):
+    """Saving one member and no forest over three members and a forest left member1, member2 and the forest beside
+    the new detector.json; a file of the user's in the folder is no detector's and stays."""
+    X, _ = blob_with_outliers(n=120)
+    folder = small_detector(X, n_estimators=3, combine="tail_isolation").save(tmp_path / "detector")
+    (folder / "notes.txt").write_text("mine")
+    new = small_detector(X, n_estimators=1, combine="tail")
+    with pytest.raises(FileExistsError, match="member2.safetensors"):  # none of them replaced without overwrite
+        new.save(folder)
+    new.save(folder, overwrite=True)
+    assert sorted(path.name for path in folder.iterdir()) == ["detector.json", "member0.safetensors", "notes.txt"]
+    np.testing.assert_array_equal(AutoencoderOutlierDetector.load(folder).score_samples(X), new.score_samples(X))
+    assert [path.name for path in tmp_path.iterdir()] == ["detector"]  # no staging folder left beside it
+
+
+def replace_failing_at(call: int):
+    """``os.replace`` that raises OSError (a crash) on its ``call``-th use (from 0) and renames otherwise."""
+    real_replace, calls = os.replace, iter(range(1_000))
+
+    def replace(source, target):
+        if next(calls) == call:
+            raise OSError("crash")
+        real_replace(source, target)
+
+    return replace
+
+
+def test_a_detector_save_failing_midway_never_leaves_a_folder_that_loads_as_a_mix(tmp_path, monkeypatch):
+    """Each rename of the save fails in turn (a crash there): the folder then loads as the old detector or not at
+    all, never as the old detector.json over new members (the save wrote its files in place, one by one)."""
+    X, _ = blob_with_outliers(n=120)
+    old = small_detector(X, n_estimators=2)
+    new = small_detector(X, n_estimators=1, combine="tail_isolation", random_state=1)
+    pristine, saved = old.save(tmp_path / "pristine"), False
+    for call in range(20):
+        folder = shutil.copytree(pristine, tmp_path / f"detector{call}")
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "replace", replace_failing_at(call))
+            with contextlib.suppress(OSError):
+                saved = new.save(folder, overwrite=True) == folder
+        if saved:
+            break
+        with contextlib.suppress(CheckpointError):
+            np.testing.assert_array_equal(AutoencoderOutlierDetector.load(folder).score_samples(X),
+                                          old.score_samples(X))
+    assert saved and call > 0

@@ -839,3 +839,34 @@ def test_a_label_column_left_out_is_no_time_index_even_when_its_one_anomaly_runs
     result = detect_series(path, "--drop", "label")
     assert result.exit_code == 0 and "time_column" not in result.output, result.output
     assert (tmp_path / "series.scores.csv").read_text().startswith("row,score,outlier\n")
+
+
+def edited_run(tmp_path):
+    """A run trained on the windows of series.csv, whose value at step 50 is then edited (the length kept)."""
+    times, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--code-size", 2, "--epochs", 1,
+                  "--quiet", "--no-report", "--out", run).exit_code == 0
+    values[50] += 30.0
+    (tmp_path / "series.csv").write_text("timestamp,value\n" + "".join(
+        f"{t},{v:.4f}\n" for t, v in zip(times, values, strict=True)))
+    return run
+
+
+def test_cli_detect_with_a_run_whose_training_file_was_edited_says_so(tmp_path):
+    """The run's training file edited since training: its windows read again are not those the model saw, and
+    the scores were measured against them all the same. The digest the run keeps of its training rows tells."""
+    run = edited_run(tmp_path)
+    nab_style_csv(tmp_path / "other.csv")
+    result = invoke("detect", run, "--data", tmp_path / "other.csv", "--out", tmp_path / "scores.csv")
+    said = " ".join(result.output.split())
+    assert result.exit_code != 0 and f"{tmp_path / 'series.csv'} has changed since the run trained on it" in said, said
+    assert not (tmp_path / "scores.csv").exists()
+
+
+def test_cli_train_resume_of_a_run_whose_training_file_was_edited_names_the_file(tmp_path):
+    """--resume refused it already, naming only the run's state file: "trained on other values than this data's"."""
+    run = edited_run(tmp_path)
+    result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--quiet", "--no-report")
+    said = " ".join(result.output.split())
+    assert result.exit_code != 0 and f"{tmp_path / 'series.csv'} has changed since the run trained on it" in said, said

@@ -503,6 +503,23 @@ def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
     assert all(line.split(";")[1] for line in written[1:])  # every gap filled
 
 
+@pytest.mark.parametrize("encoding, mark", [("utf-16", b"\xff\xfe"), ("utf-8-sig", b"\xef\xbb\xbf"), ("utf-8", b"a")])
+def test_cli_impute_writes_a_file_back_in_its_own_encoding_and_line_ends(tmp_path, encoding, mark):
+    """Excel's "Unicode Text" (UTF-16) and "CSV UTF-8" (a byte-order mark) files with Windows line ends are read,
+    and were written back as UTF-8 with "\\n" line ends: a spreadsheet that opened the input shows the output's
+    accented names garbled. They come back in the input's encoding (its byte-order mark too) and line ends."""
+    lines = ["a,b,name", *(f"{i},{'' if i % 4 == 1 else i + 1},{'éè'[i % 2]}" for i in range(12))]
+    path, out = tmp_path / "excel.csv", tmp_path / "filled.csv"
+    path.write_bytes("\r\n".join([*lines, ""]).encode(encoding))
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = out.read_bytes()
+    assert written.startswith(mark), written[:4]
+    text = written.decode(encoding)
+    assert text.count("\r\n") == 13 and "\n" not in text.replace("\r\n", "")
+    assert text.split("\r\n")[:2] == ["a,b,name", "0,1,é"] and all(line.split(",")[1] for line in text.split()[1:])
+
+
 def test_cli_impute_keeps_the_files_cells_as_written_and_fills_at_the_columns_precision(tmp_path):
     """Observed cells came back as pandas writes the numbers it read (3.10 as 3.1, 1e3 as 1000.0, a row index's
     empty header cell as "Unnamed: 0") and filled numbers at full precision (5.136784481690583 in a column of 2

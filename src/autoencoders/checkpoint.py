@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,32 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         sync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def staging_folder(folder: Path) -> Iterator[Path]:
+    """A new empty folder beside ``folder`` (the same file system, so its files move in by rename), removed after."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    staging.mkdir()
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_in(staging: Path, folder: Path, marker: str, old_files: Iterable[Path]) -> None:
+    """Replace the saved set of files ``old_files`` in ``folder`` with the files written in ``staging``, so that
+    the folder then holds exactly the new set (and its other files): ``marker``, the file a load reads first, goes
+    first and comes back last, so a crash midway leaves a folder that loads as the old set or as nothing, never
+    as the old marker over new files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / marker).unlink(missing_ok=True)
+    for old in old_files:
+        old.unlink(missing_ok=True)
+    for new in sorted(staging.iterdir(), key=lambda path: path.name == marker):  # the marker last
+        os.replace(new, folder / new.name)
+    sync_folder(folder)
 
 
 def refuse_existing(paths: Iterable[str | Path], overwrite: bool) -> None:
@@ -127,8 +155,26 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         raise FileNotFoundError(f"no checkpoint file at {path}")
     try:
         tensors = load_file(str(path))
-        from safetensors import safe_open
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {error}") from None
+    metadata, checksums = _read_header(path)
+    _verify(path, tensors, checksums)
+    return tensors, metadata
 
+
+def load_metadata(path: Path) -> dict[str, Any]:
+    """The decoded metadata of a file written by :func:`save_tensors`, checked, without reading its tensors."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint file at {path}")
+    return _read_header(path)[0]
+
+
+def _read_header(path: Path) -> tuple[dict[str, Any], Any]:
+    """(the decoded metadata, the tensors' checksums) of the file at ``path``, its format and header checked."""
+    from safetensors import safe_open
+
+    try:
         with safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
@@ -147,11 +193,9 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
                               "checksum; the file was damaged after it was written")
     try:
         metadata = {k: json.loads(v) for k, v in header.items() if k not in _RESERVED}
-        checksums = json.loads(header.get(_CHECKSUMS, "null"))
+        return metadata, json.loads(header.get(_CHECKSUMS, "null"))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} has corrupt metadata: {error}") from None
-    _verify(path, tensors, checksums)
-    return tensors, metadata
 
 
 def _verify(path: Path, tensors: dict[str, torch.Tensor], checksums: Any) -> None:

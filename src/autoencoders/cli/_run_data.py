@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import numpy as np
 
 from ..data import DATASETS, Dataset
 from ._data_options import (
@@ -80,6 +81,19 @@ def keep_run_table_options(checkpoint: Checkpoint, data: str) -> None:
     own_file = stored.get("source") is not None and stored_data_path(data) == stored["source"]
     if uncompressed_name(Path(data)).endswith(TABLE_SUFFIXES):
         keep_stored_table_options(stored, TABLE_OPTIONS_OF_OWN_FILE if own_file else TABLE_OPTIONS_FOR_RUN)
+
+
+def refuse_edited_training_file(run_dir: str | Path, X_train, source: str, to_do: str) -> None:
+    """A UsageError naming ``source`` when ``X_train`` (N, *shape), the rows ``ae train`` makes of the run's
+    training file (:func:`~._training_rows.training_rows`) made again, are not those the run trained on (the digest
+    its state keeps of them tells): the file was edited since, and what a command measures against it or resumes
+    on would not be what the model saw. ``to_do``: what the user can do instead, for the command at hand. Rows
+    streamed, and runs without such a digest, are taken as they are."""
+    from ..training.run_folder import STATE_FILE, RunFolder
+
+    if isinstance(X_train, np.ndarray) and RunFolder(run_dir).trained_on(X_train) is False:
+        raise click.UsageError(f"{source} has changed since the run trained on it: its rows read now are not those "
+                               f"the run recorded training on (a digest in {Path(run_dir) / STATE_FILE}); {to_do}")
 
 
 def _is_default(context: click.Context, name: str) -> bool:

@@ -87,8 +87,7 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
     else:
         test_steps = np.zeros((0, values.shape[1])) if test_data is None else _test_series(
             test_data, data_dir, series, window)
-    scaler = windows_scaler(values, scale, window)
-    X_train = scaler.transform(sliding_windows(values, window, stride))  # (N, C, L)
+    scaler, X_train = training_windows(values, window, stride, scale)  # (N, C, L)
     X_test = scaler.transform(sliding_windows(test_steps, window, stride)) if len(test_steps) else np.zeros(
         (0, *X_train.shape[1:]), np.float32)  # (M, C, L)
     shown = (f"the windows of --test-data {test_data}" if test_data else
@@ -98,6 +97,13 @@ def _series_rows(data, data_dir, split, window, stride, test_data, test_fraction
                 "channels": series.channels if series.dataset.is_table else None}  # names to pick a table's by
     return _Rows(X_train, X_test, scaler, None, series.dataset.name, X_test if len(X_test) else X_train, None, [],
                  shown, series=settings)
+
+
+def training_windows(steps: np.ndarray, window: int, stride: int, scale: str) -> tuple[Scaler, np.ndarray]:
+    """(the scaler fitted on a series' training steps (T, C), their windows (N, C, window) in model units): what a
+    run trained on; ``ae detect RUN`` makes them again so to measure against them."""
+    scaler = windows_scaler(steps, scale, window)
+    return scaler, scaler.transform(sliding_windows(steps, window, stride))
 
 
 def held_out_steps(n_steps: int, window: int, stride: int, test_data: str | None, test_fraction: float) -> int:

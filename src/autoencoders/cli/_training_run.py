@@ -13,7 +13,7 @@ import numpy as np
 from ._data_options import table_options
 from ._model_options import explicit_options
 from ._outputs import finite_values
-from ._run_data import stored_data_path
+from ._run_data import refuse_edited_training_file, stored_data_path
 from ._series import naming_the_windows
 from ._train_options import pop_train_config
 from ._training_rows import first_rows, training_rows
@@ -41,6 +41,9 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
                           unknown_categories, stream, options["seed"], options["holdout"])
     X_train, X_test, scaler, table, shown = rows.X_train, rows.X_test, rows.scaler, rows.table, rows.shown
     folder = RunFolder(run_dir)
+    if resume:  # before any work: a resumed run must go on with the rows it began on
+        refuse_edited_training_file(run_dir, X_train, data, "resume with the file as the run began on it, or train "
+                                    "a new run on it (ae train without --resume, with another --out or --overwrite)")
 
     config = pop_train_config(options, progress=False if quiet else None)  # the rest are the model's options
     if not resume:  # the options given; the others are the preset's or the parts' (a resumed run's are all stored)

@@ -243,7 +243,7 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
     inputs = model_inputs(checkpoint, scaler, windows)  # (N, C, L) in model units
-    training, n_training, said = run_training_windows(checkpoint, data_dir)  # (M, C, L)
+    training, n_training, said = run_training_windows(run, checkpoint, data_dir)  # (M, C, L)
     scores, training_scores = reference_step_scores(checkpoint.model, inputs, len(series),
                                                      model_inputs(checkpoint, scaler, training), n_training,
                                                      settings["stride"])  # (T,), (T',)
@@ -252,32 +252,38 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     return series.dataset, steps, scores, times, (training_scores, said)
 
 
-def run_training_windows(checkpoint, data_dir: str | None) -> tuple[np.ndarray, int, str]:
-    """(the windows (M, C, L) a run trained on windows was trained on, the number of steps they were cut from, those
-    steps in words): its own series read as its training read it, less the last steps its training held out for
-    testing (:func:`held_out_steps`). Its file gone is an error: the scores would be measured on another thing."""
-    from ..data.windows import sliding_windows
+def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[np.ndarray, int, str]:
+    """(the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
+    cut from, those steps in words): its own series read and cut as its training did, less the last steps its
+    training held out for testing (:func:`held_out_steps`). Its file gone, or edited since, is an error: the
+    scores would be measured against another thing than the model saw."""
+    from ..data.windows import checked_series, sliding_windows
     from ._data_options import stored_table_options
-    from ._run_data import missing_data_file
+    from ._run_data import missing_data_file, refuse_edited_training_file
     from ._series import read_run_windows
-    from ._training_rows import held_out_steps
+    from ._training_rows import held_out_steps, training_windows
 
     stored = run_series_settings(checkpoint)
-    source = stored["source"]
+    source, window, stride = stored["source"], stored["window"], stored["stride"]
+    instead = "ae detect --data SERIES --window W fits a model on a series and ranks its steps among themselves"
     if missing_data_file(source):
         raise click.UsageError(
             f"the run was trained on {source}, which is no longer there (moved or deleted?): ae detect RUN measures "
-            "each step against the windows the run trained on, cut from that file; put it back (ae detect --data "
-            "SERIES --window W fits a model on a series and ranks its steps among themselves)")
+            f"each step against the windows the run trained on, cut from that file; put it back ({instead})")
     with stored_table_options(stored):
         series = read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series
-    steps = check_array(series.values, f"data from {source}")  # (T, C)
-    n_test = held_out_steps(len(steps), stored["window"], stored["stride"], stored["test_data"],
-                            stored["test_fraction"])
+    steps = checked_series(series.values, window, stride)  # (T, C), as its training read them
+    n_test = held_out_steps(len(steps), window, stride, stored["test_data"], stored["test_fraction"])
     n_training = len(steps) - n_test
+    # made again as training made them, to check against its digest; the windows returned are scaled as the series
+    # scored is (the run's stored scaler), so that a step of both scores alike to the last bit
+    _, trained = training_windows(steps[:n_training], window, stride, stored["scale"])  # (M, C, L) model units
+    run_dir = run if Path(run).is_dir() else Path(run).parent  # (RUN may name its model.safetensors)
+    refuse_edited_training_file(run_dir, trained, source, "ae detect RUN measures each step against the windows the "
+                                f"run trained on: put the file back as it was, or train a new run on it ({instead})")
     said = (f"the run's training steps: the first {n_training} of {source} (its last {n_test}, held out for "
             "testing, left out)") if n_test else f"the run's training steps: all {n_training} of {source}"
-    return sliding_windows(steps[:n_training], stored["window"], stored["stride"]), n_training, said
+    return sliding_windows(steps[:n_training], window, stride), n_training, said
 
 
 COMMANDS = [detect]

@@ -1,6 +1,6 @@
 """Read a text table (CSV, TSV, ``numpy.savetxt`` rows; plain, .gz, .bz2 or .xz) as a DataFrame: its layout
-(encoding, delimiter, header, decimal mark, lines before the table) sniffed from its first lines, then read by
-pandas."""
+(encoding, line ends, delimiter, header, decimal mark, lines before the table) sniffed from its first lines,
+then read by pandas."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 class TextLayout:
     """How a text table is written, as sniffed from its start: what pandas is told to read it."""
 
-    encoding: str
+    encoding: str  # "utf-16", "utf-8-sig" (UTF-8 after a byte-order mark) or "utf-8"
+    line_end: str  # "\r\n" (Windows) or "\n", as the first line ends
     delimiter: str  # " ": any run of spaces
     header: bool
     decimal: str
@@ -80,7 +81,8 @@ def _shaped(path: Path, layout: TextLayout, frame):
     if len(set(stripped)) == len(stripped):  # "age ," names the column "age", which --drop age then finds
         frame.columns = stripped
     frame.attrs["first_line"] = (2 if layout.header else 1) + layout.skipped  # the file line of the first data row
-    frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal}  # a table written back keeps them
+    frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal,  # a table written back keeps them
+                              "encoding": layout.encoding, "lineterminator": layout.line_end}
     frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
     return frame
 
@@ -114,7 +116,7 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
     one_column = len(rows[0]) == 1
     leading = next(i for i, line in enumerate(lines) if line.strip())  # empty lines before the first
     return TextLayout(
-        encoding, delimiter, header, _decimal_mark(delimiter, sample),
+        encoding, _line_end(sample), delimiter, header, _decimal_mark(delimiter, sample),
         skipped=bool(excel) + comments + (leading if one_column else 0),  # else pandas skips empty lines itself
         one_column=one_column, trailing_delimiter=header and _delimiter_ends_each_row(rows), first_row=rows[0],
         suggested=sniffed if given_delimiter and sniffed != delimiter and sniffed in rows[0][0] else None)
@@ -155,14 +157,24 @@ def _warn_of_repeated_names(path: Path, header: list[str], columns: list) -> Non
 
 
 def _encoding(path: Path) -> str:
-    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), else "utf-8-sig":
-    UTF-8 without the mark Excel's "CSV UTF-8" starts with (kept, it made "1,2" a header and hid "sep=;")."""
+    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), "utf-8-sig" for
+    UTF-8 after its mark (Excel's "CSV UTF-8"; kept, it made "1,2" a header and hid "sep=;"), else "utf-8": how a
+    table written back is encoded too."""
     try:
         with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
-            start = handle.read(2)
+            start = handle.read(3)
     except (OSError, EOFError, lzma.LZMAError):
         return "utf-8-sig"  # reading the sample names the fault
-    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return "utf-8-sig" if start == codecs.BOM_UTF8 else "utf-8"
+
+
+def _line_end(sample: str) -> str:
+    """"\r\n" when the first line of ``sample`` ends so (Windows), else "\n": how a table written back ends its
+    lines too."""
+    first = sample.find("\n")
+    return "\r\n" if first > 0 and sample[first - 1] == "\r" else "\n"
 
 
 def _text_sample(path: Path, encoding: str, size: int = 65_536) -> str:

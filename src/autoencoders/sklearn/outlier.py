@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -30,13 +31,30 @@ from ..applications.anomaly import (
 )
 from ..applications.attribution import score_shares
 from ..applications.isolation import IsolationTrees
-from ..checkpoint import load_checkpoint, load_tensors, refuse_existing, save_model, save_tensors, write_json
+from ..checkpoint import (
+    load_checkpoint,
+    load_tensors,
+    move_in,
+    refuse_existing,
+    save_model,
+    save_tensors,
+    staging_folder,
+    write_json,
+)
 from ..errors import CheckpointError, ConfigError
 from ._base import _AutoencoderEstimator
 
 DETECTOR_FILE = "detector.json"
 ISOLATION_FILE = "isolation.safetensors"
+MEMBER = re.compile(r"member\d+\.safetensors")
 MEMBER_STATISTICS = [f.name for f in dataclasses.fields(ScoredMember) if f.name != "model"]
+
+
+def saved_files(folder: Path) -> list[Path]:
+    """The files of a detector saved in ``folder`` (any number of members), none of the folder's other files."""
+    named = [folder / DETECTOR_FILE, folder / ISOLATION_FILE]
+    members = folder.glob("member*.safetensors") if folder.is_dir() else []
+    return [path for path in named if path.is_file()] + [path for path in members if MEMBER.fullmatch(path.name)]
 
 
 class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
@@ -268,14 +286,25 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         """Write the fitted detector to directory ``path``: one ``memberN.safetensors`` per autoencoder (weights and
         its score statistics) and ``detector.json`` (parameters, feature scaling, table preprocessing, offset); no
         pickle. :meth:`load` gives back a detector with identical scores. Any of these files already there is a
-        FileExistsError unless ``overwrite``."""
+        FileExistsError unless ``overwrite``; with it, a detector saved there before is replaced as a whole (its
+        extra members and forest go; the folder's other files stay), written beside first and moved in with
+        ``detector.json`` last, so that a crash midway never leaves a folder that loads as a mix of the two."""
         check_is_fitted(self, "members_")
         folder, state = Path(path), self._saved_state()  # a parameter that cannot be saved: refused before writing
-        members = [folder / f"member{index}.safetensors" for index in range(len(self.members_))]
-        refuse_existing([folder / DETECTOR_FILE, folder / ISOLATION_FILE, *members], overwrite)
-        for file, member in zip(members, self.members_, strict=True):
-            statistics = {name: getattr(member, name).tolist() for name in MEMBER_STATISTICS}
-            save_model(member.model, file, {"member": statistics}, overwrite=True)
+        members = [f"member{index}.safetensors" for index in range(len(self.members_))]
+        old_files = saved_files(folder)  # a detector's files there, all replaced: none kept without overwrite
+        refuse_existing(dict.fromkeys([*(folder / name for name in [DETECTOR_FILE, ISOLATION_FILE, *members]),
+                                       *old_files]), overwrite)
+        with staging_folder(folder) as staging:
+            self._write_files(staging, state, members)
+            move_in(staging, folder, DETECTOR_FILE, old_files)
+        return folder
+
+    def _write_files(self, folder: Path, state: dict, members: list[str]) -> None:
+        """The detector's files, named ``members`` for the members, written into the empty ``folder``."""
+        for name, member in zip(members, self.members_, strict=True):
+            statistics = {field: getattr(member, field).tolist() for field in MEMBER_STATISTICS}
+            save_model(member.model, folder / name, {"member": statistics})
         isolation = getattr(self, "isolation_", None)
         if isolation is not None:
             arrays = {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in isolation.arrays().items()}
@@ -283,7 +312,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _AutoencoderEstimator):
         features = {name: getattr(self.features_, name).tolist() for name in ("keep", "center", "spread")}
         write_json(folder / DETECTOR_FILE, {**state, "features": features, "offset": self.offset_,
                                              "n_members": len(self.members_), "isolation": isolation is not None})
-        return folder
 
     @classmethod
     def load(cls, path: str | Path) -> AutoencoderOutlierDetector:

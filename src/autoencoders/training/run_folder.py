@@ -17,12 +17,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from ..checkpoint import (
     CONFIG_FILE,
     MODEL_FILE,
     STATE_FILE,
+    load_metadata,
     load_tensors,
     load_weights,
     modules_entry,
@@ -30,9 +32,11 @@ from ..checkpoint import (
     write_json,
     write_model,
 )
+from ..data.validation import check_array
 from ..errors import CheckpointError, ConfigError, RunFolderError
 from .config import RESUMABLE_CHANGES
 from .history import History
+from .rows import TensorRows, split_validation
 
 if TYPE_CHECKING:
     from .engine import Trainer
@@ -153,6 +157,21 @@ class RunFolder:
         trainer.history = History.from_dict(meta["history"])
         trainer.bad_epochs = meta["bad_epochs"]
         return meta["epoch"] + 1
+
+    def trained_on(self, X: np.ndarray) -> bool | None:
+        """Whether ``X`` (N, *shape), the rows given to the run's training (before its validation split) made
+        again, are those it trained on, by the digest its state keeps of them; None where it keeps none (rows
+        streamed, a run saved before digests were kept, a folder without state)."""
+        if not (self / STATE_FILE).is_file():
+            return None
+        stored = load_metadata(self / STATE_FILE).get("train_digest")
+        if stored is None:
+            return None
+        settings = self.read_json(CONFIG_FILE)["train_config"]
+        kept, _ = split_validation(len(X), settings["validation_fraction"], settings["seed"],
+                                   settings.get("holdout", "random"))  # (runs before --holdout: random)
+        X = check_array(X, sample_shape=X.shape[1:])  # as Trainer.fit takes it
+        return TensorRows(torch.from_numpy(X[kept])).digest() == stored
 
     def _check_same_training(self, trainer: Trainer) -> None:
         """A CheckpointError unless ``trainer`` trains as the stored run did: a resumed run restores its optimiser
