@@ -148,3 +148,12 @@ def test_dropout_or_batch_norm_without_a_hidden_layer_is_refused(options):
     with pytest.raises(ae.ConfigError, match=f"{name}=.* act after each hidden layer.*hidden=\\(\\)"):
         ae.create_model("vanilla", input_shape=(8,), code_size=2, **options)
     assert ae.create_model("vanilla", input_shape=(8,), code_size=2, hidden=(4,), **options)
+
+
+def test_a_size_given_alone_is_a_one_size_tuple():
+    """A Keras user writes ``input_shape=784`` or ``hidden=128``: it was "object of type 'int' has no len()" and
+    "Value after * must be an iterable, not int"; one number is taken as a tuple of one size."""
+    model = ae.create_model("deep", input_shape=784, hidden=np.int64(128), code_size=8)
+    assert model.config.input_shape == (784,) and model.config.backbone.hidden == (128,)
+    with pytest.raises(ae.ConfigError, match=r"hidden must be >= 1, got \(0,\)"):
+        ae.create_model("deep", input_shape=(4,), hidden=0)

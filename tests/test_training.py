@@ -475,3 +475,12 @@ def test_a_history_prints_as_a_summary_not_every_epoch():
                              ".epoch_seconds)")
     assert repr(ae.History()) == ("History(epochs_run=0, best_epoch=None, best_loss=inf, stopped_early=False; the "
                                   "lists: .train, .val, .lr, .epoch_seconds)")
+
+
+def test_targets_for_an_autoencoder_name_corruption_before_any_training(small_images):
+    """The Keras tutorial's denoiser is ``fit(noisy, clean)``: ``fit(noisy, targets=clean)`` was
+    "Autoencoder.loss() takes 2 positional arguments but 3 were given" from inside the first step."""
+    model = small_model("deep")
+    noisy = np.clip(small_images + 0.5, 0, 1)
+    with pytest.raises(ae.ConfigError, match=r"Autoencoder\.loss takes no targets.*corruption='gaussian'"):
+        ae.Trainer(model, fast_config()).fit(noisy, targets=small_images)

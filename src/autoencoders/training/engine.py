@@ -21,7 +21,7 @@ from ..errors import ConfigError, RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
-from .contract import Trainable, check_batches_of_one, check_loss_parts, check_trainable
+from .contract import Trainable, check_batches_of_one, check_loss_parts, check_takes_targets, check_trainable
 from .defaults import check_unit_interval
 from .distributed import LossModule, ProcessGroup, join_process_group
 from .history import History
@@ -95,6 +95,8 @@ class Trainer:
         ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work
         (as is ``resume=True`` on a folder that holds no saved run)."""
         check_choices(resume, overwrite, FIT_WORDING)
+        if targets is not None or val_targets is not None:
+            check_takes_targets(self.model)
         if self.run_dir is not None and self.run_dir.exists() and not self.run_dir.is_dir():
             raise RunFolderError(f"run_dir {self.run_dir} is a file, not a folder for the run's files")
         if resume:  # before any work: the folder must hold a run's state
