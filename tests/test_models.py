@@ -157,3 +157,16 @@ def test_a_size_given_alone_is_a_one_size_tuple():
     assert model.config.input_shape == (784,) and model.config.backbone.hidden == (128,)
     with pytest.raises(ae.ConfigError, match=r"hidden must be >= 1, got \(0,\)"):
         ae.create_model("deep", input_shape=(4,), hidden=0)
+
+
+def test_a_plain_code_wider_than_the_input_is_warned_of_as_no_bottleneck():
+    """``code_size=1000`` for 784 pixels trained a plain model that can copy its input, without a word; the README
+    says such a code needs a regulariser. A code no wider than the input, a regularised one, a denoising one and
+    the default width (not the caller's choice) are not warned of."""
+    with pytest.warns(UserWarning, match=r"code_size 1000 is wider than the input's 784 values.*sparse"):
+        ae.create_model("vanilla", input_shape=(1, 28, 28), code_size=1000)
+    for options in ({"code_size": 784}, {"code_size": 1000, "corruption": "gaussian"}, {}):
+        ae.create_model("deep", input_shape=(784,), **options)  # warnings are errors in this suite
+    ae.create_model("deep", input_shape=(4,))  # the default 32: no choice of the caller's
+    for model in ("sparse", "contractive", "vae"):
+        ae.create_model(model, input_shape=(784,), code_size=1000)
