@@ -162,3 +162,17 @@ def test_a_picture_name_without_an_image_format_is_refused_before_any_work(files
                                           "--image", str(tmp_path / image)])
         assert result.exit_code == 2 and f"{image} must end in .png" in result.output, result.output
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scale", ["standard", "none"])
+def test_bce_on_rows_the_scaling_leaves_outside_the_unit_interval_names_the_scaling(tmp_path, scale):
+    """MNIST pixels 0-255 in an .npy with ``--loss bce --scale standard`` were "X holds values from -1.277 to 39.99;
+    scale the data to [0, 1]": values the user never had, and advice the command had just been given a way to
+    follow. The scaling that made them is named, with the --scale that maps each feature to [0, 1]."""
+    pixels = np.random.default_rng(0).integers(0, 256, size=(40, 16)).astype("float32")
+    np.save(tmp_path / "pixels.npy", pixels)
+    result = CliRunner().invoke(cli, [*SMALL, "--data", str(tmp_path / "pixels.npy"), "--loss", "bce", "--scale",
+                                      scale, "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0
+    assert re.search(rf"after --scale {scale}.*--scale minmax \(or auto\)", result.output), result.output
+    assert not (tmp_path / "run").exists()

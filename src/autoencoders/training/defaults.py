@@ -66,15 +66,16 @@ def model_loss(loss: str, X: np.ndarray, preset: str | None, /, *, table: Any = 
     return loss, {}
 
 
-def check_unit_interval(loss: str | None, X, name: str = "X") -> None:
+def check_unit_interval(loss: str | None, X, name: str = "X", fix: str = "scale the data to [0, 1]") -> None:
     """A DataError unless every value of ``X`` (an array or tensor) lies in [0, 1] when ``loss`` is bce, whose
-    targets are probabilities: outside [0, 1] its terms are no likelihood and a sigmoid output cannot reach them."""
+    targets are probabilities: outside [0, 1] its terms are no likelihood and a sigmoid output cannot reach them.
+    ``fix``: how the caller's user brings the values into [0, 1]."""
     if loss != "bce" or not len(X):
         return
     low, high = float(X.min()), float(X.max())
     if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
         raise DataError(f"loss 'bce' needs every value in [0, 1], but {name} holds values from {low:.4g} to "
-                        f"{high:.4g}; scale the data to [0, 1] or use loss 'mse' (or 'auto')")
+                        f"{high:.4g}; {fix} or use loss 'mse' (or 'auto')")
 
 
 def auto_validation_fraction(n_rows: int) -> float:
