@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -339,3 +340,23 @@ def test_a_saved_estimator_keeps_its_random_state_generator_and_numpy_numbers(es
     with pytest.raises(TypeError, match="parameter device=<object object at .*> cannot be saved: JSON cannot hold"):
         fitted.save(tmp_path / "unsaved")
     assert not (tmp_path / "unsaved").exists()  # refused before any file is written
+
+
+@pytest.mark.parametrize("shape", [(6, 28, 28), (6, 1, 28, 28)])
+def test_images_given_to_an_estimator_are_named_with_the_flat_rows_and_input_shape_it_takes(shape):
+    """MNIST images as Keras or torchvision keep them were scikit-learn's "Found array with dim 3, while dim <= 2 is
+    required by AutoencoderTransformer": nothing said how an image model is given them."""
+    images = np.random.default_rng(0).random(shape, dtype=np.float32)
+    sample = re.escape(str(shape[1:]))
+    wanted = rf"samples of shape {sample}.*X\.reshape\(len\(X\), -1\).*input_shape={sample}"
+    with pytest.raises(ae.DataError, match=wanted):
+        AutoencoderTransformer(code_size=4, epochs=1).fit(images)
+
+
+def test_a_conv_estimator_on_flat_rows_names_input_shape():
+    """``AutoencoderTransformer(backbone="conv")`` on MNIST rows (n, 784) named only ``X.reshape(-1, 1, 28, 28)``,
+    which the estimator then refuses as 4-D: an estimator keeps its rows flat and takes the sample shape as
+    ``input_shape``."""
+    rows = np.random.default_rng(0).random((6, 784), dtype=np.float32)
+    with pytest.raises(ae.ConfigError, match=r"28x28 gray images.*estimator.*input_shape=\(1, 28, 28\)"):
+        AutoencoderTransformer(backbone="conv", objective="plain", model=None, code_size=4, epochs=1).fit(rows)

@@ -54,7 +54,8 @@ def _square_images(shape: tuple[int, ...]) -> str:
         side = math.isqrt(shape[0] // channels)
         if channels * side * side == shape[0] and side > 1:
             return (f": rows of {shape[0]} values may be {side}x{side} {kind}; shape them as such, "
-                    f"X.reshape(-1, {channels}, {side}, {side})")
+                    f"X.reshape(-1, {channels}, {side}, {side}) (a scikit-learn estimator keeps its rows flat: "
+                    f"input_shape=({channels}, {side}, {side}))")
     return ""
 
 

@@ -198,6 +198,7 @@ class _AutoencoderEstimator(BaseEstimator):
             raise DataError(f"X is a pandas Series ({X.name!r}, {len(X)} values); {type(self).__name__} takes a "
                             "table of rows: give a DataFrame, such as X.to_frame() for one column")
         refuse_sparse(X, type(self).__name__)
+        refuse_samples_of_several_axes(X, type(self).__name__)
         if reset:
             self.table_ = TabularPreprocessor(**options) if always or needs_table(X) else None
         if getattr(self, "table_", None) is None:
@@ -364,6 +365,17 @@ def holds_text(X: Any) -> bool:
     array = np.asarray(X)
     return array.dtype.kind in "US" or (array.dtype.kind == "O"
                                         and any(v is None or isinstance(v, str) for v in array.ravel()))
+
+
+def refuse_samples_of_several_axes(X: Any, estimator: str) -> None:
+    """A DataError naming the flat rows and ``input_shape`` an estimator takes when ``X`` holds images (n, C, H, W)
+    or (n, H, W), as Keras and torchvision keep them: scikit-learn's own check says only "Found array with dim 4"."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) <= 2:
+        return
+    raise DataError(f"{estimator} takes rows (n_samples, n_features), as scikit-learn's estimators do; X holds samples "
+                    f"of shape {tuple(shape[1:])}: give them flat, X.reshape(len(X), -1), with their shape as "
+                    f"input_shape={tuple(shape[1:])}")
 
 
 def _same(a: Any, b: Any) -> bool:
