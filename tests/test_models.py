@@ -170,3 +170,15 @@ def test_a_plain_code_wider_than_the_input_is_warned_of_as_no_bottleneck():
     ae.create_model("deep", input_shape=(4,))  # the default 32: no choice of the caller's
     for model in ("sparse", "contractive", "vae"):
         ae.create_model(model, input_shape=(784,), code_size=1000)
+
+
+def test_uint8_pixels_given_to_a_bce_model_are_named_with_the_division_it_needs(small_images):
+    """A model trained with BCE on pixels / 255, then given the uint8 pixels as stored (Keras' ``x_test`` before
+    ``/ 255``), gave codes saturated at 0 and 1 and BCE figures of thousands without a word; 0/1 integers (binary
+    data) are values in [0, 1] and are taken."""
+    model = small_model("deep", loss="bce")
+    pixels = (small_images[:4] * 255).round().astype(np.uint8)
+    for use in (ae.encode, ae.reconstruct, ae.reconstruction_error):
+        with pytest.raises(ae.DataError, match=r"loss 'bce'.*uint8 values up to 255.*X / 255"):
+            use(model, pixels)
+    assert ae.encode(model, (pixels > 127).astype(np.uint8)).shape == (4, 6)
