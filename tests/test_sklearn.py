@@ -360,3 +360,14 @@ def test_a_conv_estimator_on_flat_rows_names_input_shape():
     rows = np.random.default_rng(0).random((6, 784), dtype=np.float32)
     with pytest.raises(ae.ConfigError, match=r"28x28 gray images.*estimator.*input_shape=\(1, 28, 28\)"):
         AutoencoderTransformer(backbone="conv", objective="plain", model=None, code_size=4, epochs=1).fit(rows)
+
+
+def test_clean_rows_given_as_y_are_warned_of_as_ignored():
+    """Keras' denoiser is ``fit(x_noisy, x_clean)``; ``AutoencoderTransformer.fit(noisy, clean)`` trained on the noisy
+    rows alone without a word (y is scikit-learn's, and ignored). Labels, as a pipeline passes them, are not warned
+    of."""
+    clean = np.random.default_rng(0).random((40, 6), dtype=np.float32)
+    noisy = np.clip(clean + 0.3, 0, 1)
+    with pytest.warns(UserWarning, match=r"y has the shape of X \(40, 6\).*ignores y.*corruption='gaussian'"):
+        AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, clean)
+    AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, np.arange(40) % 2)  # warnings are errors
