@@ -70,7 +70,8 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) ->
     if np.ndim(X) == 4 and len(shape) == 3 and {X.shape[1], shape[0]} == {1, 3} and X.shape[2:] == shape[1:]:
         X = with_channels(X, shape[0])  # gray images for a model of colour ones, or colour for gray: as in training
     X = check_array(X, sample_shape=shape)
-    _refuse_unscaled_values(checkpoint, scaler, X)
+    if table is None:  # a table's columns are scaled by its preprocessing, and new rows may pass their range
+        _refuse_unscaled_values(checkpoint, scaler, X)
     return scaler.transform(X)
 
 
