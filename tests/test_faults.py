@@ -39,7 +39,7 @@ BAD_ARRAYS = {
     "nan": (np.full((4, 64), np.nan), "NaN"),
     "inf": (np.full((4, 64), np.inf), "infinit"),
     "rank 1": (np.zeros(64), "1 dimension|Expected 2D array"),
-    "rank 5": (np.zeros((2, 1, 1, 8, 8)), "5 dimension|dim 5"),
+    "rank 5": (np.zeros((2, 1, 1, 8, 8)), r"5 dimension|dim 5|samples of shape \(1, 1, 8, 8\)"),
     "wrong width": (np.zeros((4, 10)), r"expects \(|features"),
     "strings": (np.full((2, 64), "a"), "dtype <U|could not convert string"),
     "empty": (np.zeros((0, 64)), "0 sample"),
