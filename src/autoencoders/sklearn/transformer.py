@@ -74,8 +74,9 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
 def _warn_of_targets_like_rows(X, y) -> None:
     """Warn when ``y`` has the shape of ``X``, as the clean rows of Keras' ``fit(x_noisy, x_clean)`` do: scikit-learn
     passes labels as ``y`` and a transformer ignores them, so the model would learn the noisy rows alone."""
-    if y is not None and np.ndim(y) == 2 and np.shape(y) == np.shape(X):
-        warnings.warn(f"y has the shape of X {np.shape(X)}: an autoencoder reconstructs X and ignores y; to train one "
+    shape = getattr(y, "shape", None)  # no np.shape: array-likes that refuse NumPy's functions are taken too
+    if shape is not None and len(shape) == 2 and tuple(shape) == tuple(getattr(X, "shape", ())):
+        warnings.warn(f"y has the shape of X {tuple(shape)}: an autoencoder reconstructs X and ignores y; to train one "
                       "that turns noisy rows into clean ones, give the clean rows as X and set corruption (e.g. "
                       "corruption='gaussian', corruption_level=0.5): each batch is noised afresh", UserWarning,
                       stacklevel=3)
