@@ -181,3 +181,36 @@ def test_a_picture_name_without_an_image_format_is_refused_before_any_work(files
                                           "--image", str(tmp_path / image)])
         assert result.exit_code == 2 and f"{image} must end in .png" in result.output, result.output
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scale", ["standard", "none"])
+def test_bce_on_rows_the_scaling_leaves_outside_the_unit_interval_names_the_scaling(tmp_path, scale):
+    """MNIST pixels 0-255 in an .npy with ``--loss bce --scale standard`` were "X holds values from -1.277 to 39.99;
+    scale the data to [0, 1]": values the user never had, and advice the command had just been given a way to
+    follow. The scaling that made them is named, with the --scale that maps each feature to [0, 1]."""
+    pixels = np.random.default_rng(0).integers(0, 256, size=(40, 16)).astype("float32")
+    np.save(tmp_path / "pixels.npy", pixels)
+    result = CliRunner().invoke(cli, [*SMALL, "--data", str(tmp_path / "pixels.npy"), "--loss", "bce", "--scale",
+                                      scale, "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0
+    assert re.search(rf"after --scale {scale}.*--scale minmax \(or auto\)", result.output), result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_pixels_as_rows_given_to_a_run_trained_on_images_are_named_not_scored(tmp_path):
+    """A run trained on 8-bit images (read as [0, 1], BCE) given the same pixels as rows (n, 64) of 0-255, which
+    are not images and so not divided, encoded them silently (codes saturated) and ``ae evaluate`` reported an
+    error of millions per sample."""
+    pixels = np.random.default_rng(0).integers(0, 256, size=(40, 8, 8), dtype=np.uint8)
+    np.save(tmp_path / "images.npy", pixels)
+    np.save(tmp_path / "rows.npy", pixels.reshape(40, -1))
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, [*SMALL, "--data", str(tmp_path / "images.npy"), "--out", str(run)]).exit_code == 0
+    for command in (["encode", str(run), "--out", str(tmp_path / "codes.npy")], ["evaluate", str(run)]):
+        result = CliRunner().invoke(cli, [*command, "--data", str(tmp_path / "rows.npy")])
+        assert result.exit_code != 0, result.output
+        assert re.search(r"trained with loss 'bce' on values in \[0, 1\].*from 0 to 255.*divide", result.output)
+    assert not (tmp_path / "codes.npy").exists()
+    result = CliRunner().invoke(cli, ["encode", str(run), "--data", str(tmp_path / "images.npy"), "--out",
+                                      str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output

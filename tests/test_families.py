@@ -38,6 +38,15 @@ def test_conv_names_the_channel_axis_a_gray_image_array_lacks():
         ae.create_model("conv", input_shape=(28, 28))
 
 
+def test_conv_names_the_square_images_that_flat_rows_may_be():
+    """MNIST as the Keras tutorial keeps it, rows of 784 values (an .npy given to ``ae train --model conv``), was
+    "got (784,)" with no word of the images those rows may be or how to shape them."""
+    with pytest.raises(ValueError, match=r"got \(784,\): rows of 784 values.*28x28.*X\.reshape\(-1, 1, 28, 28\)"):
+        ae.create_model("conv", input_shape=(784,))
+    with pytest.raises(ValueError, match=r"32x32 images of 3 channels.*X\.reshape\(-1, 3, 32, 32\)"):
+        ae.create_model("conv", input_shape=(3 * 32 * 32,))
+
+
 def test_denoising_corrupts_with_gaussian_noise_in_training_only(small_images):
     model = small_model("denoising")
     assert (model.config.corruption, model.config.corruption_level) == ("gaussian", 0.3)

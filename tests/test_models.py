@@ -157,3 +157,37 @@ def test_dropout_or_batch_norm_without_a_hidden_layer_is_refused(options):
     with pytest.raises(ae.ConfigError, match=f"{name}=.* act after each hidden layer.*hidden=\\(\\)"):
         ae.create_model("vanilla", input_shape=(8,), code_size=2, **options)
     assert ae.create_model("vanilla", input_shape=(8,), code_size=2, hidden=(4,), **options)
+
+
+def test_a_size_given_alone_is_a_one_size_tuple():
+    """A Keras user writes ``input_shape=784`` or ``hidden=128``: it was "object of type 'int' has no len()" and
+    "Value after * must be an iterable, not int"; one number is taken as a tuple of one size."""
+    model = ae.create_model("deep", input_shape=784, hidden=np.int64(128), code_size=8)
+    assert model.config.input_shape == (784,) and model.config.backbone.hidden == (128,)
+    with pytest.raises(ae.ConfigError, match=r"hidden must be >= 1, got \(0,\)"):
+        ae.create_model("deep", input_shape=(4,), hidden=0)
+
+
+def test_a_plain_code_wider_than_the_input_is_warned_of_as_no_bottleneck():
+    """``code_size=1000`` for 784 pixels trained a plain model that can copy its input, without a word; the README
+    says such a code needs a regulariser. A code no wider than the input, a regularised one, a denoising one and
+    the default width (not the caller's choice) are not warned of."""
+    with pytest.warns(UserWarning, match=r"code_size 1000 is wider than the input's 784 values.*sparse"):
+        ae.create_model("vanilla", input_shape=(1, 28, 28), code_size=1000)
+    for options in ({"code_size": 784}, {"code_size": 1000, "corruption": "gaussian"}, {}):
+        ae.create_model("deep", input_shape=(784,), **options)  # warnings are errors in this suite
+    ae.create_model("deep", input_shape=(4,))  # the default 32: no choice of the caller's
+    for model in ("sparse", "contractive", "vae"):
+        ae.create_model(model, input_shape=(784,), code_size=1000)
+
+
+def test_uint8_pixels_given_to_a_bce_model_are_named_with_the_division_it_needs(small_images):
+    """A model trained with BCE on pixels / 255, then given the uint8 pixels as stored (Keras' ``x_test`` before
+    ``/ 255``), gave codes saturated at 0 and 1 and BCE figures of thousands without a word; 0/1 integers (binary
+    data) are values in [0, 1] and are taken."""
+    model = small_model("deep", loss="bce")
+    pixels = (small_images[:4] * 255).round().astype(np.uint8)
+    for use in (ae.encode, ae.reconstruct, ae.reconstruction_error):
+        with pytest.raises(ae.DataError, match=r"loss 'bce'.*uint8 values up to 255.*X / 255"):
+            use(model, pixels)
+    assert ae.encode(model, (pixels > 127).astype(np.uint8)).shape == (4, 6)

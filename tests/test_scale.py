@@ -15,6 +15,7 @@ import torch
 from click.testing import CliRunner
 
 import autoencoders as ae
+from autoencoders.applications import EncoderClassifier
 from autoencoders.cli import cli
 from autoencoders.cli._run_model import load_run
 from autoencoders.data import DataError, Scaler
@@ -148,9 +149,9 @@ def test_streamed_rows_name_bad_rows_and_files(tmp_path):
         open_rows(tmp_path / "rows.csv")
     with pytest.raises(DataError, match="expected \\(9,\\)"):
         ChunkedRows(X, sample_shape=(9,))
+    classifier = EncoderClassifier(ae.create_model("vanilla", input_shape=(4,), code_size=2), 2)  # takes targets
     with pytest.raises(ValueError, match="targets cannot be combined with streamed rows"):
-        ae.Trainer(ae.create_model("vanilla", input_shape=(4,), code_size=2), fast_config()).fit(
-            ChunkedRows(X[:200]), targets=np.zeros(200))
+        ae.Trainer(classifier, fast_config()).fit(ChunkedRows(X[:200]), targets=np.zeros(200))
 
 
 @pytest.mark.parametrize("kind", ["auto", "minmax", "standard"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -354,3 +355,34 @@ def test_a_saved_estimator_keeps_its_random_state_generator_and_numpy_numbers(es
     with pytest.raises(TypeError, match="parameter device=<object object at .*> cannot be saved: JSON cannot hold"):
         fitted.save(tmp_path / "unsaved")
     assert not (tmp_path / "unsaved").exists()  # refused before any file is written
+
+
+@pytest.mark.parametrize("shape", [(6, 28, 28), (6, 1, 28, 28)])
+def test_images_given_to_an_estimator_are_named_with_the_flat_rows_and_input_shape_it_takes(shape):
+    """MNIST images as Keras or torchvision keep them were scikit-learn's "Found array with dim 3, while dim <= 2 is
+    required by AutoencoderTransformer": nothing said how an image model is given them."""
+    images = np.random.default_rng(0).random(shape, dtype=np.float32)
+    sample = re.escape(str(shape[1:]))
+    wanted = rf"X has shape .*X\.reshape\(len\(X\), -1\) with input_shape={sample}"
+    with pytest.raises(ae.DataError, match=wanted):
+        AutoencoderTransformer(code_size=4, epochs=1).fit(images)
+
+
+def test_a_conv_estimator_on_flat_rows_names_input_shape():
+    """``AutoencoderTransformer(backbone="conv")`` on MNIST rows (n, 784) named only ``X.reshape(-1, 1, 28, 28)``,
+    which the estimator then refuses as 4-D: an estimator keeps its rows flat and takes the sample shape as
+    ``input_shape``."""
+    rows = np.random.default_rng(0).random((6, 784), dtype=np.float32)
+    with pytest.raises(ae.ConfigError, match=r"28x28 gray images.*estimator.*input_shape=\(1, 28, 28\)"):
+        AutoencoderTransformer(backbone="conv", objective="plain", model=None, code_size=4, epochs=1).fit(rows)
+
+
+def test_clean_rows_given_as_y_are_warned_of_as_ignored():
+    """Keras' denoiser is ``fit(x_noisy, x_clean)``; ``AutoencoderTransformer.fit(noisy, clean)`` trained on the noisy
+    rows alone without a word (y is scikit-learn's, and ignored). Labels, as a pipeline passes them, are not warned
+    of."""
+    clean = np.random.default_rng(0).random((40, 6), dtype=np.float32)
+    noisy = np.clip(clean + 0.3, 0, 1)
+    with pytest.warns(UserWarning, match=r"y has the shape of X \(40, 6\).*ignores y.*corruption='gaussian'"):
+        AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, clean)
+    AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, np.arange(40) % 2)  # warnings are errors

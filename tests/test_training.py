@@ -475,3 +475,22 @@ def test_a_history_prints_as_a_summary_not_every_epoch():
                              ".epoch_seconds)")
     assert repr(ae.History()) == ("History(epochs_run=0, best_epoch=None, best_loss=inf, stopped_early=False; the "
                                   "lists: .train, .val, .lr, .epoch_seconds)")
+
+
+def test_targets_for_an_autoencoder_name_corruption_before_any_training(small_images):
+    """The Keras tutorial's denoiser is ``fit(noisy, clean)``: ``fit(noisy, targets=clean)`` was
+    "Autoencoder.loss() takes 2 positional arguments but 3 were given" from inside the first step."""
+    model = small_model("deep")
+    noisy = np.clip(small_images + 0.5, 0, 1)
+    with pytest.raises(ae.ConfigError, match=r"Autoencoder\.loss takes no targets.*corruption='gaussian'"):
+        ae.Trainer(model, fast_config()).fit(noisy, targets=small_images)
+
+
+def test_uint8_pixels_trained_on_as_they_are_are_warned_of(small_images):
+    """Keras' ``x_train`` before ``/ 255`` given to a model with the default loss (mse) trained on 0-255 values, its
+    losses in the millions, without a word (``ae.load_data`` reads 8-bit images as [0, 1]; an array is taken as it
+    is)."""
+    pixels = (small_images * 255).round().astype(np.uint8)
+    with pytest.warns(UserWarning, match=r"X holds uint8 values up to 255.*as they are.*X / 255"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit(pixels)
+    ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit((pixels > 127).astype(np.uint8))  # 0/1: no warning

@@ -11,7 +11,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .data.validation import check_array
-from .errors import ConfigError, type_phrase
+from .errors import ConfigError, DataError, type_phrase
 from .models._base import Autoencoder, evaluating
 from .options import require_count
 from .training.batching import ordered_batches
@@ -50,7 +50,21 @@ def check_model(model: object) -> None:
 
 def _inputs(model: Autoencoder, X) -> np.ndarray:
     check_model(model)
+    _refuse_stored_pixels(model, X)
     return check_array(X, sample_shape=model.input_shape)
+
+
+def _refuse_stored_pixels(model: Autoencoder, X) -> None:
+    """A DataError for integers above 1 given to a model trained with BCE, which training keeps to values in
+    [0, 1]: pixels as stored (uint8 0-255), not divided as the training rows were, give saturated codes and BCE
+    figures that mean nothing. Floats are left alone: new rows scaled as the training rows were may pass 1."""
+    dtype = getattr(X, "dtype", None)
+    if model.config.loss != "bce" or dtype is None or dtype.kind not in "ui" or not np.size(X):
+        return
+    if (high := np.max(X)) > 1:
+        raise DataError(f"this model was trained with loss 'bce' on values in [0, 1], but X holds {dtype} values up "
+                        f"to {high}: pixels as stored? give them divided as the training rows were, X / 255 for "
+                        "8-bit pixels")
 
 
 def _codes(model: Autoencoder, codes) -> np.ndarray:

@@ -35,12 +35,15 @@ def require_count(name: str, value: Any, least: int = 1) -> None:
 
 
 def check_options(config: Any) -> None:
-    """Check every field of a config dataclass against its option; tuples (JSON gives lists) of ints are sizes >= 1,
-    of floats (``tuple[float, ...]``) each checked against the option's interval."""
+    """Check every field of a config dataclass against its option; tuples (JSON gives lists; one number alone is a
+    tuple of one) of ints are sizes >= 1, of floats (``tuple[float, ...]``) each checked against the option's
+    interval."""
     for field in dataclasses.fields(config):
         annotation = _annotation(field.type)
         value, within, choices = (getattr(config, field.name), field.metadata.get("within"),
                                   field.metadata.get("choices"))
+        if annotation.startswith("tuple") and isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = (value,)  # one size given alone, as Keras' input_shape=784 or hidden=128 are written
         if isinstance(value, list | tuple) and annotation.startswith("tuple"):
             kind = "float" if annotation.startswith("tuple[float") else "int"
             items = tuple(_number(field.name, v, kind) for v in value)

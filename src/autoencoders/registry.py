@@ -347,7 +347,21 @@ def make_config(preset: str | None = None, /, *, backbone: str | None = None, ob
     config = ModelConfig(backbone=backbone_config, objective=objective_config,
                          preset=preset if name == preset else None, **shared)
     _warn_of_ignored(config, origins)
+    if "code_size" in options:  # the default width is no choice of the caller's
+        _warn_of_open_code(config)
     return config
+
+
+def _warn_of_open_code(config: ModelConfig) -> None:
+    """A warning when a plain model without corruption is given a code wider than its input: nothing keeps it from
+    copying the input through (the README's "over-complete codes ... need a regulariser")."""
+    width = math.prod(config.input_shape)
+    if config.objective.name != "plain" or config.corruption is not None or config.code_size <= width:
+        return
+    warnings.warn(f"code_size {config.code_size} is wider than the input's {width} values: a plain model without "
+                  "corruption can learn to copy its input through such a code; for an over-complete code use the "
+                  "sparse or contractive objective or a corruption (a denoising model), else a code_size below "
+                  f"{width}", UserWarning, stacklevel=3)
 
 
 def _warn_of_ignored(config: ModelConfig, origins: dict[str, str]) -> None:

@@ -70,7 +70,26 @@ def model_inputs(checkpoint: Checkpoint, scaler: Scaler, data: Dataset | Any) ->
     if np.ndim(X) == 4 and len(shape) == 3 and {X.shape[1], shape[0]} == {1, 3} and X.shape[2:] == shape[1:]:
         X = with_channels(X, shape[0])  # gray images for a model of colour ones, or colour for gray: as in training
     X = check_array(X, sample_shape=shape)
+    if table is None:  # a table's columns are scaled by its preprocessing, and new rows may pass their range
+        _refuse_unscaled_values(checkpoint, scaler, X)
     return scaler.transform(X)
+
+
+def _refuse_unscaled_values(checkpoint: Checkpoint, scaler: Scaler, X: np.ndarray) -> None:
+    """A DataError when a run trained with BCE on values taken as they were (scaler ``none``: they lay in [0, 1])
+    is given values outside [0, 1], which no scaling of the run's brings back: such as 8-bit pixels saved as rows
+    (n, H*W), which, not being images, are not divided by 255. A min-max scaled run's new rows may pass its
+    training range a little, and are left alone."""
+    from ..training.defaults import UNIT_TOLERANCE
+
+    if checkpoint.model.config.loss != "bce" or scaler.kind != "none" or not X.size:
+        return
+    low, high = float(X.min()), float(X.max())
+    if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
+        raise DataError(f"the run was trained with loss 'bce' on values in [0, 1], taken as they were; --data holds "
+                        f"values from {low:.4g} to {high:.4g}: give them as the training rows were (8-bit pixels "
+                        "saved as rows are not images, which are read as [0, 1]: divide them by 255, or save them "
+                        "as images (n, H, W))")
 
 
 # What to pass when a table lacks the trained columns because of how its first row was read (given or the run's)

@@ -33,7 +33,7 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
-    from ..training.defaults import model_loss
+    from ..training.defaults import check_unit_interval, model_loss
     from ..training.ranks import is_main_process
     from ..training.run_folder import LOSS_CURVES_FILE, RECONSTRUCTIONS_FILE, RunFolder
 
@@ -50,8 +50,11 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
         options = explicit_options(click.get_current_context(), options)
     # a resumed run's options are its stored fields, which the preset's renamed family options must not map again
     parts = {"backbone": backbone, "objective": objective, "renames": not resume}
-    loss, added = model_loss(loss, first_rows(X_train) if stream else X_train,  # streamed: judged on the first rows
-                             model, table=table, **parts, **options)
+    judged = first_rows(X_train) if stream else X_train  # streamed: judged on the first rows
+    loss, added = model_loss(loss, judged, model, table=table, **parts, **options)
+    # the values bce sees are the scaled ones: name the scaling that put them outside [0, 1], not the user's data
+    check_unit_interval(loss, judged, f"--data after --scale {scale}",
+                        fix="use --scale minmax (or auto), which maps each feature of the training rows to [0, 1],")
     options |= added  # a table with categories or gaps: the mixed loss's column layout
     with warnings.catch_warnings(), naming_the_windows(window, X_train.shape[1:]):
         if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept

@@ -76,8 +76,8 @@ class ModelConfig:
     preset: str | None = option(None, "the preset the model was made from, which names it")
 
     def __post_init__(self) -> None:
+        check_options(self)  # first: it makes a size given alone a tuple of one
         require(len(self.input_shape) > 0, "input_shape must be a non-empty tuple of positive sizes, got ()")
-        check_options(self)
         require(self.loss != "bce" or self.output_activation != "identity",
                 "loss 'bce' needs a sigmoid output; use output_activation 'auto' or 'sigmoid'")
         require((self.loss == "mixed") == (self.columns is not None), "loss 'mixed' and a column layout go together")

@@ -3,6 +3,7 @@ stages; images are zero-padded to a multiple of 2^stages and the output cropped 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch.nn.functional as F
@@ -44,6 +45,20 @@ class ConvStages(PartConfig):
                 f"channels must list a stage and kernel_size must be odd, got {self.channels}, {self.kernel_size}")
 
 
+def _square_images(shape: tuple[int, ...]) -> str:
+    """How flat rows of square images (n, C*S*S), as Keras' MNIST tutorial keeps them, are shaped for conv; ``""``
+    for rows of another width. A width is never both S*S and 3*S*S, so the channel count is not a guess."""
+    if len(shape) != 1:
+        return ""
+    for channels, kind in ((1, "gray images"), (3, "images of 3 channels")):
+        side = math.isqrt(shape[0] // channels)
+        if channels * side * side == shape[0] and side > 1:
+            return (f": rows of {shape[0]} values may be {side}x{side} {kind}; shape them as such, "
+                    f"X.reshape(-1, {channels}, {side}, {side}) (a scikit-learn estimator keeps its rows flat: "
+                    f"input_shape=({channels}, {side}, {side}))")
+    return ""
+
+
 @register_backbone("conv")
 @dataclass
 class ConvBackbone(ConvStages):
@@ -53,8 +68,9 @@ class ConvBackbone(ConvStages):
 
     def check(self, config: ModelConfig) -> None:
         shape = tuple(config.input_shape)
-        gray = ": gray images (H, W) need a channel axis, (n, 1, H, W) = X[:, None]" if len(shape) == 2 else ""
-        require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}{gray}")
+        hint = ": gray images (H, W) need a channel axis, (n, 1, H, W) = X[:, None]" if len(shape) == 2 else ""
+        hint = hint or _square_images(shape)
+        require(len(shape) == 3, f"conv needs image samples shaped (C, H, W), got {shape}{hint}")
         # (H, W, C) would train as H channels of W-by-C images, without an error
         require(not is_channels_last(shape), f"conv needs image samples shaped (C, H, W); {shape} looks like "
                 f"(H, W, C) with the channels last: move them first, numpy.moveaxis(X, -1, 1) (samples "

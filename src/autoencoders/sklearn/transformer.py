@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
@@ -20,6 +22,7 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
     """
 
     def fit(self, X, y=None):
+        _warn_of_targets_like_rows(X, y)
         X = self._table_inputs(X, reset=True)
         self.model_, self.history_ = self._fit_model(X, table=self.table_)
         return self
@@ -66,3 +69,14 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
         check_is_fitted(self, "model_")
         _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray([f"code{i}" for i in range(self.model_.config.code_size)], dtype=object)
+
+
+def _warn_of_targets_like_rows(X, y) -> None:
+    """Warn when ``y`` has the shape of ``X``, as the clean rows of Keras' ``fit(x_noisy, x_clean)`` do: scikit-learn
+    passes labels as ``y`` and a transformer ignores them, so the model would learn the noisy rows alone."""
+    shape = getattr(y, "shape", None)  # no np.shape: array-likes that refuse NumPy's functions are taken too
+    if shape is not None and len(shape) == 2 and tuple(shape) == tuple(getattr(X, "shape", ())):
+        warnings.warn(f"y has the shape of X {tuple(shape)}: an autoencoder reconstructs X and ignores y; to train one "
+                      "that turns noisy rows into clean ones, give the clean rows as X and set corruption (e.g. "
+                      "corruption='gaussian', corruption_level=0.5): each batch is noised afresh", UserWarning,
+                      stacklevel=3)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -55,6 +56,19 @@ def check_trainable(model: Any) -> None:
     if problems:
         raise ConfigError(f"{type(model).__name__} cannot be trained by the engine: it " + ", ".join(problems)
                           + " (see autoencoders.training.Trainable)")
+
+
+def check_takes_targets(model: Any) -> None:
+    """Raise :class:`ConfigError` before any work when ``fit`` is given ``targets`` and ``model.loss`` takes none
+    (an autoencoder's: its target is its input), saying how a denoising autoencoder is trained instead."""
+    try:
+        inspect.signature(model.loss).bind(None, None)  # (x, targets)
+    except TypeError:
+        raise ConfigError(f"{type(model).__name__}.loss takes no targets: an autoencoder reconstructs its inputs. To "
+                          "train one to turn noisy inputs into clean ones, give the clean rows and set the model's "
+                          "corruption (e.g. create_model(..., corruption='gaussian', corruption_level=0.5)): each "
+                          "batch is then noised afresh, clipped to its range; targets are for a task head, such as "
+                          "applications.train_classifier's") from None
 
 
 def check_batches_of_one(model: nn.Module, rows: Any, batch_size: int) -> None:

@@ -10,6 +10,7 @@ in play, and a cosine schedule over a budget of optimiser steps sized from the d
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -66,15 +67,27 @@ def model_loss(loss: str, X: np.ndarray, preset: str | None, /, *, table: Any = 
     return loss, {}
 
 
-def check_unit_interval(loss: str | None, X, name: str = "X") -> None:
+def check_unit_interval(loss: str | None, X, name: str = "X", fix: str = "scale the data to [0, 1]") -> None:
     """A DataError unless every value of ``X`` (an array or tensor) lies in [0, 1] when ``loss`` is bce, whose
-    targets are probabilities: outside [0, 1] its terms are no likelihood and a sigmoid output cannot reach them."""
+    targets are probabilities: outside [0, 1] its terms are no likelihood and a sigmoid output cannot reach them.
+    ``fix``: how the caller's user brings the values into [0, 1]."""
     if loss != "bce" or not len(X):
         return
     low, high = float(X.min()), float(X.max())
     if low < -UNIT_TOLERANCE or high > 1 + UNIT_TOLERANCE:
         raise DataError(f"loss 'bce' needs every value in [0, 1], but {name} holds values from {low:.4g} to "
-                        f"{high:.4g}; scale the data to [0, 1] or use loss 'mse' (or 'auto')")
+                        f"{high:.4g}; {fix} or use loss 'mse' (or 'auto')")
+
+
+def warn_of_stored_pixels(loss: str | None, X: Any, name: str = "X") -> None:
+    """Warn when ``X`` is uint8 above 1, pixels as stored (Keras' ``x_train`` before ``/ 255``), given to a loss other
+    than bce (which refuses them): they are trained on as they are, at losses thousands of times those of [0, 1].
+    Streamed rows are not read an extra time for this."""
+    if loss == "bce" or not isinstance(X, np.ndarray) or X.dtype != np.uint8 or not X.size or (high := X.max()) <= 1:
+        return
+    warnings.warn(f"{name} holds uint8 values up to {high}, trained on as they are; 8-bit pixels are usually "
+                  f"divided first ({name} / 255, as ae.load_data reads images), or their losses and learning rate "
+                  "are those of values 255 times larger", UserWarning, stacklevel=4)
 
 
 def auto_validation_fraction(n_rows: int) -> float:

@@ -21,8 +21,8 @@ from ..errors import ConfigError, RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
 from .config import TrainConfig
-from .contract import Trainable, check_batches_of_one, check_loss_parts, check_trainable
-from .defaults import check_unit_interval
+from .contract import Trainable, check_batches_of_one, check_loss_parts, check_takes_targets, check_trainable
+from .defaults import check_unit_interval, warn_of_stored_pixels
 from .distributed import LossModule, ProcessGroup, join_process_group
 from .history import History
 from .ownership import (
@@ -95,6 +95,8 @@ class Trainer:
         ``overwrite=True`` removes its files first, anything else is a :class:`RunFolderError` before any work
         (as is ``resume=True`` on a folder that holds no saved run)."""
         check_choices(resume, overwrite, FIT_WORDING)
+        if targets is not None or val_targets is not None:
+            check_takes_targets(self.model)
         if self.run_dir is not None and self.run_dir.exists() and not self.run_dir.is_dir():
             raise RunFolderError(f"run_dir {self.run_dir} is a file, not a folder for the run's files")
         if resume:  # before any work: the folder must hold a run's state
@@ -118,10 +120,12 @@ class Trainer:
         n_rows = len(X) if hasattr(X, "__len__") else 0  # anything else is refused by training_rows
         self.config = cfg = self.config.resolved(n_rows, math.prod(model.input_shape), held_out=X_val is None)
         self.group, self.device = join_process_group(self.device)
+        loss = getattr(getattr(model, "config", None), "loss", None)  # a classifier head has none
+        for name, rows in (("X", X), ("X_val", X_val)):
+            warn_of_stored_pixels(loss, rows, name)
         train, val = training_rows(X, X_val, targets, val_targets, sample_shape=model.input_shape,
                                    device=self.device, validation_fraction=cfg.validation_fraction, seed=cfg.seed,
                                    holdout=cfg.holdout)
-        loss = getattr(getattr(model, "config", None), "loss", None)  # a classifier head has none
         for name, rows in (("X", train), ("X_val", val)):
             if isinstance(rows, TensorRows):  # streamed rows are not read an extra time for this
                 check_unit_interval(loss, rows.X, name)
