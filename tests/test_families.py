@@ -426,3 +426,18 @@ def test_a_likelihood_estimate_does_not_depend_on_how_many_samples_are_decoded_a
     x = torch.rand(5, 1, 8, 8).round()
     torch.testing.assert_close(model.log_likelihood(x, k=40, samples_per_pass=3),
                                model.log_likelihood(x, k=40), rtol=1e-6, atol=1e-5)
+
+
+def test_the_likelihood_metrics_are_measured_on_a_said_seeded_subsample_of_rows():
+    """Generative 46: the NLL `ae evaluate` and the report give is bounded in work: at most ``max_rows`` rows, chosen
+    with NumPy's generator seeded 0, the figure log_likelihood gives on those rows."""
+    from autoencoders.metrics import likelihood_metrics, likelihood_rows
+
+    model = small_model("vae", loss="bce").eval()
+    X = np.random.default_rng(1).random((25, 1, 8, 8)).round().astype(np.float32)
+    rows = likelihood_rows(len(X), 10)
+    np.testing.assert_array_equal(rows, np.sort(np.random.default_rng(0).choice(25, 10, replace=False)))
+    metrics = likelihood_metrics(model, X, importance_samples=6, max_rows=10)
+    wanted = -model.log_likelihood(torch.from_numpy(X[rows]), k=6).mean().item()
+    assert metrics["nll_nats"] == pytest.approx(wanted, rel=1e-5) and metrics["likelihood_rows"] == 10
+    np.testing.assert_array_equal(likelihood_rows(8, 10), np.arange(8))  # fewer rows than the bound: all of them
