@@ -441,3 +441,27 @@ def test_the_likelihood_metrics_are_measured_on_a_said_seeded_subsample_of_rows(
     wanted = -model.log_likelihood(torch.from_numpy(X[rows]), k=6).mean().item()
     assert metrics["nll_nats"] == pytest.approx(wanted, rel=1e-5) and metrics["likelihood_rows"] == 10
     np.testing.assert_array_equal(likelihood_rows(8, 10), np.arange(8))  # fewer rows than the bound: all of them
+
+
+def test_a_short_vq_run_keeps_more_of_its_codebook_in_use_by_restarting_rarely_used_entries(small_images):
+    """Generative 46: entries were restarted only after dead_after (10,000) unused samples, so a short run left most
+    of the codebook unused. Rarely used entries (below dead_usage of an even share, checked every batch) now restart
+    at once; dead_usage=0 is the old rule alone."""
+    in_use = {}
+    for dead_usage in (0.0, 0.1):
+        model = small_model("mlp+vq", code_size=16, code_dim=2, codebook_size=256, dead_usage=dead_usage)
+        ae.Trainer(model, fast_config(epochs=2, validation_fraction=0)).fit(small_images)
+        in_use[dead_usage] = round((1 - codebook_usage(model, small_images)["dead_share"]) * 256)
+    assert in_use[0.1] >= in_use[0.0] + 10, in_use
+
+
+def test_vq_restarts_an_entry_whose_use_falls_below_dead_usage_before_dead_after(small_images):
+    model = small_model("mlp+vq", code_size=4, code_dim=2, codebook_size=8, dead_usage=0.5)
+    x = torch.from_numpy(small_images[:16])  # 32 vectors a batch: an even share is 4, the rare level 2
+    model.loss(x)  # the first batch initialises every entry
+    objective = model.objective
+    objective.weight[0] = 1.0  # entry 0's moving-average use below the rare level, though used recently
+    objective.samples_since_used[0] = 0
+    objective.codebook[0] = objective.weight_sum[0] = torch.full((2,), 1e3)  # far from every encoding: unused
+    model.loss(x)
+    assert objective.codebook[0].abs().max() < 1e3 and objective.weight[0] == pytest.approx(2.0)
