@@ -140,7 +140,6 @@ def test_vae_importance_weighted_likelihood_matches_exact_marginal():
     log_prior = -0.5 * (z.square() + math.log(2 * math.pi))  # (G, 1)
     with torch.no_grad():
         exact = torch.logsumexp(log_px_z + log_prior, dim=0) + math.log(float(z[1] - z[0]))  # (3,)
-    torch.manual_seed(0)
     estimate = model.log_likelihood(x, k=20000, samples_per_pass=5000)
     torch.testing.assert_close(estimate, exact, atol=0.01, rtol=0)
     assert (model.elbo(x.repeat(2000, 1)).view(2000, 3).mean(dim=0) <= exact + 1e-3).all()  # a lower bound
@@ -214,7 +213,6 @@ def test_a_vae_on_any_backbone_samples_and_gives_a_likelihood(name, shape):
     assert model.objective.can_sample and model.objective.has_likelihood
     assert generate(model, 3).shape == (3, *shape)
     x = torch.rand(4, *shape).round()
-    torch.manual_seed(0)
     log_px = model.log_likelihood(x, k=50)
     assert log_px.shape == (4,) and (model.elbo(x) <= log_px + 1.0).all()
 
@@ -226,12 +224,10 @@ def test_a_likelihood_or_a_prior_sample_leaves_a_model_in_training_mode_as_it_wa
     model = small_model("conv+vae", loss="bce").train()
     x = torch.rand(6, 1, 8, 8).round()
     state = {key: value.clone() for key, value in model.state_dict().items()}
-    torch.manual_seed(0)
     in_training = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
     assert model.training
     assert all(torch.equal(value, state[key]) for key, value in model.state_dict().items())
     model.eval()
-    torch.manual_seed(0)
     in_eval = model.log_likelihood(x, k=5), model.elbo(x), model.sample(3, torch.Generator().manual_seed(0))
     for got, wanted in zip(in_training, in_eval, strict=True):
         torch.testing.assert_close(got, wanted)
@@ -252,9 +248,7 @@ def test_a_likelihood_of_an_array_or_of_samples_of_another_shape_is_named():
         # comparison, and a one-sample estimate for True
         with pytest.raises(ae.ConfigError, match=f"k must be a whole number >= 1, got {k!r}"):
             model.log_likelihood(torch.from_numpy(x), k=k)
-    torch.manual_seed(0)
     wanted = model.log_likelihood(torch.from_numpy(x), k=5)
-    torch.manual_seed(0)
     torch.testing.assert_close(model.log_likelihood(torch.from_numpy(x).double(), k=5), wanted)
 
 
@@ -409,3 +403,74 @@ def test_a_decoder_scale_for_a_decoder_without_one_is_named_as_ignored():
         ae.create_model("vae", input_shape=(8,), loss="bce", decoder_scale=0.5)
     ae.create_model("vae", input_shape=(8,), loss="bce")  # its default is no choice: taken
     ae.create_model("vae", input_shape=(8,), loss="l1", decoder_scale=0.5)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda model, x, g: model.elbo(x, generator=g),
+    lambda model, x, g: model.log_likelihood(x, k=7, samples_per_pass=3, generator=g),
+    lambda model, x, g: model.sample(3, generator=g, noise=True),
+    lambda model, x, g: model.sample_likelihood(torch.zeros(3, model.config.code_size), generator=g),
+], ids=["elbo", "log_likelihood", "sample", "sample_likelihood"])
+def test_likelihoods_and_draws_repeat_without_moving_the_callers_generators(draw):
+    """Generative 46: elbo and log_likelihood drew from torch's global generator (a figure that changed from call to
+    call and moved the caller's random stream); sample and sample_likelihood did too without a generator. Without
+    one they now draw from a generator seeded 0 of their own; with one, from it."""
+    model = small_model("vae", loss="bce").eval()
+    x = torch.rand(4, 1, 8, 8).round()
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()[1].copy()  # noqa: NPY002
+    first = draw(model, x, None)
+    assert torch.equal(torch.get_rng_state(), torch_state), "the caller's torch generator moved"
+    assert np.array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+    torch.testing.assert_close(draw(model, x, None), first, rtol=0, atol=0)
+    torch.testing.assert_close(draw(model, x, torch.Generator().manual_seed(0)), first, rtol=0, atol=0)
+    seeded_3 = draw(model, x, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(draw(model, x, torch.Generator().manual_seed(3)), seeded_3, rtol=0, atol=0)
+    assert not torch.equal(seeded_3, first)
+
+
+def test_a_likelihood_estimate_does_not_depend_on_how_many_samples_are_decoded_at_a_time():
+    """Generative 46: ``ae evaluate`` decodes fewer samples at a time than ``log_likelihood``'s default, and its
+    figure is the one the Python call gives on the same rows."""
+    model = small_model("vae", loss="bce").eval()
+    x = torch.rand(5, 1, 8, 8).round()
+    torch.testing.assert_close(model.log_likelihood(x, k=40, samples_per_pass=3),
+                               model.log_likelihood(x, k=40), rtol=1e-6, atol=1e-5)
+
+
+def test_the_likelihood_metrics_are_measured_on_a_said_seeded_subsample_of_rows():
+    """Generative 46: the NLL `ae evaluate` and the report give is bounded in work: at most ``max_rows`` rows, chosen
+    with NumPy's generator seeded 0, the figure log_likelihood gives on those rows."""
+    from autoencoders.metrics import likelihood_metrics, likelihood_rows
+
+    model = small_model("vae", loss="bce").eval()
+    X = np.random.default_rng(1).random((25, 1, 8, 8)).round().astype(np.float32)
+    rows = likelihood_rows(len(X), 10)
+    np.testing.assert_array_equal(rows, np.sort(np.random.default_rng(0).choice(25, 10, replace=False)))
+    metrics = likelihood_metrics(model, X, importance_samples=6, max_rows=10)
+    wanted = -model.log_likelihood(torch.from_numpy(X[rows]), k=6).mean().item()
+    assert metrics["nll_nats"] == pytest.approx(wanted, rel=1e-5) and metrics["likelihood_rows"] == 10
+    np.testing.assert_array_equal(likelihood_rows(8, 10), np.arange(8))  # fewer rows than the bound: all of them
+
+
+def test_a_short_vq_run_keeps_more_of_its_codebook_in_use_by_restarting_rarely_used_entries(small_images):
+    """Generative 46: entries were restarted only after dead_after (10,000) unused samples, so a short run left most
+    of the codebook unused. Rarely used entries (below dead_usage of an even share, checked every batch) now restart
+    at once; dead_usage=0 is the old rule alone."""
+    in_use = {}
+    for dead_usage in (0.0, 0.1):
+        model = small_model("mlp+vq", code_size=16, code_dim=2, codebook_size=256, dead_usage=dead_usage)
+        ae.Trainer(model, fast_config(epochs=2, validation_fraction=0)).fit(small_images)
+        in_use[dead_usage] = round((1 - codebook_usage(model, small_images)["dead_share"]) * 256)
+    assert in_use[0.1] >= in_use[0.0] + 10, in_use
+
+
+def test_vq_restarts_an_entry_whose_use_falls_below_dead_usage_before_dead_after(small_images):
+    model = small_model("mlp+vq", code_size=4, code_dim=2, codebook_size=8, dead_usage=0.5)
+    x = torch.from_numpy(small_images[:16])  # 32 vectors a batch: an even share is 4, the rare level 2
+    model.loss(x)  # the first batch initialises every entry
+    objective = model.objective
+    objective.weight[0] = 1.0  # entry 0's moving-average use below the rare level, though used recently
+    objective.samples_since_used[0] = 0
+    objective.codebook[0] = objective.weight_sum[0] = torch.full((2,), 1e3)  # far from every encoding: unused
+    model.loss(x)
+    assert objective.codebook[0].abs().max() < 1e3 and objective.weight[0] == pytest.approx(2.0)

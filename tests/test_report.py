@@ -40,6 +40,7 @@ def test_every_model_gets_a_self_contained_report(name, small_images, digits, tm
     titles = _section_titles(html)
     assert titles[:4] == ["Summary", "Training", "Inputs and reconstructions", "Codes in 2-D"]
     assert ("Generated samples" in titles) == model.objective.can_sample
+    assert ("Likelihood" in titles) == (model.objective.has_likelihood and model.objective.can_sample)
     assert ("Code activations" in titles) == model.objective.sparse_codes
     assert ("Codebook" in titles) == model.objective.discrete_codes
     assert ("First-layer weights" in titles) == (len(model.input_shape) == 3)
@@ -331,3 +332,19 @@ def test_the_image_grid_draws_each_tile_where_the_tiler_puts_it(tmp_path, monkey
     np.testing.assert_array_equal(third if channels == 1 or signed else third.transpose(2, 0, 1),
                                   tiles[2, 0] if channels == 1 or signed else tiles[2])
     assert np.isnan(mosaic[4, 0]) if channels == 1 or signed else (mosaic[4, 0] == 1).all()  # a white margin
+
+
+def test_a_vae_report_gives_its_test_nll_on_a_bounded_said_share_of_its_rows(small_images, tmp_path, monkeypatch):
+    """Generative 46: a VAE's report gave the reconstruction term as its test loss and no likelihood; it now gives
+    the importance-weighted NLL and the ELBO, on at most LIKELIHOOD_ROWS of its rows, and says what the loss is."""
+    from autoencoders import metrics
+    from autoencoders.report import sections
+
+    model, X = _trained("vae", small_images, tmp_path)
+    monkeypatch.setattr(sections, "LIKELIHOOD_ROWS", 40)  # fewer than the report's 256 rows
+    html = write_report(tmp_path, model, X, progress=False, overwrite=True).read_text("utf-8")
+    assert "Likelihood" in _section_titles(html)
+    wanted = metrics.likelihood_metrics(model, X, max_rows=40)
+    assert f"{wanted['nll_nats']:.6g}" in html and f"{wanted['elbo_nats']:.6g}" in html
+    assert "40 of the 256 rows shown" in html and "100 importance samples" in html
+    assert "without the KL term" in html

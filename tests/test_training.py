@@ -494,3 +494,32 @@ def test_uint8_pixels_trained_on_as_they_are_are_warned_of(small_images):
     with pytest.warns(UserWarning, match=r"X holds uint8 values up to 255.*as they are.*X / 255"):
         ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit(pixels)
     ae.Trainer(small_model("deep"), fast_config(epochs=1)).fit((pixels > 127).astype(np.uint8))  # 0/1: no warning
+
+
+def test_training_a_noisy_model_leaves_the_callers_generators_alone():
+    """Generative 46, checked: the VAE's draws, masking corruption and dropout in training come from a fork of torch's
+    global generator that the trainer seeds; the caller's torch and NumPy streams go on as if nothing ran."""
+    X = np.random.default_rng(0).random((32, 1, 8, 8)).astype(np.float32)
+    models = [small_model("vae", loss="bce", corruption="mask", corruption_level=0.3, dropout=0.1) for _ in range(2)]
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()[1].copy()  # noqa: NPY002
+    for model in models:
+        ae.Trainer(model, fast_config(epochs=2, seed=5)).fit(X)
+    weights = [model.state_dict() for model in models]
+    assert torch.equal(torch.get_rng_state(), torch_state), "the caller's torch generator moved"
+    assert np.array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+    assert all(torch.equal(a, b) for a, b in zip(*(w.values() for w in weights), strict=True))
+
+
+def test_a_loss_evaluated_repeats_without_moving_the_callers_generator():
+    """Generative 46: evaluate_loss drew a VAE's code (and a contractive model's projections) from torch's global
+    generator: another figure every call, and the caller's stream moved. It now runs on a seeded fork of it."""
+    from autoencoders.training import evaluate_loss
+
+    X = torch.rand(16, 1, 8, 8).round()
+    for name in ("vae", "conv+contractive"):
+        model = small_model(name, loss="bce")  # seeds the global generator
+        state = torch.get_rng_state()
+        first = evaluate_loss(model, X)
+        assert torch.equal(torch.get_rng_state(), state), f"{name}: the caller's torch generator moved"
+        assert evaluate_loss(model, X) == first
+        assert evaluate_loss(model, X, seed=1) != first

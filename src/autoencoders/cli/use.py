@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..likelihood_defaults import IMPORTANCE_SAMPLES, LIKELIHOOD_ROWS
 from ._data_options import run_data_options
 from ._model_options import model_summaries
 from ._outputs import check_npy_of_text, echo_json, finite_values, output_options, save_array
@@ -23,18 +24,27 @@ def models():
 @RUN
 @run_data_options
 @output_options("Also write the metrics to this JSON file.", required=False)
-def evaluate(run, data, data_dir, split, label_column, out):
+@click.option("--importance-samples", type=click.IntRange(min=1), default=IMPORTANCE_SAMPLES, show_default=True,
+              metavar="K", help="Samples per row of the importance-weighted NLL of a model with a likelihood and a "
+                                f"prior (a VAE), measured on at most {LIKELIHOOD_ROWS} rows of --data (a seeded "
+                                "random choice); more give a tighter bound, at a proportional cost.")
+def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
     """Reconstruction metrics of the model in RUN (a run directory or .safetensors file) on --data:
     sum of squared errors per sample, MSE, MAE, the model's loss and PSNR, in the model's scaled units; for a table
-    also the RMSE of its numeric cells and the accuracy of its categorical ones."""
+    also the RMSE of its numeric cells and the accuracy of its categorical ones. For a model with a likelihood and
+    a prior (a VAE) also the test negative log-likelihood (nll_nats, importance-weighted) and the ELBO (elbo_nats),
+    in nats per sample, seeded; its loss is then the reconstruction term alone (loss_is says so)."""
     from ..checkpoint import write_json
-    from ..metrics import reconstruction_metrics
+    from ..metrics import has_density, is_likelihood, likelihood_metrics, reconstruction_metrics
 
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset)
+    model = checkpoint.model
+    likelihood = likelihood_metrics(model, X, importance_samples) if has_density(model) and is_likelihood(model, X) \
+        else {}
     metrics = {"run": str(run), "data": dataset.source, "n_samples": len(X),
-               **finite_values(reconstruction_metrics(checkpoint.model, X), "the metrics")}
+               **finite_values(reconstruction_metrics(model, X) | likelihood, "the metrics")}
     if out:
         write_json(out, metrics)
     echo_json(metrics)

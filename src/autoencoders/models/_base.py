@@ -22,6 +22,10 @@ from ..options import check_options, option, require, require_count
 from ._blocks import RANGES, activation
 from .losses import LOSSES, OUTPUT_ACTIVATIONS, activate
 
+# The seed of a sample, ELBO or likelihood estimate given no generator: fixed, so that the same model and rows give
+# the same figure every time (a figure that moved between calls would read as a change in the model); the seed
+# applications.generate, the report's samples and training default to.
+DEFAULT_SEED = 0
 
 @dataclass
 class PartConfig:
@@ -248,33 +252,36 @@ class Autoencoder(nn.Module):
 
     # What only some objectives can do; ``objective.can_sample`` etc. say which. They run in eval mode (batch norm's
     # running statistics, no dropout), the model's own mode restored: in training mode batch statistics made an
-    # estimate depend on its batch and overwrote the running statistics the model is saved with.
+    # estimate depend on its batch and overwrote the running statistics the model is saved with. Their random draws
+    # come from ``generator``, by default one seeded with DEFAULT_SEED: never from torch's global generator, which
+    # made a figure change from call to call and moved the caller's random stream.
     def sample(self, n: int, generator=None, noise: bool = False) -> Tensor:
         """``n`` new samples (n, *input_shape) from the prior (can_sample); ``noise``: x ~ p(x|z), not its mean."""
         objective = self._capable("can_sample")
         require_count("n", n)
         with evaluating(self):
-            return objective.sample(self, n, _checked_generator(generator), noise)
+            return objective.sample(self, n, _own_generator(generator), noise)
 
     def sample_likelihood(self, code: Tensor, generator=None) -> Tensor:
         """Draws x ~ p(x|code) (B, *input_shape) for codes (B, code_size) from any density (has_likelihood)."""
         objective = self._capable("has_likelihood")
         with evaluating(self):
-            return objective.sample_likelihood(self, code, _checked_generator(generator))
+            return objective.sample_likelihood(self, code, _own_generator(generator))
 
-    def elbo(self, x: Tensor) -> Tensor:
+    def elbo(self, x: Tensor, generator=None) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), in nats (objectives with a
         likelihood)."""
         objective = self._capable("has_likelihood")
         with evaluating(self):
-            return objective.elbo(self, self._batch(x))
+            return objective.elbo(self, self._batch(x), _own_generator(generator))
 
-    def log_likelihood(self, x: Tensor, k: int = 1000, samples_per_pass: int = 100) -> Tensor:
+    def log_likelihood(self, x: Tensor, k: int = 1000, samples_per_pass: int = 100, generator=None) -> Tensor:
         """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples (Burda et al., 2016), in nats
-        per sample (summed over its values, in the model's units; the test NLL is minus its mean)."""
+        per sample (summed over its values, in the model's units; the test NLL is minus its mean). The estimate does
+        not depend on ``samples_per_pass``, which only bounds memory."""
         objective = self._capable("has_likelihood")
         with evaluating(self):
-            return objective.log_likelihood(self, self._batch(x), k, samples_per_pass)
+            return objective.log_likelihood(self, self._batch(x), k, samples_per_pass, _own_generator(generator))
 
     def _batch(self, x: Tensor) -> Tensor:
         """``x`` (B, *input_shape) on the model's device in its dtype, or an error naming what it is instead."""
@@ -293,9 +300,12 @@ class Autoencoder(nn.Module):
         return self.objective
 
 
-def _checked_generator(generator: object) -> torch.Generator | None:
-    """``generator`` if it is one (or None), else a TypeError saying how a seed becomes one."""
-    if generator is None or isinstance(generator, torch.Generator):
+def _own_generator(generator: object) -> torch.Generator:
+    """``generator`` if it is one, a fresh one seeded with DEFAULT_SEED for None (the same draws every call, the
+    global generator untouched), else a TypeError saying how a seed becomes one."""
+    if generator is None:
+        return torch.Generator().manual_seed(DEFAULT_SEED)
+    if isinstance(generator, torch.Generator):
         return generator
     raise TypeError(f"generator must be a torch.Generator or None, got {type_phrase(generator)}: "
                     "torch.Generator().manual_seed(0) draws with seed 0 (applications.generate takes seed=0 itself)")
@@ -346,8 +356,8 @@ CAPABILITIES = ("can_sample", "has_likelihood", "discrete_codes", "sparse_codes"
 # for discrete codes, the ``codebook_size`` option that metrics, reports and compression read.
 CAPABILITY_NEEDS: dict[str, tuple[str, ...]] = {
     "can_sample": ("sample(model, n, generator, noise)",),
-    "has_likelihood": ("sample_likelihood(model, code, generator)", "elbo(model, x)",
-                       "log_likelihood(model, x, k, samples_per_pass)"),
+    "has_likelihood": ("sample_likelihood(model, code, generator)", "elbo(model, x, generator)",
+                       "log_likelihood(model, x, k, samples_per_pass, generator)"),
     "discrete_codes": ("code_indices(features)", "lookup(indices)", "option codebook_size"),
     "sparse_codes": (),
 }

@@ -74,9 +74,12 @@ class VAE(Objective):
     def encode(self, features: Tensor) -> Tensor:
         return self.posterior(features)[0]  # (B, code_size): the posterior mean, deterministic
 
-    def draw(self, features: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # z ~ q(z|x) (reparameterised), mean, log_var
+    def draw(self, features: Tensor, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """z ~ q(z|x) (reparameterised), mean and log_var, (B, Z) each; the noise from ``generator``, or in training
+        (no generator) from torch's global one, which the trainer forks and seeds."""
         mean, log_var = self.posterior(features)  # (B, Z) each
-        return mean + torch.exp(0.5 * log_var) * torch.randn_like(mean), mean, log_var
+        noise = torch.randn_like(mean) if generator is None else _standard_normal((len(mean),), mean, generator)
+        return mean + torch.exp(0.5 * log_var) * noise, mean, log_var
 
     def training_code(self, model: Autoencoder, noisy: Tensor, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         z, mean, log_var = self.draw(model.encoder(noisy))
@@ -105,25 +108,28 @@ class VAE(Objective):
         return self.scale
 
     @torch.no_grad()
-    def elbo(self, model: Autoencoder, x: Tensor) -> Tensor:
+    def elbo(self, model: Autoencoder, x: Tensor, generator: torch.Generator) -> Tensor:
         """A one-sample estimate of the evidence lower bound per sample (B,), KL unweighted (beta = 1)."""
         _check_likelihood(model, "an ELBO or log_likelihood")
-        z, mean, log_var = self.draw(model.encoder(x))
+        z, mean, log_var = self.draw(model.encoder(x), generator)
         return -self.reconstruction(model, model.decode_logits(z), x) - _kl_per_dimension(mean, log_var).sum(dim=1)
 
     @torch.no_grad()
-    def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int) -> Tensor:
+    def log_likelihood(self, model: Autoencoder, x: Tensor, k: int, samples_per_pass: int,
+                       generator: torch.Generator) -> Tensor:
         """Importance-weighted estimate of log p(x) per sample (B,) with ``k`` samples from q(z|x)
-        (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory."""
+        (Burda et al., 2016); decodes ``samples_per_pass`` samples of every row at a time to bound memory. The k
+        draws of noise (k * B * Z values, a code's width where a pass decodes whole samples) are drawn at once, so
+        the estimate is the same whatever ``samples_per_pass``."""
         require_count("k", k)
         require_count("samples_per_pass", samples_per_pass)
         _check_likelihood(model, "an ELBO or log_likelihood")
         mean, log_var = self.posterior(model.encoder(x))  # (B, Z)
         std = torch.exp(0.5 * log_var)
+        draws = _standard_normal((k, *mean.shape[:1]), mean, generator)  # (K, B, Z)
         log_weights = []
-        for done in range(0, k, samples_per_pass):
-            s = min(samples_per_pass, k - done)
-            noise = torch.randn(s, *mean.shape, device=mean.device, dtype=mean.dtype)  # (S, B, Z)
+        for noise in draws.split(samples_per_pass):  # (S, B, Z)
+            s = len(noise)
             z = mean + std * noise
             logits = model.decode_logits(z.flatten(0, 1))  # (S*B, *input_shape)
             log_px_z = -self.reconstruction(model, logits, x.repeat(s, *([1] * (x.ndim - 1)))).view(s, -1)  # (S, B)
@@ -154,6 +160,12 @@ def _check_likelihood(model: Autoencoder, what: str) -> None:
 
 def _kl_per_dimension(mean: Tensor, log_var: Tensor) -> Tensor:  # KL(N(mean, exp(log_var)) || N(0, 1)), (B, Z)
     return 0.5 * (mean.square() + log_var.exp() - 1 - log_var)
+
+
+def _standard_normal(leading: tuple[int, ...], like: Tensor, generator: torch.Generator) -> Tensor:
+    """N(0, 1) draws (*leading, Z) for codes ``like`` (B, Z), on its device in its dtype, from CPU ``generator``
+    (drawn on the CPU: a CPU generator cannot draw on a GPU)."""
+    return torch.randn(*leading, like.shape[-1], generator=generator, dtype=like.dtype).to(like.device)
 
 
 def _standard_normal_log_density(z: Tensor) -> Tensor:  # log N(z; 0, I) over the last dimension

@@ -1,8 +1,10 @@
 """The vector-quantised objective (VQ-VAE, van den Oord et al., 2017): the head's output is cut into vectors of
 ``code_dim``, each replaced by its nearest codebook entry, with straight-through gradients and a commitment loss.
 Entries follow their encodings as moving averages (the paper's appendix A.1: unlike a codebook loss, as fast as
-the encoder moves); one unused for ``dead_after`` training samples restarts at an encoding of the batch (all
-start dead, so the first batch initialises the codebook from the data)."""
+the encoder moves). An entry restarts at an encoding of the batch when it is rarely used: its moving-average share
+of a batch's vectors below ``dead_usage`` of an even share (the random restarts of Dhariwal et al., 2020, Jukebox,
+which restart an entry whose moving-average use falls below a threshold, checked every batch), or unused for
+``dead_after`` training samples. All start dead, so the first batch initialises the codebook from the data."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ class VQConfig(PartConfig):
     commitment: float = option(0.25, "beta: weight of the commitment loss ||z_e - sg(e)||^2", "[0, inf)")
     decay: float = option(0.99, "decay of the moving averages the codebook entries follow", "[0, 1)")
     dead_after: int = option(10_000, "restart an entry after this many training samples without being used", "[1, inf)")
+    dead_usage: float = option(0.1, "restart an entry whose moving-average share of a batch's vectors falls below "
+                                    "this fraction of an even share (1 / codebook_size); 0: only dead_after",
+                               "[0, 1)")
 
     def check(self, config: ModelConfig) -> None:
         require(config.code_size % self.code_dim == 0,
@@ -91,8 +96,13 @@ class VQ(Objective):
         self.codebook.copy_(self.weight_sum / self.weight.clamp_min(1e-5)[:, None])
         self.samples_since_used += len(z)
         self.samples_since_used[indices.unique()] = 0
-        dead = (self.samples_since_used >= self.options.dead_after).nonzero().squeeze(1)  # (n_dead,)
-        if len(dead):
-            self.codebook[dead] = self.weight_sum[dead] = vectors[torch.randint(len(vectors), (len(dead),),
-                                                                               device=z.device)]
-            self.weight[dead], self.samples_since_used[dead] = 1.0, 0
+        # weight is each entry's moving-average count of a batch's vectors; an even share is len(vectors) / K
+        rare = self.options.dead_usage * len(vectors) / len(self.weight)
+        dead = ((self.samples_since_used >= self.options.dead_after) | (self.weight < rare)).nonzero().squeeze(1)
+        if len(dead):  # (n_dead,) entries, each restarted at a random vector of the batch
+            restart = vectors[torch.randint(len(vectors), (len(dead),), device=z.device)]  # (n_dead, D)
+            # a restarted entry starts at the rare level: unused in the next batch, it falls below it and restarts
+            # elsewhere at once (dead_usage 0: at a count of 1, as dead_after alone always did)
+            start = rare if rare > 0 else 1.0
+            self.codebook[dead], self.weight_sum[dead] = restart, restart * start
+            self.weight[dead], self.samples_since_used[dead] = start, 0

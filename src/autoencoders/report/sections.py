@@ -1,7 +1,7 @@
 """What a report shows. Each section function takes a :class:`ReportInputs` and returns a
 :class:`~.html.Section`, or None when the model, data or run lacks what the section needs (a capability,
-never a model name): samples for objectives that can sample, activations for sparse codes, codebook use for
-discrete codes (the objective's capability flags)."""
+never a model name): samples for objectives that can sample, the likelihood for those with a prior and a
+likelihood, activations for sparse codes, codebook use for discrete codes (the objective's capability flags)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from ..data import Scaler
 from ..data.datasets import IDX_DATASETS
 from ..data.tabular import TabularPreprocessor
 from ..inference import encode, reconstruct, reconstruction_error
-from ..metrics import codebook_usage
+from ..likelihood_defaults import IMPORTANCE_SAMPLES, LIKELIHOOD_ROWS
+from ..metrics import codebook_usage, has_density, is_likelihood, likelihood_metrics
 from ..models._base import Autoencoder
 from ..training.history import History
 from ..training.run_folder import CONFIG_FILE, METRICS_FILE, RunFolder
@@ -211,6 +212,27 @@ def generated_samples(run: ReportInputs) -> Section | None:
     return section
 
 
+def likelihood(run: ReportInputs) -> Section | None:
+    """The test NLL and ELBO of a model with a likelihood and a prior, on at most LIKELIHOOD_ROWS of the rows shown
+    (the report's work bounded)."""
+    model = run.model
+    if not (has_density(model) and is_likelihood(model, run.X)):
+        return None
+    values = likelihood_metrics(model, run.X, IMPORTANCE_SAMPLES, LIKELIHOOD_ROWS)
+    n_rows = values["likelihood_rows"]
+    measured = f"all {n_rows} rows shown" if n_rows == len(run.X) else \
+        f"{n_rows} of the {len(run.X)} rows shown (a random choice seeded 0)"
+    return Section("Likelihood", notes=[
+        f"The importance-weighted negative log-likelihood (Burda et al., 2016) with {IMPORTANCE_SAMPLES} importance "
+        f"samples per row, and the one-sample ELBO, in nats per sample, on {measured}"
+        + (f" ({run.rows})" if run.rows else "") + ". Both are seeded: the same figures every time; `ae evaluate "
+        "RUN --data ... --importance-samples K` gives them on other rows or with more samples.",
+        f"The summary's test loss is {values['loss_is']}."],
+        tables={"likelihood (nats per sample)": {"negative log-likelihood": values["nll_nats"],
+                                                  "ELBO": values["elbo_nats"], "importance samples": IMPORTANCE_SAMPLES,
+                                                  "rows": n_rows}})
+
+
 def _most_different_row(run: ReportInputs) -> int:
     """Row to interpolate to from row 0: the first with another label, else the last."""
     if run.y is not None:
@@ -274,4 +296,4 @@ def configuration(run: ReportInputs) -> Section | None:
 
 
 SECTIONS = [summary, training_curves, reconstructions, code_map, first_layer_weights, generated_samples,
-            code_activations, codebook, scores, configuration]
+            likelihood, code_activations, codebook, scores, configuration]

@@ -300,11 +300,15 @@ class Trainer:
 
 @torch.no_grad()
 def evaluate_loss(model: Trainable, X: Rows | torch.Tensor, batch_size: int = 1024,
-                  targets: torch.Tensor | None = None) -> dict[str, float]:
+                  targets: torch.Tensor | None = None, seed: int = 0) -> dict[str, float]:
     """Mean loss parts of ``model`` over rows ``X`` (a :class:`~.rows.Rows`, or a tensor with optional
-    ``targets``) in eval mode."""
+    ``targets``) in eval mode. What a loss draws (a VAE's code, a contractive estimate's projections) comes from
+    torch's global generator seeded with ``seed`` in a fork (:func:`~.runtime.seeded`): the same figure every
+    call, the caller's generator left as it was."""
     model.eval()
-    return mean_loss(model, TensorRows(X, targets) if isinstance(X, torch.Tensor) else X, batch_size)
+    rows = TensorRows(X, targets) if isinstance(X, torch.Tensor) else X
+    with seeded(seed, rows.device):
+        return mean_loss(model, rows, batch_size)
 
 
 @torch.no_grad()
