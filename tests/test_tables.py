@@ -555,6 +555,20 @@ def test_cli_impute_writes_an_arff_column_of_whole_numbers_as_integers(tmp_path)
     assert all(cell.isdigit() for cell in written), written[:6]
 
 
+def test_cli_impute_refuses_a_table_without_gaps_before_training(people, tmp_path, monkeypatch):
+    # a file with no missing cell (CPS1988, diamonds) was trained on for minutes, then written back unchanged with
+    # "filled_cells": 0; gaps only in a left-out column are none to fill either
+    people.assign(age=people.age.fillna(40.0), city=people.city.fillna("Rome")).to_csv(tmp_path / "full.csv",
+                                                                                       index=False)
+    people.to_csv(tmp_path / "people.csv", index=False)
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    for data, drop in (("full.csv", "id"), ("people.csv", "id,age,city")):
+        out = tmp_path / "filled.csv"
+        result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / data), "--drop", drop, "--out", str(out)])
+        assert result.exit_code == 1 and f"{data} has no missing cell in its 5 feature columns" in result.output
+        assert "nothing to fill" in result.output and not out.exists()
+
+
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
     """An existing --out is refused before any work unless --overwrite is given; the file the command reads is
     refused even then (the user's data would be lost); a refused call changes nothing."""
@@ -709,6 +723,30 @@ def test_imputer_fills_a_category_column_keeping_its_declared_categories_and_ord
     assert filled["c"].dtype == frame["c"].dtype and filled["o"].dtype == frame["o"].dtype
     assert not filled.isna().any().any()
     pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
+
+
+def test_imputer_fills_new_rows_whose_category_column_declares_fewer_categories():
+    # new rows made a category column on their own (.astype("category")) declare only the categories they hold;
+    # filling a gap of theirs with another one failed with pandas' "Cannot set a Categorical with another, without
+    # identical categories". One gap in three batches each declaring one category: the fill is foreign to two.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0] * 5, "c": pd.Categorical(["x", "y", "z", "x"] * 5)})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
+    for declared in ("x", "y", "z"):
+        new = pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical([declared, None], categories=[declared])})
+        filled = imputer.transform(new)
+        assert filled["c"].iloc[0] == declared and filled["c"].iloc[1] in {"x", "y", "z"}
+        assert list(filled["c"].cat.categories[:1]) == [declared]  # the rows' own categories first, then the fill's
+
+
+def test_imputer_says_an_unseen_category_is_kept_as_it_is():
+    # the warning said the cell was "treated as missing", yet the imputer (rightly: it was not a gap) gave it back
+    # unchanged; a user reading it looked for a fill that never came
+    frame = pd.DataFrame({"a": [1.0, 2.0, None, 4.0] * 5, "c": ["x", "y", "x", None] * 5})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
+    with pytest.warns(UnknownCategoryWarning, match=r"categories not seen in fitting \(w;.*; kept as it is in the "
+                                                    r"output \(handle_unknown='error' refuses it\)"):
+        filled = imputer.transform(pd.DataFrame({"a": [None], "c": ["w"]}))
+    assert filled["c"].iloc[0] == "w" and not np.isnan(filled["a"].iloc[0])
 
 
 def test_cli_impute_fills_a_parquet_category_column_with_an_unused_category(tmp_path):

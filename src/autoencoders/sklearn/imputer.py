@@ -94,8 +94,19 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
 def _merge(frame, filled, gaps: np.ndarray):
     """``frame`` with the cells where ``gaps`` (n, columns) is True taken from ``filled`` (same shape; its columns
     matched by position: they are named as strings, ``frame``'s as the caller's, such as pandas' 0, 1, ...)."""
-    merged = {name: frame[name].where(~gaps[:, i], filled.iloc[:, i]) for i, name in enumerate(frame.columns)}
+    merged = {name: _fill(frame[name], filled.iloc[:, i], gaps[:, i]) for i, name in enumerate(frame.columns)}
     return type(frame)({name: column.infer_objects() for name, column in merged.items()})
+
+
+def _fill(column, fills, gap: np.ndarray):
+    """``column`` with its cells where ``gap`` (n,) is True taken from ``fills``. A category column gains the
+    categories its fills bring: new rows made categorical on their own declare only those they hold."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        brought = pd.Index(fills[gap].unique()).difference(column.cat.categories)
+        column, fills = column.cat.add_categories(brought), fills.astype(object)
+    return column.where(~gap, fills)
 
 
 def _as_array(frame) -> np.ndarray:
