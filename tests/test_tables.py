@@ -743,8 +743,8 @@ def test_imputer_says_an_unseen_category_is_kept_as_it_is():
     # unchanged; a user reading it looked for a fill that never came
     frame = pd.DataFrame({"a": [1.0, 2.0, None, 4.0] * 5, "c": ["x", "y", "x", None] * 5})
     imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
-    with pytest.warns(UnknownCategoryWarning, match=r"categories not seen in fitting \(w;.*; kept as it is in the "
-                                                    r"output \(handle_unknown='error' refuses it\)"):
+    with pytest.warns(UnknownCategoryWarning, match=r"not seen in fitting \(w;.*; read as a gap by the model, kept "
+                                                    r"as it is in the output \(handle_unknown='error' refuses it\)"):
         filled = imputer.transform(pd.DataFrame({"a": [None], "c": ["w"]}))
     assert filled["c"].iloc[0] == "w" and not np.isnan(filled["a"].iloc[0])
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
+from ..data.tabular import UNSEEN_AS_GAP, UnknownCategoryWarning
 from ..errors import ConfigError
 from ._base import _TRAIN, _AutoencoderEstimator, _OneModelSharing
 
@@ -70,17 +73,24 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         """``X`` with every missing cell filled; observed cells unchanged."""
         check_is_fitted(self, "model_")
         X = self._fitted_columns(X)
-        matrix = self._table_inputs(X, reset=False)  # (N, F)
         gaps = self.table_.missing_mask(X)  # (N, n_columns)
-        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
-        for _ in range(self.refine):
-            filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
-                _merge(self._as_frame(X), filled, gaps))))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # each told once below, in the imputer's words
+            filled = self._fills(X, gaps)
+        _warn_once_each(caught)
         result = _merge(self._as_frame(X), filled, gaps)
         if not hasattr(X, "columns"):
             return _as_array(result)
         result.index = X.index  # the caller's row labels, as they came in
         return result
+
+    def _fills(self, X, gaps: np.ndarray):
+        """The model's value for every cell of ``X`` (a frame of its shape), refilled ``refine`` times."""
+        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self._table_inputs(X, reset=False)))
+        for _ in range(self.refine):
+            filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
+                _merge(self._as_frame(X), filled, gaps))))
+        return filled
 
     def _as_frame(self, X):
         return self.table_.frame(X).reset_index(drop=True)
@@ -89,6 +99,16 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         """The input's column names (one output column per input column); ``input_features`` must match them."""
         check_is_fitted(self, "model_")
         return _check_feature_names_in(self, input_features)
+
+
+def _warn_once_each(caught) -> None:
+    """The warnings ``caught`` while filling, each once (a refill would repeat them); an unseen category's says what
+    the imputer does with the cell: the model reads it as a gap, but it is none, so the output keeps it."""
+    for category, text in dict.fromkeys((caught_one.category, str(caught_one.message)) for caught_one in caught):
+        if issubclass(category, UnknownCategoryWarning):
+            text = text.replace(UNSEEN_AS_GAP, "; read as a gap by the model, kept as it is in the output "
+                                               "(handle_unknown='error' refuses it)")
+        warnings.warn(text, category, stacklevel=3)
 
 
 def _merge(frame, filled, gaps: np.ndarray):
