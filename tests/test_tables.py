@@ -562,7 +562,7 @@ def test_cli_impute_refuses_a_table_without_gaps_before_training(people, tmp_pat
                                                                                        index=False)
     people.to_csv(tmp_path / "people.csv", index=False)
     monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
-    for data, drop in (("full.csv", "id"), ("people.csv", "id,age,city")):
+    for data, drop in (("full.csv", "id,label"), ("people.csv", "age,city")):
         out = tmp_path / "filled.csv"
         result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / data), "--drop", drop, "--out", str(out)])
         assert result.exit_code == 1 and f"{data} has no missing cell in its 5 feature columns" in result.output

@@ -52,6 +52,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
                             "are gaps to fill")
     else:
         check_npy_of_text(out, text_columns(dataset.whole.values))
+    _refuse_no_gaps(dataset.X, data)
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
@@ -68,6 +69,17 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),
                                                                      strict=True) if n}})
+
+
+def _refuse_no_gaps(X, data) -> None:
+    """A DataError, before the minutes of training, for features ``X`` (N, columns) without a missing cell: the
+    file would come back unchanged."""
+    from ..data.tabular import is_missing
+
+    columns = [X.iloc[:, i] for i in range(X.shape[1])] if hasattr(X, "columns") else list(np.asarray(X).T)
+    if not any(is_missing(column).any() for column in columns):
+        raise DataError(f"{data} has no missing cell in its {len(columns)} feature columns (empty, NA, NaN or a "
+                        "--missing-values text): nothing to fill")
 
 
 def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, str]):

@@ -73,10 +73,11 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         """``X`` with every missing cell filled; observed cells unchanged."""
         check_is_fitted(self, "model_")
         X = self._fitted_columns(X)
-        gaps = self.table_.missing_mask(X)  # (N, n_columns)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")  # each told once below, in the imputer's words
-            filled = self._fills(X, gaps)
+            matrix = self._table_inputs(X, reset=False)  # (N, F)
+            gaps = self.table_.missing_mask(X)  # (N, n_columns)
+            filled = self._fills(X, matrix, gaps)
         _warn_once_each(caught)
         result = _merge(self._as_frame(X), filled, gaps)
         if not hasattr(X, "columns"):
@@ -84,9 +85,10 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         result.index = X.index  # the caller's row labels, as they came in
         return result
 
-    def _fills(self, X, gaps: np.ndarray):
-        """The model's value for every cell of ``X`` (a frame of its shape), refilled ``refine`` times."""
-        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self._table_inputs(X, reset=False)))
+    def _fills(self, X, matrix: np.ndarray, gaps: np.ndarray):
+        """The model's value for every cell of ``X`` (``matrix``, its (N, F) inputs), as a frame of ``X``'s shape,
+        refilled ``refine`` times from the table with its ``gaps`` (N, n_columns) filled."""
+        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
         for _ in range(self.refine):
             filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
                 _merge(self._as_frame(X), filled, gaps))))
