@@ -491,6 +491,23 @@ def test_cli_impute_keeps_a_column_of_whole_numbers_whole(tmp_path):
     assert [int(c) for c, seen in zip(written, observed, strict=True) if seen] == list(frame["count"].dropna())
 
 
+def test_cli_impute_fills_a_column_of_whole_numbers_written_with_a_decimal_point_with_whole_numbers(tmp_path):
+    """pandas (and R) write an integer column with gaps as floats, 181.0 (penguins' flipper_length_mm and
+    body_mass_g): its fills came back as 199.8, where the same file as Parquet gave 200.0."""
+    rng = np.random.default_rng(0)
+    size = rng.normal(size=200)
+    frame = pd.DataFrame({"size": size, "mass": np.round(3000 + 500 * size + rng.normal(0, 50, size=200))})
+    frame.loc[::20, "mass"] = np.nan
+    path, out = tmp_path / "mass.csv", tmp_path / "filled.csv"
+    frame.to_csv(path, index=False)
+    assert path.read_text().splitlines()[2].endswith(".0")  # written as pandas writes floats
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [line.split(",")[1] for line in out.read_text().splitlines()[1:]]
+    assert all(re.fullmatch(r"-?\d+\.0", cell) for cell in written[::20]), written[::20]
+    assert out.read_text().splitlines()[2:20] == path.read_text().splitlines()[2:20]
+
+
 def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
     """A ;-separated file with decimal commas (as spreadsheets in many locales write) comes back the same way."""
     lines = ["a;b;c", *(f"{i},5;{'' if i % 4 == 1 else i + 1};{'xy'[i % 2]}" for i in range(12))]
