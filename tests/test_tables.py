@@ -508,6 +508,21 @@ def test_cli_impute_fills_a_column_of_whole_numbers_written_with_a_decimal_point
     assert out.read_text().splitlines()[2:20] == path.read_text().splitlines()[2:20]
 
 
+def test_cli_impute_writes_a_tsv_file_back_as_tsv(tmp_path):
+    """A .tsv could be read but not written ("must end in .npy, .csv, ..."): its filled table could only go to a
+    .csv, which keeps the file's tabs (as a ;-file keeps its semicolons), and pandas read that .csv as one column."""
+    rows = [f"{i}.5\t{'' if i % 4 == 1 else i + 1}\t{'xy'[i % 2]}" for i in range(12)]
+    path = tmp_path / "table.tsv"
+    path.write_text("a\tb\tc\n" + "\n".join(rows) + "\n")
+    for name in ("filled.tsv", "filled.tsv.gz"):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        filled = pd.read_csv(out, sep="\t")
+        assert list(filled.columns) == ["a", "b", "c"] and not filled.isna().any().any()
+        assert list(filled["a"]) == [i + 0.5 for i in range(12)]
+
+
 def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
     """A ;-separated file with decimal commas (as spreadsheets in many locales write) comes back the same way."""
     lines = ["a;b;c", *(f"{i},5;{'' if i % 4 == 1 else i + 1};{'xy'[i % 2]}" for i in range(12))]
@@ -805,7 +820,7 @@ def test_cli_writes_only_the_table_compressions_it_reads_back():
     from autoencoders.data.files import TEXT_OPENERS
 
     assert set(COMPRESSIONS) == set(TEXT_OPENERS)
-    assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS
+    assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS and ".tsv.xz" in FORMATS
 
 
 def test_header_names_lose_the_spaces_around_them(tmp_path):

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 @click.command()
 @data_options
-@output_options("Where to write the filled table: .csv (.gz ok), .parquet, or .npy for an all-numeric one.",
+@output_options("Where to write the filled table: .csv or .tsv (.gz ok), .parquet, or .npy for an all-numeric "
+                "one.",
                 arrays=True)
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Training epochs (default: sized from the rows).")
 @click.option("--corruption-level", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
