@@ -770,6 +770,18 @@ def test_imputer_fills_new_rows_whose_category_column_declares_fewer_categories(
         assert list(filled["c"].cat.categories[:1]) == [declared]  # the rows' own categories first, then the fill's
 
 
+def test_imputer_keeps_a_float32_column_float32():
+    # a float32 column with gaps came back float64 (its fills, float64, upcast it); Float64 and Int32 were kept
+    frame = pd.DataFrame({"a": np.array([1.5, np.nan, 3.25, 4.0] * 5, dtype=np.float32),
+                          "b": [2.0, 4.0, 6.0, np.nan] * 5})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame.assign(c=["x", "y", None, "x"] * 5))
+    filled = imputer.transform(frame.assign(c=["x", "y", None, "x"] * 5)).drop(columns="c")
+    assert filled["a"].dtype == np.float32 and not filled["a"].isna().any()
+    pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
+    # a text column with no value in new rows is float64 (all NaN) to pandas: its fills stay text
+    assert set(imputer.transform(frame.assign(c=np.nan))["c"]) <= {"x", "y"}
+
+
 def test_imputer_says_an_unseen_category_is_kept_as_it_is():
     # the warning said the cell was "treated as missing", yet the imputer (rightly: it was not a gap) gave it back
     # unchanged; a user reading it looked for a fill that never came

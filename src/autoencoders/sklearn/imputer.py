@@ -126,13 +126,16 @@ def _merge(frame, filled, gaps: np.ndarray):
 
 
 def _fill(column, fills, gap: np.ndarray):
-    """``column`` with its cells where ``gap`` (n,) is True taken from ``fills``. A category column gains the
-    categories its fills bring: new rows made categorical on their own declare only those they hold."""
+    """``column`` with its cells where ``gap`` (n,) is True taken from ``fills``, in its own dtype: float fills in
+    a float32 column's precision (they would make it float64); a category column gains the categories its fills
+    bring (new rows made categorical on their own declare only those they hold)."""
     import pandas as pd
 
     if isinstance(column.dtype, pd.CategoricalDtype):
         brought = pd.Index(fills[gap].unique()).difference(column.cat.categories)
         column, fills = column.cat.add_categories(brought), fills.astype(object)
+    elif column.dtype.kind == "f" and pd.api.types.is_numeric_dtype(fills.dtype):  # not a text column's, all NaN
+        fills = fills.astype(column.dtype)
     return column.where(~gap, fills)
 
 
