@@ -508,6 +508,19 @@ def test_cli_impute_fills_a_column_of_whole_numbers_written_with_a_decimal_point
     assert out.read_text().splitlines()[2:20] == path.read_text().splitlines()[2:20]
 
 
+def test_cli_impute_says_how_to_keep_a_label_column_with_gaps(people, tmp_path, monkeypatch):
+    # `--label-column` keeps a column out and writes it back as it is, but one with gaps (penguins' sex) was refused
+    # with "labels 'city' of ... have 12 missing value(s)" and no word on what to do
+    people.to_csv(tmp_path / "people.csv", index=False)
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "people.csv"), "--drop", "id",
+                                      "--label-column", "city", "--out", str(tmp_path / "filled.csv")])
+    first = int(np.flatnonzero(people.city.isna())[0]) + 1
+    assert result.exit_code == 1 and f"missing value(s), first at row {first}" in result.output
+    assert "leave the column out with --drop (written back as it is by ae impute) rather than --label-column" \
+        in result.output
+
+
 def test_cli_impute_writes_a_tsv_file_back_as_tsv(tmp_path):
     """A .tsv could be read but not written ("must end in .npy, .csv, ..."): its filled table could only go to a
     .csv, which keeps the file's tabs (as a ;-file keeps its semicolons), and pandas read that .csv as one column."""
