@@ -774,13 +774,21 @@ def test_imputer_fills_new_rows_whose_category_column_declares_fewer_categories(
     # new rows made a category column on their own (.astype("category")) declare only the categories they hold;
     # filling a gap of theirs with another one failed with pandas' "Cannot set a Categorical with another, without
     # identical categories". One gap in three batches each declaring one category: the fill is foreign to two.
-    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0] * 5, "c": pd.Categorical(["x", "y", "z", "x"] * 5)})
+    # They come back in the fitted column's dtype, an ordered one's order kept, as fit_transform gives it.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", "y", "z", "x"] * 5, categories=["z", "y", "x"], ordered=True)})
     imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
     for declared in ("x", "y", "z"):
-        new = pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical([declared, None], categories=[declared])})
+        new = pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical([declared, None], categories=[declared],
+                                                                  ordered=True)})
         filled = imputer.transform(new)
         assert filled["c"].iloc[0] == declared and filled["c"].iloc[1] in {"x", "y", "z"}
-        assert list(filled["c"].cat.categories[:1]) == [declared]  # the rows' own categories first, then the fill's
+        assert filled["c"].dtype == frame["c"].dtype
+    # a text column at fit, a category one in new rows that hold a category the fit never saw
+    text = AutoencoderImputer(epochs=1, random_state=0).fit(frame.assign(c=frame["c"].astype(str)))
+    with pytest.warns(UnknownCategoryWarning):
+        filled = text.transform(pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical(["q", None])}))
+    assert filled["c"].iloc[0] == "q" and filled["c"].iloc[1] in {"x", "y", "z"}
 
 
 def test_imputer_keeps_a_float32_column_float32():

@@ -127,16 +127,28 @@ def _merge(frame, filled, gaps: np.ndarray):
 
 def _fill(column, fills, gap: np.ndarray):
     """``column`` with its cells where ``gap`` (n,) is True taken from ``fills``, in its own dtype: float fills in
-    a float32 column's precision (they would make it float64); a category column gains the categories its fills
-    bring (new rows made categorical on their own declare only those they hold)."""
+    a float32 column's precision (they would make it float64); a category column able to hold its fills."""
     import pandas as pd
 
     if isinstance(column.dtype, pd.CategoricalDtype):
-        brought = pd.Index(fills[gap].unique()).difference(column.cat.categories)
-        column, fills = column.cat.add_categories(brought), fills.astype(object)
+        column, fills = _holding_fills(column, fills, gap), fills.astype(object).where(gap)  # the gaps' only
     elif column.dtype.kind == "f" and pd.api.types.is_numeric_dtype(fills.dtype):  # not a text column's, all NaN
         fills = fills.astype(column.dtype)
     return column.where(~gap, fills)
+
+
+def _holding_fills(column, fills, gap: np.ndarray):
+    """A category column whose categories hold its ``fills``: new rows made categorical on their own declare only
+    those they hold. The fitted categories in their order (as ``fit_transform`` gives them, an ordered column's
+    order kept) where the fitted column was a category one, then any only the rows hold; else the rows' own, then
+    the fills'."""
+    import pandas as pd
+
+    own = column.cat.categories
+    if isinstance(fills.dtype, pd.CategoricalDtype):
+        fitted = fills.cat.categories
+        return column.cat.set_categories(fitted.append(own.difference(fitted, sort=False)))
+    return column.cat.add_categories(pd.Index(fills[gap].unique()).difference(own))
 
 
 def _as_array(frame) -> np.ndarray:
