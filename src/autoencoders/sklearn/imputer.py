@@ -24,11 +24,11 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
     the others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical
     columns) and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a
     DataFrame with its dtypes and index (a float column's fills are not rounded, a nullable ``Int64`` column's are
-    whole; a category column gains the category filled in where new rows did not declare it); an array as an
-    array. Every column learns to be filled, so new rows may have gaps where the fitted ones had none; a category
-    not seen in fitting is read as a gap by the model and kept in the output, with an ``UnknownCategoryWarning``
-    (``handle_unknown="error"`` refuses it). ``categorical`` names numeric columns to fill as categories (codes).
-    ``save``/``load`` keep a fitted imputer (no pickle).
+    whole; new rows' category column has the fitted column's categories where that was one too, then any only
+    the rows hold); an array as an array. Every column learns to be filled, so new rows may have gaps where the
+    fitted ones had none; a category not seen in fitting is read as a gap by the model and kept in the output,
+    with an ``UnknownCategoryWarning`` (``handle_unknown="error"`` refuses it). ``categorical`` names numeric
+    columns to fill as categories (codes). ``save``/``load`` keep a fitted imputer (no pickle).
     ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about 6,000 steps, 30 to 300 epochs).
     The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC, thyroid;
     ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth held out
