@@ -491,6 +491,51 @@ def test_cli_impute_keeps_a_column_of_whole_numbers_whole(tmp_path):
     assert [int(c) for c, seen in zip(written, observed, strict=True) if seen] == list(frame["count"].dropna())
 
 
+def test_cli_impute_fills_a_column_of_whole_numbers_written_with_a_decimal_point_with_whole_numbers(tmp_path):
+    """pandas (and R) write an integer column with gaps as floats, 181.0 (penguins' flipper_length_mm and
+    body_mass_g): its fills came back as 199.8, where the same file as Parquet gave 200.0."""
+    rng = np.random.default_rng(0)
+    size = rng.normal(size=200)
+    frame = pd.DataFrame({"size": size, "mass": np.round(3000 + 500 * size + rng.normal(0, 50, size=200))})
+    frame.loc[::20, "mass"] = np.nan
+    path, out = tmp_path / "mass.csv", tmp_path / "filled.csv"
+    frame.to_csv(path, index=False)
+    assert path.read_text().splitlines()[2].endswith(".0")  # written as pandas writes floats
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [line.split(",")[1] for line in out.read_text().splitlines()[1:]]
+    assert all(re.fullmatch(r"-?\d+\.0", cell) for cell in written[::20]), written[::20]
+    assert out.read_text().splitlines()[2:20] == path.read_text().splitlines()[2:20]
+
+
+def test_cli_impute_says_how_to_keep_a_label_column_with_gaps(people, tmp_path, monkeypatch):
+    # `--label-column` keeps a column out and writes it back as it is, but one with gaps (penguins' sex) was refused
+    # with "labels 'city' of ... have 12 missing value(s)" and no word on what to do
+    people.to_csv(tmp_path / "people.csv", index=False)
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / "people.csv"), "--drop", "id",
+                                      "--label-column", "city", "--out", str(tmp_path / "filled.csv")])
+    first = int(np.flatnonzero(people.city.isna())[0]) + 1
+    assert result.exit_code == 1 and f"missing value(s), first at row {first}" in result.output
+    assert "leave the column out with --drop (written back as it is by ae impute) rather than --label-column" \
+        in result.output
+
+
+def test_cli_impute_writes_a_tsv_file_back_as_tsv(tmp_path):
+    """A .tsv could be read but not written ("must end in .npy, .csv, ..."): its filled table could only go to a
+    .csv, which keeps the file's tabs (as a ;-file keeps its semicolons), and pandas read that .csv as one column."""
+    rows = [f"{i}.5\t{'' if i % 4 == 1 else i + 1}\t{'xy'[i % 2]}" for i in range(12)]
+    path = tmp_path / "table.tsv"
+    path.write_text("a\tb\tc\n" + "\n".join(rows) + "\n")
+    for name in ("filled.tsv", "filled.tsv.gz"):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        filled = pd.read_csv(out, sep="\t")
+        assert list(filled.columns) == ["a", "b", "c"] and not filled.isna().any().any()
+        assert list(filled["a"]) == [i + 0.5 for i in range(12)]
+
+
 def test_cli_impute_writes_a_semicolon_file_back_in_its_own_dialect(tmp_path):
     """A ;-separated file with decimal commas (as spreadsheets in many locales write) comes back the same way."""
     lines = ["a;b;c", *(f"{i},5;{'' if i % 4 == 1 else i + 1};{'xy'[i % 2]}" for i in range(12))]
@@ -570,6 +615,20 @@ def test_cli_impute_writes_an_arff_column_of_whole_numbers_as_integers(tmp_path)
     assert result.exit_code == 0, result.output
     written = [line.split(",")[2] for line in out.read_text().splitlines()[1:]]
     assert all(cell.isdigit() for cell in written), written[:6]
+
+
+def test_cli_impute_refuses_a_table_without_gaps_before_training(people, tmp_path, monkeypatch):
+    # a file with no missing cell (CPS1988, diamonds) was trained on for minutes, then written back unchanged with
+    # "filled_cells": 0; gaps only in a left-out column are none to fill either
+    people.assign(age=people.age.fillna(40.0), city=people.city.fillna("Rome")).to_csv(tmp_path / "full.csv",
+                                                                                       index=False)
+    people.to_csv(tmp_path / "people.csv", index=False)
+    monkeypatch.setattr(AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("worked before refusing"))
+    for data, drop in (("full.csv", "id,label"), ("people.csv", "age,city")):
+        out = tmp_path / "filled.csv"
+        result = CliRunner().invoke(cli, ["impute", "--data", str(tmp_path / data), "--drop", drop, "--out", str(out)])
+        assert result.exit_code == 1 and f"{data} has no missing cell in its 5 feature columns" in result.output
+        assert "nothing to fill" in result.output and not out.exists()
 
 
 def test_cli_output_files_are_never_replaced_silently(people_csv, tmp_path, monkeypatch):
@@ -728,6 +787,50 @@ def test_imputer_fills_a_category_column_keeping_its_declared_categories_and_ord
     pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
 
 
+def test_imputer_fills_new_rows_whose_category_column_declares_fewer_categories():
+    # new rows made a category column on their own (.astype("category")) declare only the categories they hold;
+    # filling a gap of theirs with another one failed with pandas' "Cannot set a Categorical with another, without
+    # identical categories". One gap in three batches each declaring one category: the fill is foreign to two.
+    # They come back in the fitted column's dtype, an ordered one's order kept, as fit_transform gives it.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0] * 5,
+                          "c": pd.Categorical(["x", "y", "z", "x"] * 5, categories=["z", "y", "x"], ordered=True)})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
+    for declared in ("x", "y", "z"):
+        new = pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical([declared, None], categories=[declared],
+                                                                  ordered=True)})
+        filled = imputer.transform(new)
+        assert filled["c"].iloc[0] == declared and filled["c"].iloc[1] in {"x", "y", "z"}
+        assert filled["c"].dtype == frame["c"].dtype
+    # a text column at fit, a category one in new rows that hold a category the fit never saw
+    text = AutoencoderImputer(epochs=1, random_state=0).fit(frame.assign(c=frame["c"].astype(str)))
+    with pytest.warns(UnknownCategoryWarning):
+        filled = text.transform(pd.DataFrame({"a": [2.0, 3.0], "c": pd.Categorical(["q", None])}))
+    assert filled["c"].iloc[0] == "q" and filled["c"].iloc[1] in {"x", "y", "z"}
+
+
+def test_imputer_keeps_a_float32_column_float32():
+    # a float32 column with gaps came back float64 (its fills, float64, upcast it); Float64 and Int32 were kept
+    frame = pd.DataFrame({"a": np.array([1.5, np.nan, 3.25, 4.0] * 5, dtype=np.float32),
+                          "b": [2.0, 4.0, 6.0, np.nan] * 5})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame.assign(c=["x", "y", None, "x"] * 5))
+    filled = imputer.transform(frame.assign(c=["x", "y", None, "x"] * 5)).drop(columns="c")
+    assert filled["a"].dtype == np.float32 and not filled["a"].isna().any()
+    pd.testing.assert_frame_equal(filled.where(frame.notna()), frame.where(frame.notna()))
+    # a text column with no value in new rows is float64 (all NaN) to pandas: its fills stay text
+    assert set(imputer.transform(frame.assign(c=np.nan))["c"]) <= {"x", "y"}
+
+
+def test_imputer_says_an_unseen_category_is_kept_as_it_is():
+    # the warning said the cell was "treated as missing", yet the imputer (rightly: it was not a gap) gave it back
+    # unchanged; a user reading it looked for a fill that never came
+    frame = pd.DataFrame({"a": [1.0, 2.0, None, 4.0] * 5, "c": ["x", "y", "x", None] * 5})
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(frame)
+    with pytest.warns(UnknownCategoryWarning, match=r"not seen in fitting \(w;.*; read as a gap by the model, kept "
+                                                    r"as it is in the output \(handle_unknown='error' refuses it\)"):
+        filled = imputer.transform(pd.DataFrame({"a": [None], "c": ["w"]}))
+    assert filled["c"].iloc[0] == "w" and not np.isnan(filled["a"].iloc[0])
+
+
 def test_cli_impute_fills_a_parquet_category_column_with_an_unused_category(tmp_path):
     # `ae impute` on a Parquet file (which keeps pandas categories) failed with a traceback, as the imputer did
     frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5,
@@ -767,7 +870,7 @@ def test_cli_writes_only_the_table_compressions_it_reads_back():
     from autoencoders.data.files import TEXT_OPENERS
 
     assert set(COMPRESSIONS) == set(TEXT_OPENERS)
-    assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS
+    assert ".csv.zip" not in FORMATS and ".csv.xz" in FORMATS and ".tsv.xz" in FORMATS
 
 
 def test_header_names_lose_the_spaces_around_them(tmp_path):
@@ -942,6 +1045,8 @@ def test_a_frame_without_columns_is_refused_by_name(people, estimator):
 def test_text_in_a_column_fitted_as_numbers_is_named_by_column_and_row(people, estimator):
     # scikit-learn's check said only "could not convert string to float: 'n/a'", naming neither column nor row
     frame = people[["grade", "income"]].astype(float)
+    if isinstance(estimator, AutoencoderTransformer):  # a code narrower than the two columns: no over-complete warning
+        estimator.set_params(code_size=1)
     estimator.fit(frame)
     texts = frame.astype(object)
     texts.loc[4, "income"] = "n/a"

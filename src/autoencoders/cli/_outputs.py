@@ -73,7 +73,8 @@ def _nearest_folder(path: Path) -> Path:
 # `--data` reads back (data.text_tables.TEXT_OPENERS, not imported here to keep `ae --help` light; a test ties the
 # two).
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
-FORMATS = (".npy", ".csv", *(f".csv{suffix}" for suffix in COMPRESSIONS), ".parquet", ".pq")
+TEXT_TABLES = {".csv": ",", ".tsv": "\t"}  # a text table's ending and its delimiter
+FORMATS = (".npy", *(f"{table}{suffix}" for table in TEXT_TABLES for suffix in ("", *COMPRESSIONS)), ".parquet", ".pq")
 
 
 def array_format(path: str, flag: str = "--out") -> str:
@@ -110,9 +111,9 @@ def text_columns(frame: Any) -> list[str]:
 
 
 def save_array(path: str, array: Any) -> None:
-    """Write ``array`` as .npy or .csv (by suffix; .csv.gz and .parquet through pandas); a DataFrame as .csv (.gz ok)
-    with its header, .parquet, or .npy when all-numeric. Atomically: a reader (or an interrupted run) sees the old
-    file or the new one, never half of one."""
+    """Write ``array`` as .npy, .csv or .tsv (by suffix; .csv.gz and .parquet through pandas); a DataFrame as .csv or
+    .tsv (.gz ok) with its header, .parquet, or .npy when all-numeric. Atomically: a reader (or an interrupted run)
+    sees the old file or the new one, never half of one."""
     from ..checkpoint import atomic_write
 
     target, ending = Path(path), array_format(path)
@@ -123,8 +124,9 @@ def save_array(path: str, array: Any) -> None:
     if bad:
         raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
                              f"nothing was written to {path}. Is the model damaged or diverged?")
-    if ending == ".csv":
-        atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1), delimiter=",", fmt="%.7g"))
+    if ending in TEXT_TABLES:
+        atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1),
+                                                    delimiter=TEXT_TABLES[ending], fmt="%.7g"))
     elif ending == ".npy":
         atomic_write(target, lambda tmp: save_numpy(tmp, np.save, array))
     else:  # a compressed CSV (no header, as a plain one) or Parquet of the rows (columns named 0, 1, ...)
@@ -157,8 +159,10 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
         except (ValueError, TypeError):
             raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
         save_numpy(tmp, np.save, values)
-    else:
-        dialect = frame.attrs.get("dialect", {})  # a table read from a CSV is written back in its delimiter
+    else:  # a table read from a text file is written back in its delimiter, but a .tsv's is a tab
+        dialect = frame.attrs.get("dialect", {})
+        if array_format(str(target)).startswith(".tsv"):
+            dialect = {**dialect, "sep": "\t"}
         frame.to_csv(tmp, index=False, header=header and frame.attrs.get("header", True),
                      compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
 

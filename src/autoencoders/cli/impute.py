@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 @click.command()
 @data_options
-@output_options("Where to write the filled table: .csv (.gz ok), .parquet, or .npy for an all-numeric one.",
+@output_options("Where to write the filled table: .csv or .tsv (.gz ok), .parquet, or .npy for an all-numeric "
+                "one.",
                 arrays=True)
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Training epochs (default: sized from the rows).")
 @click.option("--corruption-level", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same filled values.")
 def impute(data, data_dir, split, label_column, out, epochs, corruption_level, seed):
     """Fill every missing cell of --data (empty cells, NA, NaN) and write the table to --out: numeric cells with the
-    autoencoder's reconstruction, rounded to as many decimals as the column's own cells have at most (none in a
-    column of whole numbers, written as integers), categorical cells with its most likely category. Every other
+    autoencoder's reconstruction, rounded to as many decimals as the column's own values have at most (none in a
+    column of whole numbers: 200 beside 181, 200.0 beside 181.0), categorical cells with its most likely category.
+    A table without a gap is refused before training. Every other
     cell is kept as it was: written to a text table (.csv), as the file wrote it (3.10 stays 3.10); to Parquet,
     each column in its own dtype. Columns left out with --drop/--columns or --label-column are written back
     unchanged.
@@ -52,6 +54,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
                             "are gaps to fill")
     else:
         check_npy_of_text(out, text_columns(dataset.whole.values))
+    _refuse_no_gaps(dataset.X, data)
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
@@ -70,10 +73,22 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
                                                                      strict=True) if n}})
 
 
+def _refuse_no_gaps(X, data) -> None:
+    """A DataError, before the minutes of training, for features ``X`` (N, columns) without a missing cell: the
+    file would come back unchanged."""
+    from ..data.tabular import is_missing
+
+    columns = [X.iloc[:, i] for i in range(X.shape[1])] if hasattr(X, "columns") else list(np.asarray(X).T)
+    if not any(is_missing(column).any() for column in columns):
+        raise DataError(f"{data} has no missing cell in its {len(columns)} feature columns (empty, NA, NaN or a "
+                        "--missing-values text): nothing to fill")
+
+
 def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, str]):
     """The text table as the file wrote it, cell for cell, but for the gaps of the feature columns (``gaps``: (N,
     columns of ``filled``)): a number written with as many decimals as the column's cells have at most (none in a
-    column of whole numbers), in the file's decimal mark; a category as the file writes it."""
+    column of whole numbers; 200.0 where they are written 181.0), in the file's decimal mark; a category as the
+    file writes it."""
     result = whole.texts.copy()
     decimal = whole.values.attrs.get("dialect", {}).get("decimal", ".")
     for index, name in enumerate(filled.columns):
@@ -82,7 +97,10 @@ def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, 
             continue
         if kinds[name] == "numeric":
             places = _decimal_places(texts[~gap])
-            cells = [f"{round(value, places) + 0.0:.{places}f}".replace(".", decimal) for value in filled[name][gap]]
+            # rounded to the decimals the values need, as a Parquet column's are: 181.0 and 3750.0 (an integer
+            # column with gaps, as pandas and R write it) are whole numbers, so are the fills, written as 200.0
+            needed = _decimal_places(texts[~gap], normalized=True)
+            cells = [f"{round(value, needed) + 0.0:.{places}f}".replace(".", decimal) for value in filled[name][gap]]
         else:  # the text of an observed cell of that category (2 for a category read as 2.0 beside gaps)
             written = dict(zip(whole.values[name][~gap][::-1], texts[~gap][::-1], strict=True))  # the first one's
             cells = [written.get(value, str(value)) for value in filled[name][gap]]

@@ -44,8 +44,11 @@ class Dataset:
 def labels_as_codes(values, path: Path) -> tuple[np.ndarray, list[str]]:
     """Labels (a pandas Series) as numbers; text labels as codes 0..k-1 in sorted order, their names returned beside
     them."""
-    if values.isna().any():
-        raise DataError(f"labels {values.name!r} of {path} have {int(values.isna().sum())} missing value(s)")
+    missing = values.isna().to_numpy()  # (n,)
+    if missing.any():
+        raise DataError(f"labels {values.name!r} of {path} have {int(missing.sum())} missing value(s), first at row "
+                        f"{int(np.argmax(missing)) + 1} (counting from 1); fill or drop those rows, or leave the "
+                        "column out with --drop (written back as it is by ae impute) rather than --label-column")
     if values.dtype.kind in "biuf":
         return values.to_numpy(), []
     names = sorted({str(v) for v in values})

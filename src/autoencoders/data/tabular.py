@@ -26,6 +26,7 @@ NUMERIC_SCALINGS = ("auto", "none", "minmax", "standard")
 ID_LIKE = 50  # a text column with more distinct values than this and than half its cells is an ID, not categories
 INDICATORS = ("auto", "all")
 UNKNOWN = ("warn", "error")
+UNSEEN_AS_GAP = "; treated as missing"  # what an unseen category's warning says becomes of the cell
 
 
 class UnknownCategoryWarning(UserWarning):
@@ -294,7 +295,7 @@ class TabularPreprocessor:
                        f"{_row(values, unseen)}); known: {', '.join(map(str, column.categories[:10]))}")
             if self.handle_unknown == "error":
                 raise DataError(message)
-            warnings.warn(message + "; treated as missing", UnknownCategoryWarning, stacklevel=4)
+            warnings.warn(message + UNSEEN_AS_GAP, UnknownCategoryWarning, stacklevel=4)
         one_hot = np.zeros((len(codes), column.width))
         rows = np.flatnonzero(codes >= 0)
         one_hot[rows, codes[rows]] = 1.0

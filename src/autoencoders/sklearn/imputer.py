@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
+from ..data.tabular import UNSEEN_AS_GAP, UnknownCategoryWarning
 from ..errors import ConfigError
 from ._base import _TRAIN, _AutoencoderEstimator, _OneModelSharing
 
@@ -20,7 +23,12 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
     ``corruption_level`` of the cells are hidden from its input as extra gaps, so it learns to predict a cell from
     the others. ``transform`` fills each gap with the reconstruction (the most likely category for categorical
     columns) and, ``refine`` times, feeds the filled table back and fills again. A DataFrame comes back as a
-    DataFrame with its dtypes; an array as an array. ``save``/``load`` keep a fitted imputer (no pickle).
+    DataFrame with its dtypes and index (a float column's fills are not rounded, a nullable ``Int64`` column's are
+    whole; new rows' category column has the fitted column's categories where that was one too, then any only
+    the rows hold); an array as an array. Every column learns to be filled, so new rows may have gaps where the
+    fitted ones had none; a category not seen in fitting is read as a gap by the model and kept in the output,
+    with an ``UnknownCategoryWarning`` (``handle_unknown="error"`` refuses it). ``categorical`` names numeric
+    columns to fill as categories (codes). ``save``/``load`` keep a fitted imputer (no pickle).
     ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about 6,000 steps, 30 to 300 epochs).
     The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC, thyroid;
     ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth held out
@@ -70,17 +78,26 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         """``X`` with every missing cell filled; observed cells unchanged."""
         check_is_fitted(self, "model_")
         X = self._fitted_columns(X)
-        matrix = self._table_inputs(X, reset=False)  # (N, F)
-        gaps = self.table_.missing_mask(X)  # (N, n_columns)
-        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
-        for _ in range(self.refine):
-            filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
-                _merge(self._as_frame(X), filled, gaps))))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # each told once below, in the imputer's words
+            matrix = self._table_inputs(X, reset=False)  # (N, F)
+            gaps = self.table_.missing_mask(X)  # (N, n_columns)
+            filled = self._fills(X, matrix, gaps)
+        _warn_once_each(caught)
         result = _merge(self._as_frame(X), filled, gaps)
         if not hasattr(X, "columns"):
             return _as_array(result)
         result.index = X.index  # the caller's row labels, as they came in
         return result
+
+    def _fills(self, X, matrix: np.ndarray, gaps: np.ndarray):
+        """The model's value for every cell of ``X`` (``matrix``, its (N, F) inputs), as a frame of ``X``'s shape,
+        refilled ``refine`` times from the table with its ``gaps`` (N, n_columns) filled."""
+        filled = self.table_.inverse_transform(inference.reconstruct(self.model_, matrix))
+        for _ in range(self.refine):
+            filled = self.table_.inverse_transform(inference.reconstruct(self.model_, self.table_.transform(
+                _merge(self._as_frame(X), filled, gaps))))
+        return filled
 
     def _as_frame(self, X):
         return self.table_.frame(X).reset_index(drop=True)
@@ -91,11 +108,47 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         return _check_feature_names_in(self, input_features)
 
 
+def _warn_once_each(caught) -> None:
+    """The warnings ``caught`` while filling, each once (a refill would repeat them); an unseen category's says what
+    the imputer does with the cell: the model reads it as a gap, but it is none, so the output keeps it."""
+    for category, text in dict.fromkeys((caught_one.category, str(caught_one.message)) for caught_one in caught):
+        if issubclass(category, UnknownCategoryWarning):
+            text = text.replace(UNSEEN_AS_GAP, "; read as a gap by the model, kept as it is in the output "
+                                               "(handle_unknown='error' refuses it)")
+        warnings.warn(text, category, stacklevel=3)
+
+
 def _merge(frame, filled, gaps: np.ndarray):
     """``frame`` with the cells where ``gaps`` (n, columns) is True taken from ``filled`` (same shape; its columns
     matched by position: they are named as strings, ``frame``'s as the caller's, such as pandas' 0, 1, ...)."""
-    merged = {name: frame[name].where(~gaps[:, i], filled.iloc[:, i]) for i, name in enumerate(frame.columns)}
+    merged = {name: _fill(frame[name], filled.iloc[:, i], gaps[:, i]) for i, name in enumerate(frame.columns)}
     return type(frame)({name: column.infer_objects() for name, column in merged.items()})
+
+
+def _fill(column, fills, gap: np.ndarray):
+    """``column`` with its cells where ``gap`` (n,) is True taken from ``fills``, in its own dtype: float fills in
+    a float32 column's precision (they would make it float64); a category column able to hold its fills."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column, fills = _holding_fills(column, fills, gap), fills.astype(object).where(gap)  # the gaps' only
+    elif column.dtype.kind == "f" and pd.api.types.is_numeric_dtype(fills.dtype):  # not a text column's, all NaN
+        fills = fills.astype(column.dtype)
+    return column.where(~gap, fills)
+
+
+def _holding_fills(column, fills, gap: np.ndarray):
+    """A category column whose categories hold its ``fills``: new rows made categorical on their own declare only
+    those they hold. The fitted categories in their order (as ``fit_transform`` gives them, an ordered column's
+    order kept) where the fitted column was a category one, then any only the rows hold; else the rows' own, then
+    the fills'."""
+    import pandas as pd
+
+    own = column.cat.categories
+    if isinstance(fills.dtype, pd.CategoricalDtype):
+        fitted = fills.cat.categories
+        return column.cat.set_categories(fitted.append(own.difference(fitted, sort=False)))
+    return column.cat.add_categories(pd.Index(fills[gap].unique()).difference(own))
 
 
 def _as_array(frame) -> np.ndarray:
