@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import SHARED_DATA
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from autoencoders.checkpoint import load_checkpoint
 from autoencoders.cli import cli
 from autoencoders.data import DataError, TableOptions, TabularPreprocessor, UnknownCategoryWarning, read_path
 from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
+from conftest import SHARED_DATA
 
 SMALL = {"hidden": (16,), "code_size": 3, "epochs": 3, "random_state": 0}
 
@@ -221,7 +221,8 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_array_equal(outputs[0][0], outputs[1][0])
     pd.testing.assert_frame_equal(outputs[0][1], outputs[1][1])
     recon = outputs[0][1]
-    assert list(recon.columns) == ["age", "city", "grade", "member", "income"] and not recon.isna().any().any()
+    assert list(recon.columns) == ["id", "age", "city", "grade", "member", "income"] and not recon.isna().any().any()
+    assert recon["id"].tolist() == list(range(120))  # the run's --drop column, beside each row (not a feature)
     assert set(recon.city) <= {"Rome", "Oslo", "Paris"}
     table = TabularPreprocessor.from_dict(checkpoint.extra["tabular"])  # the Python API gives the same codes
     from autoencoders.inference import encode
