@@ -1041,3 +1041,15 @@ def test_cli_encode_and_reconstruct_write_a_table_runs_dropped_ids_beside_its_ro
     recon = pd.read_csv(tmp_path / "recon.csv")
     assert list(recon.columns) == ["rownames", "survived", "sex", "age", "passengerClass"]
     assert recon["rownames"].tolist() == names
+
+
+def test_cli_detect_refuses_a_dropped_column_named_as_its_own_columns_before_any_work(passengers, tmp_path):
+    """A --drop column called ``score`` would be written beside the rows under the name of the score itself
+    (pandas reads the first as ``score``, the real one as ``score.1``): refused, naming it, before fitting."""
+    pd.read_csv(passengers).rename(columns={"rownames": "score"}).to_csv(tmp_path / "renamed.csv", index=False)
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "renamed.csv"), "--drop", "score",
+                                      "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "the --drop column(s) score would be written beside the rows under the name(s) of --out's own" in \
+        result.output, result.output

@@ -16,6 +16,7 @@ from ._run_model import load_run, model_inputs
 from ._series import read_series, run_series_settings, warn_of_time_index_channels
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
+SCORE_COLUMNS = ("row", "score", "outlier", "top_features")  # the CSV --out's own columns
 
 
 def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold: float,
@@ -151,6 +152,7 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
         keys = RowKeys.of_table(dataset)  # its --drop columns: the rows' IDs, to join the scores back to the file
+        refuse_ids_named_as_scores(keys, out)
         chosen = {} if combine is None else {"combine": combine}
         with fitting_on(data), warnings.catch_warnings():
             # the detector's ties at its own contamination's threshold: the threshold here is --contamination's or
@@ -191,6 +193,17 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         if dataset.label_names:  # text labels: the one sorted last is taken for the anomalies; say which
             summary["anomaly_label"] = dataset.label_names[int(np.max(dataset.y))]
     echo_json(summary)
+
+
+def refuse_ids_named_as_scores(keys: RowKeys | None, out: str) -> None:
+    """Refuse, before fitting, --drop columns that a CSV --out would write beside the rows under the name of one of
+    its own columns: read back, the ID would pass for the score (pandas renames the second ``score.1``)."""
+    clash = [] if keys is None or Path(out).suffix.lower() != ".csv" else [
+        name for name in keys.names if name in SCORE_COLUMNS]
+    if clash:
+        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
+                               f"name(s) of --out's own columns ({', '.join(SCORE_COLUMNS)}): rename it in the file, "
+                               "or write --out as .npz (its IDs go in the arrays ids and id_columns)")
 
 
 def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: int | None, run: str | None) -> None:
