@@ -83,7 +83,8 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.argument("run", type=click.Path(exists=True), required=False)
 @data_options
 @output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window or RUN on a table "
-                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
+                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it; a table's "
+                "--drop columns, its IDs, after row likewise) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
