@@ -17,6 +17,7 @@ from autoencoders.checkpoint import load_checkpoint
 from autoencoders.cli import cli
 from autoencoders.data import DataError, TableOptions, TabularPreprocessor, UnknownCategoryWarning, read_path
 from autoencoders.sklearn import AutoencoderImputer, AutoencoderOutlierDetector, AutoencoderTransformer
+from conftest import SHARED_DATA
 
 SMALL = {"hidden": (16,), "code_size": 3, "epochs": 3, "random_state": 0}
 
@@ -220,7 +221,8 @@ def test_cli_trains_reloads_and_scores_a_mixed_table_identically(people_csv, tmp
     np.testing.assert_array_equal(outputs[0][0], outputs[1][0])
     pd.testing.assert_frame_equal(outputs[0][1], outputs[1][1])
     recon = outputs[0][1]
-    assert list(recon.columns) == ["age", "city", "grade", "member", "income"] and not recon.isna().any().any()
+    assert list(recon.columns) == ["id", "age", "city", "grade", "member", "income"] and not recon.isna().any().any()
+    assert recon["id"].tolist() == list(range(120))  # the run's --drop column, beside each row (not a feature)
     assert set(recon.city) <= {"Rome", "Oslo", "Paris"}
     table = TabularPreprocessor.from_dict(checkpoint.extra["tabular"])  # the Python API gives the same codes
     from autoencoders.inference import encode
@@ -1091,3 +1093,68 @@ def test_cli_detect_and_impute_warn_of_a_row_id_column_once(people, tmp_path):
         assert [str(w.message) for w in caught if "like a row ID" in str(w.message)] == [
             f"{tmp_path / 'people.csv'}: column 'id' holds each number from 0 to 119 once, like a row ID, which the "
             "model would learn as a feature; if it is one, leave it out with --drop id"]
+
+
+TITANIC = SHARED_DATA / "tables" / "TitanicSurvival.csv"
+
+
+@pytest.fixture
+def passengers(tmp_path):
+    """The first 300 rows of TitanicSurvival as the file writes them. Its IDs, ``rownames``, are the passengers'
+    names ("Allen, Miss. Elisabeth Walton"): text, which the row-ID rule does not recognise."""
+    path = tmp_path / "titanic.csv"
+    path.write_text("".join(TITANIC.read_text().splitlines(keepends=True)[:301]))
+    return path
+
+
+def test_cli_detect_writes_a_tables_dropped_ids_beside_its_rows(passengers, tmp_path):
+    """``--drop rownames`` leaves the IDs out of the features, and the scores name each row by them (CSV: after
+    ``row``, where a series writes its time column; .npz: ``ids`` and ``id_columns``) to join back to the file."""
+    names = pd.read_csv(passengers)["rownames"].tolist()
+    detect = ["detect", "--data", str(passengers), "--drop", "rownames", "--contamination", "0.05"]
+    result = CliRunner().invoke(cli, [*detect, "--explain", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id_columns"] == ["rownames"]
+    written = pd.read_csv(tmp_path / "s.csv")
+    assert list(written.columns) == ["row", "rownames", "score", "outlier", "top_features"]
+    assert written["rownames"].tolist() == names and written["row"].tolist() == list(range(300))
+    result = CliRunner().invoke(cli, [*detect, "--out", str(tmp_path / "s.npz")])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "s.npz") as saved:
+        assert saved["ids"][:, 0].tolist() == names and saved["id_columns"].tolist() == ["rownames"]
+        np.testing.assert_allclose(saved["score"], written["score"], rtol=1e-6)
+
+
+def test_cli_encode_and_reconstruct_write_a_table_runs_dropped_ids_beside_its_rows(passengers, tmp_path):
+    """The run's --drop stands in for one not given, as its other table options do: ``ae encode RUN`` (its own
+    file) writes each row's code beside its ``rownames``; ``ae reconstruct`` the row beside them; an .npy, which
+    cannot hold them, the codes alone."""
+    runner, run = CliRunner(), tmp_path / "run"
+    result = runner.invoke(cli, ["train", "--data", str(passengers), "--drop", "rownames", "--hidden", "8",
+                                 "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    names = pd.read_csv(passengers)["rownames"].tolist()
+    for out in ("codes.csv", "codes.npy"):
+        result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert list(codes.columns) == ["rownames", "code0", "code1"] and codes["rownames"].tolist() == names
+    np.testing.assert_allclose(codes[["code0", "code1"]], np.load(tmp_path / "codes.npy"), rtol=1e-6)
+    result = runner.invoke(cli, ["reconstruct", str(run), "--data", str(passengers), "--drop", "rownames",
+                                 "--out", str(tmp_path / "recon.csv")])
+    assert result.exit_code == 0, result.output
+    recon = pd.read_csv(tmp_path / "recon.csv")
+    assert list(recon.columns) == ["rownames", "survived", "sex", "age", "passengerClass"]
+    assert recon["rownames"].tolist() == names
+
+
+def test_cli_detect_refuses_a_dropped_column_named_as_its_own_columns_before_any_work(passengers, tmp_path):
+    """A --drop column called ``score`` would be written beside the rows under the name of the score itself
+    (pandas reads the first as ``score``, the real one as ``score.1``): refused, naming it, before fitting."""
+    pd.read_csv(passengers).rename(columns={"rownames": "score"}).to_csv(tmp_path / "renamed.csv", index=False)
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(cli, ["detect", "--data", str(tmp_path / "renamed.csv"), "--drop", "score",
+                                      "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "the --drop column(s) score would be written beside the rows under the name(s) of --out's own" in \
+        result.output, result.output

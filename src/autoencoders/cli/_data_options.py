@@ -60,7 +60,9 @@ def data_options(function, *, of_run: bool = False):
                                      "runs of spaces, as numpy.savetxt writes; ' ' means any run of spaces, "
                                      "'\\t' or tab a tab)."),
         _table_option("--columns", "Comma-separated table columns to use as features (default: all but --drop)."),
-        _table_option("--drop", "Comma-separated table columns to leave out (ID, timestamp, free-text columns)."),
+        _table_option("--drop", "Comma-separated table columns to leave out (ID, timestamp, free-text columns); "
+                                "ae detect, encode and reconstruct write them beside each row's output (of a "
+                                "series, the time column among them)."),
         _table_option("--categorical", "Comma-separated table columns to treat as categories (e.g. integer codes); "
                                        "text, category and boolean columns always are."),
         _table_option("--missing-values", "Comma-separated cell texts that mark a missing value in a text table "

@@ -3,6 +3,7 @@ atomically in the format their name says, and numbers checked finite before they
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -120,10 +121,7 @@ def save_array(path: str, array: Any) -> None:
     if hasattr(array, "to_csv"):
         atomic_write(target, lambda tmp: save_frame(target, array, tmp))
         return
-    bad = int(np.size(array) - np.isfinite(array).sum())
-    if bad:
-        raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
-                             f"nothing was written to {path}. Is the model damaged or diverged?")
+    refuse_non_finite(array, path)
     if ending in TEXT_TABLES:
         atomic_write(target, lambda tmp: np.savetxt(tmp, array.reshape(len(array), -1),
                                                     delimiter=TEXT_TABLES[ending], fmt="%.7g"))
@@ -135,6 +133,14 @@ def save_array(path: str, array: Any) -> None:
         flat = array.reshape(len(array), -1)
         frame = pd.DataFrame(flat, columns=[str(column) for column in range(flat.shape[1])])
         atomic_write(target, lambda tmp: save_frame(target, frame, tmp, header=False))
+
+
+def refuse_non_finite(array: np.ndarray, path: str) -> None:
+    """A NonFiniteError when the model's ``array``, to be written to ``path``, holds NaN or infinity."""
+    bad = int(np.size(array) - np.isfinite(array).sum())
+    if bad:
+        raise NonFiniteError(f"the model produced {bad} non-finite value(s) (NaN or infinity) of {np.size(array)}; "
+                             f"nothing was written to {path}. Is the model damaged or diverged?")
 
 
 def save_numpy(tmp: Path, save: Callable, *args: Any, **kwargs: Any) -> None:
@@ -165,6 +171,69 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
             dialect = {**dialect, "sep": "\t"}
         frame.to_csv(tmp, index=False, header=header and frame.attrs.get("header", True),
                      compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
+
+
+@dataclasses.dataclass
+class RowKeys:
+    """Columns that name each row of what a command writes, beside its position: a series' time column, or a
+    table's columns left out with --drop (its IDs, by which the outputs join back to the file's rows), as read."""
+
+    frame: Any  # DataFrame (N, k)
+    times: bool = False  # a series' time column (k = 1), which an .npz holds as `times` and `time_column`
+
+    @classmethod
+    def of_table(cls, dataset: Any) -> RowKeys | None:
+        """The columns a table :class:`~autoencoders.data.Dataset` left out with --drop, else None."""
+        dropped = getattr(dataset, "dropped", None)
+        return None if dropped is None or not dropped.shape[1] else cls(dropped.reset_index(drop=True))
+
+    @classmethod
+    def of_time(cls, name: str, stamps: np.ndarray) -> RowKeys:
+        """A series' time column ``name`` and its stamps (N,), as the file writes them."""
+        import pandas as pd
+
+        return cls(pd.DataFrame({name: stamps}), times=True)
+
+    @property
+    def names(self) -> list[str]:
+        return [str(name) for name in self.frame.columns]
+
+    def texts(self) -> np.ndarray:
+        """The cells as text (N, k), "" for a gap."""
+        return self.frame.astype(str).where(self.frame.notna(), "").to_numpy(dtype=str)
+
+    def npz_arrays(self) -> dict[str, np.ndarray]:
+        """The keys as .npz arrays: a series' ``times`` (N,) and ``time_column``, or a table's ``ids`` (N, k) and
+        ``id_columns`` (k,), the columns they come from."""
+        names, cells = np.asarray(self.names, dtype=str), self.texts()  # (k,), (N, k)
+        return {"times": cells[:, 0], "time_column": names[0]} if self.times else {"ids": cells, "id_columns": names}
+
+    def beside(self, values: Any, prefix: str = "") -> Any:
+        """``values`` (a DataFrame (N, m), or an array (N, m) whose columns are named ``prefix`` 0, 1, ...) after
+        the keys' columns, as one DataFrame written as ``values`` would be (its header, delimiter)."""
+        import pandas as pd
+
+        if not hasattr(values, "columns"):
+            values = pd.DataFrame(values, columns=[f"{prefix}{i}" for i in range(np.shape(values)[1])])
+        joined = pd.concat([self.frame.reset_index(drop=True), values.reset_index(drop=True)], axis=1)
+        joined.attrs = values.attrs
+        return joined
+
+
+def beside_row_keys(out: str, keys: RowKeys | None, values: Any, prefix: str = "") -> Any:
+    """What to write to ``out``: ``values`` after the columns of ``keys`` (:meth:`RowKeys.beside`), if any, in a
+    file that names its columns (CSV, Parquet); in an .npy (numbers without names) ``values`` alone."""
+    if keys is None or not holds_row_keys(out):
+        return values
+    if not hasattr(values, "columns"):  # an array: checked as save_array checks one, its numbers no longer alone
+        refuse_non_finite(values, out)
+    return keys.beside(values, prefix)
+
+
+def holds_row_keys(out: str) -> bool:
+    """Whether the file ``out`` names its columns (CSV, Parquet) and so can hold :class:`RowKeys` beside the rows;
+    an .npy holds numbers alone."""
+    return array_format(out) != ".npy"
 
 
 def finite_values(values: dict[str, Any], what: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ..data import Dataset, Scaler, check_array
 from ..data.windows import overlap_average, sliding_windows
 from ..errors import ConfigError, DataError
 from ._data_options import read_data
-from ._outputs import text_columns
+from ._outputs import RowKeys, text_columns
 
 
 @dataclasses.dataclass
@@ -32,6 +32,10 @@ class Series:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def time_keys(self) -> RowKeys | None:
+        """Its time column, which names each step in the outputs, or None."""
+        return None if self.time_column is None else RowKeys.of_time(self.time_column, self.times)
 
 
 def read_series(data: str, data_dir: str | None, split: str, label_column: str | None,
@@ -209,9 +213,8 @@ def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> 
     if not series.dataset.is_table:
         return steps
     frame = pd.DataFrame(steps, columns=series.channels)
-    if series.time_column is not None:
-        frame.insert(0, series.time_column, series.times)
-    return frame
+    keys = series.time_keys()
+    return frame if keys is None else keys.beside(frame)
 
 
 def windows_said(checkpoint: Any, cut: bool = True) -> str:

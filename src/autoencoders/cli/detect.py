@@ -10,38 +10,39 @@ import numpy as np
 
 from ..data import check_array
 from ._data_options import data_options, fitting_on, read_data, warn_of_row_ids
-from ._outputs import echo_json, output_options, save_numpy
+from ._outputs import RowKeys, echo_json, output_options, save_numpy
 from ._run_data import read_run_data
 from ._run_model import load_run, model_inputs
 from ._series import read_series, run_series_settings, warn_of_time_index_channels
 
 OUTPUT_SUFFIXES = (".csv", ".npz")
+SCORE_COLUMNS = ("row", "score", "outlier", "top_features")  # the CSV --out's own columns
 
 
 def write_scores(path: str, scores: np.ndarray, outliers: np.ndarray, threshold: float,
-                 top: tuple[np.ndarray, np.ndarray, list[str]] | None = None,
-                 times: tuple[str, np.ndarray] | None = None) -> None:
+                 top: tuple[np.ndarray, np.ndarray, list[str]] | None = None, keys: RowKeys | None = None) -> None:
     """Per-row scores and 0/1 flags as CSV (``row,score,outlier``) or .npz (``score``, ``outlier``, ``threshold``);
     with ``top`` = (column indices (N, k), shares (N, k), column names) of explained rows, a ``top_features`` CSV
     column (``name:share`` pairs, empty on rows not flagged) or .npz arrays ``top_features`` / ``top_shares``
     (-1 / 0 on rows not flagged) with ``feature_names``, the columns the indices in ``top_features`` stand for;
-    with ``times`` = (the series' time column, its cells (N,)), each step's time stamp as the file writes it, in a
-    CSV column of that name after ``row`` or .npz arrays ``times`` and ``time_column``."""
+    with ``keys`` (a series' time column, or a table's --drop columns), each row's cells of them, in CSV columns
+    of their names after ``row`` or the .npz arrays of :meth:`RowKeys.npz_arrays`."""
     from ..checkpoint import atomic_write
 
     target = Path(path)
     if target.suffix.lower() == ".npz":
         extra = {} if top is None else {"top_features": top[0], "top_shares": top[1],
                                         "feature_names": np.asarray(top[2], dtype=str)}  # what the indices name
-        if times is not None:
-            extra |= {"times": np.asarray(times[1], dtype=str), "time_column": times[0]}
+        if keys is not None:
+            extra |= keys.npz_arrays()
         atomic_write(target, lambda tmp: save_numpy(tmp, np.savez, score=scores, outlier=outliers,
                                                     threshold=threshold, **extra))
         return
-    stamps = [""] * len(scores) if times is None else [csv_cell(stamp) + "," for stamp in times[1]]
-    header = "row," + ("" if times is None else csv_cell(times[0]) + ",") + "score,outlier"
-    lines = [f"{i},{stamp}{score:.9g},{flag}" for i, (stamp, score, flag) in
-             enumerate(zip(stamps, scores, outliers, strict=True))]
+    cells = [""] * len(scores) if keys is None else ["".join(csv_cell(cell) + "," for cell in row)
+                                                     for row in keys.texts()]
+    header = "row," + ("" if keys is None else "".join(csv_cell(name) + "," for name in keys.names)) + "score,outlier"
+    lines = [f"{i},{named}{score:.9g},{flag}" for i, (named, score, flag) in
+             enumerate(zip(cells, scores, outliers, strict=True))]
     if top is not None:
         columns, shares, names = top
         header += ",top_features"
@@ -82,7 +83,8 @@ def contamination_value(value: str | None) -> float | str | None:
 @click.argument("run", type=click.Path(exists=True), required=False)
 @data_options
 @output_options("Where to write per-row scores and flags: .csv (row,score,outlier; with --window or RUN on a table "
-                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it) or .npz.")
+                "with a time column, row,TIME,score,outlier: each step's time stamp as the file writes it; a table's "
+                "--drop columns, its IDs, after row likewise) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
                    "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
@@ -136,20 +138,22 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     contamination = 0.1 if contamination is None else contamination
     if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
-    times, reference = None, None
+    reference = None
     if run is not None:
-        dataset, X, scores, times, reference = scored_with_run(run, data, data_dir, split, label_column, window)
+        dataset, X, scores, keys, reference = scored_with_run(run, data, data_dir, split, label_column, window)
     elif window is not None:
         series = read_series(data, data_dir, split, label_column)
         dataset, X = series.dataset, check_array(series.values, f"data from {data}")  # (T, C)
         warn_of_time_index_channels(series, data)
-        times = None if series.time_column is None else (series.time_column, series.times)
+        keys = series.time_keys()
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         dataset = read_data(data, data_dir, split, label_column)
         # a table stays a DataFrame: the detector's tabular path one-hot encodes categories and flags gaps
         X = dataset.X if dataset.is_table else check_array(dataset.X, f"data from {data}").reshape(len(dataset.X), -1)
         warn_of_row_ids(dataset, data)
+        keys = RowKeys.of_table(dataset)  # its --drop columns: the rows' IDs, to join the scores back to the file
+        refuse_ids_named_as_scores(keys, out)
         chosen = {} if combine is None else {"combine": combine}
         with fitting_on(data), warnings.catch_warnings():
             # the detector's ties at its own contamination's threshold: the threshold here is --contamination's or
@@ -175,14 +179,14 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         if len(flagged):
             contributions[flagged] = np.asarray(detector.explain(X.iloc[flagged] if hasattr(X, "iloc") else X[flagged]))
         ranked = (*top_features(contributions, outliers == 1, top), names)
-    write_scores(out, scores, outliers, threshold, ranked, times)
+    write_scores(out, scores, outliers, threshold, ranked, keys)
     summary = {} if run is None else {"run": str(run)}
     summary |= {"data": dataset.source, "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                 "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
     if reference is not None:
         summary["threshold_measured_on"] = reference[1]
-    if times is not None:  # the rows of --out are named by it too
-        summary["time_column"] = times[0]
+    if keys is not None:  # the rows of --out are named by them too
+        summary |= {"time_column": keys.names[0]} if keys.times else {"id_columns": keys.names}
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
         labels = np.asarray(dataset.y) == np.max(dataset.y)
         summary.update(roc_auc=float(roc_auc_score(labels, scores)), average_precision=float(
@@ -190,6 +194,17 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         if dataset.label_names:  # text labels: the one sorted last is taken for the anomalies; say which
             summary["anomaly_label"] = dataset.label_names[int(np.max(dataset.y))]
     echo_json(summary)
+
+
+def refuse_ids_named_as_scores(keys: RowKeys | None, out: str) -> None:
+    """Refuse, before fitting, --drop columns that a CSV --out would write beside the rows under the name of one of
+    its own columns: read back, the ID would pass for the score (pandas renames the second ``score.1``)."""
+    clash = [] if keys is None or Path(out).suffix.lower() != ".csv" else [
+        name for name in keys.names if name in SCORE_COLUMNS]
+    if clash:
+        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
+                               f"name(s) of --out's own columns ({', '.join(SCORE_COLUMNS)}): rename it in the file, "
+                               "or write --out as .npz (its IDs go in the arrays ids and id_columns)")
 
 
 def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: int | None, run: str | None) -> None:
@@ -217,10 +232,10 @@ def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: i
 
 def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label_column: str | None,
                     window: int | None) -> tuple:
-    """(the series' dataset, its steps (T, C), their scores (T,), (time column, stamps (T,)) or None, (the scores
-    of the run's training steps (T',), what those steps are)) of the series in --data (the run's own by default)
-    scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each window
-    scored as ``--window`` scores with its model but with the statistics of the run's training windows
+    """(the series' dataset, its steps (T, C), their scores (T,), the :class:`RowKeys` of its time column or None,
+    (the scores of the run's training steps (T',), what those steps are)) of the series in --data (the run's own by
+    default) scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each
+    window scored as ``--window`` scores with its model but with the statistics of the run's training windows
     (:func:`reference_step_scores`), so that a series is measured against what the run trained on."""
     from ..applications.series_anomaly import reference_step_scores
 
@@ -247,9 +262,8 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     scores, training_scores = reference_step_scores(checkpoint.model, inputs, len(series),
                                                      model_inputs(checkpoint, scaler, training), n_training,
                                                      settings["stride"])  # (T,), (T',)
-    times = None if series.time_column is None else (series.time_column, series.times)
     steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
-    return series.dataset, steps, scores, times, (training_scores, said)
+    return series.dataset, steps, scores, series.time_keys(), (training_scores, said)
 
 
 def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[np.ndarray, int, str]:

@@ -7,7 +7,16 @@ import click
 from ..likelihood_defaults import IMPORTANCE_SAMPLES, LIKELIHOOD_ROWS
 from ._data_options import run_data_options
 from ._model_options import model_summaries
-from ._outputs import check_npy_of_text, echo_json, finite_values, output_options, save_array
+from ._outputs import (
+    RowKeys,
+    beside_row_keys,
+    check_npy_of_text,
+    echo_json,
+    finite_values,
+    holds_row_keys,
+    output_options,
+    save_array,
+)
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
 from ._series import rebuilt_series, run_series_settings, windows_said
@@ -53,7 +62,8 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
 @click.command()
 @RUN
 @run_data_options
-@output_options("Where to write the codes (.npy or .csv).", arrays=True)
+@output_options("Where to write the codes (.npy or .csv; a table's --drop columns, its IDs, first in a .csv or "
+                ".parquet, with the codes as code0, code1, ...).", arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
@@ -61,16 +71,18 @@ def encode(run, data, data_dir, split, label_column, out):
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, dataset))
-    save_array(out, codes)
+    keys = RowKeys.of_table(dataset)
+    save_array(out, beside_row_keys(out, keys, codes, prefix="code"))
     cut = getattr(dataset, "series", None) is not None  # windows given as they are were cut by no stride of the run's
-    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint, cut)} to {out}")
+    click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint, cut)} to {out}"
+               + _named_by(out, keys))
 
 
 @click.command()
 @RUN
 @run_data_options
-@output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet), "
-                "in the data's original units and categories.", arrays=True)
+@output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet, "
+                "its --drop columns, its IDs, first), in the data's original units and categories.", arrays=True)
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
@@ -88,6 +100,8 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
     if series is not None:
         outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"])
+    keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
+    outputs = beside_row_keys(out, keys, outputs)
     # a table comes back as a table, images in the file's own layout
     save_array(out, images_as_stored(outputs, dataset.channels_last))
     if image:
@@ -96,7 +110,12 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     what = (f"the series' {len(series)} steps rebuilt from {len(R)} reconstructed windows (each step the mean of "
             "the windows covering it)" if series is not None else  # else rows, or windows given as they are
             f"{len(R)} reconstructions{windows_said(checkpoint, cut=False)}")
-    click.echo(f"wrote {what} to {out}{drawn}")
+    click.echo(f"wrote {what} to {out}{_named_by(out, keys)}{drawn}")
+
+
+def _named_by(out: str, keys: RowKeys | None) -> str:
+    """For the message of a command that wrote rows to ``out``: the columns written beside them, if any."""
+    return f", each row beside its {', '.join(keys.names)}" if keys is not None and holds_row_keys(out) else ""
 
 
 COMMANDS = [models, evaluate, encode, reconstruct]
