@@ -1158,3 +1158,18 @@ def test_cli_detect_refuses_a_dropped_column_named_as_its_own_columns_before_any
     assert result.exit_code == 2 and not out.exists()
     assert "the --drop column(s) score would be written beside the rows under the name(s) of --out's own" in \
         result.output, result.output
+
+
+def test_a_new_gap_in_a_categorical_column_is_refused_by_the_detector_and_the_transformer(people):
+    # a categorical column without gaps in fit scored a new gap as an all-zero block without a word (it lowered the
+    # row's score) and encoded it so, while a numeric column's new gap was refused (audit 44)
+    frame = people.drop(columns="id").dropna().reset_index(drop=True)
+    new = frame.assign(city=frame.city.where(frame.index != 2))
+    refused = r"column 'city' has 1 missing value\(s\), first at row 3 \(counting from 1\), but had none when fitted"
+    detector = AutoencoderOutlierDetector(steps=2, random_state=0).fit(frame)
+    transformer = AutoencoderTransformer(**SMALL).fit(frame)
+    for method in (detector.score_samples, detector.predict, transformer.transform):
+        with pytest.raises(DataError, match=refused):
+            method(new)
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit(frame).transform(new)  # the imputer fills it
+    assert filled.city.notna().all()

@@ -160,3 +160,22 @@ def test_inverse_gives_a_category_column_its_declared_categories_and_order_back(
         back = fitted.inverse_transform(fitted.transform(frame))
         assert back["c"].dtype == declared and back["o"].dtype == ordered
         assert back["c"].tolist() == ["x", "y", "x"] and back["o"].tolist() == ["lo", "hi", "lo"]
+
+
+def test_a_new_gap_in_a_categorical_column_is_an_error_as_in_a_numeric_one(table):
+    # a categorical column without gaps when fitted read a new gap as an all-zero block without a word (audit 44),
+    # while a numeric one's was refused
+    complete = table.assign(city=["Rome", "Paris", "Rome", "Oslo"]).dropna().reset_index(drop=True)  # 3 rows
+    prep = TabularPreprocessor().fit(complete)
+    with pytest.raises(DataError, match=r"column 'city' has 2 missing value\(s\), first at row 2 \(counting from 1\), "
+                                        r"but had none when fitted; fill them first"):
+        prep.transform(complete.assign(city=["Rome", None, ""]))
+    new_gaps = complete.assign(city=["Rome", None, "Rome"])
+    told = TabularPreprocessor(indicators="all").fit(complete)  # gaps anywhere are fine, as promised
+    held = TabularPreprocessor().fit(complete, held_out=new_gaps)  # gaps in the held-out rows: they transform
+    saved = prep.to_dict()  # a table saved before this was kept reads the gap as it did then
+    old = TabularPreprocessor.from_dict({**saved, "columns": [
+        {k: v for k, v in c.items() if k != "gaps"} for c in saved["columns"]]})
+    for reading in (told, held, old):
+        city = [name.startswith("city=") for name in reading.feature_names_out()]
+        np.testing.assert_array_equal(reading.transform(new_gaps)[:, city].sum(axis=1), [1, 0, 1])

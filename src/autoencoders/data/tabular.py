@@ -8,6 +8,9 @@
 * a categorical column (strings, pandas ``category``, booleans, or any column named in ``categorical``) becomes a
   one-hot block; a missing cell is an all-zero block, which the mixed loss leaves out too.
 
+A gap at transform in a column that had none when fitted is an error (numeric or categorical alike), unless the
+preprocessor was told to expect them (``indicators="all"``, or gaps in the ``held_out`` rows of ``fit``).
+
 ``layout`` describes the matrix for the model (stored in its config); ``to_dict``/``from_dict`` store the
 preprocessor itself in the checkpoint (no pickle); ``inverse_transform`` turns reconstructions back into a DataFrame.
 """
@@ -49,10 +52,18 @@ class TabularColumn:
     declared: list[Any] | None = None
     ordered: bool = False
     label: int | None = None  # the frame's own label of the column where it is an integer (read_csv(header=None))
+    # categorical only: whether a gap at transform is read (as an all-zero block): the column had gaps when fitted,
+    # or the preprocessor was told to expect them; None: saved before this was kept, read as it was then
+    gaps: bool | None = None
 
     @property
     def width(self) -> int:
         return len(self.categories) if self.kind == "categorical" else 1 + self.indicator
+
+    @property
+    def takes_gaps(self) -> bool:
+        """Whether a gap at transform is read: a numeric column's missing-indicator, a categorical's all-zero block."""
+        return self.indicator if self.kind == "numeric" else self.gaps is not False
 
     def output_names(self) -> list[str]:
         if self.kind == "categorical":
@@ -156,7 +167,8 @@ class TabularPreprocessor:
     ``categorical`` names columns to treat as categorical whatever their dtype (e.g. integer codes); ``scale`` scales
     numeric columns on their observed values (``auto``: none if all already lie in [0, 1], else min-max);
     ``indicators``: ``auto`` gives a missing-indicator to numeric columns with gaps in the fitting data, ``all`` to
-    every numeric column (so gaps anywhere at inference are fine); ``handle_unknown``: a category not seen in fitting
+    every numeric column, and every categorical column reads gaps (so gaps anywhere at inference are fine; with
+    ``auto`` a gap in a column that had none when fitted is an error); ``handle_unknown``: a category not seen in fitting
     is a warning (and treated as missing) or an error.
     """
 
@@ -205,12 +217,17 @@ class TabularPreprocessor:
         return self
 
     def _indicate_gaps_in(self, frame) -> None:
-        """Give the numeric columns with gaps in ``frame`` (rows of the fitted columns) a missing-indicator."""
+        """Let the columns with gaps in ``frame`` (rows of the fitted columns) read them: a numeric one gets a
+        missing-indicator."""
         if frame.shape[1] != len(self.columns):
             return  # transforming them names the difference
         for i, column in enumerate(self.columns):
-            if column.kind == "numeric" and is_missing(frame.iloc[:, i]).any():
+            if not is_missing(frame.iloc[:, i]).any():
+                continue
+            if column.kind == "numeric":
                 column.indicator = True
+            else:
+                column.gaps = True
 
     def _fit_column(self, name: str, values, whole) -> TabularColumn:
         """The column ``values`` is fitted as; ``whole``: the same column of the table they were split from."""
@@ -223,7 +240,8 @@ class TabularPreprocessor:
             if name not in self.categorical and not isinstance(values.dtype, pd.CategoricalDtype):  # else declared
                 _refuse_ids(name, whole)
             categories = _category_order(values, missing)
-            column = TabularColumn(name, "categorical", str(values.dtype), categories=categories)
+            column = TabularColumn(name, "categorical", str(values.dtype), categories=categories,
+                                   gaps=self.indicators == "all" or bool(missing.any()))
             if isinstance(values.dtype, pd.CategoricalDtype):
                 column.declared = [_plain(v) for v in values.dtype.categories]
                 column.ordered = bool(values.dtype.ordered)
@@ -274,17 +292,14 @@ class TabularPreprocessor:
             return self._one_hot(values, column)
         numbers = _numbers(values, column)  # (n,) NaN where missing
         missing = np.isnan(numbers)
-        if missing.any() and not column.indicator:
-            raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at "
-                            f"{_row(values, missing)}, but had none when fitted; fill them first (ae impute, "
-                            "AutoencoderImputer), or fit on rows with gaps in it (TabularPreprocessor itself: or "
-                            "with indicators='all')")
+        _refuse_new_gaps(values, missing, column)
         scaled = np.where(missing, 0.0, (numbers - column.offset) / column.scale)
         return np.column_stack([scaled, missing] if column.indicator else [scaled])
 
     def _one_hot(self, values, column: TabularColumn) -> np.ndarray:
         lookup = {value: i for i, value in enumerate(column.categories)}
         missing = is_missing(values)
+        _refuse_new_gaps(values, missing, column)
         codes = np.array([-1 if gap else lookup.get(_plain(v), -2) for v, gap in zip(values, missing, strict=True)],
                          dtype=np.int64)  # (n,) integers even for no rows (a table's empty test split)
         unseen = codes == -2
@@ -392,6 +407,15 @@ def _row(values, found: np.ndarray) -> str:
     position = int(np.argmax(found))
     own = not values.index.equals(pd.RangeIndex(len(values)))
     return f"row {position + 1} (counting from 1{f'; index {values.index[position]!r}' if own else ''})"
+
+
+def _refuse_new_gaps(values, missing: np.ndarray, column: TabularColumn) -> None:
+    """A DataError naming the first ``missing`` (n,) cell of ``values`` where the fitted ``column`` reads no gaps."""
+    if missing.any() and not column.takes_gaps:
+        raise DataError(f"column {column.name!r} has {int(missing.sum())} missing value(s), first at "
+                        f"{_row(values, missing)}, but had none when fitted; fill them first (ae impute, "
+                        "AutoencoderImputer), or fit on rows with gaps in it (TabularPreprocessor itself: or "
+                        "with indicators='all')")
 
 
 def _numbers(values, column: TabularColumn) -> np.ndarray:
