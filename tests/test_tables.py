@@ -697,6 +697,8 @@ def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_fi
 
 
 # ------------------------------------------------------------------------------------------------ sklearn
+# scikit-learn's checks fit_transform tables without gaps, which is warned of
+@pytest.mark.filterwarnings("ignore::autoencoders.sklearn.NothingToFillWarning")
 @parametrize_with_checks([AutoencoderImputer(epochs=2, code_size=2, hidden=(8,))])
 def test_imputer_meets_the_sklearn_contract(estimator, check):
     check(estimator)
@@ -1173,3 +1175,16 @@ def test_a_new_gap_in_a_categorical_column_is_refused_by_the_detector_and_the_tr
             method(new)
     filled = AutoencoderImputer(epochs=1, random_state=0).fit(frame).transform(new)  # the imputer fills it
     assert filled.city.notna().all()
+
+
+def test_imputer_fit_transform_on_a_table_without_gaps_warns_that_nothing_was_filled(people):
+    # it gave the table back unchanged without a word, while `ae impute` refuses such a table; fitting on complete
+    # rows to fill later ones stays quiet
+    from autoencoders.sklearn.imputer import NothingToFillWarning
+
+    complete = people.drop(columns="id").dropna()
+    with pytest.warns(NothingToFillWarning, match=r"X has no missing cell in its 6 columns.*unchanged.*\.fit\(X\)"):
+        filled = AutoencoderImputer(epochs=1, random_state=0).fit_transform(complete)
+    pd.testing.assert_frame_equal(filled, complete)
+    imputer = AutoencoderImputer(epochs=1, random_state=0).fit(complete)  # no warning: warnings are errors here
+    assert imputer.transform(people.drop(columns="id")).notna().all().all()

@@ -168,8 +168,8 @@ class TabularPreprocessor:
     numeric columns on their observed values (``auto``: none if all already lie in [0, 1], else min-max);
     ``indicators``: ``auto`` gives a missing-indicator to numeric columns with gaps in the fitting data, ``all`` to
     every numeric column, and every categorical column reads gaps (so gaps anywhere at inference are fine; with
-    ``auto`` a gap in a column that had none when fitted is an error); ``handle_unknown``: a category not seen in fitting
-    is a warning (and treated as missing) or an error.
+    ``auto`` a gap in a column that had none when fitted is an error); ``handle_unknown``: a category not seen in
+    fitting is a warning (and treated as missing) or an error.
     """
 
     def __init__(self, categorical: tuple[str, ...] | list[str] = (), scale: str = "auto", indicators: str = "auto",

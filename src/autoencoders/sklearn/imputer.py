@@ -14,6 +14,10 @@ from ..errors import ConfigError
 from ._base import _TRAIN, _AutoencoderEstimator, _OneModelSharing
 
 
+class NothingToFillWarning(UserWarning):
+    """``fit_transform`` was given a table without a gap: it comes back unchanged."""
+
+
 class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Imputer with the interface of scikit-learn's: ``fit`` learns from the observed cells, ``transform`` fills the
     missing ones (NaN, None, empty strings) and leaves the observed ones as they are.
@@ -73,6 +77,18 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
                                                      table=self.table_, corruption="cells",
                                                      corruption_level=self.corruption_level)
         return self
+
+    def fit_transform(self, X, y=None):
+        """``fit`` on ``X``, then ``X`` with its gaps filled; a ``NothingToFillWarning`` where it has none, as the
+        table then comes back unchanged (``ae impute`` refuses such a file). Fitting on complete rows to fill
+        other rows later is ``fit``, which says nothing."""
+        filled = self.fit(X, y).transform(X)
+        if not self.table_.missing_mask(X).any():
+            warnings.warn(f"X has no missing cell in its {len(self.table_.columns)} columns (NaN, None, empty "
+                          "text): nothing was filled, it comes back unchanged; to learn from complete rows and "
+                          "fill others, call .fit(X) and then .transform(rows_with_gaps)", NothingToFillWarning,
+                          stacklevel=2)
+        return filled
 
     def transform(self, X):
         """``X`` with every missing cell filled; observed cells unchanged."""
