@@ -698,7 +698,7 @@ def test_cli_table_output_is_compressed_by_its_suffix_and_leaves_no_temporary_fi
 
 # ------------------------------------------------------------------------------------------------ sklearn
 # scikit-learn's checks fit_transform tables without gaps, which is warned of
-@pytest.mark.filterwarnings("ignore::autoencoders.sklearn.NothingToFillWarning")
+@pytest.mark.filterwarnings("ignore::autoencoders.sklearn.imputer.NothingToFillWarning")
 @parametrize_with_checks([AutoencoderImputer(epochs=2, code_size=2, hidden=(8,))])
 def test_imputer_meets_the_sklearn_contract(estimator, check):
     check(estimator)

@@ -6,8 +6,8 @@ dicts ``backbone_options`` and ``objective_options`` (``backbone__dropout``, ``o
 ``set_params`` and grid search), hyperparameters like any other (``get_params``, ``set_params``, ``clone``).
 """
 
-from .imputer import AutoencoderImputer, NothingToFillWarning
+from .imputer import AutoencoderImputer
 from .outlier import AutoencoderOutlierDetector
 from .transformer import AutoencoderTransformer
 
-__all__ = ["AutoencoderImputer", "AutoencoderOutlierDetector", "AutoencoderTransformer", "NothingToFillWarning"]
+__all__ = ["AutoencoderImputer", "AutoencoderOutlierDetector", "AutoencoderTransformer"]
