@@ -386,3 +386,16 @@ def test_clean_rows_given_as_y_are_warned_of_as_ignored():
     with pytest.warns(UserWarning, match=r"y has the shape of X \(40, 6\).*ignores y.*corruption='gaussian'"):
         AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, clean)
     AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(noisy, np.arange(40) % 2)  # warnings are errors
+
+
+def test_the_transformer_warns_of_uint8_pixels_as_trainer_fit_does():
+    # Trainer.fit warns of uint8 values above 1 (pixels before / 255); the transformer, which trains on its rows as
+    # they are, made them float64 first and trained on 0-255 without a word
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 16)).astype(np.uint8)
+    small = {"epochs": 1, "code_size": 2, "hidden": (4,), "random_state": 0}
+    with pytest.warns(UserWarning, match=r"X holds uint8 values up to 255.*as they are.*X / 255"):
+        AutoencoderTransformer(**small).fit(pixels)
+    with pytest.raises(ae.DataError, match=r"loss 'bce' needs every value in \[0, 1\].*to 255"):
+        AutoencoderTransformer(loss="bce", **small).fit(pixels)
+    AutoencoderTransformer(**small).fit((pixels > 127).astype(np.uint8))  # 0/1: no warning (warnings are errors)
+    AutoencoderOutlierDetector(steps=2, random_state=0).fit(pixels)  # scales its features robustly: no warning

@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .. import inference
 from ..errors import DataError
+from ..training.defaults import warn_of_stored_pixels
 from ._base import _AutoencoderEstimator, _OneModelSharing
 
 
@@ -23,8 +24,9 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
 
     def fit(self, X, y=None):
         _warn_of_targets_like_rows(X, y)
-        X = self._table_inputs(X, reset=True)
-        self.model_, self.history_ = self._fit_model(X, table=self.table_)
+        matrix = self._table_inputs(X, reset=True)  # (n, F): float, an array's values as given (not scaled)
+        warn_of_stored_pixels(self.loss, X, stacklevel=3)  # Trainer.fit's own check sees the float rows only
+        self.model_, self.history_ = self._fit_model(matrix, table=self.table_)
         return self
 
     def transform(self, X) -> np.ndarray:

@@ -79,15 +79,16 @@ def check_unit_interval(loss: str | None, X, name: str = "X", fix: str = "scale 
                         f"{high:.4g}; {fix} or use loss 'mse' (or 'auto')")
 
 
-def warn_of_stored_pixels(loss: str | None, X: Any, name: str = "X") -> None:
+def warn_of_stored_pixels(loss: str | None, X: Any, name: str = "X", stacklevel: int = 4) -> None:
     """Warn when ``X`` is uint8 above 1, pixels as stored (Keras' ``x_train`` before ``/ 255``), given to a loss other
     than bce (which refuses them): they are trained on as they are, at losses thousands of times those of [0, 1].
-    Streamed rows are not read an extra time for this."""
+    Streamed rows are not read an extra time for this. ``stacklevel``: that of the user's call (``Trainer.fit``'s
+    by default)."""
     if loss == "bce" or not isinstance(X, np.ndarray) or X.dtype != np.uint8 or not X.size or (high := X.max()) <= 1:
         return
     warnings.warn(f"{name} holds uint8 values up to {high}, trained on as they are; 8-bit pixels are usually "
                   f"divided first ({name} / 255, as ae.load_data reads images), or their losses and learning rate "
-                  "are those of values 255 times larger", UserWarning, stacklevel=4)
+                  "are those of values 255 times larger", UserWarning, stacklevel=stacklevel)
 
 
 def auto_validation_fraction(n_rows: int) -> float:
