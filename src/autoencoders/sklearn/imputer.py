@@ -32,7 +32,9 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
     the rows hold); an array as an array. Every column learns to be filled, so new rows may have gaps where the
     fitted ones had none; a category not seen in fitting is read as a gap by the model and kept in the output,
     with an ``UnknownCategoryWarning`` (``handle_unknown="error"`` refuses it). ``categorical`` names numeric
-    columns to fill as categories (codes). ``save``/``load`` keep a fitted imputer (no pickle).
+    columns to fill as categories (codes). ``fit_transform`` on a table without a gap gives it back unchanged with a
+    ``NothingToFillWarning``; ``fit`` on complete rows, to fill other rows later, is quiet. ``save``/``load`` keep a
+    fitted imputer (no pickle).
     ``code_size``, ``hidden`` and ``epochs`` of None are sized from the data (about 6,000 steps, 30 to 300 epochs).
     The defaults were chosen on ADBench sets never reported (letter, vowels, WPBC, thyroid;
     ``benchmarks/imputation.py``): training on all rows for the full budget beat early stopping on a tenth held out

@@ -18,6 +18,8 @@ from ._base import _AutoencoderEstimator, _OneModelSharing
 class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Any registered autoencoder as a scikit-learn transformer: ``transform`` gives codes,
     ``inverse_transform`` gives reconstructions from codes, ``score`` is the negative mean reconstruction loss.
+    An array's rows are trained on as given, not scaled: ``uint8`` values above 1 (pixels before ``/ 255``) are
+    warned of, and refused under ``loss="bce"``, as ``Trainer.fit`` does.
 
     >>> codes = AutoencoderTransformer(model="deep", code_size=2, epochs=20).fit_transform(X)
     """
