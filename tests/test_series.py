@@ -759,6 +759,48 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
     assert flags("semicolons", "--data", tmp_path / "semicolons.csv", "--delimiter", ";")[0].sum() <= 1
 
 
+def test_cli_detect_with_a_run_takes_its_threshold_of_the_steps_it_held_out(tmp_path):
+    """The threshold was the share asked of the training steps' scores, which are in sample (the model fitted
+    them), so unseen clean steps crossed it more often or less than asked. It is now taken of the run's held-out
+    test steps (past their first window - 1, which fewer windows cover), scored under the training windows'
+    statistics: those steps flag the share asked, up to the quantile's interpolation (0.5%), and a fresh clean
+    continuation flags within a factor of 2 of it (step scores of overlapping windows move together, so a share
+    measured on 1,185 steps is that of some 74 independent windows: over seeds 0-5 of this very set-up the
+    continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold one step above it falls back
+    to the training steps, said."""
+    import json
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+
+    def noisy_sine(n_steps: int, start: int = 0) -> np.ndarray:
+        return np.sin(2 * np.pi * (start + np.arange(n_steps)) / 20.0) + 0.1 * rng.normal(size=n_steps)
+
+    for name, values in [("clean", noisy_sine(2400)), ("next", noisy_sine(1500, start=2400))]:
+        pd.DataFrame({"value": values}).to_csv(tmp_path / f"{name}.csv", index=False)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "clean.csv", "--window", 16, "--stride", 4, "--test-fraction", 0.5,
+                  "--code-size", 2, "--epochs", 2, "--quiet", "--no-report", "--out", run).exit_code == 0
+
+    def flags(name: str, contamination: float, *data) -> tuple[np.ndarray, dict]:
+        out = tmp_path / f"{name}_scores.csv"
+        result = invoke("detect", run, *data, "--contamination", contamination, "--out", out)
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out)["outlier"].to_numpy(), json.loads(result.output)
+
+    own, summary = flags("own", 0.05)
+    assert summary["threshold_measured_on"].startswith(
+        f"the run's held-out test steps: the last 1200 of {tmp_path / 'clean.csv'} but their first 15")
+    assert abs(own[-1185:].mean() - 0.05) <= 0.005  # the held-out steps past their first 15
+    assert 0.025 <= flags("next", 0.05, "--data", tmp_path / "next.csv")[0].mean() <= 0.1
+
+    _, summary = flags("tiny", 0.0005)  # 1 / 0.0005 = 2,000 steps needed, 1,185 held
+    assert summary["threshold_measured_on"].startswith(f"the run's training steps: the first 1200 of "
+                                                       f"{tmp_path / 'clean.csv'} (its last 1200, held out")
+    assert "fewer than the 2000 a threshold needs here" in summary["threshold_measured_on"]
+
+
 def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_its_file(tmp_path):
     """A run given --test-data held none of its own series out: all its steps are the training steps the
     threshold is measured on (the split ae train made, held_out_steps, not one copied here)."""
