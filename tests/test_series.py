@@ -681,7 +681,9 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     run's model the way `ae detect --window` scores its own (each window's "sum" score, then each step the mean
     over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC. Since Series 43 the windows'
     statistics and the flagged share are the run's training windows' (its first 160 steps: the last 40 were held
-    out for testing), not those of the windows scored (ScoredMember.training_sum of them, 10 flags of 200)."""
+    out for testing), not those of the windows scored (ScoredMember.training_sum of them, 10 flags of 200). Since
+    Series 48 the share is taken of the held-out steps' scores where they are enough: 25 past their first 15 are
+    fewer than the 16 / 0.05 = 320 that --contamination 0.05 needs, so here it is still of the training steps'."""
     import json
 
     import pandas as pd
@@ -748,6 +750,8 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
 
     abnormal, summary = flags("abnormal", "--data", tmp_path / "abnormal.csv")
     assert abnormal.all()  # was 2 of 120: its own top 2%
+    # Series 48: its 105 held-out steps past their first 15 are fewer than the 16 / 0.02 = 800 a threshold of them
+    # needs, so it is still the training steps', as said
     said = f"the run's training steps: the first 480 of {tmp_path / 'clean.csv'} (its last 120, held out for testing"
     assert summary["threshold_measured_on"].startswith(said)
     assert flags("new_clean", "--data", tmp_path / "new_clean.csv")[0].sum() <= 1  # was 4 of 240: its own top 2%
@@ -766,8 +770,8 @@ def test_cli_detect_with_a_run_takes_its_threshold_of_the_steps_it_held_out(tmp_
     statistics: those steps flag the share asked, up to the quantile's interpolation (0.5%), and a fresh clean
     continuation flags within a factor of 2 of it (step scores of overlapping windows move together, so a share
     measured on 1,185 steps is that of some 74 independent windows: over seeds 0-5 of this very set-up the
-    continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold one step above it falls back
-    to the training steps, said."""
+    continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold enough above it falls back
+    to the training steps, said (fewer than a window's length of held-out steps above it: window / share)."""
     import json
 
     import pandas as pd
@@ -795,10 +799,10 @@ def test_cli_detect_with_a_run_takes_its_threshold_of_the_steps_it_held_out(tmp_
     assert abs(own[-1185:].mean() - 0.05) <= 0.005  # the held-out steps past their first 15
     assert 0.025 <= flags("next", 0.05, "--data", tmp_path / "next.csv")[0].mean() <= 0.1
 
-    _, summary = flags("tiny", 0.0005)  # 1 / 0.0005 = 2,000 steps needed, 1,185 held
+    _, summary = flags("tiny", 0.01)  # 16 / 0.01 = 1,600 steps needed, 1,185 held
     assert summary["threshold_measured_on"].startswith(f"the run's training steps: the first 1200 of "
                                                        f"{tmp_path / 'clean.csv'} (its last 1200, held out")
-    assert "fewer than the 2000 a threshold needs here" in summary["threshold_measured_on"]
+    assert "fewer than the 1600 a threshold needs here" in summary["threshold_measured_on"]
 
 
 def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_its_file(tmp_path):
@@ -813,7 +817,8 @@ def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_it
                   "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
     result = invoke("detect", run, "--contamination", 0.05, "--out", tmp_path / "scores.csv")
     summary = json.loads(result.output)
-    assert summary["threshold_measured_on"] == f"the run's training steps: all 200 of {tmp_path / 'series.csv'}"
+    assert summary["threshold_measured_on"].startswith(  # Series 48: says why, and what in-sample scores mean
+        f"the run's training steps: all 200 of {tmp_path / 'series.csv'} (it held none out for testing; in-sample")
     assert summary["flagged"] == 10  # 5% of the 200 steps it was measured on, the very steps scored
 
 

@@ -294,11 +294,12 @@ class RunReference:
         """(the step scores to take the threshold of, which steps they are in words) for flagging ``share`` of
         them (None: the ``auto`` fence). The held-out steps, as a calibration set, where there are enough of them:
         the training steps' scores are in sample (the model fitted them), so unseen clean steps would cross a
-        threshold taken of them more often than asked. Enough: a window's length of steps and at least one step
-        above the share's quantile (1 / share)."""
+        threshold taken of them more often than asked. Enough: a window's length of steps, and of them at least a
+        window's length above the share's quantile (window / share steps): the scores of the steps one window
+        covers move together, so fewer would leave the quantile to the scores of a window or two."""
         n_training, n_kept, skipped = len(self.training), len(self.held_out), self.window - 1
-        # rounded first: 1 / 0.05 is 20.000000000000004 in floating point, and 20 steps hold one above 5%
-        needed = max(self.window, 0 if share is None else int(np.ceil(round(1 / share, 9))))
+        # rounded first: 16 / 0.05 is 320.00000000000006 in floating point, and 320 steps hold 16 above 5%
+        needed = self.window if share is None else int(np.ceil(round(self.window / share, 9)))
         if n_kept >= needed:
             return self.held_out, (f"the run's held-out test steps: the last {self.n_held_out} of {self.source} "
                                    f"but their first {skipped} (cut apart, fewer windows cover those), unseen in "
