@@ -766,12 +766,13 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
 def test_cli_detect_with_a_run_takes_its_threshold_of_the_steps_it_held_out(tmp_path):
     """The threshold was the share asked of the training steps' scores, which are in sample (the model fitted
     them), so unseen clean steps crossed it more often or less than asked. It is now taken of the run's held-out
-    test steps (past their first window - 1, which fewer windows cover), scored under the training windows'
-    statistics: those steps flag the share asked, up to the quantile's interpolation (0.5%), and a fresh clean
-    continuation flags within a factor of 2 of it (step scores of overlapping windows move together, so a share
-    measured on 1,185 steps is that of some 74 independent windows: over seeds 0-5 of this very set-up the
-    continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold enough above it falls back
-    to the training steps, said (fewer than a window's length of held-out steps above it: window / share)."""
+    test steps (past their first window - 1, which windows holding training steps cover), scored under the
+    training windows' statistics: those steps flag the share asked, up to the quantile's interpolation (0.5%),
+    and a fresh clean continuation flags within a factor of 2 of it (step scores of overlapping windows move
+    together, so a share measured on 1,185 steps is that of some 74 independent windows: over seeds 0-5 of this
+    very set-up the continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold enough above
+    it falls back to the training steps, said (fewer than a window's length of held-out steps above it: window /
+    share)."""
     import json
 
     import pandas as pd

@@ -260,7 +260,7 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     if series is None:  # (N, C, L) given as they are: no steps to score
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
-    training, held_out, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T'')
+    training, whole, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T)
     reference = model_inputs(checkpoint, scaler, training[0])  # (M, C, L) in model units
 
     def measured(inputs: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,13 +268,15 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         return reference_step_scores(checkpoint.model, inputs, n_steps, reference, training[1], settings["stride"])
 
     scores, training_scores = measured(model_inputs(checkpoint, scaler, windows), len(series))  # (T,), (T',)
-    # the held-out steps, scored as the series is, unseen in training (T'' - L + 1,), less their first L - 1: cut
-    # apart, fewer windows cover those than cover a step within a series, so that they score more widely
-    held_out_scores = measured(model_inputs(checkpoint, scaler, held_out[0]), held_out[1])[0][
-        settings["window"] - 1:] if held_out[1] else np.zeros(0)
+    # the held-out steps as the run's whole file scores them (T'' - L + 1,), less their first L - 1, which windows
+    # that hold training steps cover too: windows cut on the training windows' grid, as the model's scores move
+    # with where a window starts (3% on NAB's ec2_cpu_utilization_5f5533 for a start 2 steps off a stride of 4)
+    n_held_out = whole[1] - training[1]
+    held_out_scores = measured(model_inputs(checkpoint, scaler, whole[0]), whole[1])[0][
+        training[1] + settings["window"] - 1:] if n_held_out else np.zeros(0)
     steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
     return (series.dataset, steps, scores, series.time_keys(),
-            RunReference(training_scores, held_out_scores, held_out[1], source, settings["window"]))
+            RunReference(training_scores, held_out_scores, n_held_out, source, settings["window"]))
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,7 @@ class RunReference:
         needed = self.window if share is None else int(np.ceil(round(self.window / share, 9)))
         if n_kept >= needed:
             return self.held_out, (f"the run's held-out test steps: the last {self.n_held_out} of {self.source} "
-                                   f"but their first {skipped} (cut apart, fewer windows cover those), unseen in "
+                                   f"but their first {skipped} (which windows with training steps cover), unseen in "
                                    f"training and scored under its first {n_training} steps' statistics")
         if self.n_held_out:
             return self.training, (
@@ -315,10 +317,10 @@ class RunReference:
 
 def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
     """((the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
-    cut from), (the windows (K, C, L) of the last steps its training held out for testing (:func:`held_out_steps`),
-    their number of steps, 0 if none), its training file): its own series read and cut as its training did. Its
-    file gone, or edited since, is an error: the scores would be measured against another thing than the model
-    saw."""
+    cut from), (the windows (K, C, L) of its whole series, those last steps its training held out for testing
+    (:func:`held_out_steps`) too, its number of steps), its training file): its own series read and cut as its
+    training did. Its file gone, or edited since, is an error: the scores would be measured against another thing
+    than the model saw."""
     from ..data.windows import checked_series, sliding_windows
     from ._data_options import stored_table_options
     from ._run_data import missing_data_file, refuse_edited_training_file
@@ -343,8 +345,8 @@ def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tu
     run_dir = run if Path(run).is_dir() else Path(run).parent  # (RUN may name its model.safetensors)
     refuse_edited_training_file(run_dir, trained, source, "ae detect RUN measures each step against the windows the "
                                 f"run trained on: put the file back as it was, or train a new run on it ({instead})")
-    held_out = sliding_windows(steps[n_training:], window, stride) if n_test else None  # (K, C, L), cut apart
-    return (sliding_windows(steps[:n_training], window, stride), n_training), (held_out, n_test), source
+    return ((sliding_windows(steps[:n_training], window, stride), n_training),
+            (sliding_windows(steps, window, stride), len(steps)), source)
 
 
 COMMANDS = [detect]
