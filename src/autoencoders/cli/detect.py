@@ -88,8 +88,9 @@ def contamination_value(value: str | None) -> float | str | None:
                 "--drop columns, its IDs, after row likewise) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
-                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
-                   "scores, and the steps of --data scored above it are flagged  [default: 0.1 unless --quantile "
+                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the scores of the steps the run "
+                   "held out for testing (of its training steps' where it held out none or too few), and the steps "
+                   "of --data scored above it are flagged  [default: 0.1 unless --quantile "
                    "is given]")
 @click.option("--quantile", type=float, default=None,
               help="Flag rows whose score is above this quantile of all scores (with RUN: of the run's training "
