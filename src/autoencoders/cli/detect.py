@@ -271,7 +271,7 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     scores, training_scores = measured(model_inputs(checkpoint, scaler, windows), len(series))  # (T,), (T',)
     # the held-out steps as the run's whole file scores them (T'' - L + 1,), less their first L - 1, which windows
     # that hold training steps cover too: windows cut on the training windows' grid, as the model's scores move
-    # with where a window starts (3% on NAB's ec2_cpu_utilization_5f5533 for a start 2 steps off a stride of 4)
+    # with where a window starts (4% on NAB's ec2_cpu_utilization_5f5533 for starts 2 steps off a stride of 4)
     n_held_out = whole[1] - training[1]
     held_out_scores = measured(model_inputs(checkpoint, scaler, whole[0]), whole[1])[0][
         training[1] + settings["window"] - 1:] if n_held_out else np.zeros(0)
