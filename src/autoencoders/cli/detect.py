@@ -93,8 +93,8 @@ def contamination_value(value: str | None) -> float | str | None:
                    "of --data scored above it are flagged  [default: 0.1 unless --quantile "
                    "is given]")
 @click.option("--quantile", type=float, default=None,
-              help="Flag rows whose score is above this quantile of all scores (with RUN: of the run's training "
-                   "steps' scores), in (0, 1) (0.99 flags the top 1%).")
+              help="Flag rows whose score is above this quantile of all scores (with RUN: of the scores of the "
+                   "steps the run held out, as --contamination), in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--combine", default=None,
