@@ -681,7 +681,9 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     run's model the way `ae detect --window` scores its own (each window's "sum" score, then each step the mean
     over its windows) and writes row,TIME,score,outlier; per-step labels give ROC-AUC. Since Series 43 the windows'
     statistics and the flagged share are the run's training windows' (its first 160 steps: the last 40 were held
-    out for testing), not those of the windows scored (ScoredMember.training_sum of them, 10 flags of 200)."""
+    out for testing), not those of the windows scored (ScoredMember.training_sum of them, 10 flags of 200). Since
+    Series 48 the share is taken of the held-out steps' scores where they are enough: 25 past their first 15 are
+    fewer than the 16 / 0.05 = 320 that --contamination 0.05 needs, so here it is still of the training steps'."""
     import json
 
     import pandas as pd
@@ -748,6 +750,8 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
 
     abnormal, summary = flags("abnormal", "--data", tmp_path / "abnormal.csv")
     assert abnormal.all()  # was 2 of 120: its own top 2%
+    # Series 48: its 105 held-out steps past their first 15 are fewer than the 16 / 0.02 = 800 a threshold of them
+    # needs, so it is still the training steps', as said
     said = f"the run's training steps: the first 480 of {tmp_path / 'clean.csv'} (its last 120, held out for testing"
     assert summary["threshold_measured_on"].startswith(said)
     assert flags("new_clean", "--data", tmp_path / "new_clean.csv")[0].sum() <= 1  # was 4 of 240: its own top 2%
@@ -757,6 +761,49 @@ def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_tra
     # the training file is read as training read it: a delimiter given for another file is not applied to it
     pd.DataFrame({"value": noisy_sine(120, start=600)}).to_csv(tmp_path / "semicolons.csv", index=False, sep=";")
     assert flags("semicolons", "--data", tmp_path / "semicolons.csv", "--delimiter", ";")[0].sum() <= 1
+
+
+def test_cli_detect_with_a_run_takes_its_threshold_of_the_steps_it_held_out(tmp_path):
+    """The threshold was the share asked of the training steps' scores, which are in sample (the model fitted
+    them), so unseen clean steps crossed it more often or less than asked. It is now taken of the run's held-out
+    test steps (past their first window - 1, which windows holding training steps cover), scored under the
+    training windows' statistics: those steps flag the share asked, up to the quantile's interpolation (0.5%),
+    and a fresh clean continuation flags within a factor of 2 of it (step scores of overlapping windows move
+    together, so a share measured on 1,185 steps is that of some 74 independent windows: over seeds 0-5 of this
+    very set-up the continuation flagged 1.9-9.9%). A share too small for the held-out steps to hold enough above
+    it falls back to the training steps, said (fewer than a window's length of held-out steps above it: window /
+    share)."""
+    import json
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+
+    def noisy_sine(n_steps: int, start: int = 0) -> np.ndarray:
+        return np.sin(2 * np.pi * (start + np.arange(n_steps)) / 20.0) + 0.1 * rng.normal(size=n_steps)
+
+    for name, values in [("clean", noisy_sine(2400)), ("next", noisy_sine(1500, start=2400))]:
+        pd.DataFrame({"value": values}).to_csv(tmp_path / f"{name}.csv", index=False)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "clean.csv", "--window", 16, "--stride", 4, "--test-fraction", 0.5,
+                  "--code-size", 2, "--epochs", 2, "--quiet", "--no-report", "--out", run).exit_code == 0
+
+    def flags(name: str, contamination: float, *data) -> tuple[np.ndarray, dict]:
+        out = tmp_path / f"{name}_scores.csv"
+        result = invoke("detect", run, *data, "--contamination", contamination, "--out", out)
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out)["outlier"].to_numpy(), json.loads(result.output)
+
+    own, summary = flags("own", 0.05)
+    assert summary["threshold_measured_on"].startswith(
+        f"the run's held-out test steps: the last 1200 of {tmp_path / 'clean.csv'} but their first 15")
+    assert abs(own[-1185:].mean() - 0.05) <= 0.005  # the held-out steps past their first 15
+    assert 0.025 <= flags("next", 0.05, "--data", tmp_path / "next.csv")[0].mean() <= 0.1
+
+    _, summary = flags("tiny", 0.01)  # 16 / 0.01 = 1,600 steps needed, 1,185 held
+    assert summary["threshold_measured_on"].startswith(f"the run's training steps: the first 1200 of "
+                                                       f"{tmp_path / 'clean.csv'} (its last 1200, held out")
+    assert "fewer than the 1600 a threshold needs here" in summary["threshold_measured_on"]
 
 
 def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_its_file(tmp_path):
@@ -771,7 +818,8 @@ def test_cli_detect_with_a_run_given_test_data_measures_against_every_step_of_it
                   "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
     result = invoke("detect", run, "--contamination", 0.05, "--out", tmp_path / "scores.csv")
     summary = json.loads(result.output)
-    assert summary["threshold_measured_on"] == f"the run's training steps: all 200 of {tmp_path / 'series.csv'}"
+    assert summary["threshold_measured_on"].startswith(  # Series 48: says why, and what in-sample scores mean
+        f"the run's training steps: all 200 of {tmp_path / 'series.csv'} (it held none out for testing; in-sample")
     assert summary["flagged"] == 10  # 5% of the 200 steps it was measured on, the very steps scored
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -87,12 +88,13 @@ def contamination_value(value: str | None) -> float | str | None:
                 "--drop columns, its IDs, after row likewise) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
-                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the run's training steps' "
-                   "scores, and the steps of --data scored above it are flagged  [default: 0.1 unless --quantile "
+                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the scores of the steps the run "
+                   "held out for testing (of its training steps' where it held out none or too few), and the steps "
+                   "of --data scored above it are flagged  [default: 0.1 unless --quantile "
                    "is given]")
 @click.option("--quantile", type=float, default=None,
-              help="Flag rows whose score is above this quantile of all scores (with RUN: of the run's training "
-                   "steps' scores), in (0, 1) (0.99 flags the top 1%).")
+              help="Flag rows whose score is above this quantile of all scores (with RUN: of the scores of the "
+                   "steps the run held out, as --contamination), in (0, 1) (0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--combine", default=None,
@@ -119,7 +121,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     With RUN, a run trained on a series' windows (ae train --window), no model is fitted: each step of the series
     in --data (by default the run's own file) is scored by the run's model, from the windows cut as the run's
     were, measured against the windows the run trained on (its file less the steps held out for testing): their
-    statistics normalise the scores, and the share to flag is taken of their steps' scores."""
+    statistics normalise the scores, and the share to flag is taken of the held-out steps' scores (scored alike,
+    unseen in training), or of the training steps' own where the run held out none or too few."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
@@ -161,13 +164,14 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
             warnings.simplefilter("ignore", TiedThresholdWarning)
             detector = AutoencoderOutlierDetector(n_estimators=n_estimators, random_state=seed, **chosen).fit(X)
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
-    measured = scores if reference is None else reference[0]  # a run's threshold: from its training steps' scores
-    if quantile is None and contamination == "auto":
+    share = None if quantile is None and contamination == "auto" else (
+        contamination if quantile is None else 1 - quantile)
+    measured, measured_on = (scores, None) if reference is None else reference.threshold_steps(share)
+    if share is None:
         threshold = fence(measured)
     else:
         threshold = float(np.quantile(measured, 1 - contamination if quantile is None else quantile))
-        share, asked = (contamination, f"--contamination {contamination}") if quantile is None else (
-            1 - quantile, f"--quantile {quantile}")
+        asked = f"--contamination {contamination}" if quantile is None else f"--quantile {quantile}"
         warn_of_ties(measured, threshold, share, asked)
     outliers = (scores > threshold).astype(np.int64)
     ranked = None
@@ -183,8 +187,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     summary = {} if run is None else {"run": str(run)}
     summary |= {"data": dataset.source, "n_rows": len(X), "n_features": X.shape[1], "threshold": threshold,
                 "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
-    if reference is not None:
-        summary["threshold_measured_on"] = reference[1]
+    if measured_on is not None:
+        summary["threshold_measured_on"] = measured_on
     if keys is not None:  # the rows of --out are named by them too
         summary |= {"time_column": keys.names[0]} if keys.times else {"id_columns": keys.names}
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
@@ -233,9 +237,9 @@ def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: i
 def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label_column: str | None,
                     window: int | None) -> tuple:
     """(the series' dataset, its steps (T, C), their scores (T,), the :class:`RowKeys` of its time column or None,
-    (the scores of the run's training steps (T',), what those steps are)) of the series in --data (the run's own by
-    default) scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each
-    window scored as ``--window`` scores with its model but with the statistics of the run's training windows
+    the :class:`RunReference` the threshold is taken from) of the series in --data (the run's own by default)
+    scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each window
+    scored as ``--window`` scores with its model but with the statistics of the run's training windows
     (:func:`reference_step_scores`), so that a series is measured against what the run trained on."""
     from ..applications.series_anomaly import reference_step_scores
 
@@ -257,20 +261,67 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     if series is None:  # (N, C, L) given as they are: no steps to score
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
-    inputs = model_inputs(checkpoint, scaler, windows)  # (N, C, L) in model units
-    training, n_training, said = run_training_windows(run, checkpoint, data_dir)  # (M, C, L)
-    scores, training_scores = reference_step_scores(checkpoint.model, inputs, len(series),
-                                                     model_inputs(checkpoint, scaler, training), n_training,
-                                                     settings["stride"])  # (T,), (T',)
+    training, whole, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T)
+    reference = model_inputs(checkpoint, scaler, training[0])  # (M, C, L) in model units
+
+    def measured(inputs: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Step scores (n_steps,) of windows (N, C, L) in model units, and the training steps' (T',)."""
+        return reference_step_scores(checkpoint.model, inputs, n_steps, reference, training[1], settings["stride"])
+
+    scores, training_scores = measured(model_inputs(checkpoint, scaler, windows), len(series))  # (T,), (T',)
+    # the held-out steps as the run's whole file scores them (T'' - L + 1,), less their first L - 1, which windows
+    # that hold training steps cover too: windows cut on the training windows' grid, as the model's scores move
+    # with where a window starts (4% on NAB's ec2_cpu_utilization_5f5533 for starts 2 steps off a stride of 4)
+    n_held_out = whole[1] - training[1]
+    held_out_scores = measured(model_inputs(checkpoint, scaler, whole[0]), whole[1])[0][
+        training[1] + settings["window"] - 1:] if n_held_out else np.zeros(0)
     steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
-    return series.dataset, steps, scores, series.time_keys(), (training_scores, said)
+    return (series.dataset, steps, scores, series.time_keys(),
+            RunReference(training_scores, held_out_scores, n_held_out, source, settings["window"]))
 
 
-def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[np.ndarray, int, str]:
-    """(the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
-    cut from, those steps in words): its own series read and cut as its training did, less the last steps its
-    training held out for testing (:func:`held_out_steps`). Its file gone, or edited since, is an error: the
-    scores would be measured against another thing than the model saw."""
+@dataclass(frozen=True)
+class RunReference:
+    """The step scores of a windows run's training steps (T',) and of its held-out test steps past their first
+    window - 1 (T'' - L + 1,; none with --test-fraction 0 or --test-data), both under the training windows'
+    statistics, from which ``ae detect RUN`` takes its threshold; ``n_held_out`` the steps held out (T''),
+    ``source`` the run's training file, ``window`` its windows' length (L)."""
+
+    training: np.ndarray
+    held_out: np.ndarray
+    n_held_out: int
+    source: str
+    window: int
+
+    def threshold_steps(self, share: float | None) -> tuple[np.ndarray, str]:
+        """(the step scores to take the threshold of, which steps they are in words) for flagging ``share`` of
+        them (None: the ``auto`` fence). The held-out steps, as a calibration set, where there are enough of them:
+        the training steps' scores are in sample (the model fitted them), so unseen clean steps would cross a
+        threshold taken of them more often than asked. Enough: a window's length of steps, and of them at least a
+        window's length above the share's quantile (window / share steps): the scores of the steps one window
+        covers move together, so fewer would leave the quantile to the scores of a window or two."""
+        n_training, n_kept, skipped = len(self.training), len(self.held_out), self.window - 1
+        # rounded first: 16 / 0.05 is 320.00000000000006 in floating point, and 320 steps hold 16 above 5%
+        needed = self.window if share is None else int(np.ceil(round(self.window / share, 9)))
+        if n_kept >= needed:
+            return self.held_out, (f"the run's held-out test steps: the last {self.n_held_out} of {self.source} "
+                                   f"but their first {skipped} (which windows with training steps cover), unseen in "
+                                   f"training and scored under its first {n_training} steps' statistics")
+        if self.n_held_out:
+            return self.training, (
+                f"the run's training steps: the first {n_training} of {self.source} (its last {self.n_held_out}, "
+                f"held out for testing, leave {n_kept} past their first {skipped}, fewer than the {needed} a "
+                "threshold needs here; in-sample scores, so unseen steps may cross it more often than asked)")
+        return self.training, (f"the run's training steps: all {n_training} of {self.source} (it held none out for "
+                               "testing; in-sample scores, so unseen steps may cross it more often than asked)")
+
+
+def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
+    """((the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
+    cut from), (the windows (K, C, L) of its whole series, those last steps its training held out for testing
+    (:func:`held_out_steps`) too, its number of steps), its training file): its own series read and cut as its
+    training did. Its file gone, or edited since, is an error: the scores would be measured against another thing
+    than the model saw."""
     from ..data.windows import checked_series, sliding_windows
     from ._data_options import stored_table_options
     from ._run_data import missing_data_file, refuse_edited_training_file
@@ -295,9 +346,8 @@ def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[np
     run_dir = run if Path(run).is_dir() else Path(run).parent  # (RUN may name its model.safetensors)
     refuse_edited_training_file(run_dir, trained, source, "ae detect RUN measures each step against the windows the "
                                 f"run trained on: put the file back as it was, or train a new run on it ({instead})")
-    said = (f"the run's training steps: the first {n_training} of {source} (its last {n_test}, held out for "
-            "testing, left out)") if n_test else f"the run's training steps: all {n_training} of {source}"
-    return sliding_windows(steps[:n_training], window, stride), n_training, said
+    return ((sliding_windows(steps[:n_training], window, stride), n_training),
+            (sliding_windows(steps, window, stride), len(steps)), source)
 
 
 COMMANDS = [detect]
