@@ -88,13 +88,14 @@ def contamination_value(value: str | None) -> float | str | None:
                 "--drop columns, its IDs, after row likewise) or .npz.")
 @click.option("--contamination", default=None, callback=lambda _ctx, _param, value: contamination_value(value),
               help="Share of rows to flag as outliers, in (0, 0.5], or 'auto': rows scored beyond the far fence of "
-                   "all scores, Q3 + 3 IQR. With RUN the share or fence is taken of the scores of the steps the run "
-                   "held out for testing (of its training steps' where it held out none or too few), and the steps "
-                   "of --data scored above it are flagged  [default: 0.1 unless --quantile "
-                   "is given]")
+                   "all scores, Q3 + 3 IQR. With RUN the threshold is the higher of the share or fence of the "
+                   "scores of the steps the run held out for testing and of its training steps' (these alone where "
+                   "it held out none or too few), and the steps of --data scored above it are flagged  [default: 0.1 "
+                   "unless --quantile is given]")
 @click.option("--quantile", type=float, default=None,
-              help="Flag rows whose score is above this quantile of all scores (with RUN: of the scores of the "
-                   "steps the run held out, as --contamination), in (0, 1) (0.99 flags the top 1%).")
+              help="Flag rows whose score is above this quantile of all scores (with RUN: the higher of this "
+                   "quantile of the held-out and of the training steps' scores, as --contamination), in (0, 1) "
+                   "(0.99 flags the top 1%).")
 @click.option("--n-estimators", type=int, default=1, show_default=True,
               help="Autoencoders in the ensemble (tables; not with --window).")
 @click.option("--combine", default=None,
@@ -121,8 +122,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     With RUN, a run trained on a series' windows (ae train --window), no model is fitted: each step of the series
     in --data (by default the run's own file) is scored by the run's model, from the windows cut as the run's
     were, measured against the windows the run trained on (its file less the steps held out for testing): their
-    statistics normalise the scores, and the share to flag is taken of the held-out steps' scores (scored alike,
-    unseen in training), or of the training steps' own where the run held out none or too few."""
+    statistics normalise the scores, and the threshold is the higher of the share to flag of the held-out steps'
+    scores (scored alike, unseen in training) and of the training steps' own (these alone where the run held out
+    none or too few): neither stretch is flagged beyond the share asked."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
@@ -166,11 +168,15 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         scores = -detector.score_samples(X)  # (N,) higher = more abnormal
     share = None if quantile is None and contamination == "auto" else (
         contamination if quantile is None else 1 - quantile)
+    def threshold_of(values: np.ndarray) -> float:
+        return fence(values) if share is None else float(np.quantile(values, 1 - share))
+
     measured, measured_on = (scores, None) if reference is None else reference.threshold_steps(share)
-    if share is None:
-        threshold = fence(measured)
-    else:
-        threshold = float(np.quantile(measured, 1 - contamination if quantile is None else quantile))
+    threshold = threshold_of(measured)
+    if reference is not None and measured is not reference.training:
+        measured, threshold, measured_on = reference.guarded(threshold, threshold_of(reference.training), measured,
+                                                             measured_on)
+    if share is not None:
         asked = f"--contamination {contamination}" if quantile is None else f"--quantile {quantile}"
         warn_of_ties(measured, threshold, share, asked)
     outliers = (scores > threshold).astype(np.int64)
@@ -314,6 +320,20 @@ class RunReference:
                 "threshold needs here; in-sample scores, so unseen steps may cross it more often than asked)")
         return self.training, (f"the run's training steps: all {n_training} of {self.source} (it held none out for "
                                "testing; in-sample scores, so unseen steps may cross it more often than asked)")
+
+    def guarded(self, held_out: float, in_sample: float, measured: np.ndarray,
+                said: str) -> tuple[np.ndarray, float, str]:
+        """(the steps, the threshold, those steps in words) of the larger of the two thresholds: the ``held_out``
+        steps' unless the training steps' own (``in_sample``) is higher. A held-out stretch calmer than the training
+        one (a series that drifts: NAB's ec2_cpu_utilization_5f5533 ends at a lower, steadier level) gives a
+        threshold most training steps cross, so a series like the one the run trained on would be flagged nearly
+        whole; the larger bound flags at most the share asked of the training steps."""
+        if held_out >= in_sample:
+            return measured, held_out, said
+        return self.training, in_sample, (
+            f"the run's training steps: the first {len(self.training)} of {self.source} (the threshold of its "
+            f"held-out test steps, {held_out:.6g}, is below theirs: those steps are calmer than the training "
+            "stretch, and the lower threshold would flag more than the share asked of the training steps)")
 
 
 def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
