@@ -1132,9 +1132,7 @@ def test_cli_encode_and_reconstruct_write_a_table_runs_dropped_ids_beside_its_ro
     file) writes each row's code beside its ``rownames``; ``ae reconstruct`` the row beside them; an .npy, which
     cannot hold them, the codes alone."""
     runner, run = CliRunner(), tmp_path / "run"
-    result = runner.invoke(cli, ["train", "--data", str(passengers), "--drop", "rownames", "--hidden", "8",
-                                 "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
-    assert result.exit_code == 0, result.output
+    _trained_on_titanic(passengers, run)
     names = pd.read_csv(passengers)["rownames"].tolist()
     for out in ("codes.csv", "codes.npy"):
         result = runner.invoke(cli, ["encode", str(run), "--out", str(tmp_path / out)])
@@ -1160,6 +1158,42 @@ def test_cli_detect_refuses_a_dropped_column_named_as_its_own_columns_before_any
     assert result.exit_code == 2 and not out.exists()
     assert "the --drop column(s) score would be written beside the rows under the name(s) of --out's own" in \
         result.output, result.output
+
+
+def _trained_on_titanic(passengers, run, ids="rownames"):
+    """A 1-epoch run of ``passengers`` that leaves its ``ids`` column out with --drop."""
+    result = CliRunner().invoke(cli, ["train", "--data", str(passengers), "--drop", ids, "--hidden", "8",
+                                      "--code-size", "2", "--epochs", "1", "--out", str(run), "--quiet",
+                                      "--no-report"])
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_cluster_writes_a_table_runs_dropped_ids_beside_each_rows_cluster(passengers, tmp_path):
+    """As ``ae encode``: each row's cluster after its ``rownames`` in a .csv, to join back to the file; an .npy
+    the clusters alone (tidy 49)."""
+    run = tmp_path / "run"
+    _trained_on_titanic(passengers, run)
+    for out in ("clusters.csv", "clusters.npy"):
+        result = CliRunner().invoke(cli, ["cluster", str(run), "--clusters", "3", "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "clusters.csv")
+    assert list(written.columns) == ["rownames", "cluster"]
+    assert written["rownames"].tolist() == pd.read_csv(passengers)["rownames"].tolist()
+    assert written["cluster"].tolist() == np.load(tmp_path / "clusters.npy").tolist()
+
+
+def test_cli_encode_refuses_a_dropped_column_named_as_a_code_before_any_work(passengers, tmp_path):
+    """A --drop column called ``code0`` would be written beside the codes under the name of the first code: refused
+    as ``ae detect`` refuses one named as its scores, before encoding; an .npy (codes alone) is written (tidy 49)."""
+    pd.read_csv(passengers).rename(columns={"rownames": "code0"}).to_csv(tmp_path / "renamed.csv", index=False)
+    run, out = tmp_path / "run", tmp_path / "codes.csv"
+    _trained_on_titanic(tmp_path / "renamed.csv", run, ids="code0")
+    result = CliRunner().invoke(cli, ["encode", str(run), "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "the --drop column(s) code0 would be written beside the rows under the name(s) of --out's own" in \
+        result.output, result.output
+    result = CliRunner().invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_new_gap_in_a_categorical_column_is_refused_by_the_detector_and_the_transformer(people):

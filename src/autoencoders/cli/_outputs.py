@@ -209,11 +209,14 @@ class RowKeys:
         return {"times": cells[:, 0], "time_column": names[0]} if self.times else {"ids": cells, "id_columns": names}
 
     def beside(self, values: Any, prefix: str = "") -> Any:
-        """``values`` (a DataFrame (N, m), or an array (N, m) whose columns are named ``prefix`` 0, 1, ...) after
+        """``values`` (a DataFrame (N, m), an array (N, m) whose columns are named ``prefix`` 0, 1, ..., or an array
+        (N,) named ``prefix``) after
         the keys' columns, as one DataFrame written as ``values`` would be (its header, delimiter)."""
         import pandas as pd
 
-        if not hasattr(values, "columns"):
+        if np.ndim(values) == 1:  # one value a row (N,): one column named ``prefix``
+            values = pd.DataFrame({prefix: values})
+        elif not hasattr(values, "columns"):
             values = pd.DataFrame(values, columns=[f"{prefix}{i}" for i in range(np.shape(values)[1])])
         joined = pd.concat([self.frame.reset_index(drop=True), values.reset_index(drop=True)], axis=1)
         joined.attrs = values.attrs
@@ -228,6 +231,17 @@ def beside_row_keys(out: str, keys: RowKeys | None, values: Any, prefix: str = "
     if not hasattr(values, "columns"):  # an array: checked as save_array checks one, its numbers no longer alone
         refuse_non_finite(values, out)
     return keys.beside(values, prefix)
+
+
+def refuse_keys_named_as(keys: RowKeys | None, columns: Sequence[str], instead: str) -> None:
+    """Refuse, before the work, :class:`RowKeys` that --out would hold beside the rows under the name of one of its
+    own ``columns``: read back, the ID would pass for that column (pandas renames the second ``score.1``); ``instead``
+    says what other --out holds them apart."""
+    clash = [] if keys is None else [name for name in keys.names if name in columns]
+    if clash:
+        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
+                               f"name(s) of --out's own columns ({', '.join(columns)}): rename it in the file, or "
+                               f"{instead}")
 
 
 def holds_row_keys(out: str) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..data import check_array
 from ._data_options import data_options, fitting_on, read_data, warn_of_row_ids
-from ._outputs import RowKeys, echo_json, output_options, save_numpy
+from ._outputs import RowKeys, echo_json, output_options, refuse_keys_named_as, save_numpy
 from ._run_data import read_run_data
 from ._run_model import load_run, model_inputs
 from ._series import read_series, run_series_settings, warn_of_time_index_channels
@@ -207,14 +207,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
 
 
 def refuse_ids_named_as_scores(keys: RowKeys | None, out: str) -> None:
-    """Refuse, before fitting, --drop columns that a CSV --out would write beside the rows under the name of one of
-    its own columns: read back, the ID would pass for the score (pandas renames the second ``score.1``)."""
-    clash = [] if keys is None or Path(out).suffix.lower() != ".csv" else [
-        name for name in keys.names if name in SCORE_COLUMNS]
-    if clash:
-        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
-                               f"name(s) of --out's own columns ({', '.join(SCORE_COLUMNS)}): rename it in the file, "
-                               "or write --out as .npz (its IDs go in the arrays ids and id_columns)")
+    """Refuse, before fitting, --drop columns that a CSV --out would write under the name of one of its own."""
+    if Path(out).suffix.lower() == ".csv":
+        refuse_keys_named_as(keys, SCORE_COLUMNS, "write --out as .npz (its IDs go in the arrays ids and id_columns)")
 
 
 def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: int | None, run: str | None) -> None:

@@ -9,7 +9,15 @@ import numpy as np
 
 from ..errors import DataError
 from ._data_options import read_data, run_data_options
-from ._outputs import echo_json, output_options, save_array
+from ._outputs import (
+    RowKeys,
+    beside_row_keys,
+    echo_json,
+    holds_row_keys,
+    output_options,
+    refuse_keys_named_as,
+    save_array,
+)
 from ._run_data import keep_run_table_options, read_run_data
 from ._run_model import RUN, load_run, model_inputs
 from ._series import read_run_windows, run_series_settings
@@ -35,19 +43,23 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
 @run_data_options
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@output_options("Write each sample's cluster index to this file (.npy or .csv).", required=False, arrays=True)
+@output_options("Write each sample's cluster index to this file (.npy or .csv; a table's --drop columns, its IDs, "
+                "first in a .csv or .parquet, with the index as cluster).", required=False, arrays=True)
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""
     from ..applications import cluster_codes, clustering_scores
 
     codes, dataset = _codes(run, data, data_dir, split, label_column)
+    keys = RowKeys.of_table(dataset)  # a table run's rows: by their IDs
+    if out and holds_row_keys(out):
+        refuse_keys_named_as(keys, ["cluster"], "write --out as .npy (the clusters alone)")
     assignment = cluster_codes(codes, clusters, seed)
     summary = {"n_samples": len(codes), "cluster_sizes": np.bincount(assignment, minlength=clusters).tolist()}
     if dataset.y is not None:
         summary.update(clustering_scores(dataset.y, assignment))
     if out:
-        save_array(out, assignment)
+        save_array(out, beside_row_keys(out, keys, assignment, prefix="cluster"))
     echo_json(summary)
 
 

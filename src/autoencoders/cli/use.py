@@ -15,6 +15,7 @@ from ._outputs import (
     finite_values,
     holds_row_keys,
     output_options,
+    refuse_keys_named_as,
     save_array,
 )
 from ._run_data import read_run_data
@@ -70,8 +71,11 @@ def encode(run, data, data_dir, split, label_column, out):
 
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
-    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, dataset))
     keys = RowKeys.of_table(dataset)
+    if holds_row_keys(out):
+        code_names = [f"code{i}" for i in range(checkpoint.model.config.code_size)]
+        refuse_keys_named_as(keys, code_names, "write --out as .npy (the codes alone)")
+    codes = encode_array(checkpoint.model, model_inputs(checkpoint, scaler, dataset))
     save_array(out, beside_row_keys(out, keys, codes, prefix="code"))
     cut = getattr(dataset, "series", None) is not None  # windows given as they are were cut by no stride of the run's
     click.echo(f"wrote {codes.shape[0]} codes of size {codes.shape[1]}{windows_said(checkpoint, cut)} to {out}"
