@@ -243,6 +243,7 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     scored as ``--window`` scores with its model but with the statistics of the run's training windows
     (:func:`reference_step_scores`), so that a series is measured against what the run trained on."""
     from ..applications.series_anomaly import reference_step_scores
+    from ._training_run import _could_remove_level
 
     if not Path(run).is_dir() and Path(run).suffix != ".safetensors":  # `ae detect series.csv`: --data left out
         raise click.UsageError(f"RUN is a run folder (or its model.safetensors), and {run} is neither: a file to "
@@ -278,7 +279,12 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         training[1] + settings["window"] - 1:] if n_held_out else np.zeros(0)
     steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
     return (series.dataset, steps, scores, series.time_keys(),
-            RunReference(training_scores, held_out_scores, n_held_out, source, settings["window"]))
+            RunReference(training_scores, held_out_scores, n_held_out, source, settings["window"],
+                         _could_remove_level(checkpoint.model)))
+
+
+class HeldOutDriftWarning(UserWarning):
+    """``ae detect RUN``: the run's held-out steps and its training steps score far apart (:meth:`RunReference.guarded`)."""
 
 
 @dataclass(frozen=True)
@@ -286,13 +292,15 @@ class RunReference:
     """The step scores of a windows run's training steps (T',) and of its held-out test steps past their first
     window - 1 (T'' - L + 1,; none with --test-fraction 0 or --test-data), both under the training windows'
     statistics, from which ``ae detect RUN`` takes its threshold; ``n_held_out`` the steps held out (T''),
-    ``source`` the run's training file, ``window`` its windows' length (L)."""
+    ``source`` the run's training file, ``window`` its windows' length (L), ``level_removable`` whether the run's
+    model could have been trained with --remove-level."""
 
     training: np.ndarray
     held_out: np.ndarray
     n_held_out: int
     source: str
     window: int
+    level_removable: bool = False
 
     def threshold_steps(self, share: float | None) -> tuple[np.ndarray, str]:
         """(the step scores to take the threshold of, which steps they are in words) for flagging ``share`` of
@@ -322,13 +330,42 @@ class RunReference:
         steps' unless the training steps' own (``in_sample``) is higher. A held-out stretch calmer than the training
         one (a series that drifts: NAB's ec2_cpu_utilization_5f5533 ends at a lower, steadier level) gives a
         threshold most training steps cross, so a series like the one the run trained on would be flagged nearly
-        whole; the larger bound flags at most the share asked of the training steps."""
+        whole; the larger bound flags at most the share asked of the training steps. Far apart, they are warned of
+        (:meth:`warn_of_drift`)."""
+        self.warn_of_drift(held_out, in_sample)
         if held_out >= in_sample:
             return measured, held_out, said
         return self.training, in_sample, (
             f"the run's training steps: the first {len(self.training)} of {self.source} (the threshold of its "
             f"held-out test steps, {held_out:.6g}, is below theirs: those steps are calmer than the training "
             "stretch, and the lower threshold would flag more than the share asked of the training steps)")
+
+    def warn_of_drift(self, held_out: float, in_sample: float) -> None:
+        """A :class:`HeldOutDriftWarning` where the lower of the held-out steps' (``held_out``) and the training
+        steps' (``in_sample``) thresholds flags more than :data:`DRIFT_FACTOR` times the share of the other stretch
+        that the higher, its own, flags (at least a window's length of its steps, as a fence may flag none)."""
+        stretches = sorted([("held-out", self.held_out, held_out), ("training", self.training, in_sample)],
+                           key=lambda stretch: stretch[2])
+        (low, low_scores, low_threshold), (high, high_scores, high_threshold) = stretches
+        own, crossed = np.mean(high_scores > high_threshold), np.mean(high_scores > low_threshold)
+        if crossed <= DRIFT_FACTOR * max(own, self.window / len(high_scores)):
+            return
+        level = ("; if its level shifted, ae train --remove-level lets the model follow it" if self.level_removable
+                 else "")
+        warnings.warn(
+            f"the run's {low} steps score lower than its {high} steps: their threshold, {low_threshold:.6g}, is "
+            f"{1 - low_threshold / high_threshold:.0%} below the {high} steps' {high_threshold:.6g} and would flag "
+            f"{crossed:.1%} of the {high} steps, where theirs flags {own:.1%}; the higher is taken, and flags "
+            f"{np.mean(low_scores > high_threshold):.1%} of the {low} steps. The series drifted between its training "
+            f"stretch and its held-out tail (its last {self.n_held_out} steps), so its steps are measured against a "
+            f"stretch unlike some of them: if the series has moved for good, retrain on recent steps{level}",
+            HeldOutDriftWarning, stacklevel=2)
+
+
+# how many times the share of the other stretch that the lower threshold may flag before a warning: a share of
+# some 1,200 steps moves by up to 2x from sampling alone (step scores of overlapping windows move together; Series
+# 48's clean continuations flagged 1.9-9.9% at --contamination 0.05), so 3x is drift, not chance
+DRIFT_FACTOR = 3.0
 
 
 def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
