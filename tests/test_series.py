@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import autoencoders as ae
-from autoencoders.data import load_nab, nab_series_names, overlap_average, read_nab_series, sliding_windows
 from autoencoders.cli.detect import HeldOutDriftWarning
+from autoencoders.data import load_nab, nab_series_names, overlap_average, read_nab_series, sliding_windows
 from conftest import SHARED_DATA
 
 NAB_DIR = SHARED_DATA / "nab"

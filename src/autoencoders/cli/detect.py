@@ -284,7 +284,8 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
 
 
 class HeldOutDriftWarning(UserWarning):
-    """``ae detect RUN``: the run's held-out steps and its training steps score far apart (:meth:`RunReference.guarded`)."""
+    """``ae detect RUN``: the run's held-out steps and its training steps score far apart
+    (:meth:`RunReference.warn_of_drift`)."""
 
 
 @dataclass(frozen=True)
