@@ -1180,6 +1180,11 @@ def test_cli_cluster_writes_a_table_runs_dropped_ids_beside_each_rows_cluster(pa
     assert list(written.columns) == ["rownames", "cluster"]
     assert written["rownames"].tolist() == pd.read_csv(passengers)["rownames"].tolist()
     assert written["cluster"].tolist() == np.load(tmp_path / "clusters.npy").tolist()
+    # an ID column named as the cluster column is refused, as ae encode's code0 (below), before clustering
+    pd.read_csv(passengers).rename(columns={"rownames": "cluster"}).to_csv(tmp_path / "renamed.csv", index=False)
+    _trained_on_titanic(tmp_path / "renamed.csv", tmp_path / "renamed", ids="cluster")
+    result = CliRunner().invoke(cli, ["cluster", str(tmp_path / "renamed"), "--out", str(tmp_path / "named.csv")])
+    assert result.exit_code == 2 and "the --drop column(s) cluster would be written" in result.output, result.output
 
 
 def test_cli_encode_refuses_a_dropped_column_named_as_a_code_before_any_work(passengers, tmp_path):
