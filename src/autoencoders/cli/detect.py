@@ -124,7 +124,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     were, measured against the windows the run trained on (its file less the steps held out for testing): their
     statistics normalise the scores, and the threshold is the higher of the share to flag of the held-out steps'
     scores (scored alike, unseen in training) and of the training steps' own (these alone where the run held out
-    none or too few): neither stretch is flagged beyond the share asked."""
+    none or too few): neither stretch is flagged beyond the share asked. Stretches that score far apart (the series
+    drifted) are warned of."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
