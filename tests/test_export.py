@@ -106,3 +106,25 @@ def test_a_model_file_copied_alone_exports_its_scaler_beside_the_graphs(tmp_path
     np.testing.assert_allclose(codes, np.load(tmp_path / "codes.npy"), atol=1e-5)
     refused = CliRunner().invoke(cli, ["export", str(alone / "m.safetensors"), "--part", "decoder"])
     assert refused.exit_code != 0 and "preprocessing.json already exists" in refused.output
+
+
+def test_the_readme_python_path_scores_a_streamed_runs_file_in_chunks_as_ae_encode_does(tmp_path):
+    # Audit 49: guards the README's snippet (a run's scaler applied in Python, rows read memory-mapped in chunks);
+    # ae.encode alone takes model units, so skipping the scaler would give other codes.
+    rows = np.random.default_rng(1).normal(20, 5, (300, 5)).astype(np.float32)  # (n, features)
+    np.save(tmp_path / "big.npy", rows)
+    run = tmp_path / "big"
+    trained = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "big.npy"), "--stream", "--hidden", "8",
+                                       "--code-size", "2", "--epochs", "1", "--quiet", "--no-report",
+                                       "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    encoded = CliRunner().invoke(cli, ["encode", str(run), "--data", str(tmp_path / "big.npy"),
+                                       "--out", str(tmp_path / "codes.npy")])
+    assert encoded.exit_code == 0, encoded.output
+    checkpoint = ae.load_checkpoint(run)
+    scaler = ae.data.Scaler.from_dict(checkpoint.extra["scaler"])
+    mapped = np.load(tmp_path / "big.npy", mmap_mode="r")
+    codes = np.concatenate([ae.encode(checkpoint.model, scaler.transform(mapped[i:i + 70]))
+                            for i in range(0, len(mapped), 70)])  # (n, code)
+    np.testing.assert_allclose(codes, np.load(tmp_path / "codes.npy"), atol=1e-6)
+    assert np.abs(ae.encode(checkpoint.model, rows) - codes).max() > 1e-2  # the scaler matters here
