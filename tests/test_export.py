@@ -3,6 +3,8 @@ match PyTorch under onnxruntime."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -11,7 +13,7 @@ import autoencoders as ae
 from autoencoders.cli import cli
 from conftest import MODEL_NAMES, slow_when_convolutional, small_model
 
-pytest.importorskip("onnxruntime")
+onnxruntime = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 from autoencoders.export import PARTS, example_input, export_onnx, max_abs_difference  # noqa: E402
 
@@ -77,3 +79,52 @@ def test_an_unwritable_output_folder_is_named_and_nothing_is_left(tmp_path):
     with pytest.raises(OSError, match="a-file"):
         export_onnx(small_model("deep"), blocker / "model.onnx")
     assert blocker.read_text() == "in the way" and np.all([p.suffix != ".tmp" for p in tmp_path.iterdir()])
+
+
+def test_a_model_file_copied_alone_exports_its_scaler_beside_the_graphs(tmp_path):
+    # Audit 49: the graphs take scaled inputs, but a model file copied without its config.json had no scaler left
+    # to scale them with; the export writes the checkpoint's own (checksummed) one as preprocessing.json.
+    rows = np.random.default_rng(0).normal(50, 8, (120, 6)).astype(np.float32)  # (n, features), far from [0, 1]
+    np.save(tmp_path / "rows.npy", rows)
+    run, alone = tmp_path / "run", tmp_path / "alone"
+    trained = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "rows.npy"), "--hidden", "8", "--code-size",
+                                       "2", "--epochs", "1", "--quiet", "--no-report", "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    alone.mkdir()
+    (alone / "m.safetensors").write_bytes((run / "model.safetensors").read_bytes())
+    exported = CliRunner().invoke(cli, ["export", str(alone / "m.safetensors"), "--part", "encoder"])
+    assert exported.exit_code == 0, exported.output
+    assert f"wrote {alone / 'preprocessing.json'}" in exported.output
+    encoded = CliRunner().invoke(cli, ["encode", str(alone / "m.safetensors"), "--data", str(tmp_path / "rows.npy"),
+                                       "--out", str(tmp_path / "codes.npy")])
+    assert encoded.exit_code == 0, encoded.output
+    scaler = json.loads((alone / "preprocessing.json").read_text())["scaler"]
+    assert scaler["kind"] != "none"  # the check below would pass on unscaled rows otherwise
+    offset, scale = (np.asarray(scaler[key], np.float32).reshape(scaler["shape"]) for key in ("offset", "scale"))
+    session = onnxruntime.InferenceSession(str(alone / "encoder.onnx"))
+    codes = session.run(None, {session.get_inputs()[0].name: (rows - offset) / scale})[0]  # (n, code)
+    np.testing.assert_allclose(codes, np.load(tmp_path / "codes.npy"), atol=1e-5)
+    refused = CliRunner().invoke(cli, ["export", str(alone / "m.safetensors"), "--part", "decoder"])
+    assert refused.exit_code != 0 and "preprocessing.json already exists" in refused.output
+
+
+def test_the_readme_python_path_scores_a_streamed_runs_file_in_chunks_as_ae_encode_does(tmp_path):
+    # Audit 49: guards the README's snippet (a run's scaler applied in Python, rows read memory-mapped in chunks);
+    # ae.encode alone takes model units, so skipping the scaler would give other codes.
+    rows = np.random.default_rng(1).normal(20, 5, (300, 5)).astype(np.float32)  # (n, features)
+    np.save(tmp_path / "big.npy", rows)
+    run = tmp_path / "big"
+    trained = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "big.npy"), "--stream", "--hidden", "8",
+                                       "--code-size", "2", "--epochs", "1", "--quiet", "--no-report",
+                                       "--out", str(run)])
+    assert trained.exit_code == 0, trained.output
+    encoded = CliRunner().invoke(cli, ["encode", str(run), "--data", str(tmp_path / "big.npy"),
+                                       "--out", str(tmp_path / "codes.npy")])
+    assert encoded.exit_code == 0, encoded.output
+    checkpoint = ae.load_checkpoint(run)
+    scaler = ae.data.Scaler.from_dict(checkpoint.extra["scaler"])
+    mapped = np.load(tmp_path / "big.npy", mmap_mode="r")
+    codes = np.concatenate([ae.encode(checkpoint.model, scaler.transform(mapped[i:i + 70]))
+                            for i in range(0, len(mapped), 70)])  # (n, code)
+    np.testing.assert_allclose(codes, np.load(tmp_path / "codes.npy"), atol=1e-6)
+    assert np.abs(ae.encode(checkpoint.model, rows) - codes).max() > 1e-2  # the scaler matters here
