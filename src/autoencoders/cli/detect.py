@@ -271,13 +271,17 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         """Step scores (n_steps,) of windows (N, C, L) in model units, and the training steps' (T',)."""
         return reference_step_scores(checkpoint.model, inputs, n_steps, reference, training[1], settings["stride"])
 
-    scores, training_scores = measured(model_inputs(checkpoint, scaler, windows), len(series))  # (T,), (T',)
+    inputs = model_inputs(checkpoint, scaler, windows)  # (N, C, L)
+    scores, training_scores = measured(inputs, len(series))  # (T,), (T',)
     # the held-out steps as the run's whole file scores them (T'' - L + 1,), less their first L - 1, which windows
     # that hold training steps cover too: windows cut on the training windows' grid, as the model's scores move
     # with where a window starts (4% on NAB's ec2_cpu_utilization_5f5533 for starts 2 steps off a stride of 4)
-    n_held_out = whole[1] - training[1]
-    held_out_scores = measured(model_inputs(checkpoint, scaler, whole[0]), whole[1])[0][
-        training[1] + settings["window"] - 1:] if n_held_out else np.zeros(0)
+    n_held_out, held_out_scores = whole[1] - training[1], np.zeros(0)
+    if n_held_out:
+        whole_inputs = model_inputs(checkpoint, scaler, whole[0])  # (K, C, L)
+        # --data left out: the series scored is the run's whole file, already scored above
+        whole_scores = scores if np.array_equal(whole_inputs, inputs) else measured(whole_inputs, whole[1])[0]
+        held_out_scores = whole_scores[training[1] + settings["window"] - 1:]
     steps = check_array(series.values, f"data from {windows.source}")  # (T, C)
     return (series.dataset, steps, scores, series.time_keys(),
             RunReference(training_scores, held_out_scores, n_held_out, source, settings["window"],
