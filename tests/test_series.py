@@ -418,8 +418,11 @@ def test_cli_detect_window_reads_a_file_once_when_drop_names_columns(tmp_path, s
     # the columns left out with --drop were read again, the whole file, to look for the time column among them
     from autoencoders.data import table_files
 
-    reads, read = [], table_files.read_text_table
-    monkeypatch.setattr(table_files, "read_text_table", lambda *args: reads.append(args) or read(*args))
+    reads = []
+    for reader in ("read_text_table", "read_text_table_and_texts"):  # the second: the --drop columns' texts too
+        read = getattr(table_files, reader)
+        monkeypatch.setattr(table_files, reader, lambda *args, read=read, **kwargs: reads.append(args)
+                            or read(*args, **kwargs))
     times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
     path = tmp_path / "series.csv"
     path.write_text("timestamp,host,value\n" + "".join(f"{t},web{i % 3},{np.sin(i):.3f}\n"

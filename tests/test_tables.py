@@ -1201,6 +1201,56 @@ def test_cli_encode_refuses_a_dropped_column_named_as_a_code_before_any_work(pas
     assert result.exit_code == 0, result.output
 
 
+def _ids_with_a_gap(path):
+    """A table of 40 rows whose ``id`` column holds whole numbers, one ID written ``0070``, and a gap (row 4), which
+    pandas reads as floats; returns the IDs as the file writes them ("" for the gap)."""
+    rng = np.random.default_rng(0)
+    ids = ["" if i == 3 else "0070" if i == 5 else str(1000 + i) for i in range(40)]
+    path.write_text("id,a,b,kind\n" + "".join(f"{ident},{rng.normal():.3f},{rng.normal():.3f},{'xy'[i % 2]}\n"
+                                               for i, ident in enumerate(ids)))
+    return ids
+
+
+def test_cli_commands_write_dropped_ids_as_the_file_writes_them(tmp_path):
+    """An ID column with a gap came back as 12.0 (read as floats) and 0070 as 70.0 beside what ae detect, encode,
+    reconstruct and cluster write: each is written as the file writes it, the gap empty (tidy 51)."""
+    path, runner, run = tmp_path / "ids.csv", CliRunner(), tmp_path / "run"
+    ids = _ids_with_a_gap(path)
+
+    def written_ids(out, *command):
+        result = runner.invoke(cli, [*command, "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False)["id"].tolist()
+
+    assert written_ids("s.csv", "detect", "--data", str(path), "--drop", "id") == ids
+    result = runner.invoke(cli, ["detect", "--data", str(path), "--drop", "id", "--out", str(tmp_path / "s.npz")])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "s.npz") as saved:
+        assert saved["ids"][:, 0].tolist() == ids
+    result = runner.invoke(cli, ["train", "--data", str(path), "--drop", "id", "--hidden", "4", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert written_ids("codes.csv", "encode", str(run)) == ids  # the run's --drop: the file read without one
+    assert written_ids("recon.csv", "reconstruct", str(run), "--data", str(path), "--drop", "id") == ids
+    assert written_ids("clusters.csv", "cluster", str(run), "--clusters", "2") == ids
+
+
+def test_a_parquet_files_integer_ids_with_a_gap_stay_integers(tmp_path):
+    # pandas reads a Parquet integer column with a null as floats (unless pandas wrote the file): its IDs came back
+    # as 1000.0 beside the rows
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from autoencoders.cli._outputs import RowKeys
+    from autoencoders.data.table_files import read_table
+
+    table = pa.table({"id": pa.array([1000, None, 1002], pa.int64()), "size": [1.0, 2.0, 3.0]})
+    pq.write_table(table, tmp_path / "ids.parquet")  # as Spark or R's arrow write one: no pandas dtypes stored
+    dataset = read_table(tmp_path / "ids.parquet", options=TableOptions(drop=("id",)))
+    assert RowKeys.of_table(dataset).texts()[:, 0].tolist() == ["1000", "", "1002"]
+    assert list(dataset.X.columns) == ["size"]
+
+
 def test_a_new_gap_in_a_categorical_column_is_refused_by_the_detector_and_the_transformer(people):
     # a categorical column without gaps in fit scored a new gap as an all-zero block without a word (it lowered the
     # row's score) and encoded it so, while a numeric column's new gap was refused (audit 44)

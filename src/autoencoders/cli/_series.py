@@ -83,8 +83,9 @@ def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.nd
 
     left_out = frame.iloc[:, :0] if left_out is None else left_out
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
-        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
-            if is_time_index(cells.to_numpy(np.float64)):
+        numbers = pd.to_numeric(cells, errors="coerce")  # a column left out is read as the file writes it: text
+        if numbers.notna().sum() == cells.notna().sum():  # a measurement left out, or a time index (as its warning
+            if is_time_index(numbers.to_numpy(np.float64)):  # says)
                 return str(name), cells.astype(str).to_numpy()
             continue
         times = time_stamps(cells)

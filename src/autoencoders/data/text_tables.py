@@ -12,6 +12,7 @@ import io
 import lzma
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,15 +53,18 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
 
 
 def read_text_table_and_texts(path: Path, delimiter: str | None = None, missing_values: tuple[str, ...] = (),
-                              header: bool | None = None):
+                              header: bool | None = None, columns: Sequence[str] | None = None):
     """(:func:`read_text_table`'s DataFrame, the text of each of its cells as the file writes it: a DataFrame of
     str of the same rows and columns, "" for an empty cell), for a command that writes the table back with the cells
-    it does not change kept as they were (3.10 stays 3.10, not 3.1). The file is read once and parsed twice."""
+    it does not change kept as they were (3.10 stays 3.10, not 3.1); ``columns``: the texts of those of them the
+    table has alone (by the frame's names), else of every column. The file is read once and parsed twice."""
     layout = sniff_layout(path, delimiter, header)
     content = _file_bytes(path)
     frame = _shaped(path, layout, _read_with_pandas(path, layout, missing_values, content))
-    texts = _read_with_pandas(path, layout, missing_values, content, as_text=True)
-    return frame, texts.iloc[:len(frame)].set_axis(frame.columns, axis=1)
+    names = list(frame.columns) if columns is None else [name for name in columns if name in frame.columns]
+    positions = [list(frame.columns).index(name) for name in names]  # pandas renames repeated names: picked by place
+    texts = _read_with_pandas(path, layout, missing_values, content, as_text=True, positions=positions)
+    return frame, texts.iloc[:len(frame)].set_axis(names, axis=1)
 
 
 def _shaped(path: Path, layout: TextLayout, frame):
@@ -123,9 +127,9 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
 
 
 def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str, ...], content: bytes | None = None,
-                      as_text: bool = False):
+                      as_text: bool = False, positions: list[int] | None = None):
     """The table pandas reads from the file at ``path``, or from its uncompressed ``content`` when given;
-    ``as_text``: every cell's text, none read as a gap."""
+    ``as_text``: every cell's text, none read as a gap; ``positions``: those columns alone (counting from 0)."""
     import pandas as pd
 
     cells = {"dtype": str, "na_filter": False} if as_text else {"na_values": list(missing_values) or None}
@@ -135,7 +139,7 @@ def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str,
                            header=0 if layout.header else None, skipinitialspace=True, decimal=layout.decimal,
                            compression="infer", encoding=layout.encoding, skiprows=layout.skipped or None,
                            skip_blank_lines=not layout.one_column,
-                           index_col=False if layout.trailing_delimiter else None, **cells)
+                           index_col=False if layout.trailing_delimiter else None, usecols=positions, **cells)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
