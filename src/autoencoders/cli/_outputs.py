@@ -234,12 +234,13 @@ def beside_row_keys(out: str, keys: RowKeys | None, values: Any, prefix: str = "
 
 
 def refuse_keys_named_as(keys: RowKeys | None, columns: Sequence[str], instead: str) -> None:
-    """Refuse, before the work, :class:`RowKeys` that --out would hold beside the rows under the name of one of its
-    own ``columns``: read back, the ID would pass for that column (pandas renames the second ``score.1``); ``instead``
-    says what other --out holds them apart."""
+    """Refuse, before the work, :class:`RowKeys` (a table's --drop columns, a series' time column) that --out would
+    hold beside the rows under the name of one of its own ``columns``: read back, the ID would pass for that column
+    (pandas renames the second ``score.1``); ``instead`` says what other --out holds them apart."""
     clash = [] if keys is None else [name for name in keys.names if name in columns]
     if clash:
-        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
+        named = "the series' time column" if keys.times else "the --drop column(s)"
+        raise click.UsageError(f"{named} {', '.join(clash)} would be written beside the rows under the "
                                f"name(s) of --out's own columns ({', '.join(columns)}): rename it in the file, or "
                                f"{instead}")
 
