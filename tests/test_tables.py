@@ -1201,6 +1201,20 @@ def test_cli_encode_refuses_a_dropped_column_named_as_a_code_before_any_work(pas
     assert result.exit_code == 0, result.output
 
 
+def test_the_imputer_and_ae_impute_refuse_a_free_text_column_as_training_does(passengers, tmp_path, monkeypatch):
+    """Titanic's passenger names (300 distinct in 300 rows) are refused by the imputer, in Python and ``ae impute``,
+    with training's message and before any training, not one-hot encoded as 300 categories (checked in tidy 51: the
+    imputer's table goes through the same TabularPreprocessor rule; this test keeps it so)."""
+    refused = "column 'rownames' has 300 distinct values in 300 cells: an ID, timestamp or free text"
+    monkeypatch.setattr(AutoencoderImputer, "_fit_model", lambda *_, **__: pytest.fail("trained on free text"))
+    with pytest.raises(DataError, match=re.escape(refused)):
+        AutoencoderImputer(epochs=1, random_state=0).fit(pd.read_csv(passengers))
+    out = tmp_path / "filled.csv"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(passengers), "--out", str(out)])
+    assert result.exit_code == 1 and refused in result.output and not out.exists(), result.output
+    assert "--drop rownames" in result.output
+
+
 def _ids_with_a_gap(path):
     """A table of 40 rows whose ``id`` column holds whole numbers, one ID written ``0070``, and a gap (row 4), which
     pandas reads as floats; returns the IDs as the file writes them ("" for the gap)."""
