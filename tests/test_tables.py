@@ -567,6 +567,27 @@ def test_cli_impute_writes_a_file_back_in_its_own_encoding_and_line_ends(tmp_pat
     assert text.split("\r\n")[:2] == ["a,b,name", "0,1,é"] and all(line.split(",")[1] for line in text.split()[1:])
 
 
+@pytest.mark.parametrize("out", ["filled.csv", "filled.tsv.gz"])
+def test_cli_impute_keeps_the_lines_before_the_table_and_a_big_endian_files_byte_order(tmp_path, out):
+    """Excel's ``sep=,`` line and ``#`` comment lines before the table were left out of the file written back, and
+    a big-endian UTF-16 file came back little-endian: both kept (a .tsv's sep= line names its tab), as the file's
+    encoding and line ends are (tidy 51)."""
+    import codecs
+
+    rows = ["a,b,name", *(f"{i},{'' if i % 4 == 1 else i + 1},{'éè'[i % 2]}" for i in range(12))]
+    path, target = tmp_path / "excel.csv", tmp_path / out
+    path.write_bytes(codecs.BOM_UTF16_BE + "\r\n".join(["sep=,", "# survey of 2024", *rows, ""]).encode("utf-16-be"))
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    written = gzip.decompress(target.read_bytes()) if out.endswith(".gz") else target.read_bytes()
+    assert written.startswith(codecs.BOM_UTF16_BE), written[:4]
+    lines = written[2:].decode("utf-16-be").split("\r\n")
+    delimiter = "\t" if ".tsv" in out else ","
+    cells = [line.split(delimiter) for line in lines]
+    assert lines[:2] == [f"sep={delimiter}", "# survey of 2024"] and cells[2:4] == [["a", "b", "name"], ["0", "1", "é"]]
+    assert len(lines) == 16 and lines[-1] == "" and all(row[1] for row in cells[3:-1])  # every gap filled
+
+
 def test_cli_impute_keeps_the_files_cells_as_written_and_fills_at_the_columns_precision(tmp_path):
     """Observed cells came back as pandas writes the numbers it read (3.10 as 3.1, 1e3 as 1000.0, a row index's
     empty header cell as "Unnamed: 0") and filled numbers at full precision (5.136784481690583 in a column of 2

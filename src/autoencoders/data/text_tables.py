@@ -30,12 +30,14 @@ SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 class TextLayout:
     """How a text table is written, as sniffed from its start: what pandas is told to read it."""
 
-    encoding: str  # "utf-16", "utf-8-sig" (UTF-8 after a byte-order mark) or "utf-8"
+    encoding: str  # "utf-16-le", "utf-16-be" (after their byte-order mark), "utf-8-sig" (UTF-8 after one), "utf-8"
     line_end: str  # "\r\n" (Windows) or "\n", as the first line ends
     delimiter: str  # " ": any run of spaces
     header: bool
     decimal: str
     skipped: int  # lines pandas skips before the table: Excel's "sep=" line, comments, leading empty lines
+    excel_sep: bool  # the file opens with Excel's "sep=" line naming its delimiter
+    comments: tuple[str, ...]  # the comment lines before the table, as written
     one_column: bool  # then an empty line is a gap in that column, not a line to skip
     trailing_delimiter: bool  # a delimiter ends each data row but not the header
     first_row: list[str]  # the first row's cells (the header's, when it has one)
@@ -88,6 +90,7 @@ def _shaped(path: Path, layout: TextLayout, frame):
     frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal,  # a table written back keeps them
                               "encoding": layout.encoding, "lineterminator": layout.line_end}
     frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
+    frame.attrs["before"] = {"excel_sep": layout.excel_sep, "comments": layout.comments}  # and the lines before it
     return frame
 
 
@@ -105,7 +108,7 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
     ``given_delimiter`` if given, else the one Excel's "sep=" line names, else sniffed; the header is
     ``given_header`` if given, else sniffed."""
     encoding = _encoding(path)
-    sample = _text_sample(path, encoding)
+    sample = _text_sample(path, reading_codec(encoding))
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
     sample = sample[excel.end():] if excel else sample
     delimiter = _given_delimiter(given_delimiter)
@@ -122,6 +125,7 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
     return TextLayout(
         encoding, _line_end(sample), delimiter, header, _decimal_mark(delimiter, sample),
         skipped=bool(excel) + comments + (leading if one_column else 0),  # else pandas skips empty lines itself
+        excel_sep=bool(excel), comments=tuple(lines[:comments]),
         one_column=one_column, trailing_delimiter=header and _delimiter_ends_each_row(rows), first_row=rows[0],
         suggested=sniffed if given_delimiter and sniffed != delimiter and sniffed in rows[0][0] else None)
 
@@ -137,8 +141,8 @@ def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str,
         return pd.read_csv(path if content is None else io.BytesIO(content),
                            sep=r"\s+" if layout.delimiter == " " else layout.delimiter,
                            header=0 if layout.header else None, skipinitialspace=True, decimal=layout.decimal,
-                           compression="infer", encoding=layout.encoding, skiprows=layout.skipped or None,
-                           skip_blank_lines=not layout.one_column,
+                           compression="infer", encoding=reading_codec(layout.encoding),
+                           skiprows=layout.skipped or None, skip_blank_lines=not layout.one_column,
                            index_col=False if layout.trailing_delimiter else None, usecols=positions, **cells)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
@@ -161,17 +165,23 @@ def _warn_of_repeated_names(path: Path, header: list[str], columns: list) -> Non
 
 
 def _encoding(path: Path) -> str:
-    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), "utf-8-sig" for
-    UTF-8 after its mark (Excel's "CSV UTF-8"; kept, it made "1,2" a header and hid "sep=;"), else "utf-8": how a
-    table written back is encoded too."""
+    """"utf-16-le" or "utf-16-be" for text that starts with its byte-order mark (Excel's "Unicode Text" export is
+    little-endian), "utf-8-sig" for UTF-8 after its mark (Excel's "CSV UTF-8"; kept, it made "1,2" a header and hid
+    "sep=;"), else "utf-8": how a table written back is encoded too (:func:`reading_codec` reads it)."""
     try:
         with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
             start = handle.read(3)
     except (OSError, EOFError, lzma.LZMAError):
         return "utf-8-sig"  # reading the sample names the fault
     if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return "utf-16"
+        return "utf-16-le" if start[:2] == codecs.BOM_UTF16_LE else "utf-16-be"
     return "utf-8-sig" if start == codecs.BOM_UTF8 else "utf-8"
+
+
+def reading_codec(encoding: str) -> str:
+    """The codec that reads text of :func:`_encoding`'s ``encoding``: "utf-16" for either byte order, which reads
+    the order from the byte-order mark and leaves the mark out of the text."""
+    return "utf-16" if encoding.startswith("utf-16") else encoding
 
 
 def _line_end(sample: str) -> str:
