@@ -418,8 +418,11 @@ def test_cli_detect_window_reads_a_file_once_when_drop_names_columns(tmp_path, s
     # the columns left out with --drop were read again, the whole file, to look for the time column among them
     from autoencoders.data import table_files
 
-    reads, read = [], table_files.read_text_table
-    monkeypatch.setattr(table_files, "read_text_table", lambda *args: reads.append(args) or read(*args))
+    reads = []
+    for reader in ("read_text_table", "read_text_table_and_texts"):  # the second: the --drop columns' texts too
+        read = getattr(table_files, reader)
+        monkeypatch.setattr(table_files, reader, lambda *args, read=read, **kwargs: reads.append(args)
+                            or read(*args, **kwargs))
     times = [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)]
     path = tmp_path / "series.csv"
     path.write_text("timestamp,host,value\n" + "".join(f"{t},web{i % 3},{np.sin(i):.3f}\n"
@@ -956,3 +959,24 @@ def test_cli_train_resume_of_a_run_whose_training_file_was_edited_names_the_file
     result = invoke("train", "--out", run, "--resume", "--epochs", 2, "--quiet", "--no-report")
     said = " ".join(result.output.split())
     assert result.exit_code != 0 and f"{tmp_path / 'series.csv'} has changed since the run trained on it" in said, said
+
+
+def test_cli_detect_refuses_a_time_column_named_as_a_score_column_before_any_work(tmp_path, scored):
+    """A series' step number left out as ``row`` (or a time column called ``score``) was written beside the steps
+    under the name of ``--out``'s own column: ``row,row,score,outlier``, read back as ``row`` and ``row.1``. Refused,
+    naming it, before fitting (--window) or scoring (RUN); an .npz (its times in an array) is written (tidy 51)."""
+    path, out = tmp_path / "series.csv", tmp_path / "s.csv"
+    path.write_text("row,value\n" + "".join(f"{i},{np.sin(i / 3):.3f}\n" for i in range(60)))
+    result = invoke("detect", "--data", path, "--drop", "row", "--window", 8, "--out", out)
+    assert result.exit_code == 2 and not out.exists() and not scored
+    assert "the series' time column row would be written beside the rows under the name(s) of --out's own columns" \
+        in " ".join(result.output.split()), result.output
+    result = invoke("detect", "--data", path, "--drop", "row", "--window", 8, "--out", tmp_path / "s.npz")
+    assert result.exit_code == 0 and '"time_column": "row"' in result.output, result.output
+    run = tmp_path / "run"
+    result = invoke("train", "--model", "sequence", "--data", path, "--drop", "row", "--window", 8, "--code-size", 2,
+                    "--epochs", 1, "--quiet", "--no-report", "--out", run)
+    assert result.exit_code == 0, result.output
+    result = invoke("detect", run, "--out", out)
+    assert result.exit_code == 2 and not out.exists(), result.output
+    assert "the series' time column row would be written" in result.output, result.output

@@ -399,3 +399,17 @@ def test_the_transformer_warns_of_uint8_pixels_as_trainer_fit_does():
         AutoencoderTransformer(loss="bce", **small).fit(pixels)
     AutoencoderTransformer(**small).fit((pixels > 127).astype(np.uint8))  # 0/1: no warning (warnings are errors)
     AutoencoderOutlierDetector(steps=2, random_state=0).fit(pixels)  # scales its features robustly: no warning
+
+
+def test_the_transformer_warns_of_a_frame_of_uint8_pixels_as_of_an_array():
+    # a DataFrame whose columns are all uint8 (MNIST from OpenML as a frame) trained on 0-255 without a word, while
+    # the same pixels as an array were warned of (tidy 51)
+    import pandas as pd
+
+    pixels = pd.DataFrame(np.random.default_rng(0).integers(0, 256, (40, 16)).astype(np.uint8),
+                          columns=[f"pixel{i}" for i in range(16)])
+    small = {"epochs": 1, "code_size": 2, "hidden": (4,), "random_state": 0}
+    with pytest.warns(UserWarning, match=r"X holds uint8 values up to 255.*as they are.*X / 255"):
+        AutoencoderTransformer(**small).fit(pixels)
+    AutoencoderTransformer(**small).fit(pixels.gt(127).astype(np.uint8))  # 0/1: no warning (warnings are errors)
+    AutoencoderTransformer(**small).fit(pixels.assign(pixel0=pixels.pixel0 / 255) / 255)  # floats: no warning

@@ -567,6 +567,27 @@ def test_cli_impute_writes_a_file_back_in_its_own_encoding_and_line_ends(tmp_pat
     assert text.split("\r\n")[:2] == ["a,b,name", "0,1,é"] and all(line.split(",")[1] for line in text.split()[1:])
 
 
+@pytest.mark.parametrize("out", ["filled.csv", "filled.tsv.gz"])
+def test_cli_impute_keeps_the_lines_before_the_table_and_a_big_endian_files_byte_order(tmp_path, out):
+    """Excel's ``sep=,`` line and ``#`` comment lines before the table were left out of the file written back, and
+    a big-endian UTF-16 file came back little-endian: both kept (a .tsv's sep= line names its tab), as the file's
+    encoding and line ends are (tidy 51)."""
+    import codecs
+
+    rows = ["a,b,name", *(f"{i},{'' if i % 4 == 1 else i + 1},{'éè'[i % 2]}" for i in range(12))]
+    path, target = tmp_path / "excel.csv", tmp_path / out
+    path.write_bytes(codecs.BOM_UTF16_BE + "\r\n".join(["sep=,", "# survey of 2024", *rows, ""]).encode("utf-16-be"))
+    result = CliRunner().invoke(cli, ["impute", "--data", str(path), "--epochs", "2", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    written = gzip.decompress(target.read_bytes()) if out.endswith(".gz") else target.read_bytes()
+    assert written.startswith(codecs.BOM_UTF16_BE), written[:4]
+    lines = written[2:].decode("utf-16-be").split("\r\n")
+    delimiter = "\t" if ".tsv" in out else ","
+    cells = [line.split(delimiter) for line in lines]
+    assert lines[:2] == [f"sep={delimiter}", "# survey of 2024"] and cells[2:4] == [["a", "b", "name"], ["0", "1", "é"]]
+    assert len(lines) == 16 and lines[-1] == "" and all(row[1] for row in cells[3:-1])  # every gap filled
+
+
 def test_cli_impute_keeps_the_files_cells_as_written_and_fills_at_the_columns_precision(tmp_path):
     """Observed cells came back as pandas writes the numbers it read (3.10 as 3.1, 1e3 as 1000.0, a row index's
     empty header cell as "Unnamed: 0") and filled numbers at full precision (5.136784481690583 in a column of 2
@@ -1199,6 +1220,70 @@ def test_cli_encode_refuses_a_dropped_column_named_as_a_code_before_any_work(pas
         result.output, result.output
     result = CliRunner().invoke(cli, ["encode", str(run), "--out", str(tmp_path / "codes.npy")])
     assert result.exit_code == 0, result.output
+
+
+def test_the_imputer_and_ae_impute_refuse_a_free_text_column_as_training_does(passengers, tmp_path, monkeypatch):
+    """Titanic's passenger names (300 distinct in 300 rows) are refused by the imputer, in Python and ``ae impute``,
+    with training's message and before any training, not one-hot encoded as 300 categories (checked in tidy 51: the
+    imputer's table goes through the same TabularPreprocessor rule; this test keeps it so)."""
+    refused = "column 'rownames' has 300 distinct values in 300 cells: an ID, timestamp or free text"
+    monkeypatch.setattr(AutoencoderImputer, "_fit_model", lambda *_, **__: pytest.fail("trained on free text"))
+    with pytest.raises(DataError, match=re.escape(refused)):
+        AutoencoderImputer(epochs=1, random_state=0).fit(pd.read_csv(passengers))
+    out = tmp_path / "filled.csv"
+    result = CliRunner().invoke(cli, ["impute", "--data", str(passengers), "--out", str(out)])
+    assert result.exit_code == 1 and refused in result.output and not out.exists(), result.output
+    assert "--drop rownames" in result.output
+
+
+def _ids_with_a_gap(path):
+    """A table of 40 rows whose ``id`` column holds whole numbers, one ID written ``0070``, and a gap (row 4), which
+    pandas reads as floats; returns the IDs as the file writes them ("" for the gap)."""
+    rng = np.random.default_rng(0)
+    ids = ["" if i == 3 else "0070" if i == 5 else str(1000 + i) for i in range(40)]
+    path.write_text("id,a,b,kind\n" + "".join(f"{ident},{rng.normal():.3f},{rng.normal():.3f},{'xy'[i % 2]}\n"
+                                               for i, ident in enumerate(ids)))
+    return ids
+
+
+def test_cli_commands_write_dropped_ids_as_the_file_writes_them(tmp_path):
+    """An ID column with a gap came back as 12.0 (read as floats) and 0070 as 70.0 beside what ae detect, encode,
+    reconstruct and cluster write: each is written as the file writes it, the gap empty (tidy 51)."""
+    path, runner, run = tmp_path / "ids.csv", CliRunner(), tmp_path / "run"
+    ids = _ids_with_a_gap(path)
+
+    def written_ids(out, *command):
+        result = runner.invoke(cli, [*command, "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False)["id"].tolist()
+
+    assert written_ids("s.csv", "detect", "--data", str(path), "--drop", "id") == ids
+    result = runner.invoke(cli, ["detect", "--data", str(path), "--drop", "id", "--out", str(tmp_path / "s.npz")])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "s.npz") as saved:
+        assert saved["ids"][:, 0].tolist() == ids
+    result = runner.invoke(cli, ["train", "--data", str(path), "--drop", "id", "--hidden", "4", "--code-size", "2",
+                                 "--epochs", "1", "--out", str(run), "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert written_ids("codes.csv", "encode", str(run)) == ids  # the run's --drop: the file read without one
+    assert written_ids("recon.csv", "reconstruct", str(run), "--data", str(path), "--drop", "id") == ids
+    assert written_ids("clusters.csv", "cluster", str(run), "--clusters", "2") == ids
+
+
+def test_a_parquet_files_integer_ids_with_a_gap_stay_integers(tmp_path):
+    # pandas reads a Parquet integer column with a null as floats (unless pandas wrote the file): its IDs came back
+    # as 1000.0 beside the rows
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from autoencoders.cli._outputs import RowKeys
+    from autoencoders.data.table_files import read_table
+
+    table = pa.table({"id": pa.array([1000, None, 1002], pa.int64()), "size": [1.0, 2.0, 3.0]})
+    pq.write_table(table, tmp_path / "ids.parquet")  # as Spark or R's arrow write one: no pandas dtypes stored
+    dataset = read_table(tmp_path / "ids.parquet", options=TableOptions(drop=("id",)))
+    assert RowKeys.of_table(dataset).texts()[:, 0].tolist() == ["1000", "", "1002"]
+    assert list(dataset.X.columns) == ["size"]
 
 
 def test_a_new_gap_in_a_categorical_column_is_refused_by_the_detector_and_the_transformer(people):

@@ -131,10 +131,12 @@ def warn_of_row_ids(dataset: Dataset, data: str) -> None:
                           f"if it is one, leave it out with --drop {name}", RowIdWarning, stacklevel=2)
 
 
-def read_data(data: str, data_dir: str | None, split: str, label_column: str | None, series: bool = False) -> Dataset:
-    """The samples of --data: a table file as a DataFrame (read with :func:`table_options`), anything else checked
-    as a numeric array; for a time series (``series``) a 1-D array is its steps of one channel, (n_steps, 1)."""
-    dataset = read_samples(data, data_dir, split, label_column)
+def read_data(data: str, data_dir: str | None, split: str, label_column: str | None, series: bool = False,
+              keys: tuple[str, ...] = ()) -> Dataset:
+    """The samples of --data: a table file as a DataFrame (read with :func:`table_options`, its columns ``keys``
+    kept aside as the rows' IDs when there is no --drop: :attr:`TableOptions.keys`), anything else checked as a
+    numeric array; for a time series (``series``) a 1-D array is its steps of one channel, (n_steps, 1)."""
+    dataset = read_samples(data, data_dir, split, label_column, keys=keys)
     if not dataset.is_table:
         one_channel = series and np.ndim(dataset.X) == 1
         dataset.X = check_array(np.reshape(dataset.X, (-1, 1)) if one_channel else dataset.X, f"data from {data}")
@@ -142,11 +144,11 @@ def read_data(data: str, data_dir: str | None, split: str, label_column: str | N
 
 
 def read_samples(data: str, data_dir: str | None, split: str, label_column: str | None,
-                 keep_whole: bool = False) -> Dataset:
+                 keep_whole: bool = False, keys: tuple[str, ...] = ()) -> Dataset:
     """--data as :func:`load_data` reads it with :func:`table_options` (not checked: ``ae impute`` fills its NaN
     gaps), the table options given for a file that is no table warned of as ignored; ``keep_whole``: a table file's
-    every column (and cell texts) kept too, in ``Dataset.whole``."""
-    options = dataclasses.replace(table_options(), keep_whole=keep_whole)
+    every column (and cell texts) kept too, in ``Dataset.whole``; ``keys``: :attr:`TableOptions.keys`."""
+    options = dataclasses.replace(table_options(), keep_whole=keep_whole, keys=keys)
     dataset = load_data(data, split=split, data_dir=data_dir, label_column=label_column, table=options)
     dataset.source = str(data)
     ignored = [f"--{name.replace('_', '-')}" for name in ("delimiter", "columns", "drop", "missing_values")

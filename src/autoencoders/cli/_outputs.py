@@ -165,12 +165,28 @@ def save_frame(target: Path, frame: Any, tmp: Path, header: bool = True) -> None
         except (ValueError, TypeError):
             raise DataError(f"the table has categorical columns; write {target.stem}.csv instead of .npy") from None
         save_numpy(tmp, np.save, values)
-    else:  # a table read from a text file is written back in its delimiter, but a .tsv's is a tab
-        dialect = frame.attrs.get("dialect", {})
-        if array_format(str(target)).startswith(".tsv"):
-            dialect = {**dialect, "sep": "\t"}
-        frame.to_csv(tmp, index=False, header=header and frame.attrs.get("header", True),
-                     compression=COMPRESSIONS.get(target.suffix.lower()), **dialect)
+    else:
+        save_text_table(target, frame, tmp, header)
+
+
+def save_text_table(target: Path, frame: Any, tmp: Path, header: bool = True) -> None:
+    """Write ``frame`` to ``tmp`` as the text table ``target`` (.csv or .tsv, .gz ok): a table read from a text file
+    in its delimiter (a .tsv's is a tab), decimal mark, encoding (its byte-order mark too) and line ends, after the
+    lines that opened the table (Excel's ``sep=`` line, naming the delimiter written, and comment lines)."""
+    from ..data.text_tables import TEXT_OPENERS
+
+    dialect = dict(frame.attrs.get("dialect", {}))
+    if array_format(str(target)).startswith(".tsv"):
+        dialect["sep"] = "\t"
+    encoding = dialect.pop("encoding", "utf-8")
+    before = frame.attrs.get("before", {})
+    lines = [f"sep={dialect['sep']}"] if before.get("excel_sep") else []
+    lines += before.get("comments", ())
+    mark = "\ufeff" if encoding in ("utf-16-le", "utf-16-be") else ""  # utf-8-sig writes its own
+    opener = TEXT_OPENERS.get(target.suffix.lower(), open)
+    with opener(tmp, "wt", encoding=encoding, newline="") as handle:
+        handle.write(mark + "".join(line + dialect.get("lineterminator", "\n") for line in lines))
+        frame.to_csv(handle, index=False, header=header and frame.attrs.get("header", True), **dialect)
 
 
 @dataclasses.dataclass
@@ -234,12 +250,13 @@ def beside_row_keys(out: str, keys: RowKeys | None, values: Any, prefix: str = "
 
 
 def refuse_keys_named_as(keys: RowKeys | None, columns: Sequence[str], instead: str) -> None:
-    """Refuse, before the work, :class:`RowKeys` that --out would hold beside the rows under the name of one of its
-    own ``columns``: read back, the ID would pass for that column (pandas renames the second ``score.1``); ``instead``
-    says what other --out holds them apart."""
+    """Refuse, before the work, :class:`RowKeys` (a table's --drop columns, a series' time column) that --out would
+    hold beside the rows under the name of one of its own ``columns``: read back, the ID would pass for that column
+    (pandas renames the second ``score.1``); ``instead`` says what other --out holds them apart."""
     clash = [] if keys is None else [name for name in keys.names if name in columns]
     if clash:
-        raise click.UsageError(f"the --drop column(s) {', '.join(clash)} would be written beside the rows under the "
+        named = "the series' time column" if keys.times else "the --drop column(s)"
+        raise click.UsageError(f"{named} {', '.join(clash)} would be written beside the rows under the "
                                f"name(s) of --out's own columns ({', '.join(columns)}): rename it in the file, or "
                                f"{instead}")
 

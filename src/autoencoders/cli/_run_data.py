@@ -27,24 +27,15 @@ def read_run_data(checkpoint: Checkpoint, data: str, data_dir: str | None, split
     """--data when it is given, else the data the run was trained on (never the default digits for a run trained
     on other data), with its split and label column unless those are given; for a run trained on a series' windows
     (ae train --window), a series cut into windows as the run's was. A table read without --drop keeps the run's
-    --drop columns that it holds as its dropped ones (:func:`keep_run_dropped`)."""
+    --drop columns that it holds aside as its rows' IDs (``Dataset.dropped``), its features still picked by the
+    run's column names, which leave those columns out as before."""
     from ._series import read_run_windows, run_series_settings
 
     data, split, label_column = run_data_source(checkpoint, data, split, label_column)
     if run_series_settings(checkpoint):
         return read_run_windows(checkpoint, data, data_dir, split, label_column)
-    return keep_run_dropped(checkpoint, read_data(data, data_dir, split, label_column))
-
-
-def keep_run_dropped(checkpoint: Checkpoint, dataset: Dataset) -> Dataset:
-    """``dataset``, a table read without --drop, with the columns of the run's --drop that it holds as its
-    ``dropped`` ones: the IDs its rows are written beside, as the run's other table options stand in for those not
-    given. Its features are still picked by the run's column names, which leave those columns out as before."""
-    stored = (checkpoint.extra.get("data") or {}).get("drop") or []
-    if dataset.is_table and dataset.dropped is None:
-        held = [name for name in stored if name in dataset.X.columns]
-        dataset.dropped = dataset.X[held].reset_index(drop=True) if held else None
-    return dataset
+    ids = tuple((checkpoint.extra.get("data") or {}).get("drop") or ())  # the run's --drop columns
+    return read_data(data, data_dir, split, label_column, keys=ids)
 
 
 def run_data_source(checkpoint: Checkpoint, data: str, split: str, label_column: str | None) -> tuple:

@@ -79,12 +79,11 @@ def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.nd
     file was read) whose cells are all time stamps (:func:`time_stamps`), with a warning when they go back or
     repeat, or of a column left out that holds a time index (:func:`is_time_index`: epoch seconds, a step number);
     None when there is none."""
-    import pandas as pd
-
     left_out = frame.iloc[:, :0] if left_out is None else left_out
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
-        if pd.api.types.is_numeric_dtype(cells):  # a measurement left out, or a time index (as its warning says)
-            if is_time_index(cells.to_numpy(np.float64)):
+        numbers = _as_numbers(cells)
+        if numbers is not None:  # a measurement left out, or a time index (as its warning says)
+            if is_time_index(numbers.to_numpy(np.float64)):
                 return str(name), cells.astype(str).to_numpy()
             continue
         times = time_stamps(cells)
@@ -92,6 +91,19 @@ def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.nd
             warn_of_times_out_of_order(data, str(name), times)
             return str(name), cells.astype(str).to_numpy()
     return None
+
+
+def _as_numbers(cells: Any) -> Any:
+    """``cells`` (a pandas Series) as numbers when each is one: a numeric column, or a text column of numbers (the
+    columns left out with --drop are read as the file writes them); else None (text, dates, categories)."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(cells):
+        return cells
+    if not (pd.api.types.is_object_dtype(cells) or pd.api.types.is_string_dtype(cells)):
+        return None
+    numbers = pd.to_numeric(cells, errors="coerce")
+    return numbers if numbers.notna().sum() == cells.notna().sum() else None
 
 
 def time_stamps(cells: Any) -> Any:

@@ -146,12 +146,13 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
         raise click.BadParameter(f"{out!r} must end in {' or '.join(OUTPUT_SUFFIXES)}", param_hint="--out")
     reference = None
     if run is not None:
-        dataset, X, scores, keys, reference = scored_with_run(run, data, data_dir, split, label_column, window)
+        dataset, X, scores, keys, reference = scored_with_run(run, data, data_dir, split, label_column, window, out)
     elif window is not None:
         series = read_series(data, data_dir, split, label_column)
+        keys = series.time_keys()
+        refuse_ids_named_as_scores(keys, out)
         dataset, X = series.dataset, check_array(series.values, f"data from {data}")  # (T, C)
         warn_of_time_index_channels(series, data)
-        keys = series.time_keys()
         scores = series_anomaly_scores(X, window, seed=seed)  # (N,) one per time step
     else:
         dataset = read_data(data, data_dir, split, label_column)
@@ -208,9 +209,11 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
 
 
 def refuse_ids_named_as_scores(keys: RowKeys | None, out: str) -> None:
-    """Refuse, before fitting, --drop columns that a CSV --out would write under the name of one of its own."""
+    """Refuse, before fitting or scoring, --drop columns (or a series' time column) that a CSV --out would write
+    under the name of one of its own."""
     if Path(out).suffix.lower() == ".csv":
-        refuse_keys_named_as(keys, SCORE_COLUMNS, "write --out as .npz (its IDs go in the arrays ids and id_columns)")
+        arrays = "times and time_column" if keys is not None and keys.times else "ids and id_columns"
+        refuse_keys_named_as(keys, SCORE_COLUMNS, f"write --out as .npz (they go in the arrays {arrays})")
 
 
 def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: int | None, run: str | None) -> None:
@@ -237,12 +240,13 @@ def refuse_what_a_series_takes_not(explain: bool, combine: str | None, window: i
 
 
 def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label_column: str | None,
-                    window: int | None) -> tuple:
+                    window: int | None, out: str) -> tuple:
     """(the series' dataset, its steps (T, C), their scores (T,), the :class:`RowKeys` of its time column or None,
     the :class:`RunReference` the threshold is taken from) of the series in --data (the run's own by default)
     scored by the model of ``run``, a run trained on windows: cut and scaled as the run's windows, each window
     scored as ``--window`` scores with its model but with the statistics of the run's training windows
-    (:func:`reference_step_scores`), so that a series is measured against what the run trained on."""
+    (:func:`reference_step_scores`), so that a series is measured against what the run trained on. A time column
+    that a CSV ``out`` would write under the name of one of its own columns is refused before scoring."""
     from ..applications.series_anomaly import reference_step_scores
     from ._training_run import _could_remove_level
 
@@ -264,6 +268,7 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     if series is None:  # (N, C, L) given as they are: no steps to score
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
+    refuse_ids_named_as_scores(series.time_keys(), out)
     training, whole, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T)
     reference = model_inputs(checkpoint, scaler, training[0])  # (M, C, L) in model units
 

@@ -107,7 +107,7 @@ def _filled_texts(whole: WholeTable, filled, gaps: np.ndarray, kinds: dict[str, 
         result.loc[gap, name] = cells
     # an unnamed column (a row index pandas or R wrote) has an empty header cell, which pandas names "Unnamed: i"
     result.columns = ["" if name == f"Unnamed: {i}" else name for i, name in enumerate(result.columns)]
-    result.attrs.update(dialect=whole.values.attrs.get("dialect", {}), header=whole.values.attrs.get("header", True))
+    result.attrs.update(whole.values.attrs)  # the file's dialect, header and lines before the table, written back
     return result
 
 

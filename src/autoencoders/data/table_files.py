@@ -43,6 +43,10 @@ class TableOptions:
     # cell texts that mark a gap in a text table besides pandas' own (empty, NA, NaN, null, ...): "?" in UCI files
     missing_values: tuple[str, ...] = ()
     header: bool | None = None
+    # columns kept aside as each row's IDs (the Dataset's ``dropped``, as --drop keeps its own) when the file has
+    # them, without leaving them out of the features: a run's --drop columns, for a later command's file read
+    # without --drop, whose features are picked by the run's column names
+    keys: tuple[str, ...] = ()
     # the name keep_whole had until it kept the whole table aside (in Dataset.whole) rather than the unnamed
     # columns among the features: accepted, with a DeprecationWarning, as keep_whole
     keep_unnamed: InitVar[bool | None] = None
@@ -68,11 +72,12 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
         raise DataError(f"{path} is {'a Parquet' if parquet else 'an ARFF'} file, whose column names are stored "
                         "apart from its rows: --header and --no-header are for text tables (CSV, TSV)")
     text_options = (path, options.delimiter, options.missing_values, options.header)
-    texts = None  # a text table's cell texts, when the whole table is kept
+    texts = None  # a text table's cell texts: every column's when the whole table is kept, else the IDs'
+    aside = options.drop or options.keys  # the rows' IDs, written beside them as the file writes them
     if parquet or arff:
         frame = _read_parquet(path) if parquet else read_arff(path)
-    elif options.keep_whole:
-        frame, texts = read_text_table_and_texts(*text_options)
+    elif options.keep_whole or aside:
+        frame, texts = read_text_table_and_texts(*text_options, columns=None if options.keep_whole else aside)
     else:
         frame = read_text_table(*text_options)
     if frame.empty:
@@ -88,7 +93,7 @@ def read_table(path: Path, label_column: str | int | None = None, options: Table
         names.remove(label)
     keep = _feature_columns(frame, names, options, path)
     first_line = frame.attrs.get("first_line")  # the file line of the first data row (text tables only)
-    dropped = frame[list(options.drop)].reset_index(drop=True) if options.drop else None  # a series' time column?
+    dropped = _as_written(frame, texts, [name for name in aside if name in names], path)  # a series' time column?
     frame = frame[keep].reset_index(drop=True)
     _check_numeric_typos(frame, path, options, first_line)
     return Dataset(frame, y, path.name.split(".")[0], label_names, whole=whole, dropped=dropped)
@@ -103,6 +108,32 @@ class WholeTable:
     values: Any  # DataFrame (n, columns)
     texts: Any = None  # DataFrame of str (n, columns), "" for an empty cell
     typed: bool = False
+
+
+def _as_written(frame, texts, names: list[str], path: Path):
+    """The columns ``names`` of ``frame`` as the file writes them (the rows' IDs, to name each row of a command's
+    output by): a text table's cell ``texts`` (an ID column of whole numbers with a gap, which pandas reads as
+    floats, stays 12, not 12.0; 007 stays 007) and a Parquet file's integer columns as integers; a gap stays one.
+    None for no columns."""
+    if not names:
+        return None
+    if texts is not None:
+        return texts[names].where(frame[names].notna().to_numpy(), None).reset_index(drop=True)
+    columns = frame[names].reset_index(drop=True)
+    return _stored_integers(path, columns) if path.name.lower().endswith(PARQUET_SUFFIXES) else columns
+
+
+def _stored_integers(path: Path, columns):
+    """``columns`` of the Parquet file ``path`` that it stores as integers as pandas' nullable integers, which
+    pandas reads as floats when they have a null."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    types = {name: str(schema.field(name).type) for name in columns.columns if name in schema.names
+             and pa.types.is_integer(schema.field(name).type)}  # "int64", "uint8", ...
+    return columns.astype({name: f"UInt{kind[4:]}" if kind.startswith("u") else f"Int{kind[3:]}"
+                           for name, kind in types.items()})
 
 
 def _feature_columns(frame, names: list[str], options: TableOptions, path: Path) -> list[str]:

@@ -12,6 +12,7 @@ import io
 import lzma
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +30,14 @@ SAMPLE_LINES = 50  # lines read to sniff the delimiter and the header
 class TextLayout:
     """How a text table is written, as sniffed from its start: what pandas is told to read it."""
 
-    encoding: str  # "utf-16", "utf-8-sig" (UTF-8 after a byte-order mark) or "utf-8"
+    encoding: str  # "utf-16-le", "utf-16-be" (after their byte-order mark), "utf-8-sig" (UTF-8 after one), "utf-8"
     line_end: str  # "\r\n" (Windows) or "\n", as the first line ends
     delimiter: str  # " ": any run of spaces
     header: bool
     decimal: str
     skipped: int  # lines pandas skips before the table: Excel's "sep=" line, comments, leading empty lines
+    excel_sep: bool  # the file opens with Excel's "sep=" line naming its delimiter
+    comments: tuple[str, ...]  # the comment lines before the table, as written
     one_column: bool  # then an empty line is a gap in that column, not a line to skip
     trailing_delimiter: bool  # a delimiter ends each data row but not the header
     first_row: list[str]  # the first row's cells (the header's, when it has one)
@@ -52,15 +55,18 @@ def read_text_table(path: Path, delimiter: str | None = None, missing_values: tu
 
 
 def read_text_table_and_texts(path: Path, delimiter: str | None = None, missing_values: tuple[str, ...] = (),
-                              header: bool | None = None):
+                              header: bool | None = None, columns: Sequence[str] | None = None):
     """(:func:`read_text_table`'s DataFrame, the text of each of its cells as the file writes it: a DataFrame of
     str of the same rows and columns, "" for an empty cell), for a command that writes the table back with the cells
-    it does not change kept as they were (3.10 stays 3.10, not 3.1). The file is read once and parsed twice."""
+    it does not change kept as they were (3.10 stays 3.10, not 3.1); ``columns``: the texts of those of them the
+    table has alone (by the frame's names), else of every column. The file is read once and parsed twice."""
     layout = sniff_layout(path, delimiter, header)
     content = _file_bytes(path)
     frame = _shaped(path, layout, _read_with_pandas(path, layout, missing_values, content))
-    texts = _read_with_pandas(path, layout, missing_values, content, as_text=True)
-    return frame, texts.iloc[:len(frame)].set_axis(frame.columns, axis=1)
+    names = list(frame.columns) if columns is None else [name for name in columns if name in frame.columns]
+    positions = [list(frame.columns).index(name) for name in names]  # pandas renames repeated names: picked by place
+    texts = _read_with_pandas(path, layout, missing_values, content, as_text=True, positions=positions)
+    return frame, texts.iloc[:len(frame)].set_axis(names, axis=1)
 
 
 def _shaped(path: Path, layout: TextLayout, frame):
@@ -84,6 +90,7 @@ def _shaped(path: Path, layout: TextLayout, frame):
     frame.attrs["dialect"] = {"sep": layout.delimiter, "decimal": layout.decimal,  # a table written back keeps them
                               "encoding": layout.encoding, "lineterminator": layout.line_end}
     frame.attrs["header"] = layout.header  # and its header, or no header line ("0,1,2", pandas' names, is none)
+    frame.attrs["before"] = {"excel_sep": layout.excel_sep, "comments": layout.comments}  # and the lines before it
     return frame
 
 
@@ -101,7 +108,7 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
     ``given_delimiter`` if given, else the one Excel's "sep=" line names, else sniffed; the header is
     ``given_header`` if given, else sniffed."""
     encoding = _encoding(path)
-    sample = _text_sample(path, encoding)
+    sample = _text_sample(path, reading_codec(encoding))
     excel = re.match(r"sep=(.)\r?\n", sample)  # a first line Excel writes to name the delimiter
     sample = sample[excel.end():] if excel else sample
     delimiter = _given_delimiter(given_delimiter)
@@ -118,14 +125,15 @@ def sniff_layout(path: Path, given_delimiter: str | None = None, given_header: b
     return TextLayout(
         encoding, _line_end(sample), delimiter, header, _decimal_mark(delimiter, sample),
         skipped=bool(excel) + comments + (leading if one_column else 0),  # else pandas skips empty lines itself
+        excel_sep=bool(excel), comments=tuple(lines[:comments]),
         one_column=one_column, trailing_delimiter=header and _delimiter_ends_each_row(rows), first_row=rows[0],
         suggested=sniffed if given_delimiter and sniffed != delimiter and sniffed in rows[0][0] else None)
 
 
 def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str, ...], content: bytes | None = None,
-                      as_text: bool = False):
+                      as_text: bool = False, positions: list[int] | None = None):
     """The table pandas reads from the file at ``path``, or from its uncompressed ``content`` when given;
-    ``as_text``: every cell's text, none read as a gap."""
+    ``as_text``: every cell's text, none read as a gap; ``positions``: those columns alone (counting from 0)."""
     import pandas as pd
 
     cells = {"dtype": str, "na_filter": False} if as_text else {"na_values": list(missing_values) or None}
@@ -133,9 +141,9 @@ def _read_with_pandas(path: Path, layout: TextLayout, missing_values: tuple[str,
         return pd.read_csv(path if content is None else io.BytesIO(content),
                            sep=r"\s+" if layout.delimiter == " " else layout.delimiter,
                            header=0 if layout.header else None, skipinitialspace=True, decimal=layout.decimal,
-                           compression="infer", encoding=layout.encoding, skiprows=layout.skipped or None,
-                           skip_blank_lines=not layout.one_column,
-                           index_col=False if layout.trailing_delimiter else None, **cells)
+                           compression="infer", encoding=reading_codec(layout.encoding),
+                           skiprows=layout.skipped or None, skip_blank_lines=not layout.one_column,
+                           index_col=False if layout.trailing_delimiter else None, usecols=positions, **cells)
     except UnicodeDecodeError as error:
         raise DataError(_not_utf8(path, error)) from None
     except (EOFError, OSError, lzma.LZMAError) as error:  # cut short past the sample read above (click: 'Aborted!')
@@ -157,17 +165,23 @@ def _warn_of_repeated_names(path: Path, header: list[str], columns: list) -> Non
 
 
 def _encoding(path: Path) -> str:
-    """"utf-16" for text that starts with its byte-order mark (Excel's "Unicode Text" export), "utf-8-sig" for
-    UTF-8 after its mark (Excel's "CSV UTF-8"; kept, it made "1,2" a header and hid "sep=;"), else "utf-8": how a
-    table written back is encoded too."""
+    """"utf-16-le" or "utf-16-be" for text that starts with its byte-order mark (Excel's "Unicode Text" export is
+    little-endian), "utf-8-sig" for UTF-8 after its mark (Excel's "CSV UTF-8"; kept, it made "1,2" a header and hid
+    "sep=;"), else "utf-8": how a table written back is encoded too (:func:`reading_codec` reads it)."""
     try:
         with TEXT_OPENERS.get(path.suffix.lower(), open)(path, "rb") as handle:
             start = handle.read(3)
     except (OSError, EOFError, lzma.LZMAError):
         return "utf-8-sig"  # reading the sample names the fault
     if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return "utf-16"
+        return "utf-16-le" if start[:2] == codecs.BOM_UTF16_LE else "utf-16-be"
     return "utf-8-sig" if start == codecs.BOM_UTF8 else "utf-8"
+
+
+def reading_codec(encoding: str) -> str:
+    """The codec that reads text of :func:`_encoding`'s ``encoding``: "utf-16" for either byte order, which reads
+    the order from the byte-order mark and leaves the mark out of the text."""
+    return "utf-16" if encoding.startswith("utf-16") else encoding
 
 
 def _line_end(sample: str) -> str:

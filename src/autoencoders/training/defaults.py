@@ -83,7 +83,9 @@ def warn_of_stored_pixels(loss: str | None, X: Any, name: str = "X", stacklevel:
     """Warn when ``X`` is uint8 above 1, pixels as stored (Keras' ``x_train`` before ``/ 255``), given to a loss other
     than bce (which refuses them): they are trained on as they are, at losses thousands of times those of [0, 1].
     Streamed rows are not read an extra time for this. ``stacklevel``: that of the user's call (``Trainer.fit``'s
-    by default)."""
+    by default). A DataFrame whose columns are all uint8 is warned of as their array."""
+    if hasattr(X, "dtypes") and len(X.dtypes) and all(dtype == np.uint8 for dtype in X.dtypes):
+        X = X.to_numpy()  # (n, columns) uint8
     if loss == "bce" or not isinstance(X, np.ndarray) or X.dtype != np.uint8 or not X.size or (high := X.max()) <= 1:
         return
     warnings.warn(f"{name} holds uint8 values up to {high}, trained on as they are; 8-bit pixels are usually "
