@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -271,6 +272,45 @@ def test_a_run_whose_history_file_is_damaged_resumes_from_its_checkpoint(tmp_pat
         resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet")
     assert resumed.exit_code == 0, resumed.output
     assert len(json.loads((run / "history.json").read_text())["epoch_seconds"]) == 3
+
+
+def _edit_config(run: Path, field: str, value) -> None:
+    """Set the dotted ``field`` of ``run``'s config.json to ``value``, as a user editing it by hand does."""
+    settings = json.loads((run / "config.json").read_text())
+    *parents, last = field.split(".")
+    entry = settings
+    for name in parents:
+        entry = entry[name]
+    entry[last] = value
+    (run / "config.json").write_text(json.dumps(settings, indent=2))
+
+
+@pytest.mark.parametrize(("field", "value", "was"), [("model_config.code_size", 5, "3"),
+                                                     ("model", "vanilla", '"deep"'),
+                                                     ("extra.scaler.kind", "minmax", '"none"'),
+                                                     ("train_config.batch_size", 32, "64")])
+def test_a_run_whose_config_json_was_edited_is_refused_naming_the_file_and_the_field(tmp_path, field, value, was):
+    """Tidy 50: config.json is the run's readable copy of its settings; the checkpoint is what is loaded. An edited
+    code size or model name was ignored by ae.load_model and ae encode without a word (the edit seemed to do nothing)
+    and trusted by --resume, which built the edited model and then failed naming neither file nor field; an edited
+    batch size was trained with. Each is refused by name; the file put back loads and resumes as before."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    original = (run / "config.json").read_text()
+    _edit_config(run, field, value)
+    said = re.escape(f"{run / 'config.json'} disagrees with") + r".*" + re.escape(f"{field} is {json.dumps(value)} "
+                                                                                 f"there, {was} in the checkpoint")
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 1 and re.search(said, " ".join(resumed.output.split())), resumed.output
+    if not field.startswith("train_config"):  # the model file holds the model and its scaler, not how it trained
+        with pytest.raises(ae.CheckpointError, match=said):
+            ae.load_model(run)
+        encoded = _invoke("encode", str(run), "--out", str(tmp_path / "codes.npy"))
+        assert encoded.exit_code == 1 and re.search(said, " ".join(encoded.output.split())), encoded.output
+    (run / "config.json").write_text(original)
+    assert ae.load_model(run).config.code_size == 3
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
 
 
 # ----------------------------------------------------------------------------------------- interrupts
