@@ -62,6 +62,28 @@ def test_overwrite_clears_the_old_runs_files_first(tmp_path):
     assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
 
 
+def test_resume_refuses_a_run_folder_holding_graphs_exported_from_its_weights(tmp_path):
+    """Tidy 50: `ae export RUN` writes its graphs into the run folder, and --resume then wrote new weights beside
+    them without a word: a deployment took the old graphs (each holds its weights) for the run's. Refused before
+    any work, naming them; moved out, the run resumes."""
+    run, kept = tmp_path / "run", tmp_path / "exported"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    for name in ("encoder.onnx", "decoder.onnx", "decoder.onnx.data", "preprocessing.json"):
+        (run / name).write_bytes(b"as ae export wrote it")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    refused = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and (f"{run} holds decoder.onnx, decoder.onnx.data, encoder.onnx, graphs exported "
+                                       "from the weights resuming would change") in said, refused.output
+    assert f"ae export {run} --part all" in said and "preprocessing.json" not in said  # the scaler does not change
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    kept.mkdir()
+    for name in ("encoder.onnx", "decoder.onnx", "decoder.onnx.data"):
+        (run / name).rename(kept / name)
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+
+
 def test_overwrite_clears_the_old_runs_tensorboard_events(tmp_path):
     """The old run's tensorboard/ events stayed beside the new run's: TensorBoard showed both runs' curves as one."""
     run = tmp_path / "run"
