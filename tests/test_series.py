@@ -721,6 +721,31 @@ def test_cli_detect_scores_each_step_of_a_series_with_a_windows_run(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "labelled.npz")["score"], expected, rtol=1e-5)
 
 
+def test_cli_detect_with_a_run_reads_its_own_file_once(tmp_path, monkeypatch):
+    """Tidy 50: `ae detect RUN` with --data left out read the run's file twice, once as the series to score and
+    once as the run's training steps to measure it against, where the first read, checked by the digest the run keeps
+    of its training rows, is the second; another --data is read once, and the run's file once."""
+    import json
+    from pathlib import Path
+
+    from autoencoders.data import table_files
+
+    nab_style_csv(tmp_path / "series.csv")
+    nab_style_csv(tmp_path / "other.csv", n_steps=120)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    reads, read = [], table_files.read_text_table
+    monkeypatch.setattr(table_files, "read_text_table", lambda *args: reads.append(Path(args[0]).name) or read(*args))
+    summaries = []
+    for name, data in [("own", ()), ("other", ("--data", tmp_path / "other.csv"))]:
+        result = invoke("detect", run, *data, "--contamination", 0.05, "--out", tmp_path / f"{name}_scores.csv")
+        assert result.exit_code == 0, result.output
+        summaries.append(json.loads(result.output))
+    assert reads == ["series.csv", "other.csv", "series.csv"]
+    assert summaries[0]["threshold"] == summaries[1]["threshold"]  # measured on the same training steps
+
+
 def test_cli_detect_with_a_run_measures_a_series_against_the_windows_the_run_trained_on(tmp_path):
     """`ae detect RUN` normalised each window's score with the statistics of the windows it scored and flagged the
     top share of the scored steps: a new stretch abnormal throughout was ranked against itself and got only its top

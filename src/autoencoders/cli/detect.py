@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -264,7 +265,8 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
     if series is None:  # (N, C, L) given as they are: no steps to score
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
-    training, whole, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T)
+    own = series if windows.source == (checkpoint.extra.get("data") or {}).get("source") else None  # read already
+    training, whole, source = run_training_windows(run, checkpoint, data_dir, own)  # ((M, C, L), T'), ((K, C, L), T)
     reference = model_inputs(checkpoint, scaler, training[0])  # (M, C, L) in model units
 
     def measured(inputs: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -374,13 +376,15 @@ class RunReference:
 DRIFT_FACTOR = 3.0
 
 
-def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
+def run_training_windows(run: str, checkpoint, data_dir: str | None, own: Any = None) -> tuple[tuple, tuple, str]:
     """((the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
     cut from), (the windows (K, C, L) of its whole series, those last steps its training held out for testing
     (:func:`held_out_steps`) too, its number of steps), its training file): its own series read and cut as its
-    training did. Its file gone, or edited since, is an error: the scores would be measured against another thing
-    than the model saw."""
+    training did. ``own``: the run's file as the command read it to score it (--data left out), taken where the
+    digest the run keeps of its training rows says it holds them, so the file is read once. Its file gone, or edited
+    since, is an error: the scores would be measured against another thing than the model saw."""
     from ..data.windows import checked_series, sliding_windows
+    from ..training.run_folder import RunFolder
     from ._data_options import stored_table_options
     from ._run_data import missing_data_file, refuse_edited_training_file
     from ._series import read_run_windows
@@ -393,17 +397,26 @@ def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tu
         raise click.UsageError(
             f"the run was trained on {source}, which is no longer there (moved or deleted?): ae detect RUN measures "
             f"each step against the windows the run trained on, cut from that file; put it back ({instead})")
-    with stored_table_options(stored):
-        series = read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series
-    steps = checked_series(series.values, window, stride)  # (T, C), as its training read them
-    n_test = held_out_steps(len(steps), window, stride, stored["test_data"], stored["test_fraction"])
-    n_training = len(steps) - n_test
-    # made again as training made them, to check against its digest; the windows returned are scaled as the series
-    # scored is (the run's stored scaler), so that a step of both scores alike to the last bit
-    _, trained = training_windows(steps[:n_training], window, stride, stored["scale"])  # (M, C, L) model units
+
+    def cut(series: Any) -> tuple[np.ndarray, int, np.ndarray]:
+        """(its steps (T, C) as training read them, how many of them trained, the training windows (M, C, L) made
+        again as training made them, in model units, to check against its digest)."""
+        steps = checked_series(series.values, window, stride)  # (T, C)
+        n_training = len(steps) - held_out_steps(len(steps), window, stride, stored["test_data"],
+                                                 stored["test_fraction"])
+        return steps, n_training, training_windows(steps[:n_training], window, stride, stored["scale"])[1]
+
     run_dir = run if Path(run).is_dir() else Path(run).parent  # (RUN may name its model.safetensors)
-    refuse_edited_training_file(run_dir, trained, source, "ae detect RUN measures each step against the windows the "
-                                f"run trained on: put the file back as it was, or train a new run on it ({instead})")
+    made = None if own is None else cut(own)
+    if made is None or RunFolder(run_dir).trained_on(made[2]) is not True:  # read as training read it
+        with stored_table_options(stored):
+            made = cut(read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series)
+        refuse_edited_training_file(run_dir, made[2], source, "ae detect RUN measures each step against the windows "
+                                    f"the run trained on: put the file back as it was, or train a new run on it "
+                                    f"({instead})")
+    # the windows returned are cut from the steps unscaled: the series scored is scaled with the run's stored scaler,
+    # so that a step of both scores alike to the last bit
+    steps, n_training, _ = made
     return ((sliding_windows(steps[:n_training], window, stride), n_training),
             (sliding_windows(steps, window, stride), len(steps)), source)
 
