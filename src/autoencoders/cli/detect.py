@@ -126,7 +126,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     statistics normalise the scores, and the threshold is the higher of the share to flag of the held-out steps'
     scores (scored alike, unseen in training) and of the training steps' own (these alone where the run held out
     none or too few): neither stretch is flagged beyond the share asked. Stretches that score far apart (the series
-    drifted) are warned of."""
+    drifted) are warned of, also where the held-out steps are too few for a threshold and score higher. A step's
+    score is the mean of the windows covering it: the first and last window - 1 steps of a series, covered by fewer,
+    score more widely and are flagged more often; the summary's flagged_in_end_steps counts their flags."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
@@ -178,6 +180,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     if reference is not None and measured is not reference.training:
         measured, threshold, measured_on = reference.guarded(threshold, threshold_of(reference.training), measured,
                                                              measured_on)
+    elif reference is not None:  # too few held-out steps for a threshold: still compared with the one taken
+        reference.warn_of_held_out_above(threshold)
     if share is not None:
         asked = f"--contamination {contamination}" if quantile is None else f"--quantile {quantile}"
         warn_of_ties(measured, threshold, share, asked)
@@ -197,6 +201,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
                 "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
     if measured_on is not None:
         summary["threshold_measured_on"] = measured_on
+    if reference is not None:
+        summary["flagged_in_end_steps"] = reference.flagged_at_the_ends(outliers)
     if keys is not None:  # the rows of --out are named by them too
         summary |= {"time_column": keys.names[0]} if keys.times else {"id_columns": keys.names}
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
@@ -358,16 +364,45 @@ class RunReference:
         own, crossed = np.mean(high_scores > high_threshold), np.mean(high_scores > low_threshold)
         if crossed <= DRIFT_FACTOR * max(own, self.window / len(high_scores)):
             return
-        level = ("; if its level shifted, ae train --remove-level lets the model follow it" if self.level_removable
-                 else "")
         warnings.warn(
             f"the run's {low} steps score lower than its {high} steps: their threshold, {low_threshold:.6g}, is "
             f"{1 - low_threshold / high_threshold:.0%} below the {high} steps' {high_threshold:.6g} and would flag "
             f"{crossed:.1%} of the {high} steps, where theirs flags {own:.1%}; the higher is taken, and flags "
-            f"{np.mean(low_scores > high_threshold):.1%} of the {low} steps. The series drifted between its training "
-            f"stretch and its held-out tail (its last {self.n_held_out} steps), so its steps are measured against a "
-            f"stretch unlike some of them: if the series has moved for good, retrain on recent steps{level}",
+            f"{np.mean(low_scores > high_threshold):.1%} of the {low} steps. {self._drifted()}",
             HeldOutDriftWarning, stacklevel=2)
+
+    def warn_of_held_out_above(self, threshold: float) -> None:
+        """Where the held-out steps are too few for a threshold of their own and the training steps' (``threshold``)
+        is taken: a :class:`HeldOutDriftWarning` where it flags more than :data:`DRIFT_FACTOR` times the share of
+        the held-out steps that it flags of the training steps (at least a window's length of the held-out steps,
+        whose scores move together a window at a time). One way only: held-out steps calmer than the training ones
+        are flagged less than asked, which a threshold of the training steps allows (:meth:`guarded` takes it)."""
+        if not len(self.held_out):
+            return
+        own, crossed = np.mean(self.training > threshold), np.mean(self.held_out > threshold)
+        if crossed <= DRIFT_FACTOR * max(own, self.window / len(self.held_out)):
+            return
+        warnings.warn(
+            f"the run's held-out steps score higher than its training steps: the training steps' threshold, "
+            f"{threshold:.6g} (too few held-out steps for one of their own), flags {crossed:.1%} of the "
+            f"{len(self.held_out)} held-out steps past their first {self.window - 1}, where it flags {own:.1%} of the "
+            f"training steps. {self._drifted()}", HeldOutDriftWarning, stacklevel=2)
+
+    def flagged_at_the_ends(self, outliers: np.ndarray) -> int:
+        """How many of the series' flags ``outliers`` (T,) fall on its first and last window - 1 steps: each is the
+        mean of fewer windows than the steps between them (the first and the last of one), so its score spreads
+        wider and crosses a threshold measured mostly on steps covered whole more often than the share asked."""
+        ends = np.zeros(len(outliers), bool)
+        ends[:self.window - 1] = ends[len(outliers) - self.window + 1:] = True  # (window 1: none)
+        return int(outliers[ends].sum())
+
+    def _drifted(self) -> str:
+        """What the warnings of drift mean, and what to do."""
+        level = ("; if its level shifted, ae train --remove-level lets the model follow it" if self.level_removable
+                 else "")
+        return (f"The series drifted between its training stretch and its held-out tail (its last {self.n_held_out} "
+                "steps), so its steps are measured against a stretch unlike some of them: if the series has moved "
+                f"for good, retrain on recent steps{level}")
 
 
 # how many times the share of the other stretch that the lower threshold may flag before a warning: a share of
