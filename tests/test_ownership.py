@@ -335,6 +335,37 @@ def test_a_run_whose_config_json_was_edited_is_refused_naming_the_file_and_the_f
     assert resumed.exit_code == 0, resumed.output
 
 
+def test_a_vaes_history_names_its_weighted_kl_term_and_an_older_runs_history_resumes_under_the_new_name(tmp_path):
+    """Tidy 50: a VAE's history (history.json, log.csv, the loss curves) called its loss term "kl", which is beta
+    times the KL: a reader of log.csv took a run at --beta 2 for one of twice the KL. It is "beta_kl" now (the parts
+    still sum to the loss); a run written before, its history under "kl", resumes with that column renamed for every
+    epoch (its earlier epochs' list and the new ones' would otherwise be two columns of different lengths)."""
+    from autoencoders.checkpoint import load_tensors, save_tensors
+
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--objective", "vae", "--beta", "2", "--out", str(run)).exit_code == 0
+    history = json.loads((run / "history.json").read_text())
+    assert set(history["train"]) == {"loss", "reconstruction", "beta_kl"}
+    assert history["train"]["loss"][0] == pytest.approx(history["train"]["reconstruction"][0]
+                                                        + history["train"]["beta_kl"][0])
+    assert (run / "log.csv").read_text().startswith("epoch,train_loss,train_reconstruction,train_beta_kl,val_loss")
+
+    def as_written_before(values: dict) -> dict:  # the history of a run written before Tidy 50
+        return values | {part: {("kl" if name == "beta_kl" else name): terms for name, terms in values[part].items()}
+                         for part in ("train", "val")}
+
+    tensors, metadata = load_tensors(run / "state.safetensors")
+    save_tensors(run / "state.safetensors", tensors, metadata | {"history": as_written_before(metadata["history"])})
+    (run / "history.json").write_text(json.dumps(as_written_before(history)))
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+    history = json.loads((run / "history.json").read_text())
+    assert set(history["train"]) == set(history["val"]) == {"loss", "reconstruction", "beta_kl"}
+    assert len(history["train"]["beta_kl"]) == len(history["val"]["beta_kl"]) == 2
+    log = (run / "log.csv").read_text().splitlines()
+    assert log[0].startswith("epoch,train_loss,train_reconstruction,train_beta_kl,") and len(log) == 3
+
+
 # ----------------------------------------------------------------------------------------- interrupts
 def _started(process: subprocess.Popen, state: Path) -> None:
     deadline = time.monotonic() + 240

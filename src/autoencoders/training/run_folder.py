@@ -158,7 +158,8 @@ class RunFolder:
         if "rng.cuda" in tensors and trainer.device.type == "cuda":  # (seeded afresh when the run moved devices)
             torch.cuda.set_rng_state(tensors["rng.cuda"], trainer.device)
         trainer.batch_rng.set_state(tensors["rng.batches"])
-        trainer.history = History.from_dict(meta["history"])
+        renamed = getattr(getattr(model, "objective", None), "renamed_parts", {})  # (a task head has no objective)
+        trainer.history = History.from_dict(meta["history"]).renamed(renamed)
         trainer.bad_epochs = meta["bad_epochs"]
         return meta["epoch"] + 1
 
