@@ -415,9 +415,9 @@ def run_training_windows(run: str, checkpoint, data_dir: str | None, own: Any = 
     """((the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
     cut from), (the windows (K, C, L) of its whole series, those last steps its training held out for testing
     (:func:`held_out_steps`) too, its number of steps), its training file): its own series read and cut as its
-    training did. ``own``: the run's file as the command read it to score it (--data left out), taken where the
-    digest the run keeps of its training rows says it holds them, so the file is read once. Its file gone, or edited
-    since, is an error: the scores would be measured against another thing than the model saw."""
+    training did. ``own``: the run's file as the command read it to score it (--data left out or naming it), taken
+    where the digest the run keeps of its training rows says it holds them, so the file is read once. Its file gone,
+    or edited since, is an error: the scores would be measured against another thing than the model saw."""
     from ..data.windows import checked_series, sliding_windows
     from ..training.run_folder import RunFolder
     from ._data_options import stored_table_options

@@ -128,12 +128,12 @@ class RunFolder:
         path = self / STATE_FILE
         model = trainer.model
         tensors, meta = load_tensors(path)
+        self.refuse_edited_settings(self.read_json(CONFIG_FILE))  # first: a model built from an edited copy fits it
         if meta.get("model") != model.name or meta.get("config") != _as_json(model.config.to_dict()):
             raise CheckpointError(
                 f"{path} was written by a {meta.get('model')!r} model with config {meta.get('config')}; "
                 f"cannot resume it into a {model.name!r} model with config {model.config.to_dict()}"
             )
-        self.refuse_edited_settings(self.read_json(CONFIG_FILE))
         self._check_same_training(trainer)
         if meta.get("train_shape") != trainer.train_shape:
             raise CheckpointError(
