@@ -125,7 +125,7 @@ def _worse_than_the_mean_warning(capsys, kl: float | None, objective) -> str:
     from autoencoders.cli._training_run import _warn_if_diverged
     from autoencoders.training.history import History
 
-    parts = {"loss": [30.0, 27.0, 26.5]} | ({"kl": [0.7, 0.3, kl]} if kl is not None else {})
+    parts = {"loss": [30.0, 27.0, 26.5]} | ({"beta_kl": [0.7, 0.3, kl]} if kl is not None else {})
     X_test = np.random.default_rng(0).random((20, 4))  # its mean's squared error: about 1/12
     _warn_if_diverged(History(train=parts, val=parts, best_epoch=2), {"mse": 0.12}, X_test, objective=objective)
     warning = capsys.readouterr().err

@@ -125,7 +125,7 @@ def test_vae_kl_part_scales_with_beta(small_images):
     for beta in (1.0, 3.0):
         model = small_model("vae", beta=beta)
         torch.manual_seed(0)
-        kl_parts.append(float(model.loss(x)["kl"].detach()))
+        kl_parts.append(float(model.loss(x)["beta_kl"].detach()))
     assert kl_parts[0] > 0 and kl_parts[1] == pytest.approx(3 * kl_parts[0], rel=1e-5)
 
 
@@ -349,12 +349,12 @@ def test_free_bits_floor_every_code_dimensions_kl(small_images):
     torch.nn.init.zeros_(model.objective.head.bias)  # q(z|x) = the prior: a KL of 0 in every dimension
     with torch.no_grad():
         _, terms = model.objective.training_code(model, x, x)
-    assert float(terms["kl"]) == pytest.approx(2.0 * 0.5 * 4)  # beta * free_bits * code dimensions
+    assert float(terms["beta_kl"]) == pytest.approx(2.0 * 0.5 * 4)  # beta * free_bits * code dimensions
     plain = small_model("vae", input_shape=(64,), code_size=4)
     torch.nn.init.zeros_(plain.objective.head.weight)
     torch.nn.init.zeros_(plain.objective.head.bias)
     with torch.no_grad():
-        assert float(plain.objective.training_code(plain, x, x)[1]["kl"]) == 0.0
+        assert float(plain.objective.training_code(plain, x, x)[1]["beta_kl"]) == 0.0
 
 
 @pytest.mark.parametrize("loss", ["bce", "mixed"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -59,6 +60,28 @@ def test_overwrite_clears_the_old_runs_files_first(tmp_path):
     assert not (run / "encoder.onnx").exists() and not (run / ownership.LOCK_FILE).exists()
     assert json.loads((run / "config.json").read_text())["model_config"]["code_size"] == 5
     assert json.loads((run / "metrics.json").read_text())["code_size"] == 5
+
+
+def test_resume_refuses_a_run_folder_holding_graphs_exported_from_its_weights(tmp_path):
+    """Tidy 50: `ae export RUN` writes its graphs into the run folder, and --resume then wrote new weights beside
+    them without a word: a deployment took the old graphs (each holds its weights) for the run's. Refused before
+    any work, naming them; moved out, the run resumes."""
+    run, kept = tmp_path / "run", tmp_path / "exported"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    for name in ("encoder.onnx", "decoder.onnx", "decoder.onnx.data", "preprocessing.json"):
+        (run / name).write_bytes(b"as ae export wrote it")
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    refused = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and (f"{run} holds decoder.onnx, decoder.onnx.data, encoder.onnx, graphs exported "
+                                       "from the weights resuming would change") in said, refused.output
+    assert f"ae export {run} --part all" in said and "preprocessing.json" not in said  # the scaler does not change
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    kept.mkdir()
+    for name in ("encoder.onnx", "decoder.onnx", "decoder.onnx.data"):
+        (run / name).rename(kept / name)
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
 
 
 def test_overwrite_clears_the_old_runs_tensorboard_events(tmp_path):
@@ -271,6 +294,76 @@ def test_a_run_whose_history_file_is_damaged_resumes_from_its_checkpoint(tmp_pat
         resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "3", "--quiet")
     assert resumed.exit_code == 0, resumed.output
     assert len(json.loads((run / "history.json").read_text())["epoch_seconds"]) == 3
+
+
+def _edit_config(run: Path, field: str, value) -> None:
+    """Set the dotted ``field`` of ``run``'s config.json to ``value``, as a user editing it by hand does."""
+    settings = json.loads((run / "config.json").read_text())
+    *parents, last = field.split(".")
+    entry = settings
+    for name in parents:
+        entry = entry[name]
+    entry[last] = value
+    (run / "config.json").write_text(json.dumps(settings, indent=2))
+
+
+@pytest.mark.parametrize(("field", "value", "was"), [("model_config.code_size", 5, "3"),
+                                                     ("model", "vanilla", '"deep"'),
+                                                     ("extra.scaler.kind", "minmax", '"none"'),
+                                                     ("train_config.batch_size", 32, "64")])
+def test_a_run_whose_config_json_was_edited_is_refused_naming_the_file_and_the_field(tmp_path, field, value, was):
+    """Tidy 50: config.json is the run's readable copy of its settings; the checkpoint is what is loaded. An edited
+    code size or model name was ignored by ae.load_model and ae encode without a word (the edit seemed to do nothing)
+    and trusted by --resume, which built the edited model and then failed naming neither file nor field; an edited
+    batch size was trained with. Each is refused by name; the file put back loads and resumes as before."""
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--out", str(run)).exit_code == 0
+    original = (run / "config.json").read_text()
+    _edit_config(run, field, value)
+    said = re.escape(f"{run / 'config.json'} disagrees with") + r".*" + re.escape(f"{field} is {json.dumps(value)} "
+                                                                                 f"there, {was} in the checkpoint")
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 1 and re.search(said, " ".join(resumed.output.split())), resumed.output
+    if not field.startswith("train_config"):  # the model file holds the model and its scaler, not how it trained
+        with pytest.raises(ae.CheckpointError, match=said):
+            ae.load_model(run)
+        encoded = _invoke("encode", str(run), "--out", str(tmp_path / "codes.npy"))
+        assert encoded.exit_code == 1 and re.search(said, " ".join(encoded.output.split())), encoded.output
+    (run / "config.json").write_text(original)
+    assert ae.load_model(run).config.code_size == 3
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+
+
+def test_a_vaes_history_names_its_weighted_kl_term_and_an_older_runs_history_resumes_under_the_new_name(tmp_path):
+    """Tidy 50: a VAE's history (history.json, log.csv, the loss curves) called its loss term "kl", which is beta
+    times the KL: a reader of log.csv took a run at --beta 2 for one of twice the KL. It is "beta_kl" now (the parts
+    still sum to the loss); a run written before, its history under "kl", resumes with that column renamed for every
+    epoch (its earlier epochs' list and the new ones' would otherwise be two columns of different lengths)."""
+    from autoencoders.checkpoint import load_tensors, save_tensors
+
+    run = tmp_path / "run"
+    assert _invoke(*SMALL, "--objective", "vae", "--beta", "2", "--out", str(run)).exit_code == 0
+    history = json.loads((run / "history.json").read_text())
+    assert set(history["train"]) == {"loss", "reconstruction", "beta_kl"}
+    assert history["train"]["loss"][0] == pytest.approx(history["train"]["reconstruction"][0]
+                                                        + history["train"]["beta_kl"][0])
+    assert (run / "log.csv").read_text().startswith("epoch,train_loss,train_reconstruction,train_beta_kl,val_loss")
+
+    def as_written_before(values: dict) -> dict:  # the history of a run written before Tidy 50
+        return values | {part: {("kl" if name == "beta_kl" else name): terms for name, terms in values[part].items()}
+                         for part in ("train", "val")}
+
+    tensors, metadata = load_tensors(run / "state.safetensors")
+    save_tensors(run / "state.safetensors", tensors, metadata | {"history": as_written_before(metadata["history"])})
+    (run / "history.json").write_text(json.dumps(as_written_before(history)))
+    resumed = _invoke("train", "--out", str(run), "--resume", "--epochs", "2", "--quiet", "--no-report")
+    assert resumed.exit_code == 0, resumed.output
+    history = json.loads((run / "history.json").read_text())
+    assert set(history["train"]) == set(history["val"]) == {"loss", "reconstruction", "beta_kl"}
+    assert len(history["train"]["beta_kl"]) == len(history["val"]["beta_kl"]) == 2
+    log = (run / "log.csv").read_text().splitlines()
+    assert log[0].startswith("epoch,train_loss,train_reconstruction,train_beta_kl,") and len(log) == 3
 
 
 # ----------------------------------------------------------------------------------------- interrupts

@@ -110,6 +110,23 @@ def test_resume_names_a_damaged_config_json(small_images, tmp_path):
         ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
 
 
+def test_fit_resume_refuses_a_config_json_edited_since_the_run_wrote_it(small_images, tmp_path):
+    """Tidy 50: Trainer.fit(resume=True) checked the Trainer's settings against config.json, the run's readable
+    copy: an edited batch size there refused the run's own settings ("was trained with batch_size=32") and would have
+    let the edited one through. The state keeps the settings; the edited field is named, the file put back resumes."""
+    ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)
+    original = (tmp_path / "config.json").read_text()
+    settings = json.loads(original)
+    settings["train_config"]["batch_size"] = 7
+    (tmp_path / "config.json").write_text(json.dumps(settings))
+    with pytest.raises(ae.CheckpointError, match="config.json disagrees with the checkpoint .*state.safetensors: "
+                                                 "train_config.batch_size is 7 there, 64 in the checkpoint"):
+        ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(small_images, resume=True)
+    (tmp_path / "config.json").write_text(original)
+    assert ae.Trainer(small_model("deep"), fast_config(epochs=2), run_dir=tmp_path).fit(
+        small_images, resume=True).epochs_run == 2
+
+
 def test_resume_refuses_other_data_of_the_same_shape(small_images, tmp_path):
     # Only the shape was compared: a run resumed on other rows (or a changed file) trained on them silently.
     ae.Trainer(small_model("deep"), fast_config(epochs=1), run_dir=tmp_path).fit(small_images)

@@ -4,10 +4,10 @@ A model file (``model.safetensors``) is self-contained: its metadata names the r
 the config, so :func:`load_model` rebuilds the model without the code path that trained it. Nothing is
 unpickled, so loading never runs code from a file. The metadata also holds a SHA-256 of every tensor and one of
 the metadata itself, checked on load, so a damaged copy (a flipped bit) is an error rather than a silently
-different model. Files are
-written atomically with the permissions of an ordinary new file (0666 less the umask): they are meant to be
-shared. A run directory also holds ``config.json`` (readable
-copy), ``state.safetensors`` (optimiser, RNG and early-stopping state for resuming) and ``history.json``: see
+different model. Files are written atomically with the permissions of an ordinary new file (0666 less the umask):
+they are meant to be shared. A run directory also holds ``config.json`` (a readable copy of its settings, checked
+against the checkpoint on load: :func:`refuse_edited_settings`), ``state.safetensors`` (optimiser, RNG and
+early-stopping state for resuming) and ``history.json``: see
 :mod:`autoencoders.training.run_folder`.
 """
 
@@ -274,7 +274,78 @@ def load_checkpoint(path: str | Path, model: str | None = None, device: str | to
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
     instance = Autoencoder(config)
     load_weights(instance, tensors, str(target))
+    if target.name == MODEL_FILE:  # a run's model: the settings file beside it must say what the model holds
+        refuse_edited_settings(run_settings(target.parent), target, model_file_fields(metadata))
     return Checkpoint(instance.to(device).eval(), metadata.get("extra", {}))
+
+
+def run_settings(folder: Path) -> dict[str, Any] | None:
+    """The settings a training run wrote in ``folder``'s config.json, or None where there is no such file, or it
+    is no run's (unreadable, or without a model and its config: a file of the user's beside a saved model)."""
+    try:
+        settings = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return settings if isinstance(settings, dict) and {"model", "model_config"} <= set(settings) else None
+
+
+def model_file_fields(metadata: dict[str, Any]) -> dict[str, Any]:
+    """{field of a run's config.json: its value in the run's model file}: the model, its config and its input
+    preprocessing (the scaler, a table's encoding), which a deployment may read from either file."""
+    extra = metadata.get("extra") or {}
+    return {"model": metadata.get("model"), "model_config": metadata.get("config"),
+            **{f"extra.{name}": extra[name] for name in ("scaler", "tabular") if name in extra}}
+
+
+def refuse_edited_settings(settings: dict[str, Any] | None, checkpoint_file: Path, held: dict[str, Any]) -> None:
+    """A CheckpointError naming the config.json beside ``checkpoint_file`` and its fields that say other than the
+    checkpoint (``held``: {dotted field of config.json: the checkpoint's value}, each compared where ``settings``,
+    the file's contents, has it): config.json is the copy a run writes of its settings for reading, and the
+    checkpoint is what is loaded and resumed, so an edit there would be ignored without a word, or trusted by half
+    (a resumed model built from it, then refused by its weights)."""
+    if settings is None:
+        return
+    differences = [found for field, value in held.items() for found in _differences(settings, field, value)]
+    if differences:
+        (field, edited, kept), more = differences[0], len(differences) - 1
+        others = f" (and {more} other field{'s' if more > 1 else ''})" if more else ""
+        raise CheckpointError(
+            f"{checkpoint_file.parent / CONFIG_FILE} disagrees with the checkpoint {checkpoint_file}: {field} is "
+            f"{_shown(edited)} there, {_shown(kept)} in the checkpoint{others}. config.json is the copy of its "
+            "settings a run writes for reading; the checkpoint is what is loaded and resumed, so an edit there changes "
+            "nothing: put the file back as the run wrote it (another model or setting is a new run: ae train "
+            "--out NEW ...)")
+
+
+_ABSENT = object()  # a field config.json does not have
+
+
+def _differences(settings: dict[str, Any], field: str, held: Any) -> list[tuple[str, Any, Any]]:
+    """(dotted field, its value in ``settings``, its value in ``held``) for ``field`` and each field inside it whose
+    values differ as JSON (a tuple and its list alike); none where ``settings`` has no such field."""
+    value = settings
+    for name in field.split("."):
+        value = value.get(name, _ABSENT) if isinstance(value, dict) else _ABSENT
+    if value is _ABSENT:
+        return []
+    return _value_differences(field, json.loads(json.dumps(value)), json.loads(json.dumps(held)))
+
+
+def _value_differences(field: str, edited: Any, kept: Any) -> list[tuple[str, Any, Any]]:
+    if isinstance(edited, dict) and isinstance(kept, dict):
+        return [found for name in sorted(set(edited) | set(kept))
+                for found in _value_differences(f"{field}.{name}", edited.get(name, _ABSENT), kept.get(name, _ABSENT))]
+    if isinstance(edited, list) and isinstance(kept, list) and len(edited) == len(kept):  # a scaler's offsets
+        return [found for index, pair in enumerate(zip(edited, kept, strict=True))
+                for found in _value_differences(f"{field}[{index}]", *pair)]
+    same = edited == kept or json.dumps(edited) == json.dumps(kept)  # (NaN, as JSON writes it, is not itself)
+    return [] if same else [(field, edited, kept)]
+
+
+def _shown(value: Any) -> str:
+    """A field's value as JSON, cut short (a scaler's offsets run to thousands of numbers)."""
+    text = "absent" if value is _ABSENT else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _legacy_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -4,6 +4,7 @@ again checked against them."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import click
@@ -57,6 +58,19 @@ def resumed_options(context: click.Context, settings: dict[str, Any]) -> dict[st
                                            "leave it out to resume with the stored setting")
     keep_stored_table_options(data, TABLE_OPTIONS_ON_RESUME, resumed=True)
     return {**{k: v for k, v in context.params.items() if k in shared}, **stored, **changes}
+
+
+def refuse_exported_graphs(run_dir: Path) -> None:
+    """A UsageError naming the ONNX graphs in the run folder (``ae export RUN`` writes them there), before any work:
+    each graph holds the weights it was exported from, which resuming changes, and graphs left beside the new model
+    would be deployed as the run's. They are the user's to move or delete, not ``ae train``'s; the preprocessing.json
+    exported with them stays true (a resumed run keeps its scaler)."""
+    graphs = sorted(path.name for pattern in ("*.onnx", "*.onnx.data") for path in run_dir.glob(pattern))
+    if graphs:
+        raise click.UsageError(f"{run_dir} holds {', '.join(graphs)}, graphs exported from the weights resuming would "
+                               "change: they would be left stale beside the new model. Move them out of the run "
+                               f"folder (or delete them) first, and export the resumed run again (ae export {run_dir} "
+                               "--part all)")
 
 
 def _moved_data(context: click.Context, stored: dict[str, Any]) -> set[str]:

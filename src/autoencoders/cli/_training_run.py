@@ -161,11 +161,11 @@ def _could_remove_level(net) -> bool:
 
 
 def _kept_kl(history, objective) -> float | None:
-    """A VAE's KL in nats per row at the epoch kept, from its history's "kl", the loss's term: beta times the KL
+    """A VAE's KL in nats per row at the epoch kept, from its history's "beta_kl", the loss's term: beta times the KL
     (None for other models, a sparse model's kl penalty among them, and for beta 0, which leaves no KL to read)."""
     from ..models.vae import VAEConfig
 
-    terms = history.val.get("kl") or history.train.get("kl")  # per epoch
+    terms = history.val.get("beta_kl") or history.train.get("beta_kl")  # per epoch
     if not (isinstance(objective, VAEConfig) and objective.beta > 0 and terms):
         return None
     kept = min(len(terms) - 1, history.best_epoch if history.best_epoch is not None else len(terms))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -125,7 +126,9 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     statistics normalise the scores, and the threshold is the higher of the share to flag of the held-out steps'
     scores (scored alike, unseen in training) and of the training steps' own (these alone where the run held out
     none or too few): neither stretch is flagged beyond the share asked. Stretches that score far apart (the series
-    drifted) are warned of."""
+    drifted) are warned of, also where the held-out steps are too few for a threshold and score higher. A step's
+    score is the mean of the windows covering it: the first and last window - 1 steps of a series, covered by fewer,
+    score more widely and are flagged more often; the summary's flagged_in_end_steps counts their flags."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     from ..applications.anomaly import COMBINATIONS, TiedThresholdWarning, fence, warn_of_ties
@@ -178,6 +181,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
     if reference is not None and measured is not reference.training:
         measured, threshold, measured_on = reference.guarded(threshold, threshold_of(reference.training), measured,
                                                              measured_on)
+    elif reference is not None:  # too few held-out steps for a threshold: still compared with the one taken
+        reference.warn_of_held_out_above(threshold)
     if share is not None:
         asked = f"--contamination {contamination}" if quantile is None else f"--quantile {quantile}"
         warn_of_ties(measured, threshold, share, asked)
@@ -197,6 +202,8 @@ def detect(run, data, data_dir, split, label_column, out, contamination, quantil
                 "flagged": int(outliers.sum()), "out": str(out)}  # data: with RUN, the run's own file by default
     if measured_on is not None:
         summary["threshold_measured_on"] = measured_on
+    if reference is not None:
+        summary["flagged_in_end_steps"] = reference.flagged_at_the_ends(outliers)
     if keys is not None:  # the rows of --out are named by them too
         summary |= {"time_column": keys.names[0]} if keys.times else {"id_columns": keys.names}
     if dataset.y is not None and len(np.unique(dataset.y)) == 2:
@@ -269,7 +276,8 @@ def scored_with_run(run: str, data: str, data_dir: str | None, split: str, label
         raise click.UsageError(f"{windows.source} holds windows cut already, of the model's shape; ae detect RUN "
                                "scores each step of a series: give the series they were cut from")
     refuse_ids_named_as_scores(series.time_keys(), out)
-    training, whole, source = run_training_windows(run, checkpoint, data_dir)  # ((M, C, L), T'), ((K, C, L), T)
+    own = series if windows.source == (checkpoint.extra.get("data") or {}).get("source") else None  # read already
+    training, whole, source = run_training_windows(run, checkpoint, data_dir, own)  # ((M, C, L), T'), ((K, C, L), T)
     reference = model_inputs(checkpoint, scaler, training[0])  # (M, C, L) in model units
 
     def measured(inputs: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -361,16 +369,45 @@ class RunReference:
         own, crossed = np.mean(high_scores > high_threshold), np.mean(high_scores > low_threshold)
         if crossed <= DRIFT_FACTOR * max(own, self.window / len(high_scores)):
             return
-        level = ("; if its level shifted, ae train --remove-level lets the model follow it" if self.level_removable
-                 else "")
         warnings.warn(
             f"the run's {low} steps score lower than its {high} steps: their threshold, {low_threshold:.6g}, is "
             f"{1 - low_threshold / high_threshold:.0%} below the {high} steps' {high_threshold:.6g} and would flag "
             f"{crossed:.1%} of the {high} steps, where theirs flags {own:.1%}; the higher is taken, and flags "
-            f"{np.mean(low_scores > high_threshold):.1%} of the {low} steps. The series drifted between its training "
-            f"stretch and its held-out tail (its last {self.n_held_out} steps), so its steps are measured against a "
-            f"stretch unlike some of them: if the series has moved for good, retrain on recent steps{level}",
+            f"{np.mean(low_scores > high_threshold):.1%} of the {low} steps. {self._drifted()}",
             HeldOutDriftWarning, stacklevel=2)
+
+    def warn_of_held_out_above(self, threshold: float) -> None:
+        """Where the held-out steps are too few for a threshold of their own and the training steps' (``threshold``)
+        is taken: a :class:`HeldOutDriftWarning` where it flags more than :data:`DRIFT_FACTOR` times the share of
+        the held-out steps that it flags of the training steps (at least a window's length of the held-out steps,
+        whose scores move together a window at a time). One way only: held-out steps calmer than the training ones
+        are flagged less than asked, which a threshold of the training steps allows (:meth:`guarded` takes it)."""
+        if not len(self.held_out):
+            return
+        own, crossed = np.mean(self.training > threshold), np.mean(self.held_out > threshold)
+        if crossed <= DRIFT_FACTOR * max(own, self.window / len(self.held_out)):
+            return
+        warnings.warn(
+            f"the run's held-out steps score higher than its training steps: the training steps' threshold, "
+            f"{threshold:.6g} (too few held-out steps for one of their own), flags {crossed:.1%} of the "
+            f"{len(self.held_out)} held-out steps past their first {self.window - 1}, where it flags {own:.1%} of the "
+            f"training steps. {self._drifted()}", HeldOutDriftWarning, stacklevel=2)
+
+    def flagged_at_the_ends(self, outliers: np.ndarray) -> int:
+        """How many of the series' flags ``outliers`` (T,) fall on its first and last window - 1 steps: each is the
+        mean of fewer windows than the steps between them (the first and the last of one), so its score spreads
+        wider and crosses a threshold measured mostly on steps covered whole more often than the share asked."""
+        ends = np.zeros(len(outliers), bool)
+        ends[:self.window - 1] = ends[len(outliers) - self.window + 1:] = True  # (window 1: none)
+        return int(outliers[ends].sum())
+
+    def _drifted(self) -> str:
+        """What the warnings of drift mean, and what to do."""
+        level = ("; if its level shifted, ae train --remove-level lets the model follow it" if self.level_removable
+                 else "")
+        return (f"The series drifted between its training stretch and its held-out tail (its last {self.n_held_out} "
+                "steps), so its steps are measured against a stretch unlike some of them: if the series has moved "
+                f"for good, retrain on recent steps{level}")
 
 
 # how many times the share of the other stretch that the lower threshold may flag before a warning: a share of
@@ -379,13 +416,15 @@ class RunReference:
 DRIFT_FACTOR = 3.0
 
 
-def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tuple, tuple, str]:
+def run_training_windows(run: str, checkpoint, data_dir: str | None, own: Any = None) -> tuple[tuple, tuple, str]:
     """((the windows (M, C, L) the run ``run``, trained on windows, was trained on, the number of steps they were
     cut from), (the windows (K, C, L) of its whole series, those last steps its training held out for testing
     (:func:`held_out_steps`) too, its number of steps), its training file): its own series read and cut as its
-    training did. Its file gone, or edited since, is an error: the scores would be measured against another thing
-    than the model saw."""
+    training did. ``own``: the run's file as the command read it to score it (--data left out or naming it), taken
+    where the digest the run keeps of its training rows says it holds them, so the file is read once. Its file gone,
+    or edited since, is an error: the scores would be measured against another thing than the model saw."""
     from ..data.windows import checked_series, sliding_windows
+    from ..training.run_folder import RunFolder
     from ._data_options import stored_table_options
     from ._run_data import missing_data_file, refuse_edited_training_file
     from ._series import read_run_windows
@@ -398,17 +437,26 @@ def run_training_windows(run: str, checkpoint, data_dir: str | None) -> tuple[tu
         raise click.UsageError(
             f"the run was trained on {source}, which is no longer there (moved or deleted?): ae detect RUN measures "
             f"each step against the windows the run trained on, cut from that file; put it back ({instead})")
-    with stored_table_options(stored):
-        series = read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series
-    steps = checked_series(series.values, window, stride)  # (T, C), as its training read them
-    n_test = held_out_steps(len(steps), window, stride, stored["test_data"], stored["test_fraction"])
-    n_training = len(steps) - n_test
-    # made again as training made them, to check against its digest; the windows returned are scaled as the series
-    # scored is (the run's stored scaler), so that a step of both scores alike to the last bit
-    _, trained = training_windows(steps[:n_training], window, stride, stored["scale"])  # (M, C, L) model units
+
+    def cut(series: Any) -> tuple[np.ndarray, int, np.ndarray]:
+        """(its steps (T, C) as training read them, how many of them trained, the training windows (M, C, L) made
+        again as training made them, in model units, to check against its digest)."""
+        steps = checked_series(series.values, window, stride)  # (T, C)
+        n_training = len(steps) - held_out_steps(len(steps), window, stride, stored["test_data"],
+                                                 stored["test_fraction"])
+        return steps, n_training, training_windows(steps[:n_training], window, stride, stored["scale"])[1]
+
     run_dir = run if Path(run).is_dir() else Path(run).parent  # (RUN may name its model.safetensors)
-    refuse_edited_training_file(run_dir, trained, source, "ae detect RUN measures each step against the windows the "
-                                f"run trained on: put the file back as it was, or train a new run on it ({instead})")
+    made = None if own is None else cut(own)
+    if made is None or RunFolder(run_dir).trained_on(made[2]) is not True:  # read as training read it
+        with stored_table_options(stored):
+            made = cut(read_run_windows(checkpoint, source, data_dir, stored["split"], stored["label_column"]).series)
+        refuse_edited_training_file(run_dir, made[2], source, "ae detect RUN measures each step against the windows "
+                                    f"the run trained on: put the file back as it was, or train a new run on it "
+                                    f"({instead})")
+    # the windows returned are cut from the steps unscaled: the series scored is scaled with the run's stored scaler,
+    # so that a step of both scores alike to the last bit
+    steps, n_training, _ = made
     return ((sliding_windows(steps[:n_training], window, stride), n_training),
             (sliding_windows(steps, window, stride), len(steps)), source)
 

@@ -25,7 +25,8 @@ PREPROCESSING_FILE = "preprocessing.json"
                    "(code -> reconstruction), or all three.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder for the files (default: RUN itself, or the folder of a .safetensors RUN); files "
-                   "already there are kept unless --overwrite is given.")
+                   "already there are kept unless --overwrite is given. `ae train --resume` refuses a run folder "
+                   "holding graphs (they hold its old weights).")
 @click.option("--overwrite", is_flag=True, help="Replace PART.onnx files (and preprocessing.json) that already exist.")
 @click.option("--check/--no-check", default=True, show_default=True,
               help=f"Run each file with onnxruntime and fail unless it matches PyTorch within {TOLERANCE:g}.")

@@ -15,7 +15,7 @@ from ..data.tabular import UNKNOWN
 from ._cache import remembered
 from ._data_options import data_options
 from ._model_options import ModelCommand, NamingOption, named_preset
-from ._resume import resumed_options
+from ._resume import refuse_exported_graphs, resumed_options
 from ._train_options import pop_train_config, train_config_options
 from ._training_rows import STREAMED_TEST_ROWS, training_rows
 from ._training_run import train_and_write
@@ -80,7 +80,8 @@ def _losses() -> list[str]:
                    "--report/--no-report (with a note) and what says where and how it runs now: --device, --quiet, "
                    "--nproc, "
                    "--data-dir. Its data files are stored by absolute path; one moved since is given anew with "
-                   "--data (or --test-data).")
+                   "--data (or --test-data). A run folder holding ONNX graphs (ae export's) is refused: they hold "
+                   "the old weights; move them out first, and export again after.")
 @click.option("--overwrite", is_flag=True, help="Replace the run in --out: its old files are removed first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
@@ -124,6 +125,8 @@ def train(**options):
     created = not launched and not run_dir.exists()
     if not launched:
         ownership.prepare(run_dir, options["resume"], options["overwrite"])
+        if options["resume"]:
+            refuse_exported_graphs(run_dir)
     try:
         if options["resume"]:
             options = resumed_options(context, ownership.stored_settings(run_dir))

@@ -388,6 +388,8 @@ class Objective(nn.Module):
     discrete_codes: ClassVar[bool] = False  # objective.code_indices(features): codebook entries
     sparse_codes: ClassVar[bool] = False  # codes are mostly zero
     head_outputs: ClassVar[int] = 1  # head outputs per code unit
+    # {a loss part's name in histories written before it was renamed: its name now}, for a resumed run's history
+    renamed_parts: ClassVar[dict[str, str]] = {}
 
     def __init__(self, config: ModelConfig, features: int):
         super().__init__()

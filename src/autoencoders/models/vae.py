@@ -1,6 +1,7 @@
 """The variational objective (Kingma & Welling, 2014), KL weighted by ``beta`` (Higgins et al., 2017): the head
 gives q(z|x) = N(mean, exp(log_var)), the prior is N(0, I), p(x|z) is the likelihood ``loss`` stands for
-(``losses.LOSSES``). The loss is the negative ELBO in nats: ``reconstruction`` = -E[log p(x|z)] plus ``kl``."""
+(``losses.LOSSES``). The loss is the negative ELBO in nats: ``reconstruction`` = -E[log p(x|z)] plus ``beta_kl``
+(beta times the KL; the KL itself where beta is 1)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class VAE(Objective):
     can_sample = True
     has_likelihood = True
     head_outputs = 2  # mean and log-variance
+    renamed_parts = {"kl": "beta_kl"}  # (Tidy 50) the term is beta times the KL, which "kl" was taken for
 
     def __init__(self, config: ModelConfig, features: int):
         super().__init__(config, features)
@@ -88,7 +90,7 @@ class VAE(Objective):
             kl = kl.mean(dim=0).clamp(min=self.options.free_bits).sum()
         else:
             kl = kl.sum(dim=1).mean()
-        return z, {"kl": self.options.beta * kl}
+        return z, {"beta_kl": self.options.beta * kl}  # the loss's term, named so: not the KL itself
 
     def reconstruction(self, model: Autoencoder, logits: Tensor, x: Tensor) -> Tensor:  # -log p(x|z) in nats, (B,)
         scale, spec = self._scale(model, logits, x), LOSSES[model.config.loss]

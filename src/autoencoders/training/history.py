@@ -38,6 +38,16 @@ class History:
                 f"stopped_early={self.stopped_early}{''.join(', ' + text for text in losses)}; the lists: .train, "
                 ".val, .lr, .epoch_seconds)")
 
+    def renamed(self, names: dict[str, str]) -> History:
+        """This history with the loss parts ``names`` lists ({old name: new}) under their new names, in place: a run
+        resumed from a checkpoint written before its model's part was renamed goes on in one column, not two of
+        different lengths."""
+        for store in (self.train, self.val):
+            for old, new in names.items():
+                if old in store and new not in store:
+                    store[new] = store.pop(old)
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

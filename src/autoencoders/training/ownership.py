@@ -114,7 +114,8 @@ def remove_if_empty(folder: Path) -> None:
 
 
 def stored_settings(folder: str | Path) -> dict[str, Any]:
-    """The settings a run was started with (its ``config.json``): model, model_config, train_config, extra."""
+    """The settings a run was started with (its ``config.json``): model, model_config, train_config, extra; a
+    CheckpointError naming a field edited since the run wrote it (:meth:`.RunFolder.refuse_edited_settings`)."""
     path = Path(folder) / CONFIG_FILE
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
@@ -124,6 +125,10 @@ def stored_settings(folder: str | Path) -> dict[str, Any]:
         raise RunFolderError(f"{path} is unreadable ({error}); the run cannot be resumed") from None
     if not isinstance(settings, dict) or not {"model", "model_config", "train_config"} <= set(settings):
         raise RunFolderError(f"{path} lacks the model or training settings; the run cannot be resumed")
+    if (Path(folder) / STATE_FILE).is_file():  # (a folder without one is refused by check_resumable, in its words)
+        from .run_folder import RunFolder
+
+        RunFolder(folder).refuse_edited_settings(settings)
     return settings
 
 

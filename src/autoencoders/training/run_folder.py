@@ -27,7 +27,9 @@ from ..checkpoint import (
     load_metadata,
     load_tensors,
     load_weights,
+    model_file_fields,
     modules_entry,
+    refuse_edited_settings,
     save_tensors,
     write_json,
     write_model,
@@ -99,6 +101,7 @@ class RunFolder:
             "bad_epochs": trainer.bad_epochs,
             "train_shape": trainer.train_shape,
             "train_digest": trainer.train_digest,
+            "train_config": trainer.config.to_dict(),  # what config.json's copy is checked against on resume
             "history": trainer.history.to_dict(),
             "param_groups": optimizer_state["param_groups"],
             "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
@@ -125,6 +128,7 @@ class RunFolder:
         path = self / STATE_FILE
         model = trainer.model
         tensors, meta = load_tensors(path)
+        self.refuse_edited_settings(self.read_json(CONFIG_FILE))  # first: a model built from an edited copy fits it
         if meta.get("model") != model.name or meta.get("config") != _as_json(model.config.to_dict()):
             raise CheckpointError(
                 f"{path} was written by a {meta.get('model')!r} model with config {meta.get('config')}; "
@@ -154,7 +158,8 @@ class RunFolder:
         if "rng.cuda" in tensors and trainer.device.type == "cuda":  # (seeded afresh when the run moved devices)
             torch.cuda.set_rng_state(tensors["rng.cuda"], trainer.device)
         trainer.batch_rng.set_state(tensors["rng.batches"])
-        trainer.history = History.from_dict(meta["history"])
+        renamed = getattr(getattr(model, "objective", None), "renamed_parts", {})  # (a task head has no objective)
+        trainer.history = History.from_dict(meta["history"]).renamed(renamed)
         trainer.bad_epochs = meta["bad_epochs"]
         return meta["epoch"] + 1
 
@@ -172,6 +177,19 @@ class RunFolder:
                                    settings.get("holdout", "random"))  # (runs before --holdout: random)
         X = check_array(X, sample_shape=X.shape[1:])  # as Trainer.fit takes it
         return TensorRows(torch.from_numpy(X[kept])).digest() == stored
+
+    def refuse_edited_settings(self, settings: dict[str, Any]) -> None:
+        """A CheckpointError naming config.json's fields (``settings``: its contents) that say other than the run's
+        checkpoints: the state's model, model config and training settings but those a resumed run may change
+        (kept by runs since Tidy 50), and the model file's preprocessing. A resume reads config.json for what it
+        does not find in the state (the data, its options), so an edited copy would be trusted by half."""
+        state = load_metadata(self / STATE_FILE)
+        trained = {f"train_config.{name}": value for name, value in (state.get("train_config") or {}).items()
+                   if name not in RESUMABLE_CHANGES}
+        refuse_edited_settings(settings, self / STATE_FILE,
+                               {"model": state.get("model"), "model_config": state.get("config"), **trained})
+        if (self / MODEL_FILE).is_file():  # (a run stopped between writing its state and its model has none yet)
+            refuse_edited_settings(settings, self / MODEL_FILE, model_file_fields(load_metadata(self / MODEL_FILE)))
 
     def _check_same_training(self, trainer: Trainer) -> None:
         """A CheckpointError unless ``trainer`` trains as the stored run did: a resumed run restores its optimiser
