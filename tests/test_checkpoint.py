@@ -133,3 +133,16 @@ def test_the_same_model_saved_twice_gives_the_same_bytes(tmp_path):
     assert len({file.read_bytes() for file in files}) == 1
     loaded = ae.load_checkpoint(files[-1])  # still an ordinary safetensors file that loads and verifies
     assert loaded.extra == extra
+
+
+@pytest.mark.parametrize("name", ["deep", "vae", "conv+vq"])
+def test_loading_a_model_leaves_the_callers_random_state_alone(tmp_path, name):
+    """Audit 51: a load built the model first, drawing initial weights that the file's then replaced, from torch's
+    global generator: `torch.manual_seed(0); load_model(...); torch.randn(...)` drew other numbers than without
+    the load, and every `ae` command on a run (generate, report, evaluate ...) moved the stream it seeded."""
+    path = ae.save_model(small_model(name), tmp_path / "model.safetensors")
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    ae.load_model(path)
+    ae.load_checkpoint(tmp_path)
+    assert torch.equal(torch.get_rng_state(), state), "the caller's torch generator moved"

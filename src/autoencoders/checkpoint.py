@@ -266,7 +266,7 @@ class Checkpoint:
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
     """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error.
     ``device``: as ``TrainConfig.device`` takes it, checked to exist here before the file is read."""
-    from .training.runtime import resolve_device  # the training package imports this module
+    from .training.runtime import resolve_device, seeded  # the training package imports this module
 
     device = resolve_device(device)
     target = model_path(path)
@@ -285,7 +285,8 @@ def load_checkpoint(path: str | Path, model: str | None = None, device: str | to
         raise CheckpointError(f"{target}: {unregistered_message(error, modules)}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
-    instance = Autoencoder(config)
+    with seeded(0):  # the initial weights, which the file's replace, drawn without moving the caller's generator
+        instance = Autoencoder(config)
     load_weights(instance, tensors, str(target))
     return Checkpoint(instance.to(device).eval(), metadata.get("extra", {}))
 
