@@ -78,7 +78,7 @@ def test_failed_write_keeps_the_previous_checkpoint(saved, monkeypatch):
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("autoencoders.checkpoint.save_file", explode)
+    monkeypatch.setattr("autoencoders.checkpoint.save", explode)
     with pytest.raises(OSError, match="disk full"):
         ae.save_model(model, path, overwrite=True)
     assert path.read_bytes() == before
@@ -121,3 +121,28 @@ def test_an_atomic_write_flushes_the_folder_after_its_rename(tmp_path, monkeypat
     checkpoint.atomic_write(tmp_path / "f.json", lambda tmp: tmp.write_text("{}"))
     assert synced == [False, True], "the file, then its folder"
     assert (tmp_path / "f.json").read_text() == "{}"
+
+
+def test_the_same_model_saved_twice_gives_the_same_bytes(tmp_path):
+    """Audit 51: safetensors wrote the metadata entries (format, config, checksums ...) in a hash map's order,
+    which changes from write to write, so two runs of the same seed left model files that differed byte for
+    byte though every tensor and setting agreed: a checksum of the files could not tell that they were the same."""
+    model = small_model("deep")
+    extra = {"scaler": {"kind": "none"}, "note": [1, 2]}
+    files = [ae.save_model(model, tmp_path / f"copy{i}.safetensors", extra=extra) for i in range(4)]
+    assert len({file.read_bytes() for file in files}) == 1
+    loaded = ae.load_checkpoint(files[-1])  # still an ordinary safetensors file that loads and verifies
+    assert loaded.extra == extra
+
+
+@pytest.mark.parametrize("name", ["deep", "vae", "conv+vq"])
+def test_loading_a_model_leaves_the_callers_random_state_alone(tmp_path, name):
+    """Audit 51: a load built the model first, drawing initial weights that the file's then replaced, from torch's
+    global generator: `torch.manual_seed(0); load_model(...); torch.randn(...)` drew other numbers than without
+    the load, and every `ae` command on a run (generate, report, evaluate ...) moved the stream it seeded."""
+    path = ae.save_model(small_model(name), tmp_path / "model.safetensors")
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    ae.load_model(path)
+    ae.load_checkpoint(tmp_path)
+    assert torch.equal(torch.get_rng_state(), state), "the caller's torch generator moved"

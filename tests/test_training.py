@@ -540,3 +540,16 @@ def test_a_loss_evaluated_repeats_without_moving_the_callers_generator():
         assert torch.equal(torch.get_rng_state(), state), f"{name}: the caller's torch generator moved"
         assert evaluate_loss(model, X) == first
         assert evaluate_loss(model, X, seed=1) != first
+
+
+def test_a_loss_is_evaluated_on_a_numpy_array_as_on_the_same_tensor():
+    """Audit 51: evaluate_loss, named in the README beside Trainer.fit (which takes arrays), failed on a NumPy
+    array with "AttributeError: 'str' object has no attribute 'type'" (NumPy 2's ``ndarray.device`` is "cpu")."""
+    from autoencoders.training import evaluate_loss
+
+    model = small_model("vae", loss="bce")
+    X = np.random.default_rng(0).random((16, 1, 8, 8)).round()  # (16, 1, 8, 8) float64
+    assert evaluate_loss(model, X) == evaluate_loss(model, torch.from_numpy(X).float())
+    assert evaluate_loss(model, X.reshape(16, 64)) == evaluate_loss(model, torch.from_numpy(X).float())  # flat rows
+    with pytest.raises(ae.errors.DataError, match="sample"):
+        evaluate_loss(model, np.zeros((4, 10)))  # a width that is no sample of the model's

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from .errors import CheckpointError, RunFolderError
 from .models._base import Autoencoder, ModelConfig
@@ -138,7 +138,20 @@ def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[st
               _CHECKSUMS: json.dumps({name: tensor_digest(t) for name, t in cpu.items()})}
     header.update({key: json.dumps(value) for key, value in metadata.items()})
     header[_HEADER_CHECKSUM] = header_digest(header)
-    atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=header))
+    atomic_write(path, lambda tmp: tmp.write_bytes(in_stable_order(save(cpu, metadata=header))))
+
+
+def in_stable_order(contents: bytes) -> bytes:
+    """A safetensors file's bytes with its metadata entries sorted by key: safetensors writes them in a hash
+    map's order, which changes from write to write, so the same model would give files that differ byte for byte.
+    The header is rewritten (compact JSON, padded with spaces to 8 bytes as safetensors pads it); the tensors'
+    offsets count from the end of the header, so their bytes follow unchanged."""
+    length = int.from_bytes(contents[:8], "little")
+    header = json.loads(contents[8:8 + length])
+    header["__metadata__"] = dict(sorted(header.get("__metadata__", {}).items()))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + contents[8 + length:]
 
 
 def header_digest(header: dict[str, str]) -> str:
@@ -253,7 +266,7 @@ class Checkpoint:
 def load_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
     """Rebuild a saved model; ``model`` (its name: a preset, or backbone+objective) makes any other an error.
     ``device``: as ``TrainConfig.device`` takes it, checked to exist here before the file is read."""
-    from .training.runtime import resolve_device  # the training package imports this module
+    from .training.runtime import resolve_device, seeded  # the training package imports this module
 
     device = resolve_device(device)
     target = model_path(path)
@@ -272,7 +285,8 @@ def load_checkpoint(path: str | Path, model: str | None = None, device: str | to
         raise CheckpointError(f"{target}: {unregistered_message(error, modules)}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{target} has an invalid config for model {name!r}: {error}") from None
-    instance = Autoencoder(config)
+    with seeded(0):  # the initial weights, which the file's replace, drawn without moving the caller's generator
+        instance = Autoencoder(config)
     load_weights(instance, tensors, str(target))
     if target.name == MODEL_FILE:  # a run's model: the settings file beside it must say what the model holds
         refuse_edited_settings(run_settings(target.parent), target, model_file_fields(metadata))

@@ -14,9 +14,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..data.validation import check_array
 from ..errors import ConfigError, RunFolderError, TrainingDivergedError
 from .batching import shuffled_rows
 from .callbacks import Callback, CSVLogger
@@ -36,7 +38,7 @@ from .ownership import (
     replaces_run,
 )
 from .ranks import is_main_process, warnings_shown_once
-from .rows import Rows, TensorRows, training_rows
+from .rows import Rows, StreamedRows, TensorRows, training_rows
 from .run_folder import CONFIG_FILE, LOG_FILE, RUN_FILES, RunFolder, require_run_folder
 from .runtime import ModeSwitch, resolve_device, seeded
 
@@ -299,13 +301,16 @@ class Trainer:
 
 
 @torch.no_grad()
-def evaluate_loss(model: Trainable, X: Rows | torch.Tensor, batch_size: int = 1024,
+def evaluate_loss(model: Trainable, X: Rows | torch.Tensor | np.ndarray, batch_size: int = 1024,
                   targets: torch.Tensor | None = None, seed: int = 0) -> dict[str, float]:
-    """Mean loss parts of ``model`` over rows ``X`` (a :class:`~.rows.Rows`, or a tensor with optional
+    """Mean loss parts of ``model`` over rows ``X`` (a :class:`~.rows.Rows`, or a tensor or array with optional
     ``targets``) in eval mode. What a loss draws (a VAE's code, a contractive estimate's projections) comes from
     torch's global generator seeded with ``seed`` in a fork (:func:`~.runtime.seeded`): the same figure every
     call, the caller's generator left as it was."""
     model.eval()
+    if not isinstance(X, (torch.Tensor, TensorRows, StreamedRows)):  # an array: checked, beside the model
+        weight = next(model.parameters())
+        X = torch.from_numpy(check_array(X, sample_shape=model.input_shape)).to(weight.device)
     rows = TensorRows(X, targets) if isinstance(X, torch.Tensor) else X
     with seeded(seed, rows.device):
         return mean_loss(model, rows, batch_size)
