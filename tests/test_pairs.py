@@ -5,6 +5,7 @@ invariants (shapes, losses, save/load, seeds, ONNX) are in test_models and test_
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
 import math
 import re
@@ -409,3 +410,155 @@ def test_the_shared_options_warning_is_shown_by_the_cli_as_its_own_line():
     (warning,) = caught
     shown = _plain_warning(warning.message, warning.category, warning.filename, warning.lineno)
     assert shown == "Warning: ignored: corruption_level=0.3 (no corruption is set)\n"
+
+
+PAIRS = list(itertools.product(ae.list_backbones(), ae.list_objectives()))
+
+
+def _saved_model(backbone: str, objective: str, folder, **options) -> str:
+    """A small untrained model of the pair saved to ``folder``/model.safetensors (a RUN for the use commands)."""
+    small = {**SMALL[backbone], **({"code_dim": 2} if objective == "vq" else {})}
+    model = ae.create_model(backbone=backbone, objective=objective, input_shape=SHAPES[backbone], code_size=4, seed=0,
+                            **small, **options)
+    return str(ae.save_model(model, folder / "model.safetensors"))
+
+
+@pytest.mark.parametrize(("backbone", "objective"), PAIRS)
+def test_ae_evaluate_importance_samples_is_refused_naming_the_objective_without_a_likelihood(backbone, objective,
+                                                                                             tmp_path):
+    # `ae evaluate RUN --importance-samples 50` on a plain, sparse, contractive or vq run printed the reconstruction
+    # metrics alone: the option asked for a likelihood the model has not, and was dropped without a word.
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((12, *SHAPES[backbone])).astype(np.float32))
+    run = _saved_model(backbone, objective, tmp_path)
+    result = CliRunner().invoke(cli, ["evaluate", run, "--data", str(tmp_path / "x.npy"), "--importance-samples", "2"])
+    if registry.get_objective(objective).has_likelihood and registry.get_objective(objective).can_sample:
+        assert result.exit_code == 0 and '"importance_samples": 2' in result.output, result.output
+    else:
+        assert result.exit_code == 2, result.output
+        assert f"its objective {objective!r} has no likelihood p(x|z) and prior" in result.output
+
+
+def _flags_of(options: dict) -> list[str]:
+    """``ae train`` flags for part options such as SMALL's."""
+    return [item for name, value in options.items() for item in
+            (f"--{name.replace('_', '-')}", ",".join(map(str, value)) if isinstance(value, tuple) else str(value))]
+
+
+VARIATIONAL = [name for name in ae.list_objectives()
+               if registry.get_objective(name).has_likelihood and registry.get_objective(name).can_sample]
+
+
+@pytest.mark.parametrize(("backbone", "objective"), list(itertools.product(ae.list_backbones(), VARIATIONAL)))
+def test_ae_evaluate_says_why_a_vaes_likelihood_is_left_out(backbone, objective, tmp_path):
+    # a sequence+vae run (loss bce, chosen for training steps in [0, 1]) evaluated on its own series, whose last
+    # steps lie beyond the training range, printed no nll_nats, elbo_nats or loss, and said nothing of why
+    X = np.random.default_rng(0).random((24, *SHAPES[backbone])).astype(np.float32) * 5
+    np.save(tmp_path / "train.npy", X[:12])
+    np.save(tmp_path / "x.npy", np.concatenate([X[:9], X[:3] + 10]))  # three samples beyond the training range
+    run = tmp_path / "run"
+    names = ["--backbone", backbone, "--objective", objective, *_flags_of(SMALL[backbone])]
+    assert CliRunner().invoke(cli, ["train", *names, "--data", str(tmp_path / "train.npy"), "--scale", "minmax",
+                                    "--loss", "bce", "--test-fraction", "0", "--code-size", "4", "--epochs", "1",
+                                    "--quiet", "--no-report", "--out", str(run)]).exit_code == 0
+    with pytest.warns(UserWarning, match=re.escape("the likelihood (nll_nats, elbo_nats) is not measured: 3 of the 12 "
+                                                   "samples hold values outside [0, 1]")):
+        result = CliRunner().invoke(cli, ["evaluate", str(run), "--data", str(tmp_path / "x.npy")])
+    assert result.exit_code == 0 and "nll_nats" not in result.output, result.output
+
+
+def test_ae_evaluate_and_the_report_say_a_table_vae_has_no_likelihood(tmp_path):
+    # a VAE trained on a table (loss mixed, no density) gave `ae evaluate` no nll_nats and its report no
+    # likelihood section without a word; --importance-samples was dropped too
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=30), "grade": rng.choice(["a", "b"], 30)}).to_csv(tmp_path / "t.csv",
+                                                                                          index=False)
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, ["train", "--model", "vae", "--hidden", "8", "--data", str(tmp_path / "t.csv"),
+                                    "--epochs", "1", "--quiet", "--no-report", "--out", str(run)]).exit_code == 0
+    said = "a 'vae' model has no likelihood to measure: its loss 'mixed' is no density"
+    with pytest.warns(UserWarning, match=re.escape(f"is not measured: {said}")):
+        assert CliRunner().invoke(cli, ["evaluate", str(run)]).exit_code == 0
+    refused = CliRunner().invoke(cli, ["evaluate", str(run), "--importance-samples", "5"])
+    assert refused.exit_code == 2 and said in refused.output, refused.output
+    assert CliRunner().invoke(cli, ["report", str(run), "--quiet"]).exit_code == 0
+    assert html.escape(f"Not measured: {said}") in (run / "report.html").read_text()
+
+
+def _run_data(backbone: str, folder) -> tuple[list[str], np.ndarray]:
+    """``ae train`` data options for data of the backbone's kind, and its samples as the run cuts them: images, rows,
+    or a NAB-style series (timestamp,value) cut into windows of 16 steps."""
+    from autoencoders.data.windows import sliding_windows
+
+    if backbone != "sequence":
+        X = np.random.default_rng(0).random((30, *SHAPES[backbone])).astype(np.float32)
+        np.save(folder / "x.npy", X)
+        return ["--data", str(folder / "x.npy")], X
+    steps = 100 + 10 * np.sin(np.arange(120) / 4.0)  # (T,): every level seen in the training steps
+    times = [f"2014-07-01 {i // 60:02d}:{i % 60:02d}:00" for i in range(120)]
+    (folder / "s.csv").write_text("timestamp,value\n" + "".join(f"{t},{v:.4f}\n" for t, v in zip(times, steps,
+                                                                                                   strict=True)))
+    values = np.loadtxt(folder / "s.csv", delimiter=",", skiprows=1, usecols=1)[:, None]  # (T, 1) as written
+    # no test stretch: the windows evaluated are those trained on, inside the range their scaling was fitted to
+    return ["--data", str(folder / "s.csv"), "--window", "16", "--test-fraction", "0"], sliding_windows(values, 16, 1)
+
+
+def _model_units(run, X: np.ndarray) -> np.ndarray:
+    """``X`` scaled as the run's preprocessing.json says the exported graphs take it."""
+    import json
+
+    scaler = json.loads((run / "preprocessing.json").read_text())["scaler"]
+    shape = scaler["shape"]
+    return ((X - np.reshape(scaler["offset"], shape)) / np.reshape(scaler["scale"], shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize(("backbone", "objective"), [
+    pytest.param(b, o, marks=[pytest.mark.slow] if b != "mlp" else []) for b, o in PAIRS])
+def test_every_pair_goes_through_every_command_as_its_capabilities_say(backbone, objective, tmp_path):
+    """Audit 52: a run of each pair on data of its backbone's kind through ae evaluate, encode, reconstruct, export
+    (its encoder graph against `ae encode`), generate, interpolate, compress, decompress and report, each doing
+    what the objective's capability tags (ae models) say it can and refusing by name what it cannot."""
+    onnxruntime = pytest.importorskip("onnxruntime")
+    from autoencoders.metrics import has_density
+
+    data, X = _run_data(backbone, tmp_path)
+    run, out = tmp_path / "run", tmp_path
+
+    def invoke(*args, code=0):
+        result = CliRunner().invoke(cli, [str(arg) for arg in args])
+        assert result.exit_code == code, f"ae {args[0]}: {result.output}"
+        return result.output
+
+    invoke("train", "--backbone", backbone, "--objective", objective, *data, *_flags_of(SMALL[backbone]),
+           *(["--code-dim", "2"] if objective == "vq" else []), "--code-size", "4", "--epochs", "1", "--quiet",
+           "--no-report", "--out", run)
+    model = ae.load_model(run)
+    tags = {tag: getattr(model.objective, tag) for tag in ("can_sample", "has_likelihood", "discrete_codes",
+                                                           "sparse_codes")}
+    assert ("nll_nats" in invoke("evaluate", run, "--importance-samples", "2", code=0 if has_density(model) else 2)) \
+        == has_density(model)
+    invoke("encode", run, "--out", out / "codes.npy")
+    assert np.load(out / "codes.npy").shape == (len(X), 4)
+    invoke("reconstruct", run, "--out", out / "rec.npy")
+    assert np.load(out / "rec.npy").shape == ((120, 1) if backbone == "sequence" else X.shape)
+    invoke("export", run, "--part", "all")
+    session = onnxruntime.InferenceSession(str(run / "encoder.onnx"))
+    graph_codes = session.run(None, {session.get_inputs()[0].name: _model_units(run, X)})[0]
+    np.testing.assert_allclose(graph_codes, np.load(out / "codes.npy"), atol=1e-5)
+    density = [] if tags["can_sample"] else ["--fit-density", "--components", "1"]
+    invoke("generate", run, "-n", "3", *density, "--out", out / "new.npy")
+    assert np.load(out / "new.npy").shape == (3, *model.input_shape)
+    invoke("generate", run, "-n", "3", *density, "--noise", "--out", out / "noisy.npy",
+           code=0 if tags["has_likelihood"] else 2)
+    invoke("interpolate", run, "--start", "0", "--end", "1", "--steps", "3", "--out", out / "path.npy")
+    assert np.load(out / "path.npy").shape == (3, *model.input_shape)
+    invoke("compress", run, "--step", "0.25", "--out", out / "c.bin", code=2 if tags["discrete_codes"] else 0)
+    invoke("compress", run, "--out", out / "c.bin", "--overwrite")
+    invoke("decompress", run, out / "c.bin", "--out", out / "back.npy")
+    assert np.load(out / "back.npy").shape == (len(X), *model.input_shape)
+    invoke("report", run, "--quiet")
+    page = (run / "report.html").read_text()
+    sections = {"Generated samples": tags["can_sample"], "Likelihood": has_density(model),
+                "Code activations": tags["sparse_codes"], "Codebook": tags["discrete_codes"]}
+    assert {title: f">{title}</h2>" in page for title in sections} == sections

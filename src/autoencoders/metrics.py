@@ -63,8 +63,39 @@ def is_likelihood(model: Autoencoder, X: np.ndarray) -> bool:
 def has_density(model: Autoencoder) -> bool:
     """Whether ``model`` gives a log-likelihood: an objective with a likelihood p(x|z) and a prior of its own (its
     registered flags), and a loss that is a density (a table's mixed loss is none)."""
-    objective = model.objective
-    return objective.has_likelihood and objective.can_sample and LOSSES[model.config.loss].sample is not None
+    return density_missing(model) is None
+
+
+def _is_variational(model: Autoencoder) -> bool:
+    return model.objective.has_likelihood and model.objective.can_sample
+
+
+def density_missing(model: Autoencoder) -> str | None:
+    """Why ``model`` gives no log-likelihood, naming the part that lacks one (its objective, or its loss), or None
+    where it gives one."""
+    if not _is_variational(model):
+        return (f"a {model.name!r} model has no likelihood to measure: its objective {model.config.objective.name!r} "
+                "has no likelihood p(x|z) and prior of its own (a VAE's has)")
+    if LOSSES[model.config.loss].sample is None:
+        return (f"a {model.name!r} model has no likelihood to measure: its loss {model.config.loss!r} is no density "
+                "(a table's mixed loss)")
+    return None
+
+
+def likelihood_left_out(model: Autoencoder, X: np.ndarray) -> str | None:
+    """Why :func:`likelihood_metrics` cannot be measured on ``X`` (n, *input_shape) for a model whose objective has
+    a likelihood and a prior (a VAE), where a user looks for it: its loss is no density, or a bce loss on values
+    outside [0, 1]; None where it can, and for other objectives, which promise no likelihood."""
+    if not _is_variational(model):
+        return None
+    if not has_density(model):
+        return density_missing(model)
+    if not is_likelihood(model, X):
+        flat = X.reshape(len(X), -1)  # (n, features)
+        outside = int(np.sum(((flat < -UNIT_TOLERANCE) | (flat > 1 + UNIT_TOLERANCE)).any(axis=1)))
+        return (f"{outside} of the {len(X)} samples hold values outside [0, 1] once scaled like the training rows, "
+                "where the model's bce loss is no likelihood (with --loss mse it is one on any values)")
+    return None
 
 
 def likelihood_rows(n_rows: int, max_rows: int) -> np.ndarray:

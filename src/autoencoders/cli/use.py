@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import click
 
 from ..likelihood_defaults import IMPORTANCE_SAMPLES, LIKELIHOOD_ROWS
@@ -45,14 +47,28 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
     a prior (a VAE) also the test negative log-likelihood (nll_nats, importance-weighted) and the ELBO (elbo_nats),
     in nats per sample, seeded; its loss is then the reconstruction term alone (loss_is says so)."""
     from ..checkpoint import write_json
-    from ..metrics import has_density, is_likelihood, likelihood_metrics, reconstruction_metrics
+    from ..metrics import (
+        density_missing,
+        has_density,
+        likelihood_left_out,
+        likelihood_metrics,
+        reconstruction_metrics,
+    )
 
     checkpoint, scaler = load_run(run)
+    model = checkpoint.model
+    samples_given = click.get_current_context().get_parameter_source("importance_samples") != \
+        click.core.ParameterSource.DEFAULT
+    if samples_given and density_missing(model):  # before the data is read
+        raise click.BadParameter(f"{density_missing(model)}; leave --importance-samples out",
+                                 param_hint="--importance-samples")
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset)
-    model = checkpoint.model
-    likelihood = likelihood_metrics(model, X, importance_samples) if has_density(model) and is_likelihood(model, X) \
-        else {}
+    left_out = likelihood_left_out(model, X)
+    if left_out:  # a VAE's user looks for nll_nats: say why it is missing
+        warnings.warn(f"the likelihood (nll_nats, elbo_nats) is not measured: {left_out}",
+                      stacklevel=1)  # this file: shown as a "Warning:" line
+    likelihood = likelihood_metrics(model, X, importance_samples) if has_density(model) and not left_out else {}
     metrics = {"run": str(run), "data": dataset.source, "n_samples": len(X),
                **finite_values(reconstruction_metrics(model, X) | likelihood, "the metrics")}
     if out:
@@ -102,9 +118,11 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     R = reconstruct_array(checkpoint.model, X)
     outputs = model_outputs(checkpoint, scaler, R)
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
-    if series is not None:
+    if series is not None:  # by their time stamps in a file that can hold them (an .npy holds the steps alone)
         outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"])
-    keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
+        keys = series.time_keys()
+    else:  # a table run's rows: by their IDs
+        keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None
     outputs = beside_row_keys(out, keys, outputs)
     # a table comes back as a table, images in the file's own layout
     save_array(out, images_as_stored(outputs, dataset.channels_last))
