@@ -303,6 +303,15 @@ def test_the_code_map_of_wide_codes_is_repeatable_and_leaves_numpy_alone():
     assert np.array_equal(code_projection(codes)[0], first)
 
 
+def test_the_code_map_of_codes_that_do_not_vary_says_so_without_a_warning():
+    # a sequence+sparse run whose every code unit had died after one epoch: `ae report` let scikit-learn's PCA warn
+    # "invalid value encountered in divide" and titled the map "PCA ... (nan% of its variance)"
+    from autoencoders.report.figures import code_projection
+
+    points, method = code_projection(np.zeros((6, 4)))
+    assert points.shape == (6, 2) and method == "first two code dimensions (the codes do not vary)"
+
+
 @pytest.mark.parametrize("channels, signed", [(1, False), (3, False), (3, True)])
 def test_the_image_grid_draws_each_tile_where_the_tiler_puts_it(tmp_path, monkeypatch, channels, signed):
     # the grid is the data layer's tiler over the (n, C, H, W) tiles as given (colour clipped to [0, 1], signed ones

@@ -140,6 +140,8 @@ def code_projection(codes: np.ndarray) -> tuple[np.ndarray, str]:
         return codes, "code"
     if len(codes) < 2:  # one row (a tiny table's test split): no principal components to find
         return codes[:, :2], "first two code dimensions"
+    if not np.ptp(codes, axis=0).any():  # every row one code (a sparse code with every unit dead): no variance
+        return codes[:, :2], "first two code dimensions (the codes do not vary)"
     pca = PCA(n_components=2, random_state=0).fit(codes)  # wide codes: randomised SVD, from its own generator
     share = 100 * pca.explained_variance_ratio_.sum()
     return pca.transform(codes), f"PCA of the {codes.shape[1]}-D code ({share:.0f}% of its variance)"
