@@ -562,3 +562,19 @@ def test_every_pair_goes_through_every_command_as_its_capabilities_say(backbone,
     sections = {"Generated samples": tags["can_sample"], "Likelihood": has_density(model),
                 "Code activations": tags["sparse_codes"], "Codebook": tags["discrete_codes"]}
     assert {title: f">{title}</h2>" in page for title in sections} == sections
+
+
+@pytest.mark.parametrize("objective", ae.list_objectives())
+def test_a_windows_run_refused_for_an_objectives_option_is_not_told_about_window_shapes(objective, tmp_path):
+    # `ae train --window 32 --objective vae --remove-level` was refused for the VAE's prior, then told that windows
+    # are (channels, length), "which the sequence backbone is made for": the backbone it had, named as the fix
+    data, _ = _run_data("sequence", tmp_path)
+    result = CliRunner().invoke(cli, ["train", "--objective", objective, "--remove-level", *data, "--channels", "4",
+                                      *(["--code-dim", "2"] if objective == "vq" else []), "--code-size", "4",
+                                      "--epochs", "1", "--quiet", "--no-report", "--out", str(tmp_path / "run")])
+    try:
+        registry.make_config(backbone="sequence", objective=objective, input_shape=(1, 16), remove_level=True)
+    except ae.ConfigError as refusal:
+        assert result.exit_code == 1 and result.output.strip() == f"Error: {refusal}", result.output
+    else:
+        assert result.exit_code == 0, result.output

@@ -179,15 +179,27 @@ class SeriesWindows(Dataset):
 
 
 @contextlib.contextmanager
-def naming_the_windows(window: int | None, shape: tuple[int, ...]) -> Iterator[None]:
-    """A model that cannot take the windows of --window (a conv backbone, made for images) says what they are."""
+def naming_the_windows(window: int | None, shape: tuple[int, ...], backbone: str) -> Iterator[None]:
+    """A model whose ``backbone`` cannot take the windows of --window (conv, made for images) says what they are;
+    a refusal of anything else (an objective's option) is left as it is."""
     try:
         yield
     except ConfigError as error:
-        if window is not None:
+        if window is not None and not _takes_samples(backbone, shape):
             error.args = (f"{error}; --window {window} gives windows shaped (channels, length) = {tuple(shape)}, "
                           "which the sequence backbone is made for (mlp takes them too, flattened)", *error.args[1:])
         raise
+
+
+def _takes_samples(backbone: str, shape: tuple[int, ...]) -> bool:
+    """Whether ``backbone``, with its defaults, takes samples of ``shape``."""
+    from ..registry import make_config
+
+    try:
+        make_config(backbone=backbone, input_shape=shape)
+    except ConfigError:
+        return False
+    return True
 
 
 def run_series_settings(checkpoint: Any) -> dict[str, Any] | None:

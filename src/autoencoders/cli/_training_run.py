@@ -29,7 +29,7 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
     write the run's metrics, pictures and report."""
     from ..inference import reconstruct
     from ..metrics import reconstruction_metrics
-    from ..registry import create_model, default_code_size
+    from ..registry import create_model, default_code_size, model_parts
     from ..report import save_loss_curves, save_reconstructions, write_report
     from ..training import Trainer
     from ..training.callbacks import LOGGERS
@@ -56,7 +56,7 @@ def train_and_write(run_dir, model, backbone, objective, data, data_dir, split, 
     check_unit_interval(loss, judged, f"--data after --scale {scale}",
                         fix="use --scale minmax (or auto), which maps each feature of the training rows to [0, 1],")
     options |= added  # a table with categories or gaps: the mixed loss's column layout
-    with warnings.catch_warnings(), naming_the_windows(window, X_train.shape[1:]):
+    with warnings.catch_warnings(), naming_the_windows(window, X_train.shape[1:], model_parts(model, backbone)[0]):
         if code_size is None:  # 32, fewer on a narrow input, then the nearest width the model's parts accept
             code_size = default_code_size(model, CLI_CODE_SIZE, **parts, input_shape=X_train.shape[1:], loss=loss,
                                           **options)
