@@ -578,3 +578,18 @@ def test_a_windows_run_refused_for_an_objectives_option_is_not_told_about_window
         assert result.exit_code == 1 and result.output.strip() == f"Error: {refusal}", result.output
     else:
         assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("backbone", "objective"), PAIRS)
+def test_too_few_distinct_codes_for_the_mixture_are_explained_by_the_models_own_objective(backbone, objective):
+    # `ae generate` on a sequence+sparse run whose code units had all died said "(a vq model's codes are its
+    # codebook entries in use)" of a model with no codebook
+    from autoencoders.applications import fit_code_density
+
+    model = ae.create_model(backbone=backbone, objective=objective, input_shape=SHAPES[backbone], code_size=4,
+                            seed=0, **SMALL[backbone], **({"code_dim": 2} if objective == "vq" else {}))
+    X = np.zeros((6, *SHAPES[backbone]), np.float32)  # one sample six times: one distinct code
+    with pytest.raises(ae.ConfigError, match="take 1 distinct values") as refusal:
+        fit_code_density(model, X, 2)
+    assert ("codebook" in str(refusal.value)) == model.objective.discrete_codes
+    assert ("sparse model" in str(refusal.value)) == model.objective.sparse_codes

@@ -21,22 +21,33 @@ def has_sampler(model: Autoencoder) -> bool:
     return model.objective.can_sample
 
 
+# Why a model's codes may take few distinct values, by the capability tag of its objective that explains it.
+REPEATED_CODES = {"discrete_codes": "a vq model's codes are its codebook entries in use",
+                  "sparse_codes": "a sparse model's code units that never fire on these rows leave their codes alike"}
+
+
 def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
     """A Gaussian mixture (full covariances) fitted to the codes of ``X`` (n, *input_shape) under ``model``
     (:func:`fit_density`)."""
-    return fit_density(encode(model, X), n_components, seed)
+    why = next((said for tag, said in REPEATED_CODES.items() if getattr(model.objective, tag)), "")
+    return _fitted_mixture(encode(model, X), n_components, seed, why)
 
 
 def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
     """A Gaussian mixture (full covariances) fitted to ``points`` (n, k), the same for the same points in any
     order: its k-means start draws centres by row position, so it is fitted to the points sorted."""
+    return _fitted_mixture(points, n_components, seed)
+
+
+def _fitted_mixture(points: np.ndarray, n_components: int, seed: int, why_repeated: str = "") -> GaussianMixture:
+    """:func:`fit_density`; ``why_repeated``: why the points may repeat, said when they take too few values."""
     points = check_features(points, "points")  # (n, k)
     require_count("n_components", n_components)
     distinct = len(np.unique(points, axis=0))  # k-means, the mixture's start, finds no more clusters than these
     if n_components > distinct:
         raise ConfigError(f"the {len(points)} points take {distinct} distinct values, fewer than the {n_components} "
                           "mixture components asked for (n_components; ae generate's --components): ask for at most "
-                          f"{distinct} (a vq model's codes are its codebook entries in use)")
+                          f"{distinct}" + (f" ({why_repeated})" if why_repeated else ""))
     mixture = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed)
     return mixture.fit(points[canonical_order(points)])
 
