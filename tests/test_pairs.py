@@ -466,7 +466,7 @@ def test_ae_evaluate_says_why_a_vaes_likelihood_is_left_out(backbone, objective,
     assert result.exit_code == 0 and "nll_nats" not in result.output, result.output
 
 
-def test_ae_evaluate_and_the_report_say_a_table_vae_has_no_likelihood(tmp_path):
+def test_ae_evaluate_the_report_and_generate_noise_say_a_table_vae_has_no_likelihood(tmp_path):
     # a VAE trained on a table (loss mixed, no density) gave `ae evaluate` no nll_nats and its report no
     # likelihood section without a word; --importance-samples was dropped too
     import pandas as pd
@@ -484,6 +484,10 @@ def test_ae_evaluate_and_the_report_say_a_table_vae_has_no_likelihood(tmp_path):
     assert refused.exit_code == 2 and said in refused.output, refused.output
     assert CliRunner().invoke(cli, ["report", str(run), "--quiet"]).exit_code == 0
     assert html.escape(f"Not measured: {said}") in (run / "report.html").read_text()
+    # --noise drew nothing either, after fitting the mixture of --fit-density: refused before any work
+    for density in ([], ["--fit-density", "--components", "1"]):
+        refused = CliRunner().invoke(cli, ["generate", str(run), *density, "--noise", "--out", str(tmp_path / "n.csv")])
+        assert refused.exit_code == 2 and "its loss 'mixed' is no density" in refused.output, refused.output
 
 
 def _run_data(backbone: str, folder) -> tuple[list[str], np.ndarray]:

@@ -52,6 +52,20 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
                + (f" and {image}" if image else "") + said)
 
 
+def _refuse_noise(model) -> None:
+    """Refuse --noise for a model with no likelihood p(x|z) to draw from: none in its objective, or a loss that is
+    no density (a table's mixed loss)."""
+    from ..models.losses import LOSSES
+
+    if not model.objective.has_likelihood:
+        raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
+                                 param_hint="--noise")
+    if LOSSES[model.config.loss].sample is None:
+        raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from: its loss "
+                                 f"{model.config.loss!r} is no density (a table's mixed loss; mse, l1 and bce are)",
+                                 param_hint="--noise")
+
+
 def _refuse_density_options() -> None:
     """Refuse the options of --fit-density's mixture given without it to a model that samples its own prior."""
     context = click.get_current_context()
@@ -91,9 +105,8 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     checkpoint, scaler = load_run(run)
     model, density = checkpoint.model, None
     _check_outputs(checkpoint, out, image)
-    if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
-        raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
-                                 param_hint="--noise")
+    if noise:  # before reading data and fitting a density
+        _refuse_noise(model)
     if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
         _refuse_density_options()
     origin = "the model's prior"
