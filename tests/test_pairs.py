@@ -597,3 +597,32 @@ def test_too_few_distinct_codes_for_the_mixture_are_explained_by_the_models_own_
         fit_code_density(model, X, 2)
     assert ("codebook" in str(refusal.value)) == model.objective.discrete_codes
     assert ("sparse model" in str(refusal.value)) == model.objective.sparse_codes
+
+
+def _options_of_other_parts(backbone: str, objective: str) -> dict[str, list[str]]:
+    """Each option of a registered backbone or objective that the (backbone, objective) model lacks, with the parts
+    that have it ("objective vae")."""
+    owners = registry.option_owners(backbone, objective)
+    parts = [("backbone", name, registry.get_backbone(name)) for name in ae.list_backbones()] + \
+        [("objective", name, registry.get_objective(name).config_class) for name in ae.list_objectives()]
+    lacked = {}
+    for kind, name, cls in parts:
+        for field in dataclasses.fields(cls):
+            if field.name not in owners:
+                lacked.setdefault(field.name, []).append(f"{kind} {name}")
+    return lacked
+
+
+@pytest.mark.parametrize(("backbone", "objective"), PAIRS)
+def test_an_option_the_pair_lacks_is_refused_in_python_naming_the_part_that_has_it(backbone, objective):
+    # `ae train --backbone conv --beta 0.5` named objective vae as the part with --beta, but create_model(...,
+    # beta=0.5) and the transformer's objective_options={"beta": 0.5} said only "has no option(s) beta"
+    for option, parts in _options_of_other_parts(backbone, objective).items():
+        said = f"{option} is an option of {' and '.join(parts)}"
+        with pytest.raises(TypeError, match=re.escape(said)):
+            registry.make_config(backbone=backbone, objective=objective, input_shape=SHAPES[backbone],
+                                 **{option: None})
+        estimator = AutoencoderTransformer(model=None, backbone=backbone, objective=objective,
+                                           input_shape=SHAPES[backbone], objective_options={option: None})
+        with pytest.raises(TypeError, match=re.escape(said)):
+            estimator.fit(np.zeros((4, 64)))

@@ -333,6 +333,16 @@ def option_owners(backbone: str, objective: str) -> dict[str, str]:
     return owners
 
 
+def other_parts_options(names: list[str]) -> str:
+    """For options a model lacks, the registered backbones and objectives that have them, as " (beta is an option of
+    objective vae)", or "" when none has any: the refusal then names the part to pick."""
+    parts = [("backbone", name, get_backbone(name)) for name in list_backbones()] + \
+        [("objective", name, get_objective(name).config_class) for name in list_objectives()]
+    owned = {option: [f"{kind} {name}" for kind, name, cls in parts if option in _fields(cls)] for option in names}
+    said = [f"{option} is an option of {' and '.join(owners)}" for option, owners in owned.items() if owners]
+    return f" ({'; '.join(said)})" if said else ""
+
+
 def make_config(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
                 renames: bool = True, **options: Any) -> ModelConfig:
     """The config of a model named by a preset, by a (backbone, objective) pair, or by a preset with another
@@ -413,7 +423,8 @@ def _configs(preset: str | None, backbone: str | None, objective: str | None, re
     where = f"preset {preset!r}" if name == preset else f"a {name} model"
     unknown = sorted(set(options) - set(owners))
     if unknown:
-        raise TypeError(f"{where} has no option(s) {', '.join(unknown)}; its options are: {', '.join(sorted(owners))}")
+        raise TypeError(f"{where} has no option(s) {', '.join(unknown)}{other_parts_options(unknown)}; its options "
+                        f"are: {', '.join(sorted(owners))}")
     parts = {part: {k: v for k, v in options.items() if owners[k] == part} for part in ("backbone", "objective")}
     return (part_config("backbone", {"name": backbone, **parts["backbone"]}),
             part_config("objective", {"name": objective, **parts["objective"]}),

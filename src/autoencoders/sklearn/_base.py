@@ -95,7 +95,7 @@ class _AutoencoderEstimator(BaseEstimator):
 
     def _given(self, part: str) -> dict[str, Any]:
         """The options of ``part`` given to this estimator, each checked to be one of the part's."""
-        from ..registry import option_owners
+        from ..registry import option_owners, other_parts_options
 
         given = dict(getattr(self, f"{part}_options") or {})
         _, backbone, objective = self._parts()
@@ -104,7 +104,8 @@ class _AutoencoderEstimator(BaseEstimator):
         if wrong:
             name = backbone if part == "backbone" else objective
             options = ", ".join(sorted(k for k, v in owners.items() if v == part))
-            raise TypeError(f"{part} {name!r} has no option(s) {', '.join(wrong)}; its options are: {options}")
+            raise TypeError(f"{part} {name!r} has no option(s) {', '.join(wrong)}{other_parts_options(wrong)}; its "
+                            f"options are: {options}")
         return given
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
