@@ -9,9 +9,9 @@ networks (--channels 4,8 / --hidden 16), --code-size 4 (vq: --code-dim 2).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/audit_commands.py [--only conv+vae mlp+vq ...]
 
-Each cell: ok (with the start of a warning it gave), refused (a usage error before any work, exit code 2), error
-(the library's own error, exit code 1) or FAIL (any other exception). A refusal is right where the objective's
-capability tags (ae models, shown) or the run's loss say it cannot.
+Each cell: ok, refused (a usage error before any work, exit code 2), error (the library's own error, exit code 1) or
+FAIL (any other exception), with the number of its message (or of the warning an ok gave), listed under the table.
+A refusal is right where the objective's capability tags (ae models, shown) or the run's loss say it cannot.
 """
 
 from __future__ import annotations
@@ -48,15 +48,21 @@ def invoke(*args) -> tuple[int, str]:
     return result.exit_code, result.output.strip()
 
 
+MESSAGES: list[str] = []  # the warnings and refusals met, each numbered once, printed under the table
+
+
 def cell(code: int, output: str) -> str:
-    """ok (with the start of any warning), refused (a usage error, before any work), error (the library's error
-    message after reading the data) or FAIL (an exception that is no error of the library's)."""
-    warned = [line[len("Warning: "):][:70] for line in output.splitlines() if line.startswith("Warning: ")]
-    if code == 0:
-        return "ok" + (f" (warned: {warned[0]})" if warned else "")
-    last = output.splitlines()[-1] if output else ""
-    kind = {1: "error", 2: "refused"}.get(code, "FAIL")
-    return f"{kind}: {last.split(': ', 2)[-1][:70]}"
+    """ok, refused (a usage error, before any work), error (the library's own error) or FAIL (an exception that is
+    no error of the library's), each with the number of the message (a warning's too) in MESSAGES."""
+    warned = [line for line in output.splitlines() if line.startswith("Warning: ")]
+    said = warned[0] if code == 0 and warned else output.splitlines()[-1] if code and output else None
+    kind = {0: "ok", 1: "error", 2: "refused"}.get(code, "FAIL")
+    if said is None:
+        return kind
+    said = said.split("Error: ", 1)[-1]
+    if said not in MESSAGES:
+        MESSAGES.append(said)
+    return f"{kind} [{MESSAGES.index(said) + 1}]"
 
 
 def onnx_against_encode(run: Path, codes_file: Path) -> str:
@@ -114,6 +120,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             rows.append(audit(label, backbone, data, objective, Path(folder)))
     print_table(rows)
+    print()
+    for number, message in enumerate(MESSAGES, 1):
+        print(f"[{number}] {message}")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ REPEATED_CODES = {"discrete_codes": "a vq model's codes are its codebook entries
 def fit_code_density(model: Autoencoder, X: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
     """A Gaussian mixture (full covariances) fitted to the codes of ``X`` (n, *input_shape) under ``model``
     (:func:`fit_density`)."""
+    codes = encode(model, X)  # (n, code_size); first: it names a model that is none
     why = next((said for tag, said in REPEATED_CODES.items() if getattr(model.objective, tag)), "")
-    return _fitted_mixture(encode(model, X), n_components, seed, why)
+    return _fitted_mixture(codes, n_components, seed, why)
 
 
 def fit_density(points: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixture:
