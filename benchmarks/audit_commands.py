@@ -51,15 +51,17 @@ def invoke(*args) -> tuple[int, str]:
 MESSAGES: list[str] = []  # the warnings and refusals met, each numbered once, printed under the table
 
 
-def cell(code: int, output: str) -> str:
+def cell(code: int, output: str, pair: str) -> str:
     """ok, refused (a usage error, before any work), error (the library's own error) or FAIL (an exception that is
-    no error of the library's), each with the number of the message (a warning's too) in MESSAGES."""
+    no error of the library's), each with the number of its message (an ok's warning's too) in MESSAGES, where the
+    pair's names are written B and O, so that one message stands for every pair's."""
     warned = [line for line in output.splitlines() if line.startswith("Warning: ")]
     said = warned[0] if code == 0 and warned else output.splitlines()[-1] if code and output else None
     kind = {0: "ok", 1: "error", 2: "refused"}.get(code, "FAIL")
     if said is None:
         return kind
-    said = said.split("Error: ", 1)[-1]
+    backbone, objective = pair.split("+")
+    said = said.split("Error: ", 1)[-1].replace(f"'{pair}'", "'B+O'").replace(f"'{objective}'", "'O'")
     if said not in MESSAGES:
         MESSAGES.append(said)
     return f"{kind} [{MESSAGES.index(said) + 1}]"
@@ -78,34 +80,58 @@ def onnx_against_encode(run: Path, codes_file: Path) -> str:
 
 
 def audit(label: str, backbone: str, data: list[str], objective: str, folder: Path) -> dict[str, str]:
-    run, out = folder / "run", folder
-    row = {"data": label, "pair": f"{backbone}+{objective}"}
+    run, out, pair = folder / "run", folder, f"{backbone}+{objective}"
+    row = {"data": label, "pair": pair}
+
+    def used(*args) -> str:  # the cell of one command on the run
+        return cell(*invoke(*args), pair)
+
     vq = ["--code-dim", "2"] if objective == "vq" else []
     code, output = invoke("train", "--backbone", backbone, "--objective", objective, *data, *SMALL[backbone], *vq,
                           "--code-size", 4, "--epochs", 1, "--quiet", "--no-report", "--out", run)
-    row["train"] = cell(code, output)
+    row["train"] = "ok" if code == 0 else cell(code, output, pair)  # its warnings: of one epoch's training
     if code:
         return row
     objective_part = ae.load_model(run).objective
     row["tags"] = ", ".join(tag for tag in TAGS if getattr(objective_part, tag)) or "-"
     suffix = ".csv" if label == "penguins" else ".npy"  # a table with text columns goes back as a table
     code, output = invoke("evaluate", run)
-    row["evaluate"] = cell(code, output) + (" +nll" if '"nll_nats"' in output else "")
-    code, output = invoke("evaluate", run, "--importance-samples", 5)
-    row["--importance-samples"] = cell(code, output)
-    row["report"] = cell(*invoke("report", run, "--quiet"))
-    row["encode"] = cell(*invoke("encode", run, "--out", out / "codes.npy"))
-    row["reconstruct"] = cell(*invoke("reconstruct", run, "--out", out / f"rec{suffix}"))
+    row["evaluate"] = cell(code, output, pair) + (" +nll" if '"nll_nats"' in output else "")
+    row["--importance-samples"] = used("evaluate", run, "--importance-samples", 5)
+    row["report"] = used("report", run, "--quiet")
+    row["encode"] = used("encode", run, "--out", out / "codes.npy")
+    row["reconstruct"] = used("reconstruct", run, "--out", out / f"rec{suffix}")
     code, output = invoke("export", run, "--part", "all")
-    row["export: ONNX vs encode"] = onnx_against_encode(run, out / "codes.npy") if code == 0 else cell(code, output)
+    row["export: ONNX vs encode"] = onnx_against_encode(run, out / "codes.npy") if code == 0 else \
+        cell(code, output, pair)
     density = [] if objective_part.can_sample else ["--fit-density", "--components", 2]
-    row["generate"] = cell(*invoke("generate", run, "-n", 4, *density, "--out", out / f"new{suffix}"))
+    row["generate"] = used("generate", run, "-n", 4, *density, "--out", out / f"new{suffix}")
+    row["generate --noise"] = used("generate", run, "-n", 4, *density, "--noise", "--out", out / f"noisy{suffix}")
+    row["interpolate"] = used("interpolate", run, "--start", 0, "--end", 1, "--steps", 4, "--out",
+                              out / f"path{suffix}")
+    row["compress"] = used("compress", run, "--out", out / "c.bin")
+    row["decompress"] = used("decompress", run, out / "c.bin", "--out", out / f"back{suffix}")
+    return row
+    objective_part = ae.load_model(run).objective
+    row["tags"] = ", ".join(tag for tag in TAGS if getattr(objective_part, tag)) or "-"
+    suffix = ".csv" if label == "penguins" else ".npy"  # a table with text columns goes back as a table
+    code, output = invoke("evaluate", run)
+    row["evaluate"] = cell(code, output, row["pair"]) + (" +nll" if '"nll_nats"' in output else "")
+    code, output = invoke("evaluate", run, "--importance-samples", 5)
+    row["--importance-samples"] = cell(code, output, row["pair"])
+    row["report"] = cell(*invoke("report", run, "--quiet"), row["pair"])
+    row["encode"] = cell(*invoke("encode", run, "--out", out / "codes.npy"), row["pair"])
+    row["reconstruct"] = cell(*invoke("reconstruct", run, "--out", out / f"rec{suffix}"), row["pair"])
+    code, output = invoke("export", run, "--part", "all")
+    row["export: ONNX vs encode"] = onnx_against_encode(run, out / "codes.npy") if code == 0 else cell(code, output, row["pair"])
+    density = [] if objective_part.can_sample else ["--fit-density", "--components", 2]
+    row["generate"] = cell(*invoke("generate", run, "-n", 4, *density, "--out", out / f"new{suffix}"), row["pair"])
     row["generate --noise"] = cell(*invoke("generate", run, "-n", 4, *density, "--noise", "--out",
-                                           out / f"noisy{suffix}"))
+                                           out / f"noisy{suffix}"), row["pair"])
     row["interpolate"] = cell(*invoke("interpolate", run, "--start", 0, "--end", 1, "--steps", 4, "--out",
-                                      out / f"path{suffix}"))
-    row["compress"] = cell(*invoke("compress", run, "--out", out / "c.bin"))
-    row["decompress"] = cell(*invoke("decompress", run, out / "c.bin", "--out", out / f"back{suffix}"))
+                                      out / f"path{suffix}"), row["pair"])
+    row["compress"] = cell(*invoke("compress", run, "--out", out / "c.bin"), row["pair"])
+    row["decompress"] = cell(*invoke("decompress", run, out / "c.bin", "--out", out / f"back{suffix}"), row["pair"])
     return row
 
 

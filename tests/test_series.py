@@ -1058,20 +1058,3 @@ def test_cli_detect_refuses_a_time_column_named_as_a_score_column_before_any_wor
     result = invoke("detect", run, "--out", out)
     assert result.exit_code == 2 and not out.exists(), result.output
     assert "the series' time column row would be written" in result.output, result.output
-
-
-def test_cli_reconstruct_writes_a_table_series_steps_to_an_npy_without_its_time_column(tmp_path):
-    """`ae reconstruct RUN --out rec.npy` on a run trained on a NAB-style file (timestamp,value) did the work, then
-    failed with "the table has categorical columns; write rec.csv instead": the rebuilt steps carried the time
-    column, which an .npy cannot hold. The steps go alone, as `ae encode` writes codes without it."""
-    import pandas as pd
-
-    nab_style_csv(tmp_path / "series.csv")
-    run = tmp_path / "run"
-    assert invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
-                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
-    result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.npy")
-    assert result.exit_code == 0 and "each row beside" not in result.output, result.output
-    assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
-    np.testing.assert_array_equal(np.load(tmp_path / "rebuilt.npy"),
-                                  pd.read_csv(tmp_path / "rebuilt.csv")[["value"]].to_numpy(np.float64))

@@ -229,13 +229,16 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
 
 def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> Any:
     """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
-    steps (T, C) (each the mean of the windows covering it); a table's as a table of its channels (its time column,
-    ``series.time_keys()``, goes beside them where the output file can hold it)."""
+    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels."""
     import pandas as pd
 
     series = windows.series
     steps = overlap_average(outputs, len(series), stride)  # (T, C)
-    return pd.DataFrame(steps, columns=series.channels) if series.dataset.is_table else steps
+    if not series.dataset.is_table:
+        return steps
+    frame = pd.DataFrame(steps, columns=series.channels)
+    keys = series.time_keys()
+    return frame if keys is None else keys.beside(frame)
 
 
 def windows_said(checkpoint: Any, cut: bool = True) -> str:

@@ -118,11 +118,9 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     R = reconstruct_array(checkpoint.model, X)
     outputs = model_outputs(checkpoint, scaler, R)
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
-    if series is not None:  # by their time stamps in a file that can hold them (an .npy holds the steps alone)
+    if series is not None:
         outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"])
-        keys = series.time_keys()
-    else:  # a table run's rows: by their IDs
-        keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None
+    keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
     outputs = beside_row_keys(out, keys, outputs)
     # a table comes back as a table, images in the file's own layout
     save_array(out, images_as_stored(outputs, dataset.channels_last))
