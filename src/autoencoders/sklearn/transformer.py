@@ -17,7 +17,8 @@ from ._base import _AutoencoderEstimator, _OneModelSharing
 
 class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEstimator):
     """Any registered autoencoder as a scikit-learn transformer: ``transform`` gives codes,
-    ``inverse_transform`` gives reconstructions from codes, ``score`` is the negative mean reconstruction loss.
+    ``inverse_transform`` gives reconstructions from codes, ``score`` is minus the mean squared reconstruction error
+    (a row's errors summed; whatever ``loss`` trained the model).
     An array's rows are trained on as given, not scaled: ``uint8`` values above 1 (pixels before ``/ 255``) are
     warned of, and refused under ``loss="bce"``, as ``Trainer.fit`` does.
 
@@ -63,10 +64,16 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
         return codes
 
     def score(self, X, y=None) -> float:
-        """Negative mean per-sample reconstruction loss (higher is better, as sklearn expects)."""
+        """Minus the mean over rows of a row's summed squared reconstruction error (higher is better, as sklearn
+        expects), whatever ``loss`` the model trained with: one figure for every model, so that ``GridSearchCV``
+        over ``loss`` (or a VAE's ``learn_scale``) ranks the models, not their losses' units. A table with
+        categories or gaps is scored by the mixed loss instead (gaps left out), which every model of it trains
+        with."""
         check_is_fitted(self, "model_")
-        X = self._table_inputs(X, reset=False)
-        return -float(inference.reconstruction_error(self.model_, X).mean())
+        X = self._table_inputs(X, reset=False)  # (n, F)
+        mixed = self.model_.config.loss == "mixed"
+        error = inference.reconstruction_error if mixed else inference.squared_error
+        return -float(error(self.model_, X).mean())
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``code0`` ... one name per code unit; ``input_features``, if given, must match the fitted columns."""
