@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pickle
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -409,3 +411,27 @@ def test_score_is_one_figure_whatever_the_loss_so_a_grid_over_loss_compares_mode
         est = AutoencoderTransformer(loss=loss, epochs=2, code_size=2, hidden=(8,), random_state=0).fit(X)
         squared = ((est.inverse_transform(est.transform(X)) - X) ** 2).sum(axis=1).mean()  # per row, mean over rows
         assert est.score(X) == pytest.approx(-squared, rel=1e-5), loss
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_an_estimator_pickled_on_a_gpu_machine_loads_and_predicts_on_one_without(estimator, monkeypatch):
+    # a fitted model stays on the device it trained on; pickled there, its tensors were written as a GPU's, and
+    # loading them (joblib.load on a laptop, a CPU server) failed in torch.load without a map_location
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    fitted = clone(estimator).set_params(random_state=0).fit(X)
+    method = getattr(fitted, "transform", None) or fitted.decision_function
+    expected = method(X)
+    with monkeypatch.context() as gpu:
+        gpu.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")  # every tensor written as a GPU's
+        gpu.setattr(torch.cuda, "is_available", lambda: True)
+        stored = pickle.dumps(fitted)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # and read where there is none
+    np.testing.assert_array_equal(method(X), expected)  # pickling left the fitted estimator as it was
+    loaded = pickle.loads(stored)
+    loaded_method = getattr(loaded, "transform", None) or loaded.decision_function
+    np.testing.assert_array_equal(loaded_method(X), expected)
+    assert all(p.device.type == "cpu" for model in _models(loaded) for p in model.parameters())
+
+
+def _models(estimator) -> list:
+    return [member.model for member in estimator.members_] if hasattr(estimator, "members_") else [estimator.model_]
