@@ -824,6 +824,16 @@ def test_imputer_keeps_a_float32_column_float32():
     assert set(imputer.transform(frame.assign(c=np.nan))["c"]) <= {"x", "y"}
 
 
+def test_imputer_gives_a_float32_array_back_float32_as_it_does_a_float32_column():
+    # an array's fills came back float64 whatever it held, while a frame's float32 column stayed float32 (and
+    # scikit-learn's SimpleImputer keeps a float32 array float32)
+    rows = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)  # (30, 3)
+    rows[::4, 1] = np.nan
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit(rows).transform(rows)
+    assert filled.dtype == np.float32 and not np.isnan(filled).any()
+    np.testing.assert_array_equal(filled[~np.isnan(rows)], rows[~np.isnan(rows)])
+
+
 def test_imputer_says_an_unseen_category_is_kept_as_it_is():
     # the warning said the cell was "treated as missing", yet the imputer (rightly: it was not a gap) gave it back
     # unchanged; a user reading it looked for a fill that never came
