@@ -1237,3 +1237,20 @@ def test_imputer_fit_transform_on_a_table_without_gaps_warns_that_nothing_was_fi
     pd.testing.assert_frame_equal(filled, complete)
     imputer = AutoencoderImputer(epochs=1, random_state=0).fit(complete)  # no warning: warnings are errors here
     assert imputer.transform(people.drop(columns="id")).notna().all().all()
+
+
+def test_an_interval_column_is_filled_as_categories_not_cast_as_integers():
+    # the fitted dtype "interval[int64, right]" starts with "int": the fills were cast to int64 and the imputer failed
+    # with pandas' "Cannot cast IntervalArray to dtype int64"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=40), "band": pd.interval_range(0, 4).repeat(10)})  # (40, 2)
+    frame.loc[::6, "a"] = np.nan
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit(frame).transform(frame)
+    assert filled["band"].equals(frame["band"]) and not filled["a"].isna().any()
+
+
+def test_a_complex_column_is_refused_by_name_not_cast_to_its_real_part():
+    # a complex column passed as numbers: NumPy's ComplexWarning, then every value lost its imaginary part
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0] * 5, "z": np.arange(20) + 1j})
+    with pytest.raises(DataError, match="column 'z' holds complex numbers"):
+        AutoencoderImputer(epochs=1).fit(frame)
