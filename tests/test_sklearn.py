@@ -401,9 +401,9 @@ def test_the_transformer_warns_of_uint8_pixels_as_trainer_fit_does():
 
 def test_score_is_one_figure_whatever_the_loss_so_a_grid_over_loss_compares_models():
     # score was minus the model's own loss: a BCE sum (which cannot fall below the rows' entropy) against a squared
-    # error, so GridSearchCV over loss (or over a VAE's learn_scale, a Gaussian likelihood) ranked units, not models
+    # error (or an L1 sum), so GridSearchCV over loss ranked units, not models
     X = np.random.default_rng(0).uniform(size=(60, 6))  # (60, 6) in [0, 1]: loss="auto" resolves to bce
-    for loss in ("auto", "bce", "mse"):
+    for loss in ("auto", "bce", "mse", "l1"):
         est = AutoencoderTransformer(loss=loss, epochs=2, code_size=2, hidden=(8,), random_state=0).fit(X)
         squared = ((est.inverse_transform(est.transform(X)) - X) ** 2).sum(axis=1).mean()  # per row, mean over rows
         assert est.score(X) == pytest.approx(-squared, rel=1e-5), loss

@@ -81,9 +81,8 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
     def score(self, X, y=None) -> float:
         """Minus the mean over rows of a row's summed squared reconstruction error (higher is better, as sklearn
         expects), whatever ``loss`` the model trained with: one figure for every model, so that ``GridSearchCV``
-        over ``loss`` (or a VAE's ``learn_scale``) ranks the models, not their losses' units. A table with
-        categories or gaps is scored by the mixed loss instead (gaps left out), which every model of it trains
-        with."""
+        over ``loss`` (mse, l1, bce) ranks the models, not their losses' units. A table with categories or gaps is
+        scored by the mixed loss instead (gaps left out), which every model of it trains with."""
         check_is_fitted(self, "model_")
         X = self._table_inputs(X, reset=False)  # (n, F)
         mixed = self.model_.config.loss == "mixed"
