@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
+from sklearn.compose import ColumnTransformer, make_column_transformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import (
     check_methods_sample_order_invariance,
     check_methods_subset_invariance,
@@ -318,6 +318,18 @@ def test_every_estimator_refuses_sparse_input_by_name_before_any_work(estimator,
             if hasattr(fitted, method):
                 with pytest.raises(TypeError, match="takes dense data, but X is sparse"):
                     getattr(fitted, method)(X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_sparse_output_of_the_step_before_is_refused_with_what_to_change_in_the_pipeline(estimator):
+    # OneHotEncoder's default output is sparse, and so is a ColumnTransformer's below 30% density: the first
+    # pipeline a scikit-learn user writes was refused with "pass X.toarray()", which a Pipeline's step cannot do
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "city": rng.choice([f"c{i}" for i in range(20)], 60)})
+    encode = make_column_transformer((StandardScaler(), ["a"]), (OneHotEncoder(), ["city"]))
+    with pytest.raises(TypeError, match=r"in a Pipeline.*OneHotEncoder\(sparse_output=False\).*sparse_threshold=0.*"
+                                        r"give .* the DataFrame itself"):
+        make_pipeline(encode, clone(estimator)).fit(frame)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)

@@ -351,7 +351,8 @@ class _OneModelSharing:
 def refuse_sparse(X: Any, estimator: str) -> None:
     """A TypeError for sparse ``X`` (a scipy.sparse matrix or array, a DataFrame with sparse columns), before any
     work, naming the memory that densifying it takes: the networks train on dense rows, and a sparse matrix made
-    dense without a word (as a table with gaps was before) can need far more memory than it holds."""
+    dense without a word (as a table with gaps was before) can need far more memory than it holds. It says what to
+    change in a Pipeline too, where sparse rows come from the step before (OneHotEncoder's default output)."""
     if hasattr(X, "dtypes"):
         import pandas as pd
 
@@ -362,7 +363,9 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     rows, columns = X.shape
     raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
                     f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
-                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
+                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32; in a Pipeline, have the step before give "
+                    "dense rows (OneHotEncoder(sparse_output=False), ColumnTransformer(..., sparse_threshold=0)), or "
+                    f"give {estimator} the DataFrame itself: it one-hot encodes text columns on its own")
 
 
 def warn_of_row_ids(X: Any, estimator: str) -> None:
