@@ -1058,3 +1058,23 @@ def test_cli_detect_refuses_a_time_column_named_as_a_score_column_before_any_wor
     result = invoke("detect", run, "--out", out)
     assert result.exit_code == 2 and not out.exists(), result.output
     assert "the series' time column row would be written" in result.output, result.output
+
+
+def test_cli_reconstruct_writes_a_series_tables_steps_to_an_npy_as_numbers_alone(tmp_path):
+    """`ae reconstruct RUN --out rebuilt.npy` on a run trained on a timestamp,value file failed after the work with
+    "the table has categorical columns; write rebuilt.csv instead of .npy": the rebuilt series carried its time
+    column, which an .npy cannot hold and which is no category. An .npy now holds the steps (T, C) alone, as an
+    .npy of encode's or detect's holds numbers without the keys a .csv writes beside them."""
+    _, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.npy")
+    assert result.exit_code == 0, result.output
+    assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "rebuilt.csv")  # (200, 2): timestamp, value
+    rebuilt = np.load(tmp_path / "rebuilt.npy")
+    assert rebuilt.shape == (len(values), 1)
+    np.testing.assert_allclose(rebuilt[:, 0], table["value"], rtol=1e-5)

@@ -215,14 +215,15 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
     return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
 
 
-def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> Any:
+def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int, as_table: bool = True) -> Any:
     """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
-    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels."""
+    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels
+    when ``as_table`` (a file that names its columns; an .npy holds the numbers alone)."""
     import pandas as pd
 
     series = windows.series
     steps = overlap_average(outputs, len(series), stride)  # (T, C)
-    if not series.dataset.is_table:
+    if not (series.dataset.is_table and as_table):
         return steps
     frame = pd.DataFrame(steps, columns=series.channels)
     keys = series.time_keys()
