@@ -1078,3 +1078,27 @@ def test_cli_reconstruct_writes_a_series_tables_steps_to_an_npy_as_numbers_alone
     rebuilt = np.load(tmp_path / "rebuilt.npy")
     assert rebuilt.shape == (len(values), 1)
     np.testing.assert_allclose(rebuilt[:, 0], table["value"], rtol=1e-5)
+
+
+def test_cli_encode_writes_each_windows_first_and_last_time_stamp_beside_its_code(tmp_path):
+    """`--drop`'s help says encode writes a series' time column beside each row's output, but `ae encode RUN --out
+    codes.csv` on a run trained on a timestamp,value file wrote the codes alone (no header, no time): which stretch
+    a code stands for was left to the user to work out from the stride. A .csv now starts with the time stamps of
+    each window's first and last step (the last window aligned to the series' end, as it was cut); an .npy holds
+    the codes alone, as before."""
+    import pandas as pd
+
+    times, _ = nab_style_csv(tmp_path / "series.csv", n_steps=101)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--test-fraction", 0.3, "--out", run).exit_code == 0
+    result = invoke("encode", run, "--out", tmp_path / "codes.csv")
+    assert result.exit_code == 0 and "each row beside its timestamp_start, timestamp_end" in result.output, \
+        result.output
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    starts = [*range(0, 101 - 16 + 1, 4), 101 - 16]  # 0, 4, ..., 84, then 85: the last window ends at the last step
+    assert list(codes.columns) == ["timestamp_start", "timestamp_end", "code0", "code1"]
+    assert list(codes["timestamp_start"]) == [times[start] for start in starts]
+    assert list(codes["timestamp_end"]) == [times[start + 15] for start in starts]
+    assert invoke("encode", run, "--out", tmp_path / "codes.npy").exit_code == 0
+    np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), codes[["code0", "code1"]], atol=1e-5)

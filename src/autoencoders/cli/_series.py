@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..data import Dataset, Scaler, check_array
-from ..data.windows import overlap_average, sliding_windows
+from ..data.windows import overlap_average, sliding_windows, window_starts
 from ..errors import ConfigError, DataError
 from ._data_options import read_data
 from ._outputs import RowKeys, text_columns
@@ -213,6 +213,22 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
                         f"{shape[0]} channel(s){named}")
     windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
     return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
+
+
+def window_time_keys(windows: Dataset, stride: int) -> RowKeys | None:
+    """The time stamps of the first and last step of each window cut from a series with a time column (columns
+    TIME_start and TIME_end, as the file writes them), which name the windows in what a command writes of each;
+    None for windows given as they are or cut from a series without time stamps."""
+    import pandas as pd
+
+    series = getattr(windows, "series", None)
+    if series is None or series.time_column is None:
+        return None
+    length = np.shape(windows.X)[-1]
+    starts = window_starts(len(series), length, stride)  # (N,)
+    name = series.time_column
+    ends = starts + length - 1  # (N,)
+    return RowKeys(pd.DataFrame({f"{name}_start": series.times[starts], f"{name}_end": series.times[ends]}))
 
 
 def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int, as_table: bool = True) -> Any:

@@ -20,7 +20,7 @@ from ._outputs import (
 )
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
-from ._series import rebuilt_series, run_series_settings, windows_said
+from ._series import rebuilt_series, run_series_settings, window_time_keys, windows_said
 
 
 @click.command()
@@ -64,14 +64,16 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
 @RUN
 @run_data_options
 @output_options("Where to write the codes (.npy or .csv; a table's --drop columns, its IDs, first in a .csv or "
-                ".parquet, with the codes as code0, code1, ...).", arrays=True)
+                ".parquet, with the codes as code0, code1, ...; of a series' windows, the time stamps of each "
+                "window's first and last step, TIME_start and TIME_end).", arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
 
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
-    keys = RowKeys.of_table(dataset)
+    settings = run_series_settings(checkpoint)
+    keys = RowKeys.of_table(dataset) if settings is None else window_time_keys(dataset, settings["stride"])
     if holds_row_keys(out):
         code_names = [f"code{i}" for i in range(checkpoint.model.config.code_size)]
         refuse_keys_named_as(keys, code_names, "write --out as .npy (the codes alone)")
