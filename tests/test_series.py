@@ -284,7 +284,8 @@ def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
 def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
     """The error for a timestamp column says to --drop it; once dropped, rows whose times go back or repeat were
     scored in file order without a word (windows then splice stretches of time); in order, nothing is said."""
-    times = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    in_order = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    times = list(in_order)
     times[5], times[6] = times[6], times[5]
     times[12] = times[11]
     path = tmp_path / "series.csv"
@@ -294,7 +295,7 @@ def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
                                          r"at 1 row\(s\), first row 12.*file order") as caught:
         assert detect_series(path, "--drop", "timestamp,other").exit_code == 0  # other: a measurement left out
     assert len([w for w in caught if "series.csv" in str(w.message)]) == 1
-    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(sorted(set(times)))))
+    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(in_order)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert detect_series(path, "--drop", "timestamp", "--overwrite").exit_code == 0
@@ -1102,3 +1103,24 @@ def test_cli_encode_writes_each_windows_first_and_last_time_stamp_beside_its_cod
     assert list(codes["timestamp_end"]) == [times[start + 15] for start in starts]
     assert invoke("encode", run, "--out", tmp_path / "codes.npy").exit_code == 0
     np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), codes[["code0", "code1"]], atol=1e-5)
+
+
+def test_cli_detect_warns_of_a_series_whose_time_stamps_skip_a_stretch(tmp_path, scored):
+    """Time stamps that go back or repeat were warned of, but a stretch of missing time stamps (a logger down for
+    hours, as NAB's ambient_temperature_system_failure has: one step of 174 hours) was read without a word,
+    though the windows across it join stretches of time apart just the same. A step longer than 1.5 times the
+    usual (median) one is now named: how many, the first and the longest, and what to do."""
+    times = [np.datetime64("2024-01-01T00:00") + np.timedelta64(30 * i, "m") for i in range(40)]
+    times = times[:10] + times[16:]  # 3 hours missing before row 10
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{str(t).replace('T', ' ')},{np.sin(i):.3f}\n"
+                                                  for i, t in enumerate(times)))
+    with pytest.warns(UserWarning, match=r"series.csv: timestamp skips time at 1 row\(s\), first row 10: steps "
+                                         r"longer than 1.5 times the usual 1800 s, the longest 7 times it at row 10"
+                                         r".*resample"):
+        assert detect_series(path).exit_code == 0
+    path.write_text("timestamp,value\n" + "".join(f"{str(t).replace('T', ' ')},{np.sin(i):.3f}\n"
+                                                  for i, t in enumerate(times[10:])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert detect_series(path, "--overwrite").exit_code == 0

@@ -125,8 +125,9 @@ def time_stamps(cells: Any) -> Any:
 
 
 def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
-    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat: the series is read in
-    file order, so its windows would splice stretches of time without a word."""
+    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat, or else skip a stretch
+    (:func:`warn_of_skipped_time`): the series is read in file order, so its windows would splice stretches of time
+    without a word."""
     steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
     back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
     said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
@@ -134,6 +135,26 @@ def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
     if said:
         warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is read in file order: "
                       "sort the file by it (and merge repeated times) if that order is not time's", stacklevel=2)
+    elif len(steps):  # in order: skips are gaps, not rows out of place
+        warn_of_skipped_time(data, name, steps)
+
+
+SKIP_FACTOR = 1.5  # a step this many times the usual one leaves at least one time stamp out
+
+
+def warn_of_skipped_time(data: str, name: str, steps: np.ndarray) -> None:
+    """Say where the steps between time stamps in order, ``steps`` (T-1,) in seconds, are longer than
+    :data:`SKIP_FACTOR` times the usual (median) one: time stamps are missing there, and the windows across such a
+    skip join stretches of time apart."""
+    usual = float(np.median(steps))
+    skips = np.flatnonzero(steps > SKIP_FACTOR * usual) + 1 if usual > 0 else []  # rows counted from 0
+    if len(skips):
+        longest = skips[np.argmax(steps[skips - 1])]
+        warnings.warn(f"{data}: {name} skips time at {len(skips)} row(s), first row {skips[0]}: steps longer than "
+                      f"{SKIP_FACTOR} times the usual {usual:g} s, the longest {steps[longest - 1] / usual:.3g} times "
+                      f"it at row {longest} (rows counted from 0); the series is read step after step, so windows "
+                      "across a skip join stretches of time apart: fill the missing time stamps (resample the "
+                      "series to its usual step) where that matters", stacklevel=3)
 
 
 def time_index_channels(X: np.ndarray) -> list[int]:
