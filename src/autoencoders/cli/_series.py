@@ -124,6 +124,13 @@ def time_stamps(cells: Any) -> Any:
     return times
 
 
+def is_time_column_in_order(cells: Any) -> bool:
+    """Whether ``cells`` (a pandas Series, as the file writes them) are time stamps (:func:`time_stamps`; not
+    numbers) that rise from row to row: the steps of a series."""
+    times = None if _as_numbers(cells) is not None else time_stamps(cells)
+    return times is not None and len(times) > 1 and bool((times.diff().dt.total_seconds().to_numpy()[1:] > 0).all())
+
+
 def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
     """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat, or else skip a stretch
     (:func:`warn_of_skipped_time`): the series is read in file order, so its windows would splice stretches of time
