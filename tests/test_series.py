@@ -1150,3 +1150,22 @@ def test_cli_impute_says_a_series_is_filled_row_by_row_not_from_its_neighbouring
         warnings.simplefilter("error")
         result = invoke("impute", "--data", tmp_path / "table.csv", *arguments, "--out", tmp_path / "t.csv")
     assert result.exit_code == 0, result.output
+
+
+def test_cli_generate_noise_refuses_bernoulli_draws_of_a_series_vae(tmp_path):
+    """A series VAE trained with the default loss (bce: its min-max scaled windows lie in [0, 1]) has a Bernoulli
+    p(x|z), so `ae generate --noise` wrote windows whose every value was its channel's training minimum or maximum
+    (on two NAB CPU series: 0.066 or 1.6, nothing between), with a line saying they were drawn from p(x|z). It is
+    refused before any work, saying why and what to do; the decoder's mean (no --noise) and an mse run's Gaussian
+    draws are written as before."""
+    nab_style_csv(tmp_path / "series.csv")
+    for loss in ("auto", "mse"):
+        assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--objective", "vae",
+                      "--code-size", 2, "--loss", loss, "--epochs", 1, "--quiet", "--no-report",
+                      "--out", tmp_path / loss).exit_code == 0
+    result = invoke("generate", tmp_path / "auto", "--noise", "--out", tmp_path / "drawn.npy")
+    assert result.exit_code == 2 and "Bernoulli" in result.output and "--loss mse" in result.output, result.output
+    assert not (tmp_path / "drawn.npy").exists()
+    assert invoke("generate", tmp_path / "auto", "--out", tmp_path / "means.npy").exit_code == 0
+    assert invoke("generate", tmp_path / "mse", "--noise", "--out", tmp_path / "gaussian.npy").exit_code == 0
+    assert len(np.unique(np.load(tmp_path / "gaussian.npy"))) > 2
