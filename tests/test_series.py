@@ -379,7 +379,8 @@ def test_cli_detect_window_takes_a_column_of_month_names_for_a_category_not_the_
                                                         for i in range(48)))
     result = detect_series(path, "--drop", "month", "--overwrite")
     assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
-    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i // 4},{np.sin(i):.3f}\n" for i in range(48)))
+    # a year apart and a month on (9 to 13 months): no stretch of time skipped
+    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i},{np.sin(i):.3f}\n" for i in range(48)))
     result = detect_series(path, "--overwrite")  # a month with its year is a time stamp
     assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
 
@@ -389,7 +390,7 @@ NO_YEAR = {"day and month": [f"Jan {1 + i % 28}" for i in range(48)],
            "fractions": [f"{1 + i % 4}/{2 + i % 7}" for i in range(48)],
            "ranks": [["1st", "2nd", "3rd"][i % 3] for i in range(48)], "ages": [f"{2 + i % 6}0s" for i in range(48)]}
 WITH_YEAR_OR_CLOCK = {"iso": [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)],
-                      "month day year": [f"{['Jan', 'Feb'][i // 24]} {1 + i % 24} 2014" for i in range(48)],
+                      "month day year": [f"{['Jan', 'Feb'][i // 31]} {1 + i % 31} 2014" for i in range(48)],
                       "clock": [f"{i // 4:02d}:{i % 4 * 15:02d}" for i in range(48)]}
 
 
@@ -1169,3 +1170,28 @@ def test_cli_generate_noise_refuses_bernoulli_draws_of_a_series_vae(tmp_path):
     assert invoke("generate", tmp_path / "auto", "--out", tmp_path / "means.npy").exit_code == 0
     assert invoke("generate", tmp_path / "mse", "--noise", "--out", tmp_path / "gaussian.npy").exit_code == 0
     assert len(np.unique(np.load(tmp_path / "gaussian.npy"))) > 2
+
+
+def test_commands_on_a_windows_run_warn_of_another_files_time_stamps_out_of_order(tmp_path):
+    """`ae detect --data series.csv --window W` warns of time stamps that go back, repeat or skip, but `ae detect RUN
+    --data other.csv` (and encode, reconstruct ...) read the run's time column by name and scored a shuffled file
+    without a word, its windows splicing stretches of time. Another file than the run's own is now checked alike;
+    the run's own file, warned of when the run was trained, is not again."""
+    import pandas as pd
+
+    nab_style_csv(tmp_path / "series.csv", n_steps=240)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    frame = pd.read_csv(tmp_path / "series.csv")
+    frame.sample(frac=1, random_state=0).to_csv(tmp_path / "shuffled.csv", index=False)
+    frame.drop(index=range(100, 110)).to_csv(tmp_path / "holed.csv", index=False)
+    for name, said in (("shuffled", r"timestamp goes back at \d+ row"), ("holed", r"timestamp skips time at 1 row")):
+        for command in ("detect", "encode"):
+            with pytest.warns(UserWarning, match=rf"{name}.csv: {said}"):
+                result = invoke(command, run, "--data", tmp_path / f"{name}.csv",
+                                "--out", tmp_path / f"{name}-{command}.csv")
+            assert result.exit_code == 0, result.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert invoke("encode", run, "--out", tmp_path / "own.npy").exit_code == 0

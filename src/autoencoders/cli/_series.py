@@ -146,6 +146,16 @@ def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
         warn_of_skipped_time(data, name, steps)
 
 
+def warn_of_stored_times_out_of_order(series: Series, data: str) -> None:
+    """For a series whose time column a run named (read by its name, not found by its cells): warn where its time
+    stamps go back, repeat or skip, as :func:`time_column` does of a file read without a run."""
+    import pandas as pd
+
+    times = None if series.times is None else time_stamps(pd.Series(series.times))
+    if times is not None:
+        warn_of_times_out_of_order(data, series.time_column, times)
+
+
 SKIP_FACTOR = 1.5  # a step this many times the usual one leaves at least one time stamp out
 
 
@@ -234,6 +244,8 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
     if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
         return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
     series = series_of(dataset, data, settings["channels"], settings["time_column"])  # names: a table's, or None
+    if dataset.source != settings.get("source"):  # the run's own file was checked when it was trained
+        warn_of_stored_times_out_of_order(series, data)
     values = check_array(series.values, f"data from {data}")  # (T, C)
     if values.shape[1] != shape[0]:
         named = f" ({', '.join(settings['channels'])})" if settings["channels"] else ""
