@@ -1195,3 +1195,20 @@ def test_commands_on_a_windows_run_warn_of_another_files_time_stamps_out_of_orde
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert invoke("encode", run, "--out", tmp_path / "own.npy").exit_code == 0
+
+
+def test_sliding_windows_name_a_frames_timestamp_column_instead_of_cutting_it_as_a_channel():
+    """`sliding_windows(pd.read_csv("nyc_taxi.csv"), 48)` cut the timestamp column as a channel: windows of dtype
+    object, (N, 2, 48), the time stamps in channel 0, which failed later in training far from the cause (or, as
+    pandas datetimes, became Timestamp objects). The frame's date or text columns are named, as
+    series_anomaly_scores names them, and an array of anything but numbers is refused with its dtype."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"timestamp": [f"2014-07-01 {h:02d}:00:00" for h in range(20)], "value": np.arange(20.0)})
+    for stamps in (frame, frame.assign(timestamp=pd.to_datetime(frame["timestamp"]))):
+        with pytest.raises(ae.errors.DataError, match=r"timestamp hold\(s\) dates or text.*drop\(columns="):
+            sliding_windows(stamps, 4, 2)
+    with pytest.raises(ae.errors.DataError, match="numbers.*object"):
+        sliding_windows(frame.to_numpy(), 4, 2)
+    assert sliding_windows(frame.drop(columns="timestamp"), 4, 2).shape == (9, 1, 4)
+    assert sliding_windows(frame.set_index("timestamp"), 4, 2).dtype == np.float64  # the time as the index: fine
