@@ -1212,3 +1212,23 @@ def test_sliding_windows_name_a_frames_timestamp_column_instead_of_cutting_it_as
         sliding_windows(frame.to_numpy(), 4, 2)
     assert sliding_windows(frame.drop(columns="timestamp"), 4, 2).shape == (9, 1, 4)
     assert sliding_windows(frame.set_index("timestamp"), 4, 2).dtype == np.float64  # the time as the index: fine
+
+
+def test_cli_a_gap_in_a_series_table_is_named_by_its_column_by_every_command(tmp_path):
+    """`ae train --window` named a gap's column ("first at step 1 in column 'cpu_b'"), but `ae detect --window`,
+    `ae detect RUN --data` and `ae reconstruct RUN --data` on the same file said "column 1 (counting from 0)", leaving
+    the user to count the columns of a file whose first (the time) is not one. They name it too."""
+    import pandas as pd
+
+    times, values = nab_style_csv(tmp_path / "series.csv", n_steps=120)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    gappy = pd.DataFrame({"timestamp": times, "value": values})
+    gappy.loc[50, "value"] = np.nan
+    gappy.to_csv(tmp_path / "gappy.csv", index=False)
+    for command in (["detect", "--data", tmp_path / "gappy.csv", "--window", 16], ["detect", run, "--data",
+                    tmp_path / "gappy.csv"], ["reconstruct", run, "--data", tmp_path / "gappy.csv"]):
+        result = invoke(*command, "--out", tmp_path / "out.csv")
+        assert result.exit_code == 1 and "first at row 50, column 0 (counting from 0), named 'value'" \
+            in result.output, result.output
