@@ -1232,3 +1232,16 @@ def test_cli_a_gap_in_a_series_table_is_named_by_its_column_by_every_command(tmp
         result = invoke(*command, "--out", tmp_path / "out.csv")
         assert result.exit_code == 1 and "first at row 50, column 0 (counting from 0), named 'value'" \
             in result.output, result.output
+
+
+def test_series_scores_name_the_gap_of_a_pandas_series_by_its_name():
+    """A DataFrame's gap was named by its column ("in column 'cpu_b'"), but one column of it, a pandas Series
+    (`frame["cpu_a"]`), was "channel 0 (from 0)": its name is given as a column's."""
+    import pandas as pd
+
+    from autoencoders.applications import series_anomaly_scores
+
+    values = pd.Series(np.sin(np.arange(100) / 5.0), name="cpu_a")
+    values[40] = np.nan
+    with pytest.raises(ae.errors.DataError, match=r"first at step 40 in column 'cpu_a'"):
+        series_anomaly_scores(values, 16)

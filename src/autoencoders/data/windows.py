@@ -39,7 +39,7 @@ def checked_series(series, window: int, stride: int = 1) -> np.ndarray:
     if bad.any():
         step = int(np.argmax(bad))
         channel = int(np.argmax(~np.isfinite(values[step])))
-        names = [str(name) for name in getattr(series, "columns", [])]  # a DataFrame's channels have names
+        names = channel_names(series)
         which = f"column {names[channel]!r}" if len(names) == values.shape[1] else f"channel {channel} (from 0)"
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{step} in {which}; fill or drop them first")
@@ -52,6 +52,14 @@ def checked_series(series, window: int, stride: int = 1) -> np.ndarray:
                         "at least 2 to fit; use a shorter window")
     check_stride_covers(window, stride)  # each step must lie in a window to get a score or be rebuilt
     return values
+
+
+def channel_names(series) -> list[str]:
+    """The names of a pandas series' channels: a DataFrame's columns, a named Series' name; else none."""
+    if hasattr(series, "columns"):
+        return [str(name) for name in series.columns]
+    name = getattr(series, "name", None) if hasattr(series, "iloc") else None
+    return [] if name is None else [str(name)]
 
 
 def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
