@@ -1245,3 +1245,14 @@ def test_series_scores_name_the_gap_of_a_pandas_series_by_its_name():
     values[40] = np.nan
     with pytest.raises(ae.errors.DataError, match=r"first at step 40 in column 'cpu_a'"):
         series_anomaly_scores(values, 16)
+
+
+def test_cli_detect_warns_of_a_step_number_column_that_skips_steps(tmp_path, scored):
+    """A step number (or epoch seconds) left out with --drop is the series' time index, and time stamps that skip a
+    stretch are warned of; a step column that jumps from 29 to 60 was read without a word."""
+    steps = [*range(30), *range(60, 100)]
+    path = tmp_path / "series.csv"
+    path.write_text("step,value\n" + "".join(f"{step},{np.sin(step / 3):.3f}\n" for step in steps))
+    with pytest.warns(UserWarning, match=r"series.csv: step skips time at 1 row\(s\), first row 30: steps longer than "
+                                         r"1.5 times the usual 1, the longest 31 times it"):
+        assert detect_series(path, "--drop", "step").exit_code == 0

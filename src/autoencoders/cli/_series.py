@@ -83,7 +83,9 @@ def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.nd
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
         numbers = _as_numbers(cells)
         if numbers is not None:  # a measurement left out, or a time index (as its warning says)
-            if is_time_index(numbers.to_numpy(np.float64)):
+            index = numbers.to_numpy(np.float64)  # (T,)
+            if is_time_index(index):
+                warn_of_skipped_time(data, str(name), np.diff(index), unit="")
                 return str(name), cells.astype(str).to_numpy()
             continue
         times = time_stamps(cells)
@@ -143,7 +145,7 @@ def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
         warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is read in file order: "
                       "sort the file by it (and merge repeated times) if that order is not time's", stacklevel=2)
     elif len(steps):  # in order: skips are gaps, not rows out of place
-        warn_of_skipped_time(data, name, steps)
+        warn_of_skipped_time(data, name, steps, unit=" s")
 
 
 def warn_of_stored_times_out_of_order(series: Series, data: str) -> None:
@@ -159,17 +161,19 @@ def warn_of_stored_times_out_of_order(series: Series, data: str) -> None:
 SKIP_FACTOR = 1.5  # a step this many times the usual one leaves at least one time stamp out
 
 
-def warn_of_skipped_time(data: str, name: str, steps: np.ndarray) -> None:
-    """Say where the steps between time stamps in order, ``steps`` (T-1,) in seconds, are longer than
+def warn_of_skipped_time(data: str, name: str, steps: np.ndarray, unit: str) -> None:
+    """Say where the steps between time stamps in order, ``steps`` (T-1,) (seconds, ``unit`` " s", or a time
+    index's own units, ""), are longer than
     :data:`SKIP_FACTOR` times the usual (median) one: time stamps are missing there, and the windows across such a
     skip join stretches of time apart."""
     usual = float(np.median(steps))
     skips = np.flatnonzero(steps > SKIP_FACTOR * usual) + 1 if usual > 0 else []  # rows counted from 0
     if len(skips):
         longest = skips[np.argmax(steps[skips - 1])]
+        ratio = steps[longest - 1] / usual
         warnings.warn(f"{data}: {name} skips time at {len(skips)} row(s), first row {skips[0]}: steps longer than "
-                      f"{SKIP_FACTOR} times the usual {usual:g} s, the longest {steps[longest - 1] / usual:.3g} times "
-                      f"it at row {longest} (rows counted from 0); the series is read step after step, so windows "
+                      f"{SKIP_FACTOR} times the usual {usual:g}{unit}, the longest {ratio:.3g} times it at row "
+                      f"{longest} (rows counted from 0); the series is read step after step, so windows "
                       "across a skip join stretches of time apart: fill the missing time stamps (resample the "
                       "series to its usual step) where that matters", stacklevel=3)
 
