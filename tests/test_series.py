@@ -1256,3 +1256,22 @@ def test_cli_detect_warns_of_a_step_number_column_that_skips_steps(tmp_path, sco
     with pytest.warns(UserWarning, match=r"series.csv: step skips time at 1 row\(s\), first row 30: steps longer than "
                                          r"1.5 times the usual 1, the longest 31 times it"):
         assert detect_series(path, "--drop", "step").exit_code == 0
+
+
+def test_cli_cluster_writes_each_windows_time_stamps_beside_its_cluster(tmp_path):
+    """`ae cluster RUN --out clusters.csv` keeps a table's rows by their IDs, but a windows run's clusters came
+    without a word of which stretch each window covers. They come after each window's first and last time stamp,
+    as `ae encode` writes them."""
+    import pandas as pd
+
+    times, _ = nab_style_csv(tmp_path / "series.csv", n_steps=101)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--test-fraction", 0.3, "--out", run).exit_code == 0
+    result = invoke("cluster", run, "--clusters", 2, "--out", tmp_path / "clusters.csv")
+    assert result.exit_code == 0, result.output
+    clusters = pd.read_csv(tmp_path / "clusters.csv")
+    starts = [*range(0, 101 - 16 + 1, 4), 101 - 16]
+    assert list(clusters.columns) == ["timestamp_start", "timestamp_end", "cluster"]
+    assert list(clusters["timestamp_start"]) == [times[start] for start in starts]
+    assert list(clusters["timestamp_end"]) == [times[start + 15] for start in starts]

@@ -218,6 +218,7 @@ class SeriesWindows(Dataset):
     from ``series`` as in training, or (``series`` None) given as windows already."""
 
     series: Series | None = None
+    stride: int | None = None  # steps between the starts of the windows cut from ``series``
 
 
 @contextlib.contextmanager
@@ -256,20 +257,26 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
         raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
                         f"{shape[0]} channel(s){named}")
     windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
-    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
+    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series, stride=settings["stride"])
 
 
-def window_time_keys(windows: Dataset, stride: int) -> RowKeys | None:
+def row_keys(dataset: Dataset) -> RowKeys | None:
+    """What names each sample of ``dataset`` in what a command writes of each: a window's time stamps
+    (:func:`window_time_keys`), a table's --drop columns (:meth:`RowKeys.of_table`), else None."""
+    return window_time_keys(dataset) if isinstance(dataset, SeriesWindows) else RowKeys.of_table(dataset)
+
+
+def window_time_keys(windows: SeriesWindows) -> RowKeys | None:
     """The time stamps of the first and last step of each window cut from a series with a time column (columns
     TIME_start and TIME_end, as the file writes them), which name the windows in what a command writes of each;
     None for windows given as they are or cut from a series without time stamps."""
     import pandas as pd
 
-    series = getattr(windows, "series", None)
+    series = windows.series
     if series is None or series.time_column is None:
         return None
     length = np.shape(windows.X)[-1]
-    starts = window_starts(len(series), length, stride)  # (N,)
+    starts = window_starts(len(series), length, windows.stride)  # (N,)
     name = series.time_column
     ends = starts + length - 1  # (N,)
     return RowKeys(pd.DataFrame({f"{name}_start": series.times[starts], f"{name}_end": series.times[ends]}))

@@ -20,7 +20,7 @@ from ._outputs import (
 )
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
-from ._series import rebuilt_series, run_series_settings, window_time_keys, windows_said
+from ._series import rebuilt_series, row_keys, run_series_settings, windows_said
 
 
 @click.command()
@@ -72,8 +72,7 @@ def encode(run, data, data_dir, split, label_column, out):
 
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
-    settings = run_series_settings(checkpoint)
-    keys = RowKeys.of_table(dataset) if settings is None else window_time_keys(dataset, settings["stride"])
+    keys = row_keys(dataset)  # a table's IDs, or each window's time stamps
     if holds_row_keys(out):
         code_names = [f"code{i}" for i in range(checkpoint.model.config.code_size)]
         refuse_keys_named_as(keys, code_names, "write --out as .npy (the codes alone)")
