@@ -163,9 +163,8 @@ SKIP_FACTOR = 1.5  # a step this many times the usual one leaves at least one ti
 
 def warn_of_skipped_time(data: str, name: str, steps: np.ndarray, unit: str) -> None:
     """Say where the steps between time stamps in order, ``steps`` (T-1,) (seconds, ``unit`` " s", or a time
-    index's own units, ""), are longer than
-    :data:`SKIP_FACTOR` times the usual (median) one: time stamps are missing there, and the windows across such a
-    skip join stretches of time apart."""
+    index's own units, ""), are longer than :data:`SKIP_FACTOR` times the usual (median) one: time stamps are
+    missing there, and the windows across such a skip join stretches of time apart."""
     usual = float(np.median(steps))
     skips = np.flatnonzero(steps > SKIP_FACTOR * usual) + 1 if usual > 0 else []  # rows counted from 0
     if len(skips):
@@ -282,14 +281,14 @@ def window_time_keys(windows: SeriesWindows) -> RowKeys | None:
     return RowKeys(pd.DataFrame({f"{name}_start": series.times[starts], f"{name}_end": series.times[ends]}))
 
 
-def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int, as_table: bool = True) -> Any:
+def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, as_table: bool = True) -> Any:
     """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
     steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels
     when ``as_table`` (a file that names its columns; an .npy holds the numbers alone)."""
     import pandas as pd
 
     series = windows.series
-    steps = overlap_average(outputs, len(series), stride)  # (T, C)
+    steps = overlap_average(outputs, len(series), windows.stride)  # (T, C)
     if not (series.dataset.is_table and as_table):
         return steps
     frame = pd.DataFrame(steps, columns=series.channels)

@@ -20,7 +20,7 @@ from ._outputs import (
 )
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
-from ._series import rebuilt_series, row_keys, run_series_settings, windows_said
+from ._series import rebuilt_series, row_keys, windows_said
 
 
 @click.command()
@@ -104,7 +104,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     outputs = model_outputs(checkpoint, scaler, R)
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
     if series is not None:
-        outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"], holds_row_keys(out))
+        outputs = rebuilt_series(dataset, outputs, holds_row_keys(out))
     keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
     outputs = beside_row_keys(out, keys, outputs)
     # a table comes back as a table, images in the file's own layout
