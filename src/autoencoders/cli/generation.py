@@ -12,7 +12,7 @@ from ._data_options import run_data_options
 from ._outputs import check_npy_of_text, output_options, save_array
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_table, run_text_columns
-from ._series import windows_said
+from ._series import run_series_settings, windows_said
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 PICTURE_MARGIN = 2  # white pixels between the enlarged samples of the picture
@@ -94,6 +94,11 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     if noise and not model.objective.has_likelihood:  # before reading data and fitting a density
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
+    if noise and run_series_settings(checkpoint) and model.config.loss == "bce":
+        raise click.BadParameter("the run's windows were trained with loss bce, whose p(x|z) is Bernoulli: every "
+                                 "value drawn would be its channel's training minimum or maximum, not a measurement; "
+                                 "leave --noise out (the decoder's mean) or train the series with --loss mse (a "
+                                 "Gaussian p(x|z))", param_hint="--noise")
     if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
         _refuse_density_options()
     origin = "the model's prior"
