@@ -112,27 +112,6 @@ def audit(label: str, backbone: str, data: list[str], objective: str, folder: Pa
     row["compress"] = used("compress", run, "--out", out / "c.bin")
     row["decompress"] = used("decompress", run, out / "c.bin", "--out", out / f"back{suffix}")
     return row
-    objective_part = ae.load_model(run).objective
-    row["tags"] = ", ".join(tag for tag in TAGS if getattr(objective_part, tag)) or "-"
-    suffix = ".csv" if label == "penguins" else ".npy"  # a table with text columns goes back as a table
-    code, output = invoke("evaluate", run)
-    row["evaluate"] = cell(code, output, row["pair"]) + (" +nll" if '"nll_nats"' in output else "")
-    code, output = invoke("evaluate", run, "--importance-samples", 5)
-    row["--importance-samples"] = cell(code, output, row["pair"])
-    row["report"] = cell(*invoke("report", run, "--quiet"), row["pair"])
-    row["encode"] = cell(*invoke("encode", run, "--out", out / "codes.npy"), row["pair"])
-    row["reconstruct"] = cell(*invoke("reconstruct", run, "--out", out / f"rec{suffix}"), row["pair"])
-    code, output = invoke("export", run, "--part", "all")
-    row["export: ONNX vs encode"] = onnx_against_encode(run, out / "codes.npy") if code == 0 else cell(code, output, row["pair"])
-    density = [] if objective_part.can_sample else ["--fit-density", "--components", 2]
-    row["generate"] = cell(*invoke("generate", run, "-n", 4, *density, "--out", out / f"new{suffix}"), row["pair"])
-    row["generate --noise"] = cell(*invoke("generate", run, "-n", 4, *density, "--noise", "--out",
-                                           out / f"noisy{suffix}"), row["pair"])
-    row["interpolate"] = cell(*invoke("interpolate", run, "--start", 0, "--end", 1, "--steps", 4, "--out",
-                                      out / f"path{suffix}"), row["pair"])
-    row["compress"] = cell(*invoke("compress", run, "--out", out / "c.bin"), row["pair"])
-    row["decompress"] = cell(*invoke("decompress", run, out / "c.bin", "--out", out / f"back{suffix}"), row["pair"])
-    return row
 
 
 def main() -> None:

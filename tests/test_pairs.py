@@ -553,8 +553,9 @@ def test_every_pair_goes_through_every_command_as_its_capabilities_say(backbone,
     density = [] if tags["can_sample"] else ["--fit-density", "--components", "1"]
     invoke("generate", run, "-n", "3", *density, "--out", out / "new.npy")
     assert np.load(out / "new.npy").shape == (3, *model.input_shape)
+    bernoulli_steps = "--window" in data and model.config.loss == "bce"  # draws of a channel's min or max: refused
     invoke("generate", run, "-n", "3", *density, "--noise", "--out", out / "noisy.npy",
-           code=0 if tags["has_likelihood"] else 2)
+           code=0 if tags["has_likelihood"] and not bernoulli_steps else 2)
     invoke("interpolate", run, "--start", "0", "--end", "1", "--steps", "3", "--out", out / "path.npy")
     assert np.load(out / "path.npy").shape == (3, *model.input_shape)
     invoke("compress", run, "--step", "0.25", "--out", out / "c.bin", code=2 if tags["discrete_codes"] else 0)

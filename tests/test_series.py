@@ -284,7 +284,8 @@ def test_cli_train_sequence_on_a_table_says_each_row_is_one_window(tmp_path):
 def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
     """The error for a timestamp column says to --drop it; once dropped, rows whose times go back or repeat were
     scored in file order without a word (windows then splice stretches of time); in order, nothing is said."""
-    times = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    in_order = [f"2024-01-01 {h:02d}:{m:02d}:00" for h in range(10) for m in (0, 30)]  # 20 steps
+    times = list(in_order)
     times[5], times[6] = times[6], times[5]
     times[12] = times[11]
     path = tmp_path / "series.csv"
@@ -294,7 +295,7 @@ def test_cli_detect_warns_of_a_dropped_timestamp_out_of_order(tmp_path, scored):
                                          r"at 1 row\(s\), first row 12.*file order") as caught:
         assert detect_series(path, "--drop", "timestamp,other").exit_code == 0  # other: a measurement left out
     assert len([w for w in caught if "series.csv" in str(w.message)]) == 1
-    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(sorted(set(times)))))
+    path.write_text("timestamp,value\n" + "".join(f"{t},{np.sin(i):.3f}\n" for i, t in enumerate(in_order)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert detect_series(path, "--drop", "timestamp", "--overwrite").exit_code == 0
@@ -378,7 +379,8 @@ def test_cli_detect_window_takes_a_column_of_month_names_for_a_category_not_the_
                                                         for i in range(48)))
     result = detect_series(path, "--drop", "month", "--overwrite")
     assert result.exit_code == 0 and '"time_column": "timestamp"' in result.output, result.output
-    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i // 4},{np.sin(i):.3f}\n" for i in range(48)))
+    # a year apart and a month on (9 to 13 months): no stretch of time skipped
+    path.write_text("when,value\n" + "".join(f"{months[i % 4]} {2000 + i},{np.sin(i):.3f}\n" for i in range(48)))
     result = detect_series(path, "--overwrite")  # a month with its year is a time stamp
     assert result.exit_code == 0 and '"time_column": "when"' in result.output, result.output
 
@@ -388,7 +390,7 @@ NO_YEAR = {"day and month": [f"Jan {1 + i % 28}" for i in range(48)],
            "fractions": [f"{1 + i % 4}/{2 + i % 7}" for i in range(48)],
            "ranks": [["1st", "2nd", "3rd"][i % 3] for i in range(48)], "ages": [f"{2 + i % 6}0s" for i in range(48)]}
 WITH_YEAR_OR_CLOCK = {"iso": [f"2014-02-0{1 + i // 24} {i % 24:02d}:00:00" for i in range(48)],
-                      "month day year": [f"{['Jan', 'Feb'][i // 24]} {1 + i % 24} 2014" for i in range(48)],
+                      "month day year": [f"{['Jan', 'Feb'][i // 31]} {1 + i % 31} 2014" for i in range(48)],
                       "clock": [f"{i // 4:02d}:{i % 4 * 15:02d}" for i in range(48)]}
 
 
@@ -1058,3 +1060,218 @@ def test_cli_detect_refuses_a_time_column_named_as_a_score_column_before_any_wor
     result = invoke("detect", run, "--out", out)
     assert result.exit_code == 2 and not out.exists(), result.output
     assert "the series' time column row would be written" in result.output, result.output
+
+
+def test_cli_reconstruct_writes_a_series_tables_steps_to_an_npy_as_numbers_alone(tmp_path):
+    """`ae reconstruct RUN --out rebuilt.npy` on a run trained on a timestamp,value file failed after the work with
+    "the table has categorical columns; write rebuilt.csv instead of .npy": the rebuilt series carried its time
+    column, which an .npy cannot hold and which is no category. An .npy now holds the steps (T, C) alone, as an
+    .npy of encode's or detect's holds numbers without the keys a .csv writes beside them."""
+    _, values = nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("reconstruct", run, "--out", tmp_path / "rebuilt.npy")
+    assert result.exit_code == 0, result.output
+    assert invoke("reconstruct", run, "--out", tmp_path / "rebuilt.csv").exit_code == 0
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "rebuilt.csv")  # (200, 2): timestamp, value
+    rebuilt = np.load(tmp_path / "rebuilt.npy")
+    assert rebuilt.shape == (len(values), 1)
+    np.testing.assert_allclose(rebuilt[:, 0], table["value"], rtol=1e-5)
+
+
+def test_cli_encode_writes_each_windows_first_and_last_time_stamp_beside_its_code(tmp_path):
+    """`--drop`'s help says encode writes a series' time column beside each row's output, but `ae encode RUN --out
+    codes.csv` on a run trained on a timestamp,value file wrote the codes alone (no header, no time): which stretch
+    a code stands for was left to the user to work out from the stride. A .csv now starts with the time stamps of
+    each window's first and last step (the last window aligned to the series' end, as it was cut); an .npy holds
+    the codes alone, as before."""
+    import pandas as pd
+
+    times, _ = nab_style_csv(tmp_path / "series.csv", n_steps=101)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--test-fraction", 0.3, "--out", run).exit_code == 0
+    result = invoke("encode", run, "--out", tmp_path / "codes.csv")
+    assert result.exit_code == 0 and "each row beside its timestamp_start, timestamp_end" in result.output, \
+        result.output
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    starts = [*range(0, 101 - 16 + 1, 4), 101 - 16]  # 0, 4, ..., 84, then 85: the last window ends at the last step
+    assert list(codes.columns) == ["timestamp_start", "timestamp_end", "code0", "code1"]
+    assert list(codes["timestamp_start"]) == [times[start] for start in starts]
+    assert list(codes["timestamp_end"]) == [times[start + 15] for start in starts]
+    assert invoke("encode", run, "--out", tmp_path / "codes.npy").exit_code == 0
+    np.testing.assert_allclose(np.load(tmp_path / "codes.npy"), codes[["code0", "code1"]], atol=1e-5)
+
+
+def test_cli_detect_warns_of_a_series_whose_time_stamps_skip_a_stretch(tmp_path, scored):
+    """Time stamps that go back or repeat were warned of, but a stretch of missing time stamps (a logger down for
+    hours, as NAB's ambient_temperature_system_failure has: one step of 174 hours) was read without a word,
+    though the windows across it join stretches of time apart just the same. A step longer than 1.5 times the
+    usual (median) one is now named: how many, the first and the longest, and what to do."""
+    times = [np.datetime64("2024-01-01T00:00") + np.timedelta64(30 * i, "m") for i in range(40)]
+    times = times[:10] + times[16:]  # 3 hours missing before row 10
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{str(t).replace('T', ' ')},{np.sin(i):.3f}\n"
+                                                  for i, t in enumerate(times)))
+    with pytest.warns(UserWarning, match=r"series.csv: timestamp skips time at 1 row\(s\), first row 10: steps "
+                                         r"longer than 1.5 times the usual 1800 s, the longest 7 times it at row 10"
+                                         r".*resample"):
+        assert detect_series(path).exit_code == 0
+    path.write_text("timestamp,value\n" + "".join(f"{str(t).replace('T', ' ')},{np.sin(i):.3f}\n"
+                                                  for i, t in enumerate(times[10:])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert detect_series(path, "--overwrite").exit_code == 0
+
+
+def test_cli_impute_says_a_series_is_filled_row_by_row_not_from_its_neighbouring_steps(tmp_path):
+    """`ae impute --data nyc_taxi.csv --drop timestamp` filled the series' gaps without a word, each from its own
+    row alone: with one channel, every gap got the same value (14581 taxis at 2 a.m. and at 6 p.m. alike), where a
+    series user expects the steps before and after to count. A file whose dropped column holds time stamps in order
+    (the steps of a series) is now warned of, naming the column and saying how the gaps are filled; a table whose
+    dates are in no order (a people file's joined dates) is not."""
+    import pandas as pd
+
+    times, values = nab_style_csv(tmp_path / "series.csv", n_steps=120)
+    frame = pd.DataFrame({"timestamp": times, "value": values})
+    frame.loc[[30, 31, 80], "value"] = np.nan
+    frame.to_csv(tmp_path / "gappy.csv", index=False)
+    arguments = ["--drop", "timestamp", "--epochs", 1]
+    with pytest.warns(UserWarning, match=r"gappy.csv: timestamp holds the time stamps of a series.*from the other "
+                                         r"columns of its own row alone, not from the steps before and after.*one "
+                                         r"column: every gap gets the same value"):
+        result = invoke("impute", "--data", tmp_path / "gappy.csv", *arguments, "--out", tmp_path / "filled.csv")
+    assert result.exit_code == 0, result.output
+    frame["timestamp"] = frame["timestamp"].to_numpy()[np.random.default_rng(0).permutation(120)]  # dates in no order
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = invoke("impute", "--data", tmp_path / "table.csv", *arguments, "--out", tmp_path / "t.csv")
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_generate_noise_refuses_bernoulli_draws_of_a_series_vae(tmp_path):
+    """A series VAE trained with the default loss (bce: its min-max scaled windows lie in [0, 1]) has a Bernoulli
+    p(x|z), so `ae generate --noise` wrote windows whose every value was its channel's training minimum or maximum
+    (on two NAB CPU series: 0.066 or 1.6, nothing between), with a line saying they were drawn from p(x|z). It is
+    refused before any work, saying why and what to do; the decoder's mean (no --noise) and an mse run's Gaussian
+    draws are written as before."""
+    nab_style_csv(tmp_path / "series.csv")
+    for loss in ("auto", "mse"):
+        assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--objective", "vae",
+                      "--code-size", 2, "--loss", loss, "--epochs", 1, "--quiet", "--no-report",
+                      "--out", tmp_path / loss).exit_code == 0
+    result = invoke("generate", tmp_path / "auto", "--noise", "--out", tmp_path / "drawn.npy")
+    assert result.exit_code == 2 and "Bernoulli" in result.output and "--loss mse" in result.output, result.output
+    assert not (tmp_path / "drawn.npy").exists()
+    assert invoke("generate", tmp_path / "auto", "--out", tmp_path / "means.npy").exit_code == 0
+    assert invoke("generate", tmp_path / "mse", "--noise", "--out", tmp_path / "gaussian.npy").exit_code == 0
+    assert len(np.unique(np.load(tmp_path / "gaussian.npy"))) > 2
+
+
+def test_commands_on_a_windows_run_warn_of_another_files_time_stamps_out_of_order(tmp_path):
+    """`ae detect --data series.csv --window W` warns of time stamps that go back, repeat or skip, but `ae detect RUN
+    --data other.csv` (and encode, reconstruct ...) read the run's time column by name and scored a shuffled file
+    without a word, its windows splicing stretches of time. Another file than the run's own is now checked alike;
+    the run's own file, warned of when the run was trained, is not again."""
+    import pandas as pd
+
+    nab_style_csv(tmp_path / "series.csv", n_steps=240)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    frame = pd.read_csv(tmp_path / "series.csv")
+    frame.sample(frac=1, random_state=0).to_csv(tmp_path / "shuffled.csv", index=False)
+    frame.drop(index=range(100, 110)).to_csv(tmp_path / "holed.csv", index=False)
+    for name, said in (("shuffled", r"timestamp goes back at \d+ row"), ("holed", r"timestamp skips time at 1 row")):
+        for command in ("detect", "encode"):
+            with pytest.warns(UserWarning, match=rf"{name}.csv: {said}"):
+                result = invoke(command, run, "--data", tmp_path / f"{name}.csv",
+                                "--out", tmp_path / f"{name}-{command}.csv")
+            assert result.exit_code == 0, result.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert invoke("encode", run, "--out", tmp_path / "own.npy").exit_code == 0
+
+
+def test_sliding_windows_name_a_frames_timestamp_column_instead_of_cutting_it_as_a_channel():
+    """`sliding_windows(pd.read_csv("nyc_taxi.csv"), 48)` cut the timestamp column as a channel: windows of dtype
+    object, (N, 2, 48), the time stamps in channel 0, which failed later in training far from the cause (or, as
+    pandas datetimes, became Timestamp objects). The frame's date or text columns are named, as
+    series_anomaly_scores names them, and an array of anything but numbers is refused with its dtype."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"timestamp": [f"2014-07-01 {h:02d}:00:00" for h in range(20)], "value": np.arange(20.0)})
+    for stamps in (frame, frame.assign(timestamp=pd.to_datetime(frame["timestamp"]))):
+        with pytest.raises(ae.errors.DataError, match=r"timestamp hold\(s\) dates or text.*drop\(columns="):
+            sliding_windows(stamps, 4, 2)
+    with pytest.raises(ae.errors.DataError, match="numbers.*object"):
+        sliding_windows(frame.to_numpy(), 4, 2)
+    assert sliding_windows(frame.drop(columns="timestamp"), 4, 2).shape == (9, 1, 4)
+    assert sliding_windows(frame.set_index("timestamp"), 4, 2).dtype == np.float64  # the time as the index: fine
+
+
+def test_cli_a_gap_in_a_series_table_is_named_by_its_column_by_every_command(tmp_path):
+    """`ae train --window` named a gap's column ("first at step 1 in column 'cpu_b'"), but `ae detect --window`,
+    `ae detect RUN --data` and `ae reconstruct RUN --data` on the same file said "column 1 (counting from 0)", leaving
+    the user to count the columns of a file whose first (the time) is not one. They name it too."""
+    import pandas as pd
+
+    times, values = nab_style_csv(tmp_path / "series.csv", n_steps=120)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    gappy = pd.DataFrame({"timestamp": times, "value": values})
+    gappy.loc[50, "value"] = np.nan
+    gappy.to_csv(tmp_path / "gappy.csv", index=False)
+    for command in (["detect", "--data", tmp_path / "gappy.csv", "--window", 16], ["detect", run, "--data",
+                    tmp_path / "gappy.csv"], ["reconstruct", run, "--data", tmp_path / "gappy.csv"]):
+        result = invoke(*command, "--out", tmp_path / "out.csv")
+        assert result.exit_code == 1 and "first at row 50, column 0 (counting from 0), named 'value'" \
+            in result.output, result.output
+
+
+def test_series_scores_name_the_gap_of_a_pandas_series_by_its_name():
+    """A DataFrame's gap was named by its column ("in column 'cpu_b'"), but one column of it, a pandas Series
+    (`frame["cpu_a"]`), was "channel 0 (from 0)": its name is given as a column's."""
+    import pandas as pd
+
+    from autoencoders.applications import series_anomaly_scores
+
+    values = pd.Series(np.sin(np.arange(100) / 5.0), name="cpu_a")
+    values[40] = np.nan
+    with pytest.raises(ae.errors.DataError, match=r"first at step 40 in column 'cpu_a'"):
+        series_anomaly_scores(values, 16)
+
+
+def test_cli_detect_warns_of_a_step_number_column_that_skips_steps(tmp_path, scored):
+    """A step number (or epoch seconds) left out with --drop is the series' time index, and time stamps that skip a
+    stretch are warned of; a step column that jumps from 29 to 60 was read without a word."""
+    steps = [*range(30), *range(60, 100)]
+    path = tmp_path / "series.csv"
+    path.write_text("step,value\n" + "".join(f"{step},{np.sin(step / 3):.3f}\n" for step in steps))
+    with pytest.warns(UserWarning, match=r"series.csv: step skips time at 1 row\(s\), first row 30: steps longer than "
+                                         r"1.5 times the usual 1, the longest 31 times it"):
+        assert detect_series(path, "--drop", "step").exit_code == 0
+
+
+def test_cli_cluster_writes_each_windows_time_stamps_beside_its_cluster(tmp_path):
+    """`ae cluster RUN --out clusters.csv` keeps a table's rows by their IDs, but a windows run's clusters came
+    without a word of which stretch each window covers. They come after each window's first and last time stamp,
+    as `ae encode` writes them."""
+    import pandas as pd
+
+    times, _ = nab_style_csv(tmp_path / "series.csv", n_steps=101)
+    run = tmp_path / "run"
+    assert invoke("train", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 4, "--code-size", 2,
+                  "--epochs", 1, "--quiet", "--no-report", "--test-fraction", 0.3, "--out", run).exit_code == 0
+    result = invoke("cluster", run, "--clusters", 2, "--out", tmp_path / "clusters.csv")
+    assert result.exit_code == 0, result.output
+    clusters = pd.read_csv(tmp_path / "clusters.csv")
+    starts = [*range(0, 101 - 16 + 1, 4), 101 - 16]
+    assert list(clusters.columns) == ["timestamp_start", "timestamp_end", "cluster"]
+    assert list(clusters["timestamp_start"]) == [times[start] for start in starts]
+    assert list(clusters["timestamp_end"]) == [times[start + 15] for start in starts]

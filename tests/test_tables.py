@@ -845,6 +845,16 @@ def test_imputer_keeps_a_float32_column_float32():
     assert set(imputer.transform(frame.assign(c=np.nan))["c"]) <= {"x", "y"}
 
 
+def test_imputer_gives_a_float32_array_back_float32_as_it_does_a_float32_column():
+    # an array's fills came back float64 whatever it held, while a frame's float32 column stayed float32 (and
+    # scikit-learn's SimpleImputer keeps a float32 array float32)
+    rows = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)  # (30, 3)
+    rows[::4, 1] = np.nan
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit(rows).transform(rows)
+    assert filled.dtype == np.float32 and not np.isnan(filled).any()
+    np.testing.assert_array_equal(filled[~np.isnan(rows)], rows[~np.isnan(rows)])
+
+
 def test_imputer_says_an_unseen_category_is_kept_as_it_is():
     # the warning said the cell was "treated as missing", yet the imputer (rightly: it was not a gap) gave it back
     # unchanged; a user reading it looked for a fill that never came
@@ -1312,3 +1322,20 @@ def test_imputer_fit_transform_on_a_table_without_gaps_warns_that_nothing_was_fi
     pd.testing.assert_frame_equal(filled, complete)
     imputer = AutoencoderImputer(epochs=1, random_state=0).fit(complete)  # no warning: warnings are errors here
     assert imputer.transform(people.drop(columns="id")).notna().all().all()
+
+
+def test_an_interval_column_is_filled_as_categories_not_cast_as_integers():
+    # the fitted dtype "interval[int64, right]" starts with "int": the fills were cast to int64 and the imputer failed
+    # with pandas' "Cannot cast IntervalArray to dtype int64"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=40), "band": pd.interval_range(0, 4).repeat(10)})  # (40, 2)
+    frame.loc[::6, "a"] = np.nan
+    filled = AutoencoderImputer(epochs=1, random_state=0).fit(frame).transform(frame)
+    assert filled["band"].equals(frame["band"]) and not filled["a"].isna().any()
+
+
+def test_a_complex_column_is_refused_by_name_not_cast_to_its_real_part():
+    # a complex column passed as numbers: NumPy's ComplexWarning, then every value lost its imaginary part
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0] * 5, "z": np.arange(20) + 1j})
+    with pytest.raises(DataError, match="column 'z' holds complex numbers"):
+        AutoencoderImputer(epochs=1).fit(frame)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.windows import checked_series, overlap_average, sliding_windows
-from ..errors import DataError
+from ..data.windows import checked_series, overlap_average, refuse_columns_of_other_than_numbers, sliding_windows
 from ..registry import create_model
 from ..training import TrainConfig, Trainer
 from .anomaly import RobustFeatures, ScoredMember, auto_epochs
@@ -57,19 +56,6 @@ def reference_step_scores(model, windows: np.ndarray, n_steps: int, reference: n
     scored, referenced = ScoredMember.reference_sum(model, windows, reference)  # (N,), (M,)
     length = windows.shape[-1]
     return step_scores(scored, n_steps, length, stride), step_scores(referenced, reference_steps, length, stride)
-
-
-def refuse_columns_of_other_than_numbers(series) -> None:
-    """A pandas frame's timestamp (or other text) columns are named before NumPy fails to make floats of them."""
-    dtypes = getattr(series, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame
-        return
-    from pandas.api.types import is_numeric_dtype
-
-    other = [str(name) for name, dtype in dtypes.items() if not is_numeric_dtype(dtype)]
-    if other:
-        raise DataError(f"a series takes numeric columns; {', '.join(other)} hold(s) dates or text, not numbers "
-                        f"(a timestamp?): leave it out, series.drop(columns={other!r}), or make it the index")
 
 
 def step_scores(window_scores: np.ndarray, n_steps: int, length: int, stride: int = 1) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..data import Dataset, Scaler, check_array
-from ..data.windows import overlap_average, sliding_windows
+from ..data.windows import overlap_average, sliding_windows, window_starts
 from ..errors import ConfigError, DataError
 from ._data_options import read_data
 from ._outputs import RowKeys, text_columns
@@ -83,7 +83,9 @@ def time_column(data: str, frame: Any, left_out: Any = None) -> tuple[str, np.nd
     for name, cells in [*frame[text_columns(frame)].items(), *left_out.items()]:
         numbers = _as_numbers(cells)
         if numbers is not None:  # a measurement left out, or a time index (as its warning says)
-            if is_time_index(numbers.to_numpy(np.float64)):
+            index = numbers.to_numpy(np.float64)  # (T,)
+            if is_time_index(index):
+                warn_of_skipped_time(data, str(name), np.diff(index), unit="")
                 return str(name), cells.astype(str).to_numpy()
             continue
         times = time_stamps(cells)
@@ -124,9 +126,17 @@ def time_stamps(cells: Any) -> Any:
     return times
 
 
+def is_time_column_in_order(cells: Any) -> bool:
+    """Whether ``cells`` (a pandas Series, as the file writes them) are time stamps (:func:`time_stamps`; not
+    numbers) that rise from row to row: the steps of a series."""
+    times = None if _as_numbers(cells) is not None else time_stamps(cells)
+    return times is not None and len(times) > 1 and bool((times.diff().dt.total_seconds().to_numpy()[1:] > 0).all())
+
+
 def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
-    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat: the series is read in
-    file order, so its windows would splice stretches of time without a word."""
+    """Say where the time stamps ``times`` (a pandas Series of datetimes) go back or repeat, or else skip a stretch
+    (:func:`warn_of_skipped_time`): the series is read in file order, so its windows would splice stretches of time
+    without a word."""
     steps = times.diff().dt.total_seconds().to_numpy()[1:]  # (T-1,)
     back, same = np.flatnonzero(steps < 0) + 1, np.flatnonzero(steps == 0) + 1  # rows counted from 0
     said = [f"{what} at {len(rows)} row(s), first row {rows[0]}"
@@ -134,6 +144,37 @@ def warn_of_times_out_of_order(data: str, name: str, times: Any) -> None:
     if said:
         warnings.warn(f"{data}: {name} {' and '.join(said)} (rows counted from 0); the series is read in file order: "
                       "sort the file by it (and merge repeated times) if that order is not time's", stacklevel=2)
+    elif len(steps):  # in order: skips are gaps, not rows out of place
+        warn_of_skipped_time(data, name, steps, unit=" s")
+
+
+def warn_of_stored_times_out_of_order(series: Series, data: str) -> None:
+    """For a series whose time column a run named (read by its name, not found by its cells): warn where its time
+    stamps go back, repeat or skip, as :func:`time_column` does of a file read without a run."""
+    import pandas as pd
+
+    times = None if series.times is None else time_stamps(pd.Series(series.times))
+    if times is not None:
+        warn_of_times_out_of_order(data, series.time_column, times)
+
+
+SKIP_FACTOR = 1.5  # a step this many times the usual one leaves at least one time stamp out
+
+
+def warn_of_skipped_time(data: str, name: str, steps: np.ndarray, unit: str) -> None:
+    """Say where the steps between time stamps in order, ``steps`` (T-1,) (seconds, ``unit`` " s", or a time
+    index's own units, ""), are longer than :data:`SKIP_FACTOR` times the usual (median) one: time stamps are
+    missing there, and the windows across such a skip join stretches of time apart."""
+    usual = float(np.median(steps))
+    skips = np.flatnonzero(steps > SKIP_FACTOR * usual) + 1 if usual > 0 else []  # rows counted from 0
+    if len(skips):
+        longest = skips[np.argmax(steps[skips - 1])]
+        ratio = steps[longest - 1] / usual
+        warnings.warn(f"{data}: {name} skips time at {len(skips)} row(s), first row {skips[0]}: steps longer than "
+                      f"{SKIP_FACTOR} times the usual {usual:g}{unit}, the longest {ratio:.3g} times it at row "
+                      f"{longest} (rows counted from 0); the series is read step after step, so windows "
+                      "across a skip join stretches of time apart: fill the missing time stamps (resample the "
+                      "series to its usual step) where that matters", stacklevel=3)
 
 
 def time_index_channels(X: np.ndarray) -> list[int]:
@@ -176,6 +217,7 @@ class SeriesWindows(Dataset):
     from ``series`` as in training, or (``series`` None) given as windows already."""
 
     series: Series | None = None
+    stride: int | None = None  # steps between the starts of the windows cut from ``series``
 
 
 @contextlib.contextmanager
@@ -218,23 +260,48 @@ def read_run_windows(checkpoint: Any, data: str, data_dir: str | None, split: st
     if not dataset.is_table and np.shape(dataset.X)[1:] == shape:  # windows cut already
         return SeriesWindows(dataset.X, dataset.y, dataset.name, dataset.label_names, dataset.source)
     series = series_of(dataset, data, settings["channels"], settings["time_column"])  # names: a table's, or None
+    if dataset.source != settings.get("source"):  # the run's own file was checked when it was trained
+        warn_of_stored_times_out_of_order(series, data)
     values = check_array(series.values, f"data from {data}")  # (T, C)
     if values.shape[1] != shape[0]:
         named = f" ({', '.join(settings['channels'])})" if settings["channels"] else ""
         raise DataError(f"{data} is a series of {values.shape[1]} channel(s); the run was trained on windows of "
                         f"{shape[0]} channel(s){named}")
     windows = sliding_windows(values, settings["window"], settings["stride"])  # (N, C, L)
-    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series)
+    return SeriesWindows(windows, None, dataset.name, [], dataset.source, series=series, stride=settings["stride"])
 
 
-def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, stride: int) -> Any:
-    """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
-    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels."""
+def row_keys(dataset: Dataset) -> RowKeys | None:
+    """What names each sample of ``dataset`` in what a command writes of each: a window's time stamps
+    (:func:`window_time_keys`), a table's --drop columns (:meth:`RowKeys.of_table`), else None."""
+    return window_time_keys(dataset) if isinstance(dataset, SeriesWindows) else RowKeys.of_table(dataset)
+
+
+def window_time_keys(windows: SeriesWindows) -> RowKeys | None:
+    """The time stamps of the first and last step of each window cut from a series with a time column (columns
+    TIME_start and TIME_end, as the file writes them), which name the windows in what a command writes of each;
+    None for windows given as they are or cut from a series without time stamps."""
     import pandas as pd
 
     series = windows.series
-    steps = overlap_average(outputs, len(series), stride)  # (T, C)
-    if not series.dataset.is_table:
+    if series is None or series.time_column is None:
+        return None
+    length = np.shape(windows.X)[-1]
+    starts = window_starts(len(series), length, windows.stride)  # (N,)
+    name = series.time_column
+    ends = starts + length - 1  # (N,)
+    return RowKeys(pd.DataFrame({f"{name}_start": series.times[starts], f"{name}_end": series.times[ends]}))
+
+
+def rebuilt_series(windows: SeriesWindows, outputs: np.ndarray, as_table: bool = True) -> Any:
+    """Window ``outputs`` (n_windows, C, L) of the series ``windows`` was cut from, put back together as its
+    steps (T, C) (each the mean of the windows covering it); a table's as a table of its time column and channels
+    when ``as_table`` (a file that names its columns; an .npy holds the numbers alone)."""
+    import pandas as pd
+
+    series = windows.series
+    steps = overlap_average(outputs, len(series), windows.stride)  # (T, C)
+    if not (series.dataset.is_table and as_table):
         return steps
     frame = pd.DataFrame(steps, columns=series.channels)
     keys = series.time_keys()

@@ -10,7 +10,6 @@ import numpy as np
 from ..errors import DataError
 from ._data_options import read_data, run_data_options
 from ._outputs import (
-    RowKeys,
     beside_row_keys,
     echo_json,
     holds_row_keys,
@@ -20,7 +19,7 @@ from ._outputs import (
 )
 from ._run_data import keep_run_table_options, read_run_data
 from ._run_model import RUN, load_run, model_inputs
-from ._series import read_run_windows, run_series_settings
+from ._series import read_run_windows, row_keys, run_series_settings
 
 
 def _codes(run, data, data_dir, split, label_column, query: bool = False):
@@ -44,14 +43,15 @@ def _codes(run, data, data_dir, split, label_column, query: bool = False):
 @click.option("--clusters", type=click.IntRange(1), default=10, show_default=True, help="Number of clusters (k).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @output_options("Write each sample's cluster index to this file (.npy or .csv; a table's --drop columns, its IDs, "
-                "first in a .csv or .parquet, with the index as cluster).", required=False, arrays=True)
+                "first in a .csv or .parquet, with the index as cluster; of a series' windows, the time stamps of "
+                "each window's first and last step, TIME_start and TIME_end).", required=False, arrays=True)
 def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
     """Group the samples of --data by k-means on their codes under the model in RUN. Prints the cluster sizes,
     and NMI / ARI against the labels when the data has them."""
     from ..applications import cluster_codes, clustering_scores
 
     codes, dataset = _codes(run, data, data_dir, split, label_column)
-    keys = RowKeys.of_table(dataset)  # a table run's rows: by their IDs
+    keys = row_keys(dataset)  # a table run's rows by their IDs, a windows run's by their time stamps
     if out and holds_row_keys(out):
         refuse_keys_named_as(keys, ["cluster"], "write --out as .npy (the clusters alone)")
     assignment = cluster_codes(codes, clusters, seed)

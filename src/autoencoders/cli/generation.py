@@ -12,7 +12,7 @@ from ._data_options import run_data_options
 from ._outputs import check_npy_of_text, output_options, save_array
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_table, run_text_columns
-from ._series import windows_said
+from ._series import run_series_settings, windows_said
 
 MIN_PICTURE_WIDTH = 256  # small samples (8x8 digits) are enlarged so the picture can be seen
 PICTURE_MARGIN = 2  # white pixels between the enlarged samples of the picture
@@ -52,11 +52,12 @@ def _write(checkpoint, scaler, samples: np.ndarray, out: str, image: str | None,
                + (f" and {image}" if image else "") + said)
 
 
-def _refuse_noise(model) -> None:
-    """Refuse --noise for a model with no likelihood p(x|z) to draw from: none in its objective, or a loss that is
-    no density (a table's mixed loss)."""
+def _refuse_noise(checkpoint) -> None:
+    """Refuse --noise for a run with no likelihood p(x|z) to draw from (none in its objective, or a loss that is no
+    density: a table's mixed loss), or a series run's whose Bernoulli draws would be no measurements."""
     from ..models.losses import LOSSES
 
+    model = checkpoint.model
     if not model.objective.has_likelihood:
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from (a VAE has)",
                                  param_hint="--noise")
@@ -64,6 +65,11 @@ def _refuse_noise(model) -> None:
         raise click.BadParameter(f"a {model.name!r} model has no likelihood p(x|z) to draw from: its loss "
                                  f"{model.config.loss!r} is no density (a table's mixed loss; mse, l1 and bce are)",
                                  param_hint="--noise")
+    if run_series_settings(checkpoint) and model.config.loss == "bce":
+        raise click.BadParameter("the run's windows were trained with loss bce, whose p(x|z) is Bernoulli: every "
+                                 "value drawn would be its channel's training minimum or maximum, not a measurement; "
+                                 "leave --noise out (the decoder's mean) or train the series with --loss mse (a "
+                                 "Gaussian p(x|z))", param_hint="--noise")
 
 
 def _refuse_density_options() -> None:
@@ -106,7 +112,7 @@ def generate(run, data, data_dir, split, label_column, n, fit_density, component
     model, density = checkpoint.model, None
     _check_outputs(checkpoint, out, image)
     if noise:  # before reading data and fitting a density
-        _refuse_noise(model)
+        _refuse_noise(checkpoint)
     if not fit_density and has_sampler(model):  # the prior needs no density: options of one would be ignored
         _refuse_density_options()
     origin = "the model's prior"

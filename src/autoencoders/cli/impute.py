@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,7 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
         check_npy_of_text(out, text_columns(dataset.whole.values))
     _refuse_no_gaps(dataset.X, data)
     warn_of_row_ids(dataset, data)  # after the usage checks: a refused command says only why
+    _warn_of_a_series(dataset, data)
     imputer = AutoencoderImputer(categorical=table_options().categorical, epochs=epochs,
                                  corruption_level=corruption_level, random_state=seed)
     with fitting_on(data):
@@ -71,6 +73,24 @@ def impute(data, data_dir, split, label_column, out, epochs, corruption_level, s
     echo_json({"data": str(data), "out": str(out), "rows": len(gaps), "filled_cells": int(gaps.sum()),
                "filled_per_column": {name: int(n) for name, n in zip(imputer.table_.feature_names_in, gaps.sum(0),
                                                                      strict=True) if n}})
+
+
+def _warn_of_a_series(dataset, data: str) -> None:
+    """Warn when a column left out with --drop holds time stamps that rise row after row: the rows are the steps of
+    a series, whose user expects a gap filled from the steps around it, while the imputer fills each row from its
+    own other cells alone (with one column, every gap alike). Dates in no order (a table's) say nothing."""
+    from ._series import is_time_column_in_order
+
+    dropped = getattr(dataset, "dropped", None)
+    left_out = [] if dropped is None else dropped.items()
+    names = [str(name) for name, cells in left_out if is_time_column_in_order(cells)]
+    if names:
+        one_column = np.shape(dataset.X)[1] == 1
+        warnings.warn(f"{data}: {names[0]} holds the time stamps of a series, in order; ae impute fills each gap from "
+                      "the other columns of its own row alone, not from the steps before and after it"
+                      + (" (here one column: every gap gets the same value)" if one_column else "")
+                      + ": for gaps a series' own neighbours should fill, interpolate along time instead (pandas' "
+                      "frame.interpolate(method='time') on a time index)", stacklevel=2)
 
 
 def _refuse_no_gaps(X, data) -> None:

@@ -22,7 +22,7 @@ from ._outputs import (
 )
 from ._run_data import read_run_data
 from ._run_model import RUN, load_run, model_inputs, model_outputs, run_text_columns
-from ._series import rebuilt_series, run_series_settings, windows_said
+from ._series import rebuilt_series, row_keys, windows_said
 
 
 @click.command()
@@ -80,14 +80,15 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
 @RUN
 @run_data_options
 @output_options("Where to write the codes (.npy or .csv; a table's --drop columns, its IDs, first in a .csv or "
-                ".parquet, with the codes as code0, code1, ...).", arrays=True)
+                ".parquet, with the codes as code0, code1, ...; of a series' windows, the time stamps of each "
+                "window's first and last step, TIME_start and TIME_end).", arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
 
     checkpoint, scaler = load_run(run)
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
-    keys = RowKeys.of_table(dataset)
+    keys = row_keys(dataset)  # a table's IDs, or each window's time stamps
     if holds_row_keys(out):
         code_names = [f"code{i}" for i in range(checkpoint.model.config.code_size)]
         refuse_keys_named_as(keys, code_names, "write --out as .npy (the codes alone)")
@@ -119,7 +120,7 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     outputs = model_outputs(checkpoint, scaler, R)
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
     if series is not None:
-        outputs = rebuilt_series(dataset, outputs, run_series_settings(checkpoint)["stride"])
+        outputs = rebuilt_series(dataset, outputs, holds_row_keys(out))
     keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
     outputs = beside_row_keys(out, keys, outputs)
     # a table comes back as a table, images in the file's own layout

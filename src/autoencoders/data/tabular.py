@@ -17,6 +17,7 @@ preprocessor itself in the checkpoint (no pickle); ``inverse_transform`` turns r
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ ID_LIKE = 50  # a text column with more distinct values than this and than half 
 INDICATORS = ("auto", "all")
 UNKNOWN = ("warn", "error")
 UNSEEN_AS_GAP = "; treated as missing"  # what an unseen category's warning says becomes of the cell
+INTEGER_DTYPE = re.compile(r"[uU]?[iI]nt\d*")  # the names of integer dtypes: int64, uint8, nullable Int32
 
 
 class UnknownCategoryWarning(UserWarning):
@@ -110,6 +112,9 @@ def is_categorical(values) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return True
+    if pd.api.types.is_complex_dtype(dtype):  # numeric to pandas; as a float it would lose its imaginary part
+        raise DataError(f"column {values.name!r} holds complex numbers; split it into real numbers first (its .real "
+                        "and .imag, or abs and angle)")
     if pd.api.types.is_numeric_dtype(dtype):
         return False
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
@@ -446,7 +451,7 @@ def _restore_dtype(series, column: TabularColumn):
     import pandas as pd
 
     dtype = column.dtype
-    if dtype.startswith(("int", "uint", "Int", "UInt")):
+    if INTEGER_DTYPE.fullmatch(dtype):  # not a prefix: "interval[int64, right]" starts with "int"
         return series.round().astype(dtype if dtype[0] in "IU" else "int64")
     if dtype in ("bool", "boolean"):
         return series.astype(dtype)

@@ -26,7 +26,9 @@ def check_array(
     (:func:`reshapes_cleanly`). ``first_row`` is the number of ``X``'s first row where it came from (a chunk of a
     file's rows), so that errors name rows as the file counts them.
     """
+    columns = None  # a pandas frame's column names, which its errors give
     if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:  # a pandas frame: name its columns that are not numbers
+        columns = [str(column) for column in X.columns]
         text = [i for i, dtype in enumerate(X.dtypes) if getattr(dtype, "kind", "O") not in "biuf"]
         if text:
             names = ",".join(str(X.columns[i]) for i in text)
@@ -61,7 +63,7 @@ def check_array(
         bad = ~np.isfinite(array)
         has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
         kinds = "NaN and infinite values" if has_nan and has_inf else "NaN" if has_nan else "infinite values"
-        raise DataError(f"{name} contains {kinds} in {first_bad_cell(bad, first_row)}")
+        raise DataError(f"{name} contains {kinds} in {first_bad_cell(bad, first_row, columns)}")
     largest = float(np.abs(array).max())
     if largest > float(np.finfo(np.float32).max):
         raise DataError(f"{name} has values up to {largest:.3g}, beyond float32's range; rescale the data")
@@ -118,10 +120,12 @@ def _time_steps_hint(array: np.ndarray, sample_shape: tuple[int, ...]) -> str:
             f"autoencoders.data.sliding_windows(series, {sample_shape[1]})")
 
 
-def first_bad_cell(bad: np.ndarray, first_row: int = 0) -> str:
+def first_bad_cell(bad: np.ndarray, first_row: int = 0, columns: Sequence[str] | None = None) -> str:
     """Where the True cells of ``bad`` (n, ...) lie, for a message: how many rows hold one, and the first one's row
-    (from ``first_row``) and column (a position within the sample beyond 2-D), counting from 0."""
+    (from ``first_row``) and column (a position within the sample beyond 2-D), counting from 0, with its name when
+    the ``columns`` of a table are known."""
     rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
     where = np.argwhere(bad[rows[0]])[0]  # the first bad value's place within its sample
     within = f"column {where[0]}" if bad.ndim == 2 else f"position {tuple(int(i) for i in where)}"
-    return f"{len(rows)} row(s), first at row {first_row + rows[0]}, {within} (counting from 0)"
+    named = f", named {columns[where[0]]!r}" if columns is not None and bad.ndim == 2 else ""
+    return f"{len(rows)} row(s), first at row {first_row + rows[0]}, {within} (counting from 0){named}"

@@ -39,7 +39,7 @@ def checked_series(series, window: int, stride: int = 1) -> np.ndarray:
     if bad.any():
         step = int(np.argmax(bad))
         channel = int(np.argmax(~np.isfinite(values[step])))
-        names = [str(name) for name in getattr(series, "columns", [])]  # a DataFrame's channels have names
+        names = channel_names(series)
         which = f"column {names[channel]!r}" if len(names) == values.shape[1] else f"channel {channel} (from 0)"
         raise DataError(f"the series has {int(bad.sum())} time step(s) with NaN or infinite values, first at step "
                         f"{step} in {which}; fill or drop them first")
@@ -54,9 +54,22 @@ def checked_series(series, window: int, stride: int = 1) -> np.ndarray:
     return values
 
 
+def channel_names(series) -> list[str]:
+    """The names of a pandas series' channels: a DataFrame's columns, a named Series' name; else none."""
+    if hasattr(series, "columns"):
+        return [str(name) for name in series.columns]
+    name = getattr(series, "name", None) if hasattr(series, "iloc") else None
+    return [] if name is None else [str(name)]
+
+
 def sliding_windows(series: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
-    """Windows (n_windows, channels, length) of ``series`` (n_steps,) or (n_steps, channels)."""
+    """Windows (n_windows, channels, length) of ``series`` (n_steps,) or (n_steps, channels) of numbers (a
+    DataFrame's date or text columns, a timestamp, are named: windows hold measurements)."""
+    refuse_columns_of_other_than_numbers(series)
     values = as_steps_by_channels(series)  # (T, C)
+    if values.dtype.kind not in "biuf":
+        raise DataError(f"a series takes numbers, got an array of {values.dtype}: leave its time stamps (or other "
+                        "text) out before cutting it into windows")
     starts = window_starts(len(values), length, stride)
     index = starts[:, None] + np.arange(length)  # (N, L)
     return np.ascontiguousarray(values[index].transpose(0, 2, 1))  # (N, C, L)
@@ -90,6 +103,19 @@ def check_stride_covers(length: int, stride: int) -> None:
     if stride > length:
         raise ConfigError(f"stride {stride} is longer than the window length {length}: the steps between windows "
                           "would be in no window; use a stride of at most the window length")
+
+
+def refuse_columns_of_other_than_numbers(series) -> None:
+    """A pandas frame's timestamp (or other text) columns are named before NumPy fails to make floats of them."""
+    dtypes = getattr(series, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):  # not a DataFrame
+        return
+    from pandas.api.types import is_numeric_dtype
+
+    other = [str(name) for name, dtype in dtypes.items() if not is_numeric_dtype(dtype)]
+    if other:
+        raise DataError(f"a series takes numeric columns; {', '.join(other)} hold(s) dates or text, not numbers "
+                        f"(a timestamp?): leave it out, series.drop(columns={other!r}), or make it the index")
 
 
 def as_steps_by_channels(series: np.ndarray) -> np.ndarray:

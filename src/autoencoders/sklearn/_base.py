@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
@@ -31,6 +33,21 @@ TRAIN_PARAMETERS = ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "
 
 PARTS = ("backbone", "objective")
 PART_MODULES = "_autoencoders_part_modules"  # the pickled state's entry naming them (see __getstate__)
+LEARNED = "_autoencoders_learned"  # the pickled state's entry holding the learned attributes, torch.save'd
+
+
+def _is_learned(name: str) -> bool:
+    """True for a learned attribute's name (``model_``, ``n_features_in_``): scikit-learn's trailing underscore."""
+    return name.endswith("_") and not name.startswith("_")
+
+
+def _where_available(storage, location: str):
+    """``torch.load``'s ``map_location``: a tensor on the device it was saved from where this machine has that
+    device, else on the CPU (where ``torch.load`` read it)."""
+    try:
+        return torch.serialization.default_restore_location(storage, location)
+    except RuntimeError:  # "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False"
+        return storage
 
 
 class _AutoencoderEstimator(BaseEstimator):
@@ -252,14 +269,24 @@ class _AutoencoderEstimator(BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (``joblib``'s worker processes of ``GridSearchCV(n_jobs=2)``, ``copy.deepcopy``), the state
         names the modules of the user's that registered the estimator's parts, imported again where it is
-        unpickled, as pickle imports the module of a class: its parameters name them by strings only."""
+        unpickled, as pickle imports the module of a class: its parameters name them by strings only. The learned
+        attributes go through ``torch.save``, so that ``__setstate__`` loads their tensors with a ``map_location``:
+        an estimator fitted and pickled on a GPU loads on a machine without one (on its CPU) instead of failing."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ gives the instance's own __dict__
+        learned = {name: state.pop(name) for name in list(state) if _is_learned(name)}
+        if learned:
+            buffer = io.BytesIO()
+            torch.save(learned, buffer)
+            state[LEARNED] = buffer.getvalue()
         modules = own_modules(self.model, self.backbone, self.objective)
-        return {**super().__getstate__(), **({PART_MODULES: modules} if modules else {})}
+        return {**state, **({PART_MODULES: modules} if modules else {})}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
-        for module in state.pop(PART_MODULES, ()):
+        for module in state.pop(PART_MODULES, ()):  # before the learned state, whose models are of their classes
             importlib.import_module(module)
+        if LEARNED in state:  # absent from an unfitted estimator's state, and from those pickled before it
+            state |= torch.load(io.BytesIO(state.pop(LEARNED)), map_location=_where_available, weights_only=False)
         super().__setstate__(state)
 
     def _saved_state(self) -> dict[str, Any]:
@@ -325,7 +352,8 @@ class _OneModelSharing:
 def refuse_sparse(X: Any, estimator: str) -> None:
     """A TypeError for sparse ``X`` (a scipy.sparse matrix or array, a DataFrame with sparse columns), before any
     work, naming the memory that densifying it takes: the networks train on dense rows, and a sparse matrix made
-    dense without a word (as a table with gaps was before) can need far more memory than it holds."""
+    dense without a word (as a table with gaps was before) can need far more memory than it holds. It says what to
+    change in a Pipeline too, where sparse rows come from the step before (OneHotEncoder's default output)."""
     if hasattr(X, "dtypes"):
         import pandas as pd
 
@@ -336,7 +364,9 @@ def refuse_sparse(X: Any, estimator: str) -> None:
     rows, columns = X.shape
     raise TypeError(f"{estimator} takes dense data, but X is sparse ({type(X).__name__} of {rows} x {columns}); "
                     f"its networks train on dense rows: pass X.toarray() (or a DataFrame's sparse.to_dense()), which "
-                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32")
+                    f"takes {rows * columns * 4 / 1e9:.3g} GB as float32; in a Pipeline, have the step before give "
+                    "dense rows (OneHotEncoder(sparse_output=False), ColumnTransformer(..., sparse_threshold=0)), or "
+                    f"give {estimator} the DataFrame itself: it one-hot encodes text columns on its own")
 
 
 def warn_of_row_ids(X: Any, estimator: str) -> None:

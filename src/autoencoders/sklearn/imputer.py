@@ -104,7 +104,7 @@ class AutoencoderImputer(_OneModelSharing, TransformerMixin, _AutoencoderEstimat
         _warn_once_each(caught)
         result = _merge(self._as_frame(X), filled, gaps)
         if not hasattr(X, "columns"):
-            return _as_array(result)
+            return _as_array(result, getattr(X, "dtype", None))
         result.index = X.index  # the caller's row labels, as they came in
         return result
 
@@ -169,10 +169,12 @@ def _holding_fills(column, fills, gap: np.ndarray):
     return column.cat.add_categories(pd.Index(fills[gap].unique()).difference(own))
 
 
-def _as_array(frame) -> np.ndarray:
-    """A filled table as a float array when every column is numeric, else an object array."""
+def _as_array(frame, dtype: np.dtype | None) -> np.ndarray:
+    """A filled table as a float array when every column is numeric (in ``dtype``, the given array's, where that is a
+    float one: float32 rows stay float32, as a frame's float32 column does; float64 otherwise), else an object
+    array."""
     try:
-        return frame.to_numpy(dtype=np.float64)
+        return frame.to_numpy(dtype=dtype if dtype is not None and dtype.kind == "f" else np.float64)
     except (ValueError, TypeError):
         return frame.to_numpy(dtype=object)
 
