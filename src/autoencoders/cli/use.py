@@ -47,28 +47,22 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
     a prior (a VAE) also the test negative log-likelihood (nll_nats, importance-weighted) and the ELBO (elbo_nats),
     in nats per sample, seeded; its loss is then the reconstruction term alone (loss_is says so)."""
     from ..checkpoint import write_json
-    from ..metrics import (
-        density_missing,
-        has_density,
-        likelihood_left_out,
-        likelihood_metrics,
-        reconstruction_metrics,
-    )
+    from ..metrics import density_missing, likelihood_left_out, likelihood_metrics, reconstruction_metrics
 
     checkpoint, scaler = load_run(run)
     model = checkpoint.model
     samples_given = click.get_current_context().get_parameter_source("importance_samples") != \
         click.core.ParameterSource.DEFAULT
-    if samples_given and density_missing(model):  # before the data is read
-        raise click.BadParameter(f"{density_missing(model)}; leave --importance-samples out",
-                                 param_hint="--importance-samples")
+    missing = density_missing(model)
+    if samples_given and missing:  # before the data is read
+        raise click.BadParameter(f"{missing}; leave --importance-samples out", param_hint="--importance-samples")
     dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
     X = model_inputs(checkpoint, scaler, dataset)
     left_out = likelihood_left_out(model, X)
     if left_out:  # a VAE's user looks for nll_nats: say why it is missing
         warnings.warn(f"the likelihood (nll_nats, elbo_nats) is not measured: {left_out}",
                       stacklevel=1)  # this file: shown as a "Warning:" line
-    likelihood = likelihood_metrics(model, X, importance_samples) if has_density(model) and not left_out else {}
+    likelihood = likelihood_metrics(model, X, importance_samples) if not (missing or left_out) else {}
     metrics = {"run": str(run), "data": dataset.source, "n_samples": len(X),
                **finite_values(reconstruction_metrics(model, X) | likelihood, "the metrics")}
     if out:
