@@ -64,8 +64,9 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
 @RUN
 @run_data_options
 @output_options("Where to write the codes (.npy or .csv; a table's --drop columns, its IDs, first in a .csv or "
-                ".parquet, with the codes as code0, code1, ...; of a series' windows, the time stamps of each "
-                "window's first and last step, TIME_start and TIME_end).", arrays=True)
+                ".parquet, with the codes as code0, code1, ...; an image folder's files as file; of a series' "
+                "windows, the time stamps of each window's first and last step, TIME_start and TIME_end).",
+                arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array

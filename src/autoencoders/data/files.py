@@ -5,6 +5,7 @@ folders (each image read by :mod:`.images`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,15 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     classes = sorted(set(folders))
     labelled = classes != ["."]
     y = np.array([classes.index(folder) for folder in folders]) if labelled else None
-    return Dataset(X, y, path.name, classes if labelled else [])
+    return Dataset(X, y, path.name, classes if labelled else [], dropped=_file_names(path, files))
+
+
+def _file_names(path: Path, files: list[Path]) -> Any:
+    """Each image's file, relative to the folder ``path`` (``cat/a.png``), as a one-column DataFrame (n, 1) that
+    commands write beside each image's row (codes, scores), as they write a table's --drop columns."""
+    import pandas as pd
+
+    return pd.DataFrame({"file": [file.relative_to(path).as_posix() for file in files]})
 
 
 def _check_one_size(path: Path, files: list[Path], images: list[np.ndarray]) -> None:

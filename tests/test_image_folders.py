@@ -1,0 +1,64 @@
+"""A folder of a user's own pictures through every command (audit 54): gray, colour and mixed-mode folders, class
+sub-folders, and what each command writes back, by file name and in the input's mode."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from autoencoders.cli import cli
+
+
+def _pictures(folder, names, mode="L", size=(8, 8), seed=0):
+    """Random pictures of ``mode`` saved under ``folder`` by their relative ``names``."""
+    rng = np.random.default_rng(seed)
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (*size[::-1], 3), dtype=np.uint8)).convert(mode).save(folder / name)
+    return folder
+
+
+def _train(folder, run, *options):
+    result = CliRunner().invoke(cli, ["train", "--data", str(folder), "--hidden", "8", "--code-size", "2",
+                                      "--epochs", "1", "--out", str(run), "--quiet", "--no-report", *options])
+    assert result.exit_code == 0, result.output
+    return run
+
+
+@pytest.fixture
+def classed(tmp_path):
+    """A folder of 6 gray pictures in two class folders, and a run trained on it."""
+    names = ["dog/b.png", "cat/z.png", "cat/a.png", "dog/a.png", "cat/m.png", "dog/c.png"]
+    folder = _pictures(tmp_path / "pets", names)
+    return folder, _train(folder, tmp_path / "run")
+
+
+def test_encode_and_detect_write_each_picture_s_file_beside_its_row(classed, tmp_path):
+    # a CSV of codes or scores of an image folder held numbers alone: which picture each row was could only be
+    # guessed from the sorted order the loader happened to use
+    folder, run = classed
+    runner = CliRunner()
+    result = runner.invoke(cli, ["encode", str(run), "--data", str(folder), "--out", str(tmp_path / "codes.csv")])
+    assert result.exit_code == 0, result.output
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert list(codes.columns) == ["file", "code0", "code1"]
+    assert sorted(codes["file"]) == ["cat/a.png", "cat/m.png", "cat/z.png", "dog/a.png", "dog/b.png", "dog/c.png"]
+    result = runner.invoke(cli, ["detect", "--data", str(folder), "--out", str(tmp_path / "scores.csv")])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert list(scores.columns[:2]) == ["row", "file"] and list(scores["file"]) == list(codes["file"])
+
+
+def test_search_names_the_pictures_it_finds(classed):
+    # ae search on a folder gave its neighbours as row numbers alone, which no user of a folder can map to a picture
+    folder, run = classed
+    result = CliRunner().invoke(cli, ["search", str(run), "--data", str(folder), "--query", "0", "-k", "3"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["results"][0]
+    files = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.png"))
+    assert found["files"] == [files[row] for row in found["neighbours"]] and found["query_file"] == files[0]
