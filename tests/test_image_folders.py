@@ -4,6 +4,7 @@ sub-folders, and what each command writes back, by file name and in the input's 
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from autoencoders.cli import cli
+from autoencoders.data import read_path
+from autoencoders.data.images import read_image
 
 
 def _pictures(folder, names, mode="L", size=(8, 8), seed=0):
@@ -62,3 +65,26 @@ def test_search_names_the_pictures_it_finds(classed):
     found = json.loads(result.output)["results"][0]
     files = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.png"))
     assert found["files"] == [files[row] for row in found["neighbours"]] and found["query_file"] == files[0]
+
+
+def test_a_gray_folder_with_one_colour_picture_says_all_are_read_in_colour(tmp_path):
+    # one RGB(A) file among gray ones turned the whole folder into 3 channels without a word
+    folder = _pictures(tmp_path / "scans", [f"{i}.png" for i in range(5)])
+    _pictures(folder, ["odd.png"], mode="RGB", seed=1)
+    with pytest.warns(UserWarning, match=r"1 of 6 .*odd\.png.*three channels"):
+        dataset = read_path(folder)
+    assert dataset.X.shape == (6, 3, 8, 8)
+
+
+def test_transparency_dropped_from_a_picture_is_warned_of(tmp_path):
+    # an RGBA picture's alpha was dropped silently: its transparent pixels read as whatever colour they hide
+    pixels = np.random.default_rng(0).integers(0, 256, (8, 8, 4), dtype=np.uint8)  # (H, W, RGBA)
+    pixels[..., 3] = 255
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "opaque.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an opaque alpha channel loses nothing: no warning
+        np.testing.assert_allclose(read_image(tmp_path / "opaque.png"), pixels[..., :3].transpose(2, 0, 1) / 255)
+    pixels[0, 0, 3] = 0
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "logo.png")
+    with pytest.warns(UserWarning, match=r"logo\.png.*transparen"):
+        assert read_image(tmp_path / "logo.png").shape == (3, 8, 8)

@@ -4,6 +4,7 @@ folders (each image read by :mod:`.images`)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,7 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     _check_one_size(path, files, images)
     if grayscale is None:
         grayscale = all(len(image) == 1 for image in images)
+        _warn_of_colour_among_gray(path, files, images)
     X = np.stack([with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
     classes = sorted(set(folders))
     labelled = classes != ["."]
@@ -102,6 +104,16 @@ def _file_names(path: Path, files: list[Path]) -> Any:
     import pandas as pd
 
     return pd.DataFrame({"file": [file.relative_to(path).as_posix() for file in files]})
+
+
+def _warn_of_colour_among_gray(path: Path, files: list[Path], images: list[np.ndarray]) -> None:
+    """Warn when some images of a folder are gray and others colour: all are then read with three channels (a
+    colour model), which one stray RGB file among gray scans decides."""
+    colour = [file for file, image in zip(files, images, strict=True) if len(image) == 3]
+    if 0 < len(colour) < len(files):
+        warnings.warn(f"{path}: {len(colour)} of {len(files)} images are in colour (e.g. "
+                      f"{colour[0].relative_to(path)}), the others gray: all are read with three channels (gray "
+                      "repeated); convert the colour ones to gray for a gray model", stacklevel=3)
 
 
 def _check_one_size(path: Path, files: list[Path], images: list[np.ndarray]) -> None:

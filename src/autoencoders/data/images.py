@@ -31,6 +31,7 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     try:
         with Image.open(file) as stored:
             image = ImageOps.exif_transpose(stored)  # upright as viewers show it: a phone's photo is stored sideways
+            _warn_of_transparency(image, file)
             if image.mode in _GRAY_WHITE:
                 pixels = np.asarray(image.convert("L") if image.mode == "LA" else image, np.float32)[None]
                 pixels = pixels / np.float32(_GRAY_WHITE[image.mode])  # (1, H, W)
@@ -42,6 +43,18 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     except (UnidentifiedImageError, OSError) as error:
         raise DataError(f"cannot read image {file}: {error}") from None
     return pixels if channels is None else with_channels(pixels, channels)
+
+
+def _warn_of_transparency(image, file: Path) -> None:
+    """Warn that a picture's transparent pixels (alpha below opaque: a logo's or a cut-out's background) are read as
+    the colour they hide, since its alpha channel is not read; an opaque alpha channel loses nothing."""
+    if not image.has_transparency_data:
+        return
+    alpha = np.asarray(image.convert("RGBA").getchannel("A"))  # (H, W), 255 opaque
+    if alpha.min() < 255:
+        warnings.warn(f"{file}: {np.mean(alpha < 255):.0%} of its pixels are transparent; the alpha channel is not "
+                      "read, so they count as the colour they hide (flatten the picture onto a background first)",
+                      stacklevel=4)
 
 
 CHANNEL_COUNTS = (1, 3, 4)  # gray, RGB, RGBA
