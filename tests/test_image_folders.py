@@ -88,3 +88,19 @@ def test_transparency_dropped_from_a_picture_is_warned_of(tmp_path):
     Image.fromarray(pixels, "RGBA").save(tmp_path / "logo.png")
     with pytest.warns(UserWarning, match=r"logo\.png.*transparen"):
         assert read_image(tmp_path / "logo.png").shape == (3, 8, 8)
+
+
+def test_denoise_writes_a_16_bit_scan_back_in_16_bits(tmp_path):
+    # a 16-bit gray PNG (a scan, a microscope image) came back 8-bit: 256 levels where it had 65536
+    run = _train(_pictures(tmp_path / "scans", [f"{i}.png" for i in range(6)]), tmp_path / "run",
+                 "--model", "denoising")
+    deep = (np.random.default_rng(2).random((8, 8)) * 65535).astype(np.uint16)  # (H, W)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    _pictures(tmp_path, ["plain.png"], seed=3)
+    for name in ("deep.png", "plain.png"):
+        result = CliRunner().invoke(cli, ["denoise", str(run), str(tmp_path / name), str(tmp_path / f"out-{name}")])
+        assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out-deep.png") as written, Image.open(tmp_path / "out-plain.png") as plain:
+        assert written.mode == "I;16" and plain.mode == "L"
+        levels = np.asarray(written)
+    assert levels.max() > 255 and len(np.unique(levels % 257)) > 1  # not 8-bit levels widened

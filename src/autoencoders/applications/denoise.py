@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +52,11 @@ def read_images(files: list[Path], shape: tuple[int, ...]) -> np.ndarray:
     return np.stack(images)
 
 
-def write_images(images: np.ndarray, files: list[Path], overwrite: bool = False) -> None:
+def write_images(images: np.ndarray, files: list[Path], overwrite: bool = False,
+                 bits: Sequence[int] | None = None) -> None:
     """Write images (n, C, H, W) in [0, 1] to ``files`` (format by suffix), each atomically; files that already
-    exist are a FileExistsError, before any is written, unless ``overwrite``."""
+    exist are a FileExistsError, before any is written, unless ``overwrite``. ``bits``: each image's bits per value,
+    8 (the default) or 16, which a gray image written as PNG or TIFF keeps (as a 16-bit scan it was read from)."""
     from PIL import Image
 
     images = np.asarray(images)  # a nested list too
@@ -68,14 +71,17 @@ def write_images(images: np.ndarray, files: list[Path], overwrite: bool = False)
     if unknown:
         raise DataError(f"{', '.join(unknown)}: not a picture format Pillow writes (name them .png, .jpg, ...)")
     refuse_existing(files, overwrite)
-    for image, file in zip(images, files, strict=True):
-        _write_image(image, file, formats[file.suffix.lower()])
+    for image, file, depth in zip(images, files, bits or [8] * len(files), strict=True):
+        _write_image(image, file, formats[file.suffix.lower()], depth)
 
 
-def _write_image(image: np.ndarray, file: Path, picture_format: str) -> None:
-    """One image (C, H, W) in [0, 1] to ``file`` in Pillow's ``picture_format``, atomically."""
+def _write_image(image: np.ndarray, file: Path, picture_format: str, bits: int) -> None:
+    """One image (C, H, W) in [0, 1] to ``file`` in Pillow's ``picture_format``, atomically: 16 ``bits`` a value
+    where it is gray and the format holds them (PNG, TIFF; Pillow writes no 16-bit colour), else 8."""
     from PIL import Image
 
-    pixels = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
+    sixteen = bits == 16 and len(image) == 1 and picture_format in ("PNG", "TIFF")
+    dtype = np.uint16 if sixteen else np.uint8
+    pixels = np.rint(np.clip(image, 0, 1) * np.iinfo(dtype).max).astype(dtype)  # (C, H, W)
     picture = Image.fromarray(pixels[0] if len(pixels) == 1 else pixels.transpose(1, 2, 0))
     atomic_write(file, lambda tmp: picture.save(tmp, format=picture_format))

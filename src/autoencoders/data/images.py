@@ -45,6 +45,15 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     return pixels if channels is None else with_channels(pixels, channels)
 
 
+def bit_depth(file: Path) -> int:
+    """The bits of each pixel value of an image file as :func:`read_image` scales it: 16 for 16-bit gray (PNG, TIFF),
+    else 8."""
+    from PIL import Image
+
+    with Image.open(file) as image:
+        return 16 if _GRAY_WHITE.get(image.mode) == 65535.0 else 8
+
+
 def _warn_of_transparency(image, file: Path) -> None:
     """Warn that a picture's transparent pixels (alpha below opaque: a logo's or a cut-out's background) are read as
     the colour they hide, since its alpha channel is not read; an opaque alpha channel loses nothing."""
