@@ -104,3 +104,13 @@ def test_denoise_writes_a_16_bit_scan_back_in_16_bits(tmp_path):
         assert written.mode == "I;16" and plain.mode == "L"
         levels = np.asarray(written)
     assert levels.max() > 255 and len(np.unique(levels % 257)) > 1  # not 8-bit levels widened
+
+
+@pytest.mark.parametrize("command", ["encode", "compress", "decompress", "denoise", "reconstruct", "generate"])
+def test_overwrite_names_image_only_where_the_command_draws_one(command):
+    # ae decompress --help said "--overwrite: Replace --out (and --image)", an option it does not have
+    result = CliRunner().invoke(cli, [command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    has_image = "--image FILE" in result.output
+    assert has_image == (command in ("reconstruct", "generate"))
+    assert ("--image" in result.output.split("--overwrite", 1)[1].splitlines()[0]) == has_image
