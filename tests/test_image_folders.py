@@ -114,3 +114,16 @@ def test_overwrite_names_image_only_where_the_command_draws_one(command):
     has_image = "--image FILE" in result.output
     assert has_image == (command in ("reconstruct", "generate"))
     assert ("--image" in result.output.split("--overwrite", 1)[1].splitlines()[0]) == has_image
+
+
+def test_denoise_cleans_a_folder_of_class_folders_into_the_same_layout(classed, tmp_path):
+    # the folder a model trained on (pictures in class folders) was "no image files" to ae denoise
+    folder, _ = classed
+    run = _train(folder, tmp_path / "denoiser", "--model", "denoising")
+    out = folder / "clean"  # inside IN: its pictures are not read again by a second run
+    for again in ([], ["--overwrite"]):
+        result = CliRunner().invoke(cli, ["denoise", str(run), str(folder), str(out), *again])
+        assert result.exit_code == 0, result.output
+        assert "wrote 6 denoised" in result.output
+    written = sorted(path.relative_to(out).as_posix() for path in out.rglob("*"))
+    assert written == ["cat", "cat/a.png", "cat/m.png", "cat/z.png", "dog", "dog/a.png", "dog/b.png", "dog/c.png"]

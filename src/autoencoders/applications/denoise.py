@@ -24,13 +24,14 @@ def denoise(model: Autoencoder, X: np.ndarray) -> np.ndarray:
     return reconstruct(model, X)
 
 
-def image_files(source: str | Path) -> list[Path]:
-    """``source`` itself if it is an image file, else the image files in the folder, sorted (hidden ones left out)."""
+def image_files(source: str | Path, recursive: bool = False) -> list[Path]:
+    """``source`` itself if it is an image file, else the image files in the folder (and its sub-folders if
+    ``recursive``), sorted (hidden ones left out)."""
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"no such image file or folder: {source}")
     if source.is_dir():
-        return image_files_in(source, recursive=False)
+        return image_files_in(source, recursive)
     if source.suffix.lower() not in IMAGE_SUFFIXES:
         raise DataError(f"{source} is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
     return [source]
