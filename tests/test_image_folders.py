@@ -127,3 +127,17 @@ def test_denoise_cleans_a_folder_of_class_folders_into_the_same_layout(classed, 
         assert "wrote 6 denoised" in result.output
     written = sorted(path.relative_to(out).as_posix() for path in out.rglob("*"))
     assert written == ["cat", "cat/a.png", "cat/m.png", "cat/z.png", "dog", "dog/a.png", "dog/b.png", "dog/c.png"]
+
+
+def test_gray_gifs_are_read_as_gray(tmp_path):
+    # a GIF stores pixels as a palette, gray or not; gray GIFs were read as three equal colour channels: a colour
+    # model, three times the input, for gray pictures
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 256, (3, 8, 8), dtype=np.uint8)  # (n, H, W)
+    for i, pixels in enumerate(gray):
+        Image.fromarray(pixels).save(tmp_path / f"{i}.gif")
+    dataset = read_path(tmp_path)
+    assert dataset.X.shape == (3, 1, 8, 8)
+    np.testing.assert_allclose(dataset.X[:, 0], gray / 255, atol=1e-6)
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).convert("P").save(tmp_path / "colour.gif")
+    assert read_image(tmp_path / "colour.gif").shape == (3, 8, 8)  # a colour palette stays colour
