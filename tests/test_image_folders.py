@@ -141,3 +141,16 @@ def test_gray_gifs_are_read_as_gray(tmp_path):
     np.testing.assert_allclose(dataset.X[:, 0], gray / 255, atol=1e-6)
     Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).convert("P").save(tmp_path / "colour.gif")
     assert read_image(tmp_path / "colour.gif").shape == (3, 8, 8)  # a colour palette stays colour
+
+
+def test_reconstruct_writes_each_picture_s_file_beside_its_pixels(classed, tmp_path):
+    # as encode: a CSV of a folder's reconstructions was rows of pixel values with nothing to say whose
+    folder, run = classed
+    result = CliRunner().invoke(cli, ["reconstruct", str(run), "--data", str(folder), "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(tmp_path / "r.csv")
+    assert list(rows.columns) == ["file", *(f"value{i}" for i in range(64))]  # 8x8 gray pixels, row by row
+    assert rows["file"].iloc[0] == "cat/a.png" and rows.iloc[:, 1:].to_numpy().min() >= 0
+    result = CliRunner().invoke(cli, ["reconstruct", str(run), "--data", str(folder), "--out", str(tmp_path / "r.npy")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "r.npy").shape == (6, 1, 8, 8)  # an .npy holds the images alone, as before
