@@ -28,13 +28,13 @@ def denoise(run, source, target, overwrite):
     from ..applications import image_files, read_images, write_images
 
     single = Path(source).is_file()
+    # a folder's sub-folders too (class folders, as training reads them), but not OUT's pictures where OUT is in IN
+    files = [file for file in image_files(source, recursive=True)
+             if single or Path(target).absolute() not in file.absolute().parents]
     if not single and Path(target).exists() and Path(target).resolve() == Path(source).resolve():
         raise click.BadParameter("OUT is the folder IN: the original images would be replaced", param_hint="OUT")
     if single:
         check_picture_format(target, "OUT", sorted(IMAGE_SUFFIXES))  # what Pillow reads, it writes
-    # a folder's sub-folders too (class folders, as training reads them), but not OUT's pictures where OUT is in IN
-    files = [file for file in image_files(source, recursive=True)
-             if single or Path(target).absolute() not in file.absolute().parents]
     outputs = [Path(target)] if single else [Path(target) / file.relative_to(source) for file in files]
     claim_files(outputs, overwrite, "OUT", [source])  # before the model is loaded or any image read
     checkpoint, scaler = load_run(run)
