@@ -154,3 +154,12 @@ def test_reconstruct_writes_each_picture_s_file_beside_its_pixels(classed, tmp_p
     result = CliRunner().invoke(cli, ["reconstruct", str(run), "--data", str(folder), "--out", str(tmp_path / "r.npy")])
     assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "r.npy").shape == (6, 1, 8, 8)  # an .npy holds the images alone, as before
+
+
+def test_denoise_names_an_input_that_is_no_image_first(tmp_path):
+    # an .npy given as IN with a folder name as OUT was told "OUT must end in .png, ...", not what was wrong
+    np.save(tmp_path / "rows.npy", np.zeros((2, 64)))
+    (tmp_path / "run").write_text("not read: IN is refused first")
+    arguments = [str(tmp_path / name) for name in ("run", "rows.npy", "out")]
+    result = CliRunner().invoke(cli, ["denoise", *arguments])
+    assert result.exit_code != 0 and "rows.npy is not an image file" in result.output, result.output
