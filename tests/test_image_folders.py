@@ -14,6 +14,7 @@ from PIL import Image
 
 from autoencoders.cli import cli
 from autoencoders.data import read_path
+from autoencoders.data.files import read_image_folder
 from autoencoders.data.images import read_image
 
 
@@ -163,3 +164,10 @@ def test_denoise_names_an_input_that_is_no_image_first(tmp_path):
     arguments = [str(tmp_path / name) for name in ("run", "rows.npy", "out")]
     result = CliRunner().invoke(cli, ["denoise", *arguments])
     assert result.exit_code != 0 and "rows.npy is not an image file" in result.output, result.output
+
+
+def test_read_image_folder_takes_a_path_as_text(tmp_path):
+    # autoencoders.data.files.read_image_folder("pictures") failed: 'str' object has no attribute 'rglob'
+    folder = _pictures(tmp_path / "pictures", ["a.png", "b.png"])
+    dataset = read_image_folder(str(folder), grayscale=False)
+    assert dataset.X.shape == (2, 3, 8, 8) and dataset.files == ["a.png", "b.png"]

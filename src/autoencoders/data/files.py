@@ -74,12 +74,13 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
                     f".arff, .mat, an IDX file or an image folder{hint}")
 
 
-def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
+def read_image_folder(path: str | Path, grayscale: bool | None = None) -> Dataset:
     """Every image under ``path`` (read by :func:`~autoencoders.data.images.read_image`); images in sub-folders are
     labelled by the sub-folder's name.
 
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
+    path = Path(path)
     files = image_files_in(path, recursive=True)
     folders = [file.parent.relative_to(path).as_posix() for file in files]  # "." for the top level
     if "." in folders and set(folders) != {"."}:  # before any image is read
