@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from autoencoders.applications import write_images
 from autoencoders.cli import cli
 from autoencoders.data import read_path
 from autoencoders.data.files import read_image_folder
@@ -171,3 +172,13 @@ def test_read_image_folder_takes_a_path_as_text(tmp_path):
     folder = _pictures(tmp_path / "pictures", ["a.png", "b.png"])
     dataset = read_image_folder(str(folder), grayscale=False)
     assert dataset.X.shape == (2, 3, 8, 8) and dataset.files == ["a.png", "b.png"]
+
+
+def test_write_images_keeps_16_bits_of_gray_where_asked(tmp_path):
+    images = np.linspace(0, 1, 64, dtype=np.float32).reshape(1, 1, 8, 8)
+    write_images(np.concatenate([images, images]), [tmp_path / "a.png", tmp_path / "b.png"], bits=[16, 8])
+    with Image.open(tmp_path / "a.png") as deep, Image.open(tmp_path / "b.png") as plain:
+        assert (deep.mode, plain.mode) == ("I;16", "L")
+        np.testing.assert_array_equal(np.asarray(deep), np.rint(images[0, 0] * 65535))
+    with pytest.raises(ValueError, match="1 bit depths for 2 files"):
+        write_images(np.concatenate([images, images]), [tmp_path / "c.png", tmp_path / "d.png"], bits=[16])

@@ -64,8 +64,9 @@ def write_images(images: np.ndarray, files: list[Path], overwrite: bool = False,
     if images.ndim != 4 or images.shape[1] not in CHANNEL_COUNTS:
         raise DataError(f"images must be (n, channels, height, width) with 1, 3 or 4 channels, got shape "
                         f"{images.shape}")
-    if len(images) != len(files):
-        raise DataError(f"{len(images)} images for {len(files)} files: one file per image")
+    if len(images) != len(files) or bits is not None and len(bits) != len(files):
+        raise DataError(f"{len(images)} images{'' if bits is None else f' and {len(bits)} bit depths'} for "
+                        f"{len(files)} files: one file per image")
     files = [refuse_folder(file) for file in files]
     formats = Image.registered_extensions()  # {".png": "PNG", ...}: the temporary file's name says none
     unknown = [str(file) for file in files if file.suffix.lower() not in formats]
