@@ -182,3 +182,11 @@ def test_write_images_keeps_16_bits_of_gray_where_asked(tmp_path):
         np.testing.assert_array_equal(np.asarray(deep), np.rint(images[0, 0] * 65535))
     with pytest.raises(ValueError, match="1 bit depths for 2 files"):
         write_images(np.concatenate([images, images]), [tmp_path / "c.png", tmp_path / "d.png"], bits=[16])
+
+
+def test_a_transparent_colour_of_a_gif_is_warned_of(tmp_path):
+    # a GIF marks transparency by one palette index, not an alpha channel
+    picture = Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).convert("P")
+    picture.save(tmp_path / "cut.gif", transparency=0)
+    with pytest.warns(UserWarning, match=r"cut\.gif: 2% of its pixels are transparent"):
+        read_image(tmp_path / "cut.gif")

@@ -67,7 +67,8 @@ def _gray_palette(image) -> bool:
 def _warn_of_transparency(image, file: Path) -> None:
     """Warn that a picture's transparent pixels (alpha below opaque: a logo's or a cut-out's background) are read as
     the colour they hide, since its alpha channel is not read; an opaque alpha channel loses nothing."""
-    if not image.has_transparency_data:
+    # an alpha channel, or a palette's or gray's transparent value (Pillow 9 has no has_transparency_data)
+    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
         return
     alpha = np.asarray(image.convert("RGBA").getchannel("A"))  # (H, W), 255 opaque
     if alpha.min() < 255:
