@@ -43,7 +43,7 @@ def classed(tmp_path):
     return folder, _train(folder, tmp_path / "run")
 
 
-def test_encode_and_detect_write_each_picture_s_file_beside_its_row(classed, tmp_path):
+def test_encode_cluster_and_detect_write_each_picture_s_file_beside_its_row(classed, tmp_path):
     # a CSV of codes or scores of an image folder held numbers alone: which picture each row was could only be
     # guessed from the sorted order the loader happened to use
     folder, run = classed
@@ -57,6 +57,10 @@ def test_encode_and_detect_write_each_picture_s_file_beside_its_row(classed, tmp
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert list(scores.columns[:2]) == ["row", "file"] and list(scores["file"]) == list(codes["file"])
+    result = runner.invoke(cli, ["cluster", str(run), "--data", str(folder), "--clusters", "2",
+                                 "--out", str(tmp_path / "clusters.csv")])
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(tmp_path / "clusters.csv")["file"]) == list(codes["file"])
 
 
 def test_search_names_the_pictures_it_finds(classed):
