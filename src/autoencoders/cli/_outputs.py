@@ -37,8 +37,10 @@ def output_options(help: str, required: bool = True, arrays: bool = False) -> Ca
                     claim_files([kwargs[flag]], overwrite, f"--{flag}", [r for r in read if r])
             return function(*args, **kwargs)
 
-        checked = click.option("--overwrite", is_flag=True,
-                               help="Replace --out (and --image) if the file exists.")(checked)
+        # --image, declared below this decorator, is among the options already given to ``function``
+        draws = any(param.name == "image" for param in getattr(function, "__click_params__", ()))
+        replaced = "--out (and --image) if the file exists" if draws else "--out if the file exists"
+        checked = click.option("--overwrite", is_flag=True, help=f"Replace {replaced}.")(checked)
         # no default=None beside required=True: click 8.5 takes that default as given and skips the check
         return click.option("--out", type=click.Path(dir_okay=False), required=required, help=help)(checked)
     return decorate

@@ -75,7 +75,7 @@ def cluster(run, data, data_dir, split, label_column, clusters, seed, out):
 def search(run, data, data_dir, split, label_column, query, k, method):
     """The k samples of --data whose codes are nearest to each query's code under the model in RUN: one JSON
     object per query with its row number (in --data, or in the --query file), the neighbours' row numbers in
-    --data, distances, and labels when known."""
+    --data, distances, labels when known, and for a folder of pictures their files (query_file, files)."""
     from ..applications import CodeIndex
 
     rows = None
@@ -90,7 +90,7 @@ def search(run, data, data_dir, split, label_column, query, k, method):
             raise DataError(f"query row {max(rows)} is out of range: --data has {len(codes)} samples")
         queries = codes[rows]
     else:
-        queries, _ = _codes(run, query, data_dir, split, None, query=True)  # a table's labels: left out by name
+        queries, query_data = _codes(run, query, data_dir, split, None, query=True)  # a table's labels left out
     index = CodeIndex(codes, method)
     indices, distances = index.query(queries, k, items=None if rows is None else np.array(rows))
     results = []
@@ -99,8 +99,20 @@ def search(run, data, data_dir, split, label_column, query, k, method):
                   "distances": np.round(far, 6).tolist()}
         if dataset.y is not None:
             result["labels"] = _named_labels(dataset, dataset.y[found])
+        result |= _pictures_named(dataset if rows is not None else query_data, dataset, result["query"], found)
         results.append(result)
     echo_json({"method": index.method, "results": results})
+
+
+def _pictures_named(queried, searched, query: int, found: np.ndarray) -> dict:
+    """The files of a query and its neighbours where they are pictures of a folder (``query_file``, ``files``), by
+    which a user finds them; nothing for other data, whose rows are named by their numbers alone."""
+    named = {}
+    if queried.files is not None:
+        named["query_file"] = queried.files[query]
+    if searched.files is not None:
+        named["files"] = [searched.files[row] for row in found]
+    return named
 
 
 def _named_labels(dataset, codes: np.ndarray) -> list:

@@ -74,8 +74,9 @@ def evaluate(run, data, data_dir, split, label_column, out, importance_samples):
 @RUN
 @run_data_options
 @output_options("Where to write the codes (.npy or .csv; a table's --drop columns, its IDs, first in a .csv or "
-                ".parquet, with the codes as code0, code1, ...; of a series' windows, the time stamps of each "
-                "window's first and last step, TIME_start and TIME_end).", arrays=True)
+                ".parquet, with the codes as code0, code1, ...; an image folder's files as file; of a series' "
+                "windows, the time stamps of each window's first and last step, TIME_start and TIME_end).",
+                arrays=True)
 def encode(run, data, data_dir, split, label_column, out):
     """Write the codes (n_samples x code_size) of --data under the model in RUN."""
     from ..inference import encode as encode_array
@@ -97,7 +98,8 @@ def encode(run, data, data_dir, split, label_column, out):
 @RUN
 @run_data_options
 @output_options("Where to write the reconstructions (.npy or .csv; a table as .csv with its header, or .parquet, "
-                "its --drop columns, its IDs, first), in the data's original units and categories.", arrays=True)
+                "its --drop columns, its IDs, first; an image folder's pictures as a file column, then their "
+                "values flat, value0, value1, ...), in the data's original units and categories.", arrays=True)
 @click.option("--image", type=click.Path(dir_okay=False), default=None,
               help="Also draw the first 10 inputs above their reconstructions to this PNG.")
 def reconstruct(run, data, data_dir, split, label_column, out, image):
@@ -115,8 +117,12 @@ def reconstruct(run, data, data_dir, split, label_column, out, image):
     series = getattr(dataset, "series", None)  # windows cut from a series: written back as its steps
     if series is not None:
         outputs = rebuilt_series(dataset, outputs, holds_row_keys(out))
-    keys = RowKeys.of_table(dataset) if hasattr(outputs, "columns") else None  # a table run's rows: by their IDs
-    outputs = beside_row_keys(out, keys, outputs)
+    keys = None
+    if hasattr(outputs, "columns"):  # a table run's rows: by their IDs
+        keys = RowKeys.of_table(dataset)
+    elif dataset.files is not None and holds_row_keys(out):  # a folder's pictures by their files, pixels flat
+        keys, outputs = RowKeys.of_table(dataset), outputs.reshape(len(outputs), -1)
+    outputs = beside_row_keys(out, keys, outputs, prefix="value")
     # a table comes back as a table, images in the file's own layout
     save_array(out, images_as_stored(outputs, dataset.channels_last))
     if image:

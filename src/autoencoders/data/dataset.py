@@ -24,11 +24,18 @@ class Dataset:
     source: str | None = None
     channels_last: bool = False
     whole: Any = None  # a table file as read, every column kept (table_files.WholeTable), when asked for
-    dropped: Any = None  # a table file's columns left out with TableOptions.drop, as read (a DataFrame), if any
+    # what names each row, as a DataFrame, if anything: a table file's columns left out with TableOptions.drop, as
+    # read, or an image folder's file names (column ``file``)
+    dropped: Any = None
 
     @property
     def is_image(self) -> bool:
         return self.X.ndim == 4
+
+    @property
+    def files(self) -> list[str] | None:
+        """An image folder's files, one a sample, relative to the folder (``cat/a.png``); None for other data."""
+        return list(self.dropped["file"]) if self.is_image and self.dropped is not None else None
 
     @property
     def is_table(self) -> bool:

@@ -4,7 +4,9 @@ folders (each image read by :mod:`.images`)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,12 +74,13 @@ def read_path(path: str | Path, label_column: str | int | None = None, table: Ta
                     f".arff, .mat, an IDX file or an image folder{hint}")
 
 
-def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
+def read_image_folder(path: str | Path, grayscale: bool | None = None) -> Dataset:
     """Every image under ``path`` (read by :func:`~autoencoders.data.images.read_image`); images in sub-folders are
     labelled by the sub-folder's name.
 
     All images must share one size. ``grayscale=None`` keeps colour only if some image has it.
     """
+    path = Path(path)
     files = image_files_in(path, recursive=True)
     folders = [file.parent.relative_to(path).as_posix() for file in files]  # "." for the top level
     if "." in folders and set(folders) != {"."}:  # before any image is read
@@ -88,11 +91,30 @@ def read_image_folder(path: Path, grayscale: bool | None = None) -> Dataset:
     _check_one_size(path, files, images)
     if grayscale is None:
         grayscale = all(len(image) == 1 for image in images)
+        _warn_of_colour_among_gray(path, files, images)
     X = np.stack([with_channels(image, 1 if grayscale else 3) for image in images])  # (n, C, H, W)
     classes = sorted(set(folders))
     labelled = classes != ["."]
     y = np.array([classes.index(folder) for folder in folders]) if labelled else None
-    return Dataset(X, y, path.name, classes if labelled else [])
+    return Dataset(X, y, path.name, classes if labelled else [], dropped=_file_names(path, files))
+
+
+def _file_names(path: Path, files: list[Path]) -> Any:
+    """Each image's file, relative to the folder ``path`` (``cat/a.png``), as a one-column DataFrame (n, 1) that
+    commands write beside each image's row (codes, scores), as they write a table's --drop columns."""
+    import pandas as pd
+
+    return pd.DataFrame({"file": [file.relative_to(path).as_posix() for file in files]})
+
+
+def _warn_of_colour_among_gray(path: Path, files: list[Path], images: list[np.ndarray]) -> None:
+    """Warn when some images of a folder are gray and others colour: all are then read with three channels (a
+    colour model), which one stray RGB file among gray scans decides."""
+    colour = [file for file, image in zip(files, images, strict=True) if len(image) == 3]
+    if 0 < len(colour) < len(files):
+        warnings.warn(f"{path}: {len(colour)} of {len(files)} images are in colour (e.g. "
+                      f"{colour[0].relative_to(path)}), the others gray: all are read with three channels (gray "
+                      "repeated); convert the colour ones to gray for a gray model", stacklevel=3)
 
 
 def _check_one_size(path: Path, files: list[Path], images: list[np.ndarray]) -> None:

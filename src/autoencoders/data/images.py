@@ -15,7 +15,8 @@ from .validation import DataError
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
 
 # Grayscale modes and the value of their white: 1-bit, 8-bit (with alpha), 16-bit (PNG, TIFF; Pillow may widen them
-# to 32-bit "I") and 32-bit float (kept as stored). Every other mode (RGB, RGBA, P, CMYK, ...) is read as 8-bit RGB.
+# to 32-bit "I") and 32-bit float (kept as stored). Every other mode (RGB, RGBA, P, CMYK, ...) is read as 8-bit RGB,
+# but a palette ("P") of gray colours alone, as 8-bit gray.
 _GRAY_WHITE = {"1": 1.0, "L": 255.0, "LA": 255.0, "I": 65535.0, "I;16": 65535.0, "I;16B": 65535.0,
                "I;16L": 65535.0, "I;16N": 65535.0, "F": 1.0}
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601-2, as Pillow's RGB -> L
@@ -31,6 +32,9 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     try:
         with Image.open(file) as stored:
             image = ImageOps.exif_transpose(stored)  # upright as viewers show it: a phone's photo is stored sideways
+            _warn_of_transparency(image, file)
+            if image.mode == "P" and _gray_palette(image):  # a GIF of gray pictures: its colours all gray
+                image = image.convert("L")
             if image.mode in _GRAY_WHITE:
                 pixels = np.asarray(image.convert("L") if image.mode == "LA" else image, np.float32)[None]
                 pixels = pixels / np.float32(_GRAY_WHITE[image.mode])  # (1, H, W)
@@ -42,6 +46,35 @@ def read_image(file: Path, channels: int | None = None) -> np.ndarray:
     except (UnidentifiedImageError, OSError) as error:
         raise DataError(f"cannot read image {file}: {error}") from None
     return pixels if channels is None else with_channels(pixels, channels)
+
+
+def bit_depth(file: Path) -> int:
+    """The bits of each pixel value of an image file as :func:`read_image` scales it: 16 for 16-bit gray (PNG, TIFF),
+    else 8."""
+    from PIL import Image
+
+    with Image.open(file) as image:
+        return 16 if _GRAY_WHITE.get(image.mode) == 65535.0 else 8
+
+
+def _gray_palette(image) -> bool:
+    """Whether the palette colours a palette image ("P": every GIF) uses are all gray (red = green = blue)."""
+    used = np.unique(np.asarray(image))  # palette indices
+    colours = np.asarray(image.getpalette("RGB"), np.uint8).reshape(-1, 3)[used]  # (used, RGB)
+    return bool((colours == colours[:, :1]).all())
+
+
+def _warn_of_transparency(image, file: Path) -> None:
+    """Warn that a picture's transparent pixels (alpha below opaque: a logo's or a cut-out's background) are read as
+    the colour they hide, since its alpha channel is not read; an opaque alpha channel loses nothing."""
+    # an alpha channel, or a palette's or gray's transparent value (Pillow 9 has no has_transparency_data)
+    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+        return
+    alpha = np.asarray(image.convert("RGBA").getchannel("A"))  # (H, W), 255 opaque
+    if alpha.min() < 255:
+        warnings.warn(f"{file}: {np.mean(alpha < 255):.0%} of its pixels are transparent; the alpha channel is not "
+                      "read, so they count as the colour they hide (flatten the picture onto a background first)",
+                      stacklevel=4)
 
 
 CHANNEL_COUNTS = (1, 3, 4)  # gray, RGB, RGBA
