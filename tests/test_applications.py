@@ -283,6 +283,24 @@ def test_decompress_refuses_a_flipped_bit_or_a_whole_word_cut_rather_than_decodi
             apps.decompress(trained, tmp_path / name)
 
 
+def test_a_flipped_bit_in_the_header_s_fingerprint_is_named_damage_not_another_model(trained, digits, tmp_path):
+    # The fingerprint was compared before the checksum: a damaged file was blamed on the run decoding it.
+    raw = bytearray(apps.compress(trained, digits.X[:50], tmp_path / "x.aec").path.read_bytes())
+    at = raw.index(b'"fingerprint": "') + len(b'"fingerprint": "')
+    raw[at] ^= 1  # one hex digit of the fingerprint
+    (tmp_path / "flipped.aec").write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="flipped.aec is corrupt or truncated: its content does not match"):
+        apps.decompress(trained, tmp_path / "flipped.aec")
+
+
+def test_a_file_of_a_later_format_version_is_named_as_such(trained, digits, tmp_path):
+    # "AECODE2" was "not a file written by autoencoders' compress": the newer release that wrote it went unnamed.
+    raw = apps.compress(trained, digits.X[:50], tmp_path / "x.aec").path.read_bytes()
+    (tmp_path / "later.aec").write_bytes(raw.replace(b"AECODE1\n", b"AECODE2\n", 1))
+    with pytest.raises(DataError, match="later.aec was written in format version 2 .* reads version 1"):
+        apps.decompress(trained, tmp_path / "later.aec")
+
+
 def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digits, tmp_path):
     report = json.loads(invoke("compress", run_dir, "--data", digits_file, "--out", tmp_path / "d.aec"))
     assert report["bytes"] == (tmp_path / "d.aec").stat().st_size and report["n_samples"] == 200

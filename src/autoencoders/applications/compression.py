@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,8 @@ from ..errors import ConfigError, DataError
 from ..inference import check_model, code_indices, decode, encode
 from ..models._base import Autoencoder
 
-MAGIC = b"AECODE1\n"
+FORMAT_VERSION = 1
+MAGIC = b"AECODE%d\n" % FORMAT_VERSION
 # Symbols are clipped to +-BOUND steps; with step <= 1 spread that clips only codes beyond 4 spreads.
 BOUND_SPREADS = 4.0
 
@@ -125,8 +127,7 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     """The samples (n, *input_shape) stored in ``path``, decoded by ``model`` (the one that compressed them)."""
     check_model(model)
     raw = Path(path).read_bytes()
-    if not raw.startswith(MAGIC):
-        raise DataError(f"{path} is not a file written by autoencoders' compress")
+    _check_format(raw, path)
     discrete = model.objective.discrete_codes
     try:
         (length,) = struct.unpack_from("<I", raw, len(MAGIC))
@@ -135,12 +136,13 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
         fingerprint = header.get("fingerprint")
     except (struct.error, ValueError, AttributeError) as error:
         raise DataError(f"{path} is corrupt or truncated: {error}") from None
+    fields = {key: value for key, value in header.items() if key != "checksum"}
+    # checked before the fingerprint: a damaged fingerprint is damage, not another model
+    if "checksum" in header and header["checksum"] != _checksum(fields, raw[start + length:]):  # files of before
+        raise DataError(f"{path} is corrupt or truncated: its content does not match the checksum written with it")
     if fingerprint != model_fingerprint(model):
         raise CheckpointError(f"{path} was compressed with another model ({header.get('model')!r}, fingerprint "
                               f"{fingerprint}); decompress it with the run that wrote it")
-    fields = {key: value for key, value in header.items() if key != "checksum"}
-    if "checksum" in header and header["checksum"] != _checksum(fields, raw[start + length:]):  # files of before
-        raise DataError(f"{path} is corrupt or truncated: its content does not match the checksum written with it")
     try:
         k = int(header.get("symbols_per_sample", header.get("code_size")))  # code_size: files of before vq
         n, step = int(header["n"]), float(header["step"])
@@ -155,6 +157,17 @@ def decompress(model: Autoencoder, path: str | Path) -> np.ndarray:
     else:
         symbols = decoder.decode(*_entropy_model(step, n, k)).reshape(n, k)
     return decode(model, _codes(model, symbols, side, step))
+
+
+def _check_format(raw: bytes, path: str | Path) -> None:
+    """Refuse a file that is not a compressed file, or one in a format version later than this release reads."""
+    if raw.startswith(MAGIC):
+        return
+    version = re.match(rb"AECODE(\d+)\n", raw)
+    if version:  # the version is the magic's number: a later release that changes the layout raises it
+        raise DataError(f"{path} was written in format version {int(version[1])} by a later autoencoders; this "
+                        f"release reads version {FORMAT_VERSION}: upgrade autoencoders to decompress it")
+    raise DataError(f"{path} is not a file written by autoencoders' compress")
 
 
 def _checksum(fields: dict, body: bytes) -> str:
