@@ -1275,3 +1275,19 @@ def test_cli_cluster_writes_each_windows_time_stamps_beside_its_cluster(tmp_path
     assert list(clusters.columns) == ["timestamp_start", "timestamp_end", "cluster"]
     assert list(clusters["timestamp_start"]) == [times[start] for start in starts]
     assert list(clusters["timestamp_end"]) == [times[start + 15] for start in starts]
+
+
+def test_cli_compress_counts_its_bits_per_value_of_the_series_not_of_its_overlapping_windows(tmp_path):
+    """`ae compress` on a windows run divided the file's bits by every value of every window: 93 windows of 16 steps
+    2 apart count 1,488 values for a series of 200, so the file looked 7.4 times smaller than it is per step."""
+    import json
+
+    nab_style_csv(tmp_path / "series.csv")
+    run = tmp_path / "run"
+    assert invoke("train", "--model", "sequence", "--data", tmp_path / "series.csv", "--window", 16, "--stride", 2,
+                  "--code-size", 2, "--epochs", 1, "--quiet", "--no-report", "--out", run).exit_code == 0
+    result = invoke("compress", run, "--out", tmp_path / "s.aec")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["n_samples"] == 93 and report["bytes"] == (tmp_path / "s.aec").stat().st_size
+    assert report["bits_per_value"] == pytest.approx(8 * report["bytes"] / 200)  # one channel, 200 steps

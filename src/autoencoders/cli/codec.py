@@ -20,8 +20,9 @@ from ._run_model import RUN, load_run, model_inputs, model_outputs, run_table, r
                    "for a vq model, whose codebook indices are coded as they are).")
 def compress(run, data, data_dir, split, label_column, out, step):
     """Compress the samples of --data with the model in RUN into --out. Prints the size, the bits per input
-    value (per pixel for grayscale images, per cell for a table), and the mean squared error and (for values in
-    [0, 1]) the PSNR of what `ae decompress` will return, in model units."""
+    value (per pixel for grayscale images, per cell for a table, per step and channel for a series cut into
+    windows), and the mean squared error and (for values in [0, 1]) the PSNR of what `ae decompress` will return,
+    in model units."""
     from ..applications import compress as compress_array
 
     checkpoint, scaler = load_run(run)
@@ -29,14 +30,23 @@ def compress(run, data, data_dir, split, label_column, out, step):
     if step_given and checkpoint.model.objective.discrete_codes:  # before the data is read
         raise click.BadParameter("the model's codes are codebook indices (vq), coded as they are without a step",
                                  param_hint="--step")
-    X = model_inputs(checkpoint, scaler, read_run_data(checkpoint, data, data_dir, split, label_column))
+    dataset = read_run_data(checkpoint, data, data_dir, split, label_column)
+    X = model_inputs(checkpoint, scaler, dataset)
     result = compress_array(checkpoint.model, X, out, step, overwrite=True)  # --out claimed above
-    table = run_table(checkpoint)  # a table's cells are its values, not the columns of its one-hot matrix
-    values = X[0].size if table is None else len(table.feature_names_in)
     echo_json({"file": str(result.path), "n_samples": len(X), "bytes": result.n_bytes,
-               "bits_per_value": 8 * result.n_bytes / (len(X) * values),
+               "bits_per_value": 8 * result.n_bytes / _values_stored(checkpoint, dataset, X),
                "mse": float(np.mean((result.reconstructions - X) ** 2)),
                **({} if result.psnr_db is None else {"psnr_db": result.psnr_db})})
+
+
+def _values_stored(checkpoint, dataset, X: np.ndarray) -> int:
+    """How many of the data's own values the file holds: a table's cells (not the columns of its one-hot matrix),
+    a series' steps times channels (not every value of its overlapping windows), else every value of ``X``."""
+    series = getattr(dataset, "series", None)  # set for windows cut from a series
+    if series is not None:
+        return int(np.size(series.values))  # (T, C)
+    table = run_table(checkpoint)
+    return X.size if table is None else len(X) * len(table.feature_names_in)
 
 
 @click.command()
