@@ -299,6 +299,9 @@ def test_a_file_of_a_later_format_version_is_named_as_such(trained, digits, tmp_
     (tmp_path / "later.aec").write_bytes(raw.replace(b"AECODE1\n", b"AECODE2\n", 1))
     with pytest.raises(DataError, match="later.aec was written in format version 2 .* reads version 1"):
         apps.decompress(trained, tmp_path / "later.aec")
+    (tmp_path / "earlier.aec").write_bytes(raw.replace(b"AECODE1\n", b"AECODE0\n", 1))  # one bit flipped
+    with pytest.raises(DataError, match="earlier.aec is not a file written by"):
+        apps.decompress(trained, tmp_path / "earlier.aec")
 
 
 def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digits, tmp_path):

@@ -163,8 +163,9 @@ def _check_format(raw: bytes, path: str | Path) -> None:
     """Refuse a file that is not a compressed file, or one in a format version later than this release reads."""
     if raw.startswith(MAGIC):
         return
+    # the version is the magic's number, which a later release that changes the layout raises
     version = re.match(rb"AECODE(\d+)\n", raw)
-    if version:  # the version is the magic's number: a later release that changes the layout raises it
+    if version and int(version[1]) > FORMAT_VERSION:
         raise DataError(f"{path} was written in format version {int(version[1])} by a later autoencoders; this "
                         f"release reads version {FORMAT_VERSION}: upgrade autoencoders to decompress it")
     raise DataError(f"{path} is not a file written by autoencoders' compress")
