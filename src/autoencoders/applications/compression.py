@@ -1,14 +1,14 @@
 """Lossy compression with an autoencoder: quantised codes, entropy-coded with constriction's ANS coder.
 
-File layout: ``MAGIC``, a little-endian uint32 header length, the JSON header (the model's identity, the number of
-samples and of symbols per sample, the quantisation step, and a checksum of the header's other fields, the side
-information and the bitstream: an ANS stream has no redundancy, so a damaged or cut file would otherwise decode into
-other samples without a sound), the side information, then the ANS bitstream (uint32 words). For a model with
-discrete codes (the vq objective) the symbols are its codebook indices and the side information their counts
-(uint32, one per codebook entry), the entropy model their frequencies. Otherwise the side information is the
-per-dimension code mean and spread (float32, 2 x code_size): each code dimension is quantised in units of ``step``
-times its spread and coded under a quantised Gaussian, so the only model the decoder needs is those 2 x code_size
-numbers. Decompressing gives exactly the decoded codes written, bit for bit.
+File layout: ``MAGIC`` (its number is the format version), a little-endian uint32 header length, the JSON header
+(the model's identity, the number of samples and of symbols per sample, the quantisation step, and a checksum of
+the header's other fields, the side information and the bitstream: an ANS stream has no redundancy, so a damaged or
+cut file would otherwise decode into other samples without a sound), the side information, then the ANS
+bitstream (uint32 words). For a model with discrete codes (the vq objective) the symbols are its codebook indices
+and the side information their counts (uint32, one per codebook entry), the entropy model their frequencies.
+Otherwise the side information is the per-dimension code mean and spread (float32, 2 x code_size): each code
+dimension is quantised in units of ``step`` times its spread and coded under a quantised Gaussian, so the only model
+the decoder needs is those 2 x code_size numbers. Decompressing gives exactly the decoded codes written, bit for bit.
 """
 
 from __future__ import annotations
