@@ -304,6 +304,16 @@ def test_a_file_of_a_later_format_version_is_named_as_such(trained, digits, tmp_
         apps.decompress(trained, tmp_path / "earlier.aec")
 
 
+def test_compress_refuses_pixels_as_stored_for_a_bce_model_as_encode_does(trained, digits, tmp_path):
+    # compress turned the uint8 pixels to float32 before encoding them, so ae.encode's refusal never saw them: a
+    # file of saturated codes was written, with no PSNR to tell (values above 1 have none).
+    assert trained.config.loss == "bce"
+    stored = np.rint(digits.X[:50] * 255).astype(np.uint8)
+    with pytest.raises(DataError, match="pixels as stored"):
+        apps.compress(trained, stored, tmp_path / "stored.aec")
+    assert not (tmp_path / "stored.aec").exists()
+
+
 def test_compress_and_decompress_commands_round_trip(run_dir, digits_file, digits, tmp_path):
     report = json.loads(invoke("compress", run_dir, "--data", digits_file, "--out", tmp_path / "d.aec"))
     assert report["bytes"] == (tmp_path / "d.aec").stat().st_size and report["n_samples"] == 200

@@ -50,11 +50,11 @@ def check_model(model: object) -> None:
 
 def _inputs(model: Autoencoder, X) -> np.ndarray:
     check_model(model)
-    _refuse_stored_pixels(model, X)
+    refuse_stored_pixels(model, X)
     return check_array(X, sample_shape=model.input_shape)
 
 
-def _refuse_stored_pixels(model: Autoencoder, X) -> None:
+def refuse_stored_pixels(model: Autoencoder, X) -> None:
     """A DataError for integers above 1 given to a model trained with BCE, which training keeps to values in
     [0, 1]: pixels as stored (uint8 0-255), not divided as the training rows were, give saturated codes and BCE
     figures that mean nothing. Floats are left alone: new rows scaled as the training rows were may pass 1."""

@@ -27,7 +27,7 @@ import torch
 from ..checkpoint import CheckpointError, atomic_write, refuse_existing, refuse_folder
 from ..data.validation import check_array
 from ..errors import ConfigError, DataError
-from ..inference import check_model, code_indices, decode, encode
+from ..inference import check_model, code_indices, decode, encode, refuse_stored_pixels
 from ..models._base import Autoencoder
 
 FORMAT_VERSION = 1
@@ -100,6 +100,7 @@ def compress(model: Autoencoder, X: np.ndarray, path: str | Path, step: float = 
     refuse_existing([target], overwrite)
     if not 0 < step <= 1:
         raise ConfigError(f"step must be in (0, 1] (units of each code dimension's spread), got {step}")
+    refuse_stored_pixels(model, X)  # before check_array makes floats of them, which encode takes as scaled
     X = check_array(X, sample_shape=model.input_shape)  # (n, *input_shape), whichever layout it came in
     coder = constriction.stream.stack.AnsCoder()
     if model.objective.discrete_codes:
