@@ -12,8 +12,8 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from autoencoders.sklearn import AutoencoderTransformer
 from _common import SHARED_DATA, print_table
+from autoencoders.sklearn import AutoencoderTransformer
 
 ROWS = 5_000
 LONG = {"epochs": 600, "batch_size": 512, "lr": 5e-3, "scheduler": "cosine", "patience": None,
