@@ -465,3 +465,15 @@ def test_a_rows_codes_do_not_depend_on_the_rows_beside_it_at_default_widths(mode
     # check_estimator(AutoencoderTransformer(epochs=1)) failed its subset check at rtol 1e-7: float32 matrix products
     # summed a row's values in an order that changed with the number of rows in the batch (one float32 ulp)
     check("AutoencoderTransformer", AutoencoderTransformer(model=model, epochs=1, code_size=2))
+
+
+@pytest.mark.parametrize("names", [{"model": "linear"}, {"model": None, "backbone": "mlp", "objective": "plain",
+                                                          "backbone_options": {"hidden": ()}}])
+def test_a_linear_model_trains_with_squared_error_on_rows_in_unit_range(names):
+    # README: `linear` "learns PCA's subspace"; it does with squared error, but loss auto picked bce for rows in
+    # [0, 1] (digits / 16, min-max scaled tables): a sigmoid output, 7 times PCA's error on min-max diamonds
+    rows = np.random.default_rng(0).uniform(size=(40, 6))  # (40, 6) in [0, 1]
+    fitted = AutoencoderTransformer(**names, code_size=2, epochs=1, random_state=0).fit(rows)
+    assert fitted.model_.config.loss == "mse"
+    deep = AutoencoderTransformer(model="deep", code_size=2, hidden=(8,), epochs=1, random_state=0).fit(rows)
+    assert deep.model_.config.loss == "bce"  # a nonlinear model keeps bce for rows in [0, 1]

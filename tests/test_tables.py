@@ -899,6 +899,33 @@ def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels():
     assert list(est.inverse_transform(codes.to_numpy()).index) == list(range(20))
 
 
+@pytest.mark.parametrize("columns", [None, [5, 6, 7]], ids=["array", "frame of number-named columns"])
+def test_transformer_inverse_of_pandas_codes_keeps_their_row_labels_whatever_it_was_fitted_on(columns):
+    # pd.DataFrame(X, index=ids), a PCA user's habit, has number-named columns: no feature_names_in_, so the
+    # reconstructions of its pandas codes came back as an array, the rows' labels lost
+    rows = np.random.default_rng(0).normal(size=(20, 3))  # (20, 3)
+    fitted_on = rows if columns is None else pd.DataFrame(rows, columns=columns, index=range(100, 120))
+    est = AutoencoderTransformer(code_size=2, epochs=1, random_state=0).set_output(transform="pandas").fit(fitted_on)
+    codes = est.transform(pd.DataFrame(rows, index=range(100, 120)))
+    rebuilt = est.inverse_transform(codes)
+    assert list(rebuilt.index) == list(range(100, 120))
+    assert list(rebuilt.columns) == [0, 1, 2]  # by position: scikit-learn keeps no names that are not text
+    np.testing.assert_array_equal(rebuilt.to_numpy(), est.inverse_transform(codes.to_numpy()))
+
+
+def test_transformer_inverse_takes_codes_as_a_list_of_lists():
+    # scikit-learn's transformers take array-likes; a list's `index` method was taken for a DataFrame's row labels
+    # (TypeError: Index(...) must be called with a collection), and an array-fitted one would give a frame
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0] * 5, "b": ["x", "y", None, "x"] * 5})
+    rows = np.random.default_rng(0).normal(size=(20, 3))  # (20, 3)
+    for fitted_on in (frame, rows):
+        est = AutoencoderTransformer(code_size=2, epochs=1, random_state=0).fit(fitted_on)
+        codes = est.transform(fitted_on)  # (20, 2)
+        rebuilt, from_list = est.inverse_transform(codes), est.inverse_transform(codes.tolist())
+        assert type(from_list) is type(rebuilt)
+        np.testing.assert_array_equal(np.asarray(from_list, dtype=object), np.asarray(rebuilt, dtype=object))
+
+
 def test_cli_writes_only_the_table_compressions_it_reads_back():
     # `--out x.csv.zip` / `.csv.zst` were written, but `--data` could not read them back.
     from autoencoders.cli._outputs import COMPRESSIONS, FORMATS

@@ -392,8 +392,11 @@ def _warn_of_ignored(config: ModelConfig, origins: dict[str, str]) -> None:
 def needs_data_space(preset: str | None = None, /, *, backbone: str | None = None, objective: str | None = None,
                      renames: bool = True, **options: Any) -> bool:
     """Whether the model :func:`make_config` makes of these names and options needs a decoder output in data space
-    (loss mse or l1, never bce; ``PartConfig.needs_data_space``): what a loss of ``auto`` then picks."""
-    return any(part.needs_data_space() for part in _configs(preset, backbone, objective, renames, options)[:2])
+    (loss mse or l1, never bce; ``PartConfig.needs_data_space``): what a loss of ``auto`` then picks; a linear model
+    (the ``linear`` preset) too: with squared error it learns PCA's subspace, what a PCA user picks it for, where bce
+    would put a sigmoid on its output."""
+    parts = _configs(preset, backbone, objective, renames, options)[:2]
+    return any(part.needs_data_space() for part in parts) or all(part.is_linear() for part in parts)
 
 
 def _configs(preset: str | None, backbone: str | None, objective: str | None, renames: bool,

@@ -65,7 +65,8 @@ def _losses() -> list[str]:
 @click.option("--code-size", type=click.IntRange(1), default=None, show_default="32, or half a sample's values where "
               "that is fewer", help="Width of the code.")
 @click.option("--loss", type=click.Choice(remembered("losses", _losses)), default="auto", show_default=True,
-              help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse).")
+              help="Reconstruction loss (auto: bce when the scaled training rows lie in [0, 1], else mse; mse "
+                   "always for a model whose output stays in data space, such as linear).")
 @train_config_options
 @click.option("--logger", type=click.Choice(["csv", "tensorboard"]), default="csv", show_default=True,
               help="Where each epoch's losses go besides log.csv in the run folder (tensorboard: "

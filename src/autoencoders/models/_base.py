@@ -54,6 +54,11 @@ class PartConfig:
         what a loss of ``auto`` then picks (``registry.needs_data_space``)."""
         return False
 
+    def is_linear(self) -> bool:
+        """Whether this part is an affine map (a backbone's encoder body and decoder, an objective's code head): a
+        model of two such parts is PCA's form, whose subspace squared error learns (``registry.needs_data_space``)."""
+        return False
+
     def level_size(self, config: ModelConfig) -> int:
         """A backbone's: how many values of each sample's level (its per-channel means over the last axis) it takes
         off before the encoder and adds back after the decoder; they are carried as the code's last values."""

@@ -35,6 +35,9 @@ class MLPBackbone(PartConfig):
     def encoder_has_weights(self) -> bool:
         return bool(self.hidden)
 
+    def is_linear(self) -> bool:
+        return not self.hidden
+
     def build_encoder(self, config: ModelConfig) -> tuple[nn.Module, int]:
         sizes = [math.prod(config.input_shape), *self.hidden]
         layers = mlp(sizes, self.activation, True, self.batch_norm, self.dropout)

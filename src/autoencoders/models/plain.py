@@ -13,6 +13,9 @@ from ._blocks import activation_option
 class PlainConfig(PartConfig):
     code_activation: str = activation_option("identity", "of the code")
 
+    def is_linear(self) -> bool:
+        return self.code_activation == "identity"
+
 
 @register_objective("plain")
 class Plain(Objective):

@@ -59,8 +59,8 @@ class _AutoencoderEstimator(BaseEstimator):
     name the part does not have at once, and ``get_params(deep=True)`` lists every option of both parts (the
     hidden sizes as fit uses them: ``hidden``, or None where sized from the data), so ``set_params(**get_params())``
     changes nothing.
-    ``code_size`` (None: 10, or half a row's values where that is fewer), ``hidden`` (the mlp backbone's),
-    ``loss`` (``auto``: BCE for data in [0, 1], else MSE,
+    ``code_size`` (PCA's ``n_components``; None: 10, or half a row's values where that is fewer), ``hidden`` (the
+    mlp backbone's), ``loss`` (``auto``: BCE for data in [0, 1], else MSE, and MSE always for a linear model,
     resolved in ``fit`` and kept in ``model_.config.loss``), ``corruption``/``corruption_level`` (None: the
     preset's) and ``input_shape``. Training: the fields of :class:`~autoencoders.training.TrainConfig` of the
     same names (None: sized from the data), ``device``, ``verbose`` (progress bar) and ``random_state`` (an int:

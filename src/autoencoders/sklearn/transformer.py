@@ -44,20 +44,22 @@ class AutoencoderTransformer(_OneModelSharing, TransformerMixin, _AutoencoderEst
 
     def inverse_transform(self, X):
         """Reconstructions from codes: rows like the input, an array for an array and a DataFrame for a DataFrame
-        (its columns, with categories for a table; with the row labels of codes given as a DataFrame)."""
+        (its columns, with categories for a table; with the row labels of codes given as a DataFrame). Codes given
+        as a DataFrame (``set_output(transform="pandas")``) always come back as one with their row labels, its
+        columns numbered by position where the fit had no text column names (an array, ``pd.DataFrame(X)``)."""
         check_is_fitted(self, "model_")
         codes = self._codes(X)  # (n, code_size)
         output = self._mapped("decode", codes, codes.dtype)  # (n, F)
         names = getattr(self, "feature_names_in_", None)  # fitted on a DataFrame (of string column names)
         if self.table_ is not None:
             table = self.table_.inverse_transform(output)
-        elif names is not None:
+        elif names is not None or hasattr(X, "columns"):  # not a list's `index` method
             import pandas as pd
 
-            table = pd.DataFrame(output, columns=names)
+            table = pd.DataFrame(output, columns=names)  # names None: columns 0, 1, ...
         else:
             return output
-        if hasattr(X, "index"):  # codes in a DataFrame (set_output): the rows keep their labels
+        if hasattr(X, "columns"):  # codes in a DataFrame (set_output): the rows keep their labels
             table.index = X.index
         return table
 

@@ -41,8 +41,9 @@ def auto_code_size(values: int, cap: int) -> int:
 def resolve_loss(loss: str, X: np.ndarray, data_space: bool = False) -> str:
     """``auto``: binary cross-entropy when every value of ``X`` lies in [0, 1] (pixels, min-max scaled tables),
     else squared error, and squared error always for a model whose output must stay in data space
-    (``data_space``, from ``registry.needs_data_space``: the sequence backbone's remove_level adds each window's
-    level to it, a VAE's decoder scale is an mse or l1 one); any other choice is returned as given."""
+    (``data_space``, from ``registry.needs_data_space``: a linear model, PCA's form; the sequence backbone's
+    remove_level adds each window's level to it, a VAE's decoder scale is an mse or l1 one); any other choice is
+    returned as given."""
     if loss not in LOSSES:
         raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     if loss != "auto":
